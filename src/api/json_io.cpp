@@ -1,0 +1,228 @@
+#include "api/json_io.hpp"
+
+#include <cmath>
+
+namespace cloudopt::api {
+
+namespace {
+
+json NumberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json OptionalNumber(const std::optional<double>& v) { return v ? NumberOrNull(*v) : json(nullptr); }
+
+Error Unprocessable(std::string message) { return MakeError(ErrorCode::kUnprocessable, std::move(message)); }
+
+}  // namespace
+
+int HttpStatusFor(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::kInvalidArgument: return 400;
+        case ErrorCode::kNotFound: return 404;
+        case ErrorCode::kMethodNotAllowed: return 405;
+        case ErrorCode::kConflict: return 409;
+        case ErrorCode::kPayloadTooLarge: return 413;
+        case ErrorCode::kUnsupportedMediaType: return 415;
+        case ErrorCode::kUnprocessable: return 422;
+        case ErrorCode::kUnavailable: return 503;
+        case ErrorCode::kInternal: return 500;
+    }
+    return 500;
+}
+
+HttpResponse ErrorResponse(const Error& error) {
+    json body = {{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}};
+    return JsonResponse(HttpStatusFor(error.code), body);
+}
+
+HttpResponse JsonResponse(int status, const json& body) {
+    HttpResponse r;
+    r.status = status;
+    // Replace invalid UTF-8 instead of throwing: user strings are echoed back in messages.
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    return r;
+}
+
+Result<json> ParseJsonBody(const HttpRequest& request, bool require_object) {
+    const std::string& ct = request.content_type;
+    const std::string media = ct.substr(0, ct.find(';'));
+    if (media != "application/json")
+        return MakeError(ErrorCode::kUnsupportedMediaType,
+                         "send the body as JSON with 'Content-Type: application/json' (got '" + ct + "')");
+    json body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) return MakeError(ErrorCode::kInvalidArgument, "request body is not valid JSON");
+    if (require_object && !body.is_object())
+        return MakeError(ErrorCode::kInvalidArgument, "request body must be a JSON object");
+    return body;
+}
+
+Status CheckKnownFields(const json& object, const std::set<std::string>& allowed, const std::string& what) {
+    for (const auto& [key, value] : object.items()) {
+        if (!allowed.count(key)) {
+            std::string list;
+            for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+            return Unprocessable("unknown field '" + key + "' in " + what + "; known fields: " + list);
+        }
+    }
+    return Status::Ok();
+}
+
+json ToJson(const Resource& r) {
+    return {{"id", r.id},
+            {"name", r.name},
+            {"provider", r.provider},
+            {"provider_ref", r.provider_ref},
+            {"instance_type", r.instance_type},
+            {"min_capacity", r.min_capacity},
+            {"max_capacity", r.max_capacity},
+            {"target_low", r.target_low},
+            {"target_high", r.target_high},
+            {"mode", ModeName(r.mode)},
+            {"boot_delay_s", r.boot_delay_s},
+            {"load_metric", r.load_metric},
+            {"capacity_per_instance", r.capacity_per_instance},
+            {"created_at", r.created_at},
+            {"updated_at", r.updated_at}};
+}
+
+json ToJson(const AllocationAction& a) {
+    return {{"id", a.id},
+            {"resource_id", a.resource_id},
+            {"ts", a.ts},
+            {"from", a.from_capacity},
+            {"to", a.to_capacity},
+            {"reason", a.reason},
+            {"status", ActionStatusName(a.status)},
+            {"error", a.error},
+            {"hourly_cost_before", a.hourly_cost_before},
+            {"hourly_cost_after", a.hourly_cost_after}};
+}
+
+json ToJson(const Recommendation& r) {
+    return {{"id", r.id},
+            {"resource_id", r.resource_id},
+            {"created_at", r.created_at},
+            {"from", r.from_capacity},
+            {"to", r.to_capacity},
+            {"reason", r.reason},
+            {"hourly_cost_before", r.hourly_cost_before},
+            {"hourly_cost_after", r.hourly_cost_after},
+            {"hourly_saving", r.hourly_cost_before - r.hourly_cost_after},
+            {"status", r.status}};
+}
+
+json ToJson(const Forecast& f) {
+    json points = json::array();
+    for (const ForecastPoint& p : f.points) points.push_back({{"ts", p.ts}, {"p50", p.p50}, {"p90", p.p90}, {"p95", p.p95}});
+    return {{"model", f.model},
+            {"generated_at", f.generated_at},
+            {"step", f.step},
+            {"accuracy", NumberOrNull(f.accuracy)},
+            {"points", points}};
+}
+
+json ToJson(const JobInfo& job) {
+    json j = {{"id", job.id},
+              {"kind", job.kind},
+              {"subject", job.subject},
+              {"status", JobStateName(job.state)},
+              {"progress", job.progress},
+              {"created_at", job.created_at}};
+    if (job.finished_at) j["finished_at"] = job.finished_at;
+    if (job.state == JobState::kSucceeded) j["result"] = json::parse(job.result_json, nullptr, false);
+    if (job.state == JobState::kFailed) j["error"] = job.error;
+    return j;
+}
+
+json ToJson(const PlanDecision& d) {
+    return {{"desired", d.desired},
+            {"recommended", d.recommended},
+            {"required_load", d.required_load},
+            {"bound_by", d.bound_by},
+            {"reason", d.reason}};
+}
+
+json SamplesToJson(const std::vector<Sample>& samples) {
+    json points = json::array();
+    for (const Sample& s : samples) points.push_back({s.ts, s.value});
+    return points;
+}
+
+json ToJson(const DashboardStats& s) {
+    json per = json::array();
+    for (const ResourceStats& r : s.per_resource) {
+        per.push_back({{"id", r.resource.id},
+                       {"name", r.resource.name},
+                       {"provider", r.resource.provider},
+                       {"mode", ModeName(r.resource.mode)},
+                       {"desired", r.desired},
+                       {"ready", r.ready},
+                       {"cost_per_hour", r.cost_per_hour},
+                       {"static_instances", r.static_instances},
+                       {"static_cost_per_hour", r.static_cost_per_hour},
+                       {"load", OptionalNumber(r.load)},
+                       {"load_metric", r.resource.load_metric},
+                       {"utilization", OptionalNumber(r.utilization)},
+                       {"band", r.band}});
+    }
+    return {{"now", s.now},
+            {"cost_per_hour", s.cost_per_hour},
+            {"static_cost_per_hour", s.static_cost_per_hour},
+            {"saving_per_hour", s.saving_per_hour},
+            {"saving_fraction", s.saving_fraction},
+            {"utilization",
+             {{"mean", OptionalNumber(s.mean_utilization)},
+              {"target_low", s.target_low},
+              {"target_high", s.target_high},
+              {"in_band", s.in_band},
+              {"below_band", s.below_band},
+              {"above_band", s.above_band}}},
+            {"counts",
+             {{"resources", s.resources},
+              {"resources_by_mode", s.resources_by_mode},
+              {"actions_24h", s.actions_24h},
+              {"open_recommendations", s.open_recommendations},
+              {"alerts", s.alerts.size()}}},
+            {"alerts", s.alerts},
+            {"resources", per}};
+}
+
+Result<Resource> ResourceFromJson(const json& body, Resource r) {
+    static const std::set<std::string> kFields = {
+        "name", "provider", "provider_ref", "instance_type", "min_capacity", "max_capacity", "target_low",
+        "target_high", "mode", "boot_delay_s", "load_metric", "capacity_per_instance"};
+    if (Status s = CheckKnownFields(body, kFields, "resource"); !s) return s.error();
+    auto text = [&](const char* key, std::string& out) -> Status {
+        if (!body.contains(key)) return Status::Ok();
+        if (!body[key].is_string()) return Unprocessable(std::string(key) + ": must be a string");
+        out = body[key].get<std::string>();
+        return Status::Ok();
+    };
+    auto integer = [&](const char* key, int& out) -> Status {
+        if (!body.contains(key)) return Status::Ok();
+        const json& v = body[key];
+        if (!v.is_number_integer() || v.get<long long>() < INT32_MIN || v.get<long long>() > INT32_MAX)
+            return Unprocessable(std::string(key) + ": must be an integer");
+        out = v.get<int>();
+        return Status::Ok();
+    };
+    auto number = [&](const char* key, double& out) -> Status {
+        if (!body.contains(key)) return Status::Ok();
+        if (!body[key].is_number()) return Unprocessable(std::string(key) + ": must be a number");
+        out = body[key].get<double>();
+        return Status::Ok();
+    };
+    std::string mode = ModeName(r.mode);
+    for (Status s : {text("name", r.name), text("provider", r.provider), text("provider_ref", r.provider_ref),
+                     text("instance_type", r.instance_type), integer("min_capacity", r.min_capacity),
+                     integer("max_capacity", r.max_capacity), number("target_low", r.target_low),
+                     number("target_high", r.target_high), text("mode", mode), integer("boot_delay_s", r.boot_delay_s),
+                     text("load_metric", r.load_metric), number("capacity_per_instance", r.capacity_per_instance)}) {
+        if (!s) return s.error();
+    }
+    auto parsed_mode = ParseMode(mode);
+    if (!parsed_mode) return Unprocessable("mode: must be one of off, recommend, auto");
+    r.mode = *parsed_mode;
+    if (Status s = ValidateResource(r); !s) return s.error();
+    return r;
+}
+
+}  // namespace cloudopt::api

@@ -1,0 +1,88 @@
+#include "api/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "api/json_io.hpp"
+
+namespace cloudopt::api {
+
+namespace {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+    std::vector<std::string> out;
+    std::size_t start = 1;  // paths start with '/'
+    while (start <= path.size()) {
+        const std::size_t slash = path.find('/', start);
+        const std::size_t end = slash == std::string::npos ? path.size() : slash;
+        out.push_back(path.substr(start, end - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    // A trailing slash ("/api/resources/") means the same as none.
+    if (out.size() > 1 && out.back().empty()) out.pop_back();
+    return out;
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, Handler handler) {
+    std::vector<std::string> segments = SplitPath(pattern);
+    routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+}
+
+bool Router::Match(const Route& route, const std::vector<std::string>& segments, HttpRequest& request) {
+    if (route.segments.size() != segments.size()) return false;
+    std::map<std::string, std::string> params;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const std::string& want = route.segments[i];
+        if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+            if (segments[i].empty()) return false;
+            params[want.substr(1, want.size() - 2)] = segments[i];
+        } else if (want != segments[i]) {
+            return false;
+        }
+    }
+    request.path_params = std::move(params);
+    return true;
+}
+
+Router::Dispatch Router::Handle(HttpRequest request) const {
+    if (request.path.empty() || request.path.front() != '/')
+        return {ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "request target must start with '/'")),
+                "unmatched"};
+    const std::vector<std::string> segments = SplitPath(request.path);
+    std::string allowed;
+    for (const Route& route : routes_) {
+        HttpRequest probe = request;
+        if (!Match(route, segments, probe)) continue;
+        if (route.method != request.method) {
+            if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
+            continue;
+        }
+        try {
+            return {route.handler(probe), route.pattern};
+        } catch (const std::exception& e) {
+            // The detail goes to the log only; the client gets a generic message.
+            spdlog::error("handler {} {} threw: {}", request.method, route.pattern, e.what());
+            return {ErrorResponse(MakeError(ErrorCode::kInternal, "internal error")), route.pattern};
+        }
+    }
+    if (!allowed.empty()) {
+        HttpResponse r = ErrorResponse(MakeError(ErrorCode::kMethodNotAllowed,
+                                                 request.method + " is not allowed on " + request.path +
+                                                     "; allowed: " + allowed));
+        r.headers.emplace_back("Allow", allowed);
+        return {r, "unmatched"};
+    }
+    return {ErrorResponse(MakeError(ErrorCode::kNotFound, "no route for " + request.path)), "unmatched"};
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+    std::vector<RouteInfo> out;
+    for (const Route& r : routes_) out.push_back({r.method, r.pattern});
+    return out;
+}
+
+}  // namespace cloudopt::api

@@ -1,0 +1,44 @@
+#include "api/routes.hpp"
+
+#include "api/json_io.hpp"
+#include "core/text.hpp"
+
+namespace cloudopt::api {
+
+Router BuildRouter(ApiContext& context) {
+    Router router;
+    detail::AddSystemRoutes(router, context);
+    detail::AddResourceRoutes(router, context);
+    detail::AddMetricRoutes(router, context);
+    detail::AddPredictionRoutes(router, context);
+    detail::AddDashboardRoutes(router, context);
+    return router;
+}
+
+namespace detail {
+
+Result<Resource> ResolveResource(Store& store, const std::string& id_or_name) {
+    if (id_or_name.empty())
+        return MakeError(ErrorCode::kInvalidArgument, "resource: give a resource id or name");
+    if (auto id = ParseInt(id_or_name)) return store.GetResource(*id);
+    auto all = store.ListResources();
+    if (!all) return all.error();
+    for (const Resource& r : *all) {
+        if (r.name == id_or_name) return r;
+    }
+    return MakeError(ErrorCode::kNotFound, "resource '" + id_or_name + "' does not exist");
+}
+
+Result<std::optional<long long>> IntParam(const HttpRequest& request, const std::string& name, long long min,
+                                          long long max) {
+    auto raw = request.Query(name);
+    if (!raw || raw->empty()) return std::optional<long long>();
+    auto v = ParseInt(*raw);
+    if (!v || *v < min || *v > max)
+        return MakeError(ErrorCode::kInvalidArgument, name + ": must be an integer between " + std::to_string(min) +
+                                                          " and " + std::to_string(max) + " (got '" + *raw + "')");
+    return std::optional<long long>(*v);
+}
+
+}  // namespace detail
+}  // namespace cloudopt::api

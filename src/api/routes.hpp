@@ -1,0 +1,46 @@
+#pragma once
+// Every endpoint of the service, registered on one router. Handlers are thin: parse the request into domain
+// values, call the store / control loop, serialize the result.
+
+#include <functional>
+#include <string>
+
+#include "api/router.hpp"
+#include "control/control_loop.hpp"
+#include "control/job_runner.hpp"
+#include "core/telemetry.hpp"
+#include "store/store.hpp"
+
+namespace cloudopt::api {
+
+struct ApiContext {
+    Store& store;
+    ControlLoop& loop;
+    JobRunner& jobs;
+    MetricsRegistry& metrics;
+    const Clock& clock;
+    std::string version;
+    std::size_t max_samples_per_request = 100000;
+};
+
+Router BuildRouter(ApiContext& context);
+
+// The OpenAPI 3 document served at /api/openapi.json (src/api/openapi.json, embedded at build time).
+const std::string& OpenApiDocument();
+
+namespace detail {
+// Route groups, one file each.
+void AddResourceRoutes(Router& router, ApiContext& ctx);
+void AddMetricRoutes(Router& router, ApiContext& ctx);
+void AddPredictionRoutes(Router& router, ApiContext& ctx);
+void AddDashboardRoutes(Router& router, ApiContext& ctx);
+void AddSystemRoutes(Router& router, ApiContext& ctx);
+
+// Resolves ?resource= (an id or a name) to a stored resource.
+Result<Resource> ResolveResource(Store& store, const std::string& id_or_name);
+// Parses an optional integer query parameter within [min, max]; names the parameter in its error.
+Result<std::optional<long long>> IntParam(const HttpRequest& request, const std::string& name, long long min,
+                                          long long max);
+}  // namespace detail
+
+}  // namespace cloudopt::api

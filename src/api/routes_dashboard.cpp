@@ -1,0 +1,57 @@
+// /api/dashboard: the figures the overview shows, and demand/capacity/cost history for the charts.
+
+#include "api/json_io.hpp"
+#include "api/routes.hpp"
+#include "control/dashboard.hpp"
+
+namespace cloudopt::api::detail {
+
+namespace {
+constexpr long long kMaxHistoryPoints = 5000;
+}
+
+void AddDashboardRoutes(Router& router, ApiContext& ctx) {
+    router.Add("GET", "/api/dashboard/stats", [&ctx](const HttpRequest&) {
+        auto stats = ComputeDashboardStats(ctx.store, ctx.loop, ctx.clock.Now());
+        if (!stats) return ErrorResponse(stats.error());
+        return JsonResponse(200, ToJson(*stats));
+    });
+
+    router.Add("GET", "/api/dashboard/history", [&ctx](const HttpRequest& req) {
+        std::optional<ResourceId> only;
+        if (auto r = req.Query("resource"); r && !r->empty()) {
+            auto resource = ResolveResource(ctx.store, *r);
+            if (!resource) return ErrorResponse(resource.error());
+            only = resource->id;
+        }
+        const UnixSeconds now = ctx.clock.Now();
+        auto from = IntParam(req, "from", 0, INT64_MAX / 2);
+        auto to = IntParam(req, "to", 0, INT64_MAX / 2);
+        auto step = IntParam(req, "step", 1, 366LL * 86400);
+        if (!from) return ErrorResponse(from.error());
+        if (!to) return ErrorResponse(to.error());
+        if (!step) return ErrorResponse(step.error());
+        const UnixSeconds t_to = to->value_or(now + 1);
+        const UnixSeconds t_from = from->value_or(t_to - 86400);
+        if (t_from >= t_to) return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "from: must be before to"));
+        // Default step: about 300 points across the range, never finer than a minute.
+        const UnixSeconds t_step = step->value_or(std::max<UnixSeconds>(60, (t_to - t_from) / 300));
+        if ((t_to - t_from) / t_step > kMaxHistoryPoints)
+            return ErrorResponse(MakeError(ErrorCode::kUnprocessable,
+                                           "range/step gives more than 5000 points; use a larger step"));
+        auto history = ComputeHistory(ctx.store, only, t_from, t_to, t_step);
+        if (!history) return ErrorResponse(history.error());
+        json items = json::array();
+        for (const ResourceHistory& h : *history) {
+            items.push_back({{"id", h.resource.id},
+                             {"name", h.resource.name},
+                             {"load_metric", h.resource.load_metric},
+                             {"demand", SamplesToJson(h.demand)},
+                             {"capacity", SamplesToJson(h.capacity)},
+                             {"cost_per_hour", SamplesToJson(h.cost_per_hour)}});
+        }
+        return JsonResponse(200, {{"from", t_from}, {"to", t_to}, {"step", t_step}, {"resources", items}});
+    });
+}
+
+}  // namespace cloudopt::api::detail

@@ -1,0 +1,101 @@
+// /api/predictions and /api/jobs: the newest forecast per resource, and background training jobs.
+
+#include "api/json_io.hpp"
+#include "api/routes.hpp"
+#include "core/text.hpp"
+
+namespace cloudopt::api::detail {
+
+namespace {
+constexpr long long kMaxHorizon = 2016;  // a week of 5-minute steps
+}
+
+void AddPredictionRoutes(Router& router, ApiContext& ctx) {
+    router.Add("GET", "/api/predictions", [&ctx](const HttpRequest& req) {
+        auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
+        if (!resource) return ErrorResponse(resource.error());
+        const std::string metric = req.Query("metric").value_or(resource->load_metric);
+        if (metric != resource->load_metric)
+            return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "metric: only the resource's load metric '" +
+                                                                          resource->load_metric + "' is forecast"));
+        auto horizon = IntParam(req, "horizon", 1, kMaxHorizon);
+        if (!horizon) return ErrorResponse(horizon.error());
+        auto stored = ctx.store.LatestPrediction(resource->id, metric);
+        if (!stored) return ErrorResponse(stored.error());
+        std::optional<Forecast> forecast = *stored;
+        // Serve the stored forecast when it is long enough; otherwise forecast now with the asked horizon.
+        if (!forecast || (*horizon && static_cast<long long>(forecast->points.size()) < **horizon)) {
+            auto fresh = ctx.loop.ForecastResource(*resource, *horizon ? std::optional<int>(static_cast<int>(**horizon))
+                                                                        : std::nullopt);
+            if (!fresh) return ErrorResponse(fresh.error());
+            forecast = std::move(*fresh);
+        }
+        if (*horizon && static_cast<long long>(forecast->points.size()) > **horizon)
+            forecast->points.resize(static_cast<std::size_t>(**horizon));
+        json out = ToJson(*forecast);
+        out["resource"] = resource->id;
+        out["metric"] = metric;
+        return JsonResponse(200, out);
+    });
+
+    router.Add("POST", "/api/predictions/train", [&ctx](const HttpRequest& req) {
+        std::optional<Resource> only;
+        if (!req.body.empty()) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"resource"}, "train request"); !s) return ErrorResponse(s.error());
+            if (body->contains("resource")) {
+                const json& v = (*body)["resource"];
+                if (!v.is_string() && !v.is_number_integer())
+                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "resource: must be an id or a name"));
+                auto resource = ResolveResource(ctx.store, v.is_string() ? v.get<std::string>() : v.dump());
+                if (!resource) return ErrorResponse(resource.error());
+                only = *resource;
+            }
+        }
+        const std::string subject = only ? "resource:" + std::to_string(only->id) : "all";
+        ControlLoop& loop = ctx.loop;
+        Store& store = ctx.store;
+        auto submitted = ctx.jobs.Submit("train", subject, [&loop, &store, only](const JobRunner::Progress& progress) {
+            std::vector<Resource> targets;
+            if (only) {
+                targets.push_back(*only);
+            } else {
+                auto all = store.ListResources();
+                if (!all) return Result<std::string>(all.error());
+                targets = std::move(*all);
+            }
+            json results = json::array();
+            for (std::size_t i = 0; i < targets.size(); ++i) {
+                auto forecast = loop.ForecastResource(targets[i]);
+                json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
+                if (forecast) {
+                    item["model"] = forecast->model;
+                    item["accuracy"] = std::isfinite(forecast->accuracy) ? json(forecast->accuracy) : json(nullptr);
+                    item["points"] = forecast->points.size();
+                } else {
+                    item["error"] = forecast.error().message;
+                }
+                results.push_back(item);
+                progress(static_cast<double>(i + 1) / static_cast<double>(targets.size()));
+            }
+            return Result<std::string>(json{{"trained", results}}.dump());
+        });
+        HttpResponse r = JsonResponse(202, {{"job_id", submitted.job.id},
+                                            {"status", JobStateName(submitted.job.state)},
+                                            {"already_running", !submitted.created},
+                                            {"status_url", "/api/jobs/" + std::to_string(submitted.job.id)}});
+        r.headers.emplace_back("Location", "/api/jobs/" + std::to_string(submitted.job.id));
+        return r;
+    });
+
+    router.Add("GET", "/api/jobs/{id}", [&ctx](const HttpRequest& req) {
+        auto id = ParseInt(req.path_params.at("id"));
+        if (!id) return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "job id must be an integer"));
+        auto job = ctx.jobs.Get(*id);
+        if (!job) return ErrorResponse(MakeError(ErrorCode::kNotFound, "job " + std::to_string(*id) + " does not exist"));
+        return JsonResponse(200, ToJson(*job));
+    });
+}
+
+}  // namespace cloudopt::api::detail

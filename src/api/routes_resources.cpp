@@ -1,0 +1,170 @@
+// /api/resources: CRUD, one allocation pass on demand, recommendations and the action log.
+
+#include "api/json_io.hpp"
+#include "api/routes.hpp"
+#include "core/text.hpp"
+
+namespace cloudopt::api::detail {
+
+namespace {
+
+Result<ResourceId> PathId(const HttpRequest& request, const char* what) {
+    auto id = ParseInt(request.path_params.at("id"));
+    if (!id || *id <= 0) return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " id must be a positive integer");
+    return *id;
+}
+
+json OutcomeToJson(const PassOutcome& o) {
+    json j = {{"resource_id", o.resource_id}, {"resource", o.resource_name}, {"current_capacity", o.current_capacity}};
+    j["decision"] = o.decision ? ToJson(*o.decision) : json(nullptr);
+    j["action"] = o.action ? ToJson(*o.action) : json(nullptr);
+    j["recommendation"] = o.recommendation ? ToJson(*o.recommendation) : json(nullptr);
+    if (!o.error.empty()) j["error"] = o.error;
+    return j;
+}
+
+}  // namespace
+
+void AddResourceRoutes(Router& router, ApiContext& ctx) {
+    router.Add("GET", "/api/resources", [&ctx](const HttpRequest&) {
+        auto resources = ctx.store.ListResources();
+        if (!resources) return ErrorResponse(resources.error());
+        json items = json::array();
+        for (const Resource& r : *resources) items.push_back(ToJson(r));
+        return JsonResponse(200, {{"resources", items}});
+    });
+
+    router.Add("POST", "/api/resources", [&ctx](const HttpRequest& req) {
+        auto body = ParseJsonBody(req);
+        if (!body) return ErrorResponse(body.error());
+        auto resource = ResourceFromJson(*body, Resource{});
+        if (!resource) return ErrorResponse(resource.error());
+        for (const char* required : {"name", "provider", "provider_ref", "instance_type"}) {
+            if (!body->contains(required))
+                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, std::string(required) + ": is required"));
+        }
+        // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
+        if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
+        auto created = ctx.store.CreateResource(*resource);
+        if (!created) return ErrorResponse(created.error());
+        HttpResponse r = JsonResponse(201, ToJson(*created));
+        r.headers.emplace_back("Location", "/api/resources/" + std::to_string(created->id));
+        return r;
+    });
+
+    router.Add("GET", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "resource");
+        if (!id) return ErrorResponse(id.error());
+        auto resource = ctx.store.GetResource(*id);
+        if (!resource) return ErrorResponse(resource.error());
+        return JsonResponse(200, ToJson(*resource));
+    });
+
+    router.Add("PUT", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "resource");
+        if (!id) return ErrorResponse(id.error());
+        auto body = ParseJsonBody(req);
+        if (!body) return ErrorResponse(body.error());
+        auto stored = ctx.store.GetResource(*id);
+        if (!stored) return ErrorResponse(stored.error());
+        auto updated = ResourceFromJson(*body, *stored);
+        if (!updated) return ErrorResponse(updated.error());
+        if (updated->provider != stored->provider || updated->provider_ref != stored->provider_ref) {
+            if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
+        }
+        auto saved = ctx.store.UpdateResource(*updated);
+        if (!saved) return ErrorResponse(saved.error());
+        return JsonResponse(200, ToJson(*saved));
+    });
+
+    router.Add("DELETE", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "resource");
+        if (!id) return ErrorResponse(id.error());
+        if (Status s = ctx.store.DeleteResource(*id); !s) return ErrorResponse(s.error());
+        HttpResponse r;
+        r.status = 204;
+        return r;
+    });
+
+    router.Add("POST", "/api/resources/allocate", [&ctx](const HttpRequest& req) {
+        std::optional<ResourceId> only;
+        if (!req.body.empty()) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"resource"}, "allocate request"); !s) return ErrorResponse(s.error());
+            if (body->contains("resource")) {
+                const json& v = (*body)["resource"];
+                if (!v.is_string() && !v.is_number_integer())
+                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "resource: must be an id or a name"));
+                auto resource = ResolveResource(ctx.store, v.is_string() ? v.get<std::string>() : v.dump());
+                if (!resource) return ErrorResponse(resource.error());
+                only = resource->id;
+            }
+        }
+        auto outcomes = ctx.loop.RunPass(only);
+        if (!outcomes) return ErrorResponse(outcomes.error());
+        json items = json::array();
+        for (const PassOutcome& o : *outcomes) items.push_back(OutcomeToJson(o));
+        return JsonResponse(200, {{"results", items}});
+    });
+
+    router.Add("GET", "/api/resources/recommendations", [&ctx](const HttpRequest& req) {
+        std::optional<std::string> status = req.Query("status");
+        if (!status) status = "open";
+        if (*status == "all") status.reset();
+        else if (*status != "open" && *status != "applied" && *status != "dismissed" && *status != "superseded")
+            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                           "status: one of open, applied, dismissed, superseded, all"));
+        auto recs = ctx.store.ListRecommendations(status);
+        if (!recs) return ErrorResponse(recs.error());
+        json items = json::array();
+        double saving = 0.0;
+        for (const Recommendation& r : *recs) {
+            items.push_back(ToJson(r));
+            if (r.status == "open") saving += r.hourly_cost_before - r.hourly_cost_after;
+        }
+        return JsonResponse(200, {{"recommendations", items}, {"open_hourly_saving", saving}});
+    });
+
+    router.Add("POST", "/api/resources/recommendations/{id}/apply", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "recommendation");
+        if (!id) return ErrorResponse(id.error());
+        auto action = ctx.loop.ApplyRecommendation(*id);
+        if (!action) return ErrorResponse(action.error());
+        return JsonResponse(action->status == ActionStatus::kApplied ? 200 : 502, {{"action", ToJson(*action)}});
+    });
+
+    router.Add("POST", "/api/resources/recommendations/{id}/dismiss", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "recommendation");
+        if (!id) return ErrorResponse(id.error());
+        auto rec = ctx.store.GetRecommendation(*id);
+        if (!rec) return ErrorResponse(rec.error());
+        if (rec->status != "open")
+            return ErrorResponse(MakeError(ErrorCode::kConflict, "recommendation is " + rec->status + ", not open"));
+        if (Status s = ctx.store.SetRecommendationStatus(*id, "dismissed"); !s) return ErrorResponse(s.error());
+        rec->status = "dismissed";
+        return JsonResponse(200, ToJson(*rec));
+    });
+
+    router.Add("GET", "/api/actions", [&ctx](const HttpRequest& req) {
+        ActionQuery q;
+        if (auto r = req.Query("resource"); r && !r->empty()) {
+            auto resource = ResolveResource(ctx.store, *r);
+            if (!resource) return ErrorResponse(resource.error());
+            q.resource_id = resource->id;
+        }
+        auto since = IntParam(req, "since", 0, INT64_MAX);
+        auto limit = IntParam(req, "limit", 1, 1000);
+        if (!since) return ErrorResponse(since.error());
+        if (!limit) return ErrorResponse(limit.error());
+        q.since = since->value_or(0);
+        q.limit = static_cast<int>(limit->value_or(100));
+        auto actions = ctx.store.ListActions(q);
+        if (!actions) return ErrorResponse(actions.error());
+        json items = json::array();
+        for (const AllocationAction& a : *actions) items.push_back(ToJson(a));
+        return JsonResponse(200, {{"actions", items}});
+    });
+}
+
+}  // namespace cloudopt::api::detail

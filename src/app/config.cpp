@@ -1,0 +1,215 @@
+#include "app/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <vector>
+
+#include "core/text.hpp"
+
+extern char** environ;
+
+namespace cloudopt {
+
+namespace {
+
+struct Key {
+    std::string path;  // "server.port"
+    std::function<Status(Config&, const std::string&)> set;
+};
+
+Error Bad(const std::string& key, const std::string& problem) {
+    return MakeError(ErrorCode::kInvalidArgument, "config: " + key + ": " + problem);
+}
+
+Key Int(std::string path, int Config::*field, long long min, long long max) {
+    return {path, [path, field, min, max](Config& c, const std::string& text) -> Status {
+                auto v = ParseInt(text);
+                if (!v || *v < min || *v > max)
+                    return Bad(path, "must be an integer between " + std::to_string(min) + " and " +
+                                         std::to_string(max) + " (got '" + text + "')");
+                c.*field = static_cast<int>(*v);
+                return Status::Ok();
+            }};
+}
+
+Key Long(std::string path, long long Config::*field, long long min, long long max) {
+    return {path, [path, field, min, max](Config& c, const std::string& text) -> Status {
+                auto v = ParseInt(text);
+                if (!v || *v < min || *v > max)
+                    return Bad(path, "must be an integer between " + std::to_string(min) + " and " +
+                                         std::to_string(max) + " (got '" + text + "')");
+                c.*field = *v;
+                return Status::Ok();
+            }};
+}
+
+Key Double(std::string path, double Config::*field, double min, double max) {
+    return {path, [path, field, min, max](Config& c, const std::string& text) -> Status {
+                auto v = ParseDouble(text);
+                if (!v || *v < min || *v > max)
+                    return Bad(path, "must be a number between " + std::to_string(min) + " and " + std::to_string(max) +
+                                         " (got '" + text + "')");
+                c.*field = *v;
+                return Status::Ok();
+            }};
+}
+
+Key Text(std::string path, std::string Config::*field, std::vector<std::string> allowed = {}) {
+    return {path, [path, field, allowed](Config& c, const std::string& text) -> Status {
+                if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
+                    std::string list;
+                    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                    return Bad(path, "must be one of " + list + " (got '" + text + "')");
+                }
+                c.*field = text;
+                return Status::Ok();
+            }};
+}
+
+Key Bool(std::string path, bool Config::*field) {
+    return {path, [path, field](Config& c, const std::string& text) -> Status {
+                std::string t = text;
+                std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
+                if (t == "true" || t == "1" || t == "yes" || t == "on") c.*field = true;
+                else if (t == "false" || t == "0" || t == "no" || t == "off") c.*field = false;
+                else return Bad(path, "must be true or false (got '" + text + "')");
+                return Status::Ok();
+            }};
+}
+
+const std::vector<Key>& Keys() {
+    static const std::vector<Key> kKeys = {
+        Text("server.bind_address", &Config::bind_address),
+        Int("server.port", &Config::port, 0, 65535),
+        Int("server.threads", &Config::threads, 0, 256),
+        Long("server.max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30),
+        Int("server.request_timeout_seconds", &Config::request_timeout_seconds, 1, 3600),
+        Text("storage.data_dir", &Config::data_dir),
+        Int("loop.tick_seconds", &Config::tick_seconds, 1, 86400),
+        Int("loop.forecast_step_seconds", &Config::forecast_step_seconds, 10, 86400),
+        Int("loop.horizon_steps", &Config::horizon_steps, 1, 2016),
+        Int("loop.history_days", &Config::history_days, 1, 90),
+        Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
+        Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95"}),
+        Bool("demo.enabled", &Config::demo),
+        Double("demo.speed", &Config::speed, 0.1, 10000),
+        Text("demo.data_dir", &Config::demo_data_dir),
+        Text("catalog.file", &Config::catalog_file),
+        Text("log.level", &Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}),
+    };
+    return kKeys;
+}
+
+// "server.port" -> "CLOUDOPT_SERVER_PORT"
+std::string EnvName(const std::string& path) {
+    std::string out = "CLOUDOPT_";
+    for (char c : path) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+const Key* FindKey(const std::string& path) {
+    for (const Key& k : Keys()) {
+        if (k.path == path) return &k;
+    }
+    return nullptr;
+}
+
+Status SetProvider(Config& c, const std::string& name, const std::string& driver) {
+    if (driver != "simulated")
+        return Bad("providers." + name + ".driver",
+                   "only 'simulated' is available in this build (got '" + driver + "'); cloud drivers come later");
+    c.providers[name] = driver;
+    return Status::Ok();
+}
+
+Status ApplyYaml(Config& config, const YAML::Node& node, const std::string& prefix) {
+    if (!node.IsMap()) return Bad(prefix.empty() ? "(top level)" : prefix, "must be a mapping of keys");
+    for (const auto& item : node) {
+        const std::string name = item.first.as<std::string>();
+        const std::string path = prefix.empty() ? name : prefix + "." + name;
+        const YAML::Node& value = item.second;
+        if (path == "providers") {
+            if (!value.IsMap()) return Bad(path, "must map provider names to {driver: ...}");
+            for (const auto& provider : value) {
+                const std::string pname = provider.first.as<std::string>();
+                const YAML::Node& spec = provider.second;
+                if (!spec.IsMap() || !spec["driver"] || !spec["driver"].IsScalar())
+                    return Bad("providers." + pname, "must be a mapping with a 'driver' key");
+                for (const auto& field : spec) {
+                    if (field.first.as<std::string>() != "driver")
+                        return Bad("providers." + pname + "." + field.first.as<std::string>(), "unknown key");
+                }
+                if (Status s = SetProvider(config, pname, spec["driver"].as<std::string>()); !s) return s;
+            }
+            continue;
+        }
+        if (value.IsMap()) {
+            if (Status s = ApplyYaml(config, value, path); !s) return s;
+            continue;
+        }
+        const Key* key = FindKey(path);
+        if (!key) {
+            std::string known;
+            for (const Key& k : Keys()) {
+                if (k.path.rfind(prefix.empty() ? name : prefix + ".", 0) == 0) known += (known.empty() ? "" : ", ") + k.path;
+            }
+            return Bad(path, "unknown key" + (known.empty() ? std::string() : "; known keys here: " + known));
+        }
+        if (!value.IsScalar()) return Bad(path, "must be a single value");
+        if (Status s = key->set(config, value.Scalar()); !s) return s;
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ProcessEnvironment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string entry(*e);
+        const std::size_t eq = entry.find('=');
+        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    return env;
+}
+
+Result<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& environment) {
+    Config config;
+    if (!path.empty()) {
+        YAML::Node root;
+        try {
+            root = YAML::LoadFile(path);
+        } catch (const YAML::BadFile&) {
+            return MakeError(ErrorCode::kInvalidArgument, "config: cannot read '" + path + "'");
+        } catch (const YAML::Exception& e) {
+            return MakeError(ErrorCode::kInvalidArgument, "config: '" + path + "' is not valid YAML: " + e.what());
+        }
+        if (!root.IsNull()) {
+            try {
+                if (Status s = ApplyYaml(config, root, ""); !s) return s.error();
+            } catch (const YAML::Exception& e) {
+                return MakeError(ErrorCode::kInvalidArgument, std::string("config: ") + e.what());
+            }
+        }
+    }
+    for (const Key& key : Keys()) {
+        auto it = environment.find(EnvName(key.path));
+        if (it == environment.end()) continue;
+        if (Status s = key.set(config, it->second); !s)
+            return MakeError(ErrorCode::kInvalidArgument, s.error().message + " (from " + it->first + ")");
+    }
+    return config;
+}
+
+Status ValidateConfig(const Config& c) {
+    // Daily seasonality needs a whole number of steps per day.
+    if (86400 % c.forecast_step_seconds != 0)
+        return Bad("loop.forecast_step_seconds", "must divide a day evenly (e.g. 60, 300, 900, 3600)");
+    if (c.data_dir.empty()) return Bad("storage.data_dir", "must not be empty");
+    return Status::Ok();
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,56 @@
+#pragma once
+// The service configuration: defaults, then the YAML file, then CLOUDOPT_* environment variables, then flags.
+// Every key is declared once in config.cpp (name, type, rule, help), which drives parsing, the environment
+// names and the error messages; cloudopt.example.yaml documents the same keys.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace cloudopt {
+
+struct Config {
+    // server
+    std::string bind_address = "127.0.0.1";
+    int port = 8080;
+    int threads = 0;
+    long long max_body_bytes = 8LL * 1024 * 1024;
+    int request_timeout_seconds = 30;
+    // storage
+    std::string data_dir = "./cloudopt-data";
+    // loop
+    int tick_seconds = 60;
+    int forecast_step_seconds = 300;
+    int horizon_steps = 12;
+    int history_days = 8;
+    int stabilization_seconds = 300;
+    std::string quantile = "p95";
+    // demo
+    bool demo = false;
+    double speed = 60.0;
+    std::string demo_data_dir;  // empty: the bundled data/demo
+    // catalog
+    std::string catalog_file;   // empty: the bundled data/catalog/instances.csv
+    // providers: name -> driver ("simulated" until the cloud adapters land)
+    std::map<std::string, std::string> providers = {{"aws", "simulated"},
+                                                    {"azure", "simulated"},
+                                                    {"gcp", "simulated"},
+                                                    {"kubernetes", "simulated"},
+                                                    {"simulated", "simulated"}};
+    // log
+    std::string log_level = "info";
+};
+
+// Reads the YAML file (if path is non-empty) and the environment over the defaults. Errors name the key and the
+// problem: "config: server.port: must be an integer between 0 and 65535 (got 'abc')".
+Result<Config> LoadConfig(const std::string& path, const std::map<std::string, std::string>& environment);
+
+// Checks cross-key rules after flags were applied.
+Status ValidateConfig(const Config& config);
+
+// The environment as a map (for LoadConfig); tests pass their own.
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace cloudopt

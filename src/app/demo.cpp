@@ -1,0 +1,145 @@
+#include "app/demo.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "allocate/target_utilization_planner.hpp"
+#include "core/trace_csv.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+constexpr UnixSeconds kStep = 300;
+constexpr UnixSeconds kHistory = 7 * 86400;
+
+struct DemoResource {
+    const char* name;
+    const char* provider;
+    const char* instance_type;
+    const char* file;
+    const char* load_metric;
+    double capacity_per_instance;
+    int min_capacity;
+    int max_capacity;
+    Mode mode;
+    int boot_delay_s;
+};
+
+// One resource per cloud; checkout stays in recommend mode so the demo shows recommendations too.
+constexpr DemoResource kDemoResources[] = {
+    {"web-frontend", "aws", "m5.large", "web_frontend.csv", "requests_per_second", 8.0, 1, 40, Mode::kAuto, 120},
+    {"api-gateway", "gcp", "n2-standard-4", "api_gateway.csv", "cpu_cores", 4.0, 2, 40, Mode::kAuto, 180},
+    {"batch-workers", "azure", "Standard_D2s_v5", "batch_workers.csv", "cpu_cores", 2.0, 1, 30, Mode::kAuto, 240},
+    {"checkout", "kubernetes", "pod-1vcpu-4gib", "checkout.csv", "cpu_cores", 1.0, 2, 40, Mode::kRecommend, 60},
+};
+
+Result<RegularSeries> ReadTrace(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return MakeError(ErrorCode::kNotFound, "demo trace '" + path + "' cannot be read");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto traces = ParseTraceCsv(text.str());
+    if (!traces) return MakeError(ErrorCode::kInvalidArgument, path + ": " + traces.error().message);
+    if (traces->size() != 1 || traces->begin()->second.size() < 2 * 86400 / kStep)
+        return MakeError(ErrorCode::kInvalidArgument, path + ": expected one series of at least two days");
+    return Regularize(traces->begin()->second, kStep);
+}
+
+std::optional<Resource> FindByName(Store& store, const std::string& name) {
+    auto all = store.ListResources();
+    if (!all) return std::nullopt;
+    for (const Resource& r : *all) {
+        if (r.name == name) return r;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+UnixSeconds LatestDemoTime(Store& store) {
+    UnixSeconds latest = 0;
+    for (const DemoResource& d : kDemoResources) {
+        auto r = FindByName(store, d.name);
+        if (!r) continue;
+        auto s = store.LatestSample({r->id, r->load_metric});
+        if (s && *s) latest = std::max(latest, (*s)->ts);
+    }
+    return latest;
+}
+
+Status SetupDemo(Store& store, SimulatedCloud& cloud, const Catalog& catalog, const std::string& demo_dir,
+                 UnixSeconds now) {
+    for (const DemoResource& d : kDemoResources) {
+        auto trace = ReadTrace(demo_dir + "/" + d.file);
+        if (!trace) return trace.error();
+        auto type = catalog.Find(d.provider, d.instance_type);
+        if (!type) return MakeError(ErrorCode::kNotFound, std::string("instance type ") + d.instance_type +
+                                                              " is missing from the catalog");
+        std::optional<Resource> resource = FindByName(store, d.name);
+        const bool fresh = !resource;
+        if (fresh) {
+            Resource r;
+            r.name = d.name;
+            r.provider = d.provider;
+            r.provider_ref = std::string("sim/") + d.name;
+            r.instance_type = d.instance_type;
+            r.min_capacity = d.min_capacity;
+            r.max_capacity = d.max_capacity;
+            r.mode = d.mode;
+            r.boot_delay_s = d.boot_delay_s;
+            r.load_metric = d.load_metric;
+            r.capacity_per_instance = d.capacity_per_instance;
+            auto created = store.CreateResource(r);
+            if (!created) return created.error();
+            resource = *created;
+        }
+        const Resource& r = *resource;
+
+        // Before cloudopt the group ran a static allocation sized for the first week's peak.
+        const std::size_t week_points = std::min<std::size_t>(trace->values.size(), kHistory / kStep);
+        const double peak = *std::max_element(trace->values.begin(), trace->values.begin() + static_cast<std::ptrdiff_t>(week_points));
+        const int static_instances =
+            std::clamp(InstancesFor(peak, r.capacity_per_instance, r.target_high), r.min_capacity, r.max_capacity);
+        int initial = static_instances;
+        UnixSeconds backfill_from = r.created_at - kHistory;
+        if (!fresh) {
+            if (auto last = store.LatestSample({r.id, "desired_capacity"}); last && *last)
+                initial = static_cast<int>((*last)->value);
+            if (auto last = store.LatestSample({r.id, r.load_metric}); last && *last)
+                backfill_from = FloorTo((*last)->ts, kStep) + kStep;
+        }
+
+        SimulatedGroupSpec spec;
+        spec.ref = r.provider_ref;
+        spec.instance_type = r.instance_type;
+        spec.price_per_hour = type->price_per_hour;
+        spec.capacity_per_instance = r.capacity_per_instance;
+        spec.boot_delay_s = r.boot_delay_s;
+        spec.load_metric = r.load_metric;
+        spec.demand = *trace;
+        spec.anchor = r.created_at - kHistory;  // the trace's first point plays a week before the resource appeared
+        spec.initial_capacity = initial;
+        cloud.AddGroup(spec);
+
+        // History (or the gap since the last run) at 5-minute steps.
+        std::vector<SeriesSamples> batch = {{{r.id, r.load_metric}, {}},      {{r.id, "cpu_utilization"}, {}},
+                                            {{r.id, "capacity"}, {}},         {{r.id, "desired_capacity"}, {}},
+                                            {{r.id, "cost_per_hour"}, {}}};
+        for (UnixSeconds t = FloorTo(backfill_from, kStep); t < now; t += kStep) {
+            auto demand = cloud.DemandAt(spec.ref, t);
+            if (!demand) return demand.error();
+            const double capacity = initial * r.capacity_per_instance;
+            batch[0].samples.push_back({t, *demand});
+            batch[1].samples.push_back({t, capacity > 0 ? std::min(1.0, *demand / capacity) : 1.0});
+            batch[2].samples.push_back({t, static_cast<double>(initial)});
+            batch[3].samples.push_back({t, static_cast<double>(initial)});
+            batch[4].samples.push_back({t, initial * type->price_per_hour});
+        }
+        if (Status s = store.AppendSamples(batch); !s) return s;
+    }
+    return Status::Ok();
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,64 @@
+// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, version.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "app/config.hpp"
+#include "app/serve.hpp"
+
+#ifndef CLOUDOPT_VERSION
+#define CLOUDOPT_VERSION "0.0.0"
+#endif
+
+namespace {
+constexpr int kUsageError = 2;
+}
+
+int main(int argc, char** argv) {
+    CLI::App app{"cloudopt: forecast cloud workload and scale resources ahead of demand"};
+    app.require_subcommand(1);
+
+    CLI::App* version = app.add_subcommand("version", "Print the version");
+
+    CLI::App* serve = app.add_subcommand("serve", "Run the service: API, control loop and simulated cloud");
+    std::string config_path;
+    std::optional<int> port;
+    std::optional<std::string> data_dir;
+    bool demo = false;
+    std::optional<double> speed;
+    serve->add_option("--config", config_path, "YAML config file (see cloudopt.example.yaml)")->check(CLI::ExistingFile);
+    serve->add_option("--port", port, "HTTP port (default 8080)")->check(CLI::Range(0, 65535));
+    serve->add_option("--data-dir", data_dir, "Where the database lives (default ./cloudopt-data)");
+    serve->add_flag("--demo", demo, "Create demo resources replaying real traces on the simulated cloud");
+    serve->add_option("--speed", speed, "Demo time speed-up factor (default 60)")->check(CLI::Range(0.1, 10000.0));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : kUsageError;
+    }
+
+    if (version->parsed()) {
+        std::printf("cloudopt %s\n", CLOUDOPT_VERSION);
+        return 0;
+    }
+    if (serve->parsed()) {
+        auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
+        if (!config) {
+            std::cerr << "cloudopt: " << config.error().message << "\n";
+            return kUsageError;
+        }
+        if (port) config->port = *port;
+        if (data_dir) config->data_dir = *data_dir;
+        if (demo) config->demo = true;
+        if (speed) config->speed = *speed;
+        if (cloudopt::Status s = cloudopt::ValidateConfig(*config); !s) {
+            std::cerr << "cloudopt: " << s.error().message << "\n";
+            return kUsageError;
+        }
+        return cloudopt::RunServe(*config);
+    }
+    return kUsageError;
+}

@@ -1,0 +1,181 @@
+#include "app/serve.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "allocate/target_utilization_planner.hpp"
+#include "api/routes.hpp"
+#include "api/server.hpp"
+#include "app/demo.hpp"
+#include "control/control_loop.hpp"
+#include "control/job_runner.hpp"
+#include "forecast/seasonal_naive.hpp"
+#include "simulate/simulated_cloud.hpp"
+#include "store/store.hpp"
+
+#ifndef CLOUDOPT_SOURCE_DATA_DIR
+#define CLOUDOPT_SOURCE_DATA_DIR "data"
+#endif
+#ifndef CLOUDOPT_VERSION
+#define CLOUDOPT_VERSION "0.0.0"
+#endif
+
+namespace cloudopt {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Forwards to a clock chosen after start-up (the demo clock depends on what the store holds).
+class ClockHandle final : public Clock {
+public:
+    explicit ClockHandle(const Clock& initial) : target_(&initial) {}
+    void Point(const Clock& target) { target_ = &target; }
+    UnixSeconds Now() const override { return target_->Now(); }
+
+private:
+    const Clock* target_;
+};
+
+Result<Catalog> LoadCatalog(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return MakeError(ErrorCode::kNotFound, "catalog file '" + path + "' cannot be read (catalog.file)");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto catalog = ParseCatalogCsv(text.str());
+    if (!catalog) return MakeError(ErrorCode::kInvalidArgument, path + ": " + catalog.error().message);
+    return catalog;
+}
+
+std::optional<QuantileLevel> ParseQuantile(const std::string& q) {
+    if (q == "p50") return QuantileLevel::kP50;
+    if (q == "p90") return QuantileLevel::kP90;
+    if (q == "p95") return QuantileLevel::kP95;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string BundledDataPath(const std::string& relative) {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    std::vector<fs::path> candidates;
+    if (!ec) {
+        candidates.push_back(exe.parent_path() / "../../data" / relative);          // build/<preset>/cloudopt
+        candidates.push_back(exe.parent_path() / "../share/cloudopt" / relative);   // installed
+    }
+    candidates.push_back(fs::path(CLOUDOPT_SOURCE_DATA_DIR) / relative);
+    candidates.push_back(fs::path("data") / relative);
+    for (const fs::path& p : candidates) {
+        if (fs::exists(p, ec)) return fs::weakly_canonical(p, ec).string();
+    }
+    return (fs::path("data") / relative).string();
+}
+
+int RunServe(const Config& config) {
+    // Block the shutdown signals before any thread starts, so only sigwait below receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    const std::string catalog_path =
+        config.catalog_file.empty() ? BundledDataPath("catalog/instances.csv") : config.catalog_file;
+    auto catalog = LoadCatalog(catalog_path);
+    if (!catalog) {
+        spdlog::error("{}", catalog.error().message);
+        return 1;
+    }
+
+    std::error_code ec;
+    fs::create_directories(config.data_dir, ec);
+    if (ec) {
+        spdlog::error("cannot create data directory '{}': {} (set --data-dir)", config.data_dir, ec.message());
+        return 1;
+    }
+    const std::string db_path = (fs::path(config.data_dir) / "cloudopt.db").string();
+    SystemClock system_clock;
+    ClockHandle clock(system_clock);
+    auto store = OpenSqliteStore(db_path, clock);
+    if (!store) {
+        spdlog::error("cannot open the store: {}", store.error().message);
+        return 1;
+    }
+
+    // The demo replays time faster than real time, continuing where a previous demo run stopped.
+    std::optional<ScaledClock> demo_clock;
+    if (config.demo) {
+        const UnixSeconds origin = std::max(system_clock.Now(), LatestDemoTime(**store) + 1);
+        demo_clock.emplace(origin, config.speed);
+        clock.Point(*demo_clock);
+    }
+
+    SimulatedCloud cloud(clock);
+    if (config.demo) {
+        const std::string demo_dir = config.demo_data_dir.empty() ? BundledDataPath("demo") : config.demo_data_dir;
+        spdlog::info("demo: preparing resources and 7 days of history from {}", demo_dir);
+        if (Status s = SetupDemo(**store, cloud, *catalog, demo_dir, clock.Now()); !s) {
+            spdlog::error("demo setup failed: {}", s.error().message);
+            return 1;
+        }
+    }
+
+    Adapters adapters;
+    for (const auto& [name, driver] : config.providers) {
+        if (driver == "simulated") {
+            adapters.providers[name] = &cloud;
+            adapters.sources[name] = &cloud;
+        }
+    }
+
+    ControlLoopOptions loop_options;
+    loop_options.tick_seconds = config.tick_seconds;
+    loop_options.forecast_step = config.forecast_step_seconds;
+    loop_options.horizon_steps = config.horizon_steps;
+    loop_options.history_seconds = static_cast<UnixSeconds>(config.history_days) * 86400;
+    loop_options.stabilization_seconds = config.stabilization_seconds;
+    loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
+
+    MetricsRegistry metrics;
+    SeasonalNaiveForecaster forecaster;
+    TargetUtilizationPlanner planner;
+    ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, loop_options);
+    JobRunner jobs(clock);
+    api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION};
+    api::Router router = api::BuildRouter(context);
+
+    api::ServerOptions server_options;
+    server_options.bind_address = config.bind_address;
+    server_options.port = static_cast<unsigned short>(config.port);
+    server_options.threads = config.threads;
+    server_options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+    server_options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+    api::HttpServer server(router, metrics, server_options);
+    auto port = server.Start();
+    if (!port) {
+        spdlog::error("{}", port.error().message);
+        return 1;
+    }
+    loop.Start();
+    const std::string url = "http://" + config.bind_address + ":" + std::to_string(*port);
+    spdlog::info("cloudopt {} listening on {} (data in {})", CLOUDOPT_VERSION, url, config.data_dir);
+    if (config.demo)
+        spdlog::info("demo: time runs {}x faster; try: curl {}/api/dashboard/stats", config.speed, url);
+    std::fflush(stdout);
+
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("received signal {}, shutting down", received);
+    loop.Stop();
+    server.Stop();
+    return 0;
+}
+
+}  // namespace cloudopt

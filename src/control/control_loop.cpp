@@ -1,0 +1,284 @@
+#include "control/control_loop.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace cloudopt {
+
+namespace {
+
+std::string Money(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "$%.3f/h", v);
+    return buf;
+}
+
+}  // namespace
+
+ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, const Forecaster& forecaster,
+                         const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics,
+                         ControlLoopOptions options)
+    : store_(store),
+      clock_(clock),
+      adapters_(std::move(adapters)),
+      forecaster_(forecaster),
+      planner_(planner),
+      catalog_(catalog),
+      options_(options),
+      pass_seconds_(metrics.GetHistogram("cloudopt_loop_pass_seconds", "Wall time of one control-loop pass", {},
+                                         MetricsRegistry::LatencyBuckets())),
+      samples_collected_(metrics.GetCounter("cloudopt_loop_samples_collected_total",
+                                            "Samples the control loop pulled from metric sources")),
+      actions_recorded_(metrics.GetCounter("cloudopt_loop_actions_total", "Scaling actions and recommendations recorded")),
+      pass_errors_(metrics.GetCounter("cloudopt_loop_resource_errors_total",
+                                      "Resources skipped in a pass because of an error")) {}
+
+ControlLoop::~ControlLoop() { Stop(); }
+
+Provider* ControlLoop::ProviderFor(const Resource& resource) const {
+    auto it = adapters_.providers.find(resource.provider);
+    return it == adapters_.providers.end() ? nullptr : it->second;
+}
+
+double ControlLoop::HourlyCost(const Resource& resource, int instances) const {
+    auto type = catalog_.Find(resource.provider, resource.instance_type);
+    return type ? type->price_per_hour * instances : 0.0;
+}
+
+Result<CapacityState> ControlLoop::Describe(const Resource& resource) {
+    Provider* provider = ProviderFor(resource);
+    if (!provider)
+        return MakeError(ErrorCode::kUnprocessable, "provider '" + resource.provider +
+                                                        "' is not configured; add it under 'providers' in the config");
+    return provider->Describe(resource);
+}
+
+Status ControlLoop::CheckProviderReference(const Resource& resource) {
+    auto state = Describe(resource);
+    if (state) return Status::Ok();
+    if (state.error().code == ErrorCode::kNotFound)
+        return MakeError(ErrorCode::kUnprocessable, "provider_ref: " + state.error().message);
+    return state.error();
+}
+
+Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> only) {
+    std::vector<Resource> resources;
+    if (only) {
+        auto r = store_.GetResource(*only);
+        if (!r) return r.error();
+        resources.push_back(std::move(*r));
+    } else {
+        auto all = store_.ListResources();
+        if (!all) return all.error();
+        resources = std::move(*all);
+    }
+    std::lock_guard lock(pass_mutex_);
+    const auto started = std::chrono::steady_clock::now();
+    const UnixSeconds now = clock_.Now();
+    std::vector<PassOutcome> outcomes;
+    for (const Resource& r : resources) {
+        outcomes.push_back(RunResource(r, now));
+        if (!outcomes.back().error.empty()) pass_errors_.Inc();
+    }
+    pass_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    passes_.fetch_add(1);
+    return outcomes;
+}
+
+void ControlLoop::CollectMetrics(const Resource& r, UnixSeconds now, PassOutcome& outcome) {
+    auto source_it = adapters_.sources.find(r.provider);
+    if (source_it == adapters_.sources.end()) return;  // push-only resource: samples arrive through the API
+    auto readings = source_it->second->Collect(r, now);
+    if (!readings) {
+        outcome.error = "metric source: " + readings.error().message;
+        return;
+    }
+    std::vector<SeriesSamples> batch;
+    for (MetricReading& reading : *readings) {
+        batch.push_back({{r.id, reading.metric}, {reading.sample}});
+    }
+    if (Status s = store_.AppendSamples(batch); !s) {
+        outcome.error = "storing metrics: " + s.error().message;
+        return;
+    }
+    samples_collected_.Inc(static_cast<double>(batch.size()));
+}
+
+Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<int> horizon_steps) {
+    const UnixSeconds now = clock_.Now();
+    auto history = store_.QueryDownsampled({r.id, r.load_metric}, now - options_.history_seconds, now + 1,
+                                           options_.forecast_step, Aggregation::kAvg);
+    if (!history) return history.error();
+    if (history->empty())
+        return MakeError(ErrorCode::kUnprocessable,
+                         "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to forecast from");
+    auto forecast = forecaster_.Predict(Regularize(*history, options_.forecast_step),
+                                          horizon_steps.value_or(options_.horizon_steps));
+    if (!forecast) return forecast.error();
+    forecast->generated_at = now;
+    if (Status s = store_.SavePrediction(r.id, r.load_metric, *forecast); !s) return s.error();
+    return forecast;
+}
+
+PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
+    PassOutcome outcome;
+    outcome.resource_id = r.id;
+    outcome.resource_name = r.name;
+
+    // Monitor.
+    CollectMetrics(r, now, outcome);
+    auto state = Describe(r);
+    if (!state) {
+        outcome.error = "provider: " + state.error().message;
+        return outcome;
+    }
+    outcome.current_capacity = state->desired;
+    std::vector<SeriesSamples> capacity_samples = {
+        {{r.id, "capacity"}, {{now, static_cast<double>(state->ready)}}},
+        {{r.id, "desired_capacity"}, {{now, static_cast<double>(state->desired)}}},
+        {{r.id, "cost_per_hour"}, {{now, HourlyCost(r, state->desired)}}},
+    };
+    (void)store_.AppendSamples(capacity_samples);
+
+    // Predict.
+    PlanInput input;
+    input.resource = r;
+    input.now = now;
+    input.tick_seconds = options_.tick_seconds;
+    input.quantile = options_.quantile;
+    input.current_capacity = state->desired;
+    if (auto forecast = ForecastResource(r)) input.forecast = std::move(*forecast);
+    if (auto latest = store_.LatestSample({r.id, r.load_metric}); latest && *latest &&
+                                                                   (*latest)->ts >= now - options_.stale_after_seconds) {
+        input.current_load = (*latest)->value;
+    }
+
+    // Optimize. The window remembers raw recommendations, so it is updated with this pass's one afterwards.
+    auto& window = recent_[r.id];
+    while (!window.empty() && window.front().first <= now - options_.stabilization_seconds) window.pop_front();
+    for (const auto& entry : window) input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
+    PlanDecision decision = planner_.Plan(input);
+    window.emplace_back(now, decision.recommended);
+    outcome.decision = decision;
+    if (decision.desired == state->desired || r.mode == Mode::kOff) return outcome;
+
+    // Allocate.
+    AllocationAction action;
+    action.resource_id = r.id;
+    action.ts = now;
+    action.from_capacity = state->desired;
+    action.to_capacity = decision.desired;
+    action.hourly_cost_before = HourlyCost(r, state->desired);
+    action.hourly_cost_after = HourlyCost(r, decision.desired);
+    const std::string cost_note = "; cost " + Money(action.hourly_cost_before) + " -> " + Money(action.hourly_cost_after);
+    if (r.mode == Mode::kRecommend) {
+        Recommendation rec;
+        rec.resource_id = r.id;
+        rec.created_at = now;
+        rec.from_capacity = state->desired;
+        rec.to_capacity = decision.desired;
+        rec.reason = decision.reason + cost_note;
+        rec.hourly_cost_before = action.hourly_cost_before;
+        rec.hourly_cost_after = action.hourly_cost_after;
+        // One open recommendation per resource: a new one only when the proposal moves materially (more than one
+        // instance or 10%), so a forecast wobbling between 7 and 8 does not bury the user in near-duplicates.
+        auto open = store_.ListRecommendations(std::string("open"));
+        if (open) {
+            for (const Recommendation& o : *open) {
+                const int tolerance = std::max(1, o.to_capacity / 10);
+                if (o.resource_id == r.id && o.from_capacity == rec.from_capacity &&
+                    std::abs(o.to_capacity - rec.to_capacity) <= tolerance)
+                    return outcome;
+            }
+        }
+        auto saved = store_.SaveRecommendation(rec);
+        if (!saved) {
+            outcome.error = "saving recommendation: " + saved.error().message;
+            return outcome;
+        }
+        outcome.recommendation = *saved;
+        action.status = ActionStatus::kPlanned;
+        action.reason = "recommend mode (not applied): " + rec.reason;
+    } else {
+        Provider* provider = ProviderFor(r);
+        Status applied = provider->SetDesiredCapacity(r, decision.desired);
+        action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
+        if (!applied) action.error = applied.error().message;
+        action.reason = decision.reason + cost_note;
+    }
+    auto recorded = store_.RecordAction(action);
+    if (!recorded) {
+        outcome.error = "recording action: " + recorded.error().message;
+        return outcome;
+    }
+    actions_recorded_.Inc();
+    outcome.action = *recorded;
+    return outcome;
+}
+
+Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommendation_id) {
+    auto rec = store_.GetRecommendation(recommendation_id);
+    if (!rec) return rec.error();
+    if (rec->status != "open")
+        return MakeError(ErrorCode::kConflict, "recommendation " + std::to_string(recommendation_id) + " is " +
+                                                   rec->status + ", only open ones can be applied");
+    auto resource = store_.GetResource(rec->resource_id);
+    if (!resource) return resource.error();
+    Provider* provider = ProviderFor(*resource);
+    if (!provider) return MakeError(ErrorCode::kUnprocessable, "provider '" + resource->provider + "' is not configured");
+    std::lock_guard lock(pass_mutex_);
+    AllocationAction action;
+    action.resource_id = resource->id;
+    action.ts = clock_.Now();
+    action.from_capacity = rec->from_capacity;
+    action.to_capacity = std::clamp(rec->to_capacity, resource->min_capacity, resource->max_capacity);
+    action.hourly_cost_before = HourlyCost(*resource, action.from_capacity);
+    action.hourly_cost_after = HourlyCost(*resource, action.to_capacity);
+    Status applied = provider->SetDesiredCapacity(*resource, action.to_capacity);
+    action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
+    if (!applied) action.error = applied.error().message;
+    action.reason = "recommendation " + std::to_string(rec->id) + " applied by a user: " + rec->reason;
+    auto recorded = store_.RecordAction(action);
+    if (!recorded) return recorded.error();
+    if (applied) {
+        if (Status s = store_.SetRecommendationStatus(rec->id, "applied"); !s) return s.error();
+    }
+    actions_recorded_.Inc();
+    return *recorded;
+}
+
+void ControlLoop::Start() {
+    std::lock_guard start_lock(run_mutex_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    thread_ = std::thread([this] {
+        UnixSeconds next = clock_.Now();
+        std::unique_lock lock(run_mutex_);
+        while (!stopping_) {
+            const UnixSeconds now = clock_.Now();
+            if (now >= next) {
+                lock.unlock();
+                (void)RunPass();
+                lock.lock();
+                // If a pass overran several ticks, skip the missed ones instead of running them back to back.
+                next = std::max(next + options_.tick_seconds, now + 1);
+            }
+            // Poll the clock often: it may be a scaled or manual clock, so real-time waits cannot be computed.
+            constexpr auto kPoll = std::chrono::milliseconds(50);
+            run_cv_.wait_for(lock, kPoll, [this] { return stopping_; });
+        }
+    });
+}
+
+void ControlLoop::Stop() {
+    {
+        std::lock_guard lock(run_mutex_);
+        stopping_ = true;
+    }
+    run_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace cloudopt

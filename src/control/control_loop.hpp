@@ -1,0 +1,111 @@
+#pragma once
+// The Monitor -> Predict -> Optimize -> Allocate loop. Each tick, for each resource: collect new metrics from
+// its source and store them, forecast its load, plan the desired capacity, and act according to its mode
+// (off: nothing; recommend: record a recommendation; auto: apply through the provider), recording every
+// decision with its reason.
+//
+// Time comes from the injected Clock, so tests drive it by hand and the demo replays it faster than real time.
+// Thread-safe: passes are serialized by a mutex, so an API-triggered pass never interleaves with a tick.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/action.hpp"
+#include "core/catalog.hpp"
+#include "core/forecast.hpp"
+#include "core/plan.hpp"
+#include "core/provider.hpp"
+#include "core/telemetry.hpp"
+#include "store/store.hpp"
+
+namespace cloudopt {
+
+struct ControlLoopOptions {
+    UnixSeconds tick_seconds = 60;               // simulated/clock seconds between passes
+    UnixSeconds forecast_step = 300;             // models see the load on this grid
+    int horizon_steps = 12;                      // one hour at 5-minute steps
+    UnixSeconds history_seconds = 8 * 86400;     // history given to the model (8 days: a week plus a day)
+    UnixSeconds stabilization_seconds = 300;     // scale-in waits this long (HPA's default)
+    UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
+    QuantileLevel quantile = QuantileLevel::kP95;
+};
+
+// Which adapter drives each provider name ("aws", "kubernetes", ...). Not owning.
+struct Adapters {
+    std::map<std::string, Provider*> providers;
+    std::map<std::string, MetricSource*> sources;
+};
+
+struct PassOutcome {
+    ResourceId resource_id = 0;
+    std::string resource_name;
+    int current_capacity = 0;
+    std::optional<PlanDecision> decision;
+    std::optional<AllocationAction> action;          // recorded when the decision changes capacity
+    std::optional<Recommendation> recommendation;    // recorded in recommend mode
+    std::string error;                               // why this resource was skipped, if it was
+};
+
+class ControlLoop {
+public:
+    ControlLoop(Store& store, const Clock& clock, Adapters adapters, const Forecaster& forecaster,
+                const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics, ControlLoopOptions options);
+    ~ControlLoop();
+
+    // One pass now, over every resource or just one (kNotFound for an unknown id).
+    Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
+
+    // Forecasts a resource's load from stored history (horizon defaults to the configured one) and saves it.
+    Result<Forecast> ForecastResource(const Resource& resource, std::optional<int> horizon_steps = std::nullopt);
+
+    // Applies an open recommendation through the provider now; kConflict if it is no longer open.
+    Result<AllocationAction> ApplyRecommendation(std::int64_t recommendation_id);
+
+    // Checks that the resource's provider knows the reference (used before saving a resource).
+    Status CheckProviderReference(const Resource& resource);
+    Result<CapacityState> Describe(const Resource& resource);
+    double HourlyCost(const Resource& resource, int instances) const;
+
+    // Runs passes on a background thread every tick_seconds of the clock until Stop().
+    void Start();
+    void Stop();
+    std::int64_t passes() const { return passes_.load(); }
+    const ControlLoopOptions& options() const { return options_; }
+
+private:
+    PassOutcome RunResource(const Resource& resource, UnixSeconds now);
+    void CollectMetrics(const Resource& resource, UnixSeconds now, PassOutcome& outcome);
+    Provider* ProviderFor(const Resource& resource) const;
+
+    Store& store_;
+    const Clock& clock_;
+    Adapters adapters_;
+    const Forecaster& forecaster_;
+    const Planner& planner_;
+    const Catalog& catalog_;
+    ControlLoopOptions options_;
+
+    std::mutex pass_mutex_;                                                    // one pass at a time
+    std::map<ResourceId, std::deque<std::pair<UnixSeconds, int>>> recent_;    // guarded by pass_mutex_
+    std::map<ResourceId, UnixSeconds> last_collected_;                        // guarded by pass_mutex_
+
+    Histogram& pass_seconds_;
+    Counter& samples_collected_;
+    Counter& actions_recorded_;
+    Counter& pass_errors_;
+    std::atomic<std::int64_t> passes_{0};
+
+    std::mutex run_mutex_;
+    std::condition_variable run_cv_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace cloudopt

@@ -1,0 +1,67 @@
+#pragma once
+// Background jobs (model training now; simulations later): one worker thread runs them in order, the API
+// answers 202 at once and clients poll GET /api/jobs/{id}. At most one active job per (kind, resource), so a
+// second "train" for a resource that is already training returns the running job instead of queueing a copy.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+
+namespace cloudopt {
+
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed };
+const char* JobStateName(JobState state);
+
+struct JobInfo {
+    std::int64_t id = 0;
+    std::string kind;
+    std::string subject;      // what it works on, e.g. "resource:3" or "all"
+    JobState state = JobState::kQueued;
+    double progress = 0.0;    // 0..1
+    std::string result_json;  // set on success: a JSON document produced by the job
+    std::string error;        // set on failure
+    UnixSeconds created_at = 0;
+    UnixSeconds finished_at = 0;
+};
+
+class JobRunner {
+public:
+    using Progress = std::function<void(double)>;
+    using Work = std::function<Result<std::string>(const Progress&)>;
+
+    explicit JobRunner(const Clock& clock);
+    ~JobRunner();
+
+    // Queues work; returns the new job, or the active one with the same kind and subject (created = false).
+    struct Submitted {
+        JobInfo job;
+        bool created = true;
+    };
+    Submitted Submit(const std::string& kind, const std::string& subject, Work work);
+    std::optional<JobInfo> Get(std::int64_t id) const;
+    // Blocks until the job finished (for tests and the CLI); false on timeout.
+    bool WaitFor(std::int64_t id, std::chrono::milliseconds timeout) const;
+
+private:
+    void Run();
+
+    const Clock& clock_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable cv_;
+    std::map<std::int64_t, JobInfo> jobs_;
+    std::deque<std::pair<std::int64_t, Work>> queue_;
+    std::int64_t next_id_ = 1;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace cloudopt

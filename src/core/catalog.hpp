@@ -1,0 +1,41 @@
+#pragma once
+// Instance types and their prices. The bundled list is data/catalog/instances.csv (source and date beside each
+// row); the optimizer issue extends it, users override it in the config.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace cloudopt {
+
+struct InstanceType {
+    std::string provider;  // aws, azure, gcp, kubernetes
+    std::string name;      // m5.large, Standard_D2s_v5, n2-standard-2, ...
+    double vcpu = 0.0;
+    double memory_gib = 0.0;
+    double price_per_hour = 0.0;       // on-demand, USD
+    double spot_price_per_hour = 0.0;  // typical spot, USD; 0 when the cloud has none
+    std::string region;
+};
+
+class Catalog {
+public:
+    Catalog() = default;
+    explicit Catalog(std::vector<InstanceType> types) : types_(std::move(types)) {}
+
+    // Looks a type up by name, preferring the given provider's entry; names are unique per provider.
+    std::optional<InstanceType> Find(std::string_view provider, std::string_view name) const;
+    const std::vector<InstanceType>& types() const { return types_; }
+
+private:
+    std::vector<InstanceType> types_;
+};
+
+// Parses the catalog CSV: a header line naming at least provider,name,vcpu,memory_gib,price_per_hour and
+// optionally spot_price_per_hour,region,source,date (any order); '#' lines are comments. Errors name the line.
+Result<Catalog> ParseCatalogCsv(std::string_view text);
+
+}  // namespace cloudopt

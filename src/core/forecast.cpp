@@ -1,0 +1,23 @@
+#include "core/forecast.hpp"
+
+namespace cloudopt {
+
+double PointQuantile(const ForecastPoint& point, QuantileLevel level) {
+    switch (level) {
+        case QuantileLevel::kP50: return point.p50;
+        case QuantileLevel::kP90: return point.p90;
+        case QuantileLevel::kP95: return point.p95;
+    }
+    return point.p95;
+}
+
+const char* QuantileLevelName(QuantileLevel level) {
+    switch (level) {
+        case QuantileLevel::kP50: return "p50";
+        case QuantileLevel::kP90: return "p90";
+        case QuantileLevel::kP95: return "p95";
+    }
+    return "p95";
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,43 @@
+#pragma once
+// The two doors to the outside world the control loop uses: a Provider changes capacity, a MetricSource
+// reads load. Adapters (simulated cloud, Kubernetes, AWS, Azure, GCP, Prometheus, ...) implement them; the
+// loop depends on these interfaces only.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/resource.hpp"
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+struct CapacityState {
+    int desired = 0;  // what the provider has been asked to run
+    int ready = 0;    // instances serving now (booted)
+    std::string instance_type;
+};
+
+class Provider {
+public:
+    virtual ~Provider() = default;
+    // Current capacity of the resource's group. kNotFound when the reference names nothing.
+    virtual Result<CapacityState> Describe(const Resource& resource) = 0;
+    // Idempotent: asking twice for the same capacity changes nothing the second time.
+    virtual Status SetDesiredCapacity(const Resource& resource, int desired) = 0;
+};
+
+struct MetricReading {
+    std::string metric;
+    Sample sample;
+};
+
+class MetricSource {
+public:
+    virtual ~MetricSource() = default;
+    // New readings for the resource up to `now`. kUnavailable when the source cannot be read.
+    virtual Result<std::vector<MetricReading>> Collect(const Resource& resource, UnixSeconds now) = 0;
+};
+
+}  // namespace cloudopt

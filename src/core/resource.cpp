@@ -1,0 +1,74 @@
+#include "core/resource.hpp"
+
+#include <cmath>
+
+namespace cloudopt {
+
+const char* ModeName(Mode mode) {
+    switch (mode) {
+        case Mode::kOff: return "off";
+        case Mode::kRecommend: return "recommend";
+        case Mode::kAuto: return "auto";
+    }
+    return "off";
+}
+
+std::optional<Mode> ParseMode(std::string_view text) {
+    if (text == "off") return Mode::kOff;
+    if (text == "recommend") return Mode::kRecommend;
+    if (text == "auto") return Mode::kAuto;
+    return std::nullopt;
+}
+
+bool IsValidMetricName(std::string_view name) {
+    constexpr std::size_t kMaxMetricName = 128;
+    if (name.empty() || name.size() > kMaxMetricName) return false;
+    auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; };
+    if (!is_alpha(name[0])) return false;
+    for (char c : name) {
+        if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '.') return false;
+    }
+    return true;
+}
+
+namespace {
+
+Status Invalid(std::string message) { return MakeError(ErrorCode::kUnprocessable, std::move(message)); }
+
+bool IsPrintableName(std::string_view s) {
+    for (unsigned char c : s) {
+        if (c < 0x20 || c == 0x7f) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Status ValidateResource(const Resource& r) {
+    constexpr std::size_t kMaxName = 128;
+    constexpr int kMaxInstances = 100000;
+    constexpr int kMaxBootDelay = 3600;
+    if (r.name.empty() || r.name.size() > kMaxName || !IsPrintableName(r.name))
+        return Invalid("name: must be 1-128 printable characters");
+    if (r.provider.empty() || !IsPrintableName(r.provider)) return Invalid("provider: must be set, e.g. \"aws\"");
+    if (r.provider_ref.empty() || r.provider_ref.size() > 512 || !IsPrintableName(r.provider_ref))
+        return Invalid("provider_ref: must name the group at the provider (1-512 printable characters)");
+    if (r.instance_type.empty() || !IsPrintableName(r.instance_type))
+        return Invalid("instance_type: must be set, e.g. \"m5.large\"");
+    if (r.min_capacity < 0) return Invalid("min_capacity: must be >= 0");
+    if (r.max_capacity < 1 || r.max_capacity > kMaxInstances)
+        return Invalid("max_capacity: must be between 1 and 100000");
+    if (r.min_capacity > r.max_capacity) return Invalid("min_capacity: must not exceed max_capacity");
+    if (!(r.target_low > 0.0 && r.target_low < 1.0)) return Invalid("target_low: must be in (0, 1)");
+    if (!(r.target_high > 0.0 && r.target_high <= 1.0)) return Invalid("target_high: must be in (0, 1]");
+    if (r.target_low > r.target_high) return Invalid("target_low: must not exceed target_high");
+    if (r.boot_delay_s < 0 || r.boot_delay_s > kMaxBootDelay)
+        return Invalid("boot_delay_s: must be between 0 and 3600 seconds");
+    if (!IsValidMetricName(r.load_metric))
+        return Invalid("load_metric: must match [a-zA-Z_:][a-zA-Z0-9_:.]* (at most 128 characters)");
+    if (!(std::isfinite(r.capacity_per_instance) && r.capacity_per_instance > 0.0))
+        return Invalid("capacity_per_instance: must be a positive number (load one instance serves at 100%)");
+    return Status::Ok();
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,94 @@
+#include "core/sample.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+namespace cloudopt {
+
+std::optional<Aggregation> ParseAggregation(std::string_view text) {
+    if (text == "avg") return Aggregation::kAvg;
+    if (text == "min") return Aggregation::kMin;
+    if (text == "max") return Aggregation::kMax;
+    if (text == "p95") return Aggregation::kP95;
+    return std::nullopt;
+}
+
+const char* AggregationName(Aggregation agg) {
+    switch (agg) {
+        case Aggregation::kAvg: return "avg";
+        case Aggregation::kMin: return "min";
+        case Aggregation::kMax: return "max";
+        case Aggregation::kP95: return "p95";
+    }
+    return "avg";
+}
+
+double Quantile(std::vector<double> values, double q) {
+    if (values.empty()) return 0.0;
+    q = std::clamp(q, 0.0, 1.0);
+    // Nearest rank: the smallest value with at least q of the data at or under it.
+    auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+    if (rank > 0) --rank;
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank), values.end());
+    return values[rank];
+}
+
+std::vector<Sample> Downsample(std::span<const Sample> sorted, UnixSeconds step, Aggregation agg) {
+    assert(step > 0);
+    std::vector<Sample> out;
+    std::vector<double> bucket;
+    UnixSeconds bucket_ts = 0;
+    auto flush = [&]() {
+        if (bucket.empty()) return;
+        double v = 0.0;
+        switch (agg) {
+            case Aggregation::kAvg: {
+                double sum = 0.0;
+                for (double x : bucket) sum += x;
+                v = sum / static_cast<double>(bucket.size());
+                break;
+            }
+            case Aggregation::kMin: v = *std::min_element(bucket.begin(), bucket.end()); break;
+            case Aggregation::kMax: v = *std::max_element(bucket.begin(), bucket.end()); break;
+            case Aggregation::kP95: v = Quantile(bucket, 0.95); break;
+        }
+        out.push_back({bucket_ts, v});
+        bucket.clear();
+    };
+    for (const Sample& s : sorted) {
+        const UnixSeconds b = FloorTo(s.ts, step);
+        if (!bucket.empty() && b != bucket_ts) flush();
+        bucket_ts = b;
+        bucket.push_back(s.value);
+    }
+    flush();
+    return out;
+}
+
+RegularSeries Regularize(std::span<const Sample> sorted, UnixSeconds step) {
+    assert(step > 0);
+    RegularSeries series;
+    series.step = step;
+    if (sorted.empty()) return series;
+    const std::vector<Sample> means = Downsample(sorted, step, Aggregation::kAvg);
+    series.start = means.front().ts;
+    const auto count = static_cast<std::size_t>((means.back().ts - series.start) / step + 1);
+    series.values.assign(count, std::numeric_limits<double>::quiet_NaN());
+    for (const Sample& m : means) series.values[static_cast<std::size_t>((m.ts - series.start) / step)] = m.value;
+    // Linear fill between known neighbours; both ends are known by construction.
+    std::size_t last_known = 0;
+    for (std::size_t i = 1; i < count; ++i) {
+        if (std::isnan(series.values[i])) continue;
+        const std::size_t gap = i - last_known;
+        for (std::size_t j = 1; j < gap; ++j) {
+            const double w = static_cast<double>(j) / static_cast<double>(gap);
+            series.values[last_known + j] = series.values[last_known] * (1.0 - w) + series.values[i] * w;
+        }
+        last_known = i;
+    }
+    return series;
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,19 @@
+#pragma once
+// Small string helpers shared by the parsers (CSV, catalog, config, query strings).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cloudopt {
+
+std::string_view Trim(std::string_view s);
+std::vector<std::string_view> Split(std::string_view s, char sep);
+// Splits on \n, dropping a trailing \r from each line.
+std::vector<std::string_view> SplitLines(std::string_view s);
+// Whole-string parses: trailing garbage, empty input, NaN and infinities are rejected.
+std::optional<double> ParseDouble(std::string_view s);
+std::optional<long long> ParseInt(std::string_view s);
+
+}  // namespace cloudopt

@@ -1,0 +1,19 @@
+#pragma once
+// Reads workload traces: CSV "timestamp,series,value" (unix seconds), or "timestamp,value" for one series.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+// Series id -> samples sorted by time (duplicate timestamps keep the last value). A header line is optional.
+// A bad line is an error naming its line number.
+using TraceSet = std::map<std::string, std::vector<Sample>>;
+Result<TraceSet> ParseTraceCsv(std::string_view text, std::string_view default_series = "series");
+
+}  // namespace cloudopt

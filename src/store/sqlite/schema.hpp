@@ -1,0 +1,81 @@
+#pragma once
+// Versioned schema migrations. Each entry moves the schema from version i to i+1 and runs in one transaction;
+// never edit a released entry, append a new one.
+
+#include <array>
+
+namespace cloudopt::sqlite {
+
+inline constexpr std::array<const char*, 1> kMigrations = {
+    // v1: the foundation entities.
+    R"sql(
+CREATE TABLE resources (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  provider TEXT NOT NULL,
+  provider_ref TEXT NOT NULL,
+  instance_type TEXT NOT NULL,
+  min_capacity INTEGER NOT NULL,
+  max_capacity INTEGER NOT NULL,
+  target_low REAL NOT NULL,
+  target_high REAL NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('off','recommend','auto')),
+  boot_delay_s INTEGER NOT NULL,
+  load_metric TEXT NOT NULL,
+  capacity_per_instance REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,
+  UNIQUE (resource_id, metric)
+);
+CREATE TABLE samples (
+  series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  ts INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (series_id, ts)
+) WITHOUT ROWID;
+CREATE TABLE predictions (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,
+  generated_at INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  step_s INTEGER NOT NULL,
+  accuracy REAL,
+  points TEXT NOT NULL
+);
+CREATE INDEX predictions_by_series ON predictions (resource_id, metric, generated_at);
+CREATE TABLE actions (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  ts INTEGER NOT NULL,
+  from_capacity INTEGER NOT NULL,
+  to_capacity INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('planned','applied','failed','skipped')),
+  error TEXT NOT NULL DEFAULT '',
+  hourly_cost_before REAL NOT NULL DEFAULT 0,
+  hourly_cost_after REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX actions_by_time ON actions (ts);
+CREATE INDEX actions_by_resource ON actions (resource_id, ts);
+CREATE TABLE recommendations (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  from_capacity INTEGER NOT NULL,
+  to_capacity INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  hourly_cost_before REAL NOT NULL,
+  hourly_cost_after REAL NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open','applied','dismissed','superseded'))
+);
+CREATE INDEX recommendations_by_status ON recommendations (status, resource_id);
+)sql",
+};
+
+}  // namespace cloudopt::sqlite

@@ -1,0 +1,490 @@
+// SQLite backend: one writer connection behind a mutex, a pool of reader connections (WAL lets readers run in
+// parallel with the writer), prepared statements cached per connection.
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/store.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+constexpr int kReaderConnections = 4;
+
+const char* kResourceColumns =
+    "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
+    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at";
+
+Resource ReadResource(const Statement& s) {
+    Resource r;
+    r.id = s.Int(0);
+    r.name = s.Text(1);
+    r.provider = s.Text(2);
+    r.provider_ref = s.Text(3);
+    r.instance_type = s.Text(4);
+    r.min_capacity = static_cast<int>(s.Int(5));
+    r.max_capacity = static_cast<int>(s.Int(6));
+    r.target_low = s.Double(7);
+    r.target_high = s.Double(8);
+    r.mode = ParseMode(s.Text(9)).value_or(Mode::kOff);
+    r.boot_delay_s = static_cast<int>(s.Int(10));
+    r.load_metric = s.Text(11);
+    r.capacity_per_instance = s.Double(12);
+    r.created_at = s.Int(13);
+    r.updated_at = s.Int(14);
+    return r;
+}
+
+void BindResourceFields(Statement& s, const Resource& r) {
+    s.Bind(1, r.name).Bind(2, r.provider).Bind(3, r.provider_ref).Bind(4, r.instance_type);
+    s.Bind(5, r.min_capacity).Bind(6, r.max_capacity).Bind(7, r.target_low).Bind(8, r.target_high);
+    s.Bind(9, std::string_view(ModeName(r.mode))).Bind(10, r.boot_delay_s).Bind(11, r.load_metric);
+    s.Bind(12, r.capacity_per_instance);
+}
+
+AllocationAction ReadAction(const Statement& s) {
+    AllocationAction a;
+    a.id = s.Int(0);
+    a.resource_id = s.Int(1);
+    a.ts = s.Int(2);
+    a.from_capacity = static_cast<int>(s.Int(3));
+    a.to_capacity = static_cast<int>(s.Int(4));
+    a.reason = s.Text(5);
+    a.status = ParseActionStatus(s.Text(6)).value_or(ActionStatus::kPlanned);
+    a.error = s.Text(7);
+    a.hourly_cost_before = s.Double(8);
+    a.hourly_cost_after = s.Double(9);
+    return a;
+}
+
+Recommendation ReadRecommendation(const Statement& s) {
+    Recommendation r;
+    r.id = s.Int(0);
+    r.resource_id = s.Int(1);
+    r.created_at = s.Int(2);
+    r.from_capacity = static_cast<int>(s.Int(3));
+    r.to_capacity = static_cast<int>(s.Int(4));
+    r.reason = s.Text(5);
+    r.hourly_cost_before = s.Double(6);
+    r.hourly_cost_after = s.Double(7);
+    r.status = s.Text(8);
+    return r;
+}
+
+const char* kRecommendationColumns =
+    "id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before, hourly_cost_after, status";
+
+class SqliteStore final : public Store {
+public:
+    SqliteStore(std::string path, const Clock& clock) : path_(std::move(path)), clock_(clock) {}
+
+    Status Init() {
+        auto writer = Connection::Open(path_, false);
+        if (!writer) return writer.error();
+        writer_ = std::move(*writer);
+        if (Status s = Migrate(); !s) return s;
+        for (int i = 0; i < kReaderConnections; ++i) {
+            auto reader = Connection::Open(path_, true);
+            if (!reader) return reader.error();
+            readers_.push_back(std::move(*reader));
+        }
+        return Status::Ok();
+    }
+
+    Result<Resource> CreateResource(const Resource& resource) override {
+        std::lock_guard lock(write_mutex_);
+        const UnixSeconds now = clock_.Now();
+        Statement s = writer_->Prepare(
+            "INSERT INTO resources (name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
+            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        BindResourceFields(s, resource);
+        s.Bind(13, now).Bind(14, now);
+        if (Status st = s.Run(); !st) {
+            if (st.error().code == ErrorCode::kConflict)
+                return MakeError(ErrorCode::kConflict, "a resource named '" + resource.name + "' already exists");
+            return st.error();
+        }
+        Resource created = resource;
+        created.id = writer_->LastInsertId();
+        created.created_at = created.updated_at = now;
+        return created;
+    }
+
+    Result<Resource> GetResource(ResourceId id) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(std::string("SELECT ") + kResourceColumns + " FROM resources WHERE id = ?");
+        s.Bind(1, id);
+        if (s.Step()) return ReadResource(s);
+        if (!s.status()) return s.status().error();
+        return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
+    }
+
+    Result<std::vector<Resource>> ListResources() override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(std::string("SELECT ") + kResourceColumns + " FROM resources ORDER BY id");
+        std::vector<Resource> out;
+        while (s.Step()) out.push_back(ReadResource(s));
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
+    Result<Resource> UpdateResource(const Resource& resource) override {
+        std::lock_guard lock(write_mutex_);
+        const UnixSeconds now = clock_.Now();
+        Statement s = writer_->Prepare(
+            "UPDATE resources SET name=?, provider=?, provider_ref=?, instance_type=?, min_capacity=?, "
+            "max_capacity=?, target_low=?, target_high=?, mode=?, boot_delay_s=?, load_metric=?, "
+            "capacity_per_instance=?, updated_at=? WHERE id=? RETURNING created_at");
+        BindResourceFields(s, resource);
+        s.Bind(13, now).Bind(14, resource.id);
+        if (!s.Step()) {
+            if (!s.status()) {
+                if (s.status().error().code == ErrorCode::kConflict)
+                    return MakeError(ErrorCode::kConflict, "a resource named '" + resource.name + "' already exists");
+                return s.status().error();
+            }
+            return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(resource.id) + " does not exist");
+        }
+        Resource updated = resource;
+        updated.created_at = s.Int(0);
+        updated.updated_at = now;
+        s.Reset();
+        return updated;
+    }
+
+    Status DeleteResource(ResourceId id) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare("DELETE FROM resources WHERE id = ?");
+        s.Bind(1, id);
+        if (Status st = s.Run(); !st) return st;
+        if (writer_->Changes() == 0)
+            return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
+        // Drop cached series ids of the deleted resource.
+        std::erase_if(series_ids_, [&](const auto& kv) { return kv.first.first == id; });
+        return Status::Ok();
+    }
+
+    Status AppendSamples(std::span<const SeriesSamples> batch) override {
+        std::lock_guard lock(write_mutex_);
+        if (Status s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s;
+        std::vector<std::pair<ResourceId, std::string>> created;  // to forget if we roll back
+        auto fail = [&](Status st) {
+            (void)writer_->Exec("ROLLBACK");
+            for (const auto& key : created) series_ids_.erase(key);
+            return st;
+        };
+        for (const SeriesSamples& series : batch) {
+            auto id = SeriesIdLocked(series.key, created);
+            if (!id) return fail(id.error());
+            Statement insert = writer_->Prepare(
+                "INSERT INTO samples (series_id, ts, value) VALUES (?,?,?) "
+                "ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value");
+            for (const Sample& sample : series.samples) {
+                insert.Bind(1, *id).Bind(2, sample.ts).Bind(3, sample.value);
+                if (Status st = insert.Run(); !st) return fail(st);
+                insert.Reset();
+            }
+        }
+        if (Status s = writer_->Exec("COMMIT"); !s) return fail(s);
+        return Status::Ok();
+    }
+
+    Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT ts, value FROM samples WHERE series_id = "
+            "(SELECT id FROM series WHERE resource_id = ? AND metric = ?) AND ts >= ? AND ts < ? ORDER BY ts");
+        s.Bind(1, key.resource_id).Bind(2, key.metric).Bind(3, from).Bind(4, to);
+        std::vector<Sample> out;
+        while (s.Step()) out.push_back({s.Int(0), s.Double(1)});
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
+    Result<std::optional<Sample>> LatestSample(const SeriesKey& key) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT ts, value FROM samples WHERE series_id = "
+            "(SELECT id FROM series WHERE resource_id = ? AND metric = ?) ORDER BY ts DESC LIMIT 1");
+        s.Bind(1, key.resource_id).Bind(2, key.metric);
+        if (s.Step()) return std::optional<Sample>(Sample{s.Int(0), s.Double(1)});
+        if (!s.status()) return s.status().error();
+        return std::optional<Sample>();
+    }
+
+    Result<std::vector<std::string>> ListMetrics(ResourceId id) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare("SELECT metric FROM series WHERE resource_id = ? ORDER BY metric");
+        s.Bind(1, id);
+        std::vector<std::string> out;
+        while (s.Step()) out.push_back(s.Text(0));
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
+    Status SavePrediction(ResourceId id, const std::string& metric, const Forecast& f) override {
+        nlohmann::json points = nlohmann::json::array();
+        for (const ForecastPoint& p : f.points) points.push_back({p.ts, p.p50, p.p90, p.p95});
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare(
+            "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, accuracy, points) "
+            "VALUES (?,?,?,?,?,?,?)");
+        s.Bind(1, id).Bind(2, metric).Bind(3, f.generated_at).Bind(4, f.model).Bind(5, f.step);
+        if (std::isnan(f.accuracy))
+            s.BindNull(6);
+        else
+            s.Bind(6, f.accuracy);
+        s.Bind(7, points.dump());
+        if (Status st = s.Run(); !st) {
+            if (st.error().code == ErrorCode::kConflict)
+                return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
+            return st;
+        }
+        // Keep the newest few per series: older forecasts are history the API does not serve.
+        Statement prune = writer_->Prepare(
+            "DELETE FROM predictions WHERE resource_id = ? AND metric = ? AND id NOT IN "
+            "(SELECT id FROM predictions WHERE resource_id = ? AND metric = ? ORDER BY generated_at DESC, id DESC "
+            "LIMIT 10)");
+        prune.Bind(1, id).Bind(2, metric).Bind(3, id).Bind(4, metric);
+        return prune.Run();
+    }
+
+    Result<std::optional<Forecast>> LatestPrediction(ResourceId id, const std::string& metric) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT generated_at, model, step_s, accuracy, points FROM predictions WHERE resource_id = ? AND "
+            "metric = ? ORDER BY generated_at DESC, id DESC LIMIT 1");
+        s.Bind(1, id).Bind(2, metric);
+        if (!s.Step()) {
+            if (!s.status()) return s.status().error();
+            return std::optional<Forecast>();
+        }
+        Forecast f;
+        f.generated_at = s.Int(0);
+        f.model = s.Text(1);
+        f.step = s.Int(2);
+        f.accuracy = s.IsNull(3) ? std::numeric_limits<double>::quiet_NaN() : s.Double(3);
+        const nlohmann::json points = nlohmann::json::parse(s.Text(4), nullptr, false);
+        if (!points.is_array()) return MakeError(ErrorCode::kInternal, "stored prediction points are corrupt");
+        for (const auto& p : points) f.points.push_back({p[0].get<UnixSeconds>(), p[1], p[2], p[3]});
+        return std::optional<Forecast>(std::move(f));
+    }
+
+    Result<AllocationAction> RecordAction(const AllocationAction& action) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare(
+            "INSERT INTO actions (resource_id, ts, from_capacity, to_capacity, reason, status, error, "
+            "hourly_cost_before, hourly_cost_after) VALUES (?,?,?,?,?,?,?,?,?)");
+        s.Bind(1, action.resource_id).Bind(2, action.ts).Bind(3, action.from_capacity).Bind(4, action.to_capacity);
+        s.Bind(5, action.reason).Bind(6, std::string_view(ActionStatusName(action.status))).Bind(7, action.error);
+        s.Bind(8, action.hourly_cost_before).Bind(9, action.hourly_cost_after);
+        if (Status st = s.Run(); !st) return st.error();
+        AllocationAction stored = action;
+        stored.id = writer_->LastInsertId();
+        return stored;
+    }
+
+    Result<std::vector<AllocationAction>> ListActions(const ActionQuery& q) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT id, resource_id, ts, from_capacity, to_capacity, reason, status, error, hourly_cost_before, "
+            "hourly_cost_after FROM actions WHERE (? IS NULL OR resource_id = ?) AND ts >= ? "
+            "ORDER BY ts DESC, id DESC LIMIT ?");
+        if (q.resource_id)
+            s.Bind(1, *q.resource_id).Bind(2, *q.resource_id);
+        else
+            s.BindNull(1).BindNull(2);
+        s.Bind(3, q.since).Bind(4, q.limit);
+        std::vector<AllocationAction> out;
+        while (s.Step()) out.push_back(ReadAction(s));
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
+    Result<std::int64_t> CountActions(UnixSeconds since) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare("SELECT count(*) FROM actions WHERE ts >= ?");
+        s.Bind(1, since);
+        if (s.Step()) return s.Int(0);
+        return s.status().error();
+    }
+
+    Result<Recommendation> SaveRecommendation(const Recommendation& rec) override {
+        std::lock_guard lock(write_mutex_);
+        if (Status s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s.error();
+        Statement supersede = writer_->Prepare(
+            "UPDATE recommendations SET status = 'superseded' WHERE resource_id = ? AND status = 'open'");
+        supersede.Bind(1, rec.resource_id);
+        Status st = supersede.Run();
+        Statement insert = writer_->Prepare(
+            "INSERT INTO recommendations (resource_id, created_at, from_capacity, to_capacity, reason, "
+            "hourly_cost_before, hourly_cost_after, status) VALUES (?,?,?,?,?,?,?,?)");
+        if (st) {
+            insert.Bind(1, rec.resource_id).Bind(2, rec.created_at).Bind(3, rec.from_capacity);
+            insert.Bind(4, rec.to_capacity).Bind(5, rec.reason).Bind(6, rec.hourly_cost_before);
+            insert.Bind(7, rec.hourly_cost_after).Bind(8, rec.status);
+            st = insert.Run();
+        }
+        if (st) st = writer_->Exec("COMMIT");
+        if (!st) {
+            (void)writer_->Exec("ROLLBACK");
+            return st.error();
+        }
+        Recommendation stored = rec;
+        stored.id = writer_->LastInsertId();
+        return stored;
+    }
+
+    Result<std::vector<Recommendation>> ListRecommendations(const std::optional<std::string>& status) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(std::string("SELECT ") + kRecommendationColumns +
+                                      " FROM recommendations WHERE (? IS NULL OR status = ?) "
+                                      "ORDER BY created_at DESC, id DESC LIMIT 500");
+        if (status)
+            s.Bind(1, *status).Bind(2, *status);
+        else
+            s.BindNull(1).BindNull(2);
+        std::vector<Recommendation> out;
+        while (s.Step()) out.push_back(ReadRecommendation(s));
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
+    Result<Recommendation> GetRecommendation(std::int64_t id) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(std::string("SELECT ") + kRecommendationColumns +
+                                      " FROM recommendations WHERE id = ?");
+        s.Bind(1, id);
+        if (s.Step()) return ReadRecommendation(s);
+        if (!s.status()) return s.status().error();
+        return MakeError(ErrorCode::kNotFound, "recommendation " + std::to_string(id) + " does not exist");
+    }
+
+    Status SetRecommendationStatus(std::int64_t id, const std::string& status) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare("UPDATE recommendations SET status = ? WHERE id = ?");
+        s.Bind(1, status).Bind(2, id);
+        if (Status st = s.Run(); !st) {
+            if (st.error().code == ErrorCode::kConflict)
+                return MakeError(ErrorCode::kUnprocessable, "unknown recommendation status '" + status + "'");
+            return st;
+        }
+        if (writer_->Changes() == 0)
+            return MakeError(ErrorCode::kNotFound, "recommendation " + std::to_string(id) + " does not exist");
+        return Status::Ok();
+    }
+
+private:
+    // A reader connection on loan; returned to the pool when the lease ends.
+    class Lease {
+    public:
+        Lease(SqliteStore& store, std::unique_ptr<Connection> conn) : store_(store), conn_(std::move(conn)) {}
+        ~Lease() { store_.Return(std::move(conn_)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Connection* operator->() { return conn_.get(); }
+
+    private:
+        SqliteStore& store_;
+        std::unique_ptr<Connection> conn_;
+    };
+
+    Lease Borrow() {
+        std::unique_lock lock(pool_mutex_);
+        pool_cv_.wait(lock, [&] { return !readers_.empty(); });
+        std::unique_ptr<Connection> conn = std::move(readers_.back());
+        readers_.pop_back();
+        return Lease(*this, std::move(conn));
+    }
+
+    void Return(std::unique_ptr<Connection> conn) {
+        {
+            std::lock_guard lock(pool_mutex_);
+            readers_.push_back(std::move(conn));
+        }
+        pool_cv_.notify_one();
+    }
+
+    // Series id for the key, creating the series row inside the caller's transaction. Requires write_mutex_.
+    Result<std::int64_t> SeriesIdLocked(const SeriesKey& key,
+                                        std::vector<std::pair<ResourceId, std::string>>& created) {
+        auto cache_key = std::make_pair(key.resource_id, key.metric);
+        if (auto it = series_ids_.find(cache_key); it != series_ids_.end()) return it->second;
+        Statement find = writer_->Prepare("SELECT id FROM series WHERE resource_id = ? AND metric = ?");
+        find.Bind(1, key.resource_id).Bind(2, key.metric);
+        std::int64_t id = 0;
+        if (find.Step()) {
+            id = find.Int(0);
+        } else {
+            if (!find.status()) return find.status().error();
+            Statement insert = writer_->Prepare("INSERT INTO series (resource_id, metric) VALUES (?, ?)");
+            insert.Bind(1, key.resource_id).Bind(2, key.metric);
+            if (Status st = insert.Run(); !st) {
+                if (st.error().code == ErrorCode::kConflict)
+                    return MakeError(ErrorCode::kNotFound,
+                                     "resource " + std::to_string(key.resource_id) + " does not exist");
+                return st.error();
+            }
+            id = writer_->LastInsertId();
+            created.push_back(cache_key);
+        }
+        series_ids_[cache_key] = id;
+        return id;
+    }
+
+    Status Migrate() {
+        if (Status s = writer_->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); !s)
+            return s;
+        std::int64_t version = 0;
+        {
+            Statement s = writer_->Prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+            if (s.Step()) version = s.Int(0);
+        }
+        if (version > static_cast<std::int64_t>(sqlite::kMigrations.size()))
+            return MakeError(ErrorCode::kUnavailable, "database schema version " + std::to_string(version) +
+                                                          " is newer than this cloudopt understands (" +
+                                                          std::to_string(sqlite::kMigrations.size()) +
+                                                          "); upgrade cloudopt");
+        for (auto v = static_cast<std::size_t>(version); v < sqlite::kMigrations.size(); ++v) {
+            Status st = writer_->Exec("BEGIN IMMEDIATE");
+            if (st) st = writer_->Exec(sqlite::kMigrations[v]);
+            if (st) st = writer_->Exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(v + 1) + ")");
+            if (st) st = writer_->Exec("COMMIT");
+            if (!st) {
+                (void)writer_->Exec("ROLLBACK");
+                return MakeError(ErrorCode::kInternal,
+                                 "migration to schema v" + std::to_string(v + 1) + " failed: " + st.error().message);
+            }
+        }
+        return Status::Ok();
+    }
+
+    std::string path_;
+    const Clock& clock_;
+    std::mutex write_mutex_;
+    std::unique_ptr<Connection> writer_;
+    std::map<std::pair<ResourceId, std::string>, std::int64_t> series_ids_;  // guarded by write_mutex_
+    std::mutex pool_mutex_;
+    std::condition_variable pool_cv_;
+    std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+    auto store = std::make_unique<SqliteStore>(path, clock);
+    if (Status s = store->Init(); !s) return s.error();
+    return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,78 @@
+#pragma once
+// The storage interface every backend implements (SQLite now, PostgreSQL later). Tests are written against
+// this interface, so a backend is correct when it passes them.
+//
+// Thread-safety: every method may be called from any thread at once. Writes are atomic: a failed call
+// stores nothing. A write that returned OK survives a crash of the process.
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/action.hpp"
+#include "core/error.hpp"
+#include "core/forecast.hpp"
+#include "core/resource.hpp"
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+struct SeriesSamples {
+    SeriesKey key;
+    std::vector<Sample> samples;
+};
+
+struct ActionQuery {
+    std::optional<ResourceId> resource_id;
+    UnixSeconds since = 0;
+    int limit = 100;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Resources. Create assigns id and timestamps; names are unique (kConflict otherwise).
+    virtual Result<Resource> CreateResource(const Resource& resource) = 0;
+    virtual Result<Resource> GetResource(ResourceId id) = 0;  // kNotFound
+    virtual Result<std::vector<Resource>> ListResources() = 0;
+    // Replaces every user field of the resource with that id; keeps created_at, sets updated_at.
+    virtual Result<Resource> UpdateResource(const Resource& resource) = 0;
+    // Deletes the resource with its series, samples, predictions, actions and recommendations.
+    virtual Status DeleteResource(ResourceId id) = 0;
+
+    // Samples. All series of the batch are written in one transaction, or none (kNotFound names an unknown
+    // resource). A sample at an existing (series, ts) replaces the old value.
+    virtual Status AppendSamples(std::span<const SeriesSamples> batch) = 0;
+    // Raw samples with from <= ts < to, sorted by time.
+    virtual Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) = 0;
+    virtual Result<std::optional<Sample>> LatestSample(const SeriesKey& key) = 0;
+    virtual Result<std::vector<std::string>> ListMetrics(ResourceId id) = 0;
+
+    // Downsampled query: buckets of `step` seconds aggregated by `agg` (computed here, not by callers).
+    Result<std::vector<Sample>> QueryDownsampled(const SeriesKey& key, UnixSeconds from, UnixSeconds to,
+                                                 UnixSeconds step, Aggregation agg);
+
+    // Predictions: the newest one per (resource, metric) is what GET /api/predictions serves.
+    virtual Status SavePrediction(ResourceId id, const std::string& metric, const Forecast& forecast) = 0;
+    virtual Result<std::optional<Forecast>> LatestPrediction(ResourceId id, const std::string& metric) = 0;
+
+    // Allocation actions, newest first.
+    virtual Result<AllocationAction> RecordAction(const AllocationAction& action) = 0;
+    virtual Result<std::vector<AllocationAction>> ListActions(const ActionQuery& query) = 0;
+    virtual Result<std::int64_t> CountActions(UnixSeconds since) = 0;
+
+    // Recommendations. Saving one supersedes the resource's older open ones.
+    virtual Result<Recommendation> SaveRecommendation(const Recommendation& recommendation) = 0;
+    virtual Result<std::vector<Recommendation>> ListRecommendations(const std::optional<std::string>& status) = 0;
+    virtual Result<Recommendation> GetRecommendation(std::int64_t id) = 0;
+    virtual Status SetRecommendationStatus(std::int64_t id, const std::string& status) = 0;
+};
+
+// Opens (creating if needed) the SQLite database at `path` and migrates its schema to the newest version.
+// Stamps created/updated times from `clock`.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock);
+
+}  // namespace cloudopt
