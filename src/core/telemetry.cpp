@@ -1,6 +1,7 @@
 #include "core/telemetry.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cassert>
 #include <cmath>
 #include <sstream>
@@ -41,10 +42,10 @@ std::string WithLabel(const std::string& rendered, const std::string& extra) {
 std::string FormatNumber(double v) {
     if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
     if (std::isnan(v)) return "NaN";
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
+    // Shortest text that reads back as the same double: 0.1 stays "0.1".
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
 }
 
 }  // namespace

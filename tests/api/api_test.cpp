@@ -1,0 +1,433 @@
+// Every endpoint over a real socket against a server on an ephemeral port: success and error cases.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "allocate/target_utilization_planner.hpp"
+#include "api/routes.hpp"
+#include "api/server.hpp"
+#include "forecast/seasonal_naive.hpp"
+#include "simulate/simulated_cloud.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+using nlohmann::json;
+using testing::HttpClient;
+
+constexpr UnixSeconds kNow = 1'700'006'400 + 3 * 86400;
+
+class ApiTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto s = OpenSqliteStore(dir_.File("t.db"), clock_);
+        ASSERT_TRUE(s.ok());
+        store_ = std::move(*s);
+        catalog_ = *ParseCatalogCsv("provider,name,vcpu,memory_gib,price_per_hour\naws,m5.large,2,8,0.1\n");
+        adapters_.providers["aws"] = &cloud_;
+        adapters_.sources["aws"] = &cloud_;
+        for (const char* ref : {"sim/a", "sim/b"}) {
+            SimulatedGroupSpec spec;
+            spec.ref = ref;
+            spec.instance_type = "m5.large";
+            spec.price_per_hour = 0.1;
+            spec.capacity_per_instance = 10;
+            spec.demand.step = 300;
+            spec.demand.values = {30, 40, 50, 40};
+            spec.anchor = 0;
+            spec.initial_capacity = 4;
+            cloud_.AddGroup(spec);
+        }
+        loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                              ControlLoopOptions{});
+        context_ = std::make_unique<api::ApiContext>(api::ApiContext{*store_, *loop_, jobs_, metrics_, clock_, "test"});
+        context_->max_samples_per_request = 5000;
+        router_ = api::BuildRouter(*context_);
+        api::ServerOptions options;
+        options.port = 0;
+        options.threads = 2;
+        options.max_body_bytes = 1024 * 1024;
+        server_ = std::make_unique<api::HttpServer>(router_, metrics_, options);
+        auto port = server_->Start();
+        ASSERT_TRUE(port.ok()) << port.error().message;
+        port_ = *port;
+        client_ = std::make_unique<HttpClient>(port_);
+    }
+    void TearDown() override { server_->Stop(); }
+
+    json Body(const testing::HttpResult& r) {
+        json j = json::parse(r.body, nullptr, false);
+        EXPECT_FALSE(j.is_discarded()) << r.body;
+        return j;
+    }
+    // Asserts the uniform error shape and returns the code.
+    std::string ErrorCodeOf(const testing::HttpResult& r) {
+        json j = Body(r);
+        EXPECT_TRUE(j.contains("error") && j["error"].contains("code") && j["error"].contains("message")) << r.body;
+        return j.contains("error") ? j["error"].value("code", "") : "";
+    }
+    int CreateResource(const std::string& name, const std::string& ref, const std::string& mode = "auto") {
+        json body = {{"name", name},         {"provider", "aws"},  {"provider_ref", ref},  {"instance_type", "m5.large"},
+                     {"capacity_per_instance", 10}, {"mode", mode}, {"max_capacity", 20}, {"boot_delay_s", 120}};
+        auto r = client_->Post("/api/resources", body.dump());
+        EXPECT_EQ(r.status, 201) << r.body;
+        return Body(r)["id"].get<int>();
+    }
+    // Two days of 5-minute history so forecasts work.
+    void PushHistory(int id) {
+        json points = json::array();
+        for (UnixSeconds t = kNow - 2 * 86400; t < kNow; t += 300) points.push_back({t, 30 + (t / 300) % 4 * 5});
+        json body = {{"series", {{{"resource", id}, {"metric", "cpu_cores"}, {"points", points}}}}};
+        auto r = client_->Post("/api/metrics", body.dump());
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_{kNow};
+    std::unique_ptr<Store> store_;
+    SimulatedCloud cloud_{clock_};
+    Adapters adapters_;
+    Catalog catalog_;
+    SeasonalNaiveForecaster forecaster_;
+    TargetUtilizationPlanner planner_;
+    MetricsRegistry metrics_;
+    std::unique_ptr<ControlLoop> loop_;
+    JobRunner jobs_{clock_};
+    std::unique_ptr<api::ApiContext> context_;
+    api::Router router_;
+    std::unique_ptr<api::HttpServer> server_;
+    unsigned short port_ = 0;
+    std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(ApiTest, HealthReadinessAndMetrics) {
+    auto h = client_->Get("/healthz");
+    EXPECT_EQ(h.status, 200);
+    EXPECT_EQ(Body(h)["status"], "ok");
+    auto r = client_->Get("/readyz");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(Body(r)["status"], "ready");
+    auto m = client_->Get("/metrics");
+    EXPECT_EQ(m.status, 200);
+    EXPECT_EQ(m.headers["content-type"].rfind("text/plain; version=0.0.4", 0), 0u);
+    EXPECT_NE(m.body.find("cloudopt_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+              std::string::npos)
+        << m.body;
+    EXPECT_NE(m.body.find("cloudopt_http_request_seconds_bucket{route=\"/readyz\",le=\"+Inf\"} 1"), std::string::npos);
+}
+
+TEST_F(ApiTest, ResourceLifecycle) {
+    const int id = CreateResource("web", "sim/a");
+    auto list = client_->Get("/api/resources");
+    ASSERT_EQ(list.status, 200);
+    ASSERT_EQ(Body(list)["resources"].size(), 1u);
+    auto one = client_->Get("/api/resources/" + std::to_string(id));
+    ASSERT_EQ(one.status, 200);
+    EXPECT_EQ(Body(one)["name"], "web");
+    EXPECT_EQ(Body(one)["target_low"], 0.7);
+    auto put = client_->Request("PUT", "/api/resources/" + std::to_string(id), R"({"mode":"recommend","min_capacity":2})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(Body(put)["mode"], "recommend");
+    EXPECT_EQ(Body(put)["min_capacity"], 2);
+    EXPECT_EQ(Body(put)["name"], "web");  // fields not sent are kept
+    auto del = client_->Request("DELETE", "/api/resources/" + std::to_string(id));
+    EXPECT_EQ(del.status, 204);
+    EXPECT_EQ(client_->Get("/api/resources/" + std::to_string(id)).status, 404);
+    EXPECT_EQ(client_->Request("DELETE", "/api/resources/" + std::to_string(id)).status, 404);
+}
+
+TEST_F(ApiTest, ResourceErrors) {
+    CreateResource("web", "sim/a");
+    struct Case {
+        std::string method, target, body;
+        int status;
+        std::string code;
+    };
+    const std::vector<Case> cases = {
+        {"POST", "/api/resources", "{not json", 400, "invalid_argument"},
+        {"POST", "/api/resources", "[1,2]", 400, "invalid_argument"},
+        {"POST", "/api/resources", R"({"name":"x","provider":"aws","provider_ref":"sim/b"})", 422, "unprocessable"},
+        {"POST", "/api/resources", R"({"name":5,"provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})",
+         422, "unprocessable"},
+        {"POST", "/api/resources",
+         R"({"name":"x","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large","max_capacity":"ten"})", 422,
+         "unprocessable"},
+        {"POST", "/api/resources",
+         R"({"name":"x","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large","mxa_capacity":3})", 422,
+         "unprocessable"},
+        {"POST", "/api/resources",
+         R"({"name":"x","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large","mode":"yolo"})", 422,
+         "unprocessable"},
+        {"POST", "/api/resources",
+         R"({"name":"x","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large","min_capacity":9,"max_capacity":3})",
+         422, "unprocessable"},
+        {"POST", "/api/resources", R"({"name":"x","provider":"aws","provider_ref":"sim/nope","instance_type":"m5.large"})",
+         422, "unprocessable"},
+        {"POST", "/api/resources", R"({"name":"x","provider":"azure","provider_ref":"sim/b","instance_type":"m5.large"})",
+         422, "unprocessable"},
+        {"POST", "/api/resources", R"({"name":"web","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})",
+         409, "conflict"},
+        {"GET", "/api/resources/abc", "", 400, "invalid_argument"},
+        {"GET", "/api/resources/0", "", 400, "invalid_argument"},
+        {"GET", "/api/resources/999", "", 404, "not_found"},
+        {"PUT", "/api/resources/999", "{}", 404, "not_found"},
+        {"PUT", "/api/resources/1", R"({"target_high":2})", 422, "unprocessable"},
+        {"PATCH", "/api/resources/1", "{}", 405, "method_not_allowed"},
+        {"GET", "/api/nothing-here", "", 404, "not_found"},
+        {"DELETE", "/api/resources", "", 405, "method_not_allowed"},
+    };
+    for (const Case& c : cases) {
+        auto r = client_->Request(c.method, c.target, c.body);
+        EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body << " -> " << r.body;
+        EXPECT_EQ(ErrorCodeOf(r), c.code) << c.method << " " << c.target << " " << c.body;
+    }
+    auto wrong_type = client_->Request("POST", "/api/resources", "name=x", "application/x-www-form-urlencoded");
+    EXPECT_EQ(wrong_type.status, 415);
+    EXPECT_EQ(ErrorCodeOf(wrong_type), "unsupported_media_type");
+    auto not_allowed = client_->Request("PATCH", "/api/resources/1", "{}");
+    EXPECT_EQ(not_allowed.headers["allow"], "GET, PUT, DELETE");
+    // Nothing half-stored: still exactly one resource.
+    EXPECT_EQ(Body(client_->Get("/api/resources"))["resources"].size(), 1u);
+}
+
+TEST_F(ApiTest, MetricsIngestAndQuery) {
+    const int id = CreateResource("web", "sim/a");
+    json body = {{"samples",
+                  {{{"resource", id}, {"metric", "cpu_cores"}, {"ts", kNow - 600}, {"value", 1.5}},
+                   {{"resource", "web"}, {"metric", "cpu_cores"}, {"ts", kNow - 540}, {"value", 2.5}},
+                   {{"resource", "web"}, {"metric", "rps"}, {"ts", kNow - 500}, {"value", 7}}}},
+                 {"series", {{{"resource", "web"}, {"metric", "cpu_cores"}, {"points", {{kNow - 240, 4.0}, {kNow - 60, 6.0}}}}}}};
+    auto post = client_->Post("/api/metrics", body.dump());
+    ASSERT_EQ(post.status, 200) << post.body;
+    EXPECT_EQ(Body(post)["accepted"], 5);
+    EXPECT_EQ(Body(post)["series"], 2);
+
+    auto raw = client_->Get("/api/metrics?resource=web&metric=cpu_cores&from=" + std::to_string(kNow - 3600));
+    ASSERT_EQ(raw.status, 200) << raw.body;
+    EXPECT_EQ(Body(raw)["points"].size(), 4u);
+    EXPECT_TRUE(Body(raw)["step"].is_null());
+    auto down = client_->Get("/api/metrics?resource=" + std::to_string(id) + "&metric=cpu_cores&from=" +
+                             std::to_string(kNow - 600) + "&to=" + std::to_string(kNow) + "&step=300&agg=max");
+    ASSERT_EQ(down.status, 200);
+    EXPECT_EQ(Body(down)["points"], json::parse("[[" + std::to_string(kNow - 600) + ",2.5],[" +
+                                                std::to_string(kNow - 300) + ",6.0]]"));
+    auto avg = client_->Get("/api/metrics?resource=web&from=" + std::to_string(kNow - 600) + "&step=600&agg=avg");
+    EXPECT_DOUBLE_EQ(Body(avg)["points"][0][1].get<double>(), (1.5 + 2.5 + 4 + 6) / 4);
+    auto p95 = client_->Get("/api/metrics?resource=web&from=" + std::to_string(kNow - 600) + "&step=600&agg=p95");
+    EXPECT_DOUBLE_EQ(Body(p95)["points"][0][1].get<double>(), 6.0);
+}
+
+TEST_F(ApiTest, MetricsBatchIsValidatedWholeAndStoresNothingOnError) {
+    CreateResource("web", "sim/a");
+    const std::string good = R"({"resource":"web","metric":"cpu_cores","ts":1700000000,"value":1})";
+    const std::vector<std::pair<std::string, int>> bad = {
+        {R"({"samples":[)" + good + R"(,{"resource":"ghost","metric":"cpu_cores","ts":1700000000,"value":1}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu cores","ts":1700000000,"value":1}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":"soon","value":1}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000000,"value":1}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000,"value":"1"}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000,"value":1,"x":1}]})", 422},
+        {R"({"samples":[)" + good + R"(,[1,2]]})", 422},
+        {R"({"samples":{}})", 422},
+        {R"({"series":[{"resource":"web","metric":"cpu_cores","points":[[1700000000,1],[1700000001]]}]})", 422},
+        {R"({"samples":[]})", 422},
+        {R"({"smaples":[]})", 422},
+        {R"({"samples":[)" + good + ",", 400},
+    };
+    for (const auto& [body, status] : bad) {
+        auto r = client_->Post("/api/metrics", body);
+        EXPECT_EQ(r.status, status) << body << " -> " << r.body;
+        ErrorCodeOf(r);
+    }
+    auto query = client_->Get("/api/metrics?resource=web&from=1699990000&to=1700010000");
+    EXPECT_TRUE(Body(query)["points"].empty()) << query.body;
+
+    // Too many samples in one request: 413, nothing stored.
+    json many = {{"series", {{{"resource", "web"}, {"metric", "cpu_cores"}, {"points", json::array()}}}}};
+    for (int i = 0; i < 5001; ++i) many["series"][0]["points"].push_back({1700000000 + i, 1});
+    EXPECT_EQ(client_->Post("/api/metrics", many.dump()).status, 413);
+    EXPECT_TRUE(Body(client_->Get("/api/metrics?resource=web&from=1699990000&to=1700010000"))["points"].empty());
+}
+
+TEST_F(ApiTest, MetricsQueryErrors) {
+    CreateResource("web", "sim/a");
+    for (const std::string& target :
+         {std::string("/api/metrics"), std::string("/api/metrics?resource=web&agg=median"),
+          std::string("/api/metrics?resource=web&step=-5"), std::string("/api/metrics?resource=web&from=10&to=5"),
+          std::string("/api/metrics?resource=web&from=abc"), std::string("/api/metrics?resource=web&metric=a%20b")}) {
+        auto r = client_->Get(target);
+        EXPECT_EQ(r.status, 400) << target << " " << r.body;
+        EXPECT_EQ(ErrorCodeOf(r), "invalid_argument");
+    }
+    EXPECT_EQ(client_->Get("/api/metrics?resource=ghost").status, 404);
+    EXPECT_EQ(client_->Get("/api/metrics?resource=web&metric=%zz").status, 400);
+}
+
+TEST_F(ApiTest, PredictionsAndTrainingJobs) {
+    const int id = CreateResource("web", "sim/a");
+    auto none = client_->Get("/api/predictions?resource=web");
+    EXPECT_EQ(none.status, 422) << none.body;  // no history yet: says so
+    PushHistory(id);
+    auto p = client_->Get("/api/predictions?resource=web&horizon=6");
+    ASSERT_EQ(p.status, 200) << p.body;
+    json f = Body(p);
+    EXPECT_EQ(f["model"], "seasonal_naive");
+    ASSERT_EQ(f["points"].size(), 6u);
+    for (const json& point : f["points"]) {
+        EXPECT_LE(point["p50"].get<double>(), point["p90"].get<double>());
+        EXPECT_LE(point["p90"].get<double>(), point["p95"].get<double>());
+    }
+    EXPECT_TRUE(f["accuracy"].is_number());
+    EXPECT_EQ(client_->Get("/api/predictions?resource=web&horizon=0").status, 400);
+    EXPECT_EQ(client_->Get("/api/predictions?resource=web&metric=other").status, 422);
+    EXPECT_EQ(client_->Get("/api/predictions").status, 400);
+
+    auto train = client_->Post("/api/predictions/train", R"({"resource":"web"})");
+    ASSERT_EQ(train.status, 202) << train.body;
+    const int job = Body(train)["job_id"];
+    EXPECT_EQ(train.headers["location"], "/api/jobs/" + std::to_string(job));
+    ASSERT_TRUE(jobs_.WaitFor(job, std::chrono::seconds(30)));
+    auto status = client_->Get("/api/jobs/" + std::to_string(job));
+    ASSERT_EQ(status.status, 200);
+    EXPECT_EQ(Body(status)["status"], "succeeded") << status.body;
+    EXPECT_EQ(Body(status)["result"]["trained"][0]["model"], "seasonal_naive");
+    EXPECT_EQ(client_->Get("/api/jobs/424242").status, 404);
+    EXPECT_EQ(client_->Get("/api/jobs/x").status, 400);
+    EXPECT_EQ(client_->Post("/api/predictions/train", R"({"resource":"ghost"})").status, 404);
+    EXPECT_EQ(client_->Post("/api/predictions/train", R"({"resource":[1]})").status, 422);
+    auto all = client_->Request("POST", "/api/predictions/train", "", "");
+    EXPECT_EQ(all.status, 202) << all.body;
+}
+
+TEST_F(ApiTest, AllocateRecommendationsAndActions) {
+    const int web = CreateResource("web", "sim/a", "auto");
+    const int api = CreateResource("api", "sim/b", "recommend");
+    PushHistory(web);
+    PushHistory(api);
+    auto pass = client_->Post("/api/resources/allocate", "{}");
+    ASSERT_EQ(pass.status, 200) << pass.body;
+    json results = Body(pass)["results"];
+    ASSERT_EQ(results.size(), 2u);
+    for (const json& r : results) {
+        ASSERT_TRUE(r["decision"].is_object()) << r;
+        EXPECT_FALSE(r["decision"]["reason"].get<std::string>().empty());
+    }
+    // web (auto) scaled from 4 to what the load needs; api (recommend) got a recommendation instead.
+    EXPECT_EQ(results[0]["action"]["status"], "applied") << results[0];
+    EXPECT_NE(results[0]["action"]["reason"].get<std::string>().find("forecast p95"), std::string::npos);
+    EXPECT_TRUE(results[1]["recommendation"].is_object()) << results[1];
+    EXPECT_EQ(results[1]["action"]["status"], "planned");
+
+    auto one = client_->Post("/api/resources/allocate", R"({"resource":"web"})");
+    ASSERT_EQ(one.status, 200);
+    EXPECT_EQ(Body(one)["results"].size(), 1u);
+    EXPECT_EQ(client_->Post("/api/resources/allocate", R"({"resource":"ghost"})").status, 404);
+    EXPECT_EQ(client_->Post("/api/resources/allocate", R"({"resoruce":"web"})").status, 422);
+
+    auto recs = client_->Get("/api/resources/recommendations");
+    ASSERT_EQ(recs.status, 200);
+    ASSERT_EQ(Body(recs)["recommendations"].size(), 1u);
+    const int rec = Body(recs)["recommendations"][0]["id"];
+    EXPECT_EQ(client_->Get("/api/resources/recommendations?status=bogus").status, 400);
+
+    auto applied = client_->Post("/api/resources/recommendations/" + std::to_string(rec) + "/apply", "");
+    ASSERT_EQ(applied.status, 200) << applied.body;
+    EXPECT_EQ(Body(applied)["action"]["status"], "applied");
+    EXPECT_EQ(client_->Post("/api/resources/recommendations/" + std::to_string(rec) + "/apply", "").status, 409);
+    EXPECT_EQ(client_->Post("/api/resources/recommendations/" + std::to_string(rec) + "/dismiss", "").status, 409);
+    EXPECT_EQ(client_->Post("/api/resources/recommendations/999/apply", "").status, 404);
+    EXPECT_TRUE(Body(client_->Get("/api/resources/recommendations"))["recommendations"].empty());
+    EXPECT_EQ(Body(client_->Get("/api/resources/recommendations?status=all"))["recommendations"].size(), 1u);
+
+    auto actions = client_->Get("/api/actions?resource=web");
+    ASSERT_EQ(actions.status, 200);
+    ASSERT_FALSE(Body(actions)["actions"].empty());
+    EXPECT_EQ(Body(actions)["actions"][0]["resource_id"], web);
+    EXPECT_EQ(client_->Get("/api/actions?limit=0").status, 400);
+    EXPECT_EQ(Body(client_->Get("/api/actions?limit=1"))["actions"].size(), 1u);
+}
+
+TEST_F(ApiTest, DashboardStatsAndHistory) {
+    const int web = CreateResource("web", "sim/a", "auto");
+    PushHistory(web);
+    ASSERT_EQ(client_->Post("/api/resources/allocate", "{}").status, 200);
+    auto stats = client_->Get("/api/dashboard/stats");
+    ASSERT_EQ(stats.status, 200) << stats.body;
+    json s = Body(stats);
+    EXPECT_EQ(s["counts"]["resources"], 1);
+    EXPECT_GE(s["counts"]["actions_24h"].get<int>(), 1);
+    // Cost now = desired instances x $0.1; static = ceil(peak 45 / (10 x 0.8)) = 6 instances.
+    const int desired = s["resources"][0]["desired"];
+    EXPECT_NEAR(s["cost_per_hour"].get<double>(), desired * 0.1, 1e-9);
+    EXPECT_EQ(s["resources"][0]["static_instances"], 6);
+    EXPECT_NEAR(s["static_cost_per_hour"].get<double>(), 0.6, 1e-9);
+    EXPECT_NEAR(s["saving_per_hour"].get<double>(), 0.6 - desired * 0.1, 1e-9);
+    EXPECT_TRUE(s["utilization"]["mean"].is_number());
+    EXPECT_EQ(s["utilization"]["target_low"], 0.7);
+
+    auto history = client_->Get("/api/dashboard/history?resource=web&from=" + std::to_string(kNow - 86400) +
+                                "&to=" + std::to_string(kNow + 1) + "&step=3600");
+    ASSERT_EQ(history.status, 200) << history.body;
+    json h = Body(history)["resources"][0];
+    EXPECT_EQ(h["demand"].size(), 24u);
+    EXPECT_FALSE(h["capacity"].empty());
+    EXPECT_FALSE(h["cost_per_hour"].empty());
+    EXPECT_EQ(client_->Get("/api/dashboard/history?step=1&from=0&to=100000").status, 422);
+    EXPECT_EQ(client_->Get("/api/dashboard/history?resource=ghost").status, 404);
+    EXPECT_EQ(Body(client_->Get("/api/dashboard/history"))["resources"].size(), 1u);
+}
+
+TEST_F(ApiTest, TransportLimitsAndMalformedRequests) {
+    // A body over the limit: 413 and the connection closes, the server lives on.
+    std::string huge(2 * 1024 * 1024, 'x');
+    auto big = client_->Post("/api/metrics", huge);
+    EXPECT_EQ(big.status, 413);
+    EXPECT_EQ(ErrorCodeOf(big), "payload_too_large");
+    // Garbage instead of HTTP.
+    const std::string reply = HttpClient::SendRaw(port_, "HELLO THERE\r\n\r\n");
+    EXPECT_NE(reply.find("400"), std::string::npos) << reply;
+    // Huge header.
+    const std::string header_reply =
+        HttpClient::SendRaw(port_, "GET /healthz HTTP/1.1\r\nX-A: " + std::string(64 * 1024, 'a') + "\r\n\r\n");
+    EXPECT_NE(header_reply.find("400"), std::string::npos);
+    // Keep-alive: many requests on one connection.
+    HttpClient keep(port_);
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(keep.Get("/healthz").status, 200);
+    EXPECT_EQ(client_->Get("/healthz").status, 200);
+    // Bad percent-encoding, invalid UTF-8 in JSON strings.
+    EXPECT_EQ(client_->Get("/api/resources?x=%G1").status, 400);
+    auto utf = client_->Post("/api/resources", "{\"name\":\"\xff\xfe\"}");
+    EXPECT_EQ(utf.status, 400);
+}
+
+TEST_F(ApiTest, OpenApiDocumentAndRouterAgree) {
+    auto r = client_->Get("/api/openapi.json");
+    ASSERT_EQ(r.status, 200);
+    const json doc = Body(r);
+    EXPECT_EQ(doc["openapi"].get<std::string>().rfind("3.", 0), 0u);
+    std::set<std::pair<std::string, std::string>> described;
+    for (const auto& [path, item] : doc["paths"].items()) {
+        for (const auto& [method, op] : item.items()) {
+            std::string upper = method;
+            std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+            described.insert({upper, path});
+            EXPECT_TRUE(op.contains("responses") && op.contains("summary")) << method << " " << path;
+        }
+    }
+    std::set<std::pair<std::string, std::string>> routed;
+    for (const api::RouteInfo& route : router_.Routes()) routed.insert({route.method, route.pattern});
+    for (const auto& x : routed) EXPECT_TRUE(described.count(x)) << "routed, not described: " << x.first << " " << x.second;
+    for (const auto& x : described) EXPECT_TRUE(routed.count(x)) << "described, not routed: " << x.first << " " << x.second;
+    EXPECT_GE(routed.size(), 20u);
+}
+
+}  // namespace
+}  // namespace cloudopt

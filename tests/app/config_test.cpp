@@ -1,0 +1,89 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+std::string Write(const testing::TempDir& dir, const std::string& text) {
+    const std::string path = dir.File("c.yaml");
+    std::ofstream(path) << text;
+    return path;
+}
+
+TEST(Config, DefaultsWithoutAFile) {
+    auto c = LoadConfig("", {});
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->port, 8080);
+    EXPECT_EQ(c->bind_address, "127.0.0.1");
+    EXPECT_EQ(c->providers.at("aws"), "simulated");
+    EXPECT_FALSE(c->demo);
+}
+
+TEST(Config, FileThenEnvironment) {
+    testing::TempDir dir;
+    const std::string path = Write(dir,
+                                   "server:\n  port: 9090\n  threads: 3\nloop:\n  tick_seconds: 30\n  quantile: p90\n"
+                                   "demo:\n  enabled: true\n  speed: 120\nproviders:\n  aws: {driver: simulated}\n");
+    auto c = LoadConfig(path, {{"CLOUDOPT_SERVER_PORT", "7070"}, {"UNRELATED", "x"}});
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->port, 7070);
+    EXPECT_EQ(c->threads, 3);
+    EXPECT_EQ(c->tick_seconds, 30);
+    EXPECT_EQ(c->quantile, "p90");
+    EXPECT_TRUE(c->demo);
+    EXPECT_DOUBLE_EQ(c->speed, 120);
+}
+
+TEST(Config, ErrorsNameTheKeyAndTheProblem) {
+    testing::TempDir dir;
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"server:\n  prot: 1\n", "server.prot: unknown key; known keys here: server.bind_address"},
+        {"server:\n  port: abc\n", "server.port: must be an integer between 0 and 65535 (got 'abc')"},
+        {"server:\n  port: 70000\n", "server.port: must be an integer"},
+        {"loop:\n  quantile: p99\n", "loop.quantile: must be one of p50, p90, p95"},
+        {"demo:\n  enabled: maybe\n", "demo.enabled: must be true or false"},
+        {"server: 5\n", "server: unknown key"},
+        {"server:\n  port: [1, 2]\n", "server.port: must be a single value"},
+        {"providers:\n  aws: {driver: ec2}\n", "providers.aws.driver: only 'simulated'"},
+        {"providers:\n  aws: {drvier: simulated}\n", "providers.aws: must be a mapping with a 'driver' key"},
+        {"server: [\n", "not valid YAML"},
+    };
+    for (const auto& [yaml, expected] : cases) {
+        auto c = LoadConfig(Write(dir, yaml), {});
+        ASSERT_FALSE(c.ok()) << yaml;
+        EXPECT_NE(c.error().message.find(expected), std::string::npos) << yaml << " -> " << c.error().message;
+    }
+    auto env = LoadConfig("", {{"CLOUDOPT_LOOP_TICK_SECONDS", "0"}});
+    ASSERT_FALSE(env.ok());
+    EXPECT_NE(env.error().message.find("(from CLOUDOPT_LOOP_TICK_SECONDS)"), std::string::npos);
+    EXPECT_FALSE(LoadConfig(dir.File("missing.yaml"), {}).ok());
+}
+
+TEST(Config, CrossKeyRules) {
+    Config c;
+    EXPECT_TRUE(ValidateConfig(c).ok());
+    c.forecast_step_seconds = 7;
+    EXPECT_FALSE(ValidateConfig(c).ok());
+}
+
+TEST(Config, TheExampleFileIsValidAndDocumentsEveryKey) {
+    const std::string path = std::string(CLOUDOPT_REPO_DIR) + "/cloudopt.example.yaml";
+    auto c = LoadConfig(path, {});
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const char* key : {"bind_address", "port", "threads", "max_body_bytes", "request_timeout_seconds", "data_dir",
+                            "tick_seconds", "forecast_step_seconds", "horizon_steps", "history_days",
+                            "stabilization_seconds", "quantile", "enabled", "speed", "file", "level", "providers",
+                            "driver"}) {
+        EXPECT_NE(text.find(std::string(key) + ":"), std::string::npos) << key;
+    }
+}
+
+}  // namespace
+}  // namespace cloudopt

@@ -1,0 +1,223 @@
+// The control loop end to end on the simulated cloud with a hand-driven clock.
+
+#include "control/control_loop.hpp"
+
+#include <gtest/gtest.h>
+
+#include "allocate/target_utilization_planner.hpp"
+#include "forecast/seasonal_naive.hpp"
+#include "simulate/simulated_cloud.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+constexpr UnixSeconds kDay = 86400;
+constexpr UnixSeconds kStart = 1'700'006'400;  // a midnight (UTC)
+constexpr UnixSeconds kNineAm = 9 * 3600;
+constexpr UnixSeconds kFivePm = 17 * 3600;
+
+// Load 20 at night, 60 from 09:00 to 17:00, every day.
+RegularSeries DailyStep() {
+    RegularSeries s;
+    s.step = 300;
+    for (UnixSeconds t = 0; t < kDay; t += 300) s.values.push_back(t >= kNineAm && t < kFivePm ? 60.0 : 20.0);
+    return s;
+}
+
+class FailingProvider final : public Provider {
+public:
+    Result<CapacityState> Describe(const Resource&) override { return CapacityState{3, 3, "m5.large"}; }
+    Status SetDesiredCapacity(const Resource&, int) override {
+        return MakeError(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
+    }
+};
+
+class ControlLoopTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto s = OpenSqliteStore(dir_.File("t.db"), clock_);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        store_ = std::move(*s);
+        auto catalog = ParseCatalogCsv("provider,name,vcpu,memory_gib,price_per_hour\naws,m5.large,2,8,0.1\n");
+        ASSERT_TRUE(catalog.ok());
+        catalog_ = *catalog;
+        adapters_.providers["aws"] = &cloud_;
+        adapters_.sources["aws"] = &cloud_;
+        adapters_.providers["flaky"] = &failing_;
+        loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                              ControlLoopOptions{});
+    }
+
+    // A resource on the simulated cloud with three days of history at 5-minute steps and 3 instances running.
+    Resource AddResource(const std::string& name, Mode mode, const std::string& provider = "aws") {
+        Resource r;
+        r.name = name;
+        r.provider = provider;
+        r.provider_ref = "sim/" + name;
+        r.instance_type = "m5.large";
+        r.capacity_per_instance = 10;
+        r.min_capacity = 1;
+        r.max_capacity = 20;
+        r.boot_delay_s = 180;
+        r.mode = mode;
+        auto created = store_->CreateResource(r);
+        EXPECT_TRUE(created.ok());
+        SimulatedGroupSpec spec;
+        spec.ref = r.provider_ref;
+        spec.instance_type = r.instance_type;
+        spec.price_per_hour = 0.1;
+        spec.capacity_per_instance = 10;
+        spec.boot_delay_s = 180;
+        spec.load_metric = r.load_metric;
+        spec.demand = DailyStep();
+        spec.anchor = kStart;
+        spec.initial_capacity = 3;
+        cloud_.AddGroup(spec);
+        SeriesSamples history{{created->id, r.load_metric}, {}};
+        for (UnixSeconds t = kStart; t < clock_.Now(); t += 300) history.samples.push_back({t, *cloud_.DemandAt(spec.ref, t)});
+        EXPECT_TRUE(store_->AppendSamples({&history, 1}).ok());
+        return *created;
+    }
+
+    // Runs a pass every minute up to (and including) `until`.
+    void RunUntil(UnixSeconds until) {
+        while (clock_.Now() <= until) {
+            ASSERT_TRUE(loop_->RunPass().ok());
+            clock_.Advance(60);
+        }
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_{kStart + 3 * kDay + 8 * 3600};  // day 4, 08:00
+    std::unique_ptr<Store> store_;
+    SimulatedCloud cloud_{clock_};
+    FailingProvider failing_;
+    Adapters adapters_;
+    Catalog catalog_;
+    SeasonalNaiveForecaster forecaster_;
+    TargetUtilizationPlanner planner_;
+    MetricsRegistry metrics_;
+    std::unique_ptr<ControlLoop> loop_;
+};
+
+TEST_F(ControlLoopTest, ScalesOutAheadOfAForecastStepSoCapacityIsReadyWhenDemandArrives) {
+    Resource r = AddResource("web", Mode::kAuto);
+    const UnixSeconds nine = kStart + 3 * kDay + kNineAm;
+    RunUntil(nine + 30 * 60);
+
+    auto actions = store_->ListActions({r.id, 0, 100});
+    ASSERT_TRUE(actions.ok());
+    const AllocationAction* scale_out = nullptr;
+    for (const AllocationAction& a : *actions) {
+        if (a.to_capacity >= 8) scale_out = &a;  // the earliest one (list is newest first)
+    }
+    ASSERT_NE(scale_out, nullptr) << "no scale-out to the 09:00 level was recorded";
+    EXPECT_EQ(scale_out->status, ActionStatus::kApplied);
+    // ceil(60 / (10 * 0.75)) = 8, launched early enough to boot before 09:00 but not more than a tick and a
+    // forecast step earlier than needed.
+    EXPECT_EQ(scale_out->to_capacity, 8);
+    EXPECT_LE(scale_out->ts, nine - 180);
+    EXPECT_GE(scale_out->ts, nine - 180 - 60 - 300);
+    EXPECT_NE(scale_out->reason.find("forecast p95 peak 60.00"), std::string::npos) << scale_out->reason;
+    EXPECT_NE(scale_out->reason.find("boot delay 180s"), std::string::npos) << scale_out->reason;
+    EXPECT_NE(scale_out->reason.find("cost $0.300/h -> $0.800/h"), std::string::npos) << scale_out->reason;
+
+    // The capacity series shows 8 ready instances from 09:00 on, and utilization stayed under the band's top.
+    auto capacity = store_->QuerySamples({r.id, "capacity"}, nine, nine + 1800);
+    ASSERT_FALSE(capacity->empty());
+    for (const Sample& s : *capacity) EXPECT_GE(s.value, 8) << "at " << s.ts - nine << "s after 09:00";
+    auto util = store_->QuerySamples({r.id, "cpu_utilization"}, nine, nine + 1800);
+    for (const Sample& s : *util) EXPECT_LE(s.value, 0.80);
+}
+
+TEST_F(ControlLoopTest, AnUnforeseenStepIsMetByTheReactiveFloorAfterOneBootDelay) {
+    Resource r = AddResource("web", Mode::kAuto);
+    RunUntil(clock_.Now());  // one pass at 08:00: night load, 3 instances are right
+    // A surge the history never showed: replace the trace with 80 from now on.
+    SimulatedGroupSpec spec;
+    spec.ref = r.provider_ref;
+    spec.price_per_hour = 0.1;
+    spec.capacity_per_instance = 10;
+    spec.boot_delay_s = 180;
+    spec.demand.step = 300;
+    spec.demand.values = {80.0};
+    spec.initial_capacity = 3;
+    cloud_.AddGroup(spec);
+    const UnixSeconds surge = clock_.Now();
+    RunUntil(surge);
+    auto actions = store_->ListActions({r.id, surge, 10});
+    ASSERT_EQ(actions->size(), 1u);
+    EXPECT_EQ((*actions)[0].to_capacity, 10);  // ceil(80 / (10 * 0.80))
+    EXPECT_NE((*actions)[0].reason.find("bound by reactive_floor"), std::string::npos) << (*actions)[0].reason;
+    clock_.Set(surge + 179);
+    EXPECT_EQ(cloud_.Describe(r)->ready, 3);
+    clock_.Set(surge + 180);
+    EXPECT_EQ(cloud_.Describe(r)->ready, 10);
+}
+
+TEST_F(ControlLoopTest, RecommendModeRecordsWithoutApplyingAndApplyUsesTheProvider) {
+    Resource r = AddResource("web", Mode::kRecommend);
+    RunUntil(kStart + 3 * kDay + kNineAm);
+    EXPECT_EQ(cloud_.Describe(r)->desired, 3);  // nothing applied
+    auto open = store_->ListRecommendations(std::string("open"));
+    ASSERT_EQ(open->size(), 1u);
+    const Recommendation rec = (*open)[0];
+    EXPECT_EQ(rec.from_capacity, 3);
+    EXPECT_EQ(rec.to_capacity, 8);
+    EXPECT_GT(rec.hourly_cost_after, rec.hourly_cost_before);
+    auto planned = store_->ListActions({r.id, 0, 100});
+    ASSERT_FALSE(planned->empty());
+    EXPECT_EQ((*planned)[0].status, ActionStatus::kPlanned);
+    EXPECT_EQ((*planned)[0].reason.rfind("recommend mode (not applied)", 0), 0u);
+
+    auto applied = loop_->ApplyRecommendation(rec.id);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    EXPECT_EQ(applied->status, ActionStatus::kApplied);
+    EXPECT_EQ(cloud_.Describe(r)->desired, 8);
+    EXPECT_EQ(store_->GetRecommendation(rec.id)->status, "applied");
+    EXPECT_EQ(loop_->ApplyRecommendation(rec.id).error().code, ErrorCode::kConflict);
+}
+
+TEST_F(ControlLoopTest, OffModeObservesAndForecastsButNeverActs) {
+    Resource r = AddResource("web", Mode::kOff);
+    RunUntil(kStart + 3 * kDay + kNineAm);
+    EXPECT_TRUE(store_->ListActions({r.id, 0, 100})->empty());
+    EXPECT_TRUE(store_->ListRecommendations(std::nullopt)->empty());
+    EXPECT_TRUE(store_->LatestPrediction(r.id, r.load_metric)->has_value());
+    EXPECT_FALSE(store_->QuerySamples({r.id, "cpu_utilization"}, 0, clock_.Now())->empty());
+}
+
+TEST_F(ControlLoopTest, AFailedApplyIsRecordedWithTheProvidersError) {
+    Resource r = AddResource("web", Mode::kAuto, "flaky");
+    RunUntil(kStart + 3 * kDay + kNineAm);
+    auto actions = store_->ListActions({r.id, 0, 100});
+    ASSERT_FALSE(actions->empty());
+    EXPECT_EQ((*actions)[0].status, ActionStatus::kFailed);
+    EXPECT_NE((*actions)[0].error.find("ThrottlingException"), std::string::npos);
+}
+
+TEST_F(ControlLoopTest, AnUnconfiguredProviderIsReportedPerResource) {
+    Resource r = AddResource("web", Mode::kAuto, "gcp");
+    auto outcomes = loop_->RunPass(r.id);
+    ASSERT_TRUE(outcomes.ok());
+    ASSERT_EQ(outcomes->size(), 1u);
+    EXPECT_NE((*outcomes)[0].error.find("not configured"), std::string::npos) << (*outcomes)[0].error;
+    EXPECT_EQ(loop_->RunPass(r.id + 100).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ControlLoopTest, BackgroundThreadTicksOnTheInjectedClock) {
+    AddResource("web", Mode::kAuto);
+    loop_->Start();
+    for (int i = 0; i < 100 && loop_->passes() < 3; ++i) {
+        clock_.Advance(60);
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    }
+    loop_->Stop();
+    EXPECT_GE(loop_->passes(), 3);
+    const std::string text = metrics_.RenderPrometheus();
+    EXPECT_NE(text.find("cloudopt_loop_pass_seconds_count"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cloudopt

@@ -1,0 +1,269 @@
+// Store tests are written against the Store interface; every backend runs the same suite (SQLite now,
+// PostgreSQL when it lands: add its factory to kBackends).
+
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <thread>
+
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+struct Backend {
+    const char* name;
+    Result<std::unique_ptr<Store>> (*open)(const std::string& dir, const Clock& clock);
+};
+
+const Backend kBackends[] = {
+    {"sqlite", [](const std::string& dir, const Clock& clock) { return OpenSqliteStore(dir + "/t.db", clock); }},
+};
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+protected:
+    void SetUp() override {
+        auto s = GetParam().open(dir_.path(), clock_);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        store_ = std::move(*s);
+    }
+    Resource Make(const std::string& name) {
+        Resource r;
+        r.name = name;
+        r.provider = "aws";
+        r.provider_ref = "asg-" + name;
+        r.instance_type = "m5.large";
+        auto created = store_->CreateResource(r);
+        EXPECT_TRUE(created.ok()) << created.error().message;
+        return *created;
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_{1'700'000'000};
+    std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, ResourceCrud) {
+    Resource a = Make("web");
+    EXPECT_GT(a.id, 0);
+    EXPECT_EQ(a.created_at, 1'700'000'000);
+    auto got = store_->GetResource(a.id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->name, "web");
+    EXPECT_EQ(got->mode, Mode::kRecommend);
+    EXPECT_DOUBLE_EQ(got->target_low, 0.70);
+    EXPECT_DOUBLE_EQ(got->target_high, 0.80);
+
+    clock_.Advance(10);
+    got->mode = Mode::kAuto;
+    got->max_capacity = 99;
+    auto updated = store_->UpdateResource(*got);
+    ASSERT_TRUE(updated.ok()) << updated.error().message;
+    EXPECT_EQ(updated->created_at, a.created_at);
+    EXPECT_EQ(updated->updated_at, a.created_at + 10);
+    EXPECT_EQ(store_->GetResource(a.id)->max_capacity, 99);
+    EXPECT_EQ(store_->GetResource(a.id)->mode, Mode::kAuto);
+
+    Make("api");
+    EXPECT_EQ(store_->ListResources()->size(), 2u);
+    ASSERT_TRUE(store_->DeleteResource(a.id).ok());
+    EXPECT_EQ(store_->GetResource(a.id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->DeleteResource(a.id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->ListResources()->size(), 1u);
+}
+
+TEST_P(StoreTest, NamesAreUnique) {
+    Make("web");
+    Resource dup;
+    dup.name = "web";
+    dup.provider = "aws";
+    dup.provider_ref = "x";
+    dup.instance_type = "t";
+    auto r = store_->CreateResource(dup);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+    Resource other = Make("api");
+    other.name = "web";
+    EXPECT_EQ(store_->UpdateResource(other).error().code, ErrorCode::kConflict);
+    other.id = 12345;
+    other.name = "zzz";
+    EXPECT_EQ(store_->UpdateResource(other).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreTest, SamplesRoundTripAndUpsert) {
+    Resource r = Make("web");
+    std::vector<SeriesSamples> batch = {{{r.id, "cpu"}, {{100, 1}, {160, 2}, {220, 3}}},
+                                        {{r.id, "mem"}, {{100, 9}}}};
+    ASSERT_TRUE(store_->AppendSamples(batch).ok());
+    std::vector<SeriesSamples> fix = {{{r.id, "cpu"}, {{160, 20}}}};
+    ASSERT_TRUE(store_->AppendSamples(fix).ok());
+    auto all = store_->QuerySamples({r.id, "cpu"}, 0, 1000);
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(*all, (std::vector<Sample>{{100, 1}, {160, 20}, {220, 3}}));
+    EXPECT_EQ(store_->QuerySamples({r.id, "cpu"}, 160, 220)->size(), 1u);  // [from, to)
+    EXPECT_EQ(*store_->LatestSample({r.id, "cpu"}).value(), (Sample{220, 3}));
+    EXPECT_FALSE(store_->LatestSample({r.id, "nope"}).value());
+    EXPECT_EQ(*store_->ListMetrics(r.id), (std::vector<std::string>{"cpu", "mem"}));
+}
+
+TEST_P(StoreTest, DownsamplesInTheStore) {
+    Resource r = Make("web");
+    SeriesSamples s{{r.id, "cpu"}, {}};
+    for (int i = 0; i < 60; ++i) s.samples.push_back({6000 + i * 10, static_cast<double>(i)});
+    ASSERT_TRUE(store_->AppendSamples({&s, 1}).ok());
+    auto avg = store_->QueryDownsampled({r.id, "cpu"}, 6000, 6600, 300, Aggregation::kAvg);
+    ASSERT_TRUE(avg.ok());
+    EXPECT_EQ(*avg, (std::vector<Sample>{{6000, 14.5}, {6300, 44.5}}));
+    auto mx = store_->QueryDownsampled({r.id, "cpu"}, 6100, 6600, 300, Aggregation::kMax);
+    EXPECT_EQ(*mx, (std::vector<Sample>{{6000, 29}, {6300, 59}}));  // from is aligned down to a whole bucket
+    EXPECT_EQ(store_->QueryDownsampled({r.id, "cpu"}, 0, 1, 0, Aggregation::kAvg).error().code,
+              ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreTest, ABatchWithAnUnknownResourceStoresNothing) {
+    Resource r = Make("web");
+    std::vector<SeriesSamples> batch = {{{r.id, "cpu"}, {{100, 1}}}, {{r.id + 1000, "cpu"}, {{100, 1}}}};
+    Status s = store_->AppendSamples(batch);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::kNotFound);
+    EXPECT_TRUE(store_->QuerySamples({r.id, "cpu"}, 0, 1000)->empty());
+    EXPECT_TRUE(store_->ListMetrics(r.id)->empty());
+    // The store still works after the rollback, including the series it had to forget.
+    std::vector<SeriesSamples> good = {{{r.id, "cpu"}, {{100, 1}}}};
+    ASSERT_TRUE(store_->AppendSamples(good).ok());
+    EXPECT_EQ(store_->QuerySamples({r.id, "cpu"}, 0, 1000)->size(), 1u);
+}
+
+TEST_P(StoreTest, PredictionsKeepTheNewest) {
+    Resource r = Make("web");
+    Forecast f;
+    f.model = "seasonal_naive";
+    f.step = 300;
+    f.accuracy = 0.9;
+    for (int g = 0; g < 15; ++g) {
+        f.generated_at = 1000 + g;
+        f.points = {{2000 + g, 1.0 * g, 2.0 * g, 3.0 * g}};
+        ASSERT_TRUE(store_->SavePrediction(r.id, "cpu", f).ok());
+    }
+    auto latest = store_->LatestPrediction(r.id, "cpu");
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->generated_at, 1014);
+    EXPECT_EQ((*latest)->model, "seasonal_naive");
+    EXPECT_DOUBLE_EQ((*latest)->accuracy, 0.9);
+    EXPECT_EQ((*latest)->points, (std::vector<ForecastPoint>{{2014, 14, 28, 42}}));
+    EXPECT_FALSE(store_->LatestPrediction(r.id, "other")->has_value());
+    EXPECT_EQ(store_->SavePrediction(r.id + 99, "cpu", f).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreTest, ActionsAndRecommendations) {
+    Resource a = Make("web");
+    Resource b = Make("api");
+    for (int i = 0; i < 5; ++i) {
+        AllocationAction act;
+        act.resource_id = i % 2 ? a.id : b.id;
+        act.ts = 100 + i;
+        act.from_capacity = i;
+        act.to_capacity = i + 1;
+        act.reason = "because " + std::to_string(i);
+        act.status = ActionStatus::kApplied;
+        ASSERT_TRUE(store_->RecordAction(act).ok());
+    }
+    auto all = store_->ListActions({});
+    ASSERT_EQ(all->size(), 5u);
+    EXPECT_EQ((*all)[0].ts, 104);  // newest first
+    EXPECT_EQ(store_->ListActions({a.id, 0, 100})->size(), 2u);
+    EXPECT_EQ(store_->ListActions({std::nullopt, 103, 100})->size(), 2u);
+    EXPECT_EQ(store_->ListActions({std::nullopt, 0, 1})->size(), 1u);
+    EXPECT_EQ(*store_->CountActions(102), 3);
+
+    Recommendation rec;
+    rec.resource_id = a.id;
+    rec.from_capacity = 5;
+    rec.to_capacity = 3;
+    rec.reason = "r1";
+    auto first = store_->SaveRecommendation(rec);
+    rec.to_capacity = 2;
+    auto second = store_->SaveRecommendation(rec);
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_EQ(store_->GetRecommendation(first->id)->status, "superseded");
+    auto open = store_->ListRecommendations(std::string("open"));
+    ASSERT_EQ(open->size(), 1u);
+    EXPECT_EQ((*open)[0].to_capacity, 2);
+    ASSERT_TRUE(store_->SetRecommendationStatus(second->id, "applied").ok());
+    EXPECT_TRUE(store_->ListRecommendations(std::string("open"))->empty());
+    EXPECT_EQ(store_->ListRecommendations(std::nullopt)->size(), 2u);
+    EXPECT_FALSE(store_->SetRecommendationStatus(second->id, "bogus").ok());
+    EXPECT_EQ(store_->SetRecommendationStatus(999, "applied").error().code, ErrorCode::kNotFound);
+
+    // Deleting a resource takes its actions and recommendations with it.
+    ASSERT_TRUE(store_->DeleteResource(a.id).ok());
+    EXPECT_EQ(store_->ListActions({})->size(), 3u);
+    EXPECT_TRUE(store_->ListRecommendations(std::nullopt)->empty());
+}
+
+TEST_P(StoreTest, ConcurrentWritersAndReaders) {
+    Resource r = Make("web");
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 3; ++w) {
+        threads.emplace_back([&, w] {
+            for (int i = 0; i < 100; ++i) {
+                std::vector<SeriesSamples> b = {{{r.id, "m" + std::to_string(w)}, {{i, static_cast<double>(i)}}}};
+                if (!store_->AppendSamples(b).ok()) failed = true;
+            }
+        });
+    }
+    for (int rd = 0; rd < 3; ++rd) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 100; ++i) {
+                if (!store_->QuerySamples({r.id, "m0"}, 0, 1000).ok()) failed = true;
+                if (!store_->ListResources().ok()) failed = true;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_FALSE(failed);
+    for (int w = 0; w < 3; ++w) EXPECT_EQ(store_->QuerySamples({r.id, "m" + std::to_string(w)}, 0, 1000)->size(), 100u);
+}
+
+TEST_P(StoreTest, ReopeningKeepsDataAndSchema) {
+    Resource r = Make("web");
+    std::vector<SeriesSamples> b = {{{r.id, "cpu"}, {{1, 1}}}};
+    ASSERT_TRUE(store_->AppendSamples(b).ok());
+    store_.reset();
+    auto reopened = GetParam().open(dir_.path(), clock_);
+    ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+    EXPECT_EQ((*reopened)->GetResource(r.id)->name, "web");
+    EXPECT_EQ((*reopened)->QuerySamples({r.id, "cpu"}, 0, 10)->size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(kBackends),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
+    testing::TempDir dir;
+    ManualClock clock(0);
+    ASSERT_TRUE(OpenSqliteStore(dir.File("t.db"), clock).ok());
+    // A newer cloudopt migrated this file further than this build knows.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("t.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version (version) VALUES (99)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    auto s = OpenSqliteStore(dir.File("t.db"), clock);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("upgrade cloudopt"), std::string::npos) << s.error().message;
+}
+
+TEST(SqliteStore, ReportsAnUnopenablePath) {
+    ManualClock clock(0);
+    auto s = OpenSqliteStore("/nonexistent-dir/x/t.db", clock);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("/nonexistent-dir/x/t.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cloudopt

@@ -1,0 +1,93 @@
+#include "support/http_client.hpp"
+
+#include <utility>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+
+namespace cloudopt::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct HttpClient::Impl {
+    explicit Impl(unsigned short p) : port(p), socket(ioc) {}
+    void Connect() {
+        socket = tcp::socket(ioc);
+        socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    }
+    unsigned short port;
+    net::io_context ioc;
+    tcp::socket socket;
+    beast::flat_buffer buffer;
+    bool connected = false;
+};
+
+HttpClient::HttpClient(unsigned short port) : impl_(std::make_unique<Impl>(port)) {}
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::Request(const std::string& method, const std::string& target, const std::string& body,
+                               const std::string& content_type) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            if (!impl_->connected) {
+                impl_->Connect();
+                impl_->buffer.clear();
+                impl_->connected = true;
+            }
+            http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+            req.set(http::field::host, "127.0.0.1");
+            if (!body.empty() || method == "POST" || method == "PUT") {
+                if (!content_type.empty()) req.set(http::field::content_type, content_type);
+                req.body() = body;
+            }
+            req.keep_alive(true);
+            req.prepare_payload();
+            http::write(impl_->socket, req);
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(64 * 1024 * 1024);
+            http::read(impl_->socket, impl_->buffer, parser);
+            auto res = parser.release();
+            HttpResult out;
+            out.status = res.result_int();
+            out.body = res.body();
+            for (const auto& field : res) {
+                std::string name(field.name_string());
+                for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                out.headers[name] = std::string(field.value());
+            }
+            if (!res.keep_alive()) impl_->connected = false;
+            return out;
+        } catch (const std::exception&) {
+            impl_->connected = false;  // the server closed an idle connection: reconnect once
+            if (attempt == 1) throw;
+        }
+    }
+    return {};
+}
+
+std::string HttpClient::SendRaw(unsigned short port, const std::string& bytes) {
+    net::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    beast::error_code ec;
+    net::write(socket, net::buffer(bytes), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    std::string out;
+    char buf[4096];
+    while (true) {
+        const std::size_t n = socket.read_some(net::buffer(buf), ec);
+        if (ec || n == 0) break;
+        out.append(buf, n);
+    }
+    return out;
+}
+
+}  // namespace cloudopt::testing
