@@ -34,25 +34,34 @@ PlanDecision TargetUtilizationPlanner::Plan(const PlanInput& in) const {
     // Predictive: capacity launched now serves from now + boot delay, and the next decision comes one tick
     // later, so cover the peak of the forecast up to boot delay + tick ahead.
     int predictive = 0;
+    bool have_forecast = false;
     if (in.forecast && !in.forecast->points.empty()) {
+        // Steps that overlap [now, now + boot delay + tick]; a step starting exactly at the end still counts,
+        // since its demand arrives the moment the window closes.
         const UnixSeconds horizon_end = in.now + r.boot_delay_s + in.tick_seconds;
         double peak = 0.0;
-        UnixSeconds peak_ts = in.forecast->points.front().ts;
+        UnixSeconds peak_ts = 0;
         for (const ForecastPoint& p : in.forecast->points) {
+            if (p.ts + in.forecast->step <= in.now) continue;
             if (p.ts > horizon_end) break;
             const double q = PointQuantile(p, in.quantile);
-            if (q > peak) {
+            if (!have_forecast || q > peak) {
                 peak = q;
                 peak_ts = p.ts;
             }
+            have_forecast = true;
         }
-        predictive = InstancesFor(peak, per, target);
-        d.required_load = peak;
-        why += "forecast " + std::string(QuantileLevelName(in.quantile)) + " peak " + Fmt(peak) + " " +
-               r.load_metric + " at +" + std::to_string(std::max<UnixSeconds>(0, peak_ts - in.now)) +
-               "s (looking " + std::to_string(r.boot_delay_s + in.tick_seconds) + "s ahead: boot delay " +
-               std::to_string(r.boot_delay_s) + "s + tick " + std::to_string(in.tick_seconds) + "s) / (" +
-               Fmt(per) + " per instance x " + Fmt(target) + " target) = " + std::to_string(predictive);
+        if (have_forecast) {
+            predictive = InstancesFor(peak, per, target);
+            d.required_load = peak;
+            why += "forecast " + std::string(QuantileLevelName(in.quantile)) + " peak " + Fmt(peak) + " " +
+                   r.load_metric + " at +" + std::to_string(std::max<UnixSeconds>(0, peak_ts - in.now)) +
+                   "s (looking " + std::to_string(r.boot_delay_s + in.tick_seconds) + "s ahead: boot delay " +
+                   std::to_string(r.boot_delay_s) + "s + tick " + std::to_string(in.tick_seconds) + "s) / (" +
+                   Fmt(per) + " per instance x " + Fmt(target) + " target) = " + std::to_string(predictive);
+        } else {
+            why += "forecast does not reach the next " + std::to_string(r.boot_delay_s + in.tick_seconds) + "s";
+        }
     } else {
         why += "no forecast yet";
     }
@@ -65,7 +74,7 @@ PlanDecision TargetUtilizationPlanner::Plan(const PlanInput& in) const {
                ") = " + std::to_string(reactive);
     }
 
-    if (!in.forecast && !in.current_load) {
+    if (!have_forecast && !in.current_load) {
         // Blind: hold what runs, never scale in on missing data.
         d.desired = std::clamp(in.current_capacity, r.min_capacity, r.max_capacity);
         d.recommended = d.desired;
@@ -76,7 +85,7 @@ PlanDecision TargetUtilizationPlanner::Plan(const PlanInput& in) const {
 
     int desired = std::max(predictive, reactive);
     d.recommended = desired;
-    d.bound_by = predictive >= reactive ? "forecast" : "reactive_floor";
+    d.bound_by = have_forecast && predictive >= reactive ? "forecast" : "reactive_floor";
     if (reactive > predictive) d.required_load = std::max(d.required_load, *in.current_load * target / r.target_high);
 
     if (desired < in.current_capacity && in.stabilization_floor > desired) {

@@ -53,6 +53,14 @@ Router::Dispatch Router::Handle(HttpRequest request) const {
         return {ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "request target must start with '/'")),
                 "unmatched"};
     const std::vector<std::string> segments = SplitPath(request.path);
+    // Literal segments beat placeholders: /api/resources/recommendations is not /api/resources/{id}.
+    auto literal_count = [](const Route& route) {
+        int n = 0;
+        for (const std::string& seg : route.segments) n += seg.empty() || seg.front() != '{';
+        return n;
+    };
+    const Route* best = nullptr;
+    HttpRequest best_request;
     std::string allowed;
     for (const Route& route : routes_) {
         HttpRequest probe = request;
@@ -61,12 +69,18 @@ Router::Dispatch Router::Handle(HttpRequest request) const {
             if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
             continue;
         }
+        if (!best || literal_count(route) > literal_count(*best)) {
+            best = &route;
+            best_request = std::move(probe);
+        }
+    }
+    if (best) {
         try {
-            return {route.handler(probe), route.pattern};
+            return {best->handler(best_request), best->pattern};
         } catch (const std::exception& e) {
             // The detail goes to the log only; the client gets a generic message.
-            spdlog::error("handler {} {} threw: {}", request.method, route.pattern, e.what());
-            return {ErrorResponse(MakeError(ErrorCode::kInternal, "internal error")), route.pattern};
+            spdlog::error("handler {} {} threw: {}", request.method, best->pattern, e.what());
+            return {ErrorResponse(MakeError(ErrorCode::kInternal, "internal error")), best->pattern};
         }
     }
     if (!allowed.empty()) {

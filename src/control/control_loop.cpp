@@ -108,7 +108,9 @@ void ControlLoop::CollectMetrics(const Resource& r, UnixSeconds now, PassOutcome
 
 Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<int> horizon_steps) {
     const UnixSeconds now = clock_.Now();
-    auto history = store_.QueryDownsampled({r.id, r.load_metric}, now - options_.history_seconds, now + 1,
+    // Complete steps only: the step in progress has a partial mean, and it is the first step to forecast.
+    const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
+    auto history = store_.QueryDownsampled({r.id, r.load_metric}, history_end - options_.history_seconds, history_end,
                                            options_.forecast_step, Aggregation::kAvg);
     if (!history) return history.error();
     if (history->empty())

@@ -42,7 +42,7 @@ protected:
             spec.demand.step = 300;
             spec.demand.values = {30, 40, 50, 40};
             spec.anchor = 0;
-            spec.initial_capacity = 4;
+            spec.initial_capacity = 8;  // over-provisioned: the first pass scales in
             cloud_.AddGroup(spec);
         }
         loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
@@ -320,7 +320,7 @@ TEST_F(ApiTest, AllocateRecommendationsAndActions) {
         ASSERT_TRUE(r["decision"].is_object()) << r;
         EXPECT_FALSE(r["decision"]["reason"].get<std::string>().empty());
     }
-    // web (auto) scaled from 4 to what the load needs; api (recommend) got a recommendation instead.
+    // web (auto) scaled from 8 to what the load needs; api (recommend) got a recommendation instead.
     EXPECT_EQ(results[0]["action"]["status"], "applied") << results[0];
     EXPECT_NE(results[0]["action"]["reason"].get<std::string>().find("forecast p95"), std::string::npos);
     EXPECT_TRUE(results[1]["recommendation"].is_object()) << results[1];
@@ -373,7 +373,7 @@ TEST_F(ApiTest, DashboardStatsAndHistory) {
     EXPECT_TRUE(s["utilization"]["mean"].is_number());
     EXPECT_EQ(s["utilization"]["target_low"], 0.7);
 
-    auto history = client_->Get("/api/dashboard/history?resource=web&from=" + std::to_string(kNow - 86400) +
+    auto history = client_->Get("/api/dashboard/history?resource=web&from=" + std::to_string(kNow - 23 * 3600) +
                                 "&to=" + std::to_string(kNow + 1) + "&step=3600");
     ASSERT_EQ(history.status, 200) << history.body;
     json h = Body(history)["resources"][0];

@@ -31,6 +31,21 @@ TEST(Router, MatchesPlaceholdersAndTrailingSlash) {
     EXPECT_EQ(router.Handle(Req("GET", "relative")).response.status, 400);
 }
 
+TEST(Router, LiteralSegmentsBeatPlaceholders) {
+    Router router;
+    auto answer = [](std::string body) {
+        return [body](const HttpRequest&) {
+            HttpResponse r;
+            r.body = body;
+            return r;
+        };
+    };
+    router.Add("GET", "/api/resources/{id}", answer("by id"));
+    router.Add("GET", "/api/resources/recommendations", answer("recommendations"));
+    EXPECT_EQ(router.Handle(Req("GET", "/api/resources/recommendations")).response.body, "recommendations");
+    EXPECT_EQ(router.Handle(Req("GET", "/api/resources/7")).response.body, "by id");
+}
+
 TEST(Router, WrongMethodIs405WithAllow) {
     Router router;
     router.Add("GET", "/x", [](const HttpRequest&) { return HttpResponse{}; });

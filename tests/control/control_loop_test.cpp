@@ -45,6 +45,7 @@ protected:
         adapters_.providers["aws"] = &cloud_;
         adapters_.sources["aws"] = &cloud_;
         adapters_.providers["flaky"] = &failing_;
+        adapters_.sources["flaky"] = &cloud_;
         loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
                                               ControlLoopOptions{});
     }

@@ -9,7 +9,7 @@ SimulatedGroupSpec Spec() {
     SimulatedGroupSpec s;
     s.ref = "g";
     s.instance_type = "m5.large";
-    s.price_per_hour = 3.6;  // one cent per second
+    s.price_per_hour = 36;  // one cent per second
     s.capacity_per_instance = 10;
     s.boot_delay_s = 120;
     s.demand.step = 100;
@@ -25,7 +25,7 @@ TEST(SimulatedGroup, DemandInterpolatesAndLoops) {
     EXPECT_DOUBLE_EQ(g.DemandAt(1050), 15);
     EXPECT_DOUBLE_EQ(g.DemandAt(1250), 20);  // between the last point and the first again
     EXPECT_DOUBLE_EQ(g.DemandAt(1300), 10);
-    EXPECT_DOUBLE_EQ(g.DemandAt(900), 10);
+    EXPECT_DOUBLE_EQ(g.DemandAt(900), 30);  // before the anchor the loop runs backwards: the last point
 }
 
 TEST(SimulatedGroup, NewInstancesServeAfterTheBootDelay) {
