@@ -65,22 +65,33 @@ Status CheckKnownFields(const json& object, const std::set<std::string>& allowed
     return Status::Ok();
 }
 
-json ToJson(const Resource& r) {
-    return {{"id", r.id},
-            {"name", r.name},
-            {"provider", r.provider},
-            {"provider_ref", r.provider_ref},
-            {"instance_type", r.instance_type},
-            {"min_capacity", r.min_capacity},
-            {"max_capacity", r.max_capacity},
-            {"target_low", r.target_low},
-            {"target_high", r.target_high},
-            {"mode", ModeName(r.mode)},
-            {"boot_delay_s", r.boot_delay_s},
-            {"load_metric", r.load_metric},
-            {"capacity_per_instance", r.capacity_per_instance},
-            {"created_at", r.created_at},
-            {"updated_at", r.updated_at}};
+void WriteResource(JsonWriter& w, const Resource& r) {
+    w.BeginObject();
+    w.Key("id").Int(r.id);
+    w.Key("name").String(r.name);
+    w.Key("provider").String(r.provider);
+    w.Key("provider_ref").String(r.provider_ref);
+    w.Key("instance_type").String(r.instance_type);
+    w.Key("min_capacity").Int(r.min_capacity);
+    w.Key("max_capacity").Int(r.max_capacity);
+    w.Key("target_low").Double(r.target_low);
+    w.Key("target_high").Double(r.target_high);
+    w.Key("mode").String(ModeName(r.mode));
+    w.Key("boot_delay_s").Int(r.boot_delay_s);
+    w.Key("load_metric").String(r.load_metric);
+    w.Key("capacity_per_instance").Double(r.capacity_per_instance);
+    w.Key("created_at").Int(r.created_at);
+    w.Key("updated_at").Int(r.updated_at);
+    w.EndObject();
+}
+
+HttpResponse ResourceResponse(int status, const Resource& r) {
+    JsonWriter w;
+    WriteResource(w, r);
+    HttpResponse response;
+    response.status = status;
+    response.body = w.Take();
+    return response;
 }
 
 json ToJson(const AllocationAction& a) {
@@ -138,6 +149,12 @@ json ToJson(const PlanDecision& d) {
             {"required_load", d.required_load},
             {"bound_by", d.bound_by},
             {"reason", d.reason}};
+}
+
+void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples) {
+    w.BeginArray();
+    for (const Sample& s : samples) w.BeginArray().Int(s.ts).Double(s.value).EndArray();
+    w.EndArray();
 }
 
 json SamplesToJson(const std::vector<Sample>& samples) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/http.hpp"
+#include "api/json_writer.hpp"
 #include "control/control_loop.hpp"
 #include "control/dashboard.hpp"
 #include "control/job_runner.hpp"
@@ -31,7 +32,8 @@ Result<json> ParseJsonBody(const HttpRequest& request, bool require_object = tru
 // Rejects fields outside `allowed` (422), so a typo never silently falls back to a default.
 Status CheckKnownFields(const json& object, const std::set<std::string>& allowed, const std::string& what);
 
-json ToJson(const Resource& r);
+void WriteResource(JsonWriter& w, const Resource& r);
+HttpResponse ResourceResponse(int status, const Resource& r);
 json ToJson(const AllocationAction& a);
 json ToJson(const Recommendation& r);
 json ToJson(const Forecast& f);
@@ -39,6 +41,7 @@ json ToJson(const JobInfo& job);
 json ToJson(const PlanDecision& d);
 json ToJson(const DashboardStats& s);
 json SamplesToJson(const std::vector<Sample>& samples);
+void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples);  // [[ts, value], ...]
 
 // Applies the fields present in `body` onto `base` (create: defaults; update: the stored resource).
 Result<Resource> ResourceFromJson(const json& body, Resource base);

@@ -32,9 +32,10 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
     routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-bool Router::Match(const Route& route, const std::vector<std::string>& segments, HttpRequest& request) {
+bool Router::Match(const Route& route, const std::vector<std::string>& segments,
+                   std::map<std::string, std::string>& params) {
     if (route.segments.size() != segments.size()) return false;
-    std::map<std::string, std::string> params;
+    params.clear();
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const std::string& want = route.segments[i];
         if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
@@ -44,7 +45,6 @@ bool Router::Match(const Route& route, const std::vector<std::string>& segments,
             return false;
         }
     }
-    request.path_params = std::move(params);
     return true;
 }
 
@@ -60,10 +60,10 @@ Router::Dispatch Router::Handle(HttpRequest request) const {
         return n;
     };
     const Route* best = nullptr;
-    HttpRequest best_request;
+    std::map<std::string, std::string> params;
     std::string allowed;
     for (const Route& route : routes_) {
-        HttpRequest probe = request;
+        std::map<std::string, std::string> probe;
         if (!Match(route, segments, probe)) continue;
         if (route.method != request.method) {
             if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
@@ -71,12 +71,13 @@ Router::Dispatch Router::Handle(HttpRequest request) const {
         }
         if (!best || literal_count(route) > literal_count(*best)) {
             best = &route;
-            best_request = std::move(probe);
+            params = std::move(probe);
         }
     }
     if (best) {
         try {
-            return {best->handler(best_request), best->pattern};
+            request.path_params = std::move(params);
+            return {best->handler(request), best->pattern};
         } catch (const std::exception& e) {
             // The detail goes to the log only; the client gets a generic message.
             spdlog::error("handler {} {} threw: {}", request.method, best->pattern, e.what());

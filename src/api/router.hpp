@@ -37,7 +37,8 @@ private:
         std::vector<std::string> segments;
         Handler handler;
     };
-    static bool Match(const Route& route, const std::vector<std::string>& segments, HttpRequest& request);
+    static bool Match(const Route& route, const std::vector<std::string>& segments,
+                      std::map<std::string, std::string>& params);
     std::vector<Route> routes_;
 };
 

@@ -21,12 +21,7 @@ Result<Resource> ResolveResource(Store& store, const std::string& id_or_name) {
     if (id_or_name.empty())
         return MakeError(ErrorCode::kInvalidArgument, "resource: give a resource id or name");
     if (auto id = ParseInt(id_or_name)) return store.GetResource(*id);
-    auto all = store.ListResources();
-    if (!all) return all.error();
-    for (const Resource& r : *all) {
-        if (r.name == id_or_name) return r;
-    }
-    return MakeError(ErrorCode::kNotFound, "resource '" + id_or_name + "' does not exist");
+    return store.FindResourceByName(id_or_name);
 }
 
 Result<std::optional<long long>> IntParam(const HttpRequest& request, const std::string& name, long long min,

@@ -157,10 +157,24 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
         if (!*step && static_cast<long long>(points->size()) > kMaxPoints)
             return ErrorResponse(MakeError(ErrorCode::kUnprocessable,
                                            "more than 100000 raw points in range; pass step= to downsample"));
-        json out = {{"resource", resource->id}, {"metric", metric}, {"from", t_from}, {"to", t_to},
-                    {"agg", agg_name}, {"points", SamplesToJson(*points)}};
-        out["step"] = *step ? json(**step) : json(nullptr);
-        return JsonResponse(200, out);
+        JsonWriter w;
+        w.BeginObject();
+        w.Key("resource").Int(resource->id);
+        w.Key("metric").String(metric);
+        w.Key("from").Int(t_from);
+        w.Key("to").Int(t_to);
+        w.Key("agg").String(agg_name);
+        w.Key("step");
+        if (*step)
+            w.Int(**step);
+        else
+            w.Null();
+        w.Key("points");
+        WriteSamples(w, *points);
+        w.EndObject();
+        HttpResponse response;
+        response.body = w.Take();
+        return response;
     });
 }
 

@@ -29,9 +29,13 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/resources", [&ctx](const HttpRequest&) {
         auto resources = ctx.store.ListResources();
         if (!resources) return ErrorResponse(resources.error());
-        json items = json::array();
-        for (const Resource& r : *resources) items.push_back(ToJson(r));
-        return JsonResponse(200, {{"resources", items}});
+        JsonWriter w;
+        w.BeginObject().Key("resources").BeginArray();
+        for (const Resource& r : *resources) WriteResource(w, r);
+        w.EndArray().EndObject();
+        HttpResponse response;
+        response.body = w.Take();
+        return response;
     });
 
     router.Add("POST", "/api/resources", [&ctx](const HttpRequest& req) {
@@ -47,7 +51,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
         auto created = ctx.store.CreateResource(*resource);
         if (!created) return ErrorResponse(created.error());
-        HttpResponse r = JsonResponse(201, ToJson(*created));
+        HttpResponse r = ResourceResponse(201, *created);
         r.headers.emplace_back("Location", "/api/resources/" + std::to_string(created->id));
         return r;
     });
@@ -57,7 +61,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (!id) return ErrorResponse(id.error());
         auto resource = ctx.store.GetResource(*id);
         if (!resource) return ErrorResponse(resource.error());
-        return JsonResponse(200, ToJson(*resource));
+        return ResourceResponse(200, *resource);
     });
 
     router.Add("PUT", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
@@ -74,7 +78,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         }
         auto saved = ctx.store.UpdateResource(*updated);
         if (!saved) return ErrorResponse(saved.error());
-        return JsonResponse(200, ToJson(*saved));
+        return ResourceResponse(200, *saved);
     });
 
     router.Add("DELETE", "/api/resources/{id}", [&ctx](const HttpRequest& req) {

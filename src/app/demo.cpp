@@ -48,12 +48,9 @@ Result<RegularSeries> ReadTrace(const std::string& path) {
 }
 
 std::optional<Resource> FindByName(Store& store, const std::string& name) {
-    auto all = store.ListResources();
-    if (!all) return std::nullopt;
-    for (const Resource& r : *all) {
-        if (r.name == name) return r;
-    }
-    return std::nullopt;
+    auto r = store.FindResourceByName(name);
+    if (!r) return std::nullopt;
+    return *r;
 }
 
 }  // namespace

@@ -20,6 +20,8 @@ struct Backend {
     Result<std::unique_ptr<Store>> (*open)(const std::string& dir, const Clock& clock);
 };
 
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
 const Backend kBackends[] = {
     {"sqlite", [](const std::string& dir, const Clock& clock) { return OpenSqliteStore(dir + "/t.db", clock); }},
 };
@@ -70,6 +72,8 @@ TEST_P(StoreTest, ResourceCrud) {
 
     Make("api");
     EXPECT_EQ(store_->ListResources()->size(), 2u);
+    EXPECT_EQ(store_->FindResourceByName("api")->name, "api");
+    EXPECT_EQ(store_->FindResourceByName("nope").error().code, ErrorCode::kNotFound);
     ASSERT_TRUE(store_->DeleteResource(a.id).ok());
     EXPECT_EQ(store_->GetResource(a.id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->DeleteResource(a.id).error().code, ErrorCode::kNotFound);
@@ -108,6 +112,29 @@ TEST_P(StoreTest, SamplesRoundTripAndUpsert) {
     EXPECT_EQ(*store_->LatestSample({r.id, "cpu"}).value(), (Sample{220, 3}));
     EXPECT_FALSE(store_->LatestSample({r.id, "nope"}).value());
     EXPECT_EQ(*store_->ListMetrics(r.id), (std::vector<std::string>{"cpu", "mem"}));
+}
+
+TEST_P(StoreTest, SamplesSpanningManyChunksComeBackInOrder) {
+    Resource r = Make("web");
+    SeriesSamples s{{r.id, "cpu"}, {}};
+    // Unsorted, with a duplicate timestamp whose later value wins, across several hours.
+    for (int i = 299; i >= 0; --i) s.samples.push_back({1'700'000'000 + i * 97, static_cast<double>(i)});
+    s.samples.push_back({1'700'000'000 + 5 * 97, 555.0});
+    ASSERT_TRUE(store_->AppendSamples({&s, 1}).ok());
+    // A second batch that lands inside existing chunks.
+    SeriesSamples more{{r.id, "cpu"}, {{1'700'000'001, -1.0}, {1'700'000'000 + 10 * 97, 1010.0}}};
+    ASSERT_TRUE(store_->AppendSamples({&more, 1}).ok());
+    auto all = store_->QuerySamples({r.id, "cpu"}, 0, INT64_MAX);
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 301u);
+    for (std::size_t i = 1; i < all->size(); ++i) ASSERT_LT((*all)[i - 1].ts, (*all)[i].ts);
+    EXPECT_EQ((*all)[0], (Sample{1'700'000'000, 0.0}));
+    EXPECT_EQ((*all)[1], (Sample{1'700'000'001, -1.0}));
+    EXPECT_EQ((*all)[6].value, 555.0);
+    EXPECT_EQ((*all)[11].value, 1010.0);
+    EXPECT_EQ(*store_->LatestSample({r.id, "cpu"}).value(), (Sample{1'700'000'000 + 299 * 97, 299.0}));
+    // A window inside one chunk.
+    EXPECT_EQ(store_->QuerySamples({r.id, "cpu"}, 1'700'000'000 + 97, 1'700'000'000 + 3 * 97)->size(), 2u);
 }
 
 TEST_P(StoreTest, DownsamplesInTheStore) {

@@ -35,6 +35,17 @@ Statement& Statement::Bind(int index, std::string_view v) {
     sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
 }
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+std::string_view Statement::Blob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+}
+
 Statement& Statement::BindNull(int index) {
     sqlite3_bind_null(stmt_, index);
     return *this;

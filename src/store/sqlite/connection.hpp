@@ -34,6 +34,7 @@ public:
     Statement& Bind(int index, double v);
     Statement& Bind(int index, std::string_view v);
     Statement& BindNull(int index);
+    Statement& BindBlob(int index, std::string_view bytes);
 
     // Steps once: true when a row is ready, false when done. Errors are kept; see status().
     bool Step();
@@ -45,6 +46,8 @@ public:
     std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
     double Double(int col) const { return sqlite3_column_double(stmt_, col); }
     std::string Text(int col) const;
+    // Valid until the next Step or Reset.
+    std::string_view Blob(int col) const;
     bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 private:

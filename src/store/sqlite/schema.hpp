@@ -32,11 +32,12 @@ CREATE TABLE series (
   metric TEXT NOT NULL,
   UNIQUE (resource_id, metric)
 );
-CREATE TABLE samples (
+-- One row per series and hour; `data` holds the hour's samples (format: store/sample_chunk.hpp).
+CREATE TABLE sample_chunks (
   series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
-  ts INTEGER NOT NULL,
-  value REAL NOT NULL,
-  PRIMARY KEY (series_id, ts)
+  chunk_start INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (series_id, chunk_start)
 ) WITHOUT ROWID;
 CREATE TABLE predictions (
   id INTEGER PRIMARY KEY,

@@ -1,12 +1,16 @@
 // SQLite backend: one writer connection behind a mutex, a pool of reader connections (WAL lets readers run in
 // parallel with the writer), prepared statements cached per connection.
 
+#include <algorithm>
+#include <climits>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "store/sample_chunk.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
@@ -97,7 +101,7 @@ public:
             if (!reader) return reader.error();
             readers_.push_back(std::move(*reader));
         }
-        return Status::Ok();
+        return LoadCaches();
     }
 
     Result<Resource> CreateResource(const Resource& resource) override {
@@ -117,24 +121,34 @@ public:
         Resource created = resource;
         created.id = writer_->LastInsertId();
         created.created_at = created.updated_at = now;
+        std::unique_lock cache(cache_mutex_);
+        resources_[created.id] = created;
         return created;
     }
 
+    // Resources are read from memory: they change rarely, every change goes through this store, and the
+    // lookup sat on every API request (a SQLite read transaction per lookup cost more than the rest).
     Result<Resource> GetResource(ResourceId id) override {
-        auto reader = Borrow();
-        Statement s = reader->Prepare(std::string("SELECT ") + kResourceColumns + " FROM resources WHERE id = ?");
-        s.Bind(1, id);
-        if (s.Step()) return ReadResource(s);
-        if (!s.status()) return s.status().error();
-        return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
+        std::shared_lock lock(cache_mutex_);
+        auto it = resources_.find(id);
+        if (it == resources_.end())
+            return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
+        return it->second;
+    }
+
+    Result<Resource> FindResourceByName(const std::string& name) override {
+        std::shared_lock lock(cache_mutex_);
+        for (const auto& [id, r] : resources_) {
+            if (r.name == name) return r;
+        }
+        return MakeError(ErrorCode::kNotFound, "resource '" + name + "' does not exist");
     }
 
     Result<std::vector<Resource>> ListResources() override {
-        auto reader = Borrow();
-        Statement s = reader->Prepare(std::string("SELECT ") + kResourceColumns + " FROM resources ORDER BY id");
+        std::shared_lock lock(cache_mutex_);
         std::vector<Resource> out;
-        while (s.Step()) out.push_back(ReadResource(s));
-        if (!s.status()) return s.status().error();
+        out.reserve(resources_.size());
+        for (const auto& [id, r] : resources_) out.push_back(r);
         return out;
     }
 
@@ -159,6 +173,8 @@ public:
         updated.created_at = s.Int(0);
         updated.updated_at = now;
         s.Reset();
+        std::unique_lock cache(cache_mutex_);
+        resources_[updated.id] = updated;
         return updated;
     }
 
@@ -169,7 +185,8 @@ public:
         if (Status st = s.Run(); !st) return st;
         if (writer_->Changes() == 0)
             return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
-        // Drop cached series ids of the deleted resource.
+        std::unique_lock cache(cache_mutex_);
+        resources_.erase(id);
         std::erase_if(series_ids_, [&](const auto& kv) { return kv.first.first == id; });
         return Status::Ok();
     }
@@ -180,19 +197,51 @@ public:
         std::vector<std::pair<ResourceId, std::string>> created;  // to forget if we roll back
         auto fail = [&](Status st) {
             (void)writer_->Exec("ROLLBACK");
+            std::unique_lock cache(cache_mutex_);
             for (const auto& key : created) series_ids_.erase(key);
             return st;
         };
+        std::vector<Sample> sorted;
+        std::vector<Sample> existing;
         for (const SeriesSamples& series : batch) {
             auto id = SeriesIdLocked(series.key, created);
             if (!id) return fail(id.error());
-            Statement insert = writer_->Prepare(
-                "INSERT INTO samples (series_id, ts, value) VALUES (?,?,?) "
-                "ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value");
-            for (const Sample& sample : series.samples) {
-                insert.Bind(1, *id).Bind(2, sample.ts).Bind(3, sample.value);
-                if (Status st = insert.Run(); !st) return fail(st);
-                insert.Reset();
+            // Sort by time, keeping the last of equal timestamps (a later sample corrects an earlier one).
+            sorted.assign(series.samples.begin(), series.samples.end());
+            std::stable_sort(sorted.begin(), sorted.end(), [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
+            std::size_t unique = 0;
+            for (std::size_t i = 0; i < sorted.size(); ++i) {
+                if (unique > 0 && sorted[unique - 1].ts == sorted[i].ts)
+                    sorted[unique - 1] = sorted[i];
+                else
+                    sorted[unique++] = sorted[i];
+            }
+            sorted.resize(unique);
+            // Read-modify-write each touched chunk.
+            std::size_t begin = 0;
+            while (begin < sorted.size()) {
+                const UnixSeconds chunk = ChunkStart(sorted[begin].ts);
+                std::size_t end = begin;
+                while (end < sorted.size() && sorted[end].ts < chunk + kChunkSeconds) ++end;
+                const std::span<const Sample> updates(sorted.data() + begin, end - begin);
+                existing.clear();
+                {
+                    Statement read = writer_->Prepare("SELECT data FROM sample_chunks WHERE series_id = ? AND chunk_start = ?");
+                    read.Bind(1, *id).Bind(2, chunk);
+                    if (read.Step()) {
+                        if (Status st = DecodeChunk(chunk, read.Blob(0), INT64_MIN, INT64_MAX, existing); !st)
+                            return fail(st);
+                    } else if (!read.status()) {
+                        return fail(read.status());
+                    }
+                }
+                const std::string blob = existing.empty() ? EncodeChunk(chunk, updates)
+                                                          : EncodeChunk(chunk, MergeSamples(existing, updates));
+                Statement write = writer_->Prepare(
+                    "INSERT OR REPLACE INTO sample_chunks (series_id, chunk_start, data) VALUES (?,?,?)");
+                write.Bind(1, *id).Bind(2, chunk).BindBlob(3, blob);
+                if (Status st = write.Run(); !st) return fail(st);
+                begin = end;
             }
         }
         if (Status s = writer_->Exec("COMMIT"); !s) return fail(s);
@@ -200,35 +249,43 @@ public:
     }
 
     Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) override {
+        const std::optional<std::int64_t> series = CachedSeriesId(key);
+        if (!series) return std::vector<Sample>();
         auto reader = Borrow();
         Statement s = reader->Prepare(
-            "SELECT ts, value FROM samples WHERE series_id = "
-            "(SELECT id FROM series WHERE resource_id = ? AND metric = ?) AND ts >= ? AND ts < ? ORDER BY ts");
-        s.Bind(1, key.resource_id).Bind(2, key.metric).Bind(3, from).Bind(4, to);
+            "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ? "
+            "ORDER BY chunk_start");
+        s.Bind(1, *series).Bind(2, ChunkStart(from)).Bind(3, to);
         std::vector<Sample> out;
-        while (s.Step()) out.push_back({s.Int(0), s.Double(1)});
+        while (s.Step()) {
+            if (Status st = DecodeChunk(s.Int(0), s.Blob(1), from, to, out); !st) return st.error();
+        }
         if (!s.status()) return s.status().error();
         return out;
     }
 
     Result<std::optional<Sample>> LatestSample(const SeriesKey& key) override {
+        const std::optional<std::int64_t> series = CachedSeriesId(key);
+        if (!series) return std::optional<Sample>();
         auto reader = Borrow();
         Statement s = reader->Prepare(
-            "SELECT ts, value FROM samples WHERE series_id = "
-            "(SELECT id FROM series WHERE resource_id = ? AND metric = ?) ORDER BY ts DESC LIMIT 1");
-        s.Bind(1, key.resource_id).Bind(2, key.metric);
-        if (s.Step()) return std::optional<Sample>(Sample{s.Int(0), s.Double(1)});
-        if (!s.status()) return s.status().error();
-        return std::optional<Sample>();
+            "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? ORDER BY chunk_start DESC LIMIT 1");
+        s.Bind(1, *series);
+        if (!s.Step()) {
+            if (!s.status()) return s.status().error();
+            return std::optional<Sample>();
+        }
+        std::vector<Sample> chunk;
+        if (Status st = DecodeChunk(s.Int(0), s.Blob(1), INT64_MIN, INT64_MAX, chunk); !st) return st.error();
+        if (chunk.empty()) return std::optional<Sample>();
+        return std::optional<Sample>(chunk.back());
     }
 
     Result<std::vector<std::string>> ListMetrics(ResourceId id) override {
-        auto reader = Borrow();
-        Statement s = reader->Prepare("SELECT metric FROM series WHERE resource_id = ? ORDER BY metric");
-        s.Bind(1, id);
+        std::shared_lock lock(cache_mutex_);
         std::vector<std::string> out;
-        while (s.Step()) out.push_back(s.Text(0));
-        if (!s.status()) return s.status().error();
+        for (auto it = series_ids_.lower_bound({id, std::string()}); it != series_ids_.end() && it->first.first == id; ++it)
+            out.push_back(it->first.second);
         return out;
     }
 
@@ -419,7 +476,7 @@ private:
     Result<std::int64_t> SeriesIdLocked(const SeriesKey& key,
                                         std::vector<std::pair<ResourceId, std::string>>& created) {
         auto cache_key = std::make_pair(key.resource_id, key.metric);
-        if (auto it = series_ids_.find(cache_key); it != series_ids_.end()) return it->second;
+        if (auto id = CachedSeriesId(key)) return *id;
         Statement find = writer_->Prepare("SELECT id FROM series WHERE resource_id = ? AND metric = ?");
         find.Bind(1, key.resource_id).Bind(2, key.metric);
         std::int64_t id = 0;
@@ -438,8 +495,29 @@ private:
             id = writer_->LastInsertId();
             created.push_back(cache_key);
         }
+        std::unique_lock cache(cache_mutex_);
         series_ids_[cache_key] = id;
         return id;
+    }
+
+    std::optional<std::int64_t> CachedSeriesId(const SeriesKey& key) {
+        std::shared_lock lock(cache_mutex_);
+        auto it = series_ids_.find(std::make_pair(key.resource_id, key.metric));
+        if (it == series_ids_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    Status LoadCaches() {
+        std::unique_lock lock(cache_mutex_);
+        Statement resources = writer_->Prepare(std::string("SELECT ") + kResourceColumns + " FROM resources");
+        while (resources.Step()) {
+            Resource r = ReadResource(resources);
+            resources_[r.id] = std::move(r);
+        }
+        if (!resources.status()) return resources.status();
+        Statement series = writer_->Prepare("SELECT id, resource_id, metric FROM series");
+        while (series.Step()) series_ids_[{series.Int(1), series.Text(2)}] = series.Int(0);
+        return series.status();
     }
 
     Status Migrate() {
@@ -473,7 +551,11 @@ private:
     const Clock& clock_;
     std::mutex write_mutex_;
     std::unique_ptr<Connection> writer_;
-    std::map<std::pair<ResourceId, std::string>, std::int64_t> series_ids_;  // guarded by write_mutex_
+    // Caches of the resources and series tables. Only this store writes the database (one cloudopt per database
+    // file), so they are exact; they change under write_mutex_ and cache_mutex_ together.
+    std::shared_mutex cache_mutex_;
+    std::map<ResourceId, Resource> resources_;
+    std::map<std::pair<ResourceId, std::string>, std::int64_t> series_ids_;
     std::mutex pool_mutex_;
     std::condition_variable pool_cv_;
     std::vector<std::unique_ptr<Connection>> readers_;

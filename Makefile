@@ -1,0 +1,38 @@
+# The two commands (see README): `make demo` and `make test`. Everything else is a helper.
+# CI runs `make test` with CI=true, which turns warnings into errors.
+
+JOBS ?= 2
+WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
+PORT ?= 8080
+DATA_DIR ?= ./cloudopt-data
+
+.PHONY: demo test deps build-release build-debug bench format clean
+
+# Install what is missing, build in Release, and run the service with the demo on http://localhost:$(PORT).
+demo: deps build-release
+	./build/release/cloudopt serve --demo --port $(PORT) --data-dir $(DATA_DIR)
+
+# Build with AddressSanitizer + UBSan and run every test; exits non-zero on any failure.
+test: deps build-debug
+	cd build/debug && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+deps:
+	./scripts/install-deps.sh
+
+build-release:
+	cmake --preset release -DCLOUDOPT_WERROR=$(WERROR) >/dev/null
+	cmake --build build/release -j$(JOBS)
+
+build-debug:
+	cmake --preset debug -DCLOUDOPT_WERROR=$(WERROR) >/dev/null
+	cmake --build build/debug -j$(JOBS)
+
+# Benchmarks (Release): see docs/PERFORMANCE.md for what they measure and how to read them.
+bench: deps build-release
+	./bench/run_all.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf build
