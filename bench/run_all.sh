@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the Release build. Results go to stdout; docs/PERFORMANCE.md records them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./bench/http_bench.sh build/release
