@@ -88,6 +88,7 @@ const std::vector<Key>& Keys() {
         Long("server.max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30),
         Int("server.request_timeout_seconds", &Config::request_timeout_seconds, 1, 3600),
         Text("storage.data_dir", &Config::data_dir),
+        Text("storage.durability", &Config::durability, {"process", "power"}),
         Int("loop.tick_seconds", &Config::tick_seconds, 1, 86400),
         Int("loop.forecast_step_seconds", &Config::forecast_step_seconds, 10, 86400),
         Int("loop.horizon_steps", &Config::horizon_steps, 1, 2016),

@@ -20,6 +20,7 @@ struct Config {
     int request_timeout_seconds = 30;
     // storage
     std::string data_dir = "./cloudopt-data";
+    std::string durability = "process";  // process | power (see Durability in store/store.hpp)
     // loop
     int tick_seconds = 60;
     int forecast_step_seconds = 300;

@@ -103,7 +103,8 @@ int RunServe(const Config& config) {
     const std::string db_path = (fs::path(config.data_dir) / "cloudopt.db").string();
     SystemClock system_clock;
     ClockHandle clock(system_clock);
-    auto store = OpenSqliteStore(db_path, clock);
+    auto store = OpenSqliteStore(db_path, clock,
+                                 config.durability == "power" ? Durability::kPowerLoss : Durability::kProcessCrash);
     if (!store) {
         spdlog::error("cannot open the store: {}", store.error().message);
         return 1;

@@ -38,30 +38,39 @@ double Quantile(std::vector<double> values, double q) {
 std::vector<Sample> Downsample(std::span<const Sample> sorted, UnixSeconds step, Aggregation agg) {
     assert(step > 0);
     std::vector<Sample> out;
-    std::vector<double> bucket;
-    UnixSeconds bucket_ts = 0;
+    if (sorted.empty()) return out;
+    // Input is sorted, so a bucket ends where the timestamp passes bucket_end: one division per bucket, not per
+    // sample. avg/min/max fold as they go; only p95 needs the bucket's values in hand.
+    std::vector<double> values;
+    UnixSeconds bucket_ts = FloorTo(sorted.front().ts, step);
+    UnixSeconds bucket_end = bucket_ts + step;
+    double sum = 0.0, lo = sorted.front().value, hi = lo;
+    std::size_t count = 0;
     auto flush = [&]() {
-        if (bucket.empty()) return;
         double v = 0.0;
         switch (agg) {
-            case Aggregation::kAvg: {
-                double sum = 0.0;
-                for (double x : bucket) sum += x;
-                v = sum / static_cast<double>(bucket.size());
-                break;
-            }
-            case Aggregation::kMin: v = *std::min_element(bucket.begin(), bucket.end()); break;
-            case Aggregation::kMax: v = *std::max_element(bucket.begin(), bucket.end()); break;
-            case Aggregation::kP95: v = Quantile(bucket, 0.95); break;
+            case Aggregation::kAvg: v = sum / static_cast<double>(count); break;
+            case Aggregation::kMin: v = lo; break;
+            case Aggregation::kMax: v = hi; break;
+            case Aggregation::kP95: v = Quantile(values, 0.95); break;
         }
         out.push_back({bucket_ts, v});
-        bucket.clear();
     };
     for (const Sample& s : sorted) {
-        const UnixSeconds b = FloorTo(s.ts, step);
-        if (!bucket.empty() && b != bucket_ts) flush();
-        bucket_ts = b;
-        bucket.push_back(s.value);
+        if (s.ts >= bucket_end) {
+            flush();
+            bucket_ts = FloorTo(s.ts, step);
+            bucket_end = bucket_ts + step;
+            sum = 0.0;
+            count = 0;
+            lo = hi = s.value;
+            values.clear();
+        }
+        sum += s.value;
+        ++count;
+        lo = std::min(lo, s.value);
+        hi = std::max(hi, s.value);
+        if (agg == Aggregation::kP95) values.push_back(s.value);
     }
     flush();
     return out;

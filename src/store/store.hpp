@@ -74,8 +74,14 @@ public:
     virtual Status SetRecommendationStatus(std::int64_t id, const std::string& status) = 0;
 };
 
+// How far an acknowledged write survives. kProcessCrash (SQLite synchronous=NORMAL in WAL mode): a committed
+// write survives a crash or kill -9 of cloudopt; an OS crash or power cut may lose the last moments.
+// kPowerLoss (synchronous=FULL): every commit is fsynced before it is acknowledged.
+enum class Durability { kProcessCrash, kPowerLoss };
+
 // Opens (creating if needed) the SQLite database at `path` and migrates its schema to the newest version.
 // Stamps created/updated times from `clock`.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock,
+                                               Durability durability = Durability::kProcessCrash);
 
 }  // namespace cloudopt

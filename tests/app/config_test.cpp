@@ -77,7 +77,7 @@ TEST(Config, TheExampleFileIsValidAndDocumentsEveryKey) {
     ASSERT_TRUE(c.ok()) << c.error().message;
     std::ifstream in(path);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (const char* key : {"bind_address", "port", "threads", "max_body_bytes", "request_timeout_seconds", "data_dir",
+    for (const char* key : {"bind_address", "port", "durability", "threads", "max_body_bytes", "request_timeout_seconds", "data_dir",
                             "tick_seconds", "forecast_step_seconds", "horizon_steps", "history_days",
                             "stabilization_seconds", "quantile", "enabled", "speed", "file", "level", "providers",
                             "driver"}) {

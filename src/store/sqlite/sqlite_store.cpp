@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "store/recent_samples_cache.hpp"
 #include "store/sample_chunk.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/schema.hpp"
@@ -23,6 +24,8 @@ using sqlite::Connection;
 using sqlite::Statement;
 
 constexpr int kReaderConnections = 4;
+constexpr std::size_t kRecentCacheBytes = 64 * 1024 * 1024;
+constexpr UnixSeconds kRecentWindow = 2 * 86400;  // covers the dashboard's day view with room to spare
 
 const char* kResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
@@ -89,12 +92,16 @@ const char* kRecommendationColumns =
 
 class SqliteStore final : public Store {
 public:
-    SqliteStore(std::string path, const Clock& clock) : path_(std::move(path)), clock_(clock) {}
+    SqliteStore(std::string path, const Clock& clock, Durability durability)
+        : path_(std::move(path)), clock_(clock), durability_(durability) {}
 
     Status Init() {
         auto writer = Connection::Open(path_, false);
         if (!writer) return writer.error();
         writer_ = std::move(*writer);
+        if (durability_ == Durability::kPowerLoss) {
+            if (Status s = writer_->Exec("PRAGMA synchronous=FULL"); !s) return s;
+        }
         if (Status s = Migrate(); !s) return s;
         for (int i = 0; i < kReaderConnections; ++i) {
             auto reader = Connection::Open(path_, true);
@@ -187,7 +194,11 @@ public:
             return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(id) + " does not exist");
         std::unique_lock cache(cache_mutex_);
         resources_.erase(id);
-        std::erase_if(series_ids_, [&](const auto& kv) { return kv.first.first == id; });
+        std::erase_if(series_ids_, [&](const auto& kv) {
+            if (kv.first.first != id) return false;
+            recent_.Erase(kv.second);
+            return true;
+        });
         return Status::Ok();
     }
 
@@ -201,9 +212,10 @@ public:
             for (const auto& key : created) series_ids_.erase(key);
             return st;
         };
-        std::vector<Sample> sorted;
+        std::vector<std::pair<std::int64_t, std::vector<Sample>>> committed;  // for the cache, after COMMIT
         std::vector<Sample> existing;
         for (const SeriesSamples& series : batch) {
+            std::vector<Sample> sorted;
             auto id = SeriesIdLocked(series.key, created);
             if (!id) return fail(id.error());
             // Sort by time, keeping the last of equal timestamps (a later sample corrects an earlier one).
@@ -243,19 +255,31 @@ public:
                 if (Status st = write.Run(); !st) return fail(st);
                 begin = end;
             }
+            committed.emplace_back(*id, std::move(sorted));
         }
         if (Status s = writer_->Exec("COMMIT"); !s) return fail(s);
+        for (const auto& [series_id, samples] : committed) recent_.Apply(series_id, samples);
         return Status::Ok();
     }
 
     Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) override {
         const std::optional<std::int64_t> series = CachedSeriesId(key);
         if (!series) return std::vector<Sample>();
+        if (auto hit = recent_.Get(*series, from, to)) return std::move(*hit);
+        if (from >= clock_.Now() - kRecentWindow) {
+            // A recent window: load the series' recent chunks into the cache once, then serve from memory.
+            if (Status st = LoadRecent(*series); !st) return st.error();
+            if (auto hit = recent_.Get(*series, from, to)) return std::move(*hit);
+        }
+        return ReadChunks(*series, from, to);
+    }
+
+    Result<std::vector<Sample>> ReadChunks(std::int64_t series, UnixSeconds from, UnixSeconds to) {
         auto reader = Borrow();
         Statement s = reader->Prepare(
             "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ? "
             "ORDER BY chunk_start");
-        s.Bind(1, *series).Bind(2, ChunkStart(from)).Bind(3, to);
+        s.Bind(1, series).Bind(2, ChunkStart(from)).Bind(3, to);
         std::vector<Sample> out;
         while (s.Step()) {
             if (Status st = DecodeChunk(s.Int(0), s.Blob(1), from, to, out); !st) return st.error();
@@ -264,9 +288,23 @@ public:
         return out;
     }
 
+    // Loads the chunks of the recent window into the cache. Holds the write lock so no write commits between
+    // the read and the install (a write that did would be missing from the cache).
+    Status LoadRecent(std::int64_t series) {
+        std::lock_guard lock(write_mutex_);
+        const UnixSeconds start = ChunkStart(clock_.Now() - kRecentWindow);
+        auto samples = ReadChunks(series, start, INT64_MAX);
+        if (!samples) return samples.error();
+        recent_.Install(series, start, std::move(*samples));
+        return Status::Ok();
+    }
+
     Result<std::optional<Sample>> LatestSample(const SeriesKey& key) override {
         const std::optional<std::int64_t> series = CachedSeriesId(key);
         if (!series) return std::optional<Sample>();
+        if (auto cached = recent_.Latest(*series)) {
+            if (*cached) return *cached;  // an empty cached window says nothing about older chunks: ask the database
+        }
         auto reader = Borrow();
         Statement s = reader->Prepare(
             "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? ORDER BY chunk_start DESC LIMIT 1");
@@ -549,6 +587,7 @@ private:
 
     std::string path_;
     const Clock& clock_;
+    Durability durability_;
     std::mutex write_mutex_;
     std::unique_ptr<Connection> writer_;
     // Caches of the resources and series tables. Only this store writes the database (one cloudopt per database
@@ -556,6 +595,7 @@ private:
     std::shared_mutex cache_mutex_;
     std::map<ResourceId, Resource> resources_;
     std::map<std::pair<ResourceId, std::string>, std::int64_t> series_ids_;
+    RecentSamplesCache recent_{kRecentCacheBytes, kRecentWindow};
     std::mutex pool_mutex_;
     std::condition_variable pool_cv_;
     std::vector<std::unique_ptr<Connection>> readers_;
@@ -563,8 +603,8 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
-    auto store = std::make_unique<SqliteStore>(path, clock);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock, Durability durability) {
+    auto store = std::make_unique<SqliteStore>(path, clock, durability);
     if (Status s = store->Init(); !s) return s.error();
     return std::unique_ptr<Store>(std::move(store));
 }
