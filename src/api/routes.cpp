@@ -24,6 +24,20 @@ Result<Resource> ResolveResource(Store& store, const std::string& id_or_name) {
     return store.FindResourceByName(id_or_name);
 }
 
+Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what) {
+    if (request.body.empty()) return std::optional<Resource>();
+    auto body = ParseJsonBody(request);
+    if (!body) return body.error();
+    if (Status s = CheckKnownFields(*body, {"resource"}, what); !s) return s.error();
+    if (!body->contains("resource")) return std::optional<Resource>();
+    const json& v = (*body)["resource"];
+    if (!v.is_string() && !v.is_number_integer())
+        return MakeError(ErrorCode::kUnprocessable, "resource: must be an id or a name");
+    auto resource = ResolveResource(store, v.is_string() ? v.get<std::string>() : v.dump());
+    if (!resource) return resource.error();
+    return std::optional<Resource>(std::move(*resource));
+}
+
 Result<std::optional<long long>> IntParam(const HttpRequest& request, const std::string& name, long long min,
                                           long long max) {
     auto raw = request.Query(name);

@@ -36,6 +36,8 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx);
 void AddDashboardRoutes(Router& router, ApiContext& ctx);
 void AddSystemRoutes(Router& router, ApiContext& ctx);
 
+// Reads an optional body {"resource": id or name} (an empty body means all resources): nullopt for all.
+Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what);
 // Resolves ?resource= (an id or a name) to a stored resource.
 Result<Resource> ResolveResource(Store& store, const std::string& id_or_name);
 // Parses an optional integer query parameter within [min, max]; names the parameter in its error.

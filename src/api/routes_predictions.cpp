@@ -39,20 +39,9 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
     });
 
     router.Add("POST", "/api/predictions/train", [&ctx](const HttpRequest& req) {
-        std::optional<Resource> only;
-        if (!req.body.empty()) {
-            auto body = ParseJsonBody(req);
-            if (!body) return ErrorResponse(body.error());
-            if (Status s = CheckKnownFields(*body, {"resource"}, "train request"); !s) return ErrorResponse(s.error());
-            if (body->contains("resource")) {
-                const json& v = (*body)["resource"];
-                if (!v.is_string() && !v.is_number_integer())
-                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "resource: must be an id or a name"));
-                auto resource = ResolveResource(ctx.store, v.is_string() ? v.get<std::string>() : v.dump());
-                if (!resource) return ErrorResponse(resource.error());
-                only = *resource;
-            }
-        }
+        auto selected = ParseResourceSelector(req, ctx.store, "train request");
+        if (!selected) return ErrorResponse(selected.error());
+        const std::optional<Resource> only = *selected;
         const std::string subject = only ? "resource:" + std::to_string(only->id) : "all";
         ControlLoop& loop = ctx.loop;
         Store& store = ctx.store;

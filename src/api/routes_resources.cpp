@@ -91,21 +91,9 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
     });
 
     router.Add("POST", "/api/resources/allocate", [&ctx](const HttpRequest& req) {
-        std::optional<ResourceId> only;
-        if (!req.body.empty()) {
-            auto body = ParseJsonBody(req);
-            if (!body) return ErrorResponse(body.error());
-            if (Status s = CheckKnownFields(*body, {"resource"}, "allocate request"); !s) return ErrorResponse(s.error());
-            if (body->contains("resource")) {
-                const json& v = (*body)["resource"];
-                if (!v.is_string() && !v.is_number_integer())
-                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "resource: must be an id or a name"));
-                auto resource = ResolveResource(ctx.store, v.is_string() ? v.get<std::string>() : v.dump());
-                if (!resource) return ErrorResponse(resource.error());
-                only = resource->id;
-            }
-        }
-        auto outcomes = ctx.loop.RunPass(only);
+        auto selected = ParseResourceSelector(req, ctx.store, "allocate request");
+        if (!selected) return ErrorResponse(selected.error());
+        auto outcomes = ctx.loop.RunPass(*selected ? std::optional<ResourceId>((*selected)->id) : std::nullopt);
         if (!outcomes) return ErrorResponse(outcomes.error());
         json items = json::array();
         for (const PassOutcome& o : *outcomes) items.push_back(OutcomeToJson(o));

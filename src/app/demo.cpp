@@ -1,10 +1,9 @@
 #include "app/demo.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "allocate/target_utilization_planner.hpp"
+#include "app/files.hpp"
 #include "core/trace_csv.hpp"
 
 namespace cloudopt {
@@ -36,11 +35,9 @@ constexpr DemoResource kDemoResources[] = {
 };
 
 Result<RegularSeries> ReadTrace(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return MakeError(ErrorCode::kNotFound, "demo trace '" + path + "' cannot be read");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto traces = ParseTraceCsv(text.str());
+    auto text = ReadWholeFile(path, "demo trace");
+    if (!text) return text.error();
+    auto traces = ParseTraceCsv(*text);
     if (!traces) return MakeError(ErrorCode::kInvalidArgument, path + ": " + traces.error().message);
     if (traces->size() != 1 || traces->begin()->second.size() < 2 * 86400 / kStep)
         return MakeError(ErrorCode::kInvalidArgument, path + ": expected one series of at least two days");

@@ -5,13 +5,12 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "allocate/target_utilization_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
 #include "app/demo.hpp"
+#include "app/files.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "forecast/seasonal_naive.hpp"
@@ -43,11 +42,9 @@ private:
 };
 
 Result<Catalog> LoadCatalog(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return MakeError(ErrorCode::kNotFound, "catalog file '" + path + "' cannot be read (catalog.file)");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto catalog = ParseCatalogCsv(text.str());
+    auto text = ReadWholeFile(path, "catalog file (catalog.file)");
+    if (!text) return text.error();
+    auto catalog = ParseCatalogCsv(*text);
     if (!catalog) return MakeError(ErrorCode::kInvalidArgument, path + ": " + catalog.error().message);
     return catalog;
 }
