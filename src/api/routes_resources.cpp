@@ -41,12 +41,12 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/resources", [&ctx](const HttpRequest& req) {
         auto body = ParseJsonBody(req);
         if (!body) return ErrorResponse(body.error());
-        auto resource = ResourceFromJson(*body, Resource{});
-        if (!resource) return ErrorResponse(resource.error());
         for (const char* required : {"name", "provider", "provider_ref", "instance_type"}) {
             if (!body->contains(required))
                 return ErrorResponse(MakeError(ErrorCode::kUnprocessable, std::string(required) + ": is required"));
         }
+        auto resource = ResourceFromJson(*body, Resource{});
+        if (!resource) return ErrorResponse(resource.error());
         // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
         if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
         auto created = ctx.store.CreateResource(*resource);

@@ -183,6 +183,8 @@ TEST_F(ApiTest, ResourceErrors) {
         {"GET", "/api/nothing-here", "", 404, "not_found"},
         {"DELETE", "/api/resources", "", 405, "method_not_allowed"},
     };
+    auto missing = client_->Post("/api/resources", R"({"provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})");
+    EXPECT_NE(missing.body.find("name: is required"), std::string::npos) << missing.body;
     for (const Case& c : cases) {
         auto r = client_->Request(c.method, c.target, c.body);
         EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body << " -> " << r.body;
