@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/config.hpp"
+#include "app/forecast_commands.hpp"
 #include "app/serve.hpp"
 
 #ifndef CLOUDOPT_VERSION
@@ -33,6 +34,26 @@ int main(int argc, char** argv) {
     serve->add_flag("--demo", demo, "Create demo resources replaying real traces on the simulated cloud");
     serve->add_option("--speed", speed, "Demo time speed-up factor (default 60)")->check(CLI::Range(0.1, 10000.0));
 
+    cloudopt::BacktestCommand backtest_command;
+    CLI::App* backtest = app.add_subcommand("backtest", "Rolling-origin backtest of the forecasting models on a CSV");
+    backtest->add_option("--data", backtest_command.data, "CSV: timestamp,series,value (or timestamp,value)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    backtest->add_option("--horizon", backtest_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
+    backtest->add_option("--models", backtest_command.models, "Comma-separated: naive,seasonal_naive,holt_winters,auto");
+    backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
+        ->check(CLI::Range(0.01, 0.9));
+    backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
+
+    cloudopt::ForecastCommand forecast_command;
+    CLI::App* forecast = app.add_subcommand("forecast", "Forecast the next steps of each series in a CSV with bands");
+    forecast->add_option("--data", forecast_command.data, "CSV: timestamp,series,value (or timestamp,value)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
+    forecast->add_option("--model", forecast_command.model, "naive | seasonal_naive | holt_winters | auto (default)");
+    forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -44,6 +65,8 @@ int main(int argc, char** argv) {
         std::printf("cloudopt %s\n", CLOUDOPT_VERSION);
         return 0;
     }
+    if (backtest->parsed()) return cloudopt::RunBacktest(backtest_command);
+    if (forecast->parsed()) return cloudopt::RunForecast(forecast_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {

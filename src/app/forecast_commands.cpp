@@ -1,0 +1,167 @@
+#include "app/forecast_commands.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "app/files.hpp"
+#include "core/text.hpp"
+#include "core/trace_csv.hpp"
+#include "forecast/backtest.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+// A series' sampling step: the most common gap between consecutive samples.
+UnixSeconds InferStep(const std::vector<Sample>& samples) {
+    std::map<UnixSeconds, int> gaps;
+    for (std::size_t i = 1; i < samples.size(); ++i) ++gaps[samples[i].ts - samples[i - 1].ts];
+    UnixSeconds step = 0;
+    int best = 0;
+    for (const auto& [gap, count] : gaps) {
+        if (gap > 0 && count > best) {
+            best = count;
+            step = gap;
+        }
+    }
+    return step;
+}
+
+Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path) {
+    auto text = ReadWholeFile(path, "data file");
+    if (!text) return text.error();
+    auto traces = ParseTraceCsv(*text);
+    if (!traces) return MakeError(ErrorCode::kInvalidArgument, path + ": " + traces.error().message);
+    if (traces->empty()) return MakeError(ErrorCode::kInvalidArgument, path + ": no samples");
+    std::map<std::string, RegularSeries> out;
+    for (const auto& [id, samples] : *traces) {
+        const UnixSeconds step = InferStep(samples);
+        if (step <= 0) return MakeError(ErrorCode::kInvalidArgument, path + ": series '" + id + "' has fewer than 2 samples");
+        // Gaps are filled by linear interpolation (docs/FORECASTING.md).
+        out[id] = Regularize(samples, step);
+    }
+    return out;
+}
+
+double Round(double v, int digits = 4) {
+    const double scale = std::pow(10.0, digits);
+    return std::round(v * scale) / scale;
+}
+
+}  // namespace
+
+int RunBacktest(const BacktestCommand& c) {
+    std::vector<std::string> models;
+    for (std::string_view m : Split(c.models, ',')) {
+        std::string name(Trim(m));
+        if (name == "lstm") {
+            std::cerr << "cloudopt: model 'lstm' is not in this build yet; use naive, seasonal_naive, holt_winters, auto\n";
+            return kUsageError;
+        }
+        if (!IsKnownModel(name)) {
+            std::cerr << "cloudopt: unknown model '" << name << "'; known: naive, seasonal_naive, holt_winters, auto\n";
+            return kUsageError;
+        }
+        models.push_back(name);
+    }
+    auto series = LoadSeries(c.data);
+    if (!series) {
+        std::cerr << "cloudopt: " << series.error().message << "\n";
+        return kUsageError;
+    }
+    nlohmann::json per_series = nlohmann::json::object();
+    std::map<std::string, double> accuracy_sum, seconds_sum, cov90_sum, cov95_sum;
+    std::map<std::string, int> counted;
+    std::size_t done = 0;
+    for (const auto& [id, s] : *series) {
+        BacktestOptions options;
+        options.horizon = c.horizon;
+        options.test_fraction = c.test_fraction;
+        options.step_seconds = s.step;
+        nlohmann::json row = nlohmann::json::object();
+        for (const std::string& model : models) {
+            auto score = Backtest(model, s.values, options);
+            if (!score) {
+                std::cerr << "cloudopt: series '" << id << "': " << score.error().message << "\n";
+                return kUsageError;
+            }
+            row[model] = Round(score->accuracy);
+            if (model == "auto") row["auto_model"] = score->chosen;
+            accuracy_sum[model] += score->accuracy;
+            seconds_sum[model] += score->seconds;
+            cov90_sum[model] += score->coverage_p90;
+            cov95_sum[model] += score->coverage_p95;
+            ++counted[model];
+        }
+        per_series[id] = row;
+        if (!c.json) std::fprintf(stderr, "\rbacktest: %zu/%zu series", ++done, series->size());
+    }
+    if (!c.json) std::fprintf(stderr, "\n");
+    nlohmann::json accuracy, seconds, coverage_by_model;
+    for (const std::string& model : models) {
+        const double n = counted[model];
+        accuracy[model] = Round(accuracy_sum[model] / n);
+        seconds[model] = Round(seconds_sum[model], 2);
+        coverage_by_model[model] = {{"p90", Round(cov90_sum[model] / n)}, {"p95", Round(cov95_sum[model] / n)}};
+    }
+    // The headline coverage is that of the model the service would use: auto if asked for, else the first.
+    const std::string served = counted.count("auto") ? "auto" : models.front();
+    nlohmann::json out = {{"horizon", c.horizon},
+                          {"series", series->size()},
+                          {"accuracy", accuracy},
+                          {"coverage", coverage_by_model[served]},
+                          {"coverage_by_model", coverage_by_model},
+                          {"per_series", per_series},
+                          {"seconds", seconds}};
+    if (c.json) {
+        std::cout << out.dump() << "\n";
+    } else {
+        std::printf("%-16s %9s %7s %7s %8s\n", "model", "accuracy", "p90", "p95", "seconds");
+        for (const std::string& model : models) {
+            std::printf("%-16s %9.4f %7.3f %7.3f %8.2f\n", model.c_str(), accuracy[model].get<double>(),
+                        coverage_by_model[model]["p90"].get<double>(), coverage_by_model[model]["p95"].get<double>(),
+                        seconds[model].get<double>());
+        }
+    }
+    return 0;
+}
+
+int RunForecast(const ForecastCommand& c) {
+    if (!IsKnownModel(c.model)) {
+        std::cerr << "cloudopt: unknown model '" << c.model << "'; known: naive, seasonal_naive, holt_winters, auto\n";
+        return kUsageError;
+    }
+    auto series = LoadSeries(c.data);
+    if (!series) {
+        std::cerr << "cloudopt: " << series.error().message << "\n";
+        return kUsageError;
+    }
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [id, s] : *series) {
+        auto f = ForecastSeries(c.model, s, c.horizon);
+        if (!f) {
+            std::cerr << "cloudopt: series '" << id << "': " << f.error().message << "\n";
+            return kUsageError;
+        }
+        nlohmann::json points = nlohmann::json::array();
+        for (const ForecastPoint& p : f->points)
+            points.push_back({{"ts", p.ts}, {"p50", Round(p.p50)}, {"p90", Round(p.p90)}, {"p95", Round(p.p95)}});
+        out[id] = {{"model", f->model}, {"accuracy", Round(f->accuracy)}, {"step", f->step}, {"points", points}};
+        if (!c.json) {
+            std::printf("%s (model %s, accuracy %.3f)\n%12s %12s %12s %12s\n", id.c_str(), f->model.c_str(), f->accuracy,
+                        "ts", "p50", "p90", "p95");
+            for (const ForecastPoint& p : f->points)
+                std::printf("%12lld %12.4f %12.4f %12.4f\n", static_cast<long long>(p.ts), p.p50, p.p90, p.p95);
+        }
+    }
+    if (c.json) std::cout << out.dump() << "\n";
+    return 0;
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,28 @@
+#pragma once
+// `cloudopt backtest` and `cloudopt forecast`: the forecasting engine on a CSV file, for people and for tools.
+
+#include <string>
+#include <vector>
+
+namespace cloudopt {
+
+struct BacktestCommand {
+    std::string data;
+    int horizon = 12;
+    std::string models = "naive,seasonal_naive,holt_winters,auto";
+    double test_fraction = 0.2;
+    bool json = false;
+};
+
+struct ForecastCommand {
+    std::string data;
+    int horizon = 12;
+    std::string model = "auto";
+    bool json = false;
+};
+
+// Each returns the process exit code: 0, or 2 for bad input (with a message on stderr naming the problem).
+int RunBacktest(const BacktestCommand& command);
+int RunForecast(const ForecastCommand& command);
+
+}  // namespace cloudopt

@@ -1,0 +1,225 @@
+#include "forecast/backtest.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <memory>
+
+#include "core/sample.hpp"
+#include "forecast/point_model.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+const std::vector<std::string> kBaseModels = {"naive", "seasonal_naive", "holt_winters"};
+
+std::unique_ptr<PointModel> MakeModel(const std::string& name) {
+    if (name == "naive") return MakeNaiveModel();
+    if (name == "seasonal_naive") return MakeSeasonalNaiveModel();
+    if (name == "holt_winters") return MakeHoltWintersModel();
+    return nullptr;
+}
+
+// Sum of |forecast - actual| and of |actual| over origins [first, last) of a forecast run starting at `first`.
+struct ErrorSums {
+    double abs_error = 0.0;
+    double abs_actual = 0.0;
+    double wape() const { return abs_actual > 0 ? abs_error / abs_actual : std::numeric_limits<double>::infinity(); }
+};
+
+ErrorSums Score(std::span<const double> values, std::size_t first, std::size_t last, int horizon,
+                const std::vector<double>& forecasts) {
+    ErrorSums sums;
+    for (std::size_t t = first; t < last; ++t) {
+        for (int h = 1; h <= horizon; ++h) {
+            const std::size_t target = t + static_cast<std::size_t>(h) - 1;
+            if (target >= values.size()) break;
+            sums.abs_error += std::abs(forecasts[(t - first) * static_cast<std::size_t>(horizon) + static_cast<std::size_t>(h - 1)] - values[target]);
+            sums.abs_actual += std::abs(values[target]);
+        }
+    }
+    return sums;
+}
+
+}  // namespace
+
+namespace {
+
+// "auto": the base model with the lowest error on the last n_cal points, each fitted on the part before them.
+std::string ChooseModel(std::span<const double> values, int season, std::size_t n_cal, int horizon) {
+    std::string chosen = "naive";
+    double best = std::numeric_limits<double>::infinity();
+    const std::size_t n = values.size();
+    const std::span<const double> fit_part = values.first(n - n_cal);
+    for (const std::string& candidate : kBaseModels) {
+        auto model = MakeModel(candidate);
+        if (!model->Fit(fit_part, season)) continue;
+        std::vector<double> f;
+        model->ForecastFromOrigins(values, n - n_cal, horizon, f);
+        const double wape = Score(values, n - n_cal, n, horizon, f).wape();
+        if (wape < best) {
+            best = wape;
+            chosen = candidate;
+        }
+    }
+    return chosen;
+}
+
+}  // namespace
+
+Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeries& series, int horizon) {
+    if (!IsKnownModel(model_name)) return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name + "'");
+    if (horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
+    const std::span<const double> values(series.values);
+    const std::size_t n = values.size();
+    const auto n_cal = static_cast<std::size_t>(std::floor(static_cast<double>(n) * 0.2));
+    if (n_cal < static_cast<std::size_t>(horizon) + 2)
+        return MakeError(ErrorCode::kUnprocessable, "a forecast " + std::to_string(horizon) + " steps ahead needs at least " +
+                                                        std::to_string(5 * (horizon + 2)) + " points, the series has " +
+                                                        std::to_string(n));
+    const int season = DetectSeason(values, series.step);
+    const std::string chosen = model_name == "auto" ? ChooseModel(values, season, n_cal, horizon) : model_name;
+    auto model = MakeModel(chosen);
+    if (Status s = model->Fit(values, season); !s) return s.error();
+    const Calibration bands = Calibrate(*model, values, n - n_cal, horizon);
+    std::vector<double> points;
+    model->ForecastFromOrigins(values, n, horizon, points);
+    Forecast f;
+    f.model = chosen;
+    f.step = series.step;
+    f.generated_at = series.end();
+    f.accuracy = bands.accuracy;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(horizon); ++k) {
+        ForecastPoint p;
+        p.ts = series.end() + static_cast<UnixSeconds>(k) * series.step;
+        p.p50 = std::max(0.0, points[k]);
+        p.p90 = std::max(p.p50, points[k] + bands.q90[k]);
+        p.p95 = std::max(p.p90, points[k] + bands.q95[k]);
+        f.points.push_back(p);
+    }
+    return f;
+}
+
+Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon) {
+    const auto h = static_cast<std::size_t>(horizon);
+    const std::size_t n = values.size();
+    std::vector<double> forecasts;
+    model.ForecastFromOrigins(values, first_origin, horizon, forecasts);
+    std::vector<std::vector<double>> errors(h);
+    ErrorSums sums;
+    for (std::size_t t = first_origin; t < n; ++t) {
+        for (std::size_t k = 0; k < h && t + k < n; ++k) {
+            const double f = forecasts[(t - first_origin) * h + k];
+            errors[k].push_back(values[t + k] - f);
+            sums.abs_error += std::abs(values[t + k] - f);
+            sums.abs_actual += std::abs(values[t + k]);
+        }
+    }
+    Calibration c;
+    c.q90.assign(h, 0.0);
+    c.q95.assign(h, 0.0);
+    for (std::size_t k = 0; k < h; ++k) {
+        if (errors[k].empty()) continue;
+        // Split conformal: the ceil((n+1)q)-th smallest error gives coverage >= q on exchangeable data.
+        const double count = static_cast<double>(errors[k].size());
+        c.q90[k] = Quantile(errors[k], std::min(1.0, std::ceil((count + 1) * 0.90) / count));
+        c.q95[k] = Quantile(errors[k], std::min(1.0, std::ceil((count + 1) * 0.95) / count));
+    }
+    c.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
+    return c;
+}
+
+bool IsKnownModel(const std::string& name) {
+    return name == "auto" || std::find(kBaseModels.begin(), kBaseModels.end(), name) != kBaseModels.end();
+}
+
+Result<ModelScore> Backtest(const std::string& model_name, std::span<const double> values, const BacktestOptions& o) {
+    const auto started = std::chrono::steady_clock::now();
+    if (!IsKnownModel(model_name))
+        return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name +
+                                                          "'; known: naive, seasonal_naive, holt_winters, auto");
+    if (o.horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
+    if (!(o.test_fraction > 0 && o.test_fraction < 1))
+        return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
+    const std::size_t n = values.size();
+    const auto n_train = static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1 - o.test_fraction)));
+    const auto n_cal = static_cast<std::size_t>(std::floor(static_cast<double>(n_train) * o.calibration_fraction));
+    const auto h = static_cast<std::size_t>(o.horizon);
+    if (n_train < 3 || n_cal < h + 2 || n_train >= n)
+        return MakeError(ErrorCode::kUnprocessable, "series of " + std::to_string(n) + " points is too short for horizon " +
+                                                        std::to_string(o.horizon));
+    const std::span<const double> train = values.first(n_train);
+    const int season = DetectSeason(train, o.step_seconds);
+
+    ModelScore score;
+    score.model = model_name;
+    const std::string chosen = model_name == "auto" ? ChooseModel(train, season, n_cal, o.horizon) : model_name;
+    score.chosen = chosen;
+    auto model = MakeModel(chosen);
+    if (Status s = model->Fit(train, season); !s) return s.error();
+
+    // Calibration: errors per step on the last part of the training data.
+    std::vector<double> forecasts;
+    const Calibration bands = Calibrate(*model, train, n_train - n_cal, o.horizon);
+    const std::vector<double>& q90 = bands.q90;
+    const std::vector<double>& q95 = bands.q95;
+
+    // Test: every origin in the held-out part, from the true history up to it.
+    model->ForecastFromOrigins(values, n_train, o.horizon, forecasts);
+    ErrorSums sums;
+    std::size_t covered90 = 0, covered95 = 0, total = 0;
+    for (std::size_t t = n_train; t < n; ++t) {
+        for (std::size_t k = 0; k < h && t + k < n; ++k) {
+            const double f = forecasts[(t - n_train) * h + k];
+            const double actual = values[t + k];
+            sums.abs_error += std::abs(f - actual);
+            sums.abs_actual += std::abs(actual);
+            covered90 += actual <= f + q90[k];
+            covered95 += actual <= f + q95[k];
+            ++total;
+        }
+    }
+    score.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
+    score.coverage_p90 = total ? static_cast<double>(covered90) / static_cast<double>(total) : 0.0;
+    score.coverage_p95 = total ? static_cast<double>(covered95) / static_cast<double>(total) : 0.0;
+    score.forecasts = total;
+    score.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return score;
+}
+
+int DetectSeason(std::span<const double> values, long long step) {
+    if (step <= 0) return 1;
+    const double mean = [&] {
+        double s = 0;
+        for (double v : values) s += v;
+        return values.empty() ? 0.0 : s / static_cast<double>(values.size());
+    }();
+    double var = 0;
+    for (double v : values) var += (v - mean) * (v - mean);
+    if (var <= 0) return 1;
+    auto acf = [&](std::size_t lag) {
+        double c = 0;
+        for (std::size_t t = lag; t < values.size(); ++t) c += (values[t] - mean) * (values[t - lag] - mean);
+        return c / var;
+    };
+    // A season must repeat at least twice in the data and explain a clear share of the variance.
+    constexpr double kMinAutocorrelation = 0.3;
+    int best = 1;
+    double best_acf = kMinAutocorrelation;
+    for (long long period : {86400LL, 7 * 86400LL}) {
+        if (period % step != 0) continue;
+        const auto lag = static_cast<std::size_t>(period / step);
+        if (lag < 2 || values.size() < 2 * lag) continue;
+        const double r = acf(lag);
+        if (r > best_acf) {
+            best_acf = r;
+            best = static_cast<int>(lag);
+        }
+    }
+    return best;
+}
+
+}  // namespace cloudopt

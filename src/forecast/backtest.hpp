@@ -1,0 +1,52 @@
+#pragma once
+// Rolling-origin backtest with split-conformal bands, as `cloudopt backtest` reports it (docs/FORECASTING.md):
+// fit on the first (1 - test_fraction) of a series, then forecast steps 1..H from every origin in the rest, each
+// from the true history up to that origin. Accuracy = 1 - WAPE over all those forecasts. The p90/p95 bands are
+// the point forecast plus the 90th/95th percentile of each step's errors on a calibration window at the end of
+// the training part (never the test part), and coverage is the share of test actuals at or under the band.
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/forecast.hpp"
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+struct BacktestOptions {
+    int horizon = 12;
+    double test_fraction = 0.2;
+    double calibration_fraction = 0.25;  // of the training part
+    long long step_seconds = 300;        // sampling interval, for season detection
+};
+
+struct ModelScore {
+    std::string model;
+    std::string chosen;  // for "auto": the model it picked
+    double accuracy = 0.0;
+    double coverage_p90 = 0.0;
+    double coverage_p95 = 0.0;
+    double seconds = 0.0;
+    std::size_t forecasts = 0;
+};
+
+class PointModel;
+
+// Upper bands per forecast step from a fitted model's errors over origins [first_origin, values.size()).
+struct Calibration {
+    std::vector<double> q90;  // per step h-1: add to the point forecast
+    std::vector<double> q95;
+    double accuracy = 0.0;    // 1 - WAPE over the calibration forecasts
+};
+Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon);
+
+// Models by name: naive, seasonal_naive, holt_winters, auto. kInvalidArgument for other names.
+bool IsKnownModel(const std::string& name);
+// Fits `model` on the whole series and forecasts the next `horizon` steps with calibrated p90/p95 bands; the
+// accuracy is that of the calibration window. "auto" picks the base model that did best there.
+Result<Forecast> ForecastSeries(const std::string& model, const RegularSeries& series, int horizon);
+Result<ModelScore> Backtest(const std::string& model, std::span<const double> values, const BacktestOptions& options);
+
+}  // namespace cloudopt

@@ -1,0 +1,39 @@
+#pragma once
+// Point-forecast models used by the backtest and the forecasting engine. A model is fitted once on a training
+// prefix, then produces H-step point forecasts from many origins in one pass over the data (so a rolling-origin
+// backtest costs one filter pass, not one refit per origin). Quantile bands are added by calibration
+// (forecast/backtest.hpp), not by the models.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace cloudopt {
+
+class PointModel {
+public:
+    virtual ~PointModel() = default;
+    virtual std::string name() const = 0;
+    // `season` is the season length in steps (1: no seasonality).
+    virtual Status Fit(std::span<const double> train, int season) = 0;
+    // For each origin t in [first_origin, values.size()] (history values[0, t)), writes the forecasts of
+    // values[t], ..., values[t + horizon - 1] to out[(t - first_origin) * horizon + h - 1]. first_origin >= 1.
+    virtual void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
+                                     std::vector<double>& out) const = 0;
+};
+
+// Last value.
+std::unique_ptr<PointModel> MakeNaiveModel();
+// The value one season ago (falls back to the last value without a season).
+std::unique_ptr<PointModel> MakeSeasonalNaiveModel();
+// Holt-Winters exponential smoothing (see holt_winters.hpp).
+std::unique_ptr<PointModel> MakeHoltWintersModel();
+
+// Picks the season length: daily or weekly when the data holds two of them and its autocorrelation at that lag
+// is clearly positive, else 1. `step` is the sampling interval in seconds.
+int DetectSeason(std::span<const double> values, long long step);
+
+}  // namespace cloudopt

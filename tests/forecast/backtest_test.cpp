@@ -1,0 +1,75 @@
+#include "forecast/backtest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace cloudopt {
+namespace {
+
+constexpr int kDay = 288;
+
+// A daily sine plus Gaussian noise (fixed seed, so the test is deterministic).
+std::vector<double> Periodic(int days, double noise) {
+    std::mt19937 rng(7);
+    std::normal_distribution<double> gauss(0.0, 1.0);
+    std::vector<double> y;
+    for (int i = 0; i < days * kDay; ++i) y.push_back(20 + 8 * std::sin(2 * M_PI * (i % kDay) / kDay) + noise * gauss(rng));
+    return y;
+}
+
+TEST(Backtest, SeasonalNaiveIsExactOnAnExactlyRepeatingSeries) {
+    auto s = Backtest("seasonal_naive", Periodic(5, 0.0), {});
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_NEAR(s->accuracy, 1.0, 1e-12);
+    EXPECT_DOUBLE_EQ(s->coverage_p95, 1.0);
+    // Every origin in the last 20% forecasts up to 12 steps, cut at the end of the data.
+    const std::size_t test = 5 * kDay - static_cast<std::size_t>(std::floor(5 * kDay * 0.8));
+    EXPECT_EQ(s->forecasts, test * 12 - 11 * 12 / 2);
+}
+
+TEST(Backtest, AutoIsAtLeastAsGoodAsTheWorstBaselineAndBandsAreCalibrated) {
+    const std::vector<double> y = Periodic(8, 3.0);
+    BacktestOptions o;
+    o.horizon = 3;
+    auto naive = Backtest("naive", y, o);
+    auto seasonal = Backtest("seasonal_naive", y, o);
+    auto chosen = Backtest("auto", y, o);
+    ASSERT_TRUE(naive.ok() && seasonal.ok() && chosen.ok());
+    EXPECT_GE(chosen->accuracy, std::min(naive->accuracy, seasonal->accuracy));
+    EXPECT_FALSE(chosen->chosen.empty());
+    // Split-conformal bands on stationary noise land near their nominal level.
+    EXPECT_NEAR(chosen->coverage_p90, 0.90, 0.05);
+    EXPECT_NEAR(chosen->coverage_p95, 0.95, 0.04);
+}
+
+TEST(Backtest, RejectsBadInputWithAReason) {
+    EXPECT_EQ(Backtest("lstm2", Periodic(3, 0), {}).error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(Backtest("naive", std::vector<double>(20, 1.0), {}).error().code, ErrorCode::kUnprocessable);
+    BacktestOptions bad;
+    bad.test_fraction = 1.5;
+    EXPECT_EQ(Backtest("naive", Periodic(3, 0), bad).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(ForecastSeries, GivesOrderedBandsAfterTheEndOfTheSeries) {
+    RegularSeries s;
+    s.start = 1'700'006'400;
+    s.step = 300;
+    s.values = Periodic(4, 2.0);
+    auto f = ForecastSeries("auto", s, 6);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    ASSERT_EQ(f->points.size(), 6u);
+    EXPECT_EQ(f->points[0].ts, s.end());
+    for (const ForecastPoint& p : f->points) {
+        EXPECT_LE(p.p50, p.p90);
+        EXPECT_LE(p.p90, p.p95);
+        EXPECT_GT(p.p95, p.p50);  // noisy data: the bands have width
+    }
+    EXPECT_GT(f->accuracy, 0.8);
+    s.values.resize(20);
+    EXPECT_EQ(ForecastSeries("auto", s, 6).error().code, ErrorCode::kUnprocessable);
+}
+
+}  // namespace
+}  // namespace cloudopt
