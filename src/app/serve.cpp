@@ -13,7 +13,7 @@
 #include "app/files.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
-#include "forecast/seasonal_naive.hpp"
+#include "forecast/auto_forecaster.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "store/store.hpp"
 
@@ -142,7 +142,7 @@ int RunServe(const Config& config) {
     loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
 
     MetricsRegistry metrics;
-    SeasonalNaiveForecaster forecaster;
+    AutoForecaster forecaster;
     TargetUtilizationPlanner planner;
     ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, loop_options);
     JobRunner jobs(clock);

@@ -106,8 +106,16 @@ void ControlLoop::CollectMetrics(const Resource& r, UnixSeconds now, PassOutcome
     samples_collected_.Inc(static_cast<double>(batch.size()));
 }
 
-Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<int> horizon_steps) {
+Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<int> horizon_steps, bool reuse_fresh) {
     const UnixSeconds now = clock_.Now();
+    const int horizon = horizon_steps.value_or(options_.horizon_steps);
+    if (reuse_fresh) {
+        auto stored = store_.LatestPrediction(r.id, r.load_metric);
+        if (stored && *stored && (*stored)->generated_at <= now &&
+            FloorTo((*stored)->generated_at, options_.forecast_step) == FloorTo(now, options_.forecast_step) &&
+            static_cast<int>((*stored)->points.size()) >= horizon)
+            return std::move(**stored);
+    }
     // Complete steps only: the step in progress has a partial mean, and it is the first step to forecast.
     const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
     auto history = store_.QueryDownsampled({r.id, r.load_metric}, history_end - options_.history_seconds, history_end,
@@ -116,8 +124,7 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     if (history->empty())
         return MakeError(ErrorCode::kUnprocessable,
                          "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to forecast from");
-    auto forecast = forecaster_.Predict(Regularize(*history, options_.forecast_step),
-                                          horizon_steps.value_or(options_.horizon_steps));
+    auto forecast = forecaster_.Predict(Regularize(*history, options_.forecast_step), horizon);
     if (!forecast) return forecast.error();
     forecast->generated_at = now;
     if (Status s = store_.SavePrediction(r.id, r.load_metric, *forecast); !s) return s.error();
@@ -151,7 +158,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     input.tick_seconds = options_.tick_seconds;
     input.quantile = options_.quantile;
     input.current_capacity = state->desired;
-    if (auto forecast = ForecastResource(r)) input.forecast = std::move(*forecast);
+    if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) input.forecast = std::move(*forecast);
     if (auto latest = store_.LatestSample({r.id, r.load_metric}); latest && *latest &&
                                                                    (*latest)->ts >= now - options_.stale_after_seconds) {
         input.current_load = (*latest)->value;

@@ -63,7 +63,10 @@ public:
     Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
 
     // Forecasts a resource's load from stored history (horizon defaults to the configured one) and saves it.
-    Result<Forecast> ForecastResource(const Resource& resource, std::optional<int> horizon_steps = std::nullopt);
+    // With reuse_fresh, a stored forecast made within the current forecast step is returned instead: its input
+    // (complete steps only) has not changed since, so refitting would give the same answer.
+    Result<Forecast> ForecastResource(const Resource& resource, std::optional<int> horizon_steps = std::nullopt,
+                                      bool reuse_fresh = false);
 
     // Applies an open recommendation through the provider now; kConflict if it is no longer open.
     Result<AllocationAction> ApplyRecommendation(std::int64_t recommendation_id);

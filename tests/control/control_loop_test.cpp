@@ -207,6 +207,21 @@ TEST_F(ControlLoopTest, AnUnconfiguredProviderIsReportedPerResource) {
     EXPECT_EQ(loop_->RunPass(r.id + 100).error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {
+    Resource r = AddResource("web", Mode::kAuto);
+    clock_.Set(FloorTo(clock_.Now(), 300) + 10);
+    auto first = loop_->ForecastResource(r, std::nullopt, true);
+    ASSERT_TRUE(first.ok());
+    clock_.Advance(200);  // same 5-minute step
+    auto same = loop_->ForecastResource(r, std::nullopt, true);
+    EXPECT_EQ(same->generated_at, first->generated_at);
+    auto forced = loop_->ForecastResource(r);  // training always refits
+    EXPECT_EQ(forced->generated_at, clock_.Now());
+    clock_.Advance(100);  // next step
+    auto next = loop_->ForecastResource(r, std::nullopt, true);
+    EXPECT_EQ(next->generated_at, clock_.Now());
+}
+
 TEST_F(ControlLoopTest, BackgroundThreadTicksOnTheInjectedClock) {
     AddResource("web", Mode::kAuto);
     loop_->Start();

@@ -1,5 +1,7 @@
 #include "forecast/backtest.hpp"
 
+#include "forecast/auto_forecaster.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -69,6 +71,22 @@ TEST(ForecastSeries, GivesOrderedBandsAfterTheEndOfTheSeries) {
     EXPECT_GT(f->accuracy, 0.8);
     s.values.resize(20);
     EXPECT_EQ(ForecastSeries("auto", s, 6).error().code, ErrorCode::kUnprocessable);
+}
+
+TEST(AutoForecaster, UsesTheEngineAndFallsBackOnShortHistory) {
+    RegularSeries s;
+    s.start = 1'700'006'400;
+    s.step = 300;
+    s.values = Periodic(4, 1.0);
+    auto full = AutoForecaster().Predict(s, 12);
+    ASSERT_TRUE(full.ok()) << full.error().message;
+    EXPECT_NE(full->model, "naive_fallback");
+    EXPECT_EQ(full->points.size(), 12u);
+    s.values.resize(30);  // too short for calibrated bands at 12 steps: seasonal naive's own bands
+    auto short_history = AutoForecaster().Predict(s, 12);
+    ASSERT_TRUE(short_history.ok()) << short_history.error().message;
+    EXPECT_EQ(short_history->model, "naive");
+    EXPECT_EQ(AutoForecaster().Predict(s, 0).error().code, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
