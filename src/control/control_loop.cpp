@@ -149,6 +149,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         {{r.id, "desired_capacity"}, {{now, static_cast<double>(state->desired)}}},
         {{r.id, "cost_per_hour"}, {{now, HourlyCost(r, state->desired)}}},
     };
+    // These series feed the charts only; failing to store them must not stop the resource from being scaled.
     (void)store_.AppendSamples(capacity_samples);
 
     // Predict.
