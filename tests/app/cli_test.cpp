@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
@@ -11,24 +10,18 @@
 namespace cloudopt {
 namespace {
 
-std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 TEST(Cli, VersionPrintsAndExitsZero) {
     testing::TempDir dir;
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "version"}, dir.File("log")), 0);
-    EXPECT_NE(Read(dir.File("log")).find("cloudopt 0."), std::string::npos);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("cloudopt 0."), std::string::npos);
 }
 
 TEST(Cli, AnInvalidConfigExitsTwoNamingTheKey) {
     testing::TempDir dir;
     std::ofstream(dir.File("bad.yaml")) << "server:\n  port: eighty\n";
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "serve", "--config", dir.File("bad.yaml")}, dir.File("log")), 2);
-    EXPECT_NE(Read(dir.File("log")).find("server.port: must be an integer"), std::string::npos) << Read(dir.File("log"));
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("server.port: must be an integer"), std::string::npos) << testing::ReadFile(dir.File("log"));
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
@@ -42,7 +35,7 @@ TEST(Cli, UsageErrorsExitTwo) {
 TEST(Cli, HelpExitsZero) {
     testing::TempDir dir;
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "serve", "--help"}, dir.File("log")), 0);
-    const std::string help = Read(dir.File("log"));
+    const std::string help = testing::ReadFile(dir.File("log"));
     for (const char* flag : {"--config", "--port", "--data-dir", "--demo", "--speed"})
         EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }

@@ -4,7 +4,6 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
@@ -14,20 +13,14 @@ namespace {
 
 const std::string kSlice = std::string(CLOUDOPT_REPO_DIR) + "/tests/data/alibaba2018_cpu.csv";
 
-std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 TEST(BacktestCli, PrintsTheDocumentedJson) {
     testing::TempDir dir;
     ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--horizon", "3", "--json"},
                                  dir.File("out")),
               0)
-        << Read(dir.File("out"));
-    const nlohmann::json j = nlohmann::json::parse(Read(dir.File("out")));
+        << testing::ReadFile(dir.File("out"));
+    const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
     EXPECT_EQ(j["horizon"], 3);
     EXPECT_EQ(j["series"], 1);
     for (const char* model : {"naive", "seasonal_naive", "holt_winters", "auto"}) {
@@ -45,7 +38,7 @@ TEST(ForecastCli, ForecastsWithBands) {
     ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "4", "--json"},
                                  dir.File("out")),
               0);
-    const nlohmann::json j = nlohmann::json::parse(Read(dir.File("out")));
+    const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
     ASSERT_EQ(j["ali_cpu"]["points"].size(), 4u);
     EXPECT_EQ(j["ali_cpu"]["points"][0]["ts"], 1578009600 + 1728 * 300);
 }
@@ -56,7 +49,7 @@ TEST(ForecastCli, BadInputExitsTwoWithTheLine) {
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", dir.File("bad.csv"), "--horizon", "3"},
                                  dir.File("log")),
               2);
-    EXPECT_NE(Read(dir.File("log")).find("line 3"), std::string::npos) << Read(dir.File("log"));
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("line 3"), std::string::npos) << testing::ReadFile(dir.File("log"));
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--horizon", "3", "--models", "magic"},
                                  dir.File("log")),
               2);

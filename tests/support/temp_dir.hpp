@@ -18,6 +18,9 @@ private:
     std::string path_;
 };
 
+// The whole file as text ("" when it cannot be read): for checking what a child process wrote.
+std::string ReadFile(const std::string& path);
+
 // A TCP port on 127.0.0.1 that was free a moment ago (for child processes that take --port).
 unsigned short FreePort();
 
