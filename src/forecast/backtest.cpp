@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -44,28 +45,92 @@ ErrorSums Score(std::span<const double> values, std::size_t first, std::size_t l
     return sums;
 }
 
-}  // namespace
-
-namespace {
-
-// "auto": the base model with the lowest error on the last n_cal points, each fitted on the part before them.
-std::string ChooseModel(std::span<const double> values, int season, std::size_t n_cal, int horizon) {
-    std::string chosen = "naive";
-    double best = std::numeric_limits<double>::infinity();
-    const std::size_t n = values.size();
-    const std::span<const double> fit_part = values.first(n - n_cal);
-    for (const std::string& candidate : kBaseModels) {
-        auto model = MakeModel(candidate);
-        if (!model->Fit(fit_part, season)) continue;
-        std::vector<double> f;
-        model->ForecastFromOrigins(values, n - n_cal, horizon, f);
-        const double wape = Score(values, n - n_cal, n, horizon, f).wape();
-        if (wape < best) {
-            best = wape;
-            chosen = candidate;
+// A weighted average of fitted base models' forecasts.
+class CombinationModel final : public PointModel {
+public:
+    explicit CombinationModel(std::vector<double> weights) : weights_(std::move(weights)) {
+        for (const std::string& name : kBaseModels) parts_.push_back(MakeModel(name));
+    }
+    std::string name() const override { return "combination"; }
+    Status Fit(std::span<const double> train, int season) override {
+        for (auto& part : parts_) {
+            if (Status s = part->Fit(train, season); !s) return s;
+        }
+        return Status::Ok();
+    }
+    void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
+                             std::vector<double>& out) const override {
+        std::vector<double> part_out;
+        for (std::size_t i = 0; i < parts_.size(); ++i) {
+            parts_[i]->ForecastFromOrigins(values, first_origin, horizon, part_out);
+            if (i == 0) out.assign(part_out.size(), 0.0);
+            for (std::size_t k = 0; k < out.size(); ++k) out[k] += weights_[i] * part_out[k];
         }
     }
-    return chosen;
+
+private:
+    std::vector<double> weights_;
+    std::vector<std::unique_ptr<PointModel>> parts_;
+};
+
+// What "auto" settled on: one base model, or a weighted combination of all of them.
+struct Choice {
+    std::string name;
+    std::vector<double> weights;  // for "combination", in kBaseModels order
+    std::unique_ptr<PointModel> Make() const {
+        return name == "combination" ? std::make_unique<CombinationModel>(weights) : MakeModel(name);
+    }
+    std::string Describe() const {
+        if (name != "combination") return name;
+        std::string out = "combination(";
+        for (std::size_t i = 0; i < weights.size(); ++i) {
+            char buf[48];
+            std::snprintf(buf, sizeof buf, "%s%s=%.2f", i ? "," : "", kBaseModels[i].c_str(), weights[i]);
+            out += buf;
+        }
+        return out + ")";
+    }
+};
+
+// "auto": each base model is fitted on the part before the last n_cal points and scored there; the choice is the
+// best single model, or the inverse-squared-error weighted combination of all of them when that scores better
+// (combining helps where the models err differently, e.g. Holt-Winters and naive on bursty series).
+Choice ChooseModel(std::span<const double> values, int season, std::size_t n_cal, int horizon) {
+    const std::size_t n = values.size();
+    const std::span<const double> fit_part = values.first(n - n_cal);
+    Choice best{"naive", {}};
+    double best_wape = std::numeric_limits<double>::infinity();
+    std::vector<std::vector<double>> forecasts;
+    std::vector<double> wapes;
+    for (const std::string& candidate : kBaseModels) {
+        auto model = MakeModel(candidate);
+        std::vector<double> f;
+        double wape = std::numeric_limits<double>::infinity();
+        if (model->Fit(fit_part, season)) {
+            model->ForecastFromOrigins(values, n - n_cal, horizon, f);
+            wape = Score(values, n - n_cal, n, horizon, f).wape();
+        }
+        if (wape < best_wape) {
+            best_wape = wape;
+            best = {candidate, {}};
+        }
+        forecasts.push_back(std::move(f));
+        wapes.push_back(wape);
+    }
+    if (std::any_of(wapes.begin(), wapes.end(), [](double w) { return !std::isfinite(w) || w <= 0; })) return best;
+    std::vector<double> weights;
+    double total = 0.0;
+    for (double w : wapes) {
+        weights.push_back(1.0 / (w * w));
+        total += weights.back();
+    }
+    for (double& w : weights) w /= total;
+    std::vector<double> combined(forecasts[0].size(), 0.0);
+    for (std::size_t i = 0; i < forecasts.size(); ++i) {
+        for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += weights[i] * forecasts[i][k];
+    }
+    if (Score(values, n - n_cal, n, horizon, combined).wape() < best_wape) best = {"combination", weights};
+    return best;
 }
 
 }  // namespace
@@ -81,8 +146,9 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
                                                         std::to_string(5 * (horizon + 2)) + " points, the series has " +
                                                         std::to_string(n));
     const int season = DetectSeason(values, series.step);
-    const std::string chosen = model_name == "auto" ? ChooseModel(values, season, n_cal, horizon) : model_name;
-    auto model = MakeModel(chosen);
+    const Choice choice = model_name == "auto" ? ChooseModel(values, season, n_cal, horizon) : Choice{model_name, {}};
+    const std::string chosen = choice.Describe();
+    auto model = choice.Make();
     if (Status s = model->Fit(values, season); !s) return s.error();
     const Calibration bands = Calibrate(*model, values, n - n_cal, horizon);
     std::vector<double> points;
@@ -156,9 +222,10 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
 
     ModelScore score;
     score.model = model_name;
-    const std::string chosen = model_name == "auto" ? ChooseModel(train, season, n_cal, o.horizon) : model_name;
+    const Choice choice = model_name == "auto" ? ChooseModel(train, season, n_cal, o.horizon) : Choice{model_name, {}};
+    const std::string chosen = choice.Describe();
     score.chosen = chosen;
-    auto model = MakeModel(chosen);
+    auto model = choice.Make();
     if (Status s = model->Fit(train, season); !s) return s.error();
 
     // Calibration: errors per step on the last part of the training data.

@@ -46,6 +46,40 @@ TEST(Backtest, AutoIsAtLeastAsGoodAsTheWorstBaselineAndBandsAreCalibrated) {
     EXPECT_NEAR(chosen->coverage_p95, 0.95, 0.04);
 }
 
+TEST(Backtest, AutoCombinesModelsThatErrDifferently) {
+    // Business hours (a jump at 09:00 and back at 17:00) on top of a random walk: seasonal naive misses the walk,
+    // naive misses the jumps.
+    std::mt19937 rng(3);
+    std::normal_distribution<double> step(0.0, 1.0);
+    std::vector<double> y;
+    double walk = 100;
+    for (int i = 0; i < 8 * kDay; ++i) {
+        walk += step(rng);
+        const int minute = (i % kDay) * 5;
+        y.push_back(walk + (minute >= 9 * 60 && minute < 17 * 60 ? 40.0 : 0.0));
+    }
+    BacktestOptions o;
+    o.horizon = 6;
+    auto chosen = Backtest("auto", y, o);
+    ASSERT_TRUE(chosen.ok());
+    if (chosen->chosen.rfind("combination(", 0) == 0) {
+        // Weights are printed per base model and sum to one.
+        double sum = 0;
+        for (const char* name : {"naive=", "seasonal_naive=", "holt_winters="}) {
+            const std::size_t at = chosen->chosen.find(name);
+            ASSERT_NE(at, std::string::npos) << chosen->chosen;
+            sum += std::stod(chosen->chosen.substr(at + std::string(name).size()));
+        }
+        EXPECT_NEAR(sum, 1.0, 0.02);
+    } else {
+        EXPECT_TRUE(IsKnownModel(chosen->chosen)) << chosen->chosen;
+    }
+    for (const char* single : {"naive", "seasonal_naive"}) {
+        auto s = Backtest(single, y, o);
+        EXPECT_GT(chosen->accuracy, s->accuracy) << single;
+    }
+}
+
 TEST(Backtest, RejectsBadInputWithAReason) {
     EXPECT_EQ(Backtest("lstm2", Periodic(3, 0), {}).error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(Backtest("naive", std::vector<double>(20, 1.0), {}).error().code, ErrorCode::kUnprocessable);
