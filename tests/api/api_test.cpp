@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -408,6 +409,47 @@ TEST_F(ApiTest, TransportLimitsAndMalformedRequests) {
     EXPECT_EQ(client_->Get("/api/resources?x=%G1").status, 400);
     auto utf = client_->Post("/api/resources", "{\"name\":\"\xff\xfe\"}");
     EXPECT_EQ(utf.status, 400);
+}
+
+TEST_F(ApiTest, MutatedBodiesNeverCrashOrFailInternally) {
+    // Valid bodies, then thousands of mutations of them (byte flips, cuts, duplicated spans, type swaps): every
+    // answer must be a client error or a success, never a 5xx, and the server must keep answering.
+    CreateResource("web", "sim/a");
+    const std::vector<std::pair<std::string, std::string>> seeds = {
+        {"/api/metrics", R"({"samples":[{"resource":"web","metric":"cpu_cores","ts":1700000000,"value":1.5}],)"
+                         R"("series":[{"resource":1,"metric":"m","points":[[1700000000,2],[1700000060,3]]}]})"},
+        {"/api/resources", R"({"name":"x","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large",)"
+                           R"("min_capacity":1,"max_capacity":5,"target_low":0.7,"target_high":0.8,"mode":"auto"})"},
+        {"/api/resources/allocate", R"({"resource":"web"})"},
+        {"/api/predictions/train", R"({"resource":1})"},
+    };
+    std::mt19937 rng(1234);
+    const std::string alphabet = "{}[]\",:0123456789.-eE truefalsnul\\\x00\xff";
+    int requests = 0;
+    for (const auto& [target, seed] : seeds) {
+        for (int i = 0; i < 250; ++i) {
+            std::string body = seed;
+            const int edits = 1 + static_cast<int>(rng() % 4);
+            for (int e = 0; e < edits && !body.empty(); ++e) {
+                const std::size_t at = rng() % body.size();
+                switch (rng() % 4) {
+                    case 0: body[at] = alphabet[rng() % alphabet.size()]; break;
+                    case 1: body.resize(at); break;
+                    case 2: body.insert(at, body.substr(at, rng() % 16)); break;
+                    case 3: body.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+                }
+            }
+            auto r = client_->Post(target, body);
+            ++requests;
+            ASSERT_TRUE(r.status < 500) << target << " " << body << " -> " << r.status << " " << r.body;
+            if (r.status >= 400) ErrorCodeOf(r);
+        }
+        // A PUT on the resource too.
+        auto put = client_->Request("PUT", "/api/resources/1", seed);
+        EXPECT_LT(put.status, 500) << put.body;
+    }
+    EXPECT_EQ(requests, 1000);
+    EXPECT_EQ(client_->Get("/healthz").status, 200);
 }
 
 TEST_F(ApiTest, OpenApiDocumentAndRouterAgree) {
