@@ -88,6 +88,13 @@ PlanDecision TargetUtilizationPlanner::Plan(const PlanInput& in) const {
     d.bound_by = have_forecast && predictive >= reactive ? "forecast" : "reactive_floor";
     if (reactive > predictive) d.required_load = std::max(d.required_load, *in.current_load * target / r.target_high);
 
+    // Without a fresh measurement the forecast cannot be checked against reality: scale out if it says so, but
+    // never scale in blind (a silent metric source must not starve the service).
+    if (!in.current_load && desired < in.current_capacity) {
+        desired = in.current_capacity;
+        d.bound_by = "stale_metrics";
+        why += "; no fresh load measurement: holding " + std::to_string(desired) + " instead of scaling in";
+    }
     if (desired < in.current_capacity && in.stabilization_floor > desired) {
         desired = std::min(in.current_capacity, in.stabilization_floor);
         d.bound_by = "stabilization";

@@ -1,7 +1,8 @@
 #pragma once
 // The simplest real planner: enough instances that the forecast quantile, looked ahead over the boot delay,
 // runs at the middle of the utilization band; never below what the measured load needs now (reactive floor);
-// scale-in held by the stabilization floor; min/max as hard limits. The optimizer issue replaces it with the
+// scale-in held by the stabilization floor, and never done without a fresh load measurement; min/max as hard
+// limits. The optimizer issue replaces it with the
 // cost-optimal planner behind the same interface.
 
 #include "core/plan.hpp"

@@ -28,7 +28,8 @@ struct PlanDecision {
     // a held scale-in does not keep itself held.
     int recommended = 0;
     double required_load = 0.0;  // load the desired capacity must carry at the target utilization
-    std::string bound_by;        // "forecast", "reactive_floor", "stabilization", "min_capacity", "max_capacity", "hold"
+    // "forecast", "reactive_floor", "stale_metrics", "stabilization", "min_capacity", "max_capacity", "hold"
+    std::string bound_by;
     std::string reason;          // a sentence a person can read: the numbers and the rule that bound it
 };
 

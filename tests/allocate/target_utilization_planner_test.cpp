@@ -72,6 +72,16 @@ TEST(Planner, MinAndMaxAreHardLimits) {
     EXPECT_EQ(d.bound_by, "max_capacity");
 }
 
+TEST(Planner, NeverScalesInWithoutAFreshMeasurementButMayScaleOut) {
+    PlanDecision d = TargetUtilizationPlanner().Plan(Input({10, 10, 10, 10}, std::nullopt, 9));
+    EXPECT_EQ(d.desired, 9);
+    EXPECT_EQ(d.bound_by, "stale_metrics");
+    EXPECT_NE(d.reason.find("no fresh load measurement"), std::string::npos);
+    d = TargetUtilizationPlanner().Plan(Input({150, 150, 150, 150}, std::nullopt, 9));
+    EXPECT_EQ(d.desired, 20);
+    EXPECT_EQ(d.bound_by, "forecast");
+}
+
 TEST(Planner, HoldsWhenBlind) {
     PlanDecision d = TargetUtilizationPlanner().Plan(Input({}, std::nullopt, 7));
     EXPECT_EQ(d.desired, 7);

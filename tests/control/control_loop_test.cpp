@@ -198,6 +198,34 @@ TEST_F(ControlLoopTest, AFailedApplyIsRecordedWithTheProvidersError) {
     EXPECT_NE((*actions)[0].error.find("ThrottlingException"), std::string::npos);
 }
 
+TEST_F(ControlLoopTest, ASilentMetricSourceNeverCausesAScaleIn) {
+    // Over-provisioned (12 instances for a night load that needs 3), and then its metrics stop arriving: the loop
+    // must hold rather than scale in on the forecast alone.
+    Resource r = AddResource("web", Mode::kAuto);
+    SimulatedGroupSpec spec;
+    spec.ref = r.provider_ref;
+    spec.price_per_hour = 0.1;
+    spec.capacity_per_instance = 10;
+    spec.boot_delay_s = 180;
+    spec.demand = DailyStep();
+    spec.anchor = kStart;
+    spec.initial_capacity = 12;
+    cloud_.AddGroup(spec);
+    adapters_.sources.erase("aws");  // the source goes silent
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    clock_.Advance(900);  // the last stored sample is now older than the staleness limit
+    RunUntil(clock_.Now() + 600);
+    EXPECT_EQ(cloud_.Describe(r)->desired, 12);
+    EXPECT_TRUE(store_->ListActions({r.id, 0, 100})->empty());
+    // With a fresh measurement again, the scale-in happens.
+    adapters_.sources["aws"] = &cloud_;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    RunUntil(clock_.Now());
+    EXPECT_LT(cloud_.Describe(r)->desired, 12);
+}
+
 TEST_F(ControlLoopTest, AnUnconfiguredProviderIsReportedPerResource) {
     Resource r = AddResource("web", Mode::kAuto, "gcp");
     auto outcomes = loop_->RunPass(r.id);
