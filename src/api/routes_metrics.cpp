@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
@@ -41,11 +42,11 @@ private:
     std::map<std::string, ResourceId> cache_;
 };
 
-Result<Sample> ParsePoint(const json& ts, const json& value, const std::string& where) {
+// Errors start with the field (".ts: ..."); the caller puts the item's location in front.
+Result<Sample> ParsePoint(const json& ts, const json& value) {
     if (!ts.is_number_integer() || ts.get<long long>() < kMinTs || ts.get<long long>() >= kMaxTs)
-        return Bad(where + ".ts: must be integer unix seconds between 2000 and 2100");
-    if (!value.is_number() || !std::isfinite(value.get<double>()))
-        return Bad(where + ".value: must be a finite number");
+        return Bad(".ts: must be integer unix seconds between 2000 and 2100");
+    if (!value.is_number() || !std::isfinite(value.get<double>())) return Bad(".value: must be a finite number");
     return Sample{ts.get<UnixSeconds>(), value.get<double>()};
 }
 
@@ -67,13 +68,14 @@ Result<std::vector<SeriesSamples>> ParseBatch(const json& body, ResourceResolver
         for (const json& item : body["samples"]) {
             const std::string where = "samples[" + std::to_string(i++) + "]";
             if (!item.is_object()) return Bad(where + ": must be an object");
-            if (Status s = CheckKnownFields(item, {"resource", "metric", "ts", "value"}, where); !s) return s.error();
+            static const std::set<std::string> kSampleFields = {"resource", "metric", "ts", "value"};
+            if (Status s = CheckKnownFields(item, kSampleFields, where); !s) return s.error();
             auto id = resolver.Resolve(item.contains("resource") ? item["resource"] : json(), where);
             if (!id) return id.error();
             auto metric = metric_of(item, where);
             if (!metric) return metric.error();
-            auto point = ParsePoint(item.value("ts", json()), item.value("value", json()), where);
-            if (!point) return point.error();
+            auto point = ParsePoint(item.value("ts", json()), item.value("value", json()));
+            if (!point) return Bad(where + point.error().message);
             grouped[{*id, *metric}].push_back(*point);
             if (++total > max_samples) break;
         }
@@ -84,7 +86,8 @@ Result<std::vector<SeriesSamples>> ParseBatch(const json& body, ResourceResolver
         for (const json& item : body["series"]) {
             const std::string where = "series[" + std::to_string(i++) + "]";
             if (!item.is_object()) return Bad(where + ": must be an object");
-            if (Status s = CheckKnownFields(item, {"resource", "metric", "points"}, where); !s) return s.error();
+            static const std::set<std::string> kSeriesFields = {"resource", "metric", "points"};
+            if (Status s = CheckKnownFields(item, kSeriesFields, where); !s) return s.error();
             auto id = resolver.Resolve(item.contains("resource") ? item["resource"] : json(), where);
             if (!id) return id.error();
             auto metric = metric_of(item, where);
@@ -94,10 +97,12 @@ Result<std::vector<SeriesSamples>> ParseBatch(const json& body, ResourceResolver
             auto& out = grouped[{*id, *metric}];
             std::size_t j = 0;
             for (const json& p : item["points"]) {
-                const std::string pw = where + ".points[" + std::to_string(j++) + "]";
-                if (!p.is_array() || p.size() != 2) return Bad(pw + ": must be a [ts, value] pair");
-                auto point = ParsePoint(p[0], p[1], pw);
-                if (!point) return point.error();
+                // The location is spelled out only on error: this loop runs for every ingested sample.
+                auto where_point = [&] { return where + ".points[" + std::to_string(j) + "]"; };
+                if (!p.is_array() || p.size() != 2) return Bad(where_point() + ": must be a [ts, value] pair");
+                auto point = ParsePoint(p[0], p[1]);
+                if (!point) return Bad(where_point() + point.error().message);
+                ++j;
                 out.push_back(*point);
                 if (++total > max_samples) break;
             }

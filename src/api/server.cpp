@@ -8,12 +8,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
+#include <algorithm>
+#include <array>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -35,10 +36,17 @@ namespace {
 class ServerMetrics {
 public:
     explicit ServerMetrics(MetricsRegistry& registry)
-        : registry_(registry),
-          open_connections(registry.GetGauge("cloudopt_http_open_connections", "HTTP connections open now")) {}
+        : open_connections(registry.GetGauge("cloudopt_http_open_connections", "HTTP connections open now")),
+          registry_(registry) {}
 
-    void Record(const std::string& route, const std::string& method, int status, double seconds) {
+    Gauge& open_connections;
+
+    // `route` is a route pattern or a fixed word, and unknown methods are folded into "other", so a client cannot
+    // create unbounded label sets.
+    void Record(const std::string& route, const std::string& raw_method, int status, double seconds) {
+        static const std::array<std::string, 7> kMethods = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
+        const bool known = std::find(kMethods.begin(), kMethods.end(), raw_method) != kMethods.end();
+        const std::string& method = known || raw_method.empty() ? raw_method : kOtherMethod;
         Slot* slot = nullptr;
         {
             std::string key = route;
@@ -65,12 +73,10 @@ private:
         Counter* requests;
         Histogram* latency;
     };
+    inline static const std::string kOtherMethod = "other";
     MetricsRegistry& registry_;
     std::mutex mutex_;
     std::unordered_map<std::string, Slot> slots_;
-
-public:
-    Gauge& open_connections;
 };
 
 http::response<http::string_body> ToBeast(HttpResponse&& r, unsigned version, bool keep_alive) {
