@@ -5,7 +5,38 @@
 
 namespace cloudopt::api::detail {
 
+namespace {
+
+// What a browser at http://localhost:8080/ sees until the dashboard is served there: where to look next.
+constexpr const char* kLandingPage = R"html(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cloudopt</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+code{background:#f2f4f7;padding:0 .25rem;border-radius:3px}li{margin:.2rem 0}</style></head>
+<body><h1>cloudopt is running</h1>
+<p>Forecast-driven capacity for cloud workloads. The web dashboard is not part of this build yet; the API is:</p>
+<ul>
+<li><a href="/api/dashboard/stats">/api/dashboard/stats</a>: cost per hour now against static allocation, utilization, alerts</li>
+<li><a href="/api/resources">/api/resources</a>: the managed resources</li>
+<li><a href="/api/actions?limit=20">/api/actions</a>: recent scaling actions, each with its reason</li>
+<li><a href="/api/resources/recommendations">/api/resources/recommendations</a>: what recommend mode proposes</li>
+<li><a href="/api/openapi.json">/api/openapi.json</a>: every endpoint (OpenAPI 3)</li>
+<li><a href="/metrics">/metrics</a>: Prometheus metrics of the service itself</li>
+</ul>
+<p>Try <code>curl -s localhost:8080/api/dashboard/stats</code>; the README has a walkthrough.</p>
+</body></html>
+)html";
+
+}  // namespace
+
 void AddSystemRoutes(Router& router, ApiContext& ctx) {
+    router.Add("GET", "/", [](const HttpRequest&) {
+        HttpResponse r;
+        r.content_type = "text/html; charset=utf-8";
+        r.body = kLandingPage;
+        return r;
+    });
+
     router.Add("GET", "/healthz", [&ctx](const HttpRequest&) {
         return JsonResponse(200, {{"status", "ok"}, {"version", ctx.version}});
     });

@@ -108,6 +108,13 @@ protected:
     std::unique_ptr<HttpClient> client_;
 };
 
+TEST_F(ApiTest, BrowsersGetALandingPage) {
+    auto r = client_->Get("/");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
+    EXPECT_NE(r.body.find("href=\"/api/dashboard/stats\""), std::string::npos);
+}
+
 TEST_F(ApiTest, HealthReadinessAndMetrics) {
     auto h = client_->Get("/healthz");
     EXPECT_EQ(h.status, 200);
