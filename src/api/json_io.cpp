@@ -184,12 +184,6 @@ void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples) {
     w.Raw(text);
 }
 
-json SamplesToJson(const std::vector<Sample>& samples) {
-    json points = json::array();
-    for (const Sample& s : samples) points.push_back({s.ts, s.value});
-    return points;
-}
-
 json ToJson(const DashboardStats& s) {
     json per = json::array();
     for (const ResourceStats& r : s.per_resource) {

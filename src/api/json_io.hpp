@@ -40,7 +40,6 @@ json ToJson(const Forecast& f);
 json ToJson(const JobInfo& job);
 json ToJson(const PlanDecision& d);
 json ToJson(const DashboardStats& s);
-json SamplesToJson(const std::vector<Sample>& samples);
 void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples);  // [[ts, value], ...]
 
 // Applies the fields present in `body` onto `base` (create: defaults; update: the stored resource).

@@ -17,33 +17,24 @@ void JsonWriter::BeforeValue() {
     }
 }
 
-JsonWriter& JsonWriter::BeginObject() {
+JsonWriter& JsonWriter::Open(char bracket) {
     BeforeValue();
-    out_ += '{';
+    out_ += bracket;
     first_.push_back(true);
     return *this;
 }
 
-JsonWriter& JsonWriter::EndObject() {
+JsonWriter& JsonWriter::Close(char bracket) {
     assert(!first_.empty());
     first_.pop_back();
-    out_ += '}';
+    out_ += bracket;
     return *this;
 }
 
-JsonWriter& JsonWriter::BeginArray() {
-    BeforeValue();
-    out_ += '[';
-    first_.push_back(true);
-    return *this;
-}
-
-JsonWriter& JsonWriter::EndArray() {
-    assert(!first_.empty());
-    first_.pop_back();
-    out_ += ']';
-    return *this;
-}
+JsonWriter& JsonWriter::BeginObject() { return Open('{'); }
+JsonWriter& JsonWriter::EndObject() { return Close('}'); }
+JsonWriter& JsonWriter::BeginArray() { return Open('['); }
+JsonWriter& JsonWriter::EndArray() { return Close(']'); }
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
     BeforeValue();
@@ -79,12 +70,6 @@ JsonWriter& JsonWriter::Double(double value) {
     std::string_view text(buf, static_cast<std::size_t>(end - buf));
     out_ += text;
     if (text.find_first_of(".eE") == std::string_view::npos) out_ += ".0";
-    return *this;
-}
-
-JsonWriter& JsonWriter::Bool(bool value) {
-    BeforeValue();
-    out_ += value ? "true" : "false";
     return *this;
 }
 

@@ -29,16 +29,16 @@ public:
     JsonWriter& String(std::string_view value);
     JsonWriter& Int(std::int64_t value);
     JsonWriter& Double(double value);
-    JsonWriter& Bool(bool value);
     JsonWriter& Null();
     // A value already serialized as JSON (e.g. from nlohmann), inserted as is.
     JsonWriter& Raw(std::string_view json);
 
     std::string Take() { return std::move(out_); }
-    const std::string& str() const { return out_; }
 
 private:
     void BeforeValue();
+    JsonWriter& Open(char bracket);
+    JsonWriter& Close(char bracket);
     void Escape(std::string_view s);
 
     std::string out_;

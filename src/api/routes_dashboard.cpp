@@ -41,16 +41,24 @@ void AddDashboardRoutes(Router& router, ApiContext& ctx) {
                                            "range/step gives more than 5000 points; use a larger step"));
         auto history = ComputeHistory(ctx.store, only, t_from, t_to, t_step);
         if (!history) return ErrorResponse(history.error());
-        json items = json::array();
+        JsonWriter w;
+        w.BeginObject().Key("from").Int(t_from).Key("to").Int(t_to).Key("step").Int(t_step);
+        w.Key("resources").BeginArray();
         for (const ResourceHistory& h : *history) {
-            items.push_back({{"id", h.resource.id},
-                             {"name", h.resource.name},
-                             {"load_metric", h.resource.load_metric},
-                             {"demand", SamplesToJson(h.demand)},
-                             {"capacity", SamplesToJson(h.capacity)},
-                             {"cost_per_hour", SamplesToJson(h.cost_per_hour)}});
+            w.BeginObject().Key("id").Int(h.resource.id).Key("name").String(h.resource.name);
+            w.Key("load_metric").String(h.resource.load_metric);
+            w.Key("demand");
+            WriteSamples(w, h.demand);
+            w.Key("capacity");
+            WriteSamples(w, h.capacity);
+            w.Key("cost_per_hour");
+            WriteSamples(w, h.cost_per_hour);
+            w.EndObject();
         }
-        return JsonResponse(200, {{"from", t_from}, {"to", t_to}, {"step", t_step}, {"resources", items}});
+        w.EndArray().EndObject();
+        HttpResponse response;
+        response.body = w.Take();
+        return response;
     });
 }
 

@@ -58,7 +58,6 @@ public:
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         return origin_ + static_cast<UnixSeconds>(elapsed * speed_);
     }
-    double speed() const { return speed_; }
 
 private:
     UnixSeconds origin_;

@@ -140,11 +140,13 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
     if (horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     const std::span<const double> values(series.values);
     const std::size_t n = values.size();
-    const auto n_cal = static_cast<std::size_t>(std::floor(static_cast<double>(n) * 0.2));
+    const double calibration_fraction = BacktestOptions{}.calibration_fraction;
+    const auto n_cal = static_cast<std::size_t>(std::floor(static_cast<double>(n) * calibration_fraction));
     if (n_cal < static_cast<std::size_t>(horizon) + 2)
-        return MakeError(ErrorCode::kUnprocessable, "a forecast " + std::to_string(horizon) + " steps ahead needs at least " +
-                                                        std::to_string(5 * (horizon + 2)) + " points, the series has " +
-                                                        std::to_string(n));
+        return MakeError(ErrorCode::kUnprocessable,
+                         "a forecast " + std::to_string(horizon) + " steps ahead needs at least " +
+                             std::to_string(static_cast<int>(std::ceil((horizon + 2) / calibration_fraction))) +
+                             " points, the series has " + std::to_string(n));
     const int season = DetectSeason(values, series.step);
     const Choice choice = model_name == "auto" ? ChooseModel(values, season, n_cal, horizon) : Choice{model_name, {}};
     const std::string chosen = choice.Describe();

@@ -79,13 +79,6 @@ Result<double> SimulatedCloud::DemandAt(const std::string& ref, UnixSeconds t) c
     return it->second.DemandAt(t);
 }
 
-Result<double> SimulatedCloud::CostUntil(const std::string& ref, UnixSeconds t) const {
-    std::lock_guard lock(mutex_);
-    auto it = groups_.find(ref);
-    if (it == groups_.end()) return MakeError(ErrorCode::kNotFound, "simulated group '" + ref + "' does not exist");
-    return it->second.CostUntil(t);
-}
-
 Result<CapacityState> SimulatedCloud::Describe(const Resource& resource) {
     std::lock_guard lock(mutex_);
     auto it = groups_.find(resource.provider_ref);

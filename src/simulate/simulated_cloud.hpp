@@ -63,7 +63,6 @@ public:
     bool HasGroup(const std::string& ref) const;
     // Demand of a group at time t (for backfilling history); kNotFound for an unknown ref.
     Result<double> DemandAt(const std::string& ref, UnixSeconds t) const;
-    Result<double> CostUntil(const std::string& ref, UnixSeconds t) const;
 
     Result<CapacityState> Describe(const Resource& resource) override;
     Status SetDesiredCapacity(const Resource& resource, int desired) override;

@@ -34,7 +34,6 @@ public:
     void Apply(std::int64_t series, std::span<const Sample> updates);
     void Erase(std::int64_t series);
 
-    UnixSeconds window() const { return window_; }
     std::size_t bytes() const;
 
 private:
