@@ -26,6 +26,7 @@ THIRD_PARTY = {
     "yaml-cpp/": {"app"},
     "CLI/": {"app"},
     "spdlog/": {"api", "app"},
+    "Eigen/": {"forecast"},
 }
 
 src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")

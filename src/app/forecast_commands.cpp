@@ -60,12 +60,8 @@ int RunBacktest(const BacktestCommand& c) {
     std::vector<std::string> models;
     for (std::string_view m : Split(c.models, ',')) {
         std::string name(Trim(m));
-        if (name == "lstm") {
-            std::cerr << "cloudopt: model 'lstm' is not in this build yet; use naive, seasonal_naive, holt_winters, auto\n";
-            return kUsageError;
-        }
         if (!IsKnownModel(name)) {
-            std::cerr << "cloudopt: unknown model '" << name << "'; known: naive, seasonal_naive, holt_winters, auto\n";
+            std::cerr << "cloudopt: unknown model '" << name << "'; known: " << kKnownModels << "\n";
             return kUsageError;
         }
         models.push_back(name);
@@ -84,6 +80,8 @@ int RunBacktest(const BacktestCommand& c) {
         options.horizon = c.horizon;
         options.test_fraction = c.test_fraction;
         options.step_seconds = s.step;
+        options.start = s.start;
+        options.models.lstm.train.epochs = c.epochs;
         nlohmann::json row = nlohmann::json::object();
         for (const std::string& model : models) {
             auto score = Backtest(model, s.values, options);
@@ -134,7 +132,7 @@ int RunBacktest(const BacktestCommand& c) {
 
 int RunForecast(const ForecastCommand& c) {
     if (!IsKnownModel(c.model)) {
-        std::cerr << "cloudopt: unknown model '" << c.model << "'; known: naive, seasonal_naive, holt_winters, auto\n";
+        std::cerr << "cloudopt: unknown model '" << c.model << "'; known: " << kKnownModels << "\n";
         return kUsageError;
     }
     auto series = LoadSeries(c.data);

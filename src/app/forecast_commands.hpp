@@ -11,6 +11,7 @@ struct BacktestCommand {
     int horizon = 12;
     std::string models = "naive,seasonal_naive,holt_winters,auto";
     double test_fraction = 0.2;
+    int epochs = 10;  // LSTM training epochs
     bool json = false;
 };
 

@@ -40,9 +40,10 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::ExistingFile);
     backtest->add_option("--horizon", backtest_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
-    backtest->add_option("--models", backtest_command.models, "Comma-separated: naive,seasonal_naive,holt_winters,auto");
+    backtest->add_option("--models", backtest_command.models, "Comma-separated: lstm,holt_winters,seasonal_naive,naive,auto");
     backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
+    backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")->check(CLI::Range(1, 10000));
     backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
 
     cloudopt::ForecastCommand forecast_command;
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::ExistingFile);
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
-    forecast->add_option("--model", forecast_command.model, "naive | seasonal_naive | holt_winters | auto (default)");
+    forecast->add_option("--model", forecast_command.model, "lstm | holt_winters | seasonal_naive | naive | auto (default)");
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
     try {

@@ -9,19 +9,28 @@
 #include <memory>
 
 #include "core/sample.hpp"
+#include "forecast/lstm_model.hpp"
 #include "forecast/point_model.hpp"
 
 namespace cloudopt {
 
 namespace {
 
-const std::vector<std::string> kBaseModels = {"naive", "seasonal_naive", "holt_winters"};
+const std::vector<std::string> kStatisticalModels = {"naive", "seasonal_naive", "holt_winters"};
 
-std::unique_ptr<PointModel> MakeModel(const std::string& name) {
+std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOptions& options) {
     if (name == "naive") return MakeNaiveModel();
     if (name == "seasonal_naive") return MakeSeasonalNaiveModel();
     if (name == "holt_winters") return MakeHoltWintersModel();
+    if (name == "lstm") return std::make_unique<LstmModel>(options.lstm);
     return nullptr;
+}
+
+// The models "auto" chooses among or combines.
+std::vector<std::string> AutoCandidates(const ModelOptions& options) {
+    std::vector<std::string> out = kStatisticalModels;
+    if (options.auto_includes_lstm) out.push_back("lstm");
+    return out;
 }
 
 // Sum of |forecast - actual| and of |actual| over origins [first, last) of a forecast run starting at `first`.
@@ -48,13 +57,14 @@ ErrorSums Score(std::span<const double> values, std::size_t first, std::size_t l
 // A weighted average of fitted base models' forecasts.
 class CombinationModel final : public PointModel {
 public:
-    explicit CombinationModel(std::vector<double> weights) : weights_(std::move(weights)) {
-        for (const std::string& name : kBaseModels) parts_.push_back(MakeModel(name));
+    CombinationModel(const std::vector<std::string>& names, std::vector<double> weights, const ModelOptions& options)
+        : weights_(std::move(weights)) {
+        for (const std::string& name : names) parts_.push_back(MakeModel(name, options));
     }
     std::string name() const override { return "combination"; }
-    Status Fit(std::span<const double> train, int season) override {
+    Status Fit(std::span<const double> train, const SeriesContext& context) override {
         for (auto& part : parts_) {
-            if (Status s = part->Fit(train, season); !s) return s;
+            if (Status s = part->Fit(train, context); !s) return s;
         }
         return Status::Ok();
     }
@@ -76,16 +86,18 @@ private:
 // What "auto" settled on: one base model, or a weighted combination of all of them.
 struct Choice {
     std::string name;
-    std::vector<double> weights;  // for "combination", in kBaseModels order
-    std::unique_ptr<PointModel> Make() const {
-        return name == "combination" ? std::make_unique<CombinationModel>(weights) : MakeModel(name);
+    std::vector<std::string> parts;  // for "combination"
+    std::vector<double> weights;     // for "combination", one per part
+    std::unique_ptr<PointModel> Make(const ModelOptions& options) const {
+        return name == "combination" ? std::make_unique<CombinationModel>(parts, weights, options)
+                                     : MakeModel(name, options);
     }
     std::string Describe() const {
         if (name != "combination") return name;
         std::string out = "combination(";
         for (std::size_t i = 0; i < weights.size(); ++i) {
             char buf[48];
-            std::snprintf(buf, sizeof buf, "%s%s=%.2f", i ? "," : "", kBaseModels[i].c_str(), weights[i]);
+            std::snprintf(buf, sizeof buf, "%s%s=%.2f", i ? "," : "", parts[i].c_str(), weights[i]);
             out += buf;
         }
         return out + ")";
@@ -95,24 +107,27 @@ struct Choice {
 // "auto": each base model is fitted on the part before the last n_cal points and scored there; the choice is the
 // best single model, or the inverse-squared-error weighted combination of all of them when that scores better
 // (combining helps where the models err differently, e.g. Holt-Winters and naive on bursty series).
-Choice ChooseModel(std::span<const double> values, int season, std::size_t n_cal, int horizon) {
+Choice ChooseModel(std::span<const double> values, const SeriesContext& context, std::size_t n_cal,
+                   const ModelOptions& options) {
+    const int horizon = context.horizon;
     const std::size_t n = values.size();
     const std::span<const double> fit_part = values.first(n - n_cal);
-    Choice best{"naive", {}};
+    Choice best{"naive", {}, {}};
     double best_wape = std::numeric_limits<double>::infinity();
     std::vector<std::vector<double>> forecasts;
     std::vector<double> wapes;
-    for (const std::string& candidate : kBaseModels) {
-        auto model = MakeModel(candidate);
+    const std::vector<std::string> candidates = AutoCandidates(options);
+    for (const std::string& candidate : candidates) {
+        auto model = MakeModel(candidate, options);
         std::vector<double> f;
         double wape = std::numeric_limits<double>::infinity();
-        if (model->Fit(fit_part, season)) {
+        if (model->Fit(fit_part, context)) {
             model->ForecastFromOrigins(values, n - n_cal, horizon, f);
             wape = Score(values, n - n_cal, n, horizon, f).wape();
         }
         if (wape < best_wape) {
             best_wape = wape;
-            best = {candidate, {}};
+            best = {candidate, {}, {}};
         }
         forecasts.push_back(std::move(f));
         wapes.push_back(wape);
@@ -129,13 +144,14 @@ Choice ChooseModel(std::span<const double> values, int season, std::size_t n_cal
     for (std::size_t i = 0; i < forecasts.size(); ++i) {
         for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += weights[i] * forecasts[i][k];
     }
-    if (Score(values, n - n_cal, n, horizon, combined).wape() < best_wape) best = {"combination", weights};
+    if (Score(values, n - n_cal, n, horizon, combined).wape() < best_wape) best = {"combination", candidates, weights};
     return best;
 }
 
 }  // namespace
 
-Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeries& series, int horizon) {
+Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeries& series, int horizon,
+                                const ModelOptions& options) {
     if (!IsKnownModel(model_name)) return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name + "'");
     if (horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     const std::span<const double> values(series.values);
@@ -147,11 +163,12 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
                          "a forecast " + std::to_string(horizon) + " steps ahead needs at least " +
                              std::to_string(static_cast<int>(std::ceil((horizon + 2) / calibration_fraction))) +
                              " points, the series has " + std::to_string(n));
-    const int season = DetectSeason(values, series.step);
-    const Choice choice = model_name == "auto" ? ChooseModel(values, season, n_cal, horizon) : Choice{model_name, {}};
+    const SeriesContext context{DetectSeason(values, series.step), series.start, series.step, horizon};
+    const Choice choice =
+        model_name == "auto" ? ChooseModel(values, context, n_cal, options) : Choice{model_name, {}, {}};
     const std::string chosen = choice.Describe();
-    auto model = choice.Make();
-    if (Status s = model->Fit(values, season); !s) return s.error();
+    auto model = choice.Make(options);
+    if (Status s = model->Fit(values, context); !s) return s.error();
     const Calibration bands = Calibrate(*model, values, n - n_cal, horizon);
     std::vector<double> points;
     model->ForecastFromOrigins(values, n, horizon, points);
@@ -201,14 +218,15 @@ Calibration Calibrate(const PointModel& model, std::span<const double> values, s
 }
 
 bool IsKnownModel(const std::string& name) {
-    return name == "auto" || std::find(kBaseModels.begin(), kBaseModels.end(), name) != kBaseModels.end();
+    return name == "auto" || name == "lstm" ||
+           std::find(kStatisticalModels.begin(), kStatisticalModels.end(), name) != kStatisticalModels.end();
 }
 
 Result<ModelScore> Backtest(const std::string& model_name, std::span<const double> values, const BacktestOptions& o) {
     const auto started = std::chrono::steady_clock::now();
     if (!IsKnownModel(model_name))
         return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name +
-                                                          "'; known: naive, seasonal_naive, holt_winters, auto");
+                                                          "'; known: " + std::string(kKnownModels));
     if (o.horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     if (!(o.test_fraction > 0 && o.test_fraction < 1))
         return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
@@ -220,15 +238,16 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
         return MakeError(ErrorCode::kUnprocessable, "series of " + std::to_string(n) + " points is too short for horizon " +
                                                         std::to_string(o.horizon));
     const std::span<const double> train = values.first(n_train);
-    const int season = DetectSeason(train, o.step_seconds);
+    const SeriesContext context{DetectSeason(train, o.step_seconds), o.start, o.step_seconds, o.horizon};
 
     ModelScore score;
     score.model = model_name;
-    const Choice choice = model_name == "auto" ? ChooseModel(train, season, n_cal, o.horizon) : Choice{model_name, {}};
+    const Choice choice =
+        model_name == "auto" ? ChooseModel(train, context, n_cal, o.models) : Choice{model_name, {}, {}};
     const std::string chosen = choice.Describe();
     score.chosen = chosen;
-    auto model = choice.Make();
-    if (Status s = model->Fit(train, season); !s) return s.error();
+    auto model = choice.Make(o.models);
+    if (Status s = model->Fit(train, context); !s) return s.error();
 
     // Calibration: errors per step on the last part of the training data.
     std::vector<double> forecasts;

@@ -12,15 +12,27 @@
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
+#include "forecast/lstm_options.hpp"
 
 namespace cloudopt {
+
+// Settings of the models that have any, and what "auto" may use.
+struct ModelOptions {
+    LstmOptions lstm;
+    // The LSTM trains for every series it is a candidate for, so "auto" weighs it only when asked to.
+    bool auto_includes_lstm = false;
+};
 
 struct BacktestOptions {
     int horizon = 12;
     double test_fraction = 0.2;
     double calibration_fraction = 0.25;  // of the training part
-    long long step_seconds = 300;        // sampling interval, for season detection
+    UnixSeconds start = 0;               // time of the first value (calendar features)
+    long long step_seconds = 300;        // sampling interval (season detection, calendar features)
+    ModelOptions models;
 };
+
+inline constexpr const char* kKnownModels = "lstm, holt_winters, seasonal_naive, naive, auto";
 
 struct ModelScore {
     std::string model;
@@ -42,11 +54,12 @@ struct Calibration {
 };
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon);
 
-// Models by name: naive, seasonal_naive, holt_winters, auto. kInvalidArgument for other names.
+// Models by name: kKnownModels.
 bool IsKnownModel(const std::string& name);
 // Fits `model` on the whole series and forecasts the next `horizon` steps with calibrated p90/p95 bands; the
 // accuracy is that of the calibration window. "auto" picks the base model that did best there.
-Result<Forecast> ForecastSeries(const std::string& model, const RegularSeries& series, int horizon);
+Result<Forecast> ForecastSeries(const std::string& model, const RegularSeries& series, int horizon,
+                                const ModelOptions& options = {});
 Result<ModelScore> Backtest(const std::string& model, std::span<const double> values, const BacktestOptions& options);
 
 }  // namespace cloudopt

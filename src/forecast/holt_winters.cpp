@@ -161,8 +161,8 @@ double HoltWintersModel::OneStepSse(std::span<const double> y, int season, const
     return std::isfinite(sse) ? sse : std::numeric_limits<double>::max();
 }
 
-Status HoltWintersModel::Fit(std::span<const double> train, int season) {
-    season_ = std::max(1, season);
+Status HoltWintersModel::Fit(std::span<const double> train, const SeriesContext& context) {
+    season_ = std::max(1, context.season);
     if (train.size() < static_cast<std::size_t>(season_) + 3)
         return MakeError(ErrorCode::kUnprocessable, "holt_winters needs at least one season plus 3 points, has " +
                                                         std::to_string(train.size()));

@@ -22,7 +22,7 @@ struct HoltWintersParams {
 class HoltWintersModel final : public PointModel {
 public:
     std::string name() const override { return "holt_winters"; }
-    Status Fit(std::span<const double> train, int season) override;
+    Status Fit(std::span<const double> train, const SeriesContext& context) override;
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override;
 

@@ -11,7 +11,7 @@ namespace {
 class NaiveModel final : public PointModel {
 public:
     std::string name() const override { return "naive"; }
-    Status Fit(std::span<const double> train, int) override {
+    Status Fit(std::span<const double> train, const SeriesContext&) override {
         if (train.empty()) return MakeError(ErrorCode::kUnprocessable, "naive needs at least one point");
         return Status::Ok();
     }
@@ -26,9 +26,9 @@ public:
 class SeasonalNaiveModel final : public PointModel {
 public:
     std::string name() const override { return "seasonal_naive"; }
-    Status Fit(std::span<const double> train, int season) override {
+    Status Fit(std::span<const double> train, const SeriesContext& context) override {
         if (train.empty()) return MakeError(ErrorCode::kUnprocessable, "seasonal naive needs at least one point");
-        season_ = std::max(1, season);
+        season_ = std::max(1, context.season);
         return Status::Ok();
     }
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,

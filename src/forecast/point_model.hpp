@@ -10,15 +10,23 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 
 namespace cloudopt {
+
+// What a model may know about the series besides its values: value i is at start + i * step.
+struct SeriesContext {
+    int season = 1;        // season length in steps (1: no seasonality)
+    UnixSeconds start = 0;
+    long long step = 300;  // seconds
+    int horizon = 12;      // steps the forecasts will need (a direct multi-step model trains for this many)
+};
 
 class PointModel {
 public:
     virtual ~PointModel() = default;
     virtual std::string name() const = 0;
-    // `season` is the season length in steps (1: no seasonality).
-    virtual Status Fit(std::span<const double> train, int season) = 0;
+    virtual Status Fit(std::span<const double> train, const SeriesContext& context) = 0;
     // For each origin t in [first_origin, values.size()] (history values[0, t)), writes the forecasts of
     // values[t], ..., values[t + horizon - 1] to out[(t - first_origin) * horizon + h - 1]. first_origin >= 1.
     virtual void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,

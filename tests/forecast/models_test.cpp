@@ -29,12 +29,12 @@ TEST(NaiveModels, ForecastFromEveryOrigin) {
     const std::vector<double> y = {1, 2, 3, 4, 5, 6};
     std::vector<double> out;
     auto naive = MakeNaiveModel();
-    ASSERT_TRUE(naive->Fit(y, 1).ok());
+    ASSERT_TRUE(naive->Fit(y, SeriesContext{.season = 1}).ok());
     naive->ForecastFromOrigins(y, 4, 2, out);
     EXPECT_EQ(out, (std::vector<double>{4, 4, 5, 5, 6, 6}));  // origins 4, 5, 6
 
     auto seasonal = MakeSeasonalNaiveModel();
-    ASSERT_TRUE(seasonal->Fit(y, 3).ok());
+    ASSERT_TRUE(seasonal->Fit(y, SeriesContext{.season = 3}).ok());
     seasonal->ForecastFromOrigins(y, 3, 4, out);
     // Origin 3 (history 1,2,3): steps repeat 1,2,3,1; origin 6: 4,5,6,4.
     EXPECT_EQ(std::vector<double>(out.begin(), out.begin() + 4), (std::vector<double>{1, 2, 3, 1}));
@@ -55,7 +55,7 @@ TEST(HoltWinters, TracksTrendAndSeasonOnACleanSeries) {
     const std::vector<double> y = Daily(6, 0.01);
     const std::span<const double> train(y.data(), 5 * kDay);
     HoltWintersModel model;
-    ASSERT_TRUE(model.Fit(train, kDay).ok());
+    ASSERT_TRUE(model.Fit(train, SeriesContext{.season = kDay}).ok());
     std::vector<double> out;
     model.ForecastFromOrigins(train, train.size(), 12, out);
     for (int h = 0; h < 12; ++h) EXPECT_NEAR(out[h], y[5 * kDay + h], 0.5) << "step " << h + 1;
@@ -67,16 +67,16 @@ TEST(HoltWinters, TracksTrendAndSeasonOnACleanSeries) {
 TEST(HoltWinters, PrefersMultiplicativeSeasonsWhenTheSwingGrowsWithTheLevel) {
     const std::vector<double> y = Daily(6, 0.05, 0.0, true);
     HoltWintersModel model;
-    ASSERT_TRUE(model.Fit(y, kDay).ok());
+    ASSERT_TRUE(model.Fit(y, SeriesContext{.season = kDay}).ok());
     EXPECT_TRUE(model.params().multiplicative);
     const std::vector<double> with_zero = {0, 1, 2, 3, 4, 5, 6, 7};
-    ASSERT_TRUE(model.Fit(with_zero, 2).ok());
+    ASSERT_TRUE(model.Fit(with_zero, SeriesContext{.season = 2}).ok());
     EXPECT_FALSE(model.params().multiplicative);  // zeros rule out a multiplicative season
 }
 
 TEST(HoltWinters, RejectsTooShortTraining) {
     HoltWintersModel model;
-    EXPECT_EQ(model.Fit(std::vector<double>{1, 2, 3}, kDay).error().code, ErrorCode::kUnprocessable);
+    EXPECT_EQ(model.Fit(std::vector<double>{1, 2, 3}, SeriesContext{.season = kDay}).error().code, ErrorCode::kUnprocessable);
 }
 
 }  // namespace

@@ -1,0 +1,165 @@
+#include "forecast/lstm_model.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <numbers>
+
+namespace cloudopt {
+
+void CalendarFeatures(UnixSeconds ts, float out[4]) {
+    constexpr double kTwoPi = 2 * std::numbers::pi;
+    const double day = static_cast<double>(((ts % 86400) + 86400) % 86400) / 86400.0;
+    const double week = static_cast<double>(((ts % 604800) + 604800) % 604800) / 604800.0;
+    out[0] = static_cast<float>(std::sin(kTwoPi * day));
+    out[1] = static_cast<float>(std::cos(kTwoPi * day));
+    out[2] = static_cast<float>(std::sin(kTwoPi * week));
+    out[3] = static_cast<float>(std::cos(kTwoPi * week));
+}
+
+void LstmModel::Prepare(std::span<const double> values, UnixSeconds first_ts, Eigen::MatrixXf& features,
+                        std::vector<float>& scaled) const {
+    const auto n = static_cast<Eigen::Index>(values.size());
+    features.resize(shape_.inputs, n);
+    scaled.resize(values.size());
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const auto v = static_cast<float>((values[static_cast<std::size_t>(i)] - offset_) / scale_);
+        scaled[static_cast<std::size_t>(i)] = v;
+        float calendar[4];
+        CalendarFeatures(first_ts + static_cast<UnixSeconds>(i) * context_.step, calendar);
+        features(0, i) = v;
+        for (int k = 0; k < 4; ++k) features(k + 1, i) = calendar[k];
+    }
+}
+
+Status LstmModel::Fit(std::span<const double> train, const SeriesContext& context) {
+    context_ = context;
+    shape_ = LstmShape{.inputs = 5,
+                       .hidden = options_.hidden,
+                       .layers = options_.layers,
+                       .window = options_.window,
+                       .outputs = std::max(1, context.horizon)};
+    if (shape_.hidden < 1 || shape_.layers < 1 || shape_.layers > 2 || shape_.window < 2)
+        return MakeError(ErrorCode::kInvalidArgument, "lstm: hidden >= 1, layers 1 or 2 and window >= 2 are required");
+    // At least a few dozen windows, or the validation split has nothing to say.
+    const std::size_t needed = static_cast<std::size_t>(shape_.window + shape_.outputs) + 32;
+    if (train.size() < needed)
+        return MakeError(ErrorCode::kUnprocessable, "lstm needs at least " + std::to_string(needed) +
+                                                        " points (window + horizon + 32), has " + std::to_string(train.size()));
+    double mean = 0;
+    for (double v : train) mean += v;
+    mean /= static_cast<double>(train.size());
+    double var = 0;
+    for (double v : train) var += (v - mean) * (v - mean);
+    const double sd = std::sqrt(var / static_cast<double>(train.size()));
+    offset_ = mean;
+    scale_ = sd > 1e-9 * (std::abs(mean) + 1) ? sd : 1.0;  // a constant series: keep units
+
+    Eigen::MatrixXf features;
+    std::vector<float> scaled;
+    Prepare(train, context_.start, features, scaled);
+    std::vector<std::size_t> origins;
+    for (auto t = static_cast<std::size_t>(shape_.window); t + static_cast<std::size_t>(shape_.outputs) <= train.size(); ++t)
+        origins.push_back(t);
+    const auto n_val = static_cast<std::size_t>(std::floor(static_cast<double>(origins.size()) * options_.validation_fraction));
+    // The validation windows come last in time; drop the training windows whose targets overlap them.
+    const std::size_t n_train = origins.size() - n_val;
+    const std::size_t gap = n_val > 0 ? std::min(n_train, static_cast<std::size_t>(shape_.outputs - 1)) : 0;
+    const std::span<const std::size_t> all(origins);
+    WindowSource source{&features, scaled, scale_, offset_};
+    trained_ = TrainLstm(LstmLayout(shape_), source, all.first(n_train - gap), all.subspan(n_train), options_.train);
+    return Status::Ok();
+}
+
+void LstmModel::ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
+                                    std::vector<double>& out) const {
+    out.clear();
+    if (first_origin > values.size() || trained_.params.empty()) return;
+    // Only the points the windows read are prepared: a forecast from the end of a long history reads `window`.
+    const std::size_t first = std::max<std::size_t>(first_origin, 1);
+    const std::size_t lo = first > static_cast<std::size_t>(shape_.window) ? first - static_cast<std::size_t>(shape_.window) : 0;
+    Eigen::MatrixXf features;
+    std::vector<float> scaled;
+    Prepare(values.subspan(lo), context_.start + static_cast<UnixSeconds>(lo) * context_.step, features, scaled);
+    std::vector<std::size_t> origins;
+    for (std::size_t t = first; t <= values.size(); ++t) origins.push_back(t - lo);
+    std::vector<float> changes;
+    PredictLstm(LstmLayout(shape_), trained_.params, WindowSource{&features, scaled, scale_, offset_}, origins,
+                options_.train.threads, changes);
+    const auto outputs = static_cast<std::size_t>(shape_.outputs);
+    out.reserve(origins.size() * static_cast<std::size_t>(horizon));
+    for (std::size_t k = 0; k < origins.size(); ++k) {
+        const double last = scaled[origins[k] - 1];
+        for (int h = 0; h < horizon; ++h) {
+            // Beyond the trained horizon the last step's forecast is held.
+            const std::size_t j = std::min(static_cast<std::size_t>(h), outputs - 1);
+            out.push_back((last + changes[k * outputs + j]) * scale_ + offset_);
+        }
+    }
+}
+
+// Format v1, little-endian: "COLSTM01", int32 inputs hidden layers window outputs, int64 start step, f64 offset
+// scale, u64 parameter count, f32 parameters.
+namespace {
+constexpr char kMagic[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '1'};
+template <typename T>
+void Put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+template <typename T>
+bool Get(std::string_view& in, T& v) {
+    if (in.size() < sizeof v) return false;
+    std::memcpy(&v, in.data(), sizeof v);
+    in.remove_prefix(sizeof v);
+    return true;
+}
+}  // namespace
+
+std::string LstmModel::Serialize() const {
+    std::string out(kMagic, sizeof kMagic);
+    for (int v : {shape_.inputs, shape_.hidden, shape_.layers, shape_.window, shape_.outputs}) Put<std::int32_t>(out, v);
+    Put<std::int64_t>(out, context_.start);
+    Put<std::int64_t>(out, context_.step);
+    Put<double>(out, offset_);
+    Put<double>(out, scale_);
+    Put<std::uint64_t>(out, trained_.params.size());
+    out.append(reinterpret_cast<const char*>(trained_.params.data()), trained_.params.size() * sizeof(float));
+    return out;
+}
+
+Result<LstmModel> LstmModel::Deserialize(std::string_view in) {
+    auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "lstm model: " + why); };
+    if (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0)
+        return bad("not an LSTM model of format v1 (wrong magic)");
+    in.remove_prefix(sizeof kMagic);
+    std::int32_t dims[5];
+    std::int64_t start = 0, step = 0;
+    double offset = 0, scale = 0;
+    std::uint64_t count = 0;
+    for (std::int32_t& d : dims)
+        if (!Get(in, d)) return bad("truncated header");
+    if (!Get(in, start) || !Get(in, step) || !Get(in, offset) || !Get(in, scale) || !Get(in, count))
+        return bad("truncated header");
+    const LstmShape shape{dims[0], dims[1], dims[2], dims[3], dims[4]};
+    if (shape.inputs != 5 || shape.hidden < 1 || shape.hidden > 4096 || shape.layers < 1 || shape.layers > 2 ||
+        shape.window < 2 || shape.window > 100000 || shape.outputs < 1 || shape.outputs > 100000 || step <= 0 ||
+        !(scale > 0) || !std::isfinite(offset))
+        return bad("implausible shape or scaling");
+    if (count != LstmLayout(shape).size()) return bad("parameter count does not match the shape");
+    if (in.size() != count * sizeof(float)) return bad("size does not match the parameter count");
+    LstmOptions options;
+    options.hidden = shape.hidden;
+    options.layers = shape.layers;
+    options.window = shape.window;
+    LstmModel model(options);
+    model.shape_ = shape;
+    model.context_.start = start;
+    model.context_.step = step;
+    model.context_.horizon = shape.outputs;
+    model.offset_ = offset;
+    model.scale_ = scale;
+    model.trained_.params.resize(count);
+    std::memcpy(model.trained_.params.data(), in.data(), in.size());
+    return model;
+}
+
+}  // namespace cloudopt

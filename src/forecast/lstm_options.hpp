@@ -1,0 +1,42 @@
+#pragma once
+// Settings of the LSTM forecaster and its training (lstm_model.hpp, lstm_trainer.hpp), apart from the network
+// code so that callers which only pass settings along do not compile Eigen.
+
+#include <cstdint>
+#include <functional>
+
+namespace cloudopt {
+
+enum class LstmLoss { kAbsolute, kSquared };
+
+struct EpochReport {
+    int epoch = 0;  // 1-based
+    int epochs = 0;
+    double train_loss = 0.0;        // mean loss per target over the epoch, in scaled units
+    double validation_error = 0.0;  // WAPE on the validation windows, in original units
+    double seconds = 0.0;           // since training started
+    double eta_seconds = 0.0;       // for the remaining epochs at the pace so far
+    bool improved = false;          // a new best validation error (those weights are kept)
+};
+
+struct LstmTrainOptions {
+    int epochs = 50;
+    int batch = 64;
+    double learning_rate = 1e-3;
+    double clip_norm = 1.0;
+    int patience = 5;  // epochs without a better validation error before stopping
+    LstmLoss loss = LstmLoss::kAbsolute;
+    std::uint64_t seed = 42;
+    int threads = 0;  // 0: one per core
+    std::function<void(const EpochReport&)> on_epoch;
+};
+
+struct LstmOptions {
+    int hidden = 64;
+    int layers = 1;
+    int window = 48;
+    double validation_fraction = 0.1;  // of the training windows, the latest ones
+    LstmTrainOptions train;
+};
+
+}  // namespace cloudopt
