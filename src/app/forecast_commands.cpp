@@ -8,46 +8,17 @@
 #include <nlohmann/json.hpp>
 
 #include "app/files.hpp"
+#include "app/series_file.hpp"
 #include "core/text.hpp"
 #include "core/trace_csv.hpp"
 #include "forecast/backtest.hpp"
+#include "forecast/model_file.hpp"
 
 namespace cloudopt {
 
 namespace {
 
 constexpr int kUsageError = 2;
-
-// A series' sampling step: the most common gap between consecutive samples.
-UnixSeconds InferStep(const std::vector<Sample>& samples) {
-    std::map<UnixSeconds, int> gaps;
-    for (std::size_t i = 1; i < samples.size(); ++i) ++gaps[samples[i].ts - samples[i - 1].ts];
-    UnixSeconds step = 0;
-    int best = 0;
-    for (const auto& [gap, count] : gaps) {
-        if (gap > 0 && count > best) {
-            best = count;
-            step = gap;
-        }
-    }
-    return step;
-}
-
-Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path) {
-    auto text = ReadWholeFile(path, "data file");
-    if (!text) return text.error();
-    auto traces = ParseTraceCsv(*text);
-    if (!traces) return MakeError(ErrorCode::kInvalidArgument, path + ": " + traces.error().message);
-    if (traces->empty()) return MakeError(ErrorCode::kInvalidArgument, path + ": no samples");
-    std::map<std::string, RegularSeries> out;
-    for (const auto& [id, samples] : *traces) {
-        const UnixSeconds step = InferStep(samples);
-        if (step <= 0) return MakeError(ErrorCode::kInvalidArgument, path + ": series '" + id + "' has fewer than 2 samples");
-        // Gaps are filled by linear interpolation (docs/FORECASTING.md).
-        out[id] = Regularize(samples, step);
-    }
-    return out;
-}
 
 double Round(double v, int digits = 4) {
     const double scale = std::pow(10.0, digits);
@@ -82,6 +53,7 @@ int RunBacktest(const BacktestCommand& c) {
         options.step_seconds = s.step;
         options.start = s.start;
         options.models.lstm.train.epochs = c.epochs;
+        options.models.auto_includes_lstm = true;
         nlohmann::json row = nlohmann::json::object();
         for (const std::string& model : models) {
             auto score = Backtest(model, s.values, options);
@@ -140,9 +112,24 @@ int RunForecast(const ForecastCommand& c) {
         std::cerr << "cloudopt: " << series.error().message << "\n";
         return kUsageError;
     }
+    std::map<std::string, TrainedModel> saved;
+    if (!c.model_file.empty()) {
+        auto bytes = ReadWholeFile(c.model_file, "model file");
+        auto models = bytes ? LoadModels(*bytes) : Result<std::vector<NamedModel>>(bytes.error());
+        if (!models) {
+            std::cerr << "cloudopt: " << c.model_file << ": " << models.error().message << "\n";
+            return kUsageError;
+        }
+        for (NamedModel& m : *models) saved[m.series] = std::move(m.trained);
+    }
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [id, s] : *series) {
-        auto f = ForecastSeries(c.model, s, c.horizon);
+        if (!c.model_file.empty() && !saved.count(id)) {
+            std::cerr << "cloudopt: series '" << id << "' has no model in " << c.model_file << " (train it with --series "
+                      << id << ")\n";
+            return kUsageError;
+        }
+        auto f = c.model_file.empty() ? ForecastSeries(c.model, s, c.horizon) : ForecastWith(saved.at(id), s, c.horizon);
         if (!f) {
             std::cerr << "cloudopt: series '" << id << "': " << f.error().message << "\n";
             return kUsageError;

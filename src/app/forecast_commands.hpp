@@ -19,6 +19,7 @@ struct ForecastCommand {
     std::string data;
     int horizon = 12;
     std::string model = "auto";
+    std::string model_file;  // forecast with saved models instead of fitting
     bool json = false;
 };
 

@@ -1,4 +1,4 @@
-// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, version.
+// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, version.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include "app/config.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/serve.hpp"
+#include "app/train_command.hpp"
 
 #ifndef CLOUDOPT_VERSION
 #define CLOUDOPT_VERSION "0.0.0"
@@ -55,6 +56,19 @@ int main(int argc, char** argv) {
     forecast->add_option("--model", forecast_command.model, "lstm | holt_winters | seasonal_naive | naive | auto (default)");
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
+    cloudopt::TrainCommand train_command;
+    CLI::App* train = app.add_subcommand("train", "Train a model per series of a CSV, report its backtest accuracy, save it");
+    train->add_option("--data", train_command.data, "CSV: timestamp,series,value (or timestamp,value)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    train->add_option("--epochs", train_command.epochs, "LSTM training epochs (default 50; early stopping may end sooner)")
+        ->check(CLI::Range(1, 10000));
+    train->add_option("--model", train_command.model, "lstm (default) | holt_winters | seasonal_naive | naive | auto");
+    train->add_option("--horizon", train_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
+    train->add_option("--series", train_command.series, "Only this series of the file");
+    train->add_option("--out", train_command.out, "Save the trained models to this model file");
+    forecast->add_option("--model-file", forecast_command.model_file, "Forecast with the models saved by `train --out`");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -68,6 +82,7 @@ int main(int argc, char** argv) {
     }
     if (backtest->parsed()) return cloudopt::RunBacktest(backtest_command);
     if (forecast->parsed()) return cloudopt::RunForecast(forecast_command);
+    if (train->parsed()) return cloudopt::RunTrain(train_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/sample.hpp"
+#include "forecast/binary_io.hpp"
 #include "forecast/lstm_model.hpp"
 #include "forecast/point_model.hpp"
 
@@ -67,6 +68,21 @@ public:
             if (Status s = part->Fit(train, context); !s) return s;
         }
         return Status::Ok();
+    }
+    // The parts' states in order, each length-prefixed (the names and weights are kept by the caller).
+    std::string SaveState() const override {
+        std::string out;
+        for (const auto& part : parts_) binary::PutString(out, part->SaveState());
+        return out;
+    }
+    Status LoadState(std::string_view state, const SeriesContext& context) override {
+        for (auto& part : parts_) {
+            std::string part_state;
+            if (!binary::GetString(state, part_state))
+                return MakeError(ErrorCode::kInvalidArgument, "combination state: truncated");
+            if (Status s = part->LoadState(part_state, context); !s) return s;
+        }
+        return state.empty() ? Status::Ok() : MakeError(ErrorCode::kInvalidArgument, "combination state: trailing bytes");
     }
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override {
@@ -150,9 +166,15 @@ Choice ChooseModel(std::span<const double> values, const SeriesContext& context,
 
 }  // namespace
 
-Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeries& series, int horizon,
+std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::vector<std::string>& parts,
+                                           const std::vector<double>& weights, const ModelOptions& options) {
+    return Choice{base, parts, weights}.Make(options);
+}
+
+Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeries& series, int horizon,
                                 const ModelOptions& options) {
-    if (!IsKnownModel(model_name)) return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name + "'");
+    if (!IsKnownModel(model_name))
+        return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name + "'; known: " + kKnownModels);
     if (horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     const std::span<const double> values(series.values);
     const std::size_t n = values.size();
@@ -166,26 +188,47 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
     const SeriesContext context{DetectSeason(values, series.step), series.start, series.step, horizon};
     const Choice choice =
         model_name == "auto" ? ChooseModel(values, context, n_cal, options) : Choice{model_name, {}, {}};
-    const std::string chosen = choice.Describe();
-    auto model = choice.Make(options);
-    if (Status s = model->Fit(values, context); !s) return s.error();
-    const Calibration bands = Calibrate(*model, values, n - n_cal, horizon);
+    TrainedModel trained;
+    trained.model = model_name;
+    trained.base = choice.name;
+    trained.parts = choice.parts;
+    trained.weights = choice.weights;
+    trained.chosen = choice.Describe();
+    trained.context = context;
+    trained.point = choice.Make(options);
+    if (Status s = trained.point->Fit(values, context); !s) return s.error();
+    trained.bands = Calibrate(*trained.point, values, n - n_cal, horizon);
+    return trained;
+}
+
+Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon) {
+    if (horizon < 1 || horizon > static_cast<int>(trained.bands.q90.size()))
+        return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." +
+                                                          std::to_string(trained.bands.q90.size()));
+    if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
     std::vector<double> points;
-    model->ForecastFromOrigins(values, n, horizon, points);
+    trained.point->ForecastFromOrigins(series.values, series.values.size(), horizon, points);
     Forecast f;
-    f.model = chosen;
+    f.model = trained.chosen;
     f.step = series.step;
     f.generated_at = series.end();
-    f.accuracy = bands.accuracy;
+    f.accuracy = trained.bands.accuracy;
     for (std::size_t k = 0; k < static_cast<std::size_t>(horizon); ++k) {
         ForecastPoint p;
         p.ts = series.end() + static_cast<UnixSeconds>(k) * series.step;
         p.p50 = std::max(0.0, points[k]);
-        p.p90 = std::max(p.p50, points[k] + bands.q90[k]);
-        p.p95 = std::max(p.p90, points[k] + bands.q95[k]);
+        p.p90 = std::max(p.p50, points[k] + trained.bands.q90[k]);
+        p.p95 = std::max(p.p90, points[k] + trained.bands.q95[k]);
         f.points.push_back(p);
     }
     return f;
+}
+
+Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeries& series, int horizon,
+                                const ModelOptions& options) {
+    auto trained = TrainModel(model_name, series, horizon, options);
+    if (!trained) return trained.error();
+    return ForecastWith(*trained, series, horizon);
 }
 
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon) {

@@ -5,6 +5,7 @@
 // the point forecast plus the 90th/95th percentile of each step's errors on a calibration window at the end of
 // the training part (never the test part), and coverage is the share of test actuals at or under the band.
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
 #include "forecast/lstm_options.hpp"
+#include "forecast/point_model.hpp"
 
 namespace cloudopt {
 
@@ -44,7 +46,6 @@ struct ModelScore {
     std::size_t forecasts = 0;
 };
 
-class PointModel;
 
 // Upper bands per forecast step from a fitted model's errors over origins [first_origin, values.size()).
 struct Calibration {
@@ -60,6 +61,25 @@ bool IsKnownModel(const std::string& name);
 // accuracy is that of the calibration window. "auto" picks the base model that did best there.
 Result<Forecast> ForecastSeries(const std::string& model, const RegularSeries& series, int horizon,
                                 const ModelOptions& options = {});
+
+// A model fitted on a whole series with its calibrated bands: what `cloudopt train` saves (model_file.hpp).
+struct TrainedModel {
+    std::string model;   // as asked: "auto", "lstm", ...
+    std::string base;    // what auto settled on: a model name or "combination"
+    std::vector<std::string> parts;  // for "combination"
+    std::vector<double> weights;     // for "combination", one per part
+    std::string chosen;  // a readable description of base, parts and weights
+    SeriesContext context;
+    Calibration bands;   // per step 1..horizon
+    std::unique_ptr<PointModel> point;
+};
+Result<TrainedModel> TrainModel(const std::string& model, const RegularSeries& series, int horizon,
+                                const ModelOptions& options = {});
+// The next `horizon` steps after `series` (its most recent history) with the trained bands.
+Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon);
+// An unfitted model of the given base ("combination" with parts and weights), for loading saved state.
+std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::vector<std::string>& parts,
+                                           const std::vector<double>& weights, const ModelOptions& options);
 Result<ModelScore> Backtest(const std::string& model, std::span<const double> values, const BacktestOptions& options);
 
 }  // namespace cloudopt

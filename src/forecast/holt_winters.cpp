@@ -1,5 +1,7 @@
 #include "forecast/holt_winters.hpp"
 
+#include "forecast/binary_io.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -199,5 +201,26 @@ void HoltWintersModel::ForecastFromOrigins(std::span<const double> values, std::
 }
 
 std::unique_ptr<PointModel> MakeHoltWintersModel() { return std::make_unique<HoltWintersModel>(); }
+
+std::string HoltWintersModel::SaveState() const {
+    std::string out;
+    for (double v : {params_.alpha, params_.beta, params_.gamma, params_.phi}) binary::Put<double>(out, v);
+    binary::Put<std::uint8_t>(out, params_.multiplicative ? 1 : 0);
+    return out;
+}
+
+Status HoltWintersModel::LoadState(std::string_view in, const SeriesContext& context) {
+    HoltWintersParams p;
+    std::uint8_t multiplicative = 0;
+    if (!binary::Get(in, p.alpha) || !binary::Get(in, p.beta) || !binary::Get(in, p.gamma) || !binary::Get(in, p.phi) ||
+        !binary::Get(in, multiplicative) || !in.empty())
+        return MakeError(ErrorCode::kInvalidArgument, "holt_winters state: wrong size");
+    for (double v : {p.alpha, p.beta, p.gamma, p.phi})
+        if (!(v >= 0 && v <= 1)) return MakeError(ErrorCode::kInvalidArgument, "holt_winters state: parameter out of [0, 1]");
+    p.multiplicative = multiplicative != 0;
+    params_ = p;
+    season_ = std::max(1, context.season);
+    return Status::Ok();
+}
 
 }  // namespace cloudopt

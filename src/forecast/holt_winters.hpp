@@ -25,6 +25,9 @@ public:
     Status Fit(std::span<const double> train, const SeriesContext& context) override;
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override;
+    // alpha, beta, gamma, phi (f64) and multiplicative (u8); the season comes from the context.
+    std::string SaveState() const override;
+    Status LoadState(std::string_view state, const SeriesContext& context) override;
 
     const HoltWintersParams& params() const { return params_; }
     // One-step squared error of `params` over `values` (exposed for tests).

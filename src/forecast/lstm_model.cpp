@@ -1,5 +1,7 @@
 #include "forecast/lstm_model.hpp"
 
+#include "forecast/binary_io.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -101,17 +103,8 @@ void LstmModel::ForecastFromOrigins(std::span<const double> values, std::size_t 
 // scale, u64 parameter count, f32 parameters.
 namespace {
 constexpr char kMagic[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '1'};
-template <typename T>
-void Put(std::string& out, T v) {
-    out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-template <typename T>
-bool Get(std::string_view& in, T& v) {
-    if (in.size() < sizeof v) return false;
-    std::memcpy(&v, in.data(), sizeof v);
-    in.remove_prefix(sizeof v);
-    return true;
-}
+using binary::Get;
+using binary::Put;
 }  // namespace
 
 std::string LstmModel::Serialize() const {
@@ -124,6 +117,13 @@ std::string LstmModel::Serialize() const {
     Put<std::uint64_t>(out, trained_.params.size());
     out.append(reinterpret_cast<const char*>(trained_.params.data()), trained_.params.size() * sizeof(float));
     return out;
+}
+
+Status LstmModel::LoadState(std::string_view state, const SeriesContext&) {
+    auto loaded = Deserialize(state);
+    if (!loaded) return loaded.error();
+    *this = std::move(*loaded);
+    return Status::Ok();
 }
 
 Result<LstmModel> LstmModel::Deserialize(std::string_view in) {

@@ -29,6 +29,8 @@ public:
     // A versioned binary form (docs/FORECASTING.md): shape, scaling, calendar origin and weights.
     std::string Serialize() const;
     static Result<LstmModel> Deserialize(std::string_view bytes);
+    std::string SaveState() const override { return Serialize(); }
+    Status LoadState(std::string_view state, const SeriesContext& context) override;
 
 private:
     // Features (inputs x n) and scaled values of `values`, value i being at first_ts + i * step.

@@ -21,6 +21,8 @@ public:
         for (std::size_t t = first_origin; t <= values.size(); ++t)
             out.insert(out.end(), static_cast<std::size_t>(horizon), values[t - 1]);
     }
+    std::string SaveState() const override { return {}; }
+    Status LoadState(std::string_view, const SeriesContext&) override { return Status::Ok(); }
 };
 
 class SeasonalNaiveModel final : public PointModel {
@@ -42,6 +44,12 @@ public:
                 out.push_back(t >= back ? values[t - back] : values[t - 1]);
             }
         }
+    }
+
+    std::string SaveState() const override { return {}; }
+    Status LoadState(std::string_view, const SeriesContext& context) override {
+        season_ = std::max(1, context.season);
+        return Status::Ok();
     }
 
 private:

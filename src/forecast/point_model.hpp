@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -31,6 +32,10 @@ public:
     // values[t], ..., values[t + horizon - 1] to out[(t - first_origin) * horizon + h - 1]. first_origin >= 1.
     virtual void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                                      std::vector<double>& out) const = 0;
+    // The fitted state (parameters, weights) in a versioned binary form, and back: a loaded model forecasts
+    // without being fitted again (model_file.hpp).
+    virtual std::string SaveState() const = 0;
+    virtual Status LoadState(std::string_view state, const SeriesContext& context) = 0;
 };
 
 // Last value.

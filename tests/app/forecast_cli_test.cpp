@@ -1,4 +1,4 @@
-// `cloudopt backtest` and `cloudopt forecast` as tools call them.
+// `cloudopt backtest`, `forecast` and `train` as tools call them.
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@ const std::string kSlice = std::string(CLOUDOPT_REPO_DIR) + "/tests/data/alibaba
 
 TEST(BacktestCli, PrintsTheDocumentedJson) {
     testing::TempDir dir;
-    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--horizon", "3", "--json"},
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--horizon", "3", "--epochs", "2", "--json"},
                                  dir.File("out")),
               0)
         << testing::ReadFile(dir.File("out"));
@@ -54,6 +54,48 @@ TEST(ForecastCli, BadInputExitsTwoWithTheLine) {
                                  dir.File("log")),
               2);
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice}, dir.File("log")), 2);  // no horizon
+}
+
+TEST(TrainCli, TrainsSavesAndForecastsFromTheSavedModel) {
+    testing::TempDir dir;
+    const std::string model = dir.File("model.bin");
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", kSlice, "--epochs", "2", "--horizon", "3", "--out",
+                                  model},
+                                 dir.File("log")),
+              0)
+        << testing::ReadFile(dir.File("log"));
+    const std::string log = testing::ReadFile(dir.File("log"));
+    EXPECT_NE(log.find("epoch 2/2"), std::string::npos) << log;  // a plain line per epoch off a terminal
+    EXPECT_NE(log.find("mean accuracy"), std::string::npos) << log;
+    EXPECT_NE(log.find("saved 1 model(s)"), std::string::npos) << log;
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "3", "--model-file", model,
+                                  "--json"},
+                                 dir.File("out")),
+              0)
+        << testing::ReadFile(dir.File("out"));
+    const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
+    EXPECT_EQ(j["ali_cpu"]["model"], "lstm");
+    ASSERT_EQ(j["ali_cpu"]["points"].size(), 3u);
+    const double p50 = j["ali_cpu"]["points"][0]["p50"].get<double>();
+    EXPECT_GT(p50, 10.0);  // the cluster runs at 20-60% CPU
+    EXPECT_LT(p50, 90.0);
+    // Beyond the trained horizon the model cannot answer.
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "4", "--model-file", model},
+                                 dir.File("log")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("horizons 1..3"), std::string::npos) << testing::ReadFile(dir.File("log"));
+}
+
+TEST(TrainCli, BadInputExitsTwoWithAReason) {
+    testing::TempDir dir;
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", kSlice, "--series", "nope"}, dir.File("log")), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("it has: ali_cpu"), std::string::npos) << testing::ReadFile(dir.File("log"));
+    std::ofstream(dir.File("junk.bin")) << "not a model";
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "3", "--model-file",
+                                  dir.File("junk.bin")},
+                                 dir.File("log")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("wrong magic"), std::string::npos) << testing::ReadFile(dir.File("log"));
 }
 
 }  // namespace

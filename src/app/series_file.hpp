@@ -1,0 +1,16 @@
+#pragma once
+// Series from a CSV file for the forecasting commands (backtest, forecast, train): each series put on its most
+// common sampling interval with gaps filled (docs/FORECASTING.md).
+
+#include <map>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+// By series id; kInvalidArgument with the file, line or series named.
+Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path);
+
+}  // namespace cloudopt

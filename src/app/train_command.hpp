@@ -1,0 +1,21 @@
+#pragma once
+// `cloudopt train`: fits a model per series of a CSV, shows the training progress, prints the backtest accuracy
+// and optionally saves the models (fitted on each whole series) to a model file.
+
+#include <string>
+
+namespace cloudopt {
+
+struct TrainCommand {
+    std::string data;
+    int epochs = 50;
+    std::string model = "lstm";
+    int horizon = 12;
+    std::string series;  // empty: every series in the file
+    std::string out;     // empty: do not save
+};
+
+// The process exit code: 0, or 2 for bad input (with a message on stderr naming the problem).
+int RunTrain(const TrainCommand& command);
+
+}  // namespace cloudopt

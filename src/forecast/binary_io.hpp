@@ -1,0 +1,41 @@
+#pragma once
+// Little-endian fixed-size values and length-prefixed strings, for the model file formats. Readers consume
+// from a string_view and return false when the input is too short, so a damaged file is an error, not a crash.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace cloudopt::binary {
+
+template <typename T>
+void Put(std::string& out, T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+inline void PutString(std::string& out, std::string_view s) {
+    Put<std::uint32_t>(out, static_cast<std::uint32_t>(s.size()));
+    out.append(s);
+}
+
+template <typename T>
+bool Get(std::string_view& in, T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (in.size() < sizeof v) return false;
+    std::memcpy(&v, in.data(), sizeof v);
+    in.remove_prefix(sizeof v);
+    return true;
+}
+
+inline bool GetString(std::string_view& in, std::string& s) {
+    std::uint32_t n = 0;
+    if (!Get(in, n) || in.size() < n) return false;
+    s.assign(in.data(), n);
+    in.remove_prefix(n);
+    return true;
+}
+
+}  // namespace cloudopt::binary

@@ -1,0 +1,92 @@
+#include "forecast/model_file.hpp"
+
+#include <cmath>
+
+#include "forecast/binary_io.hpp"
+
+namespace cloudopt {
+
+namespace {
+constexpr std::string_view kMagic = "COMODEL1";
+constexpr std::uint32_t kMaxSteps = 100000;
+}  // namespace
+
+std::string SaveModels(const std::vector<NamedModel>& models) {
+    using namespace binary;
+    std::string out(kMagic);
+    Put<std::uint32_t>(out, static_cast<std::uint32_t>(models.size()));
+    for (const NamedModel& m : models) {
+        const TrainedModel& t = m.trained;
+        PutString(out, m.series);
+        PutString(out, t.model);
+        PutString(out, t.base);
+        Put<std::uint32_t>(out, static_cast<std::uint32_t>(t.parts.size()));
+        for (std::size_t i = 0; i < t.parts.size(); ++i) {
+            PutString(out, t.parts[i]);
+            Put<double>(out, t.weights[i]);
+        }
+        PutString(out, t.chosen);
+        Put<std::int32_t>(out, t.context.season);
+        Put<std::int64_t>(out, t.context.start);
+        Put<std::int64_t>(out, t.context.step);
+        Put<std::int32_t>(out, t.context.horizon);
+        Put<double>(out, t.bands.accuracy);
+        Put<std::uint32_t>(out, static_cast<std::uint32_t>(t.bands.q90.size()));
+        for (double q : t.bands.q90) Put<double>(out, q);
+        for (double q : t.bands.q95) Put<double>(out, q);
+        PutString(out, t.point->SaveState());
+    }
+    return out;
+}
+
+Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptions& options) {
+    using namespace binary;
+    auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
+    if (in.substr(0, kMagic.size()) != kMagic) return bad("not a cloudopt model file of format v1 (wrong magic)");
+    in.remove_prefix(kMagic.size());
+    std::uint32_t count = 0;
+    if (!Get(in, count)) return bad("truncated");
+    std::vector<NamedModel> out;
+    for (std::uint32_t k = 0; k < count; ++k) {
+        NamedModel m;
+        TrainedModel& t = m.trained;
+        std::uint32_t parts = 0, steps = 0;
+        if (!GetString(in, m.series) || !GetString(in, t.model) || !GetString(in, t.base) || !Get(in, parts))
+            return bad("truncated");
+        if (parts > 16) return bad("implausible number of combined models");
+        for (std::uint32_t i = 0; i < parts; ++i) {
+            std::string name;
+            double weight = 0;
+            if (!GetString(in, name) || !Get(in, weight)) return bad("truncated");
+            t.parts.push_back(name);
+            t.weights.push_back(weight);
+        }
+        std::int32_t season = 0, horizon = 0;
+        std::int64_t start = 0, step = 0;
+        if (!GetString(in, t.chosen) || !Get(in, season) || !Get(in, start) || !Get(in, step) || !Get(in, horizon) ||
+            !Get(in, t.bands.accuracy) || !Get(in, steps))
+            return bad("truncated");
+        if (steps < 1 || steps > kMaxSteps || season < 1 || step <= 0) return bad("implausible header values");
+        t.context = SeriesContext{season, start, step, horizon};
+        t.bands.q90.resize(steps);
+        t.bands.q95.resize(steps);
+        for (double& q : t.bands.q90)
+            if (!Get(in, q)) return bad("truncated");
+        for (double& q : t.bands.q95)
+            if (!Get(in, q)) return bad("truncated");
+        std::string state;
+        if (!GetString(in, state)) return bad("truncated");
+        const bool known_base = t.base == "combination" ? !t.parts.empty() : IsKnownModel(t.base) && t.base != "auto";
+        for (const std::string& part : t.parts)
+            if (!IsKnownModel(part) || part == "auto") return bad("unknown model '" + part + "'");
+        if (!known_base) return bad("unknown model '" + t.base + "'");
+        t.point = MakePointModel(t.base, t.parts, t.weights, options);
+        if (Status s = t.point->LoadState(state, t.context); !s)
+            return bad("series '" + m.series + "': " + s.error().message);
+        out.push_back(std::move(m));
+    }
+    if (!in.empty()) return bad("trailing bytes after the last model");
+    return out;
+}
+
+}  // namespace cloudopt

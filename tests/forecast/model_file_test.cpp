@@ -1,0 +1,74 @@
+// The model file: every kind of trained model (a statistical one, an LSTM, auto's combination with the LSTM in
+// it) comes back from its bytes forecasting exactly as before, and damaged bytes are refused with a reason.
+
+#include "forecast/model_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace cloudopt {
+namespace {
+
+RegularSeries Periodic(int days) {
+    std::mt19937 rng(3);
+    std::normal_distribution<double> gauss(0.0, 1.5);
+    RegularSeries s;
+    s.start = 1'700'006'400;
+    s.step = 300;
+    for (int i = 0; i < days * 288; ++i) s.values.push_back(30 + 10 * std::sin(2 * M_PI * (i % 288) / 288) + gauss(rng));
+    return s;
+}
+
+ModelOptions Quick() {
+    ModelOptions o;
+    o.lstm.hidden = 8;
+    o.lstm.window = 12;
+    o.lstm.train.epochs = 1;
+    o.auto_includes_lstm = true;
+    return o;
+}
+
+TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
+    const RegularSeries s = Periodic(3);
+    std::vector<NamedModel> models;
+    for (const char* name : {"holt_winters", "lstm", "auto", "seasonal_naive"}) {
+        auto trained = TrainModel(name, s, 4, Quick());
+        ASSERT_TRUE(trained.ok()) << name << ": " << trained.error().message;
+        models.push_back({name, std::move(*trained)});
+    }
+    const std::string bytes = SaveModels(models);
+    auto loaded = LoadModels(bytes, Quick());
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    ASSERT_EQ(loaded->size(), models.size());
+    for (std::size_t i = 0; i < models.size(); ++i) {
+        const TrainedModel& a = models[i].trained;
+        const TrainedModel& b = (*loaded)[i].trained;
+        EXPECT_EQ((*loaded)[i].series, models[i].series);
+        EXPECT_EQ(b.chosen, a.chosen);
+        EXPECT_EQ(b.bands.q90, a.bands.q90);
+        auto fa = ForecastWith(a, s, 4);
+        auto fb = ForecastWith(b, s, 4);
+        ASSERT_TRUE(fa.ok() && fb.ok());
+        for (std::size_t k = 0; k < 4; ++k) {
+            EXPECT_DOUBLE_EQ(fb->points[k].p50, fa->points[k].p50) << models[i].series << " step " << k;
+            EXPECT_DOUBLE_EQ(fb->points[k].p95, fa->points[k].p95) << models[i].series << " step " << k;
+        }
+    }
+}
+
+TEST(ModelFile, RefusesDamagedBytesWithAReason) {
+    auto trained = TrainModel("holt_winters", Periodic(3), 3);
+    ASSERT_TRUE(trained.ok());
+    std::vector<NamedModel> models;
+    models.push_back({"web", std::move(*trained)});
+    const std::string bytes = SaveModels(models);
+    EXPECT_NE(LoadModels("PK\x03\x04 a zip").error().message.find("wrong magic"), std::string::npos);
+    for (std::size_t cut : {std::size_t{9}, bytes.size() / 2, bytes.size() - 1})
+        EXPECT_NE(LoadModels(bytes.substr(0, cut)).error().message.find("truncated"), std::string::npos) << cut;
+    EXPECT_NE(LoadModels(bytes + "x").error().message.find("trailing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cloudopt
