@@ -120,15 +120,24 @@ struct Choice {
     }
 };
 
+Calibration CalibrateForecasts(std::span<const double> values, std::size_t first_origin, int horizon,
+                               const std::vector<double>& forecasts);
+
+struct Chosen {
+    Choice choice;
+    Calibration bands;  // from forecasts of data the model was not fitted on
+};
+
 // "auto": each base model is fitted on the part before the last n_cal points and scored there; the choice is the
 // best single model, or the inverse-squared-error weighted combination of all of them when that scores better
 // (combining helps where the models err differently, e.g. Holt-Winters and naive on bursty series).
-Choice ChooseModel(std::span<const double> values, const SeriesContext& context, std::size_t n_cal,
+Chosen ChooseModel(std::span<const double> values, const SeriesContext& context, std::size_t n_cal,
                    const ModelOptions& options) {
     const int horizon = context.horizon;
     const std::size_t n = values.size();
     const std::span<const double> fit_part = values.first(n - n_cal);
     Choice best{"naive", {}, {}};
+    std::size_t best_index = 0;
     double best_wape = std::numeric_limits<double>::infinity();
     std::vector<std::vector<double>> forecasts;
     std::vector<double> wapes;
@@ -144,11 +153,16 @@ Choice ChooseModel(std::span<const double> values, const SeriesContext& context,
         if (wape < best_wape) {
             best_wape = wape;
             best = {candidate, {}, {}};
+            best_index = forecasts.size();
         }
         forecasts.push_back(std::move(f));
         wapes.push_back(wape);
     }
-    if (std::any_of(wapes.begin(), wapes.end(), [](double w) { return !std::isfinite(w) || w <= 0; })) return best;
+    auto single = [&] {
+        if (forecasts[best_index].empty()) return Chosen{best, Calibration{std::vector<double>(static_cast<std::size_t>(horizon)), std::vector<double>(static_cast<std::size_t>(horizon)), 0.0}};
+        return Chosen{best, CalibrateForecasts(values, n - n_cal, horizon, forecasts[best_index])};
+    };
+    if (std::any_of(wapes.begin(), wapes.end(), [](double w) { return !std::isfinite(w) || w <= 0; })) return single();
     std::vector<double> weights;
     double total = 0.0;
     for (double w : wapes) {
@@ -160,8 +174,21 @@ Choice ChooseModel(std::span<const double> values, const SeriesContext& context,
     for (std::size_t i = 0; i < forecasts.size(); ++i) {
         for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += weights[i] * forecasts[i][k];
     }
-    if (Score(values, n - n_cal, n, horizon, combined).wape() < best_wape) best = {"combination", candidates, weights};
-    return best;
+    if (Score(values, n - n_cal, n, horizon, combined).wape() < best_wape)
+        return Chosen{{"combination", candidates, weights}, CalibrateForecasts(values, n - n_cal, horizon, combined)};
+    return single();
+}
+
+// The model to fit and its bands. The bands come from forecasts over the last n_cal points by the model fitted
+// on the points before them: in-sample errors would understate a flexible model's (the LSTM's) real error.
+Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const double> values,
+                                  const SeriesContext& context, std::size_t n_cal, const ModelOptions& options) {
+    if (model_name == "auto") return ChooseModel(values, context, n_cal, options);
+    Chosen chosen{Choice{model_name, {}, {}}, {}};
+    auto model = chosen.choice.Make(options);
+    if (Status s = model->Fit(values.first(values.size() - n_cal), context); !s) return s.error();
+    chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon);
+    return chosen;
 }
 
 }  // namespace
@@ -186,8 +213,9 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
                              std::to_string(static_cast<int>(std::ceil((horizon + 2) / calibration_fraction))) +
                              " points, the series has " + std::to_string(n));
     const SeriesContext context{DetectSeason(values, series.step), series.start, series.step, horizon};
-    const Choice choice =
-        model_name == "auto" ? ChooseModel(values, context, n_cal, options) : Choice{model_name, {}, {}};
+    auto chosen = ChooseAndCalibrate(model_name, values, context, n_cal, options);
+    if (!chosen) return chosen.error();
+    const Choice& choice = chosen->choice;
     TrainedModel trained;
     trained.model = model_name;
     trained.base = choice.name;
@@ -197,7 +225,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
     trained.context = context;
     trained.point = choice.Make(options);
     if (Status s = trained.point->Fit(values, context); !s) return s.error();
-    trained.bands = Calibrate(*trained.point, values, n - n_cal, horizon);
+    trained.bands = std::move(chosen->bands);
     return trained;
 }
 
@@ -232,10 +260,17 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
 }
 
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon) {
-    const auto h = static_cast<std::size_t>(horizon);
-    const std::size_t n = values.size();
     std::vector<double> forecasts;
     model.ForecastFromOrigins(values, first_origin, horizon, forecasts);
+    return CalibrateForecasts(values, first_origin, horizon, forecasts);
+}
+
+namespace {
+
+Calibration CalibrateForecasts(std::span<const double> values, std::size_t first_origin, int horizon,
+                               const std::vector<double>& forecasts) {
+    const auto h = static_cast<std::size_t>(horizon);
+    const std::size_t n = values.size();
     std::vector<std::vector<double>> errors(h);
     ErrorSums sums;
     for (std::size_t t = first_origin; t < n; ++t) {
@@ -259,6 +294,8 @@ Calibration Calibrate(const PointModel& model, std::span<const double> values, s
     c.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
     return c;
 }
+
+}  // namespace
 
 bool IsKnownModel(const std::string& name) {
     return name == "auto" || name == "lstm" ||
@@ -285,16 +322,15 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
 
     ModelScore score;
     score.model = model_name;
-    const Choice choice =
-        model_name == "auto" ? ChooseModel(train, context, n_cal, o.models) : Choice{model_name, {}, {}};
-    const std::string chosen = choice.Describe();
-    score.chosen = chosen;
-    auto model = choice.Make(o.models);
+    // Choice and bands from the last part of the training data, then the model refitted on all of it.
+    auto chosen = ChooseAndCalibrate(model_name, train, context, n_cal, o.models);
+    if (!chosen) return chosen.error();
+    score.chosen = chosen->choice.Describe();
+    auto model = chosen->choice.Make(o.models);
     if (Status s = model->Fit(train, context); !s) return s.error();
 
-    // Calibration: errors per step on the last part of the training data.
     std::vector<double> forecasts;
-    const Calibration bands = Calibrate(*model, train, n_train - n_cal, o.horizon);
+    const Calibration& bands = chosen->bands;
     const std::vector<double>& q90 = bands.q90;
     const std::vector<double>& q95 = bands.q95;
 
