@@ -159,7 +159,9 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
         wapes.push_back(wape);
     }
     auto single = [&] {
-        if (forecasts[best_index].empty()) return Chosen{best, Calibration{std::vector<double>(static_cast<std::size_t>(horizon)), std::vector<double>(static_cast<std::size_t>(horizon)), 0.0}};
+        if (forecasts[best_index].empty()) {  // nothing could be fitted: the last value, with its own bands
+            MakeNaiveModel()->ForecastFromOrigins(values, n - n_cal, horizon, forecasts[best_index]);
+        }
         return Chosen{best, CalibrateForecasts(values, n - n_cal, horizon, forecasts[best_index])};
     };
     if (std::any_of(wapes.begin(), wapes.end(), [](double w) { return !std::isfinite(w) || w <= 0; })) return single();
