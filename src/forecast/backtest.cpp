@@ -123,14 +123,62 @@ struct Choice {
 Calibration CalibrateForecasts(std::span<const double> values, std::size_t first_origin, int horizon,
                                const std::vector<double>& forecasts);
 
+// Convex weights (on a grid of 1/20) that minimize the absolute error of the combined forecasts from origins
+// [first, values.size()): the WAPE-optimal mix on the validation window. A mix of a few models is fitted on
+// thousands of forecasts, so it does not overfit the window the way picking one model by a small margin does.
+std::vector<double> FitCombinationWeights(std::span<const double> values, std::size_t first, int horizon,
+                                          const std::vector<const std::vector<double>*>& forecasts) {
+    constexpr int kSteps = 20;
+    const std::size_t m = forecasts.size(), h = static_cast<std::size_t>(horizon);
+    // The scored (forecast..., actual) tuples, model-major.
+    std::vector<double> actual;
+    std::vector<std::vector<double>> f(m);
+    for (std::size_t t = first; t < values.size(); ++t) {
+        for (std::size_t k = 0; k < h && t + k < values.size(); ++k) {
+            actual.push_back(values[t + k]);
+            for (std::size_t i = 0; i < m; ++i) f[i].push_back((*forecasts[i])[(t - first) * h + k]);
+        }
+    }
+    std::vector<int> units(m, 0), best_units(m, 0);
+    double best_error = std::numeric_limits<double>::infinity();
+    std::vector<double> mix(actual.size());
+    // Every split of kSteps units over the m models.
+    std::function<void(std::size_t, int)> visit = [&](std::size_t i, int left) {
+        if (i + 1 == m) {
+            units[i] = left;
+            std::fill(mix.begin(), mix.end(), 0.0);
+            for (std::size_t j = 0; j < m; ++j) {
+                if (units[j] == 0) continue;
+                const double w = static_cast<double>(units[j]) / kSteps;
+                for (std::size_t k = 0; k < mix.size(); ++k) mix[k] += w * f[j][k];
+            }
+            double error = 0;
+            for (std::size_t k = 0; k < mix.size(); ++k) error += std::abs(mix[k] - actual[k]);
+            if (error < best_error) {
+                best_error = error;
+                best_units = units;
+            }
+            return;
+        }
+        for (int u = 0; u <= left; ++u) {
+            units[i] = u;
+            visit(i + 1, left - u);
+        }
+    };
+    visit(0, kSteps);
+    std::vector<double> weights;
+    for (int u : best_units) weights.push_back(static_cast<double>(u) / kSteps);
+    return weights;
+}
+
 struct Chosen {
     Choice choice;
     Calibration bands;  // from forecasts of data the model was not fitted on
 };
 
-// "auto": each base model is fitted on the part before the last n_cal points and scored there; the choice is the
-// best single model, or the inverse-squared-error weighted combination of all of them when that scores better
-// (combining helps where the models err differently, e.g. Holt-Winters and naive on bursty series).
+// "auto": each base model is fitted on the part before the last n_cal points and forecasts there; the choice is
+// the convex combination of them with the lowest error on that window (which may be a single model). Combining
+// helps where the models err differently, e.g. the LSTM and naive on bursty series.
 Chosen ChooseModel(std::span<const double> values, const SeriesContext& context, std::size_t n_cal,
                    const ModelOptions& options) {
     const int horizon = context.horizon;
@@ -164,21 +212,25 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
         }
         return Chosen{best, CalibrateForecasts(values, n - n_cal, horizon, forecasts[best_index])};
     };
-    if (std::any_of(wapes.begin(), wapes.end(), [](double w) { return !std::isfinite(w) || w <= 0; })) return single();
-    std::vector<double> weights;
-    double total = 0.0;
-    for (double w : wapes) {
-        weights.push_back(1.0 / (w * w));
-        total += weights.back();
+    std::vector<std::size_t> usable;
+    for (std::size_t i = 0; i < forecasts.size(); ++i)
+        if (std::isfinite(wapes[i]) && !forecasts[i].empty()) usable.push_back(i);
+    if (usable.size() < 2) return single();
+    std::vector<const std::vector<double>*> usable_forecasts;
+    for (std::size_t i : usable) usable_forecasts.push_back(&forecasts[i]);
+    const std::vector<double> fitted = FitCombinationWeights(values, n - n_cal, horizon, usable_forecasts);
+    Choice combination{"combination", {}, {}};
+    std::vector<double> combined(forecasts[usable[0]].size(), 0.0);
+    for (std::size_t j = 0; j < usable.size(); ++j) {
+        if (fitted[j] <= 0) continue;  // a model without weight is not fitted again
+        combination.parts.push_back(candidates[usable[j]]);
+        combination.weights.push_back(fitted[j]);
+        for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += fitted[j] * forecasts[usable[j]][k];
     }
-    for (double& w : weights) w /= total;
-    std::vector<double> combined(forecasts[0].size(), 0.0);
-    for (std::size_t i = 0; i < forecasts.size(); ++i) {
-        for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += weights[i] * forecasts[i][k];
+    if (combination.parts.size() == 1) {
+        return Chosen{{combination.parts[0], {}, {}}, CalibrateForecasts(values, n - n_cal, horizon, combined)};
     }
-    if (Score(values, n - n_cal, n, horizon, combined).wape() < best_wape)
-        return Chosen{{"combination", candidates, weights}, CalibrateForecasts(values, n - n_cal, horizon, combined)};
-    return single();
+    return Chosen{combination, CalibrateForecasts(values, n - n_cal, horizon, combined)};
 }
 
 // The model to fit and its bands. The bands come from forecasts over the last n_cal points by the model fitted
