@@ -55,15 +55,19 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
                 targets = std::move(*all);
             }
             json results = json::array();
+            const double n = static_cast<double>(targets.size());
             for (std::size_t i = 0; i < targets.size(); ++i) {
-                auto forecast = loop.ForecastResource(targets[i]);
+                auto report = loop.TrainResource(targets[i], [&progress, i, n](double within) {
+                    progress((static_cast<double>(i) + within) / n);
+                });
                 json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
-                if (forecast) {
-                    item["model"] = forecast->model;
-                    item["accuracy"] = std::isfinite(forecast->accuracy) ? json(forecast->accuracy) : json(nullptr);
-                    item["points"] = forecast->points.size();
+                if (report) {
+                    item["model"] = report->model;
+                    item["accuracy"] = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
+                    item["points"] = report->points;
+                    item["seconds"] = report->seconds;
                 } else {
-                    item["error"] = forecast.error().message;
+                    item["error"] = report.error().message;
                 }
                 results.push_back(item);
                 progress(static_cast<double>(i + 1) / static_cast<double>(targets.size()));

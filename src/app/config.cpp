@@ -95,6 +95,7 @@ const std::vector<Key>& Keys() {
         Int("loop.history_days", &Config::history_days, 1, 90),
         Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95"}),
+        Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Bool("demo.enabled", &Config::demo),
         Double("demo.speed", &Config::speed, 0.1, 10000),
         Text("demo.data_dir", &Config::demo_data_dir),

@@ -28,6 +28,7 @@ struct Config {
     int history_days = 8;
     int stabilization_seconds = 300;
     std::string quantile = "p95";
+    int train_epochs = 30;
     // demo
     bool demo = false;
     double speed = 60.0;

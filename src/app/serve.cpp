@@ -140,11 +140,21 @@ int RunServe(const Config& config) {
     loop_options.history_seconds = static_cast<UnixSeconds>(config.history_days) * 86400;
     loop_options.stabilization_seconds = config.stabilization_seconds;
     loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
+    loop_options.train_epochs = config.train_epochs;
 
     MetricsRegistry metrics;
     AutoForecaster forecaster;
     TargetUtilizationPlanner planner;
     ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, loop_options);
+    std::vector<std::string> model_problems;
+    if (auto loaded = loop.LoadModels(model_problems); !loaded) {
+        spdlog::error("loading trained models: {}", loaded.error().message);
+        return 1;
+    } else if (*loaded > 0) {
+        spdlog::info("loaded {} trained model(s) from the store", *loaded);
+    }
+    for (const std::string& problem : model_problems)
+        spdlog::warn("trained model skipped (retrain it with POST /api/predictions/train): {}", problem);
     JobRunner jobs(clock);
     api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION};
     api::Router router = api::BuildRouter(context);

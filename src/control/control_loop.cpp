@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "forecast/model_file.hpp"
+
 namespace cloudopt {
 
 namespace {
@@ -124,11 +126,62 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     if (history->empty())
         return MakeError(ErrorCode::kUnprocessable,
                          "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to forecast from");
-    auto forecast = forecaster_.Predict(Regularize(*history, options_.forecast_step), horizon);
+    const RegularSeries series = Regularize(*history, options_.forecast_step);
+    Result<Forecast> forecast = MakeError(ErrorCode::kNotFound, "no trained model");
+    // A trained model answers when it fits this question (same grid, long enough horizon); else the forecaster.
+    if (auto trained = models_.Get(r.id, r.load_metric);
+        trained && trained->model->context.step == options_.forecast_step &&
+        static_cast<int>(trained->model->bands.q90.size()) >= horizon) {
+        forecast = ForecastWith(*trained->model, series, horizon);
+    }
+    if (!forecast) forecast = forecaster_.Predict(series, horizon);
     if (!forecast) return forecast.error();
     forecast->generated_at = now;
     if (Status s = store_.SavePrediction(r.id, r.load_metric, *forecast); !s) return s.error();
     return forecast;
+}
+
+Result<int> ControlLoop::LoadModels(std::vector<std::string>& problems) { return models_.LoadFrom(store_, problems); }
+
+Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::function<void(double)>& progress) {
+    const auto started = std::chrono::steady_clock::now();
+    const UnixSeconds now = clock_.Now();
+    const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
+    auto history = store_.QueryDownsampled({r.id, r.load_metric}, history_end - options_.history_seconds, history_end,
+                                           options_.forecast_step, Aggregation::kAvg);
+    if (!history) return history.error();
+    if (history->empty())
+        return MakeError(ErrorCode::kUnprocessable,
+                         "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to train on");
+    const RegularSeries series = Regularize(*history, options_.forecast_step);
+
+    ModelOptions model_options;
+    model_options.auto_includes_lstm = options_.train_epochs > 0;
+    model_options.lstm.train.epochs = std::max(1, options_.train_epochs);
+    model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
+    // auto trains the LSTM twice (for the choice, then on everything): progress counts epochs of both.
+    int epochs_done = 0;
+    const double epochs_total = 2.0 * model_options.lstm.train.epochs;
+    model_options.lstm.train.on_epoch = [&](const EpochReport&) {
+        if (progress) progress(std::min(0.95, ++epochs_done / epochs_total));
+    };
+    auto trained = TrainModel("auto", series, options_.horizon_steps, model_options);
+    if (!trained) return trained.error();
+
+    TrainReport report;
+    report.model = trained->chosen;
+    report.accuracy = trained->bands.accuracy;
+    report.points = series.values.size();
+    std::vector<NamedModel> file;
+    file.push_back({r.name, std::move(*trained)});
+    const std::string bytes = SaveModels(file);
+    if (Status s = store_.SaveModel({r.id, r.load_metric, now, report.model, report.accuracy, bytes}); !s)
+        return s.error();
+    models_.Put(r.id, r.load_metric, {std::make_shared<const TrainedModel>(std::move(file.front().trained)), now});
+    if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/false); !forecast) return forecast.error();
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (progress) progress(1.0);
+    return report;
 }
 
 PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {

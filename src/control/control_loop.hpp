@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "core/plan.hpp"
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
+#include "control/trained_models.hpp"
 #include "store/store.hpp"
 
 namespace cloudopt {
@@ -35,6 +37,15 @@ struct ControlLoopOptions {
     UnixSeconds stabilization_seconds = 300;     // scale-in waits this long (HPA's default)
     UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
     QuantileLevel quantile = QuantileLevel::kP95;
+    int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
+};
+
+// What training a resource produced.
+struct TrainReport {
+    std::string model;      // e.g. "combination(naive=0.25,lstm=0.75)"
+    double accuracy = 0.0;  // 1 - WAPE on the validation window, out of sample
+    std::size_t points = 0; // history steps it was trained on
+    double seconds = 0.0;
 };
 
 // Which adapter drives each provider name ("aws", "kubernetes", ...). Not owning.
@@ -59,6 +70,12 @@ public:
                 const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics, ControlLoopOptions options);
     ~ControlLoop();
 
+    // Loads the trained models the store keeps (call before Start); unreadable ones are listed in `problems`.
+    Result<int> LoadModels(std::vector<std::string>& problems);
+    // Trains `auto` (with the LSTM) on the resource's history, keeps the model in the store, and saves a new
+    // forecast made with it. Slow (seconds to minutes): run it as a background job. `progress` gets 0..1.
+    Result<TrainReport> TrainResource(const Resource& resource, const std::function<void(double)>& progress = {});
+
     // One pass now, over every resource or just one (kNotFound for an unknown id).
     Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
 
@@ -81,6 +98,7 @@ public:
     void Stop();
     std::int64_t passes() const { return passes_.load(); }
     const ControlLoopOptions& options() const { return options_; }
+    const TrainedModels& models() const { return models_; }
 
 private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now);
@@ -94,6 +112,7 @@ private:
     const Planner& planner_;
     const Catalog& catalog_;
     ControlLoopOptions options_;
+    TrainedModels models_;
 
     std::mutex pass_mutex_;                                                    // one pass at a time
     std::map<ResourceId, std::deque<std::pair<UnixSeconds, int>>> recent_;    // guarded by pass_mutex_

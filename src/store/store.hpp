@@ -30,6 +30,16 @@ struct ActionQuery {
     int limit = 100;
 };
 
+// A trained forecasting model as the store keeps it; the store does not look inside `bytes`.
+struct StoredModel {
+    ResourceId resource_id = 0;
+    std::string metric;
+    UnixSeconds trained_at = 0;
+    std::string model;  // what it is, for people: e.g. "combination(naive=0.30,lstm=0.70)"
+    double accuracy = 0.0;
+    std::string bytes;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -61,6 +71,10 @@ public:
     // Predictions: the newest one per (resource, metric) is what GET /api/predictions serves.
     virtual Status SavePrediction(ResourceId id, const std::string& metric, const Forecast& forecast) = 0;
     virtual Result<std::optional<Forecast>> LatestPrediction(ResourceId id, const std::string& metric) = 0;
+
+    // Trained models (the bytes of forecast/model_file.hpp), one per (resource, metric): saving replaces.
+    virtual Status SaveModel(const StoredModel& model) = 0;  // kNotFound for an unknown resource
+    virtual Result<std::vector<StoredModel>> ListModels() = 0;
 
     // Allocation actions, newest first.
     virtual Result<AllocationAction> RecordAction(const AllocationAction& action) = 0;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "allocate/target_utilization_planner.hpp"
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/simulated_cloud.hpp"
@@ -233,6 +235,55 @@ TEST_F(ControlLoopTest, AnUnconfiguredProviderIsReportedPerResource) {
     ASSERT_EQ(outcomes->size(), 1u);
     EXPECT_NE((*outcomes)[0].error.find("not configured"), std::string::npos) << (*outcomes)[0].error;
     EXPECT_EQ(loop_->RunPass(r.id + 100).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRetraining) {
+    Resource r = AddResource("web", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 2;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    std::vector<double> progress;
+    auto report = loop_->TrainResource(r, [&](double p) { progress.push_back(p); });
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->points, static_cast<std::size_t>((3 * kDay + 8 * 3600) / 300));
+    EXPECT_GT(report->accuracy, 0.5);  // a repeating daily step
+    ASSERT_FALSE(progress.empty());
+    EXPECT_DOUBLE_EQ(progress.back(), 1.0);
+    EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+    auto stored = store_->ListModels();
+    ASSERT_TRUE(stored.ok());
+    ASSERT_EQ(stored->size(), 1u);
+    EXPECT_EQ((*stored)[0].model, report->model);
+
+    // The trained model, not the loop's fallback forecaster, answers from now on.
+    auto trained_forecast = loop_->ForecastResource(r);
+    ASSERT_TRUE(trained_forecast.ok());
+    EXPECT_EQ(trained_forecast->model, report->model);
+    EXPECT_NE(trained_forecast->model, "seasonal_naive");
+
+    // A restart: a new loop on the same store loads the model and gives the same forecast.
+    auto restarted = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                                   options);
+    std::vector<std::string> problems;
+    auto loaded = restarted->LoadModels(problems);
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(*loaded, 1);
+    EXPECT_TRUE(problems.empty());
+    auto after_restart = restarted->ForecastResource(r);
+    ASSERT_TRUE(after_restart.ok());
+    EXPECT_EQ(after_restart->model, report->model);
+    ASSERT_EQ(after_restart->points.size(), trained_forecast->points.size());
+    for (std::size_t k = 0; k < after_restart->points.size(); ++k)
+        EXPECT_DOUBLE_EQ(after_restart->points[k].p95, trained_forecast->points[k].p95) << k;
+
+    // A damaged row is skipped with a reason; the resource falls back to the forecaster.
+    ASSERT_TRUE(store_->SaveModel({r.id, r.load_metric, clock_.Now(), "lstm", 0.9, "garbage"}).ok());
+    auto fresh = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    problems.clear();
+    EXPECT_EQ(*fresh->LoadModels(problems), 0);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("wrong magic"), std::string::npos) << problems[0];
+    EXPECT_EQ(fresh->ForecastResource(r)->model, "seasonal_naive");
 }
 
 TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {

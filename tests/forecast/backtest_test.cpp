@@ -62,18 +62,21 @@ TEST(Backtest, AutoCombinesModelsThatErrDifferently) {
     o.horizon = 6;
     auto chosen = Backtest("auto", y, o);
     ASSERT_TRUE(chosen.ok());
-    if (chosen->chosen.rfind("combination(", 0) == 0) {
-        // Weights are printed per base model and sum to one.
-        double sum = 0;
-        for (const char* name : {"naive=", "seasonal_naive=", "holt_winters="}) {
-            const std::size_t at = chosen->chosen.find(name);
-            ASSERT_NE(at, std::string::npos) << chosen->chosen;
-            sum += std::stod(chosen->chosen.substr(at + std::string(name).size()));
-        }
-        EXPECT_NEAR(sum, 1.0, 0.02);
-    } else {
-        EXPECT_TRUE(IsKnownModel(chosen->chosen)) << chosen->chosen;
+    // A mix, printed as name=weight for the models that got weight; the weights sum to one.
+    const std::string& d = chosen->chosen;
+    ASSERT_EQ(d.rfind("combination(", 0), 0u) << d;
+    double sum = 0;
+    int parts = 0;
+    for (std::size_t at = d.find('='); at != std::string::npos; at = d.find('=', at + 1)) {
+        const std::size_t name_start = d.find_last_of("(,", at) + 1;
+        EXPECT_TRUE(IsKnownModel(d.substr(name_start, at - name_start))) << d;
+        const double w = std::stod(d.substr(at + 1));
+        EXPECT_GT(w, 0.0) << d;
+        sum += w;
+        ++parts;
     }
+    EXPECT_GE(parts, 2) << d;
+    EXPECT_NEAR(sum, 1.0, 0.02);
     for (const char* single : {"naive", "seasonal_naive"}) {
         auto s = Backtest(single, y, o);
         EXPECT_GT(chosen->accuracy, s->accuracy) << single;

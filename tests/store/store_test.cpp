@@ -215,6 +215,29 @@ TEST_P(StoreTest, PredictionsKeepTheNewest) {
     EXPECT_EQ(store_->SavePrediction(r.id + 99, "cpu", f).error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StoreTest, ModelsReplacePerSeriesAndGoWithTheirResource) {
+    Resource a = Make("web");
+    Resource b = Make("api");
+    std::string bytes(70000, '\0');  // binary, with NULs, the size of an LSTM
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 31);
+    ASSERT_TRUE(store_->SaveModel({a.id, "cpu", 100, "lstm", 0.9, "old"}).ok());
+    ASSERT_TRUE(store_->SaveModel({a.id, "cpu", 200, "combination(naive=0.3,lstm=0.7)", 0.95, bytes}).ok());
+    ASSERT_TRUE(store_->SaveModel({b.id, "cpu", 150, "holt_winters", 0.8, "hw"}).ok());
+    auto models = store_->ListModels();
+    ASSERT_TRUE(models.ok());
+    ASSERT_EQ(models->size(), 2u);
+    EXPECT_EQ((*models)[0].resource_id, a.id);
+    EXPECT_EQ((*models)[0].trained_at, 200);
+    EXPECT_EQ((*models)[0].model, "combination(naive=0.3,lstm=0.7)");
+    EXPECT_DOUBLE_EQ((*models)[0].accuracy, 0.95);
+    EXPECT_EQ((*models)[0].bytes, bytes);
+    EXPECT_EQ(store_->SaveModel({a.id + b.id + 99, "cpu", 1, "x", 0, "x"}).error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE(store_->DeleteResource(a.id).ok());
+    models = store_->ListModels();
+    ASSERT_EQ(models->size(), 1u);
+    EXPECT_EQ((*models)[0].resource_id, b.id);
+}
+
 TEST_P(StoreTest, ActionsAndRecommendations) {
     Resource a = Make("web");
     Resource b = Make("api");

@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 2> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -76,6 +76,18 @@ CREATE TABLE recommendations (
   status TEXT NOT NULL CHECK (status IN ('open','applied','dismissed','superseded'))
 );
 CREATE INDEX recommendations_by_status ON recommendations (status, resource_id);
+)sql",
+    // v2: trained models, one per resource and metric (bytes: forecast/model_file.hpp).
+    R"sql(
+CREATE TABLE models (
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,
+  trained_at INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  accuracy REAL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (resource_id, metric)
+);
 )sql",
 };
 

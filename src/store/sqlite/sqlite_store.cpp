@@ -375,6 +375,41 @@ public:
         return std::optional<Forecast>(std::move(f));
     }
 
+    Status SaveModel(const StoredModel& m) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare(
+            "INSERT INTO models (resource_id, metric, trained_at, model, accuracy, bytes) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (resource_id, metric) DO UPDATE SET trained_at = excluded.trained_at, model = excluded.model, "
+            "accuracy = excluded.accuracy, bytes = excluded.bytes");
+        s.Bind(1, m.resource_id).Bind(2, m.metric).Bind(3, m.trained_at).Bind(4, m.model).Bind(5, m.accuracy);
+        s.BindBlob(6, m.bytes);
+        if (Status st = s.Run(); !st) {
+            if (st.error().code == ErrorCode::kConflict)
+                return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(m.resource_id) + " does not exist");
+            return st;
+        }
+        return Status::Ok();
+    }
+
+    Result<std::vector<StoredModel>> ListModels() override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT resource_id, metric, trained_at, model, accuracy, bytes FROM models ORDER BY resource_id, metric");
+        std::vector<StoredModel> out;
+        while (s.Step()) {
+            StoredModel m;
+            m.resource_id = s.Int(0);
+            m.metric = s.Text(1);
+            m.trained_at = s.Int(2);
+            m.model = s.Text(3);
+            m.accuracy = s.Double(4);
+            m.bytes = std::string(s.Blob(5));
+            out.push_back(std::move(m));
+        }
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
     Result<AllocationAction> RecordAction(const AllocationAction& action) override {
         std::lock_guard lock(write_mutex_);
         Statement s = writer_->Prepare(
