@@ -1,4 +1,4 @@
-// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, version.
+// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, simulate, version.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include "app/config.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/serve.hpp"
+#include "app/simulate_command.hpp"
 #include "app/train_command.hpp"
 
 #ifndef CLOUDOPT_VERSION
@@ -69,6 +70,24 @@ int main(int argc, char** argv) {
     train->add_option("--out", train_command.out, "Save the trained models to this model file");
     forecast->add_option("--model-file", forecast_command.model_file, "Forecast with the models saved by `train --out`");
 
+    cloudopt::SimulateCommand simulate_command;
+    CLI::App* simulate = app.add_subcommand("simulate", "Replay each series of a CSV against the scaling policies");
+    simulate->add_option("--data", simulate_command.data, "CSV: timestamp,series,value (or timestamp,value)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    simulate->add_option("--policies", simulate_command.policies, "Comma-separated: static,reactive,predictive,oracle");
+    simulate->add_option("--boot-delay", simulate_command.boot_delay_s, "Seconds until a launched instance serves (default 180)")
+        ->check(CLI::Range(0, 86400));
+    simulate->add_option("--target", simulate_command.target, "Target utilization, the middle of a 0.10 band (default 0.75)")
+        ->check(CLI::Range(0.15, 0.9));
+    simulate->add_option("--quantile", simulate_command.quantile, "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default)");
+    simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
+        ->check(CLI::Range(0.01, 0.9));
+    simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default 10)")
+        ->check(CLI::Range(1, 10000));
+    simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
+    simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -83,6 +102,7 @@ int main(int argc, char** argv) {
     if (backtest->parsed()) return cloudopt::RunBacktest(backtest_command);
     if (forecast->parsed()) return cloudopt::RunForecast(forecast_command);
     if (train->parsed()) return cloudopt::RunTrain(train_command);
+    if (simulate->parsed()) return cloudopt::RunSimulate(simulate_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {

@@ -98,5 +98,31 @@ TEST(TrainCli, BadInputExitsTwoWithAReason) {
     EXPECT_NE(testing::ReadFile(dir.File("log")).find("wrong magic"), std::string::npos) << testing::ReadFile(dir.File("log"));
 }
 
+TEST(SimulateCli, ComparesThePoliciesAndWritesAnOfflineReport) {
+    testing::TempDir dir;
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--epochs", "1", "--json", "--report",
+                                  dir.File("report.html")},
+                                 dir.File("out")),
+              0)
+        << testing::ReadFile(dir.File("out"));
+    const std::string text = testing::ReadFile(dir.File("out"));
+    const nlohmann::json j = nlohmann::json::parse(text.substr(text.find('{')));
+    EXPECT_EQ(j["series"], 1);
+    EXPECT_EQ(j["boot_delay_s"], 180);
+    for (const char* policy : {"static", "reactive", "predictive", "oracle"}) {
+        for (const char* key : {"cost", "cost_rel", "unmet", "hot", "util", "actions"})
+            EXPECT_TRUE(j["policies"][policy].contains(key)) << policy << " " << key;
+    }
+    EXPECT_DOUBLE_EQ(j["policies"]["static"]["cost_rel"].get<double>(), 1.0);
+    EXPECT_EQ(j["policies"]["oracle"]["unmet"].get<double>(), 0.0);
+    EXPECT_LT(j["policies"]["oracle"]["cost_rel"].get<double>(), 1.0);
+    const std::string report = testing::ReadFile(dir.File("report.html"));
+    EXPECT_NE(report.find("<svg"), std::string::npos);
+    EXPECT_EQ(report.find("http"), std::string::npos);  // nothing to fetch: it opens offline
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--quantile", "0.7"}, dir.File("log")), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("--quantile"), std::string::npos);
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--policies", "static,yolo"}, dir.File("log")), 2);
+}
+
 }  // namespace
 }  // namespace cloudopt

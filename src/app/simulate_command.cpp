@@ -1,0 +1,138 @@
+#include "app/simulate_command.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "app/files.hpp"
+#include "app/series_file.hpp"
+#include "app/simulate_report.hpp"
+#include "core/text.hpp"
+#include "simulate/replay.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+double Round(double v, int digits = 4) {
+    const double scale = std::pow(10.0, digits);
+    return std::round(v * scale) / scale;
+}
+
+}  // namespace
+
+int RunSimulate(const SimulateCommand& c) {
+    std::vector<std::string> requested;
+    for (std::string_view p : Split(c.policies, ',')) {
+        std::string name(Trim(p));
+        if (!IsKnownPolicy(name)) {
+            std::cerr << "cloudopt: unknown policy '" << name << "'; known: " << kPolicies << "\n";
+            return kUsageError;
+        }
+        requested.push_back(name);
+    }
+    ReplayOptions options;
+    options.boot_delay_s = c.boot_delay_s;
+    options.target = c.target;
+    options.test_fraction = c.test_fraction;
+    options.models.auto_includes_lstm = true;
+    options.models.lstm.train.epochs = c.epochs;
+    if (std::abs(c.quantile - 0.5) < 1e-9) {
+        options.quantile = QuantileLevel::kP50;
+    } else if (std::abs(c.quantile - 0.9) < 1e-9) {
+        options.quantile = QuantileLevel::kP90;
+    } else if (std::abs(c.quantile - 0.95) < 1e-9) {
+        options.quantile = QuantileLevel::kP95;
+    } else {
+        std::cerr << "cloudopt: --quantile must be 0.5, 0.9 or 0.95 (the calibrated bands)\n";
+        return kUsageError;
+    }
+    auto all = LoadSeries(c.data);
+    if (!all) {
+        std::cerr << "cloudopt: " << all.error().message << "\n";
+        return kUsageError;
+    }
+    // Static is the yardstick of cost_rel, so it always runs.
+    std::vector<std::string> run = requested;
+    if (std::find(run.begin(), run.end(), "static") == run.end()) run.insert(run.begin(), "static");
+
+    struct Sums {
+        double cost = 0, cost_rel = 0, unmet = 0, hot = 0, util = 0;
+        long long actions = 0;
+    };
+    std::map<std::string, Sums> sums;
+    nlohmann::json per_series = nlohmann::json::object();
+    std::vector<ReportSeries> charts;
+    const bool terminal = isatty(fileno(stderr)) != 0;
+    std::size_t done = 0;
+    for (const auto& [id, series] : *all) {
+        std::fprintf(stderr, terminal ? "\rsimulate: %zu/%zu series (%s)   " : "simulate: %zu/%zu series (%s)\n", done + 1,
+                     all->size(), id.c_str());
+        std::fflush(stderr);
+        auto replay = ReplaySeries(series, run, options);
+        if (!replay) {
+            if (terminal) std::fprintf(stderr, "\n");
+            std::cerr << "cloudopt: series '" << id << "': " << replay.error().message << "\n";
+            return kUsageError;
+        }
+        const double static_cost = replay->policies.at("static").cost;
+        nlohmann::json row = nlohmann::json::object();
+        for (const std::string& name : requested) {
+            const PolicyResult& p = replay->policies.at(name);
+            Sums& s = sums[name];
+            const double rel = static_cost > 0 ? p.cost / static_cost : 1.0;
+            s.cost += p.cost;
+            s.cost_rel += rel;
+            s.unmet += p.unmet;
+            s.hot += p.hot;
+            s.util += p.util;
+            s.actions += p.actions;
+            row[name] = {{"cost_rel", Round(rel)}, {"unmet", Round(p.unmet)}, {"hot", Round(p.hot)}};
+        }
+        per_series[id] = row;
+        if (charts.size() < 4) charts.push_back({id, std::move(*replay)});
+        ++done;
+    }
+    if (terminal) std::fprintf(stderr, "\n");
+    const double n = static_cast<double>(done);
+    nlohmann::json policies = nlohmann::json::object();
+    for (const std::string& name : requested) {
+        const Sums& s = sums[name];
+        policies[name] = {{"cost", Round(s.cost, 2)},   {"cost_rel", Round(s.cost_rel / n)}, {"unmet", Round(s.unmet / n)},
+                          {"hot", Round(s.hot / n)},    {"util", Round(s.util / n)},         {"actions", s.actions}};
+    }
+    const nlohmann::json out = {{"series", done},
+                                {"boot_delay_s", c.boot_delay_s},
+                                {"target", c.target},
+                                {"quantile", c.quantile},
+                                {"policies", policies},
+                                {"per_series", per_series}};
+    if (!c.report.empty()) {
+        if (Status s = WriteWholeFile(c.report, RenderReport(c.data, out.dump(), charts, requested), "report"); !s) {
+            std::cerr << "cloudopt: " << s.error().message << "\n";
+            return kUsageError;
+        }
+    }
+    if (c.json) {
+        std::cout << out.dump() << "\n";
+    } else {
+        std::printf("%zu series, boot delay %llds, target %.2f, quantile %.2f\n", done, c.boot_delay_s, c.target, c.quantile);
+        std::printf("%-12s %12s %9s %8s %8s %8s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot", "util", "actions");
+        for (const std::string& name : requested) {
+            const nlohmann::json& p = policies[name];
+            std::printf("%-12s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld\n", name.c_str(), p["cost"].get<double>(),
+                        p["cost_rel"].get<double>(), p["unmet"].get<double>(), p["hot"].get<double>(),
+                        p["util"].get<double>(), p["actions"].get<long long>());
+        }
+        if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
+    }
+    return 0;
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,25 @@
+#pragma once
+// `cloudopt simulate`: replays each series of a CSV as one resource's demand against the scaling policies
+// (static, reactive = Kubernetes HPA, predictive = cloudopt, oracle) and compares cost and service
+// (simulate/replay.hpp; results in docs/SAVINGS.md).
+
+#include <string>
+
+namespace cloudopt {
+
+struct SimulateCommand {
+    std::string data;
+    std::string policies = "static,reactive,predictive,oracle";
+    long long boot_delay_s = 180;
+    double target = 0.75;
+    double quantile = 0.95;
+    double test_fraction = 0.2;
+    int epochs = 10;  // LSTM epochs of the predictive policy's auto model
+    bool json = false;
+    std::string report;  // HTML file to write
+};
+
+// The process exit code: 0, or 2 for bad input (with a message on stderr naming the problem).
+int RunSimulate(const SimulateCommand& command);
+
+}  // namespace cloudopt

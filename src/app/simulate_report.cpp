@@ -1,0 +1,127 @@
+#include "app/simulate_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace cloudopt {
+
+namespace {
+
+const char* Color(const std::string& policy) {
+    if (policy == "static") return "#888888";
+    if (policy == "reactive") return "#d62728";
+    if (policy == "predictive") return "#1f77b4";
+    return "#2ca02c";  // oracle
+}
+
+std::string Escape(const std::string& s) {
+    std::string out;
+    for (char ch : s) {
+        switch (ch) {
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '&': out += "&amp;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += ch;
+        }
+    }
+    return out;
+}
+
+std::string Num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+
+// Horizontal bars of one measure per policy.
+std::string Bars(const nlohmann::json& policies, const std::vector<std::string>& names, const char* measure,
+                 const char* title, bool percent) {
+    constexpr int kWidth = 420, kRow = 26;
+    double top = 1e-9;
+    for (const std::string& n : names) top = std::max(top, policies[n][measure].get<double>());
+    std::string svg = "<figure><figcaption>" + std::string(title) + "</figcaption><svg role=\"img\" aria-label=\"" +
+                      title + "\" width=\"" + std::to_string(kWidth + 220) + "\" height=\"" +
+                      std::to_string(kRow * static_cast<int>(names.size()) + 8) + "\">";
+    int y = 4;
+    for (const std::string& n : names) {
+        const double v = policies[n][measure].get<double>();
+        const int w = static_cast<int>(kWidth * v / top);
+        char label[64];
+        std::snprintf(label, sizeof label, percent ? "%.2f%%" : "%.3f", percent ? v * 100 : v);
+        svg += "<text x=\"0\" y=\"" + std::to_string(y + 16) + "\">" + Escape(n) + "</text><rect x=\"90\" y=\"" +
+               std::to_string(y) + "\" width=\"" + std::to_string(std::max(1, w)) + "\" height=\"20\" fill=\"" +
+               Color(n) + "\"/><text x=\"" + std::to_string(96 + w) + "\" y=\"" + std::to_string(y + 16) + "\">" +
+               label + "</text>";
+        y += kRow;
+    }
+    return svg + "</svg></figure>";
+}
+
+// Demand (in instances at 100%) as a line, each policy's ready instances as a step line.
+std::string Timeline(const ReportSeries& s, const std::vector<std::string>& names) {
+    constexpr int kWidth = 900, kHeight = 260;
+    const SeriesReplay& r = s.replay;
+    const std::size_t n = r.demand.size();
+    if (n < 2) return "";
+    double top = 1e-9;
+    for (double d : r.demand) top = std::max(top, d / r.capacity_per_instance);
+    for (const std::string& p : names)
+        for (int v : r.policies.at(p).ready) top = std::max(top, static_cast<double>(v));
+    top *= 1.05;
+    auto x = [&](std::size_t i) { return Num(kWidth * static_cast<double>(i) / static_cast<double>(n - 1)); };
+    auto y = [&](double v) { return Num(kHeight - kHeight * v / top); };
+    std::string svg = "<figure><figcaption>" + Escape(s.id) +
+                      ": demand (black, in instances at 100%) and ready instances per policy</figcaption><svg "
+                      "role=\"img\" aria-label=\"timeline of " + Escape(s.id) + "\" viewBox=\"0 0 " +
+                      std::to_string(kWidth) + " " + std::to_string(kHeight) + "\" width=\"100%\">";
+    for (const std::string& p : names) {
+        const std::vector<int>& ready = r.policies.at(p).ready;
+        std::string points;
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            points += x(i) + "," + y(ready[i]) + " ";
+            if (i + 1 < ready.size()) points += x(i + 1) + "," + y(ready[i]) + " ";
+        }
+        svg += "<polyline fill=\"none\" stroke-width=\"1.2\" stroke=\"" + std::string(Color(p)) + "\" points=\"" + points + "\"/>";
+    }
+    std::string demand;
+    for (std::size_t i = 0; i < n; ++i) demand += x(i) + "," + y(r.demand[i] / r.capacity_per_instance) + " ";
+    svg += "<polyline fill=\"none\" stroke=\"#000\" stroke-width=\"0.8\" points=\"" + demand + "\"/>";
+    return svg + "</svg></figure>";
+}
+
+}  // namespace
+
+std::string RenderReport(const std::string& data_file, const std::string& summary_json,
+                         const std::vector<ReportSeries>& series, const std::vector<std::string>& policies) {
+    const nlohmann::json summary = nlohmann::json::parse(summary_json);
+    const nlohmann::json& p = summary["policies"];
+    std::string html =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        "content=\"width=device-width\"><title>cloudopt simulate</title><style>body{font:14px system-ui,sans-serif;"
+        "margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid "
+        "#ddd;text-align:right}th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}</style></head><body>";
+    html += "<h1>Policy comparison</h1><p>" + Escape(data_file) + ": " + std::to_string(summary["series"].get<int>()) +
+            " series, boot delay " + std::to_string(summary["boot_delay_s"].get<long long>()) + " s, target " +
+            Num(summary["target"].get<double>() * 100) + "%. Cost is relative to static allocation, averaged over "
+            "series; unmet is the share of steps whose demand exceeded ready capacity.</p>";
+    html += "<table><tr><th>policy</th><th>cost (instance-hours)</th><th>cost vs static</th><th>unmet</th><th>hot "
+            "(&gt;90%)</th><th>utilization</th><th>actions</th></tr>";
+    for (const std::string& n : policies) {
+        char row[512];
+        std::snprintf(row, sizeof row,
+                      "<tr><td>%s</td><td>%.1f</td><td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f%%</td><td>%lld</td></tr>",
+                      Escape(n).c_str(), p[n]["cost"].get<double>(), p[n]["cost_rel"].get<double>(),
+                      p[n]["unmet"].get<double>() * 100, p[n]["hot"].get<double>() * 100, p[n]["util"].get<double>() * 100,
+                      p[n]["actions"].get<long long>());
+        html += row;
+    }
+    html += "</table>";
+    html += Bars(p, policies, "cost_rel", "Cost relative to static", false);
+    html += Bars(p, policies, "unmet", "Steps with unmet demand", true);
+    for (const ReportSeries& s : series) html += Timeline(s, policies);
+    return html + "</body></html>\n";
+}
+
+}  // namespace cloudopt

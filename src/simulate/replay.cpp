@@ -1,0 +1,274 @@
+#include "simulate/replay.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <memory>
+
+#include "allocate/target_utilization_planner.hpp"
+#include "forecast/point_model.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+// What a policy sees at boundary k: demand of steps [0, k) (the oracle also reads ahead), and the fleet.
+struct Fleet {
+    std::size_t k = 0;
+    int count = 0;  // desired = running instances
+    int ready = 0;  // ready for step k
+    int ready_previous = 0;  // ready during step k - 1
+};
+
+class Policy {
+public:
+    virtual ~Policy() = default;
+    virtual int Decide(const Fleet& fleet) = 0;
+};
+
+class StaticPolicy final : public Policy {
+public:
+    explicit StaticPolicy(int n) : n_(n) {}
+    int Decide(const Fleet&) override { return n_; }
+
+private:
+    int n_;
+};
+
+// Perfect foresight with the same boot delay: the largest need over the steps that what launches now can serve
+// first, i.e. up to one boot delay ahead.
+class OraclePolicy final : public Policy {
+public:
+    OraclePolicy(const std::vector<double>& demand, double c, double high, std::size_t boot_steps)
+        : demand_(demand), c_(c), high_(high), boot_steps_(boot_steps) {}
+    int Decide(const Fleet& f) override {
+        int need = 1;
+        for (std::size_t j = f.k; j <= f.k + boot_steps_ && j < demand_.size(); ++j)
+            need = std::max(need, InstancesFor(demand_[j], c_, high_));
+        return need;
+    }
+
+private:
+    const std::vector<double>& demand_;
+    double c_, high_;
+    std::size_t boot_steps_;
+};
+
+// The Kubernetes HPA (docs/research: §1.1) on the utilization of the last finished step: desired =
+// ceil(current * utilization / target) skipped within a tolerance of 0.1; not-ready pods count as idle on scale-up,
+// which makes the scale-up count ceil(load / target); scale-up limited per 15 s sync to max(+100%, +4 pods);
+// scale-down to the highest recommendation of the last 300 s.
+class HpaPolicy final : public Policy {
+public:
+    HpaPolicy(const std::vector<double>& demand, double c, double target, UnixSeconds step)
+        : demand_(demand), c_(c), target_(target), step_(step) {}
+    int Decide(const Fleet& f) override {
+        constexpr double kTolerance = 0.1;
+        constexpr UnixSeconds kSync = 15, kDownscaleWindow = 300;
+        const double load = demand_[f.k - 1] / c_;  // in instances at 100%
+        int recommendation = f.count;
+        if (f.ready_previous > 0) {
+            const double ratio = load / f.ready_previous / target_;
+            if (std::abs(ratio - 1.0) > kTolerance) recommendation = std::max(1, InstancesFor(load, 1.0, target_));
+        } else if (load > 0) {
+            recommendation = std::max(1, InstancesFor(load, 1.0, target_));
+        }
+        window_.emplace_back(f.k, recommendation);
+        while (!window_.empty() && static_cast<UnixSeconds>(f.k - window_.front().first) * step_ > kDownscaleWindow)
+            window_.pop_front();
+        if (recommendation > f.count) {
+            int limit = f.count;
+            for (UnixSeconds t = 0; t < step_; t += kSync) limit = std::max(2 * limit, limit + 4);
+            return std::min(recommendation, limit);
+        }
+        int stabilized = 0;
+        for (const auto& entry : window_) stabilized = std::max(stabilized, entry.second);
+        return std::min(f.count, stabilized);
+    }
+
+private:
+    const std::vector<double>& demand_;
+    double c_, target_;
+    UnixSeconds step_;
+    std::deque<std::pair<std::size_t, int>> window_;
+};
+
+// cloudopt's planner (the same code the service runs) on forecasts from every boundary.
+class PredictivePolicy final : public Policy {
+public:
+    PredictivePolicy(const std::vector<double>& demand, Resource resource, UnixSeconds start, UnixSeconds step,
+                     std::size_t first, int horizon, std::vector<double> points, std::vector<double> q90,
+                     std::vector<double> q95, QuantileLevel quantile)
+        : demand_(demand), resource_(std::move(resource)), start_(start), step_(step), first_(first),
+          horizon_(horizon), points_(std::move(points)), q90_(std::move(q90)), q95_(std::move(q95)),
+          quantile_(quantile) {}
+    int Decide(const Fleet& f) override {
+        PlanInput in;
+        in.resource = resource_;
+        in.now = start_ + static_cast<UnixSeconds>(f.k) * step_;
+        in.tick_seconds = step_;
+        in.quantile = quantile_;
+        in.current_capacity = f.count;
+        if (f.k > 0) in.current_load = demand_[f.k - 1];
+        Forecast forecast;
+        forecast.step = step_;
+        forecast.generated_at = in.now;
+        for (int h = 0; h < horizon_; ++h) {
+            const double p = points_[(f.k - first_) * static_cast<std::size_t>(horizon_) + static_cast<std::size_t>(h)];
+            ForecastPoint point;
+            point.ts = in.now + h * step_;
+            point.p50 = std::max(0.0, p);
+            point.p90 = std::max(point.p50, p + q90_[static_cast<std::size_t>(h)]);
+            point.p95 = std::max(point.p90, p + q95_[static_cast<std::size_t>(h)]);
+            forecast.points.push_back(point);
+        }
+        in.forecast = std::move(forecast);
+        constexpr UnixSeconds kStabilization = 300;  // the service's default (loop.stabilization_seconds)
+        while (!window_.empty() && in.now - window_.front().first >= kStabilization) window_.pop_front();
+        for (const auto& entry : window_) in.stabilization_floor = std::max(in.stabilization_floor, entry.second);
+        const PlanDecision decision = planner_.Plan(in);
+        window_.emplace_back(in.now, decision.recommended);
+        return std::max(1, decision.desired);
+    }
+
+private:
+    const std::vector<double>& demand_;
+    Resource resource_;
+    UnixSeconds start_, step_;
+    std::size_t first_;
+    int horizon_;
+    std::vector<double> points_, q90_, q95_;
+    QuantileLevel quantile_;
+    TargetUtilizationPlanner planner_;
+    std::deque<std::pair<UnixSeconds, int>> window_;
+};
+
+// Runs one policy over steps [first, n) and scores them.
+PolicyResult Run(Policy& policy, const std::vector<double>& demand, std::size_t first, double c,
+                 std::size_t boot_steps, UnixSeconds step) {
+    struct Instance {
+        std::size_t launched;  // boundary index; `first` for the fleet already running when scoring starts
+        std::size_t ready_at;
+        bool warm;             // running before scoring started: billed from `first`, no minimum
+    };
+    std::vector<Instance> fleet;
+    PolicyResult r;
+    double seconds = 0.0;
+    auto bill = [&](const Instance& i, std::size_t stopped) {
+        const double s = static_cast<double>((stopped - i.launched) * static_cast<std::size_t>(step));
+        seconds += i.warm ? s : std::max(60.0, s);
+    };
+    auto ready_at = [&](std::size_t k) {
+        return static_cast<int>(std::count_if(fleet.begin(), fleet.end(), [k](const Instance& i) { return i.ready_at <= k; }));
+    };
+    Fleet f;
+    f.k = first;
+    const int initial = std::max(1, policy.Decide(f));
+    for (int i = 0; i < initial; ++i) fleet.push_back({first, first, true});
+    int ready_previous = initial;
+    std::size_t unmet = 0, hot = 0;
+    double util_sum = 0.0;
+    for (std::size_t k = first; k < demand.size(); ++k) {
+        if (k > first) {
+            f.k = k;
+            f.count = static_cast<int>(fleet.size());
+            f.ready = ready_at(k);
+            f.ready_previous = ready_previous;
+            const int desired = std::max(0, policy.Decide(f));
+            if (desired != f.count) ++r.actions;
+            while (static_cast<int>(fleet.size()) < desired) fleet.push_back({k, k + boot_steps, false});
+            while (static_cast<int>(fleet.size()) > desired) {  // newest first: the not-ready ones go before any ready one
+                bill(fleet.back(), k);
+                fleet.pop_back();
+            }
+        }
+        const int ready = ready_at(k);
+        ready_previous = ready;
+        r.ready.push_back(ready);
+        const double capacity = ready * c;
+        const double u = capacity > 0 ? demand[k] / capacity : (demand[k] > 0 ? 2.0 : 0.0);
+        unmet += demand[k] > capacity + 1e-9;
+        hot += u > 0.9;
+        util_sum += std::min(1.0, u);
+    }
+    for (const Instance& i : fleet) bill(i, demand.size());
+    const double scored = static_cast<double>(demand.size() - first);
+    r.cost = seconds / 3600.0;
+    r.unmet = static_cast<double>(unmet) / scored;
+    r.hot = static_cast<double>(hot) / scored;
+    r.util = util_sum / scored;
+    return r;
+}
+
+}  // namespace
+
+bool IsKnownPolicy(const std::string& name) {
+    return name == "static" || name == "reactive" || name == "predictive" || name == "oracle";
+}
+
+Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector<std::string>& policies,
+                                  const ReplayOptions& o) {
+    for (const std::string& p : policies)
+        if (!IsKnownPolicy(p))
+            return MakeError(ErrorCode::kInvalidArgument, "unknown policy '" + p + "'; known: " + kPolicies);
+    if (!(o.target > 0.1 && o.target < 0.95))
+        return MakeError(ErrorCode::kInvalidArgument, "target utilization must be in (0.1, 0.95)");
+    if (!(o.test_fraction > 0 && o.test_fraction < 1))
+        return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
+    if (o.boot_delay_s < 0) return MakeError(ErrorCode::kInvalidArgument, "boot delay must not be negative");
+    if (series.step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series step must be positive");
+    const std::vector<double>& demand = series.values;
+    const std::size_t n = demand.size();
+    const auto first = static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1 - o.test_fraction)));
+    if (first < 8 || first >= n)
+        return MakeError(ErrorCode::kUnprocessable, "a series of " + std::to_string(n) + " steps is too short to replay");
+    const std::span<const double> train(demand.data(), first);
+    const double high = o.target + 0.05;
+
+    SeriesReplay out;
+    out.first_scored = first;
+    out.demand.assign(demand.begin() + static_cast<std::ptrdiff_t>(first), demand.end());
+    double c = o.capacity_per_instance;
+    if (c <= 0) {
+        std::vector<double> sorted(train.begin(), train.end());
+        c = Quantile(sorted, 0.99) / 20.0;
+        if (!(c > 0)) c = 1.0;  // an idle training part: any unit will do
+    }
+    out.capacity_per_instance = c;
+    const auto boot_steps = static_cast<std::size_t>((o.boot_delay_s + series.step - 1) / series.step);
+
+    for (const std::string& name : policies) {
+        std::unique_ptr<Policy> policy;
+        if (name == "static") {
+            const double peak = *std::max_element(train.begin(), train.end());
+            policy = std::make_unique<StaticPolicy>(std::max(1, InstancesFor(peak, c, high)));
+        } else if (name == "oracle") {
+            policy = std::make_unique<OraclePolicy>(demand, c, high, boot_steps);
+        } else if (name == "reactive") {
+            policy = std::make_unique<HpaPolicy>(demand, c, o.target, series.step);
+        } else {
+            // Forecasts cover the planner's look-ahead: boot delay plus one step, plus the step in progress.
+            const int horizon = static_cast<int>(boot_steps) + 2;
+            RegularSeries train_series{series.start, series.step, std::vector<double>(train.begin(), train.end())};
+            auto trained = TrainModel(o.model, train_series, horizon, o.models);
+            if (!trained) return trained.error();
+            std::vector<double> points;
+            trained->point->ForecastFromOrigins(demand, first, horizon, points);
+            Resource r;
+            r.name = "replay";
+            r.capacity_per_instance = c;
+            r.target_low = o.target - 0.05;
+            r.target_high = high;
+            r.boot_delay_s = o.boot_delay_s;
+            r.min_capacity = 1;
+            r.max_capacity = 1 << 20;
+            policy = std::make_unique<PredictivePolicy>(demand, r, series.start, series.step, first, horizon,
+                                                        std::move(points), trained->bands.q90, trained->bands.q95,
+                                                        o.quantile);
+        }
+        out.policies[name] = Run(*policy, demand, first, c, boot_steps, series.step);
+    }
+    return out;
+}
+
+}  // namespace cloudopt

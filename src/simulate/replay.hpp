@@ -1,0 +1,58 @@
+#pragma once
+// Trace replay: the demand of one resource is replayed against scaling policies under one time model, so that
+// every policy is judged alike (docs/SAVINGS.md):
+// - decisions are taken at step boundaries, knowing the demand of finished steps only (the oracle alone sees
+//   ahead);
+// - an instance launched at a boundary is billed from then (per second, 60 s minimum) and serves from the first
+//   boundary at least one boot delay later; a stopped instance stops billing at once, and the ones stopped first
+//   are those not yet ready, then the newest;
+// - a step is scored against the capacity ready for the whole step.
+// One instance serves `c` units of demand at 100% utilization; models train on the first part of the series and
+// the rest is scored.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/forecast.hpp"
+#include "core/sample.hpp"
+#include "forecast/backtest.hpp"
+
+namespace cloudopt {
+
+struct ReplayOptions {
+    UnixSeconds boot_delay_s = 180;
+    double target = 0.75;           // the middle of the utilization band [target - 0.05, target + 0.05]
+    QuantileLevel quantile = QuantileLevel::kP95;
+    double test_fraction = 0.2;
+    double capacity_per_instance = 0;  // 0: the 99th percentile of the training part needs 20 instances
+    std::string model = "auto";        // the predictive policy's forecaster
+    ModelOptions models;
+};
+
+inline constexpr const char* kPolicies = "static, reactive, predictive, oracle";
+bool IsKnownPolicy(const std::string& name);
+
+struct PolicyResult {
+    double cost = 0.0;      // instance-hours over the scored part (one instance-hour costs 1)
+    double unmet = 0.0;     // share of scored steps whose demand exceeded ready capacity
+    double hot = 0.0;       // share of scored steps above 90% utilization of ready capacity
+    double util = 0.0;      // mean utilization of ready capacity (demand beyond it counts as 100%)
+    int actions = 0;        // changes of the desired count
+    std::vector<int> ready;  // ready instances per scored step (for charts)
+};
+
+struct SeriesReplay {
+    double capacity_per_instance = 0.0;
+    std::size_t first_scored = 0;  // index of the first scored step
+    std::vector<double> demand;    // the scored steps' demand
+    std::map<std::string, PolicyResult> policies;
+};
+
+// Replays `series` against each named policy. kInvalidArgument for an unknown policy or option,
+// kUnprocessable when the series is too short to train and score.
+Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector<std::string>& policies,
+                                  const ReplayOptions& options);
+
+}  // namespace cloudopt

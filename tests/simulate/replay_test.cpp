@@ -1,0 +1,83 @@
+// Trace replay: each policy under the shared time model on a series whose right answers are known.
+
+#include "simulate/replay.hpp"
+
+#include <gtest/gtest.h>
+
+namespace cloudopt {
+namespace {
+
+// 10 days of 5-minute load: 20 at night, 60 from 09:00 to 17:00.
+RegularSeries OfficeHours(UnixSeconds step = 300, int days = 10) {
+    RegularSeries s;
+    s.start = 1'700'006'400;  // a midnight
+    s.step = step;
+    for (UnixSeconds t = 0; t < days * 86400; t += step) {
+        const UnixSeconds tod = t % 86400;
+        s.values.push_back(tod >= 9 * 3600 && tod < 17 * 3600 ? 60.0 : 20.0);
+    }
+    return s;
+}
+
+ReplayOptions Options() {
+    ReplayOptions o;
+    o.capacity_per_instance = 10;
+    o.models.auto_includes_lstm = false;  // the statistical auto: quick and exact on this pattern
+    return o;
+}
+
+TEST(Replay, PoliciesKeepTheirPromisesOnAKnownPattern) {
+    auto r = ReplaySeries(OfficeHours(), {"static", "reactive", "predictive", "oracle"}, Options());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const auto& p = r->policies;
+    // Static: ceil(60 / (10 x 0.80)) = 8 instances all the time; 2 days scored.
+    EXPECT_EQ(p.at("static").actions, 0);
+    EXPECT_DOUBLE_EQ(p.at("static").cost, 8 * 48.0);
+    EXPECT_EQ(p.at("static").unmet, 0.0);
+    for (int ready : p.at("static").ready) EXPECT_EQ(ready, 8);
+    // The oracle never lets demand exceed ready capacity, and is the cheapest of those that don't.
+    EXPECT_EQ(p.at("oracle").unmet, 0.0);
+    EXPECT_EQ(p.at("oracle").hot, 0.0);
+    EXPECT_LT(p.at("oracle").cost, p.at("static").cost);
+    // The HPA only sees the 09:00 jump after it happened, then waits out the boot delay.
+    EXPECT_GT(p.at("reactive").unmet, 0.0);
+    EXPECT_LT(p.at("reactive").cost, p.at("static").cost);
+    // Forecasting sees the jump coming: no unmet demand, and cheaper than static.
+    EXPECT_EQ(p.at("predictive").unmet, 0.0);
+    EXPECT_LT(p.at("predictive").cost, p.at("static").cost);
+    EXPECT_GE(p.at("predictive").cost, p.at("oracle").cost);
+    EXPECT_EQ(r->demand.size(), r->policies.at("oracle").ready.size());
+}
+
+TEST(Replay, LaunchesServeOnlyAfterTheBootDelayRoundedUpToAStep) {
+    // One-minute steps and a 10-minute boot delay: the oracle must launch 10 steps ahead of the jump, and the
+    // reactive policy leaves demand unmet for 10 steps or more after it.
+    ReplayOptions o = Options();
+    o.boot_delay_s = 600;
+    auto r = ReplaySeries(OfficeHours(60, 5), {"reactive", "oracle"}, o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->policies.at("oracle").unmet, 0.0);
+    const std::size_t scored = r->demand.size();
+    EXPECT_GE(r->policies.at("reactive").unmet * static_cast<double>(scored), 10.0);
+}
+
+TEST(Replay, DefaultUnitPutsTheTrainingP99AtTwentyInstances) {
+    ReplayOptions o = Options();
+    o.capacity_per_instance = 0;
+    auto r = ReplaySeries(OfficeHours(), {"static"}, o);
+    ASSERT_TRUE(r.ok());
+    EXPECT_DOUBLE_EQ(r->capacity_per_instance, 3.0);  // p99 = 60, / 20
+}
+
+TEST(Replay, RejectsBadInputWithAReason) {
+    EXPECT_EQ(ReplaySeries(OfficeHours(), {"magic"}, Options()).error().code, ErrorCode::kInvalidArgument);
+    ReplayOptions o = Options();
+    o.target = 1.5;
+    EXPECT_EQ(ReplaySeries(OfficeHours(), {"static"}, o).error().code, ErrorCode::kInvalidArgument);
+    RegularSeries tiny = OfficeHours();
+    tiny.values.resize(5);
+    EXPECT_EQ(ReplaySeries(tiny, {"static"}, Options()).error().code, ErrorCode::kUnprocessable);
+}
+
+}  // namespace
+}  // namespace cloudopt
