@@ -25,6 +25,10 @@ struct ApiContext {
 
 Router BuildRouter(ApiContext& context);
 
+// Queues a training job for one resource or all (what POST /api/predictions/train does); the loop's scheduled
+// retraining submits through here too, so both produce the same job and result.
+JobRunner::Submitted SubmitTraining(ApiContext& context, std::optional<Resource> only);
+
 // The OpenAPI 3 document served at /api/openapi.json (src/api/openapi.json, embedded at build time).
 const std::string& OpenApiDocument();
 

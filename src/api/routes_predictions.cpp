@@ -41,39 +41,7 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/predictions/train", [&ctx](const HttpRequest& req) {
         auto selected = ParseResourceSelector(req, ctx.store, "train request");
         if (!selected) return ErrorResponse(selected.error());
-        const std::optional<Resource> only = *selected;
-        const std::string subject = only ? "resource:" + std::to_string(only->id) : "all";
-        ControlLoop& loop = ctx.loop;
-        Store& store = ctx.store;
-        auto submitted = ctx.jobs.Submit("train", subject, [&loop, &store, only](const JobRunner::Progress& progress) {
-            std::vector<Resource> targets;
-            if (only) {
-                targets.push_back(*only);
-            } else {
-                auto all = store.ListResources();
-                if (!all) return Result<std::string>(all.error());
-                targets = std::move(*all);
-            }
-            json results = json::array();
-            const double n = static_cast<double>(targets.size());
-            for (std::size_t i = 0; i < targets.size(); ++i) {
-                auto report = loop.TrainResource(targets[i], [&progress, i, n](double within) {
-                    progress((static_cast<double>(i) + within) / n);
-                });
-                json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
-                if (report) {
-                    item["model"] = report->model;
-                    item["accuracy"] = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
-                    item["points"] = report->points;
-                    item["seconds"] = report->seconds;
-                } else {
-                    item["error"] = report.error().message;
-                }
-                results.push_back(item);
-                progress(static_cast<double>(i + 1) / static_cast<double>(targets.size()));
-            }
-            return Result<std::string>(json{{"trained", results}}.dump());
-        });
+        const JobRunner::Submitted submitted = SubmitTraining(ctx, *selected);
         HttpResponse r = JsonResponse(202, {{"job_id", submitted.job.id},
                                             {"status", JobStateName(submitted.job.state)},
                                             {"already_running", !submitted.created},
@@ -92,3 +60,43 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
 }
 
 }  // namespace cloudopt::api::detail
+
+namespace cloudopt::api {
+
+JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> only) {
+    const std::string subject = only ? "resource:" + std::to_string(only->id) : "all";
+    ControlLoop& loop = ctx.loop;
+    Store& store = ctx.store;
+    JobRunner& jobs = ctx.jobs;
+    return ctx.jobs.Submit("train", subject, [&loop, &store, &jobs, only](const JobRunner::Progress& progress) {
+        std::vector<Resource> targets;
+        if (only) {
+            targets.push_back(*only);
+        } else {
+            auto all = store.ListResources();
+            if (!all) return Result<std::string>(all.error());
+            targets = std::move(*all);
+        }
+        json results = json::array();
+        const double n = static_cast<double>(targets.size());
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            auto report = loop.TrainResource(
+                targets[i], [&progress, i, n](double within) { progress((static_cast<double>(i) + within) / n); },
+                [&jobs] { return jobs.stopping(); });
+            json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
+            if (report) {
+                item["model"] = report->model;
+                item["accuracy"] = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
+                item["points"] = report->points;
+                item["seconds"] = report->seconds;
+            } else {
+                item["error"] = report.error().message;
+            }
+            results.push_back(item);
+            progress(static_cast<double>(i + 1) / static_cast<double>(targets.size()));
+        }
+        return Result<std::string>(json{{"trained", results}}.dump());
+    });
+}
+
+}  // namespace cloudopt::api

@@ -96,6 +96,7 @@ const std::vector<Key>& Keys() {
         Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
+        Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Bool("demo.enabled", &Config::demo),
         Double("demo.speed", &Config::speed, 0.1, 10000),
         Text("demo.data_dir", &Config::demo_data_dir),

@@ -29,6 +29,7 @@ struct Config {
     int stabilization_seconds = 300;
     std::string quantile = "p95";
     int train_epochs = 30;
+    int retrain_hours = 24;
     // demo
     bool demo = false;
     double speed = 60.0;

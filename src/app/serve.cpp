@@ -141,6 +141,7 @@ int RunServe(const Config& config) {
     loop_options.stabilization_seconds = config.stabilization_seconds;
     loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
     loop_options.train_epochs = config.train_epochs;
+    loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;
 
     MetricsRegistry metrics;
     AutoForecaster forecaster;
@@ -171,6 +172,8 @@ int RunServe(const Config& config) {
         spdlog::error("{}", port.error().message);
         return 1;
     }
+    // Scheduled training goes through the same job queue as POST /api/predictions/train, one job at a time.
+    loop.SetTrainingRequester([&context](const Resource& r) { api::SubmitTraining(context, r); });
     loop.Start();
     const std::string url = "http://" + config.bind_address + ":" + std::to_string(*port);
     spdlog::info("cloudopt {} listening on {} (data in {})", CLOUDOPT_VERSION, url, config.data_dir);

@@ -83,6 +83,7 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     for (const Resource& r : resources) {
         outcomes.push_back(RunResource(r, now));
         if (!outcomes.back().error.empty()) pass_errors_.Inc();
+        MaybeRequestTraining(r, now);
     }
     pass_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     passes_.fetch_add(1);
@@ -141,9 +142,25 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     return forecast;
 }
 
+void ControlLoop::SetTrainingRequester(std::function<void(const Resource&)> requester) {
+    request_training_ = std::move(requester);
+}
+
+void ControlLoop::MaybeRequestTraining(const Resource& r, UnixSeconds now) {
+    if (!request_training_ || options_.retrain_seconds <= 0) return;
+    const auto model = models_.Get(r.id, r.load_metric);
+    if (model && now - model->trained_at < options_.retrain_seconds) return;
+    // A request that failed (too little history yet) is retried after an hour, or the retrain interval if shorter.
+    auto [it, first] = last_training_request_.emplace(r.id, now);
+    if (!first && now - it->second < std::min<UnixSeconds>(options_.retrain_seconds, 3600)) return;
+    it->second = now;
+    request_training_(r);
+}
+
 Result<int> ControlLoop::LoadModels(std::vector<std::string>& problems) { return models_.LoadFrom(store_, problems); }
 
-Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::function<void(double)>& progress) {
+Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::function<void(double)>& progress,
+                                               const std::function<bool()>& cancelled) {
     const auto started = std::chrono::steady_clock::now();
     const UnixSeconds now = clock_.Now();
     const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
@@ -165,8 +182,11 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     model_options.lstm.train.on_epoch = [&](const EpochReport&) {
         if (progress) progress(std::min(0.95, ++epochs_done / epochs_total));
     };
+    model_options.lstm.train.cancelled = cancelled;
     auto trained = TrainModel("auto", series, options_.horizon_steps, model_options);
     if (!trained) return trained.error();
+    if (cancelled && cancelled())
+        return MakeError(ErrorCode::kUnavailable, "training of '" + r.name + "' was cancelled (the service is stopping)");
 
     TrainReport report;
     report.model = trained->chosen;

@@ -38,6 +38,9 @@ struct ControlLoopOptions {
     UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
     QuantileLevel quantile = QuantileLevel::kP95;
     int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
+    // Each resource's model is retrained when it is older than this (and trained first when it has none);
+    // 0: only on request (POST /api/predictions/train).
+    UnixSeconds retrain_seconds = 0;
 };
 
 // What training a resource produced.
@@ -74,7 +77,12 @@ public:
     Result<int> LoadModels(std::vector<std::string>& problems);
     // Trains `auto` (with the LSTM) on the resource's history, keeps the model in the store, and saves a new
     // forecast made with it. Slow (seconds to minutes): run it as a background job. `progress` gets 0..1.
-    Result<TrainReport> TrainResource(const Resource& resource, const std::function<void(double)>& progress = {});
+    // `cancelled` is asked between epochs: when it turns true, nothing is saved and kUnavailable is returned.
+    Result<TrainReport> TrainResource(const Resource& resource, const std::function<void(double)>& progress = {},
+                                      const std::function<bool()>& cancelled = {});
+    // Who runs scheduled training (a background job queue); without one, options.retrain_seconds has no effect.
+    // Called from the loop's pass, so it must only queue work.
+    void SetTrainingRequester(std::function<void(const Resource&)> requester);
 
     // One pass now, over every resource or just one (kNotFound for an unknown id).
     Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
@@ -102,6 +110,7 @@ public:
 
 private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now);
+    void MaybeRequestTraining(const Resource& resource, UnixSeconds now);
     void CollectMetrics(const Resource& resource, UnixSeconds now, PassOutcome& outcome);
     Provider* ProviderFor(const Resource& resource) const;
 
@@ -113,6 +122,8 @@ private:
     const Catalog& catalog_;
     ControlLoopOptions options_;
     TrainedModels models_;
+    std::function<void(const Resource&)> request_training_;     // set before Start
+    std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by pass_mutex_
 
     std::mutex pass_mutex_;                                                    // one pass at a time
     std::map<ResourceId, std::deque<std::pair<UnixSeconds, int>>> recent_;    // guarded by pass_mutex_

@@ -27,6 +27,11 @@ JobRunner::~JobRunner() {
     worker_.join();
 }
 
+bool JobRunner::stopping() const {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
 JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::string& subject, Work work) {
     std::lock_guard lock(mutex_);
     for (const auto& [id, job] : jobs_) {

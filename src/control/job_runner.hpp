@@ -48,6 +48,8 @@ public:
     };
     Submitted Submit(const std::string& kind, const std::string& subject, Work work);
     std::optional<JobInfo> Get(std::int64_t id) const;
+    // True once the runner is shutting down: a long job should stop and report that it did not finish.
+    bool stopping() const;
     // Blocks until the job finished (for tests and the CLI); false on timeout.
     bool WaitFor(std::int64_t id, std::chrono::milliseconds timeout) const;
 

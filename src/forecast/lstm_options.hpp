@@ -29,6 +29,8 @@ struct LstmTrainOptions {
     std::uint64_t seed = 42;
     int threads = 0;  // 0: one per core
     std::function<void(const EpochReport&)> on_epoch;
+    // Asked between epochs; true ends training at once with the best weights so far (a service shutting down).
+    std::function<bool()> cancelled;
 };
 
 struct LstmOptions {

@@ -117,6 +117,7 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     std::size_t windows_seen = 0;
 
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        if (o.cancelled && o.cancelled()) break;
         std::shuffle(order.begin(), order.end(), rng);
         double loss_sum = 0.0;
         for (std::size_t first = 0; first < order.size(); first += static_cast<std::size_t>(batch)) {

@@ -286,6 +286,40 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
     EXPECT_EQ(fresh->ForecastResource(r)->model, "seasonal_naive");
 }
 
+TEST_F(ControlLoopTest, SchedulesTrainingForResourcesWithoutAFreshModel) {
+    Resource r = AddResource("web", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 1;
+    options.retrain_seconds = 6 * 3600;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    std::vector<std::string> requested;
+    loop_->SetTrainingRequester([&](const Resource& res) { requested.push_back(res.name); });
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(requested, std::vector<std::string>{"web"});  // no model yet: train now
+    clock_.Advance(600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(requested.size(), 1u);  // requested recently: the job is queued or running
+    ASSERT_TRUE(loop_->TrainResource(r).ok());
+    clock_.Advance(3 * 3600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(requested.size(), 1u);  // the model is 3 hours old
+    clock_.Advance(3 * 3600 + 60);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(requested.size(), 2u);  // older than 6 hours: retrain
+}
+
+TEST_F(ControlLoopTest, ACancelledTrainingSavesNothing) {
+    Resource r = AddResource("web", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 3;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    auto report = loop_->TrainResource(r, {}, [] { return true; });
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error().code, ErrorCode::kUnavailable);
+    EXPECT_TRUE(store_->ListModels()->empty());
+    EXPECT_FALSE(loop_->models().Get(r.id, r.load_metric).has_value());
+}
+
 TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {
     Resource r = AddResource("web", Mode::kAuto);
     clock_.Set(FloorTo(clock_.Now(), 300) + 10);
