@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include "core/sample.hpp"
 #include "forecast/binary_io.hpp"
@@ -86,15 +87,28 @@ public:
     }
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override {
+        Combine(std::nullopt, values, first_origin, horizon, out);
+    }
+    void ForecastFromOriginsAt(UnixSeconds start, std::span<const double> values, std::size_t first_origin, int horizon,
+                               std::vector<double>& out) const override {
+        Combine(start, values, first_origin, horizon, out);
+    }
+
+private:
+    void Combine(std::optional<UnixSeconds> start, std::span<const double> values, std::size_t first_origin, int horizon,
+                 std::vector<double>& out) const {
         std::vector<double> part_out;
         for (std::size_t i = 0; i < parts_.size(); ++i) {
-            parts_[i]->ForecastFromOrigins(values, first_origin, horizon, part_out);
+            if (start) {
+                parts_[i]->ForecastFromOriginsAt(*start, values, first_origin, horizon, part_out);
+            } else {
+                parts_[i]->ForecastFromOrigins(values, first_origin, horizon, part_out);
+            }
             if (i == 0) out.assign(part_out.size(), 0.0);
             for (std::size_t k = 0; k < out.size(); ++k) out[k] += weights_[i] * part_out[k];
         }
     }
 
-private:
     std::vector<double> weights_;
     std::vector<std::unique_ptr<PointModel>> parts_;
 };
@@ -289,7 +303,7 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
                                                           std::to_string(trained.bands.q90.size()));
     if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
     std::vector<double> points;
-    trained.point->ForecastFromOrigins(series.values, series.values.size(), horizon, points);
+    trained.point->ForecastFromOriginsAt(series.start, series.values, series.values.size(), horizon, points);
     Forecast f;
     f.model = trained.chosen;
     f.step = series.step;

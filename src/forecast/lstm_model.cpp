@@ -72,8 +72,8 @@ Status LstmModel::Fit(std::span<const double> train, const SeriesContext& contex
     return Status::Ok();
 }
 
-void LstmModel::ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
-                                    std::vector<double>& out) const {
+void LstmModel::ForecastFromOriginsAt(UnixSeconds start, std::span<const double> values, std::size_t first_origin,
+                                      int horizon, std::vector<double>& out) const {
     out.clear();
     if (first_origin > values.size() || trained_.params.empty()) return;
     // Only the points the windows read are prepared: a forecast from the end of a long history reads `window`.
@@ -81,7 +81,7 @@ void LstmModel::ForecastFromOrigins(std::span<const double> values, std::size_t 
     const std::size_t lo = first > static_cast<std::size_t>(shape_.window) ? first - static_cast<std::size_t>(shape_.window) : 0;
     Eigen::MatrixXf features;
     std::vector<float> scaled;
-    Prepare(values.subspan(lo), context_.start + static_cast<UnixSeconds>(lo) * context_.step, features, scaled);
+    Prepare(values.subspan(lo), start + static_cast<UnixSeconds>(lo) * context_.step, features, scaled);
     std::vector<std::size_t> origins;
     for (std::size_t t = first; t <= values.size(); ++t) origins.push_back(t - lo);
     std::vector<float> changes;

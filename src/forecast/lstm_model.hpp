@@ -21,7 +21,11 @@ public:
     std::string name() const override { return "lstm"; }
     Status Fit(std::span<const double> train, const SeriesContext& context) override;
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
-                             std::vector<double>& out) const override;
+                             std::vector<double>& out) const override {
+        ForecastFromOriginsAt(context_.start, values, first_origin, horizon, out);
+    }
+    void ForecastFromOriginsAt(UnixSeconds start, std::span<const double> values, std::size_t first_origin, int horizon,
+                               std::vector<double>& out) const override;
 
     const TrainResult& training() const { return trained_; }
     const LstmShape& shape() const { return shape_; }

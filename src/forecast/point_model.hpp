@@ -32,6 +32,13 @@ public:
     // values[t], ..., values[t + horizon - 1] to out[(t - first_origin) * horizon + h - 1]. first_origin >= 1.
     virtual void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                                      std::vector<double>& out) const = 0;
+    // The same for a series whose first value is at `start` rather than where the training series began: models
+    // with calendar inputs (the LSTM) need it when they forecast a later window of the series than they saw.
+    virtual void ForecastFromOriginsAt(UnixSeconds start, std::span<const double> values, std::size_t first_origin,
+                                       int horizon, std::vector<double>& out) const {
+        (void)start;
+        ForecastFromOrigins(values, first_origin, horizon, out);
+    }
     // The fitted state (parameters, weights) in a versioned binary form, and back: a loaded model forecasts
     // without being fitted again (model_file.hpp).
     virtual std::string SaveState() const = 0;

@@ -58,6 +58,22 @@ TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
     }
 }
 
+TEST(TrainedModel, TheLstmReadsTheCalendarOfTheWindowItForecastsNotOfItsTraining) {
+    // The service forecasts from a sliding history window: the LSTM must take the window's own start time.
+    const RegularSeries s = Periodic(3);
+    auto trained = TrainModel("lstm", s, 4, Quick());
+    ASSERT_TRUE(trained.ok()) << trained.error().message;
+    RegularSeries week_later = s, six_hours_later = s;
+    week_later.start += 7 * 86400;     // the same hour of the same weekday: the same calendar inputs
+    six_hours_later.start += 6 * 3600;
+    auto base = ForecastWith(*trained, s, 4);
+    auto same = ForecastWith(*trained, week_later, 4);
+    auto shifted = ForecastWith(*trained, six_hours_later, 4);
+    ASSERT_TRUE(base.ok() && same.ok() && shifted.ok());
+    EXPECT_DOUBLE_EQ(same->points[0].p50, base->points[0].p50);
+    EXPECT_NE(shifted->points[0].p50, base->points[0].p50);
+}
+
 TEST(ModelFile, RefusesDamagedBytesWithAReason) {
     auto trained = TrainModel("holt_winters", Periodic(3), 3);
     ASSERT_TRUE(trained.ok());
