@@ -86,5 +86,33 @@ TEST(ModelFile, RefusesDamagedBytesWithAReason) {
     EXPECT_NE(LoadModels(bytes + "x").error().message.find("trailing"), std::string::npos);
 }
 
+TEST(ModelFile, MutatedBytesNeverCrashTheReader) {
+    // Model files come from users (`forecast --model-file`) and from the store: damage must give an error or a
+    // model, never a crash (this runs under ASan and UBSan).
+    std::vector<NamedModel> models;
+    for (const char* name : {"auto", "lstm"}) {
+        auto trained = TrainModel(name, Periodic(3), 3, Quick());
+        ASSERT_TRUE(trained.ok());
+        models.push_back({name, std::move(*trained)});
+    }
+    const std::string bytes = SaveModels(models);
+    std::mt19937 rng(11);
+    int refused = 0;
+    for (int i = 0; i < 300; ++i) {
+        std::string damaged = bytes;
+        const int flips = 1 + static_cast<int>(rng() % 4);
+        for (int f = 0; f < flips; ++f) damaged[rng() % damaged.size()] = static_cast<char>(rng());
+        if (i % 3 == 0) damaged.resize(rng() % damaged.size());
+        auto loaded = LoadModels(damaged, Quick());
+        if (!loaded) {
+            ++refused;
+            EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidArgument);
+            continue;
+        }
+        for (const NamedModel& m : *loaded) (void)ForecastWith(m.trained, Periodic(1), 3);  // must not crash either
+    }
+    EXPECT_GT(refused, 100);
+}
+
 }  // namespace
 }  // namespace cloudopt
