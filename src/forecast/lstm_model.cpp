@@ -69,6 +69,7 @@ Status LstmModel::Fit(std::span<const double> train, const SeriesContext& contex
     const std::span<const std::size_t> all(origins);
     WindowSource source{&features, scaled, scale_, offset_};
     trained_ = TrainLstm(LstmLayout(shape_), source, all.first(n_train - gap), all.subspan(n_train), options_.train);
+    fused_ = FuseForInference(LstmLayout(shape_), trained_.params.data());
     return Status::Ok();
 }
 
@@ -86,7 +87,7 @@ void LstmModel::ForecastFromOriginsAt(UnixSeconds start, std::span<const double>
     for (std::size_t t = first; t <= values.size(); ++t) origins.push_back(t - lo);
     std::vector<float> changes;
     PredictLstm(LstmLayout(shape_), trained_.params, WindowSource{&features, scaled, scale_, offset_}, origins,
-                options_.train.threads, changes);
+                options_.train.threads, changes, &fused_);
     const auto outputs = static_cast<std::size_t>(shape_.outputs);
     out.reserve(origins.size() * static_cast<std::size_t>(horizon));
     for (std::size_t k = 0; k < origins.size(); ++k) {
@@ -159,6 +160,7 @@ Result<LstmModel> LstmModel::Deserialize(std::string_view in) {
     model.scale_ = scale;
     model.trained_.params.resize(count);
     std::memcpy(model.trained_.params.data(), in.data(), in.size());
+    model.fused_ = FuseForInference(LstmLayout(shape), model.trained_.params.data());
     return model;
 }
 

@@ -46,6 +46,7 @@ private:
     SeriesContext context_;
     double offset_ = 0.0, scale_ = 1.0;
     TrainResult trained_;
+    LstmFusedWeights fused_;  // built from trained_.params once fitted or loaded
 };
 
 }  // namespace cloudopt

@@ -139,26 +139,39 @@ void LstmForward(const LstmLayout& layout, const float* params, LstmWorkspace& w
     ws.output.colwise() += layout.By(params).col(0);
 }
 
-void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws) {
+LstmFusedWeights FuseForInference(const LstmLayout& layout, const float* params) {
+    const LstmShape& s = layout.shape();
+    const Eigen::Index H = s.hidden;
+    LstmFusedWeights fused;
+    for (int l = 0; l < s.layers; ++l) {
+        const Eigen::Index in = layout.LayerInputs(l);
+        Eigen::MatrixXf w(4 * H, H + in + 1);
+        w.leftCols(H) = layout.Wh(params, l);
+        w.middleCols(H, in) = layout.Wx(params, l);
+        w.rightCols(1) = layout.Bias(params, l);
+        // sigmoid(x) = (1 + tanh(x / 2)) / 2: halving the i, f, o rows lets one tanh pass serve all four gates.
+        w.topRows(2 * H) *= 0.5f;
+        w.bottomRows(H) *= 0.5f;
+        fused.layers.push_back(std::move(w));
+    }
+    return fused;
+}
+
+void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws, const LstmFusedWeights* fused) {
     const LstmShape& s = layout.shape();
     const Eigen::Index B = ws.batch(), H = s.hidden, T = s.window;
     const auto L = static_cast<std::size_t>(s.layers);
     // One product per layer and step: [Wh | Wx | bias] times the stacked [h; x; 1], so the small input
     // projection and the bias ride along with the recurrent product instead of being passes of their own.
-    ws.step_weights.resize(L);
+    LstmFusedWeights built;
+    if (!fused) {
+        built = FuseForInference(layout, params);
+        fused = &built;
+    }
     ws.step_inputs.resize(L);
     ws.step_c.resize(L);
     for (std::size_t l = 0; l < L; ++l) {
-        const int li = static_cast<int>(l);
-        const Eigen::Index in = layout.LayerInputs(li);
-        Eigen::MatrixXf& w = ws.step_weights[l];
-        w.resize(4 * H, H + in + 1);
-        w.leftCols(H) = layout.Wh(params, li);
-        w.middleCols(H, in) = layout.Wx(params, li);
-        w.rightCols(1) = layout.Bias(params, li);
-        // sigmoid(x) = (1 + tanh(x / 2)) / 2: halving the i, f, o rows lets one tanh pass serve all four gates.
-        w.topRows(2 * H) *= 0.5f;
-        w.bottomRows(H) *= 0.5f;
+        const Eigen::Index in = layout.LayerInputs(static_cast<int>(l));
         ws.step_inputs[l].setZero(H + in + 1, B);
         ws.step_inputs[l].bottomRows(1).setOnes();
         ws.step_c[l].setZero(H, B);
@@ -174,7 +187,7 @@ void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws)
             } else {
                 stacked.middleRows(H, in) = ws.step_inputs[l - 1].topRows(H);
             }
-            z.noalias() = ws.step_weights[l] * stacked;
+            z.noalias() = fused->layers[l] * stacked;
             z = z.array().tanh();
             z.topRows(2 * H) = z.topRows(2 * H).array() * 0.5f + 0.5f;
             z.bottomRows(H) = z.bottomRows(H).array() * 0.5f + 0.5f;

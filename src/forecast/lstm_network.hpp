@@ -83,8 +83,8 @@ public:
     Eigen::MatrixXf d_below;                // H x T*B: gradient flowing to the layer below's outputs
     Eigen::MatrixXf d_above;                // H x T*B
     Eigen::MatrixXf d_h, d_c;               // H x B
-    // LstmInfer's state: per layer the fused weights, the stacked [h; x; 1] and the cell of the current step.
-    std::vector<Eigen::MatrixXf> step_weights, step_inputs, step_c;
+    // LstmInfer's state: per layer the stacked [h; x; 1] and the cell of the current step.
+    std::vector<Eigen::MatrixXf> step_inputs, step_c;
     Eigen::MatrixXf step_gates;
 
 private:
@@ -95,7 +95,14 @@ private:
 void LstmForward(const LstmLayout& layout, const float* params, LstmWorkspace& ws);
 // Forward pass that keeps only the current step's state (for inference): the same output as LstmForward, with a
 // working set that stays in cache. Uses ws.input and ws.output; the other workspace matrices are not filled.
-void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws);
+// Per layer [Wh | Wx | bias] with the sigmoid gates' rows halved (see LstmInfer); a model that forecasts often
+// builds them once.
+struct LstmFusedWeights {
+    std::vector<Eigen::MatrixXf> layers;
+};
+LstmFusedWeights FuseForInference(const LstmLayout& layout, const float* params);
+void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws,
+               const LstmFusedWeights* fused = nullptr);
 // Adds to `grad` (size layout.size()) the gradient of the loss given d_output = dLoss/d(output) (outputs x B),
 // after LstmForward on the same workspace.
 void LstmBackward(const LstmLayout& layout, const float* params, const Eigen::MatrixXf& d_output, LstmWorkspace& ws,

@@ -197,12 +197,18 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
 }
 
 void PredictLstm(const LstmLayout& layout, std::span<const float> params, const WindowSource& data,
-                 std::span<const std::size_t> origins, int threads, std::vector<float>& out) {
+                 std::span<const std::size_t> origins, int threads, std::vector<float>& out,
+                 const LstmFusedWeights* fused) {
     const auto outputs = static_cast<std::size_t>(layout.shape().outputs);
     out.assign(origins.size() * outputs, 0.0f);
     const int used = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(ResolveThreads(threads)),
                                                              (origins.size() + 31) / 32));
     if (used == 0) return;
+    LstmFusedWeights built;
+    if (!fused) {
+        built = FuseForInference(layout, params.data());
+        fused = &built;
+    }
     // Each slice walks its share of the origins in chunks large enough for efficient products.
     constexpr std::size_t kChunk = 128;
     ForSlices(used, [&](int si) {
@@ -212,7 +218,7 @@ void PredictLstm(const LstmLayout& layout, std::span<const float> params, const 
             const std::size_t count = std::min(kChunk, b1 - first);
             ws.Resize(layout, static_cast<int>(count));
             FillInputs(layout, data, origins.subspan(first, count), ws);
-            LstmInfer(layout, params.data(), ws);
+            LstmInfer(layout, params.data(), ws, fused);
             for (std::size_t b = 0; b < count; ++b)
                 for (std::size_t j = 0; j < outputs; ++j)
                     out[(first + b) * outputs + j] = ws.output(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(b));

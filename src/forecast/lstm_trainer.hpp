@@ -36,7 +36,9 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
                       std::span<const std::size_t> validation_origins, const LstmTrainOptions& options);
 
 // Outputs (scaled change from the last value) for each origin: out[k * outputs + j] for origins[k], step j.
+// `fused` (FuseForInference of params) saves rebuilding them when the caller forecasts often.
 void PredictLstm(const LstmLayout& layout, std::span<const float> params, const WindowSource& data,
-                 std::span<const std::size_t> origins, int threads, std::vector<float>& out);
+                 std::span<const std::size_t> origins, int threads, std::vector<float>& out,
+                 const LstmFusedWeights* fused = nullptr);
 
 }  // namespace cloudopt
