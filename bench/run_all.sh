@@ -3,3 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./bench/http_bench.sh build/release
+./bench/lstm_vs_torch.sh build/release
