@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "app/cli_common.hpp"
 #include "app/files.hpp"
 #include "app/series_file.hpp"
 #include "core/text.hpp"
@@ -15,17 +16,6 @@
 #include "forecast/model_file.hpp"
 
 namespace cloudopt {
-
-namespace {
-
-constexpr int kUsageError = 2;
-
-double Round(double v, int digits = 4) {
-    const double scale = std::pow(10.0, digits);
-    return std::round(v * scale) / scale;
-}
-
-}  // namespace
 
 int RunBacktest(const BacktestCommand& c) {
     std::vector<std::string> models;
@@ -61,7 +51,7 @@ int RunBacktest(const BacktestCommand& c) {
                 std::cerr << "cloudopt: series '" << id << "': " << score.error().message << "\n";
                 return kUsageError;
             }
-            row[model] = Round(score->accuracy);
+            row[model] = RoundTo(score->accuracy);
             if (model == "auto") row["auto_model"] = score->chosen;
             accuracy_sum[model] += score->accuracy;
             seconds_sum[model] += score->seconds;
@@ -76,9 +66,9 @@ int RunBacktest(const BacktestCommand& c) {
     nlohmann::json accuracy, seconds, coverage_by_model;
     for (const std::string& model : models) {
         const double n = counted[model];
-        accuracy[model] = Round(accuracy_sum[model] / n);
-        seconds[model] = Round(seconds_sum[model], 2);
-        coverage_by_model[model] = {{"p90", Round(cov90_sum[model] / n)}, {"p95", Round(cov95_sum[model] / n)}};
+        accuracy[model] = RoundTo(accuracy_sum[model] / n);
+        seconds[model] = RoundTo(seconds_sum[model], 2);
+        coverage_by_model[model] = {{"p90", RoundTo(cov90_sum[model] / n)}, {"p95", RoundTo(cov95_sum[model] / n)}};
     }
     // The headline coverage is that of the model the service would use: auto if asked for, else the first.
     const std::string served = counted.count("auto") ? "auto" : models.front();
@@ -136,8 +126,8 @@ int RunForecast(const ForecastCommand& c) {
         }
         nlohmann::json points = nlohmann::json::array();
         for (const ForecastPoint& p : f->points)
-            points.push_back({{"ts", p.ts}, {"p50", Round(p.p50)}, {"p90", Round(p.p90)}, {"p95", Round(p.p95)}});
-        out[id] = {{"model", f->model}, {"accuracy", Round(f->accuracy)}, {"step", f->step}, {"points", points}};
+            points.push_back({{"ts", p.ts}, {"p50", RoundTo(p.p50)}, {"p90", RoundTo(p.p90)}, {"p95", RoundTo(p.p95)}});
+        out[id] = {{"model", f->model}, {"accuracy", RoundTo(f->accuracy)}, {"step", f->step}, {"points", points}};
         if (!c.json) {
             std::printf("%s (model %s, accuracy %.3f)\n%12s %12s %12s %12s\n", id.c_str(), f->model.c_str(), f->accuracy,
                         "ts", "p50", "p90", "p95");

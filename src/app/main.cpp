@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/cli_common.hpp"
 #include "app/config.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/serve.hpp"
@@ -13,10 +14,6 @@
 #ifndef CLOUDOPT_VERSION
 #define CLOUDOPT_VERSION "0.0.0"
 #endif
-
-namespace {
-constexpr int kUsageError = 2;
-}
 
 int main(int argc, char** argv) {
     CLI::App app{"cloudopt: forecast cloud workload and scale resources ahead of demand"};
@@ -92,7 +89,7 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
-        return code == 0 ? 0 : kUsageError;
+        return code == 0 ? 0 : cloudopt::kUsageError;
     }
 
     if (version->parsed()) {
@@ -107,7 +104,7 @@ int main(int argc, char** argv) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {
             std::cerr << "cloudopt: " << config.error().message << "\n";
-            return kUsageError;
+            return cloudopt::kUsageError;
         }
         if (port) config->port = *port;
         if (data_dir) config->data_dir = *data_dir;
@@ -115,9 +112,9 @@ int main(int argc, char** argv) {
         if (speed) config->speed = *speed;
         if (cloudopt::Status s = cloudopt::ValidateConfig(*config); !s) {
             std::cerr << "cloudopt: " << s.error().message << "\n";
-            return kUsageError;
+            return cloudopt::kUsageError;
         }
         return cloudopt::RunServe(*config);
     }
-    return kUsageError;
+    return cloudopt::kUsageError;
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "app/cli_common.hpp"
 #include "app/files.hpp"
 #include "app/series_file.hpp"
 #include "app/simulate_report.hpp"
@@ -16,17 +17,6 @@
 #include "simulate/replay.hpp"
 
 namespace cloudopt {
-
-namespace {
-
-constexpr int kUsageError = 2;
-
-double Round(double v, int digits = 4) {
-    const double scale = std::pow(10.0, digits);
-    return std::round(v * scale) / scale;
-}
-
-}  // namespace
 
 int RunSimulate(const SimulateCommand& c) {
     std::vector<std::string> requested;
@@ -94,7 +84,7 @@ int RunSimulate(const SimulateCommand& c) {
             s.hot += p.hot;
             s.util += p.util;
             s.actions += p.actions;
-            row[name] = {{"cost_rel", Round(rel)}, {"unmet", Round(p.unmet)}, {"hot", Round(p.hot)}};
+            row[name] = {{"cost_rel", RoundTo(rel)}, {"unmet", RoundTo(p.unmet)}, {"hot", RoundTo(p.hot)}};
         }
         per_series[id] = row;
         if (charts.size() < 4) charts.push_back({id, std::move(*replay)});
@@ -105,8 +95,8 @@ int RunSimulate(const SimulateCommand& c) {
     nlohmann::json policies = nlohmann::json::object();
     for (const std::string& name : requested) {
         const Sums& s = sums[name];
-        policies[name] = {{"cost", Round(s.cost, 2)},   {"cost_rel", Round(s.cost_rel / n)}, {"unmet", Round(s.unmet / n)},
-                          {"hot", Round(s.hot / n)},    {"util", Round(s.util / n)},         {"actions", s.actions}};
+        policies[name] = {{"cost", RoundTo(s.cost, 2)},   {"cost_rel", RoundTo(s.cost_rel / n)}, {"unmet", RoundTo(s.unmet / n)},
+                          {"hot", RoundTo(s.hot / n)},    {"util", RoundTo(s.util / n)},         {"actions", s.actions}};
     }
     const nlohmann::json out = {{"series", done},
                                 {"boot_delay_s", c.boot_delay_s},

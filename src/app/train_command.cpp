@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/cli_common.hpp"
 #include "app/files.hpp"
 #include "app/series_file.hpp"
 #include "forecast/backtest.hpp"
@@ -13,8 +14,6 @@
 namespace cloudopt {
 
 namespace {
-
-constexpr int kUsageError = 2;
 
 std::string Clock(double seconds) {
     const long s = static_cast<long>(seconds + 0.5);

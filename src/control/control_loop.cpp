@@ -109,6 +109,18 @@ void ControlLoop::CollectMetrics(const Resource& r, UnixSeconds now, PassOutcome
     samples_collected_.Inc(static_cast<double>(batch.size()));
 }
 
+Result<RegularSeries> ControlLoop::LoadHistory(const Resource& r, UnixSeconds now, const char* purpose) {
+    // Complete steps only: the step in progress has a partial mean, and it is the first step to forecast.
+    const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
+    auto history = store_.QueryDownsampled({r.id, r.load_metric}, history_end - options_.history_seconds, history_end,
+                                           options_.forecast_step, Aggregation::kAvg);
+    if (!history) return history.error();
+    if (history->empty())
+        return MakeError(ErrorCode::kUnprocessable,
+                         "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to " + purpose);
+    return Regularize(*history, options_.forecast_step);
+}
+
 Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<int> horizon_steps, bool reuse_fresh) {
     const UnixSeconds now = clock_.Now();
     const int horizon = horizon_steps.value_or(options_.horizon_steps);
@@ -119,15 +131,9 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
             static_cast<int>((*stored)->points.size()) >= horizon)
             return std::move(**stored);
     }
-    // Complete steps only: the step in progress has a partial mean, and it is the first step to forecast.
-    const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
-    auto history = store_.QueryDownsampled({r.id, r.load_metric}, history_end - options_.history_seconds, history_end,
-                                           options_.forecast_step, Aggregation::kAvg);
+    auto history = LoadHistory(r, now, "forecast from");
     if (!history) return history.error();
-    if (history->empty())
-        return MakeError(ErrorCode::kUnprocessable,
-                         "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to forecast from");
-    const RegularSeries series = Regularize(*history, options_.forecast_step);
+    const RegularSeries& series = *history;
     Result<Forecast> forecast = MakeError(ErrorCode::kNotFound, "no trained model");
     // A trained model answers when it fits this question (same grid, long enough horizon); else the forecaster.
     if (auto trained = models_.Get(r.id, r.load_metric);
@@ -163,14 +169,9 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
                                                const std::function<bool()>& cancelled) {
     const auto started = std::chrono::steady_clock::now();
     const UnixSeconds now = clock_.Now();
-    const UnixSeconds history_end = FloorTo(now, options_.forecast_step);
-    auto history = store_.QueryDownsampled({r.id, r.load_metric}, history_end - options_.history_seconds, history_end,
-                                           options_.forecast_step, Aggregation::kAvg);
+    auto history = LoadHistory(r, now, "train on");
     if (!history) return history.error();
-    if (history->empty())
-        return MakeError(ErrorCode::kUnprocessable,
-                         "resource '" + r.name + "' has no samples of '" + r.load_metric + "' to train on");
-    const RegularSeries series = Regularize(*history, options_.forecast_step);
+    const RegularSeries& series = *history;
 
     ModelOptions model_options;
     model_options.auto_includes_lstm = options_.train_epochs > 0;

@@ -111,6 +111,8 @@ public:
 private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now);
     void MaybeRequestTraining(const Resource& resource, UnixSeconds now);
+    // The last history_seconds of the load on the forecast grid; kUnprocessable names `purpose` when empty.
+    Result<RegularSeries> LoadHistory(const Resource& resource, UnixSeconds now, const char* purpose);
     void CollectMetrics(const Resource& resource, UnixSeconds now, PassOutcome& outcome);
     Provider* ProviderFor(const Resource& resource) const;
 
