@@ -15,6 +15,17 @@
 #define CLOUDOPT_VERSION "0.0.0"
 #endif
 
+namespace {
+
+// The trace every data subcommand reads (format: docs/FORECASTING.md).
+void AddDataOption(CLI::App* command, std::string& path) {
+    command->add_option("--data", path, "CSV: timestamp,series,value (or timestamp,value)")
+        ->required()
+        ->check(CLI::ExistingFile);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"cloudopt: forecast cloud workload and scale resources ahead of demand"};
     app.require_subcommand(1);
@@ -35,9 +46,7 @@ int main(int argc, char** argv) {
 
     cloudopt::BacktestCommand backtest_command;
     CLI::App* backtest = app.add_subcommand("backtest", "Rolling-origin backtest of the forecasting models on a CSV");
-    backtest->add_option("--data", backtest_command.data, "CSV: timestamp,series,value (or timestamp,value)")
-        ->required()
-        ->check(CLI::ExistingFile);
+    AddDataOption(backtest, backtest_command.data);
     backtest->add_option("--horizon", backtest_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
     backtest->add_option("--models", backtest_command.models, "Comma-separated: lstm,holt_winters,seasonal_naive,naive,auto");
     backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
@@ -47,18 +56,14 @@ int main(int argc, char** argv) {
 
     cloudopt::ForecastCommand forecast_command;
     CLI::App* forecast = app.add_subcommand("forecast", "Forecast the next steps of each series in a CSV with bands");
-    forecast->add_option("--data", forecast_command.data, "CSV: timestamp,series,value (or timestamp,value)")
-        ->required()
-        ->check(CLI::ExistingFile);
+    AddDataOption(forecast, forecast_command.data);
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
     forecast->add_option("--model", forecast_command.model, "lstm | holt_winters | seasonal_naive | naive | auto (default)");
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
     cloudopt::TrainCommand train_command;
     CLI::App* train = app.add_subcommand("train", "Train a model per series of a CSV, report its backtest accuracy, save it");
-    train->add_option("--data", train_command.data, "CSV: timestamp,series,value (or timestamp,value)")
-        ->required()
-        ->check(CLI::ExistingFile);
+    AddDataOption(train, train_command.data);
     train->add_option("--epochs", train_command.epochs, "LSTM training epochs (default 50; early stopping may end sooner)")
         ->check(CLI::Range(1, 10000));
     train->add_option("--model", train_command.model, "lstm (default) | holt_winters | seasonal_naive | naive | auto");
@@ -69,9 +74,7 @@ int main(int argc, char** argv) {
 
     cloudopt::SimulateCommand simulate_command;
     CLI::App* simulate = app.add_subcommand("simulate", "Replay each series of a CSV against the scaling policies");
-    simulate->add_option("--data", simulate_command.data, "CSV: timestamp,series,value (or timestamp,value)")
-        ->required()
-        ->check(CLI::ExistingFile);
+    AddDataOption(simulate, simulate_command.data);
     simulate->add_option("--policies", simulate_command.policies, "Comma-separated: static,reactive,predictive,oracle");
     simulate->add_option("--boot-delay", simulate_command.boot_delay_s, "Seconds until a launched instance serves (default 180)")
         ->check(CLI::Range(0, 86400));
