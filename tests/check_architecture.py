@@ -13,16 +13,20 @@ ALLOWED = {
     "allocate": {"core"},
     "simulate": {"core", "forecast", "allocate"},
     "store": {"core"},
+    "security": {"core"},
     "control": {"core", "store", "forecast", "allocate"},
-    "api": {"core", "store", "control"},
-    "app": {"core", "forecast", "allocate", "simulate", "store", "control", "api"},
+    "api": {"core", "store", "control", "security"},
+    "app": {"core", "forecast", "allocate", "simulate", "store", "control", "security", "api"},
 }
 # Third-party headers and where they may appear (module, or module/file).
 THIRD_PARTY = {
     "boost/beast": {"api/server.cpp"},
     "boost/asio": {"api/server.cpp"},
     "sqlite3.h": {"store"},
-    "nlohmann/": {"store", "api", "app"},
+    "nlohmann/": {"store", "security", "api", "app"},
+    "sodium.h": {"security"},
+    "jwt.h": {"security"},
+    "openssl/": {"security", "api/server.cpp"},
     "yaml-cpp/": {"app"},
     "CLI/": {"app"},
     "spdlog/": {"api", "app"},

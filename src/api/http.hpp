@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/identity.hpp"
+
 namespace cloudopt::api {
 
 struct HttpRequest {
@@ -17,6 +19,13 @@ struct HttpRequest {
     std::map<std::string, std::string> path_params;  // filled by the router: {id} -> "42"
     std::string content_type;
     std::string body;
+    // Set by the server from the connection and headers; read by access control.
+    std::string authorization;   // the Authorization header
+    std::string cookie;          // the Cookie header
+    std::string remote_address;  // the peer's IP address
+    bool secure = false;         // arrived over TLS
+    // Set by access control once the caller is authenticated (nullopt on public routes without credentials).
+    std::optional<Principal> principal;
 
     std::optional<std::string> Query(const std::string& name) const {
         auto it = query.find(name);

@@ -17,6 +17,9 @@ Error Unprocessable(std::string message) { return MakeError(ErrorCode::kUnproces
 int HttpStatusFor(ErrorCode code) {
     switch (code) {
         case ErrorCode::kInvalidArgument: return 400;
+        case ErrorCode::kUnauthenticated: return 401;
+        case ErrorCode::kPermissionDenied: return 403;
+        case ErrorCode::kTooManyRequests: return 429;
         case ErrorCode::kNotFound: return 404;
         case ErrorCode::kMethodNotAllowed: return 405;
         case ErrorCode::kConflict: return 409;

@@ -75,14 +75,10 @@ Router::Dispatch Router::Handle(HttpRequest request) const {
         }
     }
     if (best) {
-        try {
-            request.path_params = std::move(params);
-            return {best->handler(request), best->pattern};
-        } catch (const std::exception& e) {
-            // The detail goes to the log only; the client gets a generic message.
-            spdlog::error("handler {} {} threw: {}", request.method, best->pattern, e.what());
-            return {ErrorResponse(MakeError(ErrorCode::kInternal, "internal error")), best->pattern};
-        }
+        request.path_params = std::move(params);
+        HttpResponse response = Run(*best, request);
+        if (observer_) observer_(request, best->pattern, response);
+        return {std::move(response), best->pattern};
     }
     if (!allowed.empty()) {
         HttpResponse r = ErrorResponse(MakeError(ErrorCode::kMethodNotAllowed,
@@ -92,6 +88,19 @@ Router::Dispatch Router::Handle(HttpRequest request) const {
         return {r, "unmatched"};
     }
     return {ErrorResponse(MakeError(ErrorCode::kNotFound, "no route for " + request.path)), "unmatched"};
+}
+
+HttpResponse Router::Run(const Route& route, HttpRequest& request) const {
+    try {
+        if (guard_) {
+            if (std::optional<HttpResponse> refused = guard_(request, route.method, route.pattern)) return *refused;
+        }
+        return route.handler(request);
+    } catch (const std::exception& e) {
+        // The detail goes to the log only; the client gets a generic message.
+        spdlog::error("handler {} {} threw: {}", request.method, route.pattern, e.what());
+        return ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
+    }
 }
 
 std::vector<RouteInfo> Router::Routes() const {

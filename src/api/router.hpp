@@ -3,6 +3,7 @@
 // "/api/resources/{id}". A path that matches a pattern under another method answers 405 with Allow.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,11 @@
 namespace cloudopt::api {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// Runs before the handler of a matched route: may fill request.principal, or answer instead (401, 403, 429).
+using Guard = std::function<std::optional<HttpResponse>(HttpRequest& request, const std::string& method,
+                                                        const std::string& pattern)>;
+// Sees every request that matched a route, with its response (the audit log).
+using Observer = std::function<void(const HttpRequest& request, const std::string& pattern, const HttpResponse& response)>;
 
 struct RouteInfo {
     std::string method;
@@ -20,6 +26,8 @@ struct RouteInfo {
 class Router {
 public:
     void Add(std::string method, std::string pattern, Handler handler);
+    void SetGuard(Guard guard) { guard_ = std::move(guard); }
+    void SetObserver(Observer observer) { observer_ = std::move(observer); }
 
     struct Dispatch {
         HttpResponse response;
@@ -39,7 +47,10 @@ private:
     };
     static bool Match(const Route& route, const std::vector<std::string>& segments,
                       std::map<std::string, std::string>& params);
+    HttpResponse Run(const Route& route, HttpRequest& request) const;
     std::vector<Route> routes_;
+    Guard guard_;
+    Observer observer_;
 };
 
 }  // namespace cloudopt::api

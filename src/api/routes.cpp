@@ -3,6 +3,8 @@
 #include "api/json_io.hpp"
 #include "core/text.hpp"
 
+#include <stdexcept>
+
 namespace cloudopt::api {
 
 Router BuildRouter(ApiContext& context) {
@@ -12,6 +14,12 @@ Router BuildRouter(ApiContext& context) {
     detail::AddMetricRoutes(router, context);
     detail::AddPredictionRoutes(router, context);
     detail::AddDashboardRoutes(router, context);
+    detail::AddAuthRoutes(router, context);
+    detail::AddAdminRoutes(router, context);
+    detail::AddCredentialRoutes(router, context);
+    auto control = std::make_shared<AccessControl>(context.auth, context.access);
+    // A route missing from the permission table is a programming error; refuse to serve rather than guess.
+    if (Status s = InstallAccessControl(router, std::move(control)); !s) throw std::logic_error(s.error().message);
     return router;
 }
 
@@ -36,6 +44,12 @@ Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request
     auto resource = ResolveResource(store, v.is_string() ? v.get<std::string>() : v.dump());
     if (!resource) return resource.error();
     return std::optional<Resource>(std::move(*resource));
+}
+
+Result<std::int64_t> PathId(const HttpRequest& request, const char* what) {
+    auto id = ParseInt(request.path_params.at("id"));
+    if (!id || *id <= 0) return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " id must be a positive integer");
+    return *id;
 }
 
 Result<std::optional<long long>> IntParam(const HttpRequest& request, const std::string& name, long long min,

@@ -5,10 +5,13 @@
 #include <functional>
 #include <string>
 
+#include "api/access_control.hpp"
+#include "api/auth_service.hpp"
 #include "api/router.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "core/telemetry.hpp"
+#include "security/secret_box.hpp"
 #include "store/store.hpp"
 
 namespace cloudopt::api {
@@ -20,9 +23,13 @@ struct ApiContext {
     MetricsRegistry& metrics;
     const Clock& clock;
     std::string version;
+    AuthService& auth;
+    const security::Keyring& keyring;  // seals cloud credentials at rest
+    AccessOptions access = {};
     std::size_t max_samples_per_request = 100000;
 };
 
+// Every route, each guarded by access control (api/access_control.hpp).
 Router BuildRouter(ApiContext& context);
 
 // Queues a training job for one resource or all (what POST /api/predictions/train does); the loop's scheduled
@@ -39,11 +46,16 @@ void AddMetricRoutes(Router& router, ApiContext& ctx);
 void AddPredictionRoutes(Router& router, ApiContext& ctx);
 void AddDashboardRoutes(Router& router, ApiContext& ctx);
 void AddSystemRoutes(Router& router, ApiContext& ctx);
+void AddAuthRoutes(Router& router, ApiContext& ctx);
+void AddAdminRoutes(Router& router, ApiContext& ctx);
+void AddCredentialRoutes(Router& router, ApiContext& ctx);
 
 // Reads an optional body {"resource": id or name} (an empty body means all resources): nullopt for all.
 Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what);
 // Resolves ?resource= (an id or a name) to a stored resource.
 Result<Resource> ResolveResource(Store& store, const std::string& id_or_name);
+// The {id} path parameter as a positive integer; `what` names it in the error.
+Result<std::int64_t> PathId(const HttpRequest& request, const char* what);
 // Parses an optional integer query parameter within [min, max]; names the parameter in its error.
 Result<std::optional<long long>> IntParam(const HttpRequest& request, const std::string& name, long long min,
                                           long long max);

@@ -8,12 +8,6 @@ namespace cloudopt::api::detail {
 
 namespace {
 
-Result<ResourceId> PathId(const HttpRequest& request, const char* what) {
-    auto id = ParseInt(request.path_params.at("id"));
-    if (!id || *id <= 0) return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " id must be a positive integer");
-    return *id;
-}
-
 json OutcomeToJson(const PassOutcome& o) {
     json j = {{"resource_id", o.resource_id}, {"resource", o.resource_name}, {"current_capacity", o.current_capacity}};
     j["decision"] = o.decision ? ToJson(*o.decision) : json(nullptr);
@@ -77,6 +71,24 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
             if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
         }
         auto saved = ctx.store.UpdateResource(*updated);
+        if (!saved) return ErrorResponse(saved.error());
+        return ResourceResponse(200, *saved);
+    });
+
+    // Operators change the mode only; everything else about a resource is an admin's (PUT /api/resources/{id}).
+    router.Add("PUT", "/api/resources/{id}/mode", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "resource");
+        if (!id) return ErrorResponse(id.error());
+        auto body = ParseJsonBody(req);
+        if (!body) return ErrorResponse(body.error());
+        if (Status s = CheckKnownFields(*body, {"mode"}, "mode change"); !s) return ErrorResponse(s.error());
+        const json& mode = body->contains("mode") ? (*body)["mode"] : json();
+        const auto parsed = mode.is_string() ? ParseMode(mode.get<std::string>()) : std::nullopt;
+        if (!parsed) return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "mode: must be off, recommend or auto"));
+        auto stored = ctx.store.GetResource(*id);
+        if (!stored) return ErrorResponse(stored.error());
+        stored->mode = *parsed;
+        auto saved = ctx.store.UpdateResource(*stored);
         if (!saved) return ErrorResponse(saved.error());
         return ResourceResponse(200, *saved);
     });

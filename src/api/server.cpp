@@ -12,11 +12,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <array>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -79,39 +82,87 @@ private:
     std::unordered_map<std::string, Slot> slots_;
 };
 
+// Headers every response carries. The dashboard is served from this origin, so a strict policy costs nothing.
+void AddSecurityHeaders(http::response<http::string_body>& res, const ServerOptions& options, bool tls) {
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Frame-Options", "DENY");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("Cross-Origin-Opener-Policy", "same-origin");
+    res.set("Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'");
+    if (tls && options.hsts) res.set(http::field::strict_transport_security, "max-age=31536000; includeSubDomains");
+}
+
 http::response<http::string_body> ToBeast(HttpResponse&& r, unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "cloudopt");
     if (r.status != 204) res.set(http::field::content_type, r.content_type);
-    for (auto& [name, value] : r.headers) res.set(name, value);
+    for (auto& [name, value] : r.headers) {
+        // Several Set-Cookie headers may not be folded into one; insert keeps each.
+        if (name == "Set-Cookie")
+            res.insert(name, value);
+        else
+            res.set(name, value);
+    }
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
     return res;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: plain TCP or TLS. With `redirect_port` set (the plain listener beside a TLS one), every
+// request is answered with a redirect to https instead of being routed.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
 public:
-    Session(tcp::socket&& socket, const Router& router, ServerMetrics& metrics, const ServerOptions& options)
-        : stream_(std::move(socket)), router_(router), metrics_(metrics), options_(options) {
+    template <typename... StreamArgs>
+    Session(const Router& router, ServerMetrics& metrics, const ServerOptions& options, unsigned short redirect_port,
+            StreamArgs&&... stream_args)
+        : stream_(std::forward<StreamArgs>(stream_args)...),
+          router_(router),
+          metrics_(metrics),
+          options_(options),
+          redirect_port_(redirect_port) {
         metrics_.open_connections.Add(1);
+        beast::error_code ec;
+        const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+        if (!ec) remote_address_ = peer.address().to_string();
     }
     ~Session() { metrics_.open_connections.Add(-1); }
 
-    void Run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::DoRead, shared_from_this())); }
+    void Run() {
+        net::dispatch(beast::get_lowest_layer(stream_).get_executor(), [self = this->shared_from_this()] {
+            if constexpr (kTls) {
+                beast::get_lowest_layer(self->stream_).expires_after(self->options_.request_timeout);
+                self->stream_.async_handshake(net::ssl::stream_base::server,
+                                              [self](beast::error_code ec) {
+                                                  if (ec) return;  // not TLS, or a failed handshake: just drop it
+                                                  self->DoRead();
+                                              });
+            } else {
+                self->DoRead();
+            }
+        });
+    }
 
 private:
     void DoRead() {
         parser_.emplace();
         parser_->body_limit(options_.max_body_bytes);
         parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-        stream_.expires_after(options_.request_timeout);
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+        beast::get_lowest_layer(stream_).expires_after(options_.request_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
     }
 
-    void OnRead(beast::error_code ec, std::size_t) {
+    void OnRead(beast::error_code ec) {
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-            ec == net::error::connection_reset || ec == net::error::eof)
+            ec == net::error::connection_reset || ec == net::error::eof || ec == net::ssl::error::stream_truncated)
             return Close();
         if (ec == http::error::body_limit) {
             return SendError(MakeError(ErrorCode::kPayloadTooLarge, "request body exceeds " +
@@ -124,55 +175,113 @@ private:
 
         const auto started = std::chrono::steady_clock::now();
         http::request<http::string_body> req = parser_->release();
+        if (redirect_port_ != 0) return Respond(RedirectToHttps(req), req, "redirect", started);
+        const std::string origin(req[http::field::origin]);
+        if (req.method() == http::verb::options) return Respond(Preflight(req, origin), req, "preflight", started);
+
         HttpRequest request;
         request.method = std::string(req.method_string());
         if (!ParseTarget(std::string(req.target()), request.path, request.query)) {
             return Respond(ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "malformed percent-encoding in URL")),
-                           req.version(), req.keep_alive(), "unmatched", request.method, started);
+                           req, "unmatched", started);
         }
         request.content_type = std::string(req[http::field::content_type]);
+        request.authorization = std::string(req[http::field::authorization]);
+        request.cookie = std::string(req[http::field::cookie]);
+        request.remote_address = remote_address_;
+        request.secure = kTls;
         request.body = std::move(req.body());
         Router::Dispatch dispatch = router_.Handle(std::move(request));
-        Respond(std::move(dispatch.response), req.version(), req.keep_alive(), dispatch.route,
-                std::string(req.method_string()), started);
+        if (!origin.empty() && origin == options_.cors_origin) AllowOrigin(dispatch.response, origin);
+        Respond(std::move(dispatch.response), req, dispatch.route, started);
     }
 
-    void Respond(HttpResponse&& response, unsigned version, bool keep_alive, const std::string& route,
-                 const std::string& method, std::chrono::steady_clock::time_point started) {
+    // CORS: only the configured dashboard origin may call the API from a browser; credentials allowed for it.
+    static void AllowOrigin(HttpResponse& r, const std::string& origin) {
+        r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+        r.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+        r.headers.emplace_back("Vary", "Origin");
+    }
+
+    HttpResponse Preflight(const http::request<http::string_body>& req, const std::string& origin) const {
+        if (origin.empty() || origin != options_.cors_origin) {
+            HttpResponse r = ErrorResponse(MakeError(
+                ErrorCode::kPermissionDenied, "cross-origin requests from '" + origin +
+                                                  "' are not allowed (security.cors_origin names the allowed origin)"));
+            r.headers.emplace_back("Allow", "GET, POST, PUT, DELETE, OPTIONS");
+            return r;
+        }
+        HttpResponse r;
+        r.status = 204;
+        AllowOrigin(r, origin);
+        r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE");
+        r.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        r.headers.emplace_back("Access-Control-Max-Age", "600");
+        (void)req;
+        return r;
+    }
+
+    HttpResponse RedirectToHttps(const http::request<http::string_body>& req) const {
+        std::string host(req[http::field::host]);
+        if (host.empty() || host.find_first_of("/\\@ \t") != std::string::npos) host = options_.bind_address;
+        // Strip a port (keeping IPv6 brackets) and put the TLS port in its place.
+        const std::size_t bracket = host.rfind(']');
+        const std::size_t colon = host.rfind(':');
+        if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) host.resize(colon);
+        HttpResponse r;
+        r.status = 308;
+        r.content_type = "text/plain";
+        r.headers.emplace_back("Location", "https://" + host + ":" + std::to_string(options_.port) +
+                                               std::string(req.target()));
+        r.body = "use https\n";
+        return r;
+    }
+
+    void Respond(HttpResponse&& response, const http::request<http::string_body>& req, const std::string& route,
+                 std::chrono::steady_clock::time_point started) {
         const int status = response.status;
-        auto res = std::make_shared<http::response<http::string_body>>(ToBeast(std::move(response), version, keep_alive));
+        auto res = std::make_shared<http::response<http::string_body>>(
+            ToBeast(std::move(response), req.version(), req.keep_alive()));
+        AddSecurityHeaders(*res, options_, kTls);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        metrics_.Record(route, method, status, seconds);
+        metrics_.Record(route, std::string(req.method_string()), status, seconds);
         Write(std::move(res));
     }
 
     // Errors found before a request could be parsed: answer once, then close the connection.
     void SendError(const Error& error) {
         auto res = std::make_shared<http::response<http::string_body>>(ToBeast(ErrorResponse(error), 11, false));
+        AddSecurityHeaders(*res, options_, kTls);
         metrics_.Record("unparsed", "", static_cast<int>(res->result_int()), 0.0);
         Write(std::move(res));
     }
 
     void Write(std::shared_ptr<http::response<http::string_body>> res) {
-        stream_.expires_after(options_.request_timeout);
-        http::async_write(stream_, *res,
-                          [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                              if (ec || !res->keep_alive()) return self->Close();
-                              self->DoRead();
-                          });
+        beast::get_lowest_layer(stream_).expires_after(options_.request_timeout);
+        http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+            if (ec || !res->keep_alive()) return self->Close();
+            self->DoRead();
+        });
     }
 
     void Close() {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if constexpr (kTls) {
+            beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+        } else {
+            beast::error_code ec;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        }
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     const Router& router_;
     ServerMetrics& metrics_;
     const ServerOptions& options_;
+    unsigned short redirect_port_;
+    std::string remote_address_;
 };
 
 // Accepts on the first io_context and hands each connection to the next one in turn. One io_context per
@@ -180,9 +289,17 @@ private:
 // and the threads do not contend on one shared reactor (that contention cost a third of the CPU time).
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
+    // `tls`: serve TLS with it (null: plain). `redirect_port`: answer every request with a redirect to https on
+    // that port (the plain listener beside a TLS one), else 0.
     Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, tcp::acceptor acceptor, const Router& router,
-             ServerMetrics& metrics, const ServerOptions& options)
-        : contexts_(contexts), acceptor_(std::move(acceptor)), router_(router), metrics_(metrics), options_(options) {}
+             ServerMetrics& metrics, const ServerOptions& options, net::ssl::context* tls, unsigned short redirect_port)
+        : contexts_(contexts),
+          acceptor_(std::move(acceptor)),
+          router_(router),
+          metrics_(metrics),
+          options_(options),
+          tls_(tls),
+          redirect_port_(redirect_port) {}
 
     void Run() { DoAccept(); }
     void Stop() {
@@ -204,7 +321,12 @@ private:
         } else {
             beast::error_code opt_ec;
             socket.set_option(tcp::no_delay(true), opt_ec);
-            std::make_shared<Session>(std::move(socket), router_, metrics_, options_)->Run();
+            if (tls_)
+                std::make_shared<Session<TlsStream>>(router_, metrics_, options_, 0, std::move(socket), *tls_)->Run();
+            else
+                std::make_shared<Session<beast::tcp_stream>>(router_, metrics_, options_, redirect_port_,
+                                                             std::move(socket))
+                    ->Run();
         }
         DoAccept();
     }
@@ -214,8 +336,33 @@ private:
     const Router& router_;
     ServerMetrics& metrics_;
     const ServerOptions& options_;
+    net::ssl::context* tls_;
+    unsigned short redirect_port_;
     std::size_t next_ = 0;
 };
+
+// TLS 1.2 and 1.3 only, forward-secret AEAD suites only (Mozilla's "intermediate" profile).
+Result<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions& options) {
+    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                     net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(ctx->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                            "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    beast::error_code ec;
+    ctx->use_certificate_chain_file(options.tls_cert_file, ec);
+    if (ec)
+        return MakeError(ErrorCode::kInvalidArgument, "cannot load the TLS certificate '" + options.tls_cert_file +
+                                                          "': " + ec.message() + " (tls.cert_file: a PEM chain)");
+    ctx->use_private_key_file(options.tls_key_file, net::ssl::context::pem, ec);
+    if (ec)
+        return MakeError(ErrorCode::kInvalidArgument, "cannot load the TLS key '" + options.tls_key_file + "': " +
+                                                          ec.message() + " (tls.key_file: a PEM private key)");
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+        return MakeError(ErrorCode::kInvalidArgument, "the TLS key does not match the certificate");
+    return ctx;
+}
 
 int ThreadCount(const ServerOptions& options) {
     return options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -232,7 +379,10 @@ struct HttpServer::Impl {
     ServerMetrics metrics;
     ServerOptions options;
     std::vector<std::unique_ptr<net::io_context>> contexts;
+    std::unique_ptr<net::ssl::context> tls;
     std::shared_ptr<Listener> listener;
+    std::shared_ptr<Listener> redirect_listener;
+    unsigned short redirect_port = 0;
     std::vector<std::thread> threads;
 };
 
@@ -241,23 +391,47 @@ HttpServer::HttpServer(const Router& router, MetricsRegistry& metrics, ServerOpt
 
 HttpServer::~HttpServer() { Stop(); }
 
-Result<unsigned short> HttpServer::Start() {
+namespace {
+
+Result<tcp::acceptor> Listen(net::io_context& context, const std::string& bind_address, unsigned short port) {
     beast::error_code ec;
-    const auto address = net::ip::make_address(impl_->options.bind_address, ec);
-    if (ec) return MakeError(ErrorCode::kInvalidArgument, "bind address '" + impl_->options.bind_address + "' is invalid");
-    tcp::acceptor acceptor(*impl_->contexts.front());
-    const tcp::endpoint endpoint(address, impl_->options.port);
+    const auto address = net::ip::make_address(bind_address, ec);
+    if (ec) return MakeError(ErrorCode::kInvalidArgument, "bind address '" + bind_address + "' is invalid");
+    tcp::acceptor acceptor(context);
+    const tcp::endpoint endpoint(address, port);
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-        return MakeError(ErrorCode::kUnavailable, "cannot listen on " + impl_->options.bind_address + ":" +
-                                                      std::to_string(impl_->options.port) + ": " + ec.message() +
-                                                      " (is another server using the port? try --port)");
-    const unsigned short port = acceptor.local_endpoint().port();
-    impl_->listener = std::make_shared<Listener>(impl_->contexts, std::move(acceptor), impl_->router, impl_->metrics,
-                                                 impl_->options);
+        return MakeError(ErrorCode::kUnavailable, "cannot listen on " + bind_address + ":" + std::to_string(port) + ": " +
+                                                      ec.message() + " (is another server using the port? try --port)");
+    return acceptor;
+}
+
+}  // namespace
+
+Result<unsigned short> HttpServer::Start() {
+    const ServerOptions& options = impl_->options;
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+        auto tls = MakeTlsContext(options);
+        if (!tls) return tls.error();
+        impl_->tls = std::move(*tls);
+    }
+    auto acceptor = Listen(*impl_->contexts.front(), options.bind_address, options.port);
+    if (!acceptor) return acceptor.error();
+    const unsigned short port = acceptor->local_endpoint().port();
+    impl_->options.port = port;  // the redirect points at the port actually bound
+    impl_->listener = std::make_shared<Listener>(impl_->contexts, std::move(*acceptor), impl_->router, impl_->metrics,
+                                                 impl_->options, impl_->tls.get(), 0);
+    if (impl_->tls && options.http_redirect_port) {
+        auto plain = Listen(*impl_->contexts.front(), options.bind_address, *options.http_redirect_port);
+        if (!plain) return plain.error();
+        impl_->redirect_port = plain->local_endpoint().port();
+        impl_->redirect_listener = std::make_shared<Listener>(impl_->contexts, std::move(*plain), impl_->router,
+                                                              impl_->metrics, impl_->options, nullptr, port);
+        impl_->redirect_listener->Run();
+    }
     impl_->listener->Run();
     for (auto& context : impl_->contexts) {
         net::io_context* ioc = context.get();
@@ -270,9 +444,12 @@ Result<unsigned short> HttpServer::Start() {
     return port;
 }
 
+unsigned short HttpServer::redirect_port() const { return impl_->redirect_port; }
+
 void HttpServer::Stop() {
     if (!impl_ || impl_->threads.empty()) return;
     if (impl_->listener) impl_->listener->Stop();
+    if (impl_->redirect_listener) impl_->redirect_listener->Stop();
     for (auto& context : impl_->contexts) context->stop();
     for (std::thread& t : impl_->threads) t.join();
     impl_->threads.clear();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/router.hpp"
@@ -20,6 +21,15 @@ struct ServerOptions {
     std::size_t max_body_bytes = 8 * 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::seconds request_timeout{30};  // to read a whole request, and to write a response
+    // TLS: both set to serve HTTPS (TLS 1.2+) with this PEM certificate chain and key.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // With TLS: also listen for plain HTTP on this port (0: any free one) and redirect it to https.
+    std::optional<unsigned short> http_redirect_port;
+    bool hsts = true;  // with TLS: Strict-Transport-Security on every response
+    // The one origin allowed to call the API from a browser page served elsewhere (e.g. the dashboard's dev
+    // server, "http://localhost:5173"). Empty: same-origin only.
+    std::string cors_origin;
 };
 
 class HttpServer {
@@ -31,6 +41,8 @@ public:
 
     // Binds and starts the worker threads; returns the bound port. kUnavailable when the port is taken.
     Result<unsigned short> Start();
+    // The bound port of the HTTP-to-HTTPS redirect listener (0 when there is none).
+    unsigned short redirect_port() const;
     // Stops accepting, closes connections and joins the threads. Idempotent.
     void Stop();
 

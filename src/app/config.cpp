@@ -101,6 +101,21 @@ const std::vector<Key>& Keys() {
         Double("demo.speed", &Config::speed, 0.1, 10000),
         Text("demo.data_dir", &Config::demo_data_dir),
         Text("catalog.file", &Config::catalog_file),
+        Text("security.master_key", &Config::master_key),
+        Text("security.master_key_file", &Config::master_key_file),
+        Text("security.previous_master_key_files", &Config::previous_master_key_files),
+        Text("security.jwt_key_file", &Config::jwt_key_file),
+        Text("security.previous_jwt_key_files", &Config::previous_jwt_key_files),
+        Int("security.access_token_minutes", &Config::access_token_minutes, 1, 24 * 60),
+        Int("security.refresh_token_days", &Config::refresh_token_days, 1, 365),
+        Double("security.rate_limit_per_address", &Config::rate_limit_per_address, 0, 1e6),
+        Double("security.rate_limit_per_caller", &Config::rate_limit_per_caller, 0, 1e6),
+        Bool("security.protect_metrics", &Config::protect_metrics),
+        Text("security.cors_origin", &Config::cors_origin),
+        Text("tls.cert_file", &Config::tls_cert_file),
+        Text("tls.key_file", &Config::tls_key_file),
+        Int("tls.redirect_http_port", &Config::tls_redirect_http_port, -1, 65535),
+        Bool("tls.hsts", &Config::tls_hsts),
         Text("log.level", &Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}),
     };
     return kKeys;
@@ -212,6 +227,12 @@ Status ValidateConfig(const Config& c) {
     if (86400 % c.forecast_step_seconds != 0)
         return Bad("loop.forecast_step_seconds", "must divide a day evenly (e.g. 60, 300, 900, 3600)");
     if (c.data_dir.empty()) return Bad("storage.data_dir", "must not be empty");
+    if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+        return Bad(c.tls_cert_file.empty() ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
+    if (c.tls_redirect_http_port >= 0 && c.tls_cert_file.empty())
+        return Bad("tls.redirect_http_port", "redirects to https need TLS (tls.cert_file and tls.key_file)");
+    if (!c.cors_origin.empty() && c.cors_origin.rfind("http://", 0) != 0 && c.cors_origin.rfind("https://", 0) != 0)
+        return Bad("security.cors_origin", "must be an origin such as https://dashboard.example.com");
     return Status::Ok();
 }
 

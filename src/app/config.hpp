@@ -42,6 +42,23 @@ struct Config {
                                                     {"gcp", "simulated"},
                                                     {"kubernetes", "simulated"},
                                                     {"simulated", "simulated"}};
+    // security (docs/SECURITY.md)
+    std::string master_key;            // the key text; prefer CLOUDOPT_SECURITY_MASTER_KEY or a file
+    std::string master_key_file;       // empty: <data_dir>/master.key, created on first start
+    std::string previous_master_key_files;  // comma-separated: old keys that still open credentials (rotation)
+    std::string jwt_key_file;          // empty: <data_dir>/jwt.key, created on first start
+    std::string previous_jwt_key_files;     // comma-separated: old signing keys still accepted until tokens expire
+    int access_token_minutes = 15;
+    int refresh_token_days = 7;
+    double rate_limit_per_address = 200;  // requests per second per client address (burst 2x); 0: off
+    double rate_limit_per_caller = 100;   // per user or API token; 0: off
+    bool protect_metrics = false;         // /metrics needs a read token
+    std::string cors_origin;              // the one browser origin allowed cross-origin (dashboard dev server)
+    // tls
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    int tls_redirect_http_port = -1;      // with TLS: redirect plain HTTP on this port to https; -1: off
+    bool tls_hsts = true;
     // log
     std::string log_level = "info";
 };

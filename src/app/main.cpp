@@ -1,4 +1,5 @@
-// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, simulate, version.
+// cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, simulate,
+// user, token, secrets, version.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "app/serve.hpp"
 #include "app/simulate_command.hpp"
 #include "app/train_command.hpp"
+#include "app/user_commands.hpp"
 
 #ifndef CLOUDOPT_VERSION
 #define CLOUDOPT_VERSION "0.0.0"
@@ -88,6 +90,35 @@ int main(int argc, char** argv) {
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
 
+    cloudopt::AdminCommand admin;
+    auto add_admin_options = [&admin](CLI::App* command) {
+        command->add_option("--config", admin.config_path, "YAML config file (for the data directory and key files)")
+            ->check(CLI::ExistingFile);
+        command->add_option("--data-dir", admin.data_dir, "The service's data directory (default ./cloudopt-data)");
+    };
+    CLI::App* user = app.add_subcommand("user", "Manage users (the password comes from a prompt or stdin)");
+    user->require_subcommand(1);
+    CLI::App* user_add = user->add_subcommand("add", "Add a user");
+    user_add->add_option("name", admin.name, "User name")->required();
+    user_add->add_option("--role", admin.role, "viewer | operator | admin (default viewer)");
+    add_admin_options(user_add);
+    CLI::App* user_list = user->add_subcommand("list", "List users");
+    add_admin_options(user_list);
+    CLI::App* token = app.add_subcommand("token", "Manage API tokens for machines (metric pushers, CI)");
+    token->require_subcommand(1);
+    CLI::App* token_create = token->add_subcommand("create", "Create a token; it is printed once");
+    token_create->add_option("name", admin.name, "Token name")->required();
+    token_create->add_option("--scope", admin.scope, "read | metrics:write | operator")->required();
+    add_admin_options(token_create);
+    CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke a token");
+    token_revoke->add_option("id", admin.id, "Token id (GET /api/tokens lists them)")->required();
+    add_admin_options(token_revoke);
+    CLI::App* secrets = app.add_subcommand("secrets", "Master keys of the encrypted credentials");
+    secrets->require_subcommand(1);
+    CLI::App* generate_key = secrets->add_subcommand("generate-key", "Print a new random master key");
+    CLI::App* rotate = secrets->add_subcommand("rotate", "Reseal every credential under the current master key");
+    add_admin_options(rotate);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -103,6 +134,12 @@ int main(int argc, char** argv) {
     if (forecast->parsed()) return cloudopt::RunForecast(forecast_command);
     if (train->parsed()) return cloudopt::RunTrain(train_command);
     if (simulate->parsed()) return cloudopt::RunSimulate(simulate_command);
+    if (user_add->parsed()) return cloudopt::RunUserAdd(admin);
+    if (user_list->parsed()) return cloudopt::RunUserList(admin);
+    if (token_create->parsed()) return cloudopt::RunTokenCreate(admin);
+    if (token_revoke->parsed()) return cloudopt::RunTokenRevoke(admin);
+    if (generate_key->parsed()) return cloudopt::RunSecretsGenerateKey();
+    if (rotate->parsed()) return cloudopt::RunSecretsRotate(admin);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {

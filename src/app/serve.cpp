@@ -11,6 +11,7 @@
 #include "api/server.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
+#include "app/security_setup.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "forecast/auto_forecaster.hpp"
@@ -156,8 +157,26 @@ int RunServe(const Config& config) {
     }
     for (const std::string& problem : model_problems)
         spdlog::warn("trained model skipped (retrain it with POST /api/predictions/train): {}", problem);
+    // Security runs on real time even in the demo: token lifetimes and the audit log are not simulated.
+    auto keyring = LoadKeyring(config);
+    if (!keyring) {
+        spdlog::error("{}", keyring.error().message);
+        return 1;
+    }
+    auto auth_options = MakeAuthOptions(config);
+    if (!auth_options) {
+        spdlog::error("{}", auth_options.error().message);
+        return 1;
+    }
+    api::AuthService auth((*store)->Identity(), system_clock, std::move(*auth_options));
+    if (Status s = EnsureFirstAdmin(auth, ProcessEnvironment()); !s) {
+        spdlog::error("{}", s.error().message);
+        return 1;
+    }
+
     JobRunner jobs(clock);
-    api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION};
+    api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring,
+                            MakeAccessOptions(config)};
     api::Router router = api::BuildRouter(context);
 
     api::ServerOptions server_options;
@@ -166,6 +185,12 @@ int RunServe(const Config& config) {
     server_options.threads = config.threads;
     server_options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
     server_options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+    server_options.tls_cert_file = config.tls_cert_file;
+    server_options.tls_key_file = config.tls_key_file;
+    if (config.tls_redirect_http_port >= 0)
+        server_options.http_redirect_port = static_cast<unsigned short>(config.tls_redirect_http_port);
+    server_options.hsts = config.tls_hsts;
+    server_options.cors_origin = config.cors_origin;
     api::HttpServer server(router, metrics, server_options);
     auto port = server.Start();
     if (!port) {
@@ -175,10 +200,12 @@ int RunServe(const Config& config) {
     // Scheduled training goes through the same job queue as POST /api/predictions/train, one job at a time.
     loop.SetTrainingRequester([&context](const Resource& r) { api::SubmitTraining(context, r); });
     loop.Start();
-    const std::string url = "http://" + config.bind_address + ":" + std::to_string(*port);
+    const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
+                            ":" + std::to_string(*port);
+    if (server.redirect_port() != 0) spdlog::info("redirecting http on port {} to https", server.redirect_port());
     spdlog::info("cloudopt {} listening on {} (data in {})", CLOUDOPT_VERSION, url, config.data_dir);
     if (config.demo)
-        spdlog::info("demo: time runs {}x faster; try: curl {}/api/dashboard/stats", config.speed, url);
+        spdlog::info("demo: time runs {}x faster; log in with POST {}/api/auth/login", config.speed, url);
     std::fflush(stdout);
 
     int received = 0;

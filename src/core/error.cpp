@@ -5,6 +5,9 @@ namespace cloudopt {
 const char* ErrorCodeName(ErrorCode code) {
     switch (code) {
         case ErrorCode::kInvalidArgument: return "invalid_argument";
+        case ErrorCode::kUnauthenticated: return "unauthenticated";
+        case ErrorCode::kPermissionDenied: return "permission_denied";
+        case ErrorCode::kTooManyRequests: return "too_many_requests";
         case ErrorCode::kNotFound: return "not_found";
         case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
         case ErrorCode::kConflict: return "conflict";

@@ -11,12 +11,15 @@ namespace cloudopt {
 
 enum class ErrorCode {
     kInvalidArgument,       // malformed input: 400
+    kUnauthenticated,       // no or invalid credentials: 401
+    kPermissionDenied,      // authenticated, but the role or scope does not allow it: 403
     kNotFound,              // 404
     kMethodNotAllowed,      // 405
     kConflict,              // duplicate name, state clash: 409
     kPayloadTooLarge,       // 413
     kUnsupportedMediaType,  // 415
     kUnprocessable,         // well-formed but semantically invalid: 422
+    kTooManyRequests,       // rate limit or login throttling: 429
     kUnavailable,           // a dependency (provider, store) cannot serve now: 503
     kInternal,              // a bug or an I/O failure we did not expect: 500
 };

@@ -16,6 +16,7 @@
 #include "core/forecast.hpp"
 #include "core/resource.hpp"
 #include "core/sample.hpp"
+#include "store/identity_store.hpp"
 
 namespace cloudopt {
 
@@ -86,6 +87,9 @@ public:
     virtual Result<std::vector<Recommendation>> ListRecommendations(const std::optional<std::string>& status) = 0;
     virtual Result<Recommendation> GetRecommendation(std::int64_t id) = 0;
     virtual Status SetRecommendationStatus(std::int64_t id, const std::string& status) = 0;
+
+    // Users, tokens, credentials and the audit log (store/identity_store.hpp).
+    virtual IdentityStore& Identity() = 0;
 };
 
 // How far an acknowledged write survives. kProcessCrash (SQLite synchronous=NORMAL in WAL mode): a committed

@@ -14,6 +14,7 @@
 #include "api/server.hpp"
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/simulated_cloud.hpp"
+#include "api/test_auth.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -50,7 +51,11 @@ protected:
         loop_options.train_epochs = 1;  // training jobs stay quick under the sanitizers
         loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
                                               loop_options);
-        context_ = std::make_unique<api::ApiContext>(api::ApiContext{*store_, *loop_, jobs_, metrics_, clock_, "test"});
+        auth_ = std::make_unique<testing::TestAuth>(store_->Identity(), clock_);
+        api::AccessOptions access;
+        access.per_address_rate = access.per_caller_rate = 0;  // these tests are not about rate limits
+        context_ = std::make_unique<api::ApiContext>(
+            api::ApiContext{*store_, *loop_, jobs_, metrics_, clock_, "test", auth_->auth(), auth_->keyring(), access});
         context_->max_samples_per_request = 5000;
         router_ = api::BuildRouter(*context_);
         api::ServerOptions options;
@@ -62,6 +67,7 @@ protected:
         ASSERT_TRUE(port.ok()) << port.error().message;
         port_ = *port;
         client_ = std::make_unique<HttpClient>(port_);
+        client_->SetHeader("Authorization", auth_->BearerFor("admin", Role::kAdmin));
     }
     void TearDown() override { server_->Stop(); }
 
@@ -103,6 +109,7 @@ protected:
     MetricsRegistry metrics_;
     std::unique_ptr<ControlLoop> loop_;
     JobRunner jobs_{clock_};
+    std::unique_ptr<testing::TestAuth> auth_;
     std::unique_ptr<api::ApiContext> context_;
     api::Router router_;
     std::unique_ptr<api::HttpServer> server_;

@@ -28,10 +28,18 @@ struct HttpClient::Impl {
     tcp::socket socket;
     beast::flat_buffer buffer;
     bool connected = false;
+    std::map<std::string, std::string> headers;
 };
 
 HttpClient::HttpClient(unsigned short port) : impl_(std::make_unique<Impl>(port)) {}
 HttpClient::~HttpClient() = default;
+
+void HttpClient::SetHeader(const std::string& name, const std::string& value) {
+    if (value.empty())
+        impl_->headers.erase(name);
+    else
+        impl_->headers[name] = value;
+}
 
 HttpResult HttpClient::Request(const std::string& method, const std::string& target, const std::string& body,
                                const std::string& content_type) {
@@ -44,6 +52,7 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
             }
             http::request<http::string_body> req{http::string_to_verb(method), target, 11};
             req.set(http::field::host, "127.0.0.1");
+            for (const auto& [name, value] : impl_->headers) req.set(name, value);
             if (!body.empty() || method == "POST" || method == "PUT") {
                 if (!content_type.empty()) req.set(http::field::content_type, content_type);
                 req.body() = body;

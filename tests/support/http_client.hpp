@@ -21,6 +21,8 @@ public:
                        const std::string& content_type = "application/json");
     HttpResult Get(const std::string& target) { return Request("GET", target); }
     HttpResult Post(const std::string& target, const std::string& body) { return Request("POST", target, body); }
+    // A header sent with every later request (e.g. Authorization); an empty value removes it.
+    void SetHeader(const std::string& name, const std::string& value);
     // Sends raw bytes and returns whatever the server answers before closing (for malformed-request tests).
     static std::string SendRaw(unsigned short port, const std::string& bytes);
 

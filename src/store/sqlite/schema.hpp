@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
+inline constexpr std::array<const char*, 3> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -88,6 +88,56 @@ CREATE TABLE models (
   bytes BLOB NOT NULL,
   PRIMARY KEY (resource_id, metric)
 );
+)sql",
+    // v3: identity: users, refresh and API tokens (hashes only), sealed credentials, the audit log.
+    R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE refresh_tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  family TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE credentials (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  key_id TEXT NOT NULL,
+  hint TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  remote_address TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log (ts);
 )sql",
 };
 

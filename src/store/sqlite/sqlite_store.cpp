@@ -13,6 +13,7 @@
 #include "store/recent_samples_cache.hpp"
 #include "store/sample_chunk.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/sqlite/identity_tables.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 
@@ -103,6 +104,7 @@ public:
             if (Status s = writer_->Exec("PRAGMA synchronous=FULL"); !s) return s;
         }
         if (Status s = Migrate(); !s) return s;
+        identity_ = sqlite::MakeIdentityTables(*writer_, write_mutex_, clock_);
         for (int i = 0; i < kReaderConnections; ++i) {
             auto reader = Connection::Open(path_, true);
             if (!reader) return reader.error();
@@ -514,6 +516,8 @@ public:
         return Status::Ok();
     }
 
+    IdentityStore& Identity() override { return *identity_; }
+
 private:
     // A reader connection on loan; returned to the pool when the lease ends.
     class Lease {
@@ -634,6 +638,7 @@ private:
     std::mutex pool_mutex_;
     std::condition_variable pool_cv_;
     std::vector<std::unique_ptr<Connection>> readers_;
+    std::unique_ptr<IdentityStore> identity_;
 };
 
 }  // namespace

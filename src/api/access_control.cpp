@@ -1,0 +1,167 @@
+#include "api/access_control.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "api/json_io.hpp"
+
+namespace cloudopt::api {
+
+namespace {
+
+using security::Permission;
+
+struct RouteRule {
+    const char* method;
+    const char* pattern;
+    Permission permission;
+};
+
+// Who may call what. viewer: kRead; operator: also kOperate and kPushMetrics; admin: everything.
+// Machine-token scopes map onto the same permissions (security/permissions.cpp).
+const std::vector<RouteRule>& RouteTable() {
+    static const std::vector<RouteRule> kTable = {
+        {"GET", "/", Permission::kPublic},
+        {"GET", "/healthz", Permission::kPublic},
+        {"GET", "/readyz", Permission::kPublic},
+        {"GET", "/api/openapi.json", Permission::kPublic},
+        // /metrics: kPublic unless access.protect_metrics (see RoutePermission).
+        {"GET", "/metrics", Permission::kPublic},
+
+        {"POST", "/api/auth/login", Permission::kPublic},
+        {"POST", "/api/auth/refresh", Permission::kPublic},  // the refresh token is the credential
+        {"POST", "/api/auth/logout", Permission::kPublic},   // idem
+        {"GET", "/api/auth/me", Permission::kAuthenticated},
+
+        {"GET", "/api/dashboard/stats", Permission::kRead},
+        {"GET", "/api/dashboard/history", Permission::kRead},
+        {"GET", "/api/metrics", Permission::kRead},
+        {"POST", "/api/metrics", Permission::kPushMetrics},
+        {"GET", "/api/predictions", Permission::kRead},
+        {"POST", "/api/predictions/train", Permission::kOperate},
+        {"GET", "/api/jobs/{id}", Permission::kRead},
+        {"GET", "/api/resources", Permission::kRead},
+        {"POST", "/api/resources", Permission::kAdmin},
+        {"GET", "/api/resources/{id}", Permission::kRead},
+        {"PUT", "/api/resources/{id}", Permission::kAdmin},
+        {"PUT", "/api/resources/{id}/mode", Permission::kOperate},
+        {"DELETE", "/api/resources/{id}", Permission::kAdmin},
+        {"POST", "/api/resources/allocate", Permission::kOperate},
+        {"GET", "/api/resources/recommendations", Permission::kRead},
+        {"POST", "/api/resources/recommendations/{id}/apply", Permission::kOperate},
+        {"POST", "/api/resources/recommendations/{id}/dismiss", Permission::kOperate},
+        {"GET", "/api/actions", Permission::kRead},
+
+        {"GET", "/api/users", Permission::kAdmin},
+        {"POST", "/api/users", Permission::kAdmin},
+        {"PUT", "/api/users/{id}", Permission::kAdmin},
+        {"DELETE", "/api/users/{id}", Permission::kAdmin},
+        {"GET", "/api/tokens", Permission::kAdmin},
+        {"POST", "/api/tokens", Permission::kAdmin},
+        {"DELETE", "/api/tokens/{id}", Permission::kAdmin},
+        {"GET", "/api/credentials", Permission::kAdmin},
+        {"POST", "/api/credentials", Permission::kAdmin},
+        {"DELETE", "/api/credentials/{id}", Permission::kAdmin},
+        {"POST", "/api/credentials/rotate", Permission::kAdmin},
+        {"GET", "/api/audit", Permission::kAdmin},
+    };
+    return kTable;
+}
+
+bool Allows(const Principal& p, Permission permission) {
+    return p.kind == Principal::Kind::kUser ? security::RoleAllows(p.role, permission)
+                                            : security::ScopeAllows(p.scope, permission);
+}
+
+}  // namespace
+
+std::optional<Permission> RoutePermission(const std::string& method, const std::string& pattern,
+                                          const AccessOptions& options) {
+    if (method == "GET" && pattern == "/metrics" && options.protect_metrics) return Permission::kRead;
+    for (const RouteRule& rule : RouteTable())
+        if (method == rule.method && pattern == rule.pattern) return rule.permission;
+    return std::nullopt;
+}
+
+HttpResponse TooManyRequests(const std::string& message, int retry_after_seconds) {
+    HttpResponse r = ErrorResponse(MakeError(ErrorCode::kTooManyRequests, message));
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+    return r;
+}
+
+HttpResponse Unauthenticated(const Error& error) {
+    HttpResponse r = ErrorResponse(error);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cloudopt\"");
+    return r;
+}
+
+AccessControl::AccessControl(AuthService& auth, AccessOptions options)
+    : auth_(auth),
+      options_(options),
+      per_address_(options.per_address_rate, options.per_address_burst),
+      per_caller_(options.per_caller_rate, options.per_caller_burst) {}
+
+std::optional<HttpResponse> AccessControl::Check(HttpRequest& request, const std::string& method,
+                                                 const std::string& pattern) {
+    if (options_.per_address_rate > 0 && !request.remote_address.empty()) {
+        if (auto wait = per_address_.Take(request.remote_address))
+            return TooManyRequests("too many requests from " + request.remote_address + "; slow down", *wait);
+    }
+    const std::optional<Permission> needed = RoutePermission(method, pattern, options_);
+    if (!needed) return ErrorResponse(MakeError(ErrorCode::kInternal, "route has no access rule"));
+    if (*needed == Permission::kPublic && request.authorization.empty()) return std::nullopt;
+
+    auto principal = auth_.Authenticate(request.authorization);
+    if (!principal) {
+        // A public route with bad credentials still works, as if none were sent.
+        if (*needed == Permission::kPublic) return std::nullopt;
+        return Unauthenticated(principal.error());
+    }
+    if (options_.per_caller_rate > 0) {
+        if (auto wait = per_caller_.Take(principal->Actor()))
+            return TooManyRequests("too many requests for " + principal->Actor() + "; slow down", *wait);
+    }
+    request.principal = *principal;  // also on refusal: the audit log names who tried
+    if (!Allows(*principal, *needed)) {
+        const std::string holder = principal->kind == Principal::Kind::kUser
+                                       ? std::string("role '") + RoleName(principal->role) + "'"
+                                       : "token scope '" + principal->scope + "'";
+        return ErrorResponse(MakeError(ErrorCode::kPermissionDenied, method + " " + pattern + " needs the '" +
+                                                                         security::PermissionName(*needed) +
+                                                                         "' permission, which " + holder + " lacks"));
+    }
+    return std::nullopt;
+}
+
+void AccessControl::Audit(const HttpRequest& request, const std::string& pattern, const HttpResponse& response) {
+    if (request.method == "GET" || request.method == "HEAD") return;
+    if (pattern == "/api/metrics" && response.status < 400) return;  // data, not a change; it has its own counters
+    AuditEntry entry;
+    entry.ts = auth_.clock().Now();
+    entry.actor = request.principal ? request.principal->Actor() : "anonymous";
+    entry.action = request.method + " " + pattern;
+    entry.target = request.path;
+    entry.status = response.status;
+    entry.remote_address = request.remote_address;
+    if (Status s = auth_.store().AppendAudit(entry); !s)
+        spdlog::warn("audit log write failed for {} by {}: {}", entry.action, entry.actor, s.error().message);
+}
+
+Status InstallAccessControl(Router& router, std::shared_ptr<AccessControl> control) {
+    for (const RouteInfo& route : router.Routes()) {
+        // Checked against a default option set: the table lists every route whatever the options.
+        if (!RoutePermission(route.method, route.pattern, AccessOptions{}))
+            return MakeError(ErrorCode::kInternal, route.method + " " + route.pattern +
+                                                       " is missing from the permission table (api/access_control.cpp)");
+    }
+    router.SetGuard([control](HttpRequest& request, const std::string& method, const std::string& pattern) {
+        return control->Check(request, method, pattern);
+    });
+    router.SetObserver([control](const HttpRequest& request, const std::string& pattern, const HttpResponse& response) {
+        control->Audit(request, pattern, response);
+    });
+    return Status::Ok();
+}
+
+}  // namespace cloudopt::api

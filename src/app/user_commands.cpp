@@ -1,0 +1,145 @@
+#include "app/user_commands.hpp"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "api/auth_service.hpp"
+#include "api/credential_vault.hpp"
+#include "app/cli_common.hpp"
+#include "app/config.hpp"
+#include "app/security_setup.hpp"
+#include "store/store.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+// Everything an admin command needs: the config, the store and the auth service over it.
+struct AdminContext {
+    Config config;
+    SystemClock clock;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<api::AuthService> auth;
+};
+
+Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command) {
+    auto config = LoadConfig(command.config_path, ProcessEnvironment());
+    if (!config) return config.error();
+    auto ctx = std::make_unique<AdminContext>();
+    ctx->config = std::move(*config);
+    if (command.data_dir) ctx->config.data_dir = *command.data_dir;
+    std::error_code ec;
+    std::filesystem::create_directories(ctx->config.data_dir, ec);
+    auto store = OpenSqliteStore((std::filesystem::path(ctx->config.data_dir) / "cloudopt.db").string(), ctx->clock);
+    if (!store) return store.error();
+    ctx->store = std::move(*store);
+    auto options = MakeAuthOptions(ctx->config);
+    if (!options) return options.error();
+    ctx->auth = std::make_unique<api::AuthService>(ctx->store->Identity(), ctx->clock, std::move(*options));
+    return ctx;
+}
+
+int Fail(const std::string& message) {
+    std::cerr << "cloudopt: " << message << "\n";
+    return 1;
+}
+
+std::string PromptHidden(const char* prompt) {
+    std::fprintf(stderr, "%s", prompt);
+    std::fflush(stderr);
+    termios old {};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::string line;
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::fprintf(stderr, "\n");
+    return line;
+}
+
+// From a terminal: asked twice without echo. From a pipe: the first line (scripts: `echo "$PW" | cloudopt ...`).
+std::optional<std::string> ReadPassword() {
+    if (isatty(STDIN_FILENO)) {
+        std::string first = PromptHidden("password: ");
+        std::string second = PromptHidden("again: ");
+        if (first != second) return std::nullopt;
+        return first;
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+}  // namespace
+
+int RunUserAdd(const AdminCommand& command) {
+    auto role = ParseRole(command.role);
+    if (!role) {
+        std::cerr << "cloudopt: --role must be viewer, operator or admin\n";
+        return kUsageError;
+    }
+    auto ctx = OpenAdmin(command);
+    if (!ctx) return Fail((ctx.error().message));
+    auto password = ReadPassword();
+    if (!password) return Fail("the two passwords differ");
+    auto user = (*ctx)->auth->CreateUser(command.name, *role, *password);
+    if (!user) return Fail(user.error().message);
+    std::printf("created user %s (role %s, id %lld)\n", user->name.c_str(), RoleName(user->role),
+                static_cast<long long>(user->id));
+    return 0;
+}
+
+int RunUserList(const AdminCommand& command) {
+    auto ctx = OpenAdmin(command);
+    if (!ctx) return Fail(ctx.error().message);
+    auto users = (*ctx)->store->Identity().ListUsers();
+    if (!users) return Fail(users.error().message);
+    for (const User& u : *users)
+        std::printf("%-6lld %-24s %-9s%s\n", static_cast<long long>(u.id), u.name.c_str(), RoleName(u.role),
+                    u.disabled ? " (disabled)" : "");
+    return 0;
+}
+
+int RunTokenCreate(const AdminCommand& command) {
+    auto ctx = OpenAdmin(command);
+    if (!ctx) return Fail(ctx.error().message);
+    auto issued = (*ctx)->auth->CreateApiToken(command.name, command.scope, "cli");
+    if (!issued) return Fail(issued.error().message);
+    std::fprintf(stderr, "created API token %s (scope %s, id %lld); it is shown only now:\n", command.name.c_str(),
+                 command.scope.c_str(), static_cast<long long>(issued->record.id));
+    std::printf("%s\n", issued->token.c_str());
+    return 0;
+}
+
+int RunTokenRevoke(const AdminCommand& command) {
+    auto ctx = OpenAdmin(command);
+    if (!ctx) return Fail(ctx.error().message);
+    if (Status s = (*ctx)->auth->RevokeApiToken(command.id); !s) return Fail(s.error().message);
+    std::printf("revoked API token %lld\n", command.id);
+    return 0;
+}
+
+int RunSecretsGenerateKey() {
+    std::printf("%s\n", security::Keyring::GenerateKeyText().c_str());
+    return 0;
+}
+
+int RunSecretsRotate(const AdminCommand& command) {
+    auto ctx = OpenAdmin(command);
+    if (!ctx) return Fail(ctx.error().message);
+    auto keyring = LoadKeyring((*ctx)->config);
+    if (!keyring) return Fail(keyring.error().message);
+    auto resealed = api::ResealCredentials((*ctx)->store->Identity(), *keyring, (*ctx)->clock.Now());
+    if (!resealed) return Fail(resealed.error().message);
+    std::printf("resealed %d credential(s) under master key %s\n", *resealed, keyring->current_key_id().c_str());
+    return 0;
+}
+
+}  // namespace cloudopt
