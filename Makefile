@@ -10,6 +10,8 @@ DATA_DIR ?= ./cloudopt-data
 
 # Install what is missing, build in Release, and run the service with the demo on http://localhost:$(PORT).
 demo: deps build-release
+	@echo "cloudopt demo on http://localhost:$(PORT): log in as admin with the password printed below on the first start"
+	@echo "  (or set CLOUDOPT_ADMIN_PASSWORD before it; reset later: ./build/release/cloudopt user passwd admin --data-dir $(DATA_DIR))"
 	./build/release/cloudopt serve --demo --port $(PORT) --data-dir $(DATA_DIR)
 
 # Build with AddressSanitizer + UBSan and run every test; exits non-zero on any failure.

@@ -15,7 +15,13 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" serve --demo --speed 1 --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+# Requests are authenticated as in production (an API token, checked on every request); the rate limits are
+# off, since one load generator on one address is exactly what they exist to stop.
+TOKEN=$("$BIN" token create bench --scope operator --data-dir "$WORK/data" 2>/dev/null)
+export CLOUDOPT_TOKEN=$TOKEN
+AUTH="Authorization: Bearer $TOKEN"
+CLOUDOPT_SECURITY_RATE_LIMIT_PER_ADDRESS=0 CLOUDOPT_SECURITY_RATE_LIMIT_PER_CALLER=0 \
+  "$BIN" serve --demo --speed 1 --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -27,15 +33,17 @@ import json, sys, urllib.request
 port, now = int(sys.argv[1]), int(sys.argv[2])
 points = [[now - 86400 + 60 * i, 10 + (i % 60) + i / 1000] for i in range(1440)]
 body = json.dumps({"series": [{"resource": "web-frontend", "metric": "bench_cpu", "points": points}]}).encode()
-req = urllib.request.Request(f"http://127.0.0.1:{port}/api/metrics", data=body, headers={"Content-Type": "application/json"})
+import os
+req = urllib.request.Request(f"http://127.0.0.1:{port}/api/metrics", data=body,
+                             headers={"Content-Type": "application/json", "Authorization": "Bearer " + os.environ["CLOUDOPT_TOKEN"]})
 assert json.load(urllib.request.urlopen(req))["accepted"] == 1440
 PY
 METRICS_URL="http://127.0.0.1:$PORT/api/metrics?resource=web-frontend&metric=bench_cpu&from=$((NOW - 86400))&to=$NOW&step=300"
-[ "$(curl -s "$METRICS_URL" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["points"]))')" -ge 288 ]
+[ "$(curl -s -H "$AUTH" "$METRICS_URL" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["points"]))')" -ge 288 ]
 
 # wrk's latency lines are "50%  1.23ms" with us/ms/s units; normalize to ms.
 wrk_run() {
-  wrk -t2 -c64 -d"${DURATION}s" --latency "$1" | awk '
+  wrk -t2 -c64 -d"${DURATION}s" --latency -H "$AUTH" "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
     END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }'

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
     const int connections = argc > 3 ? std::atoi(argv[3]) : 4;
     const int batch = argc > 4 ? std::atoi(argv[4]) : 1000;
     const double seconds = argc > 5 ? std::atof(argv[5]) : 10.0;
+    // An API token with the metrics:write scope (cloudopt token create NAME --scope metrics:write).
+    const char* token = std::getenv("CLOUDOPT_TOKEN");
+    const std::string authorization = token ? std::string("Bearer ") + token : "";
     constexpr int kBodiesPerConnection = 400;
     constexpr long long kBase = 1'500'000'000;
 
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
                     http::request<http::string_body> req{http::verb::post, "/api/metrics", 11};
                     req.set(http::field::host, "127.0.0.1");
                     req.set(http::field::content_type, "application/json");
+                    if (!authorization.empty()) req.set(http::field::authorization, authorization);
                     req.body() = std::move(text);
                     req.prepare_payload();
                     http::write(socket, req);

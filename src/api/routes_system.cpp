@@ -23,7 +23,9 @@ code{background:#f2f4f7;padding:0 .25rem;border-radius:3px}li{margin:.2rem 0}</s
 <li><a href="/api/openapi.json">/api/openapi.json</a>: every endpoint (OpenAPI 3)</li>
 <li><a href="/metrics">/metrics</a>: Prometheus metrics of the service itself</li>
 </ul>
-<p>Try <code>curl -s localhost:8080/api/dashboard/stats</code>; the README has a walkthrough.</p>
+<p>The API needs a token: get one with <code>POST /api/auth/login</code> ({"username","password"}; the first
+admin's password is printed when cloudopt first starts) and send it as <code>Authorization: Bearer ...</code>.
+The README has a walkthrough.</p>
 </body></html>
 )html";
 

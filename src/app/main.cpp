@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
     user_add->add_option("name", admin.name, "User name")->required();
     user_add->add_option("--role", admin.role, "viewer | operator | admin (default viewer)");
     add_admin_options(user_add);
+    CLI::App* user_passwd = user->add_subcommand("passwd", "Set a user's password (ends its sessions)");
+    user_passwd->add_option("name", admin.name, "User name")->required();
+    add_admin_options(user_passwd);
     CLI::App* user_list = user->add_subcommand("list", "List users");
     add_admin_options(user_list);
     CLI::App* token = app.add_subcommand("token", "Manage API tokens for machines (metric pushers, CI)");
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
     if (train->parsed()) return cloudopt::RunTrain(train_command);
     if (simulate->parsed()) return cloudopt::RunSimulate(simulate_command);
     if (user_add->parsed()) return cloudopt::RunUserAdd(admin);
+    if (user_passwd->parsed()) return cloudopt::RunUserPasswd(admin);
     if (user_list->parsed()) return cloudopt::RunUserList(admin);
     if (token_create->parsed()) return cloudopt::RunTokenCreate(admin);
     if (token_revoke->parsed()) return cloudopt::RunTokenRevoke(admin);

@@ -96,6 +96,19 @@ int RunUserAdd(const AdminCommand& command) {
     return 0;
 }
 
+int RunUserPasswd(const AdminCommand& command) {
+    auto ctx = OpenAdmin(command);
+    if (!ctx) return Fail(ctx.error().message);
+    auto user = (*ctx)->store->Identity().FindUser(command.name);
+    if (!user) return Fail(user.error().message);
+    auto password = ReadPassword();
+    if (!password) return Fail("the two passwords differ");
+    auto updated = (*ctx)->auth->UpdateUser(user->id, std::nullopt, *password, std::nullopt);
+    if (!updated) return Fail(updated.error().message);
+    std::printf("changed the password of %s; its sessions were ended\n", user->name.c_str());
+    return 0;
+}
+
 int RunUserList(const AdminCommand& command) {
     auto ctx = OpenAdmin(command);
     if (!ctx) return Fail(ctx.error().message);

@@ -1,6 +1,7 @@
 #pragma once
 // Administration from the command line, against the service's data directory (the service may be running):
 //   cloudopt user add NAME --role admin       (password from a prompt, or the first line of stdin)
+//   cloudopt user passwd NAME                 (new password, from a prompt or stdin; ends the user's sessions)
 //   cloudopt user list
 //   cloudopt token create NAME --scope metrics:write   (prints the token once)
 //   cloudopt token revoke ID
@@ -22,6 +23,7 @@ struct AdminCommand {
 };
 
 int RunUserAdd(const AdminCommand& command);
+int RunUserPasswd(const AdminCommand& command);
 int RunUserList(const AdminCommand& command);
 int RunTokenCreate(const AdminCommand& command);
 int RunTokenRevoke(const AdminCommand& command);

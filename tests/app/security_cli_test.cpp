@@ -78,6 +78,10 @@ TEST(SecurityCli, UsersAndTokensFromTheCommandLine) {
               std::string::npos);
     EXPECT_NE(Shell("echo 'short' | " + bin + "user add eve" + data + " 2>&1").find("at least 12"), std::string::npos);
     EXPECT_NE(Shell(bin + "user add eve --role root" + data + " 2>&1").find("--role must be"), std::string::npos);
+    EXPECT_NE(Shell("echo 'bobs-newer-password' | " + bin + "user passwd bob" + data + " 2>&1").find("changed the password"),
+              std::string::npos);
+    EXPECT_NE(Shell("echo 'whatever-password' | " + bin + "user passwd nobody" + data + " 2>&1").find("does not exist"),
+              std::string::npos);
     const std::string listed = Shell(bin + "user list" + data);
     EXPECT_NE(listed.find("bob"), std::string::npos);
     EXPECT_NE(listed.find("operator"), std::string::npos);
@@ -94,7 +98,8 @@ TEST(SecurityCli, UsersAndTokensFromTheCommandLine) {
                                  dir.File("log"));
     ASSERT_TRUE(testing::WaitHealthy(port));
     EXPECT_TRUE(testing::LoginBearer(port).empty()) << "users existed, so no first-run admin was made";
-    EXPECT_FALSE(testing::LoginBearer(port, "bob", "bobs-long-password").empty());
+    EXPECT_FALSE(testing::LoginBearer(port, "bob", "bobs-newer-password").empty());
+    EXPECT_TRUE(testing::LoginBearer(port, "bob", "bobs-long-password").empty());
     testing::HttpClient pusher(port);
     pusher.SetHeader("Authorization", "Bearer " + token.substr(0, token.size() - 1));
     EXPECT_EQ(pusher.Get("/api/auth/me").status, 200);
