@@ -1,0 +1,28 @@
+#pragma once
+// Decoding of a metrics push (POST /api/metrics): the whole batch is validated before anything is stored, and
+// every error names the item and field. Transport- and store-free, so it is fuzzed on its own
+// (tests/fuzz/json_decoders_fuzzer.cpp).
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "store/store.hpp"
+
+namespace cloudopt::api {
+
+// Timestamps outside [2000-01-01, 2100-01-01) are almost surely milliseconds or garbage.
+inline constexpr long long kMinSampleTs = 946684800;
+inline constexpr long long kMaxSampleTs = 4102444800;
+
+// Resolves a "resource" field's text (an id or a name) to a resource id: kNotFound when there is none.
+using ResourceLookup = std::function<Result<ResourceId>(const std::string& id_or_name)>;
+
+// Accepts {"samples":[{"resource","metric","ts","value"},...]} and/or
+// {"series":[{"resource","metric","points":[[ts,value],...]},...]}; groups the samples by series.
+Result<std::vector<SeriesSamples>> ParseMetricBatch(const nlohmann::json& body, const ResourceLookup& lookup,
+                                                    std::size_t max_samples);
+
+}  // namespace cloudopt::api
