@@ -6,20 +6,24 @@ WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
 PORT ?= 8080
 DATA_DIR ?= ./cloudopt-data
 
-.PHONY: demo test deps build-release build-debug bench format clean
+.PHONY: demo test deps dashboard build-release build-debug bench format clean
 
 # Install what is missing, build in Release, and run the service with the demo on http://localhost:$(PORT).
-demo: deps build-release
+demo: deps dashboard build-release
 	@echo "cloudopt demo on http://localhost:$(PORT): log in as admin with the password printed below on the first start"
 	@echo "  (or set CLOUDOPT_ADMIN_PASSWORD before it; reset later: ./build/release/cloudopt user passwd admin --data-dir $(DATA_DIR))"
 	./build/release/cloudopt serve --demo --port $(PORT) --data-dir $(DATA_DIR)
 
 # Build with AddressSanitizer + UBSan and run every test; exits non-zero on any failure.
-test: deps build-debug
+test: deps dashboard build-debug
 	cd build/debug && ctest --output-on-failure -j$(JOBS) --timeout 600
 
 deps:
 	./scripts/install-deps.sh
+
+# The web dashboard (served by cloudopt at /): npm ci from the lock file, then a Vite build into dashboard/dist.
+dashboard:
+	cd dashboard && (npm ci --no-audit --no-fund --loglevel=error) && npm run build --silent
 
 build-release:
 	cmake --preset release -DCLOUDOPT_WERROR=$(WERROR) >/dev/null

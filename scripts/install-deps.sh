@@ -7,13 +7,16 @@ packages=(
   build-essential cmake ccache pkg-config git curl python3
   libboost-dev nlohmann-json3-dev libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libssl-dev openssl libsodium-dev libjwt-dev libgtest-dev libgmock-dev libbenchmark-dev wrk
-  clang libclang-rt-dev
+  clang libclang-rt-dev chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# Node.js 20+ for the dashboard build (Debian 12's own nodejs is 18; keep a newer one when it is there).
+command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -22,7 +22,10 @@ struct RouteRule {
 // Machine-token scopes map onto the same permissions (security/permissions.cpp).
 const std::vector<RouteRule>& RouteTable() {
     static const std::vector<RouteRule> kTable = {
-        {"GET", "/", Permission::kPublic},
+        {"GET", "/", Permission::kPublic},  // the dashboard's page; it logs in through the API
+        {"GET", "/assets/{file}", Permission::kPublic},
+        {"GET", "/favicon.svg", Permission::kPublic},
+        {"GET", "/api/events", Permission::kRead},
         {"GET", "/healthz", Permission::kPublic},
         {"GET", "/readyz", Permission::kPublic},
         {"GET", "/api/openapi.json", Permission::kPublic},

@@ -2,6 +2,7 @@
 // Transport-free HTTP request/response values. The Beast session converts to and from these, so routing and
 // handlers are plain functions that tests call without a socket.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ struct HttpRequest {
     // Set by the server from the connection and headers; read by access control.
     std::string authorization;   // the Authorization header
     std::string cookie;          // the Cookie header
+    std::string accept_encoding; // the Accept-Encoding header
     std::string remote_address;  // the peer's IP address
     bool secure = false;         // arrived over TLS
     // Set by access control once the caller is authenticated (nullopt on public routes without credentials).
@@ -39,6 +41,10 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    // Server-Sent Events: when set, the connection stays open after the headers and `next_events` is called about
+    // twice a second on the connection's thread; what it returns ("" for nothing) is sent as is. The stream ends
+    // when the client goes away or the server stops.
+    std::function<std::string()> next_events;
 };
 
 // Splits "/a/b?x=1&y=%20" into a decoded path and query map. False when the percent-encoding is malformed.

@@ -26,6 +26,7 @@ struct ApiContext {
     AuthService& auth;
     const security::Keyring& keyring;  // seals cloud credentials at rest
     AccessOptions access = {};
+    std::string dashboard_dir = {};  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
     std::size_t max_samples_per_request = 100000;
 };
 
@@ -49,6 +50,7 @@ void AddSystemRoutes(Router& router, ApiContext& ctx);
 void AddAuthRoutes(Router& router, ApiContext& ctx);
 void AddAdminRoutes(Router& router, ApiContext& ctx);
 void AddCredentialRoutes(Router& router, ApiContext& ctx);
+void AddStaticRoutes(Router& router, ApiContext& ctx);
 
 // Reads an optional body {"resource": id or name} (an empty body means all resources): nullopt for all.
 Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what);

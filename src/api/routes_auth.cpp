@@ -10,6 +10,9 @@ namespace cloudopt::api::detail {
 namespace {
 
 constexpr const char* kRefreshCookie = "cloudopt_refresh";
+// A companion cookie without any secret, readable by the page: it tells the dashboard that a refresh cookie
+// exists, so a fresh visit does not try (and fail) to refresh a session it never had.
+constexpr const char* kSessionHintCookie = "cloudopt_session";
 
 std::string CookieValue(const std::string& header, const std::string& name) {
     std::size_t pos = 0;
@@ -29,6 +32,11 @@ std::string RefreshCookie(const std::string& value, UnixSeconds max_age, bool se
            "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
 }
 
+std::string SessionHintCookie(bool present, UnixSeconds max_age, bool secure) {
+    return std::string(kSessionHintCookie) + "=" + (present ? "1" : "") + "; Path=/; Max-Age=" +
+           std::to_string(present ? max_age : 0) + "; SameSite=Strict" + (secure ? "; Secure" : "");
+}
+
 HttpResponse SessionResponse(const AuthSession& s, bool secure) {
     HttpResponse r = JsonResponse(200, {{"access_token", s.access_token},
                                         {"token_type", "Bearer"},
@@ -37,6 +45,7 @@ HttpResponse SessionResponse(const AuthSession& s, bool secure) {
                                         {"refresh_expires_in", s.refresh_expires_in},
                                         {"user", {{"id", s.user.id}, {"name", s.user.name}, {"role", RoleName(s.user.role)}}}});
     r.headers.emplace_back("Set-Cookie", RefreshCookie(s.refresh_token, s.refresh_expires_in, secure));
+    r.headers.emplace_back("Set-Cookie", SessionHintCookie(true, s.refresh_expires_in, secure));
     r.headers.emplace_back("Cache-Control", "no-store");
     return r;
 }
@@ -84,7 +93,11 @@ void AddAuthRoutes(Router& router, ApiContext& ctx) {
         if (token->empty())
             return Unauthenticated(MakeError(ErrorCode::kUnauthenticated, "no refresh token: log in first"));
         auto session = ctx.auth.Refresh(*token);
-        if (!session) return Unauthenticated(session.error());
+        if (!session) {
+            HttpResponse r = Unauthenticated(session.error());
+            r.headers.emplace_back("Set-Cookie", SessionHintCookie(false, 0, req.secure));
+            return r;
+        }
         return SessionResponse(*session, req.secure);
     });
 
@@ -95,6 +108,7 @@ void AddAuthRoutes(Router& router, ApiContext& ctx) {
         HttpResponse r;
         r.status = 204;
         r.headers.emplace_back("Set-Cookie", RefreshCookie("", 0, req.secure));
+        r.headers.emplace_back("Set-Cookie", SessionHintCookie(false, 0, req.secure));
         return r;
     });
 

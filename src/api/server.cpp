@@ -10,6 +10,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -83,7 +85,8 @@ private:
 };
 
 // Headers every response carries. The dashboard is served from this origin, so a strict policy costs nothing.
-void AddSecurityHeaders(http::response<http::string_body>& res, const ServerOptions& options, bool tls) {
+template <typename Body>
+void AddSecurityHeaders(http::response<Body>& res, const ServerOptions& options, bool tls) {
     res.set("X-Content-Type-Options", "nosniff");
     res.set("X-Frame-Options", "DENY");
     res.set("Referrer-Policy", "no-referrer");
@@ -188,11 +191,13 @@ private:
         request.content_type = std::string(req[http::field::content_type]);
         request.authorization = std::string(req[http::field::authorization]);
         request.cookie = std::string(req[http::field::cookie]);
+        request.accept_encoding = std::string(req[http::field::accept_encoding]);
         request.remote_address = remote_address_;
         request.secure = kTls;
         request.body = std::move(req.body());
         Router::Dispatch dispatch = router_.Handle(std::move(request));
         if (!origin.empty() && origin == options_.cors_origin) AllowOrigin(dispatch.response, origin);
+        if (dispatch.response.next_events) return StartEvents(std::move(dispatch.response), req, dispatch.route, started);
         Respond(std::move(dispatch.response), req, dispatch.route, started);
     }
 
@@ -248,6 +253,49 @@ private:
         Write(std::move(res));
     }
 
+    // Server-Sent Events: the headers now, then whatever next_events() has every half second, and a comment every
+    // 15 s so proxies and the client notice a dead connection. The connection is not reused afterwards.
+    void StartEvents(HttpResponse&& response, const http::request<http::string_body>& req, const std::string& route,
+                     std::chrono::steady_clock::time_point started) {
+        next_events_ = std::move(response.next_events);
+        auto head = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(response.status),
+                                                                        req.version());
+        head->set(http::field::server, "cloudopt");
+        head->set(http::field::content_type, "text/event-stream");
+        head->set(http::field::cache_control, "no-cache");
+        for (auto& [name, value] : response.headers) head->set(name, value);
+        head->keep_alive(false);
+        AddSecurityHeaders(*head, options_, kTls);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        metrics_.Record(route, std::string(req.method_string()), response.status, seconds);
+        auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+        beast::get_lowest_layer(stream_).expires_never();
+        http::async_write_header(stream_, *serializer,
+                                 [self = this->shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
+                                     if (ec) return self->Close();
+                                     self->timer_.emplace(beast::get_lowest_layer(self->stream_).get_executor());
+                                     self->WaitForEvents();
+                                 });
+    }
+
+    void WaitForEvents() {
+        timer_->expires_after(std::chrono::milliseconds(500));
+        timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+            if (ec) return;
+            std::string chunk = self->next_events_();
+            if (chunk.empty() && ++self->idle_ticks_ >= 30) chunk = ": keep-alive\n\n";
+            if (chunk.empty()) return self->WaitForEvents();
+            self->idle_ticks_ = 0;
+            auto text = std::make_shared<std::string>(std::move(chunk));
+            beast::get_lowest_layer(self->stream_).expires_after(self->options_.request_timeout);
+            net::async_write(self->stream_, net::buffer(*text), [self, text](beast::error_code write_ec, std::size_t) {
+                if (write_ec) return self->Close();
+                beast::get_lowest_layer(self->stream_).expires_never();
+                self->WaitForEvents();
+            });
+        });
+    }
+
     // Errors found before a request could be parsed: answer once, then close the connection.
     void SendError(const Error& error) {
         auto res = std::make_shared<http::response<http::string_body>>(ToBeast(ErrorResponse(error), 11, false));
@@ -282,6 +330,9 @@ private:
     const ServerOptions& options_;
     unsigned short redirect_port_;
     std::string remote_address_;
+    std::function<std::string()> next_events_;
+    std::optional<net::steady_timer> timer_;
+    int idle_ticks_ = 0;
 };
 
 // Accepts on the first io_context and hands each connection to the next one in turn. One io_context per

@@ -101,6 +101,7 @@ const std::vector<Key>& Keys() {
         Double("demo.speed", &Config::speed, 0.1, 10000),
         Text("demo.data_dir", &Config::demo_data_dir),
         Text("catalog.file", &Config::catalog_file),
+        Text("dashboard.dir", &Config::dashboard_dir),
         Text("security.master_key", &Config::master_key),
         Text("security.master_key_file", &Config::master_key_file),
         Text("security.previous_master_key_files", &Config::previous_master_key_files),

@@ -34,6 +34,8 @@ struct Config {
     bool demo = false;
     double speed = 60.0;
     std::string demo_data_dir;  // empty: the bundled data/demo
+    // dashboard
+    std::string dashboard_dir;  // empty: the built dashboard/dist beside the binary or the sources
     // catalog
     std::string catalog_file;   // empty: the bundled data/catalog/instances.csv
     // providers: name -> driver ("simulated" until the cloud adapters land)

@@ -75,6 +75,21 @@ std::string BundledDataPath(const std::string& relative) {
     return (fs::path("data") / relative).string();
 }
 
+std::string BundledDashboardPath() {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    std::vector<fs::path> candidates;
+    if (!ec) {
+        candidates.push_back(exe.parent_path() / "../../dashboard/dist");         // build/<preset>/cloudopt
+        candidates.push_back(exe.parent_path() / "../share/cloudopt/dashboard");  // installed
+    }
+    candidates.push_back(fs::path(CLOUDOPT_SOURCE_DATA_DIR) / "../dashboard/dist");
+    for (const fs::path& p : candidates) {
+        if (fs::exists(p / "index.html", ec)) return fs::weakly_canonical(p, ec).string();
+    }
+    return "";
+}
+
 int RunServe(const Config& config) {
     // Block the shutdown signals before any thread starts, so only sigwait below receives them.
     sigset_t signals;
@@ -177,6 +192,9 @@ int RunServe(const Config& config) {
     JobRunner jobs(clock);
     api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring,
                             MakeAccessOptions(config)};
+    context.dashboard_dir = config.dashboard_dir.empty() ? BundledDashboardPath() : config.dashboard_dir;
+    if (context.dashboard_dir.empty())
+        spdlog::warn("no built dashboard found (npm ci && npm run build in dashboard/); / shows a landing page");
     api::Router router = api::BuildRouter(context);
 
     api::ServerOptions server_options;

@@ -11,5 +11,7 @@ int RunServe(const Config& config);
 
 // Finds a file shipped in the repository's data/ folder (catalog, demo traces) from the build or install tree.
 std::string BundledDataPath(const std::string& relative);
+// The built dashboard (dashboard/dist) beside the binary or the sources; "" when there is none.
+std::string BundledDashboardPath();
 
 }  // namespace cloudopt

@@ -34,12 +34,6 @@ std::string TokenHash(std::string_view token) {
     return Hex(digest, sizeof digest);
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    if (a.empty()) return true;
-    return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::string RandomId() {
     EnsureSodium();
     unsigned char raw[16];

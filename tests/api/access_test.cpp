@@ -125,6 +125,9 @@ TEST(Login, IssuesTokensAndAnHttpOnlyRefreshCookie) {
     for (const char* attr : {"HttpOnly", "SameSite=Strict", "Path=/api/auth"})
         EXPECT_NE(cookie.find(attr), std::string::npos) << cookie;
     EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "plain HTTP: a Secure cookie would never come back";
+    const std::string hint = cookie.substr(cookie.find('\n') + 1);
+    EXPECT_EQ(hint.rfind("cloudopt_session=1; Path=/;", 0), 0u) << "the page's hint that a session exists: " << hint;
+    EXPECT_EQ(hint.find("cort_"), std::string::npos) << "the hint holds no secret";
     EXPECT_EQ(r.headers["cache-control"], "no-store");
 
     client.SetHeader("Authorization", "Bearer " + body["access_token"].get<std::string>());

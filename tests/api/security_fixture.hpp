@@ -20,7 +20,8 @@ namespace cloudopt::testing {
 
 class SecureApi {
 public:
-    explicit SecureApi(api::AccessOptions access = NoLimits(), api::ServerOptions options = {}) {
+    explicit SecureApi(api::AccessOptions access = NoLimits(), api::ServerOptions options = {},
+                       std::string dashboard_dir = "") {
         auto s = OpenSqliteStore(dir.File("t.db"), clock);
         EXPECT_TRUE(s.ok());
         store = std::move(*s);
@@ -32,6 +33,7 @@ public:
         auth = std::make_unique<TestAuth>(store->Identity(), clock);
         context = std::make_unique<api::ApiContext>(
             api::ApiContext{*store, *loop, jobs, metrics, clock, "test", auth->auth(), auth->keyring(), access});
+        context->dashboard_dir = std::move(dashboard_dir);
         router = api::BuildRouter(*context);
         options.port = 0;
         options.threads = 2;

@@ -70,7 +70,9 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
             for (const auto& field : res) {
                 std::string name(field.name_string());
                 for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                out.headers[name] = std::string(field.value());
+                // A repeated header (Set-Cookie) keeps every value, one per line.
+                std::string& slot = out.headers[name];
+                slot += (slot.empty() ? "" : "\n") + std::string(field.value());
             }
             if (!res.keep_alive()) impl_->connected = false;
             return out;

@@ -10,7 +10,7 @@ namespace cloudopt::testing {
 struct HttpResult {
     int status = 0;
     std::string body;
-    std::map<std::string, std::string> headers;  // lower-case names
+    std::map<std::string, std::string> headers;  // lower-case names; repeated ones joined by '\n'
 };
 
 class HttpClient {

@@ -1,0 +1,203 @@
+// End-to-end test of the dashboard in a real browser: Debian's chromium driven by playwright-core against a real
+// `cloudopt serve --demo` on a loopback port. Logs in, checks the overview against /api/dashboard/stats, opens a
+// resource and finds chart points, switches a mode, applies a recommendation, and saves a screenshot of every
+// page (desktop and phone size) into test-output/dashboard/. Fails on any browser console error.
+//
+// usage: CLOUDOPT_BINARY=build/debug/cloudopt node dashboard/e2e/run.js
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const binary = process.env.CLOUDOPT_BINARY ?? join(repo, 'build/debug/cloudopt');
+const out = process.env.CLOUDOPT_TEST_OUTPUT ?? join(repo, 'test-output/dashboard');
+const password = 'e2e-admin-password-123';
+
+function freePort() {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures += 1;
+}
+
+async function waitFor(fn, what, timeoutMs = 60000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+async function main() {
+  mkdirSync(out, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'cloudopt-e2e-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(binary, ['serve', '--demo', '--speed', '60', '--port', String(port), '--data-dir', join(work, 'data')], {
+    env: { ...process.env, CLOUDOPT_ADMIN_PASSWORD: password, CLOUDOPT_ADMIN_USER: 'admin' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let serverLog = '';
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  const userData = join(work, 'chromium');
+  let context;
+  try {
+    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, 'the server');
+    const token = (await (await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    })).json()).access_token;
+    const apiGet = async (path) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+
+    context = await chromium.launchPersistentContext(userData, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const consoleErrors = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    const shot = async (name) => {
+      await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+    };
+
+    // Login: a wrong password is refused with a message, the right one opens the overview.
+    await page.goto(base + '/');
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    check((await page.getByRole('alert').textContent()).includes('wrong user name or password'), 'a wrong password is refused');
+    await shot('login');
+    consoleErrors.length = 0; // the refused login's 401 is logged by the browser itself
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('cost-per-hour').waitFor();
+
+    // Overview numbers equal the API's (the page reloads on every pushed event, so retry until both agree).
+    const money = (v) => `$${Math.abs(v).toFixed(2)}`;
+    const matched = await waitFor(async () => {
+      const stats = await apiGet('/api/dashboard/stats');
+      const shown = await page.getByTestId('cost-per-hour').textContent();
+      const shownStatic = await page.getByTestId('static-cost-per-hour').textContent();
+      return shown === money(stats.cost_per_hour) && shownStatic === money(stats.static_cost_per_hour) ? stats : null;
+    }, 'the overview to match /api/dashboard/stats', 30000);
+    check(matched.resources.length === 4, 'the overview lists the four demo resources');
+    await page.getByText('live', { exact: true }).waitFor({ timeout: 30000 });
+    check(true, 'live updates arrive (Server-Sent Events)');
+    await page.getByTestId('saved-day').filter({ hasText: '$' }).waitFor();
+    await shot('overview');
+
+    // A resource: chart points drawn, the model and its accuracy shown.
+    const web = matched.resources.find((r) => r.name === 'web-frontend');
+    await page.goto(`${base}/#/resources/${web.id}`);
+    await page.getByTestId('demand-chart').locator('canvas').waitFor();
+    await sleep(500); // one animation-free draw after the data arrives
+    const nonBlank = await page.getByTestId('demand-chart').locator('canvas').evaluate((c) => {
+      const ctx = c.getContext('2d');
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let colored = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && !(data[i] > 240 && data[i + 1] > 240 && data[i + 2] > 240)) colored += 1;
+      return colored;
+    });
+    check(nonBlank > 2000, `the demand chart is drawn (${nonBlank} colored pixels)`);
+    const chart = page.getByTestId('demand-chart');
+    const demandPoints = Number(await chart.getAttribute('data-demand-points'));
+    const forecastPoints = Number(await chart.getAttribute('data-forecast-points'));
+    check(demandPoints > 10, `the chart has demand points (${demandPoints})`);
+    check(forecastPoints > 0, `the chart has forecast points (${forecastPoints})`);
+    check((await page.getByTestId('model').textContent()).length > 0, 'the model in use is shown');
+    await shot('resource');
+
+    // Switch a mode through the page; the API sees it.
+    await page.getByLabel('mode', { exact: true }).selectOption('recommend');
+    await page.getByRole('status').filter({ hasText: 'mode set to recommend' }).waitFor();
+    check((await apiGet(`/api/resources/${web.id}`)).mode === 'recommend', 'switching the mode in the page changes the resource');
+
+    // Apply a recommendation (the demo's checkout resource is in recommend mode).
+    await waitFor(async () => (await apiGet('/api/resources/recommendations?status=open')).recommendations.length > 0, 'a recommendation', 90000);
+    await page.goto(`${base}/#/recommendations`);
+    const first = page.getByTestId('recommendation').first();
+    await first.waitFor();
+    await shot('recommendations');
+    const applyButton = first.getByRole('button', { name: /^apply recommendation/ });
+    const id = Number((await applyButton.getAttribute('aria-label')).split(' ').pop());
+    await applyButton.click();
+    await page.getByRole('status').filter({ hasText: `recommendation ${id} applied` }).waitFor();
+    const all = await apiGet('/api/resources/recommendations?status=all');
+    check(all.recommendations.find((r) => r.id === id)?.status === 'applied', `recommendation ${id} is applied`);
+
+    await page.goto(`${base}/#/resources`);
+    await page.getByRole('table').waitFor();
+    await shot('resources');
+    await page.goto(`${base}/#/settings`);
+    await page.getByRole('region', { name: 'users' }).getByRole('cell', { name: 'admin', exact: true }).first().waitFor();
+    await shot('settings');
+
+    // Phone-sized screens: every page still renders.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, hash] of [['overview', '#/'], ['resource', `#/resources/${web.id}`], ['recommendations', '#/recommendations']]) {
+      await page.goto(`${base}/${hash}`);
+      await page.locator('main h1').waitFor();
+      await sleep(300);
+      await shot(`phone-${name}`);
+    }
+
+    // Every control has an accessible name.
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input, select, a')].filter((el) => {
+        const name = el.getAttribute('aria-label') || el.textContent.trim() || el.labels?.[0]?.textContent.trim() || el.getAttribute('placeholder');
+        return !name;
+      }).length,
+    );
+    check(unnamed === 0, 'every control has an accessible name');
+
+    // Log out: the refresh cookie is revoked, a reload shows the login form.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    check(true, 'logging out ends the session');
+
+    check(consoleErrors.length === 0, `no browser console errors${consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''}`);
+  } catch (e) {
+    failures += 1;
+    console.error('FAIL', e);
+    writeFileSync(join(out, 'server.log'), serverLog);
+  } finally {
+    if (context) await context.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(failures ? `${failures} check(s) failed; screenshots in ${out}` : `all checks passed; screenshots in ${out}`);
+  process.exit(failures ? 1 : 0);
+}
+
+main();

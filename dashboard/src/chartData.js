@@ -1,0 +1,41 @@
+// Shapes API responses into Chart.js datasets. Pure functions, unit-tested (chartData.test.js).
+
+// Demand (the past), then the forecast (the future) with its p50 line and p90/p95 bands, and capacity in the
+// same unit (ready instances x capacity per instance) as a step line over both.
+export function demandForecastDatasets(history, forecast, capacityPerInstance) {
+  const demand = (history?.demand ?? []).map(([ts, v]) => ({ x: ts * 1000, y: v }));
+  const capacity = (history?.capacity ?? []).map(([ts, v]) => ({ x: ts * 1000, y: v * capacityPerInstance }));
+  const points = forecast?.points ?? [];
+  const p50 = points.map((p) => ({ x: p.ts * 1000, y: p.p50 }));
+  const p90 = points.map((p) => ({ x: p.ts * 1000, y: p.p90 }));
+  const p95 = points.map((p) => ({ x: p.ts * 1000, y: p.p95 }));
+  return [
+    { label: 'demand', data: demand, borderColor: '#1f5fbf', backgroundColor: '#1f5fbf', pointRadius: 0, borderWidth: 2 },
+    { label: 'forecast p50', data: p50, borderColor: '#d9480f', borderDash: [6, 4], pointRadius: 2, borderWidth: 2 },
+    { label: 'forecast p90', data: p90, borderColor: 'rgba(217,72,15,0.5)', backgroundColor: 'rgba(217,72,15,0.15)', fill: 1, pointRadius: 0, borderWidth: 1 },
+    { label: 'forecast p95', data: p95, borderColor: 'rgba(217,72,15,0.3)', backgroundColor: 'rgba(217,72,15,0.08)', fill: 2, pointRadius: 0, borderWidth: 1 },
+    { label: 'capacity', data: capacity, borderColor: '#2b8a3e', stepped: 'before', pointRadius: 0, borderWidth: 2 },
+  ];
+}
+
+// Actions as points on the capacity line, carrying their reason for the tooltip.
+export function actionPoints(actions, capacityPerInstance, from, to) {
+  return (actions ?? [])
+    .filter((a) => a.ts * 1000 >= from && a.ts * 1000 <= to)
+    .map((a) => ({ x: a.ts * 1000, y: a.to * capacityPerInstance, reason: a.reason, from: a.from, to: a.to, status: a.status }));
+}
+
+// The x range [from, to] in milliseconds that shows the chosen past window and the whole forecast.
+export function timeWindow(nowSeconds, pastSeconds, forecast) {
+  const last = forecast?.points?.length ? forecast.points[forecast.points.length - 1].ts : nowSeconds;
+  return { from: (nowSeconds - pastSeconds) * 1000, to: Math.max(nowSeconds, last) * 1000 };
+}
+
+// Savings against static allocation over a window of the history: the integral of (static - actual) cost.
+export function savingsOver(history, staticCostPerHour) {
+  const cost = history?.cost_per_hour ?? [];
+  const step = history?.step ?? 0;
+  let saved = 0;
+  for (const [, perHour] of cost) saved += ((staticCostPerHour - perHour) * step) / 3600;
+  return saved;
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { actionPoints, demandForecastDatasets, savingsOver, timeWindow } from './chartData.js';
+
+const history = { step: 300, demand: [[100, 5], [400, 7]], capacity: [[100, 2], [400, 3]], cost_per_hour: [[100, 1], [400, 2]] };
+const forecast = { points: [{ ts: 700, p50: 8, p90: 9, p95: 10 }, { ts: 1000, p50: 9, p90: 10.5, p95: 11 }] };
+
+describe('demandForecastDatasets', () => {
+  it('puts demand in the past, the forecast bands ahead and capacity in load units', () => {
+    const [demand, p50, p90, p95, capacity] = demandForecastDatasets(history, forecast, 4);
+    expect(demand.data).toEqual([{ x: 100000, y: 5 }, { x: 400000, y: 7 }]);
+    expect(p50.data.map((p) => p.y)).toEqual([8, 9]);
+    expect(p90.fill).toBe(1);
+    expect(p95.data[1]).toEqual({ x: 1000000, y: 11 });
+    expect(capacity.data).toEqual([{ x: 100000, y: 8 }, { x: 400000, y: 12 }]);
+    expect(capacity.stepped).toBe('before');
+  });
+  it('copes with nothing yet', () => {
+    const sets = demandForecastDatasets(undefined, undefined, 1);
+    expect(sets.every((s) => s.data.length === 0)).toBe(true);
+  });
+});
+
+describe('actionPoints', () => {
+  it('keeps the actions in the window with their reasons', () => {
+    const actions = [
+      { ts: 50, from: 1, to: 2, reason: 'too early', status: 'applied' },
+      { ts: 500, from: 2, to: 3, reason: 'forecast p95 9.1 / 0.75', status: 'applied' },
+    ];
+    expect(actionPoints(actions, 4, 100000, 1000000)).toEqual([
+      { x: 500000, y: 12, reason: 'forecast p95 9.1 / 0.75', from: 2, to: 3, status: 'applied' },
+    ]);
+  });
+});
+
+describe('timeWindow and savings', () => {
+  it('spans the past window and the forecast', () => {
+    expect(timeWindow(800, 600, forecast)).toEqual({ from: 200000, to: 1000000 });
+  });
+  it('integrates the saving against static cost', () => {
+    expect(savingsOver(history, 3)).toBeCloseTo(((3 - 1) * 300 + (3 - 2) * 300) / 3600);
+  });
+});

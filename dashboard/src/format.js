@@ -1,0 +1,34 @@
+// Formatting of the numbers the dashboard shows. Pure functions, unit-tested (format.test.js).
+
+export function money(value, digits = 2) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  const sign = value < 0 ? '−' : '';
+  return `${sign}$${Math.abs(value).toFixed(digits)}`;
+}
+
+export function percent(fraction, digits = 0) {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '–';
+  return `${(fraction * 100).toFixed(digits)}%`;
+}
+
+export function number(value, digits = 1) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return value.toFixed(digits);
+}
+
+// "14:05" for today, "Nov 27 14:05" otherwise, in the browser's time zone.
+export function time(unixSeconds, now = Date.now() / 1000) {
+  if (!unixSeconds) return '–';
+  const d = new Date(unixSeconds * 1000);
+  const hm = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  const sameDay = new Date(now * 1000).toDateString() === d.toDateString();
+  return sameDay ? hm : `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${hm}`;
+}
+
+// Where a utilization sits against the target band: below, in or above.
+export function bandOf(utilization, low = 0.7, high = 0.8) {
+  if (utilization === null || utilization === undefined || !Number.isFinite(utilization)) return 'unknown';
+  if (utilization < low) return 'below';
+  if (utilization > high) return 'above';
+  return 'in';
+}

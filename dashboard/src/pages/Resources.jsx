@@ -1,0 +1,135 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, errorMessage } from '../api.js';
+import { percent } from '../format.js';
+
+const EMPTY = { name: '', provider: 'aws', provider_ref: '', instance_type: '', min_capacity: 1, max_capacity: 10, capacity_per_instance: 1, mode: 'recommend' };
+
+export default function Resources({ user }) {
+  const [resources, setResources] = useState([]);
+  const [error, setError] = useState('');
+  const [form, setForm] = useState(EMPTY);
+  const canOperate = user.role === 'operator' || user.role === 'admin';
+  const isAdmin = user.role === 'admin';
+
+  const load = useCallback(async () => {
+    try {
+      const { data } = await api.get('/api/resources');
+      setResources(data.resources);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, []);
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  async function setMode(id, mode) {
+    try {
+      await api.put(`/api/resources/${id}/mode`, { mode });
+      setError('');
+      load();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  async function create(event) {
+    event.preventDefault();
+    try {
+      const body = { ...form, min_capacity: Number(form.min_capacity), max_capacity: Number(form.max_capacity), capacity_per_instance: Number(form.capacity_per_instance) };
+      await api.post('/api/resources', body);
+      setForm(EMPTY);
+      setError('');
+      load();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  async function remove(r) {
+    if (!window.confirm(`Delete ${r.name} with its history?`)) return;
+    try {
+      await api.delete(`/api/resources/${r.id}`);
+      load();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  const field = (name, label, type = 'text') => (
+    <label>
+      {label}
+      <input name={name} type={type} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} required />
+    </label>
+  );
+  return (
+    <>
+      <h1>Resources</h1>
+      {error && <p role="alert" className="error">{error}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Provider</th>
+            <th>Type</th>
+            <th>Capacity</th>
+            <th>Band</th>
+            <th>Mode</th>
+            {isAdmin && <th>Delete</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {resources.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <a href={`#/resources/${r.id}`}>{r.name}</a>
+              </td>
+              <td>{r.provider}</td>
+              <td>{r.instance_type}</td>
+              <td>
+                {r.min_capacity}–{r.max_capacity}
+              </td>
+              <td>
+                {percent(r.target_low)}–{percent(r.target_high)}
+              </td>
+              <td>
+                <select aria-label={`mode of ${r.name}`} value={r.mode} disabled={!canOperate} onChange={(e) => setMode(r.id, e.target.value)}>
+                  <option value="off">off</option>
+                  <option value="recommend">recommend</option>
+                  <option value="auto">auto</option>
+                </select>
+              </td>
+              {isAdmin && (
+                <td>
+                  <button type="button" aria-label={`delete ${r.name}`} onClick={() => remove(r)}>
+                    Delete
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {isAdmin && (
+        <form className="stack" onSubmit={create} aria-label="add a resource">
+          <h2>Add a resource</h2>
+          {field('name', 'Name')}
+          <label>
+            Provider
+            <select name="provider" value={form.provider} onChange={(e) => setForm({ ...form, provider: e.target.value })}>
+              {['aws', 'azure', 'gcp', 'kubernetes', 'simulated'].map((p) => (
+                <option key={p}>{p}</option>
+              ))}
+            </select>
+          </label>
+          {field('provider_ref', 'Provider reference')}
+          {field('instance_type', 'Instance type')}
+          {field('min_capacity', 'Min instances', 'number')}
+          {field('max_capacity', 'Max instances', 'number')}
+          {field('capacity_per_instance', 'Load one instance serves', 'number')}
+          <button type="submit">Add</button>
+        </form>
+      )}
+    </>
+  );
+}
