@@ -15,7 +15,7 @@ ALLOWED = {
     "store": {"core"},
     "security": {"core"},
     "control": {"core", "store", "forecast", "allocate"},
-    "api": {"core", "store", "control", "security"},
+    "api": {"core", "store", "control", "security", "simulate"},
     "app": {"core", "forecast", "allocate", "simulate", "store", "control", "security", "api"},
 }
 # Third-party headers and where they may appear (module, or module/file).

@@ -3,6 +3,7 @@
 // values, call the store / control loop, serialize the result.
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "api/access_control.hpp"
@@ -26,7 +27,8 @@ struct ApiContext {
     AuthService& auth;
     const security::Keyring& keyring;  // seals cloud credentials at rest
     AccessOptions access = {};
-    std::string dashboard_dir = {};  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
+    std::string dashboard_dir = {};
+    std::map<std::string, std::string> simulation_datasets = {};  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
     std::size_t max_samples_per_request = 100000;
 };
 
@@ -51,6 +53,7 @@ void AddAuthRoutes(Router& router, ApiContext& ctx);
 void AddAdminRoutes(Router& router, ApiContext& ctx);
 void AddCredentialRoutes(Router& router, ApiContext& ctx);
 void AddStaticRoutes(Router& router, ApiContext& ctx);
+void AddSimulationRoutes(Router& router, ApiContext& ctx);
 
 // Reads an optional body {"resource": id or name} (an empty body means all resources): nullopt for all.
 Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what);

@@ -193,6 +193,10 @@ int RunServe(const Config& config) {
     api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring,
                             MakeAccessOptions(config)};
     context.dashboard_dir = config.dashboard_dir.empty() ? BundledDashboardPath() : config.dashboard_dir;
+    // The bundled demo traces are the datasets the dashboard's Simulation page offers.
+    for (const auto& entry : fs::directory_iterator(BundledDataPath("demo"), ec)) {
+        if (entry.path().extension() == ".csv") context.simulation_datasets[entry.path().stem().string()] = entry.path().string();
+    }
     if (context.dashboard_dir.empty())
         spdlog::warn("no built dashboard found (npm ci && npm run build in dashboard/); / shows a landing page");
     api::Router router = api::BuildRouter(context);

@@ -45,4 +45,36 @@ Result<TraceSet> ParseTraceCsv(std::string_view text, std::string_view default_s
     return traces;
 }
 
+namespace {
+
+// A series' sampling step: the most common gap between consecutive samples.
+UnixSeconds InferStep(const std::vector<Sample>& samples) {
+    std::map<UnixSeconds, int> gaps;
+    for (std::size_t i = 1; i < samples.size(); ++i) ++gaps[samples[i].ts - samples[i - 1].ts];
+    UnixSeconds step = 0;
+    int best = 0;
+    for (const auto& [gap, count] : gaps) {
+        if (gap > 0 && count > best) {
+            best = count;
+            step = gap;
+        }
+    }
+    return step;
+}
+
+}  // namespace
+
+Result<std::map<std::string, RegularSeries>> SeriesFromCsv(std::string_view text) {
+    auto traces = ParseTraceCsv(text);
+    if (!traces) return traces.error();
+    if (traces->empty()) return MakeError(ErrorCode::kInvalidArgument, "no samples");
+    std::map<std::string, RegularSeries> out;
+    for (const auto& [id, samples] : *traces) {
+        const UnixSeconds step = InferStep(samples);
+        if (step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series '" + id + "' has fewer than 2 samples");
+        out[id] = Regularize(samples, step);
+    }
+    return out;
+}
+
 }  // namespace cloudopt

@@ -16,4 +16,8 @@ namespace cloudopt {
 using TraceSet = std::map<std::string, std::vector<Sample>>;
 Result<TraceSet> ParseTraceCsv(std::string_view text, std::string_view default_series = "series");
 
+// The traces of a CSV text, each put on its most common sampling interval with gaps filled by linear
+// interpolation (docs/FORECASTING.md). kInvalidArgument naming the line or series.
+Result<std::map<std::string, RegularSeries>> SeriesFromCsv(std::string_view text);
+
 }  // namespace cloudopt

@@ -8,6 +8,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -107,6 +108,54 @@ TEST(Events, StreamsAPassEventToAReaderAndRefusesAnonymousReaders) {
 
     const std::string anonymous = testing::HttpClient::SendRaw(api.port, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_NE(anonymous.find("401"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+// Four days of a daily wave every 5 minutes, as the dashboard would upload it.
+std::string DailyWaveCsv() {
+    std::string csv = "timestamp,series,value\n";
+    for (int i = 0; i < 4 * 288; ++i) {
+        const double v = 50 + 30 * std::sin(2 * 3.14159265 * (i % 288) / 288.0) + (i % 7);
+        csv += std::to_string(1'700'000'000 + i * 300) + ",web," + std::to_string(v) + "\n";
+    }
+    return csv;
+}
+
+TEST(Simulations, ComparePoliciesInTheBackgroundOnAnUploadedCsv) {
+    testing::SecureApi api;
+    testing::HttpClient operator_client(api.port);
+    operator_client.SetHeader("Authorization", api.auth->BearerFor("op", Role::kOperator));
+    auto r = operator_client.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}, {"boot_delay_s", 300}}.dump());
+    ASSERT_EQ(r.status, 202) << r.body;
+    const int job = nlohmann::json::parse(r.body)["job_id"];
+    ASSERT_TRUE(api.jobs.WaitFor(job, std::chrono::seconds(120)));
+    auto done = nlohmann::json::parse(operator_client.Get("/api/jobs/" + std::to_string(job)).body);
+    ASSERT_EQ(done["status"], "succeeded") << done.dump();
+    const auto& result = done["result"];
+    EXPECT_EQ(result["source"], "uploaded CSV");
+    EXPECT_EQ(result["policies"]["static"]["cost_rel"], 1.0);
+    EXPECT_LT(result["policies"]["oracle"]["cost_rel"].get<double>(), 1.0) << "a daily wave leaves room below static";
+    EXPECT_LE(result["policies"]["oracle"]["cost_rel"].get<double>(), result["policies"]["predictive"]["cost_rel"].get<double>());
+    const auto& series = result["series"][0];
+    EXPECT_EQ(series["id"], "web");
+    EXPECT_EQ(series["ts"].size(), series["demand"].size());
+    EXPECT_EQ(series["policies"]["reactive"]["capacity"].size(), series["demand"].size());
+    EXPECT_GT(series["demand"].size(), 100u);
+
+    // Bad requests get 422 with the reason; viewers may not run simulations.
+    EXPECT_EQ(operator_client.Post("/api/simulations", R"({"dataset":"nope"})").status, 422);
+    EXPECT_EQ(operator_client.Post("/api/simulations", R"({"csv":"timestamp,value\nx,1\n"})").status, 422);
+    EXPECT_EQ(operator_client.Post("/api/simulations", R"({"csv":"1,1\n2,2\n","dataset":"a"})").status, 422);
+    EXPECT_EQ(operator_client.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}, {"policies", {"magic"}}}.dump()).status, 422);
+    testing::HttpClient viewer(api.port);
+    viewer.SetHeader("Authorization", api.auth->BearerFor("v", Role::kViewer));
+    EXPECT_EQ(viewer.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}}.dump()).status, 403);
+    EXPECT_EQ(viewer.Get("/api/simulations/datasets").status, 200);
 }
 
 }  // namespace
