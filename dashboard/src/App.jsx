@@ -6,6 +6,7 @@ import Recommendations from './pages/Recommendations.jsx';
 import ResourcePage from './pages/Resource.jsx';
 import Resources from './pages/Resources.jsx';
 import Settings from './pages/Settings.jsx';
+import Simulation from './pages/Simulation.jsx';
 
 // Hash routes (#/resources/3): the service serves one page, and links survive a reload.
 function useRoute() {
@@ -38,6 +39,7 @@ export default function App() {
   else if (section === 'resources') page = <Resources user={user} />;
   else if (section === 'recommendations') page = <Recommendations canApply={canOperate(user)} />;
   else if (section === 'settings') page = <Settings user={user} />;
+  else if (section === 'simulation') page = <Simulation canRun={canOperate(user)} />;
   else page = <Overview />;
 
   const link = (href, label) => (
@@ -53,6 +55,7 @@ export default function App() {
           {link('#/', 'Overview')}
           {link('#/resources', 'Resources')}
           {link('#/recommendations', 'Recommendations')}
+          {link('#/simulation', 'Simulation')}
           {user.role === 'admin' && link('#/settings', 'Settings')}
         </nav>
         <span className="who">

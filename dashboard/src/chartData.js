@@ -39,3 +39,22 @@ export function savingsOver(history, staticCostPerHour) {
   for (const [, perHour] of cost) saved += ((staticCostPerHour - perHour) * step) / 3600;
   return saved;
 }
+
+const POLICY_COLORS = { static: '#868e96', reactive: '#f08c00', predictive: '#2b8a3e', oracle: '#7048e8' };
+
+// One simulated series: its demand and each policy's ready capacity (in demand units) as step lines.
+export function simulationDatasets(series) {
+  const xs = series.ts.map((t) => t * 1000);
+  const sets = [{ label: 'demand', data: series.demand.map((y, i) => ({ x: xs[i], y })), borderColor: '#1f5fbf', pointRadius: 0, borderWidth: 1.5 }];
+  for (const [name, p] of Object.entries(series.policies)) {
+    sets.push({
+      label: name,
+      data: p.capacity.map((y, i) => ({ x: xs[i], y })),
+      borderColor: POLICY_COLORS[name] ?? '#000',
+      stepped: 'before',
+      pointRadius: 0,
+      borderWidth: 1.5,
+    });
+  }
+  return sets;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionPoints, demandForecastDatasets, savingsOver, timeWindow } from './chartData.js';
+import { actionPoints, demandForecastDatasets, savingsOver, simulationDatasets, timeWindow } from './chartData.js';
 
 const history = { step: 300, demand: [[100, 5], [400, 7]], capacity: [[100, 2], [400, 3]], cost_per_hour: [[100, 1], [400, 2]] };
 const forecast = { points: [{ ts: 700, p50: 8, p90: 9, p95: 10 }, { ts: 1000, p50: 9, p90: 10.5, p95: 11 }] };
@@ -38,5 +38,15 @@ describe('timeWindow and savings', () => {
   });
   it('integrates the saving against static cost', () => {
     expect(savingsOver(history, 3)).toBeCloseTo(((3 - 1) * 300 + (3 - 2) * 300) / 3600);
+  });
+});
+
+describe('simulationDatasets', () => {
+  it('draws demand and one step line per policy on the same time axis', () => {
+    const series = { ts: [10, 20], demand: [1, 2], policies: { static: { capacity: [4, 4] }, oracle: { capacity: [2, 3] } } };
+    const sets = simulationDatasets(series);
+    expect(sets.map((s) => s.label)).toEqual(['demand', 'static', 'oracle']);
+    expect(sets[2].data).toEqual([{ x: 10000, y: 2 }, { x: 20000, y: 3 }]);
+    expect(sets[1].stepped).toBe('before');
   });
 });
