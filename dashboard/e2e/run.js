@@ -154,11 +154,20 @@ async function main() {
     const all = await apiGet('/api/resources/recommendations?status=all');
     check(all.recommendations.find((r) => r.id === id)?.status === 'applied', `recommendation ${id} is applied`);
 
+    // Edit a resource as an admin: the form fills from the row and saves through the API.
     await page.goto(`${base}/#/resources`);
     await page.getByRole('table').waitFor();
+    await page.getByRole('button', { name: 'edit checkout' }).click();
+    await page.getByLabel('Max instances').fill('33');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Add a resource' }).waitFor();
+    const checkout = matched.resources.find((r) => r.name === 'checkout');
+    check((await apiGet(`/api/resources/${checkout.id}`)).max_capacity === 33, 'editing a resource in the page saves it');
     await shot('resources');
     await page.goto(`${base}/#/settings`);
     await page.getByRole('region', { name: 'users' }).getByRole('cell', { name: 'admin', exact: true }).first().waitFor();
+    await page.getByRole('region', { name: 'providers' }).getByRole('cell', { name: 'simulated' }).first().waitFor();
+    check(true, 'settings list users and the configured providers');
     await shot('settings');
 
     // Simulation: a bundled trace compared across the policies in the background, with its table and chart.

@@ -70,6 +70,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"DELETE", "/api/credentials/{id}", Permission::kAdmin},
         {"POST", "/api/credentials/rotate", Permission::kAdmin},
         {"GET", "/api/audit", Permission::kAdmin},
+        {"GET", "/api/providers", Permission::kRead},
     };
     return kTable;
 }

@@ -28,7 +28,8 @@ struct ApiContext {
     const security::Keyring& keyring;  // seals cloud credentials at rest
     AccessOptions access = {};
     std::string dashboard_dir = {};
-    std::map<std::string, std::string> simulation_datasets = {};  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
+    std::map<std::string, std::string> simulation_datasets = {};
+    std::map<std::string, std::string> providers = {};  // provider name -> driver, as configured  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
     std::size_t max_samples_per_request = 100000;
 };
 

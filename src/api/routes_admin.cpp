@@ -1,4 +1,5 @@
-// Administration: users, machine API tokens and the audit log. Admin only (see the permission table).
+// Administration: users, machine API tokens, the audit log and the configured providers (see the permission
+// table for who may call each).
 
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
@@ -152,6 +153,13 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
         if (!id) return ErrorResponse(id.error());
         if (Status s = ctx.auth.RevokeApiToken(*id); !s) return ErrorResponse(s.error());
         return NoContent();
+    });
+
+    // Which driver serves each provider name resources use (config `providers`); credentials are separate.
+    router.Add("GET", "/api/providers", [&ctx](const HttpRequest&) {
+        json out = json::array();
+        for (const auto& [name, driver] : ctx.providers) out.push_back({{"name", name}, {"driver", driver}});
+        return JsonResponse(200, {{"providers", out}});
     });
 
     router.Add("GET", "/api/audit", [&ctx](const HttpRequest& req) {

@@ -192,6 +192,7 @@ int RunServe(const Config& config) {
     JobRunner jobs(clock);
     api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring,
                             MakeAccessOptions(config)};
+    context.providers = config.providers;
     context.dashboard_dir = config.dashboard_dir.empty() ? BundledDashboardPath() : config.dashboard_dir;
     // The bundled demo traces are the datasets the dashboard's Simulation page offers.
     for (const auto& entry : fs::directory_iterator(BundledDataPath("demo"), ec)) {

@@ -2,12 +2,26 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage } from '../api.js';
 import { percent } from '../format.js';
 
-const EMPTY = { name: '', provider: 'aws', provider_ref: '', instance_type: '', min_capacity: 1, max_capacity: 10, capacity_per_instance: 1, mode: 'recommend' };
+const EMPTY = {
+  name: '',
+  provider: 'aws',
+  provider_ref: '',
+  instance_type: '',
+  min_capacity: 1,
+  max_capacity: 10,
+  capacity_per_instance: 1,
+  target_low: 0.7,
+  target_high: 0.8,
+  boot_delay_s: 180,
+  mode: 'recommend',
+};
+const NUMBERS = ['min_capacity', 'max_capacity', 'capacity_per_instance', 'target_low', 'target_high', 'boot_delay_s'];
 
 export default function Resources({ user }) {
   const [resources, setResources] = useState([]);
   const [error, setError] = useState('');
   const [form, setForm] = useState(EMPTY);
+  const [editing, setEditing] = useState(null); // the id of the resource in the form, or null for a new one
   const canOperate = user.role === 'operator' || user.role === 'admin';
   const isAdmin = user.role === 'admin';
 
@@ -33,17 +47,24 @@ export default function Resources({ user }) {
     }
   }
 
-  async function create(event) {
+  async function save(event) {
     event.preventDefault();
     try {
-      const body = { ...form, min_capacity: Number(form.min_capacity), max_capacity: Number(form.max_capacity), capacity_per_instance: Number(form.capacity_per_instance) };
-      await api.post('/api/resources', body);
+      const body = Object.fromEntries(Object.keys(EMPTY).map((k) => [k, NUMBERS.includes(k) ? Number(form[k]) : form[k]]));
+      if (editing) await api.put(`/api/resources/${editing}`, body);
+      else await api.post('/api/resources', body);
       setForm(EMPTY);
+      setEditing(null);
       setError('');
       load();
     } catch (e) {
       setError(errorMessage(e));
     }
+  }
+
+  function edit(r) {
+    setEditing(r.id);
+    setForm(Object.fromEntries(Object.keys(EMPTY).map((k) => [k, r[k]])));
   }
 
   async function remove(r) {
@@ -59,7 +80,7 @@ export default function Resources({ user }) {
   const field = (name, label, type = 'text') => (
     <label>
       {label}
-      <input name={name} type={type} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} required />
+      <input name={name} type={type} step="any" value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} required />
     </label>
   );
   return (
@@ -75,7 +96,7 @@ export default function Resources({ user }) {
             <th>Capacity</th>
             <th>Band</th>
             <th>Mode</th>
-            {isAdmin && <th>Delete</th>}
+            {isAdmin && <th>Change</th>}
           </tr>
         </thead>
         <tbody>
@@ -101,6 +122,9 @@ export default function Resources({ user }) {
               </td>
               {isAdmin && (
                 <td>
+                  <button type="button" aria-label={`edit ${r.name}`} onClick={() => edit(r)}>
+                    Edit
+                  </button>{' '}
                   <button type="button" aria-label={`delete ${r.name}`} onClick={() => remove(r)}>
                     Delete
                   </button>
@@ -111,8 +135,8 @@ export default function Resources({ user }) {
         </tbody>
       </table>
       {isAdmin && (
-        <form className="stack" onSubmit={create} aria-label="add a resource">
-          <h2>Add a resource</h2>
+        <form className="stack" onSubmit={save} aria-label={editing ? 'edit the resource' : 'add a resource'}>
+          <h2>{editing ? `Edit ${resources.find((r) => r.id === editing)?.name ?? ''}` : 'Add a resource'}</h2>
           {field('name', 'Name')}
           <label>
             Provider
@@ -127,7 +151,21 @@ export default function Resources({ user }) {
           {field('min_capacity', 'Min instances', 'number')}
           {field('max_capacity', 'Max instances', 'number')}
           {field('capacity_per_instance', 'Load one instance serves', 'number')}
-          <button type="submit">Add</button>
+          {field('target_low', 'Target utilization, low', 'number')}
+          {field('target_high', 'Target utilization, high', 'number')}
+          {field('boot_delay_s', 'Boot delay (s)', 'number')}
+          <button type="submit">{editing ? 'Save' : 'Add'}</button>
+          {editing && (
+            <button
+              type="button"
+              onClick={() => {
+                setEditing(null);
+                setForm(EMPTY);
+              }}
+            >
+              Cancel
+            </button>
+          )}
         </form>
       )}
     </>

@@ -7,6 +7,7 @@ export default function Settings() {
   const [users, setUsers] = useState([]);
   const [tokens, setTokens] = useState([]);
   const [credentials, setCredentials] = useState([]);
+  const [providers, setProviders] = useState([]);
   const [message, setMessage] = useState('');
   const [newToken, setNewToken] = useState('');
   const [user, setUser] = useState({ name: '', role: 'viewer', password: '' });
@@ -15,7 +16,13 @@ export default function Settings() {
 
   const load = useCallback(async () => {
     try {
-      const [u, t, c] = await Promise.all([api.get('/api/users'), api.get('/api/tokens'), api.get('/api/credentials')]);
+      const [u, t, c, p] = await Promise.all([
+        api.get('/api/users'),
+        api.get('/api/tokens'),
+        api.get('/api/credentials'),
+        api.get('/api/providers'),
+      ]);
+      setProviders(p.data.providers);
       setUsers(u.data.users);
       setTokens(t.data.tokens);
       setCredentials(c.data.credentials);
@@ -48,6 +55,27 @@ export default function Settings() {
     <>
       <h1>Settings</h1>
       {message && <p role="status">{message}</p>}
+
+      <section aria-label="providers">
+        <h2>Providers</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Provider name</th>
+              <th>Driver</th>
+            </tr>
+          </thead>
+          <tbody>
+            {providers.map((p) => (
+              <tr key={p.name}>
+                <td>{p.name}</td>
+                <td>{p.driver}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted">Drivers are set in the config file (`providers`); the simulated cloud serves every name by default.</p>
+      </section>
 
       <section aria-label="users">
         <h2>Users</h2>
