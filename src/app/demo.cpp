@@ -113,7 +113,10 @@ Status SetupDemo(Store& store, SimulatedCloud& cloud, const Catalog& catalog, co
         spec.boot_delay_s = r.boot_delay_s;
         spec.load_metric = r.load_metric;
         spec.demand = *trace;
-        spec.anchor = r.created_at - kHistory;  // the trace's first point plays a week before the resource appeared
+        // The trace's first point plays a week before the resource appeared, on the 5-minute grid: the history below
+        // then holds the trace's own points, so its peak (what the dashboard sizes static allocation from) is the peak
+        // the static allocation above was sized for, and the recorded "before cloudopt" cost equals static cost.
+        spec.anchor = FloorTo(r.created_at - kHistory, kStep);
         spec.initial_capacity = initial;
         cloud.AddGroup(spec);
 
