@@ -28,6 +28,7 @@ THIRD_PARTY = {
     "sodium.h": {"security"},
     "jwt.h": {"security"},
     "openssl/": {"security", "providers", "api/server.cpp"},
+    "curl/": {"providers"},
     "yaml-cpp/": {"app"},
     "CLI/": {"app"},
     "spdlog/": {"api", "app"},
