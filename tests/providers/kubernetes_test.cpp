@@ -1,0 +1,179 @@
+// The Kubernetes provider against a local API server that checks the exact requests: paths, methods, the
+// merge-patch content type and body, the bearer token; and the two ways to connect (in-cluster, kubeconfig).
+
+#include "providers/kubernetes.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "api/router.hpp"
+#include "api/server.hpp"
+#include "core/telemetry.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt::providers {
+namespace {
+
+using nlohmann::json;
+
+// A tiny apps/v1 API: one Deployment "shop/web" with 3 replicas, 2 ready.
+class FakeApiServer {
+public:
+    FakeApiServer() {
+        router_.Add("GET", "/apis/apps/v1/namespaces/{ns}/deployments/{name}", [this](const api::HttpRequest& req) {
+            std::lock_guard lock(mutex_);
+            seen_.push_back("GET " + req.path + " " + req.authorization);
+            if (req.path_params.at("ns") != "shop" || req.path_params.at("name") != "web") return NotFound(req);
+            return Json({{"kind", "Deployment"}, {"spec", {{"replicas", replicas_}}}, {"status", {{"readyReplicas", 2}}}});
+        });
+        router_.Add("PATCH", "/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale", [this](const api::HttpRequest& req) {
+            std::lock_guard lock(mutex_);
+            seen_.push_back("PATCH " + req.path + " " + req.content_type + " " + req.body + " " + req.authorization);
+            if (req.path_params.at("name") != "web") return NotFound(req);
+            const json patch = json::parse(req.body, nullptr, false);
+            replicas_ = patch["spec"]["replicas"].get<int>();
+            return Json({{"kind", "Scale"}, {"spec", {{"replicas", replicas_}}}});
+        });
+        api::ServerOptions options;
+        options.port = 0;
+        options.threads = 1;
+        server_ = std::make_unique<api::HttpServer>(router_, metrics_, options);
+        port_ = *server_->Start();
+    }
+    ~FakeApiServer() { server_->Stop(); }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::vector<std::string> seen() {
+        std::lock_guard lock(mutex_);
+        return seen_;
+    }
+
+private:
+    static api::HttpResponse Json(const json& body) {
+        api::HttpResponse r;
+        r.body = body.dump();
+        return r;
+    }
+    static api::HttpResponse NotFound(const api::HttpRequest& req) {
+        api::HttpResponse r = Json({{"kind", "Status"}, {"message", "deployments.apps \"" + req.path_params.at("name") + "\" not found"}});
+        r.status = 404;
+        return r;
+    }
+    std::mutex mutex_;
+    int replicas_ = 3;
+    std::vector<std::string> seen_;
+    api::Router router_;
+    MetricsRegistry metrics_;
+    std::unique_ptr<api::HttpServer> server_;
+    unsigned short port_ = 0;
+};
+
+Resource Workload(const std::string& ref) {
+    Resource r;
+    r.provider = "kubernetes";
+    r.provider_ref = ref;
+    r.instance_type = "pod-1vcpu-4gib";
+    return r;
+}
+
+TEST(Kubernetes, DescribesAndScalesThroughTheScaleSubresource) {
+    FakeApiServer api;
+    KubernetesConnection c;
+    c.server = api.url();
+    c.token = "sa-token";
+    KubernetesProvider k8s(c);
+    auto state = k8s.Describe(Workload("shop/web"));
+    ASSERT_TRUE(state.ok()) << state.error().message;
+    EXPECT_EQ(state->desired, 3);
+    EXPECT_EQ(state->ready, 2);
+    ASSERT_TRUE(k8s.SetDesiredCapacity(Workload("shop/deployment/web"), 5).ok());
+    EXPECT_EQ(k8s.Describe(Workload("shop/web"))->desired, 5);
+    const auto seen = api.seen();
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0], "GET /apis/apps/v1/namespaces/shop/deployments/web Bearer sa-token");
+    EXPECT_EQ(seen[1], "PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale application/merge-patch+json "
+                       "{\"spec\":{\"replicas\":5}} Bearer sa-token");
+
+    auto missing = k8s.Describe(Workload("shop/nope"));
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+    EXPECT_NE(missing.error().message.find("not found"), std::string::npos) << missing.error().message;
+    EXPECT_FALSE(k8s.Describe(Workload("Shop/Web/x/y")).ok());
+}
+
+TEST(Kubernetes, WorkloadReferences) {
+    EXPECT_EQ(ParseWorkloadRef("web", "prod")->ns, "prod");
+    EXPECT_EQ(ParseWorkloadRef("shop/statefulset/db", "x")->kind, "statefulsets");
+    EXPECT_EQ(ParseWorkloadRef("shop/db", "x")->kind, "deployments");
+    EXPECT_FALSE(ParseWorkloadRef("shop/cronjob/x", "x").ok());
+    EXPECT_FALSE(ParseWorkloadRef("shop/../x", "x").ok());
+    EXPECT_FALSE(ParseWorkloadRef("../x", "x").ok()) << "no way out of /namespaces/";
+    EXPECT_FALSE(ParseWorkloadRef("shop/-web", "x").ok());
+    EXPECT_FALSE(ParseWorkloadRef("", "x").ok());
+}
+
+TEST(Kubernetes, InClusterConfigurationFromTheServiceAccount) {
+    testing::TempDir dir;
+    std::ofstream(dir.File("token")) << "eyJhbGciOi.token\n";
+    std::ofstream(dir.File("ca.crt")) << "-----BEGIN CERTIFICATE-----\n";
+    std::ofstream(dir.File("namespace")) << "shop";
+    auto c = InClusterConnection({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}, dir.path());
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->server, "https://10.96.0.1:443");
+    EXPECT_EQ(c->token, "eyJhbGciOi.token");
+    EXPECT_EQ(c->ca_file, dir.File("ca.crt"));
+    EXPECT_EQ(c->default_namespace, "shop");
+    EXPECT_FALSE(InClusterConnection({}, dir.path()).ok());
+}
+
+TEST(Kubernetes, KubeconfigWithInlineCertificatesAndATokenUser) {
+    testing::TempDir dir;
+    const std::string kubeconfig = R"(apiVersion: v1
+kind: Config
+current-context: prod
+clusters:
+- name: c1
+  cluster:
+    server: https://k8s.example.com:6443/
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==
+contexts:
+- name: prod
+  context: {cluster: c1, user: u1, namespace: shop}
+- name: other
+  context: {cluster: c1, user: u2}
+users:
+- name: u1
+  user:
+    client-certificate-data: Q0VSVA==
+    client-key-data: S0VZ
+- name: u2
+  user: {token: abc123}
+)";
+    auto c = KubeconfigConnection(kubeconfig, "", dir.File("scratch"));
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->server, "https://k8s.example.com:6443");
+    EXPECT_EQ(c->default_namespace, "shop");
+    std::ifstream ca(c->ca_file);
+    std::string first;
+    std::getline(ca, first);
+    EXPECT_EQ(first, "-----BEGIN CERTIFICATE-----");
+    std::ifstream key(c->client_key_file);
+    std::string key_text;
+    std::getline(key, key_text);
+    EXPECT_EQ(key_text, "KEY");
+    struct stat st {};
+    ASSERT_EQ(stat(c->client_key_file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "key material is for the owner only";
+
+    auto other = KubeconfigConnection(kubeconfig, "other", dir.File("scratch2"));
+    ASSERT_TRUE(other.ok());
+    EXPECT_EQ(other->token, "abc123");
+    EXPECT_FALSE(KubeconfigConnection(kubeconfig, "missing", dir.File("s3")).ok());
+    EXPECT_FALSE(KubeconfigConnection("{not: [yaml", "", dir.File("s4")).ok());
+}
+
+}  // namespace
+}  // namespace cloudopt::providers
