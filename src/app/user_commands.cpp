@@ -1,5 +1,7 @@
 #include "app/user_commands.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -27,6 +29,8 @@ struct AdminContext {
 };
 
 Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command) {
+    // Stdout carries what scripts capture (a token: TOKEN=$(cloudopt token create ...)); logs go to stderr.
+    if (!spdlog::get("cloudopt-cli")) spdlog::set_default_logger(spdlog::stderr_color_mt("cloudopt-cli"));
     auto config = LoadConfig(command.config_path, ProcessEnvironment());
     if (!config) return config.error();
     auto ctx = std::make_unique<AdminContext>();

@@ -89,6 +89,10 @@ TEST(SecurityCli, UsersAndTokensFromTheCommandLine) {
     EXPECT_EQ(token.rfind("coat_", 0), 0u) << token;
     EXPECT_NE(Shell(bin + "token create x --scope admin" + data + " 2>&1").find("scope 'admin' is unknown"), std::string::npos);
     const std::string key = Shell(bin + "secrets generate-key");
+    // On a fresh data directory the key files are created first; their notice must not land in the output.
+    const std::string first = Shell(bin + "token create first --scope read --data-dir " + dir.File("fresh") + " 2>/dev/null");
+    EXPECT_EQ(first.rfind("coat_", 0), 0u) << first;
+    EXPECT_EQ(first.size(), 5u + 43u + 1u) << "the token and a newline, nothing else: " << first;
     EXPECT_EQ(key.size(), 65u);
 
     // The running service honours what the CLI made: bob logs in, the token pushes.
