@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "core/text.hpp"
@@ -136,11 +138,22 @@ const Key* FindKey(const std::string& path) {
     return nullptr;
 }
 
-Status SetProvider(Config& c, const std::string& name, const std::string& driver) {
-    if (driver != "simulated")
-        return Bad("providers." + name + ".driver",
-                   "only 'simulated' is available in this build (got '" + driver + "'); cloud drivers come later");
+Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
+    const std::string driver = spec["driver"].as<std::string>();
+    if (driver != "simulated" && driver != "kubernetes")
+        return Bad("providers." + name + ".driver", "only 'simulated' and 'kubernetes' are available in this build (got '" +
+                                                        driver + "'); the AWS, Azure and GCP drivers come later");
+    const std::set<std::string> allowed = driver == "kubernetes" ? std::set<std::string>{"driver", "kubeconfig", "context"}
+                                                                 : std::set<std::string>{"driver"};
+    std::map<std::string, std::string> settings;
+    for (const auto& field : spec) {
+        const std::string key = field.first.as<std::string>();
+        if (!allowed.count(key)) return Bad("providers." + name + "." + key, "unknown key for driver '" + driver + "'");
+        if (!field.second.IsScalar()) return Bad("providers." + name + "." + key, "must be a string");
+        if (key != "driver") settings[key] = field.second.as<std::string>();
+    }
     c.providers[name] = driver;
+    c.provider_settings[name] = std::move(settings);
     return Status::Ok();
 }
 
@@ -157,11 +170,7 @@ Status ApplyYaml(Config& config, const YAML::Node& node, const std::string& pref
                 const YAML::Node& spec = provider.second;
                 if (!spec.IsMap() || !spec["driver"] || !spec["driver"].IsScalar())
                     return Bad("providers." + pname, "must be a mapping with a 'driver' key");
-                for (const auto& field : spec) {
-                    if (field.first.as<std::string>() != "driver")
-                        return Bad("providers." + pname + "." + field.first.as<std::string>(), "unknown key");
-                }
-                if (Status s = SetProvider(config, pname, spec["driver"].as<std::string>()); !s) return s;
+                if (Status s = SetProvider(config, pname, spec); !s) return s;
             }
             continue;
         }

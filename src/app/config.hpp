@@ -38,12 +38,14 @@ struct Config {
     std::string dashboard_dir;  // empty: the built dashboard/dist beside the binary or the sources
     // catalog
     std::string catalog_file;   // empty: the bundled data/catalog/instances.csv
-    // providers: name -> driver ("simulated" until the cloud adapters land)
+    // providers: name -> driver: "simulated" or "kubernetes" (the other cloud drivers come later)
     std::map<std::string, std::string> providers = {{"aws", "simulated"},
                                                     {"azure", "simulated"},
                                                     {"gcp", "simulated"},
                                                     {"kubernetes", "simulated"},
                                                     {"simulated", "simulated"}};
+    // Driver settings by provider name: kubernetes takes `kubeconfig` (a path; empty: in-cluster) and `context`.
+    std::map<std::string, std::map<std::string, std::string>> provider_settings;
     // security (docs/SECURITY.md)
     std::string master_key;            // the key text; prefer CLOUDOPT_SECURITY_MASTER_KEY or a file
     std::string master_key_file;       // empty: <data_dir>/master.key, created on first start
