@@ -49,6 +49,15 @@ void AuthService::ReloadLocked(std::chrono::steady_clock::duration max_age) {
     loaded_ = true;
 }
 
+template <typename Map, typename Key>
+typename Map::const_iterator AuthService::FindCachedLocked(const Map& map, const Key& key) {
+    ReloadLocked(kReloadOnHit);
+    auto it = map.find(key);
+    if (it != map.end()) return it;
+    ReloadLocked(kReloadOnMiss);
+    return map.find(key);
+}
+
 Result<AuthSession> AuthService::Login(const std::string& username, const std::string& password,
                                        const std::string& address, int* retry_after) {
     if (auto wait = throttle_.Check(username, address)) {
@@ -137,12 +146,7 @@ Result<Principal> AuthService::Authenticate(const std::string& header) {
 Result<Principal> AuthService::AuthenticateApiToken(const std::string& token) {
     const std::string hash = security::TokenHash(token);
     std::lock_guard lock(mutex_);
-    ReloadLocked(kReloadOnHit);
-    auto it = api_tokens_.find(hash);
-    if (it == api_tokens_.end()) {
-        ReloadLocked(kReloadOnMiss);
-        it = api_tokens_.find(hash);
-    }
+    auto it = FindCachedLocked(api_tokens_, hash);
     if (it == api_tokens_.end() || it->second.revoked_at)
         return MakeError(ErrorCode::kUnauthenticated, "API token is unknown or revoked");
     Principal p;
@@ -159,12 +163,7 @@ Result<Principal> AuthService::AuthenticateJwt(const std::string& token) {
     // The role and state come from the user record, not the token: demoting or disabling a user takes effect at
     // once instead of when the token expires.
     std::lock_guard lock(mutex_);
-    ReloadLocked(kReloadOnHit);
-    auto it = users_.find(claims->user_id);
-    if (it == users_.end()) {
-        ReloadLocked(kReloadOnMiss);
-        it = users_.find(claims->user_id);
-    }
+    auto it = FindCachedLocked(users_, claims->user_id);
     if (it == users_.end() || it->second.disabled || it->second.name != claims->subject)
         return MakeError(ErrorCode::kUnauthenticated, "access token rejected: the user no longer exists or is disabled");
     Principal p;

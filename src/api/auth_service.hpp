@@ -80,6 +80,9 @@ private:
     // The users and API tokens, cached: a request must not cost a database read. Reloaded after any change made
     // through this service, and otherwise when older than `max_age`.
     void ReloadLocked(std::chrono::steady_clock::duration max_age);
+    // A lookup in one of the caches: reloaded first when stale, and once more (rate-limited) on a miss.
+    template <typename Map, typename Key>
+    typename Map::const_iterator FindCachedLocked(const Map& map, const Key& key);
 
     IdentityStore& store_;
     const Clock& clock_;

@@ -180,7 +180,7 @@ private:
         http::request<http::string_body> req = parser_->release();
         if (redirect_port_ != 0) return Respond(RedirectToHttps(req), req, "redirect", started);
         const std::string origin(req[http::field::origin]);
-        if (req.method() == http::verb::options) return Respond(Preflight(req, origin), req, "preflight", started);
+        if (req.method() == http::verb::options) return Respond(Preflight(origin), req, "preflight", started);
 
         HttpRequest request;
         request.method = std::string(req.method_string());
@@ -208,7 +208,7 @@ private:
         r.headers.emplace_back("Vary", "Origin");
     }
 
-    HttpResponse Preflight(const http::request<http::string_body>& req, const std::string& origin) const {
+    HttpResponse Preflight(const std::string& origin) const {
         if (origin.empty() || origin != options_.cors_origin) {
             HttpResponse r = ErrorResponse(MakeError(
                 ErrorCode::kPermissionDenied, "cross-origin requests from '" + origin +
@@ -222,7 +222,6 @@ private:
         r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE");
         r.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
         r.headers.emplace_back("Access-Control-Max-Age", "600");
-        (void)req;
         return r;
     }
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '../api.js';
 import { savingsOver } from '../chartData.js';
 import { subscribe } from '../events.js';
@@ -32,6 +32,7 @@ export default function Overview() {
   const [actions, setActions] = useState([]);
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
+  const savingsLoadedAt = useRef(0);
 
   const load = useCallback(async () => {
     try {
@@ -41,7 +42,12 @@ export default function Overview() {
       ]);
       setStats(s);
       setActions(a.actions);
-      setSavings(await loadSavings(s));
+      // The savings integrate up to 30 days of history: refresh them once a minute, not on every pushed event
+      // (the demo pushes one a second).
+      if (Date.now() - savingsLoadedAt.current > 60000) {
+        savingsLoadedAt.current = Date.now();
+        setSavings(await loadSavings(s));
+      }
       setError('');
     } catch (e) {
       setError(errorMessage(e));
