@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config git curl python3
   libboost-dev nlohmann-json3-dev libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libcli11-dev
-  libyaml-cpp-dev libssl-dev openssl libsodium-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  libyaml-cpp-dev libxml2-dev libssl-dev openssl libsodium-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   libbenchmark-dev wrk
   clang libclang-rt-dev chromium
 )

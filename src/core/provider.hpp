@@ -3,6 +3,7 @@
 // reads load. Adapters (simulated cloud, Kubernetes, AWS, Azure, GCP, Prometheus, ...) implement them; the
 // loop depends on these interfaces only.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,10 @@ struct CapacityState {
     int desired = 0;  // what the provider has been asked to run
     int ready = 0;    // instances serving now (booted)
     std::string instance_type;
+    // The group's own limits where the cloud has them (an ASG's MinSize/MaxSize, a VMSS has none); cloudopt keeps
+    // its resource's min/max inside these.
+    std::optional<int> min_size;
+    std::optional<int> max_size;
 };
 
 class Provider {

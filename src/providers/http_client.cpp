@@ -113,7 +113,8 @@ Result<OutboundResponse> HttpClient::Once(const OutboundRequest& request) const 
     return response;
 }
 
-Result<OutboundResponse> HttpClient::Send(OutboundRequest request, const Prepare& prepare) const {
+Result<OutboundResponse> HttpClient::Send(OutboundRequest request, const Prepare& prepare,
+                                          const Throttled& throttled) const {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const int attempts = std::max(1, options_.retry.max_attempts);
@@ -121,7 +122,7 @@ Result<OutboundResponse> HttpClient::Send(OutboundRequest request, const Prepare
         OutboundRequest prepared = request;
         if (prepare) prepare(prepared);
         Result<OutboundResponse> result = Once(prepared);
-        const bool retry = !result ? true : Retryable(result->status);
+        const bool retry = !result || Retryable(result->status) || (throttled && throttled(*result));
         if (!retry || attempt >= attempts) return result;
         const std::optional<std::chrono::seconds> after = result ? RetryAfter(*result) : std::nullopt;
         sleeper_(Backoff(options_.retry, attempt, unit(rng), after));

@@ -48,12 +48,16 @@ public:
     using Sleeper = std::function<void(std::chrono::milliseconds)>;
     // Called before every attempt, so a signature (SigV4's date) or a token is fresh on each retry.
     using Prepare = std::function<void(OutboundRequest&)>;
+    // Some clouds throttle with a plain 4xx (AWS's Query APIs answer 400 with code Throttling): this tells the
+    // client that such an answer is worth retrying like a 429.
+    using Throttled = std::function<bool(const OutboundResponse&)>;
 
     explicit HttpClient(HttpClientOptions options = {});
 
     // The response once it is final: any status but 429 and 5xx, or the last attempt's. kUnavailable when the
     // last attempt failed in transport (refused, timed out, TLS), naming the URL and the cause.
-    Result<OutboundResponse> Send(OutboundRequest request, const Prepare& prepare = {}) const;
+    Result<OutboundResponse> Send(OutboundRequest request, const Prepare& prepare = {},
+                                  const Throttled& throttled = {}) const;
 
     // Tests replace the wait between attempts (and record it).
     void SetSleeper(Sleeper sleeper) { sleeper_ = std::move(sleeper); }

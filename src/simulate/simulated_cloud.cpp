@@ -86,7 +86,11 @@ Result<CapacityState> SimulatedCloud::Describe(const Resource& resource) {
         return MakeError(ErrorCode::kNotFound, "simulated group '" + resource.provider_ref +
                                                    "' does not exist; the simulated cloud has only the demo groups");
     const UnixSeconds now = clock_.Now();
-    return CapacityState{it->second.desired(), it->second.ReadyAt(now), it->second.spec().instance_type};
+    CapacityState state;
+    state.desired = it->second.desired();
+    state.ready = it->second.ReadyAt(now);
+    state.instance_type = it->second.spec().instance_type;
+    return state;
 }
 
 Status SimulatedCloud::SetDesiredCapacity(const Resource& resource, int desired) {

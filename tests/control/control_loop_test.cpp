@@ -29,7 +29,12 @@ RegularSeries DailyStep() {
 
 class FailingProvider final : public Provider {
 public:
-    Result<CapacityState> Describe(const Resource&) override { return CapacityState{3, 3, "m5.large"}; }
+    Result<CapacityState> Describe(const Resource&) override {
+        CapacityState s;
+        s.desired = s.ready = 3;
+        s.instance_type = "m5.large";
+        return s;
+    }
     Status SetDesiredCapacity(const Resource&, int) override {
         return MakeError(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
     }
