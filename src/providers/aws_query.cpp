@@ -52,21 +52,6 @@ ErrorCode Classify(int status, const AwsError& error) {
 
 }  // namespace
 
-std::string AwsUriEncode(const std::string& value) {
-    static const char* kHex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : value) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
-
 AwsQueryClient::AwsQueryClient(AwsCredentials credentials, AwsQueryOptions options)
     : credentials_(std::move(credentials)), options_(std::move(options)), http_(options_.http) {
     if (!options_.now)
@@ -78,8 +63,8 @@ AwsQueryClient::AwsQueryClient(AwsCredentials credentials, AwsQueryOptions optio
 Result<XmlDocument> AwsQueryClient::Call(const std::string& service, const std::string& region,
                                          const std::string& version, const std::string& action,
                                          const QueryParams& params) {
-    std::string body = "Action=" + AwsUriEncode(action) + "&Version=" + AwsUriEncode(version);
-    for (const auto& [name, value] : params) body += "&" + AwsUriEncode(name) + "=" + AwsUriEncode(value);
+    std::string body = "Action=" + PercentEncode(action) + "&Version=" + PercentEncode(version);
+    for (const auto& [name, value] : params) body += "&" + PercentEncode(name) + "=" + PercentEncode(value);
     const std::string url = Replace(Replace(options_.endpoint, "{service}", service), "{region}", region);
     const std::string what = "AWS " + service + " " + action;
 

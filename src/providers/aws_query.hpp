@@ -26,9 +26,6 @@ struct AwsQueryOptions {
     std::function<long long()> now;  // unix seconds for X-Amz-Date; the system clock when empty
 };
 
-// RFC 3986 percent-encoding of everything but A-Z a-z 0-9 - _ . ~, as SigV4 and the Query protocol want.
-std::string AwsUriEncode(const std::string& value);
-
 class AwsQueryClient {
 public:
     AwsQueryClient(AwsCredentials credentials, AwsQueryOptions options = {});

@@ -73,6 +73,21 @@ std::chrono::milliseconds HttpClient::Backoff(const RetryPolicy& policy, int ret
     return wait;
 }
 
+std::string PercentEncode(const std::string& value) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : value) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
 Result<OutboundResponse> HttpClient::Once(const OutboundRequest& request) const {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     if (!curl) return MakeError(ErrorCode::kInternal, "cannot start an HTTP request (libcurl)");

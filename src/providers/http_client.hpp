@@ -28,6 +28,9 @@ struct OutboundResponse {
     std::optional<std::string> Header(const std::string& lower_case_name) const;
 };
 
+// RFC 3986 percent-encoding of everything but A-Z a-z 0-9 - _ . ~: form bodies, query values, SigV4's Query API.
+std::string PercentEncode(const std::string& value);
+
 struct RetryPolicy {
     int max_attempts = 4;
     std::chrono::milliseconds base_delay{200};  // the cap of the first wait; doubles per attempt

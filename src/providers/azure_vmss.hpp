@@ -1,0 +1,53 @@
+#pragma once
+// Azure Virtual Machine Scale Sets through Resource Manager: read sku.capacity and the VMs that finished
+// provisioning, set capacity with a PATCH of {"sku":{"capacity":N}} (idempotent; ARM answers 200 or 202 and
+// finishes asynchronously). Load from Azure Monitor's "Percentage CPU", split per VM (VMName), summed.
+//
+// A resource's provider_ref names the scale set: "SUBSCRIPTION_ID/RESOURCE_GROUP/NAME", or its full resource id
+// "/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}".
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/provider.hpp"
+#include "providers/azure_arm.hpp"
+
+namespace cloudopt::providers {
+
+// The scale set's full resource id, or kInvalidArgument showing the accepted forms.
+Result<std::string> ParseVmssRef(const std::string& provider_ref);
+
+struct AzureVmssOptions {
+    std::string compute_api_version = "2024-07-01";
+    std::string monitor_api_version = "2023-10-01";
+    UnixSeconds backfill_seconds = 8 * 86400;
+};
+
+class AzureVmssProvider final : public Provider {
+public:
+    AzureVmssProvider(std::shared_ptr<AzureArmClient> client, AzureVmssOptions options = {})
+        : client_(std::move(client)), options_(std::move(options)) {}
+    Result<CapacityState> Describe(const Resource& resource) override;
+    Status SetDesiredCapacity(const Resource& resource, int desired) override;
+
+private:
+    std::shared_ptr<AzureArmClient> client_;
+    AzureVmssOptions options_;
+};
+
+class AzureMonitorSource final : public MetricSource {
+public:
+    AzureMonitorSource(std::shared_ptr<AzureArmClient> client, AzureVmssOptions options = {})
+        : client_(std::move(client)), options_(std::move(options)) {}
+    Result<std::vector<MetricReading>> Collect(const Resource& resource, UnixSeconds now) override;
+
+private:
+    std::shared_ptr<AzureArmClient> client_;
+    AzureVmssOptions options_;
+    std::mutex mutex_;
+    std::map<ResourceId, UnixSeconds> next_start_;
+};
+
+}  // namespace cloudopt::providers

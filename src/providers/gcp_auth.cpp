@@ -1,0 +1,154 @@
+#include "providers/gcp_auth.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace cloudopt::providers {
+
+namespace {
+
+using nlohmann::json;
+
+std::string Base64Url(const std::string& bytes) {
+    static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                           static_cast<unsigned char>(bytes[i + 2]);
+        out += kAlphabet[v >> 18 & 63];
+        out += kAlphabet[v >> 12 & 63];
+        out += kAlphabet[v >> 6 & 63];
+        out += kAlphabet[v & 63];
+    }
+    if (i + 1 == bytes.size()) {
+        const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+        out += kAlphabet[v >> 18 & 63];
+        out += kAlphabet[v >> 12 & 63];
+    } else if (i + 2 == bytes.size()) {
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        out += kAlphabet[v >> 18 & 63];
+        out += kAlphabet[v >> 12 & 63];
+        out += kAlphabet[v >> 6 & 63];
+    }
+    return out;
+}
+
+Result<std::string> SignRs256(const std::string& pem, const std::string& data) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, EVP_PKEY_free);
+    if (!key || EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA)
+        return MakeError(ErrorCode::kInvalidArgument, "the service account's private_key is not an RSA private key in PEM");
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    std::size_t length = 0;
+    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+        return MakeError(ErrorCode::kInternal, "RS256 signing failed (OpenSSL)");
+    std::string signature(length, '\0');
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+        return MakeError(ErrorCode::kInternal, "RS256 signing failed (OpenSSL)");
+    signature.resize(length);
+    return signature;
+}
+
+}  // namespace
+
+Result<GcpServiceAccount> ParseServiceAccountKey(const std::string& text) {
+    const json key = json::parse(text, nullptr, false);
+    if (!key.is_object()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key is not JSON");
+    if (key.value("type", std::string()) != "service_account")
+        return MakeError(ErrorCode::kInvalidArgument, "the key's type must be \"service_account\" (create a key for a service account in IAM)");
+    GcpServiceAccount a;
+    for (const auto& [field, into] : std::initializer_list<std::pair<const char*, std::string*>>{
+             {"client_email", &a.client_email}, {"private_key", &a.private_key}}) {
+        if (!key.contains(field) || !key[field].is_string() || key[field].get<std::string>().empty())
+            return MakeError(ErrorCode::kInvalidArgument, std::string("the service-account key has no ") + field);
+        *into = key[field].get<std::string>();
+    }
+    a.project_id = key.value("project_id", std::string());
+    a.private_key_id = key.value("private_key_id", std::string());
+    if (key.contains("token_uri") && key["token_uri"].is_string()) a.token_uri = key["token_uri"].get<std::string>();
+    return a;
+}
+
+Result<std::string> ServiceAccountAssertion(const GcpServiceAccount& account, const std::string& scope, long long now) {
+    json header = {{"alg", "RS256"}, {"typ", "JWT"}};
+    if (!account.private_key_id.empty()) header["kid"] = account.private_key_id;
+    const json claims = {{"iss", account.client_email}, {"scope", scope}, {"aud", account.token_uri},
+                         {"iat", now}, {"exp", now + 3600}};
+    const std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
+    auto signature = SignRs256(account.private_key, signing_input);
+    if (!signature) return signature.error();
+    return signing_input + "." + Base64Url(*signature);
+}
+
+GcpClient::GcpClient(GcpServiceAccount account, GcpOptions options)
+    : account_(std::move(account)), options_(std::move(options)), http_(options_.http) {
+    if (!options_.token_uri.empty()) account_.token_uri = options_.token_uri;
+    if (!options_.now)
+        options_.now = [] {
+            return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        };
+    tokens_ = std::make_unique<TokenCache>([this] { return FetchToken(); }, options_.now);
+}
+
+Result<BearerToken> GcpClient::FetchToken() {
+    auto assertion = ServiceAccountAssertion(account_, options_.scope, options_.now());
+    if (!assertion) return assertion.error();
+    OutboundRequest request;
+    request.method = "POST";
+    request.url = account_.token_uri;
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+    request.body = "grant_type=" + PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + *assertion;
+    auto response = http_.Send(std::move(request));
+    if (!response) return response.error();
+    return ParseTokenResponse(*response, "Google token for " + account_.client_email);
+}
+
+Result<OutboundResponse> GcpClient::Request(const std::string& method, const std::string& url, const std::string& json_body) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto token = tokens_->Get();
+        if (!token) return token.error();
+        OutboundRequest request;
+        request.method = method;
+        request.url = url;
+        request.headers = {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}};
+        if (!json_body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+        request.body = json_body;
+        auto response = http_.Send(std::move(request));
+        if (!response) return response.error();
+        if (response->status == 401 && attempt == 0) {
+            tokens_->Invalidate();
+            continue;
+        }
+        return response;
+    }
+    return MakeError(ErrorCode::kInternal, "unreachable");
+}
+
+Error GcpClient::GoogleError(const OutboundResponse& r, const std::string& what) {
+    // {"error":{"code":404,"message":"The resource '...' was not found","status":"NOT_FOUND","errors":[...]}}
+    std::string message = what + ": HTTP " + std::to_string(r.status);
+    const json body = json::parse(r.body, nullptr, false);
+    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+        const json& e = body["error"];
+        if (e.contains("status") && e["status"].is_string()) message += ": " + e["status"].get<std::string>();
+        if (e.contains("message") && e["message"].is_string()) message += ": " + e["message"].get<std::string>();
+    }
+    if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
+    if (r.status == 400) return MakeError(ErrorCode::kInvalidArgument, message);
+    if (r.status == 409 || r.status == 412) return MakeError(ErrorCode::kConflict, message);
+    if (r.status == 401 || r.status == 403)
+        return MakeError(ErrorCode::kUnavailable,
+                         message + " (grant the service account compute.instanceGroupManagers.get and .update, e.g. "
+                                   "roles/compute.instanceAdmin.v1, and roles/monitoring.viewer)");
+    return MakeError(ErrorCode::kUnavailable, message);
+}
+
+}  // namespace cloudopt::providers

@@ -1,0 +1,142 @@
+#include "providers/gcp_mig.hpp"
+
+#include <openssl/rand.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/timestamp.hpp"
+#include "providers/fleet_load.hpp"
+
+namespace cloudopt::providers {
+
+namespace {
+
+using nlohmann::json;
+
+// RFC 1035 names as GCE uses them: lower-case letters, digits and '-'; projects may also contain ':' and '.'
+// (domain-scoped projects).
+bool GceName(const std::string& s, bool project = false) {
+    return !s.empty() && s.size() <= 63 + (project ? 100 : 0) && std::all_of(s.begin(), s.end(), [&](char c) {
+        return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+               (project && (c == ':' || c == '.'));
+    });
+}
+
+std::string Uuid4() {
+    unsigned char b[16];
+    RAND_bytes(b, sizeof b);
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    char out[37];
+    std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+                  b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return out;
+}
+
+}  // namespace
+
+Result<MigRef> ParseMigRef(const std::string& ref) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= ref.size()) {
+        const std::size_t at = std::min(ref.find('/', start), ref.size());
+        parts.push_back(ref.substr(start, at - start));
+        start = at + 1;
+    }
+    if (parts.size() != 4 || (parts[1] != "zones" && parts[1] != "regions") || !GceName(parts[0], true) ||
+        !GceName(parts[2]) || !GceName(parts[3]))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "provider_ref '" + ref + "': use PROJECT/zones/ZONE/GROUP or PROJECT/regions/REGION/GROUP");
+    return MigRef{parts[0], parts[1], parts[2], parts[3]};
+}
+
+GcpMigProvider::GcpMigProvider(std::shared_ptr<GcpClient> client, RequestId request_id)
+    : client_(std::move(client)), request_id_(request_id ? std::move(request_id) : RequestId(Uuid4)) {}
+
+Result<CapacityState> GcpMigProvider::Describe(const Resource& resource) {
+    auto ref = ParseMigRef(resource.provider_ref);
+    if (!ref) return ref.error();
+    const std::string url = client_->options().compute_endpoint + "/compute/v1/" + ref->Path();
+    auto response = client_->Request("GET", url);
+    if (!response) return response.error();
+    if (response->status != 200) return GcpClient::GoogleError(*response, "GET " + ref->Path());
+    const json mig = json::parse(response->body, nullptr, false);
+    if (!mig.is_object() || !mig.contains("targetSize") || !mig["targetSize"].is_number_integer())
+        return MakeError(ErrorCode::kUnavailable, "GET " + ref->Path() + ": the answer has no targetSize");
+    CapacityState state;
+    state.desired = mig["targetSize"].get<int>();
+    // currentActions.none counts the instances that are running with nothing pending (creating, recreating, ...).
+    state.ready = mig.value("/currentActions/none"_json_pointer, 0);
+    state.instance_type = resource.instance_type;  // the machine type lives in the instance template
+    return state;
+}
+
+Status GcpMigProvider::SetDesiredCapacity(const Resource& resource, int desired) {
+    auto ref = ParseMigRef(resource.provider_ref);
+    if (!ref) return ref.error();
+    if (desired < 0) return MakeError(ErrorCode::kInvalidArgument, "size cannot be negative");
+    // One requestId for all the HTTP attempts of this resize: Compute Engine ignores a repeat it has already done.
+    const std::string url = client_->options().compute_endpoint + "/compute/v1/" + ref->Path() +
+                            "/resize?size=" + std::to_string(desired) + "&requestId=" + request_id_();
+    auto response = client_->Request("POST", url);
+    if (!response) return response.error();
+    if (response->status != 200) return GcpClient::GoogleError(*response, "resize " + ref->Path());
+    const json operation = json::parse(response->body, nullptr, false);
+    if (operation.is_object() && operation.contains("error") && operation["error"].is_object()) {
+        std::string message = "resize " + ref->Path() + " failed";
+        for (const json& e : operation["error"].value("errors", json::array()))
+            message += ": " + e.value("code", std::string()) + " " + e.value("message", std::string());
+        return MakeError(ErrorCode::kUnavailable, message);
+    }
+    return Status::Ok();
+}
+
+Result<std::vector<MetricReading>> GcpMonitoringSource::Collect(const Resource& resource, UnixSeconds now) {
+    auto ref = ParseMigRef(resource.provider_ref);
+    if (!ref) return ref.error();
+    const UnixSeconds end = now / 60 * 60;
+    UnixSeconds start;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = next_start_.find(resource.id);
+        start = std::max(it == next_start_.end() ? 0 : it->second, end - backfill_seconds_);
+    }
+    if (start >= end) return std::vector<MetricReading>{};
+    const std::string filter = "metric.type = \"compute.googleapis.com/instance/cpu/utilization\" AND "
+                               "resource.type = \"gce_instance\" AND "
+                               "metadata.system_labels.\"instance_group\" = \"" + ref->name + "\"";
+    const std::string base = client_->options().monitoring_endpoint + "/v3/projects/" + ref->project +
+                             "/timeSeries?filter=" + PercentEncode(filter) +
+                             "&interval.startTime=" + PercentEncode(FormatRfc3339(start)) +
+                             "&interval.endTime=" + PercentEncode(FormatRfc3339(end)) +
+                             "&aggregation.alignmentPeriod=60s&aggregation.perSeriesAligner=ALIGN_MEAN&pageSize=1000";
+    const std::string what = "Cloud Monitoring CPU of " + ref->Path();
+    FleetLoad fleet;
+    std::string page_token;
+    for (int page = 0; page < 50; ++page) {
+        auto response = client_->Request("GET", base + (page_token.empty() ? "" : "&pageToken=" + PercentEncode(page_token)));
+        if (!response) return response.error();
+        if (response->status != 200) return GcpClient::GoogleError(*response, what);
+        const json body = json::parse(response->body, nullptr, false);
+        if (!body.is_object()) return MakeError(ErrorCode::kUnavailable, what + ": the answer is not JSON");
+        for (const json& series : body.value("timeSeries", json::array())) {
+            for (const json& point : series.value("points", json::array())) {
+                const std::string end_time = point.value("/interval/endTime"_json_pointer, std::string());
+                const auto t = ParseRfc3339(end_time);
+                const json value = point.value("value", json::object());
+                if (!t || !value.contains("doubleValue") || !value["doubleValue"].is_number())
+                    return MakeError(ErrorCode::kUnavailable, what + ": unreadable point " + point.dump());
+                // ALIGN_MEAN labels each minute by its end; keep the minute's start, as the other sources do.
+                fleet.Add(*t - 60, value["doubleValue"].get<double>());
+            }
+        }
+        page_token = body.value("nextPageToken", std::string());
+        if (page_token.empty()) break;
+    }
+    std::lock_guard lock(mutex_);
+    if (!fleet.empty()) next_start_[resource.id] = fleet.last() + 60;
+    return fleet.Readings(resource);
+}
+
+}  // namespace cloudopt::providers

@@ -1,0 +1,60 @@
+#include "providers/oauth_token.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace cloudopt::providers {
+
+using nlohmann::json;
+
+Result<BearerToken> ParseTokenResponse(const OutboundResponse& response, const std::string& what) {
+    const json body = json::parse(response.body, nullptr, false);
+    if (response.status != 200) {
+        std::string message = what + ": HTTP " + std::to_string(response.status);
+        if (body.is_object() && body.contains("error") && body["error"].is_string())
+            message += ": " + body["error"].get<std::string>();
+        if (body.is_object() && body.contains("error_description") && body["error_description"].is_string())
+            message += ": " + body["error_description"].get<std::string>();
+        return MakeError(ErrorCode::kUnavailable, message);
+    }
+    if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string() ||
+        body["access_token"].get<std::string>().empty())
+        return MakeError(ErrorCode::kUnavailable, what + ": the answer has no access_token");
+    BearerToken token;
+    token.access_token = body["access_token"].get<std::string>();
+    // expires_in is a number per RFC 6749; some endpoints send it as a string.
+    if (body.contains("expires_in") && body["expires_in"].is_number()) {
+        token.expires_in = body["expires_in"].get<long long>();
+    } else if (body.contains("expires_in") && body["expires_in"].is_string()) {
+        token.expires_in = std::atoll(body["expires_in"].get<std::string>().c_str());
+    } else {
+        token.expires_in = 3600;
+    }
+    return token;
+}
+
+TokenCache::TokenCache(Fetch fetch, Now now, long long margin) : fetch_(std::move(fetch)), now_(std::move(now)), margin_(margin) {
+    if (!now_)
+        now_ = [] {
+            return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        };
+}
+
+Result<std::string> TokenCache::Get() {
+    std::lock_guard lock(mutex_);
+    const long long now = now_();
+    if (!token_.empty() && now + margin_ < expires_at_) return token_;
+    auto fresh = fetch_();
+    ++fetches_;
+    if (!fresh) return fresh.error();
+    token_ = fresh->access_token;
+    expires_at_ = now + fresh->expires_in;
+    return token_;
+}
+
+void TokenCache::Invalidate() {
+    std::lock_guard lock(mutex_);
+    token_.clear();
+    expires_at_ = 0;
+}
+
+}  // namespace cloudopt::providers

@@ -1,0 +1,45 @@
+#pragma once
+// A bearer token that is fetched once and reused until shortly before it expires (Azure's client-credentials
+// and GCP's JWT-bearer flows both return {access_token, expires_in}). Thread-safe: one fetch at a time.
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "core/error.hpp"
+#include "providers/http_client.hpp"
+
+namespace cloudopt::providers {
+
+struct BearerToken {
+    std::string access_token;
+    long long expires_in = 0;  // seconds
+};
+
+// Reads {access_token, expires_in} from a token endpoint's answer; the OAuth error and its description otherwise
+// (e.g. "invalid_client: AADSTS7000215: Invalid client secret provided").
+Result<BearerToken> ParseTokenResponse(const OutboundResponse& response, const std::string& what);
+
+class TokenCache {
+public:
+    using Fetch = std::function<Result<BearerToken>()>;
+    using Now = std::function<long long()>;  // unix seconds
+    // A token is renewed when less than `margin` seconds of its life remain.
+    explicit TokenCache(Fetch fetch, Now now = {}, long long margin = 300);
+
+    Result<std::string> Get();
+    void Invalidate();  // after a 401: the token was revoked or the clock is off
+    int fetches() const { return fetches_; }
+
+private:
+    Fetch fetch_;
+    Now now_;
+    long long margin_;
+    std::mutex mutex_;
+    std::string token_;
+    long long expires_at_ = 0;
+    int fetches_ = 0;
+};
+
+}  // namespace cloudopt::providers
