@@ -79,11 +79,14 @@ Result<StoredCredential> SaveCredential(IdentityStore& store, const security::Ke
     return store.SaveCredential(c);
 }
 
-Result<json> OpenCredential(IdentityStore& store, const security::Keyring& keyring, const std::string& name) {
+Result<json> OpenCredential(IdentityStore& store, const security::Keyring& keyring, const std::string& name,
+                            const std::string& kind) {
     auto all = store.ListCredentials();
     if (!all) return all.error();
     for (const StoredCredential& c : *all) {
         if (c.name != name) continue;
+        if (!kind.empty() && c.kind != kind)
+            return MakeError(ErrorCode::kInvalidArgument, "credential '" + name + "' is of kind " + c.kind + ", not " + kind);
         auto plain = keyring.Open(c.sealed, AssociatedData(c.name, c.kind));
         if (!plain) return Error{plain.error().code, "credential '" + name + "': " + plain.error().message};
         json secret = json::parse(*plain, nullptr, false);

@@ -21,7 +21,9 @@ Status ValidateCredential(const std::string& kind, const nlohmann::json& secret)
 
 Result<StoredCredential> SaveCredential(IdentityStore& store, const security::Keyring& keyring, const std::string& name,
                                         const std::string& kind, const nlohmann::json& secret, UnixSeconds now);
-Result<nlohmann::json> OpenCredential(IdentityStore& store, const security::Keyring& keyring, const std::string& name);
+// The secret of the credential called `name`; when `kind` is given, a credential of another kind is refused.
+Result<nlohmann::json> OpenCredential(IdentityStore& store, const security::Keyring& keyring, const std::string& name,
+                                      const std::string& kind = "");
 // Reseals every credential not under the keyring's current key; returns how many it resealed. Run after
 // adding a new master key (the old one listed as previous) and before removing the old key.
 Result<int> ResealCredentials(IdentityStore& store, const security::Keyring& keyring, UnixSeconds now);

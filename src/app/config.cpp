@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/cloud_adapters.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -140,16 +142,22 @@ const Key* FindKey(const std::string& path) {
 
 Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
     const std::string driver = spec["driver"].as<std::string>();
-    if (driver != "simulated" && driver != "kubernetes")
-        return Bad("providers." + name + ".driver", "only 'simulated' and 'kubernetes' are available in this build (got '" +
-                                                        driver + "'); the AWS, Azure and GCP drivers come later");
-    const std::set<std::string> allowed = driver == "kubernetes" ? std::set<std::string>{"driver", "kubeconfig", "context"}
-                                                                 : std::set<std::string>{"driver"};
+    static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws", "azure", "gcp"};
+    if (!kDrivers.count(driver))
+        return Bad("providers." + name + ".driver", "must be simulated, kubernetes, aws, azure or gcp (got '" + driver + "')");
+    std::set<std::string> allowed = DriverSettings(driver);
+    allowed.insert("driver");
     std::map<std::string, std::string> settings;
     for (const auto& field : spec) {
         const std::string key = field.first.as<std::string>();
-        if (!allowed.count(key)) return Bad("providers." + name + "." + key, "unknown key for driver '" + driver + "'");
+        if (!allowed.count(key)) {
+            std::string known;
+            for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;
+            return Bad("providers." + name + "." + key, "unknown key for driver '" + driver + "'; it takes " + known);
+        }
         if (!field.second.IsScalar()) return Bad("providers." + name + "." + key, "must be a string");
+        if (key == "metrics" && field.second.as<std::string>() != "cloud" && field.second.as<std::string>() != "none")
+            return Bad("providers." + name + ".metrics", "must be cloud (pull from the cloud's monitor) or none (push)");
         if (key != "driver") settings[key] = field.second.as<std::string>();
     }
     c.providers[name] = driver;

@@ -38,13 +38,13 @@ struct Config {
     std::string dashboard_dir;  // empty: the built dashboard/dist beside the binary or the sources
     // catalog
     std::string catalog_file;   // empty: the bundled data/catalog/instances.csv
-    // providers: name -> driver: "simulated" or "kubernetes" (the other cloud drivers come later)
+    // providers: name -> driver: simulated | kubernetes | aws | azure | gcp
     std::map<std::string, std::string> providers = {{"aws", "simulated"},
                                                     {"azure", "simulated"},
                                                     {"gcp", "simulated"},
                                                     {"kubernetes", "simulated"},
                                                     {"simulated", "simulated"}};
-    // Driver settings by provider name: kubernetes takes `kubeconfig` (a path; empty: in-cluster) and `context`.
+    // Driver settings by provider name (app/cloud_adapters.hpp lists what each driver takes).
     std::map<std::string, std::map<std::string, std::string>> provider_settings;
     // security (docs/SECURITY.md)
     std::string master_key;            // the key text; prefer CLOUDOPT_SECURITY_MASTER_KEY or a file

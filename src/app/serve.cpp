@@ -9,13 +9,13 @@
 #include "allocate/target_utilization_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
+#include "app/cloud_adapters.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
 #include "app/security_setup.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "forecast/auto_forecaster.hpp"
-#include "providers/kubernetes.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "store/store.hpp"
 
@@ -56,29 +56,6 @@ std::optional<QuantileLevel> ParseQuantile(const std::string& q) {
     if (q == "p90") return QuantileLevel::kP90;
     if (q == "p95") return QuantileLevel::kP95;
     return std::nullopt;
-}
-
-// A Kubernetes provider from `providers.<name>.kubeconfig` (and `.context`), or in-cluster when no kubeconfig
-// is set. Inline kubeconfig certificates are written under the data directory, mode 0600.
-Result<std::unique_ptr<Provider>> MakeKubernetesProvider(const Config& config, const std::string& name) {
-    const auto settings = config.provider_settings.count(name) ? config.provider_settings.at(name)
-                                                                : std::map<std::string, std::string>{};
-    const auto get = [&settings](const char* key) {
-        auto it = settings.find(key);
-        return it == settings.end() ? std::string() : it->second;
-    };
-    Result<providers::KubernetesConnection> connection = MakeError(ErrorCode::kInternal, "unset");
-    if (get("kubeconfig").empty()) {
-        connection = providers::InClusterConnection(ProcessEnvironment());
-    } else {
-        auto text = ReadWholeFile(get("kubeconfig"), "kubeconfig");
-        if (!text) return text.error();
-        connection = providers::KubeconfigConnection(*text, get("context"),
-                                                     (fs::path(config.data_dir) / "kubernetes" / name).string());
-    }
-    if (!connection) return connection.error();
-    spdlog::info("providers.{}: Kubernetes API at {}", name, connection->server);
-    return std::unique_ptr<Provider>(std::make_unique<providers::KubernetesProvider>(std::move(*connection)));
 }
 
 }  // namespace
@@ -165,22 +142,28 @@ int RunServe(const Config& config) {
         }
     }
 
+    // The master keyring opens stored cloud credentials, which the providers below may name.
+    auto keyring = LoadKeyring(config);
+    if (!keyring) {
+        spdlog::error("{}", keyring.error().message);
+        return 1;
+    }
     Adapters adapters;
-    std::vector<std::unique_ptr<Provider>> cloud_providers;
+    std::vector<CloudAdapter> cloud_adapters;
     for (const auto& [name, driver] : config.providers) {
         if (driver == "simulated") {
             adapters.providers[name] = &cloud;
             adapters.sources[name] = &cloud;
-        } else if (driver == "kubernetes") {
-            // Push-only for now: the provider scales, load arrives through POST /api/metrics.
-            auto provider = MakeKubernetesProvider(config, name);
-            if (!provider) {
-                spdlog::error("providers.{}: {}", name, provider.error().message);
-                return 1;
-            }
-            adapters.providers[name] = provider->get();
-            cloud_providers.push_back(std::move(*provider));
+            continue;
         }
+        auto adapter = MakeCloudAdapter(config, name, (*store)->Identity(), *keyring, ProcessEnvironment());
+        if (!adapter) {
+            spdlog::error("providers.{}: {}", name, adapter.error().message);
+            return 1;
+        }
+        adapters.providers[name] = adapter->provider.get();
+        if (adapter->source) adapters.sources[name] = adapter->source.get();
+        cloud_adapters.push_back(std::move(*adapter));
     }
 
     ControlLoopOptions loop_options;
@@ -207,11 +190,6 @@ int RunServe(const Config& config) {
     for (const std::string& problem : model_problems)
         spdlog::warn("trained model skipped (retrain it with POST /api/predictions/train): {}", problem);
     // Security runs on real time even in the demo: token lifetimes and the audit log are not simulated.
-    auto keyring = LoadKeyring(config);
-    if (!keyring) {
-        spdlog::error("{}", keyring.error().message);
-        return 1;
-    }
     auto auth_options = MakeAuthOptions(config);
     if (!auth_options) {
         spdlog::error("{}", auth_options.error().message);

@@ -1,0 +1,157 @@
+// The aws, azure and gcp drivers selected in the config of the real binary: credentials stored through the API
+// (sealed) or taken from the environment, resources checked against the (local, fake) cloud before they are
+// saved, and configuration mistakes refused with a message that names the key.
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "providers/fake_aws.hpp"
+#include "support/child_process.hpp"
+#include "support/http_client.hpp"
+#include "support/service.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+using nlohmann::json;
+using testing::RawRequest;
+using testing::RawResponse;
+
+const providers::AwsCredentials kStoredKeys{"AKIASTOREDEXAMPLE", "stored/secret+KEY0123456789abcdefghijklm", ""};
+
+RawResponse AwsAnswer(const RawRequest& req) {
+    const auto form = testing::FormFields(req.body);
+    if (form.count("AutoScalingGroupNames.member.1") && form.at("AutoScalingGroupNames.member.1") == "web-asg")
+        return testing::Xml(
+            "<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups><member>"
+            "<AutoScalingGroupName>web-asg</AutoScalingGroupName><MinSize>1</MinSize><MaxSize>8</MaxSize>"
+            "<DesiredCapacity>2</DesiredCapacity><Instances/></member></AutoScalingGroups>"
+            "</DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>");
+    return testing::Xml(
+        "<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups/>"
+        "</DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>");
+}
+
+RawResponse AzureAnswer(const RawRequest& req) {
+    RawResponse r;
+    if (req.Path().find("/oauth2/v2.0/token") != std::string::npos) {
+        r.body = R"({"token_type":"Bearer","expires_in":3599,"access_token":"azure-token"})";
+    } else if (req.Path().find("/virtualMachineScaleSets/web-vmss/virtualMachines") != std::string::npos) {
+        r.body = R"({"value":[]})";
+    } else if (req.Path().find("/virtualMachineScaleSets/web-vmss") != std::string::npos) {
+        r.body = R"({"sku":{"name":"Standard_D2s_v5","capacity":2}})";
+    } else {
+        r.status = 404;
+        r.body = R"({"error":{"code":"ResourceNotFound","message":"not found"}})";
+    }
+    return r;
+}
+
+json Resource(const std::string& name, const std::string& provider, const std::string& ref) {
+    return {{"name", name}, {"provider", provider}, {"provider_ref", ref}, {"instance_type", "m5.large"},
+            {"mode", "recommend"}, {"capacity_per_instance", 2}};
+}
+
+TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreChecked) {
+    std::string signature_problem = "no AWS request";
+    testing::FakeCloudServer aws([&](const RawRequest& req) {
+        signature_problem = testing::CheckSigV4(req, kStoredKeys, "us-east-1", "autoscaling");
+        return AwsAnswer(req);
+    });
+    testing::FakeCloudServer azure(AzureAnswer);
+    testing::TempDir dir;
+    setenv("CLOUDOPT_ADMIN_PASSWORD", testing::kTestAdminPassword, 1);
+
+    // First start: store the AWS key through the API, sealed under the master key.
+    {
+        const unsigned short port = testing::FreePort();
+        testing::ChildProcess server({CLOUDOPT_BINARY, "serve", "--port", std::to_string(port), "--data-dir", dir.File("data")},
+                                     dir.File("log1"));
+        ASSERT_TRUE(testing::WaitHealthy(port)) << testing::ReadFile(dir.File("log1"));
+        testing::HttpClient admin(port);
+        admin.SetHeader("Authorization", testing::LoginBearer(port));
+        auto stored = admin.Post("/api/credentials",
+                                 json{{"name", "prod-aws"}, {"kind", "aws"},
+                                      {"secret", {{"access_key_id", kStoredKeys.access_key_id},
+                                                  {"secret_access_key", kStoredKeys.secret_access_key}}}}
+                                     .dump());
+        ASSERT_EQ(stored.status, 201) << stored.body;
+        server.Signal(SIGTERM);
+        ASSERT_EQ(server.Wait(), 0);
+    }
+
+    // Second start: aws uses the stored credential, azure the environment's service principal.
+    std::ofstream(dir.File("cloudopt.yaml"))
+        << "providers:\n"
+        << "  aws: {driver: aws, credential: prod-aws, endpoint: '" << aws.url() << "', metrics: none}\n"
+        << "  azure: {driver: azure, login_endpoint: '" << azure.url() << "', management_endpoint: '" << azure.url()
+        << "', metrics: none}\n";
+    setenv("AZURE_TENANT_ID", "tenant-1", 1);
+    setenv("AZURE_CLIENT_ID", "client-1", 1);
+    setenv("AZURE_CLIENT_SECRET", "azure-secret", 1);
+    const unsigned short port = testing::FreePort();
+    testing::ChildProcess server({CLOUDOPT_BINARY, "serve", "--config", dir.File("cloudopt.yaml"), "--port",
+                                  std::to_string(port), "--data-dir", dir.File("data")},
+                                 dir.File("log2"));
+    const bool healthy = testing::WaitHealthy(port);
+    unsetenv("AZURE_TENANT_ID");
+    unsetenv("AZURE_CLIENT_ID");
+    unsetenv("AZURE_CLIENT_SECRET");
+    ASSERT_TRUE(healthy) << testing::ReadFile(dir.File("log2"));
+    testing::HttpClient admin(port);
+    admin.SetHeader("Authorization", testing::LoginBearer(port));
+
+    auto created = admin.Post("/api/resources", Resource("web", "aws", "us-east-1/web-asg").dump());
+    ASSERT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(signature_problem, "") << "signed with the stored key";
+    auto ghost = admin.Post("/api/resources", Resource("ghost", "aws", "us-east-1/ghost-asg").dump());
+    EXPECT_EQ(ghost.status, 422) << ghost.body;
+    EXPECT_NE(ghost.body.find("no Auto Scaling group 'ghost-asg' in us-east-1"), std::string::npos) << ghost.body;
+    auto malformed = admin.Post("/api/resources", Resource("bad", "aws", "web-asg").dump());
+    EXPECT_EQ(malformed.status, 400) << malformed.body;
+    EXPECT_NE(malformed.body.find("REGION/AUTO_SCALING_GROUP_NAME"), std::string::npos);
+
+    auto vmss = admin.Post("/api/resources",
+                           Resource("api", "azure", "0b1f6471-1bf0-4dda-aec3-cb9272f09590/shop-rg/web-vmss").dump());
+    ASSERT_EQ(vmss.status, 201) << vmss.body;
+    const auto azure_requests = azure.requests();
+    ASSERT_GE(azure_requests.size(), 2u);
+    EXPECT_EQ(testing::FormFields(azure_requests[0].body)["client_secret"], "azure-secret");
+    EXPECT_EQ(azure_requests[1].Header("Authorization"), "Bearer azure-token");
+
+    // The stored secret never reaches the log.
+    EXPECT_EQ(testing::ReadFile(dir.File("log2")).find(kStoredKeys.secret_access_key), std::string::npos);
+}
+
+TEST(CloudDrivers, MistakesInTheProviderConfigStopStartWithTheirName) {
+    testing::TempDir dir;
+    setenv("CLOUDOPT_ADMIN_PASSWORD", testing::kTestAdminPassword, 1);
+    struct Case {
+        std::string yaml;
+        int exit_code;
+        std::string fragment;
+    };
+    const std::vector<Case> cases = {
+        {"providers:\n  aws: {driver: aws, region: us-east-1}\n", 2, "providers.aws.region: unknown key for driver 'aws'"},
+        {"providers:\n  aws: {driver: ec2}\n", 2, "providers.aws.driver: must be simulated, kubernetes, aws, azure or gcp"},
+        {"providers:\n  aws: {driver: aws, credential: nowhere}\n", 1, "credential 'nowhere' does not exist"},
+        {"providers:\n  gcp: {driver: gcp, key_file: /nonexistent/key.json}\n", 1, "/nonexistent/key.json"},
+        {"providers:\n  aws: {driver: aws, metrics: sometimes}\n", 2, "providers.aws.metrics: must be cloud"},
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const std::string config = dir.File("c" + std::to_string(i) + ".yaml"), log = dir.File("l" + std::to_string(i));
+        std::ofstream(config) << cases[i].yaml;
+        const int code = testing::RunToExit({CLOUDOPT_BINARY, "serve", "--config", config, "--port",
+                                             std::to_string(testing::FreePort()), "--data-dir",
+                                             dir.File("data")}, log);
+        EXPECT_EQ(code, cases[i].exit_code) << cases[i].yaml << testing::ReadFile(log);
+        EXPECT_NE(testing::ReadFile(log).find(cases[i].fragment), std::string::npos) << testing::ReadFile(log);
+    }
+}
+
+}  // namespace
+}  // namespace cloudopt
