@@ -285,12 +285,21 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         outcome.recommendation = *saved;
         action.status = ActionStatus::kPlanned;
         action.reason = "recommend mode (not applied): " + rec.reason;
+    } else if (auto f = failures_.find(r.id); f != failures_.end() && now < f->second.retry_at) {
+        // The failure is already recorded with the cloud's error; waiting out the backoff adds no new record.
+        outcome.error = "provider: waiting " + std::to_string(f->second.retry_at - now) + " s before retrying after " +
+                        std::to_string(f->second.count) + " failed attempt(s)";
+        return outcome;
+    } else if (const std::string limited = RateLimitedBy(r.id, now); !limited.empty()) {
+        action.status = ActionStatus::kSkipped;
+        action.reason = decision.reason + cost_note + "; not applied: " + limited;
     } else {
         Provider* provider = ProviderFor(r);
         Status applied = provider->SetDesiredCapacity(r, decision.desired);
         action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
+        RecordApply(r.id, now, applied.ok());
     }
     auto recorded = store_.RecordAction(action);
     if (!recorded) {
@@ -300,6 +309,37 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     actions_recorded_.Inc();
     outcome.action = *recorded;
     return outcome;
+}
+
+std::string ControlLoop::RateLimitedBy(ResourceId id, UnixSeconds now) const {
+    if (auto it = applied_at_.find(id); options_.max_actions_per_resource_per_hour > 0 && it != applied_at_.end() &&
+                                        std::count_if(it->second.begin(), it->second.end(), [&](UnixSeconds t) {
+                                            return t > now - 3600;
+                                        }) >= options_.max_actions_per_resource_per_hour)
+        return "rate limit of " + std::to_string(options_.max_actions_per_resource_per_hour) +
+               " changes per resource per hour reached (loop.max_actions_per_resource_per_hour)";
+    if (options_.max_actions_per_minute > 0 &&
+        std::count_if(applied_any_.begin(), applied_any_.end(), [&](UnixSeconds t) { return t > now - 60; }) >=
+            options_.max_actions_per_minute)
+        return "rate limit of " + std::to_string(options_.max_actions_per_minute) +
+               " changes per minute over all resources reached (loop.max_actions_per_minute)";
+    return "";
+}
+
+void ControlLoop::RecordApply(ResourceId id, UnixSeconds now, bool succeeded) {
+    auto& mine = applied_at_[id];
+    mine.push_back(now);
+    while (!mine.empty() && mine.front() <= now - 3600) mine.pop_front();
+    applied_any_.push_back(now);
+    while (!applied_any_.empty() && applied_any_.front() <= now - 60) applied_any_.pop_front();
+    if (succeeded) {
+        failures_.erase(id);
+        return;
+    }
+    Failures& f = failures_[id];
+    ++f.count;
+    const double wait = static_cast<double>(options_.tick_seconds) * std::pow(2.0, std::min(f.count - 1, 20));
+    f.retry_at = now + static_cast<UnixSeconds>(std::min(wait, static_cast<double>(options_.max_retry_backoff_seconds)));
 }
 
 Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommendation_id) {

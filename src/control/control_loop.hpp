@@ -41,6 +41,12 @@ struct ControlLoopOptions {
     // Each resource's model is retrained when it is older than this (and trained first when it has none);
     // 0: only on request (POST /api/predictions/train).
     UnixSeconds retrain_seconds = 0;
+    // Safety limits on applied changes (auto mode). Over a limit, the change is recorded as skipped with the
+    // reason, and the next pass asks again. 0 turns a limit off.
+    int max_actions_per_resource_per_hour = 12;
+    int max_actions_per_minute = 30;             // over all resources: a bad forecast cannot storm the cloud
+    // After a failed apply, the resource waits tick x 2^(failures-1), at most this long, before trying again.
+    UnixSeconds max_retry_backoff_seconds = 1800;
 };
 
 // What training a resource produced.
@@ -130,6 +136,16 @@ private:
     std::mutex pass_mutex_;                                                    // one pass at a time
     std::map<ResourceId, std::deque<std::pair<UnixSeconds, int>>> recent_;    // guarded by pass_mutex_
     std::map<ResourceId, UnixSeconds> last_collected_;                        // guarded by pass_mutex_
+    // Which rate limit stops an apply now, "" when none does.
+    std::string RateLimitedBy(ResourceId id, UnixSeconds now) const;
+    void RecordApply(ResourceId id, UnixSeconds now, bool succeeded);
+    std::map<ResourceId, std::deque<UnixSeconds>> applied_at_;  // per resource, the last hour; guarded by pass_mutex_
+    std::deque<UnixSeconds> applied_any_;                        // all resources, the last minute
+    struct Failures {
+        int count = 0;
+        UnixSeconds retry_at = 0;
+    };
+    std::map<ResourceId, Failures> failures_;                    // consecutive failed applies
 
     Histogram& pass_seconds_;
     Counter& samples_collected_;

@@ -31,13 +31,19 @@ class FailingProvider final : public Provider {
 public:
     Result<CapacityState> Describe(const Resource&) override {
         CapacityState s;
-        s.desired = s.ready = 3;
+        s.desired = s.ready = desired;
         s.instance_type = "m5.large";
         return s;
     }
-    Status SetDesiredCapacity(const Resource&, int) override {
-        return MakeError(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
+    Status SetDesiredCapacity(const Resource&, int n) override {
+        ++attempts;
+        if (failing) return MakeError(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
+        desired = n;
+        return Status::Ok();
     }
+    bool failing = true;
+    int attempts = 0;
+    int desired = 3;
 };
 
 class ControlLoopTest : public ::testing::Test {
@@ -203,6 +209,52 @@ TEST_F(ControlLoopTest, AFailedApplyIsRecordedWithTheProvidersError) {
     ASSERT_FALSE(actions->empty());
     EXPECT_EQ((*actions)[0].status, ActionStatus::kFailed);
     EXPECT_NE((*actions)[0].error.find("ThrottlingException"), std::string::npos);
+}
+
+TEST_F(ControlLoopTest, FailedAppliesAreRetriedWithBackoffUntilTheCloudRecovers) {
+    Resource r = AddResource("web", Mode::kAuto, "flaky");
+    RunUntil(kStart + 3 * kDay + 11 * 3600);  // the scale-out for 09:00 is refused again and again
+    auto failed = store_->ListActions({r.id, 0, 100});
+    ASSERT_GE(failed->size(), 4u);
+    std::vector<UnixSeconds> at;
+    for (const AllocationAction& a : *failed) {
+        EXPECT_EQ(a.status, ActionStatus::kFailed);
+        at.insert(at.begin(), a.ts);  // oldest first
+    }
+    // The waits double from one tick (60 s) up to the cap (30 minutes).
+    for (std::size_t i = 1; i < at.size(); ++i)
+        EXPECT_EQ(at[i] - at[i - 1], std::min<UnixSeconds>(60 << (i - 1), 1800)) << "attempt " << i;
+    failing_.failing = false;
+    const int before = failing_.attempts;
+    RunUntil(clock_.Now() + 30 * 60);
+    auto actions = store_->ListActions({r.id, 0, 100});
+    EXPECT_EQ((*actions)[0].status, ActionStatus::kApplied) << "retried once the backoff ran out, and it worked";
+    EXPECT_EQ(failing_.attempts, before + 1);
+}
+
+TEST_F(ControlLoopTest, AGlobalRateLimitSkipsChangesBeyondItWithTheReason) {
+    ControlLoopOptions options;
+    options.max_actions_per_minute = 1;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    Resource a = AddResource("a", Mode::kAuto);
+    Resource b = AddResource("b", Mode::kAuto);
+    // Both follow the same demand, so both want their scale-out for 09:00 in the same pass.
+    while (store_->ListActions({a.id, 0, 10})->empty() && clock_.Now() < kStart + 3 * kDay + kNineAm) {
+        ASSERT_TRUE(loop_->RunPass().ok());
+        clock_.Advance(60);
+    }
+    auto for_a = store_->ListActions({a.id, 0, 10});
+    auto for_b = store_->ListActions({b.id, 0, 10});
+    ASSERT_EQ(for_a->size(), 1u);
+    ASSERT_EQ(for_b->size(), 1u);
+    EXPECT_EQ((*for_a)[0].status, ActionStatus::kApplied);
+    EXPECT_EQ((*for_b)[0].status, ActionStatus::kSkipped);
+    EXPECT_NE((*for_b)[0].reason.find("rate limit of 1 changes per minute over all resources"), std::string::npos)
+        << (*for_b)[0].reason;
+    EXPECT_EQ(cloud_.Describe(b)->desired, 3) << "nothing applied";
+    // The next minute it goes through.
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ((*store_->ListActions({b.id, 0, 10}))[0].status, ActionStatus::kApplied);
 }
 
 TEST_F(ControlLoopTest, ASilentMetricSourceNeverCausesAScaleIn) {
