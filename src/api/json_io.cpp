@@ -84,6 +84,7 @@ void WriteResource(JsonWriter& w, const Resource& r) {
     w.Key("boot_delay_s").Int(r.boot_delay_s);
     w.Key("load_metric").String(r.load_metric);
     w.Key("capacity_per_instance").Double(r.capacity_per_instance);
+    w.Key("load_query").String(r.load_query);
     w.Key("created_at").Int(r.created_at);
     w.Key("updated_at").Int(r.updated_at);
     w.EndObject();
@@ -229,7 +230,7 @@ json ToJson(const DashboardStats& s) {
 Result<Resource> ResourceFromJson(const json& body, Resource r) {
     static const std::set<std::string> kFields = {
         "name", "provider", "provider_ref", "instance_type", "min_capacity", "max_capacity", "target_low",
-        "target_high", "mode", "boot_delay_s", "load_metric", "capacity_per_instance"};
+        "target_high", "mode", "boot_delay_s", "load_metric", "capacity_per_instance", "load_query"};
     if (Status s = CheckKnownFields(body, kFields, "resource"); !s) return s.error();
     auto text = [&](const char* key, std::string& out) -> Status {
         if (!body.contains(key)) return Status::Ok();
@@ -256,7 +257,8 @@ Result<Resource> ResourceFromJson(const json& body, Resource r) {
                      text("instance_type", r.instance_type), integer("min_capacity", r.min_capacity),
                      integer("max_capacity", r.max_capacity), number("target_low", r.target_low),
                      number("target_high", r.target_high), text("mode", mode), integer("boot_delay_s", r.boot_delay_s),
-                     text("load_metric", r.load_metric), number("capacity_per_instance", r.capacity_per_instance)}) {
+                     text("load_metric", r.load_metric), number("capacity_per_instance", r.capacity_per_instance),
+                     text("load_query", r.load_query)}) {
         if (!s) return s.error();
     }
     auto parsed_mode = ParseMode(mode);

@@ -41,6 +41,10 @@ struct Config {
     std::string dashboard_dir;  // empty: the built dashboard/dist beside the binary or the sources
     // catalog
     std::string catalog_file;   // empty: the bundled data/catalog/instances.csv
+    // prometheus: where resources with a load_query are read (empty: none)
+    std::string prometheus_url;
+    int prometheus_step_seconds = 60;
+    int prometheus_timeout_seconds = 10;
     // providers: name -> driver: simulated | kubernetes | aws | azure | gcp
     std::map<std::string, std::string> providers = {{"aws", "simulated"},
                                                     {"azure", "simulated"},

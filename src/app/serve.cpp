@@ -16,6 +16,7 @@
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "forecast/auto_forecaster.hpp"
+#include "monitor/prometheus_source.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "store/store.hpp"
 
@@ -164,6 +165,17 @@ int RunServe(const Config& config) {
         adapters.providers[name] = adapter->provider.get();
         if (adapter->source) adapters.sources[name] = adapter->source.get();
         cloud_adapters.push_back(std::move(*adapter));
+    }
+
+    std::unique_ptr<monitor::PrometheusSource> prometheus;
+    if (!config.prometheus_url.empty()) {
+        monitor::PrometheusOptions options;
+        options.url = config.prometheus_url;
+        options.step_seconds = config.prometheus_step_seconds;
+        options.http.timeout = std::chrono::seconds(config.prometheus_timeout_seconds);
+        prometheus = std::make_unique<monitor::PrometheusSource>(options);
+        adapters.query_source = prometheus.get();
+        spdlog::info("prometheus: resources with a load_query are read from {}", config.prometheus_url);
     }
 
     ControlLoopOptions loop_options;

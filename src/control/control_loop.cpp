@@ -58,6 +58,11 @@ Result<CapacityState> ControlLoop::Describe(const Resource& resource) {
 }
 
 Status ControlLoop::CheckProviderReference(const Resource& resource) {
+    if (!resource.load_query.empty()) {
+        if (!adapters_.query_source)
+            return MakeError(ErrorCode::kUnprocessable, "load_query: no Prometheus is configured; set prometheus.url");
+        if (Status s = adapters_.query_source->Check(resource); !s) return s;
+    }
     auto state = Describe(resource);
     if (state) return Status::Ok();
     if (state.error().code == ErrorCode::kNotFound)
@@ -90,10 +95,20 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     return outcomes;
 }
 
+MetricSource* ControlLoop::SourceFor(const Resource& r) const {
+    if (!r.load_query.empty()) return adapters_.query_source;
+    auto it = adapters_.sources.find(r.provider);
+    return it == adapters_.sources.end() ? nullptr : it->second;
+}
+
 void ControlLoop::CollectMetrics(const Resource& r, UnixSeconds now, PassOutcome& outcome) {
-    auto source_it = adapters_.sources.find(r.provider);
-    if (source_it == adapters_.sources.end()) return;  // push-only resource: samples arrive through the API
-    auto readings = source_it->second->Collect(r, now);
+    if (!r.load_query.empty() && !adapters_.query_source) {
+        outcome.error = "metric source: the resource has a load_query but no Prometheus is configured (prometheus.url)";
+        return;
+    }
+    MetricSource* source = SourceFor(r);
+    if (!source) return;  // push-only resource: samples arrive through the API
+    auto readings = source->Collect(r, now);
     if (!readings) {
         outcome.error = "metric source: " + readings.error().message;
         return;

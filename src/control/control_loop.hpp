@@ -61,6 +61,8 @@ struct TrainReport {
 struct Adapters {
     std::map<std::string, Provider*> providers;
     std::map<std::string, MetricSource*> sources;
+    // Reads resources that name a PromQL load_query (Prometheus); null when none is configured.
+    MetricSource* query_source = nullptr;
 };
 
 struct PassOutcome {
@@ -121,6 +123,7 @@ private:
     Result<RegularSeries> LoadHistory(const Resource& resource, UnixSeconds now, const char* purpose);
     void CollectMetrics(const Resource& resource, UnixSeconds now, PassOutcome& outcome);
     Provider* ProviderFor(const Resource& resource) const;
+    MetricSource* SourceFor(const Resource& resource) const;
 
     Store& store_;
     const Clock& clock_;

@@ -43,6 +43,12 @@ public:
     virtual ~MetricSource() = default;
     // New readings for the resource up to `now`. kUnavailable when the source cannot be read.
     virtual Result<std::vector<MetricReading>> Collect(const Resource& resource, UnixSeconds now) = 0;
+    // Whether the source can read this resource at all (a query that parses, a group that exists), asked before
+    // a resource is saved. The default trusts the first Collect to tell.
+    virtual Status Check(const Resource& resource) {
+        (void)resource;
+        return Status::Ok();
+    }
 };
 
 }  // namespace cloudopt

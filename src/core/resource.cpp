@@ -64,6 +64,9 @@ Status ValidateResource(const Resource& r) {
     if (r.target_low > r.target_high) return Invalid("target_low: must not exceed target_high");
     if (r.boot_delay_s < 0 || r.boot_delay_s > kMaxBootDelay)
         return Invalid("boot_delay_s: must be between 0 and 3600 seconds");
+    if (r.load_query.size() > 4096) return Invalid("load_query: at most 4096 characters");
+    if (!r.load_query.empty() && r.load_query.find_first_not_of(" \t\r\n") == std::string::npos)
+        return Invalid("load_query: must be a PromQL expression or empty, not blank");
     if (!IsValidMetricName(r.load_metric))
         return Invalid("load_metric: must match [a-zA-Z_:][a-zA-Z0-9_:.]* (at most 128 characters)");
     if (!(std::isfinite(r.capacity_per_instance) && r.capacity_per_instance > 0.0))

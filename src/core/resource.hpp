@@ -34,6 +34,9 @@ struct Resource {
     // Load, never utilization, is forecast: utilization moves whenever capacity moves, load does not.
     std::string load_metric = "cpu_cores";
     double capacity_per_instance = 1.0;  // units of load_metric one instance serves at 100% utilization
+    // A PromQL expression whose value is the load (e.g. sum(rate(container_cpu_usage_seconds_total{...}[2m]))):
+    // when set, the Prometheus source reads load_metric from it instead of the provider's own monitor.
+    std::string load_query;
     UnixSeconds created_at = 0;
     UnixSeconds updated_at = 0;
 

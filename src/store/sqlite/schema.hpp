@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 3> kMigrations = {
+inline constexpr std::array<const char*, 4> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -138,6 +138,10 @@ CREATE TABLE audit_log (
   remote_address TEXT NOT NULL
 );
 CREATE INDEX audit_log_by_time ON audit_log (ts);
+)sql",
+    // v4: a resource's load can come from a PromQL expression.
+    R"sql(
+ALTER TABLE resources ADD COLUMN load_query TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -30,7 +30,7 @@ constexpr UnixSeconds kRecentWindow = 2 * 86400;  // covers the dashboard's day 
 
 const char* kResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
-    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at";
+    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query";
 
 Resource ReadResource(const Statement& s) {
     Resource r;
@@ -49,6 +49,7 @@ Resource ReadResource(const Statement& s) {
     r.capacity_per_instance = s.Double(12);
     r.created_at = s.Int(13);
     r.updated_at = s.Int(14);
+    r.load_query = s.Text(15);
     return r;
 }
 
@@ -56,7 +57,7 @@ void BindResourceFields(Statement& s, const Resource& r) {
     s.Bind(1, r.name).Bind(2, r.provider).Bind(3, r.provider_ref).Bind(4, r.instance_type);
     s.Bind(5, r.min_capacity).Bind(6, r.max_capacity).Bind(7, r.target_low).Bind(8, r.target_high);
     s.Bind(9, std::string_view(ModeName(r.mode))).Bind(10, r.boot_delay_s).Bind(11, r.load_metric);
-    s.Bind(12, r.capacity_per_instance);
+    s.Bind(12, r.capacity_per_instance).Bind(13, r.load_query);
 }
 
 AllocationAction ReadAction(const Statement& s) {
@@ -118,10 +119,10 @@ public:
         const UnixSeconds now = clock_.Now();
         Statement s = writer_->Prepare(
             "INSERT INTO resources (name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
-            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, created_at, "
+            "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         BindResourceFields(s, resource);
-        s.Bind(13, now).Bind(14, now);
+        s.Bind(14, now).Bind(15, now);
         if (Status st = s.Run(); !st) {
             if (st.error().code == ErrorCode::kConflict)
                 return MakeError(ErrorCode::kConflict, "a resource named '" + resource.name + "' already exists");
@@ -167,9 +168,9 @@ public:
         Statement s = writer_->Prepare(
             "UPDATE resources SET name=?, provider=?, provider_ref=?, instance_type=?, min_capacity=?, "
             "max_capacity=?, target_low=?, target_high=?, mode=?, boot_delay_s=?, load_metric=?, "
-            "capacity_per_instance=?, updated_at=? WHERE id=? RETURNING created_at");
+            "capacity_per_instance=?, load_query=?, updated_at=? WHERE id=? RETURNING created_at");
         BindResourceFields(s, resource);
-        s.Bind(13, now).Bind(14, resource.id);
+        s.Bind(14, now).Bind(15, resource.id);
         if (!s.Step()) {
             if (!s.status()) {
                 if (s.status().error().code == ErrorCode::kConflict)
