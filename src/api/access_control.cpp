@@ -41,6 +41,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"GET", "/api/dashboard/history", Permission::kRead},
         {"GET", "/api/metrics", Permission::kRead},
         {"POST", "/api/metrics", Permission::kPushMetrics},
+        {"POST", "/api/v1/write", Permission::kPushMetrics},
         {"GET", "/api/predictions", Permission::kRead},
         {"POST", "/api/predictions/train", Permission::kOperate},
         {"GET", "/api/jobs/{id}", Permission::kRead},
@@ -142,7 +143,8 @@ std::optional<HttpResponse> AccessControl::Check(HttpRequest& request, const std
 
 void AccessControl::Audit(const HttpRequest& request, const std::string& pattern, const HttpResponse& response) {
     if (request.method == "GET" || request.method == "HEAD") return;
-    if (pattern == "/api/metrics" && response.status < 400) return;  // data, not a change; it has its own counters
+    // Data, not changes: ingest has its own counters.
+    if ((pattern == "/api/metrics" || pattern == "/api/v1/write") && response.status < 400) return;
     AuditEntry entry;
     entry.ts = auth_.clock().Now();
     entry.actor = request.principal ? request.principal->Actor() : "anonymous";

@@ -12,6 +12,7 @@ Router BuildRouter(ApiContext& context) {
     detail::AddSystemRoutes(router, context);
     detail::AddResourceRoutes(router, context);
     detail::AddMetricRoutes(router, context);
+    detail::AddRemoteWriteRoutes(router, context);
     detail::AddPredictionRoutes(router, context);
     detail::AddDashboardRoutes(router, context);
     detail::AddAuthRoutes(router, context);

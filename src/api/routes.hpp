@@ -47,6 +47,7 @@ namespace detail {
 // Route groups, one file each.
 void AddResourceRoutes(Router& router, ApiContext& ctx);
 void AddMetricRoutes(Router& router, ApiContext& ctx);
+void AddRemoteWriteRoutes(Router& router, ApiContext& ctx);
 void AddPredictionRoutes(Router& router, ApiContext& ctx);
 void AddDashboardRoutes(Router& router, ApiContext& ctx);
 void AddSystemRoutes(Router& router, ApiContext& ctx);

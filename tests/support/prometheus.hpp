@@ -18,10 +18,10 @@ inline constexpr const char* kPrometheusBinary = "/usr/bin/prometheus";
 
 class PrometheusServer {
 public:
-    // `targets` are host:port pairs; `metrics_path` is where they expose metrics; `bearer` is sent when scraping.
+    // `targets` are host:port pairs; `metrics_path` is where they expose metrics; `bearer` is sent when scraping;
+    // `remote_write` is the YAML of one remote_write entry (url, authorization, write_relabel_configs), if any.
     PrometheusServer(const std::vector<std::string>& targets, const std::string& metrics_path = "/metrics",
-                     const std::string& bearer = "", const std::string& remote_write_url = "",
-                     const std::string& remote_write_bearer = "")
+                     const std::string& bearer = "", const std::string& remote_write = "")
         : port_(FreePort()) {
         std::ofstream config(dir_.File("prometheus.yml"));
         config << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
@@ -30,11 +30,7 @@ public:
         config << "    static_configs:\n      - targets: [";
         for (std::size_t i = 0; i < targets.size(); ++i) config << (i ? ", " : "") << "'" << targets[i] << "'";
         config << "]\n";
-        if (!remote_write_url.empty()) {
-            config << "remote_write:\n  - url: " << remote_write_url << "\n"
-                   << "    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}\n";
-            if (!remote_write_bearer.empty()) config << "    authorization: {credentials: '" << remote_write_bearer << "'}\n";
-        }
+        if (!remote_write.empty()) config << "remote_write:\n" << remote_write;
         config.close();
         process_ = std::make_unique<ChildProcess>(
             std::vector<std::string>{kPrometheusBinary, "--config.file=" + dir_.File("prometheus.yml"),
