@@ -7,6 +7,7 @@
 
 #include "api/credential_vault.hpp"
 #include "app/files.hpp"
+#include "monitor/host_source.hpp"
 #include "providers/aws_autoscaling.hpp"
 #include "providers/aws_cloudwatch.hpp"
 #include "providers/aws_credentials.hpp"
@@ -45,6 +46,17 @@ Result<json> StoredSecret(const Settings& s, const std::string& kind, IdentitySt
         return MakeError(ErrorCode::kNotFound, secret.error().message + " (store it with POST /api/credentials)");
     return secret;
 }
+
+// The host is provider and metric source in one object, owned as the provider; this lends out its source side.
+class ForwardingSource final : public MetricSource {
+public:
+    explicit ForwardingSource(MetricSource& target) : target_(target) {}
+    Result<std::vector<MetricReading>> Collect(const Resource& r, UnixSeconds now) override { return target_.Collect(r, now); }
+    Status Check(const Resource& r) override { return target_.Check(r); }
+
+private:
+    MetricSource& target_;
+};
 
 std::string Text(const json& j, const char* key) {
     return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
@@ -148,6 +160,7 @@ Result<CloudAdapter> Gcp(const std::string& name, const Settings& s, IdentitySto
 const std::set<std::string>& DriverSettings(const std::string& driver) {
     static const std::map<std::string, std::set<std::string>> kSettings = {
         {"simulated", {}},
+        {"host", {}},
         {"kubernetes", {"kubeconfig", "context"}},
         {"aws", {"credential", "profile", "endpoint", "metrics"}},
         {"azure", {"credential", "login_endpoint", "management_endpoint", "scope", "metrics"}},
@@ -165,6 +178,14 @@ Result<CloudAdapter> MakeCloudAdapter(const Config& config, const std::string& n
     const std::string metrics = s.Get("metrics", "cloud");
     if (metrics != "cloud" && metrics != "none")
         return MakeError(ErrorCode::kInvalidArgument, "providers." + name + ".metrics: use cloud (pull from the cloud's monitor) or none");
+    if (driver == "host") {
+        // One object is both: the host reports its load and describes itself as one machine.
+        auto host = std::make_unique<monitor::HostSource>();
+        CloudAdapter adapter;
+        adapter.source = std::make_unique<ForwardingSource>(*host);
+        adapter.provider = std::move(host);
+        return adapter;
+    }
     if (driver == "kubernetes") return Kubernetes(config, name, s, env);
     if (driver == "aws") return Aws(name, s, identity, keyring, env);
     if (driver == "azure") return Azure(name, s, identity, keyring, env);

@@ -148,9 +148,10 @@ const Key* FindKey(const std::string& path) {
 
 Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
     const std::string driver = spec["driver"].as<std::string>();
-    static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws", "azure", "gcp"};
+    static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws", "azure", "gcp", "host"};
     if (!kDrivers.count(driver))
-        return Bad("providers." + name + ".driver", "must be simulated, kubernetes, aws, azure or gcp (got '" + driver + "')");
+        return Bad("providers." + name + ".driver",
+                   "must be simulated, kubernetes, aws, azure, gcp or host (got '" + driver + "')");
     std::set<std::string> allowed = DriverSettings(driver);
     allowed.insert("driver");
     std::map<std::string, std::string> settings;

@@ -260,6 +260,18 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     for (const auto& entry : window) input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
     PlanDecision decision = planner_.Plan(input);
     window.emplace_back(now, decision.recommended);
+    // The cloud's own group limits (an ASG's MinSize/MaxSize) bind too: asking beyond them only fails.
+    if (state->max_size && decision.desired > *state->max_size) {
+        decision.desired = *state->max_size;
+        decision.bound_by = "group_max_size";
+        decision.reason += "; capped at the cloud group's own maximum " + std::to_string(*state->max_size) +
+                           " (raise it in the cloud to allow more)";
+    }
+    if (state->min_size && decision.desired < *state->min_size) {
+        decision.desired = *state->min_size;
+        decision.bound_by = "group_min_size";
+        decision.reason += "; raised to the cloud group's own minimum " + std::to_string(*state->min_size);
+    }
     outcome.decision = decision;
     if (decision.desired == state->desired || r.mode == Mode::kOff) return outcome;
 

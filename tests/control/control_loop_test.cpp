@@ -33,6 +33,7 @@ public:
         CapacityState s;
         s.desired = s.ready = desired;
         s.instance_type = "m5.large";
+        s.max_size = max_size;
         return s;
     }
     Status SetDesiredCapacity(const Resource&, int n) override {
@@ -44,6 +45,7 @@ public:
     bool failing = true;
     int attempts = 0;
     int desired = 3;
+    std::optional<int> max_size;
 };
 
 class ControlLoopTest : public ::testing::Test {
@@ -230,6 +232,18 @@ TEST_F(ControlLoopTest, FailedAppliesAreRetriedWithBackoffUntilTheCloudRecovers)
     auto actions = store_->ListActions({r.id, 0, 100});
     EXPECT_EQ((*actions)[0].status, ActionStatus::kApplied) << "retried once the backoff ran out, and it worked";
     EXPECT_EQ(failing_.attempts, before + 1);
+}
+
+TEST_F(ControlLoopTest, TheCloudGroupsOwnMaximumBindsWithTheReason) {
+    failing_.failing = false;
+    failing_.max_size = 5;  // the ASG allows 5; the 09:00 load needs 8
+    Resource r = AddResource("web", Mode::kAuto, "flaky");
+    RunUntil(kStart + 3 * kDay + kNineAm);
+    auto actions = store_->ListActions({r.id, 0, 100});
+    ASSERT_EQ(actions->size(), 1u);
+    EXPECT_EQ((*actions)[0].to_capacity, 5);
+    EXPECT_NE((*actions)[0].reason.find("capped at the cloud group's own maximum 5"), std::string::npos)
+        << (*actions)[0].reason;
 }
 
 TEST_F(ControlLoopTest, AGlobalRateLimitSkipsChangesBeyondItWithTheReason) {
