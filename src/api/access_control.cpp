@@ -42,6 +42,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"GET", "/api/metrics", Permission::kRead},
         {"POST", "/api/metrics", Permission::kPushMetrics},
         {"POST", "/api/v1/write", Permission::kPushMetrics},
+        {"GET", "/api/resources/{id}/instance-types", Permission::kRead},
         {"GET", "/api/predictions", Permission::kRead},
         {"POST", "/api/predictions/train", Permission::kOperate},
         {"GET", "/api/jobs/{id}", Permission::kRead},

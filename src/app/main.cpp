@@ -1,5 +1,5 @@
 // cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, simulate,
-// user, token, secrets, version.
+// user, token, secrets, resource, version.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
 #include "app/forecast_commands.hpp"
+#include "app/resource_commands.hpp"
 #include "app/serve.hpp"
 #include "app/simulate_command.hpp"
 #include "app/train_command.hpp"
@@ -122,6 +123,29 @@ int main(int argc, char** argv) {
     CLI::App* rotate = secrets->add_subcommand("rotate", "Reseal every credential under the current master key");
     add_admin_options(rotate);
 
+    cloudopt::ResourceCommand resource_command;
+    CLI::App* resource = app.add_subcommand("resource", "Add and list resources through a running service's API");
+    resource->require_subcommand(1);
+    auto add_remote_options = [&resource_command](CLI::App* c) {
+        c->add_option("--server", resource_command.server, "The service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
+        c->add_option("--token", resource_command.token, "An operator API token or an admin's access token (default $CLOUDOPT_TOKEN)");
+    };
+    CLI::App* resource_add = resource->add_subcommand("add", "Add a resource; its reference is checked against the provider first");
+    resource_add->add_option("name", resource_command.name, "Resource name")->required();
+    resource_add->add_option("--provider", resource_command.provider, "A provider name from the config (aws, azure, gcp, kubernetes, ...)")->required();
+    resource_add->add_option("--ref", resource_command.ref, "The group: us-east-1/web-asg, SUB/RG/VMSS, PROJECT/zones/ZONE/MIG, NS/DEPLOYMENT")->required();
+    resource_add->add_option("--instance-type", resource_command.instance_type, "What one instance is (m5.large, ...)")->required();
+    resource_add->add_option("--min", resource_command.min_capacity, "Fewest instances");
+    resource_add->add_option("--max", resource_command.max_capacity, "Most instances");
+    resource_add->add_option("--mode", resource_command.mode, "off | recommend | auto");
+    resource_add->add_option("--capacity-per-instance", resource_command.capacity_per_instance, "Load one instance serves at 100%");
+    resource_add->add_option("--load-metric", resource_command.load_metric, "The metric that is the load (default cpu_cores)");
+    resource_add->add_option("--load-query", resource_command.load_query, "PromQL whose value is the load (needs prometheus.url)");
+    resource_add->add_option("--boot-delay", resource_command.boot_delay_s, "Seconds from launch to serving");
+    add_remote_options(resource_add);
+    CLI::App* resource_list = resource->add_subcommand("list", "List resources");
+    add_remote_options(resource_list);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -143,6 +167,8 @@ int main(int argc, char** argv) {
     if (token_create->parsed()) return cloudopt::RunTokenCreate(admin);
     if (token_revoke->parsed()) return cloudopt::RunTokenRevoke(admin);
     if (generate_key->parsed()) return cloudopt::RunSecretsGenerateKey();
+    if (resource_add->parsed()) return cloudopt::RunResourceAdd(resource_command);
+    if (resource_list->parsed()) return cloudopt::RunResourceList(resource_command);
     if (rotate->parsed()) return cloudopt::RunSecretsRotate(admin);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());

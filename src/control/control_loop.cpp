@@ -57,6 +57,13 @@ Result<CapacityState> ControlLoop::Describe(const Resource& resource) {
     return provider->Describe(resource);
 }
 
+Result<std::vector<OfferedInstanceType>> ControlLoop::ListInstanceTypes(const Resource& resource) {
+    Provider* provider = ProviderFor(resource);
+    if (!provider)
+        return MakeError(ErrorCode::kUnprocessable, "provider '" + resource.provider + "' is not configured");
+    return provider->ListInstanceTypes(resource);
+}
+
 Status ControlLoop::CheckProviderReference(const Resource& resource) {
     if (!resource.load_query.empty()) {
         if (!adapters_.query_source)

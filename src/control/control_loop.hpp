@@ -107,6 +107,8 @@ public:
     // Checks that the resource's provider knows the reference (used before saving a resource).
     Status CheckProviderReference(const Resource& resource);
     Result<CapacityState> Describe(const Resource& resource);
+    Result<std::vector<OfferedInstanceType>> ListInstanceTypes(const Resource& resource);
+    const Catalog& catalog() const { return catalog_; }
     double HourlyCost(const Resource& resource, int instances) const;
 
     // Runs passes on a background thread every tick_seconds of the clock until Stop().

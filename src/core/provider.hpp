@@ -14,6 +14,14 @@
 
 namespace cloudopt {
 
+// An instance type a cloud offers where a resource runs (prices come from the catalog, not from these APIs).
+struct OfferedInstanceType {
+    std::string name;  // m5.large, Standard_D2s_v5, n2-standard-2
+    double vcpu = 0.0;
+    double memory_gib = 0.0;
+    bool operator==(const OfferedInstanceType&) const = default;
+};
+
 struct CapacityState {
     int desired = 0;  // what the provider has been asked to run
     int ready = 0;    // instances serving now (booted)
@@ -31,6 +39,12 @@ public:
     virtual Result<CapacityState> Describe(const Resource& resource) = 0;
     // Idempotent: asking twice for the same capacity changes nothing the second time.
     virtual Status SetDesiredCapacity(const Resource& resource, int desired) = 0;
+    // The instance types offered in the resource's region or zone, where the cloud can say; kUnprocessable where
+    // it cannot (pods, the simulated cloud).
+    virtual Result<std::vector<OfferedInstanceType>> ListInstanceTypes(const Resource& resource) {
+        (void)resource;
+        return MakeError(ErrorCode::kUnprocessable, "this provider does not list instance types");
+    }
 };
 
 struct MetricReading {

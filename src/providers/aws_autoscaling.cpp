@@ -68,6 +68,33 @@ Result<CapacityState> AwsAutoScalingProvider::Describe(const Resource& resource)
     return MakeError(ErrorCode::kNotFound, "no Auto Scaling group '" + ref->name + "' in " + ref->region);
 }
 
+Result<std::vector<OfferedInstanceType>> AwsAutoScalingProvider::ListInstanceTypes(const Resource& resource) {
+    auto ref = ParseAsgRef(resource.provider_ref);
+    if (!ref) return ref.error();
+    std::vector<OfferedInstanceType> types;
+    std::string next_token;
+    for (int page = 0; page < 100; ++page) {
+        QueryParams params = {{"MaxResults", "100"}};
+        if (!next_token.empty()) params.emplace_back("NextToken", next_token);
+        auto doc = client_->Call("ec2", ref->region, "2016-11-15", "DescribeInstanceTypes", params);
+        if (!doc) return doc.error();
+        for (const XmlElement& item : doc->Root().Child("instanceTypeSet").Children("item")) {
+            OfferedInstanceType t;
+            t.name = item.ChildText("instanceType");
+            const auto vcpu = ToInt(item.Path({"vCpuInfo", "defaultVCpus"}).Text());
+            const auto mib = ToInt(item.Path({"memoryInfo", "sizeInMiB"}).Text());
+            if (t.name.empty() || !vcpu || !mib)
+                return MakeError(ErrorCode::kUnavailable, "AWS ec2 DescribeInstanceTypes: an item without instanceType, vCPUs or memory");
+            t.vcpu = *vcpu;
+            t.memory_gib = *mib / 1024.0;
+            types.push_back(std::move(t));
+        }
+        next_token = doc->Root().ChildText("nextToken");
+        if (next_token.empty()) break;
+    }
+    return types;
+}
+
 Status AwsAutoScalingProvider::SetDesiredCapacity(const Resource& resource, int desired) {
     auto ref = ParseAsgRef(resource.provider_ref);
     if (!ref) return ref.error();

@@ -24,6 +24,8 @@ public:
     explicit AwsAutoScalingProvider(std::shared_ptr<AwsQueryClient> client) : client_(std::move(client)) {}
     Result<CapacityState> Describe(const Resource& resource) override;
     Status SetDesiredCapacity(const Resource& resource, int desired) override;
+    // EC2 DescribeInstanceTypes (2016-11-15) in the group's region, every page.
+    Result<std::vector<OfferedInstanceType>> ListInstanceTypes(const Resource& resource) override;
 
 private:
     std::shared_ptr<AwsQueryClient> client_;

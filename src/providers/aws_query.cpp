@@ -34,8 +34,10 @@ struct AwsError {
 AwsError ParseError(const std::string& body) {
     auto doc = XmlDocument::Parse(body);
     if (!doc) return {};
-    // <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>
+    // <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>; EC2 answers
+    // <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>.
     XmlElement error = doc->Root().Child("Error");
+    if (!error) error = doc->Root().Path({"Errors", "Error"});
     if (!error && doc->Root().Name() == "Error") error = doc->Root();
     return {error.ChildText("Code"), error.ChildText("Message")};
 }

@@ -93,6 +93,51 @@ Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
     return state;
 }
 
+Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(const Resource& resource) {
+    auto id = ParseVmssRef(resource.provider_ref);
+    if (!id) return id.error();
+    auto vmss = client_->Request("GET", *id + "?api-version=" + options_.compute_api_version);
+    if (!vmss) return vmss.error();
+    if (vmss->status != 200) return AzureArmClient::ArmError(*vmss, "GET scale set " + *id);
+    const json set = json::parse(vmss->body, nullptr, false);
+    const std::string location = set.is_object() ? set.value("location", std::string()) : "";
+    if (location.empty()) return MakeError(ErrorCode::kUnavailable, "GET scale set " + *id + ": the answer has no location");
+    const std::string subscription = id->substr(0, id->find("/resourceGroups/"));  // /subscriptions/{id}
+    std::string next = subscription + "/providers/Microsoft.Compute/skus?api-version=2021-07-01&%24filter=" +
+                       PercentEncode("location eq '" + location + "'");
+    std::vector<OfferedInstanceType> types;
+    for (int page = 0; !next.empty() && page < 50; ++page) {
+        auto response = client_->Request("GET", next);
+        if (!response) return response.error();
+        if (response->status != 200) return AzureArmClient::ArmError(*response, "GET resource SKUs in " + location);
+        const json list = json::parse(response->body, nullptr, false);
+        if (!list.is_object() || !list.contains("value") || !list["value"].is_array())
+            return MakeError(ErrorCode::kUnavailable, "GET resource SKUs in " + location + ": the answer has no value list");
+        for (const json& sku : list["value"]) {
+            if (!sku.is_object() || sku.value("resourceType", std::string()) != "virtualMachines") continue;
+            bool restricted = false;
+            for (const json& r : sku.value("restrictions", json::array()))
+                restricted = restricted || (r.is_object() && r.value("type", std::string()) == "Location");
+            if (restricted) continue;
+            OfferedInstanceType t;
+            t.name = sku.value("name", std::string());
+            for (const json& c : sku.value("capabilities", json::array())) {
+                if (!c.is_object() || !c.contains("value") || !c["value"].is_string()) continue;
+                if (c.value("name", std::string()) == "vCPUs") t.vcpu = std::atof(c["value"].get<std::string>().c_str());
+                if (c.value("name", std::string()) == "MemoryGB") t.memory_gib = std::atof(c["value"].get<std::string>().c_str());
+            }
+            if (!t.name.empty() && t.vcpu > 0) types.push_back(std::move(t));
+        }
+        next.clear();
+        if (list.contains("nextLink") && list["nextLink"].is_string()) {
+            const std::string link = list["nextLink"].get<std::string>();
+            const std::size_t path = link.find("/subscriptions/");
+            if (path != std::string::npos) next = link.substr(path);
+        }
+    }
+    return types;
+}
+
 Status AzureVmssProvider::SetDesiredCapacity(const Resource& resource, int desired) {
     auto id = ParseVmssRef(resource.provider_ref);
     if (!id) return id.error();

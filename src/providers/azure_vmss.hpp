@@ -31,6 +31,8 @@ public:
         : client_(std::move(client)), options_(std::move(options)) {}
     Result<CapacityState> Describe(const Resource& resource) override;
     Status SetDesiredCapacity(const Resource& resource, int desired) override;
+    // The virtual-machine SKUs of the scale set's location without a restriction there (Resource SKUs API).
+    Result<std::vector<OfferedInstanceType>> ListInstanceTypes(const Resource& resource) override;
 
 private:
     std::shared_ptr<AzureArmClient> client_;

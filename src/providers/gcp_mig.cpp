@@ -72,6 +72,43 @@ Result<CapacityState> GcpMigProvider::Describe(const Resource& resource) {
     return state;
 }
 
+Result<std::vector<OfferedInstanceType>> GcpMigProvider::ListInstanceTypes(const Resource& resource) {
+    auto ref = ParseMigRef(resource.provider_ref);
+    if (!ref) return ref.error();
+    const std::string base = client_->options().compute_endpoint + "/compute/v1/projects/" + ref->project;
+    std::string zone = ref->location;
+    if (ref->scope == "regions") {
+        auto region = client_->Request("GET", base + "/regions/" + ref->location);
+        if (!region) return region.error();
+        if (region->status != 200) return GcpClient::GoogleError(*region, "GET region " + ref->location);
+        const json r = json::parse(region->body, nullptr, false);
+        const json zones = r.is_object() ? r.value("zones", json::array()) : json::array();
+        if (zones.empty() || !zones[0].is_string())
+            return MakeError(ErrorCode::kUnavailable, "GET region " + ref->location + ": the answer lists no zones");
+        const std::string first = zones[0].get<std::string>();  // a URL ending in /zones/NAME
+        zone = first.substr(first.rfind('/') + 1);
+    }
+    std::vector<OfferedInstanceType> types;
+    std::string page_token;
+    for (int page = 0; page < 50; ++page) {
+        auto response = client_->Request("GET", base + "/zones/" + zone + "/machineTypes?maxResults=500" +
+                                                    (page_token.empty() ? "" : "&pageToken=" + PercentEncode(page_token)));
+        if (!response) return response.error();
+        if (response->status != 200) return GcpClient::GoogleError(*response, "GET machine types in " + zone);
+        const json body = json::parse(response->body, nullptr, false);
+        if (!body.is_object()) return MakeError(ErrorCode::kUnavailable, "GET machine types in " + zone + ": the answer is not JSON");
+        for (const json& m : body.value("items", json::array())) {
+            if (!m.is_object() || !m.contains("guestCpus") || !m["guestCpus"].is_number() || !m.contains("memoryMb") ||
+                !m["memoryMb"].is_number())
+                continue;
+            types.push_back({m.value("name", std::string()), m["guestCpus"].get<double>(), m["memoryMb"].get<double>() / 1024.0});
+        }
+        page_token = body.value("nextPageToken", std::string());
+        if (page_token.empty()) break;
+    }
+    return types;
+}
+
 Status GcpMigProvider::SetDesiredCapacity(const Resource& resource, int desired) {
     auto ref = ParseMigRef(resource.provider_ref);
     if (!ref) return ref.error();

@@ -34,6 +34,8 @@ public:
     explicit GcpMigProvider(std::shared_ptr<GcpClient> client, RequestId request_id = {});
     Result<CapacityState> Describe(const Resource& resource) override;
     Status SetDesiredCapacity(const Resource& resource, int desired) override;
+    // Machine types of the group's zone (for a regional group, of the region's first zone), every page.
+    Result<std::vector<OfferedInstanceType>> ListInstanceTypes(const Resource& resource) override;
 
 private:
     std::shared_ptr<GcpClient> client_;

@@ -25,6 +25,10 @@ const providers::AwsCredentials kStoredKeys{"AKIASTOREDEXAMPLE", "stored/secret+
 
 RawResponse AwsAnswer(const RawRequest& req) {
     const auto form = testing::FormFields(req.body);
+    if (form.at("Action") == "DescribeInstanceTypes")
+        return testing::Xml("<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>m5.large</instanceType>"
+                            "<vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>8192</sizeInMiB>"
+                            "</memoryInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>");
     if (form.count("AutoScalingGroupNames.member.1") && form.at("AutoScalingGroupNames.member.1") == "web-asg")
         return testing::Xml(
             "<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups><member>"
@@ -108,12 +112,47 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     auto created = admin.Post("/api/resources", Resource("web", "aws", "us-east-1/web-asg").dump());
     ASSERT_EQ(created.status, 201) << created.body;
     EXPECT_EQ(signature_problem, "") << "signed with the stored key";
+    const int web_id = json::parse(created.body)["id"].get<int>();
+    auto offered = admin.Get("/api/resources/" + std::to_string(web_id) + "/instance-types");
+    ASSERT_EQ(offered.status, 200) << offered.body;
+    const json types = json::parse(offered.body)["instance_types"];
+    ASSERT_EQ(types.size(), 1u);
+    EXPECT_EQ(types[0]["name"], "m5.large");
+    EXPECT_EQ(types[0]["memory_gib"], 8.0);
+    EXPECT_TRUE(types[0]["price_per_hour"].is_number()) << "priced from the catalog";
     auto ghost = admin.Post("/api/resources", Resource("ghost", "aws", "us-east-1/ghost-asg").dump());
     EXPECT_EQ(ghost.status, 422) << ghost.body;
     EXPECT_NE(ghost.body.find("no Auto Scaling group 'ghost-asg' in us-east-1"), std::string::npos) << ghost.body;
     auto malformed = admin.Post("/api/resources", Resource("bad", "aws", "web-asg").dump());
     EXPECT_EQ(malformed.status, 400) << malformed.body;
     EXPECT_NE(malformed.body.find("REGION/AUTO_SCALING_GROUP_NAME"), std::string::npos);
+
+    // The CLI adds resources through the same API, with the same check against the cloud.
+    const std::string bearer = testing::LoginBearer(port);
+    const std::string server_url = "http://127.0.0.1:" + std::to_string(port);
+    const std::vector<std::string> cli = {CLOUDOPT_BINARY, "resource", "add", "web-cli", "--provider", "aws",
+                                          "--ref", "us-east-1/web-asg", "--instance-type", "m5.large", "--max", "8",
+                                          "--mode", "recommend", "--server", server_url, "--token", bearer.substr(7)};
+    EXPECT_EQ(testing::RunToExit(cli, dir.File("cli1")), 0) << testing::ReadFile(dir.File("cli1"));
+    EXPECT_NE(testing::ReadFile(dir.File("cli1")).find("added resource"), std::string::npos);
+    std::vector<std::string> ghost_cli = cli;
+    ghost_cli[3] = "ghost-cli";
+    ghost_cli[7] = "us-east-1/ghost-asg";
+    EXPECT_EQ(testing::RunToExit(ghost_cli, dir.File("cli2")), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("cli2")).find("no Auto Scaling group 'ghost-asg'"), std::string::npos)
+        << testing::ReadFile(dir.File("cli2"));
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "resource", "list", "--server", server_url, "--token", bearer.substr(7)},
+                                 dir.File("cli3")),
+              0);
+    EXPECT_NE(testing::ReadFile(dir.File("cli3")).find("web-cli"), std::string::npos) << testing::ReadFile(dir.File("cli3"));
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "resource", "list", "--server", server_url}, dir.File("cli4")), 2)
+        << "no token: refused";
+    EXPECT_NE(testing::ReadFile(dir.File("cli4")).find("CLOUDOPT_TOKEN"), std::string::npos);
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "resource", "list", "--server",
+                                  "http://127.0.0.1:" + std::to_string(testing::FreePort())},
+                                 dir.File("cli5")),
+              1)
+        << "nothing listening";
 
     auto vmss = admin.Post("/api/resources",
                            Resource("api", "azure", "0b1f6471-1bf0-4dda-aec3-cb9272f09590/shop-rg/web-vmss").dump());

@@ -222,6 +222,45 @@ TEST(AwsAutoScaling, MalformedAnswersAndTimeoutsAreErrorsNotCrashes) {
     }
 }
 
+TEST(AwsAutoScaling, InstanceTypesOfTheRegionAcrossPages) {
+    std::string signature_problem = "no request";
+    FakeCloudServer server([&](const RawRequest& req) {
+        signature_problem = testing::CheckSigV4(req, kKeys, "us-east-1", "ec2");
+        const auto form = FormFields(req.body);
+        auto item = [](const char* name, int vcpu, int mib) {
+            return std::string("<item><instanceType>") + name + "</instanceType><vCpuInfo><defaultVCpus>" +
+                   std::to_string(vcpu) + "</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>" + std::to_string(mib) +
+                   "</sizeInMiB></memoryInfo></item>";
+        };
+        if (!form.count("NextToken"))
+            return Xml("<DescribeInstanceTypesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><instanceTypeSet>" +
+                       item("m5.large", 2, 8192) + item("c6i.xlarge", 4, 8192) + "</instanceTypeSet><nextToken>p2</nextToken>"
+                       "</DescribeInstanceTypesResponse>");
+        return Xml("<DescribeInstanceTypesResponse><instanceTypeSet>" + item("r6g.2xlarge", 8, 65536) +
+                   "</instanceTypeSet></DescribeInstanceTypesResponse>");
+    });
+    Aws aws(server);
+    auto types = AwsAutoScalingProvider(aws.client).ListInstanceTypes(Group());
+    ASSERT_TRUE(types.ok()) << types.error().message;
+    EXPECT_EQ(*types, (std::vector<OfferedInstanceType>{{"m5.large", 2, 8}, {"c6i.xlarge", 4, 8}, {"r6g.2xlarge", 8, 64}}));
+    EXPECT_EQ(signature_problem, "");
+    const auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[0].body, "Action=DescribeInstanceTypes&Version=2016-11-15&MaxResults=100");
+    EXPECT_EQ(FormFields(requests[1].body).at("NextToken"), "p2");
+
+    // EC2's error envelope differs from Auto Scaling's; its code still comes through.
+    server.SetHandler([](const RawRequest&) {
+        return Xml("<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to "
+                   "perform this operation.</Message></Error></Errors><RequestID>r</RequestID></Response>",
+                   403);
+    });
+    auto denied = AwsAutoScalingProvider(aws.client).ListInstanceTypes(Group());
+    ASSERT_FALSE(denied.ok());
+    EXPECT_NE(denied.error().message.find("UnauthorizedOperation: You are not authorized"), std::string::npos)
+        << denied.error().message;
+}
+
 TEST(AwsAutoScaling, ReferencesAreValidatedBeforeAnyCall) {
     EXPECT_TRUE(ParseAsgRef("us-east-1/web-asg").ok());
     EXPECT_EQ(ParseAsgRef("ap-southeast-2/a/b")->name, "a/b");

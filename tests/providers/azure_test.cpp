@@ -57,8 +57,18 @@ public:
         if (req.Header("Authorization") != "Bearer eyJ0eXAi.token-" + std::to_string(tokens_issued.load()))
             return ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.");
         if (override_answer) return *override_answer;
+        if (req.method == "GET" && req.target == "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/providers/"
+                                                 "Microsoft.Compute/skus?api-version=2021-07-01&%24filter=location%20eq%20%27eastus%27")
+            return Json({{"value",
+                          {{{"resourceType", "virtualMachines"}, {"name", "Standard_D2s_v5"},
+                            {"capabilities", {{{"name", "vCPUs"}, {"value", "2"}}, {{"name", "MemoryGB"}, {"value", "8"}}}},
+                            {"restrictions", json::array()}},
+                           {{"resourceType", "virtualMachines"}, {"name", "Standard_M416ms_v2"},
+                            {"capabilities", {{{"name", "vCPUs"}, {"value", "416"}}}},
+                            {"restrictions", {{{"type", "Location"}, {"reasonCode", "NotAvailableForSubscription"}}}}},
+                           {{"resourceType", "disks"}, {"name", "Premium_LRS"}}}}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "?api-version=2024-07-01")
-            return Json({{"name", "web-vmss"}, {"sku", {{"name", "Standard_D2s_v5"}, {"tier", "Standard"}, {"capacity", capacity}}},
+            return Json({{"name", "web-vmss"}, {"location", "eastus"}, {"sku", {{"name", "Standard_D2s_v5"}, {"tier", "Standard"}, {"capacity", capacity}}},
                          {"properties", {{"provisioningState", "Succeeded"}}}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "/virtualMachines?api-version=2024-07-01")
             return Json({{"value", {{{"name", "web-vmss_0"}, {"properties", {{"provisioningState", "Succeeded"}}}},
@@ -201,6 +211,31 @@ TEST(AzureVmss, AWrongSecretSaysWhatEntraIdSaid) {
     EXPECT_EQ(state.error().code, ErrorCode::kUnavailable);
     EXPECT_NE(state.error().message.find("invalid_client: AADSTS7000215"), std::string::npos) << state.error().message;
     EXPECT_EQ(azure.server.requests().size(), 1u) << "a 401 from the token endpoint is final";
+}
+
+TEST(AzureVmss, InstanceTypesAreTheUnrestrictedVmSkusOfItsLocation) {
+    FakeAzure azure;
+    auto types = AzureVmssProvider(azure.Client()).ListInstanceTypes(ScaleSet());
+    ASSERT_TRUE(types.ok()) << types.error().message;
+    EXPECT_EQ(*types, (std::vector<OfferedInstanceType>{{"Standard_D2s_v5", 2, 8}}))
+        << "disks and SKUs restricted in the location are left out";
+}
+
+TEST(AzureVmss, ASlowManagementEndpointTimesOut) {
+    testing::FakeCloudServer slow([](const RawRequest& req) {
+        RawResponse r = Json({{"token_type", "Bearer"}, {"expires_in", 3599}, {"access_token", "t"}});
+        if (req.Path().find("/oauth2/") == std::string::npos) r.delay = 1500ms;
+        return r;
+    });
+    AzureOptions options;
+    options.login_endpoint = options.management_endpoint = slow.url();
+    options.http.timeout = 300ms;
+    options.http.retry.max_attempts = 1;
+    AzureVmssProvider provider(std::make_shared<AzureArmClient>(AzureCredentials{"t", "c", "s"}, options));
+    auto state = provider.Describe(ScaleSet());
+    ASSERT_FALSE(state.ok());
+    EXPECT_EQ(state.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(state.error().message.find("Timeout"), std::string::npos) << state.error().message;
 }
 
 TEST(AzureVmss, ReferencesAreValidated) {

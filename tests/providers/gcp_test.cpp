@@ -132,6 +132,16 @@ public:
                          {"status", "DONE"}});
         }
         if (req.method == "GET" && req.Path() == "/v3/projects/shop-prod/timeSeries") return Json(time_series);
+        if (req.method == "GET" && req.target == "/compute/v1/projects/shop-prod/regions/us-central1")
+            return Json({{"name", "us-central1"},
+                         {"zones", {"https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-b",
+                                    "https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-c"}}});
+        if (req.method == "GET" && req.Path() == "/compute/v1/projects/shop-prod/zones/us-central1-b/machineTypes") {
+            if (req.target.find("pageToken=") == std::string::npos)
+                return Json({{"items", {{{"name", "n2-standard-2"}, {"guestCpus", 2}, {"memoryMb", 8192}}}},
+                             {"nextPageToken", "t2"}});
+            return Json({{"items", {{{"name", "e2-highmem-4"}, {"guestCpus", 4}, {"memoryMb", 32768}}}}});
+        }
         return GoogleError(404, "NOT_FOUND", "The resource '" + req.Path() + "' was not found");
     }
 
@@ -237,6 +247,35 @@ TEST(GcpMig, ErrorsSayWhatGoogleSaid) {
     auto garbled = provider.Describe(Group());
     ASSERT_FALSE(garbled.ok());
     EXPECT_NE(garbled.error().message.find("no targetSize"), std::string::npos);
+}
+
+TEST(GcpMig, MachineTypesOfTheZoneOrTheRegionsFirstZone) {
+    FakeGoogle google;
+    auto types = GcpMigProvider(google.Client()).ListInstanceTypes(Group("shop-prod/regions/us-central1/web-mig"));
+    ASSERT_TRUE(types.ok()) << types.error().message;
+    EXPECT_EQ(*types, (std::vector<OfferedInstanceType>{{"n2-standard-2", 2, 8}, {"e2-highmem-4", 4, 32}}));
+    auto zonal = GcpMigProvider(google.Client()).ListInstanceTypes(Group());
+    ASSERT_FALSE(zonal.ok()) << "us-central1-a is not a zone the fake knows";
+    EXPECT_EQ(zonal.error().code, ErrorCode::kNotFound);
+}
+
+TEST(GcpMig, ASlowComputeEndpointTimesOut) {
+    FakeGoogle google;
+    RawResponse slow = Json({{"targetSize", 1}});
+    slow.delay = 1500ms;
+    google.script = {slow};
+    GcpServiceAccount account;
+    account.client_email = "a@p.iam.gserviceaccount.com";
+    account.private_key = Key().private_pem;
+    GcpOptions options;
+    options.compute_endpoint = google.server.url();
+    options.token_uri = google.server.url() + "/token";
+    options.http.timeout = 300ms;
+    options.http.retry.max_attempts = 1;
+    auto state = GcpMigProvider(std::make_shared<GcpClient>(account, options)).Describe(Group());
+    ASSERT_FALSE(state.ok());
+    EXPECT_EQ(state.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(state.error().message.find("Timeout"), std::string::npos) << state.error().message;
 }
 
 TEST(GcpMig, KeysAndReferencesAreChecked) {

@@ -1,0 +1,96 @@
+#include "app/resource_commands.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/cli_common.hpp"
+#include "providers/http_client.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+using nlohmann::json;
+
+struct Endpoint {
+    std::string server;
+    std::string token;
+};
+
+Endpoint Resolve(const ResourceCommand& c) {
+    Endpoint e{c.server, c.token};
+    if (e.server.empty()) e.server = std::getenv("CLOUDOPT_SERVER") ? std::getenv("CLOUDOPT_SERVER") : "http://localhost:8080";
+    if (e.token.empty() && std::getenv("CLOUDOPT_TOKEN")) e.token = std::getenv("CLOUDOPT_TOKEN");
+    while (!e.server.empty() && e.server.back() == '/') e.server.pop_back();
+    return e;
+}
+
+// The API's answer, or the exit code to return: 1 when the service cannot be reached, 2 when it refused the input.
+std::optional<json> Call(const Endpoint& e, const std::string& method, const std::string& path, const std::string& body,
+                         int& exit_code) {
+    providers::HttpClientOptions options;
+    options.retry.max_attempts = 1;  // a person is waiting; they can run it again
+    providers::HttpClient http(options);
+    providers::OutboundRequest request;
+    request.method = method;
+    request.url = e.server + path;
+    request.headers = {{"Accept", "application/json"}};
+    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    if (!e.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + e.token);
+    request.body = body;
+    auto response = http.Send(std::move(request));
+    if (!response) {
+        std::cerr << "cloudopt: cannot reach the service at " << e.server << ": " << response.error().message
+                  << " (start it with cloudopt serve, or pass --server)\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    const json answer = json::parse(response->body, nullptr, false);
+    if (response->status >= 400) {
+        std::string message = "HTTP " + std::to_string(response->status);
+        if (answer.is_object() && answer.contains("error") && answer["error"].is_object())
+            message = answer["error"].value("message", message);
+        if (response->status == 401) message += " (pass --token or set CLOUDOPT_TOKEN: cloudopt token create NAME --scope operator)";
+        std::cerr << "cloudopt: " << message << "\n";
+        exit_code = response->status < 500 ? kUsageError : 1;
+        return std::nullopt;
+    }
+    return answer;
+}
+
+}  // namespace
+
+int RunResourceAdd(const ResourceCommand& c) {
+    json body = {{"name", c.name}, {"provider", c.provider}, {"provider_ref", c.ref}, {"instance_type", c.instance_type}};
+    if (c.min_capacity) body["min_capacity"] = *c.min_capacity;
+    if (c.max_capacity) body["max_capacity"] = *c.max_capacity;
+    if (c.mode) body["mode"] = *c.mode;
+    if (c.capacity_per_instance) body["capacity_per_instance"] = *c.capacity_per_instance;
+    if (c.load_metric) body["load_metric"] = *c.load_metric;
+    if (c.load_query) body["load_query"] = *c.load_query;
+    if (c.boot_delay_s) body["boot_delay_s"] = *c.boot_delay_s;
+    int exit_code = 0;
+    auto created = Call(Resolve(c), "POST", "/api/resources", body.dump(), exit_code);
+    if (!created) return exit_code;
+    std::printf("added resource %lld '%s' (%s %s, %s mode)\n", created->value("id", 0LL), c.name.c_str(),
+                c.provider.c_str(), c.ref.c_str(), created->value("mode", std::string()).c_str());
+    return 0;
+}
+
+int RunResourceList(const ResourceCommand& c) {
+    int exit_code = 0;
+    auto listed = Call(Resolve(c), "GET", "/api/resources", "", exit_code);
+    if (!listed) return exit_code;
+    const json items = listed->value("resources", json::array());
+    std::printf("%-6s %-24s %-12s %-40s %-10s %s\n", "ID", "NAME", "PROVIDER", "REFERENCE", "MODE", "MIN-MAX");
+    for (const json& r : items) {
+        std::printf("%-6lld %-24s %-12s %-40s %-10s %d-%d\n", r.value("id", 0LL), r.value("name", std::string()).c_str(),
+                    r.value("provider", std::string()).c_str(), r.value("provider_ref", std::string()).c_str(),
+                    r.value("mode", std::string()).c_str(), r.value("min_capacity", 0), r.value("max_capacity", 0));
+    }
+    return 0;
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,35 @@
+#pragma once
+// Resources from the command line, through a running service's API (so the reference is checked against the
+// configured provider exactly as POST /api/resources checks it):
+//   cloudopt resource add NAME --provider aws --ref us-east-1/web-asg --instance-type m5.large [--min 1] [--max 20]
+//       [--mode recommend] [--capacity-per-instance 2] [--load-metric cpu_cores] [--load-query PROMQL]
+//       [--boot-delay 180]
+//   cloudopt resource list
+// Both take --server (default $CLOUDOPT_SERVER or http://localhost:8080) and --token (default $CLOUDOPT_TOKEN):
+// an API token with the operator scope, or an admin's access token.
+
+#include <optional>
+#include <string>
+
+namespace cloudopt {
+
+struct ResourceCommand {
+    std::string server;
+    std::string token;
+    std::string name;
+    std::string provider;
+    std::string ref;
+    std::string instance_type;
+    std::optional<int> min_capacity;
+    std::optional<int> max_capacity;
+    std::optional<std::string> mode;
+    std::optional<double> capacity_per_instance;
+    std::optional<std::string> load_metric;
+    std::optional<std::string> load_query;
+    std::optional<int> boot_delay_s;
+};
+
+int RunResourceAdd(const ResourceCommand& command);
+int RunResourceList(const ResourceCommand& command);
+
+}  // namespace cloudopt
