@@ -190,6 +190,11 @@ TEST(AzureVmss, ErrorsThrottlingAndRevokedTokens) {
     EXPECT_EQ(s.error().code, ErrorCode::kConflict);
     EXPECT_NE(s.error().message.find("OperationNotAllowed"), std::string::npos);
 
+    azure.override_answer = ArmError(500, "InternalServerError", "An unexpected error occured while processing the request.");
+    s = provider.SetDesiredCapacity(ScaleSet(), 4);
+    EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(s.error().message.find("HTTP 500: InternalServerError"), std::string::npos) << s.error().message;
+
     azure.override_answer = RawResponse{200, "application/json", "{not json", {}, {}};
     auto garbled = provider.Describe(ScaleSet());
     ASSERT_FALSE(garbled.ok());

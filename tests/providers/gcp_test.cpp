@@ -232,6 +232,10 @@ TEST(GcpMig, ErrorsSayWhatGoogleSaid) {
     EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
     EXPECT_NE(missing.error().message.find("NOT_FOUND"), std::string::npos);
 
+    RawResponse rate_limited = GoogleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Read requests'");
+    google.script = {rate_limited};
+    ASSERT_TRUE(provider.Describe(Group()).ok()) << "a 429 is retried";
+
     google.script = {GoogleError(403, "PERMISSION_DENIED", "Required 'compute.instanceGroupManagers.update' permission")};
     Status denied = provider.SetDesiredCapacity(Group(), 4);
     ASSERT_FALSE(denied.ok());

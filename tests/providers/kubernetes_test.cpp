@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "providers/fake_cloud_server.hpp"
 #include "providers/fake_kubernetes.hpp"
 #include "support/temp_dir.hpp"
 
@@ -49,6 +50,80 @@ TEST(Kubernetes, DescribesAndScalesThroughTheScaleSubresource) {
     EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
     EXPECT_NE(missing.error().message.find("not found"), std::string::npos) << missing.error().message;
     EXPECT_FALSE(k8s.Describe(Workload("Shop/Web/x/y")).ok());
+}
+
+TEST(Kubernetes, ThrottlingErrorsMalformedAnswersAndTimeouts) {
+    using namespace std::chrono_literals;
+    std::vector<testing::RawResponse> script;
+    std::mutex mutex;
+    testing::FakeCloudServer server([&](const testing::RawRequest&) {
+        std::lock_guard lock(mutex);
+        testing::RawResponse next = script.front();
+        if (script.size() > 1) script.erase(script.begin());
+        return next;
+    });
+    auto status = [](int code, const std::string& message) {
+        testing::RawResponse r;
+        r.status = code;
+        r.body = json{{"kind", "Status"}, {"status", "Failure"}, {"message", message}, {"code", code}}.dump();
+        return r;
+    };
+    testing::RawResponse ok;
+    ok.body = R"({"kind":"Scale","spec":{"replicas":4}})";
+    KubernetesConnection c;
+    c.server = server.url();
+    c.token = "t";
+    HttpClientOptions http;
+    http.timeout = 300ms;
+    KubernetesProvider k8s(c, http);
+    std::vector<std::chrono::milliseconds> waits;
+    k8s.http().SetSleeper([&waits](std::chrono::milliseconds d) { waits.push_back(d); });
+
+    // The API server's priority-and-fairness 429 carries Retry-After: waited out, then retried.
+    testing::RawResponse throttled = status(429, "Too many requests, please try again later.");
+    throttled.headers.emplace_back("Retry-After", "1");
+    script = {throttled, ok};
+    ASSERT_TRUE(k8s.SetDesiredCapacity(Workload("shop/web"), 4).ok());
+    ASSERT_EQ(waits.size(), 1u);
+    EXPECT_GE(waits[0], 1000ms);
+
+    struct Case {
+        testing::RawResponse answer;
+        ErrorCode code;
+        std::string fragment;
+    };
+    const std::vector<Case> cases = {
+        {status(403, "deployments.apps \"web\" is forbidden: User \"system:serviceaccount:ops:cloudopt\" cannot patch "
+                     "resource \"deployments/scale\""),
+         ErrorCode::kUnavailable, "check the service account's RBAC"},
+        {status(409, "Operation cannot be fulfilled: the object has been modified"), ErrorCode::kConflict, "has been modified"},
+        {status(422, "spec.replicas: Invalid value: -1"), ErrorCode::kConflict, "Invalid value"},
+        {status(503, "the server is currently unable to handle the request"), ErrorCode::kUnavailable, "HTTP 503"},
+    };
+    for (const Case& cs : cases) {
+        script = {cs.answer};
+        Status s = k8s.SetDesiredCapacity(Workload("shop/web"), 4);
+        ASSERT_FALSE(s.ok()) << cs.fragment;
+        EXPECT_EQ(s.error().code, cs.code) << s.error().message;
+        EXPECT_NE(s.error().message.find(cs.fragment), std::string::npos) << s.error().message;
+    }
+
+    testing::RawResponse garbled;
+    garbled.body = "<html>502 Bad Gateway</html>";
+    script = {garbled};
+    auto state = k8s.Describe(Workload("shop/web"));
+    ASSERT_FALSE(state.ok());
+    EXPECT_NE(state.error().message.find("not JSON"), std::string::npos) << state.error().message;
+
+    testing::RawResponse slow = ok;
+    slow.delay = 1500ms;
+    script = {slow};
+    http.retry.max_attempts = 1;
+    KubernetesProvider impatient(c, http);
+    auto timed_out = impatient.Describe(Workload("shop/web"));
+    ASSERT_FALSE(timed_out.ok());
+    EXPECT_EQ(timed_out.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(timed_out.error().message.find("Timeout"), std::string::npos) << timed_out.error().message;
 }
 
 TEST(Kubernetes, WorkloadReferences) {
