@@ -209,16 +209,24 @@ Result<CapacityState> KubernetesProvider::Describe(const Resource& resource) {
     auto ref = ParseWorkloadRef(resource.provider_ref, connection_.default_namespace);
     if (!ref) return ref.error();
     const std::string base = "/apis/apps/v1/namespaces/" + ref->ns + "/" + ref->kind + "/" + ref->name;
-    // The workload itself: spec.replicas is what was asked for, status.readyReplicas what serves.
-    auto response = Call("GET", base, "", "");
+    // The scale subresource: spec.replicas is what was asked for, status.replicas what exists.
+    auto response = Call("GET", base + "/scale", "", "");
     if (!response) return response.error();
-    if (response->status != 200) return ApiError(*response, "GET " + base);
-    const json workload = json::parse(response->body, nullptr, false);
-    if (!workload.is_object()) return MakeError(ErrorCode::kUnavailable, "GET " + base + ": the answer is not JSON");
+    if (response->status != 200) return ApiError(*response, "GET " + base + "/scale");
+    const json scale = json::parse(response->body, nullptr, false);
+    if (!scale.is_object() || !scale.contains("spec"))
+        return MakeError(ErrorCode::kUnavailable, "GET " + base + "/scale: the answer is not a Scale object");
     CapacityState state;
-    state.desired = workload.value("/spec/replicas"_json_pointer, 1);
-    state.ready = workload.value("/status/readyReplicas"_json_pointer, 0);
+    state.desired = scale.value("/spec/replicas"_json_pointer, 0);
+    state.ready = scale.value("/status/replicas"_json_pointer, 0);
     state.instance_type = resource.instance_type;  // pods have no instance type; the resource says what one pod is
+    // Serving is narrower than existing: status.readyReplicas of the workload, when RBAC lets us read it (a role
+    // limited to the scale subresource still works, counting existing pods as serving).
+    auto workload = Call("GET", base, "", "");
+    if (workload && workload->status == 200) {
+        const json w = json::parse(workload->body, nullptr, false);
+        if (w.is_object()) state.ready = w.value("/status/readyReplicas"_json_pointer, 0);
+    }
     return state;
 }
 

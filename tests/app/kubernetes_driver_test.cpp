@@ -45,7 +45,7 @@ TEST(KubernetesDriver, ResourcesAreCheckedAgainstTheConfiguredCluster) {
     EXPECT_NE(refused.body.find("not found"), std::string::npos) << refused.body;
     const auto seen = cluster.seen();
     ASSERT_GE(seen.size(), 2u);
-    EXPECT_EQ(seen[0], "GET /apis/apps/v1/namespaces/shop/deployments/web Bearer kube-token")
+    EXPECT_EQ(seen[0], "GET /apis/apps/v1/namespaces/shop/deployments/web/scale Bearer kube-token")
         << "the kubeconfig's namespace, server and token";
 }
 

@@ -23,6 +23,12 @@ public:
             if (req.path_params.at("ns") != "shop" || req.path_params.at("name") != "web") return NotFound(req);
             return Json({{"kind", "Deployment"}, {"spec", {{"replicas", replicas_}}}, {"status", {{"readyReplicas", 2}}}});
         });
+        router_.Add("GET", "/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale", [this](const api::HttpRequest& req) {
+            std::lock_guard lock(mutex_);
+            seen_.push_back("GET " + req.path + " " + req.authorization);
+            if (req.path_params.at("ns") != "shop" || req.path_params.at("name") != "web") return NotFound(req);
+            return Json({{"kind", "Scale"}, {"spec", {{"replicas", replicas_}}}, {"status", {{"replicas", replicas_}}}});
+        });
         router_.Add("PATCH", "/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale", [this](const api::HttpRequest& req) {
             std::lock_guard lock(mutex_);
             seen_.push_back("PATCH " + req.path + " " + req.content_type + " " + req.body + " " + req.authorization);

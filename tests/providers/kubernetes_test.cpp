@@ -40,9 +40,10 @@ TEST(Kubernetes, DescribesAndScalesThroughTheScaleSubresource) {
     ASSERT_TRUE(k8s.SetDesiredCapacity(Workload("shop/deployment/web"), 5).ok());
     EXPECT_EQ(k8s.Describe(Workload("shop/web"))->desired, 5);
     const auto seen = api.seen();
-    ASSERT_EQ(seen.size(), 3u);
-    EXPECT_EQ(seen[0], "GET /apis/apps/v1/namespaces/shop/deployments/web Bearer sa-token");
-    EXPECT_EQ(seen[1], "PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale application/merge-patch+json "
+    ASSERT_EQ(seen.size(), 5u);
+    EXPECT_EQ(seen[0], "GET /apis/apps/v1/namespaces/shop/deployments/web/scale Bearer sa-token");
+    EXPECT_EQ(seen[1], "GET /apis/apps/v1/namespaces/shop/deployments/web Bearer sa-token") << "for readyReplicas";
+    EXPECT_EQ(seen[2], "PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale application/merge-patch+json "
                        "{\"spec\":{\"replicas\":5}} Bearer sa-token");
 
     auto missing = k8s.Describe(Workload("shop/nope"));
@@ -113,7 +114,16 @@ TEST(Kubernetes, ThrottlingErrorsMalformedAnswersAndTimeouts) {
     script = {garbled};
     auto state = k8s.Describe(Workload("shop/web"));
     ASSERT_FALSE(state.ok());
-    EXPECT_NE(state.error().message.find("not JSON"), std::string::npos) << state.error().message;
+    EXPECT_NE(state.error().message.find("not a Scale object"), std::string::npos) << state.error().message;
+
+    // RBAC on the scale subresource only: the workload's GET is forbidden, existing replicas count as serving.
+    testing::RawResponse scale;
+    scale.body = R"({"kind":"Scale","spec":{"replicas":6},"status":{"replicas":5}})";
+    script = {scale, status(403, "forbidden")};
+    auto scale_only = k8s.Describe(Workload("shop/web"));
+    ASSERT_TRUE(scale_only.ok()) << scale_only.error().message;
+    EXPECT_EQ(scale_only->desired, 6);
+    EXPECT_EQ(scale_only->ready, 5);
 
     testing::RawResponse slow = ok;
     slow.delay = 1500ms;
