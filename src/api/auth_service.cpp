@@ -143,34 +143,73 @@ Result<Principal> AuthService::Authenticate(const std::string& header) {
     return AuthenticateJwt(token);
 }
 
+template <typename Map, typename Key, typename Use>
+bool AuthService::ReadFresh(const Map& map, const Key& key, Use&& use) {
+    std::shared_lock lock(mutex_);
+    if (!loaded_ || std::chrono::steady_clock::now() - loaded_at_ >= kReloadOnHit) return false;
+    auto it = map.find(key);
+    if (it == map.end()) return false;
+    use(it->second);
+    return true;
+}
+
 Result<Principal> AuthService::AuthenticateApiToken(const std::string& token) {
     const std::string hash = security::TokenHash(token);
-    std::lock_guard lock(mutex_);
-    auto it = FindCachedLocked(api_tokens_, hash);
-    if (it == api_tokens_.end() || it->second.revoked_at)
-        return MakeError(ErrorCode::kUnauthenticated, "API token is unknown or revoked");
     Principal p;
     p.kind = Principal::Kind::kToken;
-    p.id = it->second.id;
-    p.name = it->second.name;
-    p.scope = it->second.scope;
+    bool revoked = false;
+    auto use = [&](const ApiToken& t) {
+        revoked = t.revoked_at.has_value();
+        p.id = t.id;
+        p.name = t.name;
+        p.scope = t.scope;
+    };
+    if (!ReadFresh(api_tokens_, hash, use)) {
+        std::lock_guard lock(mutex_);
+        auto it = FindCachedLocked(api_tokens_, hash);
+        if (it == api_tokens_.end()) return MakeError(ErrorCode::kUnauthenticated, "API token is unknown or revoked");
+        use(it->second);
+    }
+    if (revoked) return MakeError(ErrorCode::kUnauthenticated, "API token is unknown or revoked");
     return p;
 }
 
+Result<security::AccessClaims> AuthService::VerifyJwtCached(const std::string& token) {
+    const UnixSeconds now = clock_.Now();
+    {
+        std::shared_lock lock(verified_mutex_);
+        auto it = verified_.find(token);
+        if (it != verified_.end() && now < it->second.expires_at) return it->second;
+    }
+    auto claims = signer_.Verify(token, now);
+    if (!claims) return claims.error();
+    std::lock_guard lock(verified_mutex_);
+    if (verified_.size() >= kVerifiedCacheSize) verified_.clear();  // simple and bounded; refills from live tokens
+    verified_[token] = *claims;
+    return claims;
+}
+
 Result<Principal> AuthService::AuthenticateJwt(const std::string& token) {
-    auto claims = signer_.Verify(token, clock_.Now());
+    auto claims = VerifyJwtCached(token);
     if (!claims) return claims.error();
     // The role and state come from the user record, not the token: demoting or disabling a user takes effect at
     // once instead of when the token expires.
-    std::lock_guard lock(mutex_);
-    auto it = FindCachedLocked(users_, claims->user_id);
-    if (it == users_.end() || it->second.disabled || it->second.name != claims->subject)
-        return MakeError(ErrorCode::kUnauthenticated, "access token rejected: the user no longer exists or is disabled");
     Principal p;
     p.kind = Principal::Kind::kUser;
-    p.id = it->second.id;
-    p.name = it->second.name;
-    p.role = it->second.role;
+    bool accepted = false;
+    auto use = [&](const User& u) {
+        accepted = !u.disabled && u.name == claims->subject;
+        p.id = u.id;
+        p.name = u.name;
+        p.role = u.role;
+    };
+    if (!ReadFresh(users_, claims->user_id, use)) {
+        std::lock_guard lock(mutex_);
+        auto it = FindCachedLocked(users_, claims->user_id);
+        if (it != users_.end()) use(it->second);
+    }
+    if (!accepted)
+        return MakeError(ErrorCode::kUnauthenticated, "access token rejected: the user no longer exists or is disabled");
     return p;
 }
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 
@@ -83,17 +85,27 @@ private:
     // A lookup in one of the caches: reloaded first when stale, and once more (rate-limited) on a miss.
     template <typename Map, typename Key>
     typename Map::const_iterator FindCachedLocked(const Map& map, const Key& key);
+    // The hot path of every request: under a shared lock, when the cache is fresh and holds the key, hands the
+    // entry to `use` and returns true; otherwise the caller takes the exclusive path above.
+    template <typename Map, typename Key, typename Use>
+    bool ReadFresh(const Map& map, const Key& key, Use&& use);
+    // JWT verification (HMAC, base64, JSON) remembered per token until it expires: a token that verified stays
+    // valid until then, and the user's state is still read on every request.
+    Result<security::AccessClaims> VerifyJwtCached(const std::string& token);
 
     IdentityStore& store_;
     const Clock& clock_;
     AuthOptions options_;
     security::JwtSigner signer_;
     security::LoginThrottle throttle_;
-    std::mutex mutex_;
+    std::shared_mutex mutex_;
     std::map<std::int64_t, User> users_;
     std::map<std::string, ApiToken> api_tokens_;  // by token hash
     std::chrono::steady_clock::time_point loaded_at_{};
     bool loaded_ = false;
+    static constexpr std::size_t kVerifiedCacheSize = 4096;
+    std::shared_mutex verified_mutex_;
+    std::unordered_map<std::string, security::AccessClaims> verified_;
 };
 
 }  // namespace cloudopt::api

@@ -7,6 +7,7 @@
 
 #include "app/cli_common.hpp"
 #include "providers/http_client.hpp"
+#include "providers/json_fields.hpp"
 
 namespace cloudopt {
 
@@ -50,8 +51,7 @@ std::optional<json> Call(const Endpoint& e, const std::string& method, const std
     const json answer = json::parse(response->body, nullptr, false);
     if (response->status >= 400) {
         std::string message = "HTTP " + std::to_string(response->status);
-        if (answer.is_object() && answer.contains("error") && answer["error"].is_object())
-            message = answer["error"].value("message", message);
+        message = providers::jsonf::Str(providers::jsonf::At(answer, "/error/message"), message);
         if (response->status == 401) message += " (pass --token or set CLOUDOPT_TOKEN: cloudopt token create NAME --scope operator)";
         std::cerr << "cloudopt: " << message << "\n";
         exit_code = response->status < 500 ? kUsageError : 1;
@@ -74,8 +74,8 @@ int RunResourceAdd(const ResourceCommand& c) {
     int exit_code = 0;
     auto created = Call(Resolve(c), "POST", "/api/resources", body.dump(), exit_code);
     if (!created) return exit_code;
-    std::printf("added resource %lld '%s' (%s %s, %s mode)\n", created->value("id", 0LL), c.name.c_str(),
-                c.provider.c_str(), c.ref.c_str(), created->value("mode", std::string()).c_str());
+    std::printf("added resource %d '%s' (%s %s, %s mode)\n", providers::jsonf::Int(*created, "id").value_or(0),
+                c.name.c_str(), c.provider.c_str(), c.ref.c_str(), providers::jsonf::Str(*created, "mode").c_str());
     return 0;
 }
 
@@ -83,12 +83,12 @@ int RunResourceList(const ResourceCommand& c) {
     int exit_code = 0;
     auto listed = Call(Resolve(c), "GET", "/api/resources", "", exit_code);
     if (!listed) return exit_code;
-    const json items = listed->value("resources", json::array());
+    namespace jsonf = providers::jsonf;
     std::printf("%-6s %-24s %-12s %-40s %-10s %s\n", "ID", "NAME", "PROVIDER", "REFERENCE", "MODE", "MIN-MAX");
-    for (const json& r : items) {
-        std::printf("%-6lld %-24s %-12s %-40s %-10s %d-%d\n", r.value("id", 0LL), r.value("name", std::string()).c_str(),
-                    r.value("provider", std::string()).c_str(), r.value("provider_ref", std::string()).c_str(),
-                    r.value("mode", std::string()).c_str(), r.value("min_capacity", 0), r.value("max_capacity", 0));
+    for (const json& r : jsonf::Arr(*listed, "resources")) {
+        std::printf("%-6d %-24s %-12s %-40s %-10s %d-%d\n", jsonf::Int(r, "id").value_or(0), jsonf::Str(r, "name").c_str(),
+                    jsonf::Str(r, "provider").c_str(), jsonf::Str(r, "provider_ref").c_str(), jsonf::Str(r, "mode").c_str(),
+                    jsonf::Int(r, "min_capacity").value_or(0), jsonf::Int(r, "max_capacity").value_or(0));
     }
     return 0;
 }

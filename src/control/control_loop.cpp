@@ -93,7 +93,17 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     const UnixSeconds now = clock_.Now();
     std::vector<PassOutcome> outcomes;
     for (const Resource& r : resources) {
-        outcomes.push_back(RunResource(r, now));
+        // Adapters return errors as values; this catch is the last line, so that a bug in one adapter skips one
+        // resource's pass instead of ending the service.
+        try {
+            outcomes.push_back(RunResource(r, now));
+        } catch (const std::exception& e) {
+            PassOutcome failed;
+            failed.resource_id = r.id;
+            failed.resource_name = r.name;
+            failed.error = std::string("internal error (please report it): ") + e.what();
+            outcomes.push_back(std::move(failed));
+        }
         if (!outcomes.back().error.empty()) pass_errors_.Inc();
         MaybeRequestTraining(r, now);
     }

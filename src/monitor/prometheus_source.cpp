@@ -5,17 +5,20 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "providers/json_fields.hpp"
+
 namespace cloudopt::monitor {
 
 namespace {
 
 using nlohmann::json;
+namespace jsonf = providers::jsonf;
 
 // Prometheus's error envelope: {"status":"error","errorType":"bad_data","error":"parse error at char 5: ..."}.
 std::string Explain(const json& body) {
     if (!body.is_object()) return "the answer is not JSON";
-    std::string s = body.value("errorType", std::string("error"));
-    if (body.contains("error") && body["error"].is_string()) s += ": " + body["error"].get<std::string>();
+    std::string s = jsonf::Str(body, "errorType", "error");
+    if (const std::string error = jsonf::Str(body, "error"); !error.empty()) s += ": " + error;
     return s;
 }
 
@@ -44,16 +47,16 @@ Result<std::map<UnixSeconds, double>> PrometheusSource::QueryRange(const std::st
         auto response = http_.Send(std::move(request));
         if (!response) return MakeError(ErrorCode::kUnavailable, "Prometheus: " + response.error().message);
         const json body = json::parse(response->body, nullptr, false);
-        if (response->status != 200 || !body.is_object() || body.value("status", std::string()) != "success")
+        if (response->status != 200 || jsonf::Str(body, "status") != "success")
             return MakeError(ErrorCode::kUnavailable, "Prometheus query '" + promql + "' failed (HTTP " +
                                                           std::to_string(response->status) + "): " + Explain(body));
-        const json data = body.value("data", json::object());
-        const std::string type = data.value("resultType", std::string());
+        const json& data = jsonf::Field(body, "data");
+        const std::string type = jsonf::Str(data, "resultType");
         if (type != "matrix")
             return MakeError(ErrorCode::kUnavailable, "Prometheus query '" + promql + "' gave a " + type +
                                                           ", not a range of values (matrix)");
-        for (const json& series : data.value("result", json::array())) {
-            for (const json& point : series.value("values", json::array())) {
+        for (const json& series : jsonf::Arr(data, "result")) {
+            for (const json& point : jsonf::Arr(series, "values")) {
                 if (!point.is_array() || point.size() != 2 || !point[0].is_number() || !point[1].is_string())
                     return MakeError(ErrorCode::kUnavailable, "Prometheus: a malformed point " + point.dump());
                 const std::string text = point[1].get<std::string>();

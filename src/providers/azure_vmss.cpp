@@ -1,10 +1,12 @@
 #include "providers/azure_vmss.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/timestamp.hpp"
 #include "providers/fleet_load.hpp"
+#include "providers/json_fields.hpp"
 
 namespace cloudopt::providers {
 
@@ -64,12 +66,11 @@ Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
     if (!response) return response.error();
     if (response->status != 200) return AzureArmClient::ArmError(*response, what);
     const json vmss = json::parse(response->body, nullptr, false);
-    if (!vmss.is_object() || !vmss.contains("sku") || !vmss["sku"].is_object() || !vmss["sku"].contains("capacity") ||
-        !vmss["sku"]["capacity"].is_number_integer())
-        return MakeError(ErrorCode::kUnavailable, what + ": the answer has no sku.capacity");
+    const auto capacity = jsonf::Int(jsonf::At(vmss, "/sku/capacity"));
+    if (!capacity || *capacity < 0) return MakeError(ErrorCode::kUnavailable, what + ": the answer has no sku.capacity");
     CapacityState state;
-    state.desired = vmss["sku"]["capacity"].get<int>();
-    state.instance_type = vmss["sku"].value("name", resource.instance_type);
+    state.desired = *capacity;
+    state.instance_type = jsonf::Str(jsonf::At(vmss, "/sku/name"), resource.instance_type);
 
     // Serving: the scale set's VMs whose provisioning finished (the list pages through nextLink).
     std::string next = *id + "/virtualMachines?api-version=" + options_.compute_api_version;
@@ -78,14 +79,13 @@ Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
         if (!vms) return vms.error();
         if (vms->status != 200) return AzureArmClient::ArmError(*vms, "GET the VMs of " + *id);
         const json list = json::parse(vms->body, nullptr, false);
-        if (!list.is_object() || !list.contains("value") || !list["value"].is_array())
+        if (!jsonf::Field(list, "value").is_array())
             return MakeError(ErrorCode::kUnavailable, "GET the VMs of " + *id + ": the answer has no value list");
-        for (const json& vm : list["value"])
-            if (vm.value("/properties/provisioningState"_json_pointer, std::string()) == "Succeeded") ++state.ready;
+        for (const json& vm : jsonf::Arr(list, "value"))
+            if (jsonf::Str(jsonf::At(vm, "/properties/provisioningState")) == "Succeeded") ++state.ready;
         next.clear();
-        if (list.contains("nextLink") && list["nextLink"].is_string()) {
+        if (const std::string link = jsonf::Str(list, "nextLink"); !link.empty()) {
             // nextLink is absolute; keep its path and query for the management endpoint we were given.
-            const std::string link = list["nextLink"].get<std::string>();
             const std::size_t path = link.find("/subscriptions/");
             if (path != std::string::npos) next = link.substr(path);
         }
@@ -100,7 +100,7 @@ Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(co
     if (!vmss) return vmss.error();
     if (vmss->status != 200) return AzureArmClient::ArmError(*vmss, "GET scale set " + *id);
     const json set = json::parse(vmss->body, nullptr, false);
-    const std::string location = set.is_object() ? set.value("location", std::string()) : "";
+    const std::string location = jsonf::Str(set, "location");
     if (location.empty()) return MakeError(ErrorCode::kUnavailable, "GET scale set " + *id + ": the answer has no location");
     const std::string subscription = id->substr(0, id->find("/resourceGroups/"));  // /subscriptions/{id}
     std::string next = subscription + "/providers/Microsoft.Compute/skus?api-version=2021-07-01&%24filter=" +
@@ -111,26 +111,24 @@ Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(co
         if (!response) return response.error();
         if (response->status != 200) return AzureArmClient::ArmError(*response, "GET resource SKUs in " + location);
         const json list = json::parse(response->body, nullptr, false);
-        if (!list.is_object() || !list.contains("value") || !list["value"].is_array())
+        if (!jsonf::Field(list, "value").is_array())
             return MakeError(ErrorCode::kUnavailable, "GET resource SKUs in " + location + ": the answer has no value list");
-        for (const json& sku : list["value"]) {
-            if (!sku.is_object() || sku.value("resourceType", std::string()) != "virtualMachines") continue;
+        for (const json& sku : jsonf::Arr(list, "value")) {
+            if (jsonf::Str(sku, "resourceType") != "virtualMachines") continue;
             bool restricted = false;
-            for (const json& r : sku.value("restrictions", json::array()))
-                restricted = restricted || (r.is_object() && r.value("type", std::string()) == "Location");
+            for (const json& r : jsonf::Arr(sku, "restrictions")) restricted = restricted || jsonf::Str(r, "type") == "Location";
             if (restricted) continue;
             OfferedInstanceType t;
-            t.name = sku.value("name", std::string());
-            for (const json& c : sku.value("capabilities", json::array())) {
-                if (!c.is_object() || !c.contains("value") || !c["value"].is_string()) continue;
-                if (c.value("name", std::string()) == "vCPUs") t.vcpu = std::atof(c["value"].get<std::string>().c_str());
-                if (c.value("name", std::string()) == "MemoryGB") t.memory_gib = std::atof(c["value"].get<std::string>().c_str());
+            t.name = jsonf::Str(sku, "name");
+            for (const json& c : jsonf::Arr(sku, "capabilities")) {
+                const std::string value = jsonf::Str(c, "value");
+                if (jsonf::Str(c, "name") == "vCPUs") t.vcpu = std::atof(value.c_str());
+                if (jsonf::Str(c, "name") == "MemoryGB") t.memory_gib = std::atof(value.c_str());
             }
             if (!t.name.empty() && t.vcpu > 0) types.push_back(std::move(t));
         }
         next.clear();
-        if (list.contains("nextLink") && list["nextLink"].is_string()) {
-            const std::string link = list["nextLink"].get<std::string>();
+        if (const std::string link = jsonf::Str(list, "nextLink"); !link.empty()) {
             const std::size_t path = link.find("/subscriptions/");
             if (path != std::string::npos) next = link.substr(path);
         }
@@ -171,24 +169,20 @@ Result<std::vector<MetricReading>> AzureMonitorSource::Collect(const Resource& r
     if (!response) return response.error();
     if (response->status != 200) return AzureArmClient::ArmError(*response, what);
     const json body = json::parse(response->body, nullptr, false);
-    if (!body.is_object() || !body.contains("value") || !body["value"].is_array())
-        return MakeError(ErrorCode::kUnavailable, what + ": the answer has no value list");
+    if (!jsonf::Field(body, "value").is_array()) return MakeError(ErrorCode::kUnavailable, what + ": the answer has no value list");
     FleetLoad fleet;
-    for (const json& metric : body["value"]) {
-        if (metric.contains("errorCode") && metric["errorCode"].is_string() && metric["errorCode"] != "Success")
-            return MakeError(ErrorCode::kUnavailable, what + ": " + metric["errorCode"].get<std::string>() + ": " +
-                                                          metric.value("errorMessage", std::string()));
-        if (!metric.contains("timeseries") || !metric["timeseries"].is_array()) continue;
-        for (const json& series : metric["timeseries"]) {
-            if (!series.contains("data") || !series["data"].is_array()) continue;
-            for (const json& point : series["data"]) {
-                if (!point.is_object() || !point.contains("average")) continue;  // a minute without data
-                const auto t = point.contains("timeStamp") && point["timeStamp"].is_string()
-                                   ? ParseRfc3339(point["timeStamp"].get<std::string>())
-                                   : std::nullopt;
-                if (!t || !point["average"].is_number())
+    for (const json& metric : jsonf::Arr(body, "value")) {
+        const std::string error = jsonf::Str(metric, "errorCode", "Success");
+        if (error != "Success")
+            return MakeError(ErrorCode::kUnavailable, what + ": " + error + ": " + jsonf::Str(metric, "errorMessage"));
+        for (const json& series : jsonf::Arr(metric, "timeseries")) {
+            for (const json& point : jsonf::Arr(series, "data")) {
+                if (jsonf::Field(point, "average").is_null()) continue;  // a minute without data
+                const auto t = ParseRfc3339(jsonf::Str(point, "timeStamp"));
+                const auto average = jsonf::Num(point, "average");
+                if (!t || !average || !std::isfinite(*average))
                     return MakeError(ErrorCode::kUnavailable, what + ": unreadable point " + point.dump());
-                fleet.Add(*t, point["average"].get<double>() / 100.0);
+                fleet.Add(*t, *average / 100.0);
             }
         }
     }

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "providers/json_fields.hpp"
+
 namespace cloudopt::providers {
 
 namespace {
@@ -62,18 +64,16 @@ Result<std::string> SignRs256(const std::string& pem, const std::string& data) {
 Result<GcpServiceAccount> ParseServiceAccountKey(const std::string& text) {
     const json key = json::parse(text, nullptr, false);
     if (!key.is_object()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key is not JSON");
-    if (key.value("type", std::string()) != "service_account")
+    if (jsonf::Str(key, "type") != "service_account")
         return MakeError(ErrorCode::kInvalidArgument, "the key's type must be \"service_account\" (create a key for a service account in IAM)");
     GcpServiceAccount a;
-    for (const auto& [field, into] : std::initializer_list<std::pair<const char*, std::string*>>{
-             {"client_email", &a.client_email}, {"private_key", &a.private_key}}) {
-        if (!key.contains(field) || !key[field].is_string() || key[field].get<std::string>().empty())
-            return MakeError(ErrorCode::kInvalidArgument, std::string("the service-account key has no ") + field);
-        *into = key[field].get<std::string>();
-    }
-    a.project_id = key.value("project_id", std::string());
-    a.private_key_id = key.value("private_key_id", std::string());
-    if (key.contains("token_uri") && key["token_uri"].is_string()) a.token_uri = key["token_uri"].get<std::string>();
+    a.client_email = jsonf::Str(key, "client_email");
+    a.private_key = jsonf::Str(key, "private_key");
+    if (a.client_email.empty()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key has no client_email");
+    if (a.private_key.empty()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key has no private_key");
+    a.project_id = jsonf::Str(key, "project_id");
+    a.private_key_id = jsonf::Str(key, "private_key_id");
+    a.token_uri = jsonf::Str(key, "token_uri", a.token_uri);
     return a;
 }
 

@@ -2,11 +2,13 @@
 
 #include <openssl/rand.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/timestamp.hpp"
 #include "providers/fleet_load.hpp"
+#include "providers/json_fields.hpp"
 
 namespace cloudopt::providers {
 
@@ -62,12 +64,12 @@ Result<CapacityState> GcpMigProvider::Describe(const Resource& resource) {
     if (!response) return response.error();
     if (response->status != 200) return GcpClient::GoogleError(*response, "GET " + ref->Path());
     const json mig = json::parse(response->body, nullptr, false);
-    if (!mig.is_object() || !mig.contains("targetSize") || !mig["targetSize"].is_number_integer())
-        return MakeError(ErrorCode::kUnavailable, "GET " + ref->Path() + ": the answer has no targetSize");
+    const auto target = jsonf::Int(mig, "targetSize");
+    if (!target || *target < 0) return MakeError(ErrorCode::kUnavailable, "GET " + ref->Path() + ": the answer has no targetSize");
     CapacityState state;
-    state.desired = mig["targetSize"].get<int>();
+    state.desired = *target;
     // currentActions.none counts the instances that are running with nothing pending (creating, recreating, ...).
-    state.ready = mig.value("/currentActions/none"_json_pointer, 0);
+    state.ready = jsonf::Int(jsonf::At(mig, "/currentActions/none")).value_or(0);
     state.instance_type = resource.instance_type;  // the machine type lives in the instance template
     return state;
 }
@@ -82,10 +84,9 @@ Result<std::vector<OfferedInstanceType>> GcpMigProvider::ListInstanceTypes(const
         if (!region) return region.error();
         if (region->status != 200) return GcpClient::GoogleError(*region, "GET region " + ref->location);
         const json r = json::parse(region->body, nullptr, false);
-        const json zones = r.is_object() ? r.value("zones", json::array()) : json::array();
-        if (zones.empty() || !zones[0].is_string())
-            return MakeError(ErrorCode::kUnavailable, "GET region " + ref->location + ": the answer lists no zones");
-        const std::string first = zones[0].get<std::string>();  // a URL ending in /zones/NAME
+        const json& zones = jsonf::Arr(r, "zones");
+        const std::string first = zones.empty() ? "" : jsonf::Str(zones[0]);  // a URL ending in /zones/NAME
+        if (first.empty()) return MakeError(ErrorCode::kUnavailable, "GET region " + ref->location + ": the answer lists no zones");
         zone = first.substr(first.rfind('/') + 1);
     }
     std::vector<OfferedInstanceType> types;
@@ -97,13 +98,12 @@ Result<std::vector<OfferedInstanceType>> GcpMigProvider::ListInstanceTypes(const
         if (response->status != 200) return GcpClient::GoogleError(*response, "GET machine types in " + zone);
         const json body = json::parse(response->body, nullptr, false);
         if (!body.is_object()) return MakeError(ErrorCode::kUnavailable, "GET machine types in " + zone + ": the answer is not JSON");
-        for (const json& m : body.value("items", json::array())) {
-            if (!m.is_object() || !m.contains("guestCpus") || !m["guestCpus"].is_number() || !m.contains("memoryMb") ||
-                !m["memoryMb"].is_number())
-                continue;
-            types.push_back({m.value("name", std::string()), m["guestCpus"].get<double>(), m["memoryMb"].get<double>() / 1024.0});
+        for (const json& m : jsonf::Arr(body, "items")) {
+            const auto cpus = jsonf::Num(m, "guestCpus");
+            const auto mb = jsonf::Num(m, "memoryMb");
+            if (cpus && mb && !jsonf::Str(m, "name").empty()) types.push_back({jsonf::Str(m, "name"), *cpus, *mb / 1024.0});
         }
-        page_token = body.value("nextPageToken", std::string());
+        page_token = jsonf::Str(body, "nextPageToken");
         if (page_token.empty()) break;
     }
     return types;
@@ -120,10 +120,10 @@ Status GcpMigProvider::SetDesiredCapacity(const Resource& resource, int desired)
     if (!response) return response.error();
     if (response->status != 200) return GcpClient::GoogleError(*response, "resize " + ref->Path());
     const json operation = json::parse(response->body, nullptr, false);
-    if (operation.is_object() && operation.contains("error") && operation["error"].is_object()) {
+    if (jsonf::Field(operation, "error").is_object()) {
         std::string message = "resize " + ref->Path() + " failed";
-        for (const json& e : operation["error"].value("errors", json::array()))
-            message += ": " + e.value("code", std::string()) + " " + e.value("message", std::string());
+        for (const json& e : jsonf::Arr(jsonf::Field(operation, "error"), "errors"))
+            message += ": " + jsonf::Str(e, "code") + " " + jsonf::Str(e, "message");
         return MakeError(ErrorCode::kUnavailable, message);
     }
     return Status::Ok();
@@ -157,18 +157,17 @@ Result<std::vector<MetricReading>> GcpMonitoringSource::Collect(const Resource& 
         if (response->status != 200) return GcpClient::GoogleError(*response, what);
         const json body = json::parse(response->body, nullptr, false);
         if (!body.is_object()) return MakeError(ErrorCode::kUnavailable, what + ": the answer is not JSON");
-        for (const json& series : body.value("timeSeries", json::array())) {
-            for (const json& point : series.value("points", json::array())) {
-                const std::string end_time = point.value("/interval/endTime"_json_pointer, std::string());
-                const auto t = ParseRfc3339(end_time);
-                const json value = point.value("value", json::object());
-                if (!t || !value.contains("doubleValue") || !value["doubleValue"].is_number())
+        for (const json& series : jsonf::Arr(body, "timeSeries")) {
+            for (const json& point : jsonf::Arr(series, "points")) {
+                const auto t = ParseRfc3339(jsonf::Str(jsonf::At(point, "/interval/endTime")));
+                const auto v = jsonf::Num(jsonf::At(point, "/value/doubleValue"));
+                if (!t || !v || !std::isfinite(*v))
                     return MakeError(ErrorCode::kUnavailable, what + ": unreadable point " + point.dump());
                 // ALIGN_MEAN labels each minute by its end; keep the minute's start, as the other sources do.
-                fleet.Add(*t - 60, value["doubleValue"].get<double>());
+                fleet.Add(*t - 60, *v);
             }
         }
-        page_token = body.value("nextPageToken", std::string());
+        page_token = jsonf::Str(body, "nextPageToken");
         if (page_token.empty()) break;
     }
     std::lock_guard lock(mutex_);

@@ -9,6 +9,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "providers/json_fields.hpp"
+
 namespace cloudopt::providers {
 
 namespace {
@@ -217,15 +219,15 @@ Result<CapacityState> KubernetesProvider::Describe(const Resource& resource) {
     if (!scale.is_object() || !scale.contains("spec"))
         return MakeError(ErrorCode::kUnavailable, "GET " + base + "/scale: the answer is not a Scale object");
     CapacityState state;
-    state.desired = scale.value("/spec/replicas"_json_pointer, 0);
-    state.ready = scale.value("/status/replicas"_json_pointer, 0);
+    state.desired = jsonf::Int(jsonf::At(scale, "/spec/replicas")).value_or(0);
+    state.ready = jsonf::Int(jsonf::At(scale, "/status/replicas")).value_or(0);
     state.instance_type = resource.instance_type;  // pods have no instance type; the resource says what one pod is
     // Serving is narrower than existing: status.readyReplicas of the workload, when RBAC lets us read it (a role
     // limited to the scale subresource still works, counting existing pods as serving).
     auto workload = Call("GET", base, "", "");
     if (workload && workload->status == 200) {
         const json w = json::parse(workload->body, nullptr, false);
-        if (w.is_object()) state.ready = w.value("/status/readyReplicas"_json_pointer, 0);
+        state.ready = jsonf::Int(jsonf::At(w, "/status/readyReplicas")).value_or(0);
     }
     return state;
 }

@@ -1,6 +1,10 @@
 #include "providers/oauth_token.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
+
+#include "providers/json_fields.hpp"
 
 namespace cloudopt::providers {
 
@@ -22,13 +26,11 @@ Result<BearerToken> ParseTokenResponse(const OutboundResponse& response, const s
     BearerToken token;
     token.access_token = body["access_token"].get<std::string>();
     // expires_in is a number per RFC 6749; some endpoints send it as a string.
-    if (body.contains("expires_in") && body["expires_in"].is_number()) {
-        token.expires_in = body["expires_in"].get<long long>();
-    } else if (body.contains("expires_in") && body["expires_in"].is_string()) {
-        token.expires_in = std::atoll(body["expires_in"].get<std::string>().c_str());
-    } else {
-        token.expires_in = 3600;
-    }
+    // expires_in is a number per RFC 6749; some endpoints send it as a string. Kept within a day either way.
+    double expires_in = 3600;
+    if (auto n = jsonf::Num(body, "expires_in")) expires_in = *n;
+    else if (auto s = jsonf::Str(body, "expires_in"); !s.empty()) expires_in = std::atof(s.c_str());
+    token.expires_in = std::isfinite(expires_in) ? static_cast<long long>(std::clamp(expires_in, 0.0, 86400.0)) : 0;
     return token;
 }
 
