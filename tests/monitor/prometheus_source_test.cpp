@@ -47,7 +47,7 @@ protected:
         prometheus_ = new testing::PrometheusServer({exporter_->host()});
         ASSERT_TRUE(prometheus_->WaitReady()) << prometheus_->log();
         ASSERT_TRUE(prometheus_->WaitForData("demo_cpu_cores")) << prometheus_->log();
-        std::this_thread::sleep_for(2s);  // a few scrapes
+        std::this_thread::sleep_for(3s);  // a few scrapes, so that whole seconds of data exist
     }
     static void TearDownTestSuite() {
         delete prometheus_;
