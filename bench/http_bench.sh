@@ -16,11 +16,13 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # Requests are authenticated as in production (an API token, checked on every request); the rate limits are
-# off, since one load generator on one address is exactly what they exist to stop.
+# off, since one load generator on one address is exactly what they exist to stop. Scheduled training is off
+# (loop.retrain_hours=0): at start-up it would train the demo's LSTMs on one of the two cores for minutes, which
+# measures the trainer, not the API (in production it runs once a day per resource).
 TOKEN=$("$BIN" token create bench --scope operator --data-dir "$WORK/data" 2>/dev/null)
 export CLOUDOPT_TOKEN=$TOKEN
 AUTH="Authorization: Bearer $TOKEN"
-CLOUDOPT_SECURITY_RATE_LIMIT_PER_ADDRESS=0 CLOUDOPT_SECURITY_RATE_LIMIT_PER_CALLER=0 \
+CLOUDOPT_SECURITY_RATE_LIMIT_PER_ADDRESS=0 CLOUDOPT_SECURITY_RATE_LIMIT_PER_CALLER=0 CLOUDOPT_LOOP_RETRAIN_HOURS=0 \
   "$BIN" serve --demo --speed 1 --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
