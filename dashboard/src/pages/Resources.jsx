@@ -14,6 +14,7 @@ const EMPTY = {
   target_high: 0.8,
   boot_delay_s: 180,
   mode: 'recommend',
+  load_query: '',
 };
 const NUMBERS = ['min_capacity', 'max_capacity', 'capacity_per_instance', 'target_low', 'target_high', 'boot_delay_s'];
 
@@ -77,10 +78,17 @@ export default function Resources({ user }) {
     }
   }
 
-  const field = (name, label, type = 'text') => (
+  const field = (name, label, type = 'text', required = true) => (
     <label>
       {label}
-      <input name={name} type={type} step="any" value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} required />
+      <input
+        name={name}
+        type={type}
+        step="any"
+        value={form[name] ?? ''}
+        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
+        required={required}
+      />
     </label>
   );
   return (
@@ -154,6 +162,7 @@ export default function Resources({ user }) {
           {field('target_low', 'Target utilization, low', 'number')}
           {field('target_high', 'Target utilization, high', 'number')}
           {field('boot_delay_s', 'Boot delay (s)', 'number')}
+          {field('load_query', 'Load from Prometheus (PromQL, optional)', 'text', false)}
           <button type="submit">{editing ? 'Save' : 'Add'}</button>
           {editing && (
             <button
