@@ -24,7 +24,8 @@ std::string Explain(const json& body) {
 
 }  // namespace
 
-PrometheusSource::PrometheusSource(PrometheusOptions options) : options_(std::move(options)), http_(options_.http) {
+PrometheusSource::PrometheusSource(PrometheusOptions options)
+    : options_(std::move(options)), http_(options_.http), window_(options_.backfill_seconds) {
     while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
 }
 
@@ -85,20 +86,14 @@ Result<std::vector<MetricReading>> PrometheusSource::Collect(const Resource& res
     if (resource.load_query.empty())
         return MakeError(ErrorCode::kInvalidArgument, "resource '" + resource.name + "' has no load_query (PromQL)");
     const UnixSeconds end = now / options_.step_seconds * options_.step_seconds;
-    UnixSeconds start;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = next_start_.find(resource.id);
-        start = std::max(it == next_start_.end() ? 0 : it->second, end - options_.backfill_seconds);
-    }
+    const UnixSeconds start = window_.Start(resource.id, end);
     if (start > end) return std::vector<MetricReading>{};
     auto points = QueryRange(resource.load_query, start, end);
     if (!points) return points.error();
     std::vector<MetricReading> readings;
     readings.reserve(points->size());
     for (const auto& [t, v] : *points) readings.push_back({resource.load_metric, {t, v}});
-    std::lock_guard lock(mutex_);
-    if (!points->empty()) next_start_[resource.id] = points->rbegin()->first + options_.step_seconds;
+    if (!points->empty()) window_.Seen(resource.id, points->rbegin()->first, options_.step_seconds);
     return readings;
 }
 

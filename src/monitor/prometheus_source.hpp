@@ -5,10 +5,10 @@
 // more clearly). The first call backfills `backfill_seconds`; later ones continue after the last point seen.
 
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "core/provider.hpp"
+#include "providers/collect_window.hpp"
 #include "providers/http_client.hpp"
 
 namespace cloudopt::monitor {
@@ -38,8 +38,7 @@ public:
 private:
     PrometheusOptions options_;
     providers::HttpClient http_;
-    std::mutex mutex_;
-    std::map<ResourceId, UnixSeconds> next_start_;
+    providers::CollectWindow window_;
 };
 
 }  // namespace cloudopt::monitor

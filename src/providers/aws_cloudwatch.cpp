@@ -34,19 +34,14 @@ std::optional<double> ToDouble(const std::string& text) {
 }  // namespace
 
 AwsCloudWatchSource::AwsCloudWatchSource(std::shared_ptr<AwsQueryClient> client, CloudWatchOptions options)
-    : client_(client), groups_(client), options_(options) {}
+    : client_(client), groups_(client), options_(options), window_(options.backfill_seconds) {}
 
 Result<std::vector<MetricReading>> AwsCloudWatchSource::Collect(const Resource& resource, UnixSeconds now) {
     auto ref = ParseAsgRef(resource.provider_ref);
     if (!ref) return ref.error();
     const UnixSeconds period = options_.period;
     const UnixSeconds end = now / period * period;  // whole periods only
-    UnixSeconds start;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = next_start_.find(resource.id);
-        start = it == next_start_.end() ? end - options_.backfill_seconds : std::max(it->second, end - options_.backfill_seconds);
-    }
+    const UnixSeconds start = window_.Start(resource.id, end);
     if (start >= end) return std::vector<MetricReading>{};
 
     std::map<UnixSeconds, double> cpu, instances;
@@ -90,7 +85,6 @@ Result<std::vector<MetricReading>> AwsCloudWatchSource::Collect(const Resource& 
 
     std::optional<int> current_in_service;
     std::vector<MetricReading> readings;
-    UnixSeconds last_seen = start - period;
     for (const auto& [t, percent] : cpu) {
         double count;
         if (auto it = instances.find(t); it != instances.end()) {
@@ -106,10 +100,8 @@ Result<std::vector<MetricReading>> AwsCloudWatchSource::Collect(const Resource& 
         const double utilization = percent / 100.0;
         readings.push_back({"cpu_utilization", {t, utilization}});
         readings.push_back({resource.load_metric, {t, utilization * count * resource.capacity_per_instance}});
-        last_seen = std::max(last_seen, t);
     }
-    std::lock_guard lock(mutex_);
-    next_start_[resource.id] = last_seen + period;
+    if (!cpu.empty()) window_.Seen(resource.id, cpu.rbegin()->first, period);
     return readings;
 }
 

@@ -9,13 +9,12 @@
 // The first call backfills `backfill_seconds` of history; later calls ask from the last period seen. CloudWatch
 // publishes a period a minute or two late, so the newest periods are re-read until they appear.
 
-#include <map>
 #include <memory>
-#include <mutex>
 
 #include "core/provider.hpp"
 #include "providers/aws_autoscaling.hpp"
 #include "providers/aws_query.hpp"
+#include "providers/collect_window.hpp"
 
 namespace cloudopt::providers {
 
@@ -34,8 +33,7 @@ private:
     std::shared_ptr<AwsQueryClient> client_;
     AwsAutoScalingProvider groups_;
     CloudWatchOptions options_;
-    std::mutex mutex_;
-    std::map<ResourceId, UnixSeconds> next_start_;
+    CollectWindow window_;
 };
 
 }  // namespace cloudopt::providers

@@ -39,25 +39,7 @@ Result<BearerToken> AzureArmClient::FetchToken() {
 
 Result<OutboundResponse> AzureArmClient::Request(const std::string& method, const std::string& path_and_query,
                                                  const std::string& json_body) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        auto token = tokens_->Get();
-        if (!token) return token.error();
-        OutboundRequest request;
-        request.method = method;
-        request.url = options_.management_endpoint + path_and_query;
-        request.headers = {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}};
-        if (!json_body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-        request.body = json_body;
-        auto response = http_.Send(std::move(request));
-        if (!response) return response.error();
-        // A 401 with a cached token: it may have been revoked early. One fresh token, then the answer stands.
-        if (response->status == 401 && attempt == 0) {
-            tokens_->Invalidate();
-            continue;
-        }
-        return response;
-    }
-    return MakeError(ErrorCode::kInternal, "unreachable");
+    return SendWithBearer(http_, *tokens_, method, options_.management_endpoint + path_and_query, json_body);
 }
 
 Error AzureArmClient::ArmError(const OutboundResponse& r, const std::string& what) {

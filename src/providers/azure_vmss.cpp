@@ -152,12 +152,7 @@ Result<std::vector<MetricReading>> AzureMonitorSource::Collect(const Resource& r
     auto id = ParseVmssRef(resource.provider_ref);
     if (!id) return id.error();
     const UnixSeconds end = now / 60 * 60;
-    UnixSeconds start;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = next_start_.find(resource.id);
-        start = std::max(it == next_start_.end() ? 0 : it->second, end - options_.backfill_seconds);
-    }
+    const UnixSeconds start = window_.Start(resource.id, end);
     if (start >= end) return std::vector<MetricReading>{};
     // One series per VM (the VMName dimension), so the sum follows the fleet as it changes size.
     const std::string query = *id + "/providers/Microsoft.Insights/metrics?api-version=" + options_.monitor_api_version +
@@ -186,8 +181,7 @@ Result<std::vector<MetricReading>> AzureMonitorSource::Collect(const Resource& r
             }
         }
     }
-    std::lock_guard lock(mutex_);
-    if (!fleet.empty()) next_start_[resource.id] = fleet.last() + 60;
+    if (!fleet.empty()) window_.Seen(resource.id, fleet.last(), 60);
     return fleet.Readings(resource);
 }
 

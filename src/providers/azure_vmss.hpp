@@ -6,13 +6,12 @@
 // A resource's provider_ref names the scale set: "SUBSCRIPTION_ID/RESOURCE_GROUP/NAME", or its full resource id
 // "/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}".
 
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/provider.hpp"
 #include "providers/azure_arm.hpp"
+#include "providers/collect_window.hpp"
 
 namespace cloudopt::providers {
 
@@ -42,14 +41,13 @@ private:
 class AzureMonitorSource final : public MetricSource {
 public:
     AzureMonitorSource(std::shared_ptr<AzureArmClient> client, AzureVmssOptions options = {})
-        : client_(std::move(client)), options_(std::move(options)) {}
+        : client_(std::move(client)), options_(std::move(options)), window_(options_.backfill_seconds) {}
     Result<std::vector<MetricReading>> Collect(const Resource& resource, UnixSeconds now) override;
 
 private:
     std::shared_ptr<AzureArmClient> client_;
     AzureVmssOptions options_;
-    std::mutex mutex_;
-    std::map<ResourceId, UnixSeconds> next_start_;
+    CollectWindow window_;
 };
 
 }  // namespace cloudopt::providers

@@ -112,24 +112,7 @@ Result<BearerToken> GcpClient::FetchToken() {
 }
 
 Result<OutboundResponse> GcpClient::Request(const std::string& method, const std::string& url, const std::string& json_body) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        auto token = tokens_->Get();
-        if (!token) return token.error();
-        OutboundRequest request;
-        request.method = method;
-        request.url = url;
-        request.headers = {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}};
-        if (!json_body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-        request.body = json_body;
-        auto response = http_.Send(std::move(request));
-        if (!response) return response.error();
-        if (response->status == 401 && attempt == 0) {
-            tokens_->Invalidate();
-            continue;
-        }
-        return response;
-    }
-    return MakeError(ErrorCode::kInternal, "unreachable");
+    return SendWithBearer(http_, *tokens_, method, url, json_body);
 }
 
 Error GcpClient::GoogleError(const OutboundResponse& r, const std::string& what) {

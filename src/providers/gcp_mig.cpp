@@ -133,12 +133,7 @@ Result<std::vector<MetricReading>> GcpMonitoringSource::Collect(const Resource& 
     auto ref = ParseMigRef(resource.provider_ref);
     if (!ref) return ref.error();
     const UnixSeconds end = now / 60 * 60;
-    UnixSeconds start;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = next_start_.find(resource.id);
-        start = std::max(it == next_start_.end() ? 0 : it->second, end - backfill_seconds_);
-    }
+    const UnixSeconds start = window_.Start(resource.id, end);
     if (start >= end) return std::vector<MetricReading>{};
     const std::string filter = "metric.type = \"compute.googleapis.com/instance/cpu/utilization\" AND "
                                "resource.type = \"gce_instance\" AND "
@@ -170,8 +165,7 @@ Result<std::vector<MetricReading>> GcpMonitoringSource::Collect(const Resource& 
         page_token = jsonf::Str(body, "nextPageToken");
         if (page_token.empty()) break;
     }
-    std::lock_guard lock(mutex_);
-    if (!fleet.empty()) next_start_[resource.id] = fleet.last() + 60;
+    if (!fleet.empty()) window_.Seen(resource.id, fleet.last(), 60);
     return fleet.Readings(resource);
 }
 

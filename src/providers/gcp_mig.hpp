@@ -7,12 +7,11 @@
 // A resource's provider_ref names the group: "PROJECT/zones/ZONE/NAME" or "PROJECT/regions/REGION/NAME".
 
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/provider.hpp"
+#include "providers/collect_window.hpp"
 #include "providers/gcp_auth.hpp"
 
 namespace cloudopt::providers {
@@ -45,14 +44,12 @@ private:
 class GcpMonitoringSource final : public MetricSource {
 public:
     explicit GcpMonitoringSource(std::shared_ptr<GcpClient> client, UnixSeconds backfill_seconds = 8 * 86400)
-        : client_(std::move(client)), backfill_seconds_(backfill_seconds) {}
+        : client_(std::move(client)), window_(backfill_seconds) {}
     Result<std::vector<MetricReading>> Collect(const Resource& resource, UnixSeconds now) override;
 
 private:
     std::shared_ptr<GcpClient> client_;
-    UnixSeconds backfill_seconds_;
-    std::mutex mutex_;
-    std::map<ResourceId, UnixSeconds> next_start_;
+    CollectWindow window_;
 };
 
 }  // namespace cloudopt::providers

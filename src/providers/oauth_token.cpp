@@ -59,4 +59,21 @@ void TokenCache::Invalidate() {
     expires_at_ = 0;
 }
 
+Result<OutboundResponse> SendWithBearer(const HttpClient& http, TokenCache& tokens, const std::string& method,
+                                        const std::string& url, const std::string& json_body) {
+    for (int attempt = 0;; ++attempt) {
+        auto token = tokens.Get();
+        if (!token) return token.error();
+        OutboundRequest request;
+        request.method = method;
+        request.url = url;
+        request.headers = {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}};
+        if (!json_body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+        request.body = json_body;
+        auto response = http.Send(std::move(request));
+        if (!response || response->status != 401 || attempt > 0) return response;
+        tokens.Invalidate();
+    }
+}
+
 }  // namespace cloudopt::providers

@@ -42,4 +42,10 @@ private:
     int fetches_ = 0;
 };
 
+// A JSON request to `url` with "Authorization: Bearer <token>" from `tokens`. A 401 with a cached token may mean
+// it was revoked before its expiry: the token is dropped and the request sent once more with a fresh one; after
+// that the answer stands.
+Result<OutboundResponse> SendWithBearer(const HttpClient& http, TokenCache& tokens, const std::string& method,
+                                        const std::string& url, const std::string& json_body);
+
 }  // namespace cloudopt::providers
