@@ -13,6 +13,7 @@
 #include "providers/aws_credentials.hpp"
 #include "providers/azure_vmss.hpp"
 #include "providers/gcp_mig.hpp"
+#include "providers/json_fields.hpp"
 #include "providers/kubernetes.hpp"
 
 namespace cloudopt {
@@ -58,20 +59,26 @@ private:
     MetricSource& target_;
 };
 
-std::string Text(const json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
+std::string Text(const json& j, const char* key) { return providers::jsonf::Str(j, key); }
 
-Result<CloudAdapter> Kubernetes(const Config& config, const std::string& name, const Settings& s,
-                                const std::map<std::string, std::string>& env) {
+Result<CloudAdapter> Kubernetes(const Config& config, const std::string& name, const Settings& s, IdentityStore& identity,
+                                const security::Keyring& keyring, const std::map<std::string, std::string>& env) {
     Result<providers::KubernetesConnection> connection = MakeError(ErrorCode::kInternal, "unset");
-    if (s.Get("kubeconfig").empty()) {
+    const std::string scratch = (fs::path(config.data_dir) / "kubernetes" / name).string();
+    if (!s.Get("credential").empty()) {
+        auto secret = StoredSecret(s, "kubernetes", identity, keyring);
+        if (!secret) return secret.error();
+        if (const std::string kubeconfig = Text(*secret, "kubeconfig"); !kubeconfig.empty())
+            connection = providers::KubeconfigConnection(kubeconfig, s.Get("context"), scratch);
+        else
+            connection = providers::TokenConnection(Text(*secret, "server"), Text(*secret, "token"),
+                                                    Text(*secret, "certificate_authority"), scratch);
+    } else if (s.Get("kubeconfig").empty()) {
         connection = providers::InClusterConnection(env);
     } else {
         auto text = ReadWholeFile(s.Get("kubeconfig"), "kubeconfig");
         if (!text) return text.error();
-        connection = providers::KubeconfigConnection(*text, s.Get("context"),
-                                                     (fs::path(config.data_dir) / "kubernetes" / name).string());
+        connection = providers::KubeconfigConnection(*text, s.Get("context"), scratch);
     }
     if (!connection) return connection.error();
     spdlog::info("providers.{}: Kubernetes API at {}", name, connection->server);
@@ -161,7 +168,7 @@ const std::set<std::string>& DriverSettings(const std::string& driver) {
     static const std::map<std::string, std::set<std::string>> kSettings = {
         {"simulated", {}},
         {"host", {}},
-        {"kubernetes", {"kubeconfig", "context"}},
+        {"kubernetes", {"credential", "kubeconfig", "context"}},
         {"aws", {"credential", "profile", "endpoint", "metrics"}},
         {"azure", {"credential", "login_endpoint", "management_endpoint", "scope", "metrics"}},
         {"gcp", {"credential", "key_file", "compute_endpoint", "monitoring_endpoint", "token_uri", "metrics"}},
@@ -186,7 +193,7 @@ Result<CloudAdapter> MakeCloudAdapter(const Config& config, const std::string& n
         adapter.provider = std::move(host);
         return adapter;
     }
-    if (driver == "kubernetes") return Kubernetes(config, name, s, env);
+    if (driver == "kubernetes") return Kubernetes(config, name, s, identity, keyring, env);
     if (driver == "aws") return Aws(name, s, identity, keyring, env);
     if (driver == "azure") return Azure(name, s, identity, keyring, env);
     if (driver == "gcp") return Gcp(name, s, identity, keyring, env);

@@ -157,6 +157,22 @@ Result<KubernetesConnection> KubeconfigConnection(const std::string& text, const
     }
 }
 
+Result<KubernetesConnection> TokenConnection(const std::string& server, const std::string& token, const std::string& ca_pem,
+                                             const std::string& scratch_dir) {
+    if (server.empty() || token.empty())
+        return MakeError(ErrorCode::kInvalidArgument, "a Kubernetes credential needs server and token (or a whole kubeconfig)");
+    KubernetesConnection c;
+    c.server = server;
+    while (!c.server.empty() && c.server.back() == '/') c.server.pop_back();
+    c.token = token;
+    if (!ca_pem.empty()) {
+        auto ca = WriteSecretFile(scratch_dir, "ca.crt", ca_pem);
+        if (!ca) return ca.error();
+        c.ca_file = *ca;
+    }
+    return c;
+}
+
 Result<WorkloadRef> ParseWorkloadRef(const std::string& ref, const std::string& default_namespace) {
     std::vector<std::string> parts;
     std::size_t start = 0;

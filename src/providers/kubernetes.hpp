@@ -35,6 +35,11 @@ Result<KubernetesConnection> InClusterConnection(const std::map<std::string, std
 Result<KubernetesConnection> KubeconfigConnection(const std::string& kubeconfig_text, const std::string& context,
                                                   const std::string& scratch_dir);
 
+// From a credential stored in cloudopt: the API server, a bearer token, and optionally the cluster CA in PEM (written
+// under `scratch_dir`, mode 0600, for libcurl). kInvalidArgument when the server or token is missing.
+Result<KubernetesConnection> TokenConnection(const std::string& server, const std::string& token, const std::string& ca_pem,
+                                             const std::string& scratch_dir);
+
 struct WorkloadRef {
     std::string ns;
     std::string kind;  // deployments | statefulsets

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/fake_aws.hpp"
+#include "providers/fake_kubernetes.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/service.hpp"
@@ -67,6 +68,7 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
         return AwsAnswer(req);
     });
     testing::FakeCloudServer azure(AzureAnswer);
+    testing::FakeKubernetesApi cluster;
     testing::TempDir dir;
     setenv("CLOUDOPT_ADMIN_PASSWORD", testing::kTestAdminPassword, 1);
 
@@ -84,6 +86,11 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
                                                   {"secret_access_key", kStoredKeys.secret_access_key}}}}
                                      .dump());
         ASSERT_EQ(stored.status, 201) << stored.body;
+        auto kube = admin.Post("/api/credentials",
+                               json{{"name", "prod-k8s"}, {"kind", "kubernetes"},
+                                    {"secret", {{"server", cluster.url()}, {"token", "stored-kube-token"}}}}
+                                   .dump());
+        ASSERT_EQ(kube.status, 201) << kube.body;
         server.Signal(SIGTERM);
         ASSERT_EQ(server.Wait(), 0);
     }
@@ -93,7 +100,8 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
         << "providers:\n"
         << "  aws: {driver: aws, credential: prod-aws, endpoint: '" << aws.url() << "', metrics: none}\n"
         << "  azure: {driver: azure, login_endpoint: '" << azure.url() << "', management_endpoint: '" << azure.url()
-        << "', metrics: none}\n";
+        << "', metrics: none}\n"
+        << "  kubernetes: {driver: kubernetes, credential: prod-k8s}\n";
     setenv("AZURE_TENANT_ID", "tenant-1", 1);
     setenv("AZURE_CLIENT_ID", "client-1", 1);
     setenv("AZURE_CLIENT_SECRET", "azure-secret", 1);
@@ -161,6 +169,12 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     ASSERT_GE(azure_requests.size(), 2u);
     EXPECT_EQ(testing::FormFields(azure_requests[0].body)["client_secret"], "azure-secret");
     EXPECT_EQ(azure_requests[1].Header("Authorization"), "Bearer azure-token");
+
+    // Kubernetes from a stored credential: its server and token.
+    auto deployment = admin.Post("/api/resources", Resource("shop", "kubernetes", "shop/web").dump());
+    ASSERT_EQ(deployment.status, 201) << deployment.body;
+    ASSERT_FALSE(cluster.seen().empty());
+    EXPECT_EQ(cluster.seen()[0], "GET /apis/apps/v1/namespaces/shop/deployments/web/scale Bearer stored-kube-token");
 
     // The stored secret never reaches the log.
     EXPECT_EQ(testing::ReadFile(dir.File("log2")).find(kStoredKeys.secret_access_key), std::string::npos);
