@@ -59,8 +59,6 @@ private:
     MetricSource& target_;
 };
 
-std::string Text(const json& j, const char* key) { return providers::jsonf::Str(j, key); }
-
 Result<CloudAdapter> Kubernetes(const Config& config, const std::string& name, const Settings& s, IdentityStore& identity,
                                 const security::Keyring& keyring, const std::map<std::string, std::string>& env) {
     Result<providers::KubernetesConnection> connection = MakeError(ErrorCode::kInternal, "unset");
@@ -68,11 +66,11 @@ Result<CloudAdapter> Kubernetes(const Config& config, const std::string& name, c
     if (!s.Get("credential").empty()) {
         auto secret = StoredSecret(s, "kubernetes", identity, keyring);
         if (!secret) return secret.error();
-        if (const std::string kubeconfig = Text(*secret, "kubeconfig"); !kubeconfig.empty())
+        if (const std::string kubeconfig = providers::jsonf::Str(*secret, "kubeconfig"); !kubeconfig.empty())
             connection = providers::KubeconfigConnection(kubeconfig, s.Get("context"), scratch);
         else
-            connection = providers::TokenConnection(Text(*secret, "server"), Text(*secret, "token"),
-                                                    Text(*secret, "certificate_authority"), scratch);
+            connection = providers::TokenConnection(providers::jsonf::Str(*secret, "server"), providers::jsonf::Str(*secret, "token"),
+                                                    providers::jsonf::Str(*secret, "certificate_authority"), scratch);
     } else if (s.Get("kubeconfig").empty()) {
         connection = providers::InClusterConnection(env);
     } else {
@@ -92,7 +90,7 @@ Result<CloudAdapter> Aws(const std::string& name, const Settings& s, IdentitySto
     if (!s.Get("credential").empty()) {
         auto secret = StoredSecret(s, "aws", identity, keyring);
         if (!secret) return secret.error();
-        credentials = {Text(*secret, "access_key_id"), Text(*secret, "secret_access_key"), Text(*secret, "session_token")};
+        credentials = {providers::jsonf::Str(*secret, "access_key_id"), providers::jsonf::Str(*secret, "secret_access_key"), providers::jsonf::Str(*secret, "session_token")};
     } else {
         auto found = providers::FindAwsCredentials(env, s.Get("profile"));
         if (!found) return found.error();
@@ -114,7 +112,7 @@ Result<CloudAdapter> Azure(const std::string& name, const Settings& s, IdentityS
     if (!s.Get("credential").empty()) {
         auto secret = StoredSecret(s, "azure", identity, keyring);
         if (!secret) return secret.error();
-        credentials = {Text(*secret, "tenant_id"), Text(*secret, "client_id"), Text(*secret, "client_secret")};
+        credentials = {providers::jsonf::Str(*secret, "tenant_id"), providers::jsonf::Str(*secret, "client_id"), providers::jsonf::Str(*secret, "client_secret")};
     } else {
         auto found = providers::AzureCredentialsFromEnvironment(env);
         if (!found) return found.error();

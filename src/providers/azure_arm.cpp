@@ -43,21 +43,9 @@ Result<OutboundResponse> AzureArmClient::Request(const std::string& method, cons
 }
 
 Error AzureArmClient::ArmError(const OutboundResponse& r, const std::string& what) {
-    std::string message = what + ": HTTP " + std::to_string(r.status);
-    const json body = json::parse(r.body, nullptr, false);
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-        const json& e = body["error"];
-        if (e.contains("code") && e["code"].is_string()) message += ": " + e["code"].get<std::string>();
-        if (e.contains("message") && e["message"].is_string()) message += ": " + e["message"].get<std::string>();
-    }
-    if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
-    if (r.status == 400) return MakeError(ErrorCode::kInvalidArgument, message);
-    if (r.status == 409) return MakeError(ErrorCode::kConflict, message);
-    if (r.status == 401 || r.status == 403)
-        return MakeError(ErrorCode::kUnavailable,
-                         message + " (give the service principal a role with virtualMachineScaleSets read and write, "
-                                   "e.g. Virtual Machine Contributor, on the scale set)");
-    return MakeError(ErrorCode::kUnavailable, message);
+    return CloudJsonError(r, what, "code",
+                          "give the service principal a role with virtualMachineScaleSets read and write, e.g. Virtual "
+                          "Machine Contributor, on the scale set");
 }
 
 }  // namespace cloudopt::providers

@@ -39,7 +39,7 @@ public:
     Result<OutboundResponse> Request(const std::string& method, const std::string& path_and_query,
                                      const std::string& json_body = "");
 
-    // Turns a non-2xx ARM answer into an Error: 404 kNotFound, 400 kInvalidArgument, 409 kConflict, others
+    // Turns a non-2xx ARM answer into an Error: 404 kNotFound, 400 kInvalidArgument, 409/412 kConflict, others
     // kUnavailable; the message carries ARM's error code and message.
     static Error ArmError(const OutboundResponse& response, const std::string& what);
 

@@ -117,21 +117,9 @@ Result<OutboundResponse> GcpClient::Request(const std::string& method, const std
 
 Error GcpClient::GoogleError(const OutboundResponse& r, const std::string& what) {
     // {"error":{"code":404,"message":"The resource '...' was not found","status":"NOT_FOUND","errors":[...]}}
-    std::string message = what + ": HTTP " + std::to_string(r.status);
-    const json body = json::parse(r.body, nullptr, false);
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-        const json& e = body["error"];
-        if (e.contains("status") && e["status"].is_string()) message += ": " + e["status"].get<std::string>();
-        if (e.contains("message") && e["message"].is_string()) message += ": " + e["message"].get<std::string>();
-    }
-    if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
-    if (r.status == 400) return MakeError(ErrorCode::kInvalidArgument, message);
-    if (r.status == 409 || r.status == 412) return MakeError(ErrorCode::kConflict, message);
-    if (r.status == 401 || r.status == 403)
-        return MakeError(ErrorCode::kUnavailable,
-                         message + " (grant the service account compute.instanceGroupManagers.get and .update, e.g. "
-                                   "roles/compute.instanceAdmin.v1, and roles/monitoring.viewer)");
-    return MakeError(ErrorCode::kUnavailable, message);
+    return CloudJsonError(r, what, "status",
+                          "grant the service account compute.instanceGroupManagers.get and .update, e.g. "
+                          "roles/compute.instanceAdmin.v1, and roles/monitoring.viewer");
 }
 
 }  // namespace cloudopt::providers

@@ -59,6 +59,20 @@ void TokenCache::Invalidate() {
     expires_at_ = 0;
 }
 
+Error CloudJsonError(const OutboundResponse& r, const std::string& what, const char* label_field,
+                     const std::string& permission_hint) {
+    std::string message = what + ": HTTP " + std::to_string(r.status);
+    const json body = json::parse(r.body, nullptr, false);
+    const json& error = jsonf::Field(body, "error");
+    if (const std::string label = jsonf::Str(error, label_field); !label.empty()) message += ": " + label;
+    if (const std::string text = jsonf::Str(error, "message"); !text.empty()) message += ": " + text;
+    if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
+    if (r.status == 400) return MakeError(ErrorCode::kInvalidArgument, message);
+    if (r.status == 409 || r.status == 412) return MakeError(ErrorCode::kConflict, message);
+    if (r.status == 401 || r.status == 403) return MakeError(ErrorCode::kUnavailable, message + " (" + permission_hint + ")");
+    return MakeError(ErrorCode::kUnavailable, message);
+}
+
 Result<OutboundResponse> SendWithBearer(const HttpClient& http, TokenCache& tokens, const std::string& method,
                                         const std::string& url, const std::string& json_body) {
     for (int attempt = 0;; ++attempt) {

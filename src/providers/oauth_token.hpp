@@ -42,6 +42,12 @@ private:
     int fetches_ = 0;
 };
 
+// A non-2xx answer of a JSON cloud API as an Error. Both Azure and Google wrap errors as
+// {"error":{"<label_field>":"...","message":"..."}} (ARM: code; Google: status). 404 kNotFound, 400
+// kInvalidArgument, 409/412 kConflict, others kUnavailable; 401/403 also carry `permission_hint`.
+Error CloudJsonError(const OutboundResponse& response, const std::string& what, const char* label_field,
+                     const std::string& permission_hint);
+
 // A JSON request to `url` with "Authorization: Bearer <token>" from `tokens`. A 401 with a cached token may mean
 // it was revoked before its expiry: the token is dropped and the request sent once more with a fresh one; after
 // that the answer stands.
