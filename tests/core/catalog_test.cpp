@@ -41,6 +41,24 @@ TEST(Catalog, BundledFileParses) {
         for (const InstanceType& t : c->types()) found |= t.provider == provider && t.price_per_hour > 0;
         EXPECT_TRUE(found) << provider;
     }
+    // The optimizer issue's floor: at least 10 types per public cloud, across general, compute and memory
+    // families (memory per vCPU of 2, 4 and 8 GiB), each with a spot price below its on-demand price.
+    for (const char* provider : {"aws", "azure", "gcp"}) {
+        int types = 0;
+        bool compute = false, general = false, memory = false;
+        for (const InstanceType& t : c->types()) {
+            if (t.provider != provider) continue;
+            ++types;
+            EXPECT_GT(t.spot_price_per_hour, 0.0) << t.name;
+            EXPECT_LT(t.spot_price_per_hour, t.price_per_hour) << t.name;
+            const double ratio = t.memory_gib / t.vcpu;
+            compute |= ratio <= 2.0;
+            general |= ratio == 4.0;
+            memory |= ratio >= 8.0;
+        }
+        EXPECT_GE(types, 10) << provider;
+        EXPECT_TRUE(compute && general && memory) << provider;
+    }
 }
 
 }  // namespace
