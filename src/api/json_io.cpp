@@ -85,6 +85,12 @@ void WriteResource(JsonWriter& w, const Resource& r) {
     w.Key("load_metric").String(r.load_metric);
     w.Key("capacity_per_instance").Double(r.capacity_per_instance);
     w.Key("load_query").String(r.load_query);
+    w.Key("risk_quantile").String(r.risk_quantile);
+    w.Key("allowed_types").BeginArray();
+    for (const std::string& t : r.allowed_types) w.String(t);
+    w.EndArray();
+    w.Key("spot_share_max").Double(r.spot_share_max);
+    w.Key("max_step").Int(r.max_step);
     w.Key("created_at").Int(r.created_at);
     w.Key("updated_at").Int(r.updated_at);
     w.EndObject();
@@ -230,7 +236,8 @@ json ToJson(const DashboardStats& s) {
 Result<Resource> ResourceFromJson(const json& body, Resource r) {
     static const std::set<std::string> kFields = {
         "name", "provider", "provider_ref", "instance_type", "min_capacity", "max_capacity", "target_low",
-        "target_high", "mode", "boot_delay_s", "load_metric", "capacity_per_instance", "load_query"};
+        "target_high", "mode", "boot_delay_s", "load_metric", "capacity_per_instance", "load_query", "risk_quantile",
+        "allowed_types", "spot_share_max", "max_step"};
     if (Status s = CheckKnownFields(body, kFields, "resource"); !s) return s.error();
     auto text = [&](const char* key, std::string& out) -> Status {
         if (!body.contains(key)) return Status::Ok();
@@ -258,8 +265,18 @@ Result<Resource> ResourceFromJson(const json& body, Resource r) {
                      integer("max_capacity", r.max_capacity), number("target_low", r.target_low),
                      number("target_high", r.target_high), text("mode", mode), integer("boot_delay_s", r.boot_delay_s),
                      text("load_metric", r.load_metric), number("capacity_per_instance", r.capacity_per_instance),
-                     text("load_query", r.load_query)}) {
+                     text("load_query", r.load_query), text("risk_quantile", r.risk_quantile),
+                     number("spot_share_max", r.spot_share_max), integer("max_step", r.max_step)}) {
         if (!s) return s.error();
+    }
+    if (body.contains("allowed_types")) {
+        const json& types = body["allowed_types"];
+        if (!types.is_array()) return Unprocessable("allowed_types: must be an array of instance type names");
+        r.allowed_types.clear();
+        for (const json& t : types) {
+            if (!t.is_string()) return Unprocessable("allowed_types: must be an array of instance type names");
+            r.allowed_types.push_back(t.get<std::string>());
+        }
     }
     auto parsed_mode = ParseMode(mode);
     if (!parsed_mode) return Unprocessable("mode: must be one of off, recommend, auto");

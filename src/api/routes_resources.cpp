@@ -41,6 +41,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         }
         auto resource = ResourceFromJson(*body, Resource{});
         if (!resource) return ErrorResponse(resource.error());
+        if (Status s = ctx.loop.catalog().CheckEntries(resource->provider, resource->allowed_types); !s)
+            return ErrorResponse(s.error());
         // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
         if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
         auto created = ctx.store.CreateResource(*resource);
@@ -67,6 +69,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (!stored) return ErrorResponse(stored.error());
         auto updated = ResourceFromJson(*body, *stored);
         if (!updated) return ErrorResponse(updated.error());
+        if (Status s = ctx.loop.catalog().CheckEntries(updated->provider, updated->allowed_types); !s)
+            return ErrorResponse(s.error());
         if (updated->provider != stored->provider || updated->provider_ref != stored->provider_ref) {
             if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
         }

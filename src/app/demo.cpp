@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 #include "app/files.hpp"
 #include "core/trace_csv.hpp"
 

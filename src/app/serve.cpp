@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
 #include "app/cloud_adapters.hpp"
@@ -193,7 +193,7 @@ int RunServe(const Config& config) {
 
     MetricsRegistry metrics;
     AutoForecaster forecaster;
-    TargetUtilizationPlanner planner;
+    CapacityPlanner planner;
     ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, loop_options);
     std::vector<std::string> model_problems;
     if (auto loaded = loop.LoadModels(model_problems); !loaded) {

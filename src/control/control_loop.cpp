@@ -265,6 +265,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     input.tick_seconds = options_.tick_seconds;
     input.quantile = options_.quantile;
     input.current_capacity = state->desired;
+    input.catalog = &catalog_;
     if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) input.forecast = std::move(*forecast);
     if (auto latest = store_.LatestSample({r.id, r.load_metric}); latest && *latest &&
                                                                    (*latest)->ts >= now - options_.stale_after_seconds) {
@@ -272,11 +273,10 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     }
 
     // Optimize. The window remembers raw recommendations, so it is updated with this pass's one afterwards.
-    auto& window = recent_[r.id];
-    while (!window.empty() && window.front().first <= now - options_.stabilization_seconds) window.pop_front();
-    for (const auto& entry : window) input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
+    PlanHistory& history = history_.try_emplace(r.id, options_.stabilization_seconds).first->second;
+    history.Fill(now, input);
     PlanDecision decision = planner_.Plan(input);
-    window.emplace_back(now, decision.recommended);
+    history.RecordRecommendation(now, decision.recommended);
     // The cloud's own group limits (an ASG's MinSize/MaxSize) bind too: asking beyond them only fails.
     if (state->max_size && decision.desired > *state->max_size) {
         decision.desired = *state->max_size;
@@ -344,6 +344,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
         RecordApply(r.id, now, applied.ok());
+        if (applied) history.RecordChange(now, state->desired, decision.desired);
     }
     auto recorded = store_.RecordAction(action);
     if (!recorded) {

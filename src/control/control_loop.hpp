@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "allocate/plan_history.hpp"
 #include "core/action.hpp"
 #include "core/catalog.hpp"
 #include "core/forecast.hpp"
@@ -139,7 +140,7 @@ private:
     std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by pass_mutex_
 
     std::mutex pass_mutex_;                                                    // one pass at a time
-    std::map<ResourceId, std::deque<std::pair<UnixSeconds, int>>> recent_;    // guarded by pass_mutex_
+    std::map<ResourceId, PlanHistory> history_;    // the planner's window rules, guarded by pass_mutex_
     std::map<ResourceId, UnixSeconds> last_collected_;                        // guarded by pass_mutex_
     // Which rate limit stops an apply now, "" when none does.
     std::string RateLimitedBy(ResourceId id, UnixSeconds now) const;

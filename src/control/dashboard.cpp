@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 
 namespace cloudopt {
 

@@ -17,6 +17,23 @@ std::optional<InstanceType> Catalog::Find(std::string_view provider, std::string
     return any;
 }
 
+std::optional<InstanceType> Catalog::FindEntry(std::string_view default_provider, std::string_view entry) const {
+    const std::size_t slash = entry.find('/');
+    if (slash == std::string_view::npos) return Find(default_provider, entry);
+    auto t = Find(entry.substr(0, slash), entry.substr(slash + 1));
+    if (t && t->provider != entry.substr(0, slash)) return std::nullopt;  // "gcp/m5.large" is not an AWS type
+    return t;
+}
+
+Status Catalog::CheckEntries(std::string_view default_provider, const std::vector<std::string>& entries) const {
+    for (const std::string& e : entries)
+        if (!FindEntry(default_provider, e))
+            return MakeError(ErrorCode::kUnprocessable,
+                             "allowed_types: '" + e + "' is not in the instance catalog; name a listed type (see "
+                             "data/catalog/instances.csv, or add it through catalog.file)");
+    return Status::Ok();
+}
+
 Result<Catalog> ParseCatalogCsv(std::string_view text) {
     std::vector<InstanceType> types;
     std::map<std::string, std::size_t> column;

@@ -28,6 +28,11 @@ public:
 
     // Looks a type up by name, preferring the given provider's entry; names are unique per provider.
     std::optional<InstanceType> Find(std::string_view provider, std::string_view name) const;
+    // Looks up a resource's allowed-type entry: "provider/name" names one cloud's type, a bare name looks in
+    // `default_provider` first.
+    std::optional<InstanceType> FindEntry(std::string_view default_provider, std::string_view entry) const;
+    // kUnprocessable naming the first entry the catalog does not price.
+    Status CheckEntries(std::string_view default_provider, const std::vector<std::string>& entries) const;
     const std::vector<InstanceType>& types() const { return types_; }
 
 private:

@@ -1,9 +1,12 @@
 #pragma once
-// What the planner is told and what it answers: one desired capacity with the arithmetic behind it.
+// What the planner is told and what it answers: one desired capacity with the arithmetic behind it, the cheapest
+// instance mix that would carry it, and the rule that bound it.
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/catalog.hpp"
 #include "core/forecast.hpp"
 #include "core/resource.hpp"
 
@@ -17,9 +20,24 @@ struct PlanInput {
     UnixSeconds now = 0;
     UnixSeconds tick_seconds = 60;           // how soon the planner runs again
     QuantileLevel quantile = QuantileLevel::kP95;
-    // Highest capacity recommended within the scale-in stabilization window (HPA-style); scale-in never
-    // goes below it, which stops flapping when load wobbles around a boundary.
+    // Scale-in waits out this window: it never goes below the highest recommendation made within the last window
+    // (HPA-style; `stabilization_floor`) nor below what the forecast needs within the next one.
+    UnixSeconds stabilization_seconds = 300;
     int stabilization_floor = 0;
+    // Directions (+1 out, -1 in) of the changes made within the last stabilization window, oldest first: at most
+    // one change of direction per window, so a scale-in that would be the second reversal waits.
+    std::vector<int> recent_directions;
+    // Instance types and prices for the mix and the cost in the reason; none: counts only.
+    const Catalog* catalog = nullptr;
+};
+
+// One line of an instance mix: `count` instances of a type, on demand or on spot.
+struct MixLine {
+    std::string provider;
+    std::string name;
+    bool spot = false;
+    int count = 0;
+    double price_per_hour = 0.0;
 };
 
 struct PlanDecision {
@@ -28,9 +46,17 @@ struct PlanDecision {
     // a held scale-in does not keep itself held.
     int recommended = 0;
     double required_load = 0.0;  // load the desired capacity must carry at the target utilization
-    // "forecast", "reactive_floor", "stale_metrics", "stabilization", "min_capacity", "max_capacity", "hold"
+    // "forecast", "reactive_floor", "stale_metrics", "stabilization", "no_flapping", "max_step", "min_capacity",
+    // "max_capacity", "hold"
     std::string bound_by;
     std::string reason;          // a sentence a person can read: the numbers and the rule that bound it
+    // Hourly cost of the resource's own instance type at the current and at the desired count (0 without a price).
+    double cost_before_per_hour = 0.0;
+    double cost_after_per_hour = 0.0;
+    // The cheapest mix among the resource's allowed types that carries the same requirement (vCPU and memory of
+    // the desired capacity); empty without a catalog entry for the resource's own type.
+    std::vector<MixLine> mix;
+    double mix_cost_per_hour = 0.0;
 };
 
 class Planner {

@@ -67,6 +67,15 @@ Status ValidateResource(const Resource& r) {
     if (r.load_query.size() > 4096) return Invalid("load_query: at most 4096 characters");
     if (!r.load_query.empty() && r.load_query.find_first_not_of(" \t\r\n") == std::string::npos)
         return Invalid("load_query: must be a PromQL expression or empty, not blank");
+    if (!r.risk_quantile.empty() && r.risk_quantile != "p50" && r.risk_quantile != "p90" && r.risk_quantile != "p95")
+        return Invalid("risk_quantile: must be p50, p90, p95 or empty (the loop's default)");
+    if (r.allowed_types.size() > 64) return Invalid("allowed_types: at most 64 instance types");
+    for (const std::string& t : r.allowed_types)
+        if (t.empty() || t.size() > 128 || !IsPrintableName(t) || t.find(',') != std::string::npos)
+            return Invalid("allowed_types: each entry must name an instance type (\"m6g.large\" or \"aws/m6g.large\")");
+    if (!(std::isfinite(r.spot_share_max) && r.spot_share_max >= 0.0 && r.spot_share_max <= 1.0))
+        return Invalid("spot_share_max: must be between 0 and 1 (the share of vCPU that may run on spot)");
+    if (r.max_step < 0 || r.max_step > kMaxInstances) return Invalid("max_step: must be between 0 (no limit) and 100000");
     if (!IsValidMetricName(r.load_metric))
         return Invalid("load_metric: must match [a-zA-Z_:][a-zA-Z0-9_:.]* (at most 128 characters)");
     if (!(std::isfinite(r.capacity_per_instance) && r.capacity_per_instance > 0.0))

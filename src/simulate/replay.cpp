@@ -5,7 +5,8 @@
 #include <deque>
 #include <memory>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
+#include "allocate/plan_history.hpp"
 #include "forecast/point_model.hpp"
 
 namespace cloudopt {
@@ -123,12 +124,12 @@ public:
             forecast.points.push_back(point);
         }
         in.forecast = std::move(forecast);
-        constexpr UnixSeconds kStabilization = 300;  // the service's default (loop.stabilization_seconds)
-        while (!window_.empty() && in.now - window_.front().first >= kStabilization) window_.pop_front();
-        for (const auto& entry : window_) in.stabilization_floor = std::max(in.stabilization_floor, entry.second);
+        history_.Fill(in.now, in);
         const PlanDecision decision = planner_.Plan(in);
-        window_.emplace_back(in.now, decision.recommended);
-        return std::max(1, decision.desired);
+        history_.RecordRecommendation(in.now, decision.recommended);
+        const int desired = std::max(1, decision.desired);
+        history_.RecordChange(in.now, f.count, desired);  // the replay applies every decision
+        return desired;
     }
 
 private:
@@ -139,8 +140,8 @@ private:
     int horizon_;
     std::vector<double> points_, q90_, q95_;
     QuantileLevel quantile_;
-    TargetUtilizationPlanner planner_;
-    std::deque<std::pair<UnixSeconds, int>> window_;
+    CapacityPlanner planner_;
+    PlanHistory history_{300};  // the service's default window (loop.stabilization_seconds)
 };
 
 // Runs one policy over steps [first, n) and scores them.

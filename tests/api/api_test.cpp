@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
 #include "forecast/seasonal_naive.hpp"
@@ -105,7 +105,7 @@ protected:
     Adapters adapters_;
     Catalog catalog_;
     SeasonalNaiveForecaster forecaster_;
-    TargetUtilizationPlanner planner_;
+    CapacityPlanner planner_;
     MetricsRegistry metrics_;
     std::unique_ptr<ControlLoop> loop_;
     JobRunner jobs_{clock_};
@@ -154,6 +154,14 @@ TEST_F(ApiTest, ResourceLifecycle) {
     EXPECT_EQ(Body(put)["mode"], "recommend");
     EXPECT_EQ(Body(put)["min_capacity"], 2);
     EXPECT_EQ(Body(put)["name"], "web");  // fields not sent are kept
+    EXPECT_EQ(Body(put)["allowed_types"], nlohmann::json::array());
+    put = client_->Request("PUT", "/api/resources/" + std::to_string(id),
+                           R"({"allowed_types":["m5.large","aws/m5.large"],"spot_share_max":0.2,"max_step":3,"risk_quantile":"p90"})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(Body(put)["allowed_types"], nlohmann::json::parse(R"(["m5.large","aws/m5.large"])"));
+    EXPECT_EQ(Body(put)["spot_share_max"], 0.2);
+    EXPECT_EQ(Body(put)["max_step"], 3);
+    EXPECT_EQ(Body(put)["risk_quantile"], "p90");
     auto del = client_->Request("DELETE", "/api/resources/" + std::to_string(id));
     EXPECT_EQ(del.status, 204);
     EXPECT_EQ(client_->Get("/api/resources/" + std::to_string(id)).status, 404);
@@ -196,6 +204,12 @@ TEST_F(ApiTest, ResourceErrors) {
         {"GET", "/api/resources/999", "", 404, "not_found"},
         {"PUT", "/api/resources/999", "{}", 404, "not_found"},
         {"PUT", "/api/resources/1", R"({"target_high":2})", 422, "unprocessable"},
+        {"PUT", "/api/resources/1", R"({"risk_quantile":"p77"})", 422, "unprocessable"},
+        {"PUT", "/api/resources/1", R"({"allowed_types":"m5.large"})", 422, "unprocessable"},
+        {"PUT", "/api/resources/1", R"({"allowed_types":["no-such-type"]})", 422, "unprocessable"},
+        {"PUT", "/api/resources/1", R"({"allowed_types":["gcp/m5.large"]})", 422, "unprocessable"},
+        {"PUT", "/api/resources/1", R"({"spot_share_max":1.5})", 422, "unprocessable"},
+        {"PUT", "/api/resources/1", R"({"max_step":-1})", 422, "unprocessable"},
         {"PATCH", "/api/resources/1", "{}", 405, "method_not_allowed"},
         {"GET", "/api/nothing-here", "", 404, "not_found"},
         {"DELETE", "/api/resources", "", 405, "method_not_allowed"},

@@ -7,7 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
 #include "api/test_auth.hpp"
@@ -57,7 +57,7 @@ public:
     Adapters adapters;
     Catalog catalog;
     SeasonalNaiveForecaster forecaster;
-    TargetUtilizationPlanner planner;
+    CapacityPlanner planner;
     MetricsRegistry metrics;
     std::unique_ptr<ControlLoop> loop;
     JobRunner jobs{clock};

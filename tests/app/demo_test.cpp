@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
 #include "control/control_loop.hpp"
@@ -34,7 +34,7 @@ TEST(Demo, TheRecordedCostBeforeCloudoptIsTheStaticAllocationTheDashboardCompare
         adapters.sources[name] = &cloud;
     }
     SeasonalNaiveForecaster forecaster;
-    TargetUtilizationPlanner planner;
+    CapacityPlanner planner;
     MetricsRegistry metrics;
     ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, ControlLoopOptions{});
     auto stats = ComputeDashboardStats(**store, loop, now);

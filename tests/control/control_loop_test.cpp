@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "allocate/target_utilization_planner.hpp"
+#include "allocate/capacity_planner.hpp"
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "support/temp_dir.hpp"
@@ -112,7 +112,7 @@ protected:
     Adapters adapters_;
     Catalog catalog_;
     SeasonalNaiveForecaster forecaster_;
-    TargetUtilizationPlanner planner_;
+    CapacityPlanner planner_;
     MetricsRegistry metrics_;
     std::unique_ptr<ControlLoop> loop_;
 };

@@ -311,12 +311,25 @@ TEST_P(StoreTest, ConcurrentWritersAndReaders) {
 
 TEST_P(StoreTest, ReopeningKeepsDataAndSchema) {
     Resource r = Make("web");
+    r.risk_quantile = "p90";
+    r.allowed_types = {"m6g.large", "gcp/e2-standard-2"};
+    r.spot_share_max = 0.25;
+    r.max_step = 4;
+    r.load_query = "sum(rate(x[2m]))";
+    ASSERT_TRUE(store_->UpdateResource(r).ok());
     std::vector<SeriesSamples> b = {{{r.id, "cpu"}, {{1, 1}}}};
     ASSERT_TRUE(store_->AppendSamples(b).ok());
     store_.reset();
     auto reopened = GetParam().open(dir_.path(), clock_);
     ASSERT_TRUE(reopened.ok()) << reopened.error().message;
-    EXPECT_EQ((*reopened)->GetResource(r.id)->name, "web");
+    auto back = (*reopened)->GetResource(r.id);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->name, "web");
+    EXPECT_EQ(back->risk_quantile, "p90");
+    EXPECT_EQ(back->allowed_types, r.allowed_types);
+    EXPECT_DOUBLE_EQ(back->spot_share_max, 0.25);
+    EXPECT_EQ(back->max_step, 4);
+    EXPECT_EQ(back->load_query, r.load_query);
     EXPECT_EQ((*reopened)->QuerySamples({r.id, "cpu"}, 0, 10)->size(), 1u);
 }
 

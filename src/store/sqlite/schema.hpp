@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 4> kMigrations = {
+inline constexpr std::array<const char*, 5> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -142,6 +142,13 @@ CREATE INDEX audit_log_by_time ON audit_log (ts);
     // v4: a resource's load can come from a PromQL expression.
     R"sql(
 ALTER TABLE resources ADD COLUMN load_query TEXT NOT NULL DEFAULT '';
+)sql",
+    // v5: the optimizer's per-resource choices (risk quantile, allowed instance types, spot share, step limit).
+    R"sql(
+ALTER TABLE resources ADD COLUMN risk_quantile TEXT NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN allowed_types TEXT NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN spot_share_max REAL NOT NULL DEFAULT 0;
+ALTER TABLE resources ADD COLUMN max_step INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -30,7 +30,25 @@ constexpr UnixSeconds kRecentWindow = 2 * 86400;  // covers the dashboard's day 
 
 const char* kResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
-    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query";
+    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query, risk_quantile, allowed_types, spot_share_max, max_step";
+
+// Allowed instance types are kept as one comma-separated column: names never contain commas (validated).
+std::string JoinTypes(const std::vector<std::string>& types) {
+    std::string out;
+    for (const std::string& t : types) out += (out.empty() ? "" : ",") + t;
+    return out;
+}
+
+std::vector<std::string> SplitTypes(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        out.emplace_back(text.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    return out;
+}
 
 Resource ReadResource(const Statement& s) {
     Resource r;
@@ -50,6 +68,10 @@ Resource ReadResource(const Statement& s) {
     r.created_at = s.Int(13);
     r.updated_at = s.Int(14);
     r.load_query = s.Text(15);
+    r.risk_quantile = s.Text(16);
+    r.allowed_types = SplitTypes(s.Text(17));
+    r.spot_share_max = s.Double(18);
+    r.max_step = static_cast<int>(s.Int(19));
     return r;
 }
 
@@ -57,7 +79,8 @@ void BindResourceFields(Statement& s, const Resource& r) {
     s.Bind(1, r.name).Bind(2, r.provider).Bind(3, r.provider_ref).Bind(4, r.instance_type);
     s.Bind(5, r.min_capacity).Bind(6, r.max_capacity).Bind(7, r.target_low).Bind(8, r.target_high);
     s.Bind(9, std::string_view(ModeName(r.mode))).Bind(10, r.boot_delay_s).Bind(11, r.load_metric);
-    s.Bind(12, r.capacity_per_instance).Bind(13, r.load_query);
+    s.Bind(12, r.capacity_per_instance).Bind(13, r.load_query).Bind(14, r.risk_quantile);
+    s.Bind(15, JoinTypes(r.allowed_types)).Bind(16, r.spot_share_max).Bind(17, r.max_step);
 }
 
 AllocationAction ReadAction(const Statement& s) {
@@ -119,10 +142,10 @@ public:
         const UnixSeconds now = clock_.Now();
         Statement s = writer_->Prepare(
             "INSERT INTO resources (name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
-            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, created_at, "
-            "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, risk_quantile, "
+            "allowed_types, spot_share_max, max_step, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         BindResourceFields(s, resource);
-        s.Bind(14, now).Bind(15, now);
+        s.Bind(18, now).Bind(19, now);
         if (Status st = s.Run(); !st) {
             if (st.error().code == ErrorCode::kConflict)
                 return MakeError(ErrorCode::kConflict, "a resource named '" + resource.name + "' already exists");
@@ -168,9 +191,10 @@ public:
         Statement s = writer_->Prepare(
             "UPDATE resources SET name=?, provider=?, provider_ref=?, instance_type=?, min_capacity=?, "
             "max_capacity=?, target_low=?, target_high=?, mode=?, boot_delay_s=?, load_metric=?, "
-            "capacity_per_instance=?, load_query=?, updated_at=? WHERE id=? RETURNING created_at");
+            "capacity_per_instance=?, load_query=?, risk_quantile=?, allowed_types=?, spot_share_max=?, max_step=?, "
+            "updated_at=? WHERE id=? RETURNING created_at");
         BindResourceFields(s, resource);
-        s.Bind(14, now).Bind(15, resource.id);
+        s.Bind(18, now).Bind(19, resource.id);
         if (!s.Step()) {
             if (!s.status()) {
                 if (s.status().error().code == ErrorCode::kConflict)

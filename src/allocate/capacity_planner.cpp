@@ -1,0 +1,217 @@
+#include "allocate/capacity_planner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "allocate/instance_mix.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+std::string Fmt(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+std::string Money(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "$%.3f/h", v);
+    return buf;
+}
+
+// The peak of the forecast quantile over the steps that overlap [now, end]; a step starting exactly at `end`
+// counts, since its demand arrives the moment the window closes.
+struct Peak {
+    bool found = false;
+    double value = 0.0;
+    UnixSeconds at = 0;
+};
+
+Peak ForecastPeak(const Forecast& f, UnixSeconds now, UnixSeconds end, QuantileLevel q) {
+    Peak peak;
+    for (const ForecastPoint& p : f.points) {
+        if (p.ts + f.step <= now) continue;
+        if (p.ts > end) break;
+        const double v = PointQuantile(p, q);
+        if (!peak.found || v > peak.value) peak = {true, v, p.ts};
+    }
+    return peak;
+}
+
+// The allowed types as catalog rows: "name" looks in the own type's cloud first, "provider/name" names one.
+std::vector<InstanceType> AllowedTypes(const Catalog& catalog, const Resource& r, const InstanceType& own) {
+    std::vector<InstanceType> out = {own};
+    for (const std::string& entry : r.allowed_types) {
+        auto t = catalog.FindEntry(own.provider, entry);
+        if (!t) continue;  // the API refuses unknown names; a catalog edited since then just narrows the choice
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const InstanceType& o) {
+            return o.provider == t->provider && o.name == t->name;
+        });
+        if (!seen) out.push_back(*t);
+    }
+    return out;
+}
+
+// Prices the change in the resource's own type and finds the cheapest mix that carries `instances` of it.
+void PriceDecision(const PlanInput& in, double instances, PlanDecision& d, std::string& why) {
+    const Resource& r = in.resource;
+    if (!in.catalog) return;
+    auto own = in.catalog->Find(r.provider, r.instance_type);
+    if (!own) return;
+    d.cost_before_per_hour = in.current_capacity * own->price_per_hour;
+    d.cost_after_per_hour = d.desired * own->price_per_hour;
+    if (instances <= 0.0) return;
+    MixRequirement need{instances * own->vcpu, instances * own->memory_gib, r.spot_share_max};
+    const std::vector<InstanceType> allowed = AllowedTypes(*in.catalog, r, *own);
+    const std::vector<MixCandidate> candidates = MixCandidates(allowed, r.spot_share_max > 0.0);
+    const InstanceMix mix = CheapestMix(candidates, need);
+    if (!mix.feasible) return;
+    d.mix = mix.lines;
+    d.mix_cost_per_hour = mix.cost_per_hour;
+    why += "; cheapest mix for " + Fmt(need.vcpu) + " vCPU / " + Fmt(need.memory_gib) + " GiB among " +
+           std::to_string(allowed.size()) + " allowed type(s)" +
+           (r.spot_share_max > 0 ? " with up to " + Fmt(100 * r.spot_share_max) + "% spot" : std::string()) + ": " +
+           DescribeMix(mix.lines) + " = " + Money(mix.cost_per_hour);
+    if (mix.cost_per_hour < d.cost_after_per_hour - 1e-9)
+        why += " (saves " + Money(d.cost_after_per_hour - mix.cost_per_hour) + " against " +
+               std::to_string(d.desired) + " x " + own->name + " through a mixed-instances group)";
+}
+
+}  // namespace
+
+int InstancesFor(double load, double capacity_per_instance, double utilization) {
+    constexpr double kEpsilon = 1e-9;
+    if (!(load > 0.0)) return 0;
+    const double exact = load / (capacity_per_instance * utilization);
+    return static_cast<int>(std::ceil(exact - kEpsilon));
+}
+
+QuantileLevel RiskQuantile(const Resource& r, QuantileLevel fallback) {
+    if (r.risk_quantile == "p50") return QuantileLevel::kP50;
+    if (r.risk_quantile == "p90") return QuantileLevel::kP90;
+    if (r.risk_quantile == "p95") return QuantileLevel::kP95;
+    return fallback;
+}
+
+PlanDecision CapacityPlanner::Plan(const PlanInput& in) const {
+    const Resource& r = in.resource;
+    const double per = r.capacity_per_instance;
+    const double target = r.target_utilization();
+    const QuantileLevel q = RiskQuantile(r, in.quantile);
+    PlanDecision d;
+    std::string why;
+    double instances_needed = 0.0;  // fractional instances the requirement needs (for the mix)
+
+    // Predictive: capacity launched now serves from now + boot delay, and the next decision comes one tick later,
+    // so cover the peak of the forecast up to boot delay + tick ahead.
+    int predictive = 0;
+    Peak lead;
+    if (in.forecast && !in.forecast->points.empty()) {
+        lead = ForecastPeak(*in.forecast, in.now, in.now + r.boot_delay_s + in.tick_seconds, q);
+        if (lead.found) {
+            predictive = InstancesFor(lead.value, per, target);
+            d.required_load = lead.value;
+            instances_needed = lead.value / (per * target);
+            why += "forecast " + std::string(QuantileLevelName(q)) + " peak " + Fmt(lead.value) + " " + r.load_metric +
+                   " at +" + std::to_string(std::max<UnixSeconds>(0, lead.at - in.now)) + "s (lead time: boot delay " +
+                   std::to_string(r.boot_delay_s) + "s + tick " + std::to_string(in.tick_seconds) + "s) / (" +
+                   Fmt(per) + " per instance x " + Fmt(target) + " target) = " + std::to_string(predictive);
+        } else {
+            why += "forecast does not reach the next " + std::to_string(r.boot_delay_s + in.tick_seconds) + "s";
+        }
+    } else {
+        why += "no forecast yet";
+    }
+
+    // Reactive floor: what the measured load needs right now to stay under the top of the band.
+    int reactive = 0;
+    if (in.current_load) {
+        reactive = InstancesFor(*in.current_load, per, r.target_high);
+        why += "; reactive floor: load " + Fmt(*in.current_load) + " / (" + Fmt(per) + " x " + Fmt(r.target_high) +
+               ") = " + std::to_string(reactive);
+    }
+
+    if (!lead.found && !in.current_load) {
+        // Blind: hold what runs, never scale in on missing data.
+        d.desired = std::clamp(in.current_capacity, r.min_capacity, r.max_capacity);
+        d.recommended = d.desired;
+        d.bound_by = "hold";
+        d.reason = "no forecast and no current load: holding " + std::to_string(d.desired) + " instances";
+        PriceDecision(in, d.desired, d, d.reason);
+        return d;
+    }
+
+    int desired = std::max(predictive, reactive);
+    d.recommended = desired;
+    d.bound_by = lead.found && predictive >= reactive ? "forecast" : "reactive_floor";
+    if (reactive > predictive) {
+        d.required_load = std::max(d.required_load, *in.current_load * target / r.target_high);
+        instances_needed = *in.current_load / (per * r.target_high);
+    }
+
+    if (desired < in.current_capacity) {
+        // Without a fresh measurement the forecast cannot be checked against reality: scale out if it says so,
+        // but never scale in blind (a silent metric source must not starve the service).
+        if (!in.current_load) {
+            desired = in.current_capacity;
+            d.bound_by = "stale_metrics";
+            why += "; no fresh load measurement: holding " + std::to_string(desired) + " instead of scaling in";
+        }
+        if (desired < in.current_capacity && in.stabilization_floor > desired) {
+            desired = std::min(in.current_capacity, in.stabilization_floor);
+            d.bound_by = "stabilization";
+            why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +
+                   std::to_string(in.stabilization_seconds) + "s";
+        }
+        if (desired < in.current_capacity && in.forecast) {
+            const Peak window = ForecastPeak(*in.forecast, in.now, in.now + in.stabilization_seconds, q);
+            const int window_need = window.found ? InstancesFor(window.value, per, target) : 0;
+            if (window_need > desired) {
+                desired = std::min(in.current_capacity, window_need);
+                d.bound_by = "stabilization";
+                why += "; scale-in held at " + std::to_string(desired) + ": the forecast needs that within the next " +
+                       std::to_string(in.stabilization_seconds) + "s";
+            }
+        }
+        // At most one change of direction per window: after out-after-in, a further scale-in waits.
+        if (desired < in.current_capacity && !in.recent_directions.empty()) {
+            int reversals = 0;
+            for (std::size_t i = 1; i < in.recent_directions.size(); ++i)
+                reversals += in.recent_directions[i] != in.recent_directions[i - 1];
+            if (in.recent_directions.back() > 0 && reversals >= 1) {
+                desired = in.current_capacity;
+                d.bound_by = "no_flapping";
+                why += "; scale-in waits: capacity already changed direction within the last " +
+                       std::to_string(in.stabilization_seconds) + "s";
+            }
+        }
+    }
+    if (r.max_step > 0 && std::abs(desired - in.current_capacity) > r.max_step) {
+        desired = in.current_capacity + (desired > in.current_capacity ? r.max_step : -r.max_step);
+        d.bound_by = "max_step";
+        why += "; limited to " + std::to_string(r.max_step) + " instances per change (max_step)";
+    }
+    if (desired < r.min_capacity) {
+        desired = r.min_capacity;
+        d.bound_by = "min_capacity";
+        why += "; raised to min_capacity " + std::to_string(r.min_capacity);
+    }
+    if (desired > r.max_capacity) {
+        desired = r.max_capacity;
+        d.bound_by = "max_capacity";
+        why += "; capped at max_capacity " + std::to_string(r.max_capacity);
+    }
+    d.desired = desired;
+    // The mix carries what the rules settled on; when only the forecast or floor bound it, the exact (fractional)
+    // requirement, which smaller types can cover more tightly than whole instances of the own type.
+    const bool rule_bound = d.bound_by != "forecast" && d.bound_by != "reactive_floor";
+    PriceDecision(in, rule_bound ? desired : std::min<double>(desired, instances_needed), d, why);
+    d.reason = why + "; desired " + std::to_string(desired) + " (bound by " + d.bound_by + ")";
+    return d;
+}
+
+}  // namespace cloudopt

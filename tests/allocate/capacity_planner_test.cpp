@@ -1,0 +1,208 @@
+#include "allocate/capacity_planner.hpp"
+
+#include "allocate/plan_history.hpp"
+
+#include <gtest/gtest.h>
+
+namespace cloudopt {
+namespace {
+
+constexpr UnixSeconds kNow = 1'000'000;
+
+PlanInput Input(std::vector<double> p95_per_minute, std::optional<double> load, int current) {
+    PlanInput in;
+    in.resource.name = "web";
+    in.resource.capacity_per_instance = 10;
+    in.resource.min_capacity = 1;
+    in.resource.max_capacity = 50;
+    in.resource.boot_delay_s = 180;
+    in.now = kNow;
+    in.tick_seconds = 60;
+    in.current_capacity = current;
+    in.current_load = load;
+    Forecast f;
+    f.step = 60;
+    for (std::size_t i = 0; i < p95_per_minute.size(); ++i) {
+        const double v = p95_per_minute[i];
+        f.points.push_back({kNow + static_cast<UnixSeconds>(i) * 60, v * 0.8, v * 0.9, v});
+    }
+    if (!p95_per_minute.empty()) in.forecast = f;
+    return in;
+}
+
+TEST(InstancesFor, RoundsUpWithoutFloatNoise) {
+    EXPECT_EQ(InstancesFor(75, 10, 0.75), 10);
+    EXPECT_EQ(InstancesFor(75.01, 10, 0.75), 11);
+    EXPECT_EQ(InstancesFor(0, 10, 0.75), 0);
+}
+
+TEST(Planner, CoversTheForecastPeakWithinBootDelayPlusOneTick) {
+    // Peak 150 at +4 min (inside 180 s + 60 s), a bigger peak at +10 min (outside): only the first counts.
+    PlanDecision d = CapacityPlanner().Plan(Input({50, 60, 70, 80, 150, 60, 60, 60, 60, 60, 400}, 40, 5));
+    EXPECT_EQ(d.desired, 20);  // ceil(150 / (10 * 0.75))
+    EXPECT_EQ(d.bound_by, "forecast");
+    EXPECT_NE(d.reason.find("p95 peak 150.00"), std::string::npos) << d.reason;
+    EXPECT_NE(d.reason.find("boot delay 180s"), std::string::npos) << d.reason;
+}
+
+TEST(Planner, ReactiveFloorWinsWhenLoadExceedsTheForecast) {
+    PlanDecision d = CapacityPlanner().Plan(Input({10, 10, 10, 10, 10}, 100, 5));
+    EXPECT_EQ(d.desired, 13);  // ceil(100 / (10 * 0.80))
+    EXPECT_EQ(d.bound_by, "reactive_floor");
+}
+
+TEST(Planner, ScaleInWaitsForTheStabilizationWindow) {
+    PlanInput in = Input({20, 20, 20, 20, 20}, 20, 10);
+    in.stabilization_floor = 8;
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.recommended, 3);
+    EXPECT_EQ(d.desired, 8);
+    EXPECT_EQ(d.bound_by, "stabilization");
+    in.stabilization_floor = 0;
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 3);
+}
+
+TEST(Planner, MinAndMaxAreHardLimits) {
+    PlanInput low = Input({1, 1, 1, 1}, 1, 3);
+    low.resource.min_capacity = 2;
+    PlanDecision d = CapacityPlanner().Plan(low);
+    EXPECT_EQ(d.desired, 2);
+    EXPECT_EQ(d.bound_by, "min_capacity");
+    PlanInput high = Input({10000, 10000, 10000, 10000}, 1, 3);
+    d = CapacityPlanner().Plan(high);
+    EXPECT_EQ(d.desired, 50);
+    EXPECT_EQ(d.bound_by, "max_capacity");
+}
+
+TEST(Planner, NeverScalesInWithoutAFreshMeasurementButMayScaleOut) {
+    PlanDecision d = CapacityPlanner().Plan(Input({10, 10, 10, 10}, std::nullopt, 9));
+    EXPECT_EQ(d.desired, 9);
+    EXPECT_EQ(d.bound_by, "stale_metrics");
+    EXPECT_NE(d.reason.find("no fresh load measurement"), std::string::npos);
+    d = CapacityPlanner().Plan(Input({150, 150, 150, 150}, std::nullopt, 9));
+    EXPECT_EQ(d.desired, 20);
+    EXPECT_EQ(d.bound_by, "forecast");
+}
+
+TEST(Planner, HoldsWhenBlind) {
+    PlanDecision d = CapacityPlanner().Plan(Input({}, std::nullopt, 7));
+    EXPECT_EQ(d.desired, 7);
+    EXPECT_EQ(d.bound_by, "hold");
+}
+
+TEST(Planner, ScaleInNeverGoesBelowWhatTheForecastNeedsWithinTheWindow) {
+    // The lead window (180 s + 60 s) sees 20s only; the stabilization window (300 s) also sees 150 at +300 s.
+    PlanInput in = Input({20, 20, 20, 20, 20, 150}, 20, 30);
+    in.stabilization_seconds = 300;
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.recommended, 3);
+    EXPECT_EQ(d.desired, 20);
+    EXPECT_EQ(d.bound_by, "stabilization");
+    EXPECT_NE(d.reason.find("within the next 300s"), std::string::npos) << d.reason;
+    in.stabilization_seconds = 120;  // a shorter window does not reach the peak
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 3);
+}
+
+TEST(Planner, AtMostOneChangeOfDirectionPerWindow) {
+    PlanInput in = Input({20, 20, 20, 20, 20}, 20, 10);
+    in.recent_directions = {-1, +1};  // in, then out: a further scale-in would be the second reversal
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 10);
+    EXPECT_EQ(d.bound_by, "no_flapping");
+    in.recent_directions = {+1};  // the first reversal is allowed
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 3);
+    in.recent_directions = {+1, -1};  // a scale-out is never held back, whatever came before
+    in.forecast->points[2].p95 = 150;
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 20);
+}
+
+TEST(Planner, MaxStepLimitsEachChange) {
+    PlanInput in = Input({150, 150, 150, 150}, 40, 5);
+    in.resource.max_step = 4;
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 9);
+    EXPECT_EQ(d.bound_by, "max_step");
+    in = Input({10, 10, 10, 10}, 10, 20);
+    in.resource.max_step = 4;
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 16);
+}
+
+TEST(Planner, TheResourcesRiskSettingNamesTheQuantile) {
+    PlanInput in = Input({100, 100, 100, 100}, 10, 5);  // p50 = 80, p95 = 100
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 14);  // ceil(100 / 7.5)
+    in.resource.risk_quantile = "p50";
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 11);  // ceil(80 / 7.5)
+    EXPECT_NE(d.reason.find("p50 peak 80.00"), std::string::npos) << d.reason;
+}
+
+Catalog TestCatalog() {
+    return Catalog({{"aws", "m5.large", 2, 8, 0.096, 0.034, "us-east-1"},
+                    {"aws", "m6g.large", 2, 8, 0.077, 0.027, "us-east-1"},
+                    {"aws", "c5.large", 2, 4, 0.085, 0.030, "us-east-1"},
+                    {"aws", "r5.large", 2, 16, 0.126, 0.044, "us-east-1"},
+                    {"gcp", "e2-standard-2", 2, 8, 0.067006, 0.020, "us-central1"}});
+}
+
+TEST(Planner, PricesTheChangeAndFindsTheCheapestMixAmongAllowedTypes) {
+    const Catalog catalog = TestCatalog();
+    PlanInput in = Input({150, 150, 150, 150}, 40, 5);  // 150 / 7.5 = 20 instances of m5.large
+    in.resource.provider = "aws";
+    in.resource.instance_type = "m5.large";
+    in.catalog = &catalog;
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 20);
+    EXPECT_NEAR(d.cost_before_per_hour, 5 * 0.096, 1e-9);
+    EXPECT_NEAR(d.cost_after_per_hour, 20 * 0.096, 1e-9);
+    ASSERT_EQ(d.mix.size(), 1u);  // only its own type is allowed
+    EXPECT_EQ(d.mix[0].name, "m5.large");
+    EXPECT_EQ(d.mix[0].count, 20);
+
+    // c5.large lacks the memory (the workload needs 8 GiB per 2 vCPU), m6g.large is the cheapest that fits.
+    in.resource.allowed_types = {"c5.large", "m6g.large", "r5.large"};
+    d = CapacityPlanner().Plan(in);
+    ASSERT_EQ(d.mix.size(), 1u);
+    EXPECT_EQ(d.mix[0].name, "m6g.large");
+    EXPECT_EQ(d.mix[0].count, 20);
+    EXPECT_NEAR(d.mix_cost_per_hour, 20 * 0.077, 1e-9);
+    EXPECT_NE(d.reason.find("40.00 vCPU / 160.00 GiB among 4 allowed type(s): 20 x m6g.large = $1.540/h"),
+              std::string::npos) << d.reason;
+    EXPECT_NE(d.reason.find("saves $0.380/h"), std::string::npos) << d.reason;
+
+    // Across clouds by provider/name, and a bounded spot share.
+    in.resource.allowed_types = {"gcp/e2-standard-2"};
+    in.resource.spot_share_max = 0.25;
+    d = CapacityPlanner().Plan(in);
+    int spot_vcpu = 0, all_vcpu = 0;
+    for (const MixLine& l : d.mix) {
+        all_vcpu += 2 * l.count;
+        if (l.spot) spot_vcpu += 2 * l.count;
+    }
+    EXPECT_GE(all_vcpu, 40);
+    EXPECT_LE(spot_vcpu, all_vcpu / 4);
+    EXPECT_EQ(spot_vcpu, 10);  // 5 spot + 15 on-demand e2-standard-2: spot as far as the share allows
+    EXPECT_NE(d.reason.find("up to 25.00% spot"), std::string::npos) << d.reason;
+}
+
+TEST(PlanHistory, KeepsTheWindowsRecommendationsAndChanges) {
+    PlanHistory history(300);
+    history.RecordRecommendation(1000, 12);
+    history.RecordChange(1000, 8, 12);
+    history.RecordRecommendation(1100, 9);
+    history.RecordChange(1100, 12, 9);
+    PlanInput in;
+    history.Fill(1200, in);
+    EXPECT_EQ(in.stabilization_floor, 12);
+    EXPECT_EQ(in.recent_directions, (std::vector<int>{+1, -1}));
+    EXPECT_EQ(in.stabilization_seconds, 300);
+    history.Fill(1300, in);  // 1000 has left the window
+    EXPECT_EQ(in.stabilization_floor, 9);
+    EXPECT_EQ(in.recent_directions, (std::vector<int>{-1}));
+    history.RecordChange(1300, 9, 9);  // no change, no direction
+    history.Fill(1500, in);
+    EXPECT_EQ(in.stabilization_floor, 0);
+    EXPECT_TRUE(in.recent_directions.empty());
+}
+
+}  // namespace
+}  // namespace cloudopt
