@@ -1,6 +1,7 @@
 // /api/dashboard: the figures the overview shows, and demand/capacity/cost history for the charts.
 
 #include "api/json_io.hpp"
+#include "api/policy_comparison.hpp"
 #include "api/routes.hpp"
 #include "control/dashboard.hpp"
 
@@ -12,9 +13,12 @@ constexpr long long kMaxHistoryPoints = 5000;
 
 void AddDashboardRoutes(Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/dashboard/stats", [&ctx](const HttpRequest&) {
-        auto stats = ComputeDashboardStats(ctx.store, ctx.loop, ctx.clock.Now());
+        const UnixSeconds now = ctx.clock.Now();
+        auto stats = ComputeDashboardStats(ctx.store, ctx.loop, now);
         if (!stats) return ErrorResponse(stats.error());
-        return JsonResponse(200, ToJson(*stats));
+        nlohmann::json body = ToJson(*stats);
+        body["comparison"] = PolicyComparison(ctx, now);
+        return JsonResponse(200, body);
     });
 
     router.Add("GET", "/api/dashboard/history", [&ctx](const HttpRequest& req) {

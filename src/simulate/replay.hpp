@@ -50,6 +50,11 @@ struct SeriesReplay {
     std::map<std::string, PolicyResult> policies;
 };
 
+// Replays the policies that need no model (static sized by the series' own peak at the band top, reactive, oracle)
+// over every step but the first: load the service recorded has no training part. kUnprocessable under 3 steps.
+Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries& demand, double capacity_per_instance,
+                                                            UnixSeconds boot_delay_s, double target);
+
 // Replays `series` against each named policy. kInvalidArgument for an unknown policy or option,
 // kUnprocessable when the series is too short to train and score.
 Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector<std::string>& policies,

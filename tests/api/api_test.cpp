@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <cctype>
 #include <random>
@@ -410,6 +412,33 @@ TEST_F(ApiTest, DashboardStatsAndHistory) {
     EXPECT_NEAR(s["saving_per_hour"].get<double>(), 0.6 - desired * 0.1, 1e-9);
     EXPECT_TRUE(s["utilization"]["mean"].is_number());
     EXPECT_EQ(s["utilization"]["target_low"], 0.7);
+    // One capacity record is not yet a span to compare over.
+    EXPECT_TRUE(s["comparison"]["resources"][std::to_string(web)].contains("error"));
+
+    // An hour of load and allocation passes: the comparison replays it.
+    for (int i = 0; i < 12; ++i) {
+        clock_.Advance(300);
+        client_->SetHeader("Authorization", auth_->BearerFor("admin", Role::kAdmin));  // tokens expire in the hour
+        json body = {{"series", {{{"resource", web}, {"metric", "cpu_cores"}, {"points", {{clock_.Now(), 35}}}}}}};
+        ASSERT_EQ(client_->Post("/api/metrics", body.dump()).status, 200);
+        ASSERT_EQ(client_->Post("/api/resources/allocate", "{}").status, 200);
+    }
+    json comparison = Body(client_->Get("/api/dashboard/stats"))["comparison"];
+    EXPECT_EQ(comparison["window_s"], 86400);
+    for (const char* policy : {"static", "reactive", "oracle", "cloudopt"}) {
+        ASSERT_TRUE(comparison["policies"].contains(policy)) << comparison.dump();
+        EXPECT_GT(comparison["policies"][policy]["cost"].get<double>(), 0.0) << policy;
+    }
+    const json& mine = comparison["resources"][std::to_string(web)];
+    EXPECT_EQ(mine["steps"], 12);
+    // Static holds a whole number of instances for the hour at $0.1 each; the oracle holds the load for less.
+    const json& fixed = mine["policies"]["static"];
+    EXPECT_NEAR(fixed["cost"].get<double>(), 0.1 * fixed["instance_hours"].get<double>(), 1e-9);
+    EXPECT_NEAR(std::fmod(fixed["instance_hours"].get<double>(), 1.0), 0.0, 1e-9);
+    EXPECT_EQ(fixed["unmet"], 0.0);
+    EXPECT_EQ(mine["policies"]["oracle"]["unmet"], 0.0);
+    EXPECT_LE(mine["policies"]["oracle"]["cost"].get<double>(), fixed["cost"].get<double>());
+    EXPECT_EQ(Body(client_->Get("/api/resources/recommendations"))["comparison"]["resources"].size(), 1u);
 
     auto history = client_->Get("/api/dashboard/history?resource=web&from=" + std::to_string(kNow - 23 * 3600) +
                                 "&to=" + std::to_string(kNow + 1) + "&step=3600");

@@ -1,6 +1,7 @@
 // Trace replay: each policy under the shared time model on a series whose right answers are known.
 
 #include "simulate/replay.hpp"
+#include "simulate/service_comparison.hpp"
 
 #include <gtest/gtest.h>
 
@@ -77,6 +78,46 @@ TEST(Replay, RejectsBadInputWithAReason) {
     RegularSeries tiny = OfficeHours();
     tiny.values.resize(5);
     EXPECT_EQ(ReplaySeries(tiny, {"static"}, Options()).error().code, ErrorCode::kUnprocessable);
+}
+
+}  // namespace
+}  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+TEST(ServiceComparison, ReplaysTheBaselinesOnRecordedLoadBesideWhatRan) {
+    Resource r;
+    r.capacity_per_instance = 10;
+    r.boot_delay_s = 180;  // one 300 s step
+    std::vector<Sample> demand, ready, cost;
+    const UnixSeconds t0 = 1'000'000 - 1'000'000 % 300;
+    for (int i = 0; i < 13; ++i) {
+        const UnixSeconds ts = t0 + i * 300;
+        demand.push_back({ts, i == 6 ? 75.0 : 30.0});  // one spike the recorded fleet missed
+        ready.push_back({ts, 5.0});
+        cost.push_back({ts, 0.5});
+    }
+    demand.insert(demand.begin(), Sample{t0 - 300, 500.0});  // before cloudopt managed it: not compared
+    auto c = CompareWithBaselines(r, 0.1, demand, ready, cost, 300);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->steps, 12u);
+    // static: ceil(75 / (10 x 0.8)) = 10 instances over 12 steps of 5 minutes, at $0.1.
+    EXPECT_NEAR(c->policies["static"].instance_hours, 10.0, 1e-9);
+    EXPECT_NEAR(c->policies["static"].cost, 1.0, 1e-9);
+    EXPECT_EQ(c->policies["static"].unmet, 0.0);
+    // The oracle holds the spike at the lowest cost; HPA meets it late.
+    EXPECT_EQ(c->policies["oracle"].unmet, 0.0);
+    EXPECT_LT(c->policies["oracle"].cost, c->policies["static"].cost);
+    EXPECT_GT(c->policies["reactive"].unmet, 0.0);
+    // What ran: $0.5/h for an hour, 5 instances that missed the spike in 1 of 12 steps.
+    EXPECT_NEAR(c->policies["cloudopt"].cost, 0.5, 1e-9);
+    EXPECT_NEAR(c->policies["cloudopt"].instance_hours, 5.0, 1e-9);
+    EXPECT_NEAR(c->policies["cloudopt"].unmet, 1.0 / 12.0, 1e-9);
+    EXPECT_EQ(c->policies["cloudopt"].actions, 0);
+
+    EXPECT_EQ(CompareWithBaselines(r, 0.1, demand, {}, cost, 300).error().code, ErrorCode::kUnprocessable);
+    EXPECT_FALSE(CompareWithBaselines(r, 0.1, {demand.begin(), demand.begin() + 2}, ready, cost, 300).ok());
 }
 
 }  // namespace
