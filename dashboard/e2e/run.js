@@ -113,6 +113,11 @@ async function main() {
     await page.getByText('live', { exact: true }).waitFor({ timeout: 30000 });
     check(true, 'live updates arrive (Server-Sent Events)');
     await page.getByTestId('saved-day').filter({ hasText: '$' }).waitFor();
+    // Once a few 5-minute steps are managed, the policy comparison replays them (the demo runs 60x faster).
+    await page.getByTestId('policy-oracle').waitFor({ timeout: 90000 });
+    const comparison = (await apiGet('/api/dashboard/stats')).comparison;
+    check(comparison.policies.static.cost > 0 && comparison.policies.oracle.cost <= comparison.policies.static.cost,
+      'the policy comparison shows static above the oracle');
     await shot('overview');
 
     // A resource: chart points drawn, the model and its accuracy shown.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "allocate/instance_mix.hpp"
+#include "core/text.hpp"
 
 namespace cloudopt {
 
@@ -14,12 +15,6 @@ namespace {
 std::string Fmt(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
-}
-
-std::string Money(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "$%.3f/h", v);
     return buf;
 }
 
@@ -75,9 +70,9 @@ void PriceDecision(const PlanInput& in, double instances, PlanDecision& d, std::
     why += "; cheapest mix for " + Fmt(need.vcpu) + " vCPU / " + Fmt(need.memory_gib) + " GiB among " +
            std::to_string(allowed.size()) + " allowed type(s)" +
            (r.spot_share_max > 0 ? " with up to " + Fmt(100 * r.spot_share_max) + "% spot" : std::string()) + ": " +
-           DescribeMix(mix.lines) + " = " + Money(mix.cost_per_hour);
+           DescribeMix(mix.lines) + " = " + MoneyPerHour(mix.cost_per_hour);
     if (mix.cost_per_hour < d.cost_after_per_hour - 1e-9)
-        why += " (saves " + Money(d.cost_after_per_hour - mix.cost_per_hour) + " against " +
+        why += " (saves " + MoneyPerHour(d.cost_after_per_hour - mix.cost_per_hour) + " against " +
                std::to_string(d.desired) + " x " + own->name + " through a mixed-instances group)";
 }
 

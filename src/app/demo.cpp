@@ -1,6 +1,8 @@
 #include "app/demo.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "allocate/capacity_planner.hpp"
 #include "app/files.hpp"
@@ -24,14 +26,19 @@ struct DemoResource {
     int max_capacity;
     Mode mode;
     int boot_delay_s;
+    std::vector<std::string> allowed_types;  // what the cheapest-mix search may use besides the own type
+    double spot_share_max;
 };
 
-// One resource per cloud; checkout stays in recommend mode so the demo shows recommendations too.
-constexpr DemoResource kDemoResources[] = {
-    {"web-frontend", "aws", "m5.large", "web_frontend.csv", "requests_per_second", 8.0, 1, 40, Mode::kAuto, 120},
-    {"api-gateway", "gcp", "n2-standard-4", "api_gateway.csv", "cpu_cores", 4.0, 2, 40, Mode::kAuto, 180},
-    {"batch-workers", "azure", "Standard_D2s_v5", "batch_workers.csv", "cpu_cores", 2.0, 1, 30, Mode::kAuto, 240},
-    {"checkout", "kubernetes", "pod-1vcpu-4gib", "checkout.csv", "cpu_cores", 1.0, 2, 40, Mode::kRecommend, 60},
+// One resource per cloud; checkout stays in recommend mode so the demo shows recommendations too. Two of them may
+// mix instance types (and batch work may run partly on spot), so their reasons show what a mix would save.
+const DemoResource kDemoResources[] = {
+    {"web-frontend", "aws", "m5.large", "web_frontend.csv", "requests_per_second", 8.0, 1, 40, Mode::kAuto, 120,
+     {"m6g.large", "m6i.large", "m5.xlarge"}, 0.0},
+    {"api-gateway", "gcp", "n2-standard-4", "api_gateway.csv", "cpu_cores", 4.0, 2, 40, Mode::kAuto, 180, {}, 0.0},
+    {"batch-workers", "azure", "Standard_D2s_v5", "batch_workers.csv", "cpu_cores", 2.0, 1, 30, Mode::kAuto, 240,
+     {"Standard_D2as_v5", "Standard_D4as_v5"}, 0.5},
+    {"checkout", "kubernetes", "pod-1vcpu-4gib", "checkout.csv", "cpu_cores", 1.0, 2, 40, Mode::kRecommend, 60, {}, 0.0},
 };
 
 Result<RegularSeries> ReadTrace(const std::string& path) {
@@ -85,6 +92,8 @@ Status SetupDemo(Store& store, SimulatedCloud& cloud, const Catalog& catalog, co
             r.boot_delay_s = d.boot_delay_s;
             r.load_metric = d.load_metric;
             r.capacity_per_instance = d.capacity_per_instance;
+            r.allowed_types = d.allowed_types;
+            r.spot_share_max = d.spot_share_max;
             auto created = store.CreateResource(r);
             if (!created) return created.error();
             resource = *created;

@@ -86,8 +86,10 @@ int main(int argc, char** argv) {
     simulate->add_option("--quantile", simulate_command.quantile, "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default)");
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
-    simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default 10)")
+    simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default 5)")
         ->check(CLI::Range(1, 10000));
+    simulate->add_option("--jobs", simulate_command.jobs, "Series replayed at once (default: one per core)")
+        ->check(CLI::Range(1, 256));
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
 

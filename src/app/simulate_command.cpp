@@ -3,10 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "app/cli_common.hpp"
@@ -61,14 +65,39 @@ int RunSimulate(const SimulateCommand& c) {
     nlohmann::json per_series = nlohmann::json::object();
     std::vector<ReportSeries> charts;
     const bool terminal = isatty(fileno(stderr)) != 0;
+
+    // Series are independent: replay them on `jobs` threads (one model training each, so the cores are not
+    // oversubscribed), then fold the results in file order so the output does not depend on the scheduling.
+    std::vector<std::pair<std::string, const RegularSeries*>> order;
+    for (const auto& [id, series] : *all) order.emplace_back(id, &series);
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int jobs = std::clamp(c.jobs > 0 ? c.jobs : cores, 1, static_cast<int>(std::max<std::size_t>(1, order.size())));
+    if (jobs > 1) options.models.lstm.train.threads = 1;
+    std::vector<std::optional<Result<SeriesReplay>>> replays(order.size());
+    std::atomic<std::size_t> next{0}, finished{0};
+    std::mutex progress;
+    auto worker = [&] {
+        for (std::size_t i = next++; i < order.size(); i = next++) {
+            replays[i] = ReplaySeries(*order[i].second, run, options);
+            std::lock_guard lock(progress);
+            std::fprintf(stderr, terminal ? "\rsimulate: %zu/%zu series (%s)   " : "simulate: %zu/%zu series (%s)\n",
+                         ++finished, order.size(), order[i].first.c_str());
+            std::fflush(stderr);
+            if (!*replays[i]) next = order.size();  // stop handing out work: the run fails anyway
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < jobs; ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+    if (terminal) std::fprintf(stderr, "\n");
+
     std::size_t done = 0;
-    for (const auto& [id, series] : *all) {
-        std::fprintf(stderr, terminal ? "\rsimulate: %zu/%zu series (%s)   " : "simulate: %zu/%zu series (%s)\n", done + 1,
-                     all->size(), id.c_str());
-        std::fflush(stderr);
-        auto replay = ReplaySeries(series, run, options);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const std::string& id = order[i].first;
+        if (!replays[i]) continue;  // not started after another series failed
+        auto& replay = *replays[i];
         if (!replay) {
-            if (terminal) std::fprintf(stderr, "\n");
             std::cerr << "cloudopt: series '" << id << "': " << replay.error().message << "\n";
             return kUsageError;
         }
@@ -90,7 +119,6 @@ int RunSimulate(const SimulateCommand& c) {
         if (charts.size() < 4) charts.push_back({id, std::move(*replay)});
         ++done;
     }
-    if (terminal) std::fprintf(stderr, "\n");
     const double n = static_cast<double>(done);
     nlohmann::json policies = nlohmann::json::object();
     for (const std::string& name : requested) {

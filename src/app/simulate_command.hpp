@@ -14,7 +14,8 @@ struct SimulateCommand {
     double target = 0.75;
     double quantile = 0.95;
     double test_fraction = 0.2;
-    int epochs = 10;  // LSTM epochs of the predictive policy's auto model
+    int epochs = 5;   // LSTM epochs of the predictive policy's auto model
+    int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)
     bool json = false;
     std::string report;  // HTML file to write
 };

@@ -5,19 +5,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/text.hpp"
 #include "forecast/model_file.hpp"
 
 namespace cloudopt {
-
-namespace {
-
-std::string Money(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "$%.3f/h", v);
-    return buf;
-}
-
-}  // namespace
 
 ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, const Forecaster& forecaster,
                          const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics,
@@ -300,7 +291,8 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     action.to_capacity = decision.desired;
     action.hourly_cost_before = HourlyCost(r, state->desired);
     action.hourly_cost_after = HourlyCost(r, decision.desired);
-    const std::string cost_note = "; cost " + Money(action.hourly_cost_before) + " -> " + Money(action.hourly_cost_after);
+    const std::string cost_note =
+        "; cost " + MoneyPerHour(action.hourly_cost_before) + " -> " + MoneyPerHour(action.hourly_cost_after);
     if (r.mode == Mode::kRecommend) {
         Recommendation rec;
         rec.resource_id = r.id;

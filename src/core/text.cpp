@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace cloudopt {
 
@@ -52,6 +53,12 @@ std::optional<long long> ParseInt(std::string_view s) {
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
     return v;
+}
+
+std::string MoneyPerHour(double usd) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "$%.3f/h", usd);
+    return buf;
 }
 
 }  // namespace cloudopt

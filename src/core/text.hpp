@@ -15,5 +15,7 @@ std::vector<std::string_view> SplitLines(std::string_view s);
 // Whole-string parses: trailing garbage, empty input, NaN and infinities are rejected.
 std::optional<double> ParseDouble(std::string_view s);
 std::optional<long long> ParseInt(std::string_view s);
+// "$1.920/h": an hourly cost as reasons show it.
+std::string MoneyPerHour(double usd);
 
 }  // namespace cloudopt

@@ -204,12 +204,11 @@ PolicyResult Run(Policy& policy, const std::vector<double>& demand, std::size_t 
 }  // namespace
 
 Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries& series, double c,
-                                                            UnixSeconds boot_delay_s, double target) {
+                                                            UnixSeconds boot_delay_s, double target, double high) {
     if (series.values.size() < 3 || series.step <= 0)
         return MakeError(ErrorCode::kUnprocessable, "at least 3 steps of load are needed to replay");
     if (!(c > 0)) return MakeError(ErrorCode::kInvalidArgument, "capacity per instance must be positive");
     const std::vector<double>& demand = series.values;
-    const double high = target + 0.05;
     const auto boot_steps = static_cast<std::size_t>((boot_delay_s + series.step - 1) / series.step);
     std::map<std::string, PolicyResult> out;
     StaticPolicy fixed(std::max(1, InstancesFor(*std::max_element(demand.begin(), demand.end()), c, high)));

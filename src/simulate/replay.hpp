@@ -51,9 +51,10 @@ struct SeriesReplay {
 };
 
 // Replays the policies that need no model (static sized by the series' own peak at the band top, reactive, oracle)
-// over every step but the first: load the service recorded has no training part. kUnprocessable under 3 steps.
+// over every step but the first: load the service recorded has no training part. `target` is the middle of the
+// utilization band, `band_high` its top. kUnprocessable under 3 steps.
 Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries& demand, double capacity_per_instance,
-                                                            UnixSeconds boot_delay_s, double target);
+                                                            UnixSeconds boot_delay_s, double target, double band_high);
 
 // Replays `series` against each named policy. kInvalidArgument for an unknown policy or option,
 // kUnprocessable when the series is too short to train and score.

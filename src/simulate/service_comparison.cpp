@@ -36,7 +36,8 @@ Result<ServiceComparison> CompareWithBaselines(const Resource& r, double price, 
     for (const Sample& s : demand)
         if (s.ts >= ready.front().ts) managed.push_back(s);
     const RegularSeries load = OnGrid(managed, step);
-    auto baselines = ReplayBaselines(load, r.capacity_per_instance, r.boot_delay_s, r.target_utilization());
+    auto baselines =
+        ReplayBaselines(load, r.capacity_per_instance, r.boot_delay_s, r.target_utilization(), r.target_high);
     if (!baselines) return baselines.error();
     ServiceComparison out;
     out.from = load.start;

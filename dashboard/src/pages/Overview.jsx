@@ -26,6 +26,14 @@ async function loadSavings(stats) {
   return out;
 }
 
+// The rows of the policy comparison, in the order a reader compares them.
+const POLICIES = [
+  { key: 'cloudopt', label: 'cloudopt (what ran)' },
+  { key: 'static', label: 'static (peak, always)' },
+  { key: 'reactive', label: 'reactive (Kubernetes HPA)' },
+  { key: 'oracle', label: 'oracle (perfect foresight)' },
+];
+
 export default function Overview() {
   const [stats, setStats] = useState(null);
   const [savings, setSavings] = useState(null);
@@ -97,6 +105,39 @@ export default function Overview() {
           </p>
         </div>
       </section>
+
+      {stats.comparison && Object.keys(stats.comparison.policies).length > 0 && (
+        <section aria-label="policy comparison">
+          <h2>Last 24 hours: what each policy would have cost</h2>
+          <p>
+            Replayed on the load cloudopt recorded, with the simulator's time model; unmet is the share of 5-minute steps
+            whose load exceeded ready capacity.
+          </p>
+          <table data-testid="policy-comparison">
+            <thead>
+              <tr>
+                <th>Policy</th>
+                <th>Cost</th>
+                <th>Unmet</th>
+                <th>Changes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {POLICIES.filter((p) => stats.comparison.policies[p.key]).map((p) => {
+                const o = stats.comparison.policies[p.key];
+                return (
+                  <tr key={p.key} data-testid={`policy-${p.key}`}>
+                    <td>{p.label}</td>
+                    <td>{money(o.cost)}</td>
+                    <td>{percent(o.unmet, 1)}</td>
+                    <td>{o.actions}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      )}
 
       {stats.alerts.length > 0 && (
         <section aria-label="alerts">

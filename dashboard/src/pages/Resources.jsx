@@ -15,8 +15,23 @@ const EMPTY = {
   boot_delay_s: 180,
   mode: 'recommend',
   load_query: '',
+  risk_quantile: '',
+  allowed_types: '', // comma-separated in the form, an array in the API
+  spot_share_max: 0,
+  max_step: 0,
 };
-const NUMBERS = ['min_capacity', 'max_capacity', 'capacity_per_instance', 'target_low', 'target_high', 'boot_delay_s'];
+const NUMBERS = ['min_capacity', 'max_capacity', 'capacity_per_instance', 'target_low', 'target_high', 'boot_delay_s', 'spot_share_max', 'max_step'];
+
+// The form's value of a field as the API takes it, and back.
+function toApi(key, value) {
+  if (NUMBERS.includes(key)) return Number(value);
+  if (key === 'allowed_types') return String(value).split(',').map((t) => t.trim()).filter(Boolean);
+  return value;
+}
+function fromApi(key, value) {
+  if (key === 'allowed_types') return (value ?? []).join(', ');
+  return value ?? EMPTY[key];
+}
 
 export default function Resources({ user }) {
   const [resources, setResources] = useState([]);
@@ -51,7 +66,7 @@ export default function Resources({ user }) {
   async function save(event) {
     event.preventDefault();
     try {
-      const body = Object.fromEntries(Object.keys(EMPTY).map((k) => [k, NUMBERS.includes(k) ? Number(form[k]) : form[k]]));
+      const body = Object.fromEntries(Object.keys(EMPTY).map((k) => [k, toApi(k, form[k])]));
       if (editing) await api.put(`/api/resources/${editing}`, body);
       else await api.post('/api/resources', body);
       setForm(EMPTY);
@@ -65,7 +80,7 @@ export default function Resources({ user }) {
 
   function edit(r) {
     setEditing(r.id);
-    setForm(Object.fromEntries(Object.keys(EMPTY).map((k) => [k, r[k]])));
+    setForm(Object.fromEntries(Object.keys(EMPTY).map((k) => [k, fromApi(k, r[k])])));
   }
 
   async function remove(r) {
@@ -163,6 +178,18 @@ export default function Resources({ user }) {
           {field('target_high', 'Target utilization, high', 'number')}
           {field('boot_delay_s', 'Boot delay (s)', 'number')}
           {field('load_query', 'Load from Prometheus (PromQL, optional)', 'text', false)}
+          <label>
+            Forecast quantile capacity must hold
+            <select name="risk_quantile" value={form.risk_quantile} onChange={(e) => setForm({ ...form, risk_quantile: e.target.value })}>
+              <option value="">loop default (p95)</option>
+              <option value="p50">p50</option>
+              <option value="p90">p90</option>
+              <option value="p95">p95</option>
+            </select>
+          </label>
+          {field('allowed_types', 'Other instance types the cheapest mix may use (comma-separated, optional)', 'text', false)}
+          {field('spot_share_max', 'Largest share of the requirement on spot (0–1)', 'number')}
+          {field('max_step', 'Most instances per change (0: no limit)', 'number')}
           <button type="submit">{editing ? 'Save' : 'Add'}</button>
           {editing && (
             <button
