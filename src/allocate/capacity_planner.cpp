@@ -121,6 +121,30 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& in) const {
     } else {
         why += "no forecast yet";
     }
+    // Instances launched now do not help a step they are ready for less than half of: such a step is held by the
+    // instances already running, so scaling out is sized by the steps the launch can serve.
+    if (lead.found && predictive > in.current_capacity) {
+        const UnixSeconds step = in.forecast->step;
+        const UnixSeconds ready_at = in.now + r.boot_delay_s;
+        Peak reachable;
+        for (const ForecastPoint& p : in.forecast->points) {
+            if (p.ts + step / 2 < ready_at) continue;
+            if (p.ts > in.now + r.boot_delay_s + in.tick_seconds) break;
+            const double v = PointQuantile(p, q);
+            if (!reachable.found || v > reachable.value) reachable = {true, v, p.ts};
+        }
+        if (reachable.found) {
+            const int served = std::max(in.current_capacity, InstancesFor(reachable.value, per, target));
+            if (served < predictive) {
+                why += "; launches are ready from +" + std::to_string(r.boot_delay_s) + "s, so the earlier peak is held by the " +
+                       std::to_string(in.current_capacity) + " running and scale-out covers " + Fmt(reachable.value) +
+                       " at +" + std::to_string(std::max<UnixSeconds>(0, reachable.at - in.now)) + "s: " +
+                       std::to_string(served);
+                predictive = served;
+                instances_needed = std::max<double>(in.current_capacity, reachable.value / (per * target));
+            }
+        }
+    }
 
     // Reactive floor: what the measured load needs right now to stay under the top of the band.
     int reactive = 0;

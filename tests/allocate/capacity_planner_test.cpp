@@ -45,6 +45,16 @@ TEST(Planner, CoversTheForecastPeakWithinBootDelayPlusOneTick) {
     EXPECT_NE(d.reason.find("boot delay 180s"), std::string::npos) << d.reason;
 }
 
+TEST(Planner, ScaleOutIsSizedByTheStepsALaunchCanServe) {
+    // The peak is in the step under way, over before anything launched now is ready (180 s): the 5 running
+    // hold it, and the scale-out covers the 60 expected once a launch can serve.
+    PlanDecision d = CapacityPlanner().Plan(Input({150, 60, 60, 60, 60}, 40, 5));
+    EXPECT_EQ(d.desired, 8);  // ceil(60 / 7.5)
+    EXPECT_NE(d.reason.find("held by the 5 running"), std::string::npos) << d.reason;
+    // Scaling in, the same early peak keeps the running instances: they are what serves it.
+    EXPECT_EQ(CapacityPlanner().Plan(Input({150, 60, 60, 60, 60}, 40, 30)).desired, 20);
+}
+
 TEST(Planner, ReactiveFloorWinsWhenLoadExceedsTheForecast) {
     PlanDecision d = CapacityPlanner().Plan(Input({10, 10, 10, 10, 10}, 100, 5));
     EXPECT_EQ(d.desired, 13);  // ceil(100 / (10 * 0.80))
@@ -112,7 +122,7 @@ TEST(Planner, AtMostOneChangeOfDirectionPerWindow) {
     in.recent_directions = {+1};  // the first reversal is allowed
     EXPECT_EQ(CapacityPlanner().Plan(in).desired, 3);
     in.recent_directions = {+1, -1};  // a scale-out is never held back, whatever came before
-    in.forecast->points[2].p95 = 150;
+    in.forecast->points[3].p95 = 150;  // at +180 s, when a launch is ready
     EXPECT_EQ(CapacityPlanner().Plan(in).desired, 20);
 }
 
