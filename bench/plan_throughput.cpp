@@ -95,7 +95,8 @@ double PlanAll(const std::vector<PlanInput>& fleet, int threads, long& checksum)
     for (int t = 0; t < threads; ++t) {
         pool.emplace_back([&, t] {
             long sum = 0;
-            for (std::size_t i = static_cast<std::size_t>(t); i < fleet.size(); i += static_cast<std::size_t>(threads)) {
+            for (std::size_t i = static_cast<std::size_t>(t); i < fleet.size();
+                 i += static_cast<std::size_t>(threads)) {
                 const PlanDecision d = planner.Plan(fleet[i]);
                 sum += d.desired + static_cast<long>(d.mix.size()) + static_cast<long>(d.reason.size() % 7);
             }
@@ -121,17 +122,18 @@ int main(int argc, char** argv) {
         bool mixed;
     };
     long checksum = 0;
-    for (const Config& c : {Config{"own_type", &catalog, false}, Config{"mixed", &catalog, true},
-                            Config{"no_catalog", nullptr, false}}) {
+    for (const Config& c :
+         {Config{"own_type", &catalog, false}, Config{"mixed", &catalog, true}, Config{"no_catalog", nullptr, false}}) {
         const std::vector<PlanInput> fleet = Fleet(n, c.catalog, c.mixed);
         for (int t : {1, threads}) {
             std::vector<double> runs;
             for (int i = 0; i < repeat; ++i) runs.push_back(PlanAll(fleet, t, checksum));
             std::sort(runs.begin(), runs.end());
             const double median = runs[runs.size() / 2];
-            std::printf("{\"config\":\"%s\",\"resources\":%zu,\"threads\":%d,\"median_s\":%.4f,\"min_s\":%.4f,"
-                        "\"plans_per_s\":%.0f}\n",
-                        c.name, n, t, median, runs.front(), static_cast<double>(n) / median);
+            std::printf(
+                "{\"config\":\"%s\",\"resources\":%zu,\"threads\":%d,\"median_s\":%.4f,\"min_s\":%.4f,"
+                "\"plans_per_s\":%.0f}\n",
+                c.name, n, t, median, runs.front(), static_cast<double>(n) / median);
         }
     }
     std::fprintf(stderr, "checksum %ld\n", checksum);

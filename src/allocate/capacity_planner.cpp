@@ -136,11 +136,12 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& in) const {
         if (reachable.found) {
             const int served = std::max(in.current_capacity, InstancesFor(reachable.value, per, target));
             if (served < predictive) {
-                why += "; launches are ready from +" + std::to_string(r.boot_delay_s) + "s, so the earlier peak is held by the " +
-                       std::to_string(in.current_capacity) + " running and scale-out covers " + Fmt(reachable.value) +
-                       " at +" + std::to_string(std::max<UnixSeconds>(0, reachable.at - in.now)) + "s: " +
-                       std::to_string(served);
+                why += "; launches are ready from +" + std::to_string(r.boot_delay_s) +
+                       "s, so the earlier peak is held by the " + std::to_string(in.current_capacity) +
+                       " running and scale-out covers " + Fmt(reachable.value) + " at +" +
+                       std::to_string(std::max<UnixSeconds>(0, reachable.at - in.now)) + "s: " + std::to_string(served);
                 predictive = served;
+                d.required_load = std::max(reachable.value, std::min(lead.value, in.current_capacity * per * target));
                 instances_needed = std::max<double>(in.current_capacity, reachable.value / (per * target));
             }
         }

@@ -35,7 +35,7 @@ struct MixRequirement {
 };
 
 struct InstanceMix {
-    std::vector<MixLine> lines;  // one per type used, cheapest per vCPU first
+    std::vector<MixLine> lines;  // one per type used
     double cost_per_hour = 0.0;
     double vcpu = 0.0;
     double memory_gib = 0.0;

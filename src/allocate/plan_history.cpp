@@ -13,7 +13,8 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
     Forget(now);
     input.stabilization_seconds = window_;
     input.stabilization_floor = 0;
-    for (const auto& entry : recommendations_) input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
+    for (const auto& entry : recommendations_)
+        input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
     input.recent_directions.clear();
     for (const auto& entry : directions_) input.recent_directions.push_back(entry.second);
 }

@@ -17,7 +17,9 @@ json OutcomeJson(const PolicyOutcome& o) {
 
 json PolicyComparison(ApiContext& ctx, UnixSeconds now) {
     const UnixSeconds from = (now - kComparisonWindow) / kComparisonStep * kComparisonStep;
-    json out = {{"window_s", kComparisonWindow}, {"step_s", kComparisonStep}, {"policies", json::object()},
+    json out = {{"window_s", kComparisonWindow},
+                {"step_s", kComparisonStep},
+                {"policies", json::object()},
                 {"resources", json::object()}};
     auto history = ComputeHistory(ctx.store, std::nullopt, from, now + 1, kComparisonStep);
     if (!history) {

@@ -15,10 +15,10 @@
 namespace cloudopt {
 
 struct PolicyOutcome {
-    double cost = 0.0;            // USD over the window (instance-hours x the own type's on-demand price)
+    double cost = 0.0;  // USD over the window (instance-hours x the own type's on-demand price)
     double instance_hours = 0.0;
-    double unmet = 0.0;           // share of steps whose load exceeded ready capacity
-    int actions = 0;              // changes of the instance count
+    double unmet = 0.0;  // share of steps whose load exceeded ready capacity
+    int actions = 0;     // changes of the instance count
 };
 
 struct ServiceComparison {

@@ -1,8 +1,8 @@
 #include "allocate/capacity_planner.hpp"
 
-#include "allocate/plan_history.hpp"
-
 #include <gtest/gtest.h>
+
+#include "allocate/plan_history.hpp"
 
 namespace cloudopt {
 namespace {
@@ -121,7 +121,7 @@ TEST(Planner, AtMostOneChangeOfDirectionPerWindow) {
     EXPECT_EQ(d.bound_by, "no_flapping");
     in.recent_directions = {+1};  // the first reversal is allowed
     EXPECT_EQ(CapacityPlanner().Plan(in).desired, 3);
-    in.recent_directions = {+1, -1};  // a scale-out is never held back, whatever came before
+    in.recent_directions = {+1, -1};   // a scale-out is never held back, whatever came before
     in.forecast->points[3].p95 = 150;  // at +180 s, when a launch is ready
     EXPECT_EQ(CapacityPlanner().Plan(in).desired, 20);
 }
@@ -176,7 +176,8 @@ TEST(Planner, PricesTheChangeAndFindsTheCheapestMixAmongAllowedTypes) {
     EXPECT_EQ(d.mix[0].count, 20);
     EXPECT_NEAR(d.mix_cost_per_hour, 20 * 0.077, 1e-9);
     EXPECT_NE(d.reason.find("40.00 vCPU / 160.00 GiB among 4 allowed type(s): 20 x m6g.large = $1.540/h"),
-              std::string::npos) << d.reason;
+              std::string::npos)
+        << d.reason;
     EXPECT_NE(d.reason.find("saves $0.380/h"), std::string::npos) << d.reason;
 
     // Across clouds by provider/name, and a bounded spot share.

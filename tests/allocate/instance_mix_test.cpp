@@ -22,12 +22,11 @@ double BruteForce(const std::vector<MixCandidate>& items, const MixRequirement& 
                 gib += counts[j] * items[j].memory_gib;
                 cost += counts[j] * items[j].price_per_hour;
             }
-            if (vcpu >= need.vcpu - 1e-9 && gib >= need.memory_gib - 1e-9)
-                best = std::min(best, cost);
+            if (vcpu >= need.vcpu - 1e-9 && gib >= need.memory_gib - 1e-9) best = std::min(best, cost);
             return;
         }
-        const int most = static_cast<int>(std::ceil(std::max(need.vcpu / items[i].vcpu, need.memory_gib /
-                                                             std::max(items[i].memory_gib, 1e-9))));
+        const int most = static_cast<int>(
+            std::ceil(std::max(need.vcpu / items[i].vcpu, need.memory_gib / std::max(items[i].memory_gib, 1e-9))));
         for (int x = 0; x <= most; ++x) {
             counts[i] = x;
             visit(i + 1);
@@ -70,7 +69,8 @@ TEST(InstanceMix, SpotCoversAtMostItsShareOfTheRequirement) {
         {{"aws", "m5.large", 2, 8, 0.096, 0.034, ""}, {"aws", "m5.xlarge", 4, 16, 0.192, 0.060, ""}}, true);
     const InstanceMix mix = CheapestMix(items, {40, 160, 0.25});
     double od_vcpu = 0, spot_vcpu = 0;
-    for (const MixLine& l : mix.lines) (l.spot ? spot_vcpu : od_vcpu) += 2.0 * l.count * (l.name == "m5.xlarge" ? 2 : 1);
+    for (const MixLine& l : mix.lines)
+        (l.spot ? spot_vcpu : od_vcpu) += 2.0 * l.count * (l.name == "m5.xlarge" ? 2 : 1);
     EXPECT_GE(od_vcpu, 30.0);  // on-demand alone carries 75%
     EXPECT_GE(od_vcpu + spot_vcpu, 40.0);
     EXPECT_NEAR(mix.cost_per_hour, 15 * 0.096 + 2 * 0.060 + 0.034, 1e-9) << DescribeMix(mix.lines);
@@ -87,12 +87,24 @@ TEST(InstanceMix, MixesTypesWhenThatIsCheaper) {
     EXPECT_EQ(mix.instances, 2);
 }
 
+TEST(InstanceMix, PrefersFewerInstancesAtTheSamePrice) {
+    // Four m5.large are one m5.2xlarge at the same price: 18 vCPU is two of the large size and one small one.
+    std::vector<MixCandidate> items = {{"aws", "m5.large", 2, 8, 0.096, false},
+                                       {"aws", "m5.2xlarge", 8, 32, 0.384, false}};
+    const InstanceMix mix = CheapestMix(items, {18, 72, 0});
+    EXPECT_NEAR(mix.cost_per_hour, 9 * 0.096, 1e-9);
+    EXPECT_EQ(mix.instances, 3);
+    EXPECT_EQ(DescribeMix(mix.lines), "1 x m5.large + 2 x m5.2xlarge");
+}
+
 TEST(InstanceMix, LargeRequirementsStayFastAndExact) {
-    std::vector<MixCandidate> items = MixCandidates(
-        {{"aws", "m5.large", 2, 8, 0.096, 0.034, ""}, {"aws", "m5.2xlarge", 8, 32, 0.384, 0.134, ""},
-         {"aws", "c5.large", 2, 4, 0.085, 0.030, ""}, {"aws", "r5.large", 2, 16, 0.126, 0.044, ""},
-         {"aws", "m6g.large", 2, 8, 0.077, 0.027, ""}, {"aws", "c6a.2xlarge", 8, 16, 0.306, 0.107, ""}},
-        true);
+    std::vector<MixCandidate> items = MixCandidates({{"aws", "m5.large", 2, 8, 0.096, 0.034, ""},
+                                                     {"aws", "m5.2xlarge", 8, 32, 0.384, 0.134, ""},
+                                                     {"aws", "c5.large", 2, 4, 0.085, 0.030, ""},
+                                                     {"aws", "r5.large", 2, 16, 0.126, 0.044, ""},
+                                                     {"aws", "m6g.large", 2, 8, 0.077, 0.027, ""},
+                                                     {"aws", "c6a.2xlarge", 8, 16, 0.306, 0.107, ""}},
+                                                    true);
     const InstanceMix mix = CheapestMix(items, {2001, 6000, 0.3});
     EXPECT_TRUE(CheapestMix(items, {2001, 6000, 0.0}).exact);
     ASSERT_TRUE(mix.feasible);
