@@ -1,7 +1,22 @@
 #include "api/policy_comparison.hpp"
 
+#include <memory>
+#include <mutex>
+
 #include "control/dashboard.hpp"
 #include "simulate/service_comparison.hpp"
+
+namespace cloudopt::api {
+
+struct ComparisonCache {
+    std::mutex mutex;
+    UnixSeconds bucket = -1;  // the 5-minute step `value` was computed in
+    nlohmann::json value;
+};
+
+std::shared_ptr<ComparisonCache> NewComparisonCache() { return std::make_shared<ComparisonCache>(); }
+
+}  // namespace cloudopt::api
 
 namespace cloudopt::api::detail {
 
@@ -13,9 +28,29 @@ json OutcomeJson(const PolicyOutcome& o) {
     return {{"cost", o.cost}, {"instance_hours", o.instance_hours}, {"unmet", o.unmet}, {"actions", o.actions}};
 }
 
+json Compute(ApiContext& ctx, UnixSeconds now);
+
 }  // namespace
 
 json PolicyComparison(ApiContext& ctx, UnixSeconds now) {
+    // The dashboard asks for stats on every pushed event, and the comparison only moves when a 5-minute step
+    // completes: replay once per step, not once per request.
+    ComparisonCache& cache = *ctx.comparison_cache;
+    const UnixSeconds bucket = now / kComparisonStep;
+    {
+        std::lock_guard lock(cache.mutex);
+        if (cache.bucket == bucket) return cache.value;
+    }
+    json out = Compute(ctx, now);
+    std::lock_guard lock(cache.mutex);
+    cache.bucket = bucket;
+    cache.value = out;
+    return out;
+}
+
+namespace {
+
+json Compute(ApiContext& ctx, UnixSeconds now) {
     const UnixSeconds from = (now - kComparisonWindow) / kComparisonStep * kComparisonStep;
     json out = {{"window_s", kComparisonWindow},
                 {"step_s", kComparisonStep},
@@ -56,5 +91,7 @@ json PolicyComparison(ApiContext& ctx, UnixSeconds now) {
     }
     return out;
 }
+
+}  // namespace
 
 }  // namespace cloudopt::api::detail

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "api/access_control.hpp"
@@ -16,6 +17,10 @@
 #include "store/store.hpp"
 
 namespace cloudopt::api {
+
+// The last day's policy comparison, reused within its 5-minute step (api/policy_comparison.cpp).
+struct ComparisonCache;
+std::shared_ptr<ComparisonCache> NewComparisonCache();
 
 struct ApiContext {
     Store& store;
@@ -31,6 +36,7 @@ struct ApiContext {
     std::map<std::string, std::string> simulation_datasets = {};
     std::map<std::string, std::string> providers = {};  // provider name -> driver, as configured  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
     std::size_t max_samples_per_request = 100000;
+    std::shared_ptr<ComparisonCache> comparison_cache = NewComparisonCache();
 };
 
 // Every route, each guarded by access control (api/access_control.hpp).
