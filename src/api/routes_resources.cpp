@@ -149,7 +149,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
             items.push_back(ToJson(r));
             if (r.status == "open") saving += r.hourly_cost_before - r.hourly_cost_after;
         }
-        // What each policy would have cost each resource over the last day, beside what cloudopt ran: the
+        // What each policy would have cost each resource over the last day, beside what actually ran: the
         // evidence behind accepting a recommendation.
         return JsonResponse(200, {{"recommendations", items},
                                   {"open_hourly_saving", saving},

@@ -67,7 +67,7 @@ Result<ServiceComparison> CompareWithBaselines(const Resource& r, double price, 
     }
     ran.instance_hours = price > 0 ? ran.cost / price : 0.0;
     ran.unmet = static_cast<double>(unmet) / static_cast<double>(out.steps);
-    out.policies["cloudopt"] = ran;
+    out.policies["actual"] = ran;
     return out;
 }
 

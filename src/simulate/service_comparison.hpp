@@ -1,8 +1,9 @@
 #pragma once
-// What the service's own resources would have cost under the baseline policies, beside what cloudopt ran: the
+// What the service's own resources would have cost under the baseline policies, beside what actually ran: the
 // simulator's comparison (docs/SAVINGS.md) on the load the service recorded, for GET /api/dashboard/stats and the
 // recommendations. Static, reactive (HPA) and the oracle are replayed over the window with the same time model as
-// `cloudopt simulate`; "cloudopt" is what the service actually paid and served.
+// `cloudopt simulate`; "actual" is what the resource really ran, paid and served (as recorded: cloudopt's decisions
+// in auto mode, the provider's own capacity otherwise).
 
 #include <map>
 #include <string>
@@ -25,7 +26,7 @@ struct ServiceComparison {
     UnixSeconds from = 0;
     UnixSeconds step = 0;
     std::size_t steps = 0;
-    std::map<std::string, PolicyOutcome> policies;  // static, reactive, oracle, cloudopt
+    std::map<std::string, PolicyOutcome> policies;  // static, reactive, oracle, actual
 };
 
 // `demand`, `ready` and `cost_per_hour` are the resource's load, ready instances and hourly cost (of what it ran,

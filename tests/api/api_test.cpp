@@ -425,7 +425,7 @@ TEST_F(ApiTest, DashboardStatsAndHistory) {
     }
     json comparison = Body(client_->Get("/api/dashboard/stats"))["comparison"];
     EXPECT_EQ(comparison["window_s"], 86400);
-    for (const char* policy : {"static", "reactive", "oracle", "cloudopt"}) {
+    for (const char* policy : {"static", "reactive", "oracle", "actual"}) {
         ASSERT_TRUE(comparison["policies"].contains(policy)) << comparison.dump();
         EXPECT_GT(comparison["policies"][policy]["cost"].get<double>(), 0.0) << policy;
     }

@@ -111,10 +111,10 @@ TEST(ServiceComparison, ReplaysTheBaselinesOnRecordedLoadBesideWhatRan) {
     EXPECT_LT(c->policies["oracle"].cost, c->policies["static"].cost);
     EXPECT_GT(c->policies["reactive"].unmet, 0.0);
     // What ran: $0.5/h for an hour, 5 instances that missed the spike in 1 of 12 steps.
-    EXPECT_NEAR(c->policies["cloudopt"].cost, 0.5, 1e-9);
-    EXPECT_NEAR(c->policies["cloudopt"].instance_hours, 5.0, 1e-9);
-    EXPECT_NEAR(c->policies["cloudopt"].unmet, 1.0 / 12.0, 1e-9);
-    EXPECT_EQ(c->policies["cloudopt"].actions, 0);
+    EXPECT_NEAR(c->policies["actual"].cost, 0.5, 1e-9);
+    EXPECT_NEAR(c->policies["actual"].instance_hours, 5.0, 1e-9);
+    EXPECT_NEAR(c->policies["actual"].unmet, 1.0 / 12.0, 1e-9);
+    EXPECT_EQ(c->policies["actual"].actions, 0);
 
     EXPECT_EQ(CompareWithBaselines(r, 0.1, demand, {}, cost, 300).error().code, ErrorCode::kUnprocessable);
     EXPECT_FALSE(CompareWithBaselines(r, 0.1, {demand.begin(), demand.begin() + 2}, ready, cost, 300).ok());

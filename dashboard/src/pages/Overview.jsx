@@ -28,7 +28,7 @@ async function loadSavings(stats) {
 
 // The rows of the policy comparison, in the order a reader compares them.
 const POLICIES = [
-  { key: 'cloudopt', label: 'cloudopt (what ran)' },
+  { key: 'actual', label: 'what ran (recorded)' },
   { key: 'static', label: 'static (peak, always)' },
   { key: 'reactive', label: 'reactive (Kubernetes HPA)' },
   { key: 'oracle', label: 'oracle (perfect foresight)' },
