@@ -18,18 +18,18 @@ std::string Fmt(double v) {
     return buf;
 }
 
-// The peak of the forecast quantile over the steps that overlap [now, end]; a step starting exactly at `end`
-// counts, since its demand arrives the moment the window closes.
+// The peak of the forecast quantile over the steps that overlap [from, end] by at least `min_overlap` seconds
+// (1: any overlap); a step starting exactly at `end` counts, since its demand arrives the moment the window closes.
 struct Peak {
     bool found = false;
     double value = 0.0;
     UnixSeconds at = 0;
 };
 
-Peak ForecastPeak(const Forecast& f, UnixSeconds now, UnixSeconds end, QuantileLevel q) {
+Peak ForecastPeak(const Forecast& f, UnixSeconds from, UnixSeconds end, QuantileLevel q, UnixSeconds min_overlap = 1) {
     Peak peak;
     for (const ForecastPoint& p : f.points) {
-        if (p.ts + f.step <= now) continue;
+        if (p.ts + f.step - from < min_overlap) continue;
         if (p.ts > end) break;
         const double v = PointQuantile(p, q);
         if (!peak.found || v > peak.value) peak = {true, v, p.ts};
@@ -125,14 +125,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& in) const {
     // instances already running, so scaling out is sized by the steps the launch can serve.
     if (lead.found && predictive > in.current_capacity) {
         const UnixSeconds step = in.forecast->step;
-        const UnixSeconds ready_at = in.now + r.boot_delay_s;
-        Peak reachable;
-        for (const ForecastPoint& p : in.forecast->points) {
-            if (p.ts + step / 2 < ready_at) continue;
-            if (p.ts > in.now + r.boot_delay_s + in.tick_seconds) break;
-            const double v = PointQuantile(p, q);
-            if (!reachable.found || v > reachable.value) reachable = {true, v, p.ts};
-        }
+        const Peak reachable = ForecastPeak(*in.forecast, in.now + r.boot_delay_s,
+                                            in.now + r.boot_delay_s + in.tick_seconds, q, step - step / 2);
         if (reachable.found) {
             const int served = std::max(in.current_capacity, InstancesFor(reachable.value, per, target));
             if (served < predictive) {
