@@ -3,11 +3,15 @@
 # GET /api/metrics (one day of 1-minute points downsampled to 5 minutes), and POST /api/metrics in batches of
 # 1,000 samples through bench/ingest_load. Each is run RUNS times (default 3); the medians are printed.
 #
+# wrk runs one thread by default (WRK_THREADS=1): on this 2-core box a second wrk thread takes the server's core
+# and the tail measures the two sharing it (docs/PERFORMANCE.md has both).
+#
 # usage: bench/http_bench.sh [build_dir=build/release]
 set -euo pipefail
 BUILD=${1:-build/release}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
+WRK_THREADS=${WRK_THREADS:-1}
 BIN="$BUILD/cloudopt"
 LOAD="$BUILD/bench/ingest_load"
 [ -x "$BIN" ] && [ -x "$LOAD" ] || { echo "build first: make build-release" >&2; exit 1; }
@@ -45,7 +49,7 @@ METRICS_URL="http://127.0.0.1:$PORT/api/metrics?resource=web-frontend&metric=ben
 
 # wrk's latency lines are "50%  1.23ms" with us/ms/s units; normalize to ms.
 wrk_run() {
-  wrk -t2 -c64 -d"${DURATION}s" --latency -H "$AUTH" "$1" | awk '
+  wrk -t"$WRK_THREADS" -c64 -d"${DURATION}s" --latency -H "$AUTH" "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
     END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
@@ -60,7 +64,7 @@ report() {
     "$(echo "$results" | awk '{print $3}' | median)"
 }
 
-echo "cloudopt HTTP benchmark: $RUNS runs of ${DURATION}s each, medians; $(nproc) cores; $(date -u +%FT%TZ)"
+echo "cloudopt HTTP benchmark: $RUNS runs of ${DURATION}s each, medians; wrk $WRK_THREADS thread(s), 64 connections; $(nproc) cores; $(date -u +%FT%TZ)"
 report "GET /api/resources" "http://127.0.0.1:$PORT/api/resources"
 report "GET /api/metrics (288 pts)" "$METRICS_URL"
 ingest=$(for _ in $(seq "$RUNS"); do "$LOAD" "$PORT" web-frontend 4 1000 "$DURATION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'; done)

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "api/rendered_buckets.hpp"
+
 namespace cloudopt::api {
 
 namespace {
@@ -167,30 +169,11 @@ void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples) {
     std::string text;
     text.reserve(samples.size() * 32 + 2);
     text += '[';
-    char buf[64];
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-        char* p = buf;
-        if (i) *p++ = ',';
-        *p++ = '[';
-        p = std::to_chars(p, buf + sizeof buf, samples[i].ts).ptr;
-        *p++ = ',';
-        const double v = samples[i].value;
-        if (std::isfinite(v)) {
-            char* number = p;
-            p = std::to_chars(p, buf + sizeof buf, v).ptr;
-            bool integral = true;  // "12" is written "12.0" so clients always see a float
-            for (const char* c = number; c < p; ++c) integral &= *c != '.' && *c != 'e';
-            if (integral) {
-                *p++ = '.';
-                *p++ = '0';
-            }
-        } else {
-            p = std::copy_n("null", 4, p);
-        }
-        *p++ = ']';
-        text.append(buf, p);
-    }
-    text += ']';
+    for (const Sample& sample : samples) AppendSampleItem(text, sample);
+    if (text.back() == ',')
+        text.back() = ']';
+    else
+        text += ']';
     w.Raw(text);
 }
 

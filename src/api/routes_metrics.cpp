@@ -2,12 +2,15 @@
 
 #include "api/json_io.hpp"
 #include "api/metric_batch.hpp"
+#include "api/rendered_buckets.hpp"
 #include "api/routes.hpp"
 
 namespace cloudopt::api::detail {
 
 namespace {
 constexpr long long kMaxPoints = 100000;  // raw points per query; larger ranges need ?step=
+// About 2,000 charts of a day at 5-minute steps.
+constexpr std::size_t kRenderedBucketBytes = 16u << 20;
 }  // namespace
 
 void AddMetricRoutes(Router& router, ApiContext& ctx) {
@@ -31,7 +34,12 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
         return JsonResponse(200, {{"accepted", count}, {"series", batch->size()}});
     });
 
-    router.Add("GET", "/api/metrics", [&ctx](const HttpRequest& req) {
+    // Downsampled answers are served through the rendered-bucket cache, which the store keeps current.
+    auto rendered = std::make_shared<RenderedBuckets>(kRenderedBucketBytes);
+    ctx.store.OnSamplesChanged([weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
+        if (auto cache = weak.lock()) cache->Invalidate(key, since);
+    });
+    router.Add("GET", "/api/metrics", [&ctx, rendered](const HttpRequest& req) {
         auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
         if (!resource) return ErrorResponse(resource.error());
         const std::string metric = req.Query("metric").value_or(resource->load_metric);
@@ -51,12 +59,6 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
         auto agg = ParseAggregation(agg_name);
         if (!agg) return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "agg: one of avg, min, max, p95"));
         const SeriesKey key{resource->id, metric};
-        Result<std::vector<Sample>> points =
-            *step ? ctx.store.QueryDownsampled(key, t_from, t_to, **step, *agg) : ctx.store.QuerySamples(key, t_from, t_to);
-        if (!points) return ErrorResponse(points.error());
-        if (!*step && static_cast<long long>(points->size()) > kMaxPoints)
-            return ErrorResponse(MakeError(ErrorCode::kUnprocessable,
-                                           "more than 100000 raw points in range; pass step= to downsample"));
         JsonWriter w;
         w.BeginObject();
         w.Key("resource").Int(resource->id);
@@ -65,12 +67,25 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
         w.Key("to").Int(t_to);
         w.Key("agg").String(agg_name);
         w.Key("step");
-        if (*step)
+        if (*step) {
             w.Int(**step);
-        else
+            std::string points;
+            const auto compute = [&](UnixSeconds bucket_from, UnixSeconds bucket_to) {
+                return ctx.store.QueryDownsampled(key, bucket_from, bucket_to, **step, *agg);
+            };
+            if (Status s = rendered->Render(key, **step, *agg, t_from, t_to, compute, points); !s)
+                return ErrorResponse(s.error());
+            w.Key("points").Raw(points);
+        } else {
             w.Null();
-        w.Key("points");
-        WriteSamples(w, *points);
+            auto points = ctx.store.QuerySamples(key, t_from, t_to);
+            if (!points) return ErrorResponse(points.error());
+            if (static_cast<long long>(points->size()) > kMaxPoints)
+                return ErrorResponse(MakeError(ErrorCode::kUnprocessable,
+                                               "more than 100000 raw points in range; pass step= to downsample"));
+            w.Key("points");
+            WriteSamples(w, *points);
+        }
         w.EndObject();
         HttpResponse response;
         response.body = w.Take();

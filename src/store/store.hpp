@@ -5,6 +5,7 @@
 // Thread-safety: every method may be called from any thread at once. Writes are atomic: a failed call
 // stores nothing. A write that returned OK survives a crash of the process.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,9 +42,18 @@ struct StoredModel {
     std::string bytes;
 };
 
+// Told about every committed change to samples: the samples of `key` at or after `since` may differ from what
+// was read before. An empty `key.metric` means every metric of the resource (it was deleted).
+using SamplesChangedListener = std::function<void(const SeriesKey& key, UnixSeconds since)>;
+
 class Store {
 public:
     virtual ~Store() = default;
+
+    // Registers a listener, called after each commit that changed samples and before that write returns, so a
+    // reader that starts after an acknowledged write never sees a view from before it (caches above the store
+    // rely on it). Register while wiring the service, before the store is shared between threads.
+    void OnSamplesChanged(SamplesChangedListener listener) { samples_changed_.push_back(std::move(listener)); }
 
     // Resources. Create assigns id and timestamps; names are unique (kConflict otherwise).
     virtual Result<Resource> CreateResource(const Resource& resource) = 0;
@@ -90,6 +100,15 @@ public:
 
     // Users, tokens, credentials and the audit log (store/identity_store.hpp).
     virtual IdentityStore& Identity() = 0;
+
+protected:
+    // Backends call this after every commit that wrote or deleted samples.
+    void NotifySamplesChanged(const SeriesKey& key, UnixSeconds since) const {
+        for (const SamplesChangedListener& listener : samples_changed_) listener(key, since);
+    }
+
+private:
+    std::vector<SamplesChangedListener> samples_changed_;
 };
 
 // How far an acknowledged write survives. kProcessCrash (SQLite synchronous=NORMAL in WAL mode): a committed

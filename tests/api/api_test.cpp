@@ -259,6 +259,33 @@ TEST_F(ApiTest, MetricsIngestAndQuery) {
     EXPECT_DOUBLE_EQ(Body(p95)["points"][0][1].get<double>(), 6.0);
 }
 
+TEST_F(ApiTest, DownsampledQueriesSeeEveryAcknowledgedWrite) {
+    // Downsampled answers are partly served from rendered buckets: a write into an old bucket, and a deleted and
+    // recreated resource, must show in the very next answer.
+    const int id = CreateResource("web", "sim/a");
+    auto post_point = [&](long long ts, double value) {
+        json body = {{"series", {{{"resource", "web"}, {"metric", "cpu_cores"}, {"points", {{ts, value}}}}}}};
+        ASSERT_EQ(client_->Post("/api/metrics", body.dump()).status, 200);
+    };
+    for (int i = 0; i < 12; ++i) post_point(kNow - 3600 + 300 * i, 1.0);
+    const std::string query = "/api/metrics?resource=web&metric=cpu_cores&from=" + std::to_string(kNow - 3600) +
+                              "&to=" + std::to_string(kNow) + "&step=600&agg=max";
+    auto first = client_->Get(query);
+    ASSERT_EQ(first.status, 200);
+    EXPECT_EQ(Body(first)["points"].size(), 6u);
+    EXPECT_EQ(Body(client_->Get(query))["points"], Body(first)["points"]);
+    post_point(kNow - 3000, 42.0);  // the second bucket
+    auto second = Body(client_->Get(query));
+    EXPECT_EQ(second["points"][1][1], 42.0);
+    EXPECT_EQ(second["points"][0][1], 1.0);
+
+    ASSERT_EQ(client_->Request("DELETE", "/api/resources/" + std::to_string(id)).status, 204);
+    EXPECT_EQ(CreateResource("web", "sim/a"), id);  // SQLite reuses the largest id: the old buckets must be gone
+    EXPECT_EQ(Body(client_->Get(query))["points"].size(), 0u);
+    post_point(kNow - 3600, 5.0);
+    EXPECT_EQ(Body(client_->Get(query))["points"], json::parse("[[" + std::to_string(kNow - 3600) + ",5.0]]"));
+}
+
 TEST_F(ApiTest, MetricsBatchIsValidatedWholeAndStoresNothingOnError) {
     CreateResource("web", "sim/a");
     const std::string good = R"({"resource":"web","metric":"cpu_cores","ts":1700000000,"value":1})";

@@ -118,6 +118,25 @@ TEST_P(StoreTest, SamplesRoundTripAndUpsert) {
     EXPECT_EQ(*store_->ListMetrics(r.id), (std::vector<std::string>{"cpu", "mem"}));
 }
 
+TEST_P(StoreTest, ListenersHearOfEveryCommittedChangeToSamples) {
+    Resource r = Make("web");
+    std::vector<std::pair<SeriesKey, UnixSeconds>> heard;
+    store_->OnSamplesChanged([&](const SeriesKey& key, UnixSeconds since) { heard.emplace_back(key, since); });
+    std::vector<SeriesSamples> batch = {{{r.id, "cpu"}, {{220, 3}, {100, 1}}}, {{r.id, "mem"}, {{160, 9}}}};
+    ASSERT_TRUE(store_->AppendSamples(batch).ok());
+    ASSERT_EQ(heard.size(), 2u);
+    EXPECT_EQ(heard[0], std::make_pair(SeriesKey{r.id, "cpu"}, UnixSeconds{100}));  // the oldest changed sample
+    EXPECT_EQ(heard[1], std::make_pair(SeriesKey{r.id, "mem"}, UnixSeconds{160}));
+    // A batch that fails stores nothing, so nobody hears of it.
+    std::vector<SeriesSamples> bad = {{{r.id, "cpu"}, {{50, 1}}}, {{r.id + 100, "cpu"}, {{50, 1}}}};
+    EXPECT_FALSE(store_->AppendSamples(bad).ok());
+    EXPECT_EQ(heard.size(), 2u);
+    ASSERT_TRUE(store_->DeleteResource(r.id).ok());
+    ASSERT_EQ(heard.size(), 3u);
+    EXPECT_EQ(heard[2].first, (SeriesKey{r.id, ""}));  // every metric of the resource
+    EXPECT_EQ(heard[2].second, INT64_MIN);
+}
+
 TEST_P(StoreTest, SamplesSpanningManyChunksComeBackInOrder) {
     Resource r = Make("web");
     SeriesSamples s{{r.id, "cpu"}, {}};

@@ -226,6 +226,8 @@ public:
             recent_.Erase(kv.second);
             return true;
         });
+        cache.unlock();
+        NotifySamplesChanged(SeriesKey{id, std::string()}, INT64_MIN);
         return Status::Ok();
     }
 
@@ -240,6 +242,7 @@ public:
             return st;
         };
         std::vector<std::pair<std::int64_t, std::vector<Sample>>> committed;  // for the cache, after COMMIT
+        std::vector<std::pair<const SeriesKey*, UnixSeconds>> changed;          // for the listeners, after COMMIT
         std::vector<Sample> existing;
         for (const SeriesSamples& series : batch) {
             std::vector<Sample> sorted;
@@ -282,10 +285,12 @@ public:
                 if (Status st = write.Run(); !st) return fail(st);
                 begin = end;
             }
+            if (!sorted.empty()) changed.emplace_back(&series.key, sorted.front().ts);
             committed.emplace_back(*id, std::move(sorted));
         }
         if (Status s = writer_->Exec("COMMIT"); !s) return fail(s);
         for (const auto& [series_id, samples] : committed) recent_.Apply(series_id, samples);
+        for (const auto& [key, since] : changed) NotifySamplesChanged(*key, since);
         return Status::Ok();
     }
 
