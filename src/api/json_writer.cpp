@@ -88,6 +88,19 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
 void JsonWriter::Escape(std::string_view s) {
     out_ += '"';
     for (std::size_t i = 0; i < s.size(); ++i) {
+        // Plain ASCII (nearly every key and value) is copied a run at a time: per-character appends were a tenth
+        // of the CPU time of GET /api/resources.
+        std::size_t run = i;
+        while (run < s.size()) {
+            const auto c = static_cast<unsigned char>(s[run]);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+            ++run;
+        }
+        if (run > i) {
+            out_.append(s.data() + i, run - i);
+            i = run;
+            if (i == s.size()) break;
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         switch (c) {
             case '"': out_ += "\\\""; break;

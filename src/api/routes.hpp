@@ -36,6 +36,7 @@ struct ApiContext {
     std::map<std::string, std::string> simulation_datasets = {};
     std::map<std::string, std::string> providers = {};  // provider name -> driver, as configured  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
     std::size_t max_samples_per_request = 100000;
+    std::size_t query_cache_bytes = 16u << 20;  // rendered downsampled buckets (api/rendered_buckets.hpp); 0 = off
     std::shared_ptr<ComparisonCache> comparison_cache = NewComparisonCache();
 };
 

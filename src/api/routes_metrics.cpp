@@ -9,8 +9,6 @@ namespace cloudopt::api::detail {
 
 namespace {
 constexpr long long kMaxPoints = 100000;  // raw points per query; larger ranges need ?step=
-// About 2,000 charts of a day at 5-minute steps.
-constexpr std::size_t kRenderedBucketBytes = 16u << 20;
 }  // namespace
 
 void AddMetricRoutes(Router& router, ApiContext& ctx) {
@@ -35,10 +33,13 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
     });
 
     // Downsampled answers are served through the rendered-bucket cache, which the store keeps current.
-    auto rendered = std::make_shared<RenderedBuckets>(kRenderedBucketBytes);
-    ctx.store.OnSamplesChanged([weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
-        if (auto cache = weak.lock()) cache->Invalidate(key, since);
-    });
+    std::shared_ptr<RenderedBuckets> rendered;
+    if (ctx.query_cache_bytes > 0) {
+        rendered = std::make_shared<RenderedBuckets>(ctx.query_cache_bytes);
+        ctx.store.OnSamplesChanged([weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
+            if (auto cache = weak.lock()) cache->Invalidate(key, since);
+        });
+    }
     router.Add("GET", "/api/metrics", [&ctx, rendered](const HttpRequest& req) {
         auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
         if (!resource) return ErrorResponse(resource.error());
@@ -69,13 +70,20 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
         w.Key("step");
         if (*step) {
             w.Int(**step);
-            std::string points;
-            const auto compute = [&](UnixSeconds bucket_from, UnixSeconds bucket_to) {
-                return ctx.store.QueryDownsampled(key, bucket_from, bucket_to, **step, *agg);
-            };
-            if (Status s = rendered->Render(key, **step, *agg, t_from, t_to, compute, points); !s)
-                return ErrorResponse(s.error());
-            w.Key("points").Raw(points);
+            if (rendered) {
+                std::string points;
+                const auto compute = [&](UnixSeconds bucket_from, UnixSeconds bucket_to) {
+                    return ctx.store.QueryDownsampled(key, bucket_from, bucket_to, **step, *agg);
+                };
+                if (Status s = rendered->Render(key, **step, *agg, t_from, t_to, compute, points); !s)
+                    return ErrorResponse(s.error());
+                w.Key("points").Raw(points);
+            } else {
+                auto points = ctx.store.QueryDownsampled(key, t_from, t_to, **step, *agg);
+                if (!points) return ErrorResponse(points.error());
+                w.Key("points");
+                WriteSamples(w, *points);
+            }
         } else {
             w.Null();
             auto points = ctx.store.QuerySamples(key, t_from, t_to);

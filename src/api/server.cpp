@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -97,21 +98,62 @@ void AddSecurityHeaders(http::response<Body>& res, const ServerOptions& options,
     if (tls && options.hsts) res.set(http::field::strict_transport_security, "max-age=31536000; includeSubDomains");
 }
 
-http::response<http::string_body> ToBeast(HttpResponse&& r, unsigned version, bool keep_alive) {
-    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-    res.set(http::field::server, "cloudopt");
-    if (r.status != 204) res.set(http::field::content_type, r.content_type);
-    for (auto& [name, value] : r.headers) {
-        // Several Set-Cookie headers may not be folded into one; insert keeps each.
-        if (name == "Set-Cookie")
-            res.insert(name, value);
-        else
-            res.set(name, value);
+// The same headers as one block of header lines, for RenderResponse.
+std::string SecurityHeaderLines(const ServerOptions& options, bool tls) {
+    http::response<http::empty_body> res;
+    AddSecurityHeaders(res, options, tls);
+    std::string lines;
+    for (const auto& field : res) {
+        const beast::string_view name = field.name_string(), value = field.value();
+        lines.append(name.data(), name.size());
+        lines += ": ";
+        lines.append(value.data(), value.size());
+        lines += "\r\n";
     }
-    res.keep_alive(keep_alive);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    return res;
+    return lines;
+}
+
+// A response on the wire: the status line and headers in `head`, then `body`, written with one writev. Rendered
+// here rather than through Beast's serializer: building Beast's header fields and walking its buffer views was a
+// tenth of the CPU time of the cheapest requests. Header names and values come from our own code.
+struct WireResponse {
+    std::string head;
+    std::string body;
+    bool keep_alive = false;
+};
+
+WireResponse RenderResponse(HttpResponse&& r, unsigned version, bool keep_alive, const std::string& security_lines) {
+    WireResponse wire;
+    wire.keep_alive = keep_alive;
+    const bool has_body = r.status >= 200 && r.status != 204 && r.status != 304;
+    std::string& h = wire.head;
+    h.reserve(384);
+    h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    char number[24];
+    h.append(number, std::to_chars(number, number + sizeof number, r.status).ptr);
+    h += ' ';
+    const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    h.append(reason.data(), reason.size());
+    h += "\r\nServer: cloudopt\r\n";
+    if (has_body) {
+        h += "Content-Type: ";
+        h += r.content_type;
+        h += "\r\nContent-Length: ";
+        h.append(number, std::to_chars(number, number + sizeof number, r.body.size()).ptr);
+        h += "\r\n";
+    }
+    for (const auto& [name, value] : r.headers) {
+        h += name;
+        h += ": ";
+        h += value;
+        h += "\r\n";
+    }
+    if (version == 10 && keep_alive) h += "Connection: keep-alive\r\n";
+    if (version != 10 && !keep_alive) h += "Connection: close\r\n";
+    h += security_lines;
+    h += "\r\n";
+    if (has_body) wire.body = std::move(r.body);
+    return wire;
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -130,7 +172,8 @@ public:
           router_(router),
           metrics_(metrics),
           options_(options),
-          redirect_port_(redirect_port) {
+          redirect_port_(redirect_port),
+          security_lines_(SecurityHeaderLines(options, kTls)) {
         metrics_.open_connections.Add(1);
         beast::error_code ec;
         const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
@@ -244,12 +287,11 @@ private:
     void Respond(HttpResponse&& response, const http::request<http::string_body>& req, const std::string& route,
                  std::chrono::steady_clock::time_point started) {
         const int status = response.status;
-        auto res = std::make_shared<http::response<http::string_body>>(
-            ToBeast(std::move(response), req.version(), req.keep_alive()));
-        AddSecurityHeaders(*res, options_, kTls);
+        auto wire = std::make_shared<WireResponse>(
+            RenderResponse(std::move(response), req.version(), req.keep_alive(), security_lines_));
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         metrics_.Record(route, std::string(req.method_string()), status, seconds);
-        Write(std::move(res));
+        Write(std::move(wire));
     }
 
     // Server-Sent Events: the headers now, then whatever next_events() has every half second, and a comment every
@@ -297,16 +339,16 @@ private:
 
     // Errors found before a request could be parsed: answer once, then close the connection.
     void SendError(const Error& error) {
-        auto res = std::make_shared<http::response<http::string_body>>(ToBeast(ErrorResponse(error), 11, false));
-        AddSecurityHeaders(*res, options_, kTls);
-        metrics_.Record("unparsed", "", static_cast<int>(res->result_int()), 0.0);
-        Write(std::move(res));
+        HttpResponse response = ErrorResponse(error);
+        metrics_.Record("unparsed", "", response.status, 0.0);
+        Write(std::make_shared<WireResponse>(RenderResponse(std::move(response), 11, false, security_lines_)));
     }
 
-    void Write(std::shared_ptr<http::response<http::string_body>> res) {
+    void Write(std::shared_ptr<WireResponse> wire) {
         beast::get_lowest_layer(stream_).expires_after(options_.request_timeout);
-        http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
-            if (ec || !res->keep_alive()) return self->Close();
+        const std::array<net::const_buffer, 2> buffers{net::buffer(wire->head), net::buffer(wire->body)};
+        net::async_write(stream_, buffers, [self = this->shared_from_this(), wire](beast::error_code ec, std::size_t) {
+            if (ec || !wire->keep_alive) return self->Close();
             self->DoRead();
         });
     }
@@ -328,6 +370,7 @@ private:
     ServerMetrics& metrics_;
     const ServerOptions& options_;
     unsigned short redirect_port_;
+    const std::string security_lines_;
     std::string remote_address_;
     std::function<std::string()> next_events_;
     std::optional<net::steady_timer> timer_;

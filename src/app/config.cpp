@@ -91,6 +91,7 @@ const std::vector<Key>& Keys() {
         Int("server.threads", &Config::threads, 0, 256),
         Long("server.max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30),
         Int("server.request_timeout_seconds", &Config::request_timeout_seconds, 1, 3600),
+        Int("server.query_cache_mb", &Config::query_cache_mb, 0, 65536),
         Text("storage.data_dir", &Config::data_dir),
         Text("storage.durability", &Config::durability, {"process", "power"}),
         Int("loop.tick_seconds", &Config::tick_seconds, 1, 86400),

@@ -18,6 +18,7 @@ struct Config {
     int threads = 0;
     long long max_body_bytes = 8LL * 1024 * 1024;
     int request_timeout_seconds = 30;
+    int query_cache_mb = 16;
     // storage
     std::string data_dir = "./cloudopt-data";
     std::string durability = "process";  // process | power (see Durability in store/store.hpp)

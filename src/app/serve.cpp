@@ -220,6 +220,7 @@ int RunServe(const Config& config) {
     api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring,
                             MakeAccessOptions(config)};
     context.providers = config.providers;
+    context.query_cache_bytes = static_cast<std::size_t>(config.query_cache_mb) << 20;
     context.dashboard_dir = config.dashboard_dir.empty() ? BundledDashboardPath() : config.dashboard_dir;
     // The bundled demo traces are the datasets the dashboard's Simulation page offers.
     for (const auto& entry : fs::directory_iterator(BundledDataPath("demo"), ec)) {
