@@ -4,15 +4,12 @@
 # requests/s, and POST /api/metrics in batches of 1,000 samples through bench/ingest_load. Each is run RUNS times
 # (default 3); the medians are printed.
 #
-# wrk runs one thread by default (WRK_THREADS=1): on this 2-core box a second wrk thread takes the server's core
-# and the tail measures the two sharing it (docs/PERFORMANCE.md has both).
-#
 # usage: bench/http_bench.sh [build_dir=build/release]
 set -euo pipefail
 BUILD=${1:-build/release}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
-WRK_THREADS=${WRK_THREADS:-1}
+WRK_THREADS=${WRK_THREADS:-2}
 BIN="$BUILD/cloudopt"
 LOAD="$BUILD/bench/ingest_load"
 [ -x "$BIN" ] && [ -x "$LOAD" ] || { echo "build first: make build-release" >&2; exit 1; }
