@@ -126,8 +126,9 @@ void RenderedBuckets::Keep(const EntryKey& key, std::uint64_t generation, UnixSe
         bytes_ += items.size() + offsets.size() * sizeof(offsets[0]);
         it = entries_.emplace(key, std::move(entry)).first;
     }
-    // One series must not crowd out every other: a chart of years at a fine step is recomputed instead.
-    if (it->second.text.size() > max_bytes_ / 4) Erase(it);
+    // One series must not crowd out every other (a chart of years at a fine step is recomputed instead), and
+    // offsets are 32-bit.
+    if (it->second.text.size() > std::min<std::size_t>(max_bytes_ / 4, std::size_t{1} << 30)) Erase(it);
     EvictOverBudget();
 }
 
