@@ -34,17 +34,21 @@ void AppendSampleItem(std::string& out, const Sample& sample) {
 
 RenderedBuckets::RenderedBuckets(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-std::size_t RenderedBuckets::OffsetOf(const Entry& entry, UnixSeconds t) {
+std::size_t RenderedBuckets::IndexOf(const Entry& entry, UnixSeconds t) {
     auto it = std::lower_bound(entry.offsets.begin(), entry.offsets.end(), t,
                                [](const auto& offset, UnixSeconds value) { return offset.first < value; });
-    return it == entry.offsets.end() ? entry.text.size() : it->second;
+    return static_cast<std::size_t>(it - entry.offsets.begin());
+}
+
+std::size_t RenderedBuckets::OffsetOf(const Entry& entry, UnixSeconds t) {
+    const std::size_t i = IndexOf(entry, t);
+    return i == entry.offsets.size() ? entry.text.size() : entry.offsets[i].second;
 }
 
 void RenderedBuckets::CutBack(Entry& entry, UnixSeconds end) {
-    auto it = std::lower_bound(entry.offsets.begin(), entry.offsets.end(), end,
-                               [](const auto& offset, UnixSeconds value) { return offset.first < value; });
-    if (it != entry.offsets.end()) entry.text.resize(it->second);
-    entry.offsets.erase(it, entry.offsets.end());
+    const std::size_t i = IndexOf(entry, end);
+    if (i < entry.offsets.size()) entry.text.resize(entry.offsets[i].second);
+    entry.offsets.resize(i);
     entry.end = end;
 }
 
@@ -55,7 +59,7 @@ std::uint64_t RenderedBuckets::Generation(const SeriesId& series) {
 }
 
 Status RenderedBuckets::Render(const SeriesKey& key, UnixSeconds step, Aggregation agg, UnixSeconds from,
-                               UnixSeconds to, const Compute& compute, std::string& out) {
+                               UnixSeconds to, const Compute& compute, std::string& out, Counts* counts) {
     const UnixSeconds start = FloorTo(from, step);
     // A bucket is complete (all of it inside the window) when it starts before the bucket holding `to`.
     const UnixSeconds complete_end = std::max(start, FloorTo(to, step));
@@ -74,6 +78,7 @@ Status RenderedBuckets::Render(const SeriesKey& key, UnixSeconds step, Aggregati
             if (upto > start) {
                 const std::size_t begin = OffsetOf(entry, start);
                 out.append(entry.text, begin, OffsetOf(entry, upto) - begin);
+                if (counts) counts->cached = IndexOf(entry, upto) - IndexOf(entry, start);
                 rest_from = upto;
             }
             lru_.splice(lru_.begin(), lru_, entry.lru);
@@ -84,8 +89,10 @@ Status RenderedBuckets::Render(const SeriesKey& key, UnixSeconds step, Aggregati
     auto buckets = compute(rest_from, to);
     if (!buckets) {
         out.resize(opening);
+        if (counts) *counts = {};
         return buckets.error();
     }
+    if (counts) counts->computed = buckets->size();
     std::string complete_items;
     std::vector<std::pair<UnixSeconds, std::uint32_t>> offsets;
     std::size_t i = 0;

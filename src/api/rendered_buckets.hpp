@@ -35,10 +35,16 @@ public:
 
     explicit RenderedBuckets(std::size_t max_bytes);
 
+    // Where the buckets of one answer came from, for the service's metrics.
+    struct Counts {
+        std::size_t cached = 0;
+        std::size_t computed = 0;
+    };
+
     // Appends the JSON array of the buckets of [FloorTo(from, step), to) to `out`: "[[ts,v],...]", exactly what
     // rendering compute(FloorTo(from, step), to) would give. Computes only what the cache does not hold.
     Status Render(const SeriesKey& key, UnixSeconds step, Aggregation agg, UnixSeconds from, UnixSeconds to,
-                  const Compute& compute, std::string& out);
+                  const Compute& compute, std::string& out, Counts* counts = nullptr);
 
     // Samples of `key` at or after `since` changed (an empty metric: every metric of the resource).
     void Invalidate(const SeriesKey& key, UnixSeconds since);
@@ -57,7 +63,8 @@ private:
         std::list<EntryKey>::iterator lru;
     };
 
-    static std::size_t OffsetOf(const Entry& entry, UnixSeconds t);  // of the first bucket starting at or after t
+    static std::size_t IndexOf(const Entry& entry, UnixSeconds t);  // of the first bucket starting at or after t
+    static std::size_t OffsetOf(const Entry& entry, UnixSeconds t);  // of that bucket's text
     static void CutBack(Entry& entry, UnixSeconds end);
     std::uint64_t Generation(const SeriesId& series);  // creates it if missing; lock held
     void Keep(const EntryKey& key, std::uint64_t generation, UnixSeconds from, UnixSeconds complete_end,

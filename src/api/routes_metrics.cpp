@@ -34,13 +34,21 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
 
     // Downsampled answers are served through the rendered-bucket cache, which the store keeps current.
     std::shared_ptr<RenderedBuckets> rendered;
+    Counter& from_cache = ctx.metrics.GetCounter("cloudopt_query_cache_buckets_total",
+                                                 "Downsampled buckets answered by GET /api/metrics, by source",
+                                                 {{"source", "cache"}});
+    Counter& computed = ctx.metrics.GetCounter("cloudopt_query_cache_buckets_total",
+                                               "Downsampled buckets answered by GET /api/metrics, by source",
+                                               {{"source", "computed"}});
+    Gauge& cache_bytes = ctx.metrics.GetGauge("cloudopt_query_cache_bytes",
+                                              "Memory held by rendered downsampled buckets (server.query_cache_mb)");
     if (ctx.query_cache_bytes > 0) {
         rendered = std::make_shared<RenderedBuckets>(ctx.query_cache_bytes);
         ctx.store.OnSamplesChanged([weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
             if (auto cache = weak.lock()) cache->Invalidate(key, since);
         });
     }
-    router.Add("GET", "/api/metrics", [&ctx, rendered](const HttpRequest& req) {
+    router.Add("GET", "/api/metrics", [&ctx, rendered, &from_cache, &computed, &cache_bytes](const HttpRequest& req) {
         auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
         if (!resource) return ErrorResponse(resource.error());
         const std::string metric = req.Query("metric").value_or(resource->load_metric);
@@ -75,12 +83,17 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
                 const auto compute = [&](UnixSeconds bucket_from, UnixSeconds bucket_to) {
                     return ctx.store.QueryDownsampled(key, bucket_from, bucket_to, **step, *agg);
                 };
-                if (Status s = rendered->Render(key, **step, *agg, t_from, t_to, compute, points); !s)
+                RenderedBuckets::Counts counts;
+                if (Status s = rendered->Render(key, **step, *agg, t_from, t_to, compute, points, &counts); !s)
                     return ErrorResponse(s.error());
+                from_cache.Inc(static_cast<double>(counts.cached));
+                computed.Inc(static_cast<double>(counts.computed));
+                cache_bytes.Set(static_cast<double>(rendered->bytes()));
                 w.Key("points").Raw(points);
             } else {
                 auto points = ctx.store.QueryDownsampled(key, t_from, t_to, **step, *agg);
                 if (!points) return ErrorResponse(points.error());
+                computed.Inc(static_cast<double>(points->size()));
                 w.Key("points");
                 WriteSamples(w, *points);
             }

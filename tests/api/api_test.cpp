@@ -274,6 +274,11 @@ TEST_F(ApiTest, DownsampledQueriesSeeEveryAcknowledgedWrite) {
     ASSERT_EQ(first.status, 200);
     EXPECT_EQ(Body(first)["points"].size(), 6u);
     EXPECT_EQ(Body(client_->Get(query))["points"], Body(first)["points"]);
+    // Operators see where answers came from: the second query's six complete buckets were cached.
+    const std::string exposition = client_->Get("/metrics").body;
+    EXPECT_NE(exposition.find("cloudopt_query_cache_buckets_total{source=\"cache\"} 6"), std::string::npos)
+        << exposition;
+    EXPECT_NE(exposition.find("cloudopt_query_cache_bytes "), std::string::npos);
     post_point(kNow - 3000, 42.0);  // the second bucket
     auto second = Body(client_->Get(query));
     EXPECT_EQ(second["points"][1][1], 42.0);

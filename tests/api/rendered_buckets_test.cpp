@@ -84,9 +84,14 @@ TEST(RenderedBuckets, ASecondQueryComputesOnlyTheIncompleteLastBucket) {
     RenderedBuckets cache(1 << 20);
     const std::string first = Render(cache, series, kCpu, 300, Aggregation::kAvg, 512, 86390);
     ASSERT_EQ(series.computed.back(), std::make_pair(UnixSeconds{300}, UnixSeconds{86390}));
-    const std::string second = Render(cache, series, kCpu, 300, Aggregation::kAvg, 512, 86390);
+    std::string second;
+    RenderedBuckets::Counts counts;
+    ASSERT_TRUE(cache.Render(kCpu, 300, Aggregation::kAvg, 512, 86390, series.Computer(300, Aggregation::kAvg), second,
+                             &counts));
     EXPECT_EQ(second, first);
     EXPECT_EQ(series.computed.back(), std::make_pair(UnixSeconds{86100}, UnixSeconds{86390}));
+    EXPECT_EQ(counts.cached, 286u);  // buckets 300 .. 85800
+    EXPECT_EQ(counts.computed, 1u);  // 86100, incomplete
     // A later window reuses the overlap and computes the new buckets only.
     Render(cache, series, kCpu, 300, Aggregation::kAvg, 3000, 86400);
     EXPECT_EQ(series.computed.back(), std::make_pair(UnixSeconds{86100}, UnixSeconds{86400}));
