@@ -102,6 +102,7 @@ const std::vector<Key>& Keys() {
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
+        Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),
         Int("loop.max_actions_per_resource_per_hour", &Config::max_actions_per_resource_per_hour, 0, 3600),
         Int("loop.max_actions_per_minute", &Config::max_actions_per_minute, 0, 100000),
         Int("loop.max_retry_backoff_seconds", &Config::max_retry_backoff_seconds, 1, 86400),

@@ -31,6 +31,7 @@ struct Config {
     std::string quantile = "p95";
     int train_epochs = 30;
     int retrain_hours = 24;
+    int band_tracking_hours = 24;
     int max_actions_per_resource_per_hour = 12;
     int max_actions_per_minute = 30;
     int max_retry_backoff_seconds = 1800;

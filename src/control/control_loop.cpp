@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/text.hpp"
+#include "forecast/band_tracker.hpp"
 #include "forecast/model_file.hpp"
 
 namespace cloudopt {
@@ -162,7 +163,12 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     if (auto trained = models_.Get(r.id, r.load_metric);
         trained && trained->model->context.step == options_.forecast_step &&
         static_cast<int>(trained->model->bands.q90.size()) >= horizon) {
-        forecast = ForecastWith(*trained->model, series, horizon);
+        // Only forecasts of load the model never trained on move the bands: in-sample errors are smaller and
+        // would narrow them.
+        const UnixSeconds tracked = std::clamp<UnixSeconds>(now - trained->trained_at, 0, options_.band_tracking_seconds);
+        const auto tracked_steps = static_cast<std::size_t>(tracked / options_.forecast_step);
+        const Calibration bands = TrackedBands(*trained->model, series, tracked_steps);
+        forecast = ForecastWith(*trained->model, series, horizon, &bands);
     }
     if (!forecast) forecast = forecaster_.Predict(series, horizon);
     if (!forecast) return forecast.error();

@@ -42,6 +42,9 @@ struct ControlLoopOptions {
     // Each resource's model is retrained when it is older than this (and trained first when it has none);
     // 0: only on request (POST /api/predictions/train).
     UnixSeconds retrain_seconds = 0;
+    // A trained model's bands are tracked over its forecasts of this much recent history (band_tracker.hpp), so
+    // they keep their coverage as the load drifts after training; 0: the bands as calibrated.
+    UnixSeconds band_tracking_seconds = 86400;
     // Safety limits on applied changes (auto mode). Over a limit, the change is recorded as skipped with the
     // reason, and the next pass asks again. 0 turns a limit off.
     int max_actions_per_resource_per_hour = 12;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/sample.hpp"
+#include "forecast/band_tracker.hpp"
 #include "forecast/binary_io.hpp"
 #include "forecast/lstm_model.hpp"
 #include "forecast/point_model.hpp"
@@ -297,8 +298,11 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
     return trained;
 }
 
-Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon) {
-    if (horizon < 1 || horizon > static_cast<int>(trained.bands.q90.size()))
+Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon,
+                              const Calibration* tracked) {
+    const Calibration& bands = tracked ? *tracked : trained.bands;
+    if (horizon < 1 || horizon > static_cast<int>(trained.bands.q90.size()) ||
+        bands.q90.size() != trained.bands.q90.size() || bands.q95.size() != trained.bands.q95.size())
         return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." +
                                                           std::to_string(trained.bands.q90.size()));
     if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
@@ -313,8 +317,8 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
         ForecastPoint p;
         p.ts = series.end() + static_cast<UnixSeconds>(k) * series.step;
         p.p50 = std::max(0.0, points[k]);
-        p.p90 = std::max(p.p50, points[k] + trained.bands.q90[k]);
-        p.p95 = std::max(p.p90, points[k] + trained.bands.q95[k]);
+        p.p90 = std::max(p.p50, points[k] + bands.q90[k]);
+        p.p95 = std::max(p.p90, points[k] + bands.q95[k]);
         f.points.push_back(p);
     }
     return f;
@@ -352,8 +356,11 @@ Calibration CalibrateForecasts(std::span<const double> values, std::size_t first
     Calibration c;
     c.q90.assign(h, 0.0);
     c.q95.assign(h, 0.0);
+    c.mae.assign(h, 0.0);
     for (std::size_t k = 0; k < h; ++k) {
         if (errors[k].empty()) continue;
+        for (double e : errors[k]) c.mae[k] += std::abs(e);
+        c.mae[k] /= static_cast<double>(errors[k].size());
         // Split conformal: the ceil((n+1)q)-th smallest error gives coverage >= q on exchangeable data.
         const double count = static_cast<double>(errors[k].size());
         c.q90[k] = Quantile(errors[k], std::min(1.0, std::ceil((count + 1) * 0.90) / count));
@@ -404,22 +411,33 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
 
     // Test: every origin in the held-out part, from the true history up to it.
     model->ForecastFromOrigins(values, n_train, o.horizon, forecasts);
+    // Bands as the service serves them: the calibrated offsets tracked online (band_tracker.hpp). At origin t the
+    // tracker has seen every error whose actual is in the history, values[0, t).
+    BandTracker tracker(bands);
+    auto forecast_at = [&](std::size_t t, std::size_t k) { return forecasts[(t - n_train) * h + k]; };
     ErrorSums sums;
-    std::size_t covered90 = 0, covered95 = 0, total = 0;
+    std::size_t covered90 = 0, covered95 = 0, split90 = 0, split95 = 0, total = 0;
     for (std::size_t t = n_train; t < n; ++t) {
+        if (o.track_bands)
+            for (std::size_t k = 0; k < h && t >= n_train + k + 1; ++k)
+                tracker.Observe(k, values[t - 1] - forecast_at(t - 1 - k, k));
         for (std::size_t k = 0; k < h && t + k < n; ++k) {
-            const double f = forecasts[(t - n_train) * h + k];
+            const double f = forecast_at(t, k);
             const double actual = values[t + k];
             sums.abs_error += std::abs(f - actual);
             sums.abs_actual += std::abs(actual);
-            covered90 += actual <= f + q90[k];
-            covered95 += actual <= f + q95[k];
+            covered90 += actual <= f + tracker.q90()[k];
+            covered95 += actual <= f + tracker.q95()[k];
+            split90 += actual <= f + q90[k];
+            split95 += actual <= f + q95[k];
             ++total;
         }
     }
     score.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
     score.coverage_p90 = total ? static_cast<double>(covered90) / static_cast<double>(total) : 0.0;
     score.coverage_p95 = total ? static_cast<double>(covered95) / static_cast<double>(total) : 0.0;
+    score.split_coverage_p90 = total ? static_cast<double>(split90) / static_cast<double>(total) : 0.0;
+    score.split_coverage_p95 = total ? static_cast<double>(split95) / static_cast<double>(total) : 0.0;
     score.forecasts = total;
     score.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return score;

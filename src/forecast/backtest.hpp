@@ -29,6 +29,7 @@ struct BacktestOptions {
     int horizon = 12;
     double test_fraction = 0.2;
     double calibration_fraction = 0.25;  // of the training part
+    bool track_bands = true;             // move the bands after each known actual (band_tracker.hpp), as served
     UnixSeconds start = 0;               // time of the first value (calendar features)
     long long step_seconds = 300;        // sampling interval (season detection, calendar features)
     ModelOptions models;
@@ -42,6 +43,9 @@ struct ModelScore {
     double accuracy = 0.0;
     double coverage_p90 = 0.0;
     double coverage_p95 = 0.0;
+    // The same with the calibrated offsets held fixed (no tracking): what split conformal alone reaches.
+    double split_coverage_p90 = 0.0;
+    double split_coverage_p95 = 0.0;
     double seconds = 0.0;
     std::size_t forecasts = 0;
 };
@@ -51,6 +55,7 @@ struct ModelScore {
 struct Calibration {
     std::vector<double> q90;  // per step h-1: add to the point forecast
     std::vector<double> q95;
+    std::vector<double> mae;  // per step: mean |actual - forecast|, the scale BandTracker moves the bands by
     double accuracy = 0.0;    // 1 - WAPE over the calibration forecasts
 };
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon);
@@ -75,8 +80,10 @@ struct TrainedModel {
 };
 Result<TrainedModel> TrainModel(const std::string& model, const RegularSeries& series, int horizon,
                                 const ModelOptions& options = {});
-// The next `horizon` steps after `series` (its most recent history) with the trained bands.
-Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon);
+// The next `horizon` steps after `series` (its most recent history) with the trained bands, or with `bands` (the
+// tracked ones, band_tracker.hpp) when given.
+Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon,
+                              const Calibration* bands = nullptr);
 // An unfitted model of the given base ("combination" with parts and weights), for loading saved state.
 std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::vector<std::string>& parts,
                                            const std::vector<double>& weights, const ModelOptions& options);

@@ -10,6 +10,14 @@
 
 namespace cloudopt::binary {
 
+// Bounds a saved model's time grid must keep: a step of at most a year and a start within +-3,000 years of 1970,
+// so that start + index * step cannot overflow for any series a model could be asked about.
+inline constexpr std::int64_t kMaxStepSeconds = 366LL * 86400;
+inline constexpr std::int64_t kMaxAbsStart = 100'000'000'000LL;
+inline bool PlausibleGrid(std::int64_t start, std::int64_t step) {
+    return step > 0 && step <= kMaxStepSeconds && start >= -kMaxAbsStart && start <= kMaxAbsStart;
+}
+
 template <typename T>
 void Put(std::string& out, T v) {
     static_assert(std::is_trivially_copyable_v<T>);

@@ -7,7 +7,8 @@
 namespace cloudopt {
 
 namespace {
-constexpr std::string_view kMagic = "COMODEL1";
+constexpr std::string_view kMagic = "COMODEL2";
+constexpr std::string_view kMagicV1 = "COMODEL1";  // v1: no mae; still read
 constexpr std::uint32_t kMaxSteps = 100000;
 }  // namespace
 
@@ -34,6 +35,7 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
         Put<std::uint32_t>(out, static_cast<std::uint32_t>(t.bands.q90.size()));
         for (double q : t.bands.q90) Put<double>(out, q);
         for (double q : t.bands.q95) Put<double>(out, q);
+        for (std::size_t k = 0; k < t.bands.q90.size(); ++k) Put<double>(out, k < t.bands.mae.size() ? t.bands.mae[k] : 0.0);
         PutString(out, t.point->SaveState());
     }
     return out;
@@ -42,7 +44,8 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
 Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptions& options) {
     using namespace binary;
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
-    if (in.substr(0, kMagic.size()) != kMagic) return bad("not a cloudopt model file of format v1 (wrong magic)");
+    const bool v1 = in.substr(0, kMagicV1.size()) == kMagicV1;
+    if (!v1 && in.substr(0, kMagic.size()) != kMagic) return bad("not a cloudopt model file of format v1 or v2 (wrong magic)");
     in.remove_prefix(kMagic.size());
     std::uint32_t count = 0;
     if (!Get(in, count)) return bad("truncated");
@@ -66,7 +69,7 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
         if (!GetString(in, t.chosen) || !Get(in, season) || !Get(in, start) || !Get(in, step) || !Get(in, horizon) ||
             !Get(in, t.bands.accuracy) || !Get(in, steps))
             return bad("truncated");
-        if (steps < 1 || steps > kMaxSteps || season < 1 || step <= 0) return bad("implausible header values");
+        if (steps < 1 || steps > kMaxSteps || season < 1 || !PlausibleGrid(start, step)) return bad("implausible header values");
         t.context = SeriesContext{season, start, step, horizon};
         t.bands.q90.resize(steps);
         t.bands.q95.resize(steps);
@@ -74,6 +77,11 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
             if (!Get(in, q)) return bad("truncated");
         for (double& q : t.bands.q95)
             if (!Get(in, q)) return bad("truncated");
+        if (!v1) {
+            t.bands.mae.resize(steps);
+            for (double& e : t.bands.mae)
+                if (!Get(in, e) || !(e >= 0)) return bad("truncated or negative error scale");
+        }
         std::string state;
         if (!GetString(in, state)) return bad("truncated");
         const bool known_base = t.base == "combination" ? !t.parts.empty() : IsKnownModel(t.base) && t.base != "auto";

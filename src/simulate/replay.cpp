@@ -7,6 +7,7 @@
 
 #include "allocate/capacity_planner.hpp"
 #include "allocate/plan_history.hpp"
+#include "forecast/band_tracker.hpp"
 #include "forecast/point_model.hpp"
 
 namespace cloudopt {
@@ -98,12 +99,15 @@ private:
 class PredictivePolicy final : public Policy {
 public:
     PredictivePolicy(const std::vector<double>& demand, Resource resource, UnixSeconds start, UnixSeconds step,
-                     std::size_t first, int horizon, std::vector<double> points, std::vector<double> q90,
-                     std::vector<double> q95, QuantileLevel quantile)
+                     std::size_t first, int horizon, std::vector<double> points, const Calibration& bands,
+                     QuantileLevel quantile)
         : demand_(demand), resource_(std::move(resource)), start_(start), step_(step), first_(first),
-          horizon_(horizon), points_(std::move(points)), q90_(std::move(q90)), q95_(std::move(q95)),
-          quantile_(quantile) {}
+          horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile) {}
     int Decide(const Fleet& f) override {
+        // The step that just finished settles one forecast per horizon step: the bands move as the service's do.
+        const auto h_count = static_cast<std::size_t>(horizon_);
+        for (std::size_t h = 0; h < h_count && f.k >= first_ + h + 1; ++h)
+            bands_.Observe(h, demand_[f.k - 1] - points_[(f.k - 1 - h - first_) * h_count + h]);
         PlanInput in;
         in.resource = resource_;
         in.now = start_ + static_cast<UnixSeconds>(f.k) * step_;
@@ -119,8 +123,8 @@ public:
             ForecastPoint point;
             point.ts = in.now + h * step_;
             point.p50 = std::max(0.0, p);
-            point.p90 = std::max(point.p50, p + q90_[static_cast<std::size_t>(h)]);
-            point.p95 = std::max(point.p90, p + q95_[static_cast<std::size_t>(h)]);
+            point.p90 = std::max(point.p50, p + bands_.q90()[static_cast<std::size_t>(h)]);
+            point.p95 = std::max(point.p90, p + bands_.q95()[static_cast<std::size_t>(h)]);
             forecast.points.push_back(point);
         }
         in.forecast = std::move(forecast);
@@ -138,7 +142,8 @@ private:
     UnixSeconds start_, step_;
     std::size_t first_;
     int horizon_;
-    std::vector<double> points_, q90_, q95_;
+    std::vector<double> points_;
+    BandTracker bands_;
     QuantileLevel quantile_;
     CapacityPlanner planner_;
     PlanHistory history_{300};  // the service's default window (loop.stabilization_seconds)
@@ -281,8 +286,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             r.min_capacity = 1;
             r.max_capacity = 1 << 20;
             policy = std::make_unique<PredictivePolicy>(demand, r, series.start, series.step, first, horizon,
-                                                        std::move(points), trained->bands.q90, trained->bands.q95,
-                                                        o.quantile);
+                                                        std::move(points), trained->bands, o.quantile);
         }
         out.policies[name] = Run(*policy, demand, first, c, boot_steps, series.step);
     }

@@ -379,6 +379,40 @@ TEST_F(ControlLoopTest, SchedulesTrainingForResourcesWithoutAFreshModel) {
     EXPECT_EQ(requested.size(), 2u);  // older than 6 hours: retrain
 }
 
+TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTraining) {
+    Resource r = AddResource("web", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 0;  // statistical models: fast, and the bands are what is tested
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    ASSERT_TRUE(loop_->TrainResource(r).ok());
+    const UnixSeconds trained_at = clock_.Now();
+    // Six hours after training the load jumps by +-15 around the daily step every 5 minutes.
+    SeriesSamples noisy{{r.id, r.load_metric}, {}};
+    for (UnixSeconds t = FloorTo(trained_at, 300) + 300; t < trained_at + 6 * 3600; t += 300) {
+        const UnixSeconds day_time = (t - kStart) % kDay;
+        const double base = day_time >= kNineAm && day_time < kFivePm ? 60.0 : 20.0;
+        noisy.samples.push_back({t, base + ((t / 300) % 2 ? 15.0 : -15.0)});
+    }
+    ASSERT_TRUE(store_->AppendSamples({&noisy, 1}).ok());
+    clock_.Advance(6 * 3600);
+    auto spread = [&](UnixSeconds tracking) {
+        ControlLoopOptions o = options;
+        o.band_tracking_seconds = tracking;
+        ControlLoop loop(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, o);
+        std::vector<std::string> problems;
+        EXPECT_EQ(*loop.LoadModels(problems), 1);
+        auto f = loop.ForecastResource(r, 3, false);
+        EXPECT_TRUE(f.ok());
+        return f.ok() ? f->points[0].p95 - f->points[0].p50 : 0.0;
+    };
+    const double as_calibrated = spread(0);
+    const double tracked = spread(86400);
+    // The calibration saw a clean daily step: its band is narrow. Tracked over the six noisy hours, it covers them.
+    EXPECT_LT(as_calibrated, 5.0);
+    EXPECT_GT(tracked, 3 * as_calibrated);
+    EXPECT_GT(tracked, 10.0);
+}
+
 TEST_F(ControlLoopTest, ACancelledTrainingSavesNothing) {
     Resource r = AddResource("web", Mode::kOff);
     ControlLoopOptions options;

@@ -1,0 +1,49 @@
+#pragma once
+// Keeps a model's calibrated bands honest while the series drifts. Split conformal (backtest.hpp) sets each band
+// offset from errors on a window before the forecasts; when the series changes afterwards (a busier week, a new
+// burst pattern) a fixed offset covers less or more than it says. Quantile tracking (Angelopoulos, Candès and
+// Tibshirani, "Conformal PID control for time series prediction", 2023) moves each offset after every actual that
+// becomes known: up by rate x level when the actual was above the band, down by rate x (1 - level) when it was
+// not. The offset stops moving only where the band covers `level` of actuals, so over any long stretch the share
+// covered approaches the level whatever the drift, and the offset follows the series' recent error.
+
+#include <cstddef>
+#include <vector>
+
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+struct Calibration;
+struct TrainedModel;
+
+class BandTracker {
+public:
+    // Starts from the calibrated offsets. Each update moves by `rate` times the step's error scale: the larger of
+    // its calibration mean absolute error and a running mean of its recent absolute errors, so that a model that
+    // was exact on calibration still adapts when the load turns noisy, and adapts about as fast as the errors grew.
+    BandTracker(const Calibration& calibrated, double rate = kDefaultRate);
+
+    // The actual of horizon step `step` (0-based) of one forecast is now known: error = actual - point forecast.
+    void Observe(std::size_t step, double error);
+
+    const std::vector<double>& q90() const { return q90_; }
+    const std::vector<double>& q95() const { return q95_; }
+
+    static constexpr double kDefaultRate = 0.1;
+
+    // The tracked offsets as bands to forecast with (accuracy and scale as calibrated).
+    Calibration Bands(const Calibration& calibrated) const;
+
+private:
+    double rate_;
+    std::vector<double> q90_, q95_, floor_scale_, recent_scale_;
+};
+
+// What the service forecasts with: the trained bands tracked over the forecasts the model would have made from
+// each of the last `steps` origins of `history`, in the order their actuals arrived. Stateless, so a restart or a
+// retrained model gives the same bands from the same history; 0 steps gives the trained bands.
+Calibration TrackedBands(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
+                         double rate = BandTracker::kDefaultRate);
+
+}  // namespace cloudopt
