@@ -17,8 +17,11 @@ constexpr double kRecentWeight = 0.01;
 BandTracker::BandTracker(const Calibration& calibrated, double rate)
     : rate_(rate), q90_(calibrated.q90), q95_(calibrated.q95), floor_scale_(calibrated.q90.size(), 0.0),
       recent_scale_(calibrated.q90.size(), 0.0) {
+    // Without a calibration error (a model file from before v2, or one that was exact) the band's own width.
     for (std::size_t k = 0; k < floor_scale_.size(); ++k)
-        floor_scale_[k] = k < calibrated.mae.size() ? calibrated.mae[k] : std::max(std::abs(q90_[k]), std::abs(q95_[k]));
+        floor_scale_[k] = k < calibrated.mae.size() && calibrated.mae[k] > 0
+                              ? calibrated.mae[k]
+                              : std::max(std::abs(q90_[k]), std::abs(q95_[k]));
     recent_scale_ = floor_scale_;
 }
 

@@ -191,7 +191,10 @@ Status HoltWintersModel::Fit(std::span<const double> train, const SeriesContext&
 void HoltWintersModel::ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                                            std::vector<double>& out) const {
     out.clear();
-    State s = Initial(values, season_, params_.multiplicative);
+    // The initial state reads the first two seasons; only what precedes the first origin, or a forecast from
+    // inside them would see its own future.
+    const std::size_t known = std::clamp<std::size_t>(first_origin, 1, std::max<std::size_t>(1, values.size()));
+    State s = Initial(values.first(std::min(known, values.size())), season_, params_.multiplicative);
     for (std::size_t t = 0; t < values.size() + 1; ++t) {
         if (t >= first_origin) {
             for (int h = 1; h <= horizon; ++h) out.push_back(Predict(s, t, h, season_, params_));

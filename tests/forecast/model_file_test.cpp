@@ -3,9 +3,13 @@
 
 #include "forecast/model_file.hpp"
 
+#include "forecast/band_tracker.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 namespace cloudopt {
@@ -48,6 +52,7 @@ TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
         EXPECT_EQ((*loaded)[i].series, models[i].series);
         EXPECT_EQ(b.chosen, a.chosen);
         EXPECT_EQ(b.bands.q90, a.bands.q90);
+        EXPECT_EQ(b.bands.mae, a.bands.mae);
         auto fa = ForecastWith(a, s, 4);
         auto fb = ForecastWith(b, s, 4);
         ASSERT_TRUE(fa.ok() && fb.ok());
@@ -72,6 +77,31 @@ TEST(TrainedModel, TheLstmReadsTheCalendarOfTheWindowItForecastsNotOfItsTraining
     ASSERT_TRUE(base.ok() && same.ok() && shifted.ok());
     EXPECT_DOUBLE_EQ(same->points[0].p50, base->points[0].p50);
     EXPECT_NE(shifted->points[0].p50, base->points[0].p50);
+}
+
+TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
+    // A v1 file (no per-step error scale), as `cloudopt train --out` wrote it before format v2.
+    std::ifstream in(std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/holt_winters.bin", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(bytes.substr(0, 8), "COMODEL1");
+    auto loaded = LoadModels(bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    ASSERT_EQ(loaded->size(), 1u);
+    const TrainedModel& t = (*loaded)[0].trained;
+    EXPECT_TRUE(t.bands.mae.empty());
+    // Without a saved scale the tracker moves by the band's own width: errors far above it widen it.
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<double> wild(0.0, 1000.0);
+    RegularSeries s{t.context.start, t.context.step, std::vector<double>(200, 0.0)};
+    for (double& v : s.values) v = wild(rng);
+    const Calibration tracked = TrackedBands(t, s, 100);
+    EXPECT_GT(tracked.q95[0], t.bands.q95[0]);
+    // Saved again it is a v2 file with the scale that was used.
+    const std::string again = SaveModels(*loaded);
+    EXPECT_EQ(again.substr(0, 8), "COMODEL2");
+    auto reloaded = LoadModels(again);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.error().message;
+    EXPECT_EQ((*reloaded)[0].trained.bands.mae.size(), t.bands.q90.size());
 }
 
 TEST(ModelFile, RefusesDamagedBytesWithAReason) {

@@ -25,6 +25,30 @@ std::vector<double> Daily(int days, double trend_per_step = 0.0, double noise = 
     return y;
 }
 
+TEST(PointModels, AForecastNeverReadsTheValuesAtOrAfterItsOrigin) {
+    // Forecasts from origin t must be the same whether the values after t are there or not, also from origins
+    // inside the first seasons, where Holt-Winters builds its initial state (it once read two seasons ahead).
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> wild(0.0, 100.0);
+    std::vector<double> y = Daily(4, 0.01, 2.0);
+    for (double& v : y) v += wild(rng);  // unforeseeable: a look-ahead would show
+    std::vector<std::unique_ptr<PointModel>> models;
+    models.push_back(MakeNaiveModel());
+    models.push_back(MakeSeasonalNaiveModel());
+    models.push_back(MakeHoltWintersModel());
+    for (const auto& model : models) {
+        ASSERT_TRUE(model->Fit(y, SeriesContext{.season = kDay, .horizon = 3}).ok()) << model->name();
+        for (std::size_t origin : {5u, 100u, 300u, 600u, 1000u}) {
+            std::vector<double> with_future, without;
+            model->ForecastFromOrigins(y, origin, 3, with_future);
+            model->ForecastFromOrigins(std::span<const double>(y).first(origin), origin, 3, without);
+            ASSERT_EQ(without.size(), 3u);
+            for (std::size_t h = 0; h < 3; ++h)
+                EXPECT_DOUBLE_EQ(with_future[h], without[h]) << model->name() << " origin " << origin << " step " << h + 1;
+        }
+    }
+}
+
 TEST(NaiveModels, ForecastFromEveryOrigin) {
     const std::vector<double> y = {1, 2, 3, 4, 5, 6};
     std::vector<double> out;
