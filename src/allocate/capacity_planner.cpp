@@ -92,7 +92,19 @@ QuantileLevel RiskQuantile(const Resource& r, QuantileLevel fallback) {
     return fallback;
 }
 
-PlanDecision CapacityPlanner::Plan(const PlanInput& in) const {
+PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
+    // The service-level correction widens or narrows the band above the median before any rule reads it.
+    PlanInput corrected;
+    const bool correct = input.forecast && input.band_correction != 0.0;
+    if (correct) {
+        corrected = input;
+        const double factor = 1.0 + std::max(-1.0, input.band_correction);
+        for (ForecastPoint& p : corrected.forecast->points) {
+            p.p90 = p.p50 + (p.p90 - p.p50) * factor;
+            p.p95 = p.p50 + (p.p95 - p.p50) * factor;
+        }
+    }
+    const PlanInput& in = correct ? corrected : input;
     const Resource& r = in.resource;
     const double per = r.capacity_per_instance;
     const double target = r.target_utilization();
@@ -111,6 +123,10 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& in) const {
             predictive = InstancesFor(lead.value, per, target);
             d.required_load = lead.value;
             instances_needed = lead.value / (per * target);
+            if (correct)
+                why += "band above the median x " + Fmt(1.0 + std::max(-1.0, in.band_correction)) +
+                       " (service-level correction: " +
+                       (in.band_correction > 0 ? "widened after starved steps" : "narrowed while none came") + "); ";
             why += "forecast " + std::string(QuantileLevelName(q)) + " peak " + Fmt(lead.value) + " " + r.load_metric +
                    " at +" + std::to_string(std::max<UnixSeconds>(0, lead.at - in.now)) + "s (lead time: boot delay " +
                    std::to_string(r.boot_delay_s) + "s + tick " + std::to_string(in.tick_seconds) + "s) / (" +

@@ -17,6 +17,12 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
         input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
     input.recent_directions.clear();
     for (const auto& entry : directions_) input.recent_directions.push_back(entry.second);
+    input.band_correction = correction_;
+}
+
+void PlanHistory::ObserveService(bool starved) {
+    correction_ += level_.rate * ((starved ? 1.0 : 0.0) - level_.budget);
+    correction_ = std::max(-1.0, correction_);
 }
 
 void PlanHistory::RecordChange(UnixSeconds now, int from, int to) {

@@ -103,6 +103,8 @@ const std::vector<Key>& Keys() {
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),
+        Double("loop.unmet_budget", &Config::unmet_budget, 0.0, 0.5),
+        Double("loop.service_correction_rate", &Config::service_correction_rate, 0.0, 10.0),
         Int("loop.max_actions_per_resource_per_hour", &Config::max_actions_per_resource_per_hour, 0, 3600),
         Int("loop.max_actions_per_minute", &Config::max_actions_per_minute, 0, 100000),
         Int("loop.max_retry_backoff_seconds", &Config::max_retry_backoff_seconds, 1, 86400),

@@ -188,6 +188,7 @@ int RunServe(const Config& config) {
     loop_options.train_epochs = config.train_epochs;
     loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;
     loop_options.band_tracking_seconds = static_cast<UnixSeconds>(config.band_tracking_hours) * 3600;
+    loop_options.service_level = {config.unmet_budget, config.service_correction_rate};
     loop_options.max_actions_per_resource_per_hour = config.max_actions_per_resource_per_hour;
     loop_options.max_actions_per_minute = config.max_actions_per_minute;
     loop_options.max_retry_backoff_seconds = config.max_retry_backoff_seconds;

@@ -270,7 +270,12 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     }
 
     // Optimize. The window remembers raw recommendations, so it is updated with this pass's one afterwards.
-    PlanHistory& history = history_.try_emplace(r.id, options_.stabilization_seconds).first->second;
+    PlanHistory& history =
+        history_.try_emplace(r.id, options_.stabilization_seconds, options_.service_level).first->second;
+    // Only capacity cloudopt set says anything about its sizing: in off and recommend modes someone else's choice
+    // is running, and learning from it would drift the recommendations.
+    if (r.mode == Mode::kAuto && input.current_load)
+        history.ObserveService(*input.current_load > state->ready * r.capacity_per_instance + 1e-9);
     history.Fill(now, input);
     PlanDecision decision = planner_.Plan(input);
     history.RecordRecommendation(now, decision.recommended);

@@ -45,6 +45,10 @@ struct ControlLoopOptions {
     // A trained model's bands are tracked over its forecasts of this much recent history (band_tracker.hpp), so
     // they keep their coverage as the load drifts after training; 0: the bands as calibrated.
     UnixSeconds band_tracking_seconds = 86400;
+    // The service-level correction (allocate/plan_history.hpp): in auto mode, each pass whose measured load was
+    // above the ready capacity widens the band capacity is sized for, and passes without one narrow it, so that
+    // starved passes settle at `service_level.budget`.
+    ServiceLevel service_level;
     // Safety limits on applied changes (auto mode). Over a limit, the change is recorded as skipped with the
     // reason, and the next pass asks again. 0 turns a limit off.
     int max_actions_per_resource_per_hour = 12;

@@ -27,6 +27,10 @@ struct PlanInput {
     // Directions (+1 out, -1 in) of the changes made within the last stabilization window, oldest first: at most
     // one change of direction per window, so a scale-in that would be the second reversal waits.
     std::vector<int> recent_directions;
+    // The service-level correction (PlanHistory::ObserveService): the band above the median, p_q - p50, is sized
+    // at (1 + band_correction) of its width. Positive after starved steps, negative while none come; at -1 the
+    // capacity is sized for the median forecast, never less.
+    double band_correction = 0.0;
     // Instance types and prices for the mix and the cost in the reason; none: counts only.
     const Catalog* catalog = nullptr;
 };

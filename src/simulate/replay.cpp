@@ -100,14 +100,16 @@ class PredictivePolicy final : public Policy {
 public:
     PredictivePolicy(const std::vector<double>& demand, Resource resource, UnixSeconds start, UnixSeconds step,
                      std::size_t first, int horizon, std::vector<double> points, const Calibration& bands,
-                     QuantileLevel quantile)
+                     QuantileLevel quantile, ServiceLevel service_level)
         : demand_(demand), resource_(std::move(resource)), start_(start), step_(step), first_(first),
-          horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile) {}
+          horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile),
+          history_(300, service_level) {}  // the service's default window (loop.stabilization_seconds)
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step: the bands move as the service's do.
         const auto h_count = static_cast<std::size_t>(horizon_);
         for (std::size_t h = 0; h < h_count && f.k >= first_ + h + 1; ++h)
             bands_.Observe(h, demand_[f.k - 1] - points_[(f.k - 1 - h - first_) * h_count + h]);
+        if (f.k > first_) history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
         PlanInput in;
         in.resource = resource_;
         in.now = start_ + static_cast<UnixSeconds>(f.k) * step_;
@@ -146,7 +148,7 @@ private:
     BandTracker bands_;
     QuantileLevel quantile_;
     CapacityPlanner planner_;
-    PlanHistory history_{300};  // the service's default window (loop.stabilization_seconds)
+    PlanHistory history_;
 };
 
 // Runs one policy over steps [first, n) and scores them.
@@ -286,7 +288,8 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             r.min_capacity = 1;
             r.max_capacity = 1 << 20;
             policy = std::make_unique<PredictivePolicy>(demand, r, series.start, series.step, first, horizon,
-                                                        std::move(points), trained->bands, o.quantile);
+                                                        std::move(points), trained->bands, o.quantile,
+                                                        o.service_level);
         }
         out.policies[name] = Run(*policy, demand, first, c, boot_steps, series.step);
     }

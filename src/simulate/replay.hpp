@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "allocate/plan_history.hpp"
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
@@ -29,6 +30,7 @@ struct ReplayOptions {
     double capacity_per_instance = 0;  // 0: the 99th percentile of the training part needs 20 instances
     std::string model = "auto";        // the predictive policy's forecaster
     ModelOptions models;
+    ServiceLevel service_level;        // the predictive policy's service-level correction (plan_history.hpp)
 };
 
 inline constexpr const char* kPolicies = "static, reactive, predictive, oracle";

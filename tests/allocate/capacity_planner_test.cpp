@@ -215,5 +215,42 @@ TEST(PlanHistory, KeepsTheWindowsRecommendationsAndChanges) {
     EXPECT_TRUE(in.recent_directions.empty());
 }
 
+
+TEST(Planner, TheServiceLevelCorrectionScalesTheBandAboveTheMedian) {
+    // p50 = 0.8 x p95: a p95 peak of 150 has a band of 30 above its median of 120.
+    PlanInput in = Input({50, 60, 70, 80, 150, 60}, 40, 5);
+    in.band_correction = 1.0;  // twice the band: 120 + 60 = 180
+    PlanDecision wide = CapacityPlanner().Plan(in);
+    EXPECT_EQ(wide.desired, 24);  // ceil(180 / 7.5)
+    EXPECT_NE(wide.reason.find("band above the median x 2.00"), std::string::npos) << wide.reason;
+    EXPECT_NE(wide.reason.find("widened after starved steps"), std::string::npos) << wide.reason;
+    in.band_correction = -5.0;  // clamped at -1: sized for the median, 120
+    PlanDecision median = CapacityPlanner().Plan(in);
+    EXPECT_EQ(median.desired, 16);  // ceil(120 / 7.5)
+    EXPECT_NE(median.reason.find("narrowed while none came"), std::string::npos) << median.reason;
+    in.band_correction = 0.0;
+    EXPECT_EQ(CapacityPlanner().Plan(in).reason.find("service-level"), std::string::npos);
+}
+
+TEST(PlanHistory, TheServiceLevelCorrectionSettlesWhereStarvedStepsAreTheBudget) {
+    PlanHistory history(300, ServiceLevel{.budget = 0.01, .rate = 0.5});
+    history.ObserveService(true);
+    EXPECT_DOUBLE_EQ(history.band_correction(), 0.5 * 0.99);
+    history.ObserveService(false);
+    EXPECT_DOUBLE_EQ(history.band_correction(), 0.5 * 0.99 - 0.5 * 0.01);
+    PlanInput in;
+    history.Fill(1000, in);
+    EXPECT_DOUBLE_EQ(in.band_correction, history.band_correction());
+    // One starved step in a hundred leaves it where it was; none narrows it down to the median and no further.
+    const double before = history.band_correction();
+    for (int i = 0; i < 100; ++i) history.ObserveService(i == 50);
+    EXPECT_NEAR(history.band_correction(), before, 1e-9);
+    for (int i = 0; i < 10000; ++i) history.ObserveService(false);
+    EXPECT_DOUBLE_EQ(history.band_correction(), -1.0);
+    // Off: nothing moves.
+    PlanHistory off(300, ServiceLevel{.budget = 0.01, .rate = 0.0});
+    off.ObserveService(true);
+    EXPECT_DOUBLE_EQ(off.band_correction(), 0.0);
+}
 }  // namespace
 }  // namespace cloudopt

@@ -31,6 +31,9 @@ TEST(BacktestCli, PrintsTheDocumentedJson) {
     }
     EXPECT_GT(j["coverage"]["p90"].get<double>(), 0.8);
     EXPECT_GE(j["coverage"]["p95"].get<double>(), j["coverage"]["p90"].get<double>());
+    // The bands as calibrated, without tracking, beside them.
+    EXPECT_GT(j["split_coverage"]["p90"].get<double>(), 0.5);
+    EXPECT_GE(j["split_coverage"]["p95"].get<double>(), j["split_coverage"]["p90"].get<double>());
 }
 
 TEST(ForecastCli, ForecastsWithBands) {
