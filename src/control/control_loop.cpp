@@ -21,6 +21,7 @@ ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, co
       planner_(planner),
       catalog_(catalog),
       options_(options),
+      metrics_(metrics),
       pass_seconds_(metrics.GetHistogram("cloudopt_loop_pass_seconds", "Wall time of one control-loop pass", {},
                                          MetricsRegistry::LatencyBuckets())),
       samples_collected_(metrics.GetCounter("cloudopt_loop_samples_collected_total",
@@ -274,8 +275,20 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         history_.try_emplace(r.id, options_.stabilization_seconds, options_.service_level).first->second;
     // Only capacity cloudopt set says anything about its sizing: in off and recommend modes someone else's choice
     // is running, and learning from it would drift the recommendations.
-    if (r.mode == Mode::kAuto && input.current_load)
-        history.ObserveService(*input.current_load > state->ready * r.capacity_per_instance + 1e-9);
+    if (r.mode == Mode::kAuto && input.current_load) {
+        const bool starved = *input.current_load > state->ready * r.capacity_per_instance + 1e-9;
+        history.ObserveService(starved);
+        const Labels labels = {{"resource", r.name}};
+        metrics_
+            .GetCounter("cloudopt_loop_service_passes_total",
+                        "Auto-mode passes with a fresh load measurement, by whether the load exceeded ready capacity",
+                        {{"resource", r.name}, {"starved", starved ? "true" : "false"}})
+            .Inc();
+        metrics_
+            .GetGauge("cloudopt_loop_band_correction",
+                      "Service-level correction: the sizing band above the median is (1 + this) of its width", labels)
+            .Set(history.band_correction());
+    }
     history.Fill(now, input);
     PlanDecision decision = planner_.Plan(input);
     history.RecordRecommendation(now, decision.recommended);

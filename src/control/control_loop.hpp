@@ -160,6 +160,7 @@ private:
     };
     std::map<ResourceId, Failures> failures_;                    // consecutive failed applies
 
+    MetricsRegistry& metrics_;  // per-resource series are registered as resources appear
     Histogram& pass_seconds_;
     Counter& samples_collected_;
     Counter& actions_recorded_;

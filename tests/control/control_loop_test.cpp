@@ -200,6 +200,13 @@ TEST_F(ControlLoopTest, StarvedPassesInAutoModeWidenTheSizingAndOtherModesLearnN
     }
     EXPECT_NE(reasons["auto"].find("widened after starved steps"), std::string::npos) << reasons["auto"];
     EXPECT_EQ(reasons["recommend"].find("service-level"), std::string::npos) << reasons["recommend"];
+    // An operator sees it on /metrics: starved passes counted, and the correction in force.
+    const std::string exposed = metrics_.RenderPrometheus();
+    EXPECT_NE(exposed.find("cloudopt_loop_service_passes_total{resource=\"auto\",starved=\"true\"} 3"),
+              std::string::npos)
+        << exposed;
+    EXPECT_NE(exposed.find("cloudopt_loop_band_correction{resource=\"auto\"}"), std::string::npos) << exposed;
+    EXPECT_EQ(exposed.find("resource=\"recommend\""), std::string::npos) << exposed;
 }
 
 TEST_F(ControlLoopTest, RecommendModeRecordsWithoutApplyingAndApplyUsesTheProvider) {
