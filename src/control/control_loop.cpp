@@ -166,7 +166,8 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
         static_cast<int>(trained->model->bands.q90.size()) >= horizon) {
         // Only forecasts of load the model never trained on move the bands: in-sample errors are smaller and
         // would narrow them.
-        const UnixSeconds tracked = std::clamp<UnixSeconds>(now - trained->trained_at, 0, options_.band_tracking_seconds);
+        const UnixSeconds tracked =
+            std::clamp<UnixSeconds>(now - trained->trained_at, 0, options_.band_tracking_seconds);
         const auto tracked_steps = static_cast<std::size_t>(tracked / options_.forecast_step);
         const Calibration bands = TrackedBands(*trained->model, series, tracked_steps);
         forecast = ForecastWith(*trained->model, series, horizon, &bands);

@@ -35,7 +35,8 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
         Put<std::uint32_t>(out, static_cast<std::uint32_t>(t.bands.q90.size()));
         for (double q : t.bands.q90) Put<double>(out, q);
         for (double q : t.bands.q95) Put<double>(out, q);
-        for (std::size_t k = 0; k < t.bands.q90.size(); ++k) Put<double>(out, k < t.bands.mae.size() ? t.bands.mae[k] : 0.0);
+        for (std::size_t k = 0; k < t.bands.q90.size(); ++k)
+            Put<double>(out, k < t.bands.mae.size() ? t.bands.mae[k] : 0.0);
         PutString(out, t.point->SaveState());
     }
     return out;
@@ -45,7 +46,8 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
     using namespace binary;
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
     const bool v1 = in.substr(0, kMagicV1.size()) == kMagicV1;
-    if (!v1 && in.substr(0, kMagic.size()) != kMagic) return bad("not a cloudopt model file of format v1 or v2 (wrong magic)");
+    if (!v1 && in.substr(0, kMagic.size()) != kMagic)
+        return bad("not a cloudopt model file of format v1 or v2 (wrong magic)");
     in.remove_prefix(kMagic.size());
     std::uint32_t count = 0;
     if (!Get(in, count)) return bad("truncated");
@@ -69,7 +71,8 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
         if (!GetString(in, t.chosen) || !Get(in, season) || !Get(in, start) || !Get(in, step) || !Get(in, horizon) ||
             !Get(in, t.bands.accuracy) || !Get(in, steps))
             return bad("truncated");
-        if (steps < 1 || steps > kMaxSteps || season < 1 || !PlausibleGrid(start, step)) return bad("implausible header values");
+        if (steps < 1 || steps > kMaxSteps || season < 1 || !PlausibleGrid(start, step))
+            return bad("implausible header values");
         t.context = SeriesContext{season, start, step, horizon};
         t.bands.q90.resize(steps);
         t.bands.q95.resize(steps);

@@ -109,7 +109,9 @@ public:
         const auto h_count = static_cast<std::size_t>(horizon_);
         for (std::size_t h = 0; h < h_count && f.k >= first_ + h + 1; ++h)
             bands_.Observe(h, demand_[f.k - 1] - points_[(f.k - 1 - h - first_) * h_count + h]);
-        if (f.k > first_) history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
+        // And the step's outcome moves the service-level correction, as each pass does in the service.
+        if (f.k > first_)
+            history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
         PlanInput in;
         in.resource = resource_;
         in.now = start_ + static_cast<UnixSeconds>(f.k) * step_;

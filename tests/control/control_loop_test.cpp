@@ -420,7 +420,8 @@ TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTrai
     Resource r = AddResource("web", Mode::kOff);
     ControlLoopOptions options;
     options.train_epochs = 0;  // statistical models: fast, and the bands are what is tested
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     ASSERT_TRUE(loop_->TrainResource(r).ok());
     const UnixSeconds trained_at = clock_.Now();
     // Six hours after training the load jumps by +-15 around the daily step every 5 minutes.

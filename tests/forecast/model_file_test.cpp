@@ -81,7 +81,8 @@ TEST(TrainedModel, TheLstmReadsTheCalendarOfTheWindowItForecastsNotOfItsTraining
 
 TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     // A v1 file (no per-step error scale), as `cloudopt train --out` wrote it before format v2.
-    std::ifstream in(std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/holt_winters.bin", std::ios::binary);
+    const std::string path = std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/holt_winters.bin";
+    std::ifstream in(path, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_EQ(bytes.substr(0, 8), "COMODEL1");
     auto loaded = LoadModels(bytes);

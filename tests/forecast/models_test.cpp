@@ -44,7 +44,8 @@ TEST(PointModels, AForecastNeverReadsTheValuesAtOrAfterItsOrigin) {
             model->ForecastFromOrigins(std::span<const double>(y).first(origin), origin, 3, without);
             ASSERT_EQ(without.size(), 3u);
             for (std::size_t h = 0; h < 3; ++h)
-                EXPECT_DOUBLE_EQ(with_future[h], without[h]) << model->name() << " origin " << origin << " step " << h + 1;
+                EXPECT_DOUBLE_EQ(with_future[h], without[h])
+                    << model->name() << " origin " << origin << " step " << h + 1;
         }
     }
 }
