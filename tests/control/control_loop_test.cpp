@@ -97,6 +97,19 @@ protected:
         return *created;
     }
 
+    // A surge the history never showed: the resource's trace becomes a constant 80 from now on, on 3 instances.
+    void SurgeTo80(const Resource& r) {
+        SimulatedGroupSpec spec;
+        spec.ref = r.provider_ref;
+        spec.price_per_hour = 0.1;
+        spec.capacity_per_instance = 10;
+        spec.boot_delay_s = 180;
+        spec.demand.step = 300;
+        spec.demand.values = {80.0};
+        spec.initial_capacity = 3;
+        cloud_.AddGroup(spec);
+    }
+
     // Runs a pass every minute up to (and including) `until`.
     void RunUntil(UnixSeconds until) {
         while (clock_.Now() <= until) {
@@ -151,16 +164,7 @@ TEST_F(ControlLoopTest, ScalesOutAheadOfAForecastStepSoCapacityIsReadyWhenDemand
 TEST_F(ControlLoopTest, AnUnforeseenStepIsMetByTheReactiveFloorAfterOneBootDelay) {
     Resource r = AddResource("web", Mode::kAuto);
     RunUntil(clock_.Now());  // one pass at 08:00: night load, 3 instances are right
-    // A surge the history never showed: replace the trace with 80 from now on.
-    SimulatedGroupSpec spec;
-    spec.ref = r.provider_ref;
-    spec.price_per_hour = 0.1;
-    spec.capacity_per_instance = 10;
-    spec.boot_delay_s = 180;
-    spec.demand.step = 300;
-    spec.demand.values = {80.0};
-    spec.initial_capacity = 3;
-    cloud_.AddGroup(spec);
+    SurgeTo80(r);
     const UnixSeconds surge = clock_.Now();
     RunUntil(surge);
     auto actions = store_->ListActions({r.id, surge, 10});
@@ -177,17 +181,8 @@ TEST_F(ControlLoopTest, StarvedPassesInAutoModeWidenTheSizingAndOtherModesLearnN
     Resource automatic = AddResource("auto", Mode::kAuto);
     Resource recommend = AddResource("recommend", Mode::kRecommend);
     RunUntil(clock_.Now());  // 08:00: night load, 3 instances are right
-    for (const Resource* r : {&automatic, &recommend}) {  // a surge to 80 that the history never showed
-        SimulatedGroupSpec spec;
-        spec.ref = r->provider_ref;
-        spec.price_per_hour = 0.1;
-        spec.capacity_per_instance = 10;
-        spec.boot_delay_s = 180;
-        spec.demand.step = 300;
-        spec.demand.values = {80.0};
-        spec.initial_capacity = 3;
-        cloud_.AddGroup(spec);
-    }
+    SurgeTo80(automatic);
+    SurgeTo80(recommend);
     // Until the launches are ready (180 s) the auto resource is starved; the recommend one stays at 3 throughout,
     // but that is someone else's choice, not cloudopt's sizing.
     std::map<std::string, std::string> reasons;
