@@ -279,7 +279,6 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     if (r.mode == Mode::kAuto && input.current_load) {
         const bool starved = *input.current_load > state->ready * r.capacity_per_instance + 1e-9;
         history.ObserveService(starved);
-        const Labels labels = {{"resource", r.name}};
         metrics_
             .GetCounter("cloudopt_loop_service_passes_total",
                         "Auto-mode passes with a fresh load measurement, by whether the load exceeded ready capacity",
@@ -287,7 +286,8 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
             .Inc();
         metrics_
             .GetGauge("cloudopt_loop_band_correction",
-                      "Service-level correction: the sizing band above the median is (1 + this) of its width", labels)
+                      "Service-level correction: the sizing band above the median is (1 + this) of its width",
+                      {{"resource", r.name}})
             .Set(history.band_correction());
     }
     history.Fill(now, input);

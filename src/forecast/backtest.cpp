@@ -414,15 +414,12 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     // Bands as the service serves them: the calibrated offsets tracked online (band_tracker.hpp). At origin t the
     // tracker has seen every error whose actual is in the history, values[0, t).
     BandTracker tracker(bands);
-    auto forecast_at = [&](std::size_t t, std::size_t k) { return forecasts[(t - n_train) * h + k]; };
     ErrorSums sums;
     std::size_t covered90 = 0, covered95 = 0, split90 = 0, split95 = 0, total = 0;
     for (std::size_t t = n_train; t < n; ++t) {
-        if (o.track_bands)
-            for (std::size_t k = 0; k < h && t >= n_train + k + 1; ++k)
-                tracker.Observe(k, values[t - 1] - forecast_at(t - 1 - k, k));
+        if (o.track_bands && t > n_train) tracker.ObserveArrival(t - 1, values[t - 1], forecasts, n_train);
         for (std::size_t k = 0; k < h && t + k < n; ++k) {
-            const double f = forecast_at(t, k);
+            const double f = forecasts[(t - n_train) * h + k];
             const double actual = values[t + k];
             sums.abs_error += std::abs(f - actual);
             sums.abs_actual += std::abs(actual);

@@ -36,6 +36,15 @@ void BandTracker::Observe(std::size_t step, double error) {
     q95_[step] = std::max(q95_[step], q90_[step]);
 }
 
+void BandTracker::ObserveArrival(std::size_t index, double actual, std::span<const double> forecasts,
+                                 std::size_t first_origin) {
+    const std::size_t h = q90_.size();
+    for (std::size_t k = 0; k < h && index >= first_origin + k; ++k) {
+        const std::size_t at = (index - k - first_origin) * h + k;
+        if (at < forecasts.size()) Observe(k, actual - forecasts[at]);
+    }
+}
+
 Calibration BandTracker::Bands(const Calibration& calibrated) const {
     Calibration out = calibrated;
     out.q90 = q90_;
@@ -52,11 +61,7 @@ Calibration TrackedBands(const TrainedModel& trained, const RegularSeries& histo
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    for (std::size_t j = first; j < n; ++j)
-        for (std::size_t k = 0; k < h && j >= first + k; ++k) {
-            const std::size_t index = (j - k - first) * h + k;
-            if (index < forecasts.size()) tracker.Observe(k, y[j] - forecasts[index]);
-        }
+    for (std::size_t j = first; j < n; ++j) tracker.ObserveArrival(j, y[j], forecasts, first);
     return tracker.Bands(trained.bands);
 }
 

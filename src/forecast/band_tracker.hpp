@@ -8,6 +8,7 @@
 // covered approaches the level whatever the drift, and the offset follows the series' recent error.
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "core/sample.hpp"
@@ -26,6 +27,10 @@ public:
 
     // The actual of horizon step `step` (0-based) of one forecast is now known: error = actual - point forecast.
     void Observe(std::size_t step, double error);
+    // Value `index` of the series, `actual`, has just become known: observes the error of every forecast of it,
+    // one per horizon step, among `forecasts` laid out as PointModel::ForecastFromOrigins writes them (origin t,
+    // step k at (t - first_origin) * H + k, H = the number of bands).
+    void ObserveArrival(std::size_t index, double actual, std::span<const double> forecasts, std::size_t first_origin);
 
     const std::vector<double>& q90() const { return q90_; }
     const std::vector<double>& q95() const { return q95_; }

@@ -105,13 +105,12 @@ public:
           horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile),
           history_(300, service_level) {}  // the service's default window (loop.stabilization_seconds)
     int Decide(const Fleet& f) override {
-        // The step that just finished settles one forecast per horizon step: the bands move as the service's do.
-        const auto h_count = static_cast<std::size_t>(horizon_);
-        for (std::size_t h = 0; h < h_count && f.k >= first_ + h + 1; ++h)
-            bands_.Observe(h, demand_[f.k - 1] - points_[(f.k - 1 - h - first_) * h_count + h]);
-        // And the step's outcome moves the service-level correction, as each pass does in the service.
-        if (f.k > first_)
+        // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
+        // and its outcome moves the service-level correction, as each pass does in the service.
+        if (f.k > first_) {
+            bands_.ObserveArrival(f.k - 1, demand_[f.k - 1], points_, first_);
             history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
+        }
         PlanInput in;
         in.resource = resource_;
         in.now = start_ + static_cast<UnixSeconds>(f.k) * step_;
