@@ -9,7 +9,7 @@ build=${1:-build/release}
 data=${2:-tests/data/alibaba2018_cpu.csv}
 series=${3:-3}
 bin=$build/bench/lstm_throughput
-for i in 1 2 3; do "$bin" train; "$bin" infer; done
+for i in 1 2 3; do "$bin" train; "$bin" infer; "$bin" infer --fused 0; done  # --fused 0: the Eigen path
 "$bin" memory --points 100000
 "$bin" fleet --series 10000
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then

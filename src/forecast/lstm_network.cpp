@@ -152,10 +152,40 @@ LstmFusedWeights FuseForInference(const LstmLayout& layout, const float* params)
         // sigmoid(x) = (1 + tanh(x / 2)) / 2: halving the i, f, o rows lets one tanh pass serve all four gates.
         w.topRows(2 * H) *= 0.5f;
         w.bottomRows(H) *= 0.5f;
+        if (PackedLstmAvailable(s.hidden)) fused.packed.push_back(PackLstmLayer(w, s.hidden));
         fused.layers.push_back(std::move(w));
     }
     return fused;
 }
+
+namespace {
+
+// LstmInfer's fused-kernel path: the same state matrices, each step one PackedLstmStep per layer.
+void InferPacked(const LstmLayout& layout, const float* params, const std::vector<PackedLstmLayer>& packed,
+                 LstmWorkspace& ws) {
+    const LstmShape& s = layout.shape();
+    const Eigen::Index B = ws.batch(), H = s.hidden, T = s.window;
+    const auto L = static_cast<std::size_t>(s.layers);
+    Eigen::MatrixXf& fresh = ws.step_gates;  // the new h, H x B: every block of units reads the whole old h
+    fresh.resize(H, B);
+    for (Eigen::Index t = 0; t < T; ++t) {
+        for (std::size_t l = 0; l < L; ++l) {
+            Eigen::MatrixXf& stacked = ws.step_inputs[l];
+            const Eigen::Index in = stacked.rows() - H - 1;
+            if (l == 0) {
+                stacked.middleRows(H, in) = ws.input.middleCols(t * B, B);
+            } else {
+                stacked.middleRows(H, in) = ws.step_inputs[l - 1].topRows(H);
+            }
+            PackedLstmStep(packed[l], stacked.data(), static_cast<int>(B), ws.step_c[l].data(), fresh.data());
+            stacked.topRows(H) = fresh;
+        }
+    }
+    ws.output.noalias() = layout.Wy(params) * ws.step_inputs[L - 1].topRows(H);
+    ws.output.colwise() += layout.By(params).col(0);
+}
+
+}  // namespace
 
 void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws, const LstmFusedWeights* fused) {
     const LstmShape& s = layout.shape();
@@ -175,6 +205,10 @@ void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws,
         ws.step_inputs[l].setZero(H + in + 1, B);
         ws.step_inputs[l].bottomRows(1).setOnes();
         ws.step_c[l].setZero(H, B);
+    }
+    if (fused->packed.size() == L) {
+        InferPacked(layout, params, fused->packed, ws);
+        return;
     }
     ws.step_gates.resize(4 * H, B);
     Eigen::MatrixXf& z = ws.step_gates;

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "forecast/lstm_infer_kernel.hpp"
+
 namespace cloudopt {
 
 struct LstmShape {
@@ -99,6 +101,7 @@ void LstmForward(const LstmLayout& layout, const float* params, LstmWorkspace& w
 // builds them once.
 struct LstmFusedWeights {
     std::vector<Eigen::MatrixXf> layers;
+    std::vector<PackedLstmLayer> packed;  // the same, packed for the fused kernel; empty where it is unavailable
 };
 LstmFusedWeights FuseForInference(const LstmLayout& layout, const float* params);
 void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws,

@@ -92,6 +92,52 @@ TEST(LstmKernels, ForwardAndInferenceMatchThePlainLoopReference) {
     }
 }
 
+// The fused AVX2 kernel (lstm_infer_kernel.cpp) walks windows three at a time and pads the last one or two, and
+// takes blocks of 8 hidden units; so every batch size modulo 3, several blocks, two layers and saturated gates.
+TEST(LstmKernels, FusedInferenceKernelMatchesThePlainLoopReference) {
+    if (!PackedLstmAvailable(8)) GTEST_SKIP() << "this build has no AVX2 + FMA kernel; the Eigen path is tested above";
+    for (int hidden : {8, 24}) {
+        for (int layers : {1, 2}) {
+            const LstmShape shape{.inputs = 5, .hidden = hidden, .layers = layers, .window = 9, .outputs = 3};
+            const LstmLayout layout(shape);
+            std::vector<float> params = InitialParameters(layout, 21);
+            for (float& p : params) p *= 3.0f;  // large weights: gate sums far into tanh's flat tails
+            const LstmFusedWeights fused = FuseForInference(layout, params.data());
+            ASSERT_EQ(fused.packed.size(), static_cast<std::size_t>(layers));
+            for (int batch : {1, 2, 3, 4, 5, 7}) {
+                LstmWorkspace infer, slow;
+                for (LstmWorkspace* ws : {&infer, &slow}) {
+                    ws->Resize(layout, batch);
+                    RandomInput(*ws, 13);
+                }
+                LstmInfer(layout, params.data(), infer, &fused);
+                reference::LstmForward(layout, params.data(), slow);
+                const float worst = (infer.output - slow.output).cwiseAbs().maxCoeff();
+                EXPECT_LT(worst, 2e-5f * (1.0f + slow.output.cwiseAbs().maxCoeff()))
+                    << "hidden " << hidden << " layers " << layers << " batch " << batch << "\n"
+                    << infer.output << "\n" << slow.output;
+                EXPECT_GT(slow.output.cwiseAbs().maxCoeff(), 1e-2f);
+            }
+        }
+    }
+}
+
+TEST(LstmKernels, HiddenSizesTheFusedKernelCannotTakeUseTheEigenPath) {
+    const LstmShape shape{.inputs = 5, .hidden = 6, .layers = 1, .window = 4, .outputs = 2};
+    const LstmLayout layout(shape);
+    const std::vector<float> params = InitialParameters(layout, 2);
+    const LstmFusedWeights fused = FuseForInference(layout, params.data());
+    EXPECT_TRUE(fused.packed.empty());
+    LstmWorkspace infer, slow;
+    for (LstmWorkspace* ws : {&infer, &slow}) {
+        ws->Resize(layout, 4);
+        RandomInput(*ws, 3);
+    }
+    LstmInfer(layout, params.data(), infer, &fused);
+    reference::LstmForward(layout, params.data(), slow);
+    EXPECT_TRUE(infer.output.isApprox(slow.output, 1e-4f));
+}
+
 TEST(LstmKernels, SlicedBatchGradientsSumToTheWholeBatchGradient) {
     const LstmShape shape{.inputs = 5, .hidden = 6, .layers = 2, .window = 5, .outputs = 2};
     const LstmLayout layout(shape);
