@@ -32,18 +32,33 @@ int RunBacktest(const BacktestCommand& c) {
         std::cerr << "cloudopt: " << series.error().message << "\n";
         return kUsageError;
     }
+    BacktestOptions common;
+    common.horizon = c.horizon;
+    common.test_fraction = c.test_fraction;
+    common.models.lstm.train.epochs = c.epochs;
+    common.models.auto_includes_lstm = true;
+    // One network across all the file's series, for "lstm_fleet" and, with two series or more, for "auto".
+    const bool wants_fleet = std::find(models.begin(), models.end(), "lstm_fleet") != models.end() ||
+                             (std::find(models.begin(), models.end(), "auto") != models.end() && series->size() >= 2);
+    if (wants_fleet) {
+        if (!c.json) std::fprintf(stderr, "backtest: training one network across %zu series\n", series->size());
+        std::vector<FleetSeries> members;
+        for (const auto& [id, s] : *series) members.push_back({s.values, s.start, s.step});
+        auto fleet = TrainFleetForBacktest(members, common);
+        if (!fleet) {
+            std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";
+            return kUsageError;
+        }
+        common.models.fleet = std::move(*fleet);
+    }
     nlohmann::json per_series = nlohmann::json::object();
     std::map<std::string, double> accuracy_sum, seconds_sum, cov90_sum, cov95_sum, split90_sum, split95_sum;
     std::map<std::string, int> counted;
     std::size_t done = 0;
     for (const auto& [id, s] : *series) {
-        BacktestOptions options;
-        options.horizon = c.horizon;
-        options.test_fraction = c.test_fraction;
+        BacktestOptions options = common;
         options.step_seconds = s.step;
         options.start = s.start;
-        options.models.lstm.train.epochs = c.epochs;
-        options.models.auto_includes_lstm = true;
         nlohmann::json row = nlohmann::json::object();
         for (const std::string& model : models) {
             auto score = Backtest(model, s.values, options);
@@ -84,6 +99,7 @@ int RunBacktest(const BacktestCommand& c) {
                           {"split_coverage", split_by_model[served]},
                           {"per_series", per_series},
                           {"seconds", seconds}};
+    if (common.models.fleet) out["fleet_seconds"] = RoundTo(common.models.fleet.seconds, 2);
     if (c.json) {
         std::cout << out.dump() << "\n";
     } else {

@@ -12,6 +12,7 @@
 #include "core/sample.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/binary_io.hpp"
+#include "forecast/lstm_fleet.hpp"
 #include "forecast/lstm_model.hpp"
 #include "forecast/point_model.hpp"
 
@@ -21,11 +22,18 @@ namespace {
 
 const std::vector<std::string> kStatisticalModels = {"naive", "seasonal_naive", "holt_winters"};
 
-std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOptions& options) {
+// A model is fitted twice: on the points before the calibration window (to choose and calibrate), then on all
+// of them. The fleet network of each stage was trained on the same points.
+enum class FitStage { kCalibration, kFull };
+
+std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOptions& options, FitStage stage) {
     if (name == "naive") return MakeNaiveModel();
     if (name == "seasonal_naive") return MakeSeasonalNaiveModel();
     if (name == "holt_winters") return MakeHoltWintersModel();
     if (name == "lstm") return std::make_unique<LstmModel>(options.lstm);
+    if (name == "lstm_fleet")
+        return std::make_unique<LstmModel>(options.lstm, stage == FitStage::kCalibration ? options.fleet.calibration
+                                                                                         : options.fleet.full);
     return nullptr;
 }
 
@@ -33,6 +41,7 @@ std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOption
 std::vector<std::string> AutoCandidates(const ModelOptions& options) {
     std::vector<std::string> out = kStatisticalModels;
     if (options.auto_includes_lstm) out.push_back("lstm");
+    if (options.auto_includes_lstm && options.fleet) out.push_back("lstm_fleet");
     return out;
 }
 
@@ -60,9 +69,10 @@ ErrorSums Score(std::span<const double> values, std::size_t first, std::size_t l
 // A weighted average of fitted base models' forecasts.
 class CombinationModel final : public PointModel {
 public:
-    CombinationModel(const std::vector<std::string>& names, std::vector<double> weights, const ModelOptions& options)
+    CombinationModel(const std::vector<std::string>& names, std::vector<double> weights, const ModelOptions& options,
+                     FitStage stage)
         : weights_(std::move(weights)) {
-        for (const std::string& name : names) parts_.push_back(MakeModel(name, options));
+        for (const std::string& name : names) parts_.push_back(MakeModel(name, options, stage));
     }
     std::string name() const override { return "combination"; }
     Status Fit(std::span<const double> train, const SeriesContext& context) override {
@@ -119,9 +129,9 @@ struct Choice {
     std::string name;
     std::vector<std::string> parts;  // for "combination"
     std::vector<double> weights;     // for "combination", one per part
-    std::unique_ptr<PointModel> Make(const ModelOptions& options) const {
-        return name == "combination" ? std::make_unique<CombinationModel>(parts, weights, options)
-                                     : MakeModel(name, options);
+    std::unique_ptr<PointModel> Make(const ModelOptions& options, FitStage stage = FitStage::kFull) const {
+        return name == "combination" ? std::make_unique<CombinationModel>(parts, weights, options, stage)
+                                     : MakeModel(name, options, stage);
     }
     std::string Describe() const {
         if (name != "combination") return name;
@@ -206,7 +216,7 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
     std::vector<double> wapes;
     const std::vector<std::string> candidates = AutoCandidates(options);
     for (const std::string& candidate : candidates) {
-        auto model = MakeModel(candidate, options);
+        auto model = MakeModel(candidate, options, FitStage::kCalibration);
         std::vector<double> f;
         double wape = std::numeric_limits<double>::infinity();
         if (model->Fit(fit_part, context)) {
@@ -254,7 +264,7 @@ Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const
                                   const SeriesContext& context, std::size_t n_cal, const ModelOptions& options) {
     if (model_name == "auto") return ChooseModel(values, context, n_cal, options);
     Chosen chosen{Choice{model_name, {}, {}}, {}};
-    auto model = chosen.choice.Make(options);
+    auto model = chosen.choice.Make(options, FitStage::kCalibration);
     if (Status s = model->Fit(values.first(values.size() - n_cal), context); !s) return s.error();
     chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon);
     return chosen;
@@ -373,8 +383,37 @@ Calibration CalibrateForecasts(std::span<const double> values, std::size_t first
 }  // namespace
 
 bool IsKnownModel(const std::string& name) {
-    return name == "auto" || name == "lstm" ||
+    return name == "auto" || name == "lstm" || name == "lstm_fleet" ||
            std::find(kStatisticalModels.begin(), kStatisticalModels.end(), name) != kStatisticalModels.end();
+}
+
+BacktestSplit SplitForBacktest(std::size_t points, const BacktestOptions& o) {
+    BacktestSplit split;
+    split.train = static_cast<std::size_t>(std::floor(static_cast<double>(points) * (1 - o.test_fraction)));
+    split.calibration = static_cast<std::size_t>(std::floor(static_cast<double>(split.train) * o.calibration_fraction));
+    return split;
+}
+
+Result<FleetNetworks> TrainFleetForBacktest(std::span<const FleetSeries> series, const BacktestOptions& o) {
+    const auto started = std::chrono::steady_clock::now();
+    if (o.horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
+    if (!(o.test_fraction > 0 && o.test_fraction < 1))
+        return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
+    std::vector<FleetMember> calibration, full;
+    for (const FleetSeries& s : series) {
+        const BacktestSplit split = SplitForBacktest(s.values.size(), o);
+        calibration.push_back({s.values.first(split.train - split.calibration), s.start, s.step});
+        full.push_back({s.values.first(split.train), s.start, s.step});
+    }
+    FleetNetworks networks;
+    auto first = TrainLstmFleet(calibration, o.horizon, o.models.lstm);
+    if (!first) return first.error();
+    auto second = TrainLstmFleet(full, o.horizon, o.models.lstm);
+    if (!second) return second.error();
+    networks.calibration = std::move(*first);
+    networks.full = std::move(*second);
+    networks.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return networks;
 }
 
 Result<ModelScore> Backtest(const std::string& model_name, std::span<const double> values, const BacktestOptions& o) {
@@ -386,8 +425,7 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     if (!(o.test_fraction > 0 && o.test_fraction < 1))
         return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
     const std::size_t n = values.size();
-    const auto n_train = static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1 - o.test_fraction)));
-    const auto n_cal = static_cast<std::size_t>(std::floor(static_cast<double>(n_train) * o.calibration_fraction));
+    const auto [n_train, n_cal] = SplitForBacktest(n, o);
     const auto h = static_cast<std::size_t>(o.horizon);
     if (n_train < 3 || n_cal < h + 2 || n_train >= n)
         return MakeError(ErrorCode::kUnprocessable, "series of " + std::to_string(n) + " points is too short for horizon " +

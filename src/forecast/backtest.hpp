@@ -18,11 +18,23 @@
 
 namespace cloudopt {
 
+struct LstmFleet;  // lstm_model.hpp
+
+// "lstm_fleet" networks for a set of series (TrainFleetForBacktest): one trained on what each series' calibration
+// sees (its points before the calibration window), one on its whole training part.
+struct FleetNetworks {
+    std::shared_ptr<const LstmFleet> calibration, full;
+    double seconds = 0.0;  // training both
+    explicit operator bool() const { return calibration && full; }
+};
+
 // Settings of the models that have any, and what "auto" may use.
 struct ModelOptions {
     LstmOptions lstm;
     // The LSTM trains for every series it is a candidate for, so "auto" weighs it only when asked to.
     bool auto_includes_lstm = false;
+    // With auto_includes_lstm, "auto" also weighs the fleet network when there is one.
+    FleetNetworks fleet;
 };
 
 struct BacktestOptions {
@@ -35,7 +47,22 @@ struct BacktestOptions {
     ModelOptions models;
 };
 
-inline constexpr const char* kKnownModels = "lstm, holt_winters, seasonal_naive, naive, auto";
+inline constexpr const char* kKnownModels = "lstm, lstm_fleet, holt_winters, seasonal_naive, naive, auto";
+
+// How Backtest splits a series of `points` points: the training part, and the calibration window at its end.
+struct BacktestSplit {
+    std::size_t train = 0, calibration = 0;
+};
+BacktestSplit SplitForBacktest(std::size_t points, const BacktestOptions& options);
+
+struct FleetSeries {
+    std::span<const double> values;  // the whole series; each network sees only the part its stage may
+    UnixSeconds start = 0;
+    long long step = 300;
+};
+// The fleet networks that Backtest's "lstm_fleet" (and "auto") use for these series, trained with
+// options.models.lstm at options.horizon.
+Result<FleetNetworks> TrainFleetForBacktest(std::span<const FleetSeries> series, const BacktestOptions& options);
 
 struct ModelScore {
     std::string model;

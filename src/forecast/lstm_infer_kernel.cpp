@@ -97,27 +97,35 @@ inline void UnitsOfThreeWindows(const float* panel, int K, const float* stacked,
     FinishUnits(i2, f2, g2, o2, cell + 2 * H, hidden_out + 2 * H);
 }
 
-// 8 hidden units of one window (the last one or two of a batch, or a forecast of a single window). Two sums per
-// gate, over even and odd k, so that eight independent chains hide the FMA latency.
-inline void UnitsOfOneWindow(const float* panel, int K, const float* stacked, float* cell, float* hidden_out) {
+// 16 hidden units (two blocks) of one window: the last one or two windows of a batch, or a forecast of a single
+// window. Each sum runs over k in the same order as in UnitsOfThreeWindows, so a window's forecast does not
+// depend on how a batch was cut; two blocks give eight independent chains to hide the FMA latency.
+inline void TwoBlocksOfOneWindow(const float* panel, int K, const float* stacked, float* cell, float* hidden_out) {
+    const float* second = panel + static_cast<std::size_t>(K) * 32;
     __m256 i0 = _mm256_setzero_ps(), i1 = i0, f0 = i0, f1 = i0, g0 = i0, g1 = i0, o0 = i0, o1 = i0;
-    int k = 0;
-    for (; k + 2 <= K; k += 2) {
-        const __m256 a = _mm256_broadcast_ss(stacked + k), b = _mm256_broadcast_ss(stacked + k + 1);
+    for (int k = 0; k < K; ++k) {
+        const __m256 a = _mm256_broadcast_ss(stacked + k);
         const float* w = panel + k * 32;
-        i0 = _mm256_fmadd_ps(_mm256_load_ps(w), a, i0), i1 = _mm256_fmadd_ps(_mm256_load_ps(w + 32), b, i1);
-        f0 = _mm256_fmadd_ps(_mm256_load_ps(w + 8), a, f0), f1 = _mm256_fmadd_ps(_mm256_load_ps(w + 40), b, f1);
-        g0 = _mm256_fmadd_ps(_mm256_load_ps(w + 16), a, g0), g1 = _mm256_fmadd_ps(_mm256_load_ps(w + 48), b, g1);
-        o0 = _mm256_fmadd_ps(_mm256_load_ps(w + 24), a, o0), o1 = _mm256_fmadd_ps(_mm256_load_ps(w + 56), b, o1);
+        const float* v = second + k * 32;
+        i0 = _mm256_fmadd_ps(_mm256_load_ps(w), a, i0), i1 = _mm256_fmadd_ps(_mm256_load_ps(v), a, i1);
+        f0 = _mm256_fmadd_ps(_mm256_load_ps(w + 8), a, f0), f1 = _mm256_fmadd_ps(_mm256_load_ps(v + 8), a, f1);
+        g0 = _mm256_fmadd_ps(_mm256_load_ps(w + 16), a, g0), g1 = _mm256_fmadd_ps(_mm256_load_ps(v + 16), a, g1);
+        o0 = _mm256_fmadd_ps(_mm256_load_ps(w + 24), a, o0), o1 = _mm256_fmadd_ps(_mm256_load_ps(v + 24), a, o1);
     }
-    if (k < K) {
+    FinishUnits(i0, f0, g0, o0, cell, hidden_out);
+    FinishUnits(i1, f1, g1, o1, cell + 8, hidden_out + 8);
+}
+
+// 8 hidden units of one window: an odd last block.
+inline void OneBlockOfOneWindow(const float* panel, int K, const float* stacked, float* cell, float* hidden_out) {
+    __m256 i0 = _mm256_setzero_ps(), f0 = i0, g0 = i0, o0 = i0;
+    for (int k = 0; k < K; ++k) {
         const __m256 a = _mm256_broadcast_ss(stacked + k);
         const float* w = panel + k * 32;
         i0 = _mm256_fmadd_ps(_mm256_load_ps(w), a, i0), f0 = _mm256_fmadd_ps(_mm256_load_ps(w + 8), a, f0);
         g0 = _mm256_fmadd_ps(_mm256_load_ps(w + 16), a, g0), o0 = _mm256_fmadd_ps(_mm256_load_ps(w + 24), a, o0);
     }
-    FinishUnits(_mm256_add_ps(i0, i1), _mm256_add_ps(f0, f1), _mm256_add_ps(g0, g1), _mm256_add_ps(o0, o1), cell,
-                hidden_out);
+    FinishUnits(i0, f0, g0, o0, cell, hidden_out);
 }
 
 }  // namespace
@@ -125,15 +133,23 @@ inline void UnitsOfOneWindow(const float* panel, int K, const float* stacked, fl
 void PackedLstmStep(const PackedLstmLayer& layer, const float* stacked, int batch, float* cell, float* hidden_out) {
     const int H = layer.hidden, K = layer.stacked;
     const int whole = batch - batch % 3;
+    const int blocks = H / 8;
+    const std::size_t panel_size = static_cast<std::size_t>(K) * 32;
     // Block of units outermost: its weight panel stays in L1 while every window passes through it.
-    for (int block = 0; block < H / 8; ++block) {
-        const float* panel = layer.weights.data() + static_cast<std::size_t>(block) * static_cast<std::size_t>(K) * 32;
+    for (int block = 0; block < blocks; ++block) {
+        const float* panel = layer.weights.data() + static_cast<std::size_t>(block) * panel_size;
         const int unit = block * 8;
-        int b = 0;
-        for (; b < whole; b += 3)
+        for (int b = 0; b < whole; b += 3)
             UnitsOfThreeWindows(panel, K, stacked + b * K, H, cell + b * H + unit, hidden_out + b * H + unit);
-        for (; b < batch; ++b)
-            UnitsOfOneWindow(panel, K, stacked + b * K, cell + b * H + unit, hidden_out + b * H + unit);
+    }
+    for (int b = whole; b < batch; ++b) {
+        int block = 0;
+        for (; block + 2 <= blocks; block += 2)
+            TwoBlocksOfOneWindow(layer.weights.data() + static_cast<std::size_t>(block) * panel_size, K,
+                                 stacked + b * K, cell + b * H + block * 8, hidden_out + b * H + block * 8);
+        if (block < blocks)
+            OneBlockOfOneWindow(layer.weights.data() + static_cast<std::size_t>(block) * panel_size, K,
+                                stacked + b * K, cell + b * H + block * 8, hidden_out + b * H + block * 8);
     }
 }
 

@@ -18,22 +18,68 @@ void CalendarFeatures(UnixSeconds ts, float out[4]) {
     out[3] = static_cast<float>(std::cos(kTwoPi * week));
 }
 
-void LstmModel::Prepare(std::span<const double> values, UnixSeconds first_ts, Eigen::MatrixXf& features,
-                        std::vector<float>& scaled) const {
+LstmScaling ScalingOf(std::span<const double> train) {
+    double mean = 0;
+    for (double v : train) mean += v;
+    mean /= static_cast<double>(std::max<std::size_t>(1, train.size()));
+    double var = 0;
+    for (double v : train) var += (v - mean) * (v - mean);
+    const double sd = std::sqrt(var / static_cast<double>(std::max<std::size_t>(1, train.size())));
+    return {mean, sd > 1e-9 * (std::abs(mean) + 1) ? sd : 1.0};
+}
+
+void PrepareLstmInputs(std::span<const double> values, UnixSeconds first_ts, long long step, LstmScaling scaling,
+                       Eigen::MatrixXf& features, std::vector<float>& scaled) {
     const auto n = static_cast<Eigen::Index>(values.size());
-    features.resize(shape_.inputs, n);
+    features.resize(5, n);
     scaled.resize(values.size());
     for (Eigen::Index i = 0; i < n; ++i) {
-        const auto v = static_cast<float>((values[static_cast<std::size_t>(i)] - offset_) / scale_);
+        const auto v = static_cast<float>((values[static_cast<std::size_t>(i)] - scaling.offset) / scaling.scale);
         scaled[static_cast<std::size_t>(i)] = v;
         float calendar[4];
-        CalendarFeatures(first_ts + static_cast<UnixSeconds>(i) * context_.step, calendar);
+        CalendarFeatures(first_ts + static_cast<UnixSeconds>(i) * step, calendar);
         features(0, i) = v;
         for (int k = 0; k < 4; ++k) features(k + 1, i) = calendar[k];
     }
 }
 
+void AppendTrainingWindows(std::size_t points, std::size_t first_column, const LstmShape& shape,
+                           double validation_fraction, std::vector<std::size_t>& train,
+                           std::vector<std::size_t>& validation) {
+    std::vector<std::size_t> origins;
+    for (auto t = static_cast<std::size_t>(shape.window); t + static_cast<std::size_t>(shape.outputs) <= points; ++t)
+        origins.push_back(first_column + t);
+    const auto n_val = static_cast<std::size_t>(std::floor(static_cast<double>(origins.size()) * validation_fraction));
+    // The validation windows come last in time; drop the training windows whose targets overlap them.
+    const std::size_t n_train = origins.size() - n_val;
+    const std::size_t gap = n_val > 0 ? std::min(n_train, static_cast<std::size_t>(shape.outputs - 1)) : 0;
+    train.insert(train.end(), origins.begin(), origins.begin() + static_cast<std::ptrdiff_t>(n_train - gap));
+    validation.insert(validation.end(), origins.begin() + static_cast<std::ptrdiff_t>(n_train), origins.end());
+}
+
+Status LstmModel::FitFromFleet(std::span<const double> train, const SeriesContext& context) {
+    if (!fleet_)
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "lstm_fleet: no fleet network to fit from; it is trained across the series of a file "
+                         "(cloudopt backtest) before the series are fitted");
+    if (fleet_->shape.outputs < context.horizon)
+        return MakeError(ErrorCode::kInvalidArgument, "lstm_fleet: the fleet network forecasts " +
+                                                          std::to_string(fleet_->shape.outputs) + " steps, " +
+                                                          std::to_string(context.horizon) + " are needed");
+    context_ = context;
+    shape_ = fleet_->shape;
+    const LstmScaling scaling = ScalingOf(train);
+    offset_ = scaling.offset;
+    scale_ = scaling.scale;
+    trained_ = TrainResult{};
+    trained_.params = fleet_->params;
+    trained_.epochs_run = fleet_->epochs_run;
+    fused_ = fleet_->fused;
+    return Status::Ok();
+}
+
 Status LstmModel::Fit(std::span<const double> train, const SeriesContext& context) {
+    if (from_fleet_) return FitFromFleet(train, context);
     context_ = context;
     shape_ = LstmShape{.inputs = 5,
                        .hidden = options_.hidden,
@@ -47,28 +93,17 @@ Status LstmModel::Fit(std::span<const double> train, const SeriesContext& contex
     if (train.size() < needed)
         return MakeError(ErrorCode::kUnprocessable, "lstm needs at least " + std::to_string(needed) +
                                                         " points (window + horizon + 32), has " + std::to_string(train.size()));
-    double mean = 0;
-    for (double v : train) mean += v;
-    mean /= static_cast<double>(train.size());
-    double var = 0;
-    for (double v : train) var += (v - mean) * (v - mean);
-    const double sd = std::sqrt(var / static_cast<double>(train.size()));
-    offset_ = mean;
-    scale_ = sd > 1e-9 * (std::abs(mean) + 1) ? sd : 1.0;  // a constant series: keep units
+    const LstmScaling scaling = ScalingOf(train);
+    offset_ = scaling.offset;
+    scale_ = scaling.scale;
 
     Eigen::MatrixXf features;
     std::vector<float> scaled;
-    Prepare(train, context_.start, features, scaled);
-    std::vector<std::size_t> origins;
-    for (auto t = static_cast<std::size_t>(shape_.window); t + static_cast<std::size_t>(shape_.outputs) <= train.size(); ++t)
-        origins.push_back(t);
-    const auto n_val = static_cast<std::size_t>(std::floor(static_cast<double>(origins.size()) * options_.validation_fraction));
-    // The validation windows come last in time; drop the training windows whose targets overlap them.
-    const std::size_t n_train = origins.size() - n_val;
-    const std::size_t gap = n_val > 0 ? std::min(n_train, static_cast<std::size_t>(shape_.outputs - 1)) : 0;
-    const std::span<const std::size_t> all(origins);
+    PrepareLstmInputs(train, context_.start, context_.step, scaling, features, scaled);
+    std::vector<std::size_t> train_origins, validation_origins;
+    AppendTrainingWindows(train.size(), 0, shape_, options_.validation_fraction, train_origins, validation_origins);
     WindowSource source{&features, scaled, scale_, offset_};
-    trained_ = TrainLstm(LstmLayout(shape_), source, all.first(n_train - gap), all.subspan(n_train), options_.train);
+    trained_ = TrainLstm(LstmLayout(shape_), source, train_origins, validation_origins, options_.train);
     fused_ = FuseForInference(LstmLayout(shape_), trained_.params.data());
     return Status::Ok();
 }
@@ -82,7 +117,8 @@ void LstmModel::ForecastFromOriginsAt(UnixSeconds start, std::span<const double>
     const std::size_t lo = first > static_cast<std::size_t>(shape_.window) ? first - static_cast<std::size_t>(shape_.window) : 0;
     Eigen::MatrixXf features;
     std::vector<float> scaled;
-    Prepare(values.subspan(lo), start + static_cast<UnixSeconds>(lo) * context_.step, features, scaled);
+    PrepareLstmInputs(values.subspan(lo), start + static_cast<UnixSeconds>(lo) * context_.step, context_.step,
+                      {offset_, scale_}, features, scaled);
     std::vector<std::size_t> origins;
     for (std::size_t t = first; t <= values.size(); ++t) origins.push_back(t - lo);
     std::vector<float> changes;
@@ -123,7 +159,9 @@ std::string LstmModel::Serialize() const {
 Status LstmModel::LoadState(std::string_view state, const SeriesContext&) {
     auto loaded = Deserialize(state);
     if (!loaded) return loaded.error();
+    const bool from_fleet = from_fleet_;  // a loaded "lstm_fleet" keeps its name; the weights are its own now
     *this = std::move(*loaded);
+    from_fleet_ = from_fleet;
     return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 // sin/cos), the network emits the change from the last value for every horizon step at once, and training
 // holds back the last windows of the training data to stop early (lstm_trainer.hpp).
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,39 @@ namespace cloudopt {
 // Calendar features of a unix time: sin/cos of the hour of day and of the day of week.
 void CalendarFeatures(UnixSeconds ts, float out[4]);
 
+// How the LSTM scales a series: by the mean and standard deviation of its training values (a constant series
+// keeps its units).
+struct LstmScaling {
+    double offset = 0.0, scale = 1.0;
+};
+LstmScaling ScalingOf(std::span<const double> train);
+// The network's inputs for `values` (value i at first_ts + i * step): features (5 x n) and the scaled values.
+void PrepareLstmInputs(std::span<const double> values, UnixSeconds first_ts, long long step, LstmScaling scaling,
+                       Eigen::MatrixXf& features, std::vector<float>& scaled);
+
+// The windows the LSTM trains on in a series of `points` points whose first point is column `first_column` of the
+// features: appended to `train`, and the latest `validation_fraction` of them to `validation` (early stopping).
+void AppendTrainingWindows(std::size_t points, std::size_t first_column, const LstmShape& shape,
+                           double validation_fraction, std::vector<std::size_t>& train,
+                           std::vector<std::size_t>& validation);
+
+// A network trained on the windows of many series at once (lstm_fleet.hpp).
+struct LstmFleet {
+    LstmShape shape;
+    std::vector<float> params;
+    LstmFusedWeights fused;
+    int epochs_run = 0;
+    std::size_t series = 0;  // how many series it was trained on
+};
+
 class LstmModel final : public PointModel {
 public:
     explicit LstmModel(LstmOptions options = {}) : options_(std::move(options)) {}
-    std::string name() const override { return "lstm"; }
+    // "lstm_fleet": the network comes from `fleet`, trained across series; Fit only takes this series' scaling.
+    // Without a fleet it can still load a saved state, but not fit.
+    LstmModel(LstmOptions options, std::shared_ptr<const LstmFleet> fleet)
+        : options_(std::move(options)), fleet_(std::move(fleet)), from_fleet_(true) {}
+    std::string name() const override { return from_fleet_ ? "lstm_fleet" : "lstm"; }
     Status Fit(std::span<const double> train, const SeriesContext& context) override;
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override {
@@ -37,11 +67,11 @@ public:
     Status LoadState(std::string_view state, const SeriesContext& context) override;
 
 private:
-    // Features (inputs x n) and scaled values of `values`, value i being at first_ts + i * step.
-    void Prepare(std::span<const double> values, UnixSeconds first_ts, Eigen::MatrixXf& features,
-                 std::vector<float>& scaled) const;
+    Status FitFromFleet(std::span<const double> train, const SeriesContext& context);
 
     LstmOptions options_;
+    std::shared_ptr<const LstmFleet> fleet_;
+    bool from_fleet_ = false;
     LstmShape shape_;
     SeriesContext context_;
     double offset_ = 0.0, scale_ = 1.0;

@@ -181,7 +181,10 @@ void InferPacked(const LstmLayout& layout, const float* params, const std::vecto
             stacked.topRows(H) = fresh;
         }
     }
-    ws.output.noalias() = layout.Wy(params) * ws.step_inputs[L - 1].topRows(H);
+    // The head one window at a time: a product over the whole batch would sum in an order that depends on the
+    // batch's width, and a window's forecast should not depend on which others it was batched with.
+    for (Eigen::Index b = 0; b < B; ++b)
+        ws.output.col(b).noalias() = layout.Wy(params) * ws.step_inputs[L - 1].col(b).head(H);
     ws.output.colwise() += layout.By(params).col(0);
 }
 

@@ -1,0 +1,145 @@
+// One LSTM across many series (lstm_fleet.hpp): every member served at its own scale, the backtest's networks
+// blind to what they are scored on, and clear errors where a fleet network is missing.
+
+#include "forecast/lstm_fleet.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "forecast/backtest.hpp"
+
+namespace cloudopt {
+namespace {
+
+// A pulse every 12 steps (a cron job on 5-minute samples) over a level, with noise: the last value cannot carry
+// it, a network that has learned the pulse can. `scale` and `level` differ per member.
+std::vector<double> Pulses(int points, double level, double scale, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> noise(0.0, 0.05);
+    std::vector<double> y;
+    for (int i = 0; i < points; ++i) y.push_back(level + scale * ((i % 12 < 3 ? 1.0 : 0.1) + noise(rng)));
+    return y;
+}
+
+LstmOptions SmallNetwork(int epochs) {
+    LstmOptions o;
+    o.hidden = 16;
+    o.window = 24;
+    o.train.epochs = epochs;
+    o.train.threads = 1;
+    return o;
+}
+
+double Wape(std::span<const double> values, std::size_t first, int horizon, const std::vector<double>& f) {
+    double error = 0, total = 0;
+    for (std::size_t t = first; t + static_cast<std::size_t>(horizon) <= values.size(); ++t)
+        for (int h = 0; h < horizon; ++h) {
+            error += std::abs(f[(t - first) * static_cast<std::size_t>(horizon) + static_cast<std::size_t>(h)] -
+                              values[t + static_cast<std::size_t>(h)]);
+            total += std::abs(values[t + static_cast<std::size_t>(h)]);
+        }
+    return error / total;
+}
+
+// Office hours over a daily wave (5-minute samples): a shape the last value cannot carry 12 steps ahead.
+std::vector<double> Daily(int days, double scale, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    std::vector<double> y;
+    for (int i = 0; i < days * 288; ++i) {
+        const int minute = (i % 288) * 5;
+        const double busy = (minute >= 9 * 60 && minute < 17 * 60) ? 30.0 : 0.0;
+        y.push_back(scale * (20 + busy + 8 * std::sin(2 * M_PI * i / 288.0) + noise(rng)));
+    }
+    return y;
+}
+
+TEST(LstmFleet, OneNetworkServesMembersOfEveryScale) {
+    const std::vector<std::vector<double>> series = {Daily(5, 0.01, 1), Daily(5, 3, 2), Daily(5, 700, 3)};
+    const std::size_t train = 4 * 288;
+    LstmOptions options = SmallNetwork(15);
+    options.train.learning_rate = 3e-3;
+    options.train.threads = 2;
+    options.train.loss = LstmLoss::kSquared;  // learns a clean shape in few epochs (as lstm_test.cpp)
+    std::vector<FleetMember> members;
+    for (const auto& y : series) members.push_back({std::span(y).first(train), 1700006400, 300});
+    auto fleet = TrainLstmFleet(members, 12, options);
+    ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+    EXPECT_EQ((*fleet)->series, 3u);
+    const SeriesContext context{.season = 288, .start = 1700006400, .step = 300, .horizon = 12};
+    for (const auto& y : series) {
+        LstmModel member(options, *fleet);
+        EXPECT_EQ(member.name(), "lstm_fleet");
+        ASSERT_TRUE(member.Fit(std::span(y).first(train), context));
+        std::vector<double> f, naive;
+        member.ForecastFromOrigins(y, train, 12, f);
+        MakeNaiveModel()->ForecastFromOrigins(y, train, 12, naive);
+        // Wrong scaling would put the small member's forecasts off by orders of magnitude.
+        EXPECT_LT(Wape(y, train, 12, f), 0.8 * Wape(y, train, 12, naive)) << "scale " << y[0];
+    }
+}
+
+TEST(LstmFleet, BacktestNetworksNeverSeeTheHeldOutPoints) {
+    BacktestOptions o;
+    o.horizon = 3;
+    o.models.lstm = SmallNetwork(2);
+    std::vector<double> a = Pulses(800, 5, 1, 4), b = Pulses(800, 50, 10, 5);
+    auto train = [&] {
+        const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
+        auto networks = TrainFleetForBacktest(members, o);
+        EXPECT_TRUE(networks.ok());
+        return std::move(*networks);
+    };
+    const FleetNetworks before = train();
+    const BacktestSplit split = SplitForBacktest(a.size(), o);
+    // The test part changes: neither network may notice.
+    for (std::size_t i = split.train; i < a.size(); ++i) a[i] = b[i] = 1e6;
+    const FleetNetworks test_changed = train();
+    EXPECT_EQ(test_changed.calibration->params, before.calibration->params);
+    EXPECT_EQ(test_changed.full->params, before.full->params);
+    // The calibration window changes: only the network that is fitted on it notices.
+    for (std::size_t i = split.train - split.calibration; i < split.train; ++i) a[i] *= 3;
+    const FleetNetworks calibration_changed = train();
+    EXPECT_EQ(calibration_changed.calibration->params, before.calibration->params);
+    EXPECT_NE(calibration_changed.full->params, before.full->params);
+}
+
+TEST(LstmFleet, WithoutAFleetNetworkFittingFailsWithAClearError) {
+    const std::vector<double> y = Pulses(800, 5, 1, 6);
+    LstmModel member(SmallNetwork(1), nullptr);
+    const Status fitted = member.Fit(y, SeriesContext{.horizon = 3});
+    ASSERT_FALSE(fitted);
+    EXPECT_NE(fitted.error().message.find("no fleet network"), std::string::npos) << fitted.error().message;
+    BacktestOptions o;
+    o.horizon = 3;
+    auto score = Backtest("lstm_fleet", y, o);
+    ASSERT_FALSE(score.ok());
+    EXPECT_NE(score.error().message.find("lstm_fleet"), std::string::npos);
+    // Members too short for one window are left out; with none left there is nothing to train.
+    const std::vector<double> short_series(40, 1.0);
+    const std::vector<FleetMember> members = {{short_series, 0, 300}};
+    auto fleet = TrainLstmFleet(members, 3, SmallNetwork(1));
+    ASSERT_FALSE(fleet.ok());
+    EXPECT_EQ(fleet.error().code, ErrorCode::kUnprocessable);
+}
+
+TEST(LstmFleet, ASavedMemberLoadsAsAFleetMemberWithItsWeights) {
+    const std::vector<double> y = Pulses(700, 30, 5, 7);
+    const std::vector<FleetMember> members = {{std::span(y).first(600), 0, 300}};
+    auto fleet = TrainLstmFleet(members, 3, SmallNetwork(1));
+    ASSERT_TRUE(fleet.ok());
+    LstmModel member(SmallNetwork(1), *fleet);
+    ASSERT_TRUE(member.Fit(std::span(y).first(600), SeriesContext{.horizon = 3}));
+    LstmModel loaded(SmallNetwork(1), nullptr);
+    ASSERT_TRUE(loaded.LoadState(member.SaveState(), SeriesContext{.horizon = 3}));
+    EXPECT_EQ(loaded.name(), "lstm_fleet");
+    std::vector<double> expected, got;
+    member.ForecastFromOrigins(y, 600, 3, expected);
+    loaded.ForecastFromOrigins(y, 600, 3, got);
+    EXPECT_EQ(got, expected);
+}
+
+}  // namespace
+}  // namespace cloudopt
