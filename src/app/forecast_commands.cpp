@@ -42,9 +42,7 @@ int RunBacktest(const BacktestCommand& c) {
                              (std::find(models.begin(), models.end(), "auto") != models.end() && series->size() >= 2);
     if (wants_fleet) {
         if (!c.json) std::fprintf(stderr, "backtest: training one network across %zu series\n", series->size());
-        std::vector<FleetSeries> members;
-        for (const auto& [id, s] : *series) members.push_back({s.values, s.start, s.step});
-        auto fleet = TrainFleetForBacktest(members, common);
+        auto fleet = TrainFleetForBacktest(AsFleet(*series), common);
         if (!fleet) {
             std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";
             return kUsageError;
@@ -133,6 +131,15 @@ int RunForecast(const ForecastCommand& c) {
         }
         for (NamedModel& m : *models) saved[m.series] = std::move(m.trained);
     }
+    ModelOptions options;
+    if (c.model == "lstm_fleet" && c.model_file.empty()) {
+        auto fleet = TrainFleetForModels(AsFleet(*series), c.horizon, options);
+        if (!fleet) {
+            std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";
+            return kUsageError;
+        }
+        options.fleet = std::move(*fleet);
+    }
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [id, s] : *series) {
         if (!c.model_file.empty() && !saved.count(id)) {
@@ -140,7 +147,8 @@ int RunForecast(const ForecastCommand& c) {
                       << id << ")\n";
             return kUsageError;
         }
-        auto f = c.model_file.empty() ? ForecastSeries(c.model, s, c.horizon) : ForecastWith(saved.at(id), s, c.horizon);
+        auto f = c.model_file.empty() ? ForecastSeries(c.model, s, c.horizon, options)
+                                      : ForecastWith(saved.at(id), s, c.horizon);
         if (!f) {
             std::cerr << "cloudopt: series '" << id << "': " << f.error().message << "\n";
             return kUsageError;

@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
     CLI::App* backtest = app.add_subcommand("backtest", "Rolling-origin backtest of the forecasting models on a CSV");
     AddDataOption(backtest, backtest_command.data);
     backtest->add_option("--horizon", backtest_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
-    backtest->add_option("--models", backtest_command.models, "Comma-separated: lstm,holt_winters,seasonal_naive,naive,auto");
+    backtest->add_option("--models", backtest_command.models,
+                         "Comma-separated: lstm,lstm_fleet,holt_winters,seasonal_naive,naive,auto");
     backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")->check(CLI::Range(1, 10000));
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
     CLI::App* forecast = app.add_subcommand("forecast", "Forecast the next steps of each series in a CSV with bands");
     AddDataOption(forecast, forecast_command.data);
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
-    forecast->add_option("--model", forecast_command.model, "lstm | holt_winters | seasonal_naive | naive | auto (default)");
+    forecast->add_option("--model", forecast_command.model,
+                         "lstm | lstm_fleet | holt_winters | seasonal_naive | naive | auto (default)");
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
     cloudopt::TrainCommand train_command;
@@ -69,7 +71,8 @@ int main(int argc, char** argv) {
     AddDataOption(train, train_command.data);
     train->add_option("--epochs", train_command.epochs, "LSTM training epochs (default 50; early stopping may end sooner)")
         ->check(CLI::Range(1, 10000));
-    train->add_option("--model", train_command.model, "lstm (default) | holt_winters | seasonal_naive | naive | auto");
+    train->add_option("--model", train_command.model,
+                      "lstm (default) | lstm_fleet | holt_winters | seasonal_naive | naive | auto");
     train->add_option("--horizon", train_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
     train->add_option("--series", train_command.series, "Only this series of the file");
     train->add_option("--out", train_command.out, "Save the trained models to this model file");

@@ -13,4 +13,11 @@ Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path)
     return series;
 }
 
+std::vector<FleetSeries> AsFleet(const std::map<std::string, RegularSeries>& series, const std::string& only) {
+    std::vector<FleetSeries> members;
+    for (const auto& [id, s] : series)
+        if (only.empty() || id == only) members.push_back({s.values, s.start, s.step});
+    return members;
+}
+
 }  // namespace cloudopt

@@ -7,10 +7,14 @@
 
 #include "core/error.hpp"
 #include "core/sample.hpp"
+#include "forecast/backtest.hpp"
 
 namespace cloudopt {
 
 // By series id; kInvalidArgument with the file, line or series named.
 Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path);
+
+// The series as members of one fleet network (lstm_fleet), in id order; only `only` when it is not empty.
+std::vector<FleetSeries> AsFleet(const std::map<std::string, RegularSeries>& series, const std::string& only = "");
 
 }  // namespace cloudopt

@@ -81,6 +81,30 @@ int RunTrain(const TrainCommand& c) {
     options.lstm.train.epochs = c.epochs;
     options.lstm.train.on_epoch = [&progress](const EpochReport& r) { progress.Epoch(r); };
     options.auto_includes_lstm = true;
+    // One network across the chosen series, for "lstm_fleet" and, with two series or more, for "auto": one pair of
+    // networks for the backtest (blind to each series' last 20%) and, with --out, one for the saved models.
+    const std::vector<FleetSeries> members = AsFleet(*all, c.series);
+    ModelOptions backtest_models = options;
+    if (c.model == "lstm_fleet" || (c.model == "auto" && members.size() >= 2)) {
+        progress.Phase("one network across " + std::to_string(members.size()) + " series (backtest)");
+        BacktestOptions fleet_backtest;
+        fleet_backtest.horizon = c.horizon;
+        fleet_backtest.models = options;
+        auto fleet = TrainFleetForBacktest(members, fleet_backtest);
+        progress.Finish();
+        if (fleet && !c.out.empty()) {
+            progress.Phase("one network across " + std::to_string(members.size()) + " series (final)");
+            auto final_fleet = TrainFleetForModels(members, c.horizon, options);
+            progress.Finish();
+            if (!final_fleet) fleet = final_fleet.error();
+            else options.fleet = std::move(*final_fleet);
+        }
+        if (!fleet) {
+            std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";
+            return kUsageError;
+        }
+        backtest_models.fleet = std::move(*fleet);
+    }
 
     std::vector<NamedModel> saved;
     double accuracy_sum = 0;
@@ -92,7 +116,7 @@ int RunTrain(const TrainCommand& c) {
         backtest.horizon = c.horizon;
         backtest.start = series.start;
         backtest.step_seconds = series.step;
-        backtest.models = options;
+        backtest.models = backtest_models;
         progress.Phase(id + " (backtest: first 80%)");
         auto score = Backtest(c.model, series.values, backtest);
         progress.Finish();

@@ -277,6 +277,10 @@ std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::v
     return Choice{base, parts, weights}.Make(options);
 }
 
+std::size_t CalibrationPoints(std::size_t points) {
+    return static_cast<std::size_t>(std::floor(static_cast<double>(points) * BacktestOptions{}.calibration_fraction));
+}
+
 Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeries& series, int horizon,
                                 const ModelOptions& options) {
     if (!IsKnownModel(model_name))
@@ -285,7 +289,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
     const std::span<const double> values(series.values);
     const std::size_t n = values.size();
     const double calibration_fraction = BacktestOptions{}.calibration_fraction;
-    const auto n_cal = static_cast<std::size_t>(std::floor(static_cast<double>(n) * calibration_fraction));
+    const std::size_t n_cal = CalibrationPoints(n);
     if (n_cal < static_cast<std::size_t>(horizon) + 2)
         return MakeError(ErrorCode::kUnprocessable,
                          "a forecast " + std::to_string(horizon) + " steps ahead needs at least " +
@@ -394,26 +398,47 @@ BacktestSplit SplitForBacktest(std::size_t points, const BacktestOptions& o) {
     return split;
 }
 
-Result<FleetNetworks> TrainFleetForBacktest(std::span<const FleetSeries> series, const BacktestOptions& o) {
+namespace {
+
+// Two fleet networks over `series`: one on the first calibration_points(n) points of each series of n points,
+// one on its first full_points(n).
+Result<FleetNetworks> TrainFleetPair(std::span<const FleetSeries> series, int horizon, const LstmOptions& lstm,
+                                     const std::function<std::size_t(std::size_t)>& calibration_points,
+                                     const std::function<std::size_t(std::size_t)>& full_points) {
     const auto started = std::chrono::steady_clock::now();
-    if (o.horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
-    if (!(o.test_fraction > 0 && o.test_fraction < 1))
-        return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
+    if (horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     std::vector<FleetMember> calibration, full;
     for (const FleetSeries& s : series) {
-        const BacktestSplit split = SplitForBacktest(s.values.size(), o);
-        calibration.push_back({s.values.first(split.train - split.calibration), s.start, s.step});
-        full.push_back({s.values.first(split.train), s.start, s.step});
+        calibration.push_back({s.values.first(calibration_points(s.values.size())), s.start, s.step});
+        full.push_back({s.values.first(full_points(s.values.size())), s.start, s.step});
     }
     FleetNetworks networks;
-    auto first = TrainLstmFleet(calibration, o.horizon, o.models.lstm);
+    auto first = TrainLstmFleet(calibration, horizon, lstm);
     if (!first) return first.error();
-    auto second = TrainLstmFleet(full, o.horizon, o.models.lstm);
+    auto second = TrainLstmFleet(full, horizon, lstm);
     if (!second) return second.error();
     networks.calibration = std::move(*first);
     networks.full = std::move(*second);
     networks.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return networks;
+}
+
+}  // namespace
+
+Result<FleetNetworks> TrainFleetForBacktest(std::span<const FleetSeries> series, const BacktestOptions& o) {
+    if (!(o.test_fraction > 0 && o.test_fraction < 1))
+        return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
+    return TrainFleetPair(
+        series, o.horizon, o.models.lstm,
+        [&](std::size_t n) { return SplitForBacktest(n, o).train - SplitForBacktest(n, o).calibration; },
+        [&](std::size_t n) { return SplitForBacktest(n, o).train; });
+}
+
+Result<FleetNetworks> TrainFleetForModels(std::span<const FleetSeries> series, int horizon,
+                                          const ModelOptions& options) {
+    return TrainFleetPair(
+        series, horizon, options.lstm, [](std::size_t n) { return n - CalibrationPoints(n); },
+        [](std::size_t n) { return n; });
 }
 
 Result<ModelScore> Backtest(const std::string& model_name, std::span<const double> values, const BacktestOptions& o) {

@@ -63,6 +63,11 @@ struct FleetSeries {
 // The fleet networks that Backtest's "lstm_fleet" (and "auto") use for these series, trained with
 // options.models.lstm at options.horizon.
 Result<FleetNetworks> TrainFleetForBacktest(std::span<const FleetSeries> series, const BacktestOptions& options);
+// The same for TrainModel and ForecastSeries, which calibrate on the last CalibrationPoints of a whole series.
+Result<FleetNetworks> TrainFleetForModels(std::span<const FleetSeries> series, int horizon,
+                                          const ModelOptions& options);
+// How many of a series' last points TrainModel calibrates on.
+std::size_t CalibrationPoints(std::size_t points);
 
 struct ModelScore {
     std::string model;

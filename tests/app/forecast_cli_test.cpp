@@ -89,6 +89,63 @@ TEST(TrainCli, TrainsSavesAndForecastsFromTheSavedModel) {
     EXPECT_NE(testing::ReadFile(dir.File("log")).find("horizons 1..3"), std::string::npos) << testing::ReadFile(dir.File("log"));
 }
 
+// Two series in one file: the slice's first 3 days and a copy at ten times their scale, so one network serves
+// both (3 days keep the sanitizer build's training short).
+std::string TwoSeriesFile(const testing::TempDir& dir) {
+    std::ifstream in(kSlice);
+    std::ofstream out(dir.File("two.csv"));
+    std::string line;
+    std::getline(in, line);
+    out << line << "\n";
+    for (int points = 0; points < 3 * 288 && std::getline(in, line); ++points) {
+        const auto first = line.find(','), second = line.find(',', first + 1);
+        out << line << "\n"
+            << line.substr(0, first) << ",ali_cpu_x10," << 10 * std::stod(line.substr(second + 1)) << "\n";
+    }
+    return dir.File("two.csv");
+}
+
+TEST(BacktestCli, TrainsOneNetworkAcrossTheSeriesOfAFile) {
+    testing::TempDir dir;
+    const std::string data = TwoSeriesFile(dir);
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", data, "--horizon", "3", "--epochs", "2",
+                                  "--models", "lstm_fleet,naive", "--json"},
+                                 dir.File("out")),
+              0)
+        << testing::ReadFile(dir.File("out"));
+    const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
+    EXPECT_EQ(j["series"], 2);
+    EXPECT_GT(j["fleet_seconds"].get<double>(), 0.0);
+    // The copy is the same shape at ten times the scale: each is served at its own scale, equally well.
+    const double small = j["per_series"]["ali_cpu"]["lstm_fleet"].get<double>();
+    const double large = j["per_series"]["ali_cpu_x10"]["lstm_fleet"].get<double>();
+    EXPECT_GT(small, 0.8);
+    EXPECT_NEAR(small, large, 0.01);
+    EXPECT_GT(small, j["per_series"]["ali_cpu"]["naive"].get<double>() - 0.02);
+}
+
+TEST(TrainCli, SavesFleetMembersThatForecastWithoutTheFleet) {
+    testing::TempDir dir;
+    const std::string data = TwoSeriesFile(dir);
+    const std::string model = dir.File("fleet.bin");
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", data, "--model", "lstm_fleet", "--epochs", "1",
+                                  "--horizon", "3", "--out", model},
+                                 dir.File("log")),
+              0)
+        << testing::ReadFile(dir.File("log"));
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("saved 2 model(s)"), std::string::npos);
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", data, "--horizon", "3", "--model-file", model,
+                                  "--json"},
+                                 dir.File("out")),
+              0)
+        << testing::ReadFile(dir.File("out"));
+    const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
+    EXPECT_EQ(j["ali_cpu_x10"]["model"], "lstm_fleet");
+    const double p50 = j["ali_cpu"]["points"][0]["p50"].get<double>();
+    const double p50_x10 = j["ali_cpu_x10"]["points"][0]["p50"].get<double>();
+    EXPECT_NEAR(p50_x10 / p50, 10.0, 0.5);
+}
+
 TEST(TrainCli, BadInputExitsTwoWithAReason) {
     testing::TempDir dir;
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", kSlice, "--series", "nope"}, dir.File("log")), 2);
