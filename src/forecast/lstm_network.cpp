@@ -158,38 +158,6 @@ LstmFusedWeights FuseForInference(const LstmLayout& layout, const float* params)
     return fused;
 }
 
-namespace {
-
-// LstmInfer's fused-kernel path: the same state matrices, each step one PackedLstmStep per layer.
-void InferPacked(const LstmLayout& layout, const float* params, const std::vector<PackedLstmLayer>& packed,
-                 LstmWorkspace& ws) {
-    const LstmShape& s = layout.shape();
-    const Eigen::Index B = ws.batch(), H = s.hidden, T = s.window;
-    const auto L = static_cast<std::size_t>(s.layers);
-    Eigen::MatrixXf& fresh = ws.step_gates;  // the new h, H x B: every block of units reads the whole old h
-    fresh.resize(H, B);
-    for (Eigen::Index t = 0; t < T; ++t) {
-        for (std::size_t l = 0; l < L; ++l) {
-            Eigen::MatrixXf& stacked = ws.step_inputs[l];
-            const Eigen::Index in = stacked.rows() - H - 1;
-            if (l == 0) {
-                stacked.middleRows(H, in) = ws.input.middleCols(t * B, B);
-            } else {
-                stacked.middleRows(H, in) = ws.step_inputs[l - 1].topRows(H);
-            }
-            PackedLstmStep(packed[l], stacked.data(), static_cast<int>(B), ws.step_c[l].data(), fresh.data());
-            stacked.topRows(H) = fresh;
-        }
-    }
-    // The head one window at a time: a product over the whole batch would sum in an order that depends on the
-    // batch's width, and a window's forecast should not depend on which others it was batched with.
-    for (Eigen::Index b = 0; b < B; ++b)
-        ws.output.col(b).noalias() = layout.Wy(params) * ws.step_inputs[L - 1].col(b).head(H);
-    ws.output.colwise() += layout.By(params).col(0);
-}
-
-}  // namespace
-
 void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws, const LstmFusedWeights* fused) {
     const LstmShape& s = layout.shape();
     const Eigen::Index B = ws.batch(), H = s.hidden, T = s.window;
@@ -209,12 +177,11 @@ void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws,
         ws.step_inputs[l].bottomRows(1).setOnes();
         ws.step_c[l].setZero(H, B);
     }
-    if (fused->packed.size() == L) {
-        InferPacked(layout, params, fused->packed, ws);
-        return;
-    }
-    ws.step_gates.resize(4 * H, B);
+    // With the fused kernel (lstm_infer_kernel.hpp) step_gates holds only the new h (H x B): every block of units
+    // reads the whole old h. Without it, the gates (4H x B) of Eigen's product.
+    const bool kernel = fused->packed.size() == L;
     Eigen::MatrixXf& z = ws.step_gates;
+    z.resize(kernel ? H : 4 * H, B);
     for (Eigen::Index t = 0; t < T; ++t) {
         for (std::size_t l = 0; l < L; ++l) {
             Eigen::MatrixXf& stacked = ws.step_inputs[l];
@@ -224,16 +191,24 @@ void LstmInfer(const LstmLayout& layout, const float* params, LstmWorkspace& ws,
             } else {
                 stacked.middleRows(H, in) = ws.step_inputs[l - 1].topRows(H);
             }
+            Eigen::MatrixXf& c = ws.step_c[l];
+            if (kernel) {
+                PackedLstmStep(fused->packed[l], stacked.data(), static_cast<int>(B), c.data(), z.data());
+                stacked.topRows(H) = z;
+                continue;
+            }
             z.noalias() = fused->layers[l] * stacked;
             z = z.array().tanh();
             z.topRows(2 * H) = z.topRows(2 * H).array() * 0.5f + 0.5f;
             z.bottomRows(H) = z.bottomRows(H).array() * 0.5f + 0.5f;
-            Eigen::MatrixXf& c = ws.step_c[l];
             c = z.middleRows(H, H).cwiseProduct(c) + z.topRows(H).cwiseProduct(z.middleRows(2 * H, H));
             stacked.topRows(H) = z.bottomRows(H).cwiseProduct(c.array().tanh().matrix());
         }
     }
-    ws.output.noalias() = layout.Wy(params) * ws.step_inputs[L - 1].topRows(H);
+    // The head one window at a time: a product over the whole batch would sum in an order that depends on the
+    // batch's width, and a window's forecast should not depend on which others it was batched with.
+    for (Eigen::Index b = 0; b < B; ++b)
+        ws.output.col(b).noalias() = layout.Wy(params) * ws.step_inputs[L - 1].col(b).head(H);
     ws.output.colwise() += layout.By(params).col(0);
 }
 
