@@ -92,18 +92,21 @@ int RunTrain(const TrainCommand& c) {
         fleet_backtest.models = options;
         auto fleet = TrainFleetForBacktest(members, fleet_backtest);
         progress.Finish();
-        if (fleet && !c.out.empty()) {
-            progress.Phase("one network across " + std::to_string(members.size()) + " series (final)");
-            auto final_fleet = TrainFleetForModels(members, c.horizon, options);
-            progress.Finish();
-            if (!final_fleet) fleet = final_fleet.error();
-            else options.fleet = std::move(*final_fleet);
-        }
         if (!fleet) {
             std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";
             return kUsageError;
         }
         backtest_models.fleet = std::move(*fleet);
+        if (!c.out.empty()) {
+            progress.Phase("one network across " + std::to_string(members.size()) + " series (final)");
+            auto final_fleet = TrainFleetForModels(members, c.horizon, options);
+            progress.Finish();
+            if (!final_fleet) {
+                std::cerr << "cloudopt: lstm_fleet: " << final_fleet.error().message << "\n";
+                return kUsageError;
+            }
+            options.fleet = std::move(*final_fleet);
+        }
     }
 
     std::vector<NamedModel> saved;
