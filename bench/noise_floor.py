@@ -9,21 +9,13 @@ reports it; the script prints the mean and the median over the series of each fi
 
     python3 bench/noise_floor.py ../shared/data/*.csv
 """
-import collections
-import csv
 import json
 import statistics
 import sys
 
+from hindsight_bound import series_of  # the same CSV reading (bench/ is on the path when run as a script)
+
 WIDTHS = (2, 5, 10)
-
-
-def series_of(path):
-    series = collections.defaultdict(list)
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            series[row["series"]].append((int(row["timestamp"]), float(row["value"])))
-    return {k: [v for _, v in sorted(points)] for k, points in series.items()}
 
 
 def centered_median_accuracy(values, width, test_fraction=0.2):
