@@ -430,7 +430,10 @@ Result<FleetNetworks> TrainFleetForBacktest(std::span<const FleetSeries> series,
         return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
     return TrainFleetPair(
         series, o.horizon, o.models.lstm,
-        [&](std::size_t n) { return SplitForBacktest(n, o).train - SplitForBacktest(n, o).calibration; },
+        [&](std::size_t n) {
+            const BacktestSplit split = SplitForBacktest(n, o);
+            return split.train - split.calibration;
+        },
         [&](std::size_t n) { return SplitForBacktest(n, o).train; });
 }
 

@@ -1,5 +1,6 @@
 #include "forecast/lstm_fleet.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
