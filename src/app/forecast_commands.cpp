@@ -27,7 +27,7 @@ int RunBacktest(const BacktestCommand& c) {
         }
         models.push_back(name);
     }
-    auto series = LoadSeries(c.data);
+    auto series = LoadSeries(c.data, c.missing_value);
     if (!series) {
         std::cerr << "cloudopt: " << series.error().message << "\n";
         return kUsageError;
@@ -59,7 +59,7 @@ int RunBacktest(const BacktestCommand& c) {
         options.start = s.start;
         nlohmann::json row = nlohmann::json::object();
         for (const std::string& model : models) {
-            auto score = Backtest(model, s.values, options);
+            auto score = Backtest(model, s.values, options, s.missing);
             if (!score) {
                 std::cerr << "cloudopt: series '" << id << "': " << score.error().message << "\n";
                 return kUsageError;
@@ -116,7 +116,7 @@ int RunForecast(const ForecastCommand& c) {
         std::cerr << "cloudopt: unknown model '" << c.model << "'; known: " << kKnownModels << "\n";
         return kUsageError;
     }
-    auto series = LoadSeries(c.data);
+    auto series = LoadSeries(c.data, c.missing_value);
     if (!series) {
         std::cerr << "cloudopt: " << series.error().message << "\n";
         return kUsageError;

@@ -1,6 +1,7 @@
 #pragma once
 // `cloudopt backtest` and `cloudopt forecast`: the forecasting engine on a CSV file, for people and for tools.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@ namespace cloudopt {
 
 struct BacktestCommand {
     std::string data;
+    std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     int horizon = 12;
     std::string models = "naive,seasonal_naive,holt_winters,auto";
     double test_fraction = 0.2;
@@ -17,6 +19,7 @@ struct BacktestCommand {
 
 struct ForecastCommand {
     std::string data;
+    std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     int horizon = 12;
     std::string model = "auto";
     std::string model_file;  // forecast with saved models instead of fitting

@@ -20,11 +20,14 @@
 
 namespace {
 
-// The trace every data subcommand reads (format: docs/FORECASTING.md).
-void AddDataOption(CLI::App* command, std::string& path) {
+// The trace every data subcommand reads (format: docs/FORECASTING.md), and the value its export writes for "no data".
+void AddDataOption(CLI::App* command, std::string& path, std::optional<double>& missing_value) {
     command->add_option("--data", path, "CSV: timestamp,series,value (or timestamp,value)")
         ->required()
         ->check(CLI::ExistingFile);
+    command->add_option("--missing-value", missing_value,
+                        "A value that means 'no data' in this file (e.g. 0): such samples are treated as gaps, "
+                        "filled for the models and never scored");
 }
 
 }  // namespace
@@ -49,7 +52,7 @@ int main(int argc, char** argv) {
 
     cloudopt::BacktestCommand backtest_command;
     CLI::App* backtest = app.add_subcommand("backtest", "Rolling-origin backtest of the forecasting models on a CSV");
-    AddDataOption(backtest, backtest_command.data);
+    AddDataOption(backtest, backtest_command.data, backtest_command.missing_value);
     backtest->add_option("--horizon", backtest_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
     backtest->add_option("--models", backtest_command.models,
                          "Comma-separated: lstm,lstm_fleet,holt_winters,seasonal_naive,naive,auto");
@@ -60,7 +63,7 @@ int main(int argc, char** argv) {
 
     cloudopt::ForecastCommand forecast_command;
     CLI::App* forecast = app.add_subcommand("forecast", "Forecast the next steps of each series in a CSV with bands");
-    AddDataOption(forecast, forecast_command.data);
+    AddDataOption(forecast, forecast_command.data, forecast_command.missing_value);
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
     forecast->add_option("--model", forecast_command.model,
                          "lstm | lstm_fleet | holt_winters | seasonal_naive | naive | auto (default)");
@@ -68,7 +71,7 @@ int main(int argc, char** argv) {
 
     cloudopt::TrainCommand train_command;
     CLI::App* train = app.add_subcommand("train", "Train a model per series of a CSV, report its backtest accuracy, save it");
-    AddDataOption(train, train_command.data);
+    AddDataOption(train, train_command.data, train_command.missing_value);
     train->add_option("--epochs", train_command.epochs, "LSTM training epochs (default 50; early stopping may end sooner)")
         ->check(CLI::Range(1, 10000));
     train->add_option("--model", train_command.model,
@@ -80,7 +83,7 @@ int main(int argc, char** argv) {
 
     cloudopt::SimulateCommand simulate_command;
     CLI::App* simulate = app.add_subcommand("simulate", "Replay each series of a CSV against the scaling policies");
-    AddDataOption(simulate, simulate_command.data);
+    AddDataOption(simulate, simulate_command.data, simulate_command.missing_value);
     simulate->add_option("--policies", simulate_command.policies, "Comma-separated: static,reactive,predictive,oracle");
     simulate->add_option("--boot-delay", simulate_command.boot_delay_s, "Seconds until a launched instance serves (default 180)")
         ->check(CLI::Range(0, 86400));

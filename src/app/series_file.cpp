@@ -5,10 +5,10 @@
 
 namespace cloudopt {
 
-Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path) {
+Result<std::map<std::string, RegularSeries>> LoadSeries(const std::string& path, std::optional<double> missing_value) {
     auto text = ReadWholeFile(path, "data file");
     if (!text) return text.error();
-    auto series = SeriesFromCsv(*text);
+    auto series = SeriesFromCsv(*text, missing_value);
     if (!series) return MakeError(ErrorCode::kInvalidArgument, path + ": " + series.error().message);
     return series;
 }

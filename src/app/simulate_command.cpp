@@ -48,7 +48,7 @@ int RunSimulate(const SimulateCommand& c) {
         std::cerr << "cloudopt: --quantile must be 0.5, 0.9 or 0.95 (the calibrated bands)\n";
         return kUsageError;
     }
-    auto all = LoadSeries(c.data);
+    auto all = LoadSeries(c.data, c.missing_value);
     if (!all) {
         std::cerr << "cloudopt: " << all.error().message << "\n";
         return kUsageError;

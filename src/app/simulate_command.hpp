@@ -3,12 +3,14 @@
 // (static, reactive = Kubernetes HPA, predictive = cloudopt, oracle) and compares cost and service
 // (simulate/replay.hpp; results in docs/SAVINGS.md).
 
+#include <optional>
 #include <string>
 
 namespace cloudopt {
 
 struct SimulateCommand {
     std::string data;
+    std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     std::string policies = "static,reactive,predictive,oracle";
     long long boot_delay_s = 180;
     double target = 0.75;

@@ -65,7 +65,7 @@ int RunTrain(const TrainCommand& c) {
         std::cerr << "cloudopt: unknown model '" << c.model << "'; known: " << kKnownModels << "\n";
         return kUsageError;
     }
-    auto all = LoadSeries(c.data);
+    auto all = LoadSeries(c.data, c.missing_value);
     if (!all) {
         std::cerr << "cloudopt: " << all.error().message << "\n";
         return kUsageError;
@@ -121,7 +121,7 @@ int RunTrain(const TrainCommand& c) {
         backtest.step_seconds = series.step;
         backtest.models = backtest_models;
         progress.Phase(id + " (backtest: first 80%)");
-        auto score = Backtest(c.model, series.values, backtest);
+        auto score = Backtest(c.model, series.values, backtest, series.missing);
         progress.Finish();
         if (!score) {
             std::cerr << "cloudopt: series '" << id << "': " << score.error().message << "\n";

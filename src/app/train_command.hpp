@@ -2,12 +2,14 @@
 // `cloudopt train`: fits a model per series of a CSV, shows the training progress, prints the backtest accuracy
 // and optionally saves the models (fitted on each whole series) to a model file.
 
+#include <optional>
 #include <string>
 
 namespace cloudopt {
 
 struct TrainCommand {
     std::string data;
+    std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     int epochs = 50;
     std::string model = "lstm";
     int horizon = 12;

@@ -86,16 +86,12 @@ RegularSeries Regularize(std::span<const Sample> sorted, UnixSeconds step) {
     const auto count = static_cast<std::size_t>((means.back().ts - series.start) / step + 1);
     series.values.assign(count, std::numeric_limits<double>::quiet_NaN());
     for (const Sample& m : means) series.values[static_cast<std::size_t>((m.ts - series.start) / step)] = m.value;
-    // Linear fill between known neighbours; both ends are known by construction.
-    std::size_t last_known = 0;
+    // Hold the last known value through each gap; the first bucket is known by construction.
     for (std::size_t i = 1; i < count; ++i) {
-        if (std::isnan(series.values[i])) continue;
-        const std::size_t gap = i - last_known;
-        for (std::size_t j = 1; j < gap; ++j) {
-            const double w = static_cast<double>(j) / static_cast<double>(gap);
-            series.values[last_known + j] = series.values[last_known] * (1.0 - w) + series.values[i] * w;
-        }
-        last_known = i;
+        if (!std::isnan(series.values[i])) continue;
+        if (series.missing.empty()) series.missing.assign(count, 0);
+        series.missing[i] = 1;
+        series.values[i] = series.values[i - 1];
     }
     return series;
 }

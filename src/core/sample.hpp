@@ -1,6 +1,7 @@
 #pragma once
 // Samples, series keys and the pure downsampling / regularizing functions the store and models share.
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,11 +41,17 @@ struct RegularSeries {
     UnixSeconds start = 0;
     UnixSeconds step = 0;
     std::vector<double> values;
+    // Empty when every bucket had samples; otherwise one flag per value, 1 where the bucket had none and the value
+    // was filled in. Filled values feed models but are never scored as if they had been measured.
+    std::vector<std::uint8_t> missing;
     UnixSeconds end() const { return start + step * static_cast<UnixSeconds>(values.size()); }
+    bool IsMissing(std::size_t i) const { return i < missing.size() && missing[i] != 0; }
 };
 
-// Puts sorted samples on a grid of `step` (bucket means) and fills empty buckets by linear interpolation
-// between their neighbours, so models see no holes. Empty input gives an empty series.
+// Puts sorted samples on a grid of `step` (bucket means) and fills each empty bucket with the value before it,
+// marking it missing, so models see no holes. Holding the last value, not interpolating, is what a live system
+// knows during a gap: an interpolated gap would show a backtest the value that ends it before it arrives. Empty
+// input gives an empty series.
 RegularSeries Regularize(std::span<const Sample> sorted, UnixSeconds step);
 
 }  // namespace cloudopt

@@ -64,14 +64,19 @@ UnixSeconds InferStep(const std::vector<Sample>& samples) {
 
 }  // namespace
 
-Result<std::map<std::string, RegularSeries>> SeriesFromCsv(std::string_view text) {
+Result<std::map<std::string, RegularSeries>> SeriesFromCsv(std::string_view text, std::optional<double> missing_value) {
     auto traces = ParseTraceCsv(text);
     if (!traces) return traces.error();
     if (traces->empty()) return MakeError(ErrorCode::kInvalidArgument, "no samples");
     std::map<std::string, RegularSeries> out;
-    for (const auto& [id, samples] : *traces) {
+    for (auto& [id, samples] : *traces) {
+        if (missing_value)
+            std::erase_if(samples, [&](const Sample& s) { return s.value == *missing_value; });
         const UnixSeconds step = InferStep(samples);
-        if (step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series '" + id + "' has fewer than 2 samples");
+        if (step <= 0)
+            return MakeError(ErrorCode::kInvalidArgument,
+                             "series '" + id + "' has fewer than 2 samples" +
+                                 (missing_value ? " that are not the missing-value marker" : ""));
         out[id] = Regularize(samples, step);
     }
     return out;

@@ -45,6 +45,10 @@ std::vector<std::string> AutoCandidates(const ModelOptions& options) {
     return out;
 }
 
+// Whether values[i] was measured rather than filled into a gap (RegularSeries::missing). Only measured values are
+// scored: a filled value is not something the model could have been right or wrong about.
+bool Measured(std::span<const std::uint8_t> missing, std::size_t i) { return i >= missing.size() || missing[i] == 0; }
+
 // Sum of |forecast - actual| and of |actual| over origins [first, last) of a forecast run starting at `first`.
 struct ErrorSums {
     double abs_error = 0.0;
@@ -52,13 +56,14 @@ struct ErrorSums {
     double wape() const { return abs_actual > 0 ? abs_error / abs_actual : std::numeric_limits<double>::infinity(); }
 };
 
-ErrorSums Score(std::span<const double> values, std::size_t first, std::size_t last, int horizon,
-                const std::vector<double>& forecasts) {
+ErrorSums Score(std::span<const double> values, std::span<const std::uint8_t> missing, std::size_t first,
+                std::size_t last, int horizon, const std::vector<double>& forecasts) {
     ErrorSums sums;
     for (std::size_t t = first; t < last; ++t) {
         for (int h = 1; h <= horizon; ++h) {
             const std::size_t target = t + static_cast<std::size_t>(h) - 1;
             if (target >= values.size()) break;
+            if (!Measured(missing, target)) continue;
             sums.abs_error += std::abs(forecasts[(t - first) * static_cast<std::size_t>(horizon) + static_cast<std::size_t>(h - 1)] - values[target]);
             sums.abs_actual += std::abs(values[target]);
         }
@@ -145,13 +150,14 @@ struct Choice {
     }
 };
 
-Calibration CalibrateForecasts(std::span<const double> values, std::size_t first_origin, int horizon,
-                               const std::vector<double>& forecasts);
+Calibration CalibrateForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
+                               std::size_t first_origin, int horizon, const std::vector<double>& forecasts);
 
 // Convex weights (on a grid of 1/20) that minimize the absolute error of the combined forecasts from origins
 // [first, values.size()): the WAPE-optimal mix on the validation window. A mix of a few models is fitted on
 // thousands of forecasts, so it does not overfit the window the way picking one model by a small margin does.
-std::vector<double> FitCombinationWeights(std::span<const double> values, std::size_t first, int horizon,
+std::vector<double> FitCombinationWeights(std::span<const double> values, std::span<const std::uint8_t> missing,
+                                          std::size_t first, int horizon,
                                           const std::vector<const std::vector<double>*>& forecasts) {
     constexpr int kSteps = 20;
     const std::size_t m = forecasts.size(), h = static_cast<std::size_t>(horizon);
@@ -160,6 +166,7 @@ std::vector<double> FitCombinationWeights(std::span<const double> values, std::s
     std::vector<std::vector<double>> f(m);
     for (std::size_t t = first; t < values.size(); ++t) {
         for (std::size_t k = 0; k < h && t + k < values.size(); ++k) {
+            if (!Measured(missing, t + k)) continue;
             actual.push_back(values[t + k]);
             for (std::size_t i = 0; i < m; ++i) f[i].push_back((*forecasts[i])[(t - first) * h + k]);
         }
@@ -204,8 +211,8 @@ struct Chosen {
 // "auto": each base model is fitted on the part before the last n_cal points and forecasts there; the choice is
 // the convex combination of them with the lowest error on that window (which may be a single model). Combining
 // helps where the models err differently, e.g. the LSTM and naive on bursty series.
-Chosen ChooseModel(std::span<const double> values, const SeriesContext& context, std::size_t n_cal,
-                   const ModelOptions& options) {
+Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t> missing,
+                   const SeriesContext& context, std::size_t n_cal, const ModelOptions& options) {
     const int horizon = context.horizon;
     const std::size_t n = values.size();
     const std::span<const double> fit_part = values.first(n - n_cal);
@@ -221,7 +228,7 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
         double wape = std::numeric_limits<double>::infinity();
         if (model->Fit(fit_part, context)) {
             model->ForecastFromOrigins(values, n - n_cal, horizon, f);
-            wape = Score(values, n - n_cal, n, horizon, f).wape();
+            wape = Score(values, missing, n - n_cal, n, horizon, f).wape();
         }
         if (wape < best_wape) {
             best_wape = wape;
@@ -235,7 +242,7 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
         if (forecasts[best_index].empty()) {  // nothing could be fitted: the last value, with its own bands
             MakeNaiveModel()->ForecastFromOrigins(values, n - n_cal, horizon, forecasts[best_index]);
         }
-        return Chosen{best, CalibrateForecasts(values, n - n_cal, horizon, forecasts[best_index])};
+        return Chosen{best, CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index])};
     };
     std::vector<std::size_t> usable;
     for (std::size_t i = 0; i < forecasts.size(); ++i)
@@ -243,7 +250,7 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
     if (usable.size() < 2) return single();
     std::vector<const std::vector<double>*> usable_forecasts;
     for (std::size_t i : usable) usable_forecasts.push_back(&forecasts[i]);
-    const std::vector<double> fitted = FitCombinationWeights(values, n - n_cal, horizon, usable_forecasts);
+    const std::vector<double> fitted = FitCombinationWeights(values, missing, n - n_cal, horizon, usable_forecasts);
     Choice combination{"combination", {}, {}};
     std::vector<double> combined(forecasts[usable[0]].size(), 0.0);
     for (std::size_t j = 0; j < usable.size(); ++j) {
@@ -253,20 +260,22 @@ Chosen ChooseModel(std::span<const double> values, const SeriesContext& context,
         for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += fitted[j] * forecasts[usable[j]][k];
     }
     if (combination.parts.size() == 1) {
-        return Chosen{{combination.parts[0], {}, {}}, CalibrateForecasts(values, n - n_cal, horizon, combined)};
+        return Chosen{{combination.parts[0], {}, {}},
+                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined)};
     }
-    return Chosen{combination, CalibrateForecasts(values, n - n_cal, horizon, combined)};
+    return Chosen{combination, CalibrateForecasts(values, missing, n - n_cal, horizon, combined)};
 }
 
 // The model to fit and its bands. The bands come from forecasts over the last n_cal points by the model fitted
 // on the points before them: in-sample errors would understate a flexible model's (the LSTM's) real error.
 Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const double> values,
-                                  const SeriesContext& context, std::size_t n_cal, const ModelOptions& options) {
-    if (model_name == "auto") return ChooseModel(values, context, n_cal, options);
+                                  std::span<const std::uint8_t> missing, const SeriesContext& context,
+                                  std::size_t n_cal, const ModelOptions& options) {
+    if (model_name == "auto") return ChooseModel(values, missing, context, n_cal, options);
     Chosen chosen{Choice{model_name, {}, {}}, {}};
     auto model = chosen.choice.Make(options, FitStage::kCalibration);
     if (Status s = model->Fit(values.first(values.size() - n_cal), context); !s) return s.error();
-    chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon);
+    chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon, missing);
     return chosen;
 }
 
@@ -296,7 +305,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
                              std::to_string(static_cast<int>(std::ceil((horizon + 2) / calibration_fraction))) +
                              " points, the series has " + std::to_string(n));
     const SeriesContext context{DetectSeason(values, series.step), series.start, series.step, horizon};
-    auto chosen = ChooseAndCalibrate(model_name, values, context, n_cal, options);
+    auto chosen = ChooseAndCalibrate(model_name, values, series.missing, context, n_cal, options);
     if (!chosen) return chosen.error();
     const Choice& choice = chosen->choice;
     TrainedModel trained;
@@ -345,22 +354,24 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
     return ForecastWith(*trained, series, horizon);
 }
 
-Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon) {
+Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon,
+                      std::span<const std::uint8_t> missing) {
     std::vector<double> forecasts;
     model.ForecastFromOrigins(values, first_origin, horizon, forecasts);
-    return CalibrateForecasts(values, first_origin, horizon, forecasts);
+    return CalibrateForecasts(values, missing, first_origin, horizon, forecasts);
 }
 
 namespace {
 
-Calibration CalibrateForecasts(std::span<const double> values, std::size_t first_origin, int horizon,
-                               const std::vector<double>& forecasts) {
+Calibration CalibrateForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
+                               std::size_t first_origin, int horizon, const std::vector<double>& forecasts) {
     const auto h = static_cast<std::size_t>(horizon);
     const std::size_t n = values.size();
     std::vector<std::vector<double>> errors(h);
     ErrorSums sums;
     for (std::size_t t = first_origin; t < n; ++t) {
         for (std::size_t k = 0; k < h && t + k < n; ++k) {
+            if (!Measured(missing, t + k)) continue;
             const double f = forecasts[(t - first_origin) * h + k];
             errors[k].push_back(values[t + k] - f);
             sums.abs_error += std::abs(values[t + k] - f);
@@ -444,7 +455,8 @@ Result<FleetNetworks> TrainFleetForModels(std::span<const FleetSeries> series, i
         [](std::size_t n) { return n; });
 }
 
-Result<ModelScore> Backtest(const std::string& model_name, std::span<const double> values, const BacktestOptions& o) {
+Result<ModelScore> Backtest(const std::string& model_name, std::span<const double> values, const BacktestOptions& o,
+                            std::span<const std::uint8_t> missing) {
     const auto started = std::chrono::steady_clock::now();
     if (!IsKnownModel(model_name))
         return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name +
@@ -464,7 +476,8 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     ModelScore score;
     score.model = model_name;
     // Choice and bands from the last part of the training data, then the model refitted on all of it.
-    auto chosen = ChooseAndCalibrate(model_name, train, context, n_cal, o.models);
+    auto chosen = ChooseAndCalibrate(model_name, train, missing.first(std::min(missing.size(), n_train)), context, n_cal,
+                                     o.models);
     if (!chosen) return chosen.error();
     score.chosen = chosen->choice.Describe();
     auto model = chosen->choice.Make(o.models);
@@ -483,8 +496,10 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     ErrorSums sums;
     std::size_t covered90 = 0, covered95 = 0, split90 = 0, split95 = 0, total = 0;
     for (std::size_t t = n_train; t < n; ++t) {
-        if (o.track_bands && t > n_train) tracker.ObserveArrival(t - 1, values[t - 1], forecasts, n_train);
+        if (o.track_bands && t > n_train && Measured(missing, t - 1))
+            tracker.ObserveArrival(t - 1, values[t - 1], forecasts, n_train);
         for (std::size_t k = 0; k < h && t + k < n; ++k) {
+            if (!Measured(missing, t + k)) continue;
             const double f = forecasts[(t - n_train) * h + k];
             const double actual = values[t + k];
             sums.abs_error += std::abs(f - actual);

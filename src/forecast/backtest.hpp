@@ -5,6 +5,7 @@
 // the point forecast plus the 90th/95th percentile of each step's errors on a calibration window at the end of
 // the training part (never the test part), and coverage is the share of test actuals at or under the band.
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -90,7 +91,9 @@ struct Calibration {
     std::vector<double> mae;  // per step: mean |actual - forecast|, the scale BandTracker moves the bands by
     double accuracy = 0.0;    // 1 - WAPE over the calibration forecasts
 };
-Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon);
+// Values flagged in `missing` (RegularSeries::missing; empty: none) are not scored.
+Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon,
+                      std::span<const std::uint8_t> missing = {});
 
 // Models by name: kKnownModels.
 bool IsKnownModel(const std::string& name);
@@ -119,6 +122,9 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
 // An unfitted model of the given base ("combination" with parts and weights), for loading saved state.
 std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::vector<std::string>& parts,
                                            const std::vector<double>& weights, const ModelOptions& options);
-Result<ModelScore> Backtest(const std::string& model, std::span<const double> values, const BacktestOptions& options);
+// Values flagged in `missing` (RegularSeries::missing; empty: none) are never scored: not in accuracy, coverage,
+// the calibration of the bands, their tracking, or auto's choice.
+Result<ModelScore> Backtest(const std::string& model, std::span<const double> values, const BacktestOptions& options,
+                            std::span<const std::uint8_t> missing = {});
 
 }  // namespace cloudopt

@@ -61,7 +61,8 @@ Calibration TrackedBands(const TrainedModel& trained, const RegularSeries& histo
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    for (std::size_t j = first; j < n; ++j) tracker.ObserveArrival(j, y[j], forecasts, first);
+    for (std::size_t j = first; j < n; ++j)
+        if (!history.IsMissing(j)) tracker.ObserveArrival(j, y[j], forecasts, first);  // a filled gap is no actual
     return tracker.Bands(trained.bands);
 }
 

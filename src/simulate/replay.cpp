@@ -98,16 +98,17 @@ private:
 // cloudopt's planner (the same code the service runs) on forecasts from every boundary.
 class PredictivePolicy final : public Policy {
 public:
-    PredictivePolicy(const std::vector<double>& demand, Resource resource, UnixSeconds start, UnixSeconds step,
-                     std::size_t first, int horizon, std::vector<double> points, const Calibration& bands,
-                     QuantileLevel quantile, ServiceLevel service_level)
-        : demand_(demand), resource_(std::move(resource)), start_(start), step_(step), first_(first),
-          horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile),
+    PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
+                     std::vector<double> points, const Calibration& bands, QuantileLevel quantile,
+                     ServiceLevel service_level)
+        : series_(demand), demand_(demand.values), resource_(std::move(resource)), start_(demand.start),
+          step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile),
           history_(300, service_level) {}  // the service's default window (loop.stabilization_seconds)
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
-        // and its outcome moves the service-level correction, as each pass does in the service.
-        if (f.k > first_) {
+        // and its outcome moves the service-level correction, as each pass does in the service. A step without
+        // data settles nothing.
+        if (f.k > first_ && !series_.IsMissing(f.k - 1)) {
             bands_.ObserveArrival(f.k - 1, demand_[f.k - 1], points_, first_);
             history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
         }
@@ -140,6 +141,7 @@ public:
     }
 
 private:
+    const RegularSeries& series_;
     const std::vector<double>& demand_;
     Resource resource_;
     UnixSeconds start_, step_;
@@ -152,9 +154,10 @@ private:
     PlanHistory history_;
 };
 
-// Runs one policy over steps [first, n) and scores them.
-PolicyResult Run(Policy& policy, const std::vector<double>& demand, std::size_t first, double c,
-                 std::size_t boot_steps, UnixSeconds step) {
+// Runs one policy over steps [first, n) and scores those with data (a filled gap is billed, never scored).
+PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first, double c, std::size_t boot_steps) {
+    const std::vector<double>& demand = series.values;
+    const UnixSeconds step = series.step;
     struct Instance {
         std::size_t launched;  // boundary index; `first` for the fleet already running when scoring starts
         std::size_t ready_at;
@@ -175,7 +178,7 @@ PolicyResult Run(Policy& policy, const std::vector<double>& demand, std::size_t 
     const int initial = std::max(1, policy.Decide(f));
     for (int i = 0; i < initial; ++i) fleet.push_back({first, first, true});
     int ready_previous = initial;
-    std::size_t unmet = 0, hot = 0;
+    std::size_t unmet = 0, hot = 0, scored = 0;
     double util_sum = 0.0;
     for (std::size_t k = first; k < demand.size(); ++k) {
         if (k > first) {
@@ -194,6 +197,8 @@ PolicyResult Run(Policy& policy, const std::vector<double>& demand, std::size_t 
         const int ready = ready_at(k);
         ready_previous = ready;
         r.ready.push_back(ready);
+        if (series.IsMissing(k)) continue;
+        ++scored;
         const double capacity = ready * c;
         const double u = capacity > 0 ? demand[k] / capacity : (demand[k] > 0 ? 2.0 : 0.0);
         unmet += demand[k] > capacity + 1e-9;
@@ -201,11 +206,11 @@ PolicyResult Run(Policy& policy, const std::vector<double>& demand, std::size_t 
         util_sum += std::min(1.0, u);
     }
     for (const Instance& i : fleet) bill(i, demand.size());
-    const double scored = static_cast<double>(demand.size() - first);
+    const double steps = static_cast<double>(std::max<std::size_t>(1, scored));
     r.cost = seconds / 3600.0;
-    r.unmet = static_cast<double>(unmet) / scored;
-    r.hot = static_cast<double>(hot) / scored;
-    r.util = util_sum / scored;
+    r.unmet = static_cast<double>(unmet) / steps;
+    r.hot = static_cast<double>(hot) / steps;
+    r.util = util_sum / steps;
     return r;
 }
 
@@ -220,11 +225,11 @@ Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries&
     const auto boot_steps = static_cast<std::size_t>((boot_delay_s + series.step - 1) / series.step);
     std::map<std::string, PolicyResult> out;
     StaticPolicy fixed(std::max(1, InstancesFor(*std::max_element(demand.begin(), demand.end()), c, high)));
-    out["static"] = Run(fixed, demand, 1, c, boot_steps, series.step);
+    out["static"] = Run(fixed, series, 1, c, boot_steps);
     HpaPolicy hpa(demand, c, target, series.step);
-    out["reactive"] = Run(hpa, demand, 1, c, boot_steps, series.step);
+    out["reactive"] = Run(hpa, series, 1, c, boot_steps);
     OraclePolicy oracle(demand, c, high, boot_steps);
-    out["oracle"] = Run(oracle, demand, 1, c, boot_steps, series.step);
+    out["oracle"] = Run(oracle, series, 1, c, boot_steps);
     return out;
 }
 
@@ -275,7 +280,10 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
         } else {
             // Forecasts cover the planner's look-ahead: boot delay plus one step, plus the step in progress.
             const int horizon = static_cast<int>(boot_steps) + 2;
-            RegularSeries train_series{series.start, series.step, std::vector<double>(train.begin(), train.end())};
+            RegularSeries train_series{series.start, series.step, std::vector<double>(train.begin(), train.end()), {}};
+            if (!series.missing.empty())
+                train_series.missing.assign(series.missing.begin(),
+                                            series.missing.begin() + static_cast<std::ptrdiff_t>(first));
             auto trained = TrainModel(o.model, train_series, horizon, o.models);
             if (!trained) return trained.error();
             std::vector<double> points;
@@ -288,11 +296,10 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             r.boot_delay_s = o.boot_delay_s;
             r.min_capacity = 1;
             r.max_capacity = 1 << 20;
-            policy = std::make_unique<PredictivePolicy>(demand, r, series.start, series.step, first, horizon,
-                                                        std::move(points), trained->bands, o.quantile,
-                                                        o.service_level);
+            policy = std::make_unique<PredictivePolicy>(series, r, first, horizon, std::move(points), trained->bands,
+                                                        o.quantile, o.service_level);
         }
-        out.policies[name] = Run(*policy, demand, first, c, boot_steps, series.step);
+        out.policies[name] = Run(*policy, series, first, c, boot_steps);
     }
     return out;
 }

@@ -10,7 +10,7 @@ namespace cloudopt {
 namespace {
 
 // The series on a regular grid from its first bucket to its last; a missing bucket repeats the one before it (a
-// scrape that failed does not mean the load vanished).
+// scrape that failed does not mean the load vanished) and is marked missing, so it is not scored.
 RegularSeries OnGrid(const std::vector<Sample>& samples, UnixSeconds step) {
     RegularSeries out;
     out.step = step;
@@ -19,8 +19,12 @@ RegularSeries OnGrid(const std::vector<Sample>& samples, UnixSeconds step) {
     const std::size_t n = static_cast<std::size_t>((samples.back().ts - out.start) / step) + 1;
     out.values.assign(n, std::nan(""));
     for (const Sample& s : samples) out.values[static_cast<std::size_t>((s.ts - out.start) / step)] = s.value;
-    for (std::size_t i = 1; i < n; ++i)
-        if (std::isnan(out.values[i])) out.values[i] = out.values[i - 1];
+    for (std::size_t i = 1; i < n; ++i) {
+        if (!std::isnan(out.values[i])) continue;
+        out.values[i] = out.values[i - 1];
+        if (out.missing.empty()) out.missing.assign(n, 0);
+        out.missing[i] = 1;
+    }
     return out;
 }
 

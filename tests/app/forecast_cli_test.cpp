@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,40 @@ TEST(BacktestCli, PrintsTheDocumentedJson) {
     // The bands as calibrated, without tracking, beside them.
     EXPECT_GT(j["split_coverage"]["p90"].get<double>(), 0.5);
     EXPECT_GE(j["split_coverage"]["p95"].get<double>(), j["split_coverage"]["p90"].get<double>());
+}
+
+TEST(BacktestCli, AMissingValueMarkerIsNotScored) {
+    // Ten days of 5-minute load whose export wrote 0 for the last half hour of every day (no data).
+    testing::TempDir dir;
+    {
+        std::ofstream csv(dir.File("gaps.csv"));
+        csv << "timestamp,series,value\n";
+        for (int i = 0; i < 10 * 288; ++i) {
+            const int tod = i % 288;
+            const double value = tod >= 282 ? 0.0 : 50.0 + 10.0 * std::sin(2 * M_PI * tod / 288.0);
+            csv << 1'700'006'400 + i * 300 << ",web," << value << "\n";
+        }
+    }
+    auto accuracy = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = {CLOUDOPT_BINARY, "backtest", "--data", dir.File("gaps.csv"), "--horizon", "1",
+                                         "--models", "naive", "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const std::string out = dir.File("out" + std::to_string(extra.size()));
+        EXPECT_EQ(testing::RunToExit(args, out), 0) << testing::ReadFile(out);
+        return nlohmann::json::parse(testing::ReadFile(out))["accuracy"]["naive"].get<double>();
+    };
+    const double as_is = accuracy({});
+    const double masked = accuracy({"--missing-value", "0"});
+    // Scored as-is, the daily drop to 0 and the climb back cost 0.007; masked, only the smooth measured load is scored.
+    EXPECT_GT(masked, as_is + 0.005);
+    EXPECT_GT(masked, 0.99);
+    std::ofstream(dir.File("zeros.csv")) << "0,0\n300,0\n600,0\n";
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", dir.File("zeros.csv"), "--horizon", "1",
+                                  "--missing-value", "0"},
+                                 dir.File("log")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("missing-value"), std::string::npos)
+        << testing::ReadFile(dir.File("log"));
 }
 
 TEST(ForecastCli, ForecastsWithBands) {

@@ -40,17 +40,24 @@ TEST(FloorTo, HandlesNegativeTimes) {
     EXPECT_EQ(FloorTo(-1, 60), -60);
 }
 
-TEST(Regularize, FillsGapsLinearly) {
+TEST(Regularize, HoldsTheLastValueThroughAGapAndMarksItMissing) {
     const std::vector<Sample> s = {{0, 0}, {10, 4}, {300, 10}};  // buckets 0 (mean 2), 300 (10); 100, 200 missing
     RegularSeries r = Regularize(s, 100);
     EXPECT_EQ(r.start, 0);
     EXPECT_EQ(r.step, 100);
     ASSERT_EQ(r.values.size(), 4u);
-    EXPECT_DOUBLE_EQ(r.values[0], 2.0);
-    EXPECT_DOUBLE_EQ(r.values[1], 2.0 + 8.0 / 3.0);
-    EXPECT_DOUBLE_EQ(r.values[2], 2.0 + 16.0 / 3.0);
-    EXPECT_DOUBLE_EQ(r.values[3], 10.0);
+    EXPECT_EQ(r.values, (std::vector<double>{2.0, 2.0, 2.0, 10.0}));
+    EXPECT_EQ(r.missing, (std::vector<std::uint8_t>{0, 1, 1, 0}));
+    EXPECT_FALSE(r.IsMissing(0));
+    EXPECT_TRUE(r.IsMissing(2));
     EXPECT_EQ(r.end(), 400);
+}
+
+TEST(Regularize, ASeriesWithoutGapsHasNoMissingFlags) {
+    const std::vector<Sample> s = {{0, 1}, {100, 2}, {200, 3}};
+    RegularSeries r = Regularize(s, 100);
+    EXPECT_TRUE(r.missing.empty());
+    EXPECT_FALSE(r.IsMissing(1));
 }
 
 TEST(Regularize, EmptyInputGivesEmptySeries) { EXPECT_TRUE(Regularize({}, 60).values.empty()); }

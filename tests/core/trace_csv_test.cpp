@@ -19,6 +19,24 @@ TEST(TraceCsv, TwoColumnFormIsOneSeries) {
     EXPECT_EQ(t->at("x").size(), 2u);
 }
 
+TEST(TraceCsv, AMissingValueMarkerBecomesAMarkedGap) {
+    const char* csv = "timestamp,series,value\n0,a,5\n60,a,0\n120,a,0\n180,a,7\n240,a,8\n";
+    auto as_is = SeriesFromCsv(csv);
+    ASSERT_TRUE(as_is.ok()) << as_is.error().message;
+    EXPECT_EQ(as_is->at("a").values, (std::vector<double>{5, 0, 0, 7, 8}));
+    EXPECT_TRUE(as_is->at("a").missing.empty());
+    auto masked = SeriesFromCsv(csv, 0.0);
+    ASSERT_TRUE(masked.ok()) << masked.error().message;
+    const RegularSeries& a = masked->at("a");
+    EXPECT_EQ(a.step, 60);
+    EXPECT_EQ(a.values, (std::vector<double>{5, 5, 5, 7, 8}));  // held, not the marker
+    EXPECT_EQ(a.missing, (std::vector<std::uint8_t>{0, 1, 1, 0, 0}));
+    // A series with nothing but the marker has no data at all: say so.
+    auto empty = SeriesFromCsv("0,0\n60,0\n120,0\n", 0.0);
+    ASSERT_FALSE(empty.ok());
+    EXPECT_NE(empty.error().message.find("missing-value"), std::string::npos) << empty.error().message;
+}
+
 TEST(TraceCsv, BadLinesNameTheirNumber) {
     auto t = ParseTraceCsv("timestamp,series,value\n1,a,1\n2,a,abc\n");
     ASSERT_FALSE(t.ok());

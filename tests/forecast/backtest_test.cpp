@@ -31,6 +31,32 @@ TEST(Backtest, SeasonalNaiveIsExactOnAnExactlyRepeatingSeries) {
     EXPECT_EQ(s->forecasts, test * 12 - 11 * 12 / 2);
 }
 
+TEST(Backtest, FilledGapsAreNeitherScoredNorCalibratedOn) {
+    // An exactly repeating series with a stretch the export wrote as 0 ("no data") in the calibration window and
+    // in the test part. Flagged missing and held at the value before, as Regularize fills them.
+    std::vector<double> y = Periodic(5, 0.0);
+    std::vector<std::uint8_t> missing(y.size(), 0);
+    const std::size_t test_start = static_cast<std::size_t>(std::floor(5 * kDay * 0.8));
+    const std::size_t gap = 30;
+    for (std::size_t start : {test_start - 100, test_start + 60}) {
+        for (std::size_t i = start; i < start + gap; ++i) {
+            y[i] = y[start - 1];
+            missing[i] = 1;
+        }
+    }
+    BacktestOptions o;
+    o.horizon = 1;
+    auto masked = Backtest("seasonal_naive", y, o, missing);
+    auto scored_as_is = Backtest("seasonal_naive", y, o);
+    ASSERT_TRUE(masked.ok() && scored_as_is.ok());
+    // Every measured test value is forecast exactly by last day's: the held values are not counted against it.
+    EXPECT_EQ(masked->forecasts, scored_as_is->forecasts - gap);
+    EXPECT_LT(scored_as_is->accuracy, 0.999);
+    // A day later, last day's value is a held one: those forecasts of measured values miss and count.
+    EXPECT_LT(masked->accuracy, 0.999);
+    EXPECT_GT(masked->accuracy, scored_as_is->accuracy);
+}
+
 TEST(Backtest, AutoIsAtLeastAsGoodAsTheWorstBaselineAndBandsAreCalibrated) {
     const std::vector<double> y = Periodic(8, 3.0);
     BacktestOptions o;

@@ -98,9 +98,9 @@ RegularSeries NoisierFrom(int days, std::size_t change, double before, double af
 
 TEST(TrackedBands, FollowTheErrorsOfRecentHistoryOnly) {
     RegularSeries history = NoisierFrom(6, 4 * 288, 1.0, 1.0);
-    auto trained = TrainModel("holt_winters", RegularSeries{history.start, history.step,
-                                                            {history.values.begin(), history.values.begin() + 4 * 288}},
-                              3);
+    RegularSeries first_days{
+        history.start, history.step, {history.values.begin(), history.values.begin() + 4 * 288}, {}};
+    auto trained = TrainModel("holt_winters", first_days, 3);
     ASSERT_TRUE(trained.ok()) << trained.error().message;
     // No steps to track: the calibrated bands.
     const Calibration same = TrackedBands(*trained, history, 0);

@@ -93,7 +93,7 @@ TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     // Without a saved scale the tracker moves by the band's own width: errors far above it widen it.
     std::mt19937 rng(9);
     std::uniform_real_distribution<double> wild(0.0, 1000.0);
-    RegularSeries s{t.context.start, t.context.step, std::vector<double>(200, 0.0)};
+    RegularSeries s{t.context.start, t.context.step, std::vector<double>(200, 0.0), {}};
     for (double& v : s.values) v = wild(rng);
     const Calibration tracked = TrackedBands(t, s, 100);
     EXPECT_GT(tracked.q95[0], t.bands.q95[0]);

@@ -62,6 +62,26 @@ TEST(Replay, LaunchesServeOnlyAfterTheBootDelayRoundedUpToAStep) {
     EXPECT_GE(r->policies.at("reactive").unmet * static_cast<double>(scored), 10.0);
 }
 
+TEST(Replay, StepsWithoutDataAreBilledButNotScored) {
+    // The HPA misses the first two steps after each 09:00 jump (it sees the jump one step late, then waits out
+    // the boot delay). Flag exactly those steps as having no data: the same decisions, billed alike, none unmet.
+    RegularSeries flagged = OfficeHours();
+    flagged.missing.assign(flagged.values.size(), 0);
+    for (std::size_t i = 0; i < flagged.values.size(); ++i) {
+        const UnixSeconds tod = static_cast<UnixSeconds>(i) * flagged.step % 86400;
+        if (tod == 9 * 3600 || tod == 9 * 3600 + 300) flagged.missing[i] = 1;
+    }
+    auto measured = ReplaySeries(OfficeHours(), {"reactive"}, Options());
+    auto masked = ReplaySeries(flagged, {"reactive"}, Options());
+    ASSERT_TRUE(measured.ok() && masked.ok());
+    const PolicyResult& before = measured->policies.at("reactive");
+    const PolicyResult& after = masked->policies.at("reactive");
+    EXPECT_GT(before.unmet, 0.0);
+    EXPECT_EQ(after.unmet, 0.0);
+    EXPECT_DOUBLE_EQ(after.cost, before.cost);
+    EXPECT_EQ(after.actions, before.actions);
+}
+
 TEST(Replay, DefaultUnitPutsTheTrainingP99AtTwentyInstances) {
     ReplayOptions o = Options();
     o.capacity_per_instance = 0;
