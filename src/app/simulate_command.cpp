@@ -53,6 +53,13 @@ int RunSimulate(const SimulateCommand& c) {
         std::cerr << "cloudopt: " << all.error().message << "\n";
         return kUsageError;
     }
+    if (Status s = AddFleetNetwork(*all, requested, options); !s) {
+        std::cerr << "cloudopt: lstm_fleet: " << s.error().message << "\n";
+        return kUsageError;
+    }
+    if (options.models.fleet)
+        std::fprintf(stderr, "simulate: trained one network across %zu series in %.0f s\n", all->size(),
+                     options.models.fleet.seconds);
     // Static is the yardstick of cost_rel, so it always runs.
     std::vector<std::string> run = requested;
     if (std::find(run.begin(), run.end(), "static") == run.end()) run.insert(run.begin(), "static");
@@ -126,12 +133,13 @@ int RunSimulate(const SimulateCommand& c) {
         policies[name] = {{"cost", RoundTo(s.cost, 2)},   {"cost_rel", RoundTo(s.cost_rel / n)}, {"unmet", RoundTo(s.unmet / n)},
                           {"hot", RoundTo(s.hot / n)},    {"util", RoundTo(s.util / n)},         {"actions", s.actions}};
     }
-    const nlohmann::json out = {{"series", done},
+    nlohmann::json out = {{"series", done},
                                 {"boot_delay_s", c.boot_delay_s},
                                 {"target", c.target},
                                 {"quantile", c.quantile},
                                 {"policies", policies},
                                 {"per_series", per_series}};
+    if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);
     if (!c.report.empty()) {
         if (Status s = WriteWholeFile(c.report, RenderReport(c.data, out.dump(), charts, requested), "report"); !s) {
             std::cerr << "cloudopt: " << s.error().message << "\n";

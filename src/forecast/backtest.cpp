@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "core/sample.hpp"
 #include "forecast/band_tracker.hpp"
@@ -40,7 +41,7 @@ std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOption
 // The models "auto" chooses among or combines.
 std::vector<std::string> AutoCandidates(const ModelOptions& options) {
     std::vector<std::string> out = kStatisticalModels;
-    if (options.auto_includes_lstm) out.push_back("lstm");
+    if (options.auto_includes_lstm && !(options.fleet && options.fleet_replaces_lstm)) out.push_back("lstm");
     if (options.auto_includes_lstm && options.fleet) out.push_back("lstm_fleet");
     return out;
 }
@@ -424,9 +425,24 @@ Result<FleetNetworks> TrainFleetPair(std::span<const FleetSeries> series, int ho
         full.push_back({s.values.first(full_points(s.values.size())), s.start, s.step});
     }
     FleetNetworks networks;
-    auto first = TrainLstmFleet(calibration, horizon, lstm);
+    // The two networks are independent: on two cores or more each trains on half of them at once, which beats
+    // splitting every batch across all cores one network after the other (each batch ends in a synchronization).
+    // Callbacks stay on one thread: the networks then train one after the other.
+    const int cores = lstm.train.threads > 0 ? lstm.train.threads
+                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    Result<std::shared_ptr<const LstmFleet>> first = MakeError(ErrorCode::kInternal, "not trained");
+    Result<std::shared_ptr<const LstmFleet>> second = first;
+    if (cores >= 2 && !lstm.train.on_epoch && !lstm.train.cancelled) {
+        LstmOptions half = lstm;
+        half.train.threads = cores / 2;
+        std::thread other([&] { first = TrainLstmFleet(calibration, horizon, half); });
+        second = TrainLstmFleet(full, horizon, half);
+        other.join();
+    } else {
+        first = TrainLstmFleet(calibration, horizon, lstm);
+        if (first) second = TrainLstmFleet(full, horizon, lstm);
+    }
     if (!first) return first.error();
-    auto second = TrainLstmFleet(full, horizon, lstm);
     if (!second) return second.error();
     networks.calibration = std::move(*first);
     networks.full = std::move(*second);

@@ -36,6 +36,9 @@ struct ModelOptions {
     bool auto_includes_lstm = false;
     // With auto_includes_lstm, "auto" also weighs the fleet network when there is one.
     FleetNetworks fleet;
+    // With a fleet network, "auto" weighs it instead of training an LSTM for the series: half the training, and
+    // on the VM datasets the fleet network forecast as well or better (docs/FORECASTING.md).
+    bool fleet_replaces_lstm = false;
 };
 
 struct BacktestOptions {

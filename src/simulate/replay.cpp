@@ -233,6 +233,35 @@ Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries&
     return out;
 }
 
+std::size_t ReplayTrainingPoints(std::size_t points, double test_fraction) {
+    return static_cast<std::size_t>(std::floor(static_cast<double>(points) * (1 - test_fraction)));
+}
+
+int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s) {
+    return static_cast<int>((boot_delay_s + step - 1) / step) + 2;
+}
+
+Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const std::vector<std::string>& policies,
+                       ReplayOptions& options) {
+    if (options.model != "auto" || !options.models.auto_includes_lstm || all.size() < 2 ||
+        std::find(policies.begin(), policies.end(), "predictive") == policies.end())
+        return Status::Ok();
+    // Bad options are ReplaySeries' to report.
+    if (!(options.test_fraction > 0 && options.test_fraction < 1) || options.boot_delay_s < 0) return Status::Ok();
+    const UnixSeconds step = all.begin()->second.step;
+    std::vector<FleetSeries> members;
+    for (const auto& [id, s] : all) {
+        if (s.step != step) return Status::Ok();  // one horizon in steps serves one grid only
+        const std::size_t train = ReplayTrainingPoints(s.values.size(), options.test_fraction);
+        members.push_back({std::span<const double>(s.values).first(train), s.start, s.step});
+    }
+    auto fleet = TrainFleetForModels(members, ReplayHorizon(step, options.boot_delay_s), options.models);
+    if (!fleet) return fleet.error();
+    options.models.fleet = std::move(*fleet);
+    options.models.fleet_replaces_lstm = true;
+    return Status::Ok();
+}
+
 bool IsKnownPolicy(const std::string& name) {
     return name == "static" || name == "reactive" || name == "predictive" || name == "oracle";
 }
@@ -250,7 +279,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
     if (series.step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series step must be positive");
     const std::vector<double>& demand = series.values;
     const std::size_t n = demand.size();
-    const auto first = static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1 - o.test_fraction)));
+    const std::size_t first = ReplayTrainingPoints(n, o.test_fraction);
     if (first < 8 || first >= n)
         return MakeError(ErrorCode::kUnprocessable, "a series of " + std::to_string(n) + " steps is too short to replay");
     const std::span<const double> train(demand.data(), first);
@@ -279,7 +308,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             policy = std::make_unique<HpaPolicy>(demand, c, o.target, series.step);
         } else {
             // Forecasts cover the planner's look-ahead: boot delay plus one step, plus the step in progress.
-            const int horizon = static_cast<int>(boot_steps) + 2;
+            const int horizon = ReplayHorizon(series.step, o.boot_delay_s);
             RegularSeries train_series{series.start, series.step, std::vector<double>(train.begin(), train.end()), {}};
             if (!series.missing.empty())
                 train_series.missing.assign(series.missing.begin(),

@@ -58,6 +58,18 @@ struct SeriesReplay {
 Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries& demand, double capacity_per_instance,
                                                             UnixSeconds boot_delay_s, double target, double band_high);
 
+// Where a replay's scoring starts: the points before it train the models.
+std::size_t ReplayTrainingPoints(std::size_t points, double test_fraction);
+// How many steps ahead the predictive policy forecasts: the boot delay plus one step, plus the step in progress.
+int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s);
+
+// One network across `all` series (lstm_fleet, docs/FORECASTING.md), trained on their training parts only, when the
+// predictive policy forecasts with "auto" (with the LSTM) on two series or more on one grid. "auto" then weighs it
+// instead of an LSTM per series (options.models.fleet_replaces_lstm): the same windows, trained on once instead of
+// twice. Otherwise `options` are left as they are.
+Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const std::vector<std::string>& policies,
+                       ReplayOptions& options);
+
 // Replays `series` against each named policy. kInvalidArgument for an unknown policy or option,
 // kUnprocessable when the series is too short to train and score.
 Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector<std::string>& policies,

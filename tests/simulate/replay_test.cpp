@@ -3,7 +3,11 @@
 #include "simulate/replay.hpp"
 #include "simulate/service_comparison.hpp"
 
+#include "forecast/lstm_model.hpp"
+
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 namespace cloudopt {
 namespace {
@@ -80,6 +84,41 @@ TEST(Replay, StepsWithoutDataAreBilledButNotScored) {
     EXPECT_EQ(after.unmet, 0.0);
     EXPECT_DOUBLE_EQ(after.cost, before.cost);
     EXPECT_EQ(after.actions, before.actions);
+}
+
+TEST(Replay, AFleetNetworkTrainsOnTheTrainingPartsOnlyAndReplacesThePerSeriesLstm) {
+    ReplayOptions o = Options();
+    o.models.auto_includes_lstm = true;
+    o.models.lstm.hidden = 8;
+    o.models.lstm.window = 12;
+    o.models.lstm.train.epochs = 1;
+    std::map<std::string, RegularSeries> all = {{"a", OfficeHours()}, {"b", OfficeHours()}};
+    for (double& v : all["b"].values) v *= 3;
+    ReplayOptions with_fleet = o;
+    ASSERT_TRUE(AddFleetNetwork(all, {"static", "predictive"}, with_fleet).ok());
+    ASSERT_TRUE(static_cast<bool>(with_fleet.models.fleet));
+    EXPECT_TRUE(with_fleet.models.fleet_replaces_lstm);
+    // The scored part changed: the same weights, bit for bit, so the replay learns nothing of what it scores.
+    std::map<std::string, RegularSeries> changed = all;
+    const std::size_t first = ReplayTrainingPoints(changed["a"].values.size(), o.test_fraction);
+    for (std::size_t i = first; i < changed["a"].values.size(); ++i) changed["a"].values[i] = 500.0;
+    ReplayOptions again = o;
+    ASSERT_TRUE(AddFleetNetwork(changed, {"predictive"}, again).ok());
+    EXPECT_EQ(again.models.fleet.full->params, with_fleet.models.fleet.full->params);
+    EXPECT_EQ(again.models.fleet.calibration->params, with_fleet.models.fleet.calibration->params);
+    // The predictive policy forecasts with it.
+    auto r = ReplaySeries(all["a"], {"predictive"}, with_fleet);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_LE(r->policies.at("predictive").unmet, 0.01);
+    // No fleet for one series, without the predictive policy, or for a model other than auto.
+    for (auto [series, policy, model] : {std::tuple{1, "predictive", "auto"}, std::tuple{2, "static", "auto"},
+                                         std::tuple{2, "predictive", "holt_winters"}}) {
+        ReplayOptions none = o;
+        none.model = model;
+        std::map<std::string, RegularSeries> some(all.begin(), std::next(all.begin(), series));
+        ASSERT_TRUE(AddFleetNetwork(some, {policy}, none).ok());
+        EXPECT_FALSE(static_cast<bool>(none.models.fleet)) << series << " " << policy << " " << model;
+    }
 }
 
 TEST(Replay, DefaultUnitPutsTheTrainingP99AtTwentyInstances) {
