@@ -77,12 +77,25 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
             if (!all) return Result<std::string>(all.error());
             targets = std::move(*all);
         }
+        // Training them all first trains one network across them, which each resource's `auto` then weighs
+        // (ControlLoop::TrainFleet): the first half of the progress.
+        json fleet = nullptr;
+        double done_before = 0.0;
+        if (!only && targets.size() >= 2) {
+            auto report = loop.TrainFleet(
+                targets, [&progress](double within) { progress(0.5 * within); }, [&jobs] { return jobs.stopping(); });
+            fleet = report ? json{{"resources", report->resources}, {"seconds", report->seconds}}
+                           : json{{"error", report.error().message}};
+            done_before = 0.5;
+        }
         json results = json::array();
         const double n = static_cast<double>(targets.size());
+        auto overall = [done_before](double share) { return done_before + (1.0 - done_before) * share; };
         for (std::size_t i = 0; i < targets.size(); ++i) {
-            auto report = loop.TrainResource(
-                targets[i], [&progress, i, n](double within) { progress((static_cast<double>(i) + within) / n); },
-                [&jobs] { return jobs.stopping(); });
+            auto within_job = [&progress, &overall, i, n](double within) {
+                progress(overall((static_cast<double>(i) + within) / n));
+            };
+            auto report = loop.TrainResource(targets[i], within_job, [&jobs] { return jobs.stopping(); });
             json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
             if (report) {
                 item["model"] = report->model;
@@ -93,9 +106,11 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
                 item["error"] = report.error().message;
             }
             results.push_back(item);
-            progress(static_cast<double>(i + 1) / static_cast<double>(targets.size()));
+            progress(overall(static_cast<double>(i + 1) / n));
         }
-        return Result<std::string>(json{{"trained", results}}.dump());
+        json out = {{"trained", results}};
+        if (!fleet.is_null()) out["fleet"] = fleet;
+        return Result<std::string>(out.dump());
     });
 }
 

@@ -215,6 +215,13 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
         if (progress) progress(std::min(0.95, ++epochs_done / epochs_total));
     };
     model_options.lstm.train.cancelled = cancelled;
+    if (model_options.auto_includes_lstm) {
+        std::lock_guard lock(fleet_mutex_);
+        if (fleet_) {
+            model_options.fleet = fleet_;
+            model_options.fleet_replaces_lstm = true;
+        }
+    }
     auto trained = TrainModel("auto", series, options_.horizon_steps, model_options);
     if (!trained) return trained.error();
     if (cancelled && cancelled())
@@ -234,6 +241,50 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (progress) progress(1.0);
     return report;
+}
+
+Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resources,
+                                            const std::function<void(double)>& progress,
+                                            const std::function<bool()>& cancelled) {
+    const auto started = std::chrono::steady_clock::now();
+    if (options_.train_epochs <= 0)
+        return MakeError(ErrorCode::kUnprocessable, "the LSTM is off (train_epochs 0): there is no network to share");
+    const UnixSeconds now = clock_.Now();
+    std::vector<RegularSeries> histories;
+    for (const Resource& r : resources) {
+        auto history = LoadHistory(r, now, "train on");
+        if (history) histories.push_back(std::move(*history));  // a resource without load yet is not a member
+    }
+    if (histories.size() < 2)
+        return MakeError(ErrorCode::kUnprocessable, "one network across resources needs two with load history, " +
+                                                        std::to_string(histories.size()) + " have it");
+    std::vector<FleetSeries> members;
+    for (const RegularSeries& h : histories) members.push_back({h.values, h.start, h.step});
+    ModelOptions model_options;
+    model_options.lstm.train.epochs = options_.train_epochs;
+    model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
+    int epochs_done = 0;
+    const double epochs_total = 2.0 * model_options.lstm.train.epochs;  // the calibration network, then the full one
+    model_options.lstm.train.on_epoch = [&](const EpochReport&) {
+        if (progress) progress(std::min(0.99, ++epochs_done / epochs_total));
+    };
+    model_options.lstm.train.cancelled = cancelled;
+    auto fleet = TrainFleetForModels(members, options_.horizon_steps, model_options);
+    if (!fleet) return fleet.error();
+    if (cancelled && cancelled())
+        return MakeError(ErrorCode::kUnavailable, "training across resources was cancelled (the service is stopping)");
+    {
+        std::lock_guard lock(fleet_mutex_);
+        fleet_ = std::move(*fleet);
+    }
+    if (progress) progress(1.0);
+    return FleetReport{members.size(),
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+}
+
+bool ControlLoop::has_fleet() const {
+    std::lock_guard lock(fleet_mutex_);
+    return static_cast<bool>(fleet_);
 }
 
 PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {

@@ -26,6 +26,7 @@
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
 #include "control/trained_models.hpp"
+#include "forecast/backtest.hpp"
 #include "store/store.hpp"
 
 namespace cloudopt {
@@ -65,6 +66,12 @@ struct TrainReport {
     double seconds = 0.0;
 };
 
+// What training one network across resources produced.
+struct FleetReport {
+    std::size_t resources = 0;  // whose history it trained on
+    double seconds = 0.0;
+};
+
 // Which adapter drives each provider name ("aws", "kubernetes", ...). Not owning.
 struct Adapters {
     std::map<std::string, Provider*> providers;
@@ -96,6 +103,16 @@ public:
     // `cancelled` is asked between epochs: when it turns true, nothing is saved and kUnavailable is returned.
     Result<TrainReport> TrainResource(const Resource& resource, const std::function<void(double)>& progress = {},
                                       const std::function<bool()>& cancelled = {});
+    // Trains one LSTM across the load histories of `resources` (lstm_fleet, docs/FORECASTING.md). From then on
+    // TrainResource weighs it in `auto` instead of training a network for the resource: bursty resources of a fleet
+    // share shapes that one resource's history is too short to teach. It trains on history that every later
+    // calibration window starts after, so the bands stay out of sample. kUnprocessable when fewer than two
+    // resources have history or the LSTM is off (train_epochs 0); kUnavailable when cancelled. A failure keeps the
+    // network trained before, if any.
+    Result<FleetReport> TrainFleet(const std::vector<Resource>& resources,
+                                   const std::function<void(double)>& progress = {},
+                                   const std::function<bool()>& cancelled = {});
+    bool has_fleet() const;
     // Who runs scheduled training (a background job queue); without one, options.retrain_seconds has no effect.
     // Called from the loop's pass, so it must only queue work.
     void SetTrainingRequester(std::function<void(const Resource&)> requester);
@@ -144,6 +161,8 @@ private:
     ControlLoopOptions options_;
     TrainedModels models_;
     std::function<void(const Resource&)> request_training_;     // set before Start
+    mutable std::mutex fleet_mutex_;
+    FleetNetworks fleet_;                                        // guarded by fleet_mutex_
     std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by pass_mutex_
 
     std::mutex pass_mutex_;                                                    // one pass at a time

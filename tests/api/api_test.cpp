@@ -375,8 +375,17 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     EXPECT_EQ(client_->Get("/api/jobs/x").status, 400);
     EXPECT_EQ(client_->Post("/api/predictions/train", R"({"resource":"ghost"})").status, 404);
     EXPECT_EQ(client_->Post("/api/predictions/train", R"({"resource":[1]})").status, 422);
+    // Training them all first trains one network across them, and says so in the result.
+    PushHistory(CreateResource("api", "sim/b"));
     auto all = client_->Request("POST", "/api/predictions/train", "", "");
-    EXPECT_EQ(all.status, 202) << all.body;
+    ASSERT_EQ(all.status, 202) << all.body;
+    const int all_job = Body(all)["job_id"];
+    ASSERT_TRUE(jobs_.WaitFor(all_job, std::chrono::seconds(60)));
+    const json result = Body(client_->Get("/api/jobs/" + std::to_string(all_job)));
+    EXPECT_EQ(result["status"], "succeeded") << result.dump();
+    EXPECT_EQ(result["result"]["fleet"]["resources"], 2) << result.dump();
+    EXPECT_EQ(result["result"]["trained"].size(), 2u) << result.dump();
+    EXPECT_DOUBLE_EQ(result["progress"].get<double>(), 1.0) << result.dump();
 }
 
 TEST_F(ApiTest, AllocateRecommendationsAndActions) {

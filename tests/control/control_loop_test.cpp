@@ -446,6 +446,49 @@ TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTrai
     EXPECT_GT(tracked, 10.0);
 }
 
+TEST_F(ControlLoopTest, OneNetworkAcrossResourcesReplacesTheirOwnLstms) {
+    Resource web = AddResource("web", Mode::kOff);
+    Resource api = AddResource("api", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 1;
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    // Without the shared network, training a resource trains an LSTM of its own: one epoch for auto's choice (and
+    // one more when the choice keeps it).
+    int own_epochs = 0;
+    std::vector<double> progress;
+    ASSERT_TRUE(loop_->TrainResource(web, [&](double p) { own_epochs += p < 1.0; }).ok());
+    EXPECT_GE(own_epochs, 1);
+    // One resource is no fleet.
+    EXPECT_EQ(loop_->TrainFleet({web}).error().code, ErrorCode::kUnprocessable);
+    EXPECT_FALSE(loop_->has_fleet());
+    auto fleet = loop_->TrainFleet({web, api}, [&](double p) { progress.push_back(p); });
+    ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+    EXPECT_EQ(fleet->resources, 2u);
+    EXPECT_TRUE(loop_->has_fleet());
+    ASSERT_FALSE(progress.empty());
+    EXPECT_DOUBLE_EQ(progress.back(), 1.0);
+    // With it, a resource's training weighs the shared network and trains none of its own; the model it keeps
+    // forecasts after a restart without the fleet (the model file holds its own copy of the weights).
+    own_epochs = 0;
+    auto report = loop_->TrainResource(api, [&](double p) { own_epochs += p < 1.0; });
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(own_epochs, 0);
+    EXPECT_EQ(report->model.find("lstm="), std::string::npos) << report->model;
+    EXPECT_NE(report->model, "lstm");
+    ControlLoop restarted(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    std::vector<std::string> problems;
+    EXPECT_EQ(*restarted.LoadModels(problems), 2);
+    EXPECT_FALSE(restarted.has_fleet());
+    auto forecast = restarted.ForecastResource(api);
+    ASSERT_TRUE(forecast.ok());
+    EXPECT_EQ(forecast->model, report->model);
+    // The LSTM off: nothing to share.
+    options.train_epochs = 0;
+    ControlLoop statistical(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    EXPECT_EQ(statistical.TrainFleet({web, api}).error().code, ErrorCode::kUnprocessable);
+}
+
 TEST_F(ControlLoopTest, ACancelledTrainingSavesNothing) {
     Resource r = AddResource("web", Mode::kOff);
     ControlLoopOptions options;
