@@ -251,7 +251,8 @@ int RunServe(const Config& config) {
         return 1;
     }
     // Scheduled training goes through the same job queue as POST /api/predictions/train, one job at a time.
-    loop.SetTrainingRequester([&context](const Resource& r) { api::SubmitTraining(context, r); });
+    loop.SetTrainingRequester([&context](const Resource& r) { api::SubmitTraining(context, r); },
+                              [&context] { api::SubmitTraining(context, std::nullopt); });
     loop.Start();
     const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
                             ":" + std::to_string(*port);

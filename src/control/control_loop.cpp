@@ -98,8 +98,8 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
             outcomes.push_back(std::move(failed));
         }
         if (!outcomes.back().error.empty()) pass_errors_.Inc();
-        MaybeRequestTraining(r, now);
     }
+    MaybeRequestTraining(resources, now);
     pass_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     passes_.fetch_add(1);
     return outcomes;
@@ -179,19 +179,41 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     return forecast;
 }
 
-void ControlLoop::SetTrainingRequester(std::function<void(const Resource&)> requester) {
-    request_training_ = std::move(requester);
+void ControlLoop::SetTrainingRequester(std::function<void(const Resource&)> one, std::function<void()> all) {
+    request_training_ = std::move(one);
+    request_all_training_ = std::move(all);
 }
 
-void ControlLoop::MaybeRequestTraining(const Resource& r, UnixSeconds now) {
+bool ControlLoop::FleetFresh(UnixSeconds now) const {
+    std::lock_guard lock(fleet_mutex_);
+    return fleet_ && now - fleet_trained_at_ < options_.retrain_seconds;
+}
+
+void ControlLoop::MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now) {
     if (!request_training_ || options_.retrain_seconds <= 0) return;
-    const auto model = models_.Get(r.id, r.load_metric);
-    if (model && now - model->trained_at < options_.retrain_seconds) return;
     // A request that failed (too little history yet) is retried after an hour, or the retrain interval if shorter.
-    auto [it, first] = last_training_request_.emplace(r.id, now);
-    if (!first && now - it->second < std::min<UnixSeconds>(options_.retrain_seconds, 3600)) return;
-    it->second = now;
-    request_training_(r);
+    const UnixSeconds retry = std::min<UnixSeconds>(options_.retrain_seconds, 3600);
+    std::vector<const Resource*> due;
+    for (const Resource& r : resources) {
+        const auto model = models_.Get(r.id, r.load_metric);
+        if (!model || now - model->trained_at >= options_.retrain_seconds) due.push_back(&r);
+    }
+    if (due.empty()) return;
+    // Train them all, the shared network first, rather than one by one with none. A restart that loaded fresh
+    // models has nothing due, so it does not retrain them; they train together once they expire.
+    if (request_all_training_ && options_.train_epochs > 0 && resources.size() >= 2 && !FleetFresh(now)) {
+        if (last_all_training_request_ && now - *last_all_training_request_ < retry) return;
+        last_all_training_request_ = now;
+        for (const Resource& r : resources) last_training_request_[r.id] = now;  // the "all" job trains each
+        request_all_training_();
+        return;
+    }
+    for (const Resource* r : due) {
+        auto [it, first] = last_training_request_.emplace(r->id, now);
+        if (!first && now - it->second < retry) continue;
+        it->second = now;
+        request_training_(*r);
+    }
 }
 
 Result<int> ControlLoop::LoadModels(std::vector<std::string>& problems) { return models_.LoadFrom(store_, problems); }
@@ -276,6 +298,7 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     {
         std::lock_guard lock(fleet_mutex_);
         fleet_ = std::move(*fleet);
+        fleet_trained_at_ = now;
     }
     if (progress) progress(1.0);
     return FleetReport{members.size(),

@@ -114,8 +114,11 @@ public:
                                    const std::function<bool()>& cancelled = {});
     bool has_fleet() const;
     // Who runs scheduled training (a background job queue); without one, options.retrain_seconds has no effect.
-    // Called from the loop's pass, so it must only queue work.
-    void SetTrainingRequester(std::function<void(const Resource&)> requester);
+    // Called from the loop's pass, so they must only queue work. `all` trains every resource, the shared network
+    // first (TrainFleet): with two resources or more it is asked for instead of `one` whenever some resource's
+    // model is due and the shared network is missing or older than retrain_seconds. Without `all`, resources are
+    // trained one by one.
+    void SetTrainingRequester(std::function<void(const Resource&)> one, std::function<void()> all = {});
 
     // One pass now, over every resource or just one (kNotFound for an unknown id).
     Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
@@ -145,7 +148,8 @@ public:
 
 private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now);
-    void MaybeRequestTraining(const Resource& resource, UnixSeconds now);
+    void MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now);
+    bool FleetFresh(UnixSeconds now) const;
     // The last history_seconds of the load on the forecast grid; kUnprocessable names `purpose` when empty.
     Result<RegularSeries> LoadHistory(const Resource& resource, UnixSeconds now, const char* purpose);
     void CollectMetrics(const Resource& resource, UnixSeconds now, PassOutcome& outcome);
@@ -161,8 +165,11 @@ private:
     ControlLoopOptions options_;
     TrainedModels models_;
     std::function<void(const Resource&)> request_training_;     // set before Start
+    std::function<void()> request_all_training_;                 // set before Start
+    std::optional<UnixSeconds> last_all_training_request_;       // guarded by pass_mutex_
     mutable std::mutex fleet_mutex_;
     FleetNetworks fleet_;                                        // guarded by fleet_mutex_
+    UnixSeconds fleet_trained_at_ = 0;                           // guarded by fleet_mutex_
     std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by pass_mutex_
 
     std::mutex pass_mutex_;                                                    // one pass at a time

@@ -411,6 +411,56 @@ TEST_F(ControlLoopTest, SchedulesTrainingForResourcesWithoutAFreshModel) {
     EXPECT_EQ(requested.size(), 2u);  // older than 6 hours: retrain
 }
 
+TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissingOrOld) {
+    Resource web = AddResource("web", Mode::kOff);
+    Resource api = AddResource("api", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 1;
+    options.retrain_seconds = 6 * 3600;
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    std::vector<std::string> one;
+    int all = 0;
+    loop_->SetTrainingRequester([&](const Resource& r) { one.push_back(r.name); }, [&] { ++all; });
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(all, 1);  // no models and no shared network: train them all, the network first
+    EXPECT_TRUE(one.empty());
+    clock_.Advance(600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(all, 1);  // requested recently: the job is queued or running
+    // What the "all" job does.
+    ASSERT_TRUE(loop_->TrainFleet({web, api}).ok());
+    ASSERT_TRUE(loop_->TrainResource(web).ok());
+    ASSERT_TRUE(loop_->TrainResource(api).ok());
+    clock_.Advance(3600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(all, 1);
+    EXPECT_TRUE(one.empty());
+    // A new resource while the shared network is fresh trains alone, with it.
+    Resource db = AddResource("db", Mode::kOff);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(one, std::vector<std::string>{"db"});
+    EXPECT_EQ(all, 1);
+    ASSERT_TRUE(loop_->TrainResource(db).ok());
+    // Six hours on, the models and the network are old: all of them again.
+    clock_.Advance(6 * 3600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(all, 2);
+    EXPECT_EQ(one.size(), 1u);
+    // A restart loads fresh models and has no network: nothing is due, so nothing retrains.
+    ASSERT_TRUE(loop_->TrainFleet({web, api, db}).ok());
+    for (const Resource& r : {web, api, db}) ASSERT_TRUE(loop_->TrainResource(r).ok());
+    auto restarted =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    std::vector<std::string> problems;
+    EXPECT_EQ(*restarted->LoadModels(problems), 3);
+    int all_after_restart = 0;
+    restarted->SetTrainingRequester([&](const Resource& r) { one.push_back(r.name); }, [&] { ++all_after_restart; });
+    ASSERT_TRUE(restarted->RunPass().ok());
+    EXPECT_EQ(all_after_restart, 0);
+    EXPECT_EQ(one.size(), 1u);
+}
+
 TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTraining) {
     Resource r = AddResource("web", Mode::kOff);
     ControlLoopOptions options;
