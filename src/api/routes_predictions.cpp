@@ -99,6 +99,7 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
             json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
             if (report) {
                 item["model"] = report->model;
+                item["weighed"] = report->weighed;
                 item["accuracy"] = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
                 item["points"] = report->points;
                 item["seconds"] = report->seconds;

@@ -239,10 +239,9 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     model_options.lstm.train.cancelled = cancelled;
     if (model_options.auto_includes_lstm) {
         std::lock_guard lock(fleet_mutex_);
-        if (fleet_) {
-            model_options.fleet = fleet_;
-            model_options.fleet_replaces_lstm = true;
-        }
+        // Beside the resource's own network, not instead of it as in `simulate`: a service's resources are often
+        // unlike each other (a web tier, a batch queue), and auto's validation keeps whichever forecasts better.
+        if (fleet_) model_options.fleet = fleet_;
     }
     auto trained = TrainModel("auto", series, options_.horizon_steps, model_options);
     if (!trained) return trained.error();
@@ -251,6 +250,7 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
 
     TrainReport report;
     report.model = trained->chosen;
+    report.weighed = trained->candidates;
     report.accuracy = trained->bands.accuracy;
     report.points = series.values.size();
     std::vector<NamedModel> file;

@@ -61,6 +61,7 @@ struct ControlLoopOptions {
 // What training a resource produced.
 struct TrainReport {
     std::string model;      // e.g. "combination(naive=0.25,lstm=0.75)"
+    std::vector<std::string> weighed;  // the candidates auto chose among
     double accuracy = 0.0;  // 1 - WAPE on the validation window, out of sample
     std::size_t points = 0; // history steps it was trained on
     double seconds = 0.0;
@@ -104,8 +105,8 @@ public:
     Result<TrainReport> TrainResource(const Resource& resource, const std::function<void(double)>& progress = {},
                                       const std::function<bool()>& cancelled = {});
     // Trains one LSTM across the load histories of `resources` (lstm_fleet, docs/FORECASTING.md). From then on
-    // TrainResource weighs it in `auto` instead of training a network for the resource: bursty resources of a fleet
-    // share shapes that one resource's history is too short to teach. It trains on history that every later
+    // TrainResource weighs it in `auto` beside the resource's own network: bursty resources of a fleet share shapes
+    // that one resource's history is too short to teach. It trains on history that every later
     // calibration window starts after, so the bands stay out of sample. kUnprocessable when fewer than two
     // resources have history or the LSTM is off (train_epochs 0); kUnavailable when cancelled. A failure keeps the
     // network trained before, if any.

@@ -207,6 +207,7 @@ std::vector<double> FitCombinationWeights(std::span<const double> values, std::s
 struct Chosen {
     Choice choice;
     Calibration bands;  // from forecasts of data the model was not fitted on
+    std::vector<std::string> candidates;  // what was weighed
 };
 
 // "auto": each base model is fitted on the part before the last n_cal points and forecasts there; the choice is
@@ -243,7 +244,7 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
         if (forecasts[best_index].empty()) {  // nothing could be fitted: the last value, with its own bands
             MakeNaiveModel()->ForecastFromOrigins(values, n - n_cal, horizon, forecasts[best_index]);
         }
-        return Chosen{best, CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index])};
+        return Chosen{best, CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index]), candidates};
     };
     std::vector<std::size_t> usable;
     for (std::size_t i = 0; i < forecasts.size(); ++i)
@@ -262,9 +263,9 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
     }
     if (combination.parts.size() == 1) {
         return Chosen{{combination.parts[0], {}, {}},
-                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined)};
+                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined), candidates};
     }
-    return Chosen{combination, CalibrateForecasts(values, missing, n - n_cal, horizon, combined)};
+    return Chosen{combination, CalibrateForecasts(values, missing, n - n_cal, horizon, combined), candidates};
 }
 
 // The model to fit and its bands. The bands come from forecasts over the last n_cal points by the model fitted
@@ -273,7 +274,7 @@ Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const
                                   std::span<const std::uint8_t> missing, const SeriesContext& context,
                                   std::size_t n_cal, const ModelOptions& options) {
     if (model_name == "auto") return ChooseModel(values, missing, context, n_cal, options);
-    Chosen chosen{Choice{model_name, {}, {}}, {}};
+    Chosen chosen{Choice{model_name, {}, {}}, {}, {model_name}};
     auto model = chosen.choice.Make(options, FitStage::kCalibration);
     if (Status s = model->Fit(values.first(values.size() - n_cal), context); !s) return s.error();
     chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon, missing);
@@ -315,6 +316,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
     trained.parts = choice.parts;
     trained.weights = choice.weights;
     trained.chosen = choice.Describe();
+    trained.candidates = chosen->candidates;
     trained.context = context;
     trained.point = choice.Make(options);
     if (Status s = trained.point->Fit(values, context); !s) return s.error();

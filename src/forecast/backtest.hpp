@@ -112,6 +112,7 @@ struct TrainedModel {
     std::vector<std::string> parts;  // for "combination"
     std::vector<double> weights;     // for "combination", one per part
     std::string chosen;  // a readable description of base, parts and weights
+    std::vector<std::string> candidates;  // the models weighed (for "auto"); not kept in the model file
     SeriesContext context;
     Calibration bands;   // per step 1..horizon
     std::unique_ptr<PointModel> point;
