@@ -437,7 +437,7 @@ Result<FleetNetworks> TrainFleetPair(std::span<const FleetSeries> series, int ho
     if (cores >= 2 && !lstm.train.on_epoch && !lstm.train.cancelled) {
         LstmOptions half = lstm;
         half.train.threads = cores / 2;
-        std::thread other([&] { first = TrainLstmFleet(calibration, horizon, half); });
+        std::jthread other([&] { first = TrainLstmFleet(calibration, horizon, half); });  // joined on every path
         second = TrainLstmFleet(full, horizon, half);
         other.join();
     } else {
@@ -494,8 +494,8 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     ModelScore score;
     score.model = model_name;
     // Choice and bands from the last part of the training data, then the model refitted on all of it.
-    auto chosen = ChooseAndCalibrate(model_name, train, missing.first(std::min(missing.size(), n_train)), context, n_cal,
-                                     o.models);
+    const std::span<const std::uint8_t> train_missing = missing.first(std::min(missing.size(), n_train));
+    auto chosen = ChooseAndCalibrate(model_name, train, train_missing, context, n_cal, o.models);
     if (!chosen) return chosen.error();
     score.chosen = chosen->choice.Describe();
     auto model = chosen->choice.Make(o.models);

@@ -102,7 +102,8 @@ public:
                      std::vector<double> points, const Calibration& bands, QuantileLevel quantile,
                      ServiceLevel service_level)
         : series_(demand), demand_(demand.values), resource_(std::move(resource)), start_(demand.start),
-          step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands), quantile_(quantile),
+          step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands),
+          quantile_(quantile),
           history_(300, service_level) {}  // the service's default window (loop.stabilization_seconds)
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
