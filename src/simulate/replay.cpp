@@ -14,6 +14,11 @@ namespace cloudopt {
 
 namespace {
 
+// Steps from a launch until the instance serves: the first boundary at least one boot delay later.
+std::size_t BootSteps(UnixSeconds boot_delay_s, UnixSeconds step) {
+    return static_cast<std::size_t>((boot_delay_s + step - 1) / step);
+}
+
 // What a policy sees at boundary k: demand of steps [0, k) (the oracle also reads ahead), and the fleet.
 struct Fleet {
     std::size_t k = 0;
@@ -223,7 +228,7 @@ Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries&
         return MakeError(ErrorCode::kUnprocessable, "at least 3 steps of load are needed to replay");
     if (!(c > 0)) return MakeError(ErrorCode::kInvalidArgument, "capacity per instance must be positive");
     const std::vector<double>& demand = series.values;
-    const auto boot_steps = static_cast<std::size_t>((boot_delay_s + series.step - 1) / series.step);
+    const std::size_t boot_steps = BootSteps(boot_delay_s, series.step);
     std::map<std::string, PolicyResult> out;
     StaticPolicy fixed(std::max(1, InstancesFor(*std::max_element(demand.begin(), demand.end()), c, high)));
     out["static"] = Run(fixed, series, 1, c, boot_steps);
@@ -239,7 +244,7 @@ std::size_t ReplayTrainingPoints(std::size_t points, double test_fraction) {
 }
 
 int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s) {
-    return static_cast<int>((boot_delay_s + step - 1) / step) + 2;
+    return static_cast<int>(BootSteps(boot_delay_s, step)) + 2;
 }
 
 Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const std::vector<std::string>& policies,
@@ -296,7 +301,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
         if (!(c > 0)) c = 1.0;  // an idle training part: any unit will do
     }
     out.capacity_per_instance = c;
-    const auto boot_steps = static_cast<std::size_t>((o.boot_delay_s + series.step - 1) / series.step);
+    const std::size_t boot_steps = BootSteps(o.boot_delay_s, series.step);
 
     for (const std::string& name : policies) {
         std::unique_ptr<Policy> policy;
