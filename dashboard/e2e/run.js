@@ -139,6 +139,9 @@ async function main() {
     check(demandPoints > 10, `the chart has demand points (${demandPoints})`);
     check(forecastPoints > 0, `the chart has forecast points (${forecastPoints})`);
     check((await page.getByTestId('model').textContent()).length > 0, 'the model in use is shown');
+    const since = await page.getByTestId('since-training').textContent();
+    check(/no trained model yet|no load since training yet|over \d+ steps since training/.test(since),
+      `the trained model's record since training is shown ("${since}")`);
     await shot('resource');
 
     // Switch a mode through the page; the API sees it.

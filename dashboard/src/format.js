@@ -32,3 +32,11 @@ export function bandOf(utilization, low = 0.7, high = 0.8) {
   if (utilization > high) return 'above';
   return 'in';
 }
+
+// The line under a trained model's live accuracy, from GET /api/predictions' `since_training`.
+export function sinceTraining(record) {
+  if (!record) return 'no trained model yet';
+  if (!record.steps_scored) return 'no load since training yet';
+  const line = `over ${record.steps_scored} steps since training (${percent(record.trained_accuracy, 1)} when trained)`;
+  return record.drifted ? `${line} · drifted: retraining` : line;
+}

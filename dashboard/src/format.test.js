@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandOf, money, number, percent } from './format.js';
+import { bandOf, money, number, percent, sinceTraining } from './format.js';
 
 describe('format', () => {
   it('money keeps the sign and two digits', () => {
@@ -15,6 +15,15 @@ describe('format', () => {
   });
   it('number rounds', () => {
     expect(number(3.14159, 2)).toBe('3.14');
+  });
+  it('a trained model since training', () => {
+    expect(sinceTraining(undefined)).toBe('no trained model yet');
+    expect(sinceTraining({ steps_scored: 0, trained_accuracy: 0.9 })).toBe('no load since training yet');
+    const held = { steps_scored: 96, trained_accuracy: 0.9, live_accuracy: 0.88, drifted: false };
+    expect(sinceTraining(held)).toBe('over 96 steps since training (90.0% when trained)');
+    expect(sinceTraining({ ...held, live_accuracy: 0.6, drifted: true })).toBe(
+      'over 96 steps since training (90.0% when trained) · drifted: retraining',
+    );
   });
   it('band against 70-80%', () => {
     expect(bandOf(0.69)).toBe('below');

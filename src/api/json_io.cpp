@@ -147,12 +147,24 @@ json ToJson(const JobInfo& job) {
     json j = {{"id", job.id},
               {"kind", job.kind},
               {"subject", job.subject},
+              {"reason", job.reason},
               {"status", JobStateName(job.state)},
               {"progress", job.progress},
               {"created_at", job.created_at}};
     if (job.finished_at) j["finished_at"] = job.finished_at;
     if (job.state == JobState::kSucceeded) j["result"] = json::parse(job.result_json, nullptr, false);
     if (job.state == JobState::kFailed) j["error"] = job.error;
+    return j;
+}
+
+json ToJson(const ModelHealth& health, const DriftRule& rule) {
+    const auto drift = DriftReason(health, rule);
+    json j = {{"trained_at", health.trained_at},
+              {"trained_accuracy", NumberOrNull(health.trained_accuracy)},
+              {"live_accuracy", NumberOrNull(health.live.accuracy)},
+              {"steps_scored", health.live.actuals},
+              {"drifted", drift.has_value()}};
+    if (drift) j["drift"] = *drift;
     return j;
 }
 

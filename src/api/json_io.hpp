@@ -39,6 +39,7 @@ json ToJson(const Recommendation& r);
 json ToJson(const Forecast& f);
 json ToJson(const JobInfo& job);
 json ToJson(const PlanDecision& d);
+json ToJson(const ModelHealth& health, const DriftRule& rule);
 json ToJson(const DashboardStats& s);
 void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples);  // [[ts, value], ...]
 

@@ -45,7 +45,8 @@ Router BuildRouter(ApiContext& context);
 
 // Queues a training job for one resource or all (what POST /api/predictions/train does); the loop's scheduled
 // retraining submits through here too, so both produce the same job and result.
-JobRunner::Submitted SubmitTraining(ApiContext& context, std::optional<Resource> only);
+JobRunner::Submitted SubmitTraining(ApiContext& context, std::optional<Resource> only,
+                                    const std::string& reason = "requested");
 
 // The OpenAPI 3 document served at /api/openapi.json (src/api/openapi.json, embedded at build time).
 const std::string& OpenApiDocument();

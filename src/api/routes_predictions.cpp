@@ -35,6 +35,8 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         json out = ToJson(*forecast);
         out["resource"] = resource->id;
         out["metric"] = metric;
+        // How the trained model has done since training, and whether that drifted far enough to retrain it.
+        if (auto health = ctx.loop.Health(resource->id)) out["since_training"] = ToJson(*health, ctx.loop.options().drift);
         return JsonResponse(200, out);
     });
 
@@ -63,7 +65,7 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
 
 namespace cloudopt::api {
 
-JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> only) {
+JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> only, const std::string& reason) {
     const std::string subject = only ? "resource:" + std::to_string(only->id) : "all";
     ControlLoop& loop = ctx.loop;
     Store& store = ctx.store;
@@ -112,7 +114,7 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
         json out = {{"trained", results}};
         if (!fleet.is_null()) out["fleet"] = fleet;
         return Result<std::string>(out.dump());
-    });
+    }, reason);
 }
 
 }  // namespace cloudopt::api

@@ -103,6 +103,8 @@ const std::vector<Key>& Keys() {
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),
+        Double("loop.drift_error_ratio", &Config::drift_error_ratio, 0.0, 100.0),
+        Int("loop.drift_min_hours", &Config::drift_min_hours, 1, 24 * 90),
         Double("loop.unmet_budget", &Config::unmet_budget, 0.0, 0.5),
         Double("loop.service_correction_rate", &Config::service_correction_rate, 0.0, 10.0),
         Int("loop.max_actions_per_resource_per_hour", &Config::max_actions_per_resource_per_hour, 0, 3600),
@@ -256,6 +258,11 @@ Status ValidateConfig(const Config& c) {
     if (86400 % c.forecast_step_seconds != 0)
         return Bad("loop.forecast_step_seconds", "must divide a day evenly (e.g. 60, 300, 900, 3600)");
     if (c.data_dir.empty()) return Bad("storage.data_dir", "must not be empty");
+    // A model's live accuracy is measured over the band tracking window (a day when tracking is off).
+    const int live_hours = c.band_tracking_hours > 0 ? c.band_tracking_hours : 24;
+    if (c.drift_error_ratio > 0 && c.drift_min_hours > live_hours)
+        return Bad("loop.drift_min_hours", "must be at most the window a model's live accuracy is measured over, " +
+                                               std::to_string(live_hours) + " h here (loop.band_tracking_hours)");
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         return Bad(c.tls_cert_file.empty() ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
     if (c.tls_redirect_http_port >= 0 && c.tls_cert_file.empty())

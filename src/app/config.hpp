@@ -32,6 +32,8 @@ struct Config {
     int train_epochs = 30;
     int retrain_hours = 24;
     int band_tracking_hours = 24;
+    double drift_error_ratio = 1.5;
+    int drift_min_hours = 6;
     double unmet_budget = 0.005;
     double service_correction_rate = 0.2;
     int max_actions_per_resource_per_hour = 12;

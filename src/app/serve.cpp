@@ -188,6 +188,9 @@ int RunServe(const Config& config) {
     loop_options.train_epochs = config.train_epochs;
     loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;
     loop_options.band_tracking_seconds = static_cast<UnixSeconds>(config.band_tracking_hours) * 3600;
+    loop_options.drift.error_ratio = config.drift_error_ratio;
+    loop_options.drift.min_actuals =
+        static_cast<std::size_t>(config.drift_min_hours) * 3600 / static_cast<std::size_t>(config.forecast_step_seconds);
     loop_options.service_level = {config.unmet_budget, config.service_correction_rate};
     loop_options.max_actions_per_resource_per_hour = config.max_actions_per_resource_per_hour;
     loop_options.max_actions_per_minute = config.max_actions_per_minute;
@@ -251,8 +254,15 @@ int RunServe(const Config& config) {
         return 1;
     }
     // Scheduled training goes through the same job queue as POST /api/predictions/train, one job at a time.
-    loop.SetTrainingRequester([&context](const Resource& r) { api::SubmitTraining(context, r); },
-                              [&context] { api::SubmitTraining(context, std::nullopt); });
+    loop.SetTrainingRequester(
+        [&context](const Resource& r, const std::string& reason) {
+            const auto submitted = api::SubmitTraining(context, r, reason);
+            if (submitted.created) spdlog::info("training '{}' (job {}): {}", r.name, submitted.job.id, reason);
+        },
+        [&context](const std::string& reason) {
+            const auto submitted = api::SubmitTraining(context, std::nullopt, reason);
+            if (submitted.created) spdlog::info("training all resources (job {}): {}", submitted.job.id, reason);
+        });
     loop.Start();
     const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
                             ":" + std::to_string(*port);

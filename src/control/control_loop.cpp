@@ -11,6 +11,11 @@
 
 namespace cloudopt {
 
+namespace {
+// Without band tracking, a trained model's live accuracy is measured over this much recent load.
+constexpr UnixSeconds kLiveScoreSeconds = 86400;
+}  // namespace
+
 ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, const Forecaster& forecaster,
                          const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics,
                          ControlLoopOptions options)
@@ -164,13 +169,16 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     if (auto trained = models_.Get(r.id, r.load_metric);
         trained && trained->model->context.step == options_.forecast_step &&
         static_cast<int>(trained->model->bands.q90.size()) >= horizon) {
-        // Only forecasts of load the model never trained on move the bands: in-sample errors are smaller and
-        // would narrow them.
-        const UnixSeconds tracked =
-            std::clamp<UnixSeconds>(now - trained->trained_at, 0, options_.band_tracking_seconds);
+        // Only forecasts of load the model never trained on move the bands and score it: in-sample errors are
+        // smaller and would narrow the bands and flatter the model. Without tracking, the last day still scores it.
+        const bool tracking = options_.band_tracking_seconds > 0;
+        const UnixSeconds window = tracking ? options_.band_tracking_seconds : kLiveScoreSeconds;
+        const UnixSeconds tracked = std::clamp<UnixSeconds>(now - trained->trained_at, 0, window);
         const auto tracked_steps = static_cast<std::size_t>(tracked / options_.forecast_step);
-        const Calibration bands = TrackedBands(*trained->model, series, tracked_steps);
-        forecast = ForecastWith(*trained->model, series, horizon, &bands);
+        const Tracked since_training =
+            TrackTrainedModel(*trained->model, series, tracked_steps, tracking ? BandTracker::kDefaultRate : 0.0);
+        forecast = ForecastWith(*trained->model, series, horizon, &since_training.bands);
+        RecordHealth(r, {trained->model->bands.accuracy, since_training.live, trained->trained_at});
     }
     if (!forecast) forecast = forecaster_.Predict(series, horizon);
     if (!forecast) return forecast.error();
@@ -179,9 +187,33 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     return forecast;
 }
 
-void ControlLoop::SetTrainingRequester(std::function<void(const Resource&)> one, std::function<void()> all) {
+void ControlLoop::SetTrainingRequester(TrainOne one, TrainAll all) {
     request_training_ = std::move(one);
     request_all_training_ = std::move(all);
+}
+
+void ControlLoop::RecordHealth(const Resource& r, const ModelHealth& health) {
+    {
+        std::lock_guard lock(health_mutex_);
+        health_[r.id] = health;
+    }
+    if (std::isfinite(health.live.accuracy))
+        metrics_
+            .GetGauge("cloudopt_model_live_accuracy",
+                      "1 - WAPE of the trained model's forecasts of the load since it was trained",
+                      {{"resource", r.name}})
+            .Set(health.live.accuracy);
+    metrics_
+        .GetGauge("cloudopt_model_trained_accuracy", "1 - WAPE of the trained model on its validation window",
+                  {{"resource", r.name}})
+        .Set(health.trained_accuracy);
+}
+
+std::optional<ModelHealth> ControlLoop::Health(ResourceId id) const {
+    std::lock_guard lock(health_mutex_);
+    auto it = health_.find(id);
+    if (it == health_.end()) return std::nullopt;
+    return it->second;
 }
 
 bool ControlLoop::FleetFresh(UnixSeconds now) const {
@@ -189,9 +221,25 @@ bool ControlLoop::FleetFresh(UnixSeconds now) const {
     return fleet_ && now - fleet_trained_at_ < options_.retrain_seconds;
 }
 
-void ControlLoop::MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now) {
-    if (!request_training_ || options_.retrain_seconds <= 0) return;
+bool ControlLoop::NotRequestedRecently(ResourceId id, UnixSeconds now) {
     // A request that failed (too little history yet) is retried after an hour, or the retrain interval if shorter.
+    const UnixSeconds retry =
+        options_.retrain_seconds > 0 ? std::min<UnixSeconds>(options_.retrain_seconds, 3600) : 3600;
+    auto [it, first] = last_training_request_.emplace(id, now);
+    if (!first && now - it->second < retry) return false;
+    it->second = now;
+    return true;
+}
+
+void ControlLoop::MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now) {
+    if (!request_training_) return;
+    // Scheduled first: a resource it queues (alone or in "all") is not queued again for drift.
+    RequestScheduledTraining(resources, now);
+    RequestRetrainingOfDrifted(resources, now);
+}
+
+void ControlLoop::RequestScheduledTraining(const std::vector<Resource>& resources, UnixSeconds now) {
+    if (options_.retrain_seconds <= 0) return;
     const UnixSeconds retry = std::min<UnixSeconds>(options_.retrain_seconds, 3600);
     std::vector<const Resource*> due;
     for (const Resource& r : resources) {
@@ -199,20 +247,39 @@ void ControlLoop::MaybeRequestTraining(const std::vector<Resource>& resources, U
         if (!model || now - model->trained_at >= options_.retrain_seconds) due.push_back(&r);
     }
     if (due.empty()) return;
+    const std::string age = "older than " + std::to_string(options_.retrain_seconds / 3600) + " h";
     // Train them all, the shared network first, rather than one by one with none. A restart that loaded fresh
     // models has nothing due, so it does not retrain them; they train together once they expire.
     if (request_all_training_ && options_.train_epochs > 0 && resources.size() >= 2 && !FleetFresh(now)) {
         if (last_all_training_request_ && now - *last_all_training_request_ < retry) return;
         last_all_training_request_ = now;
         for (const Resource& r : resources) last_training_request_[r.id] = now;  // the "all" job trains each
-        request_all_training_();
+        request_all_training_("scheduled: " + std::to_string(due.size()) + " of " + std::to_string(resources.size()) +
+                              " resources have no model or one " + age + ", and the shared network is missing or " +
+                              age);
         return;
     }
     for (const Resource* r : due) {
-        auto [it, first] = last_training_request_.emplace(r->id, now);
-        if (!first && now - it->second < retry) continue;
-        it->second = now;
-        request_training_(*r);
+        if (!NotRequestedRecently(r->id, now)) continue;
+        request_training_(*r, models_.Get(r->id, r->load_metric) ? "scheduled: the model is " + age
+                                                                 : "scheduled: the resource has no trained model");
+    }
+}
+
+void ControlLoop::RequestRetrainingOfDrifted(const std::vector<Resource>& resources, UnixSeconds now) {
+    for (const Resource& r : resources) {
+        const auto health = Health(r.id);
+        const auto model = models_.Get(r.id, r.load_metric);
+        // The health must be of the model in use: a model trained since has not been scored yet.
+        if (!health || !model || health->trained_at != model->trained_at) continue;
+        const auto why = DriftReason(*health, options_.drift);
+        if (!why || !NotRequestedRecently(r.id, now)) continue;
+        metrics_
+            .GetCounter("cloudopt_model_drift_retrains_total",
+                        "Trainings requested because a model's forecasts got worse than at training",
+                        {{"resource", r.name}})
+            .Inc();
+        request_training_(r, "drift: " + *why);
     }
 }
 

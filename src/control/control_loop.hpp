@@ -25,6 +25,7 @@
 #include "core/plan.hpp"
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
+#include "control/model_health.hpp"
 #include "control/trained_models.hpp"
 #include "forecast/backtest.hpp"
 #include "store/store.hpp"
@@ -46,6 +47,10 @@ struct ControlLoopOptions {
     // A trained model's bands are tracked over its forecasts of this much recent history (band_tracker.hpp), so
     // they keep their coverage as the load drifts after training; 0: the bands as calibrated.
     UnixSeconds band_tracking_seconds = 86400;
+    // A trained model whose forecasts since training are much worse than at training is retrained then, not on
+    // its schedule (model_health.hpp). Its live accuracy is measured over the band tracking window, or the last
+    // day when tracking is off. error_ratio 0 turns it off.
+    DriftRule drift;
     // The service-level correction (allocate/plan_history.hpp): in auto mode, each pass whose measured load was
     // above the ready capacity widens the band capacity is sized for, and passes without one narrow it, so that
     // starved passes settle at `service_level.budget`.
@@ -114,12 +119,18 @@ public:
                                    const std::function<void(double)>& progress = {},
                                    const std::function<bool()>& cancelled = {});
     bool has_fleet() const;
-    // Who runs scheduled training (a background job queue); without one, options.retrain_seconds has no effect.
-    // Called from the loop's pass, so they must only queue work. `all` trains every resource, the shared network
-    // first (TrainFleet): with two resources or more it is asked for instead of `one` whenever some resource's
-    // model is due and the shared network is missing or older than retrain_seconds. Without `all`, resources are
-    // trained one by one.
-    void SetTrainingRequester(std::function<void(const Resource&)> one, std::function<void()> all = {});
+    // Who runs scheduled training (a background job queue); without one, options.retrain_seconds and
+    // options.drift have no effect. Called from the loop's pass, so they must only queue work; `reason` says why,
+    // for the job and the log. `all` trains every resource, the shared network first (TrainFleet): with two
+    // resources or more it is asked for instead of `one` whenever some resource's model is due and the shared
+    // network is missing or older than retrain_seconds. Without `all`, resources are trained one by one. A model
+    // that drifted is retrained alone.
+    using TrainOne = std::function<void(const Resource&, const std::string& reason)>;
+    using TrainAll = std::function<void(const std::string& reason)>;
+    void SetTrainingRequester(TrainOne one, TrainAll all = {});
+    // How the resource's trained model has forecast since training, as of its latest forecast; nothing when it
+    // has no trained model or was not forecast with it yet.
+    std::optional<ModelHealth> Health(ResourceId id) const;
 
     // One pass now, over every resource or just one (kNotFound for an unknown id).
     Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
@@ -150,6 +161,11 @@ public:
 private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now);
     void MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now);
+    void RecordHealth(const Resource& resource, const ModelHealth& health);
+    void RequestScheduledTraining(const std::vector<Resource>& resources, UnixSeconds now);
+    void RequestRetrainingOfDrifted(const std::vector<Resource>& resources, UnixSeconds now);
+    // Whether a training request for `id` at `now` is not a repeat of one made within the retry interval.
+    bool NotRequestedRecently(ResourceId id, UnixSeconds now);
     bool FleetFresh(UnixSeconds now) const;
     // The last history_seconds of the load on the forecast grid; kUnprocessable names `purpose` when empty.
     Result<RegularSeries> LoadHistory(const Resource& resource, UnixSeconds now, const char* purpose);
@@ -165,13 +181,15 @@ private:
     const Catalog& catalog_;
     ControlLoopOptions options_;
     TrainedModels models_;
-    std::function<void(const Resource&)> request_training_;     // set before Start
-    std::function<void()> request_all_training_;                 // set before Start
+    TrainOne request_training_;                                  // set before Start
+    TrainAll request_all_training_;                              // set before Start
     std::optional<UnixSeconds> last_all_training_request_;       // guarded by pass_mutex_
     mutable std::mutex fleet_mutex_;
     FleetNetworks fleet_;                                        // guarded by fleet_mutex_
     UnixSeconds fleet_trained_at_ = 0;                           // guarded by fleet_mutex_
     std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by pass_mutex_
+    mutable std::mutex health_mutex_;
+    std::map<ResourceId, ModelHealth> health_;                   // guarded by health_mutex_
 
     std::mutex pass_mutex_;                                                    // one pass at a time
     std::map<ResourceId, PlanHistory> history_;    // the planner's window rules, guarded by pass_mutex_

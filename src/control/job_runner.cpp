@@ -32,7 +32,8 @@ bool JobRunner::stopping() const {
     return stopping_;
 }
 
-JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::string& subject, Work work) {
+JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::string& subject, Work work,
+                                       const std::string& reason) {
     std::lock_guard lock(mutex_);
     for (const auto& [id, job] : jobs_) {
         if (job.kind == kind && job.subject == subject &&
@@ -49,6 +50,7 @@ JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::strin
     job.id = next_id_++;
     job.kind = kind;
     job.subject = subject;
+    job.reason = reason;
     job.created_at = clock_.Now();
     jobs_[job.id] = job;
     queue_.emplace_back(job.id, std::move(work));

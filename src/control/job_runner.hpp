@@ -25,6 +25,7 @@ struct JobInfo {
     std::int64_t id = 0;
     std::string kind;
     std::string subject;      // what it works on, e.g. "resource:3" or "all"
+    std::string reason;       // why it runs: "requested", or what the schedule or a drift saw
     JobState state = JobState::kQueued;
     double progress = 0.0;    // 0..1
     std::string result_json;  // set on success: a JSON document produced by the job
@@ -46,7 +47,8 @@ public:
         JobInfo job;
         bool created = true;
     };
-    Submitted Submit(const std::string& kind, const std::string& subject, Work work);
+    Submitted Submit(const std::string& kind, const std::string& subject, Work work,
+                     const std::string& reason = "requested");
     std::optional<JobInfo> Get(std::int64_t id) const;
     // True once the runner is shutting down: a long job should stop and report that it did not finish.
     bool stopping() const;

@@ -52,18 +52,33 @@ Calibration BandTracker::Bands(const Calibration& calibrated) const {
     return out;
 }
 
-Calibration TrackedBands(const TrainedModel& trained, const RegularSeries& history, std::size_t steps, double rate) {
+Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
+                          double rate) {
     const std::vector<double>& y = history.values;
     const std::size_t n = y.size();
     const std::size_t h = trained.bands.q90.size();
-    if (steps == 0 || n < 2 || h == 0 || !trained.point) return trained.bands;
+    Tracked out{trained.bands, {}};
+    if (steps == 0 || n < 2 || h == 0 || !trained.point) return out;
     const std::size_t first = n > steps ? n - steps : 1;
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    for (std::size_t j = first; j < n; ++j)
-        if (!history.IsMissing(j)) tracker.ObserveArrival(j, y[j], forecasts, first);  // a filled gap is no actual
-    return tracker.Bands(trained.bands);
+    double abs_error = 0.0, abs_actual = 0.0;
+    for (std::size_t j = first; j < n; ++j) {
+        if (history.IsMissing(j)) continue;  // a filled gap is no actual
+        tracker.ObserveArrival(j, y[j], forecasts, first);
+        // The forecasts of value j: from origin j - k at step k, as ObserveArrival reads them.
+        for (std::size_t k = 0; k < h && j >= first + k; ++k) {
+            const std::size_t at = (j - k - first) * h + k;
+            if (at >= forecasts.size() || !std::isfinite(forecasts[at])) continue;
+            abs_error += std::abs(y[j] - forecasts[at]);
+            abs_actual += std::abs(y[j]);
+        }
+        ++out.live.actuals;
+    }
+    out.bands = tracker.Bands(trained.bands);
+    if (out.live.actuals > 0 && abs_actual > 0) out.live.accuracy = 1.0 - abs_error / abs_actual;
+    return out;
 }
 
 }  // namespace cloudopt

@@ -8,15 +8,14 @@
 // covered approaches the level whatever the drift, and the offset follows the series' recent error.
 
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
 #include "core/sample.hpp"
+#include "forecast/backtest.hpp"
 
 namespace cloudopt {
-
-struct Calibration;
-struct TrainedModel;
 
 class BandTracker {
 public:
@@ -45,10 +44,23 @@ private:
     std::vector<double> q90_, q95_, floor_scale_, recent_scale_;
 };
 
+// How well a trained model has forecast since it was trained: 1 - WAPE over its forecasts (steps 1..H) of every
+// value of the tracked window that is known, the measure its validation accuracy uses. The service compares the
+// two to retrain a model whose error drifted (control/model_health.hpp).
+struct LiveScore {
+    double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN before any actual is known
+    std::size_t actuals = 0;                                     // values scored (filled gaps are not)
+};
+
 // What the service forecasts with: the trained bands tracked over the forecasts the model would have made from
-// each of the last `steps` origins of `history`, in the order their actuals arrived. Stateless, so a restart or a
-// retrained model gives the same bands from the same history; 0 steps gives the trained bands.
-Calibration TrackedBands(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
-                         double rate = BandTracker::kDefaultRate);
+// each of the last `steps` origins of `history`, in the order their actuals arrived, and how those forecasts
+// scored. Stateless, so a restart or a retrained model gives the same bands from the same history; 0 steps gives
+// the trained bands and no score. `rate` 0 scores without moving the bands.
+struct Tracked {
+    Calibration bands;
+    LiveScore live;
+};
+Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
+                          double rate = BandTracker::kDefaultRate);
 
 }  // namespace cloudopt

@@ -353,6 +353,7 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
         EXPECT_LE(point["p90"].get<double>(), point["p95"].get<double>());
     }
     EXPECT_TRUE(f["accuracy"].is_number());
+    EXPECT_FALSE(f.contains("since_training"));  // no trained model to score yet
     EXPECT_EQ(client_->Get("/api/predictions?resource=web&horizon=0").status, 400);
     EXPECT_EQ(client_->Get("/api/predictions?resource=web&metric=other").status, 422);
     EXPECT_EQ(client_->Get("/api/predictions").status, 400);
@@ -365,12 +366,18 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     auto status = client_->Get("/api/jobs/" + std::to_string(job));
     ASSERT_EQ(status.status, 200);
     EXPECT_EQ(Body(status)["status"], "succeeded") << status.body;
+    EXPECT_EQ(Body(status)["reason"], "requested");
     const json trained = Body(status)["result"]["trained"][0];
     ASSERT_TRUE(trained["model"].is_string()) << status.body;
     EXPECT_GT(trained["accuracy"].get<double>(), 0.5) << status.body;
     EXPECT_EQ(trained["points"], 2 * 288);
-    // Predictions now come from the trained model.
-    EXPECT_EQ(Body(client_->Get("/api/predictions?resource=web&horizon=6"))["model"], trained["model"]);
+    // Predictions now come from the trained model, with its record since training: nothing scored yet.
+    const json from_trained = Body(client_->Get("/api/predictions?resource=web&horizon=6"));
+    EXPECT_EQ(from_trained["model"], trained["model"]);
+    EXPECT_EQ(from_trained["since_training"]["trained_accuracy"], trained["accuracy"]) << from_trained.dump();
+    EXPECT_TRUE(from_trained["since_training"]["live_accuracy"].is_null());
+    EXPECT_EQ(from_trained["since_training"]["steps_scored"], 0);
+    EXPECT_EQ(from_trained["since_training"]["drifted"], false);
     EXPECT_EQ(client_->Get("/api/jobs/424242").status, 404);
     EXPECT_EQ(client_->Get("/api/jobs/x").status, 400);
     EXPECT_EQ(client_->Post("/api/predictions/train", R"({"resource":"ghost"})").status, 404);

@@ -71,6 +71,18 @@ TEST(Config, CrossKeyRules) {
     EXPECT_TRUE(ValidateConfig(c).ok());
     c.forecast_step_seconds = 7;
     EXPECT_FALSE(ValidateConfig(c).ok());
+    // Drift is judged within the window a model's live accuracy is measured over.
+    Config drift;
+    drift.band_tracking_hours = 12;
+    drift.drift_min_hours = 13;
+    auto bad = ValidateConfig(drift);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("loop.drift_min_hours"), std::string::npos) << bad.error().message;
+    drift.drift_error_ratio = 0;  // off: nothing to judge
+    EXPECT_TRUE(ValidateConfig(drift).ok());
+    drift.drift_error_ratio = 1.5;
+    drift.band_tracking_hours = 0;  // no tracking: the last day
+    EXPECT_TRUE(ValidateConfig(drift).ok());
 }
 
 TEST(Config, TheExampleFileIsValidAndDocumentsEveryKey) {

@@ -396,9 +396,14 @@ TEST_F(ControlLoopTest, SchedulesTrainingForResourcesWithoutAFreshModel) {
     options.retrain_seconds = 6 * 3600;
     loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> requested;
-    loop_->SetTrainingRequester([&](const Resource& res) { requested.push_back(res.name); });
+    std::string reason;
+    loop_->SetTrainingRequester([&](const Resource& res, const std::string& why) {
+        requested.push_back(res.name);
+        reason = why;
+    });
     ASSERT_TRUE(loop_->RunPass().ok());
     EXPECT_EQ(requested, std::vector<std::string>{"web"});  // no model yet: train now
+    EXPECT_EQ(reason, "scheduled: the resource has no trained model");
     clock_.Advance(600);
     ASSERT_TRUE(loop_->RunPass().ok());
     EXPECT_EQ(requested.size(), 1u);  // requested recently: the job is queued or running
@@ -409,6 +414,7 @@ TEST_F(ControlLoopTest, SchedulesTrainingForResourcesWithoutAFreshModel) {
     clock_.Advance(3 * 3600 + 60);
     ASSERT_TRUE(loop_->RunPass().ok());
     EXPECT_EQ(requested.size(), 2u);  // older than 6 hours: retrain
+    EXPECT_EQ(reason, "scheduled: the model is older than 6 h");
 }
 
 TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissingOrOld) {
@@ -421,9 +427,16 @@ TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissin
         std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> one;
     int all = 0;
-    loop_->SetTrainingRequester([&](const Resource& r) { one.push_back(r.name); }, [&] { ++all; });
+    std::string all_reason;
+    loop_->SetTrainingRequester([&](const Resource& r, const std::string&) { one.push_back(r.name); },
+                                [&](const std::string& why) {
+                                    ++all;
+                                    all_reason = why;
+                                });
     ASSERT_TRUE(loop_->RunPass().ok());
     EXPECT_EQ(all, 1);  // no models and no shared network: train them all, the network first
+    EXPECT_EQ(all_reason, "scheduled: 2 of 2 resources have no model or one older than 6 h, and the shared network "
+                          "is missing or older than 6 h");
     EXPECT_TRUE(one.empty());
     clock_.Advance(600);
     ASSERT_TRUE(loop_->RunPass().ok());
@@ -455,7 +468,8 @@ TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissin
     std::vector<std::string> problems;
     EXPECT_EQ(*restarted->LoadModels(problems), 3);
     int all_after_restart = 0;
-    restarted->SetTrainingRequester([&](const Resource& r) { one.push_back(r.name); }, [&] { ++all_after_restart; });
+    restarted->SetTrainingRequester([&](const Resource& r, const std::string&) { one.push_back(r.name); },
+                                    [&](const std::string&) { ++all_after_restart; });
     ASSERT_TRUE(restarted->RunPass().ok());
     EXPECT_EQ(all_after_restart, 0);
     EXPECT_EQ(one.size(), 1u);
@@ -494,6 +508,56 @@ TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTrai
     EXPECT_LT(as_calibrated, 5.0);
     EXPECT_GT(tracked, 3 * as_calibrated);
     EXPECT_GT(tracked, 10.0);
+}
+
+TEST_F(ControlLoopTest, AModelWhoseForecastsGotMuchWorseSinceTrainingIsRetrainedAlone) {
+    Resource web = AddResource("web", Mode::kOff);
+    Resource api = AddResource("api", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 0;     // statistical models: fast, and the drift rule is what is tested
+    options.retrain_seconds = 0;  // no schedule: only drift asks
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    std::vector<std::pair<std::string, std::string>> requested;  // resource, reason
+    loop_->SetTrainingRequester([&](const Resource& r, const std::string& why) { requested.emplace_back(r.name, why); });
+    ASSERT_TRUE(loop_->TrainResource(web).ok());
+    ASSERT_TRUE(loop_->TrainResource(api).ok());
+    const UnixSeconds trained_at = clock_.Now();
+    // Seven hours on: web's load jumps by +-15 around its daily step every 5 minutes; api's keeps its shape.
+    for (const Resource& r : {web, api}) {
+        SeriesSamples since{{r.id, r.load_metric}, {}};
+        for (UnixSeconds t = FloorTo(trained_at, 300) + 300; t < trained_at + 7 * 3600; t += 300) {
+            const UnixSeconds day_time = (t - kStart) % kDay;
+            const double base = day_time >= kNineAm && day_time < kFivePm ? 60.0 : 20.0;
+            since.samples.push_back({t, base + (r.id == web.id ? ((t / 300) % 2 ? 15.0 : -15.0) : 0.0)});
+        }
+        ASSERT_TRUE(store_->AppendSamples({&since, 1}).ok());
+    }
+    clock_.Advance(7 * 3600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    ASSERT_EQ(requested.size(), 1u);
+    EXPECT_EQ(requested[0].first, "web");
+    EXPECT_EQ(requested[0].second.rfind("drift: live accuracy ", 0), 0u) << requested[0].second;
+    const auto web_health = loop_->Health(web.id);
+    const auto api_health = loop_->Health(api.id);
+    ASSERT_TRUE(web_health && api_health);
+    EXPECT_GE(web_health->live.actuals, 72u);
+    EXPECT_LT(web_health->live.accuracy, web_health->trained_accuracy - 0.2);
+    EXPECT_GT(api_health->live.accuracy, 0.95);  // the same shape: forecast as well as at training
+    EXPECT_FALSE(DriftReason(*api_health, options.drift));
+    // Asked once: the job is queued or running.
+    clock_.Advance(600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(requested.size(), 1u);
+    // The retrained model starts a new record: two hours of it are too few to judge, whatever they hold.
+    ASSERT_TRUE(loop_->TrainResource(web).ok());
+    clock_.Advance(2 * 3600);
+    ASSERT_TRUE(loop_->RunPass().ok());
+    EXPECT_EQ(requested.size(), 1u);
+    EXPECT_EQ(loop_->Health(web.id)->trained_at, trained_at + 7 * 3600 + 600);
+    EXPECT_LT(loop_->Health(web.id)->live.actuals, 72u);
+    // The live accuracy is exported for Prometheus.
+    EXPECT_NE(metrics_.RenderPrometheus().find("cloudopt_model_live_accuracy{resource=\"web\"}"), std::string::npos);
 }
 
 TEST_F(ControlLoopTest, ResourcesWeighOneNetworkAcrossThemBesideTheirOwn) {

@@ -96,30 +96,60 @@ RegularSeries NoisierFrom(int days, std::size_t change, double before, double af
     return s;
 }
 
-TEST(TrackedBands, FollowTheErrorsOfRecentHistoryOnly) {
+TEST(TrackTrainedModel, BandsFollowTheErrorsOfRecentHistoryOnly) {
     RegularSeries history = NoisierFrom(6, 4 * 288, 1.0, 1.0);
     RegularSeries first_days{
         history.start, history.step, {history.values.begin(), history.values.begin() + 4 * 288}, {}};
     auto trained = TrainModel("holt_winters", first_days, 3);
     ASSERT_TRUE(trained.ok()) << trained.error().message;
     // No steps to track: the calibrated bands.
-    const Calibration same = TrackedBands(*trained, history, 0);
+    const Calibration same = TrackTrainedModel(*trained, history, 0).bands;
     EXPECT_EQ(same.q95, trained->bands.q95);
 
     // Two days after training the noise is four times larger: tracked over them, the bands widen towards it.
     const RegularSeries noisy = NoisierFrom(6, 4 * 288, 1.0, 4.0);
-    const Calibration wide = TrackedBands(*trained, noisy, 2 * 288);
+    const Calibration wide = TrackTrainedModel(*trained, noisy, 2 * 288).bands;
     for (std::size_t k = 0; k < 3; ++k) {
         EXPECT_GT(wide.q90[k], 2.5 * trained->bands.q90[k]) << "step " << k + 1;
         EXPECT_GT(wide.q95[k], 2.5 * trained->bands.q95[k]) << "step " << k + 1;
     }
     // Tracked over the quiet history instead, they stay within the noise of the calibration.
-    const Calibration quiet = TrackedBands(*trained, history, 2 * 288);
+    const Calibration quiet = TrackTrainedModel(*trained, history, 2 * 288).bands;
     for (std::size_t k = 0; k < 3; ++k) EXPECT_NEAR(quiet.q95[k], trained->bands.q95[k], 0.6 * trained->bands.q95[k]);
     // And the forecast carries the tracked bands.
     auto f = ForecastWith(*trained, noisy, 3, &wide);
     ASSERT_TRUE(f.ok()) << f.error().message;
     EXPECT_NEAR(f->points[0].p95 - f->points[0].p50, wide.q95[0], 1e-9);
+}
+
+TEST(TrackTrainedModel, ScoresEveryForecastOfTheWindowWhoseActualIsKnownAndNoFilledGap) {
+    // Naive forecasts every step from an origin with the value before it, so the live WAPE can be counted by hand.
+    RegularSeries s{0, 300, {}, {}};
+    for (int i = 0; i < 200; ++i) s.values.push_back(10.0 + (i % 7) + (i % 3 == 0 ? 5.0 : 0.0));
+    auto trained = TrainModel("naive", s, 3);
+    ASSERT_TRUE(trained.ok()) << trained.error().message;
+    s.missing.assign(s.values.size(), 0);
+    s.missing[195] = 1;  // a filled gap: not an actual
+    const std::size_t n = s.values.size(), first = n - 20;
+    double abs_error = 0.0, abs_actual = 0.0;
+    std::size_t actuals = 0;
+    for (std::size_t j = first; j < n; ++j) {
+        if (s.missing[j]) continue;
+        ++actuals;
+        for (std::size_t k = 0; k < 3 && j >= first + k; ++k) {  // origin j - k: the last value it knew is j - k - 1
+            abs_error += std::abs(s.values[j] - s.values[j - k - 1]);
+            abs_actual += std::abs(s.values[j]);
+        }
+    }
+    const Tracked tracked = TrackTrainedModel(*trained, s, 20);
+    EXPECT_EQ(tracked.live.actuals, actuals);
+    EXPECT_NEAR(tracked.live.accuracy, 1.0 - abs_error / abs_actual, 1e-12);
+    // Rate 0 scores without moving the bands.
+    const Tracked unmoved = TrackTrainedModel(*trained, s, 20, 0.0);
+    EXPECT_EQ(unmoved.bands.q90, trained->bands.q90);
+    EXPECT_NEAR(unmoved.live.accuracy, tracked.live.accuracy, 1e-12);
+    // Nothing to score.
+    EXPECT_TRUE(std::isnan(TrackTrainedModel(*trained, s, 0).live.accuracy));
 }
 
 TEST(Backtest, TrackedBandsCoverTheirLevelWhenTheSeriesGetsNoisierAfterCalibration) {

@@ -95,7 +95,7 @@ TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     std::uniform_real_distribution<double> wild(0.0, 1000.0);
     RegularSeries s{t.context.start, t.context.step, std::vector<double>(200, 0.0), {}};
     for (double& v : s.values) v = wild(rng);
-    const Calibration tracked = TrackedBands(t, s, 100);
+    const Calibration tracked = TrackTrainedModel(t, s, 100).bands;
     EXPECT_GT(tracked.q95[0], t.bands.q95[0]);
     // Saved again it is a v2 file with the scale that was used.
     const std::string again = SaveModels(*loaded);
