@@ -36,7 +36,8 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         out["resource"] = resource->id;
         out["metric"] = metric;
         // How the trained model has done since training, and whether that drifted far enough to retrain it.
-        if (auto health = ctx.loop.Health(resource->id)) out["since_training"] = ToJson(*health, ctx.loop.options().drift);
+        if (auto health = ctx.loop.Health(resource->id))
+            out["since_training"] = ToJson(*health, ctx.loop.options().drift);
         return JsonResponse(200, out);
     });
 

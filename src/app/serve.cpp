@@ -189,8 +189,8 @@ int RunServe(const Config& config) {
     loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;
     loop_options.band_tracking_seconds = static_cast<UnixSeconds>(config.band_tracking_hours) * 3600;
     loop_options.drift.error_ratio = config.drift_error_ratio;
-    loop_options.drift.min_actuals =
-        static_cast<std::size_t>(config.drift_min_hours) * 3600 / static_cast<std::size_t>(config.forecast_step_seconds);
+    loop_options.drift.min_actuals = static_cast<std::size_t>(config.drift_min_hours) * 3600 /
+                                     static_cast<std::size_t>(config.forecast_step_seconds);
     loop_options.service_level = {config.unmet_budget, config.service_correction_rate};
     loop_options.max_actions_per_resource_per_hour = config.max_actions_per_resource_per_hour;
     loop_options.max_actions_per_minute = config.max_actions_per_minute;

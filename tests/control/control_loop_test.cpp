@@ -519,7 +519,8 @@ TEST_F(ControlLoopTest, AModelWhoseForecastsGotMuchWorseSinceTrainingIsRetrained
     loop_ =
         std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::pair<std::string, std::string>> requested;  // resource, reason
-    loop_->SetTrainingRequester([&](const Resource& r, const std::string& why) { requested.emplace_back(r.name, why); });
+    loop_->SetTrainingRequester(
+        [&](const Resource& r, const std::string& why) { requested.emplace_back(r.name, why); });
     ASSERT_TRUE(loop_->TrainResource(web).ok());
     ASSERT_TRUE(loop_->TrainResource(api).ok());
     const UnixSeconds trained_at = clock_.Now();
