@@ -4,7 +4,7 @@
 // `history` before that step. Scores every forecast (1 - WAPE, mean over series) and counts the trainings.
 //
 //   drift_retrain --data F.csv [--horizon 12] [--epochs 0] [--history-days 8] [--ratio 1.5] [--min-hours 6]
-//                 [--series N] [--policies keep,daily,drift,daily+drift]
+//                 [--series N] [--policies keep,daily,drift,daily+drift] [--verbose]
 //
 // Policies: keep (train once), daily (retrain every 24 h, the service's loop.retrain_hours), drift (retrain when
 // DriftReason says so, at most once an hour), daily+drift (the service's default). The live score a policy sees
@@ -36,7 +36,9 @@ struct Args {
     double history_days = 8;
     double ratio = 1.5;
     double min_hours = 6;
+    bool must_lose_to_naive = true;
     std::size_t max_series = 0;  // 0: all
+    bool verbose = false;        // print why each retraining happened
     std::vector<std::string> policies = {"keep", "daily", "drift", "daily+drift"};
 };
 
@@ -54,6 +56,7 @@ public:
         hour_ = std::max<std::size_t>(1, steps_for(3600));
         rule_.error_ratio = args.ratio;
         rule_.min_actuals = steps_for(args.min_hours * 3600);
+        rule_.must_lose_to_naive = args.must_lose_to_naive;
     }
 
     Result<Outcome> Run(const std::string& policy) {
@@ -71,7 +74,9 @@ public:
             if (model && daily && t - trained_at >= day_) retrain = true;
             if (model && !retrain && drift && t - last_request >= hour_) {
                 const ModelHealth health{model->bands.accuracy, LiveScoreAt(forecasts, trained_at, t), 0};
-                retrain = DriftReason(health, rule_).has_value();
+                const auto why = DriftReason(health, rule_);
+                retrain = why.has_value();
+                if (why && args_.verbose) std::fprintf(stderr, "  step %zu: %s\n", t, why->c_str());
             }
             if (retrain) {
                 auto trained = Train(t);
@@ -116,16 +121,20 @@ private:
         const std::size_t h = static_cast<std::size_t>(args_.horizon);
         const std::size_t first = t - std::min(t - trained_at, day_);
         LiveScore live;
-        double abs_error = 0.0, abs_actual = 0.0;
+        double abs_error = 0.0, naive_abs_error = 0.0, abs_actual = 0.0;
         for (std::size_t j = first; j < t; ++j) {
             if (s_.IsMissing(j)) continue;
             for (std::size_t k = 0; k < h && j >= first + k; ++k) {
                 abs_error += std::abs(s_.values[j] - forecasts[(j - k - trained_at) * h + k]);
+                naive_abs_error += std::abs(s_.values[j] - s_.values[j - k - 1]);
                 abs_actual += std::abs(s_.values[j]);
             }
             ++live.actuals;
         }
-        if (live.actuals > 0 && abs_actual > 0) live.accuracy = 1.0 - abs_error / abs_actual;
+        if (live.actuals > 0 && abs_actual > 0) {
+            live.accuracy = 1.0 - abs_error / abs_actual;
+            live.naive_accuracy = 1.0 - naive_abs_error / abs_actual;
+        }
         return live;
     }
 
@@ -145,14 +154,25 @@ std::vector<std::string> Split(const std::string& text) {
 
 int Main(int argc, char** argv) {
     Args args;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i], value = argv[i + 1];
+    for (int i = 1; i < argc; i += 2) {
+        const std::string key = argv[i];
+        if (key == "--verbose") {
+            args.verbose = true;
+            --i;
+            continue;
+        }
+        if (i + 1 == argc) {
+            std::cerr << key << " needs a value\n";
+            return 2;
+        }
+        const std::string value = argv[i + 1];
         if (key == "--data") args.data = value;
         else if (key == "--horizon") args.horizon = std::atoi(value.c_str());
         else if (key == "--epochs") args.epochs = std::atoi(value.c_str());
         else if (key == "--history-days") args.history_days = std::atof(value.c_str());
         else if (key == "--ratio") args.ratio = std::atof(value.c_str());
         else if (key == "--min-hours") args.min_hours = std::atof(value.c_str());
+        else if (key == "--must-lose-to-naive") args.must_lose_to_naive = value == "true";
         else if (key == "--series") args.max_series = static_cast<std::size_t>(std::atoll(value.c_str()));
         else if (key == "--policies") args.policies = Split(value);
         else {
@@ -162,7 +182,7 @@ int Main(int argc, char** argv) {
     }
     if (args.data.empty() || args.horizon < 1) {
         std::cerr << "usage: drift_retrain --data F.csv [--horizon 12] [--epochs 0] [--history-days 8] [--ratio 1.5]"
-                     " [--min-hours 6] [--series N] [--policies keep,daily,drift,daily+drift]\n";
+                     " [--min-hours 6] [--series N] [--policies keep,daily,drift,daily+drift] [--verbose]\n";
         return 2;
     }
     std::ifstream in(args.data);

@@ -162,6 +162,7 @@ json ToJson(const ModelHealth& health, const DriftRule& rule) {
     json j = {{"trained_at", health.trained_at},
               {"trained_accuracy", NumberOrNull(health.trained_accuracy)},
               {"live_accuracy", NumberOrNull(health.live.accuracy)},
+              {"last_value_accuracy", NumberOrNull(health.live.naive_accuracy)},
               {"steps_scored", health.live.actuals},
               {"drifted", drift.has_value()}};
     if (drift) j["drift"] = *drift;

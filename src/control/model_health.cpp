@@ -12,9 +12,11 @@ std::optional<std::string> DriftReason(const ModelHealth& health, const DriftRul
     const double live_error = 1.0 - health.live.accuracy;
     if (live_error < rule.error_ratio * trained_error) return std::nullopt;
     if (health.trained_accuracy - health.live.accuracy < rule.min_accuracy_drop) return std::nullopt;
-    char text[160];
-    std::snprintf(text, sizeof text, "live accuracy %.3f over %zu steps since training, against %.3f when trained",
-                  health.live.accuracy, health.live.actuals, health.trained_accuracy);
+    if (rule.must_lose_to_naive && !(health.live.accuracy < health.live.naive_accuracy)) return std::nullopt;
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "live accuracy %.3f over %zu steps since training (the last value: %.3f), against %.3f when trained",
+                  health.live.accuracy, health.live.actuals, health.live.naive_accuracy, health.trained_accuracy);
     return std::string(text);
 }
 

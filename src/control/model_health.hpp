@@ -27,6 +27,10 @@ struct DriftRule {
     double min_accuracy_drop = 0.05;
     // ... over at least this many known values since training: a single bad hour is noise, not drift.
     std::size_t min_actuals = 72;
+    // ... and the model now forecasts worse than repeating the last value would have. It did not when trained:
+    // auto weighs the last value among its candidates. A noisier stretch makes both worse and is no reason to
+    // retrain; a pattern the model learned and the load left behind makes only the model worse.
+    bool must_lose_to_naive = true;
 };
 
 // Why the model drifted, for a person ("live accuracy 0.61 over 96 steps since training, against 0.84 when

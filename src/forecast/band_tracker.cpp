@@ -63,21 +63,26 @@ Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& hist
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    double abs_error = 0.0, abs_actual = 0.0;
+    double abs_error = 0.0, naive_abs_error = 0.0, abs_actual = 0.0;
     for (std::size_t j = first; j < n; ++j) {
         if (history.IsMissing(j)) continue;  // a filled gap is no actual
         tracker.ObserveArrival(j, y[j], forecasts, first);
-        // The forecasts of value j: from origin j - k at step k, as ObserveArrival reads them.
+        // The forecasts of value j: from origin j - k at step k, as ObserveArrival reads them; the last value known
+        // there is y[j - k - 1].
         for (std::size_t k = 0; k < h && j >= first + k; ++k) {
             const std::size_t at = (j - k - first) * h + k;
             if (at >= forecasts.size() || !std::isfinite(forecasts[at])) continue;
             abs_error += std::abs(y[j] - forecasts[at]);
+            naive_abs_error += std::abs(y[j] - y[j - k - 1]);
             abs_actual += std::abs(y[j]);
         }
         ++out.live.actuals;
     }
     out.bands = tracker.Bands(trained.bands);
-    if (out.live.actuals > 0 && abs_actual > 0) out.live.accuracy = 1.0 - abs_error / abs_actual;
+    if (out.live.actuals > 0 && abs_actual > 0) {
+        out.live.accuracy = 1.0 - abs_error / abs_actual;
+        out.live.naive_accuracy = 1.0 - naive_abs_error / abs_actual;
+    }
     return out;
 }
 

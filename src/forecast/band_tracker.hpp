@@ -50,6 +50,8 @@ private:
 struct LiveScore {
     double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN before any actual is known
     std::size_t actuals = 0;                                     // values scored (filled gaps are not)
+    // The same forecasts made by repeating the last known value (naive): how hard the window was to forecast.
+    double naive_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 // What the service forecasts with: the trained bands tracked over the forecasts the model would have made from

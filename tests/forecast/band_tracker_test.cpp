@@ -144,6 +144,14 @@ TEST(TrackTrainedModel, ScoresEveryForecastOfTheWindowWhoseActualIsKnownAndNoFil
     const Tracked tracked = TrackTrainedModel(*trained, s, 20);
     EXPECT_EQ(tracked.live.actuals, actuals);
     EXPECT_NEAR(tracked.live.accuracy, 1.0 - abs_error / abs_actual, 1e-12);
+    // The model is the last value, so the reference it is compared with scores the same; another model is compared
+    // with the same reference.
+    EXPECT_NEAR(tracked.live.naive_accuracy, tracked.live.accuracy, 1e-12);
+    auto other = TrainModel("holt_winters", s, 3);
+    ASSERT_TRUE(other.ok()) << other.error().message;
+    const Tracked other_tracked = TrackTrainedModel(*other, s, 20);
+    EXPECT_NEAR(other_tracked.live.naive_accuracy, 1.0 - abs_error / abs_actual, 1e-12);
+    EXPECT_NE(other_tracked.live.accuracy, other_tracked.live.naive_accuracy);
     // Rate 0 scores without moving the bands.
     const Tracked unmoved = TrackTrainedModel(*trained, s, 20, 0.0);
     EXPECT_EQ(unmoved.bands.q90, trained->bands.q90);
