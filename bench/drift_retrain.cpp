@@ -118,24 +118,9 @@ private:
     // What the service's TrackTrainedModel scores at time t (values [0, t) known): the forecasts from the last
     // min(t - trained_at, 24 h) origins of the values known so far.
     LiveScore LiveScoreAt(const std::vector<double>& forecasts, std::size_t trained_at, std::size_t t) const {
-        const std::size_t h = static_cast<std::size_t>(args_.horizon);
         const std::size_t first = t - std::min(t - trained_at, day_);
-        LiveScore live;
-        double abs_error = 0.0, naive_abs_error = 0.0, abs_actual = 0.0;
-        for (std::size_t j = first; j < t; ++j) {
-            if (s_.IsMissing(j)) continue;
-            for (std::size_t k = 0; k < h && j >= first + k; ++k) {
-                abs_error += std::abs(s_.values[j] - forecasts[(j - k - trained_at) * h + k]);
-                naive_abs_error += std::abs(s_.values[j] - s_.values[j - k - 1]);
-                abs_actual += std::abs(s_.values[j]);
-            }
-            ++live.actuals;
-        }
-        if (live.actuals > 0 && abs_actual > 0) {
-            live.accuracy = 1.0 - abs_error / abs_actual;
-            live.naive_accuracy = 1.0 - naive_abs_error / abs_actual;
-        }
-        return live;
+        return ScoreForecasts(s_.values, s_.missing, forecasts, trained_at, first, t,
+                              static_cast<std::size_t>(args_.horizon));
     }
 
     const RegularSeries& s_;

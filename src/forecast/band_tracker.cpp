@@ -52,6 +52,31 @@ Calibration BandTracker::Bands(const Calibration& calibrated) const {
     return out;
 }
 
+LiveScore ScoreForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
+                         std::span<const double> forecasts, std::size_t forecasts_origin, std::size_t first,
+                         std::size_t end, std::size_t horizon) {
+    LiveScore live;
+    double abs_error = 0.0, naive_abs_error = 0.0, abs_actual = 0.0;
+    first = std::max<std::size_t>(first, 1);  // an origin has history
+    for (std::size_t j = first; j < end; ++j) {
+        if (j < missing.size() && missing[j]) continue;  // a filled gap is no actual
+        // The forecasts of value j: from origin j - k at step k; the last value known there is values[j - k - 1].
+        for (std::size_t k = 0; k < horizon && j >= first + k; ++k) {
+            const std::size_t at = (j - k - forecasts_origin) * horizon + k;
+            if (at >= forecasts.size() || !std::isfinite(forecasts[at])) continue;
+            abs_error += std::abs(values[j] - forecasts[at]);
+            naive_abs_error += std::abs(values[j] - values[j - k - 1]);
+            abs_actual += std::abs(values[j]);
+        }
+        ++live.actuals;
+    }
+    if (live.actuals > 0 && abs_actual > 0) {
+        live.accuracy = 1.0 - abs_error / abs_actual;
+        live.naive_accuracy = 1.0 - naive_abs_error / abs_actual;
+    }
+    return live;
+}
+
 Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
                           double rate) {
     const std::vector<double>& y = history.values;
@@ -63,26 +88,10 @@ Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& hist
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    double abs_error = 0.0, naive_abs_error = 0.0, abs_actual = 0.0;
-    for (std::size_t j = first; j < n; ++j) {
-        if (history.IsMissing(j)) continue;  // a filled gap is no actual
-        tracker.ObserveArrival(j, y[j], forecasts, first);
-        // The forecasts of value j: from origin j - k at step k, as ObserveArrival reads them; the last value known
-        // there is y[j - k - 1].
-        for (std::size_t k = 0; k < h && j >= first + k; ++k) {
-            const std::size_t at = (j - k - first) * h + k;
-            if (at >= forecasts.size() || !std::isfinite(forecasts[at])) continue;
-            abs_error += std::abs(y[j] - forecasts[at]);
-            naive_abs_error += std::abs(y[j] - y[j - k - 1]);
-            abs_actual += std::abs(y[j]);
-        }
-        ++out.live.actuals;
-    }
+    for (std::size_t j = first; j < n; ++j)
+        if (!history.IsMissing(j)) tracker.ObserveArrival(j, y[j], forecasts, first);  // a filled gap is no actual
     out.bands = tracker.Bands(trained.bands);
-    if (out.live.actuals > 0 && abs_actual > 0) {
-        out.live.accuracy = 1.0 - abs_error / abs_actual;
-        out.live.naive_accuracy = 1.0 - naive_abs_error / abs_actual;
-    }
+    out.live = ScoreForecasts(y, history.missing, forecasts, first, first, n, h);
     return out;
 }
 

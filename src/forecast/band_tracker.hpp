@@ -8,6 +8,7 @@
 // covered approaches the level whatever the drift, and the offset follows the series' recent error.
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <vector>
@@ -53,6 +54,14 @@ struct LiveScore {
     // The same forecasts made by repeating the last known value (naive): how hard the window was to forecast.
     double naive_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
+
+// Scores the forecasts from origins [first, end) of the values they forecast in [first, end): the LiveScore of
+// those forecasts. `forecasts` are laid out as PointModel::ForecastFromOrigins writes them from `forecasts_origin`
+// (origin t, step k at (t - forecasts_origin) * horizon + k; forecasts_origin <= first). Values flagged in
+// `missing` (RegularSeries::missing; empty: none) are not scored.
+LiveScore ScoreForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
+                         std::span<const double> forecasts, std::size_t forecasts_origin, std::size_t first,
+                         std::size_t end, std::size_t horizon);
 
 // What the service forecasts with: the trained bands tracked over the forecasts the model would have made from
 // each of the last `steps` origins of `history`, in the order their actuals arrived, and how those forecasts
