@@ -205,7 +205,8 @@ int RunServe(const Config& config) {
         spdlog::error("loading trained models: {}", loaded.error().message);
         return 1;
     } else if (*loaded > 0) {
-        spdlog::info("loaded {} trained model(s) from the store", *loaded);
+        spdlog::info("loaded {} trained model(s){} from the store", *loaded,
+                     loop.has_fleet() ? " and the network shared across resources" : "");
     }
     for (const std::string& problem : model_problems)
         spdlog::warn("trained model skipped (retrain it with POST /api/predictions/train): {}", problem);

@@ -7,6 +7,7 @@
 
 #include "core/text.hpp"
 #include "forecast/band_tracker.hpp"
+#include "forecast/fleet_file.hpp"
 #include "forecast/model_file.hpp"
 
 namespace cloudopt {
@@ -283,7 +284,24 @@ void ControlLoop::RequestRetrainingOfDrifted(const std::vector<Resource>& resour
     }
 }
 
-Result<int> ControlLoop::LoadModels(std::vector<std::string>& problems) { return models_.LoadFrom(store_, problems); }
+Result<int> ControlLoop::LoadModels(std::vector<std::string>& problems) {
+    auto loaded = models_.LoadFrom(store_, problems);
+    if (!loaded) return loaded;
+    // The shared network too, so that a resource trained after a restart still weighs it.
+    auto stored = store_.LoadSharedNetwork();
+    if (!stored) return stored.error();
+    if (*stored) {
+        auto networks = LoadFleetNetworks((*stored)->bytes);
+        if (!networks) {
+            problems.push_back(networks.error().message + " (the next \"train all\" replaces it)");
+        } else {
+            std::lock_guard lock(fleet_mutex_);
+            fleet_ = std::move(*networks);
+            fleet_trained_at_ = (*stored)->trained_at;
+        }
+    }
+    return loaded;
+}
 
 Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::function<void(double)>& progress,
                                                const std::function<bool()>& cancelled) {
@@ -362,6 +380,8 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     if (!fleet) return fleet.error();
     if (cancelled && cancelled())
         return MakeError(ErrorCode::kUnavailable, "training across resources was cancelled (the service is stopping)");
+    const StoredNetwork stored{now, static_cast<std::int64_t>(members.size()), SaveFleetNetworks(*fleet)};
+    if (Status s = store_.SaveSharedNetwork(stored); !s) return s.error();
     {
         std::lock_guard lock(fleet_mutex_);
         fleet_ = std::move(*fleet);

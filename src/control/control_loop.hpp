@@ -102,7 +102,8 @@ public:
                 const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics, ControlLoopOptions options);
     ~ControlLoop();
 
-    // Loads the trained models the store keeps (call before Start); unreadable ones are listed in `problems`.
+    // Loads the trained models and the shared network the store keeps (call before Start); unreadable ones are
+    // listed in `problems`. Returns how many models it loaded.
     Result<int> LoadModels(std::vector<std::string>& problems);
     // Trains `auto` (with the LSTM) on the resource's history, keeps the model in the store, and saves a new
     // forecast made with it. Slow (seconds to minutes): run it as a background job. `progress` gets 0..1.
@@ -113,8 +114,8 @@ public:
     // TrainResource weighs it in `auto` beside the resource's own network: bursty resources of a fleet share shapes
     // that one resource's history is too short to teach. It trains on history that every later
     // calibration window starts after, so the bands stay out of sample. kUnprocessable when fewer than two
-    // resources have history or the LSTM is off (train_epochs 0); kUnavailable when cancelled. A failure keeps the
-    // network trained before, if any.
+    // resources have history or the LSTM is off (train_epochs 0); kUnavailable when cancelled. The network is kept
+    // in the store and loaded with the models (LoadModels). A failure keeps the network trained before, if any.
     Result<FleetReport> TrainFleet(const std::vector<Resource>& resources,
                                    const std::function<void(double)>& progress = {},
                                    const std::function<bool()>& cancelled = {});

@@ -23,6 +23,7 @@ struct LstmShape {
     int layers = 1;
     int window = 48;   // time steps per input window
     int outputs = 12;  // horizon steps emitted by the head
+    bool operator==(const LstmShape&) const = default;
 };
 
 using MatrixMap = Eigen::Map<Eigen::MatrixXf>;

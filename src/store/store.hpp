@@ -5,6 +5,7 @@
 // Thread-safety: every method may be called from any thread at once. Writes are atomic: a failed call
 // stores nothing. A write that returned OK survives a crash of the process.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,13 @@ struct StoredModel {
     UnixSeconds trained_at = 0;
     std::string model;  // what it is, for people: e.g. "combination(naive=0.30,lstm=0.70)"
     double accuracy = 0.0;
+    std::string bytes;
+};
+
+// The network shared across the resources (lstm_fleet; the bytes of forecast/fleet_file.hpp).
+struct StoredNetwork {
+    UnixSeconds trained_at = 0;
+    std::int64_t members = 0;  // resources it was trained on
     std::string bytes;
 };
 
@@ -86,6 +94,9 @@ public:
     // Trained models (the bytes of forecast/model_file.hpp), one per (resource, metric): saving replaces.
     virtual Status SaveModel(const StoredModel& model) = 0;  // kNotFound for an unknown resource
     virtual Result<std::vector<StoredModel>> ListModels() = 0;
+    // The shared network: one, saving replaces; nothing before the first "train all".
+    virtual Status SaveSharedNetwork(const StoredNetwork& network) = 0;
+    virtual Result<std::optional<StoredNetwork>> LoadSharedNetwork() = 0;
 
     // Allocation actions, newest first.
     virtual Result<AllocationAction> RecordAction(const AllocationAction& action) = 0;

@@ -460,7 +460,7 @@ TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissin
     ASSERT_TRUE(loop_->RunPass().ok());
     EXPECT_EQ(all, 2);
     EXPECT_EQ(one.size(), 1u);
-    // A restart loads fresh models and has no network: nothing is due, so nothing retrains.
+    // A restart loads the fresh models and the network: nothing is due, so nothing retrains.
     ASSERT_TRUE(loop_->TrainFleet({web, api, db}).ok());
     for (const Resource& r : {web, api, db}) ASSERT_TRUE(loop_->TrainResource(r).ok());
     auto restarted =
@@ -473,6 +473,15 @@ TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissin
     ASSERT_TRUE(restarted->RunPass().ok());
     EXPECT_EQ(all_after_restart, 0);
     EXPECT_EQ(one.size(), 1u);
+    // It loaded the shared network with the models: a resource added now trains alone, with it.
+    EXPECT_TRUE(restarted->has_fleet());
+    Resource cache = AddResource("cache", Mode::kOff);
+    ASSERT_TRUE(restarted->RunPass().ok());
+    EXPECT_EQ(all_after_restart, 0);
+    EXPECT_EQ(one.back(), "cache");
+    auto report = restarted->TrainResource(cache);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_NE(std::find(report->weighed.begin(), report->weighed.end(), "lstm_fleet"), report->weighed.end());
 }
 
 TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTraining) {
@@ -588,8 +597,8 @@ TEST_F(ControlLoopTest, ResourcesWeighOneNetworkAcrossThemBesideTheirOwn) {
     EXPECT_TRUE(loop_->has_fleet());
     ASSERT_FALSE(progress.empty());
     EXPECT_DOUBLE_EQ(progress.back(), 1.0);
-    // With it, a resource weighs the shared network beside its own; the model it keeps forecasts after a restart
-    // without the shared network (the model file holds its own copy of the weights).
+    // With it, a resource weighs the shared network beside its own; after a restart the model it keeps forecasts
+    // (the model file holds its own copy of the weights) and the shared network is back from the store.
     auto report = loop_->TrainResource(api);
     ASSERT_TRUE(report.ok()) << report.error().message;
     EXPECT_TRUE(weighs(*report, "lstm_fleet"));
@@ -597,10 +606,18 @@ TEST_F(ControlLoopTest, ResourcesWeighOneNetworkAcrossThemBesideTheirOwn) {
     ControlLoop restarted(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> problems;
     EXPECT_EQ(*restarted.LoadModels(problems), 2);
-    EXPECT_FALSE(restarted.has_fleet());
+    EXPECT_TRUE(problems.empty());
+    EXPECT_TRUE(restarted.has_fleet());
     auto forecast = restarted.ForecastResource(api);
     ASSERT_TRUE(forecast.ok());
     EXPECT_EQ(forecast->model, report->model);
+    // A damaged network in the store is reported and left out; the models still load.
+    ASSERT_TRUE(store_->SaveSharedNetwork({clock_.Now(), 2, "not a network"}).ok());
+    ControlLoop damaged(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    EXPECT_EQ(*damaged.LoadModels(problems), 2);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("shared network: not of format v1"), std::string::npos) << problems[0];
+    EXPECT_FALSE(damaged.has_fleet());
     // The LSTM off: nothing to share.
     options.train_epochs = 0;
     ControlLoop statistical(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "forecast/backtest.hpp"
+#include "forecast/fleet_file.hpp"
 
 namespace cloudopt {
 namespace {
@@ -104,6 +105,43 @@ TEST(LstmFleet, BacktestNetworksNeverSeeTheHeldOutPoints) {
     const FleetNetworks calibration_changed = train();
     EXPECT_EQ(calibration_changed.calibration->params, before.calibration->params);
     EXPECT_NE(calibration_changed.full->params, before.full->params);
+}
+
+TEST(LstmFleet, SavedNetworksLoadAndForecastTheSameAndDamagedBytesAreRefused) {
+    const std::vector<double> a = Pulses(600, 5, 1, 6), b = Pulses(600, 50, 10, 7);
+    const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
+    ModelOptions options;
+    options.lstm = SmallNetwork(1);
+    auto trained = TrainFleetForModels(members, 3, options);
+    ASSERT_TRUE(trained.ok()) << trained.error().message;
+    const std::string bytes = SaveFleetNetworks(*trained);
+    auto loaded = LoadFleetNetworks(bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(loaded->seconds, trained->seconds);
+    EXPECT_EQ(loaded->calibration->params, trained->calibration->params);
+    EXPECT_EQ(loaded->full->params, trained->full->params);
+    EXPECT_EQ(loaded->full->series, trained->full->series);
+    // A member served by the loaded network forecasts exactly what it did with the trained one.
+    auto forecast = [&](std::shared_ptr<const LstmFleet> network) {
+        LstmModel member(options.lstm, std::move(network));
+        EXPECT_TRUE(member.Fit(std::span(b).first(500), {1, 0, 300, 3}).ok());
+        std::vector<double> f;
+        member.ForecastFromOrigins(b, 500, 3, f);
+        return f;
+    };
+    EXPECT_EQ(forecast(loaded->full), forecast(trained->full));
+    // Damaged or foreign bytes say what is wrong.
+    auto refused = [](std::string_view damaged, const std::string& why) {
+        auto r = LoadFleetNetworks(damaged);
+        ASSERT_FALSE(r.ok());
+        EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+    };
+    refused("COMODEL2", "wrong magic");
+    refused(std::string_view(bytes).substr(0, bytes.size() - 5), "truncated");
+    refused(bytes + "x", "trailing bytes");
+    std::string wrong_shape = bytes;
+    wrong_shape[8 + 8 + 4] = 0x7f;  // the calibration network's hidden size
+    refused(wrong_shape, "calibration");
 }
 
 TEST(LstmFleet, WithoutAFleetNetworkFittingFailsWithAClearError) {

@@ -257,6 +257,21 @@ TEST_P(StoreTest, ModelsReplacePerSeriesAndGoWithTheirResource) {
     EXPECT_EQ((*models)[0].resource_id, b.id);
 }
 
+TEST_P(StoreTest, TheSharedNetworkIsOneRowThatSavingReplaces) {
+    auto none = store_->LoadSharedNetwork();
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_FALSE(*none);
+    std::string bytes(150000, '\0');  // binary, with NULs, the size of two networks
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 17);
+    ASSERT_TRUE(store_->SaveSharedNetwork({100, 3, "old"}).ok());
+    ASSERT_TRUE(store_->SaveSharedNetwork({200, 4, bytes}).ok());
+    auto back = store_->LoadSharedNetwork();
+    ASSERT_TRUE(back.ok() && *back);
+    EXPECT_EQ((*back)->trained_at, 200);
+    EXPECT_EQ((*back)->members, 4);
+    EXPECT_EQ((*back)->bytes, bytes);
+}
+
 TEST_P(StoreTest, ActionsAndRecommendations) {
     Resource a = Make("web");
     Resource b = Make("api");

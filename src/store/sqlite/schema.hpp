@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 5> kMigrations = {
+inline constexpr std::array<const char*, 6> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -149,6 +149,15 @@ ALTER TABLE resources ADD COLUMN risk_quantile TEXT NOT NULL DEFAULT '';
 ALTER TABLE resources ADD COLUMN allowed_types TEXT NOT NULL DEFAULT '';
 ALTER TABLE resources ADD COLUMN spot_share_max REAL NOT NULL DEFAULT 0;
 ALTER TABLE resources ADD COLUMN max_step INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // v6: the network shared across resources (bytes: forecast/fleet_file.hpp), one row.
+    R"sql(
+CREATE TABLE shared_network (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  trained_at INTEGER NOT NULL,
+  members INTEGER NOT NULL,
+  bytes BLOB NOT NULL
+);
 )sql",
 };
 

@@ -442,6 +442,25 @@ public:
         return out;
     }
 
+    Status SaveSharedNetwork(const StoredNetwork& n) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare(
+            "INSERT INTO shared_network (id, trained_at, members, bytes) VALUES (1,?,?,?) ON CONFLICT (id) DO UPDATE "
+            "SET trained_at = excluded.trained_at, members = excluded.members, bytes = excluded.bytes");
+        s.Bind(1, n.trained_at).Bind(2, n.members);
+        s.BindBlob(3, n.bytes);
+        return s.Run();
+    }
+
+    Result<std::optional<StoredNetwork>> LoadSharedNetwork() override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare("SELECT trained_at, members, bytes FROM shared_network WHERE id = 1");
+        std::optional<StoredNetwork> out;
+        if (s.Step()) out = StoredNetwork{s.Int(0), s.Int(1), std::string(s.Blob(2))};
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
     Result<AllocationAction> RecordAction(const AllocationAction& action) override {
         std::lock_guard lock(write_mutex_);
         Statement s = writer_->Prepare(

@@ -1,0 +1,79 @@
+#include "forecast/fleet_file.hpp"
+
+#include <cstring>
+#include <memory>
+
+#include "forecast/binary_io.hpp"
+#include "forecast/lstm_model.hpp"
+
+namespace cloudopt {
+
+namespace {
+constexpr std::string_view kMagic = "COFLEET1";
+using binary::Get;
+using binary::Put;
+
+void PutNetwork(std::string& out, const LstmFleet& n) {
+    for (int v : {n.shape.inputs, n.shape.hidden, n.shape.layers, n.shape.window, n.shape.outputs})
+        Put<std::int32_t>(out, v);
+    Put<std::int32_t>(out, n.epochs_run);
+    Put<std::uint64_t>(out, n.series);
+    Put<std::uint64_t>(out, n.params.size());
+    out.append(reinterpret_cast<const char*>(n.params.data()), n.params.size() * sizeof(float));
+}
+
+Result<std::shared_ptr<const LstmFleet>> GetNetwork(std::string_view& in, const char* which) {
+    auto bad = [which](const std::string& why) {
+        return MakeError(ErrorCode::kInvalidArgument, std::string("shared network (") + which + "): " + why);
+    };
+    std::int32_t dims[5], epochs = 0;
+    std::uint64_t series = 0, count = 0;
+    for (std::int32_t& d : dims)
+        if (!Get(in, d)) return bad("truncated header");
+    if (!Get(in, epochs) || !Get(in, series) || !Get(in, count)) return bad("truncated header");
+    auto fleet = std::make_shared<LstmFleet>();
+    fleet->shape = {dims[0], dims[1], dims[2], dims[3], dims[4]};
+    const LstmShape& s = fleet->shape;
+    // The bounds LstmModel's own format checks: a network of this shape can be built and run.
+    if (s.inputs != 5 || s.hidden < 1 || s.hidden > 4096 || s.layers < 1 || s.layers > 2 || s.window < 2 ||
+        s.window > 100000 || s.outputs < 1 || s.outputs > 100000 || epochs < 0)
+        return bad("implausible shape");
+    if (count != LstmLayout(s).size()) return bad("parameter count does not match the shape");
+    if (in.size() < count * sizeof(float)) return bad("truncated parameters");
+    fleet->params.resize(count);
+    std::memcpy(fleet->params.data(), in.data(), count * sizeof(float));
+    in.remove_prefix(count * sizeof(float));
+    fleet->epochs_run = epochs;
+    fleet->series = series;
+    fleet->fused = FuseForInference(LstmLayout(s), fleet->params.data());
+    return std::shared_ptr<const LstmFleet>(std::move(fleet));
+}
+}  // namespace
+
+std::string SaveFleetNetworks(const FleetNetworks& networks) {
+    std::string out(kMagic);
+    Put<double>(out, networks.seconds);
+    PutNetwork(out, *networks.calibration);
+    PutNetwork(out, *networks.full);
+    return out;
+}
+
+Result<FleetNetworks> LoadFleetNetworks(std::string_view in) {
+    if (in.substr(0, kMagic.size()) != kMagic)
+        return MakeError(ErrorCode::kInvalidArgument, "shared network: not of format v1 (wrong magic)");
+    in.remove_prefix(kMagic.size());
+    FleetNetworks out;
+    if (!Get(in, out.seconds)) return MakeError(ErrorCode::kInvalidArgument, "shared network: truncated header");
+    auto calibration = GetNetwork(in, "calibration");
+    if (!calibration) return calibration.error();
+    auto full = GetNetwork(in, "full");
+    if (!full) return full.error();
+    if (!in.empty()) return MakeError(ErrorCode::kInvalidArgument, "shared network: trailing bytes");
+    if ((*calibration)->shape != (*full)->shape)
+        return MakeError(ErrorCode::kInvalidArgument, "shared network: the two networks differ in shape");
+    out.calibration = std::move(*calibration);
+    out.full = std::move(*full);
+    return out;
+}
+
+}  // namespace cloudopt
