@@ -222,12 +222,14 @@ bool ControlLoop::FleetFresh(UnixSeconds now) const {
     return fleet_ && now - fleet_trained_at_ < options_.retrain_seconds;
 }
 
-bool ControlLoop::NotRequestedRecently(ResourceId id, UnixSeconds now) {
+UnixSeconds ControlLoop::RetrySeconds() const {
     // A request that failed (too little history yet) is retried after an hour, or the retrain interval if shorter.
-    const UnixSeconds retry =
-        options_.retrain_seconds > 0 ? std::min<UnixSeconds>(options_.retrain_seconds, 3600) : 3600;
+    return options_.retrain_seconds > 0 ? std::min<UnixSeconds>(options_.retrain_seconds, 3600) : 3600;
+}
+
+bool ControlLoop::NotRequestedRecently(ResourceId id, UnixSeconds now) {
     auto [it, first] = last_training_request_.emplace(id, now);
-    if (!first && now - it->second < retry) return false;
+    if (!first && now - it->second < RetrySeconds()) return false;
     it->second = now;
     return true;
 }
@@ -241,7 +243,6 @@ void ControlLoop::MaybeRequestTraining(const std::vector<Resource>& resources, U
 
 void ControlLoop::RequestScheduledTraining(const std::vector<Resource>& resources, UnixSeconds now) {
     if (options_.retrain_seconds <= 0) return;
-    const UnixSeconds retry = std::min<UnixSeconds>(options_.retrain_seconds, 3600);
     std::vector<const Resource*> due;
     for (const Resource& r : resources) {
         const auto model = models_.Get(r.id, r.load_metric);
@@ -252,7 +253,7 @@ void ControlLoop::RequestScheduledTraining(const std::vector<Resource>& resource
     // Train them all, the shared network first, rather than one by one with none. A restart that loaded fresh
     // models has nothing due, so it does not retrain them; they train together once they expire.
     if (request_all_training_ && options_.train_epochs > 0 && resources.size() >= 2 && !FleetFresh(now)) {
-        if (last_all_training_request_ && now - *last_all_training_request_ < retry) return;
+        if (last_all_training_request_ && now - *last_all_training_request_ < RetrySeconds()) return;
         last_all_training_request_ = now;
         for (const Resource& r : resources) last_training_request_[r.id] = now;  // the "all" job trains each
         request_all_training_("scheduled: " + std::to_string(due.size()) + " of " + std::to_string(resources.size()) +

@@ -165,8 +165,10 @@ private:
     void RecordHealth(const Resource& resource, const ModelHealth& health);
     void RequestScheduledTraining(const std::vector<Resource>& resources, UnixSeconds now);
     void RequestRetrainingOfDrifted(const std::vector<Resource>& resources, UnixSeconds now);
-    // Whether a training request for `id` at `now` is not a repeat of one made within the retry interval.
+    // Whether a training request for `id` at `now` is not a repeat of one made within the retry interval (and then
+    // records it as made).
     bool NotRequestedRecently(ResourceId id, UnixSeconds now);
+    UnixSeconds RetrySeconds() const;
     bool FleetFresh(UnixSeconds now) const;
     // The last history_seconds of the load on the forecast grid; kUnprocessable names `purpose` when empty.
     Result<RegularSeries> LoadHistory(const Resource& resource, UnixSeconds now, const char* purpose);
