@@ -34,10 +34,7 @@ Result<std::shared_ptr<const LstmFleet>> GetNetwork(std::string_view& in, const 
     auto fleet = std::make_shared<LstmFleet>();
     fleet->shape = {dims[0], dims[1], dims[2], dims[3], dims[4]};
     const LstmShape& s = fleet->shape;
-    // The bounds LstmModel's own format checks: a network of this shape can be built and run.
-    if (s.inputs != 5 || s.hidden < 1 || s.hidden > 4096 || s.layers < 1 || s.layers > 2 || s.window < 2 ||
-        s.window > 100000 || s.outputs < 1 || s.outputs > 100000 || epochs < 0)
-        return bad("implausible shape");
+    if (!PlausibleLstmShape(s) || epochs < 0) return bad("implausible shape");
     if (count != LstmLayout(s).size()) return bad("parameter count does not match the shape");
     if (in.size() < count * sizeof(float)) return bad("truncated parameters");
     fleet->params.resize(count);

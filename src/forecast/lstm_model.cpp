@@ -179,9 +179,7 @@ Result<LstmModel> LstmModel::Deserialize(std::string_view in) {
     if (!Get(in, start) || !Get(in, step) || !Get(in, offset) || !Get(in, scale) || !Get(in, count))
         return bad("truncated header");
     const LstmShape shape{dims[0], dims[1], dims[2], dims[3], dims[4]};
-    if (shape.inputs != 5 || shape.hidden < 1 || shape.hidden > 4096 || shape.layers < 1 || shape.layers > 2 ||
-        shape.window < 2 || shape.window > 100000 || shape.outputs < 1 || shape.outputs > 100000 ||
-        !binary::PlausibleGrid(start, step) || !(scale > 0) || !std::isfinite(offset))
+    if (!PlausibleLstmShape(shape) || !binary::PlausibleGrid(start, step) || !(scale > 0) || !std::isfinite(offset))
         return bad("implausible shape or scaling");
     if (count != LstmLayout(shape).size()) return bad("parameter count does not match the shape");
     if (in.size() != count * sizeof(float)) return bad("size does not match the parameter count");

@@ -26,6 +26,12 @@ struct LstmShape {
     bool operator==(const LstmShape&) const = default;
 };
 
+// Whether a shape read from bytes (a model file, the store) is one a network can be built and run with.
+inline bool PlausibleLstmShape(const LstmShape& s) {
+    return s.inputs == 5 && s.hidden >= 1 && s.hidden <= 4096 && s.layers >= 1 && s.layers <= 2 && s.window >= 2 &&
+           s.window <= 100000 && s.outputs >= 1 && s.outputs <= 100000;
+}
+
 using MatrixMap = Eigen::Map<Eigen::MatrixXf>;
 using ConstMatrixMap = Eigen::Map<const Eigen::MatrixXf>;
 
