@@ -142,6 +142,8 @@ async function main() {
     const since = await page.getByTestId('since-training').textContent();
     check(/no trained model yet|no load since training yet|over \d+ steps since training/.test(since),
       `the trained model's record since training is shown ("${since}")`);
+    const bands = await page.getByTestId('bands-by').textContent();
+    check(bands === '' || /^bands/.test(bands), `what the bands depend on is shown once trained ("${bands}")`);
     await shot('resource');
 
     // Switch a mode through the page; the API sees it.

@@ -34,6 +34,12 @@ export function bandOf(utilization, low = 0.7, high = 0.8) {
 }
 
 // The line under a trained model's live accuracy, from GET /api/predictions' `since_training`.
+// What a trained model's bands depend on: one offset per step, or the phase of the clock its errors follow.
+export function bandsBy(record) {
+  if (!record?.bands_by) return '';
+  return record.bands_by === 'none' ? 'bands: one per step ahead' : `bands by the ${record.bands_by}`;
+}
+
 export function sinceTraining(record) {
   if (!record) return 'no trained model yet';
   if (!record.steps_scored) return 'no load since training yet';

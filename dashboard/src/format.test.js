@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandOf, money, number, percent, sinceTraining } from './format.js';
+import { bandOf, bandsBy, money, number, percent, sinceTraining } from './format.js';
 
 describe('format', () => {
   it('money keeps the sign and two digits', () => {
@@ -24,6 +24,11 @@ describe('format', () => {
     expect(sinceTraining({ ...held, live_accuracy: 0.6, drifted: true })).toBe(
       'over 96 steps since training (90.0% when trained) · drifted: retraining',
     );
+  });
+  it('what a trained model\'s bands depend on', () => {
+    expect(bandsBy(undefined)).toBe('');
+    expect(bandsBy({ bands_by: 'none' })).toBe('bands: one per step ahead');
+    expect(bandsBy({ bands_by: 'minute of the hour' })).toBe('bands by the minute of the hour');
   });
   it('band against 70-80%', () => {
     expect(bandOf(0.69)).toBe('below');

@@ -98,10 +98,14 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     const bool correct = input.forecast && input.band_correction != 0.0;
     if (correct) {
         corrected = input;
-        const double factor = 1.0 + std::max(-1.0, input.band_correction);
-        for (ForecastPoint& p : corrected.forecast->points) {
-            p.p90 = p.p50 + (p.p90 - p.p50) * factor;
-            p.p95 = p.p50 + (p.p95 - p.p50) * factor;
+        const double c = input.band_correction;
+        std::vector<ForecastPoint>& points = corrected.forecast->points;
+        for (std::size_t k = 0; k < points.size(); ++k) {
+            ForecastPoint& p = points[k];
+            const double unit90 = k < input.band_unit90.size() ? input.band_unit90[k] : p.p90 - p.p50;
+            const double unit95 = k < input.band_unit95.size() ? input.band_unit95[k] : p.p95 - p.p50;
+            p.p90 = std::max(p.p50, p.p90 + c * unit90);
+            p.p95 = std::max(p.p90, p.p95 + c * unit95);
         }
     }
     const PlanInput& in = correct ? corrected : input;
@@ -124,8 +128,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             d.required_load = lead.value;
             instances_needed = lead.value / (per * target);
             if (correct)
-                why += "band above the median x " + Fmt(1.0 + std::max(-1.0, in.band_correction)) +
-                       " (service-level correction: " +
+                why += "band above the median " + std::string(in.band_correction > 0 ? "+ " : "- ") +
+                       Fmt(std::abs(in.band_correction)) + " x its usual width (service-level correction: " +
                        (in.band_correction > 0 ? "widened after starved steps" : "narrowed while none came") + "); ";
             why += "forecast " + std::string(QuantileLevelName(q)) + " peak " + Fmt(lead.value) + " " + r.load_metric +
                    " at +" + std::to_string(std::max<UnixSeconds>(0, lead.at - in.now)) + "s (lead time: boot delay " +

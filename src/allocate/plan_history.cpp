@@ -18,6 +18,22 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
     input.recent_directions.clear();
     for (const auto& entry : directions_) input.recent_directions.push_back(entry.second);
     input.band_correction = correction_;
+    if (input.forecast) {
+        // A running mean over about a day of passes: every phase of the hour or day weighs alike.
+        const double weight = std::clamp(static_cast<double>(std::max<UnixSeconds>(1, input.tick_seconds)) /
+                                             static_cast<double>(kUsualWidthSeconds), 0.0, 1.0);
+        const std::vector<ForecastPoint>& points = input.forecast->points;
+        for (std::size_t k = unit90_.size(); k < points.size(); ++k) {
+            unit90_.push_back(points[k].p90 - points[k].p50);
+            unit95_.push_back(points[k].p95 - points[k].p50);
+        }
+        for (std::size_t k = 0; k < points.size(); ++k) {
+            unit90_[k] += weight * ((points[k].p90 - points[k].p50) - unit90_[k]);
+            unit95_[k] += weight * ((points[k].p95 - points[k].p50) - unit95_[k]);
+        }
+        input.band_unit90.assign(unit90_.begin(), unit90_.begin() + static_cast<std::ptrdiff_t>(points.size()));
+        input.band_unit95.assign(unit95_.begin(), unit95_.begin() + static_cast<std::ptrdiff_t>(points.size()));
+    }
 }
 
 void PlanHistory::ObserveService(bool starved) {

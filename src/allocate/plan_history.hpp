@@ -8,10 +8,12 @@
 // depends on how the peak over the lead time, the boot delay and the rules combine. So after each step whose
 // outcome is known, the correction moves like a tracked quantile (forecast/band_tracker.hpp): up by
 // rate x (1 - budget) when the step was starved, down by rate x budget when it was not. It rests where starved
-// steps are `budget` of all. Below -1 it is clamped: capacity is never sized under the median forecast.
+// steps are `budget` of all. It is measured in the usual width of each step's band (a running mean over about a
+// day), and clamped at -1: capacity is never sized under the median forecast.
 
 #include <deque>
 #include <utility>
+#include <vector>
 
 #include "core/plan.hpp"
 
@@ -29,7 +31,8 @@ public:
     explicit PlanHistory(UnixSeconds window_seconds = 300, ServiceLevel level = {})
         : window_(window_seconds), level_(level) {}
 
-    // Forgets what left the window and fills the planner's window inputs.
+    // Forgets what left the window and fills the planner's window inputs, and the correction with its unit: call it
+    // after input.forecast is set.
     void Fill(UnixSeconds now, PlanInput& input);
     // Remembers a pass's raw recommendation (every pass), and a change actually made (only when applied).
     void RecordRecommendation(UnixSeconds now, int recommended) { recommendations_.emplace_back(now, recommended); }
@@ -46,6 +49,9 @@ private:
     std::deque<std::pair<UnixSeconds, int>> directions_;
     ServiceLevel level_;
     double correction_ = 0.0;
+    // The usual band widths the correction is measured in (PlanInput::band_unit90 / band_unit95).
+    static constexpr UnixSeconds kUsualWidthSeconds = 86400;
+    std::vector<double> unit90_, unit95_;
 };
 
 }  // namespace cloudopt

@@ -164,6 +164,7 @@ json ToJson(const ModelHealth& health, const DriftRule& rule) {
               {"live_accuracy", NumberOrNull(health.live.accuracy)},
               {"last_value_accuracy", NumberOrNull(health.live.naive_accuracy)},
               {"steps_scored", health.live.actuals},
+              {"bands_by", health.bands_by},
               {"drifted", drift.has_value()}};
     if (drift) j["drift"] = *drift;
     return j;

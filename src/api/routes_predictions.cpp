@@ -103,6 +103,7 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
             if (report) {
                 item["model"] = report->model;
                 item["weighed"] = report->weighed;
+                item["bands_by"] = report->bands_by;
                 item["accuracy"] = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
                 item["points"] = report->points;
                 item["seconds"] = report->seconds;

@@ -30,6 +30,7 @@ struct Config {
     int stabilization_seconds = 300;
     std::string quantile = "p95";
     int train_epochs = 30;
+    bool phase_bands = true;
     int retrain_hours = 24;
     int band_tracking_hours = 24;
     double drift_error_ratio = 1.5;

@@ -37,6 +37,7 @@ int RunBacktest(const BacktestCommand& c) {
     common.test_fraction = c.test_fraction;
     common.models.lstm.train.epochs = c.epochs;
     common.models.auto_includes_lstm = true;
+    common.models.phase_bands = c.phase_bands;
     // One network across all the file's series, for "lstm_fleet" and, with two series or more, for "auto".
     const bool wants_fleet = std::find(models.begin(), models.end(), "lstm_fleet") != models.end() ||
                              (std::find(models.begin(), models.end(), "auto") != models.end() && series->size() >= 2);
@@ -50,7 +51,7 @@ int RunBacktest(const BacktestCommand& c) {
         common.models.fleet = std::move(*fleet);
     }
     nlohmann::json per_series = nlohmann::json::object();
-    std::map<std::string, double> accuracy_sum, seconds_sum, cov90_sum, cov95_sum, split90_sum, split95_sum;
+    std::map<std::string, double> accuracy_sum, seconds_sum, cov90_sum, cov95_sum, split90_sum, split95_sum, width_sum;
     std::map<std::string, int> counted;
     std::size_t done = 0;
     for (const auto& [id, s] : *series) {
@@ -66,7 +67,9 @@ int RunBacktest(const BacktestCommand& c) {
             }
             row[model] = RoundTo(score->accuracy);
             if (model == "auto") row["auto_model"] = score->chosen;
+            if (score->phase_bands != "none") row[model + "_phase_bands"] = score->phase_bands;
             accuracy_sum[model] += score->accuracy;
+            width_sum[model] += score->band_width_p95;
             seconds_sum[model] += score->seconds;
             cov90_sum[model] += score->coverage_p90;
             cov95_sum[model] += score->coverage_p95;
@@ -78,10 +81,11 @@ int RunBacktest(const BacktestCommand& c) {
         if (!c.json) std::fprintf(stderr, "\rbacktest: %zu/%zu series", ++done, series->size());
     }
     if (!c.json) std::fprintf(stderr, "\n");
-    nlohmann::json accuracy, seconds, coverage_by_model, split_by_model;
+    nlohmann::json accuracy, seconds, coverage_by_model, split_by_model, band_width;
     for (const std::string& model : models) {
         const double n = counted[model];
         accuracy[model] = RoundTo(accuracy_sum[model] / n);
+        band_width[model] = RoundTo(width_sum[model] / n);
         seconds[model] = RoundTo(seconds_sum[model], 2);
         coverage_by_model[model] = {{"p90", RoundTo(cov90_sum[model] / n)}, {"p95", RoundTo(cov95_sum[model] / n)}};
         split_by_model[model] = {{"p90", RoundTo(split90_sum[model] / n)}, {"p95", RoundTo(split95_sum[model] / n)}};
@@ -95,6 +99,8 @@ int RunBacktest(const BacktestCommand& c) {
                           {"coverage_by_model", coverage_by_model},
                           // The bands held at their calibrated offsets, without online tracking, for comparison.
                           {"split_coverage", split_by_model[served]},
+                          // How far the p95 band sits above the forecast, relative to the load: what coverage costs.
+                          {"band_width_p95", band_width},
                           {"per_series", per_series},
                           {"seconds", seconds}};
     if (common.models.fleet) out["fleet_seconds"] = RoundTo(common.models.fleet.seconds, 2);
@@ -132,6 +138,7 @@ int RunForecast(const ForecastCommand& c) {
         for (NamedModel& m : *models) saved[m.series] = std::move(m.trained);
     }
     ModelOptions options;
+    options.phase_bands = c.phase_bands;
     if (c.model == "lstm_fleet" && c.model_file.empty()) {
         auto fleet = TrainFleetForModels(AsFleet(*series), c.horizon, options);
         if (!fleet) {

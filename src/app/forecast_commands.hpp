@@ -14,6 +14,7 @@ struct BacktestCommand {
     std::string models = "naive,seasonal_naive,holt_winters,auto";
     double test_fraction = 0.2;
     int epochs = 10;  // LSTM training epochs
+    bool phase_bands = true;  // --phase-bands auto|off
     bool json = false;
 };
 
@@ -23,6 +24,7 @@ struct ForecastCommand {
     int horizon = 12;
     std::string model = "auto";
     std::string model_file;  // forecast with saved models instead of fitting
+    bool phase_bands = true;  // --phase-bands auto|off
     bool json = false;
 };
 

@@ -30,6 +30,16 @@ void AddDataOption(CLI::App* command, std::string& path, std::optional<double>& 
                         "filled for the models and never scored");
 }
 
+// Whether the bands may depend on the minute of the hour or the hour of the day (forecast/phase_bands.hpp).
+void AddPhaseBandsOption(CLI::App* command, bool& phase_bands) {
+    command
+        ->add_option_function<std::string>(
+            "--phase-bands", [&phase_bands](const std::string& v) { phase_bands = v == "auto"; },
+            "auto (default): bands by the minute of the hour or the hour of the day where the calibration window "
+            "shows they fit the errors better; off: one band per horizon step")
+        ->check(CLI::IsMember({"auto", "off"}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +69,7 @@ int main(int argc, char** argv) {
     backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")->check(CLI::Range(1, 10000));
+    AddPhaseBandsOption(backtest, backtest_command.phase_bands);
     backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
 
     cloudopt::ForecastCommand forecast_command;
@@ -67,6 +78,7 @@ int main(int argc, char** argv) {
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
     forecast->add_option("--model", forecast_command.model,
                          "lstm | lstm_fleet | holt_winters | seasonal_naive | naive | auto (default)");
+    AddPhaseBandsOption(forecast, forecast_command.phase_bands);
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
     cloudopt::TrainCommand train_command;
@@ -79,6 +91,7 @@ int main(int argc, char** argv) {
     train->add_option("--horizon", train_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
     train->add_option("--series", train_command.series, "Only this series of the file");
     train->add_option("--out", train_command.out, "Save the trained models to this model file");
+    AddPhaseBandsOption(train, train_command.phase_bands);
     forecast->add_option("--model-file", forecast_command.model_file, "Forecast with the models saved by `train --out`");
 
     cloudopt::SimulateCommand simulate_command;
@@ -96,6 +109,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 10000));
     simulate->add_option("--jobs", simulate_command.jobs, "Series replayed at once (default: one per core)")
         ->check(CLI::Range(1, 256));
+    AddPhaseBandsOption(simulate, simulate_command.phase_bands);
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
 

@@ -18,6 +18,7 @@ struct SimulateCommand {
     double test_fraction = 0.2;
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
     int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)
+    bool phase_bands = true;  // --phase-bands auto|off
     bool json = false;
     std::string report;  // HTML file to write
 };

@@ -81,6 +81,7 @@ int RunTrain(const TrainCommand& c) {
     options.lstm.train.epochs = c.epochs;
     options.lstm.train.on_epoch = [&progress](const EpochReport& r) { progress.Epoch(r); };
     options.auto_includes_lstm = true;
+    options.phase_bands = c.phase_bands;
     // One network across the chosen series, for "lstm_fleet" and, with two series or more, for "auto": one pair of
     // networks for the backtest (blind to each series' last 20%) and, with --out, one for the saved models.
     const std::vector<FleetSeries> members = AsFleet(*all, c.series);

@@ -15,6 +15,7 @@ struct TrainCommand {
     int horizon = 12;
     std::string series;  // empty: every series in the file
     std::string out;     // empty: do not save
+    bool phase_bands = true;  // --phase-bands auto|off
 };
 
 // The process exit code: 0, or 2 for bad input (with a message on stderr naming the problem).

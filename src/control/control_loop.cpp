@@ -179,7 +179,8 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
         const Tracked since_training =
             TrackTrainedModel(*trained->model, series, tracked_steps, tracking ? BandTracker::kDefaultRate : 0.0);
         forecast = ForecastWith(*trained->model, series, horizon, &since_training.bands);
-        RecordHealth(r, {trained->model->bands.accuracy, since_training.live, trained->trained_at});
+        RecordHealth(r, {trained->model->bands.accuracy, since_training.live, trained->trained_at,
+                         trained->model->bands.phase.Describe()});
     }
     if (!forecast) forecast = forecaster_.Predict(series, horizon);
     if (!forecast) return forecast.error();
@@ -314,6 +315,7 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
 
     ModelOptions model_options;
     model_options.auto_includes_lstm = options_.train_epochs > 0;
+    model_options.phase_bands = options_.phase_bands;
     model_options.lstm.train.epochs = std::max(1, options_.train_epochs);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
     // auto trains the LSTM twice (for the choice, then on everything): progress counts epochs of both.
@@ -337,6 +339,7 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     TrainReport report;
     report.model = trained->chosen;
     report.weighed = trained->candidates;
+    report.bands_by = trained->bands.phase.Describe();
     report.accuracy = trained->bands.accuracy;
     report.points = series.values.size();
     std::vector<NamedModel> file;

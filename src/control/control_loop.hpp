@@ -41,6 +41,7 @@ struct ControlLoopOptions {
     UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
     QuantileLevel quantile = QuantileLevel::kP95;
     int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
+    bool phase_bands = true;                     // bands by the phase of the hour or day where they fit better
     // Each resource's model is retrained when it is older than this (and trained first when it has none);
     // 0: only on request (POST /api/predictions/train).
     UnixSeconds retrain_seconds = 0;
@@ -67,6 +68,7 @@ struct ControlLoopOptions {
 struct TrainReport {
     std::string model;      // e.g. "combination(naive=0.25,lstm=0.75)"
     std::vector<std::string> weighed;  // the candidates auto chose among
+    std::string bands_by = "none";     // what its band offsets depend on: "minute of the hour", "hour of the day"
     double accuracy = 0.0;  // 1 - WAPE on the validation window, out of sample
     std::size_t points = 0; // history steps it was trained on
     double seconds = 0.0;

@@ -17,6 +17,7 @@ struct ModelHealth {
     double trained_accuracy = 0.0;  // 1 - WAPE on its validation window when it was trained, out of sample
     LiveScore live;                 // its forecasts of the load since then
     UnixSeconds trained_at = 0;
+    std::string bands_by = "none";  // what its band offsets depend on (PhaseBands::Describe)
 };
 
 struct DriftRule {

@@ -27,10 +27,15 @@ struct PlanInput {
     // Directions (+1 out, -1 in) of the changes made within the last stabilization window, oldest first: at most
     // one change of direction per window, so a scale-in that would be the second reversal waits.
     std::vector<int> recent_directions;
-    // The service-level correction (PlanHistory::ObserveService): the band above the median, p_q - p50, is sized
-    // at (1 + band_correction) of its width. Positive after starved steps, negative while none come; at -1 the
-    // capacity is sized for the median forecast, never less.
+    // The service-level correction (PlanHistory::ObserveService): the band above the median, p_q - p50, is moved
+    // by band_correction times its usual width. Positive after starved steps, negative while none come; capacity is
+    // never sized under the median forecast.
     double band_correction = 0.0;
+    // The usual width of the p90 / p95 band above the median, per forecast step (PlanHistory: a running mean over
+    // about a day), that the correction is measured in. Bands by the phase of the hour (forecast/phase_bands.hpp)
+    // are much wider at a few phases than at the rest; scaled by their own width, a correction that starved steps
+    // in the calm phases called for would widen the wide phases many times over. Empty: each point's own width.
+    std::vector<double> band_unit90, band_unit95;
     // Instance types and prices for the mix and the cost in the reason; none: counts only.
     const Catalog* catalog = nullptr;
 };

@@ -45,6 +45,7 @@ struct RegularSeries {
     // was filled in. Filled values feed models but are never scored as if they had been measured.
     std::vector<std::uint8_t> missing;
     UnixSeconds end() const { return start + step * static_cast<UnixSeconds>(values.size()); }
+    UnixSeconds TimeOf(std::size_t i) const { return start + step * static_cast<UnixSeconds>(i); }
     bool IsMissing(std::size_t i) const { return i < missing.size() && missing[i] != 0; }
 };
 

@@ -152,7 +152,13 @@ struct Choice {
 };
 
 Calibration CalibrateForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
-                               std::size_t first_origin, int horizon, const std::vector<double>& forecasts);
+                               std::size_t first_origin, int horizon, const std::vector<double>& forecasts,
+                               UnixSeconds start, UnixSeconds step);
+
+// The interval CalibrateForecasts groups errors by phase on: 0 (none) when the options turn phase bands off.
+UnixSeconds PhaseStep(const SeriesContext& context, const ModelOptions& options) {
+    return options.phase_bands ? context.step : 0;
+}
 
 // Convex weights (on a grid of 1/20) that minimize the absolute error of the combined forecasts from origins
 // [first, values.size()): the WAPE-optimal mix on the validation window. A mix of a few models is fitted on
@@ -217,6 +223,7 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
                    const SeriesContext& context, std::size_t n_cal, const ModelOptions& options) {
     const int horizon = context.horizon;
     const std::size_t n = values.size();
+    const UnixSeconds phase_step = PhaseStep(context, options);
     const std::span<const double> fit_part = values.first(n - n_cal);
     Choice best{"naive", {}, {}};
     std::size_t best_index = 0;
@@ -244,7 +251,7 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
         if (forecasts[best_index].empty()) {  // nothing could be fitted: the last value, with its own bands
             MakeNaiveModel()->ForecastFromOrigins(values, n - n_cal, horizon, forecasts[best_index]);
         }
-        return Chosen{best, CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index]), candidates};
+        return Chosen{best, CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index], context.start, phase_step), candidates};
     };
     std::vector<std::size_t> usable;
     for (std::size_t i = 0; i < forecasts.size(); ++i)
@@ -263,9 +270,9 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
     }
     if (combination.parts.size() == 1) {
         return Chosen{{combination.parts[0], {}, {}},
-                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined), candidates};
+                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined, context.start, phase_step), candidates};
     }
-    return Chosen{combination, CalibrateForecasts(values, missing, n - n_cal, horizon, combined), candidates};
+    return Chosen{combination, CalibrateForecasts(values, missing, n - n_cal, horizon, combined, context.start, phase_step), candidates};
 }
 
 // The model to fit and its bands. The bands come from forecasts over the last n_cal points by the model fitted
@@ -277,7 +284,8 @@ Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const
     Chosen chosen{Choice{model_name, {}, {}}, {}, {model_name}};
     auto model = chosen.choice.Make(options, FitStage::kCalibration);
     if (Status s = model->Fit(values.first(values.size() - n_cal), context); !s) return s.error();
-    chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon, missing);
+    chosen.bands = Calibrate(*model, values, values.size() - n_cal, context.horizon, missing, context.start,
+                             PhaseStep(context, options));
     return chosen;
 }
 
@@ -328,7 +336,8 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
                               const Calibration* tracked) {
     const Calibration& bands = tracked ? *tracked : trained.bands;
     if (horizon < 1 || horizon > static_cast<int>(trained.bands.q90.size()) ||
-        bands.q90.size() != trained.bands.q90.size() || bands.q95.size() != trained.bands.q95.size())
+        bands.q90.size() != trained.bands.q90.size() || bands.q95.size() != trained.bands.q95.size() ||
+        !bands.phase.Consistent(bands.q90.size()))
         return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." +
                                                           std::to_string(trained.bands.q90.size()));
     if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
@@ -343,8 +352,8 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
         ForecastPoint p;
         p.ts = series.end() + static_cast<UnixSeconds>(k) * series.step;
         p.p50 = std::max(0.0, points[k]);
-        p.p90 = std::max(p.p50, points[k] + bands.q90[k]);
-        p.p95 = std::max(p.p90, points[k] + bands.q95[k]);
+        p.p90 = std::max(p.p50, points[k] + bands.Offset90(k, p.ts));
+        p.p95 = std::max(p.p90, points[k] + bands.Offset95(k, p.ts));
         f.points.push_back(p);
     }
     return f;
@@ -358,25 +367,28 @@ Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeri
 }
 
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon,
-                      std::span<const std::uint8_t> missing) {
+                      std::span<const std::uint8_t> missing, UnixSeconds start, UnixSeconds step) {
     std::vector<double> forecasts;
     model.ForecastFromOrigins(values, first_origin, horizon, forecasts);
-    return CalibrateForecasts(values, missing, first_origin, horizon, forecasts);
+    return CalibrateForecasts(values, missing, first_origin, horizon, forecasts, start, step);
 }
 
 namespace {
 
 Calibration CalibrateForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
-                               std::size_t first_origin, int horizon, const std::vector<double>& forecasts) {
+                               std::size_t first_origin, int horizon, const std::vector<double>& forecasts,
+                               UnixSeconds start, UnixSeconds step) {
     const auto h = static_cast<std::size_t>(horizon);
     const std::size_t n = values.size();
     std::vector<std::vector<double>> errors(h);
+    std::vector<std::vector<TimedError>> timed(step > 0 ? h : 0);
     ErrorSums sums;
     for (std::size_t t = first_origin; t < n; ++t) {
         for (std::size_t k = 0; k < h && t + k < n; ++k) {
             if (!Measured(missing, t + k)) continue;
             const double f = forecasts[(t - first_origin) * h + k];
             errors[k].push_back(values[t + k] - f);
+            if (step > 0) timed[k].push_back({start + static_cast<UnixSeconds>(t + k) * step, values[t + k] - f});
             sums.abs_error += std::abs(values[t + k] - f);
             sums.abs_actual += std::abs(values[t + k]);
         }
@@ -395,6 +407,7 @@ Calibration CalibrateForecasts(std::span<const double> values, std::span<const s
         c.q95[k] = Quantile(errors[k], std::min(1.0, std::ceil((count + 1) * 0.95) / count));
     }
     c.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
+    if (step > 0) c.phase = ChoosePhaseBands(timed, step);
     return c;
 }
 
@@ -503,32 +516,37 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
 
     std::vector<double> forecasts;
     const Calibration& bands = chosen->bands;
-    const std::vector<double>& q90 = bands.q90;
-    const std::vector<double>& q95 = bands.q95;
 
     // Test: every origin in the held-out part, from the true history up to it.
     model->ForecastFromOrigins(values, n_train, o.horizon, forecasts);
     // Bands as the service serves them: the calibrated offsets tracked online (band_tracker.hpp). At origin t the
     // tracker has seen every error whose actual is in the history, values[0, t).
     BandTracker tracker(bands);
+    auto time_of = [&](std::size_t i) { return o.start + static_cast<UnixSeconds>(i) * o.step_seconds; };
     ErrorSums sums;
     std::size_t covered90 = 0, covered95 = 0, split90 = 0, split95 = 0, total = 0;
+    double width95 = 0.0;
     for (std::size_t t = n_train; t < n; ++t) {
         if (o.track_bands && t > n_train && Measured(missing, t - 1))
-            tracker.ObserveArrival(t - 1, values[t - 1], forecasts, n_train);
+            tracker.ObserveArrival(t - 1, time_of(t - 1), values[t - 1], forecasts, n_train);
+        const Calibration& tracked = tracker.Bands();
         for (std::size_t k = 0; k < h && t + k < n; ++k) {
             if (!Measured(missing, t + k)) continue;
             const double f = forecasts[(t - n_train) * h + k];
             const double actual = values[t + k];
+            const UnixSeconds ts = time_of(t + k);
             sums.abs_error += std::abs(f - actual);
             sums.abs_actual += std::abs(actual);
-            covered90 += actual <= f + tracker.q90()[k];
-            covered95 += actual <= f + tracker.q95()[k];
-            split90 += actual <= f + q90[k];
-            split95 += actual <= f + q95[k];
+            covered90 += actual <= f + tracked.Offset90(k, ts);
+            covered95 += actual <= f + tracked.Offset95(k, ts);
+            width95 += std::max(0.0, tracked.Offset95(k, ts));
+            split90 += actual <= f + bands.Offset90(k, ts);
+            split95 += actual <= f + bands.Offset95(k, ts);
             ++total;
         }
     }
+    score.band_width_p95 = sums.abs_actual > 0 ? width95 / sums.abs_actual : 0.0;
+    score.phase_bands = bands.phase.Describe();
     score.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
     score.coverage_p90 = total ? static_cast<double>(covered90) / static_cast<double>(total) : 0.0;
     score.coverage_p95 = total ? static_cast<double>(covered95) / static_cast<double>(total) : 0.0;

@@ -15,6 +15,7 @@
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
 #include "forecast/lstm_options.hpp"
+#include "forecast/phase_bands.hpp"
 #include "forecast/point_model.hpp"
 
 namespace cloudopt {
@@ -39,6 +40,9 @@ struct ModelOptions {
     // With a fleet network, "auto" weighs it instead of training an LSTM for the series: half the training, and
     // on the VM datasets the fleet network forecast as well or better (docs/FORECASTING.md).
     bool fleet_replaces_lstm = false;
+    // Let the calibration choose bands by the phase of the hour or day where they beat one offset per step
+    // (phase_bands.hpp).
+    bool phase_bands = true;
 };
 
 struct BacktestOptions {
@@ -82,6 +86,10 @@ struct ModelScore {
     // The same with the calibrated offsets held fixed (no tracking): what split conformal alone reaches.
     double split_coverage_p90 = 0.0;
     double split_coverage_p95 = 0.0;
+    // How far the tracked p95 band sits above the point forecast, relative to the load (sum of offsets over sum of
+    // |actual|): what the coverage costs. Phase bands exist to lower it at the same coverage.
+    double band_width_p95 = 0.0;
+    std::string phase_bands = "none";  // what the bands' offsets depend on (PhaseBands::Describe)
     double seconds = 0.0;
     std::size_t forecasts = 0;
 };
@@ -93,10 +101,21 @@ struct Calibration {
     std::vector<double> q95;
     std::vector<double> mae;  // per step: mean |actual - forecast|, the scale BandTracker moves the bands by
     double accuracy = 0.0;    // 1 - WAPE over the calibration forecasts
+    // When active, offsets per step and phase of the time forecast, in place of q90 / q95 (phase_bands.hpp).
+    PhaseBands phase;
+
+    // What to add to step k's point forecast, for the step that starts at `ts`.
+    double Offset90(std::size_t k, UnixSeconds ts) const {
+        return phase.active() ? phase.q90[k * phase.phases() + phase.PhaseOf(ts)] : q90[k];
+    }
+    double Offset95(std::size_t k, UnixSeconds ts) const {
+        return phase.active() ? phase.q95[k * phase.phases() + phase.PhaseOf(ts)] : q95[k];
+    }
 };
-// Values flagged in `missing` (RegularSeries::missing; empty: none) are not scored.
+// Values flagged in `missing` (RegularSeries::missing; empty: none) are not scored. `start` and `step` place the
+// values in time, for bands that depend on the phase of the hour or day (chosen only where they help).
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon,
-                      std::span<const std::uint8_t> missing = {});
+                      std::span<const std::uint8_t> missing = {}, UnixSeconds start = 0, UnixSeconds step = 0);
 
 // Models by name: kKnownModels.
 bool IsKnownModel(const std::string& name);

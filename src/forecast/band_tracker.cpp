@@ -15,41 +15,50 @@ constexpr double kRecentWeight = 0.01;
 }  // namespace
 
 BandTracker::BandTracker(const Calibration& calibrated, double rate)
-    : rate_(rate), q90_(calibrated.q90), q95_(calibrated.q95), floor_scale_(calibrated.q90.size(), 0.0),
+    : rate_(rate), bands_(calibrated), floor_scale_(calibrated.q90.size(), 0.0),
       recent_scale_(calibrated.q90.size(), 0.0) {
     // Without a calibration error (a model file from before v2, or one that was exact) the band's own width.
     for (std::size_t k = 0; k < floor_scale_.size(); ++k)
         floor_scale_[k] = k < calibrated.mae.size() && calibrated.mae[k] > 0
                               ? calibrated.mae[k]
-                              : std::max(std::abs(q90_[k]), std::abs(q95_[k]));
+                              : std::max(std::abs(bands_.q90[k]), std::abs(bands_.q95[k]));
     recent_scale_ = floor_scale_;
 }
 
-void BandTracker::Observe(std::size_t step, double error) {
-    if (step >= q90_.size() || !std::isfinite(error)) return;
-    recent_scale_[step] += kRecentWeight * (std::abs(error) - recent_scale_[step]);
-    const double eta = rate_ * std::max(floor_scale_[step], recent_scale_[step]);
-    auto move = [&](double& offset, double level) { offset += eta * ((error > offset ? 1.0 : 0.0) - (1.0 - level)); };
-    move(q90_[step], 0.90);
-    move(q95_[step], 0.95);
-    // The p95 band never sits under the p90 band.
-    q95_[step] = std::max(q95_[step], q90_[step]);
+void BandTracker::Shift(std::size_t k, double level, double delta) {
+    const bool p90 = level < 0.925;
+    (p90 ? bands_.q90 : bands_.q95)[k] += delta;
+    if (!bands_.phase.active()) return;
+    const std::size_t phases = bands_.phase.phases();
+    std::vector<double>& cells = p90 ? bands_.phase.q90 : bands_.phase.q95;
+    for (std::size_t p = 0; p < phases; ++p) cells[k * phases + p] += delta;
 }
 
-void BandTracker::ObserveArrival(std::size_t index, double actual, std::span<const double> forecasts,
-                                 std::size_t first_origin) {
-    const std::size_t h = q90_.size();
-    for (std::size_t k = 0; k < h && index >= first_origin + k; ++k) {
-        const std::size_t at = (index - k - first_origin) * h + k;
-        if (at < forecasts.size()) Observe(k, actual - forecasts[at]);
+void BandTracker::Observe(std::size_t step, double error, UnixSeconds ts) {
+    if (step >= bands_.q90.size() || !std::isfinite(error)) return;
+    recent_scale_[step] += kRecentWeight * (std::abs(error) - recent_scale_[step]);
+    const double eta = rate_ * std::max(floor_scale_[step], recent_scale_[step]);
+    auto move = [&](double offset, double level) {
+        Shift(step, level, eta * ((error > offset ? 1.0 : 0.0) - (1.0 - level)));
+    };
+    move(bands_.Offset90(step, ts), 0.90);
+    move(bands_.Offset95(step, ts), 0.95);
+    // The p95 band never sits under the p90 band.
+    bands_.q95[step] = std::max(bands_.q95[step], bands_.q90[step]);
+    if (bands_.phase.active()) {
+        const std::size_t phases = bands_.phase.phases();
+        for (std::size_t at = step * phases; at < (step + 1) * phases; ++at)
+            bands_.phase.q95[at] = std::max(bands_.phase.q95[at], bands_.phase.q90[at]);
     }
 }
 
-Calibration BandTracker::Bands(const Calibration& calibrated) const {
-    Calibration out = calibrated;
-    out.q90 = q90_;
-    out.q95 = q95_;
-    return out;
+void BandTracker::ObserveArrival(std::size_t index, UnixSeconds ts, double actual, std::span<const double> forecasts,
+                                 std::size_t first_origin) {
+    const std::size_t h = bands_.q90.size();
+    for (std::size_t k = 0; k < h && index >= first_origin + k; ++k) {
+        const std::size_t at = (index - k - first_origin) * h + k;
+        if (at < forecasts.size()) Observe(k, actual - forecasts[at], ts);
+    }
 }
 
 LiveScore ScoreForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
@@ -88,9 +97,9 @@ Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& hist
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    for (std::size_t j = first; j < n; ++j)
-        if (!history.IsMissing(j)) tracker.ObserveArrival(j, y[j], forecasts, first);  // a filled gap is no actual
-    out.bands = tracker.Bands(trained.bands);
+    for (std::size_t j = first; j < n; ++j)  // a filled gap is no actual
+        if (!history.IsMissing(j)) tracker.ObserveArrival(j, history.TimeOf(j), y[j], forecasts, first);
+    out.bands = tracker.Bands();
     out.live = ScoreForecasts(y, history.missing, forecasts, first, first, n, h);
     return out;
 }

@@ -23,26 +23,34 @@ public:
     // Starts from the calibrated offsets. Each update moves by `rate` times the step's error scale: the larger of
     // its calibration mean absolute error and a running mean of its recent absolute errors, so that a model that
     // was exact on calibration still adapts when the load turns noisy, and adapts about as fast as the errors grew.
+    // Bands by phase (phase_bands.hpp) keep their shape: every phase of a step moves by the same amount, the one
+    // the offset of the phase that was observed called for, so the tracking corrects their level, not their form.
     BandTracker(const Calibration& calibrated, double rate = kDefaultRate);
 
-    // The actual of horizon step `step` (0-based) of one forecast is now known: error = actual - point forecast.
-    void Observe(std::size_t step, double error);
-    // Value `index` of the series, `actual`, has just become known: observes the error of every forecast of it,
-    // one per horizon step, among `forecasts` laid out as PointModel::ForecastFromOrigins writes them (origin t,
-    // step k at (t - first_origin) * H + k, H = the number of bands).
-    void ObserveArrival(std::size_t index, double actual, std::span<const double> forecasts, std::size_t first_origin);
+    // The actual of horizon step `step` (0-based) of one forecast, for the time `ts`, is now known: error = actual -
+    // point forecast.
+    void Observe(std::size_t step, double error, UnixSeconds ts = 0);
+    // Value `index` of the series, `actual`, for the time `ts`, has just become known: observes the error of every
+    // forecast of it, one per horizon step, among `forecasts` laid out as PointModel::ForecastFromOrigins writes
+    // them (origin t, step k at (t - first_origin) * H + k, H = the number of bands).
+    void ObserveArrival(std::size_t index, UnixSeconds ts, double actual, std::span<const double> forecasts,
+                        std::size_t first_origin);
 
-    const std::vector<double>& q90() const { return q90_; }
-    const std::vector<double>& q95() const { return q95_; }
+    // The tracked offsets without phases (what bands without phases use).
+    const std::vector<double>& q90() const { return bands_.q90; }
+    const std::vector<double>& q95() const { return bands_.q95; }
+    // The tracked bands to forecast with: Offset90 / Offset95 (accuracy and scale as calibrated).
+    const Calibration& Bands() const { return bands_; }
 
     static constexpr double kDefaultRate = 0.1;
 
-    // The tracked offsets as bands to forecast with (accuracy and scale as calibrated).
-    Calibration Bands(const Calibration& calibrated) const;
-
 private:
+    // Adds `delta` to step k's offsets at `level`: the plain one and every phase's.
+    void Shift(std::size_t k, double level, double delta);
+
     double rate_;
-    std::vector<double> q90_, q95_, floor_scale_, recent_scale_;
+    Calibration bands_;
+    std::vector<double> floor_scale_, recent_scale_;
 };
 
 // How well a trained model has forecast since it was trained: 1 - WAPE over its forecasts (steps 1..H) of every

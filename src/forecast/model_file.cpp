@@ -7,8 +7,9 @@
 namespace cloudopt {
 
 namespace {
-constexpr std::string_view kMagic = "COMODEL2";
-constexpr std::string_view kMagicV1 = "COMODEL1";  // v1: no mae; still read
+constexpr std::string_view kMagic = "COMODEL3";
+constexpr std::string_view kMagicV2 = "COMODEL2";  // v2: no phase bands; still read
+constexpr std::string_view kMagicV1 = "COMODEL1";  // v1: no mae either; still read
 constexpr std::uint32_t kMaxSteps = 100000;
 }  // namespace
 
@@ -37,6 +38,11 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
         for (double q : t.bands.q95) Put<double>(out, q);
         for (std::size_t k = 0; k < t.bands.q90.size(); ++k)
             Put<double>(out, k < t.bands.mae.size() ? t.bands.mae[k] : 0.0);
+        const PhaseBands& phase = t.bands.phase;
+        Put<std::int64_t>(out, phase.period);
+        Put<std::int64_t>(out, phase.width);
+        for (double q : phase.q90) Put<double>(out, q);
+        for (double q : phase.q95) Put<double>(out, q);
         PutString(out, t.point->SaveState());
     }
     return out;
@@ -45,9 +51,9 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
 Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptions& options) {
     using namespace binary;
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
-    const bool v1 = in.substr(0, kMagicV1.size()) == kMagicV1;
-    if (!v1 && in.substr(0, kMagic.size()) != kMagic)
-        return bad("not a cloudopt model file of format v1 or v2 (wrong magic)");
+    const std::string_view magic = in.substr(0, kMagic.size());
+    const int version = magic == kMagic ? 3 : magic == kMagicV2 ? 2 : magic == kMagicV1 ? 1 : 0;
+    if (version == 0) return bad("not a cloudopt model file of format v1, v2 or v3 (wrong magic)");
     in.remove_prefix(kMagic.size());
     std::uint32_t count = 0;
     if (!Get(in, count)) return bad("truncated");
@@ -80,10 +86,27 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
             if (!Get(in, q)) return bad("truncated");
         for (double& q : t.bands.q95)
             if (!Get(in, q)) return bad("truncated");
-        if (!v1) {
+        if (version >= 2) {
             t.bands.mae.resize(steps);
             for (double& e : t.bands.mae)
                 if (!Get(in, e) || !(e >= 0)) return bad("truncated or negative error scale");
+        }
+        if (version >= 3) {
+            PhaseBands& phase = t.bands.phase;
+            std::int64_t period = 0, width = 0;
+            if (!Get(in, period) || !Get(in, width)) return bad("truncated");
+            if (period < 0 || width < 0 || (period > 0) != (width > 0) || (width > 0 && period % width != 0) ||
+                (width > 0 && period / width > 10000))
+                return bad("implausible phase bands");
+            phase.period = period;
+            phase.width = width;
+            phase.q90.resize(steps * phase.phases());
+            phase.q95.resize(steps * phase.phases());
+            for (double& q : phase.q90)
+                if (!Get(in, q)) return bad("truncated");
+            for (double& q : phase.q95)
+                if (!Get(in, q)) return bad("truncated");
+            if (!phase.Consistent(steps)) return bad("implausible phase bands");
         }
         std::string state;
         if (!GetString(in, state)) return bad("truncated");

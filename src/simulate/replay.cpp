@@ -115,7 +115,7 @@ public:
         // and its outcome moves the service-level correction, as each pass does in the service. A step without
         // data settles nothing.
         if (f.k > first_ && !series_.IsMissing(f.k - 1)) {
-            bands_.ObserveArrival(f.k - 1, demand_[f.k - 1], points_, first_);
+            bands_.ObserveArrival(f.k - 1, series_.TimeOf(f.k - 1), demand_[f.k - 1], points_, first_);
             history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
         }
         PlanInput in;
@@ -128,13 +128,14 @@ public:
         Forecast forecast;
         forecast.step = step_;
         forecast.generated_at = in.now;
-        for (int h = 0; h < horizon_; ++h) {
-            const double p = points_[(f.k - first_) * static_cast<std::size_t>(horizon_) + static_cast<std::size_t>(h)];
+        const Calibration& bands = bands_.Bands();
+        for (std::size_t h = 0; h < static_cast<std::size_t>(horizon_); ++h) {
+            const double p = points_[(f.k - first_) * static_cast<std::size_t>(horizon_) + h];
             ForecastPoint point;
-            point.ts = in.now + h * step_;
+            point.ts = in.now + static_cast<UnixSeconds>(h) * step_;
             point.p50 = std::max(0.0, p);
-            point.p90 = std::max(point.p50, p + bands_.q90()[static_cast<std::size_t>(h)]);
-            point.p95 = std::max(point.p90, p + bands_.q95()[static_cast<std::size_t>(h)]);
+            point.p90 = std::max(point.p50, p + bands.Offset90(h, point.ts));
+            point.p95 = std::max(point.p90, p + bands.Offset95(h, point.ts));
             forecast.points.push_back(point);
         }
         in.forecast = std::move(forecast);

@@ -216,20 +216,46 @@ TEST(PlanHistory, KeepsTheWindowsRecommendationsAndChanges) {
 }
 
 
-TEST(Planner, TheServiceLevelCorrectionScalesTheBandAboveTheMedian) {
+TEST(Planner, TheServiceLevelCorrectionMovesTheBandAboveTheMedianByItsUsualWidth) {
     // p50 = 0.8 x p95: a p95 peak of 150 has a band of 30 above its median of 120.
     PlanInput in = Input({50, 60, 70, 80, 150, 60}, 40, 5);
-    in.band_correction = 1.0;  // twice the band: 120 + 60 = 180
+    in.band_correction = 1.0;  // without a usual width, the point's own: 150 + 30 = 180
     PlanDecision wide = CapacityPlanner().Plan(in);
     EXPECT_EQ(wide.desired, 24);  // ceil(180 / 7.5)
-    EXPECT_NE(wide.reason.find("band above the median x 2.00"), std::string::npos) << wide.reason;
+    EXPECT_NE(wide.reason.find("band above the median + 1.00 x its usual width"), std::string::npos) << wide.reason;
     EXPECT_NE(wide.reason.find("widened after starved steps"), std::string::npos) << wide.reason;
-    in.band_correction = -5.0;  // clamped at -1: sized for the median, 120
+    in.band_correction = -5.0;  // never under the median: 120
     PlanDecision median = CapacityPlanner().Plan(in);
     EXPECT_EQ(median.desired, 16);  // ceil(120 / 7.5)
     EXPECT_NE(median.reason.find("narrowed while none came"), std::string::npos) << median.reason;
     in.band_correction = 0.0;
     EXPECT_EQ(CapacityPlanner().Plan(in).reason.find("service-level"), std::string::npos);
+    // Bands by the phase of the hour: the peak's band of 30 is wide for its phase, and usually it is 5 wide. The
+    // correction moves it by the usual width, 150 + 5 = 155, not by its own (180).
+    in.band_correction = 1.0;
+    in.band_unit90.assign(6, 2.5);
+    in.band_unit95.assign(6, 5.0);
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 21);  // ceil(155 / 7.5)
+    in.band_correction = -10.0;  // never under the median: 120
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 16);
+}
+
+TEST(PlanHistory, TheUsualBandWidthIsARunningMeanOverADayOfPasses) {
+    PlanHistory history(300, ServiceLevel{});
+    PlanInput calm = Input({100, 100}, 80, 5);  // bands 10 (p90) and 20 (p95) above a median of 80
+    PlanInput burst = Input({300, 100}, 80, 5); // the first step's p95 band is 60 at a bursting phase
+    history.Fill(kNow, calm);
+    ASSERT_EQ(calm.band_unit95.size(), 2u);
+    EXPECT_DOUBLE_EQ(calm.band_unit95[0], 20.0);
+    EXPECT_DOUBLE_EQ(calm.band_unit90[0], 10.0);
+    // A pass a minute later at a bursting phase moves the usual width by 60 / 86400 of the difference only.
+    history.Fill(kNow + 60, burst);
+    EXPECT_NEAR(burst.band_unit95[0], 20.0 + (60.0 - 20.0) * 60.0 / 86400.0, 1e-9);
+    EXPECT_DOUBLE_EQ(burst.band_unit95[1], 20.0);
+    // Without a forecast there is nothing to measure the correction in.
+    PlanInput none = Input({}, 80, 5);
+    history.Fill(kNow + 120, none);
+    EXPECT_TRUE(none.band_unit95.empty());
 }
 
 TEST(PlanHistory, TheServiceLevelCorrectionSettlesWhereStarvedStepsAreTheBudget) {

@@ -378,6 +378,9 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     EXPECT_TRUE(from_trained["since_training"]["live_accuracy"].is_null());
     EXPECT_EQ(from_trained["since_training"]["steps_scored"], 0);
     EXPECT_EQ(from_trained["since_training"]["drifted"], false);
+    // Two days of history calibrate on half a day: too few errors per phase for bands by the clock.
+    EXPECT_EQ(from_trained["since_training"]["bands_by"], "none");
+    EXPECT_EQ(trained["bands_by"], "none");
     EXPECT_EQ(client_->Get("/api/jobs/424242").status, 404);
     EXPECT_EQ(client_->Get("/api/jobs/x").status, 400);
     EXPECT_EQ(client_->Post("/api/predictions/train", R"({"resource":"ghost"})").status, 404);

@@ -97,9 +97,9 @@ TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     for (double& v : s.values) v = wild(rng);
     const Calibration tracked = TrackTrainedModel(t, s, 100).bands;
     EXPECT_GT(tracked.q95[0], t.bands.q95[0]);
-    // Saved again it is a v2 file with the scale that was used.
+    // Saved again it is a v3 file with the scale that was used.
     const std::string again = SaveModels(*loaded);
-    EXPECT_EQ(again.substr(0, 8), "COMODEL2");
+    EXPECT_EQ(again.substr(0, 8), "COMODEL3");
     auto reloaded = LoadModels(again);
     ASSERT_TRUE(reloaded.ok()) << reloaded.error().message;
     EXPECT_EQ((*reloaded)[0].trained.bands.mae.size(), t.bands.q90.size());

@@ -14,7 +14,7 @@ import { Line } from 'react-chartjs-2';
 import { api, errorMessage } from '../api.js';
 import { actionPoints, demandForecastDatasets, timeWindow } from '../chartData.js';
 import { subscribe } from '../events.js';
-import { money, number, percent, sinceTraining, time } from '../format.js';
+import { bandsBy, money, number, percent, sinceTraining, time } from '../format.js';
 
 ChartJS.register(LineController, ScatterController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -129,6 +129,7 @@ export default function ResourcePage({ id, user }) {
         <div className="card">
           <h2>Model</h2>
           <p data-testid="model">{forecast?.model ?? 'none yet'}</p>
+          <p className="muted" data-testid="bands-by">{bandsBy(forecast?.since_training)}</p>
         </div>
         <div className="card">
           <h2>Backtest accuracy</h2>

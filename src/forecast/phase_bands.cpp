@@ -1,0 +1,158 @@
+#include "forecast/phase_bands.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+// A grouping the calibration may choose. Phases of the hour are pooled with `neighbours` phases either side, so
+// that a burst that starts a step early or late on some days still falls in its phase's sample.
+struct Grouping {
+    UnixSeconds period, width;
+    std::size_t neighbours;
+};
+
+// Fewer errors than this in a phase (after pooling) give a 95th percentile that is mostly noise.
+constexpr std::size_t kMinErrorsPerPhase = 20;
+// More phases than this (an hour of 1-second steps) spread the window too thin to be worth trying.
+constexpr UnixSeconds kMaxPhases = 120;
+
+std::vector<Grouping> GroupingsFor(UnixSeconds step) {
+    std::vector<Grouping> out;
+    if (step <= 0) return out;
+    constexpr UnixSeconds kHour = 3600, kDay = 86400;
+    if (kHour % step == 0 && kHour / step >= 4 && kHour / step <= kMaxPhases)
+        out.push_back({kHour, step, kHour / step >= 12 ? std::size_t{1} : std::size_t{0}});
+    if (kHour % step == 0) out.push_back({kDay, kHour, 0});
+    return out;
+}
+
+// The split-conformal offset of `errors` at `level`, as Calibrate computes it for one step.
+double ConformalOffset(std::vector<double> errors, double level) {
+    const double count = static_cast<double>(errors.size());
+    return Quantile(std::move(errors), std::min(1.0, std::ceil((count + 1) * level) / count));
+}
+
+double Pinball(double error, double offset, double level) {
+    return error > offset ? level * (error - offset) : (1.0 - level) * (offset - error);
+}
+
+// Offsets per step and phase from the errors with ts in [from, to); inactive when some phase has too few errors.
+PhaseBands Fit(const std::vector<std::vector<TimedError>>& errors, const Grouping& g, UnixSeconds from,
+               UnixSeconds to) {
+    PhaseBands bands;
+    bands.period = g.period;
+    bands.width = g.width;
+    const std::size_t phases = bands.phases(), steps = errors.size();
+    bands.q90.assign(steps * phases, 0.0);
+    bands.q95.assign(steps * phases, 0.0);
+    for (std::size_t k = 0; k < steps; ++k) {
+        std::vector<std::vector<double>> by_phase(phases);
+        for (const TimedError& e : errors[k])
+            if (e.ts >= from && e.ts < to) by_phase[bands.PhaseOf(e.ts)].push_back(e.error);
+        for (std::size_t p = 0; p < phases; ++p) {
+            std::vector<double> pooled;
+            for (std::size_t d = 0; d <= 2 * g.neighbours; ++d) {
+                const auto& more = by_phase[(p + phases + d - g.neighbours) % phases];
+                pooled.insert(pooled.end(), more.begin(), more.end());
+            }
+            if (pooled.size() < kMinErrorsPerPhase) return {};
+            bands.q90[k * phases + p] = ConformalOffset(pooled, 0.90);
+            bands.q95[k * phases + p] = std::max(bands.q90[k * phases + p], ConformalOffset(std::move(pooled), 0.95));
+        }
+    }
+    return bands;
+}
+
+// One offset per step, from the errors with ts in [from, to): the baseline a grouping has to beat.
+PhaseBands FitPlain(const std::vector<std::vector<TimedError>>& errors, UnixSeconds from, UnixSeconds to) {
+    PhaseBands bands;  // inactive: q90 / q95 hold one offset per step
+    for (const auto& at_step : errors) {
+        std::vector<double> within;
+        for (const TimedError& e : at_step)
+            if (e.ts >= from && e.ts < to) within.push_back(e.error);
+        if (within.empty()) return {};
+        bands.q90.push_back(ConformalOffset(within, 0.90));
+        bands.q95.push_back(std::max(bands.q90.back(), ConformalOffset(std::move(within), 0.95)));
+    }
+    return bands;
+}
+
+// Pinball loss at 0.90 and 0.95 of the errors with ts in [from, to) against `bands` (one offset per step when
+// inactive).
+double Loss(const std::vector<std::vector<TimedError>>& errors, const PhaseBands& bands, UnixSeconds from,
+            UnixSeconds to) {
+    double loss = 0.0;
+    for (std::size_t k = 0; k < errors.size(); ++k) {
+        for (const TimedError& e : errors[k]) {
+            if (e.ts < from || e.ts >= to) continue;
+            const std::size_t at = bands.active() ? k * bands.phases() + bands.PhaseOf(e.ts) : k;
+            loss += Pinball(e.error, bands.q90[at], 0.90) + Pinball(e.error, bands.q95[at], 0.95);
+        }
+    }
+    return loss;
+}
+
+}  // namespace
+
+std::size_t PhaseBands::PhaseOf(UnixSeconds ts) const {
+    if (!active()) return 0;
+    const UnixSeconds within = ((ts % period) + period) % period;  // before 1970 too
+    return static_cast<std::size_t>(within / width);
+}
+
+bool PhaseBands::Consistent(std::size_t steps) const {
+    if (!active()) return period == 0 && width == 0 && q90.empty() && q95.empty();
+    if (period % width != 0 || period / width > kMaxPhases * 24) return false;
+    if (q90.size() != steps * phases() || q95.size() != q90.size()) return false;
+    auto finite = [](double v) { return std::isfinite(v); };
+    return std::all_of(q90.begin(), q90.end(), finite) && std::all_of(q95.begin(), q95.end(), finite);
+}
+
+std::string PhaseBands::Describe() const {
+    if (!active()) return "none";
+    if (period == 3600 && width == 60) return "minute of the hour";
+    if (period == 3600 && width % 60 == 0) return std::to_string(width / 60) + "-minute step of the hour";
+    if (period == 86400 && width == 3600) return "hour of the day";
+    return std::to_string(width) + " s phase of a " + std::to_string(period) + " s period";
+}
+
+PhaseBands ChoosePhaseBands(const std::vector<std::vector<TimedError>>& errors, UnixSeconds step) {
+    UnixSeconds first = std::numeric_limits<UnixSeconds>::max(), last = std::numeric_limits<UnixSeconds>::min();
+    for (const auto& at_step : errors) {
+        for (const TimedError& e : at_step) {
+            first = std::min(first, e.ts);
+            last = std::max(last, e.ts);
+        }
+    }
+    if (errors.empty() || first >= last) return {};
+    const UnixSeconds middle = first + (last - first) / 2, end = last + 1;
+    // Two-fold: fitted on each half, scored on the other, so that a pattern of one half alone does not choose.
+    auto cross_loss = [&](const std::function<PhaseBands(UnixSeconds, UnixSeconds)>& fit) {
+        const PhaseBands earlier = fit(first, middle), later = fit(middle, end);
+        if (earlier.q90.empty() || later.q90.empty()) return std::numeric_limits<double>::infinity();
+        return Loss(errors, earlier, middle, end) + Loss(errors, later, first, middle);
+    };
+    const double plain_loss = cross_loss([&](UnixSeconds from, UnixSeconds to) { return FitPlain(errors, from, to); });
+    if (!std::isfinite(plain_loss)) return {};
+    const Grouping* best = nullptr;
+    double best_loss = plain_loss * (1.0 - kPhaseBandsMinGain);
+    const std::vector<Grouping> groupings = GroupingsFor(step);
+    for (const Grouping& g : groupings) {
+        const double loss = cross_loss([&](UnixSeconds from, UnixSeconds to) { return Fit(errors, g, from, to); });
+        if (loss < best_loss) {
+            best_loss = loss;
+            best = &g;
+        }
+    }
+    if (!best) return {};
+    return Fit(errors, *best, first, end);
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,50 @@
+#pragma once
+// Band offsets that depend on when a forecast step falls: Mondrian split conformal (Vovk et al., "Algorithmic
+// learning in a random world", §4.5), with the calibration errors grouped by the phase of a clock period. Loads
+// whose bursts follow the clock (a cron job at minute 30, an hourly batch, a busy evening) have errors that are
+// small at most phases and large at a few. One offset for all phases must cover the bursts everywhere and so
+// pays for them all the time; an offset per phase pays for them where they happen. The grouping is chosen per
+// series, on the calibration window alone, and only where it predicts the errors better than one offset does.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace cloudopt {
+
+struct PhaseBands {
+    UnixSeconds period = 0;  // 0: the offsets do not depend on time (plain split conformal)
+    UnixSeconds width = 0;   // of one phase: period / width phases, counted from the Unix epoch (UTC)
+    // Per horizon step k and phase p, at k * phases() + p: added to the point forecast.
+    std::vector<double> q90, q95;
+
+    bool active() const { return period > 0 && width > 0; }
+    std::size_t phases() const { return active() ? static_cast<std::size_t>(period / width) : 0; }
+    std::size_t PhaseOf(UnixSeconds ts) const;
+    // Whether the tables fit `steps` horizon steps, the phases divide the period, and every offset is finite.
+    bool Consistent(std::size_t steps) const;
+    // "minute of the hour", "5-minute step of the hour", "hour of the day", or "none": for people reading a forecast.
+    std::string Describe() const;
+    bool operator==(const PhaseBands&) const = default;
+};
+
+// One calibration error: forecast step k's actual minus its point forecast, and when that actual happened.
+struct TimedError {
+    UnixSeconds ts = 0;
+    double error = 0.0;
+};
+
+// The grouping that predicts the calibration errors best out of sample, refitted on the whole window: two-fold,
+// offsets fitted on each half of the window are scored on the other by the pinball loss at 0.90 and 0.95 (the
+// loss a quantile minimizes). Inactive when no grouping beats one offset per step by kPhaseBandsMinGain.
+// `errors[k]` are step k's errors; `step` is the series' sampling interval (it decides which periods have phases
+// to group by).
+PhaseBands ChoosePhaseBands(const std::vector<std::vector<TimedError>>& errors, UnixSeconds step);
+
+// How much lower the held-out pinball loss of a grouping must be than that of one offset per step, so that noise
+// in a few hundred errors does not pick a grouping (chosen on bitbrains and alibaba, docs/FORECASTING.md).
+inline constexpr double kPhaseBandsMinGain = 0.05;
+
+}  // namespace cloudopt
