@@ -128,8 +128,10 @@ int RunTrain(const TrainCommand& c) {
             std::cerr << "cloudopt: series '" << id << "': " << score.error().message << "\n";
             return kUsageError;
         }
+        const std::string model = (score->chosen.empty() ? c.model : score->chosen) +
+                                  (score->phase_bands == "none" ? "" : ", bands by the " + score->phase_bands);
         std::printf("%-24s %8zu %9.4f %7.3f %7.3f  %s\n", id.c_str(), series.values.size(), score->accuracy,
-                    score->coverage_p90, score->coverage_p95, score->chosen.empty() ? c.model.c_str() : score->chosen.c_str());
+                    score->coverage_p90, score->coverage_p95, model.c_str());
         std::fflush(stdout);
         accuracy_sum += score->accuracy;
         ++counted;

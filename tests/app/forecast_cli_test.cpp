@@ -35,6 +35,40 @@ TEST(BacktestCli, PrintsTheDocumentedJson) {
     // The bands as calibrated, without tracking, beside them.
     EXPECT_GT(j["split_coverage"]["p90"].get<double>(), 0.5);
     EXPECT_GE(j["split_coverage"]["p95"].get<double>(), j["split_coverage"]["p90"].get<double>());
+    // What the p95 band costs, relative to the load.
+    EXPECT_GT(j["band_width_p95"]["auto"].get<double>(), 0.0);
+}
+
+TEST(BacktestCli, BandsByThePhaseOfTheHourCanBeTurnedOffAndABadChoiceIsRefused) {
+    testing::TempDir dir;
+    // Minute data whose noise is ten times larger in minutes 30..39 of every hour.
+    {
+        std::ofstream csv(dir.File("clock.csv"));
+        csv << "timestamp,value\n";
+        std::uint32_t state = 1;
+        for (int m = 0; m < 6 * 1440; ++m) {
+            state = state * 1664525u + 1013904223u;
+            const double u = static_cast<double>(state >> 8) / 16777216.0 - 0.5;  // uniform in [-0.5, 0.5)
+            const int minute = m % 60;
+            csv << 1700006400 + m * 60 << "," << 100.0 + u * (minute >= 30 && minute <= 39 ? 100.0 : 10.0) << "\n";
+        }
+    }
+    auto run = [&](const std::string& phase_bands) {
+        EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", dir.File("clock.csv"), "--horizon", "2",
+                                      "--models", "naive", "--phase-bands", phase_bands, "--json"},
+                                     dir.File(phase_bands)),
+                  0)
+            << testing::ReadFile(dir.File(phase_bands));
+        return nlohmann::json::parse(testing::ReadFile(dir.File(phase_bands)));
+    };
+    const nlohmann::json by_phase = run("auto"), plain = run("off");
+    EXPECT_EQ(by_phase["per_series"]["series"]["naive_phase_bands"], "minute of the hour") << by_phase.dump();
+    EXPECT_FALSE(plain["per_series"]["series"].contains("naive_phase_bands"));
+    EXPECT_LT(by_phase["band_width_p95"]["naive"].get<double>(), plain["band_width_p95"]["naive"].get<double>());
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", dir.File("clock.csv"), "--phase-bands", "yes"},
+                                 dir.File("bad")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("bad")).find("phase-bands"), std::string::npos) << testing::ReadFile(dir.File("bad"));
 }
 
 TEST(BacktestCli, AMissingValueMarkerIsNotScored) {
