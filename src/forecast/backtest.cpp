@@ -251,7 +251,10 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
         if (forecasts[best_index].empty()) {  // nothing could be fitted: the last value, with its own bands
             MakeNaiveModel()->ForecastFromOrigins(values, n - n_cal, horizon, forecasts[best_index]);
         }
-        return Chosen{best, CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index], context.start, phase_step), candidates};
+        return Chosen{best,
+                      CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index], context.start,
+                                         phase_step),
+                      candidates};
     };
     std::vector<std::size_t> usable;
     for (std::size_t i = 0; i < forecasts.size(); ++i)
@@ -270,9 +273,12 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
     }
     if (combination.parts.size() == 1) {
         return Chosen{{combination.parts[0], {}, {}},
-                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined, context.start, phase_step), candidates};
+                      CalibrateForecasts(values, missing, n - n_cal, horizon, combined, context.start, phase_step),
+                      candidates};
     }
-    return Chosen{combination, CalibrateForecasts(values, missing, n - n_cal, horizon, combined, context.start, phase_step), candidates};
+    return Chosen{combination,
+                  CalibrateForecasts(values, missing, n - n_cal, horizon, combined, context.start, phase_step),
+                  candidates};
 }
 
 // The model to fit and its bands. The bands come from forecasts over the last n_cal points by the model fitted

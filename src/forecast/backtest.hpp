@@ -87,7 +87,8 @@ struct ModelScore {
     double split_coverage_p90 = 0.0;
     double split_coverage_p95 = 0.0;
     // How far the tracked p95 band sits above the point forecast, relative to the load (sum of offsets over sum of
-    // |actual|): what the coverage costs. Phase bands exist to lower it at the same coverage.
+    // |actual|): what the coverage costs. Bands by phase may be wider on average and still cost a service less,
+    // since they cover each phase, bursting ones too (docs/FORECASTING.md).
     double band_width_p95 = 0.0;
     std::string phase_bands = "none";  // what the bands' offsets depend on (PhaseBands::Describe)
     double seconds = 0.0;

@@ -68,7 +68,8 @@ TEST(BacktestCli, BandsByThePhaseOfTheHourCanBeTurnedOffAndABadChoiceIsRefused) 
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", dir.File("clock.csv"), "--phase-bands", "yes"},
                                  dir.File("bad")),
               2);
-    EXPECT_NE(testing::ReadFile(dir.File("bad")).find("phase-bands"), std::string::npos) << testing::ReadFile(dir.File("bad"));
+    const std::string refused = testing::ReadFile(dir.File("bad"));
+    EXPECT_NE(refused.find("phase-bands"), std::string::npos) << refused;
 }
 
 TEST(BacktestCli, AMissingValueMarkerIsNotScored) {
