@@ -44,7 +44,7 @@ struct TimedError {
 PhaseBands ChoosePhaseBands(const std::vector<std::vector<TimedError>>& errors, UnixSeconds step);
 
 // How much lower the held-out pinball loss of a grouping must be than that of one offset per step, so that noise
-// in a few hundred errors does not pick a grouping (chosen on bitbrains and alibaba, docs/FORECASTING.md).
+// in a few hundred errors does not pick a grouping (checked on bitbrains, the tuning set: docs/SAVINGS.md).
 inline constexpr double kPhaseBandsMinGain = 0.05;
 
 }  // namespace cloudopt
