@@ -25,12 +25,11 @@ BandTracker::BandTracker(const Calibration& calibrated, double rate)
     recent_scale_ = floor_scale_;
 }
 
-void BandTracker::Shift(std::size_t k, double level, double delta) {
-    const bool p90 = level < 0.925;
-    (p90 ? bands_.q90 : bands_.q95)[k] += delta;
+void BandTracker::Shift(std::size_t k, bool p95, double delta) {
+    (p95 ? bands_.q95 : bands_.q90)[k] += delta;
     if (!bands_.phase.active()) return;
     const std::size_t phases = bands_.phase.phases();
-    std::vector<double>& cells = p90 ? bands_.phase.q90 : bands_.phase.q95;
+    std::vector<double>& cells = p95 ? bands_.phase.q95 : bands_.phase.q90;
     for (std::size_t p = 0; p < phases; ++p) cells[k * phases + p] += delta;
 }
 
@@ -38,11 +37,11 @@ void BandTracker::Observe(std::size_t step, double error, UnixSeconds ts) {
     if (step >= bands_.q90.size() || !std::isfinite(error)) return;
     recent_scale_[step] += kRecentWeight * (std::abs(error) - recent_scale_[step]);
     const double eta = rate_ * std::max(floor_scale_[step], recent_scale_[step]);
-    auto move = [&](double offset, double level) {
-        Shift(step, level, eta * ((error > offset ? 1.0 : 0.0) - (1.0 - level)));
+    auto move = [&](double offset, double level, bool p95) {
+        Shift(step, p95, eta * ((error > offset ? 1.0 : 0.0) - (1.0 - level)));
     };
-    move(bands_.Offset90(step, ts), 0.90);
-    move(bands_.Offset95(step, ts), 0.95);
+    move(bands_.Offset90(step, ts), 0.90, false);
+    move(bands_.Offset95(step, ts), 0.95, true);
     // The p95 band never sits under the p90 band.
     bands_.q95[step] = std::max(bands_.q95[step], bands_.q90[step]);
     if (bands_.phase.active()) {

@@ -45,8 +45,8 @@ public:
     static constexpr double kDefaultRate = 0.1;
 
 private:
-    // Adds `delta` to step k's offsets at `level`: the plain one and every phase's.
-    void Shift(std::size_t k, double level, double delta);
+    // Adds `delta` to step k's p90 (or p95) offsets: the plain one and every phase's.
+    void Shift(std::size_t k, bool p95, double delta);
 
     double rate_;
     Calibration bands_;

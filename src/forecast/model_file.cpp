@@ -95,11 +95,13 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
             PhaseBands& phase = t.bands.phase;
             std::int64_t period = 0, width = 0;
             if (!Get(in, period) || !Get(in, width)) return bad("truncated");
-            if (period < 0 || width < 0 || (period > 0) != (width > 0) || (width > 0 && period % width != 0) ||
-                (width > 0 && period / width > 10000))
+            if (period < 0 || width < 0 || (period > 0) != (width > 0) ||
+                (width > 0 && (period % width != 0 || period / width > kMaxPhases)))
                 return bad("implausible phase bands");
             phase.period = period;
             phase.width = width;
+            // Sized only once the bytes are there: a damaged count must not allocate what the file does not hold.
+            if (in.size() / (2 * sizeof(double)) < steps * phase.phases()) return bad("truncated");
             phase.q90.resize(steps * phase.phases());
             phase.q95.resize(steps * phase.phases());
             for (double& q : phase.q90)

@@ -20,8 +20,6 @@ struct Grouping {
 
 // Fewer errors than this in a phase (after pooling) give a 95th percentile that is mostly noise.
 constexpr std::size_t kMinErrorsPerPhase = 20;
-// More phases than this (an hour of 1-second steps) spread the window too thin to be worth trying.
-constexpr UnixSeconds kMaxPhases = 120;
 
 std::vector<Grouping> GroupingsFor(UnixSeconds step) {
     std::vector<Grouping> out;
@@ -109,7 +107,7 @@ std::size_t PhaseBands::PhaseOf(UnixSeconds ts) const {
 
 bool PhaseBands::Consistent(std::size_t steps) const {
     if (!active()) return period == 0 && width == 0 && q90.empty() && q95.empty();
-    if (period % width != 0 || period / width > kMaxPhases * 24) return false;
+    if (period % width != 0 || period / width > kMaxPhases) return false;
     if (q90.size() != steps * phases() || q95.size() != q90.size()) return false;
     auto finite = [](double v) { return std::isfinite(v); };
     return std::all_of(q90.begin(), q90.end(), finite) && std::all_of(q95.begin(), q95.end(), finite);

@@ -14,6 +14,9 @@
 
 namespace cloudopt {
 
+// More phases than this (an hour of 1-second steps) spread a calibration window too thin to be worth trying.
+inline constexpr UnixSeconds kMaxPhases = 120;
+
 struct PhaseBands {
     UnixSeconds period = 0;  // 0: the offsets do not depend on time (plain split conformal)
     UnixSeconds width = 0;   // of one phase: period / width phases, counted from the Unix epoch (UTC)

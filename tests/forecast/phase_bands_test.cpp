@@ -184,12 +184,15 @@ TEST(PhaseBands, AModelFileWithImplausiblePhasesIsRefused) {
     auto trained = TrainModel("naive", ClockNoise(8), 3);
     ASSERT_TRUE(trained.ok());
     ASSERT_TRUE(trained->bands.phase.active());
-    trained->bands.phase.width = 7;  // does not divide the hour: the tables no longer fit
     std::vector<NamedModel> models;
     models.push_back({"web", std::move(*trained)});
-    auto loaded = LoadModels(SaveModels(models));
-    ASSERT_FALSE(loaded.ok());
-    EXPECT_NE(loaded.error().message.find("phase bands"), std::string::npos) << loaded.error().message;
+    // A width that does not divide the hour, and one that makes 3,600 phases: refused before any table is read.
+    for (UnixSeconds width : {7, 1}) {
+        models[0].trained.bands.phase.width = width;
+        auto loaded = LoadModels(SaveModels(models));
+        ASSERT_FALSE(loaded.ok()) << width;
+        EXPECT_NE(loaded.error().message.find("phase bands"), std::string::npos) << loaded.error().message;
+    }
 }
 
 }  // namespace
