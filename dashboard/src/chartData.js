@@ -1,7 +1,8 @@
 // Shapes API responses into Chart.js datasets. Pure functions, unit-tested (chartData.test.js).
 
-// Demand (the past), then the forecast (the future) with its p50 line and p90/p95 bands, and capacity in the
-// same unit (ready instances x capacity per instance) as a step line over both.
+// Demand (the past), then the forecast (the future) with its p50 line, p90/p95 bands and a dotted p99 line (the
+// rare peak a careful risk setting sizes for), and capacity in the same unit (ready instances x capacity per
+// instance) as a step line over both.
 export function demandForecastDatasets(history, forecast, capacityPerInstance) {
   const demand = (history?.demand ?? []).map(([ts, v]) => ({ x: ts * 1000, y: v }));
   const capacity = (history?.capacity ?? []).map(([ts, v]) => ({ x: ts * 1000, y: v * capacityPerInstance }));
@@ -9,11 +10,14 @@ export function demandForecastDatasets(history, forecast, capacityPerInstance) {
   const p50 = points.map((p) => ({ x: p.ts * 1000, y: p.p50 }));
   const p90 = points.map((p) => ({ x: p.ts * 1000, y: p.p90 }));
   const p95 = points.map((p) => ({ x: p.ts * 1000, y: p.p95 }));
+  // Forecasts stored before p99 bands have none: leave the line out rather than draw it at zero.
+  const p99 = points.filter((p) => p.p99 != null).map((p) => ({ x: p.ts * 1000, y: p.p99 }));
   return [
     { label: 'demand', data: demand, borderColor: '#1f5fbf', backgroundColor: '#1f5fbf', pointRadius: 0, borderWidth: 2 },
     { label: 'forecast p50', data: p50, borderColor: '#d9480f', borderDash: [6, 4], pointRadius: 2, borderWidth: 2 },
     { label: 'forecast p90', data: p90, borderColor: 'rgba(217,72,15,0.5)', backgroundColor: 'rgba(217,72,15,0.15)', fill: 1, pointRadius: 0, borderWidth: 1 },
     { label: 'forecast p95', data: p95, borderColor: 'rgba(217,72,15,0.3)', backgroundColor: 'rgba(217,72,15,0.08)', fill: 2, pointRadius: 0, borderWidth: 1 },
+    { label: 'forecast p99', data: p99, borderColor: 'rgba(217,72,15,0.45)', borderDash: [2, 3], pointRadius: 0, borderWidth: 1 },
     { label: 'capacity', data: capacity, borderColor: '#2b8a3e', stepped: 'before', pointRadius: 0, borderWidth: 2 },
   ];
 }

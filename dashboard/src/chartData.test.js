@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { actionPoints, demandForecastDatasets, savingsOver, simulationDatasets, timeWindow } from './chartData.js';
 
 const history = { step: 300, demand: [[100, 5], [400, 7]], capacity: [[100, 2], [400, 3]], cost_per_hour: [[100, 1], [400, 2]] };
-const forecast = { points: [{ ts: 700, p50: 8, p90: 9, p95: 10 }, { ts: 1000, p50: 9, p90: 10.5, p95: 11 }] };
+const forecast = { points: [{ ts: 700, p50: 8, p90: 9, p95: 10, p99: 12 }, { ts: 1000, p50: 9, p90: 10.5, p95: 11, p99: 13.5 }] };
 
 describe('demandForecastDatasets', () => {
   it('puts demand in the past, the forecast bands ahead and capacity in load units', () => {
-    const [demand, p50, p90, p95, capacity] = demandForecastDatasets(history, forecast, 4);
+    const [demand, p50, p90, p95, p99, capacity] = demandForecastDatasets(history, forecast, 4);
     expect(demand.data).toEqual([{ x: 100000, y: 5 }, { x: 400000, y: 7 }]);
     expect(p50.data.map((p) => p.y)).toEqual([8, 9]);
     expect(p90.fill).toBe(1);
     expect(p95.data[1]).toEqual({ x: 1000000, y: 11 });
+    expect(p99.label).toBe('forecast p99');
+    expect(p99.fill).toBeUndefined();
+    expect(p99.data).toEqual([{ x: 700000, y: 12 }, { x: 1000000, y: 13.5 }]);
     expect(capacity.data).toEqual([{ x: 100000, y: 8 }, { x: 400000, y: 12 }]);
     expect(capacity.stepped).toBe('before');
   });

@@ -89,6 +89,7 @@ QuantileLevel RiskQuantile(const Resource& r, QuantileLevel fallback) {
     if (r.risk_quantile == "p50") return QuantileLevel::kP50;
     if (r.risk_quantile == "p90") return QuantileLevel::kP90;
     if (r.risk_quantile == "p95") return QuantileLevel::kP95;
+    if (r.risk_quantile == "p99") return QuantileLevel::kP99;
     return fallback;
 }
 
@@ -104,8 +105,10 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             ForecastPoint& p = points[k];
             const double unit90 = k < input.band_unit90.size() ? input.band_unit90[k] : p.p90 - p.p50;
             const double unit95 = k < input.band_unit95.size() ? input.band_unit95[k] : p.p95 - p.p50;
+            const double unit99 = k < input.band_unit99.size() ? input.band_unit99[k] : p.p99 - p.p50;
             p.p90 = std::max(p.p50, p.p90 + c * unit90);
             p.p95 = std::max(p.p90, p.p95 + c * unit95);
+            p.p99 = std::max(p.p95, p.p99 + c * unit99);
         }
     }
     const PlanInput& in = correct ? corrected : input;

@@ -26,13 +26,16 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
         for (std::size_t k = unit90_.size(); k < points.size(); ++k) {
             unit90_.push_back(points[k].p90 - points[k].p50);
             unit95_.push_back(points[k].p95 - points[k].p50);
+            unit99_.push_back(points[k].p99 - points[k].p50);
         }
         for (std::size_t k = 0; k < points.size(); ++k) {
             unit90_[k] += weight * ((points[k].p90 - points[k].p50) - unit90_[k]);
             unit95_[k] += weight * ((points[k].p95 - points[k].p50) - unit95_[k]);
+            unit99_[k] += weight * ((points[k].p99 - points[k].p50) - unit99_[k]);
         }
         input.band_unit90.assign(unit90_.begin(), unit90_.begin() + static_cast<std::ptrdiff_t>(points.size()));
         input.band_unit95.assign(unit95_.begin(), unit95_.begin() + static_cast<std::ptrdiff_t>(points.size()));
+        input.band_unit99.assign(unit99_.begin(), unit99_.begin() + static_cast<std::ptrdiff_t>(points.size()));
     }
 }
 

@@ -49,9 +49,9 @@ private:
     std::deque<std::pair<UnixSeconds, int>> directions_;
     ServiceLevel level_;
     double correction_ = 0.0;
-    // The usual band widths the correction is measured in (PlanInput::band_unit90 / band_unit95).
+    // The usual band widths the correction is measured in (PlanInput::band_unit90 / 95 / 99).
     static constexpr UnixSeconds kUsualWidthSeconds = 86400;
-    std::vector<double> unit90_, unit95_;
+    std::vector<double> unit90_, unit95_, unit99_;
 };
 
 }  // namespace cloudopt

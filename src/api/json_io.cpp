@@ -135,7 +135,8 @@ json ToJson(const Recommendation& r) {
 
 json ToJson(const Forecast& f) {
     json points = json::array();
-    for (const ForecastPoint& p : f.points) points.push_back({{"ts", p.ts}, {"p50", p.p50}, {"p90", p.p90}, {"p95", p.p95}});
+    for (const ForecastPoint& p : f.points)
+        points.push_back({{"ts", p.ts}, {"p50", p.p50}, {"p90", p.p90}, {"p95", p.p95}, {"p99", p.p99}});
     return {{"model", f.model},
             {"generated_at", f.generated_at},
             {"step", f.step},

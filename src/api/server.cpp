@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <charconv>
 #include <mutex>
 #include <thread>
@@ -360,8 +361,26 @@ private:
         } else {
             beast::error_code ec;
             stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+            // Lingering close: a client still sending (a body over the limit that got its 413 early) would otherwise
+            // meet a reset when the socket closes with its bytes unread, and a reset may discard the answer before
+            // the client reads it. Read and drop what still comes, for a short while, before closing.
+            beast::get_lowest_layer(stream_).expires_after(kLingerTime);
+            linger_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();  // only while closing
+            Drain(0);
         }
     }
+
+    void Drain(std::size_t drained) {
+        stream_.async_read_some(net::buffer(*linger_buffer_), [self = this->shared_from_this(), drained](
+                                                                 beast::error_code ec, std::size_t n) {
+            if (ec || drained + n > kLingerBytes) return;  // end of stream, timeout or enough: the socket closes
+            self->Drain(drained + n);
+        });
+    }
+
+    static constexpr std::chrono::seconds kLingerTime{2};
+    static constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+    std::unique_ptr<std::array<char, 16 * 1024>> linger_buffer_;
 
     Stream stream_;
     beast::flat_buffer buffer_;

@@ -99,7 +99,7 @@ const std::vector<Key>& Keys() {
         Int("loop.horizon_steps", &Config::horizon_steps, 1, 2016),
         Int("loop.history_days", &Config::history_days, 1, 90),
         Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
-        Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95"}),
+        Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),

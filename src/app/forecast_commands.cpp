@@ -1,6 +1,7 @@
 #include "app/forecast_commands.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -51,7 +52,8 @@ int RunBacktest(const BacktestCommand& c) {
         common.models.fleet = std::move(*fleet);
     }
     nlohmann::json per_series = nlohmann::json::object();
-    std::map<std::string, double> accuracy_sum, seconds_sum, cov90_sum, cov95_sum, split90_sum, split95_sum, width_sum;
+    std::map<std::string, double> accuracy_sum, seconds_sum, width_sum;
+    std::map<std::string, std::array<double, 3>> coverage_sum, split_sum;  // p90, p95, p99
     std::map<std::string, int> counted;
     std::size_t done = 0;
     for (const auto& [id, s] : *series) {
@@ -71,10 +73,13 @@ int RunBacktest(const BacktestCommand& c) {
             accuracy_sum[model] += score->accuracy;
             width_sum[model] += score->band_width_p95;
             seconds_sum[model] += score->seconds;
-            cov90_sum[model] += score->coverage_p90;
-            cov95_sum[model] += score->coverage_p95;
-            split90_sum[model] += score->split_coverage_p90;
-            split95_sum[model] += score->split_coverage_p95;
+            const std::array<double, 3> coverage = {score->coverage_p90, score->coverage_p95, score->coverage_p99};
+            const std::array<double, 3> split = {score->split_coverage_p90, score->split_coverage_p95,
+                                                 score->split_coverage_p99};
+            for (std::size_t i = 0; i < 3; ++i) {
+                coverage_sum[model][i] += coverage[i];
+                split_sum[model][i] += split[i];
+            }
             ++counted[model];
         }
         per_series[id] = row;
@@ -87,8 +92,11 @@ int RunBacktest(const BacktestCommand& c) {
         accuracy[model] = RoundTo(accuracy_sum[model] / n);
         band_width[model] = RoundTo(width_sum[model] / n);
         seconds[model] = RoundTo(seconds_sum[model], 2);
-        coverage_by_model[model] = {{"p90", RoundTo(cov90_sum[model] / n)}, {"p95", RoundTo(cov95_sum[model] / n)}};
-        split_by_model[model] = {{"p90", RoundTo(split90_sum[model] / n)}, {"p95", RoundTo(split95_sum[model] / n)}};
+        auto levels = [&](const std::array<double, 3>& sums) {
+            return nlohmann::json{{"p90", RoundTo(sums[0] / n)}, {"p95", RoundTo(sums[1] / n)}, {"p99", RoundTo(sums[2] / n)}};
+        };
+        coverage_by_model[model] = levels(coverage_sum[model]);
+        split_by_model[model] = levels(split_sum[model]);
     }
     // The headline coverage is that of the model the service would use: auto if asked for, else the first.
     const std::string served = counted.count("auto") ? "auto" : models.front();
@@ -107,10 +115,11 @@ int RunBacktest(const BacktestCommand& c) {
     if (c.json) {
         std::cout << out.dump() << "\n";
     } else {
-        std::printf("%-16s %9s %7s %7s %8s\n", "model", "accuracy", "p90", "p95", "seconds");
+        std::printf("%-16s %9s %7s %7s %7s %8s\n", "model", "accuracy", "p90", "p95", "p99", "seconds");
         for (const std::string& model : models) {
-            std::printf("%-16s %9.4f %7.3f %7.3f %8.2f\n", model.c_str(), accuracy[model].get<double>(),
-                        coverage_by_model[model]["p90"].get<double>(), coverage_by_model[model]["p95"].get<double>(),
+            const nlohmann::json& cov = coverage_by_model[model];
+            std::printf("%-16s %9.4f %7.3f %7.3f %7.3f %8.2f\n", model.c_str(), accuracy[model].get<double>(),
+                        cov["p90"].get<double>(), cov["p95"].get<double>(), cov["p99"].get<double>(),
                         seconds[model].get<double>());
         }
     }
@@ -162,13 +171,18 @@ int RunForecast(const ForecastCommand& c) {
         }
         nlohmann::json points = nlohmann::json::array();
         for (const ForecastPoint& p : f->points)
-            points.push_back({{"ts", p.ts}, {"p50", RoundTo(p.p50)}, {"p90", RoundTo(p.p90)}, {"p95", RoundTo(p.p95)}});
+            points.push_back({{"ts", p.ts},
+                              {"p50", RoundTo(p.p50)},
+                              {"p90", RoundTo(p.p90)},
+                              {"p95", RoundTo(p.p95)},
+                              {"p99", RoundTo(p.p99)}});
         out[id] = {{"model", f->model}, {"accuracy", RoundTo(f->accuracy)}, {"step", f->step}, {"points", points}};
         if (!c.json) {
-            std::printf("%s (model %s, accuracy %.3f)\n%12s %12s %12s %12s\n", id.c_str(), f->model.c_str(), f->accuracy,
-                        "ts", "p50", "p90", "p95");
+            std::printf("%s (model %s, accuracy %.3f)\n%12s %12s %12s %12s %12s\n", id.c_str(), f->model.c_str(),
+                        f->accuracy, "ts", "p50", "p90", "p95", "p99");
             for (const ForecastPoint& p : f->points)
-                std::printf("%12lld %12.4f %12.4f %12.4f\n", static_cast<long long>(p.ts), p.p50, p.p90, p.p95);
+                std::printf("%12lld %12.4f %12.4f %12.4f %12.4f\n", static_cast<long long>(p.ts), p.p50, p.p90, p.p95,
+                            p.p99);
         }
     }
     if (c.json) std::cout << out.dump() << "\n";

@@ -56,6 +56,7 @@ std::optional<QuantileLevel> ParseQuantile(const std::string& q) {
     if (q == "p50") return QuantileLevel::kP50;
     if (q == "p90") return QuantileLevel::kP90;
     if (q == "p95") return QuantileLevel::kP95;
+    if (q == "p99") return QuantileLevel::kP99;
     return std::nullopt;
 }
 

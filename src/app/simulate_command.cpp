@@ -45,8 +45,10 @@ int RunSimulate(const SimulateCommand& c) {
         options.quantile = QuantileLevel::kP90;
     } else if (std::abs(c.quantile - 0.95) < 1e-9) {
         options.quantile = QuantileLevel::kP95;
+    } else if (std::abs(c.quantile - 0.99) < 1e-9) {
+        options.quantile = QuantileLevel::kP99;
     } else {
-        std::cerr << "cloudopt: --quantile must be 0.5, 0.9 or 0.95 (the calibrated bands)\n";
+        std::cerr << "cloudopt: --quantile must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)\n";
         return kUsageError;
     }
     auto all = LoadSeries(c.data, c.missing_value);

@@ -113,7 +113,7 @@ int RunTrain(const TrainCommand& c) {
     std::vector<NamedModel> saved;
     double accuracy_sum = 0;
     int counted = 0;
-    std::printf("%-24s %8s %9s %7s %7s  %s\n", "series", "points", "accuracy", "p90", "p95", "model");
+    std::printf("%-24s %8s %9s %7s %7s %7s  %s\n", "series", "points", "accuracy", "p90", "p95", "p99", "model");
     for (const auto& [id, series] : *all) {
         if (!c.series.empty() && id != c.series) continue;
         BacktestOptions backtest;
@@ -130,8 +130,8 @@ int RunTrain(const TrainCommand& c) {
         }
         const std::string model = (score->chosen.empty() ? c.model : score->chosen) +
                                   (score->phase_bands == "none" ? "" : ", bands by the " + score->phase_bands);
-        std::printf("%-24s %8zu %9.4f %7.3f %7.3f  %s\n", id.c_str(), series.values.size(), score->accuracy,
-                    score->coverage_p90, score->coverage_p95, model.c_str());
+        std::printf("%-24s %8zu %9.4f %7.3f %7.3f %7.3f  %s\n", id.c_str(), series.values.size(), score->accuracy,
+                    score->coverage_p90, score->coverage_p95, score->coverage_p99, model.c_str());
         std::fflush(stdout);
         accuracy_sum += score->accuracy;
         ++counted;

@@ -7,6 +7,7 @@ double PointQuantile(const ForecastPoint& point, QuantileLevel level) {
         case QuantileLevel::kP50: return point.p50;
         case QuantileLevel::kP90: return point.p90;
         case QuantileLevel::kP95: return point.p95;
+        case QuantileLevel::kP99: return point.p99;
     }
     return point.p95;
 }
@@ -16,6 +17,7 @@ const char* QuantileLevelName(QuantileLevel level) {
         case QuantileLevel::kP50: return "p50";
         case QuantileLevel::kP90: return "p90";
         case QuantileLevel::kP95: return "p95";
+        case QuantileLevel::kP99: return "p99";
     }
     return "p95";
 }

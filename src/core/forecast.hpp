@@ -17,6 +17,7 @@ struct ForecastPoint {
     double p50 = 0.0;
     double p90 = 0.0;
     double p95 = 0.0;
+    double p99 = 0.0;
     bool operator==(const ForecastPoint&) const = default;
 };
 
@@ -30,7 +31,7 @@ struct Forecast {
 };
 
 // Quantile levels the planner can ask for.
-enum class QuantileLevel { kP50, kP90, kP95 };
+enum class QuantileLevel { kP50, kP90, kP95, kP99 };
 double PointQuantile(const ForecastPoint& point, QuantileLevel level);
 const char* QuantileLevelName(QuantileLevel level);
 

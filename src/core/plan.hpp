@@ -31,11 +31,11 @@ struct PlanInput {
     // by band_correction times its usual width. Positive after starved steps, negative while none come; capacity is
     // never sized under the median forecast.
     double band_correction = 0.0;
-    // The usual width of the p90 / p95 band above the median, per forecast step (PlanHistory: a running mean over
+    // The usual width of the p90 / p95 / p99 band above the median, per forecast step (PlanHistory: a running mean over
     // about a day), that the correction is measured in. Bands by the phase of the hour (forecast/phase_bands.hpp)
     // are much wider at a few phases than at the rest; scaled by their own width, a correction that starved steps
     // in the calm phases called for would widen the wide phases many times over. Empty: each point's own width.
-    std::vector<double> band_unit90, band_unit95;
+    std::vector<double> band_unit90, band_unit95, band_unit99;
     // Instance types and prices for the mix and the cost in the reason; none: counts only.
     const Catalog* catalog = nullptr;
 };

@@ -67,8 +67,9 @@ Status ValidateResource(const Resource& r) {
     if (r.load_query.size() > 4096) return Invalid("load_query: at most 4096 characters");
     if (!r.load_query.empty() && r.load_query.find_first_not_of(" \t\r\n") == std::string::npos)
         return Invalid("load_query: must be a PromQL expression or empty, not blank");
-    if (!r.risk_quantile.empty() && r.risk_quantile != "p50" && r.risk_quantile != "p90" && r.risk_quantile != "p95")
-        return Invalid("risk_quantile: must be p50, p90, p95 or empty (the loop's default)");
+    if (!r.risk_quantile.empty() && r.risk_quantile != "p50" && r.risk_quantile != "p90" && r.risk_quantile != "p95" &&
+        r.risk_quantile != "p99")
+        return Invalid("risk_quantile: must be p50, p90, p95, p99 or empty (the loop's default)");
     if (r.allowed_types.size() > 64) return Invalid("allowed_types: at most 64 instance types");
     for (const std::string& t : r.allowed_types)
         if (t.empty() || t.size() > 128 || !IsPrintableName(t) || t.find(',') != std::string::npos)

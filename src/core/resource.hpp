@@ -38,7 +38,7 @@ struct Resource {
     // A PromQL expression whose value is the load (e.g. sum(rate(container_cpu_usage_seconds_total{...}[2m]))):
     // when set, the Prometheus source reads load_metric from it instead of the provider's own monitor.
     std::string load_query;
-    // The optimizer's choices. The forecast quantile capacity must hold ("p50", "p90", "p95"; empty: the
+    // The optimizer's choices. The forecast quantile capacity must hold ("p50", "p90", "p95", "p99"; empty: the
     // loop's default, p95). The instance types a mix may use ("m6g.large", or "provider/name" across clouds; empty:
     // the resource's own type only). The share of the mix's vCPU that may run on spot (0: none). The most instances
     // one change may add or remove (0: no limit).

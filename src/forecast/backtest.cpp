@@ -341,8 +341,9 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
 Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon,
                               const Calibration* tracked) {
     const Calibration& bands = tracked ? *tracked : trained.bands;
-    if (horizon < 1 || horizon > static_cast<int>(trained.bands.q90.size()) ||
-        bands.q90.size() != trained.bands.q90.size() || bands.q95.size() != trained.bands.q95.size() ||
+    const std::size_t steps = trained.bands.q90.size();
+    if (horizon < 1 || horizon > static_cast<int>(steps) || bands.q90.size() != steps || bands.q95.size() != steps ||
+        bands.q99.size() != steps ||
         !bands.phase.Consistent(bands.q90.size()))
         return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." +
                                                           std::to_string(trained.bands.q90.size()));
@@ -355,12 +356,7 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
     f.generated_at = series.end();
     f.accuracy = trained.bands.accuracy;
     for (std::size_t k = 0; k < static_cast<std::size_t>(horizon); ++k) {
-        ForecastPoint p;
-        p.ts = series.end() + static_cast<UnixSeconds>(k) * series.step;
-        p.p50 = std::max(0.0, points[k]);
-        p.p90 = std::max(p.p50, points[k] + bands.Offset90(k, p.ts));
-        p.p95 = std::max(p.p90, points[k] + bands.Offset95(k, p.ts));
-        f.points.push_back(p);
+        f.points.push_back(bands.Point(k, series.end() + static_cast<UnixSeconds>(k) * series.step, points[k]));
     }
     return f;
 }
@@ -402,15 +398,15 @@ Calibration CalibrateForecasts(std::span<const double> values, std::span<const s
     Calibration c;
     c.q90.assign(h, 0.0);
     c.q95.assign(h, 0.0);
+    c.q99.assign(h, 0.0);
     c.mae.assign(h, 0.0);
     for (std::size_t k = 0; k < h; ++k) {
         if (errors[k].empty()) continue;
         for (double e : errors[k]) c.mae[k] += std::abs(e);
         c.mae[k] /= static_cast<double>(errors[k].size());
-        // Split conformal: the ceil((n+1)q)-th smallest error gives coverage >= q on exchangeable data.
-        const double count = static_cast<double>(errors[k].size());
-        c.q90[k] = Quantile(errors[k], std::min(1.0, std::ceil((count + 1) * 0.90) / count));
-        c.q95[k] = Quantile(errors[k], std::min(1.0, std::ceil((count + 1) * 0.95) / count));
+        c.q90[k] = ConformalOffset(errors[k], 0.90);
+        c.q95[k] = ConformalOffset(errors[k], 0.95);
+        c.q99[k] = ConformalOffset(errors[k], 0.99);
     }
     c.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
     if (step > 0) c.phase = ChoosePhaseBands(timed, step);
@@ -530,7 +526,7 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     BandTracker tracker(bands);
     auto time_of = [&](std::size_t i) { return o.start + static_cast<UnixSeconds>(i) * o.step_seconds; };
     ErrorSums sums;
-    std::size_t covered90 = 0, covered95 = 0, split90 = 0, split95 = 0, total = 0;
+    std::size_t covered90 = 0, covered95 = 0, covered99 = 0, split90 = 0, split95 = 0, split99 = 0, total = 0;
     double width95 = 0.0;
     for (std::size_t t = n_train; t < n; ++t) {
         if (o.track_bands && t > n_train && Measured(missing, t - 1))
@@ -545,19 +541,24 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
             sums.abs_actual += std::abs(actual);
             covered90 += actual <= f + tracked.Offset90(k, ts);
             covered95 += actual <= f + tracked.Offset95(k, ts);
+            covered99 += actual <= f + tracked.Offset99(k, ts);
             width95 += std::max(0.0, tracked.Offset95(k, ts));
             split90 += actual <= f + bands.Offset90(k, ts);
             split95 += actual <= f + bands.Offset95(k, ts);
+            split99 += actual <= f + bands.Offset99(k, ts);
             ++total;
         }
     }
     score.band_width_p95 = sums.abs_actual > 0 ? width95 / sums.abs_actual : 0.0;
     score.phase_bands = bands.phase.Describe();
     score.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
-    score.coverage_p90 = total ? static_cast<double>(covered90) / static_cast<double>(total) : 0.0;
-    score.coverage_p95 = total ? static_cast<double>(covered95) / static_cast<double>(total) : 0.0;
-    score.split_coverage_p90 = total ? static_cast<double>(split90) / static_cast<double>(total) : 0.0;
-    score.split_coverage_p95 = total ? static_cast<double>(split95) / static_cast<double>(total) : 0.0;
+    auto share = [&](std::size_t covered) { return total ? static_cast<double>(covered) / static_cast<double>(total) : 0.0; };
+    score.coverage_p90 = share(covered90);
+    score.coverage_p95 = share(covered95);
+    score.coverage_p99 = share(covered99);
+    score.split_coverage_p90 = share(split90);
+    score.split_coverage_p95 = share(split95);
+    score.split_coverage_p99 = share(split99);
     score.forecasts = total;
     score.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return score;

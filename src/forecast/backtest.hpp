@@ -5,6 +5,7 @@
 // the point forecast plus the 90th/95th percentile of each step's errors on a calibration window at the end of
 // the training part (never the test part), and coverage is the share of test actuals at or under the band.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -83,9 +84,11 @@ struct ModelScore {
     double accuracy = 0.0;
     double coverage_p90 = 0.0;
     double coverage_p95 = 0.0;
+    double coverage_p99 = 0.0;
     // The same with the calibrated offsets held fixed (no tracking): what split conformal alone reaches.
     double split_coverage_p90 = 0.0;
     double split_coverage_p95 = 0.0;
+    double split_coverage_p99 = 0.0;
     // How far the tracked p95 band sits above the point forecast, relative to the load (sum of offsets over sum of
     // |actual|): what the coverage costs. Bands by phase may be wider on average and still cost a service less,
     // since they cover each phase, bursting ones too (docs/FORECASTING.md).
@@ -100,9 +103,10 @@ struct ModelScore {
 struct Calibration {
     std::vector<double> q90;  // per step h-1: add to the point forecast
     std::vector<double> q95;
+    std::vector<double> q99;
     std::vector<double> mae;  // per step: mean |actual - forecast|, the scale BandTracker moves the bands by
     double accuracy = 0.0;    // 1 - WAPE over the calibration forecasts
-    // When active, offsets per step and phase of the time forecast, in place of q90 / q95 (phase_bands.hpp).
+    // When active, offsets per step and phase of the time forecast, in place of q90 / q95 / q99 (phase_bands.hpp).
     PhaseBands phase;
 
     // What to add to step k's point forecast, for the step that starts at `ts`.
@@ -111,6 +115,20 @@ struct Calibration {
     }
     double Offset95(std::size_t k, UnixSeconds ts) const {
         return phase.active() ? phase.q95[k * phase.phases() + phase.PhaseOf(ts)] : q95[k];
+    }
+    double Offset99(std::size_t k, UnixSeconds ts) const {
+        return phase.active() ? phase.q99[k * phase.phases() + phase.PhaseOf(ts)] : q99[k];
+    }
+    // Step k's forecast point for the step that starts at `ts`, around the point forecast `median`: load is never
+    // negative and a band never sits under a lower one.
+    ForecastPoint Point(std::size_t k, UnixSeconds ts, double median) const {
+        ForecastPoint p;
+        p.ts = ts;
+        p.p50 = std::max(0.0, median);
+        p.p90 = std::max(p.p50, median + Offset90(k, ts));
+        p.p95 = std::max(p.p90, median + Offset95(k, ts));
+        p.p99 = std::max(p.p95, median + Offset99(k, ts));
+        return p;
     }
 };
 // Values flagged in `missing` (RegularSeries::missing; empty: none) are not scored. `start` and `step` place the

@@ -23,13 +23,22 @@ BandTracker::BandTracker(const Calibration& calibrated, double rate)
                               ? calibrated.mae[k]
                               : std::max(std::abs(bands_.q90[k]), std::abs(bands_.q95[k]));
     recent_scale_ = floor_scale_;
+    // Bands calibrated before p99 existed (built in code, not loaded: model files extrapolate theirs) get p95's.
+    if (bands_.q99.size() != bands_.q95.size()) bands_.q99 = bands_.q95;
+    if (bands_.phase.q99.size() != bands_.phase.q95.size()) bands_.phase.q99 = bands_.phase.q95;
 }
 
-void BandTracker::Shift(std::size_t k, bool p95, double delta) {
-    (p95 ? bands_.q95 : bands_.q90)[k] += delta;
+const BandTracker::Level BandTracker::kLevels[3] = {
+    {0.90, &Calibration::q90, &PhaseBands::q90},
+    {0.95, &Calibration::q95, &PhaseBands::q95},
+    {0.99, &Calibration::q99, &PhaseBands::q99},
+};
+
+void BandTracker::Shift(std::size_t k, const Level& level, double delta) {
+    (bands_.*level.plain)[k] += delta;
     if (!bands_.phase.active()) return;
     const std::size_t phases = bands_.phase.phases();
-    std::vector<double>& cells = p95 ? bands_.phase.q95 : bands_.phase.q90;
+    std::vector<double>& cells = bands_.phase.*level.by_phase;
     for (std::size_t p = 0; p < phases; ++p) cells[k * phases + p] += delta;
 }
 
@@ -37,17 +46,18 @@ void BandTracker::Observe(std::size_t step, double error, UnixSeconds ts) {
     if (step >= bands_.q90.size() || !std::isfinite(error)) return;
     recent_scale_[step] += kRecentWeight * (std::abs(error) - recent_scale_[step]);
     const double eta = rate_ * std::max(floor_scale_[step], recent_scale_[step]);
-    auto move = [&](double offset, double level, bool p95) {
-        Shift(step, p95, eta * ((error > offset ? 1.0 : 0.0) - (1.0 - level)));
-    };
-    move(bands_.Offset90(step, ts), 0.90, false);
-    move(bands_.Offset95(step, ts), 0.95, true);
-    // The p95 band never sits under the p90 band.
-    bands_.q95[step] = std::max(bands_.q95[step], bands_.q90[step]);
-    if (bands_.phase.active()) {
-        const std::size_t phases = bands_.phase.phases();
+    const double observed[3] = {bands_.Offset90(step, ts), bands_.Offset95(step, ts), bands_.Offset99(step, ts)};
+    for (int i = 0; i < 3; ++i)
+        Shift(step, kLevels[i], eta * ((error > observed[i] ? 1.0 : 0.0) - (1.0 - kLevels[i].value)));
+    // A higher band never sits under a lower one.
+    const std::size_t phases = bands_.phase.phases();
+    for (int i = 1; i < 3; ++i) {
+        std::vector<double>& upper = bands_.*kLevels[i].plain;
+        upper[step] = std::max(upper[step], (bands_.*kLevels[i - 1].plain)[step]);
+        std::vector<double>& upper_cells = bands_.phase.*kLevels[i].by_phase;
+        const std::vector<double>& lower_cells = bands_.phase.*kLevels[i - 1].by_phase;
         for (std::size_t at = step * phases; at < (step + 1) * phases; ++at)
-            bands_.phase.q95[at] = std::max(bands_.phase.q95[at], bands_.phase.q90[at]);
+            upper_cells[at] = std::max(upper_cells[at], lower_cells[at]);
     }
 }
 

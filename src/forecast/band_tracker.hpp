@@ -39,14 +39,22 @@ public:
     // The tracked offsets without phases (what bands without phases use).
     const std::vector<double>& q90() const { return bands_.q90; }
     const std::vector<double>& q95() const { return bands_.q95; }
-    // The tracked bands to forecast with: Offset90 / Offset95 (accuracy and scale as calibrated).
+    const std::vector<double>& q99() const { return bands_.q99; }
+    // The tracked bands to forecast with: Offset90 / Offset95 / Offset99 (accuracy and scale as calibrated).
     const Calibration& Bands() const { return bands_; }
 
     static constexpr double kDefaultRate = 0.1;
 
 private:
-    // Adds `delta` to step k's p90 (or p95) offsets: the plain one and every phase's.
-    void Shift(std::size_t k, bool p95, double delta);
+    // The offsets of one level: the plain ones and those by phase.
+    struct Level {
+        double value;
+        std::vector<double> Calibration::*plain;
+        std::vector<double> PhaseBands::*by_phase;
+    };
+    static const Level kLevels[3];
+    // Adds `delta` to step k's offsets at `level`: the plain one and every phase's.
+    void Shift(std::size_t k, const Level& level, double delta);
 
     double rate_;
     Calibration bands_;

@@ -1,5 +1,6 @@
 #include "forecast/model_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "forecast/binary_io.hpp"
@@ -7,10 +8,21 @@
 namespace cloudopt {
 
 namespace {
-constexpr std::string_view kMagic = "COMODEL3";
+constexpr std::string_view kMagic = "COMODEL4";
+constexpr std::string_view kMagicV3 = "COMODEL3";  // v3: no p99; still read
 constexpr std::string_view kMagicV2 = "COMODEL2";  // v2: no phase bands; still read
 constexpr std::string_view kMagicV1 = "COMODEL1";  // v1: no mae either; still read
 constexpr std::uint32_t kMaxSteps = 100000;
+
+// A p99 offset for a file saved before p99 bands: as far above p95 as normal errors would put it. For a normal
+// distribution (z99 - z95) / (z95 - z90) = (2.326 - 1.645) / (1.645 - 1.282) = 1.876. Heavier tails than normal
+// make it too narrow; retraining (or the band tracking the service does) measures the real one.
+std::vector<double> Extrapolate99(const std::vector<double>& q90, const std::vector<double>& q95) {
+    constexpr double kNormalTailRatio = 1.876;
+    std::vector<double> q99(q95.size());
+    for (std::size_t i = 0; i < q95.size(); ++i) q99[i] = q95[i] + kNormalTailRatio * std::max(0.0, q95[i] - q90[i]);
+    return q99;
+}
 }  // namespace
 
 std::string SaveModels(const std::vector<NamedModel>& models) {
@@ -37,12 +49,15 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
         for (double q : t.bands.q90) Put<double>(out, q);
         for (double q : t.bands.q95) Put<double>(out, q);
         for (std::size_t k = 0; k < t.bands.q90.size(); ++k)
+            Put<double>(out, k < t.bands.q99.size() ? t.bands.q99[k] : t.bands.q95[k]);
+        for (std::size_t k = 0; k < t.bands.q90.size(); ++k)
             Put<double>(out, k < t.bands.mae.size() ? t.bands.mae[k] : 0.0);
         const PhaseBands& phase = t.bands.phase;
         Put<std::int64_t>(out, phase.period);
         Put<std::int64_t>(out, phase.width);
         for (double q : phase.q90) Put<double>(out, q);
         for (double q : phase.q95) Put<double>(out, q);
+        for (double q : phase.q99) Put<double>(out, q);
         PutString(out, t.point->SaveState());
     }
     return out;
@@ -52,8 +67,12 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
     using namespace binary;
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
     const std::string_view magic = in.substr(0, kMagic.size());
-    const int version = magic == kMagic ? 3 : magic == kMagicV2 ? 2 : magic == kMagicV1 ? 1 : 0;
-    if (version == 0) return bad("not a cloudopt model file of format v1, v2 or v3 (wrong magic)");
+    const int version = magic == kMagic     ? 4
+                        : magic == kMagicV3 ? 3
+                        : magic == kMagicV2 ? 2
+                        : magic == kMagicV1 ? 1
+                                            : 0;
+    if (version == 0) return bad("not a cloudopt model file of format v1 to v4 (wrong magic)");
     in.remove_prefix(kMagic.size());
     std::uint32_t count = 0;
     if (!Get(in, count)) return bad("truncated");
@@ -86,6 +105,13 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
             if (!Get(in, q)) return bad("truncated");
         for (double& q : t.bands.q95)
             if (!Get(in, q)) return bad("truncated");
+        if (version >= 4) {
+            t.bands.q99.resize(steps);
+            for (double& q : t.bands.q99)
+                if (!Get(in, q)) return bad("truncated");
+        } else {
+            t.bands.q99 = Extrapolate99(t.bands.q90, t.bands.q95);
+        }
         if (version >= 2) {
             t.bands.mae.resize(steps);
             for (double& e : t.bands.mae)
@@ -101,13 +127,21 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
             phase.period = period;
             phase.width = width;
             // Sized only once the bytes are there: a damaged count must not allocate what the file does not hold.
-            if (in.size() / (2 * sizeof(double)) < steps * phase.phases()) return bad("truncated");
+            const std::size_t tables = version >= 4 ? 3 : 2;
+            if (in.size() / (tables * sizeof(double)) < steps * phase.phases()) return bad("truncated");
             phase.q90.resize(steps * phase.phases());
             phase.q95.resize(steps * phase.phases());
             for (double& q : phase.q90)
                 if (!Get(in, q)) return bad("truncated");
             for (double& q : phase.q95)
                 if (!Get(in, q)) return bad("truncated");
+            if (version >= 4) {
+                phase.q99.resize(steps * phase.phases());
+                for (double& q : phase.q99)
+                    if (!Get(in, q)) return bad("truncated");
+            } else if (phase.active()) {
+                phase.q99 = Extrapolate99(phase.q90, phase.q95);
+            }
             if (!phase.Consistent(steps)) return bad("implausible phase bands");
         }
         std::string state;

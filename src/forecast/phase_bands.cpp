@@ -31,12 +31,6 @@ std::vector<Grouping> GroupingsFor(UnixSeconds step) {
     return out;
 }
 
-// The split-conformal offset of `errors` at `level`, as Calibrate computes it for one step.
-double ConformalOffset(std::vector<double> errors, double level) {
-    const double count = static_cast<double>(errors.size());
-    return Quantile(std::move(errors), std::min(1.0, std::ceil((count + 1) * level) / count));
-}
-
 double Pinball(double error, double offset, double level) {
     return error > offset ? level * (error - offset) : (1.0 - level) * (offset - error);
 }
@@ -50,6 +44,7 @@ PhaseBands Fit(const std::vector<std::vector<TimedError>>& errors, const Groupin
     const std::size_t phases = bands.phases(), steps = errors.size();
     bands.q90.assign(steps * phases, 0.0);
     bands.q95.assign(steps * phases, 0.0);
+    bands.q99.assign(steps * phases, 0.0);
     for (std::size_t k = 0; k < steps; ++k) {
         std::vector<std::vector<double>> by_phase(phases);
         for (const TimedError& e : errors[k])
@@ -61,8 +56,10 @@ PhaseBands Fit(const std::vector<std::vector<TimedError>>& errors, const Groupin
                 pooled.insert(pooled.end(), more.begin(), more.end());
             }
             if (pooled.size() < kMinErrorsPerPhase) return {};
-            bands.q90[k * phases + p] = ConformalOffset(pooled, 0.90);
-            bands.q95[k * phases + p] = std::max(bands.q90[k * phases + p], ConformalOffset(std::move(pooled), 0.95));
+            const std::size_t at = k * phases + p;
+            bands.q90[at] = ConformalOffset(pooled, 0.90);
+            bands.q95[at] = std::max(bands.q90[at], ConformalOffset(pooled, 0.95));
+            bands.q99[at] = std::max(bands.q95[at], ConformalOffset(std::move(pooled), 0.99));
         }
     }
     return bands;
@@ -70,14 +67,15 @@ PhaseBands Fit(const std::vector<std::vector<TimedError>>& errors, const Groupin
 
 // One offset per step, from the errors with ts in [from, to): the baseline a grouping has to beat.
 PhaseBands FitPlain(const std::vector<std::vector<TimedError>>& errors, UnixSeconds from, UnixSeconds to) {
-    PhaseBands bands;  // inactive: q90 / q95 hold one offset per step
+    PhaseBands bands;  // inactive: q90 / q95 / q99 hold one offset per step
     for (const auto& at_step : errors) {
         std::vector<double> within;
         for (const TimedError& e : at_step)
             if (e.ts >= from && e.ts < to) within.push_back(e.error);
         if (within.empty()) return {};
         bands.q90.push_back(ConformalOffset(within, 0.90));
-        bands.q95.push_back(std::max(bands.q90.back(), ConformalOffset(std::move(within), 0.95)));
+        bands.q95.push_back(std::max(bands.q90.back(), ConformalOffset(within, 0.95)));
+        bands.q99.push_back(std::max(bands.q95.back(), ConformalOffset(std::move(within), 0.99)));
     }
     return bands;
 }
@@ -99,6 +97,11 @@ double Loss(const std::vector<std::vector<TimedError>>& errors, const PhaseBands
 
 }  // namespace
 
+double ConformalOffset(std::vector<double> errors, double level) {
+    const double count = static_cast<double>(errors.size());
+    return Quantile(std::move(errors), std::min(1.0, std::ceil((count + 1) * level) / count));
+}
+
 std::size_t PhaseBands::PhaseOf(UnixSeconds ts) const {
     if (!active()) return 0;
     const UnixSeconds within = ((ts % period) + period) % period;  // before 1970 too
@@ -106,11 +109,12 @@ std::size_t PhaseBands::PhaseOf(UnixSeconds ts) const {
 }
 
 bool PhaseBands::Consistent(std::size_t steps) const {
-    if (!active()) return period == 0 && width == 0 && q90.empty() && q95.empty();
+    if (!active()) return period == 0 && width == 0 && q90.empty() && q95.empty() && q99.empty();
     if (period % width != 0 || period / width > kMaxPhases) return false;
-    if (q90.size() != steps * phases() || q95.size() != q90.size()) return false;
+    if (q90.size() != steps * phases() || q95.size() != q90.size() || q99.size() != q90.size()) return false;
     auto finite = [](double v) { return std::isfinite(v); };
-    return std::all_of(q90.begin(), q90.end(), finite) && std::all_of(q95.begin(), q95.end(), finite);
+    return std::all_of(q90.begin(), q90.end(), finite) && std::all_of(q95.begin(), q95.end(), finite) &&
+           std::all_of(q99.begin(), q99.end(), finite);
 }
 
 std::string PhaseBands::Describe() const {

@@ -21,7 +21,7 @@ struct PhaseBands {
     UnixSeconds period = 0;  // 0: the offsets do not depend on time (plain split conformal)
     UnixSeconds width = 0;   // of one phase: period / width phases, counted from the Unix epoch (UTC)
     // Per horizon step k and phase p, at k * phases() + p: added to the point forecast.
-    std::vector<double> q90, q95;
+    std::vector<double> q90, q95, q99;
 
     bool active() const { return period > 0 && width > 0; }
     std::size_t phases() const { return active() ? static_cast<std::size_t>(period / width) : 0; }
@@ -33,6 +33,10 @@ struct PhaseBands {
     bool operator==(const PhaseBands&) const = default;
 };
 
+// Split conformal: the ceil((n+1)level)-th smallest of n errors, an offset that covers `level` of the next error on
+// exchangeable data (the largest error when n is too small for the level: 99 errors or fewer at 0.99).
+double ConformalOffset(std::vector<double> errors, double level);
+
 // One calibration error: forecast step k's actual minus its point forecast, and when that actual happened.
 struct TimedError {
     UnixSeconds ts = 0;
@@ -41,7 +45,9 @@ struct TimedError {
 
 // The grouping that predicts the calibration errors best out of sample, refitted on the whole window: two-fold,
 // offsets fitted on each half of the window are scored on the other by the pinball loss at 0.90 and 0.95 (the
-// loss a quantile minimizes). Inactive when no grouping beats one offset per step by kPhaseBandsMinGain.
+// loss a quantile minimizes). Inactive when no grouping beats one offset per step by kPhaseBandsMinGain. The p99
+// offsets follow the grouping the p90 / p95 ones chose: a few hundred errors say too little about 1% tails to choose
+// by, and a phase with fewer than 100 errors gets its largest error as its p99 offset.
 // `errors[k]` are step k's errors; `step` is the series' sampling interval (it decides which periods have phases
 // to group by).
 PhaseBands ChoosePhaseBands(const std::vector<std::vector<TimedError>>& errors, UnixSeconds step);

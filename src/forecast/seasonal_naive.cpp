@@ -68,6 +68,7 @@ Result<Forecast> SeasonalNaiveForecaster::Predict(const RegularSeries& history, 
         p.p50 = std::max(0.0, p.p50);
         p.p90 = std::max(p.p50, p.p50 + Quantile(errors, 0.90));
         p.p95 = std::max(p.p90, p.p50 + Quantile(errors, 0.95));
+        p.p99 = std::max(p.p95, p.p50 + Quantile(errors, 0.99));
         forecast.points.push_back(p);
     }
     return forecast;

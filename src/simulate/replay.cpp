@@ -131,12 +131,7 @@ public:
         const Calibration& bands = bands_.Bands();
         for (std::size_t h = 0; h < static_cast<std::size_t>(horizon_); ++h) {
             const double p = points_[(f.k - first_) * static_cast<std::size_t>(horizon_) + h];
-            ForecastPoint point;
-            point.ts = in.now + static_cast<UnixSeconds>(h) * step_;
-            point.p50 = std::max(0.0, p);
-            point.p90 = std::max(point.p50, p + bands.Offset90(h, point.ts));
-            point.p95 = std::max(point.p90, p + bands.Offset95(h, point.ts));
-            forecast.points.push_back(point);
+            forecast.points.push_back(bands.Point(h, in.now + static_cast<UnixSeconds>(h) * step_, p));
         }
         in.forecast = std::move(forecast);
         history_.Fill(in.now, in);

@@ -24,7 +24,7 @@ PlanInput Input(std::vector<double> p95_per_minute, std::optional<double> load, 
     f.step = 60;
     for (std::size_t i = 0; i < p95_per_minute.size(); ++i) {
         const double v = p95_per_minute[i];
-        f.points.push_back({kNow + static_cast<UnixSeconds>(i) * 60, v * 0.8, v * 0.9, v});
+        f.points.push_back({kNow + static_cast<UnixSeconds>(i) * 60, v * 0.8, v * 0.9, v, v * 1.2});
     }
     if (!p95_per_minute.empty()) in.forecast = f;
     return in;
@@ -144,6 +144,11 @@ TEST(Planner, TheResourcesRiskSettingNamesTheQuantile) {
     PlanDecision d = CapacityPlanner().Plan(in);
     EXPECT_EQ(d.desired, 11);  // ceil(80 / 7.5)
     EXPECT_NE(d.reason.find("p50 peak 80.00"), std::string::npos) << d.reason;
+    // A careful one sizes for the rare peak.
+    in.resource.risk_quantile = "p99";
+    d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 16);  // ceil(120 / 7.5)
+    EXPECT_NE(d.reason.find("p99 peak 120.00"), std::string::npos) << d.reason;
 }
 
 Catalog TestCatalog() {

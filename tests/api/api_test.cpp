@@ -164,6 +164,9 @@ TEST_F(ApiTest, ResourceLifecycle) {
     EXPECT_EQ(Body(put)["spot_share_max"], 0.2);
     EXPECT_EQ(Body(put)["max_step"], 3);
     EXPECT_EQ(Body(put)["risk_quantile"], "p90");
+    put = client_->Request("PUT", "/api/resources/" + std::to_string(id), R"({"risk_quantile":"p99"})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(Body(put)["risk_quantile"], "p99");
     auto del = client_->Request("DELETE", "/api/resources/" + std::to_string(id));
     EXPECT_EQ(del.status, 204);
     EXPECT_EQ(client_->Get("/api/resources/" + std::to_string(id)).status, 404);
@@ -351,6 +354,7 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     for (const json& point : f["points"]) {
         EXPECT_LE(point["p50"].get<double>(), point["p90"].get<double>());
         EXPECT_LE(point["p90"].get<double>(), point["p95"].get<double>());
+        EXPECT_LE(point["p95"].get<double>(), point["p99"].get<double>());
     }
     EXPECT_TRUE(f["accuracy"].is_number());
     EXPECT_FALSE(f.contains("since_training"));  // no trained model to score yet

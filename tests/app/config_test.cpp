@@ -45,7 +45,7 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
         {"server:\n  prot: 1\n", "server.prot: unknown key; known keys here: server.bind_address"},
         {"server:\n  port: abc\n", "server.port: must be an integer between 0 and 65535 (got 'abc')"},
         {"server:\n  port: 70000\n", "server.port: must be an integer"},
-        {"loop:\n  quantile: p99\n", "loop.quantile: must be one of p50, p90, p95"},
+        {"loop:\n  quantile: p97\n", "loop.quantile: must be one of p50, p90, p95, p99"},
         {"demo:\n  enabled: maybe\n", "demo.enabled: must be true or false"},
         {"server: 5\n", "server: unknown key"},
         {"server:\n  port: [1, 2]\n", "server.port: must be a single value"},

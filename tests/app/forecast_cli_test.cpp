@@ -32,9 +32,11 @@ TEST(BacktestCli, PrintsTheDocumentedJson) {
     }
     EXPECT_GT(j["coverage"]["p90"].get<double>(), 0.8);
     EXPECT_GE(j["coverage"]["p95"].get<double>(), j["coverage"]["p90"].get<double>());
+    EXPECT_GE(j["coverage"]["p99"].get<double>(), j["coverage"]["p95"].get<double>());
     // The bands as calibrated, without tracking, beside them.
     EXPECT_GT(j["split_coverage"]["p90"].get<double>(), 0.5);
     EXPECT_GE(j["split_coverage"]["p95"].get<double>(), j["split_coverage"]["p90"].get<double>());
+    EXPECT_GE(j["split_coverage"]["p99"].get<double>(), j["split_coverage"]["p95"].get<double>());
     // What the p95 band costs, relative to the load.
     EXPECT_GT(j["band_width_p95"]["auto"].get<double>(), 0.0);
 }
@@ -114,6 +116,11 @@ TEST(ForecastCli, ForecastsWithBands) {
     const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
     ASSERT_EQ(j["ali_cpu"]["points"].size(), 4u);
     EXPECT_EQ(j["ali_cpu"]["points"][0]["ts"], 1578009600 + 1728 * 300);
+    for (const nlohmann::json& p : j["ali_cpu"]["points"]) {
+        EXPECT_LE(p["p50"].get<double>(), p["p90"].get<double>()) << p;
+        EXPECT_LE(p["p90"].get<double>(), p["p95"].get<double>()) << p;
+        EXPECT_LE(p["p95"].get<double>(), p["p99"].get<double>()) << p;
+    }
 }
 
 TEST(ForecastCli, BadInputExitsTwoWithTheLine) {

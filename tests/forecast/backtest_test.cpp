@@ -70,6 +70,8 @@ TEST(Backtest, AutoIsAtLeastAsGoodAsTheWorstBaselineAndBandsAreCalibrated) {
     // Split-conformal bands on stationary noise land near their nominal level.
     EXPECT_NEAR(chosen->coverage_p90, 0.90, 0.05);
     EXPECT_NEAR(chosen->coverage_p95, 0.95, 0.04);
+    EXPECT_NEAR(chosen->coverage_p99, 0.99, 0.02);
+    EXPECT_NEAR(chosen->split_coverage_p99, 0.99, 0.02);
 }
 
 TEST(Backtest, AutoCombinesModelsThatErrDifferently) {
@@ -129,6 +131,7 @@ TEST(ForecastSeries, GivesOrderedBandsAfterTheEndOfTheSeries) {
     for (const ForecastPoint& p : f->points) {
         EXPECT_LE(p.p50, p.p90);
         EXPECT_LE(p.p90, p.p95);
+        EXPECT_LT(p.p95, p.p99);
         EXPECT_GT(p.p95, p.p50);  // noisy data: the bands have width
     }
     EXPECT_GT(f->accuracy, 0.8);

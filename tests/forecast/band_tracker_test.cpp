@@ -13,31 +13,34 @@
 namespace cloudopt {
 namespace {
 
-// One horizon step calibrated on N(0, 1) errors: offsets at the normal's 90th and 95th percentiles.
+// One horizon step calibrated on N(0, 1) errors: offsets at the normal's 90th, 95th and 99th percentiles.
 Calibration UnitNormal() {
     Calibration c;
     c.q90 = {1.2816};
     c.q95 = {1.6449};
+    c.q99 = {2.3263};
     c.mae = {std::sqrt(2.0 / M_PI)};
     return c;
 }
 
 struct Coverage {
-    double p90 = 0, p95 = 0;
+    double p90 = 0, p95 = 0, p99 = 0;
 };
 
 // Feeds `n` errors of N(0, sd) and counts how often the band in force at the time covered them.
 Coverage FeedErrors(BandTracker& tracker, double sd, int n, std::uint32_t seed) {
     std::mt19937 rng(seed);
     std::normal_distribution<double> error(0.0, sd);
-    int covered90 = 0, covered95 = 0;
+    int covered90 = 0, covered95 = 0, covered99 = 0;
     for (int i = 0; i < n; ++i) {
         const double e = error(rng);
         covered90 += e <= tracker.q90()[0];
         covered95 += e <= tracker.q95()[0];
+        covered99 += e <= tracker.q99()[0];
         tracker.Observe(0, e);
     }
-    return {covered90 / static_cast<double>(n), covered95 / static_cast<double>(n)};
+    const double all = n;
+    return {covered90 / all, covered95 / all, covered99 / all};
 }
 
 TEST(BandTracker, BandsThatWereRightStayNearWhereTheyWere) {
@@ -45,8 +48,10 @@ TEST(BandTracker, BandsThatWereRightStayNearWhereTheyWere) {
     const Coverage c = FeedErrors(tracker, 1.0, 20000, 1);
     EXPECT_NEAR(c.p90, 0.90, 0.01);
     EXPECT_NEAR(c.p95, 0.95, 0.01);
+    EXPECT_NEAR(c.p99, 0.99, 0.005);
     EXPECT_NEAR(tracker.q90()[0], 1.2816, 0.4);
     EXPECT_NEAR(tracker.q95()[0], 1.6449, 0.5);
+    EXPECT_NEAR(tracker.q99()[0], 2.3263, 0.7);
 }
 
 TEST(BandTracker, BandsWidenWhenTheErrorsGrowAndNarrowWhenTheyShrink) {
@@ -55,22 +60,25 @@ TEST(BandTracker, BandsWidenWhenTheErrorsGrowAndNarrowWhenTheyShrink) {
     const Coverage grown = FeedErrors(wider, 3.0, 20000, 2);
     EXPECT_NEAR(grown.p90, 0.90, 0.01);
     EXPECT_NEAR(grown.p95, 0.95, 0.01);
+    EXPECT_NEAR(grown.p99, 0.99, 0.005);
     EXPECT_GT(wider.q90()[0], 3.0);  // 3 x 1.28 at the level, less the noise of the last moves
 
     BandTracker narrower(UnitNormal());
     const Coverage shrunk = FeedErrors(narrower, 0.3, 20000, 3);
     EXPECT_NEAR(shrunk.p90, 0.90, 0.01);
     EXPECT_NEAR(shrunk.p95, 0.95, 0.01);
+    EXPECT_NEAR(shrunk.p99, 0.99, 0.005);
     EXPECT_LT(narrower.q95()[0], 1.0);
 }
 
-TEST(BandTracker, TheP95BandNeverSitsUnderTheP90Band) {
+TEST(BandTracker, AHigherBandNeverSitsUnderALowerOne) {
     BandTracker tracker(UnitNormal());
     std::mt19937 rng(4);
     std::student_t_distribution<double> heavy(1.5);
     for (int i = 0; i < 5000; ++i) {
         tracker.Observe(0, heavy(rng));
         ASSERT_GE(tracker.q95()[0], tracker.q90()[0]) << "after " << i + 1 << " errors";
+        ASSERT_GE(tracker.q99()[0], tracker.q95()[0]) << "after " << i + 1 << " errors";
     }
 }
 
@@ -81,6 +89,7 @@ TEST(BandTracker, IgnoresStepsItHasNoBandForAndNonFiniteErrors) {
     tracker.Observe(0, INFINITY);
     EXPECT_DOUBLE_EQ(tracker.q90()[0], 1.2816);
     EXPECT_DOUBLE_EQ(tracker.q95()[0], 1.6449);
+    EXPECT_DOUBLE_EQ(tracker.q99()[0], 2.3263);
 }
 
 // A daily sine; the noise's standard deviation changes from `before` to `after` at point `change`.

@@ -52,6 +52,7 @@ TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
         EXPECT_EQ((*loaded)[i].series, models[i].series);
         EXPECT_EQ(b.chosen, a.chosen);
         EXPECT_EQ(b.bands.q90, a.bands.q90);
+        EXPECT_EQ(b.bands.q99, a.bands.q99);
         EXPECT_EQ(b.bands.mae, a.bands.mae);
         auto fa = ForecastWith(a, s, 4);
         auto fb = ForecastWith(b, s, 4);
@@ -59,6 +60,8 @@ TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
         for (std::size_t k = 0; k < 4; ++k) {
             EXPECT_DOUBLE_EQ(fb->points[k].p50, fa->points[k].p50) << models[i].series << " step " << k;
             EXPECT_DOUBLE_EQ(fb->points[k].p95, fa->points[k].p95) << models[i].series << " step " << k;
+            EXPECT_DOUBLE_EQ(fb->points[k].p99, fa->points[k].p99) << models[i].series << " step " << k;
+            EXPECT_GE(fb->points[k].p99, fb->points[k].p95) << models[i].series << " step " << k;
         }
     }
 }
@@ -97,12 +100,40 @@ TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     for (double& v : s.values) v = wild(rng);
     const Calibration tracked = TrackTrainedModel(t, s, 100).bands;
     EXPECT_GT(tracked.q95[0], t.bands.q95[0]);
-    // Saved again it is a v3 file with the scale that was used.
+    // Saved again it is a v4 file with the scale that was used.
     const std::string again = SaveModels(*loaded);
-    EXPECT_EQ(again.substr(0, 8), "COMODEL3");
+    EXPECT_EQ(again.substr(0, 8), "COMODEL4");
     auto reloaded = LoadModels(again);
     ASSERT_TRUE(reloaded.ok()) << reloaded.error().message;
     EXPECT_EQ((*reloaded)[0].trained.bands.mae.size(), t.bands.q90.size());
+}
+
+TEST(ModelFile, FilesWrittenBeforeP99BandsGetOnePlacedAsNormalErrorsWouldPlaceIt) {
+    // A v3 file with bands by the minute of the hour (the fuzzer's seed), written before p99 bands existed.
+    const std::string path = std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/phase_bands.bin";
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(bytes.substr(0, 8), "COMODEL3");
+    auto loaded = LoadModels(bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    const Calibration& bands = (*loaded)[0].trained.bands;
+    ASSERT_TRUE(bands.phase.active());
+    ASSERT_EQ(bands.q99.size(), bands.q95.size());
+    ASSERT_EQ(bands.phase.q99.size(), bands.phase.q95.size());
+    // (z99 - z95) / (z95 - z90) of a normal distribution: 1.876.
+    for (std::size_t k = 0; k < bands.q95.size(); ++k)
+        EXPECT_NEAR(bands.q99[k], bands.q95[k] + 1.876 * (bands.q95[k] - bands.q90[k]), 1e-9);
+    bool wider_somewhere = false;
+    for (std::size_t i = 0; i < bands.phase.q95.size(); ++i) {
+        EXPECT_GE(bands.phase.q99[i], bands.phase.q95[i]);
+        wider_somewhere |= bands.phase.q99[i] > bands.phase.q95[i];
+    }
+    EXPECT_TRUE(wider_somewhere);
+    // Saved again, the p99 offsets are kept as they are.
+    auto again = LoadModels(SaveModels(*loaded));
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ((*again)[0].trained.bands.q99, bands.q99);
+    EXPECT_EQ((*again)[0].trained.bands.phase, bands.phase);
 }
 
 TEST(ModelFile, RefusesDamagedBytesWithAReason) {

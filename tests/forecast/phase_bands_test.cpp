@@ -47,6 +47,10 @@ TEST(PhaseBands, BurstsAtAFixedMinuteOfTheHourGetTheirOwnBandAndTheRestOfTheHour
         EXPECT_GT(bands.q95[k * 60 + 34], 35.0) << "step " << k;  // covers the bursting half of the hours
         EXPECT_LT(bands.q95[k * 60 + 10], 3.0) << "step " << k;   // about N(0, 1)'s 1.64
         EXPECT_GE(bands.q95[k * 60 + 10], bands.q90[k * 60 + 10]);
+        // p99 by phase too: above the burst where it bursts, about N(0, 1)'s 2.33 elsewhere.
+        EXPECT_GE(bands.q99[k * 60 + 34], bands.q95[k * 60 + 34]) << "step " << k;
+        EXPECT_GT(bands.q99[k * 60 + 10], bands.q95[k * 60 + 10]) << "step " << k;
+        EXPECT_LT(bands.q99[k * 60 + 10], 4.0) << "step " << k;
     }
 }
 
@@ -118,6 +122,10 @@ TEST(PhaseBands, TrackingMovesEveryPhaseOfAStepByTheSameAmount) {
     EXPECT_NEAR(tracked.Offset95(0, kMonday + 32 * 60) - 40.0, rise, 1e-9);
     EXPECT_NEAR(tracked.q95[0] - 2.0, rise, 1e-9);
     EXPECT_GE(tracked.Offset95(0, kMonday + 32 * 60), tracked.Offset90(0, kMonday + 32 * 60));
+    // Bands calibrated without p99 offsets start p99 at p95's, and it moves alike in every phase as well.
+    const double rise99 = tracked.Offset99(0, kMonday + 10 * 60) - 2.0;
+    EXPECT_GT(rise99, rise);
+    EXPECT_NEAR(tracked.Offset99(0, kMonday + 32 * 60) - 40.0, rise99, 1e-9);
 }
 
 // One-minute load at 100: N(0, 5) noise, but N(0, 60) in minutes 30..39 of every hour (a batch that runs then),
@@ -172,12 +180,14 @@ TEST(PhaseBands, AModelFileKeepsThemAndForecastsUseTheBandOfEachStepsMinute) {
     ASSERT_TRUE(f.ok()) << f.error().message;
     EXPECT_EQ((f->points[1].ts % 3600) / 60, 32);
     EXPECT_GT(f->points[1].p95 - f->points[1].p50, 80.0);
+    EXPECT_GE(f->points[1].p99, f->points[1].p95);
     // Minute 25's band, away from the noisy minutes and their neighbours, is the calm noise's.
     history.values.resize(end - 6);
     auto calm = ForecastWith(t, history, 3);
     ASSERT_TRUE(calm.ok());
     EXPECT_EQ((calm->points[0].ts % 3600) / 60, 25);
     EXPECT_LT(calm->points[0].p95 - calm->points[0].p50, 30.0);
+    EXPECT_LT(calm->points[0].p99 - calm->points[0].p50, 30.0);
 }
 
 TEST(PhaseBands, AModelFileWithImplausiblePhasesIsRefused) {

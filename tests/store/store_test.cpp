@@ -221,7 +221,7 @@ TEST_P(StoreTest, PredictionsKeepTheNewest) {
     f.accuracy = 0.9;
     for (int g = 0; g < 15; ++g) {
         f.generated_at = 1000 + g;
-        f.points = {{2000 + g, 1.0 * g, 2.0 * g, 3.0 * g}};
+        f.points = {{2000 + g, 1.0 * g, 2.0 * g, 3.0 * g, 4.0 * g}};
         ASSERT_TRUE(store_->SavePrediction(r.id, "cpu", f).ok());
     }
     auto latest = store_->LatestPrediction(r.id, "cpu");
@@ -229,7 +229,7 @@ TEST_P(StoreTest, PredictionsKeepTheNewest) {
     EXPECT_EQ((*latest)->generated_at, 1014);
     EXPECT_EQ((*latest)->model, "seasonal_naive");
     EXPECT_DOUBLE_EQ((*latest)->accuracy, 0.9);
-    EXPECT_EQ((*latest)->points, (std::vector<ForecastPoint>{{2014, 14, 28, 42}}));
+    EXPECT_EQ((*latest)->points, (std::vector<ForecastPoint>{{2014, 14, 28, 42, 56}}));
     EXPECT_FALSE(store_->LatestPrediction(r.id, "other")->has_value());
     EXPECT_EQ(store_->SavePrediction(r.id + 99, "cpu", f).error().code, ErrorCode::kNotFound);
 }
@@ -382,6 +382,44 @@ TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
     auto s = OpenSqliteStore(dir.File("t.db"), clock);
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find("upgrade cloudopt"), std::string::npos) << s.error().message;
+}
+
+TEST(SqliteStore, ReadsForecastsStoredBeforeP99BandsWithTheirP95InItsPlace) {
+    testing::TempDir dir;
+    ManualClock clock(0);
+    Resource r;
+    {
+        auto s = OpenSqliteStore(dir.File("t.db"), clock);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        r.name = "web";
+        r.provider = "aws";
+        r.provider_ref = "asg-web";
+        r.instance_type = "m5.large";
+        auto created = (*s)->CreateResource(r);
+        ASSERT_TRUE(created.ok()) << created.error().message;
+        r = *created;
+    }
+    // A row as an earlier build wrote it: [ts, p50, p90, p95].
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("t.db").c_str(), &db), SQLITE_OK);
+    const std::string insert = "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, accuracy, "
+                               "points) VALUES (" + std::to_string(r.id) + ", 'cpu', 100, 'naive', 60, 0.9, "
+                               "'[[160, 1.0, 2.0, 3.0]]')";
+    ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    const std::string damaged_row = "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, "
+                                    "accuracy, points) VALUES (" + std::to_string(r.id) + ", 'mem', 100, 'naive', 60, "
+                                    "0.9, '[[160, 1.0], [220, \"x\", 2, 3]]')";
+    ASSERT_EQ(sqlite3_exec(db, damaged_row.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    auto s = OpenSqliteStore(dir.File("t.db"), clock);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto latest = (*s)->LatestPrediction(r.id, "cpu");
+    ASSERT_TRUE(latest.ok() && latest->has_value()) << (latest.ok() ? "none" : latest.error().message);
+    EXPECT_EQ((*latest)->points, (std::vector<ForecastPoint>{{160, 1.0, 2.0, 3.0, 3.0}}));
+    // A damaged row is an error, not a crash.
+    auto damaged = (*s)->LatestPrediction(r.id, "mem");
+    ASSERT_FALSE(damaged.ok());
+    EXPECT_EQ(damaged.error().code, ErrorCode::kInternal);
 }
 
 TEST(SqliteStore, ReportsAnUnopenablePath) {

@@ -146,7 +146,7 @@ export default function ResourcePage({ id, user }) {
         data-testid="demand-chart"
         data-demand-points={datasets[0].data.length}
         data-forecast-points={datasets[1].data.length}
-        data-action-points={datasets[5].data.length}
+        data-action-points={datasets.at(-1).data.length}
       >
         <Line data={{ datasets }} options={options} aria-label={`demand, forecast and capacity of ${resource.name}`} role="img" />
       </div>

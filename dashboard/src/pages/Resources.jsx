@@ -185,6 +185,7 @@ export default function Resources({ user }) {
               <option value="p50">p50</option>
               <option value="p90">p90</option>
               <option value="p95">p95</option>
+              <option value="p99">p99</option>
             </select>
           </label>
           {field('allowed_types', 'Other instance types the cheapest mix may use (comma-separated, optional)', 'text', false)}

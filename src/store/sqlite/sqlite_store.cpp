@@ -361,7 +361,7 @@ public:
 
     Status SavePrediction(ResourceId id, const std::string& metric, const Forecast& f) override {
         nlohmann::json points = nlohmann::json::array();
-        for (const ForecastPoint& p : f.points) points.push_back({p.ts, p.p50, p.p90, p.p95});
+        for (const ForecastPoint& p : f.points) points.push_back({p.ts, p.p50, p.p90, p.p95, p.p99});
         std::lock_guard lock(write_mutex_);
         Statement s = writer_->Prepare(
             "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, accuracy, points) "
@@ -403,7 +403,13 @@ public:
         f.accuracy = s.IsNull(3) ? std::numeric_limits<double>::quiet_NaN() : s.Double(3);
         const nlohmann::json points = nlohmann::json::parse(s.Text(4), nullptr, false);
         if (!points.is_array()) return MakeError(ErrorCode::kInternal, "stored prediction points are corrupt");
-        for (const auto& p : points) f.points.push_back({p[0].get<UnixSeconds>(), p[1], p[2], p[3]});
+        for (const auto& p : points) {
+            // Forecasts stored before p99 bands have four values; their p99 is unknown, so the p95 stands in.
+            const bool numbers = p.is_array() && (p.size() == 4 || p.size() == 5) &&
+                                 std::all_of(p.begin(), p.end(), [](const auto& v) { return v.is_number(); });
+            if (!numbers) return MakeError(ErrorCode::kInternal, "stored prediction points are corrupt");
+            f.points.push_back({p[0].get<UnixSeconds>(), p[1], p[2], p[3], p.size() > 4 ? p[4] : p[3]});
+        }
         return std::optional<Forecast>(std::move(f));
     }
 
