@@ -186,6 +186,15 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     if (!forecast) return forecast.error();
     forecast->generated_at = now;
     if (Status s = store_.SavePrediction(r.id, r.load_metric, *forecast); !s) return s.error();
+    if (!forecast->points.empty()) {
+        // The next step's forecast: `cloudopt_forecast_load offset <step>` lines up with the load it forecast.
+        const ForecastPoint& next = forecast->points.front();
+        for (QuantileLevel q : {QuantileLevel::kP50, QuantileLevel::kP90, QuantileLevel::kP95, QuantileLevel::kP99})
+            metrics_
+                .GetGauge("cloudopt_forecast_load", "Forecast of the resource's load for the next step, per quantile",
+                          {{"resource", r.name}, {"quantile", QuantileLevelName(q)}})
+                .Set(PointQuantile(next, q));
+    }
     return forecast;
 }
 
@@ -451,7 +460,8 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
             .Inc();
         metrics_
             .GetGauge("cloudopt_loop_band_correction",
-                      "Service-level correction: the sizing band above the median is (1 + this) of its width",
+                      "Service-level correction: capacity holds the band plus this many times its usual width "
+                      "above the median",
                       {{"resource", r.name}})
             .Set(history.band_correction());
     }

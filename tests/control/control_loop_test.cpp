@@ -201,7 +201,23 @@ TEST_F(ControlLoopTest, StarvedPassesInAutoModeWidenTheSizingAndOtherModesLearnN
               std::string::npos)
         << exposed;
     EXPECT_NE(exposed.find("cloudopt_loop_band_correction{resource=\"auto\"}"), std::string::npos) << exposed;
-    EXPECT_EQ(exposed.find("resource=\"recommend\""), std::string::npos) << exposed;
+    EXPECT_EQ(exposed.find("cloudopt_loop_band_correction{resource=\"recommend\""), std::string::npos) << exposed;
+    EXPECT_EQ(exposed.find("cloudopt_loop_service_passes_total{resource=\"recommend\""), std::string::npos) << exposed;
+    // The next step's forecast of every resource, per quantile, in order.
+    auto value = [&](const std::string& series) {
+        const std::size_t at = exposed.find(series + " ");
+        EXPECT_NE(at, std::string::npos) << series << " in " << exposed;
+        return at == std::string::npos ? 0.0 : std::stod(exposed.substr(at + series.size() + 1));
+    };
+    for (const char* name : {"auto", "recommend"}) {
+        const std::string labels = std::string("{resource=\"") + name + "\",quantile=\"";
+        const double p50 = value("cloudopt_forecast_load" + labels + "p50\"}");
+        const double p95 = value("cloudopt_forecast_load" + labels + "p95\"}");
+        const double p99 = value("cloudopt_forecast_load" + labels + "p99\"}");
+        EXPECT_GT(p50, 0.0) << name;
+        EXPECT_LE(p50, p95) << name;
+        EXPECT_LE(p95, p99) << name;
+    }
 }
 
 TEST_F(ControlLoopTest, RecommendModeRecordsWithoutApplyingAndApplyUsesTheProvider) {
