@@ -45,6 +45,8 @@ const std::vector<RouteRule>& RouteTable() {
         {"GET", "/api/resources/{id}/instance-types", Permission::kRead},
         {"GET", "/api/predictions", Permission::kRead},
         {"POST", "/api/predictions/train", Permission::kOperate},
+        {"GET", "/api/resources/{id}/model", Permission::kRead},
+        {"PUT", "/api/resources/{id}/model", Permission::kOperate},  // it sizes capacity from then on
         {"GET", "/api/jobs/{id}", Permission::kRead},
         {"GET", "/api/resources", Permission::kRead},
         {"POST", "/api/resources", Permission::kAdmin},

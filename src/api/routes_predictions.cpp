@@ -1,4 +1,5 @@
-// /api/predictions and /api/jobs: the newest forecast per resource, and background training jobs.
+// /api/predictions, /api/jobs and /api/resources/{id}/model: the newest forecast per resource, background training
+// jobs, and a resource's trained model as a model file, out and in.
 
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
@@ -51,6 +52,35 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
                                             {"status_url", "/api/jobs/" + std::to_string(submitted.job.id)}});
         r.headers.emplace_back("Location", "/api/jobs/" + std::to_string(submitted.job.id));
         return r;
+    });
+
+    router.Add("GET", "/api/resources/{id}/model", [&ctx](const HttpRequest& req) {
+        auto resource = ResolveResource(ctx.store, req.path_params.at("id"));
+        if (!resource) return ErrorResponse(resource.error());
+        auto stored = ctx.loop.ExportModel(*resource);
+        if (!stored) return ErrorResponse(stored.error());
+        HttpResponse r;
+        r.content_type = "application/octet-stream";
+        r.body = std::move(stored->bytes);
+        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + resource->name + ".model\"");
+        r.headers.emplace_back("X-Cloudopt-Model", stored->model);
+        r.headers.emplace_back("X-Cloudopt-Trained-At", std::to_string(stored->trained_at));
+        return r;
+    });
+
+    router.Add("PUT", "/api/resources/{id}/model", [&ctx](const HttpRequest& req) {
+        auto resource = ResolveResource(ctx.store, req.path_params.at("id"));
+        if (!resource) return ErrorResponse(resource.error());
+        if (req.body.empty())
+            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                           "body: send a model file (cloudopt train --out, or GET of this URL)"));
+        auto report = ctx.loop.ImportModel(*resource, req.body, req.Query("series").value_or(""));
+        if (!report) return ErrorResponse(report.error());
+        return JsonResponse(200, {{"resource", resource->id},
+                                  {"metric", resource->load_metric},
+                                  {"model", report->model},
+                                  {"bands_by", report->bands_by},
+                                  {"accuracy", std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr)}});
     });
 
     router.Add("GET", "/api/jobs/{id}", [&ctx](const HttpRequest& req) {

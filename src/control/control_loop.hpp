@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -122,6 +123,14 @@ public:
                                    const std::function<void(double)>& progress = {},
                                    const std::function<bool()>& cancelled = {});
     bool has_fleet() const;
+    // The resource's trained model as a model file (forecast/model_file.hpp), to keep, inspect with `cloudopt
+    // forecast --model-file`, or move to another cloudopt. kNotFound when it has none yet.
+    Result<StoredModel> ExportModel(const Resource& resource);
+    // Installs a model file's model as the resource's trained model (model_transfer.cpp): one trained elsewhere
+    // (`cloudopt train --out`, or another cloudopt's export) on the same grid. `series` picks one of several models;
+    // empty: the file must hold one. The model must have the loop's step and at least its horizon. It is stored,
+    // used from the next forecast on (a new one is made now), and scored since now like a model trained here.
+    Result<TrainReport> ImportModel(const Resource& resource, std::string_view bytes, const std::string& series = {});
     // Who runs scheduled training (a background job queue); without one, options.retrain_seconds and
     // options.drift have no effect. Called from the loop's pass, so they must only queue work; `reason` says why,
     // for the job and the log. `all` trains every resource, the shared network first (TrainFleet): with two

@@ -94,6 +94,7 @@ public:
     // Trained models (the bytes of forecast/model_file.hpp), one per (resource, metric): saving replaces.
     virtual Status SaveModel(const StoredModel& model) = 0;  // kNotFound for an unknown resource
     virtual Result<std::vector<StoredModel>> ListModels() = 0;
+    virtual Result<std::optional<StoredModel>> LoadModel(ResourceId id, const std::string& metric) = 0;
     // The shared network: one, saving replaces; nothing before the first "train all".
     virtual Status SaveSharedNetwork(const StoredNetwork& network) = 0;
     virtual Result<std::optional<StoredNetwork>> LoadSharedNetwork() = 0;

@@ -14,6 +14,7 @@
 #include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
+#include "forecast/model_file.hpp"
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "api/test_auth.hpp"
@@ -402,6 +403,81 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     for (const json& trained_one : result["result"]["trained"])
         EXPECT_NE(trained_one["weighed"].dump().find("lstm_fleet"), std::string::npos) << result.dump();
     EXPECT_DOUBLE_EQ(result["progress"].get<double>(), 1.0) << result.dump();
+}
+
+// A model file of `naive` models, one per name, trained on a 5-minute sine at `step` for `horizon` steps.
+std::string NaiveModelFile(const std::vector<std::string>& names, UnixSeconds step, int horizon) {
+    RegularSeries s;
+    s.start = 1'700'006'400;
+    s.step = step;
+    for (int i = 0; i < 3 * 288; ++i) s.values.push_back(30 + 10 * std::sin(2 * M_PI * i / 288.0));
+    std::vector<NamedModel> models;
+    for (const std::string& name : names) {
+        auto trained = TrainModel("naive", s, horizon);
+        EXPECT_TRUE(trained.ok()) << trained.error().message;
+        models.push_back({name, std::move(*trained)});
+    }
+    return SaveModels(models);
+}
+
+TEST_F(ApiTest, TrainedModelsGoOutAsModelFilesAndComeBackIn) {
+    const int web = CreateResource("web", "sim/a");
+    PushHistory(web);
+    auto none = client_->Get("/api/resources/web/model");
+    EXPECT_EQ(none.status, 404) << none.body;
+    EXPECT_NE(none.body.find("POST /api/predictions/train"), std::string::npos) << none.body;
+    auto train = client_->Post("/api/predictions/train", R"({"resource":"web"})");
+    ASSERT_EQ(train.status, 202) << train.body;
+    ASSERT_TRUE(jobs_.WaitFor(Body(train)["job_id"].get<int>(), std::chrono::seconds(30)));
+
+    // Out: the bytes `cloudopt forecast --model-file` reads, saying what they are.
+    auto exported = client_->Get("/api/resources/" + std::to_string(web) + "/model");
+    ASSERT_EQ(exported.status, 200) << exported.body;
+    EXPECT_EQ(exported.headers["content-type"], "application/octet-stream");
+    EXPECT_EQ(exported.headers["content-disposition"], "attachment; filename=\"web.model\"");
+    auto parsed = LoadModels(exported.body);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    ASSERT_EQ(parsed->size(), 1u);
+    EXPECT_EQ((*parsed)[0].series, "web");
+    EXPECT_EQ(exported.headers["x-cloudopt-model"], (*parsed)[0].trained.chosen);
+
+    // In: another resource forecasts with it from now on.
+    const int api = CreateResource("api", "sim/b");
+    PushHistory(api);
+    auto installed = client_->Request("PUT", "/api/resources/api/model", exported.body, "application/octet-stream");
+    ASSERT_EQ(installed.status, 200) << installed.body;
+    EXPECT_EQ(Body(installed)["model"], (*parsed)[0].trained.chosen);
+    EXPECT_EQ(Body(installed)["resource"], api);
+    const json forecast = Body(client_->Get("/api/predictions?resource=api"));
+    EXPECT_EQ(forecast["model"], (*parsed)[0].trained.chosen) << forecast.dump();
+    EXPECT_TRUE(forecast.contains("since_training")) << forecast.dump();
+    auto back = client_->Get("/api/resources/api/model");
+    ASSERT_EQ(back.status, 200);
+    EXPECT_EQ((*LoadModels(back.body))[0].series, "api");  // stored under its new resource's name
+
+    // A file of several models needs the one named; models for another grid or a shorter horizon are refused.
+    const std::string two = NaiveModelFile({"a", "b"}, 300, 12);
+    auto ambiguous = client_->Request("PUT", "/api/resources/api/model", two, "application/octet-stream");
+    EXPECT_EQ(ambiguous.status, 422);
+    EXPECT_NE(ambiguous.body.find("name one with series="), std::string::npos) << ambiguous.body;
+    auto picked = client_->Request("PUT", "/api/resources/api/model?series=b", two, "application/octet-stream");
+    ASSERT_EQ(picked.status, 200) << picked.body;
+    EXPECT_EQ(Body(picked)["model"], "naive");
+    EXPECT_EQ(client_->Request("PUT", "/api/resources/api/model?series=c", two, "application/octet-stream").status,
+              422);
+    auto minutes = client_->Request("PUT", "/api/resources/api/model", NaiveModelFile({"a"}, 60, 12), "");
+    EXPECT_EQ(minutes.status, 422);
+    EXPECT_NE(minutes.body.find("loop.forecast_step_seconds"), std::string::npos) << minutes.body;
+    auto short_horizon = client_->Request("PUT", "/api/resources/api/model", NaiveModelFile({"a"}, 300, 3), "");
+    EXPECT_EQ(short_horizon.status, 422);
+    EXPECT_NE(short_horizon.body.find("--horizon 12"), std::string::npos) << short_horizon.body;
+    // Bad bytes, no bytes, no such resource: refused, and the installed model stays.
+    auto garbage = client_->Request("PUT", "/api/resources/api/model", "COMODEL4 but not really", "");
+    EXPECT_EQ(garbage.status, 422);
+    EXPECT_EQ(ErrorCodeOf(garbage), "unprocessable");
+    EXPECT_EQ(client_->Request("PUT", "/api/resources/api/model", "", "").status, 400);
+    EXPECT_EQ(client_->Request("PUT", "/api/resources/ghost/model", exported.body, "").status, 404);
+    EXPECT_EQ(Body(client_->Get("/api/predictions?resource=api"))["model"], "naive");
 }
 
 TEST_F(ApiTest, AllocateRecommendationsAndActions) {

@@ -251,7 +251,14 @@ TEST_P(StoreTest, ModelsReplacePerSeriesAndGoWithTheirResource) {
     EXPECT_DOUBLE_EQ((*models)[0].accuracy, 0.95);
     EXPECT_EQ((*models)[0].bytes, bytes);
     EXPECT_EQ(store_->SaveModel({a.id + b.id + 99, "cpu", 1, "x", 0, "x"}).error().code, ErrorCode::kNotFound);
+    // One model by its resource and metric: the newest bytes, or none.
+    auto one = store_->LoadModel(a.id, "cpu");
+    ASSERT_TRUE(one.ok() && one->has_value());
+    EXPECT_EQ((*one)->bytes, bytes);
+    EXPECT_EQ((*one)->trained_at, 200);
+    EXPECT_FALSE(store_->LoadModel(a.id, "memory")->has_value());
     ASSERT_TRUE(store_->DeleteResource(a.id).ok());
+    EXPECT_FALSE(store_->LoadModel(a.id, "cpu")->has_value());
     models = store_->ListModels();
     ASSERT_EQ(models->size(), 1u);
     EXPECT_EQ((*models)[0].resource_id, b.id);

@@ -434,18 +434,31 @@ public:
         Statement s = reader->Prepare(
             "SELECT resource_id, metric, trained_at, model, accuracy, bytes FROM models ORDER BY resource_id, metric");
         std::vector<StoredModel> out;
-        while (s.Step()) {
-            StoredModel m;
-            m.resource_id = s.Int(0);
-            m.metric = s.Text(1);
-            m.trained_at = s.Int(2);
-            m.model = s.Text(3);
-            m.accuracy = s.Double(4);
-            m.bytes = std::string(s.Blob(5));
-            out.push_back(std::move(m));
-        }
+        while (s.Step()) out.push_back(ReadModel(s));
         if (!s.status()) return s.status().error();
         return out;
+    }
+
+    Result<std::optional<StoredModel>> LoadModel(ResourceId id, const std::string& metric) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT resource_id, metric, trained_at, model, accuracy, bytes FROM models WHERE resource_id = ? AND "
+            "metric = ?");
+        s.Bind(1, id).Bind(2, metric);
+        if (s.Step()) return std::optional<StoredModel>(ReadModel(s));
+        if (!s.status()) return s.status().error();
+        return std::optional<StoredModel>();
+    }
+
+    static StoredModel ReadModel(Statement& s) {
+        StoredModel m;
+        m.resource_id = s.Int(0);
+        m.metric = s.Text(1);
+        m.trained_at = s.Int(2);
+        m.model = s.Text(3);
+        m.accuracy = s.Double(4);
+        m.bytes = std::string(s.Blob(5));
+        return m;
     }
 
     Status SaveSharedNetwork(const StoredNetwork& n) override {
