@@ -64,6 +64,21 @@ export default function ResourcePage({ id, user }) {
     }
   }
 
+  // The trained model as a model file (cloudopt forecast --model-file reads it; PUT it to another resource).
+  async function downloadModel(name) {
+    try {
+      const { data: bytes } = await api.get(`/api/resources/${id}/model`, { responseType: 'blob' });
+      const url = URL.createObjectURL(bytes);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `${name}.model`;
+      link.click();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setNotice(errorMessage(e));
+    }
+  }
+
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!data) return <p className="loading">Loading…</p>;
   const { resource, history, forecast, actions, now } = data;
@@ -130,6 +145,11 @@ export default function ResourcePage({ id, user }) {
           <h2>Model</h2>
           <p data-testid="model">{forecast?.model ?? 'none yet'}</p>
           <p className="muted" data-testid="bands-by">{bandsBy(forecast?.since_training)}</p>
+          {forecast?.since_training && (
+            <button type="button" className="secondary" onClick={() => downloadModel(resource.name)}>
+              Download model
+            </button>
+          )}
         </div>
         <div className="card">
           <h2>Backtest accuracy</h2>
