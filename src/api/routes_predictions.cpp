@@ -76,11 +76,12 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
                                            "body: send a model file (cloudopt train --out, or GET of this URL)"));
         auto report = ctx.loop.ImportModel(*resource, req.body, req.Query("series").value_or(""));
         if (!report) return ErrorResponse(report.error());
+        const json accuracy = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
         return JsonResponse(200, {{"resource", resource->id},
                                   {"metric", resource->load_metric},
                                   {"model", report->model},
                                   {"bands_by", report->bands_by},
-                                  {"accuracy", std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr)}});
+                                  {"accuracy", accuracy}});
     });
 
     router.Add("GET", "/api/jobs/{id}", [&ctx](const HttpRequest& req) {

@@ -93,7 +93,8 @@ int RunBacktest(const BacktestCommand& c) {
         band_width[model] = RoundTo(width_sum[model] / n);
         seconds[model] = RoundTo(seconds_sum[model], 2);
         auto levels = [&](const std::array<double, 3>& sums) {
-            return nlohmann::json{{"p90", RoundTo(sums[0] / n)}, {"p95", RoundTo(sums[1] / n)}, {"p99", RoundTo(sums[2] / n)}};
+            return nlohmann::json{
+                {"p90", RoundTo(sums[0] / n)}, {"p95", RoundTo(sums[1] / n)}, {"p99", RoundTo(sums[2] / n)}};
         };
         coverage_by_model[model] = levels(coverage_sum[model]);
         split_by_model[model] = levels(split_sum[model]);

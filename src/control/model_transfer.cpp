@@ -29,7 +29,8 @@ Result<TrainReport> ControlLoop::ImportModel(const Resource& r, std::string_view
             return MakeError(ErrorCode::kUnprocessable, "model file: no model for series '" + series + "'");
     } else if (models->size() > 1) {
         std::string names;
-        for (const NamedModel& m : *models) names += (names.empty() ? "" : ", ") + m.series;
+        for (std::size_t i = 0; i < models->size() && i < 10; ++i) names += (i ? ", " : "") + (*models)[i].series;
+        if (models->size() > 10) names += ", ...";
         return MakeError(ErrorCode::kUnprocessable, "model file: it holds " + std::to_string(models->size()) +
                                                         " models (" + names + "); name one with series=");
     }

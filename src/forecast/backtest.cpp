@@ -343,10 +343,8 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
     const Calibration& bands = tracked ? *tracked : trained.bands;
     const std::size_t steps = trained.bands.q90.size();
     if (horizon < 1 || horizon > static_cast<int>(steps) || bands.q90.size() != steps || bands.q95.size() != steps ||
-        bands.q99.size() != steps ||
-        !bands.phase.Consistent(bands.q90.size()))
-        return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." +
-                                                          std::to_string(trained.bands.q90.size()));
+        bands.q99.size() != steps || !bands.phase.Consistent(steps))
+        return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." + std::to_string(steps));
     if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
     std::vector<double> points;
     trained.point->ForecastFromOriginsAt(series.start, series.values, series.values.size(), horizon, points);
@@ -552,7 +550,9 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     score.band_width_p95 = sums.abs_actual > 0 ? width95 / sums.abs_actual : 0.0;
     score.phase_bands = bands.phase.Describe();
     score.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
-    auto share = [&](std::size_t covered) { return total ? static_cast<double>(covered) / static_cast<double>(total) : 0.0; };
+    auto share = [&](std::size_t covered) {
+        return total ? static_cast<double>(covered) / static_cast<double>(total) : 0.0;
+    };
     score.coverage_p90 = share(covered90);
     score.coverage_p95 = share(covered95);
     score.coverage_p99 = share(covered99);

@@ -1,9 +1,9 @@
 #pragma once
 // Rolling-origin backtest with split-conformal bands, as `cloudopt backtest` reports it (docs/FORECASTING.md):
 // fit on the first (1 - test_fraction) of a series, then forecast steps 1..H from every origin in the rest, each
-// from the true history up to that origin. Accuracy = 1 - WAPE over all those forecasts. The p90/p95 bands are
-// the point forecast plus the 90th/95th percentile of each step's errors on a calibration window at the end of
-// the training part (never the test part), and coverage is the share of test actuals at or under the band.
+// from the true history up to that origin. Accuracy = 1 - WAPE over all those forecasts. The p90/p95/p99 bands
+// are the point forecast plus the 90th/95th/99th percentile of each step's errors on a calibration window at the
+// end of the training part (never the test part), and coverage is the share of test actuals at or under the band.
 
 #include <algorithm>
 #include <cstdint>
