@@ -34,6 +34,12 @@ ModelOptions Quick() {
     return o;
 }
 
+// A model file the fuzzer starts from (tests/fuzz/seeds/model_file): files as earlier versions wrote them.
+std::string FuzzSeed(const std::string& name) {
+    std::ifstream in(std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/" + name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
     const RegularSeries s = Periodic(3);
     std::vector<NamedModel> models;
@@ -84,9 +90,7 @@ TEST(TrainedModel, TheLstmReadsTheCalendarOfTheWindowItForecastsNotOfItsTraining
 
 TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     // A v1 file (no per-step error scale), as `cloudopt train --out` wrote it before format v2.
-    const std::string path = std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/holt_winters.bin";
-    std::ifstream in(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string bytes = FuzzSeed("holt_winters.bin");
     ASSERT_EQ(bytes.substr(0, 8), "COMODEL1");
     auto loaded = LoadModels(bytes);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -110,9 +114,7 @@ TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
 
 TEST(ModelFile, FilesWrittenBeforeP99BandsGetOnePlacedAsNormalErrorsWouldPlaceIt) {
     // A v3 file with bands by the minute of the hour (the fuzzer's seed), written before p99 bands existed.
-    const std::string path = std::string(CLOUDOPT_REPO_DIR) + "/tests/fuzz/seeds/model_file/phase_bands.bin";
-    std::ifstream in(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string bytes = FuzzSeed("phase_bands.bin");
     ASSERT_EQ(bytes.substr(0, 8), "COMODEL3");
     auto loaded = LoadModels(bytes);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
