@@ -146,6 +146,15 @@ int RunForecast(const ForecastCommand& c) {
             return kUsageError;
         }
         for (NamedModel& m : *models) saved[m.series] = std::move(m.trained);
+        // One model and one series: they belong together whatever their names (a model exported from the service
+        // is named for its resource, and a CSV of that resource's load may name its series otherwise).
+        if (saved.size() == 1 && series->size() == 1 && !saved.count(series->begin()->first)) {
+            std::cerr << "cloudopt: forecasting series '" << series->begin()->first << "' with the file's only model ('"
+                      << saved.begin()->first << "')\n";
+            auto only = saved.extract(saved.begin());
+            only.key() = series->begin()->first;
+            saved.insert(std::move(only));
+        }
     }
     ModelOptions options;
     options.phase_bands = c.phase_bands;

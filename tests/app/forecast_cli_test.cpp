@@ -159,6 +159,25 @@ TEST(TrainCli, TrainsSavesAndForecastsFromTheSavedModel) {
     const double p50 = j["ali_cpu"]["points"][0]["p50"].get<double>();
     EXPECT_GT(p50, 10.0);  // the cluster runs at 20-60% CPU
     EXPECT_LT(p50, 90.0);
+    // A file's only model forecasts a file's only series whatever its name (one exported from the service is named
+    // for its resource); with more series each needs its own.
+    {
+        std::ifstream in(kSlice);
+        std::ofstream renamed(dir.File("renamed.csv"));
+        std::string line;
+        std::getline(in, line);
+        renamed << "timestamp,value\n";
+        while (std::getline(in, line))
+            renamed << line.substr(0, line.find(',')) << "," << line.substr(line.rfind(',') + 1) << "\n";
+    }
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", dir.File("renamed.csv"), "--horizon", "3",
+                                  "--model-file", model, "--json"},
+                                 dir.File("renamed.out")),
+              0)
+        << testing::ReadFile(dir.File("renamed.out"));
+    const std::string renamed_out = testing::ReadFile(dir.File("renamed.out"));
+    const nlohmann::json by_only_model = nlohmann::json::parse(renamed_out.substr(renamed_out.find('{')));
+    EXPECT_DOUBLE_EQ(by_only_model.begin().value()["points"][0]["p50"].get<double>(), p50);
     // Beyond the trained horizon the model cannot answer.
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "4", "--model-file", model},
                                  dir.File("log")),
