@@ -1,6 +1,8 @@
 // /api/predictions, /api/jobs and /api/resources/{id}/model: the newest forecast per resource, background training
 // jobs, and a resource's trained model as a model file, out and in.
 
+#include <algorithm>
+
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
 #include "core/text.hpp"
@@ -62,7 +64,9 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         HttpResponse r;
         r.content_type = "application/octet-stream";
         r.body = std::move(stored->bytes);
-        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + resource->name + ".model\"");
+        std::string file = resource->name + ".model";
+        std::replace_if(file.begin(), file.end(), [](char c) { return c == '"' || c == '\\' || c == '/'; }, '_');
+        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + "\"");
         r.headers.emplace_back("X-Cloudopt-Model", stored->model);
         r.headers.emplace_back("X-Cloudopt-Trained-At", std::to_string(stored->trained_at));
         return r;
