@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     add_admin_options(rotate);
 
     cloudopt::ResourceCommand resource_command;
-    CLI::App* resource = app.add_subcommand("resource", "Add and list resources through a running service's API");
+    CLI::App* resource = app.add_subcommand("resource", "Add and list resources, and move their models, through a running service's API");
     resource->require_subcommand(1);
     auto add_remote_options = [&resource_command](CLI::App* c) {
         c->add_option("--server", resource_command.server, "The service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
@@ -167,6 +167,15 @@ int main(int argc, char** argv) {
     add_remote_options(resource_add);
     CLI::App* resource_list = resource->add_subcommand("list", "List resources");
     add_remote_options(resource_list);
+    CLI::App* export_model = resource->add_subcommand("export-model", "Save a resource's trained model as a model file");
+    export_model->add_option("name", resource_command.name, "Resource name or id")->required();
+    export_model->add_option("--out", resource_command.model_file, "Where to write it (forecast --model-file reads it)")->required();
+    add_remote_options(export_model);
+    CLI::App* import_model = resource->add_subcommand("import-model", "Install a model file's model (train --out) as a resource's own");
+    import_model->add_option("name", resource_command.name, "Resource name or id")->required();
+    import_model->add_option("--file", resource_command.model_file, "The model file")->required();
+    import_model->add_option("--series", resource_command.model_series, "Which model, when the file holds several");
+    add_remote_options(import_model);
 
     try {
         app.parse(argc, argv);
@@ -191,6 +200,8 @@ int main(int argc, char** argv) {
     if (generate_key->parsed()) return cloudopt::RunSecretsGenerateKey();
     if (resource_add->parsed()) return cloudopt::RunResourceAdd(resource_command);
     if (resource_list->parsed()) return cloudopt::RunResourceList(resource_command);
+    if (export_model->parsed()) return cloudopt::RunResourceExportModel(resource_command);
+    if (import_model->parsed()) return cloudopt::RunResourceImportModel(resource_command);
     if (rotate->parsed()) return cloudopt::RunSecretsRotate(admin);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());

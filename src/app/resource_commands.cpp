@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli_common.hpp"
+#include "app/files.hpp"
 #include "providers/http_client.hpp"
 #include "providers/json_fields.hpp"
 
@@ -28,17 +29,18 @@ Endpoint Resolve(const ResourceCommand& c) {
     return e;
 }
 
-// The API's answer, or the exit code to return: 1 when the service cannot be reached, 2 when it refused the input.
-std::optional<json> Call(const Endpoint& e, const std::string& method, const std::string& path, const std::string& body,
-                         int& exit_code) {
+// The API's answer (its body as it came), or the exit code to return: 1 when the service cannot be reached, 2 when
+// it refused the input.
+std::optional<std::string> Exchange(const Endpoint& e, const std::string& method, const std::string& path,
+                                    const std::string& body, const std::string& content_type, int& exit_code) {
     providers::HttpClientOptions options;
     options.retry.max_attempts = 1;  // a person is waiting; they can run it again
     providers::HttpClient http(options);
     providers::OutboundRequest request;
     request.method = method;
     request.url = e.server + path;
-    request.headers = {{"Accept", "application/json"}};
-    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    request.headers = {{"Accept", "application/json, application/octet-stream"}};
+    if (!body.empty()) request.headers.emplace_back("Content-Type", content_type);
     if (!e.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + e.token);
     request.body = body;
     auto response = http.Send(std::move(request));
@@ -48,8 +50,8 @@ std::optional<json> Call(const Endpoint& e, const std::string& method, const std
         exit_code = 1;
         return std::nullopt;
     }
-    const json answer = json::parse(response->body, nullptr, false);
     if (response->status >= 400) {
+        const json answer = json::parse(response->body, nullptr, false);
         std::string message = "HTTP " + std::to_string(response->status);
         message = providers::jsonf::Str(providers::jsonf::At(answer, "/error/message"), message);
         if (response->status == 401) message += " (pass --token or set CLOUDOPT_TOKEN: cloudopt token create NAME --scope operator)";
@@ -57,8 +59,18 @@ std::optional<json> Call(const Endpoint& e, const std::string& method, const std
         exit_code = response->status < 500 ? kUsageError : 1;
         return std::nullopt;
     }
-    return answer;
+    return std::move(response->body);
 }
+
+std::optional<json> Call(const Endpoint& e, const std::string& method, const std::string& path, const std::string& body,
+                         int& exit_code) {
+    auto answer = Exchange(e, method, path, body, "application/json", exit_code);
+    if (!answer) return std::nullopt;
+    return json::parse(*answer, nullptr, false);
+}
+
+// The resource's path segment: names may hold characters a URL path does not.
+std::string ResourcePath(const std::string& name) { return "/api/resources/" + providers::PercentEncode(name); }
 
 }  // namespace
 
@@ -76,6 +88,34 @@ int RunResourceAdd(const ResourceCommand& c) {
     if (!created) return exit_code;
     std::printf("added resource %d '%s' (%s %s, %s mode)\n", providers::jsonf::Int(*created, "id").value_or(0),
                 c.name.c_str(), c.provider.c_str(), c.ref.c_str(), providers::jsonf::Str(*created, "mode").c_str());
+    return 0;
+}
+
+int RunResourceExportModel(const ResourceCommand& c) {
+    int exit_code = 0;
+    auto bytes = Exchange(Resolve(c), "GET", ResourcePath(c.name) + "/model", "", "", exit_code);
+    if (!bytes) return exit_code;
+    if (Status s = WriteWholeFile(c.model_file, *bytes, "model file"); !s) {
+        std::cerr << "cloudopt: " << s.error().message << "\n";
+        return kUsageError;
+    }
+    std::printf("saved the model of '%s' to %s (%zu bytes)\n", c.name.c_str(), c.model_file.c_str(), bytes->size());
+    return 0;
+}
+
+int RunResourceImportModel(const ResourceCommand& c) {
+    auto bytes = ReadWholeFile(c.model_file, "model file");
+    if (!bytes) {
+        std::cerr << "cloudopt: " << bytes.error().message << "\n";
+        return kUsageError;
+    }
+    std::string path = ResourcePath(c.name) + "/model";
+    if (!c.model_series.empty()) path += "?series=" + providers::PercentEncode(c.model_series);
+    int exit_code = 0;
+    auto answer = Exchange(Resolve(c), "PUT", path, *bytes, "application/octet-stream", exit_code);
+    if (!answer) return exit_code;
+    const json installed = json::parse(*answer, nullptr, false);
+    std::printf("'%s' now forecasts with %s\n", c.name.c_str(), providers::jsonf::Str(installed, "model").c_str());
     return 0;
 }
 

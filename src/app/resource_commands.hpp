@@ -5,7 +5,10 @@
 //       [--mode recommend] [--capacity-per-instance 2] [--load-metric cpu_cores] [--load-query PROMQL]
 //       [--boot-delay 180]
 //   cloudopt resource list
-// Both take --server (default $CLOUDOPT_SERVER or http://localhost:8080) and --token (default $CLOUDOPT_TOKEN):
+//   cloudopt resource export-model NAME --out FILE       the resource's trained model as a model file
+//   cloudopt resource import-model NAME --file FILE [--series ID]
+//                                                         a model file's model (train --out) as the resource's own
+// All take --server (default $CLOUDOPT_SERVER or http://localhost:8080) and --token (default $CLOUDOPT_TOKEN):
 // an API token with the operator scope, or an admin's access token.
 
 #include <optional>
@@ -27,9 +30,13 @@ struct ResourceCommand {
     std::optional<std::string> load_metric;
     std::optional<std::string> load_query;
     std::optional<int> boot_delay_s;
+    std::string model_file;    // export-model: where to write; import-model: what to send
+    std::string model_series;  // import-model: which model of a file of several
 };
 
 int RunResourceAdd(const ResourceCommand& command);
 int RunResourceList(const ResourceCommand& command);
+int RunResourceExportModel(const ResourceCommand& command);
+int RunResourceImportModel(const ResourceCommand& command);
 
 }  // namespace cloudopt

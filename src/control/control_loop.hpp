@@ -129,7 +129,8 @@ public:
     // Installs a model file's model as the resource's trained model (model_transfer.cpp): one trained elsewhere
     // (`cloudopt train --out`, or another cloudopt's export) on the same grid. `series` picks one of several models;
     // empty: the file must hold one. The model must have the loop's step and at least its horizon. It is stored,
-    // used from the next forecast on (a new one is made now), and scored since now like a model trained here.
+    // used from the next forecast on (one is made now if the resource has load), and scored since now like a model
+    // trained here.
     Result<TrainReport> ImportModel(const Resource& resource, std::string_view bytes, const std::string& series = {});
     // Who runs scheduled training (a background job queue); without one, options.retrain_seconds and
     // options.drift have no effect. Called from the loop's pass, so they must only queue work; `reason` says why,

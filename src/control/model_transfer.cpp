@@ -60,7 +60,9 @@ Result<TrainReport> ControlLoop::ImportModel(const Resource& r, std::string_view
     if (Status s = store_.SaveModel({r.id, r.load_metric, now, report.model, report.accuracy, canonical}); !s)
         return s.error();
     models_.Put(r.id, r.load_metric, {std::make_shared<const TrainedModel>(std::move(file.front().trained)), now});
-    if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/false); !forecast) return forecast.error();
+    // A forecast with it now, where there is load to forecast from. A resource may get its model before its first
+    // load arrives (trained offline on its history elsewhere); the loop forecasts with it once load comes.
+    (void)ForecastResource(r, std::nullopt, /*reuse_fresh=*/false);
     return report;
 }
 

@@ -153,6 +153,34 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
                                  dir.File("cli3")),
               0);
     EXPECT_NE(testing::ReadFile(dir.File("cli3")).find("web-cli"), std::string::npos) << testing::ReadFile(dir.File("cli3"));
+    // A model trained offline goes in before the resource's first load, and comes back out as a model file.
+    const std::vector<std::string> remote = {"--server", server_url, "--token", bearer.substr(7)};
+    auto resource_cli = [&](std::vector<std::string> args, const std::string& log) {
+        args.insert(args.begin(), {CLOUDOPT_BINARY, "resource"});
+        args.insert(args.end(), remote.begin(), remote.end());
+        return testing::RunToExit(args, dir.File(log));
+    };
+    EXPECT_EQ(resource_cli({"export-model", "web-cli", "--out", dir.File("none.model")}, "cli6"), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("cli6")).find("no trained model"), std::string::npos)
+        << testing::ReadFile(dir.File("cli6"));
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", std::string(CLOUDOPT_REPO_DIR) +
+                                  "/tests/data/alibaba2018_cpu.csv", "--model", "naive", "--horizon", "12", "--out",
+                                  dir.File("offline.model")},
+                                 dir.File("train")),
+              0)
+        << testing::ReadFile(dir.File("train"));
+    EXPECT_EQ(resource_cli({"import-model", "web-cli", "--file", dir.File("offline.model")}, "cli7"), 0)
+        << testing::ReadFile(dir.File("cli7"));
+    EXPECT_NE(testing::ReadFile(dir.File("cli7")).find("'web-cli' now forecasts with naive"), std::string::npos)
+        << testing::ReadFile(dir.File("cli7"));
+    EXPECT_EQ(resource_cli({"export-model", "web-cli", "--out", dir.File("web.model")}, "cli8"), 0)
+        << testing::ReadFile(dir.File("cli8"));
+    EXPECT_EQ(testing::ReadFile(dir.File("web.model")).substr(0, 8), "COMODEL4");
+    std::ofstream(dir.File("junk.model")) << "not a model";
+    EXPECT_EQ(resource_cli({"import-model", "web-cli", "--file", dir.File("junk.model")}, "cli9"), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("cli9")).find("wrong magic"), std::string::npos)
+        << testing::ReadFile(dir.File("cli9"));
+    EXPECT_EQ(resource_cli({"import-model", "web-cli", "--file", dir.File("missing.model")}, "cli10"), 2);
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "resource", "list", "--server", server_url}, dir.File("cli4")), 2)
         << "no token: refused";
     EXPECT_NE(testing::ReadFile(dir.File("cli4")).find("CLOUDOPT_TOKEN"), std::string::npos);
