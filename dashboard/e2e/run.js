@@ -1,6 +1,6 @@
 // End-to-end test of the dashboard in a real browser: Debian's chromium driven by playwright-core against a real
 // `cloudopt serve --demo` on a loopback port. Logs in, checks the overview against /api/dashboard/stats, opens a
-// resource and finds chart points, installs a model and downloads it, switches a mode, applies a recommendation, runs a simulation, and saves a
+// resource and finds chart points, installs a model file and downloads it, switches a mode, applies a recommendation, runs a simulation, and saves a
 // screenshot of every page (desktop and phone size) into test-output/dashboard/. Fails on any browser console error.
 //
 // usage: CLOUDOPT_BINARY=build/debug/cloudopt node dashboard/e2e/run.js
@@ -146,19 +146,15 @@ async function main() {
     check(bands === '' || /^bands/.test(bands), `what the bands depend on is shown once trained ("${bands}")`);
     await shot('resource');
 
-    // A model trained offline (`cloudopt train --out`) installed through the API, then downloaded from the page.
+    // A model trained offline (`cloudopt train --out`) installed from the page, then downloaded from it.
     const modelFile = join(work, 'web.model');
     const trained = spawnSync(binary, ['train', '--data', join(repo, 'data/demo/web_frontend.csv'), '--model', 'naive',
       '--horizon', '12', '--out', modelFile], { encoding: 'utf8' });
     check(trained.status === 0, `cloudopt train --out writes a model file (${(trained.stdout + trained.stderr).trim().split('\n').pop()})`);
-    const installed = await fetch(`${base}/api/resources/${web.id}/model`, {
-      method: 'PUT',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
-      body: readFileSync(modelFile),
-    });
-    check(installed.ok, `PUT /api/resources/{id}/model installs it (${installed.status})`);
-    await page.reload();
+    await page.getByLabel('install a model file').setInputFiles(modelFile);
+    await page.getByRole('status').filter({ hasText: 'model installed: naive' }).waitFor();
     await page.getByTestId('model').filter({ hasText: 'naive' }).waitFor();
+    check((await apiGet(`/api/predictions?resource=${web.id}`)).model === 'naive', 'the installed model forecasts the resource');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model' }).click()]);
     const downloaded = readFileSync(await download.path());
     check(download.suggestedFilename() === 'web-frontend.model', `the download is named for the resource (${download.suggestedFilename()})`);

@@ -79,6 +79,20 @@ export default function ResourcePage({ id, user }) {
     }
   }
 
+  // A model file (cloudopt train --out, or another resource's download) installed as this resource's model.
+  async function installModel(file) {
+    if (!file) return;
+    try {
+      const { data: installed } = await api.put(`/api/resources/${id}/model`, file, {
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      setNotice(`model installed: ${installed.model}`);
+      load();
+    } catch (e) {
+      setNotice(errorMessage(e));
+    }
+  }
+
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!data) return <p className="loading">Loading…</p>;
   const { resource, history, forecast, actions, now } = data;
@@ -149,6 +163,12 @@ export default function ResourcePage({ id, user }) {
             <button type="button" className="secondary" onClick={() => downloadModel(resource.name)}>
               Download model
             </button>
+          )}
+          {canOperate && (
+            <label className="secondary">
+              Install a model file{' '}
+              <input type="file" aria-label="install a model file" onChange={(e) => installModel(e.target.files[0])} />
+            </label>
           )}
         </div>
         <div className="card">
