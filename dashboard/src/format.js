@@ -40,6 +40,13 @@ export function bandsBy(record) {
   return record.bands_by === 'none' ? 'bands: one per step ahead' : `bands by the ${record.bands_by}`;
 }
 
+// How often the load stayed within the bands since training (their empirical coverage, out of sample).
+export function bandCoverage(record) {
+  const c = record?.coverage;
+  if (c?.p95 == null) return '';
+  return `under the p95 band ${percent(c.p95, 1)} of the time, p99 ${percent(c.p99, 1)}`;
+}
+
 export function sinceTraining(record) {
   if (!record) return 'no trained model yet';
   if (!record.steps_scored) return 'no load since training yet';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandOf, bandsBy, money, number, percent, sinceTraining } from './format.js';
+import { bandCoverage, bandOf, bandsBy, money, number, percent, sinceTraining } from './format.js';
 
 describe('format', () => {
   it('money keeps the sign and two digits', () => {
@@ -18,6 +18,11 @@ describe('format', () => {
   });
   it('a trained model since training', () => {
     expect(sinceTraining(undefined)).toBe('no trained model yet');
+    expect(bandCoverage({ coverage: { p90: 0.9, p95: 0.9534, p99: 0.991 } })).toBe(
+      'under the p95 band 95.3% of the time, p99 99.1%',
+    );
+    expect(bandCoverage({ coverage: { p90: null, p95: null, p99: null } })).toBe('');
+    expect(bandCoverage(undefined)).toBe('');
     expect(sinceTraining({ steps_scored: 0, trained_accuracy: 0.9 })).toBe('no load since training yet');
     const held = { steps_scored: 96, trained_accuracy: 0.9, live_accuracy: 0.88, drifted: false };
     expect(sinceTraining(held)).toBe('over 96 steps since training (90.0% when trained)');

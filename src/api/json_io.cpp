@@ -165,6 +165,10 @@ json ToJson(const ModelHealth& health, const DriftRule& rule) {
               {"live_accuracy", NumberOrNull(health.live.accuracy)},
               {"last_value_accuracy", NumberOrNull(health.live.naive_accuracy)},
               {"steps_scored", health.live.actuals},
+              {"coverage",
+               json::object({{"p90", NumberOrNull(health.live.coverage_p90)},
+                             {"p95", NumberOrNull(health.live.coverage_p95)},
+                             {"p99", NumberOrNull(health.live.coverage_p99)}})},
               {"bands_by", health.bands_by},
               {"drifted", drift.has_value()}};
     if (drift) j["drift"] = *drift;

@@ -106,10 +106,30 @@ Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& hist
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
     trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    for (std::size_t j = first; j < n; ++j)  // a filled gap is no actual
-        if (!history.IsMissing(j)) tracker.ObserveArrival(j, history.TimeOf(j), y[j], forecasts, first);
+    std::size_t covered[3] = {0, 0, 0}, scored = 0;
+    for (std::size_t j = first; j < n; ++j) {
+        if (history.IsMissing(j)) continue;  // a filled gap is no actual
+        // Coverage by the bands in force before this actual moves them, as the backtest measures it.
+        const Calibration& bands = tracker.Bands();
+        const UnixSeconds ts = history.TimeOf(j);
+        for (std::size_t k = 0; k < h && j >= first + k; ++k) {
+            const double f = forecasts[(j - k - first) * h + k];
+            if (!std::isfinite(f)) continue;
+            covered[0] += y[j] <= f + bands.Offset90(k, ts);
+            covered[1] += y[j] <= f + bands.Offset95(k, ts);
+            covered[2] += y[j] <= f + bands.Offset99(k, ts);
+            ++scored;
+        }
+        tracker.ObserveArrival(j, ts, y[j], forecasts, first);
+    }
     out.bands = tracker.Bands();
     out.live = ScoreForecasts(y, history.missing, forecasts, first, first, n, h);
+    if (scored > 0) {
+        const double all = static_cast<double>(scored);
+        out.live.coverage_p90 = static_cast<double>(covered[0]) / all;
+        out.live.coverage_p95 = static_cast<double>(covered[1]) / all;
+        out.live.coverage_p99 = static_cast<double>(covered[2]) / all;
+    }
     return out;
 }
 

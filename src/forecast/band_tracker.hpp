@@ -69,6 +69,11 @@ struct LiveScore {
     std::size_t actuals = 0;                                     // values scored (filled gaps are not)
     // The same forecasts made by repeating the last known value (naive): how hard the window was to forecast.
     double naive_accuracy = std::numeric_limits<double>::quiet_NaN();
+    // The share of those forecasts' actuals at or under the p90 / p95 / p99 band in force when each actual came
+    // (TrackTrainedModel): the bands' empirical coverage since training, out of sample. NaN before any is known.
+    double coverage_p90 = std::numeric_limits<double>::quiet_NaN();
+    double coverage_p95 = std::numeric_limits<double>::quiet_NaN();
+    double coverage_p99 = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Scores the forecasts from origins [first, end) of the values they forecast in [first, end): the LiveScore of
@@ -81,7 +86,7 @@ LiveScore ScoreForecasts(std::span<const double> values, std::span<const std::ui
 
 // What the service forecasts with: the trained bands tracked over the forecasts the model would have made from
 // each of the last `steps` origins of `history`, in the order their actuals arrived, and how those forecasts
-// scored. Stateless, so a restart or a retrained model gives the same bands from the same history; 0 steps gives
+// scored (accuracy, and the coverage of the bands as they stood when each actual came). Stateless, so a restart or a retrained model gives the same bands from the same history; 0 steps gives
 // the trained bands and no score. `rate` 0 scores without moving the bands.
 struct Tracked {
     Calibration bands;

@@ -382,6 +382,7 @@ TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     EXPECT_EQ(from_trained["since_training"]["trained_accuracy"], trained["accuracy"]) << from_trained.dump();
     EXPECT_TRUE(from_trained["since_training"]["live_accuracy"].is_null());
     EXPECT_EQ(from_trained["since_training"]["steps_scored"], 0);
+    EXPECT_TRUE(from_trained["since_training"]["coverage"]["p95"].is_null()) << from_trained.dump();
     EXPECT_EQ(from_trained["since_training"]["drifted"], false);
     // Two days of history calibrate on half a day: too few errors per phase for bands by the clock.
     EXPECT_EQ(from_trained["since_training"]["bands_by"], "none");

@@ -584,6 +584,12 @@ TEST_F(ControlLoopTest, AModelWhoseForecastsGotMuchWorseSinceTrainingIsRetrained
     EXPECT_EQ(requested.size(), 1u);
     EXPECT_EQ(loop_->Health(web.id)->trained_at, trained_at + 7 * 3600 + 600);
     EXPECT_LT(loop_->Health(web.id)->live.actuals, 72u);
+    // Its bands' coverage since training is measured beside its accuracy.
+    const LiveScore live = loop_->Health(web.id)->live;
+    ASSERT_GT(live.actuals, 0u);
+    EXPECT_GE(live.coverage_p95, live.coverage_p90);
+    EXPECT_GE(live.coverage_p99, live.coverage_p95);
+    EXPECT_GT(live.coverage_p99, 0.0);
     // The live accuracy is exported for Prometheus.
     EXPECT_NE(metrics_.RenderPrometheus().find("cloudopt_model_live_accuracy{resource=\"web\"}"), std::string::npos);
 }

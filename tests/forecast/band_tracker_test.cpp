@@ -123,8 +123,19 @@ TEST(TrackTrainedModel, BandsFollowTheErrorsOfRecentHistoryOnly) {
         EXPECT_GT(wide.q95[k], 2.5 * trained->bands.q95[k]) << "step " << k + 1;
     }
     // Tracked over the quiet history instead, they stay within the noise of the calibration.
-    const Calibration quiet = TrackTrainedModel(*trained, history, 2 * 288).bands;
+    const Tracked calm = TrackTrainedModel(*trained, history, 2 * 288);
+    const Calibration& quiet = calm.bands;
     for (std::size_t k = 0; k < 3; ++k) EXPECT_NEAR(quiet.q95[k], trained->bands.q95[k], 0.6 * trained->bands.q95[k]);
+    // Their coverage since training is measured with the bands as they stood: near each level on the quiet days,
+    // and short of it on the noisy ones while the bands are still catching up.
+    EXPECT_NEAR(calm.live.coverage_p90, 0.90, 0.05);
+    EXPECT_NEAR(calm.live.coverage_p95, 0.95, 0.04);
+    EXPECT_NEAR(calm.live.coverage_p99, 0.99, 0.02);
+    const LiveScore catching_up = TrackTrainedModel(*trained, noisy, 2 * 288).live;
+    EXPECT_LT(catching_up.coverage_p95, calm.live.coverage_p95);
+    EXPECT_LE(catching_up.coverage_p90, catching_up.coverage_p95);
+    EXPECT_LE(catching_up.coverage_p95, catching_up.coverage_p99);
+    EXPECT_TRUE(std::isnan(TrackTrainedModel(*trained, history, 0).live.coverage_p95));  // nothing scored
     // And the forecast carries the tracked bands.
     auto f = ForecastWith(*trained, noisy, 3, &wide);
     ASSERT_TRUE(f.ok()) << f.error().message;

@@ -14,7 +14,7 @@ import { Line } from 'react-chartjs-2';
 import { api, errorMessage } from '../api.js';
 import { actionPoints, demandForecastDatasets, timeWindow } from '../chartData.js';
 import { subscribe } from '../events.js';
-import { bandsBy, money, number, percent, sinceTraining, time } from '../format.js';
+import { bandCoverage, bandsBy, money, number, percent, sinceTraining, time } from '../format.js';
 
 ChartJS.register(LineController, ScatterController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -179,6 +179,7 @@ export default function ResourcePage({ id, user }) {
           <h2>Accuracy since training</h2>
           <p className="big" data-testid="live-accuracy">{percent(forecast?.since_training?.live_accuracy, 1)}</p>
           <p className="muted" data-testid="since-training">{sinceTraining(forecast?.since_training)}</p>
+          <p className="muted" data-testid="band-coverage">{bandCoverage(forecast?.since_training)}</p>
         </div>
       </section>
       <div
