@@ -104,6 +104,7 @@ const std::vector<Key>& Keys() {
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),
         Bool("loop.phase_bands", &Config::phase_bands),
+        Bool("loop.reweigh", &Config::reweigh),
         Double("loop.drift_error_ratio", &Config::drift_error_ratio, 0.0, 100.0),
         Int("loop.drift_min_hours", &Config::drift_min_hours, 1, 24 * 90),
         Double("loop.unmet_budget", &Config::unmet_budget, 0.0, 0.5),

@@ -31,6 +31,7 @@ struct Config {
     std::string quantile = "p95";
     int train_epochs = 30;
     bool phase_bands = true;
+    bool reweigh = true;  // loop.reweigh: auto's weights follow its models' errors since training
     int retrain_hours = 24;
     int band_tracking_hours = 24;
     double drift_error_ratio = 1.5;

@@ -39,6 +39,7 @@ int RunBacktest(const BacktestCommand& c) {
     common.models.lstm.train.epochs = c.epochs;
     common.models.auto_includes_lstm = true;
     common.models.phase_bands = c.phase_bands;
+    common.models.reweigh = c.reweigh;
     // One network across all the file's series, for "lstm_fleet" and, with two series or more, for "auto".
     const bool wants_fleet = std::find(models.begin(), models.end(), "lstm_fleet") != models.end() ||
                              (std::find(models.begin(), models.end(), "auto") != models.end() && series->size() >= 2);
@@ -69,6 +70,7 @@ int RunBacktest(const BacktestCommand& c) {
             }
             row[model] = RoundTo(score->accuracy);
             if (model == "auto") row["auto_model"] = score->chosen;
+            if (!score->chosen_at_end.empty()) row["auto_model_at_end"] = score->chosen_at_end;
             if (score->phase_bands != "none") row[model + "_phase_bands"] = score->phase_bands;
             accuracy_sum[model] += score->accuracy;
             width_sum[model] += score->band_width_p95;

@@ -15,6 +15,7 @@ struct BacktestCommand {
     double test_fraction = 0.2;
     int epochs = 10;  // LSTM training epochs
     bool phase_bands = true;  // --phase-bands auto|off
+    bool reweigh = true;      // --reweigh on|off
     bool json = false;
 };
 

@@ -40,6 +40,16 @@ void AddPhaseBandsOption(CLI::App* command, bool& phase_bands) {
         ->check(CLI::IsMember({"auto", "off"}));
 }
 
+// Whether auto's weights follow its models' errors since training (forecast/combination_weights.hpp).
+void AddReweighOption(CLI::App* command, bool& reweigh) {
+    command
+        ->add_option_function<std::string>(
+            "--reweigh", [&reweigh](const std::string& v) { reweigh = v == "on"; },
+            "on (default): auto fits its combination's weights again every 4 hours on the last 3 days of forecasts "
+            "made since training, once it has a day of them; off: the weights fitted at training stay")
+        ->check(CLI::IsMember({"on", "off"}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +80,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.01, 0.9));
     backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")->check(CLI::Range(1, 10000));
     AddPhaseBandsOption(backtest, backtest_command.phase_bands);
+    AddReweighOption(backtest, backtest_command.reweigh);
     backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
 
     cloudopt::ForecastCommand forecast_command;
@@ -110,6 +121,7 @@ int main(int argc, char** argv) {
     simulate->add_option("--jobs", simulate_command.jobs, "Series replayed at once (default: one per core)")
         ->check(CLI::Range(1, 256));
     AddPhaseBandsOption(simulate, simulate_command.phase_bands);
+    AddReweighOption(simulate, simulate_command.reweigh);
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
 

@@ -188,6 +188,7 @@ int RunServe(const Config& config) {
     loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
     loop_options.train_epochs = config.train_epochs;
     loop_options.phase_bands = config.phase_bands;
+    loop_options.reweigh = config.reweigh;
     loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;
     loop_options.band_tracking_seconds = static_cast<UnixSeconds>(config.band_tracking_hours) * 3600;
     loop_options.drift.error_ratio = config.drift_error_ratio;

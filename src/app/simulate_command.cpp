@@ -39,6 +39,7 @@ int RunSimulate(const SimulateCommand& c) {
     options.models.auto_includes_lstm = true;
     options.models.lstm.train.epochs = c.epochs;
     options.models.phase_bands = c.phase_bands;
+    options.models.reweigh = c.reweigh;
     if (std::abs(c.quantile - 0.5) < 1e-9) {
         options.quantile = QuantileLevel::kP50;
     } else if (std::abs(c.quantile - 0.9) < 1e-9) {

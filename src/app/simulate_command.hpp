@@ -19,6 +19,7 @@ struct SimulateCommand {
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
     int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)
     bool phase_bands = true;  // --phase-bands auto|off
+    bool reweigh = true;      // --reweigh on|off
     bool json = false;
     std::string report;  // HTML file to write
 };

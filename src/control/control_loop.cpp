@@ -176,9 +176,15 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
         const UnixSeconds window = tracking ? options_.band_tracking_seconds : kLiveScoreSeconds;
         const UnixSeconds tracked = std::clamp<UnixSeconds>(now - trained->trained_at, 0, window);
         const auto tracked_steps = static_cast<std::size_t>(tracked / options_.forecast_step);
-        const Tracked since_training =
-            TrackTrainedModel(*trained->model, series, tracked_steps, tracking ? BandTracker::kDefaultRate : 0.0);
-        forecast = ForecastWith(*trained->model, series, horizon, &since_training.bands);
+        // auto's weights follow its models' errors since training (forecast/combination_weights.hpp).
+        const auto steps_since_training =
+            options_.reweigh
+                ? static_cast<std::size_t>(std::max<UnixSeconds>(0, now - trained->trained_at) / options_.forecast_step)
+                : 0;
+        const Tracked since_training = TrackTrainedModel(*trained->model, series, tracked_steps,
+                                                         tracking ? BandTracker::kDefaultRate : 0.0,
+                                                         steps_since_training);
+        forecast = ForecastWith(*trained->model, series, horizon, &since_training.bands, since_training.weights);
         RecordHealth(r, {trained->model->bands.accuracy, since_training.live, trained->trained_at,
                          trained->model->bands.phase.Describe()});
     }
@@ -325,6 +331,7 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     ModelOptions model_options;
     model_options.auto_includes_lstm = options_.train_epochs > 0;
     model_options.phase_bands = options_.phase_bands;
+    model_options.reweigh = options_.reweigh;
     model_options.lstm.train.epochs = std::max(1, options_.train_epochs);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
     // auto trains the LSTM twice (for the choice, then on everything): progress counts epochs of both.

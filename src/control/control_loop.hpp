@@ -43,6 +43,7 @@ struct ControlLoopOptions {
     QuantileLevel quantile = QuantileLevel::kP95;
     int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
     bool phase_bands = true;                     // bands by the phase of the hour or day where they fit better
+    bool reweigh = true;  // auto's weights follow its models' errors since training (combination_weights.hpp)
     // Each resource's model is retrained when it is older than this (and trained first when it has none);
     // 0: only on request (POST /api/predictions/train).
     UnixSeconds retrain_seconds = 0;

@@ -19,6 +19,19 @@
 
 namespace cloudopt {
 
+std::string DescribeCombination(const std::vector<std::string>& parts, const std::vector<double>& weights) {
+    std::string out = "combination(";
+    bool any = false;
+    for (std::size_t i = 0; i < weights.size() && i < parts.size(); ++i) {
+        if (weights[i] <= 0) continue;
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%s%s=%.2f", any ? "," : "", parts[i].c_str(), weights[i]);
+        out += buf;
+        any = true;
+    }
+    return out + ")";
+}
+
 namespace {
 
 const std::vector<std::string> kStatisticalModels = {"naive", "seasonal_naive", "holt_winters"};
@@ -110,6 +123,12 @@ public:
                                std::vector<double>& out) const override {
         Combine(start, values, first_origin, horizon, out);
     }
+    void PartForecastsAt(UnixSeconds start, std::span<const double> values, std::size_t first_origin, int horizon,
+                         std::vector<std::vector<double>>& out) const override {
+        out.resize(parts_.size());
+        for (std::size_t i = 0; i < parts_.size(); ++i)
+            parts_[i]->ForecastFromOriginsAt(start, values, first_origin, horizon, out[i]);
+    }
 
 private:
     void Combine(std::optional<UnixSeconds> start, std::span<const double> values, std::size_t first_origin, int horizon,
@@ -139,16 +158,7 @@ struct Choice {
         return name == "combination" ? std::make_unique<CombinationModel>(parts, weights, options, stage)
                                      : MakeModel(name, options, stage);
     }
-    std::string Describe() const {
-        if (name != "combination") return name;
-        std::string out = "combination(";
-        for (std::size_t i = 0; i < weights.size(); ++i) {
-            char buf[48];
-            std::snprintf(buf, sizeof buf, "%s%s=%.2f", i ? "," : "", parts[i].c_str(), weights[i]);
-            out += buf;
-        }
-        return out + ")";
-    }
+    std::string Describe() const { return name == "combination" ? DescribeCombination(parts, weights) : name; }
 };
 
 Calibration CalibrateForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
@@ -158,56 +168,6 @@ Calibration CalibrateForecasts(std::span<const double> values, std::span<const s
 // The interval CalibrateForecasts groups errors by phase on: 0 (none) when the options turn phase bands off.
 UnixSeconds PhaseStep(const SeriesContext& context, const ModelOptions& options) {
     return options.phase_bands ? context.step : 0;
-}
-
-// Convex weights (on a grid of 1/20) that minimize the absolute error of the combined forecasts from origins
-// [first, values.size()): the WAPE-optimal mix on the validation window. A mix of a few models is fitted on
-// thousands of forecasts, so it does not overfit the window the way picking one model by a small margin does.
-std::vector<double> FitCombinationWeights(std::span<const double> values, std::span<const std::uint8_t> missing,
-                                          std::size_t first, int horizon,
-                                          const std::vector<const std::vector<double>*>& forecasts) {
-    constexpr int kSteps = 20;
-    const std::size_t m = forecasts.size(), h = static_cast<std::size_t>(horizon);
-    // The scored (forecast..., actual) tuples, model-major.
-    std::vector<double> actual;
-    std::vector<std::vector<double>> f(m);
-    for (std::size_t t = first; t < values.size(); ++t) {
-        for (std::size_t k = 0; k < h && t + k < values.size(); ++k) {
-            if (!Measured(missing, t + k)) continue;
-            actual.push_back(values[t + k]);
-            for (std::size_t i = 0; i < m; ++i) f[i].push_back((*forecasts[i])[(t - first) * h + k]);
-        }
-    }
-    std::vector<int> units(m, 0), best_units(m, 0);
-    double best_error = std::numeric_limits<double>::infinity();
-    std::vector<double> mix(actual.size());
-    // Every split of kSteps units over the m models.
-    std::function<void(std::size_t, int)> visit = [&](std::size_t i, int left) {
-        if (i + 1 == m) {
-            units[i] = left;
-            std::fill(mix.begin(), mix.end(), 0.0);
-            for (std::size_t j = 0; j < m; ++j) {
-                if (units[j] == 0) continue;
-                const double w = static_cast<double>(units[j]) / kSteps;
-                for (std::size_t k = 0; k < mix.size(); ++k) mix[k] += w * f[j][k];
-            }
-            double error = 0;
-            for (std::size_t k = 0; k < mix.size(); ++k) error += std::abs(mix[k] - actual[k]);
-            if (error < best_error) {
-                best_error = error;
-                best_units = units;
-            }
-            return;
-        }
-        for (int u = 0; u <= left; ++u) {
-            units[i] = u;
-            visit(i + 1, left - u);
-        }
-    };
-    visit(0, kSteps);
-    std::vector<double> weights;
-    for (int u : best_units) weights.push_back(static_cast<double>(u) / kSteps);
-    return weights;
 }
 
 struct Chosen {
@@ -260,15 +220,18 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
     for (std::size_t i = 0; i < forecasts.size(); ++i)
         if (std::isfinite(wapes[i]) && !forecasts[i].empty()) usable.push_back(i);
     if (usable.size() < 2) return single();
-    std::vector<const std::vector<double>*> usable_forecasts;
-    for (std::size_t i : usable) usable_forecasts.push_back(&forecasts[i]);
+    std::vector<std::span<const double>> usable_forecasts;
+    for (std::size_t i : usable) usable_forecasts.emplace_back(forecasts[i]);
     const std::vector<double> fitted = FitCombinationWeights(values, missing, n - n_cal, horizon, usable_forecasts);
+    if (fitted.empty()) return single();
     Choice combination{"combination", {}, {}};
     std::vector<double> combined(forecasts[usable[0]].size(), 0.0);
     for (std::size_t j = 0; j < usable.size(); ++j) {
-        if (fitted[j] <= 0) continue;  // a model without weight is not fitted again
+        // A model without weight is fitted again only when re-weighing may give it some later.
+        if (fitted[j] <= 0 && !options.reweigh) continue;
         combination.parts.push_back(candidates[usable[j]]);
         combination.weights.push_back(fitted[j]);
+        if (fitted[j] <= 0) continue;
         for (std::size_t k = 0; k < combined.size(); ++k) combined[k] += fitted[j] * forecasts[usable[j]][k];
     }
     if (combination.parts.size() == 1) {
@@ -332,6 +295,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
     trained.chosen = choice.Describe();
     trained.candidates = chosen->candidates;
     trained.context = context;
+    trained.reweigh = options.reweigh;
     trained.point = choice.Make(options);
     if (Status s = trained.point->Fit(values, context); !s) return s.error();
     trained.bands = std::move(chosen->bands);
@@ -339,7 +303,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
 }
 
 Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon,
-                              const Calibration* tracked) {
+                              const Calibration* tracked, std::span<const double> weights) {
     const Calibration& bands = tracked ? *tracked : trained.bands;
     const std::size_t steps = trained.bands.q90.size();
     if (horizon < 1 || horizon > static_cast<int>(steps) || bands.q90.size() != steps || bands.q95.size() != steps ||
@@ -347,9 +311,21 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
         return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." + std::to_string(steps));
     if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
     std::vector<double> points;
-    trained.point->ForecastFromOriginsAt(series.start, series.values, series.values.size(), horizon, points);
     Forecast f;
     f.model = trained.chosen;
+    const bool reweighed = trained.Reweighs() && weights.size() == trained.parts.size() &&
+                           !std::equal(weights.begin(), weights.end(), trained.weights.begin());
+    if (reweighed) {
+        std::vector<std::vector<double>> parts;
+        trained.point->PartForecastsAt(series.start, series.values, series.values.size(), horizon, parts);
+        points.assign(static_cast<std::size_t>(horizon), 0.0);
+        for (std::size_t i = 0; i < parts.size(); ++i)
+            for (std::size_t k = 0; k < points.size(); ++k) points[k] += weights[i] * parts[i][k];
+        f.model = DescribeCombination(trained.parts, {weights.begin(), weights.end()}) +
+                  ", re-weighed since training from " + trained.chosen;
+    } else {
+        trained.point->ForecastFromOriginsAt(series.start, series.values, series.values.size(), horizon, points);
+    }
     f.step = series.step;
     f.generated_at = series.end();
     f.accuracy = trained.bands.accuracy;
@@ -357,6 +333,18 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
         f.points.push_back(bands.Point(k, series.end() + static_cast<UnixSeconds>(k) * series.step, points[k]));
     }
     return f;
+}
+
+Reweighed ForecastReweighed(const PointModel& model, std::span<const double> prior, UnixSeconds start,
+                            std::span<const double> values, std::span<const std::uint8_t> missing, std::size_t first,
+                            std::size_t fresh, int horizon, long long step_seconds) {
+    const ReweighSchedule schedule = DefaultReweighSchedule(step_seconds);
+    const std::size_t from = ReweighFrom(first, std::min(fresh, first), schedule);
+    std::vector<std::vector<double>> parts;
+    model.PartForecastsAt(start, values, from, horizon, parts);
+    if (parts.empty() || parts.size() != prior.size()) return {};
+    const std::vector<std::span<const double>> views(parts.begin(), parts.end());
+    return CombineReweighed(values, missing, views, from, first, std::min(fresh, first), horizon, prior, schedule);
 }
 
 Result<Forecast> ForecastSeries(const std::string& model_name, const RegularSeries& series, int horizon,
@@ -519,12 +507,20 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
 
     // Test: every origin in the held-out part, from the true history up to it.
     model->ForecastFromOrigins(values, n_train, o.horizon, forecasts);
+    // As served, auto's weights follow its parts' errors on the held-out values as they become known.
+    if (model_name == "auto" && o.models.reweigh && chosen->choice.name == "combination") {
+        Reweighed reweighed = ForecastReweighed(*model, chosen->choice.weights, o.start, values, missing, n_train,
+                                                n_train, o.horizon, o.step_seconds);
+        if (!reweighed.forecasts.empty()) forecasts = std::move(reweighed.forecasts);
+        score.reweighings = reweighed.refits;
+        if (reweighed.refits > 0) score.chosen_at_end = DescribeCombination(chosen->choice.parts, reweighed.weights);
+    }
     // Bands as the service serves them: the calibrated offsets tracked online (band_tracker.hpp). At origin t the
     // tracker has seen every error whose actual is in the history, values[0, t).
     BandTracker tracker(bands);
     auto time_of = [&](std::size_t i) { return o.start + static_cast<UnixSeconds>(i) * o.step_seconds; };
     ErrorSums sums;
-    std::size_t covered90 = 0, covered95 = 0, covered99 = 0, split90 = 0, split95 = 0, split99 = 0, total = 0;
+    BandCoverage tracked_coverage, split_coverage;
     double width95 = 0.0;
     for (std::size_t t = n_train; t < n; ++t) {
         if (o.track_bands && t > n_train && Measured(missing, t - 1))
@@ -537,29 +533,21 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
             const UnixSeconds ts = time_of(t + k);
             sums.abs_error += std::abs(f - actual);
             sums.abs_actual += std::abs(actual);
-            covered90 += actual <= f + tracked.Offset90(k, ts);
-            covered95 += actual <= f + tracked.Offset95(k, ts);
-            covered99 += actual <= f + tracked.Offset99(k, ts);
+            tracked_coverage.Add(tracked, k, ts, f, actual);
+            split_coverage.Add(bands, k, ts, f, actual);
             width95 += std::max(0.0, tracked.Offset95(k, ts));
-            split90 += actual <= f + bands.Offset90(k, ts);
-            split95 += actual <= f + bands.Offset95(k, ts);
-            split99 += actual <= f + bands.Offset99(k, ts);
-            ++total;
         }
     }
     score.band_width_p95 = sums.abs_actual > 0 ? width95 / sums.abs_actual : 0.0;
     score.phase_bands = bands.phase.Describe();
     score.accuracy = sums.abs_actual > 0 ? 1.0 - sums.abs_error / sums.abs_actual : 0.0;
-    auto share = [&](std::size_t covered) {
-        return total ? static_cast<double>(covered) / static_cast<double>(total) : 0.0;
-    };
-    score.coverage_p90 = share(covered90);
-    score.coverage_p95 = share(covered95);
-    score.coverage_p99 = share(covered99);
-    score.split_coverage_p90 = share(split90);
-    score.split_coverage_p95 = share(split95);
-    score.split_coverage_p99 = share(split99);
-    score.forecasts = total;
+    score.coverage_p90 = tracked_coverage.Share(tracked_coverage.p90, 0.0);
+    score.coverage_p95 = tracked_coverage.Share(tracked_coverage.p95, 0.0);
+    score.coverage_p99 = tracked_coverage.Share(tracked_coverage.p99, 0.0);
+    score.split_coverage_p90 = split_coverage.Share(split_coverage.p90, 0.0);
+    score.split_coverage_p95 = split_coverage.Share(split_coverage.p95, 0.0);
+    score.split_coverage_p99 = split_coverage.Share(split_coverage.p99, 0.0);
+    score.forecasts = tracked_coverage.total;
     score.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return score;
 }

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
+#include "forecast/combination_weights.hpp"
 #include "forecast/lstm_options.hpp"
 #include "forecast/phase_bands.hpp"
 #include "forecast/point_model.hpp"
@@ -44,6 +45,10 @@ struct ModelOptions {
     // Let the calibration choose bands by the phase of the hour or day where they beat one offset per step
     // (phase_bands.hpp).
     bool phase_bands = true;
+    // "auto" keeps every model it weighed in its combination, and its weights follow the models' errors since
+    // training (combination_weights.hpp). Off: the weights fitted at training stay, and a model without weight
+    // is dropped.
+    bool reweigh = true;
 };
 
 struct BacktestOptions {
@@ -94,6 +99,10 @@ struct ModelScore {
     // since they cover each phase, bursting ones too (docs/FORECASTING.md).
     double band_width_p95 = 0.0;
     std::string phase_bands = "none";  // what the bands' offsets depend on (PhaseBands::Describe)
+    // For auto: how often its weights were fitted again on the held-out forecasts (combination_weights.hpp), and
+    // the combination in force at the end (empty when never).
+    std::size_t reweighings = 0;
+    std::string chosen_at_end;
     double seconds = 0.0;
     std::size_t forecasts = 0;
 };
@@ -131,6 +140,23 @@ struct Calibration {
         return p;
     }
 };
+
+// How often actuals fell at or under each band: the empirical coverage the backtest reports and the service keeps
+// since training. Counted against the bands in force when each actual came.
+struct BandCoverage {
+    std::size_t p90 = 0, p95 = 0, p99 = 0, total = 0;
+
+    void Add(const Calibration& bands, std::size_t k, UnixSeconds ts, double forecast, double actual) {
+        p90 += actual <= forecast + bands.Offset90(k, ts);
+        p95 += actual <= forecast + bands.Offset95(k, ts);
+        p99 += actual <= forecast + bands.Offset99(k, ts);
+        ++total;
+    }
+    // The share covered; `none` before any actual.
+    double Share(std::size_t covered, double none) const {
+        return total ? static_cast<double>(covered) / static_cast<double>(total) : none;
+    }
+};
 // Values flagged in `missing` (RegularSeries::missing; empty: none) are not scored. `start` and `step` place the
 // values in time, for bands that depend on the phase of the hour or day (chosen only where they help).
 Calibration Calibrate(const PointModel& model, std::span<const double> values, std::size_t first_origin, int horizon,
@@ -154,13 +180,27 @@ struct TrainedModel {
     SeriesContext context;
     Calibration bands;   // per step 1..horizon
     std::unique_ptr<PointModel> point;
+    bool reweigh = true;  // ModelOptions::reweigh when trained or loaded
+
+    // Whether its weights follow its parts' errors since training (combination_weights.hpp).
+    bool Reweighs() const { return reweigh && model == "auto" && base == "combination" && parts.size() >= 2; }
 };
 Result<TrainedModel> TrainModel(const std::string& model, const RegularSeries& series, int horizon,
                                 const ModelOptions& options = {});
 // The next `horizon` steps after `series` (its most recent history) with the trained bands, or with `bands` (the
-// tracked ones, band_tracker.hpp) when given.
+// tracked ones, band_tracker.hpp) when given, and for a model that re-weighs, with `weights` when given (those
+// re-weighing has in force, Tracked::weights).
 Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& series, int horizon,
-                              const Calibration* bands = nullptr);
+                              const Calibration* bands = nullptr, std::span<const double> weights = {});
+// The forecasts of a fitted combination (`model`, trained with weights `prior`) from origins [first,
+// values.size()], its weights re-weighed on its parts' forecasts since origin `fresh`, the first value it was not
+// trained on (fresh <= first; combination_weights.hpp). `start` is the time of values[0]. Empty forecasts when
+// `model` is not a combination.
+Reweighed ForecastReweighed(const PointModel& model, std::span<const double> prior, UnixSeconds start,
+                            std::span<const double> values, std::span<const std::uint8_t> missing, std::size_t first,
+                            std::size_t fresh, int horizon, long long step_seconds);
+// "combination(lstm=0.60,naive=0.40)": the parts with weight.
+std::string DescribeCombination(const std::vector<std::string>& parts, const std::vector<double>& weights);
 // An unfitted model of the given base ("combination" with parts and weights), for loading saved state.
 std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::vector<std::string>& parts,
                                            const std::vector<double>& weights, const ModelOptions& options);

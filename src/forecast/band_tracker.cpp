@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "forecast/backtest.hpp"
 
@@ -96,17 +97,28 @@ LiveScore ScoreForecasts(std::span<const double> values, std::span<const std::ui
 }
 
 Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
-                          double rate) {
+                          double rate, std::size_t since_training) {
     const std::vector<double>& y = history.values;
     const std::size_t n = y.size();
     const std::size_t h = trained.bands.q90.size();
-    Tracked out{trained.bands, {}};
+    Tracked out;
+    out.bands = trained.bands;
     if (steps == 0 || n < 2 || h == 0 || !trained.point) return out;
     const std::size_t first = n > steps ? n - steps : 1;
     std::vector<double> forecasts;  // origin t, step k at (t - first) * h + k
-    trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
+    if (trained.Reweighs() && since_training > 0) {
+        const std::size_t fresh = std::min(first, n > since_training ? n - since_training : 1);
+        Reweighed reweighed = ForecastReweighed(*trained.point, trained.weights, history.start, y, history.missing,
+                                                first, fresh, static_cast<int>(h), history.step);
+        if (!reweighed.forecasts.empty()) forecasts = std::move(reweighed.forecasts);
+        if (reweighed.refits > 0) {
+            out.weights = std::move(reweighed.weights);
+            out.reweighings = reweighed.refits;
+        }
+    }
+    if (forecasts.empty()) trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
-    std::size_t covered[3] = {0, 0, 0}, scored = 0;
+    BandCoverage coverage;
     for (std::size_t j = first; j < n; ++j) {
         if (history.IsMissing(j)) continue;  // a filled gap is no actual
         // Coverage by the bands in force before this actual moves them, as the backtest measures it.
@@ -115,21 +127,16 @@ Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& hist
         for (std::size_t k = 0; k < h && j >= first + k; ++k) {
             const double f = forecasts[(j - k - first) * h + k];
             if (!std::isfinite(f)) continue;
-            covered[0] += y[j] <= f + bands.Offset90(k, ts);
-            covered[1] += y[j] <= f + bands.Offset95(k, ts);
-            covered[2] += y[j] <= f + bands.Offset99(k, ts);
-            ++scored;
+            coverage.Add(bands, k, ts, f, y[j]);
         }
         tracker.ObserveArrival(j, ts, y[j], forecasts, first);
     }
     out.bands = tracker.Bands();
     out.live = ScoreForecasts(y, history.missing, forecasts, first, first, n, h);
-    if (scored > 0) {
-        const double all = static_cast<double>(scored);
-        out.live.coverage_p90 = static_cast<double>(covered[0]) / all;
-        out.live.coverage_p95 = static_cast<double>(covered[1]) / all;
-        out.live.coverage_p99 = static_cast<double>(covered[2]) / all;
-    }
+    const double none = std::numeric_limits<double>::quiet_NaN();  // no actual yet: nothing to say
+    out.live.coverage_p90 = coverage.Share(coverage.p90, none);
+    out.live.coverage_p95 = coverage.Share(coverage.p95, none);
+    out.live.coverage_p99 = coverage.Share(coverage.p99, none);
     return out;
 }
 

@@ -88,11 +88,17 @@ LiveScore ScoreForecasts(std::span<const double> values, std::span<const std::ui
 // each of the last `steps` origins of `history`, in the order their actuals arrived, and how those forecasts
 // scored (accuracy, and the coverage of the bands as they stood when each actual came). Stateless, so a restart or a retrained model gives the same bands from the same history; 0 steps gives
 // the trained bands and no score. `rate` 0 scores without moving the bands.
+//
+// `since_training` is how many of the history's last steps came after the model was trained. When the model
+// re-weighs (TrainedModel::Reweighs), the forecasts tracked are the re-weighed ones, and `weights` are those in
+// force for the next forecast (combination_weights.hpp); 0 keeps the trained weights.
 struct Tracked {
     Calibration bands;
     LiveScore live;
+    std::vector<double> weights;  // empty: the trained weights
+    std::size_t reweighings = 0;
 };
 Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& history, std::size_t steps,
-                          double rate = BandTracker::kDefaultRate);
+                          double rate = BandTracker::kDefaultRate, std::size_t since_training = 0);
 
 }  // namespace cloudopt

@@ -150,6 +150,7 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
         for (const std::string& part : t.parts)
             if (!IsKnownModel(part) || part == "auto") return bad("unknown model '" + part + "'");
         if (!known_base) return bad("unknown model '" + t.base + "'");
+        t.reweigh = options.reweigh;
         t.point = MakePointModel(t.base, t.parts, t.weights, options);
         if (Status s = t.point->LoadState(state, t.context); !s)
             return bad("series '" + m.series + "': " + s.error().message);

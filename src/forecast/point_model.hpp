@@ -39,6 +39,13 @@ public:
         (void)start;
         ForecastFromOrigins(values, first_origin, horizon, out);
     }
+    // A combination's parts' forecasts, each laid out as ForecastFromOriginsAt writes them; none for a model that
+    // is not a combination. Re-weighing combines them with weights of its own (combination_weights.hpp).
+    virtual void PartForecastsAt(UnixSeconds start, std::span<const double> values, std::size_t first_origin,
+                                 int horizon, std::vector<std::vector<double>>& out) const {
+        (void)start, (void)values, (void)first_origin, (void)horizon;
+        out.clear();
+    }
     // The fitted state (parameters, weights) in a versioned binary form, and back: a loaded model forecasts
     // without being fitted again (model_file.hpp).
     virtual std::string SaveState() const = 0;
