@@ -116,7 +116,8 @@ Tracked TrackTrainedModel(const TrainedModel& trained, const RegularSeries& hist
             out.reweighings = reweighed.refits;
         }
     }
-    if (forecasts.empty()) trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
+    if (forecasts.empty())
+        trained.point->ForecastFromOriginsAt(history.start, y, first, static_cast<int>(h), forecasts);
     BandTracker tracker(trained.bands, rate);
     BandCoverage coverage;
     for (std::size_t j = first; j < n; ++j) {

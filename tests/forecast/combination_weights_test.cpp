@@ -179,7 +179,8 @@ TEST(CombineReweighed, GivesTheSameForecastsFromAnyFirstOriginAsTheServiceReplay
         const std::size_t from = ReweighFrom(first, fresh, schedule);
         EXPECT_LE(from, first);
         EXPECT_GE(from, fresh);
-        const Reweighed part = CombineReweighed(r.values, {}, r.From(from), from, first, fresh, kHorizon, prior, schedule);
+        const Reweighed part =
+            CombineReweighed(r.values, {}, r.From(from), from, first, fresh, kHorizon, prior, schedule);
         ASSERT_EQ(part.forecasts.size(), (RegimeChange::kN - first + 1) * kHorizon);
         for (std::size_t i = 0; i < part.forecasts.size(); ++i)
             ASSERT_EQ(part.forecasts[i], all.forecasts[(first - fresh) * kHorizon + i]) << "first " << first;
