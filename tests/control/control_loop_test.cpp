@@ -535,6 +535,40 @@ TEST_F(ControlLoopTest, ATrainedModelsBandsWidenWhenTheLoadTurnsNoisierAfterTrai
     EXPECT_GT(tracked, 10.0);
 }
 
+TEST_F(ControlLoopTest, AutoReweighsItsModelsOnTheirForecastsSinceTrainingAndSaysSo) {
+    Resource r = AddResource("web", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 0;  // statistical models: seasonal naive fits the daily step the history shows
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    ASSERT_TRUE(loop_->TrainResource(r).ok());
+    const UnixSeconds trained_at = clock_.Now();
+    // After training the daily step stops: the load wanders around 40, and the last value is the best forecast.
+    SeriesSamples wandering{{r.id, r.load_metric}, {}};
+    double level = 40.0;
+    for (UnixSeconds t = FloorTo(trained_at, 300) + 300; t < trained_at + 2 * kDay; t += 300) {
+        level += ((t / 300) % 3 == 0 ? 1.0 : -0.5);
+        wandering.samples.push_back({t, level});
+    }
+    ASSERT_TRUE(store_->AppendSamples({&wandering, 1}).ok());
+    clock_.Advance(2 * kDay);
+    auto model_of_forecast = [&](bool reweigh) {
+        ControlLoopOptions o = options;
+        o.reweigh = reweigh;
+        ControlLoop loop(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, o);
+        std::vector<std::string> problems;
+        EXPECT_EQ(*loop.LoadModels(problems), 1);
+        auto f = loop.ForecastResource(r, 3, false);
+        EXPECT_TRUE(f.ok());
+        return f.ok() ? f->model : std::string();
+    };
+    const std::string reweighed = model_of_forecast(true);
+    EXPECT_NE(reweighed.find("re-weighed since training from"), std::string::npos) << reweighed;
+    EXPECT_EQ(reweighed.rfind("combination(naive=", 0), 0u) << reweighed;  // the last value now leads
+    const std::string as_trained = model_of_forecast(false);
+    EXPECT_EQ(as_trained.find("re-weighed"), std::string::npos) << as_trained;
+}
+
 TEST_F(ControlLoopTest, AModelWhoseForecastsGotMuchWorseSinceTrainingIsRetrainedAlone) {
     Resource web = AddResource("web", Mode::kOff);
     Resource api = AddResource("api", Mode::kOff);
