@@ -505,16 +505,16 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     std::vector<double> forecasts;
     const Calibration& bands = chosen->bands;
 
-    // Test: every origin in the held-out part, from the true history up to it.
-    model->ForecastFromOrigins(values, n_train, o.horizon, forecasts);
-    // As served, auto's weights follow its parts' errors on the held-out values as they become known.
+    // Test: every origin in the held-out part, from the true history up to it. As served, auto's weights follow
+    // its parts' errors on the held-out values as they become known.
     if (model_name == "auto" && o.models.reweigh && chosen->choice.name == "combination") {
         Reweighed reweighed = ForecastReweighed(*model, chosen->choice.weights, o.start, values, missing, n_train,
                                                 n_train, o.horizon, o.step_seconds);
-        if (!reweighed.forecasts.empty()) forecasts = std::move(reweighed.forecasts);
+        forecasts = std::move(reweighed.forecasts);
         score.reweighings = reweighed.refits;
         if (reweighed.refits > 0) score.chosen_at_end = DescribeCombination(chosen->choice.parts, reweighed.weights);
     }
+    if (forecasts.empty()) model->ForecastFromOrigins(values, n_train, o.horizon, forecasts);
     // Bands as the service serves them: the calibrated offsets tracked online (band_tracker.hpp). At origin t the
     // tracker has seen every error whose actual is in the history, values[0, t).
     BandTracker tracker(bands);

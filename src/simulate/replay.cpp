@@ -318,12 +318,12 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             auto trained = TrainModel(o.model, train_series, horizon, o.models);
             if (!trained) return trained.error();
             std::vector<double> points;
-            trained->point->ForecastFromOrigins(demand, first, horizon, points);
             if (trained->Reweighs()) {  // as served: auto's weights follow its models' errors on the replayed load
-                Reweighed reweighed = ForecastReweighed(*trained->point, trained->weights, series.start, demand,
-                                                        series.missing, first, first, horizon, series.step);
-                if (!reweighed.forecasts.empty()) points = std::move(reweighed.forecasts);
+                points = ForecastReweighed(*trained->point, trained->weights, series.start, demand, series.missing,
+                                           first, first, horizon, series.step)
+                             .forecasts;
             }
+            if (points.empty()) trained->point->ForecastFromOrigins(demand, first, horizon, points);
             Resource r;
             r.name = "replay";
             r.capacity_per_instance = c;
