@@ -34,6 +34,7 @@ int RunSimulate(const SimulateCommand& c) {
     }
     ReplayOptions options;
     options.boot_delay_s = c.boot_delay_s;
+    options.service_level.budget = c.unmet_budget;
     options.target = c.target;
     options.test_fraction = c.test_fraction;
     options.models.auto_includes_lstm = true;
@@ -141,6 +142,7 @@ int RunSimulate(const SimulateCommand& c) {
                                 {"boot_delay_s", c.boot_delay_s},
                                 {"target", c.target},
                                 {"quantile", c.quantile},
+                                {"unmet_budget", c.unmet_budget},
                                 {"policies", policies},
                                 {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);
@@ -153,7 +155,8 @@ int RunSimulate(const SimulateCommand& c) {
     if (c.json) {
         std::cout << out.dump() << "\n";
     } else {
-        std::printf("%zu series, boot delay %llds, target %.2f, quantile %.2f\n", done, c.boot_delay_s, c.target, c.quantile);
+        std::printf("%zu series, boot delay %llds, target %.2f, quantile %.2f, unmet budget %.2f%%\n", done,
+                    c.boot_delay_s, c.target, c.quantile, 100 * c.unmet_budget);
         std::printf("%-12s %12s %9s %8s %8s %8s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot", "util", "actions");
         for (const std::string& name : requested) {
             const nlohmann::json& p = policies[name];

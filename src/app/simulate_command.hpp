@@ -15,6 +15,7 @@ struct SimulateCommand {
     long long boot_delay_s = 180;
     double target = 0.75;
     double quantile = 0.95;
+    double unmet_budget = 0.005;  // the predictive policy's service-level budget, as loop.unmet_budget
     double test_fraction = 0.2;
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
     int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)

@@ -280,5 +280,29 @@ TEST(SimulateCli, ComparesThePoliciesAndWritesAnOfflineReport) {
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--policies", "static,yolo"}, dir.File("log")), 2);
 }
 
+// The budget is the service's loop.unmet_budget: a looser one lets the correction narrow the bands, so the
+// predictive policy runs less capacity for more starved steps.
+TEST(SimulateCli, UnmetBudgetTradesCostForStarvedSteps) {
+    testing::TempDir dir;
+    auto predictive_at = [&](const char* budget) {
+        EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--epochs", "1", "--policies",
+                                      "predictive", "--unmet-budget", budget, "--json"},
+                                     dir.File(budget)),
+                  0)
+            << testing::ReadFile(dir.File(budget));
+        const std::string text = testing::ReadFile(dir.File(budget));  // stdout's JSON line among stderr's
+        const std::size_t begin = text.find('{');
+        const nlohmann::json j = nlohmann::json::parse(text.substr(begin, text.find('\n', begin) - begin));
+        EXPECT_DOUBLE_EQ(j["unmet_budget"].get<double>(), std::stod(budget));
+        return j["policies"]["predictive"];
+    };
+    const nlohmann::json strict = predictive_at("0");
+    const nlohmann::json loose = predictive_at("0.2");
+    EXPECT_LT(loose["cost"].get<double>(), strict["cost"].get<double>());
+    EXPECT_GE(loose["unmet"].get<double>(), strict["unmet"].get<double>());
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--unmet-budget", "0.6"}, dir.File("log")), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("log")).find("--unmet-budget"), std::string::npos) << testing::ReadFile(dir.File("log"));
+}
+
 }  // namespace
 }  // namespace cloudopt
