@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "forecast/lstm_options.hpp"
 
 extern char** environ;
 
@@ -101,6 +102,9 @@ const std::vector<Key>& Keys() {
         Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
+        Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
+        Int("loop.lstm_layers", &Config::lstm_layers, 1, 2),
+        Int("loop.lstm_window", &Config::lstm_window, 2, kMaxLstmWindow),
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),
         Bool("loop.phase_bands", &Config::phase_bands),

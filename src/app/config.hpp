@@ -30,6 +30,9 @@ struct Config {
     int stabilization_seconds = 300;
     std::string quantile = "p95";
     int train_epochs = 30;
+    int lstm_hidden = 64;
+    int lstm_layers = 1;
+    int lstm_window = 48;  // steps of the forecast grid
     bool phase_bands = true;
     bool reweigh = true;  // loop.reweigh: auto's weights follow its models' errors since training
     int retrain_hours = 24;

@@ -37,6 +37,7 @@ int RunBacktest(const BacktestCommand& c) {
     common.horizon = c.horizon;
     common.test_fraction = c.test_fraction;
     common.models.lstm.train.epochs = c.epochs;
+    c.lstm.ApplyTo(common.models.lstm);
     common.models.auto_includes_lstm = true;
     common.models.phase_bands = c.phase_bands;
     common.models.reweigh = c.reweigh;
@@ -160,6 +161,7 @@ int RunForecast(const ForecastCommand& c) {
     }
     ModelOptions options;
     options.phase_bands = c.phase_bands;
+    c.lstm.ApplyTo(options.lstm);
     if (c.model == "lstm_fleet" && c.model_file.empty()) {
         auto fleet = TrainFleetForModels(AsFleet(*series), c.horizon, options);
         if (!fleet) {

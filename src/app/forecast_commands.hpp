@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "forecast/lstm_options.hpp"
+
 namespace cloudopt {
 
 struct BacktestCommand {
@@ -14,6 +16,7 @@ struct BacktestCommand {
     std::string models = "naive,seasonal_naive,holt_winters,auto";
     double test_fraction = 0.2;
     int epochs = 10;  // LSTM training epochs
+    LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window
     bool phase_bands = true;  // --phase-bands auto|off
     bool reweigh = true;      // --reweigh on|off
     bool json = false;
@@ -25,6 +28,7 @@ struct ForecastCommand {
     int horizon = 12;
     std::string model = "auto";
     std::string model_file;  // forecast with saved models instead of fitting
+    LstmShapeSettings lstm;  // when fitting (a model file has its own shape)
     bool phase_bands = true;  // --phase-bands auto|off
     bool json = false;
 };

@@ -50,6 +50,16 @@ void AddReweighOption(CLI::App* command, bool& reweigh) {
         ->check(CLI::IsMember({"on", "off"}));
 }
 
+// The network's shape (forecast/lstm_options.hpp); the defaults are the and the PyTorch benchmark's.
+void AddLstmShapeOptions(CLI::App* command, cloudopt::LstmShapeSettings& lstm) {
+    command->add_option("--lstm-hidden", lstm.hidden, "LSTM hidden units per layer (default 64)")
+        ->check(CLI::Range(1, cloudopt::kMaxLstmHidden));
+    command->add_option("--lstm-layers", lstm.layers, "LSTM layers: 1 (default) or 2")->check(CLI::Range(1, 2));
+    command->add_option("--lstm-window", lstm.window,
+                        "Steps of history the LSTM reads per forecast (default 48); training time grows with it")
+        ->check(CLI::Range(2, cloudopt::kMaxLstmWindow));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +89,7 @@ int main(int argc, char** argv) {
     backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")->check(CLI::Range(1, 10000));
+    AddLstmShapeOptions(backtest, backtest_command.lstm);
     AddPhaseBandsOption(backtest, backtest_command.phase_bands);
     AddReweighOption(backtest, backtest_command.reweigh);
     backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
@@ -89,6 +100,7 @@ int main(int argc, char** argv) {
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
     forecast->add_option("--model", forecast_command.model,
                          "lstm | lstm_fleet | holt_winters | seasonal_naive | naive | auto (default)");
+    AddLstmShapeOptions(forecast, forecast_command.lstm);
     AddPhaseBandsOption(forecast, forecast_command.phase_bands);
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
@@ -102,6 +114,7 @@ int main(int argc, char** argv) {
     train->add_option("--horizon", train_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
     train->add_option("--series", train_command.series, "Only this series of the file");
     train->add_option("--out", train_command.out, "Save the trained models to this model file");
+    AddLstmShapeOptions(train, train_command.lstm);
     AddPhaseBandsOption(train, train_command.phase_bands);
     forecast->add_option("--model-file", forecast_command.model_file, "Forecast with the models saved by `train --out`");
 
@@ -122,6 +135,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 10000));
     simulate->add_option("--jobs", simulate_command.jobs, "Series replayed at once (default: one per core)")
         ->check(CLI::Range(1, 256));
+    AddLstmShapeOptions(simulate, simulate_command.lstm);
     AddPhaseBandsOption(simulate, simulate_command.phase_bands);
     AddReweighOption(simulate, simulate_command.reweigh);
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");

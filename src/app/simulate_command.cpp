@@ -39,6 +39,7 @@ int RunSimulate(const SimulateCommand& c) {
     options.test_fraction = c.test_fraction;
     options.models.auto_includes_lstm = true;
     options.models.lstm.train.epochs = c.epochs;
+    c.lstm.ApplyTo(options.models.lstm);
     options.models.phase_bands = c.phase_bands;
     options.models.reweigh = c.reweigh;
     if (std::abs(c.quantile - 0.5) < 1e-9) {

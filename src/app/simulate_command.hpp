@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "forecast/lstm_options.hpp"
+
 namespace cloudopt {
 
 struct SimulateCommand {
@@ -18,6 +20,7 @@ struct SimulateCommand {
     double unmet_budget = 0.005;  // the predictive policy's service-level budget, as loop.unmet_budget
     double test_fraction = 0.2;
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
+    LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window
     int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)
     bool phase_bands = true;  // --phase-bands auto|off
     bool reweigh = true;      // --reweigh on|off

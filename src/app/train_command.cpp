@@ -79,6 +79,7 @@ int RunTrain(const TrainCommand& c) {
     Progress progress;
     ModelOptions options;
     options.lstm.train.epochs = c.epochs;
+    c.lstm.ApplyTo(options.lstm);
     options.lstm.train.on_epoch = [&progress](const EpochReport& r) { progress.Epoch(r); };
     options.auto_includes_lstm = true;
     options.phase_bands = c.phase_bands;

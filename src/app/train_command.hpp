@@ -5,12 +5,15 @@
 #include <optional>
 #include <string>
 
+#include "forecast/lstm_options.hpp"
+
 namespace cloudopt {
 
 struct TrainCommand {
     std::string data;
     std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     int epochs = 50;
+    LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window
     std::string model = "lstm";
     int horizon = 12;
     std::string series;  // empty: every series in the file

@@ -333,6 +333,7 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     model_options.phase_bands = options_.phase_bands;
     model_options.reweigh = options_.reweigh;
     model_options.lstm.train.epochs = std::max(1, options_.train_epochs);
+    options_.lstm_shape.ApplyTo(model_options.lstm);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
     // auto trains the LSTM twice (for the choice, then on everything): progress counts epochs of both.
     int epochs_done = 0;
@@ -389,6 +390,7 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     for (const RegularSeries& h : histories) members.push_back({h.values, h.start, h.step});
     ModelOptions model_options;
     model_options.lstm.train.epochs = options_.train_epochs;
+    options_.lstm_shape.ApplyTo(model_options.lstm);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
     int epochs_done = 0;
     const double epochs_total = 2.0 * model_options.lstm.train.epochs;  // the calibration network, then the full one

@@ -42,6 +42,7 @@ struct ControlLoopOptions {
     UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
     QuantileLevel quantile = QuantileLevel::kP95;
     int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
+    LstmShapeSettings lstm_shape;                // of the resources' networks and the fleet's
     bool phase_bands = true;                     // bands by the phase of the hour or day where they fit better
     bool reweigh = true;  // auto's weights follow its models' errors since training (combination_weights.hpp)
     // Each resource's model is retrained when it is older than this (and trained first when it has none);

@@ -41,4 +41,19 @@ struct LstmOptions {
     LstmTrainOptions train;
 };
 
+// The part of the network's shape a user chooses (CLI flags, the service's config): hidden units, layers and the
+// input window in steps. A longer window sees more of the past per forecast and costs proportionally more to train.
+struct LstmShapeSettings {
+    int hidden = 64;
+    int layers = 1;  // 1 or 2
+    int window = 48;
+    void ApplyTo(LstmOptions& options) const {
+        options.hidden = hidden;
+        options.layers = layers;
+        options.window = window;
+    }
+};
+inline constexpr int kMaxLstmHidden = 1024;
+inline constexpr int kMaxLstmWindow = 2016;  // a week of 5-minute steps
+
 }  // namespace cloudopt

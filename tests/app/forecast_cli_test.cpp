@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "forecast/lstm_model.hpp"
+#include "forecast/model_file.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -183,6 +185,32 @@ TEST(TrainCli, TrainsSavesAndForecastsFromTheSavedModel) {
                                  dir.File("log")),
               2);
     EXPECT_NE(testing::ReadFile(dir.File("log")).find("horizons 1..3"), std::string::npos) << testing::ReadFile(dir.File("log"));
+}
+
+// The network's shape is the user's: the flags reach the trained network, which the model file keeps.
+TEST(TrainCli, TheLstmShapeFlagsShapeTheSavedNetwork) {
+    testing::TempDir dir;
+    const std::string model = dir.File("model.bin");
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", kSlice, "--epochs", "1", "--horizon", "3",
+                                  "--lstm-hidden", "8", "--lstm-layers", "2", "--lstm-window", "24", "--out", model},
+                                 dir.File("log")),
+              0)
+        << testing::ReadFile(dir.File("log"));
+    auto models = LoadModels(testing::ReadFile(model));
+    ASSERT_TRUE(models.ok()) << models.error().message;
+    ASSERT_EQ(models->size(), 1u);
+    const auto* lstm = dynamic_cast<const LstmModel*>((*models)[0].trained.point.get());
+    ASSERT_NE(lstm, nullptr);
+    EXPECT_EQ(lstm->shape().hidden, 8);
+    EXPECT_EQ(lstm->shape().layers, 2);
+    EXPECT_EQ(lstm->shape().window, 24);
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "3", "--model-file", model},
+                                 dir.File("out")),
+              0)
+        << testing::ReadFile(dir.File("out"));
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--lstm-layers", "3"}, dir.File("bad")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("bad")).find("--lstm-layers"), std::string::npos) << testing::ReadFile(dir.File("bad"));
 }
 
 // Two series in one file: the slice's first 3 days and a copy at ten times their scale, so one network serves

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <map>
 
 #include "allocate/capacity_planner.hpp"
@@ -360,6 +362,7 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
     Resource r = AddResource("web", Mode::kOff);
     ControlLoopOptions options;
     options.train_epochs = 2;
+    options.lstm_shape = {.hidden = 8, .layers = 2, .window = 24};  // loop.lstm_*: smaller than the default
     loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<double> progress;
     auto report = loop_->TrainResource(r, [&](double p) { progress.push_back(p); });
@@ -373,6 +376,17 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
     ASSERT_TRUE(stored.ok());
     ASSERT_EQ(stored->size(), 1u);
     EXPECT_EQ((*stored)[0].model, report->model);
+    // auto keeps every candidate, the LSTM among them, whose saved state (format "COLSTM01") starts with its shape:
+    // int32 inputs, hidden, layers, window.
+    const std::string& bytes = (*stored)[0].bytes;
+    const std::size_t lstm = bytes.find("COLSTM01");
+    ASSERT_NE(lstm, std::string::npos);
+    std::int32_t shape[4];
+    ASSERT_GE(bytes.size(), lstm + 8 + sizeof shape);
+    std::memcpy(shape, bytes.data() + lstm + 8, sizeof shape);
+    EXPECT_EQ(shape[1], 8);
+    EXPECT_EQ(shape[2], 2);
+    EXPECT_EQ(shape[3], 24);
 
     // The trained model, not the loop's fallback forecaster, answers from now on.
     auto trained_forecast = loop_->ForecastResource(r);
