@@ -129,6 +129,8 @@ int main(int argc, char** argv) {
     simulate->add_option("--quantile", simulate_command.quantile, "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default), 0.99");
     simulate->add_option("--unmet-budget", simulate_command.unmet_budget, "Share of steps the predictive policy may leave demand unmet before it widens its bands, as loop.unmet_budget (default 0.005)")
         ->check(CLI::Range(0.0, 0.5));
+    simulate->add_option("--stabilization", simulate_command.stabilization_s, "Seconds the predictive policy waits before scaling in, and its no-flapping window, as loop.stabilization_seconds (default 300)")
+        ->check(CLI::Range(0, 86400));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default 5)")

@@ -35,6 +35,7 @@ int RunSimulate(const SimulateCommand& c) {
     ReplayOptions options;
     options.boot_delay_s = c.boot_delay_s;
     options.service_level.budget = c.unmet_budget;
+    options.stabilization_seconds = c.stabilization_s;
     options.target = c.target;
     options.test_fraction = c.test_fraction;
     options.models.auto_includes_lstm = true;
@@ -144,6 +145,7 @@ int RunSimulate(const SimulateCommand& c) {
                                 {"target", c.target},
                                 {"quantile", c.quantile},
                                 {"unmet_budget", c.unmet_budget},
+                                {"stabilization_s", c.stabilization_s},
                                 {"policies", policies},
                                 {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);

@@ -18,6 +18,7 @@ struct SimulateCommand {
     double target = 0.75;
     double quantile = 0.95;
     double unmet_budget = 0.005;  // the predictive policy's service-level budget, as loop.unmet_budget
+    long long stabilization_s = 300;  // the predictive policy's scale-in window, as loop.stabilization_seconds
     double test_fraction = 0.2;
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
     LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window

@@ -105,11 +105,11 @@ class PredictivePolicy final : public Policy {
 public:
     PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
                      std::vector<double> points, const Calibration& bands, QuantileLevel quantile,
-                     ServiceLevel service_level)
+                     ServiceLevel service_level, UnixSeconds stabilization_seconds)
         : series_(demand), demand_(demand.values), resource_(std::move(resource)), start_(demand.start),
           step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands),
           quantile_(quantile),
-          history_(300, service_level) {}  // the service's default window (loop.stabilization_seconds)
+          history_(stabilization_seconds, service_level) {}
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
         // and its outcome moves the service-level correction, as each pass does in the service. A step without
@@ -278,6 +278,8 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
     if (!(o.test_fraction > 0 && o.test_fraction < 1))
         return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
     if (o.boot_delay_s < 0) return MakeError(ErrorCode::kInvalidArgument, "boot delay must not be negative");
+    if (o.stabilization_seconds < 0)
+        return MakeError(ErrorCode::kInvalidArgument, "stabilization window must not be negative");
     if (series.step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series step must be positive");
     const std::vector<double>& demand = series.values;
     const std::size_t n = demand.size();
@@ -333,7 +335,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             r.min_capacity = 1;
             r.max_capacity = 1 << 20;
             policy = std::make_unique<PredictivePolicy>(series, r, first, horizon, std::move(points), trained->bands,
-                                                        o.quantile, o.service_level);
+                                                        o.quantile, o.service_level, o.stabilization_seconds);
         }
         out.policies[name] = Run(*policy, series, first, c, boot_steps);
     }

@@ -31,6 +31,9 @@ struct ReplayOptions {
     std::string model = "auto";        // the predictive policy's forecaster
     ModelOptions models;
     ServiceLevel service_level;        // the predictive policy's service-level correction (plan_history.hpp)
+    // The predictive policy's scale-in and no-flapping window, as the service's loop.stabilization_seconds (the
+    // reactive policy keeps HPA's own 300 s: it is the baseline as Kubernetes ships it).
+    UnixSeconds stabilization_seconds = 300;
 };
 
 inline constexpr const char* kPolicies = "static, reactive, predictive, oracle";

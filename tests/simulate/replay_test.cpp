@@ -178,6 +178,38 @@ TEST(Replay, DefaultUnitPutsTheTrainingP99AtTwentyInstances) {
     EXPECT_DOUBLE_EQ(r->capacity_per_instance, 3.0);  // p99 = 60, / 20
 }
 
+// The service's loop.stabilization_seconds: after the 17:00 drop the predictive policy keeps the day's capacity
+// for the window it is given, and pays for it.
+TEST(Replay, ThePredictiveScaleInWaitsOutTheStabilizationWindowItIsGiven) {
+    const RegularSeries load = OfficeHours(60);
+    std::vector<double> costs;
+    for (UnixSeconds window : {60, 300, 1800}) {
+        ReplayOptions o = Options();
+        o.stabilization_seconds = window;
+        auto r = ReplaySeries(load, {"predictive"}, o);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        const PolicyResult& p = r->policies.at("predictive");
+        EXPECT_EQ(p.unmet, 0.0) << window;
+        // Minutes after 17:00 in which the day's capacity (60 / (10 x 0.75) = 8 instances) was still ready, per day.
+        int held = 0, evenings = 0;
+        for (std::size_t i = 0; i < p.ready.size(); ++i) {
+            const UnixSeconds tod = load.TimeOf(r->first_scored + i) % 86400;
+            evenings += tod == 17 * 3600;
+            held += tod >= 17 * 3600 && tod < 18 * 3600 && p.ready[i] >= 8;
+        }
+        ASSERT_GT(evenings, 0);
+        const double minutes = static_cast<double>(held) / evenings;
+        EXPECT_GE(minutes, static_cast<double>(window) / 60 - 1) << window;
+        EXPECT_LE(minutes, static_cast<double>(window) / 60 + 5) << window;  // + the boot delay and a step
+        costs.push_back(p.cost);
+    }
+    EXPECT_LT(costs[0], costs[1]);
+    EXPECT_LT(costs[1], costs[2]);
+    ReplayOptions bad = Options();
+    bad.stabilization_seconds = -1;
+    EXPECT_EQ(ReplaySeries(load, {"predictive"}, bad).error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Replay, RejectsBadInputWithAReason) {
     EXPECT_EQ(ReplaySeries(OfficeHours(), {"magic"}, Options()).error().code, ErrorCode::kInvalidArgument);
     ReplayOptions o = Options();
