@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     cloudopt::SimulateCommand simulate_command;
     CLI::App* simulate = app.add_subcommand("simulate", "Replay each series of a CSV against the scaling policies");
     AddDataOption(simulate, simulate_command.data, simulate_command.missing_value);
-    simulate->add_option("--policies", simulate_command.policies, "Comma-separated: static,reactive,predictive,oracle");
+    simulate->add_option("--policies", simulate_command.policies, "Comma-separated: static,reactive,predictive,oracle, and perfect_forecast (the planner fed the load that came: what its rules alone cost)");
     simulate->add_option("--boot-delay", simulate_command.boot_delay_s, "Seconds until a launched instance serves (default 180)")
         ->check(CLI::Range(0, 86400));
     simulate->add_option("--target", simulate_command.target, "Target utilization, the middle of a 0.10 band (default 0.75)")

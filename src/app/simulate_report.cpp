@@ -12,6 +12,7 @@ const char* Color(const std::string& policy) {
     if (policy == "static") return "#888888";
     if (policy == "reactive") return "#d62728";
     if (policy == "predictive") return "#1f77b4";
+    if (policy == "perfect_forecast") return "#9467bd";
     return "#2ca02c";  // oracle
 }
 

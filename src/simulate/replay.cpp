@@ -265,8 +265,47 @@ Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const st
 }
 
 bool IsKnownPolicy(const std::string& name) {
-    return name == "static" || name == "reactive" || name == "predictive" || name == "oracle";
+    return name == "static" || name == "reactive" || name == "predictive" || name == "oracle" ||
+           name == "perfect_forecast";
 }
+
+namespace {
+
+// The resource the predictive policies plan for: c units per instance, the utilization band around the target.
+Resource ReplayResource(double c, const ReplayOptions& o) {
+    Resource r;
+    r.name = "replay";
+    r.capacity_per_instance = c;
+    r.target_low = o.target - 0.05;
+    r.target_high = o.target + 0.05;
+    r.boot_delay_s = o.boot_delay_s;
+    r.min_capacity = 1;
+    r.max_capacity = 1 << 20;
+    return r;
+}
+
+// "perfect_forecast": from every origin t in [first, n], the load of steps t .. t + horizon - 1 as it came (the last
+// step's beyond the end), with bands of zero width that nothing widens.
+std::unique_ptr<Policy> PerfectForecastPolicy(const RegularSeries& series, std::size_t first, double c,
+                                              const ReplayOptions& o) {
+    const int horizon = ReplayHorizon(series.step, o.boot_delay_s);
+    const std::vector<double>& demand = series.values;
+    const std::size_t n = demand.size();
+    std::vector<double> points;
+    points.reserve((n - first + 1) * static_cast<std::size_t>(horizon));
+    for (std::size_t t = first; t <= n; ++t)
+        for (int h = 0; h < horizon; ++h) points.push_back(demand[std::min(n - 1, t + static_cast<std::size_t>(h))]);
+    Calibration exact;
+    for (auto* offsets : {&exact.q90, &exact.q95, &exact.q99, &exact.mae})
+        offsets->assign(static_cast<std::size_t>(horizon), 0.0);
+    exact.accuracy = 1.0;
+    ServiceLevel none = o.service_level;
+    none.rate = 0.0;  // never starved, so nothing to correct; and it must not narrow an exact forecast
+    return std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points), exact,
+                                              o.quantile, none, o.stabilization_seconds);
+}
+
+}  // namespace
 
 Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector<std::string>& policies,
                                   const ReplayOptions& o) {
@@ -310,6 +349,8 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             policy = std::make_unique<OraclePolicy>(demand, c, high, boot_steps);
         } else if (name == "reactive") {
             policy = std::make_unique<HpaPolicy>(demand, c, o.target, series.step);
+        } else if (name == "perfect_forecast") {
+            policy = PerfectForecastPolicy(series, first, c, o);
         } else {
             // Forecasts cover the planner's look-ahead: boot delay plus one step, plus the step in progress.
             const int horizon = ReplayHorizon(series.step, o.boot_delay_s);
@@ -326,16 +367,9 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
                              .forecasts;
             }
             if (points.empty()) trained->point->ForecastFromOrigins(demand, first, horizon, points);
-            Resource r;
-            r.name = "replay";
-            r.capacity_per_instance = c;
-            r.target_low = o.target - 0.05;
-            r.target_high = high;
-            r.boot_delay_s = o.boot_delay_s;
-            r.min_capacity = 1;
-            r.max_capacity = 1 << 20;
-            policy = std::make_unique<PredictivePolicy>(series, r, first, horizon, std::move(points), trained->bands,
-                                                        o.quantile, o.service_level, o.stabilization_seconds);
+            policy = std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points),
+                                                        trained->bands, o.quantile, o.service_level,
+                                                        o.stabilization_seconds);
         }
         out.policies[name] = Run(*policy, series, first, c, boot_steps);
     }

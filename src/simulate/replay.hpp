@@ -36,7 +36,9 @@ struct ReplayOptions {
     UnixSeconds stabilization_seconds = 300;
 };
 
-inline constexpr const char* kPolicies = "static, reactive, predictive, oracle";
+// "perfect_forecast" is a diagnostic: the predictive policy's planner and rules fed the load that will come, so that
+// the gap between predictive and oracle splits into what the rules cost and what forecast error costs.
+inline constexpr const char* kPolicies = "static, reactive, predictive, oracle, perfect_forecast";
 bool IsKnownPolicy(const std::string& name);
 
 struct PolicyResult {

@@ -178,6 +178,25 @@ TEST(Replay, DefaultUnitPutsTheTrainingP99AtTwentyInstances) {
     EXPECT_DOUBLE_EQ(r->capacity_per_instance, 3.0);  // p99 = 60, / 20
 }
 
+// The planner fed the load that came: never short, dearer than the oracle by what its rules cost (sizing at the
+// target rather than the band's top, the reactive floor, the scale-in window), and cheaper than forecasts that
+// cannot see the batch's random minutes.
+TEST(Replay, PerfectForecastsShowWhatThePlannersRulesCostOnTheirOwn) {
+    auto r = ReplaySeries(ClockNoise(), {"predictive", "oracle", "perfect_forecast"}, Options());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const PolicyResult& perfect = r->policies.at("perfect_forecast");
+    EXPECT_EQ(perfect.unmet, 0.0);
+    EXPECT_EQ(perfect.hot, 0.0);
+    EXPECT_GT(perfect.cost, r->policies.at("oracle").cost);
+    EXPECT_LT(perfect.cost, 0.9 * r->policies.at("predictive").cost);
+    // The scale-in window holds each batch's capacity for 5 minutes after it: without one, less.
+    ReplayOptions loose = Options();
+    loose.stabilization_seconds = 0;
+    auto l = ReplaySeries(ClockNoise(), {"perfect_forecast"}, loose);
+    ASSERT_TRUE(l.ok());
+    EXPECT_LT(l->policies.at("perfect_forecast").cost, perfect.cost);
+}
+
 // The service's loop.stabilization_seconds: after the 17:00 drop the predictive policy keeps the day's capacity
 // for the window it is given, and pays for it.
 TEST(Replay, ThePredictiveScaleInWaitsOutTheStabilizationWindowItIsGiven) {
