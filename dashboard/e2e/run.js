@@ -202,7 +202,7 @@ async function main() {
     const table = page.getByTestId('simulation-table');
     await table.waitFor({ timeout: 180000 });
     const rows = await table.locator('tbody tr').count();
-    check(rows === 4, `the simulation compares four policies (${rows})`);
+    check(rows === 5, `the simulation compares five policies, perfect forecasts among them (${rows})`);
     const staticCost = await table.locator('tbody tr').first().locator('td').nth(1).textContent();
     check(staticCost === '100%', `static is the yardstick (${staticCost})`);
     await page.getByTestId('simulation-chart').locator('canvas').waitFor();

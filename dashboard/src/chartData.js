@@ -44,7 +44,7 @@ export function savingsOver(history, staticCostPerHour) {
   return saved;
 }
 
-const POLICY_COLORS = { static: '#868e96', reactive: '#f08c00', predictive: '#2b8a3e', oracle: '#7048e8' };
+const POLICY_COLORS = { static: '#868e96', reactive: '#f08c00', predictive: '#2b8a3e', oracle: '#7048e8', perfect_forecast: '#c2255c' };
 
 // One simulated series: its demand and each policy's ready capacity (in demand units) as step lines.
 export function simulationDatasets(series) {

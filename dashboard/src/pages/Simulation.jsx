@@ -12,6 +12,7 @@ const POLICIES = [
   { name: 'reactive', help: 'the Kubernetes HPA algorithm' },
   { name: 'predictive', help: "cloudopt's planner on its forecasts" },
   { name: 'oracle', help: 'perfect foresight: the floor' },
+  { name: 'perfect_forecast', help: "cloudopt's planner fed the load that came: what its rules cost without forecast error" },
 ];
 
 export default function Simulation({ canRun }) {
@@ -48,7 +49,8 @@ export default function Simulation({ canRun }) {
     setError('');
     try {
       const body = csv ? { csv: csv.text } : { dataset: source };
-      const { data } = await api.post('/api/simulations', { ...body, boot_delay_s: Number(bootDelay) });
+      const policies = POLICIES.map((p) => p.name);
+      const { data } = await api.post('/api/simulations', { ...body, policies, boot_delay_s: Number(bootDelay) });
       setJob({ id: data.job_id, status: data.status, progress: 0 });
     } catch (e) {
       setError(errorMessage(e));
