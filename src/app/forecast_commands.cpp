@@ -41,8 +41,10 @@ int RunBacktest(const BacktestCommand& c) {
     common.models.auto_includes_lstm = true;
     common.models.phase_bands = c.phase_bands;
     common.models.reweigh = c.reweigh;
-    // One network across all the file's series, for "lstm_fleet" and, with two series or more, for "auto".
+    // One network across all the file's series, for "lstm_fleet" and "lstm_tuned" and, with two series or more, for
+    // "auto".
     const bool wants_fleet = std::find(models.begin(), models.end(), "lstm_fleet") != models.end() ||
+                             std::find(models.begin(), models.end(), "lstm_tuned") != models.end() ||
                              (std::find(models.begin(), models.end(), "auto") != models.end() && series->size() >= 2);
     if (wants_fleet) {
         if (!c.json) std::fprintf(stderr, "backtest: training one network across %zu series\n", series->size());
@@ -162,7 +164,7 @@ int RunForecast(const ForecastCommand& c) {
     ModelOptions options;
     options.phase_bands = c.phase_bands;
     c.lstm.ApplyTo(options.lstm);
-    if (c.model == "lstm_fleet" && c.model_file.empty()) {
+    if ((c.model == "lstm_fleet" || c.model == "lstm_tuned") && c.model_file.empty()) {
         auto fleet = TrainFleetForModels(AsFleet(*series), c.horizon, options);
         if (!fleet) {
             std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";

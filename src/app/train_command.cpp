@@ -83,11 +83,11 @@ int RunTrain(const TrainCommand& c) {
     options.lstm.train.on_epoch = [&progress](const EpochReport& r) { progress.Epoch(r); };
     options.auto_includes_lstm = true;
     options.phase_bands = c.phase_bands;
-    // One network across the chosen series, for "lstm_fleet" and, with two series or more, for "auto": one pair of
-    // networks for the backtest (blind to each series' last 20%) and, with --out, one for the saved models.
+    // One network across the chosen series, for "lstm_fleet", "lstm_tuned" and, with two series or more, "auto": one
+    // pair of networks for the backtest (blind to each series' last 20%) and, with --out, one for the saved models.
     const std::vector<FleetSeries> members = AsFleet(*all, c.series);
     ModelOptions backtest_models = options;
-    if (c.model == "lstm_fleet" || (c.model == "auto" && members.size() >= 2)) {
+    if (c.model == "lstm_fleet" || c.model == "lstm_tuned" || (c.model == "auto" && members.size() >= 2)) {
         progress.Phase("one network across " + std::to_string(members.size()) + " series (backtest)");
         BacktestOptions fleet_backtest;
         fleet_backtest.horizon = c.horizon;

@@ -45,16 +45,18 @@ std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOption
     if (name == "seasonal_naive") return MakeSeasonalNaiveModel();
     if (name == "holt_winters") return MakeHoltWintersModel();
     if (name == "lstm") return std::make_unique<LstmModel>(options.lstm);
-    if (name == "lstm_fleet")
-        return std::make_unique<LstmModel>(options.lstm, stage == FitStage::kCalibration ? options.fleet.calibration
-                                                                                         : options.fleet.full);
+    if (name == "lstm_fleet" || name == "lstm_tuned")
+        return std::make_unique<LstmModel>(options.lstm,
+                                           stage == FitStage::kCalibration ? options.fleet.calibration : options.fleet.full,
+                                           name == "lstm_fleet" ? LstmSource::kFleet : LstmSource::kTuned);
     return nullptr;
 }
 
 // The models "auto" chooses among or combines.
 std::vector<std::string> AutoCandidates(const ModelOptions& options) {
     std::vector<std::string> out = kStatisticalModels;
-    if (options.auto_includes_lstm && !(options.fleet && options.fleet_replaces_lstm)) out.push_back("lstm");
+    if (options.auto_includes_lstm && !(options.fleet && options.fleet_replaces_lstm))
+        out.push_back(options.fleet && options.tune_fleet ? "lstm_tuned" : "lstm");
     if (options.auto_includes_lstm && options.fleet) out.push_back("lstm_fleet");
     return out;
 }
@@ -402,7 +404,7 @@ Calibration CalibrateForecasts(std::span<const double> values, std::span<const s
 }  // namespace
 
 bool IsKnownModel(const std::string& name) {
-    return name == "auto" || name == "lstm" || name == "lstm_fleet" ||
+    return name == "auto" || name == "lstm" || name == "lstm_fleet" || name == "lstm_tuned" ||
            std::find(kStatisticalModels.begin(), kStatisticalModels.end(), name) != kStatisticalModels.end();
 }
 

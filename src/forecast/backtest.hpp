@@ -42,6 +42,10 @@ struct ModelOptions {
     // With a fleet network, "auto" weighs it instead of training an LSTM for the series: half the training, and
     // on the VM datasets the fleet network forecast as well or better (docs/FORECASTING.md).
     bool fleet_replaces_lstm = false;
+    // With a fleet network (and not replacing), the series' own LSTM starts from the fleet's weights and is trained
+    // on the series at a lower rate ("lstm_tuned") instead of from PyTorch's initialization ("lstm"): the fleet knows
+    // shapes one series has too few windows to learn (docs/FORECASTING.md).
+    bool tune_fleet = true;
     // Let the calibration choose bands by the phase of the hour or day where they beat one offset per step
     // (phase_bands.hpp).
     bool phase_bands = true;
@@ -61,7 +65,7 @@ struct BacktestOptions {
     ModelOptions models;
 };
 
-inline constexpr const char* kKnownModels = "lstm, lstm_fleet, holt_winters, seasonal_naive, naive, auto";
+inline constexpr const char* kKnownModels = "lstm, lstm_fleet, lstm_tuned, holt_winters, seasonal_naive, naive, auto";
 
 // How Backtest splits a series of `points` points: the training part, and the calibration window at its end.
 struct BacktestSplit {

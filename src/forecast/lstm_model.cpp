@@ -79,7 +79,27 @@ Status LstmModel::FitFromFleet(std::span<const double> train, const SeriesContex
 }
 
 Status LstmModel::Fit(std::span<const double> train, const SeriesContext& context) {
-    if (from_fleet_) return FitFromFleet(train, context);
+    if (source_ == LstmSource::kFleet) return FitFromFleet(train, context);
+    if (source_ == LstmSource::kOwn) return TrainOwn(train, context, options_.train);
+    if (!fleet_)
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "lstm_tuned: no fleet network to start from; it is trained across the series of a file "
+                         "(cloudopt backtest) before the series are fitted");
+    const LstmShape& s = fleet_->shape;
+    if (s.hidden != options_.hidden || s.layers != options_.layers || s.window != options_.window ||
+        s.outputs != std::max(1, context.horizon))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "lstm_tuned: the fleet network's shape (hidden " + std::to_string(s.hidden) + ", layers " +
+                             std::to_string(s.layers) + ", window " + std::to_string(s.window) + ", " +
+                             std::to_string(s.outputs) + " steps) differs from this one's; train them alike");
+    LstmTrainOptions tune = options_.train;
+    tune.initial_params = fleet_->params;
+    tune.learning_rate = kLstmTuneLearningRate;
+    return TrainOwn(train, context, tune);
+}
+
+Status LstmModel::TrainOwn(std::span<const double> train, const SeriesContext& context,
+                           const LstmTrainOptions& train_options) {
     context_ = context;
     shape_ = LstmShape{.inputs = 5,
                        .hidden = options_.hidden,
@@ -103,7 +123,7 @@ Status LstmModel::Fit(std::span<const double> train, const SeriesContext& contex
     std::vector<std::size_t> train_origins, validation_origins;
     AppendTrainingWindows(train.size(), 0, shape_, options_.validation_fraction, train_origins, validation_origins);
     WindowSource source{&features, scaled, scale_, offset_};
-    trained_ = TrainLstm(LstmLayout(shape_), source, train_origins, validation_origins, options_.train);
+    trained_ = TrainLstm(LstmLayout(shape_), source, train_origins, validation_origins, train_options);
     fused_ = FuseForInference(LstmLayout(shape_), trained_.params.data());
     return Status::Ok();
 }
@@ -159,9 +179,9 @@ std::string LstmModel::Serialize() const {
 Status LstmModel::LoadState(std::string_view state, const SeriesContext&) {
     auto loaded = Deserialize(state);
     if (!loaded) return loaded.error();
-    const bool from_fleet = from_fleet_;  // a loaded "lstm_fleet" keeps its name; the weights are its own now
+    const LstmSource source = source_;  // a loaded "lstm_fleet" or "lstm_tuned" keeps its name; the weights are its own
     *this = std::move(*loaded);
-    from_fleet_ = from_fleet;
+    source_ = source;
     return Status::Ok();
 }
 

@@ -41,14 +41,25 @@ struct LstmFleet {
     std::size_t series = 0;  // how many series it was trained on
 };
 
+// Where an LSTM's weights come from: its own training ("lstm"), a fleet's network as it is ("lstm_fleet"), or a
+// fleet's network trained further on this series alone ("lstm_tuned").
+enum class LstmSource { kOwn, kFleet, kTuned };
+
+// The learning rate of fine-tuning a fleet's network on one series: a third of training's, so that the shapes the
+// fleet learned are adjusted rather than overwritten (1e-3 lost the gain; docs/FORECASTING.md).
+inline constexpr double kLstmTuneLearningRate = 3e-4;
+
 class LstmModel final : public PointModel {
 public:
     explicit LstmModel(LstmOptions options = {}) : options_(std::move(options)) {}
     // "lstm_fleet": the network comes from `fleet`, trained across series; Fit only takes this series' scaling.
-    // Without a fleet it can still load a saved state, but not fit.
-    LstmModel(LstmOptions options, std::shared_ptr<const LstmFleet> fleet)
-        : options_(std::move(options)), fleet_(std::move(fleet)), from_fleet_(true) {}
-    std::string name() const override { return from_fleet_ ? "lstm_fleet" : "lstm"; }
+    // "lstm_tuned": Fit starts from `fleet`'s weights and trains on this series (at kLstmTuneLearningRate).
+    // Without a fleet either can still load a saved state, but not fit.
+    LstmModel(LstmOptions options, std::shared_ptr<const LstmFleet> fleet, LstmSource source = LstmSource::kFleet)
+        : options_(std::move(options)), fleet_(std::move(fleet)), source_(source) {}
+    std::string name() const override {
+        return source_ == LstmSource::kFleet ? "lstm_fleet" : source_ == LstmSource::kTuned ? "lstm_tuned" : "lstm";
+    }
     Status Fit(std::span<const double> train, const SeriesContext& context) override;
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override {
@@ -68,10 +79,11 @@ public:
 
 private:
     Status FitFromFleet(std::span<const double> train, const SeriesContext& context);
+    Status TrainOwn(std::span<const double> train, const SeriesContext& context, const LstmTrainOptions& options);
 
     LstmOptions options_;
     std::shared_ptr<const LstmFleet> fleet_;
-    bool from_fleet_ = false;
+    LstmSource source_ = LstmSource::kOwn;
     LstmShape shape_;
     SeriesContext context_;
     double offset_ = 0.0, scale_ = 1.0;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace cloudopt {
 
@@ -31,6 +32,9 @@ struct LstmTrainOptions {
     std::function<void(const EpochReport&)> on_epoch;
     // Asked between epochs; true ends training at once with the best weights so far (a service shutting down).
     std::function<bool()> cancelled;
+    // Empty: PyTorch's initialization from the seed. Otherwise training starts from these weights (a fleet's
+    // network, fine-tuned on one series: "lstm_tuned") and keeps them unless an epoch beats their validation error.
+    std::vector<float> initial_params;
 };
 
 struct LstmOptions {

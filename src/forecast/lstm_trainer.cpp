@@ -97,9 +97,14 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     const int threads = ResolveThreads(o.threads);
     const int batch = std::max(1, o.batch);
     TrainResult result;
-    std::vector<float> params = InitialParameters(layout, o.seed);
+    std::vector<float> params = o.initial_params.empty() ? InitialParameters(layout, o.seed) : o.initial_params;
+    if (params.size() != layout.size()) params = InitialParameters(layout, o.seed);  // callers check; never read past
     result.params = params;
     result.best_validation_error = std::numeric_limits<double>::infinity();
+    std::vector<float> scratch;
+    // Weights to start from are already a forecaster: an epoch has to beat them to replace them.
+    if (!o.initial_params.empty() && !validation_origins.empty())
+        result.best_validation_error = ValidationError(layout, params, data, validation_origins, threads, scratch);
 
     struct Slice {
         LstmWorkspace ws;
@@ -109,7 +114,7 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     };
     std::vector<Slice> slices(static_cast<std::size_t>(threads));
     for (Slice& s : slices) s.grad.assign(layout.size(), 0.0f);
-    std::vector<float> grad(layout.size()), scratch;
+    std::vector<float> grad(layout.size());
     std::vector<std::size_t> order(train_origins.begin(), train_origins.end());
     std::mt19937_64 rng(o.seed ^ 0x9e3779b97f4a7c15ULL);
     Adam adam;

@@ -667,12 +667,14 @@ TEST_F(ControlLoopTest, ResourcesWeighOneNetworkAcrossThemBesideTheirOwn) {
     EXPECT_TRUE(loop_->has_fleet());
     ASSERT_FALSE(progress.empty());
     EXPECT_DOUBLE_EQ(progress.back(), 1.0);
-    // With it, a resource weighs the shared network beside its own; after a restart the model it keeps forecasts
-    // (the model file holds its own copy of the weights) and the shared network is back from the store.
+    // With it, a resource weighs the shared network beside its own, which now starts from the shared one's weights
+    // (lstm_tuned); after a restart the model it keeps forecasts (the model file holds its own copy of the weights)
+    // and the shared network is back from the store.
     auto report = loop_->TrainResource(api);
     ASSERT_TRUE(report.ok()) << report.error().message;
     EXPECT_TRUE(weighs(*report, "lstm_fleet"));
-    EXPECT_TRUE(weighs(*report, "lstm"));
+    EXPECT_TRUE(weighs(*report, "lstm_tuned"));
+    EXPECT_FALSE(weighs(*report, "lstm"));
     ControlLoop restarted(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> problems;
     EXPECT_EQ(*restarted.LoadModels(problems), 2);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -161,6 +162,79 @@ TEST(LstmFleet, WithoutAFleetNetworkFittingFailsWithAClearError) {
     auto fleet = TrainLstmFleet(members, 3, SmallNetwork(1));
     ASSERT_FALSE(fleet.ok());
     EXPECT_EQ(fleet.error().code, ErrorCode::kUnprocessable);
+}
+
+// "lstm_tuned": the fleet's weights are where a member's own training starts. One epoch from them forecasts about as
+// well as the fleet network (the weights are kept unless an epoch beats them); one epoch from PyTorch's
+// initialization does not.
+TEST(LstmFleet, ATunedMemberStartsFromTheFleetsWeights) {
+    std::vector<std::vector<double>> series;
+    for (std::uint64_t s = 0; s < 3; ++s) series.push_back(Pulses(900, 5.0 + 20.0 * s, 1.0 + s, 20 + s));
+    const std::size_t train = 750;
+    std::vector<FleetMember> members;
+    for (const auto& y : series) members.push_back({std::span(y).first(train), 0, 300});
+    LstmOptions options = SmallNetwork(8);
+    options.train.learning_rate = 3e-3;
+    auto fleet = TrainLstmFleet(members, 3, options);
+    ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+    const SeriesContext context{.horizon = 3};
+    const std::vector<double>& y = series[1];
+    LstmOptions one_epoch = SmallNetwork(1);
+    LstmModel fleet_member(one_epoch, *fleet);
+    LstmModel tuned(one_epoch, *fleet, LstmSource::kTuned);
+    LstmModel own(one_epoch);
+    EXPECT_EQ(tuned.name(), "lstm_tuned");
+    for (LstmModel* m : {&fleet_member, &tuned, &own}) ASSERT_TRUE(m->Fit(std::span(y).first(train), context));
+    std::vector<double> f_fleet, f_tuned, f_own;
+    fleet_member.ForecastFromOrigins(y, train, 3, f_fleet);
+    tuned.ForecastFromOrigins(y, train, 3, f_tuned);
+    own.ForecastFromOrigins(y, train, 3, f_own);
+    EXPECT_LT(Wape(y, train, 3, f_tuned), 1.1 * Wape(y, train, 3, f_fleet));
+    EXPECT_LT(Wape(y, train, 3, f_tuned), 0.8 * Wape(y, train, 3, f_own));
+    // Its weights are its own now: it saves and loads as a network of its own, under its name.
+    LstmModel loaded(one_epoch, nullptr, LstmSource::kTuned);
+    ASSERT_TRUE(loaded.LoadState(tuned.SaveState(), context));
+    EXPECT_EQ(loaded.name(), "lstm_tuned");
+    std::vector<double> f_loaded;
+    loaded.ForecastFromOrigins(y, train, 3, f_loaded);
+    EXPECT_EQ(f_loaded, f_tuned);
+    // Without a fleet, or with one of another shape, there is nothing to start from.
+    LstmModel orphan(one_epoch, nullptr, LstmSource::kTuned);
+    const Status no_fleet = orphan.Fit(y, context);
+    ASSERT_FALSE(no_fleet);
+    EXPECT_NE(no_fleet.error().message.find("no fleet network to start from"), std::string::npos);
+    LstmOptions wider = one_epoch;
+    wider.hidden = 32;
+    LstmModel mismatched(wider, *fleet, LstmSource::kTuned);
+    const Status mismatch = mismatched.Fit(y, context);
+    ASSERT_FALSE(mismatch);
+    EXPECT_NE(mismatch.error().message.find("differs"), std::string::npos) << mismatch.error().message;
+}
+
+// With a fleet network, auto weighs the member tuned from it instead of a network trained from scratch.
+TEST(LstmFleet, AutoWeighsTheTunedMemberWhenThereIsAFleet) {
+    const std::vector<double> a = Pulses(800, 5, 1, 30), b = Pulses(800, 40, 8, 31);
+    const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
+    ModelOptions options;
+    options.lstm = SmallNetwork(1);
+    options.auto_includes_lstm = true;
+    auto fleet = TrainFleetForModels(members, 3, options);
+    ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+    options.fleet = std::move(*fleet);
+    const RegularSeries series{0, 300, a, {}};
+    auto tuned = TrainModel("auto", series, 3, options);
+    ASSERT_TRUE(tuned.ok()) << tuned.error().message;
+    auto weighs = [](const TrainedModel& m, const char* name) {
+        return std::find(m.candidates.begin(), m.candidates.end(), name) != m.candidates.end();
+    };
+    EXPECT_TRUE(weighs(*tuned, "lstm_tuned"));
+    EXPECT_TRUE(weighs(*tuned, "lstm_fleet"));
+    EXPECT_FALSE(weighs(*tuned, "lstm"));
+    options.tune_fleet = false;
+    auto own = TrainModel("auto", series, 3, options);
+    ASSERT_TRUE(own.ok());
+    EXPECT_TRUE(weighs(*own, "lstm"));
+    EXPECT_FALSE(weighs(*own, "lstm_tuned"));
 }
 
 TEST(LstmFleet, ASavedMemberLoadsAsAFleetMemberWithItsWeights) {
