@@ -45,10 +45,11 @@ std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOption
     if (name == "seasonal_naive") return MakeSeasonalNaiveModel();
     if (name == "holt_winters") return MakeHoltWintersModel();
     if (name == "lstm") return std::make_unique<LstmModel>(options.lstm);
-    if (name == "lstm_fleet" || name == "lstm_tuned")
-        return std::make_unique<LstmModel>(options.lstm,
-                                           stage == FitStage::kCalibration ? options.fleet.calibration : options.fleet.full,
+    if (name == "lstm_fleet" || name == "lstm_tuned") {
+        const auto& fleet = stage == FitStage::kCalibration ? options.fleet.calibration : options.fleet.full;
+        return std::make_unique<LstmModel>(options.lstm, fleet,
                                            name == "lstm_fleet" ? LstmSource::kFleet : LstmSource::kTuned);
+    }
     return nullptr;
 }
 
