@@ -41,6 +41,7 @@ int RunBacktest(const BacktestCommand& c) {
     common.models.auto_includes_lstm = true;
     common.models.phase_bands = c.phase_bands;
     common.models.reweigh = c.reweigh;
+    common.models.tune_fleet = c.tune_fleet;
     // One network across all the file's series, for "lstm_fleet" and "lstm_tuned" and, with two series or more, for
     // "auto".
     const bool wants_fleet = std::find(models.begin(), models.end(), "lstm_fleet") != models.end() ||

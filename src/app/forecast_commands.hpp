@@ -19,6 +19,7 @@ struct BacktestCommand {
     LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window
     bool phase_bands = true;  // --phase-bands auto|off
     bool reweigh = true;      // --reweigh on|off
+    bool tune_fleet = true;   // --lstm-tuning on|off
     bool json = false;
 };
 

@@ -92,6 +92,12 @@ int main(int argc, char** argv) {
     AddLstmShapeOptions(backtest, backtest_command.lstm);
     AddPhaseBandsOption(backtest, backtest_command.phase_bands);
     AddReweighOption(backtest, backtest_command.reweigh);
+    backtest
+        ->add_option_function<std::string>(
+            "--lstm-tuning", [&](const std::string& v) { backtest_command.tune_fleet = v == "on"; },
+            "on (default): with a fleet network, auto's per-series LSTM starts from its weights (lstm_tuned); off: from "
+            "PyTorch's initialization (lstm)")
+        ->check(CLI::IsMember({"on", "off"}));
     backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
 
     cloudopt::ForecastCommand forecast_command;

@@ -211,6 +211,9 @@ TEST(TrainCli, TheLstmShapeFlagsShapeTheSavedNetwork) {
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--lstm-layers", "3"}, dir.File("bad")),
               2);
     EXPECT_NE(testing::ReadFile(dir.File("bad")).find("--lstm-layers"), std::string::npos) << testing::ReadFile(dir.File("bad"));
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--lstm-tuning", "maybe"}, dir.File("bad2")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("bad2")).find("--lstm-tuning"), std::string::npos) << testing::ReadFile(dir.File("bad2"));
 }
 
 // Two series in one file: the slice's first 3 days and a copy at ten times their scale, so one network serves
