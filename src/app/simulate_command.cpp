@@ -160,10 +160,10 @@ int RunSimulate(const SimulateCommand& c) {
     } else {
         std::printf("%zu series, boot delay %llds, target %.2f, quantile %.2f, unmet budget %.2f%%\n", done,
                     c.boot_delay_s, c.target, c.quantile, 100 * c.unmet_budget);
-        std::printf("%-12s %12s %9s %8s %8s %8s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot", "util", "actions");
+        std::printf("%-16s %12s %9s %8s %8s %8s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot", "util", "actions");
         for (const std::string& name : requested) {
             const nlohmann::json& p = policies[name];
-            std::printf("%-12s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld\n", name.c_str(), p["cost"].get<double>(),
+            std::printf("%-16s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld\n", name.c_str(), p["cost"].get<double>(),
                         p["cost_rel"].get<double>(), p["unmet"].get<double>(), p["hot"].get<double>(),
                         p["util"].get<double>(), p["actions"].get<long long>());
         }

@@ -46,7 +46,7 @@ struct LstmFleet {
 enum class LstmSource { kOwn, kFleet, kTuned };
 
 // The learning rate of fine-tuning a fleet's network on one series: a third of training's, so that the shapes the
-// fleet learned are adjusted rather than overwritten (1e-3 lost the gain; docs/FORECASTING.md).
+// fleet learned are adjusted rather than overwritten (docs/FORECASTING.md, "lstm_tuned").
 inline constexpr double kLstmTuneLearningRate = 3e-4;
 
 class LstmModel final : public PointModel {

@@ -97,13 +97,14 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     const int threads = ResolveThreads(o.threads);
     const int batch = std::max(1, o.batch);
     TrainResult result;
-    std::vector<float> params = o.initial_params.empty() ? InitialParameters(layout, o.seed) : o.initial_params;
-    if (params.size() != layout.size()) params = InitialParameters(layout, o.seed);  // callers check; never read past
+    // Given weights of another shape are never read (LstmModel checks the shape before it passes them).
+    const bool given = o.initial_params.size() == layout.size();
+    std::vector<float> params = given ? o.initial_params : InitialParameters(layout, o.seed);
     result.params = params;
     result.best_validation_error = std::numeric_limits<double>::infinity();
     std::vector<float> scratch;
     // Weights to start from are already a forecaster: an epoch has to beat them to replace them.
-    if (!o.initial_params.empty() && !validation_origins.empty())
+    if (given && !validation_origins.empty())
         result.best_validation_error = ValidationError(layout, params, data, validation_origins, threads, scratch);
 
     struct Slice {
