@@ -10,7 +10,7 @@ what the last finished step's load needs at the top of the band (0.80).
 - By default the policy serves every step at or under 0.80, as the oracle does.
 - With --allowances it may also run 3% of steps hot and leave 1% unmet, as issue 4 permits, and every other step
   needs only load / 0.9. The savings of those steps are over-estimated, so the bound stays a bound.
-Exact perfect foresight otherwise: the bound is what the floor and the boot delay alone cost.
+It assumes perfect foresight otherwise, so the bound is what the floor and the boot delay alone cost.
 """
 import csv
 import math
