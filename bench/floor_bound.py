@@ -15,9 +15,9 @@ to one boot delay ahead need, and scale-in waits out the window: capacity applie
   needs only load / 0.9. The savings of those steps are over-estimated, so the bound stays a bound.
 It assumes perfect foresight otherwise, so the bound is what the floor, the window and the boot delay alone cost.
 """
+import argparse
 import csv
 import math
-import sys
 from collections import defaultdict
 
 
@@ -77,16 +77,16 @@ def bound(d, step, allowances, window_seconds, target):
 
 
 def main():
-    args = sys.argv[1:]
-    allowances = "--allowances" in args
-    window_seconds, target = 300, 0.8
-    if "--target" in args:
-        target = float(args[args.index("--target") + 1])
-        del args[args.index("--target"):args.index("--target") + 2]
-    if "--stabilization" in args:
-        window_seconds = int(args[args.index("--stabilization") + 1])
-        del args[args.index("--stabilization"):args.index("--stabilization") + 2]
-    for path in (a for a in args if not a.startswith("--")):
+    parser = argparse.ArgumentParser(description="Lower bound on cost / oracle for any policy that keeps issue 4's "
+                                                 "reactive floor and scale-in window (docs/SAVINGS.md).")
+    parser.add_argument("files", nargs="+", metavar="FILE.csv")
+    parser.add_argument("--allowances", action="store_true", help="3%% of steps may run hot and 1%% go unmet")
+    parser.add_argument("--stabilization", type=int, default=300, metavar="SECONDS", help="scale-in window (300)")
+    parser.add_argument("--target", type=float, default=0.8, metavar="U", help="utilization sized for (0.80)")
+    args = parser.parse_args()
+    if args.allowances and args.target != 0.8:
+        parser.error("--allowances sizes every step for 0.90 (hot starts above it), so --target does not apply")
+    for path in args.files:
         series, times = read(path)
         rel_o = rel_b = 0.0
         counted = 0
@@ -94,7 +94,7 @@ def main():
             step = times[sid][1] - times[sid][0] if len(d) >= 10 else 0
             if step <= 0:
                 continue
-            o, b = bound(d, step, allowances, window_seconds, target)
+            o, b = bound(d, step, args.allowances, args.stabilization, args.target)
             rel_o += o
             rel_b += b
             counted += 1
