@@ -77,7 +77,7 @@ int Train(int argc, char** argv) {
     o.epochs = static_cast<int>(Arg(argc, argv, "--epochs", 3));
     o.threads = static_cast<int>(Arg(argc, argv, "--threads", 0));
     o.patience = 1000;
-    const WindowSource source{&p.features, p.scaled, 15.0, 50.0};
+    const WindowSource source{&p.features, p.scaled, {50.0, 15.0}};
     const TrainResult r = TrainLstm(LstmLayout(p.shape), source, p.origins, {}, o);
     std::printf("{\"side\":\"cloudopt\",\"measure\":\"train\",\"windows_per_second\":%.0f,\"windows\":%zu,\"epochs\":%d,"
                 "\"threads\":%d}\n",
@@ -93,7 +93,7 @@ int Infer(int argc, char** argv) {
     LstmFusedWeights fused = FuseForInference(layout, params.data());
     const bool use_kernel = Arg(argc, argv, "--fused", 1) != 0 && !fused.packed.empty();
     if (!use_kernel) fused.packed.clear();  // LstmInfer then takes the Eigen path
-    const WindowSource source{&p.features, p.scaled, 15.0, 50.0};
+    const WindowSource source{&p.features, p.scaled, {50.0, 15.0}};
     std::vector<float> out;
     PredictLstm(layout, params, source, p.origins, threads, out, &fused);  // warm-up
     std::vector<double> rates;

@@ -187,7 +187,8 @@ int RunServe(const Config& config) {
     loop_options.stabilization_seconds = config.stabilization_seconds;
     loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
     loop_options.train_epochs = config.train_epochs;
-    loop_options.lstm_shape = {config.lstm_hidden, config.lstm_layers, config.lstm_window};
+    loop_options.lstm_shape = {config.lstm_hidden, config.lstm_layers, config.lstm_window,
+                               ParseLstmScale(config.lstm_scale)};
     loop_options.phase_bands = config.phase_bands;
     loop_options.reweigh = config.reweigh;
     loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;

@@ -9,7 +9,9 @@
 namespace cloudopt {
 
 namespace {
-constexpr std::string_view kMagic = "COFLEET1";
+// v2 adds a byte per network after its series count: 1 when it reads the log scale. v1 networks read linear.
+constexpr std::string_view kMagic = "COFLEET2";
+constexpr std::string_view kMagicV1 = "COFLEET1";
 using binary::Get;
 using binary::Put;
 
@@ -18,19 +20,23 @@ void PutNetwork(std::string& out, const LstmFleet& n) {
         Put<std::int32_t>(out, v);
     Put<std::int32_t>(out, n.epochs_run);
     Put<std::uint64_t>(out, n.series);
+    Put<std::uint8_t>(out, n.log_scale ? 1 : 0);
     Put<std::uint64_t>(out, n.params.size());
     out.append(reinterpret_cast<const char*>(n.params.data()), n.params.size() * sizeof(float));
 }
 
-Result<std::shared_ptr<const LstmFleet>> GetNetwork(std::string_view& in, const char* which) {
+Result<std::shared_ptr<const LstmFleet>> GetNetwork(std::string_view& in, const char* which, bool v1) {
     auto bad = [which](const std::string& why) {
         return MakeError(ErrorCode::kInvalidArgument, std::string("shared network (") + which + "): " + why);
     };
     std::int32_t dims[5], epochs = 0;
     std::uint64_t series = 0, count = 0;
+    std::uint8_t log_scale = 0;
     for (std::int32_t& d : dims)
         if (!Get(in, d)) return bad("truncated header");
-    if (!Get(in, epochs) || !Get(in, series) || !Get(in, count)) return bad("truncated header");
+    if (!Get(in, epochs) || !Get(in, series) || (!v1 && !Get(in, log_scale)) || !Get(in, count))
+        return bad("truncated header");
+    if (log_scale > 1) return bad("unknown scale");
     auto fleet = std::make_shared<LstmFleet>();
     fleet->shape = {dims[0], dims[1], dims[2], dims[3], dims[4]};
     const LstmShape& s = fleet->shape;
@@ -42,6 +48,7 @@ Result<std::shared_ptr<const LstmFleet>> GetNetwork(std::string_view& in, const 
     in.remove_prefix(count * sizeof(float));
     fleet->epochs_run = epochs;
     fleet->series = series;
+    fleet->log_scale = log_scale == 1;
     fleet->fused = FuseForInference(LstmLayout(s), fleet->params.data());
     return std::shared_ptr<const LstmFleet>(std::move(fleet));
 }
@@ -56,18 +63,19 @@ std::string SaveFleetNetworks(const FleetNetworks& networks) {
 }
 
 Result<FleetNetworks> LoadFleetNetworks(std::string_view in) {
-    if (in.substr(0, kMagic.size()) != kMagic)
-        return MakeError(ErrorCode::kInvalidArgument, "shared network: not of format v1 (wrong magic)");
+    const bool v1 = in.substr(0, kMagicV1.size()) == kMagicV1;
+    if (!v1 && in.substr(0, kMagic.size()) != kMagic)
+        return MakeError(ErrorCode::kInvalidArgument, "shared network: not of format v1 or v2 (wrong magic)");
     in.remove_prefix(kMagic.size());
     FleetNetworks out;
     if (!Get(in, out.seconds)) return MakeError(ErrorCode::kInvalidArgument, "shared network: truncated header");
-    auto calibration = GetNetwork(in, "calibration");
+    auto calibration = GetNetwork(in, "calibration", v1);
     if (!calibration) return calibration.error();
-    auto full = GetNetwork(in, "full");
+    auto full = GetNetwork(in, "full", v1);
     if (!full) return full.error();
     if (!in.empty()) return MakeError(ErrorCode::kInvalidArgument, "shared network: trailing bytes");
-    if ((*calibration)->shape != (*full)->shape)
-        return MakeError(ErrorCode::kInvalidArgument, "shared network: the two networks differ in shape");
+    if ((*calibration)->shape != (*full)->shape || (*calibration)->log_scale != (*full)->log_scale)
+        return MakeError(ErrorCode::kInvalidArgument, "shared network: the two networks differ in shape or scale");
     out.calibration = std::move(*calibration);
     out.full = std::move(*full);
     return out;

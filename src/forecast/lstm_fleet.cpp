@@ -1,6 +1,8 @@
 #include "forecast/lstm_fleet.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,8 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
             ++used;
         }
     }
+    // The scale is the caller's to choose (auto is chosen above this, by TrainFleetPair); here auto reads linear.
+    const bool log_scale = options.scale == LstmScale::kLog;
     if (used == 0)
         return MakeError(ErrorCode::kUnprocessable, "lstm_fleet: no series has the " + std::to_string(needed) +
                                                         " points (window + horizon + 32) a network needs");
@@ -35,7 +39,7 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
     std::size_t column = 0;
     for (const FleetMember& m : members) {
         if (m.train.size() < needed) continue;
-        PrepareLstmInputs(m.train, m.start, m.step, ScalingOf(m.train), member_features, member_scaled);
+        PrepareLstmInputs(m.train, m.start, m.step, ScalingOf(m.train, log_scale), member_features, member_scaled);
         const auto n = static_cast<Eigen::Index>(m.train.size());
         features.middleCols(static_cast<Eigen::Index>(column), n) = member_features;
         std::copy(member_scaled.begin(), member_scaled.end(), scaled.begin() + static_cast<std::ptrdiff_t>(column));
@@ -43,15 +47,41 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
         column += m.train.size();
     }
     // Values are already scaled per member, so the source's own scaling is the identity.
-    const WindowSource source{&features, scaled, 1.0, 0.0};
+    const WindowSource source{&features, scaled, LstmScaling{}};
     TrainResult trained = TrainLstm(LstmLayout(shape), source, train, validation, options.train);
     auto fleet = std::make_shared<LstmFleet>();
     fleet->shape = shape;
+    fleet->log_scale = log_scale;
     fleet->params = std::move(trained.params);
     fleet->fused = FuseForInference(LstmLayout(shape), fleet->params.data());
     fleet->epochs_run = trained.epochs_run;
     fleet->series = used;
     return std::shared_ptr<const LstmFleet>(std::move(fleet));
+}
+
+double FleetHoldoutError(const std::shared_ptr<const LstmFleet>& fleet, std::span<const FleetHoldout> members,
+                         int horizon, const LstmOptions& options) {
+    double sum = 0;
+    int counted = 0;
+    std::vector<double> forecasts;
+    for (const FleetHoldout& m : members) {
+        if (m.fitted == 0 || m.fitted >= m.values.size()) continue;
+        LstmModel model(options, fleet, LstmSource::kFleet);
+        if (!model.Fit(m.values.first(m.fitted), SeriesContext{1, m.start, m.step, horizon})) continue;
+        model.ForecastFromOrigins(m.values, m.fitted, horizon, forecasts);
+        const auto h = static_cast<std::size_t>(horizon);
+        double abs_error = 0, abs_actual = 0;
+        for (std::size_t t = m.fitted; t < m.values.size(); ++t) {
+            for (std::size_t k = 0; k < h && t + k < m.values.size(); ++k) {
+                abs_error += std::abs(forecasts[(t - m.fitted) * h + k] - m.values[t + k]);
+                abs_actual += std::abs(m.values[t + k]);
+            }
+        }
+        if (!(abs_actual > 0)) continue;
+        sum += abs_error / abs_actual;
+        ++counted;
+    }
+    return counted > 0 ? sum / counted : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace cloudopt

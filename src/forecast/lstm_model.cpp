@@ -18,14 +18,25 @@ void CalendarFeatures(UnixSeconds ts, float out[4]) {
     out[3] = static_cast<float>(std::cos(kTwoPi * week));
 }
 
-LstmScaling ScalingOf(std::span<const double> train) {
+LstmScaling ScalingOf(std::span<const double> train, bool log_scale) {
+    const double count = static_cast<double>(std::max<std::size_t>(1, train.size()));
+    LstmScaling scaling;
+    if (log_scale) {
+        for (double v : train) scaling.level += std::max(0.0, v);
+        scaling.level /= count;
+        if (!(scaling.level > 0) || !std::isfinite(scaling.level)) scaling.level = 0;  // nothing to take the log of
+    }
+    // The mean and deviation of what the network reads: the load itself, or its log.
+    const LstmScaling unit{0.0, 1.0, scaling.level};
     double mean = 0;
-    for (double v : train) mean += v;
-    mean /= static_cast<double>(std::max<std::size_t>(1, train.size()));
+    for (double v : train) mean += unit.Scaled(v);
+    mean /= count;
     double var = 0;
-    for (double v : train) var += (v - mean) * (v - mean);
-    const double sd = std::sqrt(var / static_cast<double>(std::max<std::size_t>(1, train.size())));
-    return {mean, sd > 1e-9 * (std::abs(mean) + 1) ? sd : 1.0};
+    for (double v : train) var += (unit.Scaled(v) - mean) * (unit.Scaled(v) - mean);
+    const double sd = std::sqrt(var / count);
+    scaling.offset = mean;
+    scaling.scale = sd > 1e-9 * (std::abs(mean) + 1) ? sd : 1.0;
+    return scaling;
 }
 
 void PrepareLstmInputs(std::span<const double> values, UnixSeconds first_ts, long long step, LstmScaling scaling,
@@ -34,7 +45,7 @@ void PrepareLstmInputs(std::span<const double> values, UnixSeconds first_ts, lon
     features.resize(5, n);
     scaled.resize(values.size());
     for (Eigen::Index i = 0; i < n; ++i) {
-        const auto v = static_cast<float>((values[static_cast<std::size_t>(i)] - scaling.offset) / scaling.scale);
+        const auto v = static_cast<float>(scaling.Scaled(values[static_cast<std::size_t>(i)]));
         scaled[static_cast<std::size_t>(i)] = v;
         float calendar[4];
         CalendarFeatures(first_ts + static_cast<UnixSeconds>(i) * step, calendar);
@@ -68,9 +79,7 @@ Status LstmModel::FitFromFleet(std::span<const double> train, const SeriesContex
                                                           std::to_string(context.horizon) + " are needed");
     context_ = context;
     shape_ = fleet_->shape;
-    const LstmScaling scaling = ScalingOf(train);
-    offset_ = scaling.offset;
-    scale_ = scaling.scale;
+    scaling_ = ScalingOf(train, fleet_->log_scale);
     trained_ = TrainResult{};
     trained_.params = fleet_->params;
     trained_.epochs_run = fleet_->epochs_run;
@@ -80,7 +89,9 @@ Status LstmModel::FitFromFleet(std::span<const double> train, const SeriesContex
 
 Status LstmModel::Fit(std::span<const double> train, const SeriesContext& context) {
     if (source_ == LstmSource::kFleet) return FitFromFleet(train, context);
-    if (source_ == LstmSource::kOwn) return TrainOwn(train, context, options_.train);
+    // A network of one series has no fleet to choose its scale on: auto reads the linear one.
+    if (source_ == LstmSource::kOwn)
+        return TrainOwn(train, context, options_.train, options_.scale == LstmScale::kLog);
     if (!fleet_)
         return MakeError(ErrorCode::kInvalidArgument,
                          "lstm_tuned: no fleet network to start from; it is trained across the series of a file "
@@ -95,11 +106,11 @@ Status LstmModel::Fit(std::span<const double> train, const SeriesContext& contex
     LstmTrainOptions tune = options_.train;
     tune.initial_params = fleet_->params;
     tune.learning_rate = kLstmTuneLearningRate;
-    return TrainOwn(train, context, tune);
+    return TrainOwn(train, context, tune, fleet_->log_scale);  // the fleet's weights read its scale
 }
 
 Status LstmModel::TrainOwn(std::span<const double> train, const SeriesContext& context,
-                           const LstmTrainOptions& train_options) {
+                           const LstmTrainOptions& train_options, bool log_scale) {
     context_ = context;
     shape_ = LstmShape{.inputs = 5,
                        .hidden = options_.hidden,
@@ -113,16 +124,14 @@ Status LstmModel::TrainOwn(std::span<const double> train, const SeriesContext& c
     if (train.size() < needed)
         return MakeError(ErrorCode::kUnprocessable, "lstm needs at least " + std::to_string(needed) +
                                                         " points (window + horizon + 32), has " + std::to_string(train.size()));
-    const LstmScaling scaling = ScalingOf(train);
-    offset_ = scaling.offset;
-    scale_ = scaling.scale;
+    scaling_ = ScalingOf(train, log_scale);
 
     Eigen::MatrixXf features;
     std::vector<float> scaled;
-    PrepareLstmInputs(train, context_.start, context_.step, scaling, features, scaled);
+    PrepareLstmInputs(train, context_.start, context_.step, scaling_, features, scaled);
     std::vector<std::size_t> train_origins, validation_origins;
     AppendTrainingWindows(train.size(), 0, shape_, options_.validation_fraction, train_origins, validation_origins);
-    WindowSource source{&features, scaled, scale_, offset_};
+    WindowSource source{&features, scaled, scaling_};
     trained_ = TrainLstm(LstmLayout(shape_), source, train_origins, validation_origins, train_options);
     fused_ = FuseForInference(LstmLayout(shape_), trained_.params.data());
     return Status::Ok();
@@ -138,11 +147,11 @@ void LstmModel::ForecastFromOriginsAt(UnixSeconds start, std::span<const double>
     Eigen::MatrixXf features;
     std::vector<float> scaled;
     PrepareLstmInputs(values.subspan(lo), start + static_cast<UnixSeconds>(lo) * context_.step, context_.step,
-                      {offset_, scale_}, features, scaled);
+                      scaling_, features, scaled);
     std::vector<std::size_t> origins;
     for (std::size_t t = first; t <= values.size(); ++t) origins.push_back(t - lo);
     std::vector<float> changes;
-    PredictLstm(LstmLayout(shape_), trained_.params, WindowSource{&features, scaled, scale_, offset_}, origins,
+    PredictLstm(LstmLayout(shape_), trained_.params, WindowSource{&features, scaled, scaling_}, origins,
                 options_.train.threads, changes, &fused_);
     const auto outputs = static_cast<std::size_t>(shape_.outputs);
     out.reserve(origins.size() * static_cast<std::size_t>(horizon));
@@ -151,15 +160,16 @@ void LstmModel::ForecastFromOriginsAt(UnixSeconds start, std::span<const double>
         for (int h = 0; h < horizon; ++h) {
             // Beyond the trained horizon the last step's forecast is held.
             const std::size_t j = std::min(static_cast<std::size_t>(h), outputs - 1);
-            out.push_back((last + changes[k * outputs + j]) * scale_ + offset_);
+            out.push_back(scaling_.Original(last + changes[k * outputs + j]));
         }
     }
 }
 
-// Format v1, little-endian: "COLSTM01", int32 inputs hidden layers window outputs, int64 start step, f64 offset
-// scale, u64 parameter count, f32 parameters.
+// Format v2, little-endian: "COLSTM02", int32 inputs hidden layers window outputs, int64 start step, f64 offset
+// scale level (0: the linear scale), u64 parameter count, f32 parameters. v1 ("COLSTM01") has no level: linear.
 namespace {
-constexpr char kMagic[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '1'};
+constexpr char kMagic[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '2'};
+constexpr char kMagicV1[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '1'};
 using binary::Get;
 using binary::Put;
 }  // namespace
@@ -169,8 +179,9 @@ std::string LstmModel::Serialize() const {
     for (int v : {shape_.inputs, shape_.hidden, shape_.layers, shape_.window, shape_.outputs}) Put<std::int32_t>(out, v);
     Put<std::int64_t>(out, context_.start);
     Put<std::int64_t>(out, context_.step);
-    Put<double>(out, offset_);
-    Put<double>(out, scale_);
+    Put<double>(out, scaling_.offset);
+    Put<double>(out, scaling_.scale);
+    Put<double>(out, scaling_.level);
     Put<std::uint64_t>(out, trained_.params.size());
     out.append(reinterpret_cast<const char*>(trained_.params.data()), trained_.params.size() * sizeof(float));
     return out;
@@ -187,19 +198,22 @@ Status LstmModel::LoadState(std::string_view state, const SeriesContext&) {
 
 Result<LstmModel> LstmModel::Deserialize(std::string_view in) {
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "lstm model: " + why); };
-    if (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0)
-        return bad("not an LSTM model of format v1 (wrong magic)");
+    const bool v1 = in.size() >= sizeof kMagicV1 && std::memcmp(in.data(), kMagicV1, sizeof kMagicV1) == 0;
+    if (!v1 && (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0))
+        return bad("not an LSTM model of format v1 or v2 (wrong magic)");
     in.remove_prefix(sizeof kMagic);
     std::int32_t dims[5];
     std::int64_t start = 0, step = 0;
-    double offset = 0, scale = 0;
+    double offset = 0, scale = 0, level = 0;
     std::uint64_t count = 0;
     for (std::int32_t& d : dims)
         if (!Get(in, d)) return bad("truncated header");
-    if (!Get(in, start) || !Get(in, step) || !Get(in, offset) || !Get(in, scale) || !Get(in, count))
+    if (!Get(in, start) || !Get(in, step) || !Get(in, offset) || !Get(in, scale) || (!v1 && !Get(in, level)) ||
+        !Get(in, count))
         return bad("truncated header");
     const LstmShape shape{dims[0], dims[1], dims[2], dims[3], dims[4]};
-    if (!PlausibleLstmShape(shape) || !binary::PlausibleGrid(start, step) || !(scale > 0) || !std::isfinite(offset))
+    if (!PlausibleLstmShape(shape) || !binary::PlausibleGrid(start, step) || !(scale > 0) || !std::isfinite(offset) ||
+        !(level >= 0) || !std::isfinite(level))
         return bad("implausible shape or scaling");
     if (count != LstmLayout(shape).size()) return bad("parameter count does not match the shape");
     if (in.size() != count * sizeof(float)) return bad("size does not match the parameter count");
@@ -212,8 +226,7 @@ Result<LstmModel> LstmModel::Deserialize(std::string_view in) {
     model.context_.start = start;
     model.context_.step = step;
     model.context_.horizon = shape.outputs;
-    model.offset_ = offset;
-    model.scale_ = scale;
+    model.scaling_ = {offset, scale, level};
     model.trained_.params.resize(count);
     std::memcpy(model.trained_.params.data(), in.data(), in.size());
     model.fused_ = FuseForInference(LstmLayout(shape), model.trained_.params.data());

@@ -16,12 +16,9 @@ namespace cloudopt {
 // Calendar features of a unix time: sin/cos of the hour of day and of the day of week.
 void CalendarFeatures(UnixSeconds ts, float out[4]);
 
-// How the LSTM scales a series: by the mean and standard deviation of its training values (a constant series
-// keeps its units).
-struct LstmScaling {
-    double offset = 0.0, scale = 1.0;
-};
-LstmScaling ScalingOf(std::span<const double> train);
+// How the LSTM scales a series: by the mean and standard deviation of its training values, on the log scale those
+// of log(1 + value / mean value) (a constant series keeps its units; a series without positive values stays linear).
+LstmScaling ScalingOf(std::span<const double> train, bool log_scale = false);
 // The network's inputs for `values` (value i at first_ts + i * step): features (5 x n) and the scaled values.
 void PrepareLstmInputs(std::span<const double> values, UnixSeconds first_ts, long long step, LstmScaling scaling,
                        Eigen::MatrixXf& features, std::vector<float>& scaled);
@@ -35,6 +32,7 @@ void AppendTrainingWindows(std::size_t points, std::size_t first_column, const L
 // A network trained on the windows of many series at once (lstm_fleet.hpp).
 struct LstmFleet {
     LstmShape shape;
+    bool log_scale = false;  // the scale its members are read on (LstmScale)
     std::vector<float> params;
     LstmFusedWeights fused;
     int epochs_run = 0;
@@ -79,14 +77,15 @@ public:
 
 private:
     Status FitFromFleet(std::span<const double> train, const SeriesContext& context);
-    Status TrainOwn(std::span<const double> train, const SeriesContext& context, const LstmTrainOptions& options);
+    Status TrainOwn(std::span<const double> train, const SeriesContext& context, const LstmTrainOptions& options,
+                    bool log_scale);
 
     LstmOptions options_;
     std::shared_ptr<const LstmFleet> fleet_;
     LstmSource source_ = LstmSource::kOwn;
     LstmShape shape_;
     SeriesContext context_;
-    double offset_ = 0.0, scale_ = 1.0;
+    LstmScaling scaling_;
     TrainResult trained_;
     LstmFusedWeights fused_;  // built from trained_.params once fitted or loaded
 };

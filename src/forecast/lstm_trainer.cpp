@@ -74,16 +74,27 @@ double ValidationError(const LstmLayout& layout, const std::vector<float>& param
     for (std::size_t k = 0; k < origins.size(); ++k) {
         const std::size_t t = origins[k];
         for (std::size_t j = 0; j < outputs && t + j < data.scaled.size(); ++j) {
-            const double forecast = (static_cast<double>(data.scaled[t - 1]) + scratch[k * outputs + j]) * data.scale;
-            const double actual = static_cast<double>(data.scaled[t + j]) * data.scale;
+            const double forecast =
+                data.scaling.Original(static_cast<double>(data.scaled[t - 1]) + scratch[k * outputs + j]);
+            const double actual = data.scaling.Original(static_cast<double>(data.scaled[t + j]));
             abs_error += std::abs(forecast - actual);
-            abs_actual += std::abs(actual + data.offset);
+            abs_actual += std::abs(actual);
         }
     }
     return abs_actual > 0 ? abs_error / abs_actual : 0.0;
 }
 
 }  // namespace
+
+double LstmScaling::Scaled(double load) const {
+    const double f = log() ? std::log1p(std::max(0.0, load) / level) : load;
+    return (f - offset) / scale;
+}
+
+double LstmScaling::Original(double scaled) const {
+    const double f = scaled * scale + offset;
+    return log() ? level * std::expm1(f) : f;
+}
 
 int ResolveThreads(int requested) {
     if (requested > 0) return requested;

@@ -12,14 +12,23 @@
 
 namespace cloudopt {
 
+// How a network's units map to the load's: scaled = (f(load) - offset) / scale, where f is the identity on the
+// linear scale and f(load) = log(1 + load / level) on the log scale (level > 0: the load's training mean).
+struct LstmScaling {
+    double offset = 0.0, scale = 1.0;
+    double level = 0.0;  // 0: the linear scale
+    bool log() const { return level > 0; }
+    double Scaled(double load) const;
+    double Original(double scaled) const;
+};
+
 // Windows over a series: column i of `features` is the input vector of point i, `scaled[i]` its scaled value.
 // The window of origin t is points [t - window, t) (clamped at 0 for early origins) and its targets are
 // scaled[t .. t + outputs) relative to scaled[t - 1]: the network learns the change from the last value.
 struct WindowSource {
     const Eigen::MatrixXf* features = nullptr;
     std::span<const float> scaled;
-    double scale = 1.0;   // original = scaled * scale + offset
-    double offset = 0.0;
+    LstmScaling scaling;  // validation errors are measured in the load's units
 };
 
 struct TrainResult {

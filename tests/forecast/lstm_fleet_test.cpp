@@ -84,28 +84,71 @@ TEST(LstmFleet, OneNetworkServesMembersOfEveryScale) {
 }
 
 TEST(LstmFleet, BacktestNetworksNeverSeeTheHeldOutPoints) {
+    for (LstmScale scale : {LstmScale::kAuto, LstmScale::kLinear}) {
+        BacktestOptions o;
+        o.horizon = 3;
+        o.models.lstm = SmallNetwork(2);
+        o.models.lstm.scale = scale;
+        std::vector<double> a = Pulses(800, 5, 1, 4), b = Pulses(800, 50, 10, 5);
+        auto train = [&] {
+            const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
+            auto networks = TrainFleetForBacktest(members, o);
+            EXPECT_TRUE(networks.ok());
+            return std::move(*networks);
+        };
+        const FleetNetworks before = train();
+        const BacktestSplit split = SplitForBacktest(a.size(), o);
+        // The test part changes: neither network, nor the choice of scale, may notice.
+        for (std::size_t i = split.train; i < a.size(); ++i) a[i] = b[i] = 1e6;
+        const FleetNetworks test_changed = train();
+        EXPECT_EQ(test_changed.calibration->params, before.calibration->params);
+        EXPECT_EQ(test_changed.full->params, before.full->params);
+        EXPECT_EQ(test_changed.scale_choice, before.scale_choice);
+        if (scale == LstmScale::kAuto) continue;  // the choice of scale reads the calibration window
+        // The calibration window changes: only the network that is fitted on it notices.
+        for (std::size_t i = split.train - split.calibration; i < split.train; ++i) a[i] *= 3;
+        const FleetNetworks calibration_changed = train();
+        EXPECT_EQ(calibration_changed.calibration->params, before.calibration->params);
+        EXPECT_NE(calibration_changed.full->params, before.full->params);
+    }
+}
+
+// With LstmScale::kAuto the fleet trains its calibration network on both scales and keeps, for both networks, the
+// one whose forecasts of the members' calibration windows err less: the same networks as asking for that scale.
+TEST(LstmFleet, AutoScaleKeepsTheScaleThatForecastsTheCalibrationWindowsBetter) {
+    const std::vector<double> a = Pulses(800, 0.05, 1, 8), b = Pulses(800, 2, 30, 9);
+    const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
     BacktestOptions o;
     o.horizon = 3;
     o.models.lstm = SmallNetwork(2);
-    std::vector<double> a = Pulses(800, 5, 1, 4), b = Pulses(800, 50, 10, 5);
-    auto train = [&] {
-        const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
+    auto train = [&](LstmScale scale) {
+        o.models.lstm.scale = scale;
         auto networks = TrainFleetForBacktest(members, o);
         EXPECT_TRUE(networks.ok());
         return std::move(*networks);
     };
-    const FleetNetworks before = train();
+    const FleetNetworks chosen = train(LstmScale::kAuto), linear = train(LstmScale::kLinear),
+                        log = train(LstmScale::kLog);
+    EXPECT_FALSE(linear.calibration->log_scale);
+    EXPECT_TRUE(log.calibration->log_scale);
+    EXPECT_TRUE(log.full->log_scale);
+    EXPECT_TRUE(linear.scale_choice.empty());  // nothing was chosen
     const BacktestSplit split = SplitForBacktest(a.size(), o);
-    // The test part changes: neither network may notice.
-    for (std::size_t i = split.train; i < a.size(); ++i) a[i] = b[i] = 1e6;
-    const FleetNetworks test_changed = train();
-    EXPECT_EQ(test_changed.calibration->params, before.calibration->params);
-    EXPECT_EQ(test_changed.full->params, before.full->params);
-    // The calibration window changes: only the network that is fitted on it notices.
-    for (std::size_t i = split.train - split.calibration; i < split.train; ++i) a[i] *= 3;
-    const FleetNetworks calibration_changed = train();
-    EXPECT_EQ(calibration_changed.calibration->params, before.calibration->params);
-    EXPECT_NE(calibration_changed.full->params, before.full->params);
+    const std::size_t fitted = split.train - split.calibration;
+    const std::vector<FleetHoldout> holdout = {{std::span(a).first(split.train), fitted, 0, 300},
+                                               {std::span(b).first(split.train), fitted, 0, 300}};
+    const double linear_error = FleetHoldoutError(linear.calibration, holdout, 3, o.models.lstm);
+    const double log_error = FleetHoldoutError(log.calibration, holdout, 3, o.models.lstm);
+    ASSERT_TRUE(std::isfinite(linear_error) && std::isfinite(log_error));
+    ASSERT_NE(linear_error, log_error);
+    const FleetNetworks& expected = log_error < linear_error ? log : linear;
+    EXPECT_EQ(chosen.calibration->log_scale, log_error < linear_error);
+    EXPECT_EQ(chosen.full->log_scale, log_error < linear_error);
+    EXPECT_EQ(chosen.calibration->params, expected.calibration->params);
+    EXPECT_EQ(chosen.full->params, expected.full->params);
+    // The reason names the kept scale first, with both errors.
+    EXPECT_EQ(chosen.scale_choice.rfind(log_error < linear_error ? "log (" : "linear (", 0), 0u) << chosen.scale_choice;
+    EXPECT_NE(chosen.scale_choice.find("calibration error"), std::string::npos) << chosen.scale_choice;
 }
 
 TEST(LstmFleet, SavedNetworksLoadAndForecastTheSameAndDamagedBytesAreRefused) {
@@ -131,6 +174,33 @@ TEST(LstmFleet, SavedNetworksLoadAndForecastTheSameAndDamagedBytesAreRefused) {
         return f;
     };
     EXPECT_EQ(forecast(loaded->full), forecast(trained->full));
+    // A network on the log scale keeps it, and its members are read on it.
+    options.lstm.scale = LstmScale::kLog;
+    auto log_trained = TrainFleetForModels(members, 3, options);
+    ASSERT_TRUE(log_trained.ok()) << log_trained.error().message;
+    auto log_loaded = LoadFleetNetworks(SaveFleetNetworks(*log_trained));
+    ASSERT_TRUE(log_loaded.ok()) << log_loaded.error().message;
+    EXPECT_TRUE(log_loaded->calibration->log_scale);
+    EXPECT_TRUE(log_loaded->full->log_scale);
+    EXPECT_EQ(forecast(log_loaded->full), forecast(log_trained->full));
+    // v1 files (no scale byte: linear) still load: v2 without the byte after each network's series count.
+    options.lstm.scale = LstmScale::kLinear;
+    auto linear_trained = TrainFleetForModels(members, 3, options);
+    ASSERT_TRUE(linear_trained.ok()) << linear_trained.error().message;
+    std::string v1 = SaveFleetNetworks(*linear_trained);
+    const std::size_t network_header = 5 * 4 + 4 + 8;  // shape, epochs, series
+    const std::size_t first_scale = 8 + 8 + network_header;
+    const std::size_t first_params = linear_trained->calibration->params.size() * sizeof(float);
+    const std::size_t second_scale = first_scale + 1 + 8 + first_params + network_header;
+    ASSERT_EQ(v1[first_scale], 0);
+    ASSERT_EQ(v1[second_scale], 0);
+    v1.erase(second_scale, 1);
+    v1.erase(first_scale, 1);
+    v1[7] = '1';
+    auto old = LoadFleetNetworks(v1);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    EXPECT_FALSE(old->full->log_scale);
+    EXPECT_EQ(forecast(old->full), forecast(linear_trained->full));
     // Damaged or foreign bytes say what is wrong.
     auto refused = [](std::string_view damaged, const std::string& why) {
         auto r = LoadFleetNetworks(damaged);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "forecast/lstm_model.hpp"
@@ -262,6 +263,62 @@ TEST(LstmModel, FileFormatRoundTripsAndRejectsDamage) {
     std::string wrong_hidden = bytes;
     wrong_hidden[12] = 9;  // hidden 16 -> 9: the parameter count no longer matches
     EXPECT_FALSE(LstmModel::Deserialize(wrong_hidden).ok());
+}
+
+TEST(LstmModel, TheLogScaleMapsTheLoadBackExactly) {
+    const std::vector<double> train = {0.0, 1.0, 3.0, 12.0};
+    const LstmScaling log = ScalingOf(train, true);
+    EXPECT_TRUE(log.log());
+    EXPECT_DOUBLE_EQ(log.level, 4.0);  // the training mean
+    for (double load : {0.0, 0.5, 4.0, 250.0}) EXPECT_NEAR(log.Original(log.Scaled(load)), load, 1e-9 * (1 + load));
+    // A burst 60 times the level is 6.5 of the log scale's units above it and 50 of the linear one's: training
+    // weighs it less beside the level between bursts.
+    const LstmScaling linear = ScalingOf(train, false);
+    EXPECT_FALSE(linear.log());
+    EXPECT_LT(log.Scaled(240.0) - log.Scaled(4.0), (linear.Scaled(240.0) - linear.Scaled(4.0)) / 6);
+    EXPECT_DOUBLE_EQ(linear.Original(linear.Scaled(7.0)), 7.0);
+    // A series without positive load has nothing to take the log of: it stays linear.
+    EXPECT_FALSE(ScalingOf(std::vector<double>(10, 0.0), true).log());
+}
+
+TEST(LstmModel, ALogScaleNetworkSavesItsScaleAndFilesOfFormatV1StillLoad) {
+    const std::vector<double> y = Shaped(3, 4);
+    const SeriesContext context{.season = 288, .start = 1700006400, .step = 300, .horizon = 6};
+    LstmOptions o = SmallOptions();
+    o.train.epochs = 1;
+    o.scale = LstmScale::kLog;
+    LstmModel log_model(o);
+    ASSERT_TRUE(log_model.Fit(y, context).ok());
+    const std::string bytes = log_model.Serialize();
+    EXPECT_EQ(bytes.substr(0, 8), "COLSTM02");
+    auto loaded = LstmModel::Deserialize(bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    std::vector<double> before, after;
+    log_model.ForecastFromOrigins(y, 500, 6, before);
+    loaded->ForecastFromOrigins(y, 500, 6, after);
+    EXPECT_EQ(before, after);
+    // Read on the linear scale, the same weights forecast something else: the scale is part of the model.
+    o.scale = LstmScale::kLinear;
+    LstmModel linear_model(o);
+    ASSERT_TRUE(linear_model.Fit(y, context).ok());
+    std::vector<double> linear;
+    linear_model.ForecastFromOrigins(y, 500, 6, linear);
+    EXPECT_NE(linear, before);
+    // A v1 file (no level: linear) is the v2 layout without the level's 8 bytes.
+    std::string v1 = linear_model.Serialize();
+    const std::size_t level_at = 8 + 5 * 4 + 2 * 8 + 2 * 8;  // magic, shape, start and step, offset and scale
+    v1.erase(level_at, 8);
+    v1[7] = '1';
+    auto old = LstmModel::Deserialize(v1);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    std::vector<double> from_v1;
+    old->ForecastFromOrigins(y, 500, 6, from_v1);
+    EXPECT_EQ(from_v1, linear);
+    // A negative level is damage, not a scale.
+    std::string damaged = log_model.Serialize();
+    const double negative = -1.0;
+    std::memcpy(damaged.data() + level_at, &negative, sizeof negative);
+    EXPECT_NE(LstmModel::Deserialize(damaged).error().message.find("implausible"), std::string::npos);
 }
 
 }  // namespace
