@@ -124,7 +124,6 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
                 targets, [&progress](double within) { progress(0.5 * within); }, [&jobs] { return jobs.stopping(); });
             fleet = report ? json{{"resources", report->resources}, {"seconds", report->seconds}}
                            : json{{"error", report.error().message}};
-            if (report && !report->scale.empty()) fleet["scale"] = report->scale;
             done_before = 0.5;
         }
         json results = json::array();

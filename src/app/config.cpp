@@ -105,7 +105,7 @@ const std::vector<Key>& Keys() {
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
         Int("loop.lstm_layers", &Config::lstm_layers, 1, 2),
         Int("loop.lstm_window", &Config::lstm_window, 2, kMaxLstmWindow),
-        Text("loop.lstm_scale", &Config::lstm_scale, {"auto", "linear", "log"}),
+        Text("loop.lstm_scale", &Config::lstm_scale, {"linear", "log"}),
         Int("loop.retrain_hours", &Config::retrain_hours, 0, 24 * 365),
         Int("loop.band_tracking_hours", &Config::band_tracking_hours, 0, 24 * 90),
         Bool("loop.phase_bands", &Config::phase_bands),

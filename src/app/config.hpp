@@ -33,7 +33,7 @@ struct Config {
     int lstm_hidden = 64;
     int lstm_layers = 1;
     int lstm_window = 48;  // steps of the forecast grid
-    std::string lstm_scale = "auto";  // auto, linear or log (forecast/lstm_options.hpp)
+    std::string lstm_scale = "linear";  // or log (forecast/lstm_options.hpp)
     bool phase_bands = true;
     bool reweigh = true;  // loop.reweigh: auto's weights follow its models' errors since training
     int retrain_hours = 24;

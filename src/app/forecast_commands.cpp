@@ -119,7 +119,6 @@ int RunBacktest(const BacktestCommand& c) {
                           {"per_series", per_series},
                           {"seconds", seconds}};
     if (common.models.fleet) out["fleet_seconds"] = RoundTo(common.models.fleet.seconds, 2);
-    if (!common.models.fleet.scale_choice.empty()) out["fleet_scale"] = common.models.fleet.scale_choice;
     if (c.json) {
         std::cout << out.dump() << "\n";
     } else {

@@ -61,10 +61,9 @@ void AddLstmShapeOptions(CLI::App* command, cloudopt::LstmShapeSettings& lstm) {
     command
         ->add_option_function<std::string>(
             "--lstm-scale", [&lstm](const std::string& v) { lstm.scale = cloudopt::ParseLstmScale(v); },
-            "auto (default): a fleet's network is trained on the load and on its log, and keeps the one that forecasts "
-            "the members' calibration windows better (a network of one series reads the load); linear; log: "
-            "log(1 + load / mean load), which helps fleets that idle between large bursts")
-        ->check(CLI::IsMember({"auto", "linear", "log"}));
+            "The scale the networks read the load on: linear (default), or log: log(1 + load / mean load), which "
+            "helps fleets that idle between large bursts and costs busier ones (docs/FORECASTING.md)")
+        ->check(CLI::IsMember({"linear", "log"}));
 }
 
 }  // namespace

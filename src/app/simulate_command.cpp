@@ -65,9 +65,8 @@ int RunSimulate(const SimulateCommand& c) {
         return kUsageError;
     }
     if (options.models.fleet)
-        std::fprintf(stderr, "simulate: trained one network across %zu series in %.0f s%s%s\n", all->size(),
-                     options.models.fleet.seconds, options.models.fleet.scale_choice.empty() ? "" : "; scale: ",
-                     options.models.fleet.scale_choice.c_str());
+        std::fprintf(stderr, "simulate: trained one network across %zu series in %.0f s\n", all->size(),
+                     options.models.fleet.seconds);
     // Static is the yardstick of cost_rel, so it always runs.
     std::vector<std::string> run = requested;
     if (std::find(run.begin(), run.end(), "static") == run.end()) run.insert(run.begin(), "static");

@@ -98,7 +98,6 @@ int RunTrain(const TrainCommand& c) {
             std::cerr << "cloudopt: lstm_fleet: " << fleet.error().message << "\n";
             return kUsageError;
         }
-        if (!fleet->scale_choice.empty()) std::printf("network across series: scale %s\n", fleet->scale_choice.c_str());
         backtest_models.fleet = std::move(*fleet);
         if (!c.out.empty()) {
             progress.Phase("one network across " + std::to_string(members.size()) + " series (final)");

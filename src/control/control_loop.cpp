@@ -393,9 +393,7 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     options_.lstm_shape.ApplyTo(model_options.lstm);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
     int epochs_done = 0;
-    // The calibration network (on both scales when choosing one), then the full one.
-    const double networks = model_options.lstm.scale == LstmScale::kAuto ? 3.0 : 2.0;
-    const double epochs_total = networks * model_options.lstm.train.epochs;
+    const double epochs_total = 2.0 * model_options.lstm.train.epochs;  // the calibration network, then the full one
     model_options.lstm.train.on_epoch = [&](const EpochReport&) {
         if (progress) progress(std::min(0.99, ++epochs_done / epochs_total));
     };
@@ -406,7 +404,6 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
         return MakeError(ErrorCode::kUnavailable, "training across resources was cancelled (the service is stopping)");
     const StoredNetwork stored{now, static_cast<std::int64_t>(members.size()), SaveFleetNetworks(*fleet)};
     if (Status s = store_.SaveSharedNetwork(stored); !s) return s.error();
-    std::string scale = fleet->scale_choice;
     {
         std::lock_guard lock(fleet_mutex_);
         fleet_ = std::move(*fleet);
@@ -414,8 +411,7 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     }
     if (progress) progress(1.0);
     return FleetReport{members.size(),
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                       std::move(scale)};
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
 }
 
 bool ControlLoop::has_fleet() const {

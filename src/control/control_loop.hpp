@@ -81,7 +81,6 @@ struct TrainReport {
 struct FleetReport {
     std::size_t resources = 0;  // whose history it trained on
     double seconds = 0.0;
-    std::string scale;  // the scale it reads and why (FleetNetworks::scale_choice); empty when configured
 };
 
 // Which adapter drives each provider name ("aws", "kubernetes", ...). Not owning.

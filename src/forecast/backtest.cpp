@@ -418,70 +418,38 @@ BacktestSplit SplitForBacktest(std::size_t points, const BacktestOptions& o) {
 
 namespace {
 
-using FleetResult = Result<std::shared_ptr<const LstmFleet>>;
-
-// Two networks trained at once. They are independent: on two cores or more each trains on half of them, which beats
-// splitting every batch across all cores one network after the other (each batch ends in a synchronization).
-// Callbacks stay on one thread: the networks then train one after the other.
-void TrainTwoFleets(std::span<const FleetMember> a, const LstmOptions& a_options, std::span<const FleetMember> b,
-                    const LstmOptions& b_options, int horizon, FleetResult& a_out, FleetResult& b_out) {
-    const int cores = a_options.train.threads > 0 ? a_options.train.threads
-                                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    if (cores >= 2 && !a_options.train.on_epoch && !a_options.train.cancelled) {
-        LstmOptions a_half = a_options, b_half = b_options;
-        a_half.train.threads = b_half.train.threads = cores / 2;
-        std::jthread other([&] { a_out = TrainLstmFleet(a, horizon, a_half); });  // joined on every path
-        b_out = TrainLstmFleet(b, horizon, b_half);
-        other.join();
-    } else {
-        a_out = TrainLstmFleet(a, horizon, a_options);
-        if (a_out) b_out = TrainLstmFleet(b, horizon, b_options);
-    }
-}
-
 // Two fleet networks over `series`: one on the first calibration_points(n) points of each series of n points,
-// one on its first full_points(n). With LstmScale::kAuto the calibration network is trained on both scales, each
-// forecasts its members' next full_points(n) - calibration_points(n) points (the window "auto" weighs on), and the
-// scale with the lower mean error is kept for both networks.
+// one on its first full_points(n).
 Result<FleetNetworks> TrainFleetPair(std::span<const FleetSeries> series, int horizon, const LstmOptions& lstm,
                                      const std::function<std::size_t(std::size_t)>& calibration_points,
                                      const std::function<std::size_t(std::size_t)>& full_points) {
     const auto started = std::chrono::steady_clock::now();
     if (horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     std::vector<FleetMember> calibration, full;
-    std::vector<FleetHoldout> holdout;
     for (const FleetSeries& s : series) {
-        const std::size_t n = s.values.size(), fitted = calibration_points(n);
-        calibration.push_back({s.values.first(fitted), s.start, s.step});
-        full.push_back({s.values.first(full_points(n)), s.start, s.step});
-        holdout.push_back({s.values.first(full_points(n)), fitted, s.start, s.step});
+        calibration.push_back({s.values.first(calibration_points(s.values.size())), s.start, s.step});
+        full.push_back({s.values.first(full_points(s.values.size())), s.start, s.step});
     }
     FleetNetworks networks;
-    FleetResult first = MakeError(ErrorCode::kInternal, "not trained");
-    FleetResult second = first;
-    if (lstm.scale != LstmScale::kAuto) {
-        TrainTwoFleets(calibration, lstm, full, lstm, horizon, first, second);
-        if (!first) return first.error();
-        if (!second) return second.error();
+    // The two networks are independent: on two cores or more each trains on half of them at once, which beats
+    // splitting every batch across all cores one network after the other (each batch ends in a synchronization).
+    // Callbacks stay on one thread: the networks then train one after the other.
+    const int cores = lstm.train.threads > 0 ? lstm.train.threads
+                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    Result<std::shared_ptr<const LstmFleet>> first = MakeError(ErrorCode::kInternal, "not trained");
+    Result<std::shared_ptr<const LstmFleet>> second = first;
+    if (cores >= 2 && !lstm.train.on_epoch && !lstm.train.cancelled) {
+        LstmOptions half = lstm;
+        half.train.threads = cores / 2;
+        std::jthread other([&] { first = TrainLstmFleet(calibration, horizon, half); });  // joined on every path
+        second = TrainLstmFleet(full, horizon, half);
+        other.join();
     } else {
-        LstmOptions linear = lstm, log = lstm;
-        linear.scale = LstmScale::kLinear;
-        log.scale = LstmScale::kLog;
-        TrainTwoFleets(calibration, linear, calibration, log, horizon, first, second);
-        if (!first) return first.error();
-        if (!second) return second.error();
-        const double linear_error = FleetHoldoutError(*first, holdout, horizon, lstm);
-        const double log_error = FleetHoldoutError(*second, holdout, horizon, lstm);
-        const bool keep_log = log_error < linear_error;  // a tie keeps the linear scale, the plainer one
-        char why[96];
-        std::snprintf(why, sizeof why, "%s (calibration error %.4f; %s %.4f)", keep_log ? "log" : "linear",
-                      keep_log ? log_error : linear_error, keep_log ? "linear" : "log",
-                      keep_log ? linear_error : log_error);
-        networks.scale_choice = why;
-        if (keep_log) first = std::move(second);
-        second = TrainLstmFleet(full, horizon, keep_log ? log : linear);
-        if (!second) return second.error();
+        first = TrainLstmFleet(calibration, horizon, lstm);
+        if (first) second = TrainLstmFleet(full, horizon, lstm);
     }
+    if (!first) return first.error();
+    if (!second) return second.error();
     networks.calibration = std::move(*first);
     networks.full = std::move(*second);
     networks.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

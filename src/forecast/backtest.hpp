@@ -29,8 +29,6 @@ struct LstmFleet;  // lstm_model.hpp
 struct FleetNetworks {
     std::shared_ptr<const LstmFleet> calibration, full;
     double seconds = 0.0;  // training both
-    // With LstmScale::kAuto: the scale kept and why, e.g. "log (calibration error 0.182; linear 0.195)".
-    std::string scale_choice;
     explicit operator bool() const { return calibration && full; }
 };
 

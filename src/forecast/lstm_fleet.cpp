@@ -1,8 +1,6 @@
 #include "forecast/lstm_fleet.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,7 +23,6 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
             ++used;
         }
     }
-    // The scale is the caller's to choose (auto is chosen above this, by TrainFleetPair); here auto reads linear.
     const bool log_scale = options.scale == LstmScale::kLog;
     if (used == 0)
         return MakeError(ErrorCode::kUnprocessable, "lstm_fleet: no series has the " + std::to_string(needed) +
@@ -57,31 +54,6 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
     fleet->epochs_run = trained.epochs_run;
     fleet->series = used;
     return std::shared_ptr<const LstmFleet>(std::move(fleet));
-}
-
-double FleetHoldoutError(const std::shared_ptr<const LstmFleet>& fleet, std::span<const FleetHoldout> members,
-                         int horizon, const LstmOptions& options) {
-    double sum = 0;
-    int counted = 0;
-    std::vector<double> forecasts;
-    for (const FleetHoldout& m : members) {
-        if (m.fitted == 0 || m.fitted >= m.values.size()) continue;
-        LstmModel model(options, fleet, LstmSource::kFleet);
-        if (!model.Fit(m.values.first(m.fitted), SeriesContext{1, m.start, m.step, horizon})) continue;
-        model.ForecastFromOrigins(m.values, m.fitted, horizon, forecasts);
-        const auto h = static_cast<std::size_t>(horizon);
-        double abs_error = 0, abs_actual = 0;
-        for (std::size_t t = m.fitted; t < m.values.size(); ++t) {
-            for (std::size_t k = 0; k < h && t + k < m.values.size(); ++k) {
-                abs_error += std::abs(forecasts[(t - m.fitted) * h + k] - m.values[t + k]);
-                abs_actual += std::abs(m.values[t + k]);
-            }
-        }
-        if (!(abs_actual > 0)) continue;
-        sum += abs_error / abs_actual;
-        ++counted;
-    }
-    return counted > 0 ? sum / counted : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace cloudopt

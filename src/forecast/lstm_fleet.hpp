@@ -23,21 +23,8 @@ struct FleetMember {
 
 // Members shorter than window + horizon + 32 points are left out; at least one must remain. Validation (early
 // stopping) takes the latest windows of every member, and its error is in scaled units.
-// options.scale: linear or log; auto reads linear (choosing is the caller's: FleetHoldoutError).
+// Each member is read on options.scale, and the network keeps it (LstmFleet::log_scale).
 Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMember> members, int horizon,
                                                         const LstmOptions& options);
-
-// A member's values after the part the network learned from: the network forecasts 1..horizon steps ahead from
-// every origin in [fitted, values.size()), reading values[0, origin).
-struct FleetHoldout {
-    std::span<const double> values;
-    std::size_t fitted = 0;
-    UnixSeconds start = 0;  // time of values[0]
-    long long step = 300;
-};
-// The mean over members of the WAPE of those forecasts (members without a forecast or any load are left out);
-// infinity when no member has one. It is how a fleet's network chooses its scale.
-double FleetHoldoutError(const std::shared_ptr<const LstmFleet>& fleet, std::span<const FleetHoldout> members,
-                         int horizon, const LstmOptions& options);
 
 }  // namespace cloudopt

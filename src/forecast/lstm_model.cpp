@@ -89,9 +89,7 @@ Status LstmModel::FitFromFleet(std::span<const double> train, const SeriesContex
 
 Status LstmModel::Fit(std::span<const double> train, const SeriesContext& context) {
     if (source_ == LstmSource::kFleet) return FitFromFleet(train, context);
-    // A network of one series has no fleet to choose its scale on: auto reads the linear one.
-    if (source_ == LstmSource::kOwn)
-        return TrainOwn(train, context, options_.train, options_.scale == LstmScale::kLog);
+    if (source_ == LstmSource::kOwn) return TrainOwn(train, context, options_.train, options_.scale == LstmScale::kLog);
     if (!fleet_)
         return MakeError(ErrorCode::kInvalidArgument,
                          "lstm_tuned: no fleet network to start from; it is trained across the series of a file "

@@ -68,6 +68,7 @@ public:
 
     const TrainResult& training() const { return trained_; }
     const LstmShape& shape() const { return shape_; }
+    const LstmScaling& scaling() const { return scaling_; }
 
     // A versioned binary form (docs/FORECASTING.md): shape, scaling, calendar origin and weights.
     std::string Serialize() const;

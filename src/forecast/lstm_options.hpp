@@ -13,15 +13,12 @@ enum class LstmLoss { kAbsolute, kSquared };
 
 // The scale a network reads and forecasts the load on (docs/FORECASTING.md, "The scale the networks read").
 // linear: the load standardized by its training mean and deviation. log: log(1 + load / its training mean),
-// standardized the same way: a burst then weighs less in training beside the level between bursts. auto: a fleet's
-// network is trained on both and keeps the one that forecasts its members' calibration windows better; a network
-// of one series reads the linear scale.
-enum class LstmScale { kAuto, kLinear, kLog };
-// "auto", "linear" or "log" (the CLI's --lstm-scale, the config's loop.lstm_scale); anything else reads auto, so
-// callers check the name first.
-inline LstmScale ParseLstmScale(std::string_view name) {
-    return name == "linear" ? LstmScale::kLinear : name == "log" ? LstmScale::kLog : LstmScale::kAuto;
-}
+// standardized the same way: a burst then weighs less in training beside the level between bursts, which helps
+// fleets that idle between large bursts and costs busier ones.
+enum class LstmScale { kLinear, kLog };
+// "linear" or "log" (the CLI's --lstm-scale, the config's loop.lstm_scale); anything else reads linear, so callers
+// check the name first.
+inline LstmScale ParseLstmScale(std::string_view name) { return name == "log" ? LstmScale::kLog : LstmScale::kLinear; }
 
 struct EpochReport {
     int epoch = 0;  // 1-based
@@ -55,7 +52,7 @@ struct LstmOptions {
     int layers = 1;
     int window = 48;
     double validation_fraction = 0.1;  // of the training windows, the latest ones
-    LstmScale scale = LstmScale::kAuto;
+    LstmScale scale = LstmScale::kLinear;
     LstmTrainOptions train;
 };
 
@@ -65,7 +62,7 @@ struct LstmShapeSettings {
     int hidden = 64;
     int layers = 1;  // 1 or 2
     int window = 48;
-    LstmScale scale = LstmScale::kAuto;
+    LstmScale scale = LstmScale::kLinear;
     void ApplyTo(LstmOptions& options) const {
         options.hidden = hidden;
         options.layers = layers;

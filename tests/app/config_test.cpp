@@ -28,7 +28,7 @@ TEST(Config, FileThenEnvironment) {
     testing::TempDir dir;
     const std::string path = Write(dir,
                                    "server:\n  port: 9090\n  threads: 3\nloop:\n  tick_seconds: 30\n  quantile: p90\n"
-                                   "  lstm_window: 96\n"
+                                   "  lstm_window: 96\n  lstm_scale: log\n"
                                    "demo:\n  enabled: true\n  speed: 120\nproviders:\n  aws: {driver: simulated}\n");
     auto c = LoadConfig(path, {{"CLOUDOPT_SERVER_PORT", "7070"}, {"UNRELATED", "x"}});
     ASSERT_TRUE(c.ok()) << c.error().message;
@@ -37,6 +37,7 @@ TEST(Config, FileThenEnvironment) {
     EXPECT_EQ(c->tick_seconds, 30);
     EXPECT_EQ(c->quantile, "p90");
     EXPECT_EQ(c->lstm_window, 96);
+    EXPECT_EQ(c->lstm_scale, "log");
     EXPECT_EQ(c->lstm_hidden, 64);  // a key the file leaves out keeps its default
     EXPECT_TRUE(c->demo);
     EXPECT_DOUBLE_EQ(c->speed, 120);
@@ -50,6 +51,7 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
         {"server:\n  port: 70000\n", "server.port: must be an integer"},
         {"loop:\n  quantile: p97\n", "loop.quantile: must be one of p50, p90, p95, p99"},
         {"loop:\n  lstm_layers: 3\n", "loop.lstm_layers: must be an integer between 1 and 2"},
+        {"loop:\n  lstm_scale: sqrt\n", "loop.lstm_scale: must be one of linear, log"},
         {"demo:\n  enabled: maybe\n", "demo.enabled: must be true or false"},
         {"server: 5\n", "server: unknown key"},
         {"server:\n  port: [1, 2]\n", "server.port: must be a single value"},

@@ -192,7 +192,8 @@ TEST(TrainCli, TheLstmShapeFlagsShapeTheSavedNetwork) {
     testing::TempDir dir;
     const std::string model = dir.File("model.bin");
     ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", kSlice, "--epochs", "1", "--horizon", "3",
-                                  "--lstm-hidden", "8", "--lstm-layers", "2", "--lstm-window", "24", "--out", model},
+                                  "--lstm-hidden", "8", "--lstm-layers", "2", "--lstm-window", "24", "--lstm-scale",
+                                  "log", "--out", model},
                                  dir.File("log")),
               0)
         << testing::ReadFile(dir.File("log"));
@@ -204,6 +205,7 @@ TEST(TrainCli, TheLstmShapeFlagsShapeTheSavedNetwork) {
     EXPECT_EQ(lstm->shape().hidden, 8);
     EXPECT_EQ(lstm->shape().layers, 2);
     EXPECT_EQ(lstm->shape().window, 24);
+    EXPECT_TRUE(lstm->scaling().log());
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "forecast", "--data", kSlice, "--horizon", "3", "--model-file", model},
                                  dir.File("out")),
               0)
@@ -214,6 +216,9 @@ TEST(TrainCli, TheLstmShapeFlagsShapeTheSavedNetwork) {
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--lstm-tuning", "maybe"}, dir.File("bad2")),
               2);
     EXPECT_NE(testing::ReadFile(dir.File("bad2")).find("--lstm-tuning"), std::string::npos) << testing::ReadFile(dir.File("bad2"));
+    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "backtest", "--data", kSlice, "--lstm-scale", "sqrt"}, dir.File("bad3")),
+              2);
+    EXPECT_NE(testing::ReadFile(dir.File("bad3")).find("--lstm-scale"), std::string::npos) << testing::ReadFile(dir.File("bad3"));
 }
 
 // Two series in one file: the slice's first 3 days and a copy at ten times their scale, so one network serves

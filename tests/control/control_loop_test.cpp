@@ -376,10 +376,10 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
     ASSERT_TRUE(stored.ok());
     ASSERT_EQ(stored->size(), 1u);
     EXPECT_EQ((*stored)[0].model, report->model);
-    // auto keeps every candidate, the LSTM among them, whose saved state (format "COLSTM01") starts with its shape:
+    // auto keeps every candidate, the LSTM among them, whose saved state (format "COLSTM02") starts with its shape:
     // int32 inputs, hidden, layers, window.
     const std::string& bytes = (*stored)[0].bytes;
-    const std::size_t lstm = bytes.find("COLSTM01");
+    const std::size_t lstm = bytes.find("COLSTM02");
     ASSERT_NE(lstm, std::string::npos);
     std::int32_t shape[4];
     ASSERT_GE(bytes.size(), lstm + 8 + sizeof shape);

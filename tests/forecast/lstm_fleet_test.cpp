@@ -84,7 +84,7 @@ TEST(LstmFleet, OneNetworkServesMembersOfEveryScale) {
 }
 
 TEST(LstmFleet, BacktestNetworksNeverSeeTheHeldOutPoints) {
-    for (LstmScale scale : {LstmScale::kAuto, LstmScale::kLinear}) {
+    for (LstmScale scale : {LstmScale::kLinear, LstmScale::kLog}) {
         BacktestOptions o;
         o.horizon = 3;
         o.models.lstm = SmallNetwork(2);
@@ -98,57 +98,18 @@ TEST(LstmFleet, BacktestNetworksNeverSeeTheHeldOutPoints) {
         };
         const FleetNetworks before = train();
         const BacktestSplit split = SplitForBacktest(a.size(), o);
-        // The test part changes: neither network, nor the choice of scale, may notice.
+        // The test part changes: neither network may notice.
         for (std::size_t i = split.train; i < a.size(); ++i) a[i] = b[i] = 1e6;
         const FleetNetworks test_changed = train();
         EXPECT_EQ(test_changed.calibration->params, before.calibration->params);
         EXPECT_EQ(test_changed.full->params, before.full->params);
-        EXPECT_EQ(test_changed.scale_choice, before.scale_choice);
-        if (scale == LstmScale::kAuto) continue;  // the choice of scale reads the calibration window
+        EXPECT_EQ(before.full->log_scale, scale == LstmScale::kLog);
         // The calibration window changes: only the network that is fitted on it notices.
         for (std::size_t i = split.train - split.calibration; i < split.train; ++i) a[i] *= 3;
         const FleetNetworks calibration_changed = train();
         EXPECT_EQ(calibration_changed.calibration->params, before.calibration->params);
         EXPECT_NE(calibration_changed.full->params, before.full->params);
     }
-}
-
-// With LstmScale::kAuto the fleet trains its calibration network on both scales and keeps, for both networks, the
-// one whose forecasts of the members' calibration windows err less: the same networks as asking for that scale.
-TEST(LstmFleet, AutoScaleKeepsTheScaleThatForecastsTheCalibrationWindowsBetter) {
-    const std::vector<double> a = Pulses(800, 0.05, 1, 8), b = Pulses(800, 2, 30, 9);
-    const std::vector<FleetSeries> members = {{a, 0, 300}, {b, 0, 300}};
-    BacktestOptions o;
-    o.horizon = 3;
-    o.models.lstm = SmallNetwork(2);
-    auto train = [&](LstmScale scale) {
-        o.models.lstm.scale = scale;
-        auto networks = TrainFleetForBacktest(members, o);
-        EXPECT_TRUE(networks.ok());
-        return std::move(*networks);
-    };
-    const FleetNetworks chosen = train(LstmScale::kAuto), linear = train(LstmScale::kLinear),
-                        log = train(LstmScale::kLog);
-    EXPECT_FALSE(linear.calibration->log_scale);
-    EXPECT_TRUE(log.calibration->log_scale);
-    EXPECT_TRUE(log.full->log_scale);
-    EXPECT_TRUE(linear.scale_choice.empty());  // nothing was chosen
-    const BacktestSplit split = SplitForBacktest(a.size(), o);
-    const std::size_t fitted = split.train - split.calibration;
-    const std::vector<FleetHoldout> holdout = {{std::span(a).first(split.train), fitted, 0, 300},
-                                               {std::span(b).first(split.train), fitted, 0, 300}};
-    const double linear_error = FleetHoldoutError(linear.calibration, holdout, 3, o.models.lstm);
-    const double log_error = FleetHoldoutError(log.calibration, holdout, 3, o.models.lstm);
-    ASSERT_TRUE(std::isfinite(linear_error) && std::isfinite(log_error));
-    ASSERT_NE(linear_error, log_error);
-    const FleetNetworks& expected = log_error < linear_error ? log : linear;
-    EXPECT_EQ(chosen.calibration->log_scale, log_error < linear_error);
-    EXPECT_EQ(chosen.full->log_scale, log_error < linear_error);
-    EXPECT_EQ(chosen.calibration->params, expected.calibration->params);
-    EXPECT_EQ(chosen.full->params, expected.full->params);
-    // The reason names the kept scale first, with both errors.
-    EXPECT_EQ(chosen.scale_choice.rfind(log_error < linear_error ? "log (" : "linear (", 0), 0u) << chosen.scale_choice;
-    EXPECT_NE(chosen.scale_choice.find("calibration error"), std::string::npos) << chosen.scale_choice;
 }
 
 TEST(LstmFleet, SavedNetworksLoadAndForecastTheSameAndDamagedBytesAreRefused) {
