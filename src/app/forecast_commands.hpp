@@ -13,7 +13,7 @@ struct BacktestCommand {
     std::string data;
     std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     int horizon = 12;
-    std::string models = "naive,seasonal_naive,holt_winters,auto";
+    std::string models = "naive,seasonal_naive,holt_winters,linear,auto";
     double test_fraction = 0.2;
     int epochs = 10;  // LSTM training epochs
     LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window

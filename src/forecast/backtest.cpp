@@ -34,7 +34,7 @@ std::string DescribeCombination(const std::vector<std::string>& parts, const std
 
 namespace {
 
-const std::vector<std::string> kStatisticalModels = {"naive", "seasonal_naive", "holt_winters"};
+const std::vector<std::string> kStatisticalModels = {"naive", "seasonal_naive", "holt_winters", "linear"};
 
 // A model is fitted twice: on the points before the calibration window (to choose and calibrate), then on all
 // of them. The fleet network of each stage was trained on the same points.
@@ -44,6 +44,7 @@ std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOption
     if (name == "naive") return MakeNaiveModel();
     if (name == "seasonal_naive") return MakeSeasonalNaiveModel();
     if (name == "holt_winters") return MakeHoltWintersModel();
+    if (name == "linear") return MakeLinearModel();
     if (name == "lstm") return std::make_unique<LstmModel>(options.lstm);
     if (name == "lstm_fleet" || name == "lstm_tuned") {
         const auto& fleet = stage == FitStage::kCalibration ? options.fleet.calibration : options.fleet.full;

@@ -1,5 +1,7 @@
 #include "forecast/combination_weights.hpp"
 
+#include <Eigen/Core>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -34,7 +36,7 @@ std::vector<double> FitCombinationWeights(std::span<const double> values, std::s
     double best_error = std::numeric_limits<double>::infinity();
     // partial[i]: the mix of models 0..i-1 with the units chosen for them so far. Summing in model order, as the
     // combined forecast does, keeps the error of a split exactly that of the forecasts it will make.
-    std::vector<std::vector<double>> partial(m + 1, std::vector<double>(actual.size(), 0.0));
+    std::vector<std::vector<double>> partial(m, std::vector<double>(actual.size(), 0.0));
     auto add = [&](std::size_t i, int u) {
         if (u == 0) {
             partial[i + 1] = partial[i];
@@ -43,13 +45,18 @@ std::vector<double> FitCombinationWeights(std::span<const double> values, std::s
         const double w = static_cast<double>(u) / kSteps;
         for (std::size_t k = 0; k < actual.size(); ++k) partial[i + 1][k] = partial[i][k] + w * f[i][k];
     };
+    using Values = Eigen::Map<const Eigen::ArrayXd>;
+    const auto n = static_cast<Eigen::Index>(actual.size());
+    const Values target(actual.data(), n);
     // Every split of kSteps units over the m models.
     std::function<void(std::size_t, int)> visit = [&](std::size_t i, int left) {
         units[i] = left;
         if (i + 1 == m) {
-            add(i, left);
-            double error = 0;
-            for (std::size_t k = 0; k < actual.size(); ++k) error += std::abs(partial[m][k] - actual[k]);
+            // The last model takes what is left; its mix is only scored, not kept. Eigen's sum runs in SIMD
+            // lanes: this line is nearly all of the search's time (53,130 splits of six models).
+            const Values before(partial[i].data(), n), last(f[i].data(), n);
+            const double w = static_cast<double>(left) / kSteps;
+            const double error = left == 0 ? (before - target).abs().sum() : (before + w * last - target).abs().sum();
             if (error < best_error) {
                 best_error = error;
                 best_units = units;

@@ -58,6 +58,8 @@ std::unique_ptr<PointModel> MakeNaiveModel();
 std::unique_ptr<PointModel> MakeSeasonalNaiveModel();
 // Holt-Winters exponential smoothing (see holt_winters.hpp).
 std::unique_ptr<PointModel> MakeHoltWintersModel();
+// A direct linear autoregression fitted by least absolute error (see linear_model.hpp).
+std::unique_ptr<PointModel> MakeLinearModel();
 
 // Picks the season length: daily or weekly when the data holds two of them and its autocorrelation at that lag
 // is clearly positive, else 1. `step` is the sampling interval in seconds.

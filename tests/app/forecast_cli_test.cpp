@@ -26,7 +26,7 @@ TEST(BacktestCli, PrintsTheDocumentedJson) {
     const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(dir.File("out")));
     EXPECT_EQ(j["horizon"], 3);
     EXPECT_EQ(j["series"], 1);
-    for (const char* model : {"naive", "seasonal_naive", "holt_winters", "auto"}) {
+    for (const char* model : {"naive", "seasonal_naive", "holt_winters", "linear", "auto"}) {
         ASSERT_TRUE(j["accuracy"].contains(model)) << model;
         EXPECT_GT(j["accuracy"][model].get<double>(), 0.8) << model;  // a smooth cluster aggregate
         EXPECT_TRUE(j["seconds"].contains(model));

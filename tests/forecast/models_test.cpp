@@ -36,6 +36,7 @@ TEST(PointModels, AForecastNeverReadsTheValuesAtOrAfterItsOrigin) {
     models.push_back(MakeNaiveModel());
     models.push_back(MakeSeasonalNaiveModel());
     models.push_back(MakeHoltWintersModel());
+    models.push_back(MakeLinearModel());
     for (const auto& model : models) {
         ASSERT_TRUE(model->Fit(y, SeriesContext{.season = kDay, .horizon = 3}).ok()) << model->name();
         for (std::size_t origin : {5u, 100u, 300u, 600u, 1000u}) {
