@@ -656,7 +656,7 @@ TEST_F(ControlLoopTest, ResourcesWeighOneNetworkAcrossThemBesideTheirOwn) {
     // Without the shared network, a resource weighs its own LSTM and the statistical models.
     auto alone = loop_->TrainResource(web);
     ASSERT_TRUE(alone.ok()) << alone.error().message;
-    EXPECT_EQ(alone->weighed, (Names{"naive", "seasonal_naive", "holt_winters", "lstm"}));
+    EXPECT_EQ(alone->weighed, (Names{"naive", "seasonal_naive", "holt_winters", "linear", "lstm"}));
     std::vector<double> progress;
     // One resource is no fleet.
     EXPECT_EQ(loop_->TrainFleet({web}).error().code, ErrorCode::kUnprocessable);

@@ -43,7 +43,7 @@ std::string FuzzSeed(const std::string& name) {
 TEST(ModelFile, EveryModelKindRoundTripsToTheSameForecast) {
     const RegularSeries s = Periodic(3);
     std::vector<NamedModel> models;
-    for (const char* name : {"holt_winters", "lstm", "auto", "seasonal_naive"}) {
+    for (const char* name : {"holt_winters", "lstm", "auto", "seasonal_naive", "linear"}) {
         auto trained = TrainModel(name, s, 4, Quick());
         ASSERT_TRUE(trained.ok()) << name << ": " << trained.error().message;
         models.push_back({name, std::move(*trained)});
