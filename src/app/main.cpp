@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
     AddDataOption(forecast, forecast_command.data, forecast_command.missing_value);
     forecast->add_option("--horizon", forecast_command.horizon, "Steps ahead")->required()->check(CLI::Range(1, 2016));
     forecast->add_option("--model", forecast_command.model,
-                         "lstm | lstm_fleet | lstm_tuned | holt_winters | linear | seasonal_naive | naive | auto (default)");
+                         "lstm | lstm_fleet | lstm_tuned | holt_winters | linear | seasonal_naive | naive | "
+                         "auto (default)");
     AddLstmShapeOptions(forecast, forecast_command.lstm);
     AddPhaseBandsOption(forecast, forecast_command.phase_bands);
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
     train->add_option("--epochs", train_command.epochs, "LSTM training epochs (default 50; early stopping may end sooner)")
         ->check(CLI::Range(1, 10000));
     train->add_option("--model", train_command.model,
-                      "lstm (default) | lstm_fleet | lstm_tuned | holt_winters | linear | seasonal_naive | naive | auto");
+                      "lstm (default) | lstm_fleet | lstm_tuned | holt_winters | linear | seasonal_naive | naive | "
+                      "auto");
     train->add_option("--horizon", train_command.horizon, "Steps ahead (default 12)")->check(CLI::Range(1, 2016));
     train->add_option("--series", train_command.series, "Only this series of the file");
     train->add_option("--out", train_command.out, "Save the trained models to this model file");

@@ -65,7 +65,8 @@ struct BacktestOptions {
     ModelOptions models;
 };
 
-inline constexpr const char* kKnownModels = "lstm, lstm_fleet, lstm_tuned, holt_winters, linear, seasonal_naive, naive, auto";
+inline constexpr const char* kKnownModels =
+    "lstm, lstm_fleet, lstm_tuned, holt_winters, linear, seasonal_naive, naive, auto";
 
 // How Backtest splits a series of `points` points: the training part, and the calibration window at its end.
 struct BacktestSplit {
