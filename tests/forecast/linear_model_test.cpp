@@ -105,13 +105,21 @@ TEST(LinearModel, HoldsTheLastTrainedStepBeyondTheHorizon) {
     EXPECT_DOUBLE_EQ(f[4], f[1]);
 }
 
-TEST(LinearModel, ASeriesTooShortForItsInputsIsRefusedWithWhatItNeeds) {
-    const std::vector<double> x = Autoregressive(150, 0.5, 1);
+TEST(LinearModel, ASeriesItCannotFitIsRefusedWithWhatItNeedsAndLeavesNoWeights) {
+    const std::vector<double> long_enough = Autoregressive(2000, 0.5, 1);
     LinearModel model;
+    ASSERT_TRUE(model.Fit(long_enough, SeriesContext{.step = kStep, .horizon = 3}).ok());
+    const std::vector<double> x = Autoregressive(150, 0.5, 1);
     const Status s = model.Fit(x, SeriesContext{.step = kStep, .horizon = 3});
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find("needs at least 246 points"), std::string::npos) << s.error().message;
     EXPECT_NE(s.error().message.find("has 150"), std::string::npos);
+    EXPECT_TRUE(Forecasts(model, long_enough, 1000, 3).empty());  // not the earlier fit's weights
+
+    std::vector<double> not_finite = long_enough;
+    not_finite[700] = std::nan("");
+    EXPECT_FALSE(model.Fit(not_finite, SeriesContext{.step = kStep, .horizon = 3}).ok());
+    EXPECT_FALSE(model.Fit(long_enough, SeriesContext{.step = kStep, .horizon = 49}).ok());  // past its horizon
 }
 
 TEST(LinearModel, ItsStateLoadsIntoTheSameForecastsAndADamagedOneIsRefused) {
