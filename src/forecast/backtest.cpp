@@ -56,7 +56,9 @@ std::unique_ptr<PointModel> MakeModel(const std::string& name, const ModelOption
 
 // The models "auto" chooses among or combines.
 std::vector<std::string> AutoCandidates(const ModelOptions& options) {
-    std::vector<std::string> out = kStatisticalModels;
+    std::vector<std::string> out;
+    for (const std::string& name : kStatisticalModels)
+        if (name != "linear" || options.auto_includes_linear) out.push_back(name);
     if (options.auto_includes_lstm && !(options.fleet && options.fleet_replaces_lstm))
         out.push_back(options.fleet && options.tune_fleet ? "lstm_tuned" : "lstm");
     if (options.auto_includes_lstm && options.fleet) out.push_back("lstm_fleet");

@@ -155,5 +155,25 @@ TEST(AutoForecaster, UsesTheEngineAndFallsBackOnShortHistory) {
     EXPECT_EQ(AutoForecaster().Predict(s, 0).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(AutoForecaster, LeavesTheLinearModelToTrainedModels) {
+    // An autoregression: the linear model's own kind of series, where a trained auto gives it weight.
+    RegularSeries s;
+    s.start = 1'700'006'400;
+    s.step = 300;
+    s.values = {20, 20};
+    std::mt19937 rng(4);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    while (s.values.size() < 3000) {
+        const std::size_t n = s.values.size();
+        s.values.push_back(0.6 * s.values[n - 1] + 0.3 * s.values[n - 2] + 2 + noise(rng));
+    }
+    auto trained = ForecastSeries("auto", s, 3);
+    ASSERT_TRUE(trained.ok()) << trained.error().message;
+    EXPECT_NE(trained->model.find("linear"), std::string::npos) << trained->model;
+    auto fallback = AutoForecaster().Predict(s, 3);  // refitted on every forecast: the cheaper candidates only
+    ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+    EXPECT_EQ(fallback->model.find("linear"), std::string::npos) << fallback->model;
+}
+
 }  // namespace
 }  // namespace cloudopt
