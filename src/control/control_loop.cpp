@@ -392,6 +392,8 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     model_options.lstm.train.epochs = options_.train_epochs;
     options_.lstm_shape.ApplyTo(model_options.lstm);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
+    // An epoch's cost stays bounded however many resources the service runs.
+    model_options.lstm.fleet_windows_per_epoch = LstmOptions::kBoundedFleetWindowsPerEpoch;
     int epochs_done = 0;
     const double epochs_total = 2.0 * model_options.lstm.train.epochs;  // the calibration network, then the full one
     model_options.lstm.train.on_epoch = [&](const EpochReport&) {

@@ -45,7 +45,9 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
     }
     // Values are already scaled per member, so the source's own scaling is the identity.
     const WindowSource source{&features, scaled, LstmScaling{}};
-    TrainResult trained = TrainLstm(LstmLayout(shape), source, train, validation, options.train);
+    LstmTrainOptions train_options = options.train;
+    train_options.windows_per_epoch = options.fleet_windows_per_epoch;
+    TrainResult trained = TrainLstm(LstmLayout(shape), source, train, validation, train_options);
     auto fleet = std::make_shared<LstmFleet>();
     fleet->shape = shape;
     fleet->log_scale = log_scale;
@@ -53,6 +55,7 @@ Result<std::shared_ptr<const LstmFleet>> TrainLstmFleet(std::span<const FleetMem
     fleet->fused = FuseForInference(LstmLayout(shape), fleet->params.data());
     fleet->epochs_run = trained.epochs_run;
     fleet->series = used;
+    fleet->windows_trained = trained.windows_trained;
     return std::shared_ptr<const LstmFleet>(std::move(fleet));
 }
 

@@ -36,7 +36,8 @@ struct LstmFleet {
     std::vector<float> params;
     LstmFusedWeights fused;
     int epochs_run = 0;
-    std::size_t series = 0;  // how many series it was trained on
+    std::size_t series = 0;           // how many series it was trained on
+    std::size_t windows_trained = 0;  // over all epochs (LstmOptions::fleet_windows_per_epoch bounds each)
 };
 
 // Where an LSTM's weights come from: its own training ("lstm"), a fleet's network as it is ("lstm_fleet"), or a

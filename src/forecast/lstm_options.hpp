@@ -2,6 +2,7 @@
 // Settings of the LSTM forecaster and its training (lstm_model.hpp, lstm_trainer.hpp), apart from the network
 // code so that callers which only pass settings along do not compile Eigen.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -45,6 +46,9 @@ struct LstmTrainOptions {
     // Empty: PyTorch's initialization from the seed. Otherwise training starts from these weights (a fleet's
     // network, fine-tuned on one series: "lstm_tuned") and keeps them unless an epoch beats their validation error.
     std::vector<float> initial_params;
+    // 0: every epoch trains on every training window. Otherwise each epoch trains on a fresh random sample of at
+    // most this many, so that the cost of an epoch stops growing with the data (a fleet of many series).
+    std::size_t windows_per_epoch = 0;
 };
 
 struct LstmOptions {
@@ -54,6 +58,15 @@ struct LstmOptions {
     double validation_fraction = 0.1;  // of the training windows, the latest ones
     LstmScale scale = LstmScale::kLinear;
     LstmTrainOptions train;
+    // The windows an epoch of a network across a fleet (lstm_fleet.hpp) trains on, at most; 0: every window.
+    // Without a bound an epoch costs as much as the fleet is large (sample100's 50 VMs: about 290,000 windows).
+    // Each epoch's random sample still draws from every member.
+    std::size_t fleet_windows_per_epoch = 0;
+    // The bound the simulator and the service train with, about 7 months of 5-minute samples: it cut the
+    // simulator's time on the VM files 1.9-3x without moving its cost or starved steps (on bitbrains, the tuning set,
+    // neither did 32,768 or 131,072). `backtest` and `train` keep every window: with 10 epochs the bound cost
+    // bitbrains' `auto` 0.002 of accuracy at H = 3 (docs/PERFORMANCE.md).
+    static constexpr std::size_t kBoundedFleetWindowsPerEpoch = 65'536;
 };
 
 // The part of the network's shape a user chooses (CLI flags, the service's config): hidden units, layers and the

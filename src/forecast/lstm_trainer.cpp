@@ -133,12 +133,16 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     int since_best = 0;
     std::size_t windows_seen = 0;
 
+    // After each shuffle the epoch takes the first `per_epoch` windows: a fresh random sample each epoch.
+    const std::size_t per_epoch =
+        o.windows_per_epoch > 0 ? std::min(order.size(), o.windows_per_epoch) : order.size();
+
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
         if (o.cancelled && o.cancelled()) break;
         std::shuffle(order.begin(), order.end(), rng);
         double loss_sum = 0.0;
-        for (std::size_t first = 0; first < order.size(); first += static_cast<std::size_t>(batch)) {
-            const std::size_t count = std::min(order.size() - first, static_cast<std::size_t>(batch));
+        for (std::size_t first = 0; first < per_epoch; first += static_cast<std::size_t>(batch)) {
+            const std::size_t count = std::min(per_epoch - first, static_cast<std::size_t>(batch));
             const std::span<const std::size_t> batch_origins(order.data() + first, count);
             // Fewer slices than threads when the batch is small: a slice of a few windows costs more than it saves.
             const int used = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), (count + 7) / 8));
@@ -191,7 +195,8 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
         EpochReport report;
         report.epoch = epoch;
         report.epochs = o.epochs;
-        report.train_loss = order.empty() ? 0.0 : loss_sum / static_cast<double>(order.size() * static_cast<std::size_t>(shape.outputs));
+        const auto targets = per_epoch * static_cast<std::size_t>(shape.outputs);
+        report.train_loss = targets == 0 ? 0.0 : loss_sum / static_cast<double>(targets);
         report.validation_error = validation;
         report.improved = validation < result.best_validation_error;
         if (report.improved) {
@@ -210,6 +215,7 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     result.windows_per_second = seconds > 0 ? static_cast<double>(windows_seen) / seconds : 0.0;
+    result.windows_trained = windows_seen;
     return result;
 }
 

@@ -37,6 +37,7 @@ struct TrainResult {
     int best_epoch = 0;
     double best_validation_error = 0.0;
     double windows_per_second = 0.0;
+    std::size_t windows_trained = 0;  // over all epochs (LstmTrainOptions::windows_per_epoch bounds each)
 };
 
 int ResolveThreads(int requested);

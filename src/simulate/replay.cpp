@@ -257,7 +257,9 @@ Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const st
         const std::size_t train = ReplayTrainingPoints(s.values.size(), options.test_fraction);
         members.push_back({std::span<const double>(s.values).first(train), s.start, s.step});
     }
-    auto fleet = TrainFleetForModels(members, ReplayHorizon(step, options.boot_delay_s), options.models);
+    ModelOptions models = options.models;
+    models.lstm.fleet_windows_per_epoch = LstmOptions::kBoundedFleetWindowsPerEpoch;  // see its comment
+    auto fleet = TrainFleetForModels(members, ReplayHorizon(step, options.boot_delay_s), models);
     if (!fleet) return fleet.error();
     options.models.fleet = std::move(*fleet);
     options.models.fleet_replaces_lstm = true;

@@ -83,6 +83,45 @@ TEST(LstmFleet, OneNetworkServesMembersOfEveryScale) {
     }
 }
 
+// A fleet's epoch is bounded (LstmOptions::fleet_windows_per_epoch) so that its cost stops growing with the fleet;
+// each epoch samples afresh, so the network still learns from every member.
+TEST(LstmFleet, AnEpochTrainsOnAtMostTheFleetsWindowsPerEpoch) {
+    const std::vector<std::vector<double>> series = {Daily(5, 1, 7), Daily(5, 40, 8), Daily(5, 900, 9)};
+    const std::size_t train = 4 * 288;
+    std::vector<FleetMember> members;
+    for (const auto& y : series) members.push_back({std::span(y).first(train), 1700006400, 300});
+    LstmOptions options = SmallNetwork(2);
+    options.train.learning_rate = 3e-3;
+    options.train.loss = LstmLoss::kSquared;
+    options.train.patience = 100;  // every epoch runs, so the counts below are exact
+
+    options.fleet_windows_per_epoch = 0;  // every window
+    auto whole = TrainLstmFleet(members, 12, options);
+    ASSERT_TRUE(whole.ok()) << whole.error().message;
+    EXPECT_GT((*whole)->windows_trained, 2u * 2800u);  // three members of about 1,100 windows, less validation
+
+    options.train.epochs = 20;
+    options.fleet_windows_per_epoch = 1500;
+    auto bounded = TrainLstmFleet(members, 12, options);
+    ASSERT_TRUE(bounded.ok()) << bounded.error().message;
+    EXPECT_EQ((*bounded)->windows_trained, 20u * 1500u);
+    // Deterministic for a seed, like every training.
+    auto again = TrainLstmFleet(members, 12, options);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ((*again)->params, (*bounded)->params);
+
+    // Half of the windows each epoch, drawn afresh, still teach every member's shape.
+    const SeriesContext context{.season = 288, .start = 1700006400, .step = 300, .horizon = 12};
+    for (const auto& y : series) {
+        LstmModel member(options, *bounded);
+        ASSERT_TRUE(member.Fit(std::span(y).first(train), context));
+        std::vector<double> f, naive;
+        member.ForecastFromOrigins(y, train, 12, f);
+        MakeNaiveModel()->ForecastFromOrigins(y, train, 12, naive);
+        EXPECT_LT(Wape(y, train, 12, f), 0.8 * Wape(y, train, 12, naive)) << "scale " << y[0];
+    }
+}
+
 TEST(LstmFleet, BacktestNetworksNeverSeeTheHeldOutPoints) {
     for (LstmScale scale : {LstmScale::kLinear, LstmScale::kLog}) {
         BacktestOptions o;
