@@ -130,6 +130,11 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
         const double n = static_cast<double>(targets.size());
         auto overall = [done_before](double share) { return done_before + (1.0 - done_before) * share; };
         for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (jobs.stopping())  // the service is stopping: what is trained is saved, the rest waits for a restart
+                return Result<std::string>(MakeError(ErrorCode::kUnavailable,
+                                                     "training was cancelled (the service is stopping) after " +
+                                                         std::to_string(i) + " of " + std::to_string(targets.size()) +
+                                                         " resources"));
             auto within_job = [&progress, &overall, i, n](double within) {
                 progress(overall((static_cast<double>(i) + within) / n));
             };

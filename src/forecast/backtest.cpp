@@ -182,6 +182,9 @@ struct Chosen {
     std::vector<std::string> candidates;  // what was weighed
 };
 
+// A service that is stopping asks training to end (LstmTrainOptions::cancelled): checked between model fits too.
+bool Cancelled(const ModelOptions& options) { return options.lstm.train.cancelled && options.lstm.train.cancelled(); }
+
 // "auto": each base model is fitted on the part before the last n_cal points and forecasts there; the choice is
 // the convex combination of them with the lowest error on that window (which may be a single model). Combining
 // helps where the models err differently, e.g. the LSTM and naive on bursty series.
@@ -198,6 +201,7 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
     std::vector<double> wapes;
     const std::vector<std::string> candidates = AutoCandidates(options);
     for (const std::string& candidate : candidates) {
+        if (Cancelled(options)) return Chosen{best, {}, candidates};  // ChooseAndCalibrate turns it into an error
         auto model = MakeModel(candidate, options, FitStage::kCalibration);
         std::vector<double> f;
         double wape = std::numeric_limits<double>::infinity();
@@ -255,7 +259,11 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
 Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const double> values,
                                   std::span<const std::uint8_t> missing, const SeriesContext& context,
                                   std::size_t n_cal, const ModelOptions& options) {
-    if (model_name == "auto") return ChooseModel(values, missing, context, n_cal, options);
+    if (model_name == "auto") {
+        Chosen chosen = ChooseModel(values, missing, context, n_cal, options);
+        if (Cancelled(options)) return MakeError(ErrorCode::kUnavailable, "training was cancelled");
+        return chosen;
+    }
     Chosen chosen{Choice{model_name, {}, {}}, {}, {model_name}};
     auto model = chosen.choice.Make(options, FitStage::kCalibration);
     if (Status s = model->Fit(values.first(values.size() - n_cal), context); !s) return s.error();
@@ -304,6 +312,7 @@ Result<TrainedModel> TrainModel(const std::string& model_name, const RegularSeri
     trained.reweigh = options.reweigh;
     trained.point = choice.Make(options);
     if (Status s = trained.point->Fit(values, context); !s) return s.error();
+    if (Cancelled(options)) return MakeError(ErrorCode::kUnavailable, "training was cancelled");
     trained.bands = std::move(chosen->bands);
     return trained;
 }

@@ -41,7 +41,8 @@ struct LstmTrainOptions {
     std::uint64_t seed = 42;
     int threads = 0;  // 0: one per core
     std::function<void(const EpochReport&)> on_epoch;
-    // Asked between epochs; true ends training at once with the best weights so far (a service shutting down).
+    // Asked before every batch; true ends training at once with the best weights of a complete epoch so far (a
+    // service shutting down).
     std::function<bool()> cancelled;
     // Empty: PyTorch's initialization from the seed. Otherwise training starts from these weights (a fleet's
     // network, fine-tuned on one series: "lstm_tuned") and keeps them unless an epoch beats their validation error.

@@ -137,11 +137,17 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
     const std::size_t per_epoch =
         o.windows_per_epoch > 0 ? std::min(order.size(), o.windows_per_epoch) : order.size();
 
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        if (o.cancelled && o.cancelled()) break;
+    bool cancelled = false;
+    for (int epoch = 1; epoch <= o.epochs && !cancelled; ++epoch) {
         std::shuffle(order.begin(), order.end(), rng);
         double loss_sum = 0.0;
         for (std::size_t first = 0; first < per_epoch; first += static_cast<std::size_t>(batch)) {
+            // Asked every batch, not every epoch: a fleet's epoch can take minutes, and a service that is told to
+            // stop has seconds before it is killed (Kubernetes' default grace period is 30 s).
+            if (o.cancelled && o.cancelled()) {
+                cancelled = true;
+                break;
+            }
             const std::size_t count = std::min(per_epoch - first, static_cast<std::size_t>(batch));
             const std::span<const std::size_t> batch_origins(order.data() + first, count);
             // Fewer slices than threads when the batch is small: a slice of a few windows costs more than it saves.
@@ -190,6 +196,7 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
             adam.Step(params, grad, o.learning_rate);
             windows_seen += count;
         }
+        if (cancelled) break;  // a part of an epoch is not scored: the best complete epoch's weights stay
 
         const double validation = ValidationError(layout, params, data, validation_origins, threads, scratch);
         EpochReport report;

@@ -453,6 +453,7 @@ TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissin
     ControlLoopOptions options;
     options.train_epochs = 1;
     options.retrain_seconds = 6 * 3600;
+    options.lstm_shape = {.hidden = 8, .window = 24};  // the schedule is under test, not the networks: small ones
     loop_ =
         std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> one;
@@ -706,6 +707,17 @@ TEST_F(ControlLoopTest, ACancelledTrainingSavesNothing) {
     EXPECT_EQ(report.error().code, ErrorCode::kUnavailable);
     EXPECT_TRUE(store_->ListModels()->empty());
     EXPECT_FALSE(loop_->models().Get(r.id, r.load_metric).has_value());
+
+    // Told to stop once training is under way, it ends within the model or batch it is in: not one epoch of the
+    // network is finished (a stopping service has seconds, and an epoch can take minutes).
+    int asked = 0;
+    int epochs_reported = 0;
+    report = loop_->TrainResource(
+        r, [&](double) { ++epochs_reported; }, [&] { return ++asked >= 2; });
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(epochs_reported, 0);
+    EXPECT_TRUE(store_->ListModels()->empty());
 }
 
 TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {

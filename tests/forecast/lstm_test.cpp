@@ -232,6 +232,36 @@ TEST(LstmModel, TrainingIsDeterministicForASeed) {
     EXPECT_NE(a.training().params, c.training().params);
 }
 
+// A service told to stop has seconds, and a fleet's epoch can take minutes: training asks before every batch.
+TEST(LstmModel, CancellingStopsTrainingWithinABatchAndKeepsACompleteEpochsWeights) {
+    const std::vector<double> y = Shaped(3, 2);
+    const SeriesContext context{.season = 288, .start = 0, .step = 300, .horizon = 3};
+    LstmOptions o = SmallOptions();
+    o.train.epochs = 4;
+    LstmModel whole(o);
+    ASSERT_TRUE(whole.Fit(y, context).ok());
+    const std::size_t per_epoch = whole.training().windows_trained / 4;
+    const std::size_t batches_per_epoch = (per_epoch + 63) / 64;
+    ASSERT_GE(batches_per_epoch, 3u);
+
+    // Cancelled in the middle of the second epoch: the first epoch's weights, and not one batch more.
+    int asked = 0;
+    const int cancel_at = static_cast<int>(batches_per_epoch) + 2;
+    o.train.cancelled = [&] { return ++asked >= cancel_at; };
+    LstmModel cancelled(o);
+    ASSERT_TRUE(cancelled.Fit(y, context).ok());
+    EXPECT_EQ(asked, cancel_at);
+    EXPECT_EQ(cancelled.training().epochs_run, 1);
+    EXPECT_EQ(cancelled.training().best_epoch, 1);
+    EXPECT_EQ(cancelled.training().windows_trained, per_epoch + 64);
+
+    o.train.epochs = 1;
+    o.train.cancelled = nullptr;
+    LstmModel one_epoch(o);
+    ASSERT_TRUE(one_epoch.Fit(y, context).ok());
+    EXPECT_EQ(cancelled.training().params, one_epoch.training().params);
+}
+
 TEST(LstmModel, RejectsTooShortSeries) {
     LstmModel model(SmallOptions());
     const std::vector<double> y(40, 1.0);
