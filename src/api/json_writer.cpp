@@ -79,9 +79,9 @@ JsonWriter& JsonWriter::Null() {
     return *this;
 }
 
-JsonWriter& JsonWriter::Raw(std::string_view json) {
+JsonWriter& JsonWriter::Raw(std::string_view text) {
     BeforeValue();
-    out_ += json;
+    out_ += text;
     return *this;
 }
 

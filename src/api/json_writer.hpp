@@ -31,7 +31,7 @@ public:
     JsonWriter& Double(double value);
     JsonWriter& Null();
     // A value already serialized as JSON (e.g. from nlohmann), inserted as is.
-    JsonWriter& Raw(std::string_view json);
+    JsonWriter& Raw(std::string_view text);
 
     std::string Take() { return std::move(out_); }
 

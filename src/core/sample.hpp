@@ -49,6 +49,12 @@ struct RegularSeries {
     bool IsMissing(std::size_t i) const { return i < missing.size() && missing[i] != 0; }
 };
 
+// Whether value i was measured, given a series' `missing` flags (RegularSeries::missing, or a view of them). Only
+// measured values are scored: a filled value is not something a model could have been right or wrong about.
+inline bool Measured(std::span<const std::uint8_t> missing, std::size_t i) {
+    return i >= missing.size() || missing[i] == 0;
+}
+
 // Puts sorted samples on a grid of `step` (bucket means) and fills each empty bucket with the value before it,
 // marking it missing, so models see no holes. Holding the last value, not interpolating, is what a live system
 // knows during a gap: an interpolated gap would show a backtest the value that ends it before it arrives. Empty

@@ -65,10 +65,6 @@ std::vector<std::string> AutoCandidates(const ModelOptions& options) {
     return out;
 }
 
-// Whether values[i] was measured rather than filled into a gap (RegularSeries::missing). Only measured values are
-// scored: a filled value is not something the model could have been right or wrong about.
-bool Measured(std::span<const std::uint8_t> missing, std::size_t i) { return i >= missing.size() || missing[i] == 0; }
-
 // Sum of |forecast - actual| and of |actual| over origins [first, last) of a forecast run starting at `first`.
 struct ErrorSums {
     double abs_error = 0.0;

@@ -7,13 +7,9 @@
 #include <functional>
 #include <limits>
 
+#include "core/sample.hpp"
+
 namespace cloudopt {
-
-namespace {
-
-bool Measured(std::span<const std::uint8_t> missing, std::size_t i) { return i >= missing.size() || missing[i] == 0; }
-
-}  // namespace
 
 std::vector<double> FitCombinationWeights(std::span<const double> values, std::span<const std::uint8_t> missing,
                                           std::size_t first, int horizon,

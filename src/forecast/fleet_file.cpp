@@ -10,8 +10,8 @@ namespace cloudopt {
 
 namespace {
 // v2 adds a byte per network after its series count: 1 when it reads the log scale. v1 networks read linear.
-constexpr std::string_view kMagic = "COFLEET2";
-constexpr std::string_view kMagicV1 = "COFLEET1";
+constexpr std::string_view kFleetFileMagic = "COFLEET2";
+constexpr std::string_view kFleetFileMagicV1 = "COFLEET1";
 using binary::Get;
 using binary::Put;
 
@@ -55,7 +55,7 @@ Result<std::shared_ptr<const LstmFleet>> GetNetwork(std::string_view& in, const 
 }  // namespace
 
 std::string SaveFleetNetworks(const FleetNetworks& networks) {
-    std::string out(kMagic);
+    std::string out(kFleetFileMagic);
     Put<double>(out, networks.seconds);
     PutNetwork(out, *networks.calibration);
     PutNetwork(out, *networks.full);
@@ -63,10 +63,10 @@ std::string SaveFleetNetworks(const FleetNetworks& networks) {
 }
 
 Result<FleetNetworks> LoadFleetNetworks(std::string_view in) {
-    const bool v1 = in.substr(0, kMagicV1.size()) == kMagicV1;
-    if (!v1 && in.substr(0, kMagic.size()) != kMagic)
+    const bool v1 = in.substr(0, kFleetFileMagicV1.size()) == kFleetFileMagicV1;
+    if (!v1 && in.substr(0, kFleetFileMagic.size()) != kFleetFileMagic)
         return MakeError(ErrorCode::kInvalidArgument, "shared network: not of format v1 or v2 (wrong magic)");
-    in.remove_prefix(kMagic.size());
+    in.remove_prefix(kFleetFileMagic.size());
     FleetNetworks out;
     if (!Get(in, out.seconds)) return MakeError(ErrorCode::kInvalidArgument, "shared network: truncated header");
     auto calibration = GetNetwork(in, "calibration", v1);

@@ -12,7 +12,7 @@ namespace cloudopt {
 
 namespace {
 
-constexpr char kMagic[8] = {'C', 'O', 'L', 'I', 'N', '0', '0', '1'};
+constexpr char kLinearMagic[8] = {'C', 'O', 'L', 'I', 'N', '0', '0', '1'};
 constexpr long long kDaySeconds = 86400;
 // Least absolute error by reweighting: a residual's weight is 1 / max(|residual|, kL1Floor) (in units of the
 // training mean), so near-zero residuals cannot dominate. On bitbrains at H = 3 least squares alone scores 0.821,
@@ -136,7 +136,7 @@ void LinearModel::ForecastFromOrigins(std::span<const double> values, std::size_
 }
 
 std::string LinearModel::SaveState() const {
-    std::string out(kMagic, sizeof kMagic);
+    std::string out(kLinearMagic, sizeof kLinearMagic);
     for (int v : {lags_, day_, outputs_}) binary::Put<std::int32_t>(out, v);
     binary::Put<double>(out, scale_);
     binary::Put<std::uint8_t>(out, non_negative_ ? 1 : 0);
@@ -148,9 +148,9 @@ Status LinearModel::LoadState(std::string_view in, const SeriesContext&) {
     const auto bad = [](const std::string& what) {
         return MakeError(ErrorCode::kInvalidArgument, "linear state: " + what);
     };
-    if (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0)
+    if (in.size() < sizeof kLinearMagic || std::memcmp(in.data(), kLinearMagic, sizeof kLinearMagic) != 0)
         return bad("not a linear model (format COLIN001 expected)");
-    in.remove_prefix(sizeof kMagic);
+    in.remove_prefix(sizeof kLinearMagic);
     int lags = 0, day = 0, outputs = 0;
     double scale = 0;
     std::uint8_t non_negative = 0;

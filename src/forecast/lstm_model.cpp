@@ -166,14 +166,14 @@ void LstmModel::ForecastFromOriginsAt(UnixSeconds start, std::span<const double>
 // Format v2, little-endian: "COLSTM02", int32 inputs hidden layers window outputs, int64 start step, f64 offset
 // scale level (0: the linear scale), u64 parameter count, f32 parameters. v1 ("COLSTM01") has no level: linear.
 namespace {
-constexpr char kMagic[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '2'};
-constexpr char kMagicV1[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '1'};
+constexpr char kLstmMagic[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '2'};
+constexpr char kLstmMagicV1[8] = {'C', 'O', 'L', 'S', 'T', 'M', '0', '1'};
 using binary::Get;
 using binary::Put;
 }  // namespace
 
 std::string LstmModel::Serialize() const {
-    std::string out(kMagic, sizeof kMagic);
+    std::string out(kLstmMagic, sizeof kLstmMagic);
     for (int v : {shape_.inputs, shape_.hidden, shape_.layers, shape_.window, shape_.outputs}) Put<std::int32_t>(out, v);
     Put<std::int64_t>(out, context_.start);
     Put<std::int64_t>(out, context_.step);
@@ -196,10 +196,10 @@ Status LstmModel::LoadState(std::string_view state, const SeriesContext&) {
 
 Result<LstmModel> LstmModel::Deserialize(std::string_view in) {
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "lstm model: " + why); };
-    const bool v1 = in.size() >= sizeof kMagicV1 && std::memcmp(in.data(), kMagicV1, sizeof kMagicV1) == 0;
-    if (!v1 && (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0))
+    const bool v1 = in.size() >= sizeof kLstmMagicV1 && std::memcmp(in.data(), kLstmMagicV1, sizeof kLstmMagicV1) == 0;
+    if (!v1 && (in.size() < sizeof kLstmMagic || std::memcmp(in.data(), kLstmMagic, sizeof kLstmMagic) != 0))
         return bad("not an LSTM model of format v1 or v2 (wrong magic)");
-    in.remove_prefix(sizeof kMagic);
+    in.remove_prefix(sizeof kLstmMagic);
     std::int32_t dims[5];
     std::int64_t start = 0, step = 0;
     double offset = 0, scale = 0, level = 0;

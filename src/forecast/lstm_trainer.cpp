@@ -12,7 +12,7 @@ namespace cloudopt {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Copies the windows of origins[first, first + count) into ws.input (sized for `count`).
 void FillInputs(const LstmLayout& layout, const WindowSource& data, std::span<const std::size_t> origins,
@@ -103,7 +103,7 @@ int ResolveThreads(int requested) {
 
 TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::span<const std::size_t> train_origins,
                       std::span<const std::size_t> validation_origins, const LstmTrainOptions& o) {
-    const auto started = Clock::now();
+    const auto started = SteadyClock::now();
     const LstmShape& shape = layout.shape();
     const int threads = ResolveThreads(o.threads);
     const int batch = std::max(1, o.batch);
@@ -215,12 +215,12 @@ TrainResult TrainLstm(const LstmLayout& layout, const WindowSource& data, std::s
             ++since_best;
         }
         result.epochs_run = epoch;
-        report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        report.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
         report.eta_seconds = report.seconds / epoch * (o.epochs - epoch);
         if (o.on_epoch) o.on_epoch(report);
         if (since_best >= o.patience && !validation_origins.empty()) break;
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
     result.windows_per_second = seconds > 0 ? static_cast<double>(windows_seen) / seconds : 0.0;
     result.windows_trained = windows_seen;
     return result;

@@ -8,10 +8,10 @@
 namespace cloudopt {
 
 namespace {
-constexpr std::string_view kMagic = "COMODEL4";
-constexpr std::string_view kMagicV3 = "COMODEL3";  // v3: no p99; still read
-constexpr std::string_view kMagicV2 = "COMODEL2";  // v2: no phase bands; still read
-constexpr std::string_view kMagicV1 = "COMODEL1";  // v1: no mae either; still read
+constexpr std::string_view kModelFileMagic = "COMODEL4";
+constexpr std::string_view kModelFileMagicV3 = "COMODEL3";  // v3: no p99; still read
+constexpr std::string_view kModelFileMagicV2 = "COMODEL2";  // v2: no phase bands; still read
+constexpr std::string_view kModelFileMagicV1 = "COMODEL1";  // v1: no mae either; still read
 constexpr std::uint32_t kMaxSteps = 100000;
 
 // A p99 offset for a file saved before p99 bands: as far above p95 as normal errors would put it. For a normal
@@ -27,7 +27,7 @@ std::vector<double> Extrapolate99(const std::vector<double>& q90, const std::vec
 
 std::string SaveModels(const std::vector<NamedModel>& models) {
     using namespace binary;
-    std::string out(kMagic);
+    std::string out(kModelFileMagic);
     Put<std::uint32_t>(out, static_cast<std::uint32_t>(models.size()));
     for (const NamedModel& m : models) {
         const TrainedModel& t = m.trained;
@@ -66,14 +66,14 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
 Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptions& options) {
     using namespace binary;
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
-    const std::string_view magic = in.substr(0, kMagic.size());
-    const int version = magic == kMagic     ? 4
-                        : magic == kMagicV3 ? 3
-                        : magic == kMagicV2 ? 2
-                        : magic == kMagicV1 ? 1
+    const std::string_view magic = in.substr(0, kModelFileMagic.size());
+    const int version = magic == kModelFileMagic     ? 4
+                        : magic == kModelFileMagicV3 ? 3
+                        : magic == kModelFileMagicV2 ? 2
+                        : magic == kModelFileMagicV1 ? 1
                                             : 0;
     if (version == 0) return bad("not a cloudopt model file of format v1 to v4 (wrong magic)");
-    in.remove_prefix(kMagic.size());
+    in.remove_prefix(kModelFileMagic.size());
     std::uint32_t count = 0;
     if (!Get(in, count)) return bad("truncated");
     std::vector<NamedModel> out;

@@ -9,7 +9,7 @@ namespace cloudopt::providers {
 namespace {
 
 constexpr const char* kService = "autoscaling";
-constexpr const char* kVersion = "2011-01-01";
+constexpr const char* kAutoScalingVersion = "2011-01-01";
 
 std::optional<int> ToInt(const std::string& text) {
     int v = 0;
@@ -41,7 +41,7 @@ Result<AsgRef> ParseAsgRef(const std::string& ref) {
 Result<CapacityState> AwsAutoScalingProvider::Describe(const Resource& resource) {
     auto ref = ParseAsgRef(resource.provider_ref);
     if (!ref) return ref.error();
-    auto doc = client_->Call(kService, ref->region, kVersion, "DescribeAutoScalingGroups",
+    auto doc = client_->Call(kService, ref->region, kAutoScalingVersion, "DescribeAutoScalingGroups",
                              {{"AutoScalingGroupNames.member.1", ref->name}});
     if (!doc) return doc.error();
     const XmlElement groups = doc->Root().Path({"DescribeAutoScalingGroupsResult", "AutoScalingGroups"});
@@ -99,7 +99,7 @@ Status AwsAutoScalingProvider::SetDesiredCapacity(const Resource& resource, int 
     auto ref = ParseAsgRef(resource.provider_ref);
     if (!ref) return ref.error();
     if (desired < 0) return MakeError(ErrorCode::kInvalidArgument, "desired capacity cannot be negative");
-    auto doc = client_->Call(kService, ref->region, kVersion, "SetDesiredCapacity",
+    auto doc = client_->Call(kService, ref->region, kAutoScalingVersion, "SetDesiredCapacity",
                              {{"AutoScalingGroupName", ref->name},
                               {"DesiredCapacity", std::to_string(desired)},
                               {"HonorCooldown", "false"}});

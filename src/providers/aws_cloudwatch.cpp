@@ -9,7 +9,7 @@ namespace cloudopt::providers {
 
 namespace {
 
-constexpr const char* kVersion = "2010-08-01";
+constexpr const char* kCloudWatchVersion = "2010-08-01";
 
 void AddQuery(QueryParams& p, int n, const std::string& id, const std::string& ns, const std::string& metric,
               const std::string& group, UnixSeconds period) {
@@ -54,7 +54,7 @@ Result<std::vector<MetricReading>> AwsCloudWatchSource::Collect(const Resource& 
         params.emplace_back("EndTime", FormatRfc3339(end));
         params.emplace_back("ScanBy", "TimestampAscending");
         if (!next_token.empty()) params.emplace_back("NextToken", next_token);
-        auto doc = client_->Call("monitoring", ref->region, kVersion, "GetMetricData", params);
+        auto doc = client_->Call("monitoring", ref->region, kCloudWatchVersion, "GetMetricData", params);
         if (!doc) return doc.error();
         const XmlElement result = doc->Root().Child("GetMetricDataResult");
         if (!result) return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: the answer has no GetMetricDataResult");

@@ -1,6 +1,7 @@
 #include "forecast/backtest.hpp"
 
 #include "forecast/auto_forecaster.hpp"
+#include "forecast/five_minute_steps.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +11,7 @@
 namespace cloudopt {
 namespace {
 
-constexpr int kDay = 288;
+using testing::kDay;
 
 // A daily sine plus Gaussian noise (fixed seed, so the test is deterministic).
 std::vector<double> Periodic(int days, double noise) {

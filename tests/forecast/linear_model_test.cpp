@@ -7,13 +7,14 @@
 #include <cstring>
 #include <random>
 
+#include "forecast/five_minute_steps.hpp"
 #include "forecast/linear_model.hpp"
 
 namespace cloudopt {
 namespace {
 
-constexpr long long kStep = 300;
-constexpr int kDay = 288;
+using testing::kDay;
+using testing::kStep;
 
 // x[t] = 0.6 x[t-1] + 0.3 x[t-2] + 2 + noise: its best forecast is the recursion itself.
 std::vector<double> Autoregressive(int points, double noise, unsigned seed) {

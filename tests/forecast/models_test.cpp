@@ -5,14 +5,15 @@
 #include <cmath>
 #include <random>
 
+#include "forecast/five_minute_steps.hpp"
 #include "forecast/holt_winters.hpp"
 #include "forecast/point_model.hpp"
 
 namespace cloudopt {
 namespace {
 
-constexpr long long kStep = 300;
-constexpr int kDay = 288;
+using testing::kDay;
+using testing::kStep;
 
 std::vector<double> Daily(int days, double trend_per_step = 0.0, double noise = 0.0, bool multiplicative = false) {
     std::vector<double> y;

@@ -25,7 +25,7 @@ using testing::RawResponse;
 constexpr const char* kVmssId =
     "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/shop-rg/providers/Microsoft.Compute/virtualMachineScaleSets/web-vmss";
 
-RawResponse Json(const json& body, int status = 200) {
+RawResponse ArmJson(const json& body, int status = 200) {
     RawResponse r;
     r.status = status;
     r.body = body.dump();
@@ -33,7 +33,7 @@ RawResponse Json(const json& body, int status = 200) {
 }
 
 RawResponse ArmError(int status, const std::string& code, const std::string& message) {
-    return Json({{"error", {{"code", code}, {"message", message}}}}, status);
+    return ArmJson({{"error", {{"code", code}, {"message", message}}}}, status);
 }
 
 // Entra ID and ARM on one port. The scale set has capacity 3; two VMs finished provisioning (on two pages).
@@ -47,11 +47,11 @@ public:
         if (path == "/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token") {
             auto form = FormFields(req.body);
             if (form["client_secret"] != "s3cr3t~value")
-                return Json({{"error", "invalid_client"},
+                return ArmJson({{"error", "invalid_client"},
                              {"error_description", "AADSTS7000215: Invalid client secret provided."}},
                             401);
             ++tokens_issued;
-            return Json({{"token_type", "Bearer"}, {"expires_in", 3599}, {"ext_expires_in", 3599},
+            return ArmJson({{"token_type", "Bearer"}, {"expires_in", 3599}, {"ext_expires_in", 3599},
                          {"access_token", "eyJ0eXAi.token-" + std::to_string(tokens_issued.load())}});
         }
         if (req.Header("Authorization") != "Bearer eyJ0eXAi.token-" + std::to_string(tokens_issued.load()))
@@ -59,7 +59,7 @@ public:
         if (override_answer) return *override_answer;
         if (req.method == "GET" && req.target == "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/providers/"
                                                  "Microsoft.Compute/skus?api-version=2021-07-01&%24filter=location%20eq%20%27eastus%27")
-            return Json({{"value",
+            return ArmJson({{"value",
                           {{{"resourceType", "virtualMachines"}, {"name", "Standard_D2s_v5"},
                             {"capabilities", {{{"name", "vCPUs"}, {"value", "2"}}, {{"name", "MemoryGB"}, {"value", "8"}}}},
                             {"restrictions", json::array()}},
@@ -68,23 +68,24 @@ public:
                             {"restrictions", {{{"type", "Location"}, {"reasonCode", "NotAvailableForSubscription"}}}}},
                            {{"resourceType", "disks"}, {"name", "Premium_LRS"}}}}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "?api-version=2024-07-01")
-            return Json({{"name", "web-vmss"}, {"location", "eastus"}, {"sku", {{"name", "Standard_D2s_v5"}, {"tier", "Standard"}, {"capacity", capacity}}},
+            return ArmJson({{"name", "web-vmss"}, {"location", "eastus"}, {"sku", {{"name", "Standard_D2s_v5"}, {"tier", "Standard"}, {"capacity", capacity}}},
                          {"properties", {{"provisioningState", "Succeeded"}}}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "/virtualMachines?api-version=2024-07-01")
-            return Json({{"value", {{{"name", "web-vmss_0"}, {"properties", {{"provisioningState", "Succeeded"}}}},
+            return ArmJson({{"value", {{{"name", "web-vmss_0"}, {"properties", {{"provisioningState", "Succeeded"}}}},
                                     {{"name", "web-vmss_1"}, {"properties", {{"provisioningState", "Creating"}}}}}},
                          {"nextLink", "https://management.azure.com" + std::string(kVmssId) +
                                           "/virtualMachines?api-version=2024-07-01&%24skiptoken=page2"}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "/virtualMachines?api-version=2024-07-01&%24skiptoken=page2")
-            return Json({{"value", {{{"name", "web-vmss_2"}, {"properties", {{"provisioningState", "Succeeded"}}}}}}});
+            return ArmJson(
+                {{"value", {{{"name", "web-vmss_2"}, {"properties", {{"provisioningState", "Succeeded"}}}}}}});
         if (req.method == "PATCH" && req.target == std::string(kVmssId) + "?api-version=2024-07-01") {
             capacity = json::parse(req.body)["sku"]["capacity"].get<int>();
-            RawResponse accepted = Json({{"sku", {{"capacity", capacity}}}}, 202);
+            RawResponse accepted = ArmJson({{"sku", {{"capacity", capacity}}}}, 202);
             accepted.headers.emplace_back("Azure-AsyncOperation", "https://management.azure.com/op/1");
             return accepted;
         }
         if (req.method == "GET" && req.Path() == std::string(kVmssId) + "/providers/Microsoft.Insights/metrics")
-            return Json(metrics);
+            return ArmJson(metrics);
         return ArmError(404, "ResourceNotFound", "The Resource '" + path + "' was not found.");
     }
 
@@ -228,7 +229,7 @@ TEST(AzureVmss, InstanceTypesAreTheUnrestrictedVmSkusOfItsLocation) {
 
 TEST(AzureVmss, ASlowManagementEndpointTimesOut) {
     testing::FakeCloudServer slow([](const RawRequest& req) {
-        RawResponse r = Json({{"token_type", "Bearer"}, {"expires_in", 3599}, {"access_token", "t"}});
+        RawResponse r = ArmJson({{"token_type", "Bearer"}, {"expires_in", 3599}, {"access_token", "t"}});
         if (req.Path().find("/oauth2/") == std::string::npos) r.delay = 1500ms;
         return r;
     });

@@ -26,7 +26,7 @@ using testing::RawResponse;
 
 constexpr long long kNow = 1796127600;  // 2026-12-01T12:20:00Z
 
-RawResponse Json(const json& body, int status = 200) {
+RawResponse GoogleJson(const json& body, int status = 200) {
     RawResponse r;
     r.status = status;
     r.body = body.dump();
@@ -34,7 +34,7 @@ RawResponse Json(const json& body, int status = 200) {
 }
 
 RawResponse GoogleError(int status, const std::string& state, const std::string& message) {
-    return Json({{"error", {{"code", status}, {"message", message}, {"status", state}}}}, status);
+    return GoogleJson({{"error", {{"code", status}, {"message", message}, {"status", state}}}}, status);
 }
 
 // A fresh 2048-bit RSA key for the test's service account: its PEM private key and PEM public key.
@@ -108,9 +108,9 @@ public:
             last_header = header;
             last_claims = claims;
             if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer" || !jwt_problem.empty())
-                return Json({{"error", "invalid_grant"}, {"error_description", "Invalid JWT Signature."}}, 400);
+                return GoogleJson({{"error", "invalid_grant"}, {"error_description", "Invalid JWT Signature."}}, 400);
             ++tokens_issued;
-            return Json({{"access_token", "ya29.token-" + std::to_string(tokens_issued)}, {"expires_in", 3599},
+            return GoogleJson({{"access_token", "ya29.token-" + std::to_string(tokens_issued)}, {"expires_in", 3599},
                          {"token_type", "Bearer"}});
         }
         if (req.Header("Authorization") != "Bearer ya29.token-" + std::to_string(tokens_issued))
@@ -123,24 +123,26 @@ public:
         const std::string zonal = "/compute/v1/projects/shop-prod/zones/us-central1-a/instanceGroupManagers/web-mig";
         const std::string regional = "/compute/v1/projects/shop-prod/regions/us-central1/instanceGroupManagers/web-mig";
         if (req.method == "GET" && (req.target == zonal || req.target == regional))
-            return Json({{"kind", "compute#instanceGroupManager"}, {"name", "web-mig"}, {"targetSize", target_size},
-                         {"currentActions", {{"none", 2}, {"creating", 1}, {"recreating", 0}}},
-                         {"status", {{"isStable", false}}}});
+            return GoogleJson({{"kind", "compute#instanceGroupManager"},
+                               {"name", "web-mig"},
+                               {"targetSize", target_size},
+                               {"currentActions", {{"none", 2}, {"creating", 1}, {"recreating", 0}}},
+                               {"status", {{"isStable", false}}}});
         if (req.method == "POST" && (req.Path() == zonal + "/resize" || req.Path() == regional + "/resize")) {
             target_size = std::stoi(FormFields(req.target.substr(req.target.find('?') + 1))["size"]);
-            return Json({{"kind", "compute#operation"}, {"operationType", "compute.instanceGroupManagers.resize"},
+            return GoogleJson({{"kind", "compute#operation"}, {"operationType", "compute.instanceGroupManagers.resize"},
                          {"status", "DONE"}});
         }
-        if (req.method == "GET" && req.Path() == "/v3/projects/shop-prod/timeSeries") return Json(time_series);
+        if (req.method == "GET" && req.Path() == "/v3/projects/shop-prod/timeSeries") return GoogleJson(time_series);
         if (req.method == "GET" && req.target == "/compute/v1/projects/shop-prod/regions/us-central1")
-            return Json({{"name", "us-central1"},
+            return GoogleJson({{"name", "us-central1"},
                          {"zones", {"https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-b",
                                     "https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-c"}}});
         if (req.method == "GET" && req.Path() == "/compute/v1/projects/shop-prod/zones/us-central1-b/machineTypes") {
             if (req.target.find("pageToken=") == std::string::npos)
-                return Json({{"items", {{{"name", "n2-standard-2"}, {"guestCpus", 2}, {"memoryMb", 8192}}}},
+                return GoogleJson({{"items", {{{"name", "n2-standard-2"}, {"guestCpus", 2}, {"memoryMb", 8192}}}},
                              {"nextPageToken", "t2"}});
-            return Json({{"items", {{{"name", "e2-highmem-4"}, {"guestCpus", 4}, {"memoryMb", 32768}}}}});
+            return GoogleJson({{"items", {{{"name", "e2-highmem-4"}, {"guestCpus", 4}, {"memoryMb", 32768}}}}});
         }
         return GoogleError(404, "NOT_FOUND", "The resource '" + req.Path() + "' was not found");
     }
@@ -241,13 +243,13 @@ TEST(GcpMig, ErrorsSayWhatGoogleSaid) {
     ASSERT_FALSE(denied.ok());
     EXPECT_NE(denied.error().message.find("roles/compute.instanceAdmin.v1"), std::string::npos) << denied.error().message;
 
-    google.script = {Json({{"kind", "compute#operation"}, {"status", "DONE"},
+    google.script = {GoogleJson({{"kind", "compute#operation"}, {"status", "DONE"},
                            {"error", {{"errors", {{{"code", "QUOTA_EXCEEDED"}, {"message", "Quota 'CPUS' exceeded."}}}}}}})};
     Status quota = provider.SetDesiredCapacity(Group(), 40);
     ASSERT_FALSE(quota.ok());
     EXPECT_NE(quota.error().message.find("QUOTA_EXCEEDED Quota 'CPUS' exceeded."), std::string::npos) << quota.error().message;
 
-    google.script = {Json({{"kind", "compute#instanceGroupManager"}})};
+    google.script = {GoogleJson({{"kind", "compute#instanceGroupManager"}})};
     auto garbled = provider.Describe(Group());
     ASSERT_FALSE(garbled.ok());
     EXPECT_NE(garbled.error().message.find("no targetSize"), std::string::npos);
@@ -265,7 +267,7 @@ TEST(GcpMig, MachineTypesOfTheZoneOrTheRegionsFirstZone) {
 
 TEST(GcpMig, ASlowComputeEndpointTimesOut) {
     FakeGoogle google;
-    RawResponse slow = Json({{"targetSize", 1}});
+    RawResponse slow = GoogleJson({{"targetSize", 1}});
     slow.delay = 1500ms;
     google.script = {slow};
     GcpServiceAccount account;
@@ -314,7 +316,7 @@ TEST(GcpMonitoring, PerInstanceCpuIsSummedIntoLoadAcrossPages) {
                     {"resource", {{"type", "gce_instance"}, {"labels", {{"instance_id", instance}}}}},
                     {"metricKind", "GAUGE"}, {"valueType", "DOUBLE"}, {"points", p}};
     };
-    google.script = {Json({{"timeSeries", {series("111", {{"2026-12-01T12:19:00Z", 0.6}, {"2026-12-01T12:18:00Z", 0.4}})}},
+    google.script = {GoogleJson({{"timeSeries", {series("111", {{"2026-12-01T12:19:00Z", 0.6}, {"2026-12-01T12:18:00Z", 0.4}})}},
                            {"nextPageToken", "page 2"}})};
     google.time_series = {{"timeSeries", {series("222", {{"2026-12-01T12:19:00Z", 0.2}})}}};
     GcpMonitoringSource source(google.Client());

@@ -65,7 +65,7 @@ private:
     unsigned short port_ = 0;
 };
 
-api::HttpResponse Status(int status, std::string body = "{}") {
+api::HttpResponse Answer(int status, std::string body = "{}") {
     api::HttpResponse r;
     r.status = status;
     r.body = std::move(body);
@@ -91,7 +91,7 @@ public:
 };
 
 TEST(HttpClient, Retries5xxWithGrowingJitteredWaitsThenSucceeds) {
-    ScriptedServer server({Status(503), Status(502), Status(200, R"({"ok":true})")});
+    ScriptedServer server({Answer(503), Answer(502), Answer(200, R"({"ok":true})")});
     RecordingClient c;
     int prepared = 0;
     auto r = c.client.Send(Post(server.url()), [&prepared](OutboundRequest& req) {
@@ -110,7 +110,7 @@ TEST(HttpClient, Retries5xxWithGrowingJitteredWaitsThenSucceeds) {
 
 TEST(HttpClient, OtherClientErrorsAreFinalAtOnce) {
     for (int status : {400, 401, 403, 404, 409, 422}) {
-        ScriptedServer server({Status(status), Status(200)});
+        ScriptedServer server({Answer(status), Answer(200)});
         RecordingClient c;
         auto r = c.client.Send(Post(server.url()));
         ASSERT_TRUE(r.ok());
@@ -121,9 +121,9 @@ TEST(HttpClient, OtherClientErrorsAreFinalAtOnce) {
 }
 
 TEST(HttpClient, HonoursRetryAfterOn429AndGivesUpAfterTheLastAttempt) {
-    api::HttpResponse throttled = Status(429);
+    api::HttpResponse throttled = Answer(429);
     throttled.headers.emplace_back("Retry-After", "2");
-    ScriptedServer server({throttled, Status(200)});
+    ScriptedServer server({throttled, Answer(200)});
     RecordingClient c;
     auto r = c.client.Send(Post(server.url()));
     ASSERT_TRUE(r.ok());
@@ -131,7 +131,7 @@ TEST(HttpClient, HonoursRetryAfterOn429AndGivesUpAfterTheLastAttempt) {
     ASSERT_EQ(c.waits.size(), 1u);
     EXPECT_EQ(c.waits[0], 2000ms);
 
-    ScriptedServer always({Status(500, "down")});
+    ScriptedServer always({Answer(500, "down")});
     RecordingClient d;
     auto last = d.client.Send(Post(always.url()));
     ASSERT_TRUE(last.ok());
@@ -141,7 +141,7 @@ TEST(HttpClient, HonoursRetryAfterOn429AndGivesUpAfterTheLastAttempt) {
 }
 
 TEST(HttpClient, TimeoutsAndRefusedConnectionsAreRetriedThenUnavailable) {
-    ScriptedServer slow({Status(200)}, 400ms);
+    ScriptedServer slow({Answer(200)}, 400ms);
     HttpClientOptions options;
     options.timeout = 100ms;
     options.retry.max_attempts = 2;
