@@ -241,7 +241,8 @@ TEST(LstmModel, CancellingStopsTrainingWithinABatchAndKeepsACompleteEpochsWeight
     LstmModel whole(o);
     ASSERT_TRUE(whole.Fit(y, context).ok());
     const std::size_t per_epoch = whole.training().windows_trained / 4;
-    const std::size_t batches_per_epoch = (per_epoch + 63) / 64;
+    const auto batch = static_cast<std::size_t>(o.train.batch);
+    const std::size_t batches_per_epoch = (per_epoch + batch - 1) / batch;
     ASSERT_GE(batches_per_epoch, 3u);
 
     // Cancelled in the middle of the second epoch: the first epoch's weights, and not one batch more.
@@ -253,7 +254,7 @@ TEST(LstmModel, CancellingStopsTrainingWithinABatchAndKeepsACompleteEpochsWeight
     EXPECT_EQ(asked, cancel_at);
     EXPECT_EQ(cancelled.training().epochs_run, 1);
     EXPECT_EQ(cancelled.training().best_epoch, 1);
-    EXPECT_EQ(cancelled.training().windows_trained, per_epoch + 64);
+    EXPECT_EQ(cancelled.training().windows_trained, per_epoch + batch);
 
     o.train.epochs = 1;
     o.train.cancelled = nullptr;
