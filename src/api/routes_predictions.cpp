@@ -115,43 +115,28 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
             if (!all) return Result<std::string>(all.error());
             targets = std::move(*all);
         }
-        // Training them all first trains one network across them, which each resource's `auto` then weighs
-        // (ControlLoop::TrainFleet): the first half of the progress.
+        // Training them all first trains one network across them, which each resource's `auto` then weighs.
+        auto report = loop.TrainFleetAndResources(targets, progress, [&jobs] { return jobs.stopping(); });
+        if (!report) return Result<std::string>(report.error());
         json fleet = nullptr;
-        double done_before = 0.0;
-        if (!only && targets.size() >= 2) {
-            auto report = loop.TrainFleet(
-                targets, [&progress](double within) { progress(0.5 * within); }, [&jobs] { return jobs.stopping(); });
-            fleet = report ? json{{"resources", report->resources}, {"seconds", report->seconds}}
-                           : json{{"error", report.error().message}};
-            done_before = 0.5;
+        if (report->fleet) {
+            const Result<FleetReport>& f = *report->fleet;
+            fleet = f ? json{{"resources", f->resources}, {"seconds", f->seconds}} : json{{"error", f.error().message}};
         }
         json results = json::array();
-        const double n = static_cast<double>(targets.size());
-        auto overall = [done_before](double share) { return done_before + (1.0 - done_before) * share; };
-        for (std::size_t i = 0; i < targets.size(); ++i) {
-            if (jobs.stopping())  // the service is stopping: what is trained is saved, the rest waits for a restart
-                return Result<std::string>(MakeError(ErrorCode::kUnavailable,
-                                                     "training was cancelled (the service is stopping) after " +
-                                                         std::to_string(i) + " of " + std::to_string(targets.size()) +
-                                                         " resources"));
-            auto within_job = [&progress, &overall, i, n](double within) {
-                progress(overall((static_cast<double>(i) + within) / n));
-            };
-            auto report = loop.TrainResource(targets[i], within_job, [&jobs] { return jobs.stopping(); });
-            json item = {{"resource_id", targets[i].id}, {"resource", targets[i].name}};
-            if (report) {
-                item["model"] = report->model;
-                item["weighed"] = report->weighed;
-                item["bands_by"] = report->bands_by;
-                item["accuracy"] = std::isfinite(report->accuracy) ? json(report->accuracy) : json(nullptr);
-                item["points"] = report->points;
-                item["seconds"] = report->seconds;
+        for (const auto& [resource, trained] : report->trained) {
+            json item = {{"resource_id", resource.id}, {"resource", resource.name}};
+            if (trained) {
+                item["model"] = trained->model;
+                item["weighed"] = trained->weighed;
+                item["bands_by"] = trained->bands_by;
+                item["accuracy"] = std::isfinite(trained->accuracy) ? json(trained->accuracy) : json(nullptr);
+                item["points"] = trained->points;
+                item["seconds"] = trained->seconds;
             } else {
-                item["error"] = report.error().message;
+                item["error"] = trained.error().message;
             }
             results.push_back(item);
-            progress(overall(static_cast<double>(i + 1) / n));
         }
         json out = {{"trained", results}};
         if (!fleet.is_null()) out["fleet"] = fleet;

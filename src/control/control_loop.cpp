@@ -416,6 +416,32 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
 }
 
+Result<FleetAndResourcesReport> ControlLoop::TrainFleetAndResources(const std::vector<Resource>& resources,
+                                                                    const std::function<void(double)>& progress,
+                                                                    const std::function<bool()>& cancelled) {
+    auto report_progress = [&progress](double share) {
+        if (progress) progress(share);
+    };
+    FleetAndResourcesReport report;
+    double done_before = 0.0;
+    if (resources.size() >= 2) {
+        report.fleet = TrainFleet(resources, [&](double within) { report_progress(0.5 * within); }, cancelled);
+        done_before = 0.5;
+    }
+    const double n = static_cast<double>(resources.size());
+    auto overall = [done_before](double share) { return done_before + (1.0 - done_before) * share; };
+    for (std::size_t i = 0; i < resources.size(); ++i) {
+        if (cancelled && cancelled())  // what is trained is saved; the rest waits for the next schedule or restart
+            return MakeError(ErrorCode::kUnavailable, "training was cancelled (the service is stopping) after " +
+                                                          std::to_string(i) + " of " +
+                                                          std::to_string(resources.size()) + " resources");
+        auto within_resource = [&](double within) { report_progress(overall((static_cast<double>(i) + within) / n)); };
+        report.trained.emplace_back(resources[i], TrainResource(resources[i], within_resource, cancelled));
+        report_progress(overall(static_cast<double>(i + 1) / n));
+    }
+    return report;
+}
+
 bool ControlLoop::has_fleet() const {
     std::lock_guard lock(fleet_mutex_);
     return static_cast<bool>(fleet_);

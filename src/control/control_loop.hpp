@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "allocate/plan_history.hpp"
@@ -83,6 +84,13 @@ struct FleetReport {
     double seconds = 0.0;
 };
 
+// What training a set of resources produced (ControlLoop::TrainFleetAndResources).
+struct FleetAndResourcesReport {
+    std::optional<Result<FleetReport>> fleet;  // set when two or more resources were given
+    // In the order given. One resource's failure (no history yet, say) does not stop the others.
+    std::vector<std::pair<Resource, Result<TrainReport>>> trained;
+};
+
 // Which adapter drives each provider name ("aws", "kubernetes", ...). Not owning.
 struct Adapters {
     std::map<std::string, Provider*> providers;
@@ -112,7 +120,8 @@ public:
     Result<int> LoadModels(std::vector<std::string>& problems);
     // Trains `auto` (with the LSTM) on the resource's history, keeps the model in the store, and saves a new
     // forecast made with it. Slow (seconds to minutes): run it as a background job. `progress` gets 0..1.
-    // `cancelled` is asked between epochs: when it turns true, nothing is saved and kUnavailable is returned.
+    // `cancelled` is asked between model fits and before every batch of the network's training: when it turns true,
+    // nothing is saved and kUnavailable is returned.
     Result<TrainReport> TrainResource(const Resource& resource, const std::function<void(double)>& progress = {},
                                       const std::function<bool()>& cancelled = {});
     // Trains one LSTM across the load histories of `resources` (lstm_fleet, docs/FORECASTING.md). From then on
@@ -124,6 +133,12 @@ public:
     Result<FleetReport> TrainFleet(const std::vector<Resource>& resources,
                                    const std::function<void(double)>& progress = {},
                                    const std::function<bool()>& cancelled = {});
+    // Trains one network across `resources` (when two or more: TrainFleet), then each resource in turn
+    // (TrainResource), which then weighs it. `progress` gets 0..1: the network is the first half. When `cancelled`
+    // turns true, what is trained stays saved, the rest waits: kUnavailable, saying after how many resources.
+    Result<FleetAndResourcesReport> TrainFleetAndResources(const std::vector<Resource>& resources,
+                                                           const std::function<void(double)>& progress = {},
+                                                           const std::function<bool()>& cancelled = {});
     bool has_fleet() const;
     // The resource's trained model as a model file (forecast/model_file.hpp), to keep, inspect with `cloudopt
     // forecast --model-file`, or move to another cloudopt. kNotFound when it has none yet.

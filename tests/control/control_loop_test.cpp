@@ -720,6 +720,39 @@ TEST_F(ControlLoopTest, ACancelledTrainingSavesNothing) {
     EXPECT_TRUE(store_->ListModels()->empty());
 }
 
+TEST_F(ControlLoopTest, TrainingAllStopsBetweenResourcesWhenCancelledAndKeepsWhatItTrained) {
+    Resource web = AddResource("web", Mode::kOff);
+    Resource api = AddResource("api", Mode::kOff);
+    Resource db = AddResource("db", Mode::kOff);
+    ControlLoopOptions options;
+    options.train_epochs = 1;
+    options.lstm_shape = {.hidden = 8, .window = 24};  // what stops is under test, not the networks: small ones
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    // The shared network is the first half of the progress, each resource a third of the second half. The service
+    // is told to stop once the first resource is done.
+    const double first_resource_done = 0.5 + 0.5 / 3;
+    bool stopping = false;
+    std::vector<double> progress;
+    auto report = loop_->TrainFleetAndResources(
+        {web, api, db},
+        [&](double p) {
+            progress.push_back(p);
+            if (p >= first_resource_done - 1e-9) stopping = true;
+        },
+        [&] { return stopping; });
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(report.error().message.find("after 1 of 3 resources"), std::string::npos) << report.error().message;
+    // What was trained stays: the shared network and the first resource's model; the others wait for a restart.
+    EXPECT_TRUE(loop_->has_fleet());
+    auto models = store_->ListModels();
+    ASSERT_TRUE(models.ok());
+    ASSERT_EQ(models->size(), 1u);
+    EXPECT_EQ(models->front().resource_id, web.id);
+    EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+    EXPECT_NEAR(progress.back(), first_resource_done, 1e-9);
+}
+
 TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {
     Resource r = AddResource("web", Mode::kAuto);
     clock_.Set(FloorTo(clock_.Now(), 300) + 10);
