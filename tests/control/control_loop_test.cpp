@@ -727,7 +727,8 @@ TEST_F(ControlLoopTest, TrainingAllStopsBetweenResourcesWhenCancelledAndKeepsWha
     ControlLoopOptions options;
     options.train_epochs = 1;
     options.lstm_shape = {.hidden = 8, .window = 24};  // what stops is under test, not the networks: small ones
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     // The shared network is the first half of the progress, each resource a third of the second half. The service
     // is told to stop once the first resource is done.
     const double first_resource_done = 0.5 + 0.5 / 3;
