@@ -36,6 +36,12 @@ std::string Num(double v) {
     return buf;
 }
 
+std::string Num2(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
 // Horizontal bars of one measure per policy.
 std::string Bars(const nlohmann::json& policies, const std::vector<std::string>& names, const char* measure,
                  const char* title, bool percent) {
@@ -92,6 +98,58 @@ std::string Timeline(const ReportSeries& s, const std::vector<std::string>& name
     return svg + "</svg></figure>";
 }
 
+// One row per series: each policy's cost relative to static and its unmet share. With predictive and the oracle
+// both run, the rows go by what predictive paid above the oracle, the most first: that is where forecast error
+// costs money, and what a user looks at before trusting the policy with a resource like it.
+std::string PerSeriesTable(const nlohmann::json& per_series, const std::vector<std::string>& names) {
+    constexpr std::size_t kMaxRows = 100;
+    std::vector<std::string> ids;
+    for (auto it = per_series.begin(); it != per_series.end(); ++it) ids.push_back(it.key());
+    const bool ranked = std::find(names.begin(), names.end(), "predictive") != names.end() &&
+                        std::find(names.begin(), names.end(), "oracle") != names.end();
+    auto excess = [&](const std::string& id) {
+        const nlohmann::json& row = per_series[id];
+        return row["predictive"]["cost_rel"].get<double>() - row["oracle"]["cost_rel"].get<double>();
+    };
+    double total_excess = 0.0;
+    if (ranked) {
+        std::stable_sort(ids.begin(), ids.end(), [&](const auto& a, const auto& b) { return excess(a) > excess(b); });
+        for (const std::string& id : ids) total_excess += excess(id);
+    }
+    std::string html = "<h2>Per series</h2><p>Cost relative to static / share of steps unmet, per policy.";
+    if (ranked)
+        html += " Sorted by what the predictive policy cost above the oracle (perfect foresight), the most first: "
+                "where forecast error costs money. The share is that series' part of the difference over all series.";
+    html += "</p><table><tr><th>series</th>";
+    for (const std::string& n : names) html += "<th>" + Escape(n) + "</th>";
+    if (ranked) html += "<th>predictive / oracle</th><th>share of the difference</th>";
+    html += "</tr>";
+    for (std::size_t i = 0; i < ids.size() && i < kMaxRows; ++i) {
+        const nlohmann::json& row = per_series[ids[i]];
+        html += "<tr><td>" + Escape(ids[i]) + "</td>";
+        for (const std::string& n : names) {
+            char cell[64];
+            std::snprintf(cell, sizeof cell, "<td>%.3f / %.2f%%</td>", row[n]["cost_rel"].get<double>(),
+                          100 * row[n]["unmet"].get<double>());
+            html += cell;
+        }
+        if (ranked) {
+            const double oracle = row["oracle"]["cost_rel"].get<double>();
+            char cells[96];
+            std::snprintf(cells, sizeof cells, "<td>%s</td><td>%s</td>",
+                          oracle > 0 ? (Num2(row["predictive"]["cost_rel"].get<double>() / oracle) + "&times;").c_str()
+                                     : "",
+                          total_excess > 0 ? (Num(100 * excess(ids[i]) / total_excess) + "%").c_str() : "");
+            html += cells;
+        }
+        html += "</tr>";
+    }
+    html += "</table>";
+    if (ids.size() > kMaxRows)
+        html += "<p>" + std::to_string(ids.size() - kMaxRows) + " more series: see <code>--json</code>.</p>";
+    return html;
+}
+
 }  // namespace
 
 std::string RenderReport(const std::string& data_file, const std::string& summary_json,
@@ -121,6 +179,14 @@ std::string RenderReport(const std::string& data_file, const std::string& summar
     html += "</table>";
     html += Bars(p, policies, "cost_rel", "Cost relative to static", false);
     html += Bars(p, policies, "unmet", "Steps with unmet demand", true);
+    html += PerSeriesTable(summary["per_series"], policies);
+    if (!series.empty()) {
+        html += "<h2>Over time</h2><p>The series shown first in the table above: demand against the capacity each "
+                "policy had ready.</p><p>";
+        for (const std::string& n : policies)
+            html += "<span style=\"color:" + std::string(Color(n)) + "\">&#9632; " + Escape(n) + "</span> ";
+        html += "<span>&#9632; demand</span></p>";
+    }
     for (const ReportSeries& s : series) html += Timeline(s, policies);
     return html + "</body></html>\n";
 }

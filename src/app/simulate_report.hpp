@@ -1,6 +1,8 @@
 #pragma once
 // The HTML report of `cloudopt simulate --report`: one self-contained file (inline SVG, no scripts, no network)
-// with the policy comparison as bars and, for the first series, demand against each policy's ready capacity.
+// with the policy comparison as bars, a table per series (ranked by what the predictive policy cost above the
+// oracle, when both ran) and, for the series given (the first rows of that table), demand against each policy's
+// ready capacity.
 
 #include <string>
 #include <vector>

@@ -310,6 +310,7 @@ TEST(SimulateCli, ComparesThePoliciesAndWritesAnOfflineReport) {
     EXPECT_LT(j["policies"]["oracle"]["cost_rel"].get<double>(), 1.0);
     const std::string report = testing::ReadFile(dir.File("report.html"));
     EXPECT_NE(report.find("<svg"), std::string::npos);
+    EXPECT_NE(report.find("<td>ali_cpu</td>"), std::string::npos);  // the table per series
     EXPECT_EQ(report.find("http"), std::string::npos);  // nothing to fetch: it opens offline
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "simulate", "--data", kSlice, "--quantile", "0.7"}, dir.File("log")), 2);
     EXPECT_NE(testing::ReadFile(dir.File("log")).find("--quantile"), std::string::npos);
