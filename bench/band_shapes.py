@@ -4,8 +4,9 @@
   bench/band_shapes.py FILE.csv [FILE.csv ...] [--budget 0.005]
 
 On bitbrains and sample100 what the predictive policy pays above the oracle is forecast error (docs/SAVINGS.md):
-the band's width. The service's band is one offset per step ahead (or per phase of the clock) added to the point
-forecast. Two other shapes are standard in conformal prediction, and a third is a rule a user could set:
+the band's width. The plain band is one offset per step ahead added to the point forecast. Two other shapes are
+standard in conformal prediction, and a third is a rule a user could set (here each is given to every series; the
+service chooses bands by level per series, where they fit its calibration errors better):
 - volatility-normalized: the score is error / (recent mean absolute error), so the band widens after noisy steps and
   narrows after quiet ones (Lei et al., "Distribution-free predictive inference for regression", 2018, §5.2);
 - by level: Mondrian groups of the calibration errors by the forecast's own level (six groups at the calibration

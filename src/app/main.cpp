@@ -30,13 +30,14 @@ void AddDataOption(CLI::App* command, std::string& path, std::optional<double>& 
                         "filled for the models and never scored");
 }
 
-// Whether the bands may depend on the minute of the hour or the hour of the day (forecast/phase_bands.hpp).
+// Whether the bands may depend on the minute of the hour, the hour of the day or the forecast's level
+// (forecast/phase_bands.hpp).
 void AddPhaseBandsOption(CLI::App* command, bool& phase_bands) {
     command
         ->add_option_function<std::string>(
             "--phase-bands", [&phase_bands](const std::string& v) { phase_bands = v == "auto"; },
-            "auto (default): bands by the minute of the hour or the hour of the day where the calibration window "
-            "shows they fit the errors better; off: one band per horizon step")
+            "auto (default): bands by the minute of the hour, the hour of the day or the forecast's level where the "
+            "calibration window shows they fit the errors better; off: one band per horizon step")
         ->check(CLI::IsMember({"auto", "off"}));
 }
 

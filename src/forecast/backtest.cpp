@@ -387,7 +387,7 @@ Calibration CalibrateForecasts(std::span<const double> values, std::span<const s
             if (!Measured(missing, t + k)) continue;
             const double f = forecasts[(t - first_origin) * h + k];
             errors[k].push_back(values[t + k] - f);
-            if (step > 0) timed[k].push_back({start + static_cast<UnixSeconds>(t + k) * step, values[t + k] - f});
+            if (step > 0) timed[k].push_back({start + static_cast<UnixSeconds>(t + k) * step, values[t + k] - f, f});
             sums.abs_error += std::abs(values[t + k] - f);
             sums.abs_actual += std::abs(values[t + k]);
         }
@@ -546,7 +546,7 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
             sums.abs_actual += std::abs(actual);
             tracked_coverage.Add(tracked, k, ts, f, actual);
             split_coverage.Add(bands, k, ts, f, actual);
-            width95 += std::max(0.0, tracked.Offset95(k, ts));
+            width95 += std::max(0.0, tracked.Offset95(k, ts, f));
         }
     }
     score.band_width_p95 = sums.abs_actual > 0 ? width95 / sums.abs_actual : 0.0;

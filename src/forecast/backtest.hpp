@@ -124,18 +124,19 @@ struct Calibration {
     std::vector<double> q99;
     std::vector<double> mae;  // per step: mean |actual - forecast|, the scale BandTracker moves the bands by
     double accuracy = 0.0;    // 1 - WAPE over the calibration forecasts
-    // When active, offsets per step and phase of the time forecast, in place of q90 / q95 / q99 (phase_bands.hpp).
+    // When active, offsets per step and group (the phase of the time forecast, or the forecast's level), in place
+    // of q90 / q95 / q99 (phase_bands.hpp).
     PhaseBands phase;
 
-    // What to add to step k's point forecast, for the step that starts at `ts`.
-    double Offset90(std::size_t k, UnixSeconds ts) const {
-        return phase.active() ? phase.q90[k * phase.phases() + phase.PhaseOf(ts)] : q90[k];
+    // What to add to step k's point forecast `median`, for the step that starts at `ts`.
+    double Offset90(std::size_t k, UnixSeconds ts, double median) const {
+        return phase.active() ? phase.q90[k * phase.groups() + phase.GroupOf(ts, median)] : q90[k];
     }
-    double Offset95(std::size_t k, UnixSeconds ts) const {
-        return phase.active() ? phase.q95[k * phase.phases() + phase.PhaseOf(ts)] : q95[k];
+    double Offset95(std::size_t k, UnixSeconds ts, double median) const {
+        return phase.active() ? phase.q95[k * phase.groups() + phase.GroupOf(ts, median)] : q95[k];
     }
-    double Offset99(std::size_t k, UnixSeconds ts) const {
-        return phase.active() ? phase.q99[k * phase.phases() + phase.PhaseOf(ts)] : q99[k];
+    double Offset99(std::size_t k, UnixSeconds ts, double median) const {
+        return phase.active() ? phase.q99[k * phase.groups() + phase.GroupOf(ts, median)] : q99[k];
     }
     // Step k's forecast point for the step that starts at `ts`, around the point forecast `median`: load is never
     // negative and a band never sits under a lower one.
@@ -143,9 +144,9 @@ struct Calibration {
         ForecastPoint p;
         p.ts = ts;
         p.p50 = std::max(0.0, median);
-        p.p90 = std::max(p.p50, median + Offset90(k, ts));
-        p.p95 = std::max(p.p90, median + Offset95(k, ts));
-        p.p99 = std::max(p.p95, median + Offset99(k, ts));
+        p.p90 = std::max(p.p50, median + Offset90(k, ts, median));
+        p.p95 = std::max(p.p90, median + Offset95(k, ts, median));
+        p.p99 = std::max(p.p95, median + Offset99(k, ts, median));
         return p;
     }
 };
@@ -156,9 +157,9 @@ struct BandCoverage {
     std::size_t p90 = 0, p95 = 0, p99 = 0, total = 0;
 
     void Add(const Calibration& bands, std::size_t k, UnixSeconds ts, double forecast, double actual) {
-        p90 += actual <= forecast + bands.Offset90(k, ts);
-        p95 += actual <= forecast + bands.Offset95(k, ts);
-        p99 += actual <= forecast + bands.Offset99(k, ts);
+        p90 += actual <= forecast + bands.Offset90(k, ts, forecast);
+        p95 += actual <= forecast + bands.Offset95(k, ts, forecast);
+        p99 += actual <= forecast + bands.Offset99(k, ts, forecast);
         ++total;
     }
     // The share covered; `none` before any actual.

@@ -38,26 +38,27 @@ const BandTracker::Level BandTracker::kLevels[3] = {
 void BandTracker::Shift(std::size_t k, const Level& level, double delta) {
     (bands_.*level.plain)[k] += delta;
     if (!bands_.phase.active()) return;
-    const std::size_t phases = bands_.phase.phases();
+    const std::size_t groups = bands_.phase.groups();
     std::vector<double>& cells = bands_.phase.*level.by_phase;
-    for (std::size_t p = 0; p < phases; ++p) cells[k * phases + p] += delta;
+    for (std::size_t g = 0; g < groups; ++g) cells[k * groups + g] += delta;
 }
 
-void BandTracker::Observe(std::size_t step, double error, UnixSeconds ts) {
+void BandTracker::Observe(std::size_t step, double error, UnixSeconds ts, double forecast) {
     if (step >= bands_.q90.size() || !std::isfinite(error)) return;
     recent_scale_[step] += kRecentWeight * (std::abs(error) - recent_scale_[step]);
     const double eta = rate_ * std::max(floor_scale_[step], recent_scale_[step]);
-    const double observed[3] = {bands_.Offset90(step, ts), bands_.Offset95(step, ts), bands_.Offset99(step, ts)};
+    const double observed[3] = {bands_.Offset90(step, ts, forecast), bands_.Offset95(step, ts, forecast),
+                                bands_.Offset99(step, ts, forecast)};
     for (int i = 0; i < 3; ++i)
         Shift(step, kLevels[i], eta * ((error > observed[i] ? 1.0 : 0.0) - (1.0 - kLevels[i].value)));
     // A higher band never sits under a lower one.
-    const std::size_t phases = bands_.phase.phases();
+    const std::size_t groups = bands_.phase.groups();
     for (int i = 1; i < 3; ++i) {
         std::vector<double>& upper = bands_.*kLevels[i].plain;
         upper[step] = std::max(upper[step], (bands_.*kLevels[i - 1].plain)[step]);
         std::vector<double>& upper_cells = bands_.phase.*kLevels[i].by_phase;
         const std::vector<double>& lower_cells = bands_.phase.*kLevels[i - 1].by_phase;
-        for (std::size_t at = step * phases; at < (step + 1) * phases; ++at)
+        for (std::size_t at = step * groups; at < (step + 1) * groups; ++at)
             upper_cells[at] = std::max(upper_cells[at], lower_cells[at]);
     }
 }
@@ -67,7 +68,7 @@ void BandTracker::ObserveArrival(std::size_t index, UnixSeconds ts, double actua
     const std::size_t h = bands_.q90.size();
     for (std::size_t k = 0; k < h && index >= first_origin + k; ++k) {
         const std::size_t at = (index - k - first_origin) * h + k;
-        if (at < forecasts.size()) Observe(k, actual - forecasts[at], ts);
+        if (at < forecasts.size()) Observe(k, actual - forecasts[at], ts, forecasts[at]);
     }
 }
 

@@ -23,13 +23,14 @@ public:
     // Starts from the calibrated offsets. Each update moves by `rate` times the step's error scale: the larger of
     // its calibration mean absolute error and a running mean of its recent absolute errors, so that a model that
     // was exact on calibration still adapts when the load turns noisy, and adapts about as fast as the errors grew.
-    // Bands by phase (phase_bands.hpp) keep their shape: every phase of a step moves by the same amount, the one
-    // the offset of the phase that was observed called for, so the tracking corrects their level, not their form.
+    // Bands by phase or by level (phase_bands.hpp) keep their shape: every group of a step moves by the same amount,
+    // the one the offset of the group that was observed called for, so the tracking corrects their level, not their
+    // form.
     BandTracker(const Calibration& calibrated, double rate = kDefaultRate);
 
     // The actual of horizon step `step` (0-based) of one forecast, for the time `ts`, is now known: error = actual -
-    // point forecast.
-    void Observe(std::size_t step, double error, UnixSeconds ts = 0);
+    // point forecast (`forecast`, which bands by level are looked up by).
+    void Observe(std::size_t step, double error, UnixSeconds ts = 0, double forecast = 0.0);
     // Value `index` of the series, `actual`, for the time `ts`, has just become known: observes the error of every
     // forecast of it, one per horizon step, among `forecasts` laid out as PointModel::ForecastFromOrigins writes
     // them (origin t, step k at (t - first_origin) * H + k, H = the number of bands).
@@ -46,7 +47,7 @@ public:
     static constexpr double kDefaultRate = 0.1;
 
 private:
-    // The offsets of one level: the plain ones and those by phase.
+    // The offsets of one level: the plain ones and those by group.
     struct Level {
         double value;
         std::vector<double> Calibration::*plain;

@@ -8,7 +8,8 @@
 namespace cloudopt {
 
 namespace {
-constexpr std::string_view kModelFileMagic = "COMODEL4";
+constexpr std::string_view kModelFileMagic = "COMODEL5";
+constexpr std::string_view kModelFileMagicV4 = "COMODEL4";  // v4: no bands by level; still read
 constexpr std::string_view kModelFileMagicV3 = "COMODEL3";  // v3: no p99; still read
 constexpr std::string_view kModelFileMagicV2 = "COMODEL2";  // v2: no phase bands; still read
 constexpr std::string_view kModelFileMagicV1 = "COMODEL1";  // v1: no mae either; still read
@@ -55,6 +56,8 @@ std::string SaveModels(const std::vector<NamedModel>& models) {
         const PhaseBands& phase = t.bands.phase;
         Put<std::int64_t>(out, phase.period);
         Put<std::int64_t>(out, phase.width);
+        Put<std::uint32_t>(out, static_cast<std::uint32_t>(phase.levels.size()));
+        for (double bound : phase.levels) Put<double>(out, bound);
         for (double q : phase.q90) Put<double>(out, q);
         for (double q : phase.q95) Put<double>(out, q);
         for (double q : phase.q99) Put<double>(out, q);
@@ -67,12 +70,13 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
     using namespace binary;
     auto bad = [](const std::string& why) { return MakeError(ErrorCode::kInvalidArgument, "model file: " + why); };
     const std::string_view magic = in.substr(0, kModelFileMagic.size());
-    const int version = magic == kModelFileMagic     ? 4
+    const int version = magic == kModelFileMagic     ? 5
+                        : magic == kModelFileMagicV4 ? 4
                         : magic == kModelFileMagicV3 ? 3
                         : magic == kModelFileMagicV2 ? 2
                         : magic == kModelFileMagicV1 ? 1
                                             : 0;
-    if (version == 0) return bad("not a cloudopt model file of format v1 to v4 (wrong magic)");
+    if (version == 0) return bad("not a cloudopt model file of format v1 to v5 (wrong magic)");
     in.remove_prefix(kModelFileMagic.size());
     std::uint32_t count = 0;
     if (!Get(in, count)) return bad("truncated");
@@ -126,17 +130,25 @@ Result<std::vector<NamedModel>> LoadModels(std::string_view in, const ModelOptio
                 return bad("implausible phase bands");
             phase.period = period;
             phase.width = width;
+            if (version >= 5) {
+                std::uint32_t levels = 0;
+                if (!Get(in, levels)) return bad("truncated");
+                if (levels >= kLevelGroups || (levels > 0 && period > 0)) return bad("implausible bands by level");
+                phase.levels.resize(levels);
+                for (double& bound : phase.levels)
+                    if (!Get(in, bound)) return bad("truncated");
+            }
             // Sized only once the bytes are there: a damaged count must not allocate what the file does not hold.
             const std::size_t tables = version >= 4 ? 3 : 2;
-            if (in.size() / (tables * sizeof(double)) < steps * phase.phases()) return bad("truncated");
-            phase.q90.resize(steps * phase.phases());
-            phase.q95.resize(steps * phase.phases());
+            if (in.size() / (tables * sizeof(double)) < steps * phase.groups()) return bad("truncated");
+            phase.q90.resize(steps * phase.groups());
+            phase.q95.resize(steps * phase.groups());
             for (double& q : phase.q90)
                 if (!Get(in, q)) return bad("truncated");
             for (double& q : phase.q95)
                 if (!Get(in, q)) return bad("truncated");
             if (version >= 4) {
-                phase.q99.resize(steps * phase.phases());
+                phase.q99.resize(steps * phase.groups());
                 for (double& q : phase.q99)
                     if (!Get(in, q)) return bad("truncated");
             } else if (phase.active()) {

@@ -175,7 +175,7 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
         << testing::ReadFile(dir.File("cli7"));
     EXPECT_EQ(resource_cli({"export-model", "web-cli", "--out", dir.File("web.model")}, "cli8"), 0)
         << testing::ReadFile(dir.File("cli8"));
-    EXPECT_EQ(testing::ReadFile(dir.File("web.model")).substr(0, 8), "COMODEL4");
+    EXPECT_EQ(testing::ReadFile(dir.File("web.model")).substr(0, 8), "COMODEL5");
     std::ofstream(dir.File("junk.model")) << "not a model";
     EXPECT_EQ(resource_cli({"import-model", "web-cli", "--file", dir.File("junk.model")}, "cli9"), 2);
     EXPECT_NE(testing::ReadFile(dir.File("cli9")).find("wrong magic"), std::string::npos)

@@ -104,12 +104,30 @@ TEST(ModelFile, FilesWrittenBeforeBandTrackingStillLoadAndTheirBandsStillMove) {
     for (double& v : s.values) v = wild(rng);
     const Calibration tracked = TrackTrainedModel(t, s, 100).bands;
     EXPECT_GT(tracked.q95[0], t.bands.q95[0]);
-    // Saved again it is a v4 file with the scale that was used.
+    // Saved again it is a v5 file with the scale that was used.
     const std::string again = SaveModels(*loaded);
-    EXPECT_EQ(again.substr(0, 8), "COMODEL4");
+    EXPECT_EQ(again.substr(0, 8), "COMODEL5");
     auto reloaded = LoadModels(again);
     ASSERT_TRUE(reloaded.ok()) << reloaded.error().message;
     EXPECT_EQ((*reloaded)[0].trained.bands.mae.size(), t.bands.q90.size());
+}
+
+TEST(ModelFile, FilesWrittenBeforeBandsByLevelStillLoadAndSaveAsV5) {
+    // A v4 file with bands by the minute of the hour, as the service stored models before format v5.
+    auto v4 = LoadModels(FuzzSeed("phase_bands_v4.bin"));
+    ASSERT_TRUE(v4.ok()) << v4.error().message;
+    const PhaseBands& phase = (*v4)[0].trained.bands.phase;
+    EXPECT_TRUE(phase.active());
+    EXPECT_FALSE(phase.by_level());
+    const std::string again = SaveModels(*v4);
+    EXPECT_EQ(again.substr(0, 8), "COMODEL5");
+    auto reloaded = LoadModels(again);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.error().message;
+    EXPECT_EQ((*reloaded)[0].trained.bands.phase, phase);
+    // The v5 seed: `cloudopt train --model naive` on a load that idles and runs pegged by turns.
+    auto v5 = LoadModels(FuzzSeed("level_bands_v5.bin"));
+    ASSERT_TRUE(v5.ok()) << v5.error().message;
+    EXPECT_EQ((*v5)[0].trained.bands.phase.Describe(), "forecast level");
 }
 
 TEST(ModelFile, FilesWrittenBeforeP99BandsGetOnePlacedAsNormalErrorsWouldPlaceIt) {

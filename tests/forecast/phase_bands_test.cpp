@@ -117,15 +117,15 @@ TEST(PhaseBands, TrackingMovesEveryPhaseOfAStepByTheSameAmount) {
     // Errors far above the minute-10 band: the band of every minute rises, minute 32's by as much.
     for (int i = 0; i < 10; ++i) tracker.Observe(0, 100.0, kMonday + 10 * 60);
     const Calibration& tracked = tracker.Bands();
-    const double rise = tracked.Offset95(0, kMonday + 10 * 60) - 2.0;
+    const double rise = tracked.Offset95(0, kMonday + 10 * 60, 0.0) - 2.0;
     EXPECT_GT(rise, 1.0);
-    EXPECT_NEAR(tracked.Offset95(0, kMonday + 32 * 60) - 40.0, rise, 1e-9);
+    EXPECT_NEAR(tracked.Offset95(0, kMonday + 32 * 60, 0.0) - 40.0, rise, 1e-9);
     EXPECT_NEAR(tracked.q95[0] - 2.0, rise, 1e-9);
-    EXPECT_GE(tracked.Offset95(0, kMonday + 32 * 60), tracked.Offset90(0, kMonday + 32 * 60));
+    EXPECT_GE(tracked.Offset95(0, kMonday + 32 * 60, 0.0), tracked.Offset90(0, kMonday + 32 * 60, 0.0));
     // Bands calibrated without p99 offsets start p99 at p95's, and it moves alike in every phase as well.
-    const double rise99 = tracked.Offset99(0, kMonday + 10 * 60) - 2.0;
+    const double rise99 = tracked.Offset99(0, kMonday + 10 * 60, 0.0) - 2.0;
     EXPECT_GT(rise99, rise);
-    EXPECT_NEAR(tracked.Offset99(0, kMonday + 32 * 60) - 40.0, rise99, 1e-9);
+    EXPECT_NEAR(tracked.Offset99(0, kMonday + 32 * 60, 0.0) - 40.0, rise99, 1e-9);
 }
 
 // One-minute load at 100: N(0, 5) noise, but N(0, 60) in minutes 30..39 of every hour (a batch that runs then),
