@@ -158,7 +158,7 @@ async function main() {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model' }).click()]);
     const downloaded = readFileSync(await download.path());
     check(download.suggestedFilename() === 'web-frontend.model', `the download is named for the resource (${download.suggestedFilename()})`);
-    check(downloaded.subarray(0, 8).toString() === 'COMODEL4', 'the download is a model file of the current format');
+    check(downloaded.subarray(0, 8).toString() === 'COMODEL5', 'the download is a model file of the current format');
     await shot('resource-trained');
 
     // Switch a mode through the page; the API sees it.
