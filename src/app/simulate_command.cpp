@@ -78,8 +78,6 @@ int RunSimulate(const SimulateCommand& c) {
     std::map<std::string, Sums> sums;
     nlohmann::json per_series = nlohmann::json::object();
     std::vector<ReportSeries> charts;
-    constexpr std::size_t kChartedSeries = 4;
-    std::vector<std::pair<double, std::size_t>> chart_order;  // (how much to show it, index in `order`)
     const bool terminal = isatty(fileno(stderr)) != 0;
 
     // Series are independent: replay them on `jobs` threads (one model training each, so the cores are not
@@ -132,20 +130,15 @@ int RunSimulate(const SimulateCommand& c) {
             row[name] = {{"cost_rel", RoundTo(rel)}, {"unmet", RoundTo(p.unmet)}, {"hot", RoundTo(p.hot)}};
         }
         per_series[id] = row;
-        // The report charts the series where the predictive policy cost most above the oracle (its table's first
-        // rows), or the first ones when the two did not both run.
-        const bool ranked = row.contains("predictive") && row.contains("oracle");
-        chart_order.emplace_back(ranked ? row["predictive"]["cost_rel"].get<double>() -
-                                              row["oracle"]["cost_rel"].get<double>()
-                                        : -static_cast<double>(i),
-                                 i);
         ++done;
     }
-    std::stable_sort(chart_order.begin(), chart_order.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (std::size_t k = 0; k < chart_order.size() && k < kChartedSeries; ++k) {
-        const std::size_t i = chart_order[k].second;
-        charts.push_back({order[i].first, std::move(**replays[i])});
+    // The report charts the first rows of its table per series: where predictive cost most above the oracle.
+    constexpr std::size_t kChartedSeries = 4;
+    for (const std::string& id : SeriesInReportOrder(per_series, requested)) {
+        if (charts.size() == kChartedSeries) break;
+        const auto at = std::find_if(order.begin(), order.end(), [&](const auto& o) { return o.first == id; });
+        const std::size_t i = static_cast<std::size_t>(at - order.begin());
+        charts.push_back({id, std::move(**replays[i])});
     }
     const double n = static_cast<double>(done);
     nlohmann::json policies = nlohmann::json::object();

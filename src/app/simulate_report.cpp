@@ -30,16 +30,20 @@ std::string Escape(const std::string& s) {
     return out;
 }
 
-std::string Num(double v) {
+std::string Num(double v, int decimals = 1) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v);
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
 
-std::string Num2(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
+bool Ranked(const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), "predictive") != names.end() &&
+           std::find(names.begin(), names.end(), "oracle") != names.end();
+}
+
+// What predictive cost above the oracle, relative to static, on one series' row of `per_series`.
+double Excess(const nlohmann::json& row) {
+    return row["predictive"]["cost_rel"].get<double>() - row["oracle"]["cost_rel"].get<double>();
 }
 
 // Horizontal bars of one measure per policy.
@@ -103,19 +107,11 @@ std::string Timeline(const ReportSeries& s, const std::vector<std::string>& name
 // costs money, and what a user looks at before trusting the policy with a resource like it.
 std::string PerSeriesTable(const nlohmann::json& per_series, const std::vector<std::string>& names) {
     constexpr std::size_t kMaxRows = 100;
-    std::vector<std::string> ids;
-    for (auto it = per_series.begin(); it != per_series.end(); ++it) ids.push_back(it.key());
-    const bool ranked = std::find(names.begin(), names.end(), "predictive") != names.end() &&
-                        std::find(names.begin(), names.end(), "oracle") != names.end();
-    auto excess = [&](const std::string& id) {
-        const nlohmann::json& row = per_series[id];
-        return row["predictive"]["cost_rel"].get<double>() - row["oracle"]["cost_rel"].get<double>();
-    };
+    const std::vector<std::string> ids = SeriesInReportOrder(per_series, names);
+    const bool ranked = Ranked(names);
     double total_excess = 0.0;
-    if (ranked) {
-        std::stable_sort(ids.begin(), ids.end(), [&](const auto& a, const auto& b) { return excess(a) > excess(b); });
-        for (const std::string& id : ids) total_excess += excess(id);
-    }
+    if (ranked)
+        for (const std::string& id : ids) total_excess += Excess(per_series[id]);
     std::string html = "<h2>Per series</h2><p>Cost relative to static / share of steps unmet, per policy.";
     if (ranked)
         html += " Sorted by what the predictive policy cost above the oracle (perfect foresight), the most first: "
@@ -135,12 +131,9 @@ std::string PerSeriesTable(const nlohmann::json& per_series, const std::vector<s
         }
         if (ranked) {
             const double oracle = row["oracle"]["cost_rel"].get<double>();
-            char cells[96];
-            std::snprintf(cells, sizeof cells, "<td>%s</td><td>%s</td>",
-                          oracle > 0 ? (Num2(row["predictive"]["cost_rel"].get<double>() / oracle) + "&times;").c_str()
-                                     : "",
-                          total_excess > 0 ? (Num(100 * excess(ids[i]) / total_excess) + "%").c_str() : "");
-            html += cells;
+            const double predictive = row["predictive"]["cost_rel"].get<double>();
+            html += "<td>" + (oracle > 0 ? Num(predictive / oracle, 2) + "&times;" : "") + "</td><td>" +
+                    (total_excess > 0 ? Num(100 * Excess(row) / total_excess) + "%" : "") + "</td>";
         }
         html += "</tr>";
     }
@@ -151,6 +144,16 @@ std::string PerSeriesTable(const nlohmann::json& per_series, const std::vector<s
 }
 
 }  // namespace
+
+std::vector<std::string> SeriesInReportOrder(const nlohmann::json& per_series, const std::vector<std::string>& names) {
+    std::vector<std::string> ids;
+    for (auto it = per_series.begin(); it != per_series.end(); ++it) ids.push_back(it.key());
+    if (Ranked(names))
+        std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) {
+            return Excess(per_series[a]) > Excess(per_series[b]);
+        });
+    return ids;
+}
 
 std::string RenderReport(const std::string& data_file, const std::string& summary_json,
                          const std::vector<ReportSeries>& series, const std::vector<std::string>& policies) {

@@ -4,6 +4,7 @@
 // oracle, when both ran) and, for the series given (the first rows of that table), demand against each policy's
 // ready capacity.
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,11 @@ struct ReportSeries {
     std::string id;
     SeriesReplay replay;
 };
+
+// The series of `per_series` (simulate --json's) in the order the report lists them: by what predictive cost above
+// the oracle, the most first, when `policies` has both; else by name. The report charts the first of them.
+std::vector<std::string> SeriesInReportOrder(const nlohmann::json& per_series,
+                                             const std::vector<std::string>& policies);
 
 std::string RenderReport(const std::string& data_file, const std::string& summary_json,
                          const std::vector<ReportSeries>& series, const std::vector<std::string>& policies);

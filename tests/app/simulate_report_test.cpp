@@ -42,6 +42,9 @@ TEST(SimulateReport, RanksTheSeriesByWhatPredictiveCostAboveTheOracle) {
     EXPECT_NE(row_b.find("<td>0.900 / 1.25%</td>"), std::string::npos) << row_b;
     EXPECT_NE(row_b.find("<td>2.25&times;</td><td>62.5%</td>"), std::string::npos) << row_b;
     EXPECT_EQ(html.find("Over time"), std::string::npos);  // no series to chart were given
+    // `simulate` charts the first of them, in the table's order.
+    EXPECT_EQ(SeriesInReportOrder(Summary()["per_series"], {"static", "predictive", "oracle"}),
+              (std::vector<std::string>{"vm_b", "vm_c", "vm<a>"}));
 }
 
 TEST(SimulateReport, WithoutTheOracleTheTableIsNotRanked) {
