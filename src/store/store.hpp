@@ -113,6 +113,11 @@ public:
     // Users, tokens, credentials and the audit log (store/identity_store.hpp).
     virtual IdentityStore& Identity() = 0;
 
+    // Whether the store can serve now, for readiness (/readyz): a cheap read that reaches the database file, that
+    // file still being the one opened, and no storage fault (damage, I/O error, full disk) since the last
+    // committed write. Many reads are served from memory, so a failing store can look healthy without this.
+    virtual Status CheckHealth() = 0;
+
 protected:
     // Backends call this after every commit that wrote or deleted samples.
     void NotifySamplesChanged(const SeriesKey& key, UnixSeconds since) const {

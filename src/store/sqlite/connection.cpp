@@ -16,6 +16,44 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
     }
 }
 
+namespace {
+
+// Result codes that say the storage itself is failing, as opposed to a busy database or a constraint.
+bool IsStorageFault(int rc) {
+    switch (rc & 0xff) {
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+        case SQLITE_READONLY:
+        case SQLITE_CANTOPEN: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+void FaultLog::Record(int rc, const std::string& message) {
+    if (!IsStorageFault(rc)) return;
+    std::lock_guard lock(mutex_);
+    const int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+        if (!damage_) damage_ = message + " (the database is damaged: see docs/OPERATIONS.md, Start-up refusals)";
+    } else {
+        transient_ = message;
+    }
+}
+
+void FaultLog::WriteCommitted() {
+    std::lock_guard lock(mutex_);
+    transient_.reset();
+}
+
+std::optional<std::string> FaultLog::Current() const {
+    std::lock_guard lock(mutex_);
+    return damage_ ? damage_ : transient_;
+}
+
 Statement::~Statement() { Reset(); }
 
 void Statement::Reset() {
@@ -54,7 +92,13 @@ Statement& Statement::BindNull(int index) {
 bool Statement::Step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE && status_.ok()) status_ = SqliteError(db_, rc, "sqlite step");
+    if (rc != SQLITE_DONE && status_.ok()) {
+        status_ = SqliteError(db_, rc, "sqlite step");
+        if (faults_) faults_->Record(rc, status_.error().message);
+    }
+    // A write outside BEGIN ... COMMIT committed here.
+    if (rc == SQLITE_DONE && faults_ && !sqlite3_stmt_readonly(stmt_) && sqlite3_get_autocommit(db_))
+        faults_->WriteCommitted();
     return false;
 }
 
@@ -69,12 +113,12 @@ std::string Statement::Text(int col) const {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only, FaultLog* faults) {
     sqlite3* raw = nullptr;
     const int flags = (read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
                       SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-    std::unique_ptr<Connection> conn(new Connection(raw));
+    std::unique_ptr<Connection> conn(new Connection(raw, faults));
     if (rc != SQLITE_OK) return SqliteError(raw, rc, "cannot open database '" + path + "'");
     constexpr int kBusyTimeoutMs = 5000;
     sqlite3_busy_timeout(raw, kBusyTimeoutMs);
@@ -98,7 +142,7 @@ Statement Connection::Prepare(const std::string& sql) {
         assert(rc == SQLITE_OK && "our SQL is fixed text; a failure here is a bug");
         slot.reset(stmt);
     }
-    return Statement(slot.get(), db_.get());
+    return Statement(slot.get(), db_.get(), faults_);
 }
 
 Status Connection::Exec(const std::string& sql) {
@@ -110,8 +154,11 @@ Status Connection::Exec(const std::string& sql) {
         // Built with append: g++ 12 warns falsely (-Wrestrict, GCC PR105329) on "'" + std::string.
         std::string what = "statement '";
         what.append(sql, 0, 60).append("': ").append(message);
-        return SqliteError(nullptr, rc, what);
+        Error error = SqliteError(nullptr, rc, what);
+        if (faults_) faults_->Record(rc, error.message);
+        return error;
     }
+    if (faults_ && sql.rfind("COMMIT", 0) == 0) faults_->WriteCommitted();
     return Status::Ok();
 }
 

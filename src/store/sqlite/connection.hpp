@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,10 +23,25 @@ struct DbDeleter {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
 
+// The storage faults the connections of one store met (a damaged file, an I/O error, a full or read-only disk),
+// for readiness (/readyz): the API serves many reads from memory, so a store can be broken while requests succeed.
+// Damage stays reported until restart (a damaged file does not heal); the others until the next committed write.
+class FaultLog {
+public:
+    void Record(int rc, const std::string& message);
+    void WriteCommitted();
+    std::optional<std::string> Current() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::optional<std::string> damage_;
+    std::optional<std::string> transient_;
+};
+
 // A prepared statement borrowed from the connection's cache; reset and unbound when it goes out of scope.
 class Statement {
 public:
-    Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+    Statement(sqlite3_stmt* stmt, sqlite3* db, FaultLog* faults) : stmt_(stmt), db_(db), faults_(faults) {}
     ~Statement();
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -53,6 +70,7 @@ public:
 private:
     sqlite3_stmt* stmt_;
     sqlite3* db_;
+    FaultLog* faults_;
     Status status_;
 };
 
@@ -60,7 +78,9 @@ class Connection {
 public:
     // Opens with WAL, synchronous=NORMAL (a committed transaction survives a process crash; the WAL is fsynced at
     // checkpoints), foreign keys on, and a busy timeout so readers and the writer wait instead of failing.
-    static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
+    // Storage faults go to `faults` when given.
+    static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only,
+                                                    FaultLog* faults = nullptr);
 
     Statement Prepare(const std::string& sql);  // asserts on SQL errors: our SQL is fixed text
     Status Exec(const std::string& sql);        // for DDL and BEGIN/COMMIT
@@ -69,8 +89,9 @@ public:
     sqlite3* raw() const { return db_.get(); }
 
 private:
-    explicit Connection(sqlite3* db) : db_(db) {}
+    Connection(sqlite3* db, FaultLog* faults) : db_(db), faults_(faults) {}
     std::unique_ptr<sqlite3, DbDeleter> db_;
+    FaultLog* faults_;
     std::map<std::string, std::unique_ptr<sqlite3_stmt, StmtDeleter>> cache_;
 };
 

@@ -1,6 +1,8 @@
 // SQLite backend: one writer connection behind a mutex, a pool of reader connections (WAL lets readers run in
 // parallel with the writer), prepared statements cached per connection.
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <climits>
 #include <condition_variable>
@@ -121,7 +123,7 @@ public:
         : path_(std::move(path)), clock_(clock), durability_(durability) {}
 
     Status Init() {
-        auto writer = Connection::Open(path_, false);
+        auto writer = Connection::Open(path_, false, &faults_);
         if (!writer) return writer.error();
         writer_ = std::move(*writer);
         if (durability_ == Durability::kPowerLoss) {
@@ -130,10 +132,12 @@ public:
         if (Status s = Migrate(); !s) return s;
         identity_ = sqlite::MakeIdentityTables(*writer_, write_mutex_, clock_);
         for (int i = 0; i < kReaderConnections; ++i) {
-            auto reader = Connection::Open(path_, true);
+            auto reader = Connection::Open(path_, true, &faults_);
             if (!reader) return reader.error();
             readers_.push_back(std::move(*reader));
         }
+        struct stat st {};
+        if (::stat(path_.c_str(), &st) == 0) opened_ = {st.st_dev, st.st_ino};
         return LoadCaches();
     }
 
@@ -586,6 +590,22 @@ public:
 
     IdentityStore& Identity() override { return *identity_; }
 
+    Status CheckHealth() override {
+        // A database deleted or replaced under a running service: its writes go to a file nobody will open again.
+        struct stat st {};
+        if (::stat(path_.c_str(), &st) != 0 || std::make_pair(st.st_dev, st.st_ino) != opened_)
+            return MakeError(ErrorCode::kUnavailable,
+                             "the database file " + path_ +
+                                 " was deleted or replaced while the service runs; its writes are going nowhere: "
+                                 "restart the service (docs/OPERATIONS.md, Restoring)");
+        if (auto fault = faults_.Current()) return MakeError(ErrorCode::kUnavailable, *fault);
+        auto reader = Borrow();
+        Statement s = reader->Prepare("SELECT count(*) FROM schema_version");
+        s.Step();
+        if (!s.status()) return MakeError(ErrorCode::kUnavailable, s.status().error().message);
+        return Status::Ok();
+    }
+
 private:
     // A reader connection on loan; returned to the pool when the lease ends.
     class Lease {
@@ -693,6 +713,8 @@ private:
     }
 
     std::string path_;
+    std::pair<dev_t, ino_t> opened_{};
+    sqlite::FaultLog faults_;  // before the connections, which point at it
     const Clock& clock_;
     Durability durability_;
     std::mutex write_mutex_;
