@@ -11,7 +11,10 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
     });
 
     router.Add("GET", "/readyz", [&ctx](const HttpRequest&) {
-        // Ready when the store answers; the loop's pass count shows whether it has started acting.
+        // Ready when the store answers from its file (resources come from memory, so they alone prove nothing);
+        // the loop's pass count shows whether it has started acting.
+        if (Status health = ctx.store.CheckHealth(); !health)
+            return JsonResponse(503, {{"status", "unavailable"}, {"store", health.error().message}});
         auto resources = ctx.store.ListResources();
         if (!resources)
             return JsonResponse(503, {{"status", "unavailable"}, {"store", resources.error().message}});

@@ -1,5 +1,5 @@
 // cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, simulate,
-// user, token, secrets, resource, version.
+// user, token, secrets, resource, db, version.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -7,6 +7,7 @@
 
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
+#include "app/db_commands.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/resource_commands.hpp"
 #include "app/serve.hpp"
@@ -86,6 +87,10 @@ int main(int argc, char** argv) {
     serve->add_option("--data-dir", data_dir, "Where the database lives (default ./cloudopt-data)");
     serve->add_flag("--demo", demo, "Create demo resources replaying real traces on the simulated cloud");
     serve->add_option("--speed", speed, "Demo time speed-up factor (default 60)")->check(CLI::Range(0.1, 10000.0));
+    cloudopt::ServeOptions serve_options;
+    serve->add_flag("--accept-damaged-store", serve_options.accept_damaged_store,
+                    "Start although the start-up checks found the store damaged or emptied; what SQLite cannot read is "
+                    "lost (the files are first copied to DATA_DIR/damaged-<time>/; docs/OPERATIONS.md)");
 
     cloudopt::BacktestCommand backtest_command;
     CLI::App* backtest = app.add_subcommand("backtest", "Rolling-origin backtest of the forecasting models on a CSV");
@@ -190,6 +195,23 @@ int main(int argc, char** argv) {
     CLI::App* rotate = secrets->add_subcommand("rotate", "Reseal every credential under the current master key");
     add_admin_options(rotate);
 
+    cloudopt::DbCommand db_command;
+    CLI::App* db = app.add_subcommand("db", "Check and back up the store (safe while the service runs)");
+    db->require_subcommand(1);
+    auto add_db_options = [&db_command](CLI::App* command) {
+        command->add_option("--config", db_command.config_path, "YAML config file (for the data directory)")
+            ->check(CLI::ExistingFile);
+        command->add_option("--data-dir", db_command.data_dir, "The service's data directory (default ./cloudopt-data)");
+    };
+    CLI::App* db_check = db->add_subcommand("check", "Report damage to the store; exits 1 when it is damaged");
+    db_check->add_flag("--full", db_command.full,
+                       "SQLite's integrity_check (also compares indexes with their tables; slower) instead of "
+                       "quick_check");
+    add_db_options(db_check);
+    CLI::App* db_backup = db->add_subcommand("backup", "Write a consistent copy of the database, checked before it is kept");
+    db_backup->add_option("--out", db_command.out, "The backup file (replaced atomically when it exists)")->required();
+    add_db_options(db_backup);
+
     cloudopt::ResourceCommand resource_command;
     CLI::App* resource = app.add_subcommand("resource", "Add and list resources, and move their models, through a running service's API");
     resource->require_subcommand(1);
@@ -248,6 +270,8 @@ int main(int argc, char** argv) {
     if (export_model->parsed()) return cloudopt::RunResourceExportModel(resource_command);
     if (import_model->parsed()) return cloudopt::RunResourceImportModel(resource_command);
     if (rotate->parsed()) return cloudopt::RunSecretsRotate(admin);
+    if (db_check->parsed()) return cloudopt::RunDbCheck(db_command);
+    if (db_backup->parsed()) return cloudopt::RunDbBackup(db_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {
@@ -262,7 +286,7 @@ int main(int argc, char** argv) {
             std::cerr << "cloudopt: " << s.error().message << "\n";
             return cloudopt::kUsageError;
         }
-        return cloudopt::RunServe(*config);
+        return cloudopt::RunServe(*config, serve_options);
     }
     return cloudopt::kUsageError;
 }

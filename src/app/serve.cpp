@@ -10,6 +10,7 @@
 #include "api/routes.hpp"
 #include "api/server.hpp"
 #include "app/cloud_adapters.hpp"
+#include "app/data_dir.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
 #include "app/security_setup.hpp"
@@ -93,7 +94,9 @@ std::string BundledDashboardPath() {
     return "";
 }
 
-int RunServe(const Config& config) {
+int RunServe(const Config& config, const ServeOptions& serve_options) {
+    // Before any file is created: the data directory 0700, the database, its -wal and -shm, and the keys 0600.
+    UseOwnerOnlyFileModes();
     // Block the shutdown signals before any thread starts, so only sigwait below receives them.
     sigset_t signals;
     sigemptyset(&signals);
@@ -111,19 +114,25 @@ int RunServe(const Config& config) {
     }
 
     std::error_code ec;
-    fs::create_directories(config.data_dir, ec);
-    if (ec) {
-        spdlog::error("cannot create data directory '{}': {} (set --data-dir)", config.data_dir, ec.message());
-        return 1;
-    }
-    const std::string db_path = (fs::path(config.data_dir) / "cloudopt.db").string();
     SystemClock system_clock;
     ClockHandle clock(system_clock);
-    auto store = OpenSqliteStore(db_path, clock,
-                                 config.durability == "power" ? Durability::kPowerLoss : Durability::kProcessCrash);
-    if (!store) {
-        spdlog::error("cannot open the store: {}", store.error().message);
+    DataDirOptions dir_options;
+    dir_options.data_dir = config.data_dir;
+    dir_options.command = "serve";
+    dir_options.durability = config.durability == "power" ? Durability::kPowerLoss : Durability::kProcessCrash;
+    dir_options.integrity_check = true;
+    dir_options.accept_damaged_store = serve_options.accept_damaged_store;
+    auto owned = OpenDataDir(dir_options, clock);
+    if (!owned) {
+        spdlog::error("{}", owned.error().message);
         return 1;
+    }
+    // The store lives as long as the process serves; the lock in `owned` until after it closes.
+    std::unique_ptr<Store>* store = &owned->store;
+    for (const std::string& warning : LoosePermissionWarnings(config.data_dir)) {
+        // The -wal and -shm files exist now; SQLite gives them the database's mode.
+        if (warning.find("-wal") != std::string::npos || warning.find("-shm") != std::string::npos)
+            spdlog::warn("{}", warning);
     }
 
     // The demo replays time faster than real time, continuing where a previous demo run stopped.

@@ -6,8 +6,15 @@
 
 namespace cloudopt {
 
-// Returns the process exit code: 0 after a clean shutdown, 1 when a dependency fails at start-up.
-int RunServe(const Config& config);
+// What only the command line sets: one-off decisions of an operator, never kept in a config file.
+struct ServeOptions {
+    // Start although the start-up checks found the store damaged or emptied (docs/OPERATIONS.md).
+    bool accept_damaged_store = false;
+};
+
+// Returns the process exit code: 0 after a clean shutdown, 1 when a dependency fails at start-up (another process
+// owns the data directory, a damaged store, ...).
+int RunServe(const Config& config, const ServeOptions& options = {});
 
 // Finds a file shipped in the repository's data/ folder (catalog, demo traces) from the build or install tree.
 std::string BundledDataPath(const std::string& relative);

@@ -15,7 +15,7 @@ namespace cloudopt {
 
 namespace {
 
-std::string Clock(double seconds) {
+std::string ClockText(double seconds) {
     const long s = static_cast<long>(seconds + 0.5);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
@@ -38,7 +38,7 @@ public:
             bar.resize(kWidth, '-');
             std::fprintf(stderr, "\r  %s epoch %d/%d [%s] loss %.4f  val WAPE %.4f%s  ETA %s ", phase_.c_str(), r.epoch,
                          r.epochs, bar.c_str(), r.train_loss, r.validation_error, r.improved ? "*" : " ",
-                         Clock(r.eta_seconds).c_str());
+                         ClockText(r.eta_seconds).c_str());
             open_line_ = true;
         } else {
             std::fprintf(stderr, "  %s epoch %d/%d loss %.5f val_wape %.5f%s elapsed %.1fs eta %.0fs\n", phase_.c_str(),

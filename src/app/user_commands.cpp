@@ -13,6 +13,7 @@
 #include "api/credential_vault.hpp"
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
+#include "app/data_dir.hpp"
 #include "app/security_setup.hpp"
 #include "store/store.hpp"
 
@@ -21,14 +22,22 @@ namespace cloudopt {
 namespace {
 
 // Everything an admin command needs: the config, the store and the auth service over it.
+// Members are destroyed in reverse: the auth service, then the store, then the data directory's lock.
 struct AdminContext {
     Config config;
     SystemClock clock;
+    std::optional<DataDirLock> lock;
     std::unique_ptr<Store> store;
     std::unique_ptr<api::AuthService> auth;
 };
 
-Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command) {
+// Whether the command changes the store. Such a command owns the data directory while it runs (so it never
+// writes beside a running service, whose caches and control loop assume they are alone); one that only reads
+// may run beside the service.
+enum class Access { kRead, kWrite };
+
+Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command, const std::string& name,
+                                                Access access = Access::kWrite) {
     // Stdout carries what scripts capture (a token: TOKEN=$(cloudopt token create ...)); logs go to stderr.
     if (!spdlog::get("cloudopt-cli")) spdlog::set_default_logger(spdlog::stderr_color_mt("cloudopt-cli"));
     auto config = LoadConfig(command.config_path, ProcessEnvironment());
@@ -36,11 +45,22 @@ Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command) {
     auto ctx = std::make_unique<AdminContext>();
     ctx->config = std::move(*config);
     if (command.data_dir) ctx->config.data_dir = *command.data_dir;
-    std::error_code ec;
-    std::filesystem::create_directories(ctx->config.data_dir, ec);
-    auto store = OpenSqliteStore((std::filesystem::path(ctx->config.data_dir) / "cloudopt.db").string(), ctx->clock);
-    if (!store) return store.error();
-    ctx->store = std::move(*store);
+    UseOwnerOnlyFileModes();
+    DataDirOptions dir_options;
+    dir_options.data_dir = ctx->config.data_dir;
+    dir_options.command = name;
+    dir_options.read_only_ok_without_lock = access == Access::kRead;
+    auto owned = OpenDataDir(dir_options, ctx->clock);
+    if (!owned) {
+        if (owned.error().code == ErrorCode::kConflict)
+            return MakeError(ErrorCode::kConflict, owned.error().message + ". `cloudopt " + name +
+                                                       "` changes the store: stop the service first, or make the "
+                                                       "change through its API (/api/users, /api/tokens, "
+                                                       "/api/credentials/rotate)");
+        return owned.error();
+    }
+    if (owned->lock) ctx->lock.emplace(std::move(*owned->lock));
+    ctx->store = std::move(owned->store);
     auto options = MakeAuthOptions(ctx->config);
     if (!options) return options.error();
     ctx->auth = std::make_unique<api::AuthService>(ctx->store->Identity(), ctx->clock, std::move(*options));
@@ -89,7 +109,7 @@ int RunUserAdd(const AdminCommand& command) {
         std::cerr << "cloudopt: --role must be viewer, operator or admin\n";
         return kUsageError;
     }
-    auto ctx = OpenAdmin(command);
+    auto ctx = OpenAdmin(command, "user add");
     if (!ctx) return Fail((ctx.error().message));
     auto password = ReadPassword();
     if (!password) return Fail("the two passwords differ");
@@ -101,7 +121,7 @@ int RunUserAdd(const AdminCommand& command) {
 }
 
 int RunUserPasswd(const AdminCommand& command) {
-    auto ctx = OpenAdmin(command);
+    auto ctx = OpenAdmin(command, "user passwd");
     if (!ctx) return Fail(ctx.error().message);
     auto user = (*ctx)->store->Identity().FindUser(command.name);
     if (!user) return Fail(user.error().message);
@@ -114,7 +134,7 @@ int RunUserPasswd(const AdminCommand& command) {
 }
 
 int RunUserList(const AdminCommand& command) {
-    auto ctx = OpenAdmin(command);
+    auto ctx = OpenAdmin(command, "user list", Access::kRead);
     if (!ctx) return Fail(ctx.error().message);
     auto users = (*ctx)->store->Identity().ListUsers();
     if (!users) return Fail(users.error().message);
@@ -125,7 +145,7 @@ int RunUserList(const AdminCommand& command) {
 }
 
 int RunTokenCreate(const AdminCommand& command) {
-    auto ctx = OpenAdmin(command);
+    auto ctx = OpenAdmin(command, "token create");
     if (!ctx) return Fail(ctx.error().message);
     auto issued = (*ctx)->auth->CreateApiToken(command.name, command.scope, "cli");
     if (!issued) return Fail(issued.error().message);
@@ -136,7 +156,7 @@ int RunTokenCreate(const AdminCommand& command) {
 }
 
 int RunTokenRevoke(const AdminCommand& command) {
-    auto ctx = OpenAdmin(command);
+    auto ctx = OpenAdmin(command, "token revoke");
     if (!ctx) return Fail(ctx.error().message);
     if (Status s = (*ctx)->auth->RevokeApiToken(command.id); !s) return Fail(s.error().message);
     std::printf("revoked API token %lld\n", command.id);
@@ -149,7 +169,7 @@ int RunSecretsGenerateKey() {
 }
 
 int RunSecretsRotate(const AdminCommand& command) {
-    auto ctx = OpenAdmin(command);
+    auto ctx = OpenAdmin(command, "secrets rotate");
     if (!ctx) return Fail(ctx.error().message);
     auto keyring = LoadKeyring((*ctx)->config);
     if (!keyring) return Fail(keyring.error().message);

@@ -153,7 +153,12 @@ Status DataDirLock::Write() {
 
 DataDirLock::~DataDirLock() {
     if (fd_ < 0) return;
-    record_.state = "stopped";
+    // A holder that never opened the store (a refused start) leaves the last owner's record as it was: it is the
+    // evidence the next start needs (a store that existed, a crash with the store open).
+    if (record_.state == "starting" && previous_)
+        record_ = *previous_;
+    else
+        record_.state = "stopped";
     (void)Write();
     ::close(fd_);  // releases the flock
 }

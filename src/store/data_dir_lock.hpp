@@ -57,7 +57,8 @@ public:
     DataDirLock& operator=(DataDirLock&&) = delete;
     DataDirLock(const DataDirLock&) = delete;
     DataDirLock& operator=(const DataDirLock&) = delete;
-    // Records "stopped" and releases the lock. Run it after the store is closed.
+    // Records "stopped" (or, when this process never opened the store, puts the last owner's record back) and
+    // releases the lock. Run it after the store is closed.
     ~DataDirLock();
 
     static constexpr const char* kFileName = "cloudopt.lock";

@@ -159,6 +159,20 @@ TEST(StoreFiles, TheLockNamesItsHolderAndRecordsACleanStop) {
     EXPECT_EQ(again->previous()->db_inode, 77u);
 }
 
+TEST(StoreFiles, AHolderThatNeverOpenedTheStoreKeepsTheLastOwnersRecord) {
+    testing::TempDir dir;
+    {
+        auto owner = DataDirLock::Acquire(dir.path(), "serve");
+        ASSERT_TRUE(owner.ok());
+        ASSERT_TRUE(owner->MarkStoreOpen(77).ok());
+    }
+    { ASSERT_TRUE(DataDirLock::Acquire(dir.path(), "serve").ok()); }  // a start refused before opening the store
+    auto next = DataDirLock::Acquire(dir.path(), "serve");
+    ASSERT_TRUE(next.ok());
+    ASSERT_TRUE(next->previous().has_value());
+    EXPECT_EQ(next->previous()->db_inode, 77u) << "the evidence that a store existed survives a refused start";
+}
+
 TEST(StoreFiles, HealthFailsWhenTheDatabaseFileIsReplacedUnderTheStore) {
     testing::TempDir dir;
     ManualClock clock(1'700'000'000);
