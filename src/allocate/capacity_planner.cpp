@@ -80,8 +80,10 @@ void PriceDecision(const PlanInput& in, double instances, PlanDecision& d, std::
 
 int InstancesFor(double load, double capacity_per_instance, double utilization) {
     constexpr double kEpsilon = 1e-9;
-    if (!(load > 0.0)) return 0;
+    if (!(load > 0.0)) return 0;  // also NaN
     const double exact = load / (capacity_per_instance * utilization);
+    // Saturates: a load of 1e300 (or a capacity of 0) needs "more than any group has", never a negative count.
+    if (!(exact < static_cast<double>(kMaxInstanceCount))) return kMaxInstanceCount;
     return static_cast<int>(std::ceil(exact - kEpsilon));
 }
 
@@ -213,6 +215,30 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
                 why += "; scale-in held at " + std::to_string(desired) + ": the forecast needs that within the next " +
                        std::to_string(in.stabilization_seconds) + "s";
             }
+        }
+        // Hysteresis: a scale-in is sized for a slightly lower utilization, so a load hovering at a rounding
+        // boundary (13.9 / 14.1 cores on instances of 2 at 75%) does not move one instance back and forth.
+        const FlapGuard& guard = in.flap_guard;
+        if (desired < in.current_capacity && guard.hysteresis > 0 && lead.found && target - guard.hysteresis > 0.05) {
+            const double lower = target - guard.hysteresis;
+            const int need = std::max(InstancesFor(lead.value, per, lower),
+                                      in.current_load ? InstancesFor(*in.current_load, per, r.target_high - guard.hysteresis)
+                                                      : 0);
+            if (need > desired) {
+                desired = std::min(in.current_capacity, need);
+                d.bound_by = "hysteresis";
+                why += "; scale-in sized at " + Fmt(lower) + " utilization, not " + Fmt(target) + " (hysteresis " +
+                       Fmt(guard.hysteresis) + "): " + std::to_string(desired);
+            }
+        }
+        // A scale-in soon after a scale-out is how most flaps start: it waits out the flap window.
+        if (desired < in.current_capacity && guard.window_seconds > 0 && in.last_change &&
+            in.last_change->to > in.last_change->from && in.now - in.last_change->ts < guard.window_seconds) {
+            desired = in.current_capacity;
+            d.bound_by = "no_flapping";
+            why += "; scale-in waits: the last change was a scale-out " +
+                   std::to_string((in.now - in.last_change->ts) / 60) + " min ago (flap window " +
+                   std::to_string(guard.window_seconds / 60) + " min)";
         }
         // At most one change of direction per window: after out-after-in, a further scale-in waits.
         if (desired < in.current_capacity && !in.recent_directions.empty()) {

@@ -21,7 +21,12 @@ public:
     PlanDecision Plan(const PlanInput& input) const override;
 };
 
-// ceil(load / (capacity_per_instance * utilization)), with a small tolerance so 12.0000001 stays 12.
+// The most instances any count here means: far above every group's maximum (100,000), far below INT_MAX, so sums
+// and differences of counts cannot overflow.
+inline constexpr int kMaxInstanceCount = 1'000'000'000;
+
+// ceil(load / (capacity_per_instance * utilization)), with a small tolerance so 12.0000001 stays 12; 0 for a
+// load that is not positive (or NaN), kMaxInstanceCount for one beyond it (1e300, or a capacity of 0).
 int InstancesFor(double load, double capacity_per_instance, double utilization);
 
 // The quantile a resource's risk setting names, or `fallback` when it names none.

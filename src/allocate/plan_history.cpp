@@ -17,6 +17,8 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
         input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
     input.recent_directions.clear();
     for (const auto& entry : directions_) input.recent_directions.push_back(entry.second);
+    input.flap_guard = flap_guard_;
+    input.last_change = last_change_;
     input.band_correction = correction_;
     if (input.forecast) {
         // A running mean over about a day of passes: every phase of the hour or day weighs alike.
@@ -45,7 +47,9 @@ void PlanHistory::ObserveService(bool starved) {
 }
 
 void PlanHistory::RecordChange(UnixSeconds now, int from, int to) {
-    if (to != from) directions_.emplace_back(now, to > from ? 1 : -1);
+    if (to == from) return;
+    directions_.emplace_back(now, to > from ? 1 : -1);
+    last_change_ = CapacityChange{now, from, to};
 }
 
 }  // namespace cloudopt

@@ -12,6 +12,7 @@
 // day), and clamped at -1: capacity is never sized under the median forecast.
 
 #include <deque>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -28,8 +29,8 @@ struct ServiceLevel {
 
 class PlanHistory {
 public:
-    explicit PlanHistory(UnixSeconds window_seconds = 300, ServiceLevel level = {})
-        : window_(window_seconds), level_(level) {}
+    explicit PlanHistory(UnixSeconds window_seconds = 300, ServiceLevel level = {}, FlapGuard flap_guard = {})
+        : window_(window_seconds), level_(level), flap_guard_(flap_guard) {}
 
     // Forgets what left the window and fills the planner's window inputs, and the correction with its unit: call it
     // after input.forecast is set.
@@ -48,6 +49,8 @@ private:
     std::deque<std::pair<UnixSeconds, int>> recommendations_;
     std::deque<std::pair<UnixSeconds, int>> directions_;
     ServiceLevel level_;
+    FlapGuard flap_guard_;
+    std::optional<CapacityChange> last_change_;
     double correction_ = 0.0;
     // The usual band widths the correction is measured in (PlanInput::band_unit90 / 95 / 99).
     static constexpr UnixSeconds kUsualWidthSeconds = 86400;

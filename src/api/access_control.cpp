@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "api/json_io.hpp"
+#include "core/text.hpp"
 
 namespace cloudopt::api {
 
@@ -41,6 +43,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"GET", "/api/dashboard/history", Permission::kRead},
         {"GET", "/api/metrics", Permission::kRead},
         {"POST", "/api/metrics", Permission::kPushMetrics},
+        {"DELETE", "/api/metrics", Permission::kAdmin},  // removes data: an admin's, and audited
         {"POST", "/api/v1/write", Permission::kPushMetrics},
         {"GET", "/api/resources/{id}/instance-types", Permission::kRead},
         {"GET", "/api/predictions", Permission::kRead},
@@ -48,6 +51,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"GET", "/api/resources/{id}/model", Permission::kRead},
         {"PUT", "/api/resources/{id}/model", Permission::kOperate},  // it sizes capacity from then on
         {"GET", "/api/jobs/{id}", Permission::kRead},
+        {"POST", "/api/jobs/{id}/cancel", Permission::kOperate},
         {"GET", "/api/resources", Permission::kRead},
         {"POST", "/api/resources", Permission::kAdmin},
         {"GET", "/api/resources/{id}", Permission::kRead},
@@ -112,6 +116,8 @@ AccessControl::AccessControl(AuthService& auth, AccessOptions options)
       per_address_(options.per_address_rate, options.per_address_burst),
       per_caller_(options.per_caller_rate, options.per_caller_burst) {}
 
+AccessControl::~AccessControl() { FlushAudit(/*all=*/true); }
+
 std::optional<HttpResponse> AccessControl::Check(HttpRequest& request, const std::string& method,
                                                  const std::string& pattern) {
     if (options_.per_address_rate > 0 && !request.remote_address.empty()) {
@@ -144,7 +150,22 @@ std::optional<HttpResponse> AccessControl::Check(HttpRequest& request, const std
     return std::nullopt;
 }
 
+namespace {
+
+// The user name a login body names, for the audit log (bounded: the body is at most the anonymous body limit).
+std::string LoginName(const HttpRequest& request) {
+    if (JsonNestsDeeperThan(request.body, kMaxJsonNesting)) return "";
+    const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("username") || !body["username"].is_string()) return "";
+    std::string name = body["username"].get<std::string>();
+    if (name.size() > 128) name = name.substr(0, 128) + "...";
+    return "username tried: " + name;
+}
+
+}  // namespace
+
 void AccessControl::Audit(const HttpRequest& request, const std::string& pattern, const HttpResponse& response) {
+    FlushAudit();
     if (request.method == "GET" || request.method == "HEAD") return;
     // Data, not changes: ingest has its own counters.
     if ((pattern == "/api/metrics" || pattern == "/api/v1/write") && response.status < 400) return;
@@ -155,8 +176,59 @@ void AccessControl::Audit(const HttpRequest& request, const std::string& pattern
     entry.target = request.path;
     entry.status = response.status;
     entry.remote_address = request.remote_address;
+    if (pattern == "/api/auth/login") entry.detail = LoginName(request);
+    if (response.status == 401 || response.status == 429) {
+        std::lock_guard lock(audit_mutex_);
+        Refusals& r = refusals_[{entry.remote_address, entry.actor, entry.action, entry.detail, entry.status}];
+        if (r.count == 0) {
+            r.minute = entry.ts - entry.ts % 60;
+            r.target = entry.target;
+        }
+        ++r.count;
+        return;
+    }
     if (Status s = auth_.store().AppendAudit(entry); !s)
         spdlog::warn("audit log write failed for {} by {}: {}", entry.action, entry.actor, s.error().message);
+}
+
+void AccessControl::FlushAudit(bool all) {
+    const UnixSeconds now = auth_.clock().Now();
+    std::vector<AuditEntry> due;
+    bool prune = false;
+    {
+        std::lock_guard lock(audit_mutex_);
+        for (auto it = refusals_.begin(); it != refusals_.end();) {
+            if (!all && it->second.minute + 60 > now) {
+                ++it;
+                continue;
+            }
+            AuditEntry e;
+            e.ts = it->second.minute;
+            e.actor = it->first.actor;
+            e.action = it->first.action;
+            e.target = it->second.target;
+            e.status = it->first.status;
+            e.remote_address = it->first.remote_address;
+            e.detail = it->first.detail;
+            e.count = it->second.count;
+            due.push_back(std::move(e));
+            it = refusals_.erase(it);
+        }
+        if (now - last_prune_ >= 3600) {
+            last_prune_ = now;
+            prune = true;
+        }
+    }
+    for (const AuditEntry& e : due) {
+        if (Status s = auth_.store().AppendAudit(e); !s)
+            spdlog::warn("audit log write failed for {} refused requests from {}: {}", e.count, e.remote_address,
+                         s.error().message);
+    }
+    if (prune) {
+        auto pruned = auth_.store().PruneAudit(now - options_.audit_retention_seconds, options_.audit_max_rows);
+        if (!pruned) spdlog::warn("audit log retention failed: {}", pruned.error().message);
+        else if (*pruned > 0) spdlog::info("audit log retention removed {} old entries", *pruned);
+    }
 }
 
 Status InstallAccessControl(Router& router, std::shared_ptr<AccessControl> control) {

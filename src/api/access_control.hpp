@@ -2,7 +2,9 @@
 // Access control for every route: the one permission table, authentication, rate limits and the audit log,
 // installed on the router as its guard and observer.
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -20,6 +22,9 @@ struct AccessOptions {
     double per_caller_rate = 100;
     double per_caller_burst = 200;
     bool protect_metrics = false;  // /metrics needs a read permission (else it is open, like /healthz)
+    // Audit log retention, applied about once an hour.
+    UnixSeconds audit_retention_seconds = 90 * 86400;
+    std::int64_t audit_max_rows = 1000000;
 };
 
 // The permission a route needs: the single table every route is listed in. nullopt for a route missing from
@@ -30,17 +35,38 @@ std::optional<security::Permission> RoutePermission(const std::string& method, c
 class AccessControl {
 public:
     AccessControl(AuthService& auth, AccessOptions options);
+    // Writes the refusals still being counted: the store must outlive this object.
+    ~AccessControl();
 
     // nullopt to proceed (request.principal filled when credentials came), or the refusal to send.
     std::optional<HttpResponse> Check(HttpRequest& request, const std::string& method, const std::string& pattern);
-    // Records changes (every request but GET/HEAD, metric pushes excepted) in the audit log.
+    // Records changes (every request but GET/HEAD, metric pushes excepted) in the audit log. Refused requests
+    // (401, 429) are counted per client, action, status and minute and written once for that minute, so a flood
+    // costs one row a minute, not one per request; a login names the user it tried.
     void Audit(const HttpRequest& request, const std::string& pattern, const HttpResponse& response);
+    // Writes the counted refusals of minutes that have ended (all of them with `all`), and applies retention
+    // when an hour has passed since it last did. Audit calls it; tests and shutdown call it directly.
+    void FlushAudit(bool all = false);
 
 private:
+    struct RefusalKey {
+        std::string remote_address, actor, action, detail;
+        int status;
+        auto operator<=>(const RefusalKey&) const = default;
+    };
+    struct Refusals {
+        UnixSeconds minute = 0;
+        std::string target;
+        std::int64_t count = 0;
+    };
+
     AuthService& auth_;
     AccessOptions options_;
     security::RateLimiter per_address_;
     security::RateLimiter per_caller_;
+    std::mutex audit_mutex_;  // guards the fields below
+    std::map<RefusalKey, Refusals> refusals_;
+    UnixSeconds last_prune_ = 0;
 };
 
 // Installs `control` as the router's guard and observer. kInternal naming the route when a route has no entry

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "api/rendered_buckets.hpp"
+#include "core/text.hpp"
 
 namespace cloudopt::api {
 
@@ -53,6 +54,9 @@ Result<json> ParseJsonBody(const HttpRequest& request, bool require_object) {
     if (media != "application/json")
         return MakeError(ErrorCode::kUnsupportedMediaType,
                          "send the body as JSON with 'Content-Type: application/json' (got '" + ct + "')");
+    if (JsonNestsDeeperThan(request.body, kMaxJsonNesting))
+        return MakeError(ErrorCode::kInvalidArgument, "request body nests arrays or objects deeper than " +
+                                                          std::to_string(kMaxJsonNesting) + " levels");
     json body = json::parse(request.body, nullptr, false);
     if (body.is_discarded()) return MakeError(ErrorCode::kInvalidArgument, "request body is not valid JSON");
     if (require_object && !body.is_object())
@@ -130,7 +134,10 @@ json ToJson(const Recommendation& r) {
             {"hourly_cost_before", r.hourly_cost_before},
             {"hourly_cost_after", r.hourly_cost_after},
             {"hourly_saving", r.hourly_cost_before - r.hourly_cost_after},
-            {"status", r.status}};
+            {"status", r.status},
+            {"status_reason", r.status_reason},
+            {"closed_at", r.closed_at ? json(r.closed_at) : json(nullptr)},
+            {"snooze_until", r.snooze_until ? json(r.snooze_until) : json(nullptr)}};
 }
 
 json ToJson(const Forecast& f) {
@@ -154,7 +161,7 @@ json ToJson(const JobInfo& job) {
               {"created_at", job.created_at}};
     if (job.finished_at) j["finished_at"] = job.finished_at;
     if (job.state == JobState::kSucceeded) j["result"] = json::parse(job.result_json, nullptr, false);
-    if (job.state == JobState::kFailed) j["error"] = job.error;
+    if (job.state == JobState::kFailed || job.state == JobState::kCancelled) j["error"] = job.error;
     return j;
 }
 

@@ -37,17 +37,21 @@ private:
 };
 
 // Errors start with the field (".ts: ..."); the caller puts the item's location in front.
-Result<Sample> ParsePoint(const json& ts, const json& value) {
+Result<Sample> ParsePoint(const json& ts, const json& value, const std::string& metric, const IngestLimits& limits,
+                          UnixSeconds now) {
     if (!ts.is_number_integer() || ts.get<long long>() < kMinSampleTs || ts.get<long long>() >= kMaxSampleTs)
         return Bad(".ts: must be integer unix seconds between 2000 and 2100");
     if (!value.is_number() || !std::isfinite(value.get<double>())) return Bad(".value: must be a finite number");
-    return Sample{ts.get<UnixSeconds>(), value.get<double>()};
+    const Sample sample{ts.get<UnixSeconds>(), value.get<double>()};
+    if (Status s = CheckSample(sample, metric, limits, now); !s) return s.error();
+    return sample;
 }
 
 }  // namespace
 
 Result<std::vector<SeriesSamples>> ParseMetricBatch(const json& body, const ResourceLookup& lookup,
-                                                    std::size_t max_samples) {
+                                                    const IngestLimits& limits, UnixSeconds now) {
+    const std::size_t max_samples = limits.max_samples;
     ResourceResolver resolver(lookup);
     if (Status s = CheckKnownFields(body, {"samples", "series"}, "metrics batch"); !s) return s.error();
     std::map<std::pair<ResourceId, std::string>, std::vector<Sample>> grouped;
@@ -70,7 +74,7 @@ Result<std::vector<SeriesSamples>> ParseMetricBatch(const json& body, const Reso
             if (!id) return id.error();
             auto metric = metric_of(item, where);
             if (!metric) return metric.error();
-            auto point = ParsePoint(item.value("ts", json()), item.value("value", json()));
+            auto point = ParsePoint(item.value("ts", json()), item.value("value", json()), *metric, limits, now);
             if (!point) return Bad(where + point.error().message);
             grouped[{*id, *metric}].push_back(*point);
             if (++total > max_samples) break;
@@ -96,7 +100,7 @@ Result<std::vector<SeriesSamples>> ParseMetricBatch(const json& body, const Reso
                 // The location is spelled out only on error: this loop runs for every ingested sample.
                 auto where_point = [&] { return where + ".points[" + std::to_string(j) + "]"; };
                 if (!p.is_array() || p.size() != 2) return Bad(where_point() + ": must be a [ts, value] pair");
-                auto point = ParsePoint(p[0], p[1]);
+                auto point = ParsePoint(p[0], p[1], *metric, limits, now);
                 if (!point) return Bad(where_point() + point.error().message);
                 ++j;
                 out.push_back(*point);

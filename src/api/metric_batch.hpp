@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/ingest_limits.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 
@@ -21,8 +22,10 @@ inline constexpr long long kMaxSampleTs = 4102444800;
 using ResourceLookup = std::function<Result<ResourceId>(const std::string& id_or_name)>;
 
 // Accepts {"samples":[{"resource","metric","ts","value"},...]} and/or
-// {"series":[{"resource","metric","points":[[ts,value],...]},...]}; groups the samples by series.
+// {"series":[{"resource","metric","points":[[ts,value],...]},...]}; groups the samples by series. Every sample is
+// checked against `limits` at the server's clock `now` (api/ingest_limits.hpp); the series limits are the
+// caller's, who has the store.
 Result<std::vector<SeriesSamples>> ParseMetricBatch(const nlohmann::json& body, const ResourceLookup& lookup,
-                                                    std::size_t max_samples);
+                                                    const IngestLimits& limits, UnixSeconds now);
 
 }  // namespace cloudopt::api

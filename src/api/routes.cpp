@@ -31,6 +31,13 @@ namespace detail {
 Result<Resource> ResolveResource(Store& store, const std::string& id_or_name) {
     if (id_or_name.empty())
         return MakeError(ErrorCode::kInvalidArgument, "resource: give a resource id or name");
+    // "id:7" and "name:web" say which is meant; a bare number is an id (names cannot be numbers).
+    if (id_or_name.rfind("id:", 0) == 0) {
+        auto id = ParseInt(std::string_view(id_or_name).substr(3));
+        if (!id) return MakeError(ErrorCode::kInvalidArgument, "resource: 'id:' must be followed by a number");
+        return store.GetResource(*id);
+    }
+    if (id_or_name.rfind("name:", 0) == 0) return store.FindResourceByName(id_or_name.substr(5));
     if (auto id = ParseInt(id_or_name)) return store.GetResource(*id);
     return store.FindResourceByName(id_or_name);
 }

@@ -9,6 +9,7 @@
 
 #include "api/access_control.hpp"
 #include "api/auth_service.hpp"
+#include "api/ingest_limits.hpp"
 #include "api/router.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
@@ -35,7 +36,9 @@ struct ApiContext {
     std::string dashboard_dir = {};
     std::map<std::string, std::string> simulation_datasets = {};
     std::map<std::string, std::string> providers = {};  // provider name -> driver, as configured  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
-    std::size_t max_samples_per_request = 100000;
+    IngestLimits ingest = {};  // what POST /api/metrics and /api/v1/write accept (api/ingest_limits.hpp)
+    std::size_t max_event_streams_per_user = 8;  // open GET /api/events streams per user or token
+    std::size_t max_queued_simulations = 4;      // POST /api/simulations jobs queued or running at once
     std::size_t query_cache_bytes = 16u << 20;  // rendered downsampled buckets (api/rendered_buckets.hpp); 0 = off
     std::shared_ptr<ComparisonCache> comparison_cache = NewComparisonCache();
 };

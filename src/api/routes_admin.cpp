@@ -80,7 +80,8 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
         HttpResponse r = JsonResponse(201, UserJson(*user));
         r.headers.emplace_back("Location", "/api/users/" + std::to_string(user->id));
         return r;
-    });
+    },
+               RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
 
     router.Add("PUT", "/api/users/{id}", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "user");
@@ -107,7 +108,8 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
         auto user = ctx.auth.UpdateUser(*id, *role, *password, disabled);
         if (!user) return ErrorResponse(user.error());
         return JsonResponse(200, UserJson(*user));
-    });
+    },
+               RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
 
     router.Add("DELETE", "/api/users/{id}", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "user");
@@ -177,7 +179,9 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
                            {"action", e.action},
                            {"target", e.target},
                            {"status", e.status},
-                           {"remote_address", e.remote_address}});
+                           {"remote_address", e.remote_address},
+                           {"count", e.count},
+                           {"detail", e.detail}});
         return JsonResponse(200, {{"entries", out}});
     });
 }

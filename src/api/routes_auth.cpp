@@ -85,7 +85,8 @@ void AddAuthRoutes(Router& router, ApiContext& ctx) {
             return Unauthenticated(session.error());
         }
         return SessionResponse(*session, req.secure);
-    });
+    },
+               RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
 
     router.Add("POST", "/api/auth/refresh", [&ctx](const HttpRequest& req) {
         auto token = PresentedRefreshToken(req);

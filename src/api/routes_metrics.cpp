@@ -22,14 +22,35 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
             if (!r) return r.error();
             return r->id;
         };
-        auto batch = ParseMetricBatch(*body, lookup, ctx.max_samples_per_request);
+        auto batch = ParseMetricBatch(*body, lookup, ctx.ingest, ctx.clock.Now());
         if (!batch) return ErrorResponse(batch.error());
+        if (Status s = CheckSeriesLimits(ctx.store, *batch, ctx.ingest); !s) return ErrorResponse(s.error());
         // The response is sent only after the transaction committed: an acknowledged sample is durable.
         if (Status s = ctx.store.AppendSamples(*batch); !s) return ErrorResponse(s.error());
         std::size_t count = 0;
         for (const SeriesSamples& s : *batch) count += s.samples.size();
         ingested.Inc(static_cast<double>(count));
         return JsonResponse(200, {{"accepted", count}, {"series", batch->size()}});
+    });
+
+    // Removing bad data: a series' samples in [from, to). Both bounds are required, so a typo cannot wipe a series.
+    router.Add("DELETE", "/api/metrics", [&ctx](const HttpRequest& req) {
+        auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
+        if (!resource) return ErrorResponse(resource.error());
+        const std::string metric = req.Query("metric").value_or(resource->load_metric);
+        if (!IsValidMetricName(metric))
+            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "metric: not a valid metric name"));
+        auto from = IntParam(req, "from", 0, 1LL << 40);
+        auto to = IntParam(req, "to", 0, 1LL << 40);
+        if (!from) return ErrorResponse(from.error());
+        if (!to) return ErrorResponse(to.error());
+        if (!*from || !*to || **from >= **to)
+            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                           "from and to (unix seconds, from < to) are required: samples with "
+                                           "from <= ts < to are deleted"));
+        auto deleted = ctx.store.DeleteSamples({resource->id, metric}, **from, **to);
+        if (!deleted) return ErrorResponse(deleted.error());
+        return JsonResponse(200, {{"resource", resource->id}, {"metric", metric}, {"deleted", *deleted}});
     });
 
     // Downsampled answers are served through the rendered-bucket cache, which the store keeps current.

@@ -95,6 +95,16 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         if (!job) return ErrorResponse(MakeError(ErrorCode::kNotFound, "job " + std::to_string(*id) + " does not exist"));
         return JsonResponse(200, ToJson(*job));
     });
+
+    // A queued job ends at once; a running one at its next check (training: the next batch; a simulation: the
+    // next series), keeping nothing half-done.
+    router.Add("POST", "/api/jobs/{id}/cancel", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "job");
+        if (!id) return ErrorResponse(id.error());
+        auto job = ctx.jobs.Cancel(*id);
+        if (!job) return ErrorResponse(job.error());
+        return JsonResponse(job->state == JobState::kCancelled ? 200 : 202, ToJson(*job));
+    });
 }
 
 }  // namespace cloudopt::api::detail

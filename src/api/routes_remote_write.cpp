@@ -21,6 +21,7 @@ void AddRemoteWriteRoutes(Router& router, ApiContext& ctx) {
                                            "remote write takes Content-Type: application/x-protobuf with Content-Encoding: snappy"));
         auto series = monitor::DecodeRemoteWrite(req.body);
         if (!series) return ErrorResponse(series.error());
+        const UnixSeconds now = ctx.clock.Now();
         // One value per second and series: the last one sent.
         std::map<std::pair<ResourceId, std::string>, std::map<UnixSeconds, double>> merged;
         std::size_t dropped = 0;
@@ -39,7 +40,14 @@ void AddRemoteWriteRoutes(Router& router, ApiContext& ctx) {
                 return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "remote write: cloudopt_metric '" + name +
                                                                                 "' is not a valid metric name"));
             auto& points = merged[{resource->id, name}];
-            for (const Sample& sample : s.samples) points[sample.ts] = sample.value;
+            for (const Sample& sample : s.samples) {
+                // Refused whole, like a push: a 4xx tells Prometheus not to retry a batch that cannot succeed.
+                if (Status ok = CheckSample(sample, name, ctx.ingest, now); !ok)
+                    return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                   "remote write: series '" + name + "' of resource '" +
+                                                       target->second + "'" + ok.error().message));
+                points[sample.ts] = sample.value;
+            }
         }
         std::vector<SeriesSamples> batch;
         std::size_t count = 0;
@@ -49,6 +57,8 @@ void AddRemoteWriteRoutes(Router& router, ApiContext& ctx) {
             count += ss.samples.size();
             batch.push_back(std::move(ss));
         }
+        if (Status s = CheckSeriesLimits(ctx.store, batch, ctx.ingest); !s)
+            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "remote write: " + s.error().message));
         // Acknowledged only once committed, like POST /api/metrics; a store failure is a 5xx the sender retries.
         if (!batch.empty()) {
             if (Status s = ctx.store.AppendSamples(batch); !s) return ErrorResponse(s.error());

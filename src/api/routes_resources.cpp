@@ -18,6 +18,27 @@ json OutcomeToJson(const PassOutcome& o) {
     return j;
 }
 
+// Recommendations are proposals for recommend mode: when a resource leaves it, its open ones close.
+Status CloseRecommendationsOnModeChange(ApiContext& ctx, const Resource& resource) {
+    if (resource.mode == Mode::kRecommend) return Status::Ok();
+    return ctx.loop.CloseRecommendations(resource.id, std::string("the resource's mode is now ") + ModeName(resource.mode));
+}
+
+// One resource per cloud group: two resources scaling one group would undo each other's decisions.
+Status CheckGroupIsFree(Store& store, const Resource& resource) {
+    auto all = store.ListResources();
+    if (!all) return all.error();
+    for (const Resource& other : *all) {
+        if (other.id != resource.id && other.provider == resource.provider &&
+            other.provider_ref == resource.provider_ref)
+            return MakeError(ErrorCode::kConflict, "provider_ref: " + resource.provider + " group '" +
+                                                       resource.provider_ref + "' is already resource '" + other.name +
+                                                       "' (id " + std::to_string(other.id) +
+                                                       "); one resource per cloud group");
+    }
+    return Status::Ok();
+}
+
 }  // namespace
 
 void AddResourceRoutes(Router& router, ApiContext& ctx) {
@@ -46,6 +67,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
             return ErrorResponse(s.error());
         // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
         if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
+        if (Status s = CheckGroupIsFree(ctx.store, *resource); !s) return ErrorResponse(s.error());
         auto created = ctx.store.CreateResource(*resource);
         if (!created) return ErrorResponse(created.error());
         HttpResponse r = ResourceResponse(201, *created);
@@ -73,10 +95,12 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (Status s = ctx.loop.catalog().CheckEntries(updated->provider, updated->allowed_types); !s)
             return ErrorResponse(s.error());
         if (updated->provider != stored->provider || updated->provider_ref != stored->provider_ref) {
+            if (Status s = CheckGroupIsFree(ctx.store, *updated); !s) return ErrorResponse(s.error());
             if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
         }
         auto saved = ctx.store.UpdateResource(*updated);
         if (!saved) return ErrorResponse(saved.error());
+        if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
         return ResourceResponse(200, *saved);
     });
 
@@ -95,6 +119,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         stored->mode = *parsed;
         auto saved = ctx.store.UpdateResource(*stored);
         if (!saved) return ErrorResponse(saved.error());
+        if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
         return ResourceResponse(200, *saved);
     });
 
@@ -118,7 +143,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
     router.Add("DELETE", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "resource");
         if (!id) return ErrorResponse(id.error());
-        if (Status s = ctx.store.DeleteResource(*id); !s) return ErrorResponse(s.error());
+        if (Status s = ctx.loop.DeleteResource(*id); !s) return ErrorResponse(s.error());
         HttpResponse r;
         r.status = 204;
         return r;
@@ -138,9 +163,10 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         std::optional<std::string> status = req.Query("status");
         if (!status) status = "open";
         if (*status == "all") status.reset();
-        else if (*status != "open" && *status != "applied" && *status != "dismissed" && *status != "superseded")
+        else if (*status != "open" && *status != "applied" && *status != "dismissed" && *status != "superseded" &&
+                 *status != "expired" && *status != "closed")
             return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                           "status: one of open, applied, dismissed, superseded, all"));
+                                           "status: one of open, applied, dismissed, superseded, expired, closed, all"));
         auto recs = ctx.store.ListRecommendations(status);
         if (!recs) return ErrorResponse(recs.error());
         json items = json::array();
@@ -167,12 +193,33 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/resources/recommendations/{id}/dismiss", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "recommendation");
         if (!id) return ErrorResponse(id.error());
+        // Optional {"snooze_minutes": N}: the same proposal may come back after N minutes. Without it, it does not
+        // come back until the plan proposes something materially different.
+        std::int64_t snooze_minutes = 0;
+        if (!req.body.empty()) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"snooze_minutes"}, "dismissal"); !s) return ErrorResponse(s.error());
+            if (body->contains("snooze_minutes")) {
+                const json& m = (*body)["snooze_minutes"];
+                if (!m.is_number_integer() || m.get<std::int64_t>() < 1 || m.get<std::int64_t>() > 365 * 24 * 60)
+                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable,
+                                                   "snooze_minutes: a whole number of minutes from 1 to 525600"));
+                snooze_minutes = m.get<std::int64_t>();
+            }
+        }
         auto rec = ctx.store.GetRecommendation(*id);
         if (!rec) return ErrorResponse(rec.error());
         if (rec->status != "open")
             return ErrorResponse(MakeError(ErrorCode::kConflict, "recommendation is " + rec->status + ", not open"));
-        if (Status s = ctx.store.SetRecommendationStatus(*id, "dismissed"); !s) return ErrorResponse(s.error());
+        const UnixSeconds now = ctx.clock.Now();
         rec->status = "dismissed";
+        rec->status_reason = snooze_minutes ? "dismissed by a user for " + std::to_string(snooze_minutes) + " minutes"
+                                            : "dismissed by a user";
+        rec->closed_at = now;
+        rec->snooze_until = snooze_minutes ? now + snooze_minutes * 60 : 0;
+        if (Status s = ctx.store.SetRecommendationStatus(*id, rec->status, rec->status_reason, now, rec->snooze_until); !s)
+            return ErrorResponse(s.error());
         return JsonResponse(200, ToJson(*rec));
     });
 

@@ -156,9 +156,16 @@ void AddSimulationRoutes(Router& router, ApiContext& ctx) {
         JobRunner& jobs = ctx.jobs;
         // Each request is its own job (two users may compare different files at once); they run one at a time.
         const std::string subject = "simulation:" + std::to_string(reinterpret_cast<std::uintptr_t>(shared.get()));
-        auto submitted = jobs.Submit("simulate", subject, [shared, &jobs](const JobRunner::Progress& progress) {
-            return RunSimulation(*shared, progress, jobs);
-        });
+        auto submitted = jobs.Submit(
+            "simulate", subject,
+            [shared, &jobs](const JobRunner::Progress& progress) { return RunSimulation(*shared, progress, jobs); },
+            "requested", ctx.max_queued_simulations);
+        if (submitted.refused) {
+            return TooManyRequests(std::to_string(ctx.max_queued_simulations) +
+                                       " simulations are queued or running (simulations.max_queued); wait for one "
+                                       "to finish or cancel one (POST /api/jobs/{id}/cancel)",
+                                   30);
+        }
         HttpResponse r = JsonResponse(202, {{"job_id", submitted.job.id},
                                             {"status", JobStateName(submitted.job.state)},
                                             {"status_url", "/api/jobs/" + std::to_string(submitted.job.id)}});

@@ -1,9 +1,41 @@
 // Liveness, readiness, Prometheus exposition, the OpenAPI document and the live event stream.
 
+#include <map>
+#include <memory>
+#include <mutex>
+
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
 
 namespace cloudopt::api::detail {
+
+namespace {
+
+// Open event streams per holder. Take returns a place whose destruction (the stream's end) gives it back.
+class StreamCounts : public std::enable_shared_from_this<StreamCounts> {
+public:
+    std::shared_ptr<int> Take(const std::string& holder, std::size_t cap) {
+        std::lock_guard lock(mutex_);
+        std::size_t& open = open_[holder];
+        if (open >= cap) return nullptr;
+        ++open;
+        return std::shared_ptr<int>(new int(0), [self = shared_from_this(), holder](int* place) {
+            delete place;
+            self->Give(holder);
+        });
+    }
+
+private:
+    void Give(const std::string& holder) {
+        std::lock_guard lock(mutex_);
+        auto it = open_.find(holder);
+        if (it != open_.end() && --it->second == 0) open_.erase(it);
+    }
+    std::mutex mutex_;
+    std::map<std::string, std::size_t> open_;
+};
+
+}  // namespace
 
 void AddSystemRoutes(Router& router, ApiContext& ctx) {
     router.Add("GET", "/healthz", [&ctx](const HttpRequest&) {
@@ -31,11 +63,19 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
     });
 
     // Server-Sent Events for the dashboard: an event after every control-loop pass, so a page refreshes when
-    // something may have changed instead of polling.
-    router.Add("GET", "/api/events", [&ctx](const HttpRequest&) {
+    // something may have changed instead of polling. Each stream holds a connection for good, so a user or token
+    // may hold only a few (server.max_event_streams_per_user); a closed stream gives its place back.
+    auto open_streams = std::make_shared<StreamCounts>();
+    router.Add("GET", "/api/events", [&ctx, open_streams](const HttpRequest& req) {
+        const std::string holder = req.principal ? req.principal->Actor() : req.remote_address;
+        auto place = open_streams->Take(holder, ctx.max_event_streams_per_user);
+        if (!place)
+            return TooManyRequests(holder + " has " + std::to_string(ctx.max_event_streams_per_user) +
+                                       " event streams open already (server.max_event_streams_per_user); close one",
+                                   5);
         HttpResponse r;
         auto last = std::make_shared<std::int64_t>(-1);
-        r.next_events = [&ctx, last]() -> std::string {
+        r.next_events = [&ctx, last, place]() -> std::string {
             const std::int64_t passes = static_cast<std::int64_t>(ctx.loop.passes());
             if (passes == *last) return "";
             *last = passes;

@@ -93,6 +93,21 @@ const std::vector<Key>& Keys() {
         Long("server.max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30),
         Int("server.request_timeout_seconds", &Config::request_timeout_seconds, 1, 3600),
         Int("server.query_cache_mb", &Config::query_cache_mb, 0, 65536),
+        Long("server.max_connections", &Config::max_connections, 0, 1000000),
+        Int("server.max_connections_per_address", &Config::max_connections_per_address, 1, 1000000),
+        Long("server.max_anonymous_body_bytes", &Config::max_anonymous_body_bytes, 1024, 1LL << 30),
+        Int("server.max_buffered_body_mb", &Config::max_buffered_body_mb, 1, 1 << 20),
+        Int("server.max_buffered_body_mb_per_address", &Config::max_buffered_body_mb_per_address, 1, 1 << 20),
+        Int("server.max_event_streams_per_user", &Config::max_event_streams_per_user, 1, 10000),
+        Int("ingest.max_future_skew_seconds", &Config::ingest_max_future_skew_seconds, 0, 86400),
+        Double("ingest.min_value", &Config::ingest_min_value, -1e300, 1e300),
+        Double("ingest.max_value", &Config::ingest_max_value, -1e300, 1e300),
+        Text("ingest.metric_ranges", &Config::ingest_metric_ranges),
+        Int("ingest.max_series_per_resource", &Config::ingest_max_series_per_resource, 1, 1000000),
+        Long("ingest.max_series_total", &Config::ingest_max_series_total, 1, 100000000),
+        Int("audit.retention_days", &Config::audit_retention_days, 1, 36500),
+        Long("audit.max_rows", &Config::audit_max_rows, 1000, 1000000000),
+        Int("simulations.max_queued", &Config::max_queued_simulations, 1, 1000),
         Text("storage.data_dir", &Config::data_dir),
         Text("storage.durability", &Config::durability, {"process", "power"}),
         Int("loop.tick_seconds", &Config::tick_seconds, 1, 86400),
@@ -100,6 +115,8 @@ const std::vector<Key>& Keys() {
         Int("loop.horizon_steps", &Config::horizon_steps, 1, 2016),
         Int("loop.history_days", &Config::history_days, 1, 90),
         Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
+        Int("loop.flap_window_seconds", &Config::flap_window_seconds, 0, 86400),
+        Double("loop.scale_in_hysteresis", &Config::scale_in_hysteresis, 0.0, 0.3),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
@@ -117,6 +134,7 @@ const std::vector<Key>& Keys() {
         Int("loop.max_actions_per_resource_per_hour", &Config::max_actions_per_resource_per_hour, 0, 3600),
         Int("loop.max_actions_per_minute", &Config::max_actions_per_minute, 0, 100000),
         Int("loop.max_retry_backoff_seconds", &Config::max_retry_backoff_seconds, 1, 86400),
+        Int("loop.recommendation_max_age_minutes", &Config::recommendation_max_age_minutes, 1, 7 * 24 * 60),
         Bool("demo.enabled", &Config::demo),
         Double("demo.speed", &Config::speed, 0.1, 10000),
         Text("demo.data_dir", &Config::demo_data_dir),
@@ -276,7 +294,30 @@ Status ValidateConfig(const Config& c) {
         return Bad("tls.redirect_http_port", "redirects to https need TLS (tls.cert_file and tls.key_file)");
     if (!c.cors_origin.empty() && c.cors_origin.rfind("http://", 0) != 0 && c.cors_origin.rfind("https://", 0) != 0)
         return Bad("security.cors_origin", "must be an origin such as https://dashboard.example.com");
+    if (c.ingest_min_value >= c.ingest_max_value)
+        return Bad("ingest.min_value", "must be below ingest.max_value");
+    if (auto ranges = ParseMetricRanges(c.ingest_metric_ranges); !ranges) return ranges.error();
     return Status::Ok();
+}
+
+Result<std::map<std::string, std::pair<double, double>>> ParseMetricRanges(const std::string& text) {
+    std::map<std::string, std::pair<double, double>> out;
+    for (std::string_view item : Split(text, ',')) {
+        item = Trim(item);
+        if (item.empty()) continue;
+        const std::size_t eq = item.find('=');
+        const std::size_t colon = item.find(':', eq == std::string_view::npos ? 0 : eq);
+        std::optional<double> low, high;
+        if (eq != std::string_view::npos && colon != std::string_view::npos) {
+            low = ParseDouble(Trim(item.substr(eq + 1, colon - eq - 1)));
+            high = ParseDouble(Trim(item.substr(colon + 1)));
+        }
+        if (!low || !high || *low >= *high || eq == 0)
+            return Bad("ingest.metric_ranges", "each item is metric=min:max with min < max, comma-separated (got '" +
+                                                   std::string(item) + "')");
+        out[std::string(Trim(item.substr(0, eq)))] = {*low, *high};
+    }
+    return out;
 }
 
 }  // namespace cloudopt

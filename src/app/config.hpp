@@ -6,8 +6,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
+#include "core/plan.hpp"
 
 namespace cloudopt {
 
@@ -19,6 +21,25 @@ struct Config {
     long long max_body_bytes = 8LL * 1024 * 1024;
     int request_timeout_seconds = 30;
     int query_cache_mb = 16;
+    // What a client may hold (docs/SECURITY.md "Limits"): 0 connections means derived from the descriptor limit.
+    long long max_connections = 0;
+    int max_connections_per_address = 512;
+    long long max_anonymous_body_bytes = 64 * 1024;
+    int max_buffered_body_mb = 256;
+    int max_buffered_body_mb_per_address = 64;
+    int max_event_streams_per_user = 8;
+    // ingest: what POST /api/metrics and /api/v1/write accept
+    int ingest_max_future_skew_seconds = 300;
+    double ingest_min_value = -1e12;
+    double ingest_max_value = 1e12;
+    std::string ingest_metric_ranges;  // "metric=min:max,..." overrides the range for those metrics
+    int ingest_max_series_per_resource = 1000;
+    long long ingest_max_series_total = 100000;
+    // audit log retention
+    int audit_retention_days = 90;
+    long long audit_max_rows = 1000000;
+    // simulations: how many may wait or run at once
+    int max_queued_simulations = 4;
     // storage
     std::string data_dir = "./cloudopt-data";
     std::string durability = "process";  // process | power (see Durability in store/store.hpp)
@@ -28,6 +49,8 @@ struct Config {
     int horizon_steps = 12;
     int history_days = 8;
     int stabilization_seconds = 300;
+    int flap_window_seconds = static_cast<int>(kDefaultFlapGuard.window_seconds);
+    double scale_in_hysteresis = kDefaultFlapGuard.hysteresis;
     std::string quantile = "p95";
     int train_epochs = 30;
     int lstm_hidden = 64;
@@ -45,6 +68,7 @@ struct Config {
     int max_actions_per_resource_per_hour = 12;
     int max_actions_per_minute = 30;
     int max_retry_backoff_seconds = 1800;
+    int recommendation_max_age_minutes = 60;
     // demo
     bool demo = false;
     double speed = 60.0;
@@ -92,6 +116,9 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
 
 // Checks cross-key rules after flags were applied.
 Status ValidateConfig(const Config& config);
+
+// ingest.metric_ranges ("cpu_cores=0:1e6,queue_depth=0:1e9") as metric -> (min, max).
+Result<std::map<std::string, std::pair<double, double>>> ParseMetricRanges(const std::string& text);
 
 // The environment as a map (for LoadConfig); tests pass their own.
 std::map<std::string, std::string> ProcessEnvironment();

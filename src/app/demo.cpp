@@ -59,13 +59,18 @@ std::optional<Resource> FindByName(Store& store, const std::string& name) {
 
 }  // namespace
 
-UnixSeconds LatestDemoTime(Store& store) {
+UnixSeconds LatestDemoTime(Store& store, UnixSeconds real_now, double speed) {
     UnixSeconds latest = 0;
     for (const DemoResource& d : kDemoResources) {
         auto r = FindByName(store, d.name);
         if (!r) continue;
-        auto s = store.LatestSample({r->id, r->load_metric});
-        if (s && *s) latest = std::max(latest, (*s)->ts);
+        // Demo time runs `speed` times faster than real time from the resource's creation (60 times at least, the
+        // default, in case an earlier run was faster), and no faster: a sample dated beyond that (pushed with a
+        // wrong timestamp) is not where the demo stopped, and following it would move the clock into the future.
+        const double elapsed = std::max<double>(0.0, static_cast<double>(real_now - r->created_at));
+        const UnixSeconds reachable = r->created_at + static_cast<UnixSeconds>(std::min(elapsed * std::max(speed, 60.0), 1e11));
+        auto s = store.QuerySamples({r->id, r->load_metric}, r->created_at - kHistory, reachable + 1);
+        if (s && !s->empty()) latest = std::max(latest, s->back().ts);
     }
     return latest;
 }
@@ -108,10 +113,12 @@ Status SetupDemo(Store& store, SimulatedCloud& cloud, const Catalog& catalog, co
         int initial = static_instances;
         UnixSeconds backfill_from = r.created_at - kHistory;
         if (!fresh) {
-            if (auto last = store.LatestSample({r.id, "desired_capacity"}); last && *last)
-                initial = static_cast<int>((*last)->value);
-            if (auto last = store.LatestSample({r.id, r.load_metric}); last && *last)
-                backfill_from = FloorTo((*last)->ts, kStep) + kStep;
+            // Where the demo stopped, never past `now` (a sample dated later was not recorded by the demo).
+            if (auto last = store.QuerySamples({r.id, "desired_capacity"}, now - kHistory, now + 1); last && !last->empty())
+                initial = std::clamp(static_cast<int>(std::clamp(last->back().value, 0.0, 1e6)), r.min_capacity,
+                                     std::max(r.min_capacity, r.max_capacity));
+            if (auto last = store.QuerySamples({r.id, r.load_metric}, now - kHistory, now + 1); last && !last->empty())
+                backfill_from = FloorTo(last->back().ts, kStep) + kStep;
         }
 
         SimulatedGroupSpec spec;

@@ -15,7 +15,8 @@ namespace cloudopt {
 Status SetupDemo(Store& store, SimulatedCloud& cloud, const Catalog& catalog, const std::string& demo_dir,
                  UnixSeconds now);
 
-// Latest sample time across the demo resources, so a restarted demo clock continues where it stopped.
-UnixSeconds LatestDemoTime(Store& store);
+// Latest sample time across the demo resources, so a restarted demo clock continues where it stopped; samples
+// dated later than the demo clock could have reached at `speed` since the resources were created are ignored.
+UnixSeconds LatestDemoTime(Store& store, UnixSeconds real_now, double speed);
 
 }  // namespace cloudopt

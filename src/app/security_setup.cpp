@@ -108,6 +108,8 @@ api::AccessOptions MakeAccessOptions(const Config& config) {
     options.per_caller_rate = config.rate_limit_per_caller;
     options.per_caller_burst = 2 * config.rate_limit_per_caller;
     options.protect_metrics = config.protect_metrics;
+    options.audit_retention_seconds = static_cast<UnixSeconds>(config.audit_retention_days) * 86400;
+    options.audit_max_rows = config.audit_max_rows;
     return options;
 }
 

@@ -138,7 +138,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     // The demo replays time faster than real time, continuing where a previous demo run stopped.
     std::optional<ScaledClock> demo_clock;
     if (config.demo) {
-        const UnixSeconds origin = std::max(system_clock.Now(), LatestDemoTime(**store) + 1);
+        const UnixSeconds origin = std::max(system_clock.Now(), LatestDemoTime(**store, system_clock.Now(), config.speed) + 1);
         demo_clock.emplace(origin, config.speed);
         clock.Point(*demo_clock);
     }
@@ -209,6 +209,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     loop_options.max_actions_per_resource_per_hour = config.max_actions_per_resource_per_hour;
     loop_options.max_actions_per_minute = config.max_actions_per_minute;
     loop_options.max_retry_backoff_seconds = config.max_retry_backoff_seconds;
+    loop_options.flap_guard = {config.flap_window_seconds, config.scale_in_hysteresis};
+    loop_options.recommendation_max_age_seconds = static_cast<UnixSeconds>(config.recommendation_max_age_minutes) * 60;
 
     MetricsRegistry metrics;
     AutoForecaster forecaster;
@@ -241,6 +243,15 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
                             MakeAccessOptions(config)};
     context.providers = config.providers;
     context.query_cache_bytes = static_cast<std::size_t>(config.query_cache_mb) << 20;
+    context.ingest.max_future_skew_s = config.ingest_max_future_skew_seconds;
+    context.ingest.values = {config.ingest_min_value, config.ingest_max_value};
+    if (auto ranges = ParseMetricRanges(config.ingest_metric_ranges); ranges.ok()) {  // checked by ValidateConfig
+        for (const auto& [metric, range] : *ranges) context.ingest.metric_ranges[metric] = {range.first, range.second};
+    }
+    context.ingest.max_series_per_resource = static_cast<std::size_t>(config.ingest_max_series_per_resource);
+    context.ingest.max_series_total = static_cast<std::size_t>(config.ingest_max_series_total);
+    context.max_event_streams_per_user = static_cast<std::size_t>(config.max_event_streams_per_user);
+    context.max_queued_simulations = static_cast<std::size_t>(config.max_queued_simulations);
     context.dashboard_dir = config.dashboard_dir.empty() ? BundledDashboardPath() : config.dashboard_dir;
     // The bundled demo traces are the datasets the dashboard's Simulation page offers.
     for (const auto& entry : fs::directory_iterator(BundledDataPath("demo"), ec)) {
@@ -256,6 +267,12 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     server_options.threads = config.threads;
     server_options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
     server_options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+    server_options.max_connections = static_cast<std::size_t>(config.max_connections);
+    server_options.max_connections_per_address = static_cast<std::size_t>(config.max_connections_per_address);
+    server_options.max_anonymous_body_bytes = static_cast<std::size_t>(config.max_anonymous_body_bytes);
+    server_options.max_buffered_body_bytes = static_cast<std::size_t>(config.max_buffered_body_mb) << 20;
+    server_options.max_buffered_body_bytes_per_address = static_cast<std::size_t>(config.max_buffered_body_mb_per_address)
+                                                         << 20;
     server_options.tls_cert_file = config.tls_cert_file;
     server_options.tls_key_file = config.tls_key_file;
     if (config.tls_redirect_http_port >= 0)

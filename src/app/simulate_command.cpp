@@ -36,6 +36,7 @@ int RunSimulate(const SimulateCommand& c) {
     options.boot_delay_s = c.boot_delay_s;
     options.service_level.budget = c.unmet_budget;
     options.stabilization_seconds = c.stabilization_s;
+    options.flap_guard = {c.flap_window_s, c.hysteresis};
     options.target = c.target;
     options.test_fraction = c.test_fraction;
     options.models.auto_includes_lstm = true;
@@ -72,7 +73,7 @@ int RunSimulate(const SimulateCommand& c) {
     if (std::find(run.begin(), run.end(), "static") == run.end()) run.insert(run.begin(), "static");
 
     struct Sums {
-        double cost = 0, cost_rel = 0, unmet = 0, hot = 0, util = 0;
+        double cost = 0, cost_rel = 0, unmet = 0, hot = 0, util = 0, actions_per_day = 0, flaps_per_day = 0;
         long long actions = 0;
     };
     std::map<std::string, Sums> sums;
@@ -127,7 +128,15 @@ int RunSimulate(const SimulateCommand& c) {
             s.hot += p.hot;
             s.util += p.util;
             s.actions += p.actions;
-            row[name] = {{"cost_rel", RoundTo(rel)}, {"unmet", RoundTo(p.unmet)}, {"hot", RoundTo(p.hot)}};
+            // Per resource-day, so series of different lengths weigh alike (like cost_rel).
+            const double per_day = p.days > 0 ? 1.0 / p.days : 0.0;
+            s.actions_per_day += p.actions * per_day;
+            s.flaps_per_day += p.flaps * per_day;
+            row[name] = {{"cost_rel", RoundTo(rel)},
+                         {"unmet", RoundTo(p.unmet)},
+                         {"hot", RoundTo(p.hot)},
+                         {"actions_per_day", RoundTo(p.actions * per_day, 2)},
+                         {"flaps_per_day", RoundTo(p.flaps * per_day, 2)}};
         }
         per_series[id] = row;
         ++done;
@@ -145,7 +154,9 @@ int RunSimulate(const SimulateCommand& c) {
     for (const std::string& name : requested) {
         const Sums& s = sums[name];
         policies[name] = {{"cost", RoundTo(s.cost, 2)},   {"cost_rel", RoundTo(s.cost_rel / n)}, {"unmet", RoundTo(s.unmet / n)},
-                          {"hot", RoundTo(s.hot / n)},    {"util", RoundTo(s.util / n)},         {"actions", s.actions}};
+                          {"hot", RoundTo(s.hot / n)},    {"util", RoundTo(s.util / n)},         {"actions", s.actions},
+                          {"actions_per_day", RoundTo(s.actions_per_day / n, 2)},
+                          {"flaps_per_day", RoundTo(s.flaps_per_day / n, 2)}};
     }
     nlohmann::json out = {{"series", done},
                                 {"boot_delay_s", c.boot_delay_s},
@@ -153,6 +164,8 @@ int RunSimulate(const SimulateCommand& c) {
                                 {"quantile", c.quantile},
                                 {"unmet_budget", c.unmet_budget},
                                 {"stabilization_s", c.stabilization_s},
+                                {"flap_window_s", c.flap_window_s},
+                                {"hysteresis", c.hysteresis},
                                 {"policies", policies},
                                 {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);
@@ -167,12 +180,14 @@ int RunSimulate(const SimulateCommand& c) {
     } else {
         std::printf("%zu series, boot delay %llds, target %.2f, quantile %.2f, unmet budget %.2f%%\n", done,
                     c.boot_delay_s, c.target, c.quantile, 100 * c.unmet_budget);
-        std::printf("%-16s %12s %9s %8s %8s %8s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot", "util", "actions");
+        std::printf("%-16s %12s %9s %8s %8s %8s %9s %9s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot",
+                    "util", "actions", "changes/d", "flaps/d");
         for (const std::string& name : requested) {
             const nlohmann::json& p = policies[name];
-            std::printf("%-16s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld\n", name.c_str(), p["cost"].get<double>(),
+            std::printf("%-16s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld %9.1f %9.2f\n", name.c_str(), p["cost"].get<double>(),
                         p["cost_rel"].get<double>(), p["unmet"].get<double>(), p["hot"].get<double>(),
-                        p["util"].get<double>(), p["actions"].get<long long>());
+                        p["util"].get<double>(), p["actions"].get<long long>(), p["actions_per_day"].get<double>(),
+                        p["flaps_per_day"].get<double>());
         }
         if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
     }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "core/plan.hpp"
+
 #include "forecast/lstm_options.hpp"
 
 namespace cloudopt {
@@ -19,6 +21,8 @@ struct SimulateCommand {
     double quantile = 0.95;
     double unmet_budget = 0.005;  // the predictive policy's service-level budget, as loop.unmet_budget
     long long stabilization_s = 300;  // the predictive policy's scale-in window, as loop.stabilization_seconds
+    long long flap_window_s = kDefaultFlapGuard.window_seconds;  // as loop.flap_window_seconds
+    double hysteresis = kDefaultFlapGuard.hysteresis;              // as loop.scale_in_hysteresis
     double test_fraction = 0.2;
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
     LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window

@@ -169,14 +169,16 @@ std::string RenderReport(const std::string& data_file, const std::string& summar
             Num(summary["target"].get<double>() * 100) + "%. Cost is relative to static allocation, averaged over "
             "series; unmet is the share of steps whose demand exceeded ready capacity.</p>";
     html += "<table><tr><th>policy</th><th>cost (instance-hours)</th><th>cost vs static</th><th>unmet</th><th>hot "
-            "(&gt;90%)</th><th>utilization</th><th>actions</th></tr>";
+            "(&gt;90%)</th><th>utilization</th><th>actions</th><th>changes per resource-day</th><th>flaps per "
+            "resource-day</th></tr>";
     for (const std::string& n : policies) {
         char row[512];
         std::snprintf(row, sizeof row,
-                      "<tr><td>%s</td><td>%.1f</td><td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f%%</td><td>%lld</td></tr>",
+                      "<tr><td>%s</td><td>%.1f</td><td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f%%</td><td>%lld</td>"
+                      "<td>%.1f</td><td>%.2f</td></tr>",
                       Escape(n).c_str(), p[n]["cost"].get<double>(), p[n]["cost_rel"].get<double>(),
                       p[n]["unmet"].get<double>() * 100, p[n]["hot"].get<double>() * 100, p[n]["util"].get<double>() * 100,
-                      p[n]["actions"].get<long long>());
+                      p[n]["actions"].get<long long>(), p[n].value("actions_per_day", 0.0), p[n].value("flaps_per_day", 0.0));
         html += row;
     }
     html += "</table>";

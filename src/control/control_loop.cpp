@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "control/fresh_sample.hpp"
 #include "core/text.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/fleet_file.hpp"
@@ -27,6 +28,7 @@ ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, co
       planner_(planner),
       catalog_(catalog),
       options_(options),
+      recommendations_(store, {options.recommendation_max_age_seconds}),
       metrics_(metrics),
       pass_seconds_(metrics.GetHistogram("cloudopt_loop_pass_seconds", "Wall time of one control-loop pass", {},
                                          MetricsRegistry::LatencyBuckets())),
@@ -477,14 +479,13 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     input.current_capacity = state->desired;
     input.catalog = &catalog_;
     if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) input.forecast = std::move(*forecast);
-    if (auto latest = store_.LatestSample({r.id, r.load_metric}); latest && *latest &&
-                                                                   (*latest)->ts >= now - options_.stale_after_seconds) {
-        input.current_load = (*latest)->value;
-    }
+    if (auto latest = FreshSample(store_, {r.id, r.load_metric}, now, options_.stale_after_seconds))
+        input.current_load = latest->value;
 
     // Optimize. The window remembers raw recommendations, so it is updated with this pass's one afterwards.
     PlanHistory& history =
-        history_.try_emplace(r.id, options_.stabilization_seconds, options_.service_level).first->second;
+        history_.try_emplace(r.id, options_.stabilization_seconds, options_.service_level, options_.flap_guard)
+            .first->second;
     // Only capacity cloudopt set says anything about its sizing: in off and recommend modes someone else's choice
     // is running, and learning from it would drift the recommendations.
     if (r.mode == Mode::kAuto && input.current_load) {
@@ -518,6 +519,11 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         decision.reason += "; raised to the cloud group's own minimum " + std::to_string(*state->min_size);
     }
     outcome.decision = decision;
+    if (r.mode == Mode::kRecommend && decision.desired == state->desired) {
+        // The plan keeps what runs: an open recommendation to change it no longer holds.
+        if (auto kept = recommendations_.Propose(r.id, std::nullopt, now); !kept)
+            outcome.error = "expiring recommendations: " + kept.error().message;
+    }
     if (decision.desired == state->desired || r.mode == Mode::kOff) return outcome;
 
     // Allocate.
@@ -540,22 +546,15 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         rec.hourly_cost_before = action.hourly_cost_before;
         rec.hourly_cost_after = action.hourly_cost_after;
         // One open recommendation per resource: a new one only when the proposal moves materially (more than one
-        // instance or 10%), so a forecast wobbling between 7 and 8 does not bury the user in near-duplicates.
-        auto open = store_.ListRecommendations(std::string("open"));
-        if (open) {
-            for (const Recommendation& o : *open) {
-                const int tolerance = std::max(1, o.to_capacity / 10);
-                if (o.resource_id == r.id && o.from_capacity == rec.from_capacity &&
-                    std::abs(o.to_capacity - rec.to_capacity) <= tolerance)
-                    return outcome;
-            }
-        }
-        auto saved = store_.SaveRecommendation(rec);
+        // instance or 10%), so a forecast wobbling between 7 and 8 does not bury the user in near-duplicates; the
+        // old one is then superseded. A dismissed proposal is not made again (recommendation_lifecycle.hpp).
+        auto saved = recommendations_.Propose(r.id, rec, now);
         if (!saved) {
             outcome.error = "saving recommendation: " + saved.error().message;
             return outcome;
         }
-        outcome.recommendation = *saved;
+        if (!*saved) return outcome;
+        outcome.recommendation = **saved;
         action.status = ActionStatus::kPlanned;
         action.reason = "recommend mode (not applied): " + rec.reason;
     } else if (auto f = failures_.find(r.id); f != failures_.end() && now < f->second.retry_at) {
@@ -573,7 +572,10 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
         RecordApply(r.id, now, applied.ok());
-        if (applied) history.RecordChange(now, state->desired, decision.desired);
+        if (applied) {
+            history.RecordChange(now, state->desired, decision.desired);
+            CountChange(r, {now, state->desired, decision.desired});
+        }
     }
     auto recorded = store_.RecordAction(action);
     if (!recorded) {
@@ -616,32 +618,98 @@ void ControlLoop::RecordApply(ResourceId id, UnixSeconds now, bool succeeded) {
     f.retry_at = now + static_cast<UnixSeconds>(std::min(wait, static_cast<double>(options_.max_retry_backoff_seconds)));
 }
 
+void ControlLoop::CountChange(const Resource& r, const CapacityChange& change) {
+    auto& recent = recent_changes_[r.id];
+    const bool flap = !recent.empty() && IsFlap(recent.back(), change);
+    recent.push_back(change);
+    while (!recent.empty() && recent.front().ts <= change.ts - 86400) recent.pop_front();
+    int flaps = 0;
+    for (std::size_t i = 1; i < recent.size(); ++i) flaps += IsFlap(recent[i - 1], recent[i]);
+    const Labels labels = {{"resource", r.name}};
+    metrics_.GetCounter("cloudopt_loop_capacity_changes_total", "Capacity changes applied, by resource", labels).Inc();
+    if (flap)
+        metrics_
+            .GetCounter("cloudopt_loop_flaps_total",
+                        "Applied changes that undid the previous one within 30 minutes (a flap), by resource", labels)
+            .Inc();
+    metrics_.GetGauge("cloudopt_loop_actions_per_day", "Capacity changes applied over the last 24 hours", labels)
+        .Set(static_cast<double>(recent.size()));
+    metrics_.GetGauge("cloudopt_loop_flaps_per_day", "Flaps over the last 24 hours", labels).Set(flaps);
+}
+
+Status ControlLoop::DeleteResource(ResourceId id) {
+    std::lock_guard pass(pass_mutex_);  // not while a pass works on it
+    if (Status s = store_.DeleteResource(id); !s) return s;
+    models_.Forget(id);
+    history_.erase(id);
+    last_collected_.erase(id);
+    last_training_request_.erase(id);
+    applied_at_.erase(id);
+    failures_.erase(id);
+    recent_changes_.erase(id);
+    {
+        std::lock_guard lock(health_mutex_);
+        health_.erase(id);
+    }
+    return Status::Ok();
+}
+
+Status ControlLoop::CloseRecommendations(ResourceId id, const std::string& why) {
+    std::lock_guard lock(pass_mutex_);
+    return recommendations_.Close(id, why, clock_.Now());
+}
+
 Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommendation_id) {
+    std::lock_guard lock(pass_mutex_);  // the checks below and the apply see the same state as a pass would
     auto rec = store_.GetRecommendation(recommendation_id);
     if (!rec) return rec.error();
     if (rec->status != "open")
         return MakeError(ErrorCode::kConflict, "recommendation " + std::to_string(recommendation_id) + " is " +
-                                                   rec->status + ", only open ones can be applied");
+                                                   rec->status + (rec->status_reason.empty() ? "" : " (" + rec->status_reason + ")") +
+                                                   ", only open ones can be applied");
     auto resource = store_.GetResource(rec->resource_id);
     if (!resource) return resource.error();
+    const UnixSeconds now = clock_.Now();
+    if (resource->mode != Mode::kRecommend) {
+        const std::string why = std::string("the resource's mode is now ") + ModeName(resource->mode);
+        if (Status s = recommendations_.Close(resource->id, why, now); !s) return s.error();
+        return MakeError(ErrorCode::kConflict, "recommendation " + std::to_string(rec->id) + " closed: " + why);
+    }
     Provider* provider = ProviderFor(*resource);
     if (!provider) return MakeError(ErrorCode::kUnprocessable, "provider '" + resource->provider + "' is not configured");
-    std::lock_guard lock(pass_mutex_);
+    // Start from what runs now, not from what ran when the recommendation was made.
+    auto state = provider->Describe(*resource);
+    if (!state) return MakeError(ErrorCode::kUnavailable, "cannot read the current capacity: " + state.error().message);
+    if (Status s = recommendations_.CheckStillValid(*rec, state->desired, now); !s) return s.error();
+    int target = std::clamp(rec->to_capacity, resource->min_capacity, resource->max_capacity);
+    if (state->max_size) target = std::min(target, *state->max_size);
+    if (state->min_size) target = std::max(target, *state->min_size);
     AllocationAction action;
     action.resource_id = resource->id;
-    action.ts = clock_.Now();
-    action.from_capacity = rec->from_capacity;
-    action.to_capacity = std::clamp(rec->to_capacity, resource->min_capacity, resource->max_capacity);
+    action.ts = now;
+    action.from_capacity = state->desired;
+    action.to_capacity = target;
     action.hourly_cost_before = HourlyCost(*resource, action.from_capacity);
     action.hourly_cost_after = HourlyCost(*resource, action.to_capacity);
     Status applied = provider->SetDesiredCapacity(*resource, action.to_capacity);
     action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
     if (!applied) action.error = applied.error().message;
     action.reason = "recommendation " + std::to_string(rec->id) + " applied by a user: " + rec->reason;
+    if (rec->from_capacity != action.from_capacity)
+        action.reason += "; " + std::to_string(action.from_capacity) + " were running, not the " +
+                         std::to_string(rec->from_capacity) + " it was made for";
     auto recorded = store_.RecordAction(action);
     if (!recorded) return recorded.error();
     if (applied) {
-        if (Status s = store_.SetRecommendationStatus(rec->id, "applied"); !s) return s.error();
+        if (Status s = store_.SetRecommendationStatus(rec->id, "applied",
+                                                      "applied by a user: " + std::to_string(action.from_capacity) +
+                                                          " -> " + std::to_string(action.to_capacity),
+                                                      now);
+            !s)
+            return s.error();
+        history_.try_emplace(resource->id, options_.stabilization_seconds, options_.service_level, options_.flap_guard)
+            .first->second.RecordChange(now, action.from_capacity, action.to_capacity);
+        CountChange(*resource, {now, action.from_capacity, action.to_capacity});
     }
     actions_recorded_.Inc();
     return *recorded;

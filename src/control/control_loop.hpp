@@ -28,6 +28,7 @@
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
 #include "control/model_health.hpp"
+#include "control/recommendation_lifecycle.hpp"
 #include "control/trained_models.hpp"
 #include "forecast/backtest.hpp"
 #include "store/store.hpp"
@@ -40,6 +41,7 @@ struct ControlLoopOptions {
     int horizon_steps = 12;                      // one hour at 5-minute steps
     UnixSeconds history_seconds = 8 * 86400;     // history given to the model (8 days: a week plus a day)
     UnixSeconds stabilization_seconds = 300;     // scale-in waits this long (HPA's default)
+    FlapGuard flap_guard = kDefaultFlapGuard;    // loop.flap_window_seconds, loop.scale_in_hysteresis
     UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
     QuantileLevel quantile = QuantileLevel::kP95;
     int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
@@ -66,6 +68,8 @@ struct ControlLoopOptions {
     int max_actions_per_minute = 30;             // over all resources: a bad forecast cannot storm the cloud
     // After a failed apply, the resource waits tick x 2^(failures-1), at most this long, before trying again.
     UnixSeconds max_retry_backoff_seconds = 1800;
+    // An open recommendation older than this expires instead of being applied (loop.recommendation_max_age_minutes).
+    UnixSeconds recommendation_max_age_seconds = 3600;
 };
 
 // What training a resource produced.
@@ -171,7 +175,18 @@ public:
     Result<Forecast> ForecastResource(const Resource& resource, std::optional<int> horizon_steps = std::nullopt,
                                       bool reuse_fresh = false);
 
-    // Applies an open recommendation through the provider now; kConflict if it is no longer open.
+    // Deletes the resource from the store and forgets everything the loop keeps about it (its trained model, plan
+    // history, model health, retry backoff, rate-limit history, training requests), between passes, so nothing
+    // carries over to a resource created later (ids are never reused either). kNotFound for an unknown id.
+    Status DeleteResource(ResourceId id);
+
+    // Closes the resource's open recommendations, saying why (its mode changed away from recommend).
+    Status CloseRecommendations(ResourceId id, const std::string& why);
+
+    // Applies an open recommendation through the provider now, starting from the capacity the cloud reports and
+    // within the resource's and the cloud group's limits. kConflict, and the recommendation leaves "open" saying
+    // why, when it is no longer open, its resource is not in recommend mode, it grew too old, or the capacity
+    // already matches.
     Result<AllocationAction> ApplyRecommendation(std::int64_t recommendation_id);
 
     // Checks that the resource's provider knows the reference (used before saving a resource).
@@ -213,6 +228,7 @@ private:
     const Catalog& catalog_;
     ControlLoopOptions options_;
     TrainedModels models_;
+    RecommendationLifecycle recommendations_;                    // used under pass_mutex_
     TrainOne request_training_;                                  // set before Start
     TrainAll request_all_training_;                              // set before Start
     std::optional<UnixSeconds> last_all_training_request_;       // guarded by pass_mutex_
@@ -236,6 +252,9 @@ private:
         UnixSeconds retry_at = 0;
     };
     std::map<ResourceId, Failures> failures_;                    // consecutive failed applies
+    // Applied changes of the last 24 hours, for the actions and flaps per day on /metrics (core/action.hpp IsFlap).
+    void CountChange(const Resource& resource, const CapacityChange& change);
+    std::map<ResourceId, std::deque<CapacityChange>> recent_changes_;  // guarded by pass_mutex_
 
     MetricsRegistry& metrics_;  // per-resource series are registered as resources appear
     Histogram& pass_seconds_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "allocate/capacity_planner.hpp"
+#include "control/fresh_sample.hpp"
 
 namespace cloudopt {
 
@@ -44,16 +45,14 @@ Result<DashboardStats> ComputeDashboardStats(Store& store, ControlLoop& loop, Un
         }
         rs.static_cost_per_hour = loop.HourlyCost(r, rs.static_instances);
 
-        const UnixSeconds stale_before = now - loop.options().stale_after_seconds;
-        auto load = store.LatestSample({r.id, r.load_metric});
-        if (load && *load && (*load)->ts >= stale_before) {
-            rs.load = (*load)->value;
+        const UnixSeconds max_age = loop.options().stale_after_seconds;
+        if (auto load = FreshSample(store, {r.id, r.load_metric}, now, max_age)) {
+            rs.load = load->value;
         } else {
             rs.alerts.push_back(r.name + ": no fresh '" + r.load_metric + "' samples (stale metric source)");
         }
-        auto util = store.LatestSample({r.id, "cpu_utilization"});
-        if (util && *util && (*util)->ts >= stale_before) {
-            rs.utilization = (*util)->value;
+        if (auto util = FreshSample(store, {r.id, "cpu_utilization"}, now, max_age)) {
+            rs.utilization = util->value;
         } else if (rs.load && rs.ready > 0) {
             rs.utilization = std::min(1.0, *rs.load / (rs.ready * r.capacity_per_instance));
         }

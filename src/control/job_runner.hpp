@@ -1,6 +1,6 @@
 #pragma once
-// Background jobs (model training now; simulations later): one worker thread runs them in order, the API
-// answers 202 at once and clients poll GET /api/jobs/{id}. At most one active job per (kind, resource), so a
+// Background jobs (model training, simulations): one worker thread runs them in order, the API answers 202 at
+// once and clients poll GET /api/jobs/{id} (or cancel it). At most one active job per (kind, resource), so a
 // second "train" for a resource that is already training returns the running job instead of queueing a copy.
 
 #include <condition_variable>
@@ -18,7 +18,7 @@
 
 namespace cloudopt {
 
-enum class JobState { kQueued, kRunning, kSucceeded, kFailed };
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 const char* JobStateName(JobState state);
 
 struct JobInfo {
@@ -42,21 +42,29 @@ public:
     explicit JobRunner(const Clock& clock);
     ~JobRunner();
 
-    // Queues work; returns the new job, or the active one with the same kind and subject (created = false).
+    // Queues work; returns the new job, or the active one with the same kind and subject (created = false), or
+    // refuses it (refused = true, nothing queued) when `max_active_of_kind` jobs of its kind are already queued or
+    // running (0: no limit), so uploads cannot queue work and memory without end.
     struct Submitted {
         JobInfo job;
         bool created = true;
+        bool refused = false;
     };
     Submitted Submit(const std::string& kind, const std::string& subject, Work work,
-                     const std::string& reason = "requested");
+                     const std::string& reason = "requested", std::size_t max_active_of_kind = 0);
     std::optional<JobInfo> Get(std::int64_t id) const;
-    // True once the runner is shutting down: a long job should stop and report that it did not finish.
+    // Cancels a job: a queued one at once (state cancelled), a running one at its next stopping() check, after
+    // which it ends cancelled. kNotFound for an unknown id, kConflict for a job that already finished.
+    Result<JobInfo> Cancel(std::int64_t id);
+    // True once the runner is shutting down or the running job was cancelled: a long job should stop and report
+    // that it did not finish.
     bool stopping() const;
     // Blocks until the job finished (for tests and the CLI); false on timeout.
     bool WaitFor(std::int64_t id, std::chrono::milliseconds timeout) const;
 
 private:
     void Run();
+    void ForgetOldResults();  // with mutex_ held
 
     const Clock& clock_;
     mutable std::mutex mutex_;
@@ -65,6 +73,8 @@ private:
     std::deque<std::pair<std::int64_t, Work>> queue_;
     std::int64_t next_id_ = 1;
     bool stopping_ = false;
+    std::int64_t running_ = 0;        // the job the worker runs now (0: none)
+    bool cancel_running_ = false;     // Cancel asked the running job to stop
     std::thread worker_;
 };
 

@@ -27,6 +27,11 @@ void TrainedModels::Put(ResourceId id, const std::string& metric, Entry entry) {
     entries_[{id, metric}] = std::move(entry);
 }
 
+void TrainedModels::Forget(ResourceId id) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(entries_, [id](const auto& entry) { return entry.first.first == id; });
+}
+
 std::optional<TrainedModels::Entry> TrainedModels::Get(ResourceId id, const std::string& metric) const {
     std::lock_guard lock(mutex_);
     auto it = entries_.find({id, metric});

@@ -27,6 +27,8 @@ public:
     Result<int> LoadFrom(Store& store, std::vector<std::string>& problems);
     void Put(ResourceId id, const std::string& metric, Entry entry);
     std::optional<Entry> Get(ResourceId id, const std::string& metric) const;
+    // Forgets every model of a deleted resource.
+    void Forget(ResourceId id);
 
 private:
     mutable std::mutex mutex_;

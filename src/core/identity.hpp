@@ -73,6 +73,9 @@ struct AuditEntry {
     std::string target;  // the request path
     int status = 0;
     std::string remote_address;
+    // Refused requests (401, 429) are written once per client, action, status and minute, with how many came.
+    std::int64_t count = 1;
+    std::string detail;  // e.g. the user name a login tried (never the password)
 };
 
 }  // namespace cloudopt

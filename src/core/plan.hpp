@@ -6,11 +6,27 @@
 #include <string>
 #include <vector>
 
+#include "core/action.hpp"
 #include "core/catalog.hpp"
 #include "core/forecast.hpp"
 #include "core/resource.hpp"
 
 namespace cloudopt {
+
+// The rules that keep a resource from flapping (a change undone within 30 minutes, core/action.hpp IsFlap). Both
+// hold only scale-in: scaling out is never delayed, since starving a service costs more than an idle instance.
+struct FlapGuard {
+    // After a scale-out, scale-in waits this long: a burst that ends is not followed by a scale-in that the next
+    // burst undoes. 0: off.
+    UnixSeconds window_seconds = 0;
+    // Scale-in sizes for the target utilization less this much (0.05: 75% -> 70%), so a load that hovers at a
+    // rounding boundary does not move capacity by one instance back and forth. 0: off.
+    double hysteresis = 0.0;
+};
+
+// The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
+// otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
+inline constexpr FlapGuard kDefaultFlapGuard{1800, 0.05};
 
 struct PlanInput {
     Resource resource;
@@ -27,6 +43,9 @@ struct PlanInput {
     // Directions (+1 out, -1 in) of the changes made within the last stabilization window, oldest first: at most
     // one change of direction per window, so a scale-in that would be the second reversal waits.
     std::vector<int> recent_directions;
+    // The flap guard and the last change made (PlanHistory keeps it beyond the stabilization window).
+    FlapGuard flap_guard;
+    std::optional<CapacityChange> last_change;
     // The service-level correction (PlanHistory::ObserveService): the band above the median, p_q - p50, is moved
     // by band_correction times its usual width. Positive after starved steps, negative while none come; capacity is
     // never sized under the median forecast.

@@ -1,5 +1,7 @@
 #include "core/resource.hpp"
 
+#include "core/text.hpp"
+
 #include <cmath>
 
 namespace cloudopt {
@@ -50,6 +52,10 @@ Status ValidateResource(const Resource& r) {
     constexpr int kMaxBootDelay = 3600;
     if (r.name.empty() || r.name.size() > kMaxName || !IsPrintableName(r.name))
         return Invalid("name: must be 1-128 printable characters");
+    // Wherever a resource is named, a number means an id: a resource named "2" would be shadowed by resource 2.
+    if (ParseInt(r.name) || r.name.rfind("id:", 0) == 0 || r.name.rfind("name:", 0) == 0)
+        return Invalid("name: must not be a number or start with 'id:' or 'name:' (those select resources by id); "
+                       "add a letter, e.g. \"web-2\"");
     if (r.provider.empty() || !IsPrintableName(r.provider)) return Invalid("provider: must be set, e.g. \"aws\"");
     if (r.provider_ref.empty() || r.provider_ref.size() > 512 || !IsPrintableName(r.provider_ref))
         return Invalid("provider_ref: must name the group at the provider (1-512 printable characters)");

@@ -47,7 +47,7 @@ Result<std::map<UnixSeconds, double>> PrometheusSource::QueryRange(const std::st
                        std::to_string(to) + "&step=" + std::to_string(step) + "&timeout=" + std::to_string(timeout_s) + "s";
         auto response = http_.Send(std::move(request));
         if (!response) return MakeError(ErrorCode::kUnavailable, "Prometheus: " + response.error().message);
-        const json body = json::parse(response->body, nullptr, false);
+        const json body = jsonf::Parse(response->body);
         if (response->status != 200 || jsonf::Str(body, "status") != "success")
             return MakeError(ErrorCode::kUnavailable, "Prometheus query '" + promql + "' failed (HTTP " +
                                                           std::to_string(response->status) + "): " + Explain(body));

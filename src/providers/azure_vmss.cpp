@@ -65,7 +65,7 @@ Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
     auto response = client_->Request("GET", *id + "?api-version=" + options_.compute_api_version);
     if (!response) return response.error();
     if (response->status != 200) return AzureArmClient::ArmError(*response, what);
-    const json vmss = json::parse(response->body, nullptr, false);
+    const json vmss = jsonf::Parse(response->body);
     const auto capacity = jsonf::Int(jsonf::At(vmss, "/sku/capacity"));
     if (!capacity || *capacity < 0) return MakeError(ErrorCode::kUnavailable, what + ": the answer has no sku.capacity");
     CapacityState state;
@@ -78,7 +78,7 @@ Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
         auto vms = client_->Request("GET", next);
         if (!vms) return vms.error();
         if (vms->status != 200) return AzureArmClient::ArmError(*vms, "GET the VMs of " + *id);
-        const json list = json::parse(vms->body, nullptr, false);
+        const json list = jsonf::Parse(vms->body);
         if (!jsonf::Field(list, "value").is_array())
             return MakeError(ErrorCode::kUnavailable, "GET the VMs of " + *id + ": the answer has no value list");
         for (const json& vm : jsonf::Arr(list, "value"))
@@ -99,7 +99,7 @@ Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(co
     auto vmss = client_->Request("GET", *id + "?api-version=" + options_.compute_api_version);
     if (!vmss) return vmss.error();
     if (vmss->status != 200) return AzureArmClient::ArmError(*vmss, "GET scale set " + *id);
-    const json set = json::parse(vmss->body, nullptr, false);
+    const json set = jsonf::Parse(vmss->body);
     const std::string location = jsonf::Str(set, "location");
     if (location.empty()) return MakeError(ErrorCode::kUnavailable, "GET scale set " + *id + ": the answer has no location");
     const std::string subscription = id->substr(0, id->find("/resourceGroups/"));  // /subscriptions/{id}
@@ -110,7 +110,7 @@ Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(co
         auto response = client_->Request("GET", next);
         if (!response) return response.error();
         if (response->status != 200) return AzureArmClient::ArmError(*response, "GET resource SKUs in " + location);
-        const json list = json::parse(response->body, nullptr, false);
+        const json list = jsonf::Parse(response->body);
         if (!jsonf::Field(list, "value").is_array())
             return MakeError(ErrorCode::kUnavailable, "GET resource SKUs in " + location + ": the answer has no value list");
         for (const json& sku : jsonf::Arr(list, "value")) {
@@ -163,7 +163,7 @@ Result<std::vector<MetricReading>> AzureMonitorSource::Collect(const Resource& r
     auto response = client_->Request("GET", query);
     if (!response) return response.error();
     if (response->status != 200) return AzureArmClient::ArmError(*response, what);
-    const json body = json::parse(response->body, nullptr, false);
+    const json body = jsonf::Parse(response->body);
     if (!jsonf::Field(body, "value").is_array()) return MakeError(ErrorCode::kUnavailable, what + ": the answer has no value list");
     FleetLoad fleet;
     for (const json& metric : jsonf::Arr(body, "value")) {

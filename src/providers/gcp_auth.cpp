@@ -62,7 +62,7 @@ Result<std::string> SignRs256(const std::string& pem, const std::string& data) {
 }  // namespace
 
 Result<GcpServiceAccount> ParseServiceAccountKey(const std::string& text) {
-    const json key = json::parse(text, nullptr, false);
+    const json key = jsonf::Parse(text);
     if (!key.is_object()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key is not JSON");
     if (jsonf::Str(key, "type") != "service_account")
         return MakeError(ErrorCode::kInvalidArgument, "the key's type must be \"service_account\" (create a key for a service account in IAM)");

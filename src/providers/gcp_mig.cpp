@@ -63,7 +63,7 @@ Result<CapacityState> GcpMigProvider::Describe(const Resource& resource) {
     auto response = client_->Request("GET", url);
     if (!response) return response.error();
     if (response->status != 200) return GcpClient::GoogleError(*response, "GET " + ref->Path());
-    const json mig = json::parse(response->body, nullptr, false);
+    const json mig = jsonf::Parse(response->body);
     const auto target = jsonf::Int(mig, "targetSize");
     if (!target || *target < 0) return MakeError(ErrorCode::kUnavailable, "GET " + ref->Path() + ": the answer has no targetSize");
     CapacityState state;
@@ -83,7 +83,7 @@ Result<std::vector<OfferedInstanceType>> GcpMigProvider::ListInstanceTypes(const
         auto region = client_->Request("GET", base + "/regions/" + ref->location);
         if (!region) return region.error();
         if (region->status != 200) return GcpClient::GoogleError(*region, "GET region " + ref->location);
-        const json r = json::parse(region->body, nullptr, false);
+        const json r = jsonf::Parse(region->body);
         const json& zones = jsonf::Arr(r, "zones");
         const std::string first = zones.empty() ? "" : jsonf::Str(zones[0]);  // a URL ending in /zones/NAME
         if (first.empty()) return MakeError(ErrorCode::kUnavailable, "GET region " + ref->location + ": the answer lists no zones");
@@ -96,7 +96,7 @@ Result<std::vector<OfferedInstanceType>> GcpMigProvider::ListInstanceTypes(const
                                                     (page_token.empty() ? "" : "&pageToken=" + PercentEncode(page_token)));
         if (!response) return response.error();
         if (response->status != 200) return GcpClient::GoogleError(*response, "GET machine types in " + zone);
-        const json body = json::parse(response->body, nullptr, false);
+        const json body = jsonf::Parse(response->body);
         if (!body.is_object()) return MakeError(ErrorCode::kUnavailable, "GET machine types in " + zone + ": the answer is not JSON");
         for (const json& m : jsonf::Arr(body, "items")) {
             const auto cpus = jsonf::Num(m, "guestCpus");
@@ -119,7 +119,7 @@ Status GcpMigProvider::SetDesiredCapacity(const Resource& resource, int desired)
     auto response = client_->Request("POST", url);
     if (!response) return response.error();
     if (response->status != 200) return GcpClient::GoogleError(*response, "resize " + ref->Path());
-    const json operation = json::parse(response->body, nullptr, false);
+    const json operation = jsonf::Parse(response->body);
     if (jsonf::Field(operation, "error").is_object()) {
         std::string message = "resize " + ref->Path() + " failed";
         for (const json& e : jsonf::Arr(jsonf::Field(operation, "error"), "errors"))
@@ -150,7 +150,7 @@ Result<std::vector<MetricReading>> GcpMonitoringSource::Collect(const Resource& 
         auto response = client_->Request("GET", base + (page_token.empty() ? "" : "&pageToken=" + PercentEncode(page_token)));
         if (!response) return response.error();
         if (response->status != 200) return GcpClient::GoogleError(*response, what);
-        const json body = json::parse(response->body, nullptr, false);
+        const json body = jsonf::Parse(response->body);
         if (!body.is_object()) return MakeError(ErrorCode::kUnavailable, what + ": the answer is not JSON");
         for (const json& series : jsonf::Arr(body, "timeSeries")) {
             for (const json& point : jsonf::Arr(series, "points")) {

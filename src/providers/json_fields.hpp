@@ -7,9 +7,18 @@
 #include <optional>
 #include <string>
 
+#include "core/text.hpp"
+
 namespace cloudopt::providers::jsonf {
 
 using nlohmann::json;
+
+// Parses an answer from outside: a discarded value (is_discarded()) when it is not JSON or nests deeper than
+// kMaxJsonNesting, which a recursive serialization or destruction of it could not survive.
+inline json Parse(const std::string& text) {
+    if (JsonNestsDeeperThan(text, kMaxJsonNesting)) return json(json::value_t::discarded);
+    return json::parse(text, nullptr, false);
+}
 
 inline const json& Field(const json& j, const char* key) {
     static const json kNull;

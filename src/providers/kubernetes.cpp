@@ -83,7 +83,7 @@ YAML::Node Named(const YAML::Node& list, const std::string& name) {
 
 Error ApiError(const OutboundResponse& r, const std::string& what) {
     std::string message = what + ": HTTP " + std::to_string(r.status);
-    const json body = json::parse(r.body, nullptr, false);
+    const json body = jsonf::Parse(r.body);
     if (body.is_object() && body.contains("message") && body["message"].is_string())
         message += ": " + body["message"].get<std::string>();
     if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
@@ -231,7 +231,7 @@ Result<CapacityState> KubernetesProvider::Describe(const Resource& resource) {
     auto response = Call("GET", base + "/scale", "", "");
     if (!response) return response.error();
     if (response->status != 200) return ApiError(*response, "GET " + base + "/scale");
-    const json scale = json::parse(response->body, nullptr, false);
+    const json scale = jsonf::Parse(response->body);
     if (!scale.is_object() || !scale.contains("spec"))
         return MakeError(ErrorCode::kUnavailable, "GET " + base + "/scale: the answer is not a Scale object");
     CapacityState state;
@@ -242,7 +242,7 @@ Result<CapacityState> KubernetesProvider::Describe(const Resource& resource) {
     // limited to the scale subresource still works, counting existing pods as serving).
     auto workload = Call("GET", base, "", "");
     if (workload && workload->status == 200) {
-        const json w = json::parse(workload->body, nullptr, false);
+        const json w = jsonf::Parse(workload->body);
         state.ready = jsonf::Int(jsonf::At(w, "/status/readyReplicas")).value_or(0);
     }
     return state;

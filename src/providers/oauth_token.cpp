@@ -11,7 +11,7 @@ namespace cloudopt::providers {
 using nlohmann::json;
 
 Result<BearerToken> ParseTokenResponse(const OutboundResponse& response, const std::string& what) {
-    const json body = json::parse(response.body, nullptr, false);
+    const json body = jsonf::Parse(response.body);
     if (response.status != 200) {
         std::string message = what + ": HTTP " + std::to_string(response.status);
         if (body.is_object() && body.contains("error") && body["error"].is_string())
@@ -62,7 +62,7 @@ void TokenCache::Invalidate() {
 Error CloudJsonError(const OutboundResponse& r, const std::string& what, const char* label_field,
                      const std::string& permission_hint) {
     std::string message = what + ": HTTP " + std::to_string(r.status);
-    const json body = json::parse(r.body, nullptr, false);
+    const json body = jsonf::Parse(r.body);
     const json& error = jsonf::Field(body, "error");
     if (const std::string label = jsonf::Str(error, label_field); !label.empty()) message += ": " + label;
     if (const std::string text = jsonf::Str(error, "message"); !text.empty()) message += ": " + text;

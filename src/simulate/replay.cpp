@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <deque>
 #include <memory>
 
 #include "allocate/capacity_planner.hpp"
+#include "core/action.hpp"
 #include "allocate/plan_history.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/point_model.hpp"
@@ -105,11 +107,11 @@ class PredictivePolicy final : public Policy {
 public:
     PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
                      std::vector<double> points, const Calibration& bands, QuantileLevel quantile,
-                     ServiceLevel service_level, UnixSeconds stabilization_seconds)
+                     ServiceLevel service_level, UnixSeconds stabilization_seconds, FlapGuard flap_guard)
         : series_(demand), demand_(demand.values), resource_(std::move(resource)), start_(demand.start),
           step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands),
           quantile_(quantile),
-          history_(stabilization_seconds, service_level) {}
+          history_(stabilization_seconds, service_level, flap_guard) {}
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
         // and its outcome moves the service-level correction, as each pass does in the service. A step without
@@ -180,6 +182,7 @@ PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first,
     const int initial = std::max(1, policy.Decide(f));
     for (int i = 0; i < initial; ++i) fleet.push_back({first, first, true});
     int ready_previous = initial;
+    std::optional<CapacityChange> last_change;
     std::size_t unmet = 0, hot = 0, scored = 0;
     double util_sum = 0.0;
     for (std::size_t k = first; k < demand.size(); ++k) {
@@ -189,7 +192,12 @@ PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first,
             f.ready = ready_at(k);
             f.ready_previous = ready_previous;
             const int desired = std::max(0, policy.Decide(f));
-            if (desired != f.count) ++r.actions;
+            if (desired != f.count) {
+                ++r.actions;
+                const CapacityChange change{static_cast<UnixSeconds>(k) * series.step, f.count, desired};
+                if (last_change && IsFlap(*last_change, change)) ++r.flaps;
+                last_change = change;
+            }
             while (static_cast<int>(fleet.size()) < desired) fleet.push_back({k, k + boot_steps, false});
             while (static_cast<int>(fleet.size()) > desired) {  // newest first: the not-ready ones go before any ready one
                 bill(fleet.back(), k);
@@ -213,7 +221,31 @@ PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first,
     r.unmet = static_cast<double>(unmet) / steps;
     r.hot = static_cast<double>(hot) / steps;
     r.util = util_sum / steps;
+    r.days = static_cast<double>(demand.size() - first) * static_cast<double>(series.step) / 86400.0;
     return r;
+}
+
+}  // namespace
+
+namespace {
+
+// The replay keeps one record per instance, so a demand that needs more instances than any group may hold (a
+// unit mistake, or 1e300 in a file) is refused with the reason instead of exhausting memory.
+constexpr int kMaxReplayInstances = 100000;
+
+Status CheckReplayable(std::span<const double> demand, double capacity_per_instance) {
+    double peak = 0.0;
+    for (double v : demand) {
+        if (!std::isfinite(v)) return MakeError(ErrorCode::kUnprocessable, "the series holds a value that is not finite");
+        peak = std::max(peak, v);
+    }
+    if (InstancesFor(peak, capacity_per_instance, 0.5) > kMaxReplayInstances)
+        return MakeError(ErrorCode::kUnprocessable,
+                         "the series' peak " + std::to_string(peak) + " needs more than " +
+                             std::to_string(kMaxReplayInstances) + " instances of capacity " +
+                             std::to_string(capacity_per_instance) +
+                             "; check the unit, or give a larger capacity per instance");
+    return Status::Ok();
 }
 
 }  // namespace
@@ -223,6 +255,7 @@ Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries&
     if (series.values.size() < 3 || series.step <= 0)
         return MakeError(ErrorCode::kUnprocessable, "at least 3 steps of load are needed to replay");
     if (!(c > 0)) return MakeError(ErrorCode::kInvalidArgument, "capacity per instance must be positive");
+    if (Status s = CheckReplayable(series.values, c); !s) return s.error();
     const std::vector<double>& demand = series.values;
     const std::size_t boot_steps = BootSteps(boot_delay_s, series.step);
     std::map<std::string, PolicyResult> out;
@@ -304,7 +337,7 @@ std::unique_ptr<Policy> PerfectForecastPolicy(const RegularSeries& series, std::
     ServiceLevel none = o.service_level;
     none.rate = 0.0;  // never starved, so nothing to correct; and it must not narrow an exact forecast
     return std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points), exact,
-                                              o.quantile, none, o.stabilization_seconds);
+                                              o.quantile, none, o.stabilization_seconds, o.flap_guard);
 }
 
 }  // namespace
@@ -340,6 +373,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
         if (!(c > 0)) c = 1.0;  // an idle training part: any unit will do
     }
     out.capacity_per_instance = c;
+    if (Status s = CheckReplayable(demand, c); !s) return s.error();
     const std::size_t boot_steps = BootSteps(o.boot_delay_s, series.step);
 
     for (const std::string& name : policies) {
@@ -371,7 +405,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             if (points.empty()) trained->point->ForecastFromOrigins(demand, first, horizon, points);
             policy = std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points),
                                                         trained->bands, o.quantile, o.service_level,
-                                                        o.stabilization_seconds);
+                                                        o.stabilization_seconds, o.flap_guard);
         }
         out.policies[name] = Run(*policy, series, first, c, boot_steps);
     }

@@ -34,6 +34,7 @@ struct ReplayOptions {
     // The predictive policy's scale-in and no-flapping window, as the service's loop.stabilization_seconds (the
     // reactive policy keeps HPA's own 300 s: it is the baseline as Kubernetes ships it).
     UnixSeconds stabilization_seconds = 300;
+    FlapGuard flap_guard = kDefaultFlapGuard;  // the predictive policy's, as loop.flap_window_seconds / scale_in_hysteresis
 };
 
 // "perfect_forecast" is a diagnostic: the predictive policy's planner and rules fed the load that will come, so that
@@ -47,6 +48,8 @@ struct PolicyResult {
     double hot = 0.0;       // share of scored steps above 90% utilization of ready capacity
     double util = 0.0;      // mean utilization of ready capacity (demand beyond it counts as 100%)
     int actions = 0;        // changes of the desired count
+    int flaps = 0;          // changes that undid the previous one within 30 minutes (core/action.hpp IsFlap)
+    double days = 0.0;      // the scored part's length, for actions and flaps per resource-day
     std::vector<int> ready;  // ready instances per scored step (for charts)
 };
 

@@ -65,7 +65,8 @@ Result<ServiceComparison> CompareWithBaselines(const Resource& r, double price, 
         const double instances = at(capacity, ts);
         ran.cost += at(paid, ts) * static_cast<double>(step) / 3600.0;
         unmet += load.values[i] > instances * r.capacity_per_instance + 1e-9;
-        const int count = static_cast<int>(std::lround(instances));
+        // Saturated: the capacity series is data, and a value past int would make lround's result undefined.
+        const int count = static_cast<int>(std::lround(std::clamp(instances, 0.0, 1e9)));
         if (previous >= 0 && count != previous) ++ran.actions;
         previous = count;
     }

@@ -50,6 +50,8 @@ public:
     // Audit log, newest first.
     virtual Status AppendAudit(const AuditEntry& entry) = 0;
     virtual Result<std::vector<AuditEntry>> ListAudit(UnixSeconds since, int limit) = 0;
+    // Retention: deletes entries older than `before`, then the oldest beyond `max_rows`; returns how many went.
+    virtual Result<std::int64_t> PruneAudit(UnixSeconds before, std::int64_t max_rows) = 0;
 };
 
 }  // namespace cloudopt

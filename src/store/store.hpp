@@ -76,6 +76,9 @@ public:
     // Samples. All series of the batch are written in one transaction, or none (kNotFound names an unknown
     // resource). A sample at an existing (series, ts) replaces the old value.
     virtual Status AppendSamples(std::span<const SeriesSamples> batch) = 0;
+    // Deletes a series' samples with from <= ts < to in one transaction; returns how many went (0 for an unknown
+    // series). For an operator removing bad data (a sample dated years ahead, a unit mistake).
+    virtual Result<std::int64_t> DeleteSamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) = 0;
     // Raw samples with from <= ts < to, sorted by time.
     virtual Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) = 0;
     virtual Result<std::optional<Sample>> LatestSample(const SeriesKey& key) = 0;
@@ -108,7 +111,10 @@ public:
     virtual Result<Recommendation> SaveRecommendation(const Recommendation& recommendation) = 0;
     virtual Result<std::vector<Recommendation>> ListRecommendations(const std::optional<std::string>& status) = 0;
     virtual Result<Recommendation> GetRecommendation(std::int64_t id) = 0;
-    virtual Status SetRecommendationStatus(std::int64_t id, const std::string& status) = 0;
+    // Moves a recommendation out of "open" (or records what was applied): `reason` says why, `at` when;
+    // `snooze_until` only with "dismissed". kNotFound for an unknown id, kUnprocessable for an unknown status.
+    virtual Status SetRecommendationStatus(std::int64_t id, const std::string& status, const std::string& reason = {},
+                                           UnixSeconds at = 0, UnixSeconds snooze_until = 0) = 0;
 
     // Users, tokens, credentials and the audit log (store/identity_store.hpp).
     virtual IdentityStore& Identity() = 0;

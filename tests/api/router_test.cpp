@@ -53,7 +53,10 @@ TEST(Router, WrongMethodIs405WithAllow) {
     auto d = router.Handle(Req("POST", "/x"));
     EXPECT_EQ(d.response.status, 405);
     ASSERT_EQ(d.response.headers.size(), 1u);
-    EXPECT_EQ(d.response.headers[0].second, "GET, PUT");
+    EXPECT_EQ(d.response.headers[0].second, "GET, PUT, HEAD");  // HEAD runs the GET route
+    auto head = router.Handle(Req("HEAD", "/x"));
+    EXPECT_EQ(head.response.status, 200);
+    EXPECT_EQ(head.route, "/x");
 }
 
 TEST(Router, AThrowingHandlerBecomesA500WithoutDetail) {

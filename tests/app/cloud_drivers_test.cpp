@@ -135,6 +135,11 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     EXPECT_EQ(malformed.status, 400) << malformed.body;
     EXPECT_NE(malformed.body.find("REGION/AUTO_SCALING_GROUP_NAME"), std::string::npos);
 
+    // One resource per cloud group: the group is web's until web is deleted.
+    auto twin = admin.Post("/api/resources", Resource("web-twin", "aws", "us-east-1/web-asg").dump());
+    EXPECT_EQ(twin.status, 409) << twin.body;
+    EXPECT_EQ(admin.Request("DELETE", "/api/resources/" + std::to_string(web_id)).status, 204);
+
     // The CLI adds resources through the same API, with the same check against the cloud.
     const std::string bearer = testing::LoginBearer(port);
     const std::string server_url = "http://127.0.0.1:" + std::to_string(port);

@@ -48,5 +48,33 @@ TEST(Demo, TheRecordedCostBeforeCloudoptIsTheStaticAllocationTheDashboardCompare
     }
 }
 
+TEST(Demo, ARestartedDemoClockNeverFollowsStoredDataIntoTheFuture) {
+    testing::TempDir dir;
+    const UnixSeconds now = 1'800'000'000;
+    ManualClock clock(now);
+    auto store = OpenSqliteStore(dir.File("t.db"), clock);
+    ASSERT_TRUE(store.ok());
+    auto catalog_text = ReadWholeFile(std::string(CLOUDOPT_REPO_DIR) + "/data/catalog/instances.csv", "catalog");
+    ASSERT_TRUE(catalog_text.ok());
+    auto catalog = ParseCatalogCsv(*catalog_text);
+    ASSERT_TRUE(catalog.ok());
+    SimulatedCloud cloud(clock);
+    ASSERT_TRUE(SetupDemo(**store, cloud, *catalog, std::string(CLOUDOPT_REPO_DIR) + "/data/demo", now).ok());
+    const UnixSeconds recorded = LatestDemoTime(**store, now, 60);
+    EXPECT_LE(recorded, now);
+    EXPECT_GT(recorded, now - 600) << "the history reaches the demo's start";
+
+    // One sample dated 2099, stored before ingest refused such timestamps.
+    auto web = (*store)->FindResourceByName("web-frontend");
+    ASSERT_TRUE(web.ok());
+    ASSERT_TRUE((*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{4'080'000'000, 5}}}}).ok());
+    // Ten real minutes later, at 60 times real time, the demo may have reached ten hours ahead, and no further.
+    const UnixSeconds restarted = LatestDemoTime(**store, now + 600, 60);
+    EXPECT_EQ(restarted, recorded);
+    // Samples the demo itself wrote ahead of real time still count.
+    ASSERT_TRUE((*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{now + 5 * 3600, 7}}}}).ok());
+    EXPECT_EQ(LatestDemoTime(**store, now + 600, 60), now + 5 * 3600);
+}
+
 }  // namespace
 }  // namespace cloudopt

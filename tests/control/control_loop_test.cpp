@@ -245,6 +245,71 @@ TEST_F(ControlLoopTest, RecommendModeRecordsWithoutApplyingAndApplyUsesTheProvid
     EXPECT_EQ(loop_->ApplyRecommendation(rec.id).error().code, ErrorCode::kConflict);
 }
 
+TEST_F(ControlLoopTest, ARecommendationLeavesOpenOnceAndSaysWhy) {
+    Resource r = AddResource("web", Mode::kRecommend);
+    auto open_ones = [&] { return *store_->ListRecommendations(std::string("open")); };
+    RunUntil(kStart + 3 * kDay + kNineAm);
+    ASSERT_EQ(open_ones().size(), 1u);
+    const Recommendation first = open_ones()[0];  // 3 -> 8 for 09:00
+    RunUntil(clock_.Now() + 10 * 60);
+    ASSERT_EQ(open_ones().size(), 1u);
+    EXPECT_EQ(open_ones()[0].id, first.id) << "the same plan: the open one stands";
+
+    // Dismissed: the same proposal is not made again; with a snooze, it comes back when the snooze ends.
+    ASSERT_TRUE(store_->SetRecommendationStatus(first.id, "dismissed", "by a user", clock_.Now()).ok());
+    RunUntil(clock_.Now() + 10 * 60);
+    EXPECT_TRUE(open_ones().empty());
+    ASSERT_TRUE(
+        store_->SetRecommendationStatus(first.id, "dismissed", "by a user", clock_.Now(), clock_.Now() + 300).ok());
+    RunUntil(clock_.Now() + 6 * 60);
+    ASSERT_EQ(open_ones().size(), 1u);
+    const Recommendation second = open_ones()[0];
+    EXPECT_GT(second.id, first.id);
+
+    // Applying starts from what runs now (someone scaled the group to 5 meanwhile) and says so.
+    ASSERT_TRUE(cloud_.SetDesiredCapacity(r, 5).ok());
+    auto applied = loop_->ApplyRecommendation(second.id);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    EXPECT_EQ(applied->from_capacity, 5);
+    EXPECT_EQ(applied->to_capacity, 8);
+    EXPECT_NE(applied->reason.find("5 were running, not the 3"), std::string::npos) << applied->reason;
+    EXPECT_EQ(store_->GetRecommendation(second.id)->status, "applied");
+    const std::string exposition = metrics_.RenderPrometheus();
+    EXPECT_NE(exposition.find("cloudopt_loop_capacity_changes_total{resource=\"web\"} 1"), std::string::npos);
+    EXPECT_NE(exposition.find("cloudopt_loop_flaps_per_day{resource=\"web\"} 0"), std::string::npos);
+
+    // The capacity already matches: an open recommendation expires, in a pass or when applied.
+    ASSERT_TRUE(cloud_.SetDesiredCapacity(r, 3).ok());
+    RunUntil(clock_.Now() + 60);
+    ASSERT_EQ(open_ones().size(), 1u);
+    const Recommendation third = open_ones()[0];
+    ASSERT_TRUE(cloud_.SetDesiredCapacity(r, third.to_capacity).ok());
+    auto refused = loop_->ApplyRecommendation(third.id);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(store_->GetRecommendation(third.id)->status, "expired");
+    EXPECT_NE(store_->GetRecommendation(third.id)->status_reason.find("already is"), std::string::npos);
+
+    // Leaving recommend mode closes what is open.
+    ASSERT_TRUE(cloud_.SetDesiredCapacity(r, 3).ok());
+    RunUntil(clock_.Now() + 60);
+    ASSERT_EQ(open_ones().size(), 1u);
+    const Recommendation fourth = open_ones()[0];
+    ASSERT_TRUE(loop_->CloseRecommendations(r.id, "the resource's mode is now auto").ok());
+    EXPECT_EQ(store_->GetRecommendation(fourth.id)->status, "closed");
+    EXPECT_EQ(store_->GetRecommendation(fourth.id)->closed_at, clock_.Now());
+    EXPECT_EQ(loop_->ApplyRecommendation(fourth.id).error().code, ErrorCode::kConflict);
+
+    // Too old to act on: expires at the next pass and a fresh one replaces it.
+    RunUntil(clock_.Now() + 60);
+    ASSERT_EQ(open_ones().size(), 1u);
+    const Recommendation fifth = open_ones()[0];
+    clock_.Advance(3600);
+    RunUntil(clock_.Now());
+    EXPECT_EQ(store_->GetRecommendation(fifth.id)->status, "expired");
+    EXPECT_NE(store_->GetRecommendation(fifth.id)->status_reason.find("older than 60 minutes"), std::string::npos);
+}
+
 TEST_F(ControlLoopTest, OffModeObservesAndForecastsButNeverActs) {
     Resource r = AddResource("web", Mode::kOff);
     RunUntil(kStart + 3 * kDay + kNineAm);
@@ -752,6 +817,37 @@ TEST_F(ControlLoopTest, TrainingAllStopsBetweenResourcesWhenCancelledAndKeepsWha
     EXPECT_EQ(models->front().resource_id, web.id);
     EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
     EXPECT_NEAR(progress.back(), first_resource_done, 1e-9);
+}
+
+TEST_F(ControlLoopTest, ADeletedResourceLeavesNothingForANewOneWithTheSameName) {
+    Resource r = AddResource("web", Mode::kAuto, "flaky");
+    ControlLoopOptions options;
+    options.train_epochs = 1;
+    options.lstm_shape = {.hidden = 8, .layers = 1, .window = 24};
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    ASSERT_TRUE(loop_->TrainResource(r).ok());
+    RunUntil(kStart + 3 * kDay + kNineAm);  // the throttled cloud refuses: the resource is in backoff
+    ASSERT_TRUE(loop_->models().Get(r.id, r.load_metric).has_value());
+    ASSERT_TRUE(loop_->Health(r.id).has_value());
+
+    ASSERT_TRUE(loop_->DeleteResource(r.id).ok());
+    EXPECT_EQ(loop_->DeleteResource(r.id).error().code, ErrorCode::kNotFound);
+    EXPECT_FALSE(loop_->models().Get(r.id, r.load_metric).has_value());
+    EXPECT_FALSE(loop_->Health(r.id).has_value());
+    auto stored = store_->ListModels();
+    ASSERT_TRUE(stored.ok());
+    EXPECT_TRUE(stored->empty());
+
+    failing_.failing = false;
+    Resource again = AddResource("web", Mode::kAuto, "flaky");
+    EXPECT_GT(again.id, r.id) << "ids are never reused";
+    EXPECT_FALSE(loop_->models().Get(again.id, again.load_metric).has_value());
+    EXPECT_EQ(loop_->ExportModel(again).error().code, ErrorCode::kNotFound);
+    // No backoff carried over: the first pass acts at once.
+    auto outcomes = loop_->RunPass(again.id);
+    ASSERT_TRUE(outcomes.ok());
+    ASSERT_EQ(outcomes->size(), 1u);
+    EXPECT_TRUE((*outcomes)[0].error.empty()) << (*outcomes)[0].error;
 }
 
 TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {

@@ -10,14 +10,22 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using nlohmann::json;
-    const json body = json::parse(data, data + size, nullptr, false);
-    if (body.is_discarded()) return 0;
+    // Through the service's own body parser, which bounds the nesting before anything recursive runs.
+    cloudopt::api::HttpRequest request;
+    request.content_type = "application/json";
+    request.body.assign(reinterpret_cast<const char*>(data), size);
+    auto parsed = cloudopt::api::ParseJsonBody(request, /*require_object=*/false);
+    if (!parsed) return 0;
+    const json& body = *parsed;
+    (void)body.dump(-1, ' ', false, json::error_handler_t::replace);  // the service echoes and stores what it read
     const cloudopt::api::ResourceLookup lookup = [](const std::string& key) -> cloudopt::Result<cloudopt::ResourceId> {
         if (key == "web" || key == "1") return cloudopt::ResourceId{1};
         return cloudopt::MakeError(cloudopt::ErrorCode::kNotFound, "no resource " + key);
     };
     if (body.is_object()) {
-        auto batch = cloudopt::api::ParseMetricBatch(body, lookup, 1000);
+        cloudopt::api::IngestLimits limits;
+        limits.max_samples = 1000;
+        auto batch = cloudopt::api::ParseMetricBatch(body, lookup, limits, 1700000000);
         if (batch) {
             for (const auto& series : *batch)
                 if (series.samples.empty()) __builtin_trap();  // a decoded series always has samples

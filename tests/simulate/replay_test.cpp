@@ -281,3 +281,34 @@ TEST(ServiceComparison, ReplaysTheBaselinesOnRecordedLoadBesideWhatRan) {
 
 }  // namespace
 }  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+TEST(Flaps, AChangeThatUndoesThePreviousOneWithinThirtyMinutesIsAFlap) {
+    EXPECT_TRUE(IsFlap({0, 3, 4}, {1800, 4, 3}));
+    EXPECT_FALSE(IsFlap({0, 3, 4}, {1801, 4, 3})) << "outside the window";
+    EXPECT_FALSE(IsFlap({0, 3, 4}, {600, 4, 5})) << "onward, not back";
+    EXPECT_FALSE(IsFlap({0, 3, 4}, {600, 4, 2})) << "past where it was";
+}
+
+TEST(Flaps, TheReplayCountsChangesAndFlapsPerResourceDay) {
+    RegularSeries steady = OfficeHours();
+    RegularSeries flapping = OfficeHours();
+    for (std::size_t i = 0; i < flapping.values.size(); ++i) flapping.values[i] = i % 2 ? 60.0 : 20.0;  // 5-minute swings
+    ReplayOptions o = Options();
+    auto calm = ReplaySeries(steady, {"static", "reactive"}, o);
+    auto swinging = ReplaySeries(flapping, {"static", "reactive"}, o);
+    ASSERT_TRUE(calm.ok() && swinging.ok());
+    const PolicyResult& c = calm->policies.at("reactive");  // the HPA rule follows what it sees
+    const PolicyResult& s = swinging->policies.at("reactive");
+    EXPECT_NEAR(c.days, s.days, 1e-9);
+    EXPECT_GT(c.days, 1.9);  // the scored part of 10 days
+    EXPECT_EQ(calm->policies.at("static").flaps, 0);
+    EXPECT_LE(c.flaps, c.actions);
+    EXPECT_EQ(c.flaps, 0) << "twice a day up and down, hours apart";
+    EXPECT_GT(s.flaps, 100) << s.actions << " changes";
+}
+
+}  // namespace
+}  // namespace cloudopt

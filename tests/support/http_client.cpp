@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <poll.h>
 
 namespace cloudopt::testing {
 
@@ -99,6 +100,61 @@ std::string HttpClient::SendRaw(unsigned short port, const std::string& bytes) {
         out.append(buf, n);
     }
     return out;
+}
+
+struct RawConnection::Impl {
+    net::io_context ioc;
+    tcp::socket socket{ioc};
+};
+
+RawConnection::RawConnection(unsigned short port, const std::string& from_address) : impl_(std::make_unique<Impl>()) {
+    impl_->socket.open(tcp::v4());
+    impl_->socket.bind(tcp::endpoint(net::ip::make_address(from_address), 0));
+    impl_->socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+}
+
+RawConnection::~RawConnection() = default;
+
+bool RawConnection::Send(const std::string& bytes) {
+    beast::error_code ec;
+    net::write(impl_->socket, net::buffer(bytes), ec);
+    return !ec;
+}
+
+std::string RawConnection::Read(std::chrono::milliseconds limit,
+                                const std::function<bool(const std::string&)>& complete) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    char buf[16384];
+    for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
+        pollfd ready{impl_->socket.native_handle(), POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+        if (::poll(&ready, 1, static_cast<int>(left) + 1) <= 0) break;  // the limit passed
+        beast::error_code ec;
+        const std::size_t n = impl_->socket.read_some(net::buffer(buf), ec);
+        if (ec || n == 0) break;
+        out.append(buf, n);
+        if (complete && complete(out)) break;
+    }
+    return out;
+}
+
+std::string RawConnection::ReadResponse(std::chrono::milliseconds limit) {
+    return Read(limit, [](const std::string& text) {
+        const std::size_t head_end = text.find("\r\n\r\n");
+        if (head_end == std::string::npos) return false;
+        std::string head = text.substr(0, head_end);
+        for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::size_t at = head.find("content-length:");
+        if (at == std::string::npos || head.rfind("head ", 0) == 0) return true;
+        const std::size_t length = std::stoul(head.substr(at + 15));
+        return text.size() >= head_end + 4 + length;
+    });
+}
+
+int RawConnection::StatusOf(const std::string& response) {
+    if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
+    return std::atoi(response.substr(9, 3).c_str());
 }
 
 }  // namespace cloudopt::testing

@@ -249,15 +249,31 @@ public:
     Status AppendAudit(const AuditEntry& e) override {
         std::lock_guard lock(mutex_);
         Statement s = db_.Prepare(
-            "INSERT INTO audit_log (ts, actor, action, target, status, remote_address) VALUES (?,?,?,?,?,?)");
+            "INSERT INTO audit_log (ts, actor, action, target, status, remote_address, count, detail) "
+            "VALUES (?,?,?,?,?,?,?,?)");
         s.Bind(1, e.ts).Bind(2, e.actor).Bind(3, e.action).Bind(4, e.target).Bind(5, e.status).Bind(6, e.remote_address);
+        s.Bind(7, e.count).Bind(8, e.detail);
         return s.Run();
+    }
+
+    Result<std::int64_t> PruneAudit(UnixSeconds before, std::int64_t max_rows) override {
+        std::lock_guard lock(mutex_);
+        Statement by_age = db_.Prepare("DELETE FROM audit_log WHERE ts < ?");
+        by_age.Bind(1, before);
+        if (Status s = by_age.Run(); !s) return s.error();
+        std::int64_t removed = db_.Changes();
+        // The newest max_rows stay: ids grow with time, so the cut is one indexed range.
+        Statement by_size = db_.Prepare(
+            "DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)");
+        by_size.Bind(1, max_rows);
+        if (Status s = by_size.Run(); !s) return s.error();
+        return removed + db_.Changes();
     }
 
     Result<std::vector<AuditEntry>> ListAudit(UnixSeconds since, int limit) override {
         std::lock_guard lock(mutex_);
         Statement s = db_.Prepare(
-            "SELECT id, ts, actor, action, target, status, remote_address FROM audit_log WHERE ts >= ? "
+            "SELECT id, ts, actor, action, target, status, remote_address, count, detail FROM audit_log WHERE ts >= ? "
             "ORDER BY ts DESC, id DESC LIMIT ?");
         s.Bind(1, since).Bind(2, limit);
         return ReadAll<AuditEntry>(s, [](const Statement& r) {
@@ -269,6 +285,8 @@ public:
             e.target = r.Text(4);
             e.status = static_cast<int>(r.Int(5));
             e.remote_address = r.Text(6);
+            e.count = r.Int(7);
+            e.detail = r.Text(8);
             return e;
         });
     }

@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 6> kMigrations = {
+inline constexpr std::array<const char*, 9> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -158,6 +158,49 @@ CREATE TABLE shared_network (
   members INTEGER NOT NULL,
   bytes BLOB NOT NULL
 );
+)sql",
+    // v7: the audit log aggregates refused requests (count) and says what a login tried (detail).
+    R"sql(
+ALTER TABLE audit_log ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_log ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+)sql",
+    // v8: resource ids are never reused. SQLite gives a new row the largest id + 1, so deleting the newest resource
+    // freed its id for the next one, and whatever still named the old id (a cached model, a plan history, a chart)
+    // described the new one. The highest id ever given is kept here, and new resources are numbered above it.
+    R"sql(
+CREATE TABLE resource_id_high (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO resource_id_high SELECT 1, COALESCE(MAX(id), 0) FROM resources;
+CREATE TRIGGER resources_keep_id_high AFTER INSERT ON resources BEGIN
+  UPDATE resource_id_high SET value = MAX(value, NEW.id) WHERE id = 1;
+END;
+)sql",
+    // v9: a recommendation's lifecycle: it also expires or closes, says why and when it left "open", and a dismissal
+    // may snooze it. A CHECK cannot be altered in SQLite, so the table is rebuilt (nothing references it).
+    R"sql(
+CREATE TABLE recommendations_v9 (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  from_capacity INTEGER NOT NULL,
+  to_capacity INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  hourly_cost_before REAL NOT NULL,
+  hourly_cost_after REAL NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open','applied','dismissed','superseded','expired','closed')),
+  status_reason TEXT NOT NULL DEFAULT '',
+  closed_at INTEGER NOT NULL DEFAULT 0,
+  snooze_until INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO recommendations_v9 (id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before,
+                                hourly_cost_after, status)
+  SELECT id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before, hourly_cost_after, status
+  FROM recommendations;
+DROP TABLE recommendations;
+ALTER TABLE recommendations_v9 RENAME TO recommendations;
+CREATE INDEX recommendations_by_status ON recommendations (status, resource_id);
 )sql",
 };
 

@@ -111,11 +111,15 @@ Recommendation ReadRecommendation(const Statement& s) {
     r.hourly_cost_before = s.Double(6);
     r.hourly_cost_after = s.Double(7);
     r.status = s.Text(8);
+    r.status_reason = s.Text(9);
+    r.closed_at = s.Int(10);
+    r.snooze_until = s.Int(11);
     return r;
 }
 
 const char* kRecommendationColumns =
-    "id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before, hourly_cost_after, status";
+    "id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before, hourly_cost_after, status, "
+    "status_reason, closed_at, snooze_until";
 
 class SqliteStore final : public Store {
 public:
@@ -145,9 +149,12 @@ public:
         std::lock_guard lock(write_mutex_);
         const UnixSeconds now = clock_.Now();
         Statement s = writer_->Prepare(
-            "INSERT INTO resources (name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
+            "INSERT INTO resources (id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
             "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, risk_quantile, "
-            "allowed_types, spot_share_max, max_step, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "allowed_types, spot_share_max, max_step, created_at, updated_at) VALUES ("
+            // Above every id ever given (schema v8), so a deleted resource's id is never reused.
+            "(SELECT MAX(value, COALESCE((SELECT MAX(id) FROM resources), 0)) + 1 FROM resource_id_high),"
+            "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         BindResourceFields(s, resource);
         s.Bind(18, now).Bind(19, now);
         if (Status st = s.Run(); !st) {
@@ -233,6 +240,46 @@ public:
         cache.unlock();
         NotifySamplesChanged(SeriesKey{id, std::string()}, INT64_MIN);
         return Status::Ok();
+    }
+
+    Result<std::int64_t> DeleteSamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) override {
+        const std::optional<std::int64_t> series = CachedSeriesId(key);
+        if (!series || from >= to) return std::int64_t{0};
+        std::lock_guard lock(write_mutex_);
+        if (Status s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s.error();
+        auto fail = [&](const Status& st) -> Result<std::int64_t> {
+            (void)writer_->Exec("ROLLBACK");
+            return st.error();
+        };
+        std::vector<std::pair<UnixSeconds, std::string>> chunks;
+        {
+            Statement read = writer_->Prepare(
+                "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ?");
+            read.Bind(1, *series).Bind(2, ChunkStart(from)).Bind(3, to);
+            while (read.Step()) chunks.emplace_back(read.Int(0), std::string(read.Blob(1)));
+            if (!read.status()) return fail(read.status());
+        }
+        std::int64_t removed = 0;
+        for (const auto& [start, blob] : chunks) {
+            std::vector<Sample> all, kept;
+            if (Status st = DecodeChunk(start, blob, INT64_MIN, INT64_MAX, all); !st) return fail(st);
+            for (const Sample& sample : all) {
+                if (sample.ts >= from && sample.ts < to) ++removed;
+                else kept.push_back(sample);
+            }
+            if (kept.size() == all.size()) continue;
+            Statement write = kept.empty()
+                                  ? writer_->Prepare("DELETE FROM sample_chunks WHERE series_id = ? AND chunk_start = ?")
+                                  : writer_->Prepare("INSERT OR REPLACE INTO sample_chunks (series_id, chunk_start, data) "
+                                                     "VALUES (?,?,?)");
+            write.Bind(1, *series).Bind(2, start);
+            if (!kept.empty()) write.BindBlob(3, EncodeChunk(start, kept));
+            if (Status st = write.Run(); !st) return fail(st);
+        }
+        if (Status s = writer_->Exec("COMMIT"); !s) return fail(s);
+        recent_.Erase(*series);  // reloaded from the chunks on the next recent read
+        NotifySamplesChanged(key, from);
+        return removed;
     }
 
     Status AppendSamples(std::span<const SeriesSamples> batch) override {
@@ -527,8 +574,9 @@ public:
         std::lock_guard lock(write_mutex_);
         if (Status s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s.error();
         Statement supersede = writer_->Prepare(
-            "UPDATE recommendations SET status = 'superseded' WHERE resource_id = ? AND status = 'open'");
-        supersede.Bind(1, rec.resource_id);
+            "UPDATE recommendations SET status = 'superseded', status_reason = 'a newer plan differs', closed_at = ? "
+            "WHERE resource_id = ? AND status = 'open'");
+        supersede.Bind(1, rec.created_at).Bind(2, rec.resource_id);
         Status st = supersede.Run();
         Statement insert = writer_->Prepare(
             "INSERT INTO recommendations (resource_id, created_at, from_capacity, to_capacity, reason, "
@@ -574,10 +622,12 @@ public:
         return MakeError(ErrorCode::kNotFound, "recommendation " + std::to_string(id) + " does not exist");
     }
 
-    Status SetRecommendationStatus(std::int64_t id, const std::string& status) override {
+    Status SetRecommendationStatus(std::int64_t id, const std::string& status, const std::string& reason,
+                                   UnixSeconds at, UnixSeconds snooze_until) override {
         std::lock_guard lock(write_mutex_);
-        Statement s = writer_->Prepare("UPDATE recommendations SET status = ? WHERE id = ?");
-        s.Bind(1, status).Bind(2, id);
+        Statement s = writer_->Prepare(
+            "UPDATE recommendations SET status = ?, status_reason = ?, closed_at = ?, snooze_until = ? WHERE id = ?");
+        s.Bind(1, status).Bind(2, reason).Bind(3, at).Bind(4, snooze_until).Bind(5, id);
         if (Status st = s.Run(); !st) {
             if (st.error().code == ErrorCode::kConflict)
                 return MakeError(ErrorCode::kUnprocessable, "unknown recommendation status '" + status + "'");
