@@ -221,9 +221,9 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         const FlapGuard& guard = in.flap_guard;
         if (desired < in.current_capacity && guard.hysteresis > 0 && lead.found && target - guard.hysteresis > 0.05) {
             const double lower = target - guard.hysteresis;
+            const double lower_high = std::max(lower, r.target_high - guard.hysteresis);
             const int need = std::max(InstancesFor(lead.value, per, lower),
-                                      in.current_load ? InstancesFor(*in.current_load, per, r.target_high - guard.hysteresis)
-                                                      : 0);
+                                      in.current_load ? InstancesFor(*in.current_load, per, lower_high) : 0);
             if (need > desired) {
                 desired = std::min(in.current_capacity, need);
                 d.bound_by = "hysteresis";
@@ -238,7 +238,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             d.bound_by = "no_flapping";
             why += "; scale-in waits: the last change was a scale-out " +
                    std::to_string((in.now - in.last_change->ts) / 60) + " min ago (flap window " +
-                   std::to_string(guard.window_seconds / 60) + " min)";
+                   std::to_string(guard.window_seconds / 60) + " min, longer after recent flaps)";
         }
         // At most one change of direction per window: after out-after-in, a further scale-in waits.
         if (desired < in.current_capacity && !in.recent_directions.empty()) {

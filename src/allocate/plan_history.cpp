@@ -18,6 +18,7 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
     input.recent_directions.clear();
     for (const auto& entry : directions_) input.recent_directions.push_back(entry.second);
     input.flap_guard = flap_guard_;
+    input.flap_guard.window_seconds = flap_guard_.window_seconds * backoff_;
     input.last_change = last_change_;
     input.band_correction = correction_;
     if (input.forecast) {
@@ -49,7 +50,13 @@ void PlanHistory::ObserveService(bool starved) {
 void PlanHistory::RecordChange(UnixSeconds now, int from, int to) {
     if (to == from) return;
     directions_.emplace_back(now, to > from ? 1 : -1);
-    last_change_ = CapacityChange{now, from, to};
+    const CapacityChange change{now, from, to};
+    if (last_change_ && IsFlap(*last_change_, change)) {
+        backoff_ = std::min(backoff_ * 2, std::max(1, flap_guard_.max_backoff));
+    } else if (last_change_ && now - last_change_->ts >= flap_guard_.window_seconds * backoff_) {
+        backoff_ = std::max(1, backoff_ / 2);
+    }
+    last_change_ = change;
 }
 
 }  // namespace cloudopt

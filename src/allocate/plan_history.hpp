@@ -51,6 +51,7 @@ private:
     ServiceLevel level_;
     FlapGuard flap_guard_;
     std::optional<CapacityChange> last_change_;
+    int backoff_ = 1;  // the flap window's multiplier: doubled by a flap, halved by a window without one
     double correction_ = 0.0;
     // The usual band widths the correction is measured in (PlanInput::band_unit90 / 95 / 99).
     static constexpr UnixSeconds kUsualWidthSeconds = 86400;

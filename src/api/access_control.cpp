@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -179,10 +180,14 @@ void AccessControl::Audit(const HttpRequest& request, const std::string& pattern
     if (pattern == "/api/auth/login") entry.detail = LoginName(request);
     if (response.status == 401 || response.status == 429) {
         std::lock_guard lock(audit_mutex_);
-        Refusals& r = refusals_[{entry.remote_address, entry.actor, entry.action, entry.detail, entry.status}];
+        RefusalKey key{entry.remote_address, entry.actor, entry.action, entry.detail, entry.status};
+        // Bounded within a minute too: past the cap, new clients are counted together.
+        if (refusals_.size() >= kMaxRefusalKeys && !refusals_.count(key)) key = {"(other clients)", "", entry.action, "", entry.status};
+        Refusals& r = refusals_[key];
         if (r.count == 0) {
             r.minute = entry.ts - entry.ts % 60;
             r.target = entry.target;
+            next_flush_ = std::min(next_flush_, r.minute + 60);
         }
         ++r.count;
         return;
@@ -197,8 +202,12 @@ void AccessControl::FlushAudit(bool all) {
     bool prune = false;
     {
         std::lock_guard lock(audit_mutex_);
+        // The common case costs two comparisons: no minute has ended and retention is not due.
+        if (!all && now < next_flush_ && now - last_prune_ < 3600) return;
+        next_flush_ = std::numeric_limits<UnixSeconds>::max();
         for (auto it = refusals_.begin(); it != refusals_.end();) {
             if (!all && it->second.minute + 60 > now) {
+                next_flush_ = std::min(next_flush_, it->second.minute + 60);
                 ++it;
                 continue;
             }

@@ -2,6 +2,7 @@
 // Access control for every route: the one permission table, authentication, rate limits and the audit log,
 // installed on the router as its guard and observer.
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,6 +67,8 @@ private:
     security::RateLimiter per_caller_;
     std::mutex audit_mutex_;  // guards the fields below
     std::map<RefusalKey, Refusals> refusals_;
+    static constexpr std::size_t kMaxRefusalKeys = 10000;
+    UnixSeconds next_flush_ = std::numeric_limits<UnixSeconds>::max();  // when the earliest counted minute ends
     UnixSeconds last_prune_ = 0;
 };
 

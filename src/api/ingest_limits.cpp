@@ -18,6 +18,9 @@ std::string Number(double v) {
 }  // namespace
 
 Status CheckSample(const Sample& sample, const std::string& metric, const IngestLimits& limits, UnixSeconds now) {
+    if (sample.ts < kMinSampleTs)
+        return MakeError(ErrorCode::kUnprocessable,
+                         ".ts: " + std::to_string(sample.ts) + " is before 2000: send unix seconds (not milliseconds)");
     if (sample.ts > now + limits.max_future_skew_s)
         return MakeError(ErrorCode::kUnprocessable,
                          ".ts: " + std::to_string(sample.ts) + " is " + std::to_string(sample.ts - now) +

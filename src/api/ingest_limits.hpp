@@ -16,6 +16,10 @@
 
 namespace cloudopt::api {
 
+// Timestamps outside [2000-01-01, 2100-01-01) are almost surely milliseconds or garbage.
+inline constexpr long long kMinSampleTs = 946684800;
+inline constexpr long long kMaxSampleTs = 4102444800;
+
 struct ValueRange {
     double min = -1e12;
     double max = 1e12;

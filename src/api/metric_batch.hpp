@@ -14,10 +14,6 @@
 
 namespace cloudopt::api {
 
-// Timestamps outside [2000-01-01, 2100-01-01) are almost surely milliseconds or garbage.
-inline constexpr long long kMinSampleTs = 946684800;
-inline constexpr long long kMaxSampleTs = 4102444800;
-
 // Resolves a "resource" field's text (an id or a name) to a resource id: kNotFound when there is none.
 using ResourceLookup = std::function<Result<ResourceId>(const std::string& id_or_name)>;
 

@@ -42,7 +42,8 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         if (auto health = ctx.loop.Health(resource->id))
             out["since_training"] = ToJson(*health, ctx.loop.options().drift);
         return JsonResponse(200, out);
-    });
+    },
+               RouteCost::kBlocking);  // may fit a forecaster when the stored forecast is too short
 
     router.Add("POST", "/api/predictions/train", [&ctx](const HttpRequest& req) {
         auto selected = ParseResourceSelector(req, ctx.store, "train request");

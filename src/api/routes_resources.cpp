@@ -73,7 +73,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         HttpResponse r = ResourceResponse(201, *created);
         r.headers.emplace_back("Location", "/api/resources/" + std::to_string(created->id));
         return r;
-    });
+    },
+               RouteCost::kBlocking);  // asks the cloud whether the group exists
 
     router.Add("GET", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "resource");
@@ -102,7 +103,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (!saved) return ErrorResponse(saved.error());
         if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
         return ResourceResponse(200, *saved);
-    });
+    },
+               RouteCost::kBlocking);  // may ask the cloud; waits for a pass
 
     // Operators change the mode only; everything else about a resource is an admin's (PUT /api/resources/{id}).
     router.Add("PUT", "/api/resources/{id}/mode", [&ctx](const HttpRequest& req) {
@@ -121,7 +123,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (!saved) return ErrorResponse(saved.error());
         if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
         return ResourceResponse(200, *saved);
-    });
+    },
+               RouteCost::kBlocking);  // waits for a pass
 
     // What the resource's cloud offers where it runs, beside what the catalog prices (cloudopt plans with priced types).
     router.Add("GET", "/api/resources/{id}/instance-types", [&ctx](const HttpRequest& req) {
@@ -147,7 +150,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         HttpResponse r;
         r.status = 204;
         return r;
-    });
+    },
+               RouteCost::kBlocking);  // waits for a pass
 
     router.Add("POST", "/api/resources/allocate", [&ctx](const HttpRequest& req) {
         auto selected = ParseResourceSelector(req, ctx.store, "allocate request");
@@ -157,7 +161,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         json items = json::array();
         for (const PassOutcome& o : *outcomes) items.push_back(OutcomeToJson(o));
         return JsonResponse(200, {{"results", items}});
-    });
+    },
+               RouteCost::kBlocking);  // a whole pass, with cloud calls
 
     router.Add("GET", "/api/resources/recommendations", [&ctx](const HttpRequest& req) {
         std::optional<std::string> status = req.Query("status");
@@ -188,7 +193,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         auto action = ctx.loop.ApplyRecommendation(*id);
         if (!action) return ErrorResponse(action.error());
         return JsonResponse(action->status == ActionStatus::kApplied ? 200 : 502, {{"action", ToJson(*action)}});
-    });
+    },
+               RouteCost::kBlocking);  // cloud calls, waits for a pass
 
     router.Add("POST", "/api/resources/recommendations/{id}/dismiss", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "recommendation");

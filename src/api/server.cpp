@@ -316,6 +316,15 @@ private:
         if (declared && *declared > limit) return RefuseBody(TooLarge(limit, request_.principal.has_value()));
         // A chunked body may grow to the limit: it is reserved whole.
         const std::size_t wanted = declared ? static_cast<std::size_t>(*declared) : limit;
+        const std::size_t budget = std::min(parts_.body_bytes.total_cap() ? parts_.body_bytes.total_cap() : wanted,
+                                            parts_.body_bytes.per_address_cap() ? parts_.body_bytes.per_address_cap()
+                                                                                : wanted);
+        if (wanted > budget) {  // could never fit: a retry would not help
+            return RefuseBody(ErrorResponse(MakeError(
+                ErrorCode::kPayloadTooLarge, "request body of " + std::to_string(wanted) +
+                                                 " bytes exceeds the server's buffer budget of " + std::to_string(budget) +
+                                                 " bytes (server.max_buffered_body_mb_per_address); send less at once")));
+        }
         switch (parts_.body_bytes.Take(remote_address(), wanted)) {
             case ClientAllowance::Grant::kGranted: break;
             case ClientAllowance::Grant::kTotalExhausted:
@@ -527,6 +536,12 @@ private:
     }
 
     void Close() {
+        if (next_events_) {
+            // An event stream has its WatchForClose read pending: close the socket, which ends that read, instead
+            // of starting a second one to linger.
+            beast::get_lowest_layer(stream_).close();
+            return;
+        }
         if constexpr (kTls) {
             beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
             stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});

@@ -32,7 +32,7 @@ struct ServerOptions {
     std::size_t max_connections = 0;
     std::size_t max_connections_per_address = 512;
     // The worker pool of RouteCost::kBlocking handlers (password hashing) and how many requests may wait for it.
-    int blocking_threads = 2;
+    int blocking_threads = 4;
     std::size_t max_blocking_queue = 64;
     std::chrono::seconds request_timeout{30};  // to read a whole request, and to write a response
     // TLS: both set to serve HTTPS (TLS 1.2+) with this PEM certificate chain and key.

@@ -117,6 +117,7 @@ const std::vector<Key>& Keys() {
         Int("loop.stabilization_seconds", &Config::stabilization_seconds, 0, 86400),
         Int("loop.flap_window_seconds", &Config::flap_window_seconds, 0, 86400),
         Double("loop.scale_in_hysteresis", &Config::scale_in_hysteresis, 0.0, 0.3),
+        Int("loop.flap_backoff_max", &Config::flap_backoff_max, 1, 64),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
@@ -294,6 +295,12 @@ Status ValidateConfig(const Config& c) {
         return Bad("tls.redirect_http_port", "redirects to https need TLS (tls.cert_file and tls.key_file)");
     if (!c.cors_origin.empty() && c.cors_origin.rfind("http://", 0) != 0 && c.cors_origin.rfind("https://", 0) != 0)
         return Bad("security.cors_origin", "must be an origin such as https://dashboard.example.com");
+    // A body that can never fit the buffer budget would be told to retry for ever.
+    if (c.max_body_bytes > static_cast<long long>(c.max_buffered_body_mb_per_address) << 20)
+        return Bad("server.max_body_bytes", "must be at most server.max_buffered_body_mb_per_address (" +
+                                                std::to_string(c.max_buffered_body_mb_per_address) + " MiB)");
+    if (c.max_buffered_body_mb_per_address > c.max_buffered_body_mb)
+        return Bad("server.max_buffered_body_mb_per_address", "must be at most server.max_buffered_body_mb");
     if (c.ingest_min_value >= c.ingest_max_value)
         return Bad("ingest.min_value", "must be below ingest.max_value");
     if (auto ranges = ParseMetricRanges(c.ingest_metric_ranges); !ranges) return ranges.error();

@@ -51,6 +51,7 @@ struct Config {
     int stabilization_seconds = 300;
     int flap_window_seconds = static_cast<int>(kDefaultFlapGuard.window_seconds);
     double scale_in_hysteresis = kDefaultFlapGuard.hysteresis;
+    int flap_backoff_max = kDefaultFlapGuard.max_backoff;
     std::string quantile = "p95";
     int train_epochs = 30;
     int lstm_hidden = 64;

@@ -209,7 +209,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     loop_options.max_actions_per_resource_per_hour = config.max_actions_per_resource_per_hour;
     loop_options.max_actions_per_minute = config.max_actions_per_minute;
     loop_options.max_retry_backoff_seconds = config.max_retry_backoff_seconds;
-    loop_options.flap_guard = {config.flap_window_seconds, config.scale_in_hysteresis};
+    loop_options.flap_guard = {config.flap_window_seconds, config.scale_in_hysteresis, config.flap_backoff_max};
     loop_options.recommendation_max_age_seconds = static_cast<UnixSeconds>(config.recommendation_max_age_minutes) * 60;
 
     MetricsRegistry metrics;

@@ -36,7 +36,7 @@ int RunSimulate(const SimulateCommand& c) {
     options.boot_delay_s = c.boot_delay_s;
     options.service_level.budget = c.unmet_budget;
     options.stabilization_seconds = c.stabilization_s;
-    options.flap_guard = {c.flap_window_s, c.hysteresis};
+    options.flap_guard = {c.flap_window_s, c.hysteresis, c.flap_backoff};
     options.target = c.target;
     options.test_fraction = c.test_fraction;
     options.models.auto_includes_lstm = true;
@@ -166,6 +166,7 @@ int RunSimulate(const SimulateCommand& c) {
                                 {"stabilization_s", c.stabilization_s},
                                 {"flap_window_s", c.flap_window_s},
                                 {"hysteresis", c.hysteresis},
+                                {"flap_backoff", c.flap_backoff},
                                 {"policies", policies},
                                 {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);

@@ -23,6 +23,7 @@ struct SimulateCommand {
     long long stabilization_s = 300;  // the predictive policy's scale-in window, as loop.stabilization_seconds
     long long flap_window_s = kDefaultFlapGuard.window_seconds;  // as loop.flap_window_seconds
     double hysteresis = kDefaultFlapGuard.hysteresis;              // as loop.scale_in_hysteresis
+    int flap_backoff = kDefaultFlapGuard.max_backoff;              // as loop.flap_backoff_max
     double test_fraction = 0.2;
     int epochs = 5;   // LSTM epochs of the predictive policy's auto model
     LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window

@@ -22,11 +22,14 @@ struct FlapGuard {
     // Scale-in sizes for the target utilization less this much (0.05: 75% -> 70%), so a load that hovers at a
     // rounding boundary does not move capacity by one instance back and forth. 0: off.
     double hysteresis = 0.0;
+    // A resource that flapped anyway (a spike right after a scale-in) waits longer: each flap doubles its window,
+    // up to this many times the configured one, and each window that passes without one halves it again.
+    int max_backoff = 1;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
 // otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
-inline constexpr FlapGuard kDefaultFlapGuard{1800, 0.05};
+inline constexpr FlapGuard kDefaultFlapGuard{1800, 0.10, 8};
 
 struct PlanInput {
     Resource resource;

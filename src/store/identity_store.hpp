@@ -50,7 +50,8 @@ public:
     // Audit log, newest first.
     virtual Status AppendAudit(const AuditEntry& entry) = 0;
     virtual Result<std::vector<AuditEntry>> ListAudit(UnixSeconds since, int limit) = 0;
-    // Retention: deletes entries older than `before`, then the oldest beyond `max_rows`; returns how many went.
+    // Retention: deletes entries older than `before`, then the oldest beyond `max_rows`, at most 10,000 of each a
+    // call (the next call goes on); returns how many went.
     virtual Result<std::int64_t> PruneAudit(UnixSeconds before, std::int64_t max_rows) = 0;
 };
 

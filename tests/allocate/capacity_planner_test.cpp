@@ -285,3 +285,56 @@ TEST(PlanHistory, TheServiceLevelCorrectionSettlesWhereStarvedStepsAreTheBudget)
 }
 }  // namespace
 }  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+TEST(FlapGuard, ScaleInIsSizedWithHysteresisAndWaitsAfterAScaleOut) {
+    FlapGuard guard{1800, 0.10, 8};
+    PlanInput in = Input({70, 70, 70, 70, 70}, 60, 12);
+    // Without the guard: ceil(70 / 7.5) = 10.
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 10);
+    in.flap_guard = guard;
+    PlanDecision d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 11);  // ceil(70 / (10 x 0.65))
+    EXPECT_EQ(d.bound_by, "hysteresis");
+    EXPECT_NE(d.reason.find("hysteresis 0.10"), std::string::npos) << d.reason;
+
+    in.last_change = CapacityChange{kNow - 600, 8, 12};  // a scale-out ten minutes ago
+    d = CapacityPlanner().Plan(in);
+    EXPECT_EQ(d.desired, 12);
+    EXPECT_EQ(d.bound_by, "no_flapping");
+    EXPECT_NE(d.reason.find("scale-out 10 min ago (flap window 30 min"), std::string::npos) << d.reason;
+    in.last_change = CapacityChange{kNow - 1800, 8, 12};
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 11) << "the window has passed";
+    in.last_change = CapacityChange{kNow - 600, 14, 12};  // the last change was a scale-in: no wait
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 11);
+
+    // A scale-out is never held back.
+    PlanInput burst = Input({150, 150, 150, 150, 150}, 140, 12);
+    burst.flap_guard = guard;
+    burst.last_change = CapacityChange{kNow - 60, 14, 12};
+    EXPECT_EQ(CapacityPlanner().Plan(burst).desired, 20);
+}
+
+TEST(FlapGuard, AResourceThatFlapsWaitsLongerAndCalmsDown) {
+    PlanHistory history(300, {}, FlapGuard{1800, 0.10, 8});
+    auto window = [&](UnixSeconds now) {
+        PlanInput in;
+        history.Fill(now, in);
+        return in.flap_guard.window_seconds;
+    };
+    history.RecordChange(0, 3, 4);
+    EXPECT_EQ(window(0), 1800);
+    history.RecordChange(600, 4, 3);  // back within 30 minutes: a flap
+    EXPECT_EQ(window(600), 3600);
+    history.RecordChange(900, 3, 4);  // and again
+    EXPECT_EQ(window(900), 7200);
+    for (int i = 0; i < 5; ++i) history.RecordChange(1000 + i, 4 + i % 2, 5 - i % 2);
+    EXPECT_EQ(window(2000), 8 * 1800) << "at most max_backoff times";
+    history.RecordChange(2000 + 8 * 1800, 4, 6);  // a whole window without a flap halves it
+    EXPECT_EQ(window(2000 + 8 * 1800), 4 * 1800);
+}
+
+}  // namespace
+}  // namespace cloudopt

@@ -20,6 +20,21 @@ namespace {
 using testing::RawConnection;
 using namespace std::chrono_literals;
 
+// Sets a promise when the scope ends, unless already set: a test that fails early never leaves a thread waiting.
+class ReleaseOnExit {
+public:
+    explicit ReleaseOnExit(std::promise<void>& p) : p_(p) {}
+    ~ReleaseOnExit() { Release(); }
+    void Release() {
+        if (!done_) p_.set_value();
+        done_ = true;
+    }
+
+private:
+    std::promise<void>& p_;
+    bool done_ = false;
+};
+
 class HardeningTest : public ApiTest {
 protected:
     // Restarts the server on the same router with other limits.
@@ -44,6 +59,16 @@ protected:
         RawConnection probe(port_);
         probe.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
         return RawConnection::StatusOf(probe.ReadResponse(10s)) == 200;
+    }
+    // Waits (10 s at most) until the exposition on /metrics has a line starting with `line`: the server accepts and
+    // reads on its own threads, so a test that depends on the order of two clients waits for the first to count.
+    bool WaitForMetric(const std::string& line) {
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            const std::string text = metrics_.RenderPrometheus();
+            if (text.find("\n" + line) != std::string::npos || text.rfind(line, 0) == 0) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
     }
     // The server notices a closed connection asynchronously: retry for a few seconds.
     bool EventuallyHealthy() {
@@ -97,6 +122,7 @@ TEST_F(HardeningTest, BufferedBodiesStayWithinTheBudgetPerAddressAndInAll) {
     // Two bodies in flight from one client: the second would pass its address's share.
     RawConnection first(port_, "127.0.0.2");
     ASSERT_TRUE(first.Send(PostHead("/api/metrics", part, Bearer()) + "{"));
+    ASSERT_TRUE(WaitForMetric("cloudopt_http_buffered_body_bytes " + std::to_string(part)));
     RawConnection second(port_, "127.0.0.2");
     ASSERT_TRUE(second.Send(PostHead("/api/metrics", part, Bearer())));
     const std::string per_address = second.ReadResponse(10s);
@@ -104,6 +130,7 @@ TEST_F(HardeningTest, BufferedBodiesStayWithinTheBudgetPerAddressAndInAll) {
     // Other clients share what is left of the whole budget: one fits, the next does not.
     RawConnection third(port_, "127.0.0.3");
     ASSERT_TRUE(third.Send(PostHead("/api/metrics", part, Bearer()) + "{"));
+    ASSERT_TRUE(WaitForMetric("cloudopt_http_buffered_body_bytes " + std::to_string(2 * part)));
     RawConnection fourth(port_, "127.0.0.4");
     ASSERT_TRUE(fourth.Send(PostHead("/api/metrics", part, Bearer())));
     const std::string total = fourth.ReadResponse(10s);
@@ -133,8 +160,10 @@ TEST_F(HardeningTest, ConnectionsOverTheCapsAreTurnedAwayAndProbesStillAnswer) {
     const std::string refused = over_address.Read(10s);
     EXPECT_EQ(RawConnection::StatusOf(refused), 503) << refused;
     EXPECT_NE(refused.find("too many connections from 127.0.0.5"), std::string::npos);
+    ASSERT_TRUE(WaitForMetric("cloudopt_http_open_connections 3"));  // the probes have gone
     for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<RawConnection>(port_, "127.0.0.6"));
-    EXPECT_TRUE(Healthy() == false);  // 6 held: the probe itself is over the total cap
+    ASSERT_TRUE(WaitForMetric("cloudopt_http_open_connections 6"));
+    EXPECT_FALSE(Healthy());  // 6 held: the probe itself is over the total cap
     held.pop_back();
     EXPECT_TRUE(EventuallyHealthy());
     // The derived cap leaves head-room below the descriptor limit.
@@ -184,6 +213,7 @@ TEST_F(HardeningTest, AUserHoldsOnlyAFewEventStreams) {
 TEST(HardeningServer, ABlockingHandlerDoesNotHoldTheIoThread) {
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
+    ReleaseOnExit guard(release);  // an early ASSERT must not leave the handler blocked for ever
     std::promise<void> entered;
     api::Router router;
     router.Add("GET", "/slow",
@@ -209,23 +239,28 @@ TEST(HardeningServer, ABlockingHandlerDoesNotHoldTheIoThread) {
     RawConnection probe(*port);
     probe.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_EQ(RawConnection::StatusOf(probe.ReadResponse(10s)), 200);  // while /slow still runs
-    release.set_value();
+    guard.Release();
     const std::string done = slow.ReadResponse(10s);
     EXPECT_EQ(RawConnection::StatusOf(done), 200);
     EXPECT_NE(done.find("done"), std::string::npos);
     server.Stop();
 }
 
-TEST_F(HardeningTest, PasswordRoutesAreBlocking) {
-    int blocking = 0;
-    for (const api::RouteInfo& route : router_.Routes()) {
-        const bool hashes = route.pattern == "/api/auth/login" ||
-                            (route.pattern == "/api/users" && route.method == "POST") ||
-                            (route.pattern == "/api/users/{id}" && route.method == "PUT");
-        EXPECT_EQ(route.cost == api::RouteCost::kBlocking, hashes) << route.method << " " << route.pattern;
-        blocking += route.cost == api::RouteCost::kBlocking;
-    }
-    EXPECT_EQ(blocking, 3);
+TEST_F(HardeningTest, PasswordAndLoopRoutesAreBlockingAndProbesAreNot) {
+    auto cost_of = [&](const std::string& method, const std::string& pattern) {
+        for (const api::RouteInfo& route : router_.Routes())
+            if (route.method == method && route.pattern == pattern) return route.cost;
+        ADD_FAILURE() << method << " " << pattern << " is not a route";
+        return api::RouteCost::kCheap;
+    };
+    for (const auto& [method, pattern] : std::vector<std::pair<std::string, std::string>>{
+             {"POST", "/api/auth/login"},          {"POST", "/api/users"},
+             {"PUT", "/api/users/{id}"},           {"POST", "/api/resources/allocate"},
+             {"DELETE", "/api/resources/{id}"},    {"PUT", "/api/resources/{id}/mode"},
+             {"POST", "/api/resources/recommendations/{id}/apply"}})
+        EXPECT_EQ(cost_of(method, pattern), api::RouteCost::kBlocking) << method << " " << pattern;
+    for (const char* probe : {"/healthz", "/readyz", "/metrics", "/api/events"})
+        EXPECT_EQ(cost_of("GET", probe), api::RouteCost::kCheap) << probe;
 }
 
 // 11. HTTP framing: HEAD answers like GET without the body; a Transfer-Encoding without chunked is refused.
@@ -366,6 +401,7 @@ TEST_F(HardeningTest, SimulationsQueueBoundedAndJobsCancel) {
     context_->max_queued_simulations = 2;
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
+    ReleaseOnExit guard(release);
     auto hold = [released](const JobRunner::Progress&) -> Result<std::string> {
         released.wait();
         return std::string("{}");
@@ -374,6 +410,9 @@ TEST_F(HardeningTest, SimulationsQueueBoundedAndJobsCancel) {
     auto queued = jobs_.Submit("simulate", "held-2", hold, "test", 2);
     ASSERT_FALSE(running.refused);
     ASSERT_FALSE(queued.refused);
+    for (int attempt = 0; attempt < 200 && jobs_.Get(running.job.id)->state != JobState::kRunning; ++attempt)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(jobs_.Get(running.job.id)->state, JobState::kRunning);
     std::string csv = "timestamp,series,value\n";
     for (int i = 0; i < 4 * 288; ++i) csv += std::to_string(kNow + i * 300) + ",s," + std::to_string(10 + i % 7) + "\n";
     auto refused = client_->Post("/api/simulations", json({{"csv", csv}}).dump());
@@ -385,7 +424,7 @@ TEST_F(HardeningTest, SimulationsQueueBoundedAndJobsCancel) {
     EXPECT_EQ(Body(cancel_queued)["status"], "cancelled");
     auto cancel_running = client_->Post("/api/jobs/" + std::to_string(running.job.id) + "/cancel", "");
     EXPECT_EQ(cancel_running.status, 202) << cancel_running.body;
-    release.set_value();
+    guard.Release();
     ASSERT_TRUE(jobs_.WaitFor(running.job.id, 10s));
     EXPECT_EQ(jobs_.Get(running.job.id)->state, JobState::kCancelled);
     EXPECT_EQ(client_->Post("/api/jobs/" + std::to_string(running.job.id) + "/cancel", "").status, 409);

@@ -295,7 +295,7 @@ TEST(Flaps, AChangeThatUndoesThePreviousOneWithinThirtyMinutesIsAFlap) {
 TEST(Flaps, TheReplayCountsChangesAndFlapsPerResourceDay) {
     RegularSeries steady = OfficeHours();
     RegularSeries flapping = OfficeHours();
-    for (std::size_t i = 0; i < flapping.values.size(); ++i) flapping.values[i] = i % 2 ? 60.0 : 20.0;  // 5-minute swings
+    for (std::size_t i = 0; i < flapping.values.size(); ++i) flapping.values[i] = i % 6 < 3 ? 60.0 : 20.0;  // 30-min swings
     ReplayOptions o = Options();
     auto calm = ReplaySeries(steady, {"static", "reactive"}, o);
     auto swinging = ReplaySeries(flapping, {"static", "reactive"}, o);

@@ -256,16 +256,21 @@ public:
         return s.Run();
     }
 
+    static constexpr std::int64_t kPruneBatch = 10000;
+
     Result<std::int64_t> PruneAudit(UnixSeconds before, std::int64_t max_rows) override {
         std::lock_guard lock(mutex_);
-        Statement by_age = db_.Prepare("DELETE FROM audit_log WHERE ts < ?");
-        by_age.Bind(1, before);
+        // At most kPruneBatch rows a call, so one call never holds the writer long; the next call goes on.
+        Statement by_age = db_.Prepare(
+            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)");
+        by_age.Bind(1, before).Bind(2, kPruneBatch);
         if (Status s = by_age.Run(); !s) return s.error();
         std::int64_t removed = db_.Changes();
         // The newest max_rows stay: ids grow with time, so the cut is one indexed range.
         Statement by_size = db_.Prepare(
-            "DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)");
-        by_size.Bind(1, max_rows);
+            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY "
+            "id DESC LIMIT 1 OFFSET ?) ORDER BY id LIMIT ?)");
+        by_size.Bind(1, max_rows).Bind(2, kPruneBatch);
         if (Status s = by_size.Run(); !s) return s.error();
         return removed + db_.Changes();
     }

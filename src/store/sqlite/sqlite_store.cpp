@@ -147,6 +147,7 @@ public:
 
     Result<Resource> CreateResource(const Resource& resource) override {
         std::lock_guard lock(write_mutex_);
+        if (Status free = GroupIsFree(resource); !free) return free.error();
         const UnixSeconds now = clock_.Now();
         Statement s = writer_->Prepare(
             "INSERT INTO resources (id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
@@ -168,6 +169,24 @@ public:
         std::unique_lock cache(cache_mutex_);
         resources_[created.id] = created;
         return created;
+    }
+
+    // One resource per cloud group (provider + provider_ref): two would undo each other's decisions. Checked under
+    // the write lock, against the cache every resource write keeps current, so two writers cannot both pass.
+    bool Known(ResourceId id) {
+        std::shared_lock cache(cache_mutex_);
+        return resources_.count(id) != 0;
+    }
+
+    Status GroupIsFree(const Resource& resource) {
+        std::shared_lock cache(cache_mutex_);
+        for (const auto& [id, other] : resources_) {
+            if (id != resource.id && other.provider == resource.provider && other.provider_ref == resource.provider_ref)
+                return MakeError(ErrorCode::kConflict, "provider_ref: " + resource.provider + " group '" +
+                                                           resource.provider_ref + "' is already resource '" + other.name +
+                                                           "' (id " + std::to_string(id) + "); one resource per cloud group");
+        }
+        return Status::Ok();
     }
 
     // Resources are read from memory: they change rarely, every change goes through this store, and the
@@ -198,6 +217,9 @@ public:
 
     Result<Resource> UpdateResource(const Resource& resource) override {
         std::lock_guard lock(write_mutex_);
+        if (Known(resource.id)) {  // an unknown id is kNotFound below, whatever its group
+            if (Status free = GroupIsFree(resource); !free) return free.error();
+        }
         const UnixSeconds now = clock_.Now();
         Statement s = writer_->Prepare(
             "UPDATE resources SET name=?, provider=?, provider_ref=?, instance_type=?, min_capacity=?, "
