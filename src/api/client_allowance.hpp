@@ -11,7 +11,7 @@
 namespace cloudopt::api {
 
 class ClientAllowance {
-public:
+  public:
     // 0 for either cap: no cap of that kind.
     ClientAllowance(std::size_t total_cap, std::size_t per_address_cap);
 
@@ -25,7 +25,7 @@ public:
     std::size_t total_cap() const { return total_cap_; }
     std::size_t per_address_cap() const { return per_address_cap_; }
 
-private:
+  private:
     const std::size_t total_cap_;
     const std::size_t per_address_cap_;
     mutable std::mutex mutex_;

@@ -27,13 +27,12 @@ Status CheckSample(const Sample& sample, const std::string& metric, const Ingest
                              " s ahead of the server's clock (" + std::to_string(now) + "); at most " +
                              std::to_string(limits.max_future_skew_s) +
                              " s ahead is accepted (ingest.max_future_skew_s): check the sender's clock and unit");
-    if (!std::isfinite(sample.value))
-        return MakeError(ErrorCode::kUnprocessable, ".value: must be a finite number");
+    if (!std::isfinite(sample.value)) return MakeError(ErrorCode::kUnprocessable, ".value: must be a finite number");
     const ValueRange& range = limits.RangeOf(metric);
     if (sample.value < range.min || sample.value > range.max)
-        return MakeError(ErrorCode::kUnprocessable, ".value: " + Number(sample.value) + " is outside the plausible range [" +
-                                                        Number(range.min) + ", " + Number(range.max) + "] of '" +
-                                                        metric + "' (ingest.metric_ranges); check the unit");
+        return MakeError(ErrorCode::kUnprocessable,
+                         ".value: " + Number(sample.value) + " is outside the plausible range [" + Number(range.min) +
+                             ", " + Number(range.max) + "] of '" + metric + "' (ingest.metric_ranges); check the unit");
     return Status::Ok();
 }
 
@@ -67,10 +66,9 @@ Status CheckSeriesLimits(Store& store, std::span<const SeriesSamples> batch, con
         if (metrics) total += metrics->size();
     }
     if (total + added_total > limits.max_series_total)
-        return MakeError(ErrorCode::kUnprocessable, "the store would hold more than " +
-                                                        std::to_string(limits.max_series_total) +
-                                                        " series (ingest.max_series_total); this batch adds " +
-                                                        std::to_string(added_total));
+        return MakeError(ErrorCode::kUnprocessable,
+                         "the store would hold more than " + std::to_string(limits.max_series_total) +
+                             " series (ingest.max_series_total); this batch adds " + std::to_string(added_total));
     return Status::Ok();
 }
 

@@ -26,9 +26,9 @@ struct ValueRange {
 };
 
 struct IngestLimits {
-    std::size_t max_samples = 100000;   // per request
-    UnixSeconds max_future_skew_s = 300;  // how far ahead of the server's clock a sample may be dated
-    ValueRange values;                    // any metric
+    std::size_t max_samples = 100000;                 // per request
+    UnixSeconds max_future_skew_s = 300;              // how far ahead of the server's clock a sample may be dated
+    ValueRange values;                                // any metric
     std::map<std::string, ValueRange> metric_ranges;  // a metric's own range, instead of `values`
     std::size_t max_series_per_resource = 1000;
     std::size_t max_series_total = 100000;

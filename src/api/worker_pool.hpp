@@ -15,7 +15,7 @@
 namespace cloudopt::api {
 
 class WorkerPool {
-public:
+  public:
     WorkerPool(int threads, std::size_t max_queued);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -26,7 +26,7 @@ public:
     // Runs what is queued, then joins the threads. Idempotent.
     void Stop();
 
-private:
+  private:
     void Work();
 
     const std::size_t max_queued_;

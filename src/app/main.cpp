@@ -151,11 +151,11 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 0.5));
     simulate->add_option("--stabilization", simulate_command.stabilization_s, "Seconds the predictive policy waits before scaling in, and its no-flapping window, as loop.stabilization_seconds (default 300)")
         ->check(CLI::Range(0, 86400));
-    simulate->add_option("--flap-window", simulate_command.flap_window_s, "Seconds after a scale-out during which the predictive policy does not scale in, as loop.flap_window_seconds (default 1800; 0: off)")
+    simulate->add_option("--flap-window", simulate_command.flap_window_s, "Seconds after a scale-out during which the predictive policy does not scale in, as loop.flap_window_seconds (default 0: off)")
         ->check(CLI::Range(0, 86400));
     simulate->add_option("--hysteresis", simulate_command.hysteresis, "Utilization below the target that the predictive policy's scale-in is sized for, as loop.scale_in_hysteresis (default 0.10; 0: off)")
         ->check(CLI::Range(0.0, 0.3));
-    simulate->add_option("--flap-backoff", simulate_command.flap_backoff, "How many times its flap window a resource that flapped may wait, doubling per flap, as loop.flap_backoff_max (default 8; 1: no backoff)")
+    simulate->add_option("--flap-backoff", simulate_command.flap_backoff, "How many times its flap window a resource that flapped may wait, doubling per flap, as loop.flap_backoff_max (default 1: no backoff)")
         ->check(CLI::Range(1, 64));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));

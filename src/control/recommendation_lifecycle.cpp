@@ -30,7 +30,8 @@ Result<std::optional<Recommendation>> RecommendationLifecycle::Propose(ResourceI
                 return s.error();
             continue;
         }
-        if (SameProposal(o, proposal->from_capacity, proposal->to_capacity)) return std::optional<Recommendation>();  // it stands
+        if (SameProposal(o, proposal->from_capacity, proposal->to_capacity))
+            return std::optional<Recommendation>();  // it stands
     }
     if (!proposal) return std::optional<Recommendation>();
     // Dismissed: not proposed again while the plan says the same thing, or until the snooze the user chose ends.

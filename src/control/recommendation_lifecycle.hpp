@@ -23,7 +23,7 @@ struct RecommendationOptions {
 bool SameProposal(const Recommendation& open, int from_capacity, int to_capacity);
 
 class RecommendationLifecycle {
-public:
+  public:
     RecommendationLifecycle(Store& store, RecommendationOptions options) : store_(store), options_(options) {}
 
     // A recommend-mode pass planned `proposal` for the resource (nullopt: the plan keeps the current capacity).
@@ -37,7 +37,7 @@ public:
     // (and the recommendation expired, saying why) when it grew too old or the capacity already matches.
     Status CheckStillValid(const Recommendation& recommendation, int current, UnixSeconds now);
 
-private:
+  private:
     Store& store_;
     RecommendationOptions options_;
 };

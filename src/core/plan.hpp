@@ -29,7 +29,7 @@ struct FlapGuard {
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
 // otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
-inline constexpr FlapGuard kDefaultFlapGuard{1800, 0.10, 8};
+inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1};
 
 struct PlanInput {
     Resource resource;

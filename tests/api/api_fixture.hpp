@@ -5,9 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
@@ -26,7 +25,7 @@ using testing::HttpClient;
 inline constexpr UnixSeconds kNow = 1'700'006'400 + 3 * 86400;
 
 class ApiTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto s = OpenSqliteStore(dir_.File("t.db"), clock_);
         ASSERT_TRUE(s.ok());
@@ -82,8 +81,14 @@ protected:
         return j.contains("error") ? j["error"].value("code", "") : "";
     }
     int CreateResource(const std::string& name, const std::string& ref, const std::string& mode = "auto") {
-        json body = {{"name", name},         {"provider", "aws"},  {"provider_ref", ref},  {"instance_type", "m5.large"},
-                     {"capacity_per_instance", 10}, {"mode", mode}, {"max_capacity", 20}, {"boot_delay_s", 120}};
+        json body = {{"name", name},
+                     {"provider", "aws"},
+                     {"provider_ref", ref},
+                     {"instance_type", "m5.large"},
+                     {"capacity_per_instance", 10},
+                     {"mode", mode},
+                     {"max_capacity", 20},
+                     {"boot_delay_s", 120}};
         auto r = client_->Post("/api/resources", body.dump());
         EXPECT_EQ(r.status, 201) << r.body;
         return Body(r)["id"].get<int>();

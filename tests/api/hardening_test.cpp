@@ -2,7 +2,6 @@
 // service was crashed, starved or misled before, and asserts the refusal that replaced it.
 
 #include <gtest/gtest.h>
-
 #include <sys/resource.h>
 
 #include <future>
@@ -22,7 +21,7 @@ using namespace std::chrono_literals;
 
 // Sets a promise when the scope ends, unless already set: a test that fails early never leaves a thread waiting.
 class ReleaseOnExit {
-public:
+  public:
     explicit ReleaseOnExit(std::promise<void>& p) : p_(p) {}
     ~ReleaseOnExit() { Release(); }
     void Release() {
@@ -30,13 +29,13 @@ public:
         done_ = true;
     }
 
-private:
+  private:
     std::promise<void>& p_;
     bool done_ = false;
 };
 
 class HardeningTest : public ApiTest {
-protected:
+  protected:
     // Restarts the server on the same router with other limits.
     void Restart(const api::ServerOptions& options) {
         client_.reset();
@@ -216,15 +215,16 @@ TEST(HardeningServer, ABlockingHandlerDoesNotHoldTheIoThread) {
     ReleaseOnExit guard(release);  // an early ASSERT must not leave the handler blocked for ever
     std::promise<void> entered;
     api::Router router;
-    router.Add("GET", "/slow",
-               [released, &entered](const api::HttpRequest&) {
-                   entered.set_value();
-                   released.wait();
-                   api::HttpResponse r;
-                   r.body = "done";
-                   return r;
-               },
-               api::RouteCost::kBlocking);
+    router.Add(
+        "GET", "/slow",
+        [released, &entered](const api::HttpRequest&) {
+            entered.set_value();
+            released.wait();
+            api::HttpResponse r;
+            r.body = "done";
+            return r;
+        },
+        api::RouteCost::kBlocking);
     router.Add("GET", "/healthz", [](const api::HttpRequest&) { return api::HttpResponse{}; });
     MetricsRegistry metrics;
     api::ServerOptions options;
@@ -253,11 +253,14 @@ TEST_F(HardeningTest, PasswordAndLoopRoutesAreBlockingAndProbesAreNot) {
         ADD_FAILURE() << method << " " << pattern << " is not a route";
         return api::RouteCost::kCheap;
     };
-    for (const auto& [method, pattern] : std::vector<std::pair<std::string, std::string>>{
-             {"POST", "/api/auth/login"},          {"POST", "/api/users"},
-             {"PUT", "/api/users/{id}"},           {"POST", "/api/resources/allocate"},
-             {"DELETE", "/api/resources/{id}"},    {"PUT", "/api/resources/{id}/mode"},
-             {"POST", "/api/resources/recommendations/{id}/apply"}})
+    for (const auto& [method, pattern] :
+         std::vector<std::pair<std::string, std::string>>{{"POST", "/api/auth/login"},
+                                                          {"POST", "/api/users"},
+                                                          {"PUT", "/api/users/{id}"},
+                                                          {"POST", "/api/resources/allocate"},
+                                                          {"DELETE", "/api/resources/{id}"},
+                                                          {"PUT", "/api/resources/{id}/mode"},
+                                                          {"POST", "/api/resources/recommendations/{id}/apply"}})
         EXPECT_EQ(cost_of(method, pattern), api::RouteCost::kBlocking) << method << " " << pattern;
     for (const char* probe : {"/healthz", "/readyz", "/metrics", "/api/events"})
         EXPECT_EQ(cost_of("GET", probe), api::RouteCost::kCheap) << probe;
@@ -279,8 +282,9 @@ TEST_F(HardeningTest, HeadAnswersLikeGetWithoutTheBody) {
 
 TEST_F(HardeningTest, ATransferEncodingWithoutChunkedIsRefusedAndClosed) {
     RawConnection c(port_);
-    c.Send("POST /api/auth/login HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n"
-           "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    c.Send(
+        "POST /api/auth/login HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n"
+        "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
     const std::string answer = c.Read(10s);  // until the server closes
     EXPECT_EQ(RawConnection::StatusOf(answer), 400) << answer;
     EXPECT_NE(answer.find("chunked"), std::string::npos);
@@ -290,18 +294,19 @@ TEST_F(HardeningTest, ATransferEncodingWithoutChunkedIsRefusedAndClosed) {
 // 5. A sample from the future is refused, and one already stored never passes for the current load.
 TEST_F(HardeningTest, SamplesFromTheFutureAreRefusedAndNeverCurrent) {
     const int id = CreateResource("web", "sim/a");
-    auto ahead = client_->Post("/api/metrics", json({{"samples", {{{"resource", id}, {"metric", "cpu_cores"},
-                                                                   {"ts", kNow + 3600}, {"value", 5}}}}})
-                                                   .dump());
+    auto ahead = client_->Post(
+        "/api/metrics",
+        json({{"samples", {{{"resource", id}, {"metric", "cpu_cores"}, {"ts", kNow + 3600}, {"value", 5}}}}}).dump());
     EXPECT_EQ(ahead.status, 422);
     EXPECT_NE(ahead.body.find("samples[0].ts"), std::string::npos) << ahead.body;
     EXPECT_NE(ahead.body.find("ahead of the server's clock"), std::string::npos);
-    auto skewed = client_->Post("/api/metrics", json({{"samples", {{{"resource", id}, {"metric", "cpu_cores"},
-                                                                    {"ts", kNow + 60}, {"value", 30}}}}})
-                                                    .dump());
+    auto skewed = client_->Post(
+        "/api/metrics",
+        json({{"samples", {{{"resource", id}, {"metric", "cpu_cores"}, {"ts", kNow + 60}, {"value", 30}}}}}).dump());
     EXPECT_EQ(skewed.status, 200) << "a small clock skew is fine";
     // Stored before this rule existed: a sample dated a year ahead.
-    ASSERT_TRUE(store_->AppendSamples(std::vector<SeriesSamples>{{{id, "cpu_cores"}, {{kNow + 365 * 86400, 1e6}}}}).ok());
+    ASSERT_TRUE(
+        store_->AppendSamples(std::vector<SeriesSamples>{{{id, "cpu_cores"}, {{kNow + 365 * 86400, 1e6}}}}).ok());
     clock_.Advance(120);
     auto stats = Body(client_->Get("/api/dashboard/stats"));
     ASSERT_TRUE(stats.contains("resources")) << stats.dump();
@@ -315,8 +320,9 @@ TEST_F(HardeningTest, SamplesFromTheFutureAreRefusedAndNeverCurrent) {
 
 TEST_F(HardeningTest, AnAdminDeletesASeriesSamplesInATimeRange) {
     const int id = CreateResource("web", "sim/a");
-    ASSERT_TRUE(store_->AppendSamples(std::vector<SeriesSamples>{
-                            {{id, "cpu_cores"}, {{kNow - 7200, 10}, {kNow - 60, 30}, {4'080'000'000, 1e6}}}})
+    ASSERT_TRUE(store_
+                    ->AppendSamples(std::vector<SeriesSamples>{
+                        {{id, "cpu_cores"}, {{kNow - 7200, 10}, {kNow - 60, 30}, {4'080'000'000, 1e6}}}})
                     .ok());
     const std::string target = "/api/metrics?resource=web&from=" + std::to_string(kNow) + "&to=4100000000";
     HttpClient viewer(port_);
@@ -339,9 +345,10 @@ TEST_F(HardeningTest, AnAdminDeletesASeriesSamplesInATimeRange) {
 // 6. Values outside the plausible range are refused at ingest.
 TEST_F(HardeningTest, ImplausibleValuesAreRefusedNamingTheField) {
     const int id = CreateResource("web", "sim/a");
-    auto huge = client_->Post("/api/metrics", json({{"series", {{{"resource", id}, {"metric", "cpu_cores"},
-                                                                  {"points", {{kNow - 60, 1}, {kNow, 1e300}}}}}}})
-                                                  .dump());
+    auto huge = client_->Post(
+        "/api/metrics",
+        json({{"series", {{{"resource", id}, {"metric", "cpu_cores"}, {"points", {{kNow - 60, 1}, {kNow, 1e300}}}}}}})
+            .dump());
     EXPECT_EQ(huge.status, 422);
     EXPECT_NE(huge.body.find("series[0].points[1].value"), std::string::npos) << huge.body;
     context_->ingest.metric_ranges["cpu_cores"] = {0, 1000};
@@ -362,9 +369,9 @@ TEST_F(HardeningTest, SeriesAreBoundedPerResourceAndInAll) {
     context_->ingest.max_series_per_resource = 3;
     context_->ingest.max_series_total = 5;
     auto push = [&](int id, const std::string& metric) {
-        return client_->Post("/api/metrics", json({{"samples", {{{"resource", id}, {"metric", metric},
-                                                                 {"ts", kNow - 60}, {"value", 1}}}}})
-                                                 .dump());
+        return client_->Post(
+            "/api/metrics",
+            json({{"samples", {{{"resource", id}, {"metric", metric}, {"ts", kNow - 60}, {"value", 1}}}}}).dump());
     };
     for (const char* m : {"m1", "m2", "m3"}) EXPECT_EQ(push(a, m).status, 200);
     auto fourth = push(a, "m4");
