@@ -60,6 +60,12 @@ class ApiTest : public ::testing::Test {
         options.port = 0;
         options.threads = 2;
         options.max_body_bytes = 1024 * 1024;
+        StartServer(options);
+    }
+    // (Re)starts the server on the router with `options`, and an admin's client to it.
+    void StartServer(const api::ServerOptions& options) {
+        client_.reset();
+        if (server_) server_->Stop();
         server_ = std::make_unique<api::HttpServer>(router_, metrics_, options);
         auto port = server_->Start();
         ASSERT_TRUE(port.ok()) << port.error().message;

@@ -37,16 +37,7 @@ class ReleaseOnExit {
 class HardeningTest : public ApiTest {
   protected:
     // Restarts the server on the same router with other limits.
-    void Restart(const api::ServerOptions& options) {
-        client_.reset();
-        server_->Stop();
-        server_ = std::make_unique<api::HttpServer>(router_, metrics_, options);
-        auto port = server_->Start();
-        ASSERT_TRUE(port.ok()) << port.error().message;
-        port_ = *port;
-        client_ = std::make_unique<HttpClient>(port_);
-        client_->SetHeader("Authorization", auth_->BearerFor("admin", Role::kAdmin));
-    }
+    void Restart(const api::ServerOptions& options) { StartServer(options); }
     std::string Bearer() { return auth_->BearerFor("admin", Role::kAdmin); }
     // The head of a POST whose body (of `length` bytes) the caller sends later, or never.
     static std::string PostHead(const std::string& target, std::size_t length, const std::string& authorization) {

@@ -15,18 +15,33 @@
 namespace cloudopt {
 namespace {
 
-TEST(Demo, TheRecordedCostBeforeCloudoptIsTheStaticAllocationTheDashboardComparesWith) {
+// The demo's resources and seven days of history in a fresh store, as `cloudopt serve --demo` sets them up.
+struct DemoWorld {
+    explicit DemoWorld(UnixSeconds at) : now(at), clock(at), store(OpenSqliteStore(dir.File("t.db"), clock)) {}
+    Status Setup() {
+        if (!store) return store.error();
+        auto text = ReadWholeFile(std::string(CLOUDOPT_REPO_DIR) + "/data/catalog/instances.csv", "catalog");
+        if (!text) return text.error();
+        catalog = ParseCatalogCsv(*text);
+        if (!catalog) return catalog.error();
+        return SetupDemo(**store, cloud, *catalog, std::string(CLOUDOPT_REPO_DIR) + "/data/demo", now);
+    }
     testing::TempDir dir;
+    UnixSeconds now;
+    ManualClock clock;
+    Result<std::unique_ptr<Store>> store;
+    Result<Catalog> catalog = MakeError(ErrorCode::kUnavailable, "not loaded");
+    SimulatedCloud cloud{clock};
+};
+
+TEST(Demo, TheRecordedCostBeforeCloudoptIsTheStaticAllocationTheDashboardComparesWith) {
     const UnixSeconds now = 1'800'000'123;  // deliberately off the 5-minute grid
-    ManualClock clock(now);
-    auto store = OpenSqliteStore(dir.File("t.db"), clock);
-    ASSERT_TRUE(store.ok());
-    auto catalog_text = ReadWholeFile(std::string(CLOUDOPT_REPO_DIR) + "/data/catalog/instances.csv", "catalog");
-    ASSERT_TRUE(catalog_text.ok());
-    auto catalog = ParseCatalogCsv(*catalog_text);
-    ASSERT_TRUE(catalog.ok());
-    SimulatedCloud cloud(clock);
-    ASSERT_TRUE(SetupDemo(**store, cloud, *catalog, std::string(CLOUDOPT_REPO_DIR) + "/data/demo", now).ok());
+    DemoWorld world(now);
+    ASSERT_TRUE(world.Setup().ok());
+    ManualClock& clock = world.clock;
+    auto& store = world.store;
+    auto& catalog = world.catalog;
+    SimulatedCloud& cloud = world.cloud;
 
     Adapters adapters;
     for (const char* name : {"aws", "azure", "gcp", "kubernetes"}) {
@@ -49,17 +64,10 @@ TEST(Demo, TheRecordedCostBeforeCloudoptIsTheStaticAllocationTheDashboardCompare
 }
 
 TEST(Demo, ARestartedDemoClockNeverFollowsStoredDataIntoTheFuture) {
-    testing::TempDir dir;
     const UnixSeconds now = 1'800'000'000;
-    ManualClock clock(now);
-    auto store = OpenSqliteStore(dir.File("t.db"), clock);
-    ASSERT_TRUE(store.ok());
-    auto catalog_text = ReadWholeFile(std::string(CLOUDOPT_REPO_DIR) + "/data/catalog/instances.csv", "catalog");
-    ASSERT_TRUE(catalog_text.ok());
-    auto catalog = ParseCatalogCsv(*catalog_text);
-    ASSERT_TRUE(catalog.ok());
-    SimulatedCloud cloud(clock);
-    ASSERT_TRUE(SetupDemo(**store, cloud, *catalog, std::string(CLOUDOPT_REPO_DIR) + "/data/demo", now).ok());
+    DemoWorld world(now);
+    ASSERT_TRUE(world.Setup().ok());
+    auto& store = world.store;
     const UnixSeconds recorded = LatestDemoTime(**store, now, 60);
     EXPECT_LE(recorded, now);
     EXPECT_GT(recorded, now - 600) << "the history reaches the demo's start";
