@@ -17,7 +17,7 @@
 namespace cloudopt {
 
 class CapacityPlanner final : public Planner {
-public:
+  public:
     PlanDecision Plan(const PlanInput& input) const override;
 };
 

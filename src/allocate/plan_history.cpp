@@ -23,8 +23,9 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
     input.band_correction = correction_;
     if (input.forecast) {
         // A running mean over about a day of passes: every phase of the hour or day weighs alike.
-        const double weight = std::clamp(static_cast<double>(std::max<UnixSeconds>(1, input.tick_seconds)) /
-                                             static_cast<double>(kUsualWidthSeconds), 0.0, 1.0);
+        const double weight = std::clamp(
+            static_cast<double>(std::max<UnixSeconds>(1, input.tick_seconds)) / static_cast<double>(kUsualWidthSeconds),
+            0.0, 1.0);
         const std::vector<ForecastPoint>& points = input.forecast->points;
         for (std::size_t k = unit90_.size(); k < points.size(); ++k) {
             unit90_.push_back(points[k].p90 - points[k].p50);

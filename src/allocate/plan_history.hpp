@@ -28,7 +28,7 @@ struct ServiceLevel {
 };
 
 class PlanHistory {
-public:
+  public:
     explicit PlanHistory(UnixSeconds window_seconds = 300, ServiceLevel level = {}, FlapGuard flap_guard = {})
         : window_(window_seconds), level_(level), flap_guard_(flap_guard) {}
 
@@ -42,7 +42,7 @@ public:
     void ObserveService(bool starved);
     double band_correction() const { return correction_; }
 
-private:
+  private:
     void Forget(UnixSeconds now);
 
     UnixSeconds window_;

@@ -182,7 +182,8 @@ void AccessControl::Audit(const HttpRequest& request, const std::string& pattern
         std::lock_guard lock(audit_mutex_);
         RefusalKey key{entry.remote_address, entry.actor, entry.action, entry.detail, entry.status};
         // Bounded within a minute too: past the cap, new clients are counted together.
-        if (refusals_.size() >= kMaxRefusalKeys && !refusals_.count(key)) key = {"(other clients)", "", entry.action, "", entry.status};
+        if (refusals_.size() >= kMaxRefusalKeys && !refusals_.count(key))
+            key = {"(other clients)", "", entry.action, "", entry.status};
         Refusals& r = refusals_[key];
         if (r.count == 0) {
             r.minute = entry.ts - entry.ts % 60;
@@ -235,8 +236,10 @@ void AccessControl::FlushAudit(bool all) {
     }
     if (prune) {
         auto pruned = auth_.store().PruneAudit(now - options_.audit_retention_seconds, options_.audit_max_rows);
-        if (!pruned) spdlog::warn("audit log retention failed: {}", pruned.error().message);
-        else if (*pruned > 0) spdlog::info("audit log retention removed {} old entries", *pruned);
+        if (!pruned)
+            spdlog::warn("audit log retention failed: {}", pruned.error().message);
+        else if (*pruned > 0)
+            spdlog::info("audit log retention removed {} old entries", *pruned);
     }
 }
 
@@ -244,8 +247,9 @@ Status InstallAccessControl(Router& router, std::shared_ptr<AccessControl> contr
     for (const RouteInfo& route : router.Routes()) {
         // Checked against a default option set: the table lists every route whatever the options.
         if (!RoutePermission(route.method, route.pattern, AccessOptions{}))
-            return MakeError(ErrorCode::kInternal, route.method + " " + route.pattern +
-                                                       " is missing from the permission table (api/access_control.cpp)");
+            return MakeError(
+                ErrorCode::kInternal,
+                route.method + " " + route.pattern + " is missing from the permission table (api/access_control.cpp)");
     }
     router.SetGuard([control](HttpRequest& request, const std::string& method, const std::string& pattern) {
         return control->Check(request, method, pattern);

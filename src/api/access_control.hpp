@@ -34,7 +34,7 @@ std::optional<security::Permission> RoutePermission(const std::string& method, c
                                                     const AccessOptions& options);
 
 class AccessControl {
-public:
+  public:
     AccessControl(AuthService& auth, AccessOptions options);
     // Writes the refusals still being counted: the store must outlive this object.
     ~AccessControl();
@@ -49,7 +49,7 @@ public:
     // when an hour has passed since it last did. Audit calls it; tests and shutdown call it directly.
     void FlushAudit(bool all = false);
 
-private:
+  private:
     struct RefusalKey {
         std::string remote_address, actor, action, detail;
         int status;

@@ -19,18 +19,30 @@ Error Unprocessable(std::string message) { return MakeError(ErrorCode::kUnproces
 
 int HttpStatusFor(ErrorCode code) {
     switch (code) {
-        case ErrorCode::kInvalidArgument: return 400;
-        case ErrorCode::kUnauthenticated: return 401;
-        case ErrorCode::kPermissionDenied: return 403;
-        case ErrorCode::kTooManyRequests: return 429;
-        case ErrorCode::kNotFound: return 404;
-        case ErrorCode::kMethodNotAllowed: return 405;
-        case ErrorCode::kConflict: return 409;
-        case ErrorCode::kPayloadTooLarge: return 413;
-        case ErrorCode::kUnsupportedMediaType: return 415;
-        case ErrorCode::kUnprocessable: return 422;
-        case ErrorCode::kUnavailable: return 503;
-        case ErrorCode::kInternal: return 500;
+        case ErrorCode::kInvalidArgument:
+            return 400;
+        case ErrorCode::kUnauthenticated:
+            return 401;
+        case ErrorCode::kPermissionDenied:
+            return 403;
+        case ErrorCode::kTooManyRequests:
+            return 429;
+        case ErrorCode::kNotFound:
+            return 404;
+        case ErrorCode::kMethodNotAllowed:
+            return 405;
+        case ErrorCode::kConflict:
+            return 409;
+        case ErrorCode::kPayloadTooLarge:
+            return 413;
+        case ErrorCode::kUnsupportedMediaType:
+            return 415;
+        case ErrorCode::kUnprocessable:
+            return 422;
+        case ErrorCode::kUnavailable:
+            return 503;
+        case ErrorCode::kInternal:
+            return 500;
     }
     return 500;
 }
@@ -172,10 +184,9 @@ json ToJson(const ModelHealth& health, const DriftRule& rule) {
               {"live_accuracy", NumberOrNull(health.live.accuracy)},
               {"last_value_accuracy", NumberOrNull(health.live.naive_accuracy)},
               {"steps_scored", health.live.actuals},
-              {"coverage",
-               json::object({{"p90", NumberOrNull(health.live.coverage_p90)},
-                             {"p95", NumberOrNull(health.live.coverage_p95)},
-                             {"p99", NumberOrNull(health.live.coverage_p99)}})},
+              {"coverage", json::object({{"p90", NumberOrNull(health.live.coverage_p90)},
+                                         {"p95", NumberOrNull(health.live.coverage_p95)},
+                                         {"p99", NumberOrNull(health.live.coverage_p99)}})},
               {"bands_by", health.bands_by},
               {"drifted", drift.has_value()}};
     if (drift) j["drift"] = *drift;
@@ -244,9 +255,9 @@ json ToJson(const DashboardStats& s) {
 
 Result<Resource> ResourceFromJson(const json& body, Resource r) {
     static const std::set<std::string> kFields = {
-        "name", "provider", "provider_ref", "instance_type", "min_capacity", "max_capacity", "target_low",
-        "target_high", "mode", "boot_delay_s", "load_metric", "capacity_per_instance", "load_query", "risk_quantile",
-        "allowed_types", "spot_share_max", "max_step"};
+        "name",       "provider",      "provider_ref",  "instance_type",  "min_capacity", "max_capacity",
+        "target_low", "target_high",   "mode",          "boot_delay_s",   "load_metric",  "capacity_per_instance",
+        "load_query", "risk_quantile", "allowed_types", "spot_share_max", "max_step"};
     if (Status s = CheckKnownFields(body, kFields, "resource"); !s) return s.error();
     auto text = [&](const char* key, std::string& out) -> Status {
         if (!body.contains(key)) return Status::Ok();

@@ -14,13 +14,16 @@ Error Bad(const std::string& message) { return MakeError(ErrorCode::kUnprocessab
 
 // Resolves a "resource" field (id or name), caching lookups within one request.
 class ResourceResolver {
-public:
+  public:
     explicit ResourceResolver(const ResourceLookup& lookup) : lookup_(lookup) {}
     Result<ResourceId> Resolve(const json& v, const std::string& where) {
         std::string key;
-        if (v.is_number_integer()) key = v.dump();
-        else if (v.is_string()) key = v.get<std::string>();
-        else return Bad(where + ".resource: must be a resource id or name");
+        if (v.is_number_integer())
+            key = v.dump();
+        else if (v.is_string())
+            key = v.get<std::string>();
+        else
+            return Bad(where + ".resource: must be a resource id or name");
         if (auto it = cache_.find(key); it != cache_.end()) return it->second;
         auto r = lookup_(key);
         if (!r) {
@@ -31,7 +34,7 @@ public:
         return *r;
     }
 
-private:
+  private:
     const ResourceLookup& lookup_;
     std::map<std::string, ResourceId> cache_;
 };

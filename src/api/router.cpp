@@ -68,7 +68,8 @@ std::variant<Router::Dispatch, Router::Admitted> Router::Admit(HttpRequest& requ
         std::map<std::string, std::string> probe;
         if (!Match(route, segments, probe)) continue;
         if (route.method != method) {
-            if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
+            if (allowed.find(route.method) == std::string::npos)
+                allowed += (allowed.empty() ? "" : ", ") + route.method;
             continue;
         }
         if (!best || literal_count(route) > literal_count(*best)) {
@@ -79,9 +80,9 @@ std::variant<Router::Dispatch, Router::Admitted> Router::Admit(HttpRequest& requ
     if (!best) {
         if (!allowed.empty()) {
             if (allowed.find("GET") != std::string::npos) allowed += ", HEAD";
-            HttpResponse r = ErrorResponse(MakeError(ErrorCode::kMethodNotAllowed,
-                                                     request.method + " is not allowed on " + request.path +
-                                                         "; allowed: " + allowed));
+            HttpResponse r =
+                ErrorResponse(MakeError(ErrorCode::kMethodNotAllowed, request.method + " is not allowed on " +
+                                                                          request.path + "; allowed: " + allowed));
             r.headers.emplace_back("Allow", allowed);
             return Dispatch{r, "unmatched"};
         }

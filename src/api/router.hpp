@@ -23,7 +23,8 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 using Guard = std::function<std::optional<HttpResponse>(HttpRequest& request, const std::string& method,
                                                         const std::string& pattern)>;
 // Sees every request that matched a route, with its response (the audit log).
-using Observer = std::function<void(const HttpRequest& request, const std::string& pattern, const HttpResponse& response)>;
+using Observer =
+    std::function<void(const HttpRequest& request, const std::string& pattern, const HttpResponse& response)>;
 
 // How a handler spends its time. kBlocking handlers (password hashing: tens of milliseconds of CPU by design) run
 // on the server's bounded worker pool, never on an I/O thread, so probes and other requests do not wait on them.
@@ -36,7 +37,7 @@ struct RouteInfo {
 };
 
 class Router {
-public:
+  public:
     void Add(std::string method, std::string pattern, Handler handler, RouteCost cost = RouteCost::kCheap);
     void SetGuard(Guard guard) { guard_ = std::move(guard); }
     void SetObserver(Observer observer) { observer_ = std::move(observer); }
@@ -63,7 +64,7 @@ public:
 
     std::vector<RouteInfo> Routes() const;
 
-private:
+  private:
     struct Route {
         std::string method;
         std::string pattern;

@@ -1,9 +1,9 @@
 #include "api/routes.hpp"
 
+#include <stdexcept>
+
 #include "api/json_io.hpp"
 #include "core/text.hpp"
-
-#include <stdexcept>
 
 namespace cloudopt::api {
 
@@ -29,8 +29,7 @@ Router BuildRouter(ApiContext& context) {
 namespace detail {
 
 Result<Resource> ResolveResource(Store& store, const std::string& id_or_name) {
-    if (id_or_name.empty())
-        return MakeError(ErrorCode::kInvalidArgument, "resource: give a resource id or name");
+    if (id_or_name.empty()) return MakeError(ErrorCode::kInvalidArgument, "resource: give a resource id or name");
     // "id:7" and "name:web" say which is meant; a bare number is an id (names cannot be numbers).
     if (id_or_name.rfind("id:", 0) == 0) {
         auto id = ParseInt(std::string_view(id_or_name).substr(3));
@@ -42,7 +41,8 @@ Result<Resource> ResolveResource(Store& store, const std::string& id_or_name) {
     return store.FindResourceByName(id_or_name);
 }
 
-Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what) {
+Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store,
+                                                      const std::string& what) {
     if (request.body.empty()) return std::optional<Resource>();
     auto body = ParseJsonBody(request);
     if (!body) return body.error();
@@ -58,7 +58,8 @@ Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request
 
 Result<std::int64_t> PathId(const HttpRequest& request, const char* what) {
     auto id = ParseInt(request.path_params.at("id"));
-    if (!id || *id <= 0) return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " id must be a positive integer");
+    if (!id || *id <= 0)
+        return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " id must be a positive integer");
     return *id;
 }
 

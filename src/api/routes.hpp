@@ -35,11 +35,13 @@ struct ApiContext {
     AccessOptions access = {};
     std::string dashboard_dir = {};
     std::map<std::string, std::string> simulation_datasets = {};
-    std::map<std::string, std::string> providers = {};  // provider name -> driver, as configured  // name -> CSV path, for POST /api/simulations  // the built dashboard (dashboard/dist); empty or missing: a landing page at /
+    std::map<std::string, std::string> providers =
+        {};  // provider name -> driver, as configured  // name -> CSV path, for POST /api/simulations  // the built
+             // dashboard (dashboard/dist); empty or missing: a landing page at /
     IngestLimits ingest = {};  // what POST /api/metrics and /api/v1/write accept (api/ingest_limits.hpp)
     std::size_t max_event_streams_per_user = 8;  // open GET /api/events streams per user or token
     std::size_t max_queued_simulations = 4;      // POST /api/simulations jobs queued or running at once
-    std::size_t query_cache_bytes = 16u << 20;  // rendered downsampled buckets (api/rendered_buckets.hpp); 0 = off
+    std::size_t query_cache_bytes = 16u << 20;   // rendered downsampled buckets (api/rendered_buckets.hpp); 0 = off
     std::shared_ptr<ComparisonCache> comparison_cache = NewComparisonCache();
 };
 
@@ -69,7 +71,8 @@ void AddStaticRoutes(Router& router, ApiContext& ctx);
 void AddSimulationRoutes(Router& router, ApiContext& ctx);
 
 // Reads an optional body {"resource": id or name} (an empty body means all resources): nullopt for all.
-Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store, const std::string& what);
+Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store,
+                                                      const std::string& what);
 // Resolves ?resource= (an id or a name) to a stored resource.
 Result<Resource> ResolveResource(Store& store, const std::string& id_or_name);
 // The {id} path parameter as a positive integer; `what` names it in the error.

@@ -9,7 +9,11 @@ namespace cloudopt::api::detail {
 namespace {
 
 json UserJson(const User& u) {
-    return {{"id", u.id}, {"name", u.name}, {"role", RoleName(u.role)}, {"disabled", u.disabled}, {"created_at", u.created_at}};
+    return {{"id", u.id},
+            {"name", u.name},
+            {"role", RoleName(u.role)},
+            {"disabled", u.disabled},
+            {"created_at", u.created_at}};
 }
 
 json TokenJson(const ApiToken& t) {
@@ -23,7 +27,8 @@ json TokenJson(const ApiToken& t) {
 
 Result<std::optional<std::string>> OptionalString(const json& body, const char* field) {
     if (!body.contains(field)) return std::optional<std::string>();
-    if (!body[field].is_string()) return MakeError(ErrorCode::kUnprocessable, std::string(field) + ": must be a string");
+    if (!body[field].is_string())
+        return MakeError(ErrorCode::kUnprocessable, std::string(field) + ": must be a string");
     return std::optional<std::string>(body[field].get<std::string>());
 }
 
@@ -63,53 +68,60 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
         return JsonResponse(200, {{"users", out}});
     });
 
-    router.Add("POST", "/api/users", [&ctx](const HttpRequest& req) {
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        if (Status s = CheckKnownFields(*body, {"name", "role", "password"}, "user"); !s) return ErrorResponse(s.error());
-        auto name = OptionalString(*body, "name");
-        auto password = OptionalString(*body, "password");
-        auto role = OptionalRole(*body);
-        if (!name) return ErrorResponse(name.error());
-        if (!password) return ErrorResponse(password.error());
-        if (!role) return ErrorResponse(role.error());
-        if (!*name || !*password || !*role)
-            return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "name, role and password are required"));
-        auto user = ctx.auth.CreateUser(**name, **role, **password);
-        if (!user) return ErrorResponse(user.error());
-        HttpResponse r = JsonResponse(201, UserJson(*user));
-        r.headers.emplace_back("Location", "/api/users/" + std::to_string(user->id));
-        return r;
-    },
-               RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
+    router.Add(
+        "POST", "/api/users",
+        [&ctx](const HttpRequest& req) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"name", "role", "password"}, "user"); !s)
+                return ErrorResponse(s.error());
+            auto name = OptionalString(*body, "name");
+            auto password = OptionalString(*body, "password");
+            auto role = OptionalRole(*body);
+            if (!name) return ErrorResponse(name.error());
+            if (!password) return ErrorResponse(password.error());
+            if (!role) return ErrorResponse(role.error());
+            if (!*name || !*password || !*role)
+                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "name, role and password are required"));
+            auto user = ctx.auth.CreateUser(**name, **role, **password);
+            if (!user) return ErrorResponse(user.error());
+            HttpResponse r = JsonResponse(201, UserJson(*user));
+            r.headers.emplace_back("Location", "/api/users/" + std::to_string(user->id));
+            return r;
+        },
+        RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
 
-    router.Add("PUT", "/api/users/{id}", [&ctx](const HttpRequest& req) {
-        auto id = PathId(req, "user");
-        if (!id) return ErrorResponse(id.error());
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        if (Status s = CheckKnownFields(*body, {"role", "password", "disabled"}, "user"); !s) return ErrorResponse(s.error());
-        auto password = OptionalString(*body, "password");
-        auto role = OptionalRole(*body);
-        if (!password) return ErrorResponse(password.error());
-        if (!role) return ErrorResponse(role.error());
-        std::optional<bool> disabled;
-        if (body->contains("disabled")) {
-            if (!(*body)["disabled"].is_boolean())
-                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "disabled: must be true or false"));
-            disabled = (*body)["disabled"].get<bool>();
-        }
-        auto current = ctx.auth.store().GetUser(*id);
-        if (!current) return ErrorResponse(current.error());
-        const bool stays_admin = role->value_or(current->role) == Role::kAdmin && !disabled.value_or(current->disabled);
-        if (current->role == Role::kAdmin) {
-            if (Status s = KeepsAnAdmin(ctx.auth.store(), *id, stays_admin); !s) return ErrorResponse(s.error());
-        }
-        auto user = ctx.auth.UpdateUser(*id, *role, *password, disabled);
-        if (!user) return ErrorResponse(user.error());
-        return JsonResponse(200, UserJson(*user));
-    },
-               RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
+    router.Add(
+        "PUT", "/api/users/{id}",
+        [&ctx](const HttpRequest& req) {
+            auto id = PathId(req, "user");
+            if (!id) return ErrorResponse(id.error());
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"role", "password", "disabled"}, "user"); !s)
+                return ErrorResponse(s.error());
+            auto password = OptionalString(*body, "password");
+            auto role = OptionalRole(*body);
+            if (!password) return ErrorResponse(password.error());
+            if (!role) return ErrorResponse(role.error());
+            std::optional<bool> disabled;
+            if (body->contains("disabled")) {
+                if (!(*body)["disabled"].is_boolean())
+                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "disabled: must be true or false"));
+                disabled = (*body)["disabled"].get<bool>();
+            }
+            auto current = ctx.auth.store().GetUser(*id);
+            if (!current) return ErrorResponse(current.error());
+            const bool stays_admin =
+                role->value_or(current->role) == Role::kAdmin && !disabled.value_or(current->disabled);
+            if (current->role == Role::kAdmin) {
+                if (Status s = KeepsAnAdmin(ctx.auth.store(), *id, stays_admin); !s) return ErrorResponse(s.error());
+            }
+            auto user = ctx.auth.UpdateUser(*id, *role, *password, disabled);
+            if (!user) return ErrorResponse(user.error());
+            return JsonResponse(200, UserJson(*user));
+        },
+        RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
 
     router.Add("DELETE", "/api/users/{id}", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "user");
@@ -139,7 +151,8 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
         auto scope = OptionalString(*body, "scope");
         if (!name) return ErrorResponse(name.error());
         if (!scope) return ErrorResponse(scope.error());
-        if (!*name || !*scope) return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "name and scope are required"));
+        if (!*name || !*scope)
+            return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "name and scope are required"));
         auto issued = ctx.auth.CreateApiToken(**name, **scope, req.principal ? req.principal->Actor() : "unknown");
         if (!issued) return ErrorResponse(issued.error());
         json out = TokenJson(issued->record);

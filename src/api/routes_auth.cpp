@@ -33,17 +33,19 @@ std::string RefreshCookie(const std::string& value, UnixSeconds max_age, bool se
 }
 
 std::string SessionHintCookie(bool present, UnixSeconds max_age, bool secure) {
-    return std::string(kSessionHintCookie) + "=" + (present ? "1" : "") + "; Path=/; Max-Age=" +
-           std::to_string(present ? max_age : 0) + "; SameSite=Strict" + (secure ? "; Secure" : "");
+    return std::string(kSessionHintCookie) + "=" + (present ? "1" : "") +
+           "; Path=/; Max-Age=" + std::to_string(present ? max_age : 0) + "; SameSite=Strict" +
+           (secure ? "; Secure" : "");
 }
 
 HttpResponse SessionResponse(const AuthSession& s, bool secure) {
-    HttpResponse r = JsonResponse(200, {{"access_token", s.access_token},
-                                        {"token_type", "Bearer"},
-                                        {"expires_in", s.access_expires_in},
-                                        {"refresh_token", s.refresh_token},
-                                        {"refresh_expires_in", s.refresh_expires_in},
-                                        {"user", {{"id", s.user.id}, {"name", s.user.name}, {"role", RoleName(s.user.role)}}}});
+    HttpResponse r =
+        JsonResponse(200, {{"access_token", s.access_token},
+                           {"token_type", "Bearer"},
+                           {"expires_in", s.access_expires_in},
+                           {"refresh_token", s.refresh_token},
+                           {"refresh_expires_in", s.refresh_expires_in},
+                           {"user", {{"id", s.user.id}, {"name", s.user.name}, {"role", RoleName(s.user.role)}}}});
     r.headers.emplace_back("Set-Cookie", RefreshCookie(s.refresh_token, s.refresh_expires_in, secure));
     r.headers.emplace_back("Set-Cookie", SessionHintCookie(true, s.refresh_expires_in, secure));
     r.headers.emplace_back("Cache-Control", "no-store");
@@ -68,25 +70,29 @@ Result<std::string> PresentedRefreshToken(const HttpRequest& req) {
 }  // namespace
 
 void AddAuthRoutes(Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/auth/login", [&ctx](const HttpRequest& req) {
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        if (Status s = CheckKnownFields(*body, {"username", "password"}, "login"); !s) return ErrorResponse(s.error());
-        const json& user = body->contains("username") ? (*body)["username"] : json();
-        const json& password = body->contains("password") ? (*body)["password"] : json();
-        if (!user.is_string() || !password.is_string())
-            return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "username and password: both are required strings"));
-        int retry_after = 0;
-        auto session = ctx.auth.Login(user.get<std::string>(), password.get<std::string>(), req.remote_address,
-                                      &retry_after);
-        if (!session) {
-            if (session.error().code == ErrorCode::kTooManyRequests)
-                return TooManyRequests(session.error().message, retry_after);
-            return Unauthenticated(session.error());
-        }
-        return SessionResponse(*session, req.secure);
-    },
-               RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
+    router.Add(
+        "POST", "/api/auth/login",
+        [&ctx](const HttpRequest& req) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"username", "password"}, "login"); !s)
+                return ErrorResponse(s.error());
+            const json& user = body->contains("username") ? (*body)["username"] : json();
+            const json& password = body->contains("password") ? (*body)["password"] : json();
+            if (!user.is_string() || !password.is_string())
+                return ErrorResponse(
+                    MakeError(ErrorCode::kUnprocessable, "username and password: both are required strings"));
+            int retry_after = 0;
+            auto session =
+                ctx.auth.Login(user.get<std::string>(), password.get<std::string>(), req.remote_address, &retry_after);
+            if (!session) {
+                if (session.error().code == ErrorCode::kTooManyRequests)
+                    return TooManyRequests(session.error().message, retry_after);
+                return Unauthenticated(session.error());
+            }
+            return SessionResponse(*session, req.secure);
+        },
+        RouteCost::kBlocking);  // Argon2id: tens of milliseconds by design, off the I/O threads
 
     router.Add("POST", "/api/auth/refresh", [&ctx](const HttpRequest& req) {
         auto token = PresentedRefreshToken(req);

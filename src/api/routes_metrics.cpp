@@ -55,19 +55,20 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
 
     // Downsampled answers are served through the rendered-bucket cache, which the store keeps current.
     std::shared_ptr<RenderedBuckets> rendered;
-    Counter& from_cache = ctx.metrics.GetCounter("cloudopt_query_cache_buckets_total",
-                                                 "Downsampled buckets answered by GET /api/metrics, by source",
-                                                 {{"source", "cache"}});
-    Counter& computed = ctx.metrics.GetCounter("cloudopt_query_cache_buckets_total",
-                                               "Downsampled buckets answered by GET /api/metrics, by source",
-                                               {{"source", "computed"}});
+    Counter& from_cache =
+        ctx.metrics.GetCounter("cloudopt_query_cache_buckets_total",
+                               "Downsampled buckets answered by GET /api/metrics, by source", {{"source", "cache"}});
+    Counter& computed =
+        ctx.metrics.GetCounter("cloudopt_query_cache_buckets_total",
+                               "Downsampled buckets answered by GET /api/metrics, by source", {{"source", "computed"}});
     Gauge& cache_bytes = ctx.metrics.GetGauge("cloudopt_query_cache_bytes",
                                               "Memory held by rendered downsampled buckets (server.query_cache_mb)");
     if (ctx.query_cache_bytes > 0) {
         rendered = std::make_shared<RenderedBuckets>(ctx.query_cache_bytes);
-        ctx.store.OnSamplesChanged([weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
-            if (auto cache = weak.lock()) cache->Invalidate(key, since);
-        });
+        ctx.store.OnSamplesChanged(
+            [weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
+                if (auto cache = weak.lock()) cache->Invalidate(key, since);
+            });
     }
     router.Add("GET", "/api/metrics", [&ctx, rendered, &from_cache, &computed, &cache_bytes](const HttpRequest& req) {
         auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));

@@ -14,36 +14,38 @@ constexpr long long kMaxHorizon = 2016;  // a week of 5-minute steps
 }
 
 void AddPredictionRoutes(Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/predictions", [&ctx](const HttpRequest& req) {
-        auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
-        if (!resource) return ErrorResponse(resource.error());
-        const std::string metric = req.Query("metric").value_or(resource->load_metric);
-        if (metric != resource->load_metric)
-            return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "metric: only the resource's load metric '" +
-                                                                          resource->load_metric + "' is forecast"));
-        auto horizon = IntParam(req, "horizon", 1, kMaxHorizon);
-        if (!horizon) return ErrorResponse(horizon.error());
-        auto stored = ctx.store.LatestPrediction(resource->id, metric);
-        if (!stored) return ErrorResponse(stored.error());
-        std::optional<Forecast> forecast = *stored;
-        // Serve the stored forecast when it is long enough; otherwise forecast now with the asked horizon.
-        if (!forecast || (*horizon && static_cast<long long>(forecast->points.size()) < **horizon)) {
-            auto fresh = ctx.loop.ForecastResource(*resource, *horizon ? std::optional<int>(static_cast<int>(**horizon))
-                                                                        : std::nullopt);
-            if (!fresh) return ErrorResponse(fresh.error());
-            forecast = std::move(*fresh);
-        }
-        if (*horizon && static_cast<long long>(forecast->points.size()) > **horizon)
-            forecast->points.resize(static_cast<std::size_t>(**horizon));
-        json out = ToJson(*forecast);
-        out["resource"] = resource->id;
-        out["metric"] = metric;
-        // How the trained model has done since training, and whether that drifted far enough to retrain it.
-        if (auto health = ctx.loop.Health(resource->id))
-            out["since_training"] = ToJson(*health, ctx.loop.options().drift);
-        return JsonResponse(200, out);
-    },
-               RouteCost::kBlocking);  // may fit a forecaster when the stored forecast is too short
+    router.Add(
+        "GET", "/api/predictions",
+        [&ctx](const HttpRequest& req) {
+            auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
+            if (!resource) return ErrorResponse(resource.error());
+            const std::string metric = req.Query("metric").value_or(resource->load_metric);
+            if (metric != resource->load_metric)
+                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "metric: only the resource's load metric '" +
+                                                                              resource->load_metric + "' is forecast"));
+            auto horizon = IntParam(req, "horizon", 1, kMaxHorizon);
+            if (!horizon) return ErrorResponse(horizon.error());
+            auto stored = ctx.store.LatestPrediction(resource->id, metric);
+            if (!stored) return ErrorResponse(stored.error());
+            std::optional<Forecast> forecast = *stored;
+            // Serve the stored forecast when it is long enough; otherwise forecast now with the asked horizon.
+            if (!forecast || (*horizon && static_cast<long long>(forecast->points.size()) < **horizon)) {
+                auto fresh = ctx.loop.ForecastResource(
+                    *resource, *horizon ? std::optional<int>(static_cast<int>(**horizon)) : std::nullopt);
+                if (!fresh) return ErrorResponse(fresh.error());
+                forecast = std::move(*fresh);
+            }
+            if (*horizon && static_cast<long long>(forecast->points.size()) > **horizon)
+                forecast->points.resize(static_cast<std::size_t>(**horizon));
+            json out = ToJson(*forecast);
+            out["resource"] = resource->id;
+            out["metric"] = metric;
+            // How the trained model has done since training, and whether that drifted far enough to retrain it.
+            if (auto health = ctx.loop.Health(resource->id))
+                out["since_training"] = ToJson(*health, ctx.loop.options().drift);
+            return JsonResponse(200, out);
+        },
+        RouteCost::kBlocking);  // may fit a forecaster when the stored forecast is too short
 
     router.Add("POST", "/api/predictions/train", [&ctx](const HttpRequest& req) {
         auto selected = ParseResourceSelector(req, ctx.store, "train request");
@@ -66,7 +68,8 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         r.content_type = "application/octet-stream";
         r.body = std::move(stored->bytes);
         std::string file = resource->name + ".model";
-        std::replace_if(file.begin(), file.end(), [](char c) { return c == '"' || c == '\\' || c == '/'; }, '_');
+        std::replace_if(
+            file.begin(), file.end(), [](char c) { return c == '"' || c == '\\' || c == '/'; }, '_');
         r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + "\"");
         r.headers.emplace_back("X-Cloudopt-Model", stored->model);
         r.headers.emplace_back("X-Cloudopt-Trained-At", std::to_string(stored->trained_at));
@@ -93,7 +96,8 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         auto id = ParseInt(req.path_params.at("id"));
         if (!id) return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "job id must be an integer"));
         auto job = ctx.jobs.Get(*id);
-        if (!job) return ErrorResponse(MakeError(ErrorCode::kNotFound, "job " + std::to_string(*id) + " does not exist"));
+        if (!job)
+            return ErrorResponse(MakeError(ErrorCode::kNotFound, "job " + std::to_string(*id) + " does not exist"));
         return JsonResponse(200, ToJson(*job));
     });
 
@@ -117,42 +121,46 @@ JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> onl
     ControlLoop& loop = ctx.loop;
     Store& store = ctx.store;
     JobRunner& jobs = ctx.jobs;
-    return ctx.jobs.Submit("train", subject, [&loop, &store, &jobs, only](const JobRunner::Progress& progress) {
-        std::vector<Resource> targets;
-        if (only) {
-            targets.push_back(*only);
-        } else {
-            auto all = store.ListResources();
-            if (!all) return Result<std::string>(all.error());
-            targets = std::move(*all);
-        }
-        // Training them all first trains one network across them, which each resource's `auto` then weighs.
-        auto report = loop.TrainFleetAndResources(targets, progress, [&jobs] { return jobs.stopping(); });
-        if (!report) return Result<std::string>(report.error());
-        json fleet = nullptr;
-        if (report->fleet) {
-            const Result<FleetReport>& f = *report->fleet;
-            fleet = f ? json{{"resources", f->resources}, {"seconds", f->seconds}} : json{{"error", f.error().message}};
-        }
-        json results = json::array();
-        for (const auto& [resource, trained] : report->trained) {
-            json item = {{"resource_id", resource.id}, {"resource", resource.name}};
-            if (trained) {
-                item["model"] = trained->model;
-                item["weighed"] = trained->weighed;
-                item["bands_by"] = trained->bands_by;
-                item["accuracy"] = std::isfinite(trained->accuracy) ? json(trained->accuracy) : json(nullptr);
-                item["points"] = trained->points;
-                item["seconds"] = trained->seconds;
+    return ctx.jobs.Submit(
+        "train", subject,
+        [&loop, &store, &jobs, only](const JobRunner::Progress& progress) {
+            std::vector<Resource> targets;
+            if (only) {
+                targets.push_back(*only);
             } else {
-                item["error"] = trained.error().message;
+                auto all = store.ListResources();
+                if (!all) return Result<std::string>(all.error());
+                targets = std::move(*all);
             }
-            results.push_back(item);
-        }
-        json out = {{"trained", results}};
-        if (!fleet.is_null()) out["fleet"] = fleet;
-        return Result<std::string>(out.dump());
-    }, reason);
+            // Training them all first trains one network across them, which each resource's `auto` then weighs.
+            auto report = loop.TrainFleetAndResources(targets, progress, [&jobs] { return jobs.stopping(); });
+            if (!report) return Result<std::string>(report.error());
+            json fleet = nullptr;
+            if (report->fleet) {
+                const Result<FleetReport>& f = *report->fleet;
+                fleet =
+                    f ? json{{"resources", f->resources}, {"seconds", f->seconds}} : json{{"error", f.error().message}};
+            }
+            json results = json::array();
+            for (const auto& [resource, trained] : report->trained) {
+                json item = {{"resource_id", resource.id}, {"resource", resource.name}};
+                if (trained) {
+                    item["model"] = trained->model;
+                    item["weighed"] = trained->weighed;
+                    item["bands_by"] = trained->bands_by;
+                    item["accuracy"] = std::isfinite(trained->accuracy) ? json(trained->accuracy) : json(nullptr);
+                    item["points"] = trained->points;
+                    item["seconds"] = trained->seconds;
+                } else {
+                    item["error"] = trained.error().message;
+                }
+                results.push_back(item);
+            }
+            json out = {{"trained", results}};
+            if (!fleet.is_null()) out["fleet"] = fleet;
+            return Result<std::string>(out.dump());
+        },
+        reason);
 }
 
 }  // namespace cloudopt::api

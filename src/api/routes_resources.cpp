@@ -24,21 +24,6 @@ Status CloseRecommendationsOnModeChange(ApiContext& ctx, const Resource& resourc
     return ctx.loop.CloseRecommendations(resource.id, std::string("the resource's mode is now ") + ModeName(resource.mode));
 }
 
-// One resource per cloud group: two resources scaling one group would undo each other's decisions.
-Status CheckGroupIsFree(Store& store, const Resource& resource) {
-    auto all = store.ListResources();
-    if (!all) return all.error();
-    for (const Resource& other : *all) {
-        if (other.id != resource.id && other.provider == resource.provider &&
-            other.provider_ref == resource.provider_ref)
-            return MakeError(ErrorCode::kConflict, "provider_ref: " + resource.provider + " group '" +
-                                                       resource.provider_ref + "' is already resource '" + other.name +
-                                                       "' (id " + std::to_string(other.id) +
-                                                       "); one resource per cloud group");
-    }
-    return Status::Ok();
-}
-
 }  // namespace
 
 void AddResourceRoutes(Router& router, ApiContext& ctx) {
@@ -67,7 +52,6 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
             return ErrorResponse(s.error());
         // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
         if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
-        if (Status s = CheckGroupIsFree(ctx.store, *resource); !s) return ErrorResponse(s.error());
         auto created = ctx.store.CreateResource(*resource);
         if (!created) return ErrorResponse(created.error());
         HttpResponse r = ResourceResponse(201, *created);
@@ -96,7 +80,6 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (Status s = ctx.loop.catalog().CheckEntries(updated->provider, updated->allowed_types); !s)
             return ErrorResponse(s.error());
         if (updated->provider != stored->provider || updated->provider_ref != stored->provider_ref) {
-            if (Status s = CheckGroupIsFree(ctx.store, *updated); !s) return ErrorResponse(s.error());
             if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
         }
         auto saved = ctx.store.UpdateResource(*updated);
