@@ -58,6 +58,12 @@ Result<SimulationRequest> ParseSimulation(const HttpRequest& req, const ApiConte
         return MakeError(ErrorCode::kUnprocessable, "csv: at most " + std::to_string(kMaxSeries) +
                                                         " series per simulation (use `cloudopt simulate` for more)");
     out.series = std::move(*series);
+    // The predictive policy runs the service's own engine with its settings and model setup (loop.*), so the page
+    // shows what this service would do on the file.
+    const ControlLoopOptions& loop = ctx.loop.options();
+    out.options.engine = loop.engine;
+    out.options.models = ServiceModelOptions(loop.train_epochs, loop.lstm_shape, loop.phase_bands, loop.reweigh);
+    out.options.models.lstm.train.threads = 1;  // one core stays with the API and the loop
     out.policies = {"static", "reactive", "predictive", "oracle"};
     if (body->contains("policies")) {
         const json& p = (*body)["policies"];

@@ -146,7 +146,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 86400));
     simulate->add_option("--target", simulate_command.target, "Target utilization, the middle of a 0.10 band (default 0.75)")
         ->check(CLI::Range(0.15, 0.9));
-    simulate->add_option("--quantile", simulate_command.quantile, "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default), 0.99");
+    simulate->add_option("--config", simulate_command.config_path, "The service's YAML config: the predictive policy runs with its loop.* settings (quantile, stabilization, flap guard, unmet budget, rate limit, model setup); the flags below override single keys")->check(CLI::ExistingFile);
+    simulate->add_option("--quantile", simulate_command.quantile, "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default), 0.99, as loop.quantile");
     simulate->add_option("--unmet-budget", simulate_command.unmet_budget, "Share of steps the predictive policy may leave demand unmet before it widens its bands, as loop.unmet_budget (default 0.005)")
         ->check(CLI::Range(0.0, 0.5));
     simulate->add_option("--stabilization", simulate_command.stabilization_s, "Seconds the predictive policy waits before scaling in, and its no-flapping window, as loop.stabilization_seconds (default 300)")
@@ -159,7 +160,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 64));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
-    simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default 5)")
+    simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default: loop.train_epochs with --config, else 5)")
         ->check(CLI::Range(1, 10000));
     simulate->add_option("--jobs", simulate_command.jobs, "Series replayed at once (default: one per core)")
         ->check(CLI::Range(1, 256));
@@ -264,7 +265,13 @@ int main(int argc, char** argv) {
     if (backtest->parsed()) return cloudopt::RunBacktest(backtest_command);
     if (forecast->parsed()) return cloudopt::RunForecast(forecast_command);
     if (train->parsed()) return cloudopt::RunTrain(train_command);
-    if (simulate->parsed()) return cloudopt::RunSimulate(simulate_command);
+    if (simulate->parsed()) {
+        for (const char* flag : {"--lstm-hidden", "--lstm-layers", "--lstm-window", "--lstm-scale"})
+            simulate_command.lstm_given = simulate_command.lstm_given || simulate->count(flag) > 0;
+        simulate_command.phase_bands_given = simulate->count("--phase-bands") > 0;
+        simulate_command.reweigh_given = simulate->count("--reweigh") > 0;
+        return cloudopt::RunSimulate(simulate_command);
+    }
     if (user_add->parsed()) return cloudopt::RunUserAdd(admin);
     if (user_passwd->parsed()) return cloudopt::RunUserPasswd(admin);
     if (user_list->parsed()) return cloudopt::RunUserList(admin);

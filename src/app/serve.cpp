@@ -11,6 +11,7 @@
 #include "api/server.hpp"
 #include "app/cloud_adapters.hpp"
 #include "app/data_dir.hpp"
+#include "app/loop_settings.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
 #include "app/security_setup.hpp"
@@ -51,14 +52,6 @@ Result<Catalog> LoadCatalog(const std::string& path) {
     auto catalog = ParseCatalogCsv(*text);
     if (!catalog) return MakeError(ErrorCode::kInvalidArgument, path + ": " + catalog.error().message);
     return catalog;
-}
-
-std::optional<QuantileLevel> ParseQuantile(const std::string& q) {
-    if (q == "p50") return QuantileLevel::kP50;
-    if (q == "p90") return QuantileLevel::kP90;
-    if (q == "p95") return QuantileLevel::kP95;
-    if (q == "p99") return QuantileLevel::kP99;
-    return std::nullopt;
 }
 
 }  // namespace
@@ -188,29 +181,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         spdlog::info("prometheus: resources with a load_query are read from {}", config.prometheus_url);
     }
 
-    ControlLoopOptions loop_options;
-    loop_options.tick_seconds = config.tick_seconds;
-    loop_options.forecast_step = config.forecast_step_seconds;
-    loop_options.horizon_steps = config.horizon_steps;
-    loop_options.history_seconds = static_cast<UnixSeconds>(config.history_days) * 86400;
-    loop_options.stabilization_seconds = config.stabilization_seconds;
-    loop_options.quantile = ParseQuantile(config.quantile).value_or(QuantileLevel::kP95);
-    loop_options.train_epochs = config.train_epochs;
-    loop_options.lstm_shape = {config.lstm_hidden, config.lstm_layers, config.lstm_window,
-                               ParseLstmScale(config.lstm_scale)};
-    loop_options.phase_bands = config.phase_bands;
-    loop_options.reweigh = config.reweigh;
-    loop_options.retrain_seconds = static_cast<UnixSeconds>(config.retrain_hours) * 3600;
-    loop_options.band_tracking_seconds = static_cast<UnixSeconds>(config.band_tracking_hours) * 3600;
-    loop_options.drift.error_ratio = config.drift_error_ratio;
-    loop_options.drift.min_actuals = static_cast<std::size_t>(config.drift_min_hours) * 3600 /
-                                     static_cast<std::size_t>(config.forecast_step_seconds);
-    loop_options.service_level = {config.unmet_budget, config.service_correction_rate};
-    loop_options.max_actions_per_resource_per_hour = config.max_actions_per_resource_per_hour;
-    loop_options.max_actions_per_minute = config.max_actions_per_minute;
-    loop_options.max_retry_backoff_seconds = config.max_retry_backoff_seconds;
-    loop_options.flap_guard = {config.flap_window_seconds, config.scale_in_hysteresis, config.flap_backoff_max};
-    loop_options.recommendation_max_age_seconds = static_cast<UnixSeconds>(config.recommendation_max_age_minutes) * 60;
+    const ControlLoopOptions loop_options = LoopOptionsFrom(config);
 
     MetricsRegistry metrics;
     AutoForecaster forecaster;

@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli_common.hpp"
+#include "app/config.hpp"
 #include "app/files.hpp"
+#include "app/loop_settings.hpp"
 #include "app/series_file.hpp"
 #include "app/simulate_report.hpp"
 #include "core/text.hpp"
@@ -32,30 +34,41 @@ int RunSimulate(const SimulateCommand& c) {
         }
         requested.push_back(name);
     }
-    ReplayOptions options;
-    options.boot_delay_s = c.boot_delay_s;
-    options.service_level.budget = c.unmet_budget;
-    options.stabilization_seconds = c.stabilization_s;
-    options.flap_guard = {c.flap_window_s, c.hysteresis, c.flap_backoff};
-    options.target = c.target;
-    options.test_fraction = c.test_fraction;
-    options.models.auto_includes_lstm = true;
-    options.models.lstm.train.epochs = c.epochs;
-    c.lstm.ApplyTo(options.models.lstm);
-    options.models.phase_bands = c.phase_bands;
-    options.models.reweigh = c.reweigh;
-    if (std::abs(c.quantile - 0.5) < 1e-9) {
-        options.quantile = QuantileLevel::kP50;
-    } else if (std::abs(c.quantile - 0.9) < 1e-9) {
-        options.quantile = QuantileLevel::kP90;
-    } else if (std::abs(c.quantile - 0.95) < 1e-9) {
-        options.quantile = QuantileLevel::kP95;
-    } else if (std::abs(c.quantile - 0.99) < 1e-9) {
-        options.quantile = QuantileLevel::kP99;
-    } else {
-        std::cerr << "cloudopt: --quantile must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)\n";
+    // The service's settings (its config, or its defaults), then the flags given over single keys.
+    auto config = LoadConfig(c.config_path, ProcessEnvironment());
+    if (!config) {
+        std::cerr << "cloudopt: " << config.error().message << "\n";
         return kUsageError;
     }
+    const ControlLoopOptions loop = LoopOptionsFrom(*config);
+    ReplayOptions options;
+    options.engine = loop.engine;
+    if (c.quantile) {
+        const double q = *c.quantile;
+        auto close = [q](double level) { return std::abs(q - level) < 1e-9; };
+        if (close(0.5)) options.engine.quantile = QuantileLevel::kP50;
+        else if (close(0.9)) options.engine.quantile = QuantileLevel::kP90;
+        else if (close(0.95)) options.engine.quantile = QuantileLevel::kP95;
+        else if (close(0.99)) options.engine.quantile = QuantileLevel::kP99;
+        else {
+            std::cerr << "cloudopt: --quantile must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)\n";
+            return kUsageError;
+        }
+    }
+    if (c.unmet_budget) options.engine.service_level.budget = *c.unmet_budget;
+    if (c.stabilization_s) options.engine.stabilization_seconds = *c.stabilization_s;
+    if (c.flap_window_s) options.engine.flap_guard.window_seconds = *c.flap_window_s;
+    if (c.hysteresis) options.engine.flap_guard.hysteresis = *c.hysteresis;
+    if (c.flap_backoff) options.engine.flap_guard.max_backoff = *c.flap_backoff;
+    options.boot_delay_s = c.boot_delay_s;
+    options.target = c.target;
+    options.test_fraction = c.test_fraction;
+    const int epochs = c.epochs.value_or(c.config_path.empty() ? 5 : loop.train_epochs);
+    options.models = ServiceModelOptions(epochs, c.lstm_given ? c.lstm : loop.lstm_shape,
+                                         c.phase_bands_given ? c.phase_bands : loop.phase_bands,
+                                         c.reweigh_given ? c.reweigh : loop.reweigh);
+    const EngineOptions& e = options.engine;
+    const double quantile = PointQuantile({0, 0.5, 0.9, 0.95, 0.99}, e.quantile);
     auto all = LoadSeries(c.data, c.missing_value);
     if (!all) {
         std::cerr << "cloudopt: " << all.error().message << "\n";
@@ -161,12 +174,13 @@ int RunSimulate(const SimulateCommand& c) {
     nlohmann::json out = {{"series", done},
                                 {"boot_delay_s", c.boot_delay_s},
                                 {"target", c.target},
-                                {"quantile", c.quantile},
-                                {"unmet_budget", c.unmet_budget},
-                                {"stabilization_s", c.stabilization_s},
-                                {"flap_window_s", c.flap_window_s},
-                                {"hysteresis", c.hysteresis},
-                                {"flap_backoff", c.flap_backoff},
+                                {"quantile", quantile},
+                                {"unmet_budget", e.service_level.budget},
+                                {"stabilization_s", e.stabilization_seconds},
+                                {"flap_window_s", e.flap_guard.window_seconds},
+                                {"hysteresis", e.flap_guard.hysteresis},
+                                {"flap_backoff", e.flap_guard.max_backoff},
+                                {"epochs", epochs},
                                 {"policies", policies},
                                 {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);
@@ -180,7 +194,7 @@ int RunSimulate(const SimulateCommand& c) {
         std::cout << out.dump() << "\n";
     } else {
         std::printf("%zu series, boot delay %llds, target %.2f, quantile %.2f, unmet budget %.2f%%\n", done,
-                    c.boot_delay_s, c.target, c.quantile, 100 * c.unmet_budget);
+                    c.boot_delay_s, c.target, quantile, 100 * e.service_level.budget);
         std::printf("%-16s %12s %9s %8s %8s %8s %9s %9s %9s\n", "policy", "cost (i-h)", "cost_rel", "unmet", "hot",
                     "util", "actions", "changes/d", "flaps/d");
         for (const std::string& name : requested) {

@@ -9,14 +9,10 @@
 #include "core/text.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/fleet_file.hpp"
+#include "forecast/load_forecaster.hpp"
 #include "forecast/model_file.hpp"
 
 namespace cloudopt {
-
-namespace {
-// Without band tracking, a trained model's live accuracy is measured over this much recent load.
-constexpr UnixSeconds kLiveScoreSeconds = 86400;
-}  // namespace
 
 ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, const Forecaster& forecaster,
                          const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics,
@@ -29,6 +25,7 @@ ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, co
       catalog_(catalog),
       options_(options),
       recommendations_(store, {options.recommendation_max_age_seconds}),
+      fleet_limit_(options.max_actions_per_minute),
       metrics_(metrics),
       pass_seconds_(metrics.GetHistogram("cloudopt_loop_pass_seconds", "Wall time of one control-loop pass", {},
                                          MetricsRegistry::LatencyBuckets())),
@@ -166,32 +163,14 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     }
     auto history = LoadHistory(r, now, "forecast from");
     if (!history) return history.error();
-    const RegularSeries& series = *history;
-    Result<Forecast> forecast = MakeError(ErrorCode::kNotFound, "no trained model");
-    // A trained model answers when it fits this question (same grid, long enough horizon); else the forecaster.
-    if (auto trained = models_.Get(r.id, r.load_metric);
-        trained && trained->model->context.step == options_.forecast_step &&
-        static_cast<int>(trained->model->bands.q90.size()) >= horizon) {
-        // Only forecasts of load the model never trained on move the bands and score it: in-sample errors are
-        // smaller and would narrow the bands and flatter the model. Without tracking, the last day still scores it.
-        const bool tracking = options_.band_tracking_seconds > 0;
-        const UnixSeconds window = tracking ? options_.band_tracking_seconds : kLiveScoreSeconds;
-        const UnixSeconds tracked = std::clamp<UnixSeconds>(now - trained->trained_at, 0, window);
-        const auto tracked_steps = static_cast<std::size_t>(tracked / options_.forecast_step);
-        // auto's weights follow its models' errors since training (forecast/combination_weights.hpp).
-        const auto steps_since_training =
-            options_.reweigh
-                ? static_cast<std::size_t>(std::max<UnixSeconds>(0, now - trained->trained_at) / options_.forecast_step)
-                : 0;
-        const Tracked since_training = TrackTrainedModel(*trained->model, series, tracked_steps,
-                                                         tracking ? BandTracker::kDefaultRate : 0.0,
-                                                         steps_since_training);
-        forecast = ForecastWith(*trained->model, series, horizon, &since_training.bands, since_training.weights);
-        RecordHealth(r, {trained->model->bands.accuracy, since_training.live, trained->trained_at,
+    const auto trained = models_.Get(r.id, r.load_metric);
+    const TrainedModelRef model = trained ? TrainedModelRef{trained->model.get(), trained->trained_at} : TrainedModelRef{};
+    auto made = ForecastLoad(*history, now, horizon, model, forecaster_, ForecastOptions());
+    if (!made) return made.error();
+    if (made->live)
+        RecordHealth(r, {trained->model->bands.accuracy, *made->live, trained->trained_at,
                          trained->model->bands.phase.Describe()});
-    }
-    if (!forecast) forecast = forecaster_.Predict(series, horizon);
-    if (!forecast) return forecast.error();
+    Result<Forecast> forecast = std::move(made->forecast);
     forecast->generated_at = now;
     if (Status s = store_.SavePrediction(r.id, r.load_metric, *forecast); !s) return s.error();
     if (!forecast->points.empty()) {
@@ -330,12 +309,8 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     if (!history) return history.error();
     const RegularSeries& series = *history;
 
-    ModelOptions model_options;
-    model_options.auto_includes_lstm = options_.train_epochs > 0;
-    model_options.phase_bands = options_.phase_bands;
-    model_options.reweigh = options_.reweigh;
-    model_options.lstm.train.epochs = std::max(1, options_.train_epochs);
-    options_.lstm_shape.ApplyTo(model_options.lstm);
+    ModelOptions model_options =
+        ServiceModelOptions(options_.train_epochs, options_.lstm_shape, options_.phase_bands, options_.reweigh);
     model_options.lstm.train.threads = 1;  // one core stays with the API and the loop
     // auto trains the LSTM twice (for the choice, then on everything): progress counts epochs of both.
     int epochs_done = 0;
@@ -471,26 +446,20 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     (void)store_.AppendSamples(capacity_samples);
 
     // Predict.
-    PlanInput input;
+    EngineInput input;
     input.resource = r;
     input.now = now;
-    input.tick_seconds = options_.tick_seconds;
-    input.quantile = options_.quantile;
-    input.current_capacity = state->desired;
+    input.state = *state;
     input.catalog = &catalog_;
     if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) input.forecast = std::move(*forecast);
     if (auto latest = FreshSample(store_, {r.id, r.load_metric}, now, options_.stale_after_seconds))
         input.current_load = latest->value;
 
-    // Optimize. The window remembers raw recommendations, so it is updated with this pass's one afterwards.
-    PlanHistory& history =
-        history_.try_emplace(r.id, options_.stabilization_seconds, options_.service_level, options_.flap_guard)
-            .first->second;
-    // Only capacity cloudopt set says anything about its sizing: in off and recommend modes someone else's choice
-    // is running, and learning from it would drift the recommendations.
+    // Optimize: the engine plans and says what to do with the plan.
+    ScalingEngine& engine = EngineFor(r.id);
+    EngineDecision decided = engine.Decide(input);
     if (r.mode == Mode::kAuto && input.current_load) {
         const bool starved = *input.current_load > state->ready * r.capacity_per_instance + 1e-9;
-        history.ObserveService(starved);
         metrics_
             .GetCounter("cloudopt_loop_service_passes_total",
                         "Auto-mode passes with a fresh load measurement, by whether the load exceeded ready capacity",
@@ -501,30 +470,21 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
                       "Service-level correction: capacity holds the band plus this many times its usual width "
                       "above the median",
                       {{"resource", r.name}})
-            .Set(history.band_correction());
+            .Set(engine.band_correction());
     }
-    history.Fill(now, input);
-    PlanDecision decision = planner_.Plan(input);
-    history.RecordRecommendation(now, decision.recommended);
-    // The cloud's own group limits (an ASG's MinSize/MaxSize) bind too: asking beyond them only fails.
-    if (state->max_size && decision.desired > *state->max_size) {
-        decision.desired = *state->max_size;
-        decision.bound_by = "group_max_size";
-        decision.reason += "; capped at the cloud group's own maximum " + std::to_string(*state->max_size) +
-                           " (raise it in the cloud to allow more)";
-    }
-    if (state->min_size && decision.desired < *state->min_size) {
-        decision.desired = *state->min_size;
-        decision.bound_by = "group_min_size";
-        decision.reason += "; raised to the cloud group's own minimum " + std::to_string(*state->min_size);
-    }
+    const PlanDecision& decision = decided.plan;
     outcome.decision = decision;
     if (r.mode == Mode::kRecommend && decision.desired == state->desired) {
         // The plan keeps what runs: an open recommendation to change it no longer holds.
         if (auto kept = recommendations_.Propose(r.id, std::nullopt, now); !kept)
             outcome.error = "expiring recommendations: " + kept.error().message;
     }
-    if (decision.desired == state->desired || r.mode == Mode::kOff) return outcome;
+    if (decided.verdict == Verdict::kKeep) return outcome;
+    if (decided.verdict == Verdict::kBackingOff) {
+        // The failure is already recorded with the cloud's error; waiting out the backoff adds no new record.
+        outcome.error = "provider: " + decided.held_because;
+        return outcome;
+    }
 
     // Allocate.
     AllocationAction action;
@@ -536,7 +496,9 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     action.hourly_cost_after = HourlyCost(r, decision.desired);
     const std::string cost_note =
         "; cost " + MoneyPerHour(action.hourly_cost_before) + " -> " + MoneyPerHour(action.hourly_cost_after);
-    if (r.mode == Mode::kRecommend) {
+    std::string limited = decided.held_because;
+    if (decided.verdict == Verdict::kApply) limited = fleet_limit_.LimitedBy(now);
+    if (decided.verdict == Verdict::kRecommend) {
         Recommendation rec;
         rec.resource_id = r.id;
         rec.created_at = now;
@@ -557,12 +519,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         outcome.recommendation = **saved;
         action.status = ActionStatus::kPlanned;
         action.reason = "recommend mode (not applied): " + rec.reason;
-    } else if (auto f = failures_.find(r.id); f != failures_.end() && now < f->second.retry_at) {
-        // The failure is already recorded with the cloud's error; waiting out the backoff adds no new record.
-        outcome.error = "provider: waiting " + std::to_string(f->second.retry_at - now) + " s before retrying after " +
-                        std::to_string(f->second.count) + " failed attempt(s)";
-        return outcome;
-    } else if (const std::string limited = RateLimitedBy(r.id, now); !limited.empty()) {
+    } else if (!limited.empty()) {
         action.status = ActionStatus::kSkipped;
         action.reason = decision.reason + cost_note + "; not applied: " + limited;
     } else {
@@ -571,10 +528,12 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
-        RecordApply(r.id, now, applied.ok());
+        fleet_limit_.Record(now);
         if (applied) {
-            history.RecordChange(now, state->desired, decision.desired);
-            CountChange(r, {now, state->desired, decision.desired});
+            engine.Applied(now, state->desired, decision.desired);
+            CountChange(r, engine.counts());
+        } else {
+            engine.ApplyFailed(now);
         }
     }
     auto recorded = store_.RecordAction(action);
@@ -587,66 +546,30 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     return outcome;
 }
 
-std::string ControlLoop::RateLimitedBy(ResourceId id, UnixSeconds now) const {
-    if (auto it = applied_at_.find(id); options_.max_actions_per_resource_per_hour > 0 && it != applied_at_.end() &&
-                                        std::count_if(it->second.begin(), it->second.end(), [&](UnixSeconds t) {
-                                            return t > now - 3600;
-                                        }) >= options_.max_actions_per_resource_per_hour)
-        return "rate limit of " + std::to_string(options_.max_actions_per_resource_per_hour) +
-               " changes per resource per hour reached (loop.max_actions_per_resource_per_hour)";
-    if (options_.max_actions_per_minute > 0 &&
-        std::count_if(applied_any_.begin(), applied_any_.end(), [&](UnixSeconds t) { return t > now - 60; }) >=
-            options_.max_actions_per_minute)
-        return "rate limit of " + std::to_string(options_.max_actions_per_minute) +
-               " changes per minute over all resources reached (loop.max_actions_per_minute)";
-    return "";
+ScalingEngine& ControlLoop::EngineFor(ResourceId id) {
+    return engines_.try_emplace(id, planner_, options_.engine).first->second;
 }
 
-void ControlLoop::RecordApply(ResourceId id, UnixSeconds now, bool succeeded) {
-    auto& mine = applied_at_[id];
-    mine.push_back(now);
-    while (!mine.empty() && mine.front() <= now - 3600) mine.pop_front();
-    applied_any_.push_back(now);
-    while (!applied_any_.empty() && applied_any_.front() <= now - 60) applied_any_.pop_front();
-    if (succeeded) {
-        failures_.erase(id);
-        return;
-    }
-    Failures& f = failures_[id];
-    ++f.count;
-    const double wait = static_cast<double>(options_.tick_seconds) * std::pow(2.0, std::min(f.count - 1, 20));
-    f.retry_at = now + static_cast<UnixSeconds>(std::min(wait, static_cast<double>(options_.max_retry_backoff_seconds)));
-}
-
-void ControlLoop::CountChange(const Resource& r, const CapacityChange& change) {
-    auto& recent = recent_changes_[r.id];
-    const bool flap = !recent.empty() && IsFlap(recent.back(), change);
-    recent.push_back(change);
-    while (!recent.empty() && recent.front().ts <= change.ts - 86400) recent.pop_front();
-    int flaps = 0;
-    for (std::size_t i = 1; i < recent.size(); ++i) flaps += IsFlap(recent[i - 1], recent[i]);
+void ControlLoop::CountChange(const Resource& r, const ChangeCounts& counts) {
     const Labels labels = {{"resource", r.name}};
     metrics_.GetCounter("cloudopt_loop_capacity_changes_total", "Capacity changes applied, by resource", labels).Inc();
-    if (flap)
+    if (counts.last_was_flap)
         metrics_
             .GetCounter("cloudopt_loop_flaps_total",
                         "Applied changes that undid the previous one within 30 minutes (a flap), by resource", labels)
             .Inc();
     metrics_.GetGauge("cloudopt_loop_actions_per_day", "Capacity changes applied over the last 24 hours", labels)
-        .Set(static_cast<double>(recent.size()));
-    metrics_.GetGauge("cloudopt_loop_flaps_per_day", "Flaps over the last 24 hours", labels).Set(flaps);
+        .Set(counts.changes);
+    metrics_.GetGauge("cloudopt_loop_flaps_per_day", "Flaps over the last 24 hours", labels).Set(counts.flaps);
 }
 
 Status ControlLoop::DeleteResource(ResourceId id) {
     std::lock_guard pass(pass_mutex_);  // not while a pass works on it
     if (Status s = store_.DeleteResource(id); !s) return s;
     models_.Forget(id);
-    history_.erase(id);
+    engines_.erase(id);
     last_collected_.erase(id);
     last_training_request_.erase(id);
-    applied_at_.erase(id);
-    failures_.erase(id);
-    recent_changes_.erase(id);
     {
         std::lock_guard lock(health_mutex_);
         health_.erase(id);
@@ -707,9 +630,9 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
                                                       now);
             !s)
             return s.error();
-        history_.try_emplace(resource->id, options_.stabilization_seconds, options_.service_level, options_.flap_guard)
-            .first->second.RecordChange(now, action.from_capacity, action.to_capacity);
-        CountChange(*resource, {now, action.from_capacity, action.to_capacity});
+        ScalingEngine& engine = EngineFor(resource->id);
+        engine.Applied(now, action.from_capacity, action.to_capacity);
+        CountChange(*resource, engine.counts());
     }
     actions_recorded_.Inc();
     return *recorded;
@@ -729,7 +652,7 @@ void ControlLoop::Start() {
                 (void)RunPass();
                 lock.lock();
                 // If a pass overran several ticks, skip the missed ones instead of running them back to back.
-                next = std::max(next + options_.tick_seconds, now + 1);
+                next = std::max(next + options_.engine.tick_seconds, now + 1);
             }
             // Poll the clock often: it may be a scaled or manual clock, so real-time waits cannot be computed.
             constexpr auto kPoll = std::chrono::milliseconds(50);

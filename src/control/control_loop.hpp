@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "allocate/plan_history.hpp"
+#include "allocate/scaling_engine.hpp"
 #include "core/action.hpp"
 #include "core/catalog.hpp"
 #include "core/forecast.hpp"
@@ -31,19 +32,20 @@
 #include "control/recommendation_lifecycle.hpp"
 #include "control/trained_models.hpp"
 #include "forecast/backtest.hpp"
+#include "forecast/load_forecaster.hpp"
 #include "store/store.hpp"
 
 namespace cloudopt {
 
 struct ControlLoopOptions {
-    UnixSeconds tick_seconds = 60;               // simulated/clock seconds between passes
+    // The decision engine's settings (allocate/scaling_engine.hpp): tick, quantile, stabilization, flap guard,
+    // service level, per-resource rate limit, retry backoff. `cloudopt simulate` and the dashboard's simulation run
+    // the same engine with the same settings.
+    EngineOptions engine;
     UnixSeconds forecast_step = 300;             // models see the load on this grid
     int horizon_steps = 12;                      // one hour at 5-minute steps
     UnixSeconds history_seconds = 8 * 86400;     // history given to the model (8 days: a week plus a day)
-    UnixSeconds stabilization_seconds = 300;     // scale-in waits this long (HPA's default)
-    FlapGuard flap_guard = kDefaultFlapGuard;    // loop.flap_window_seconds, loop.scale_in_hysteresis
     UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
-    QuantileLevel quantile = QuantileLevel::kP95;
     int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
     LstmShapeSettings lstm_shape;                // of the resources' networks and the fleet's
     bool phase_bands = true;                     // bands by the phase of the hour or day where they fit better
@@ -58,16 +60,9 @@ struct ControlLoopOptions {
     // its schedule (model_health.hpp). Its live accuracy is measured over the band tracking window, or the last
     // day when tracking is off. error_ratio 0 turns it off.
     DriftRule drift;
-    // The service-level correction (allocate/plan_history.hpp): in auto mode, each pass whose measured load was
-    // above the ready capacity widens the band capacity is sized for, and passes without one narrow it, so that
-    // starved passes settle at `service_level.budget`.
-    ServiceLevel service_level;
-    // Safety limits on applied changes (auto mode). Over a limit, the change is recorded as skipped with the
-    // reason, and the next pass asks again. 0 turns a limit off.
-    int max_actions_per_resource_per_hour = 12;
-    int max_actions_per_minute = 30;             // over all resources: a bad forecast cannot storm the cloud
-    // After a failed apply, the resource waits tick x 2^(failures-1), at most this long, before trying again.
-    UnixSeconds max_retry_backoff_seconds = 1800;
+    // Over all resources (the per-resource limit is the engine's): a bad forecast cannot storm the cloud. Over it,
+    // the change is recorded as skipped with the reason, and the next pass asks again. 0 turns it off.
+    int max_actions_per_minute = 30;
     // An open recommendation older than this expires instead of being applied (loop.recommendation_max_age_minutes).
     UnixSeconds recommendation_max_age_seconds = 3600;
 };
@@ -201,6 +196,10 @@ public:
     void Stop();
     std::int64_t passes() const { return passes_.load(); }
     const ControlLoopOptions& options() const { return options_; }
+    // How the loop forecasts (forecast/load_forecaster.hpp): its grid, band tracking and re-weighing.
+    LoadForecastOptions ForecastOptions() const {
+        return {options_.forecast_step, options_.band_tracking_seconds, options_.reweigh};
+    }
     const TrainedModels& models() const { return models_; }
 
 private:
@@ -240,21 +239,14 @@ private:
     std::map<ResourceId, ModelHealth> health_;                   // guarded by health_mutex_
 
     std::mutex pass_mutex_;                                                    // one pass at a time
-    std::map<ResourceId, PlanHistory> history_;    // the planner's window rules, guarded by pass_mutex_
-    std::map<ResourceId, UnixSeconds> last_collected_;                        // guarded by pass_mutex_
-    // Which rate limit stops an apply now, "" when none does.
-    std::string RateLimitedBy(ResourceId id, UnixSeconds now) const;
-    void RecordApply(ResourceId id, UnixSeconds now, bool succeeded);
-    std::map<ResourceId, std::deque<UnixSeconds>> applied_at_;  // per resource, the last hour; guarded by pass_mutex_
-    std::deque<UnixSeconds> applied_any_;                        // all resources, the last minute
-    struct Failures {
-        int count = 0;
-        UnixSeconds retry_at = 0;
-    };
-    std::map<ResourceId, Failures> failures_;                    // consecutive failed applies
-    // Applied changes of the last 24 hours, for the actions and flaps per day on /metrics (core/action.hpp IsFlap).
-    void CountChange(const Resource& resource, const CapacityChange& change);
-    std::map<ResourceId, std::deque<CapacityChange>> recent_changes_;  // guarded by pass_mutex_
+    // The decision engine of each resource (its window rules, rate limit, backoff, change counts); guarded by
+    // pass_mutex_.
+    ScalingEngine& EngineFor(ResourceId id);
+    std::map<ResourceId, ScalingEngine> engines_;
+    std::map<ResourceId, UnixSeconds> last_collected_;  // guarded by pass_mutex_
+    FleetRateLimit fleet_limit_;                        // guarded by pass_mutex_
+    // The actions and flaps per day on /metrics.
+    void CountChange(const Resource& resource, const ChangeCounts& counts);
 
     MetricsRegistry& metrics_;  // per-resource series are registered as resources appear
     Histogram& pass_seconds_;

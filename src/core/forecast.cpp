@@ -22,4 +22,10 @@ const char* QuantileLevelName(QuantileLevel level) {
     return "p95";
 }
 
+std::optional<QuantileLevel> ParseQuantileLevel(std::string_view name) {
+    for (QuantileLevel q : {QuantileLevel::kP50, QuantileLevel::kP90, QuantileLevel::kP95, QuantileLevel::kP99})
+        if (name == QuantileLevelName(q)) return q;
+    return std::nullopt;
+}
+
 }  // namespace cloudopt

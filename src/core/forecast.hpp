@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -34,6 +36,8 @@ struct Forecast {
 enum class QuantileLevel { kP50, kP90, kP95, kP99 };
 double PointQuantile(const ForecastPoint& point, QuantileLevel level);
 const char* QuantileLevelName(QuantileLevel level);
+// "p50", "p90", "p95", "p99"; nothing for any other name.
+std::optional<QuantileLevel> ParseQuantileLevel(std::string_view name);
 
 // Forecasts the next `horizon_steps` steps after the end of `history`. Implementations are pure and
 // thread-safe (const); a model that cannot forecast (too little history) returns kUnprocessable saying how

@@ -270,6 +270,16 @@ Result<Chosen> ChooseAndCalibrate(const std::string& model_name, std::span<const
 
 }  // namespace
 
+ModelOptions ServiceModelOptions(int train_epochs, const LstmShapeSettings& shape, bool phase_bands, bool reweigh) {
+    ModelOptions options;
+    options.auto_includes_lstm = train_epochs > 0;
+    options.phase_bands = phase_bands;
+    options.reweigh = reweigh;
+    options.lstm.train.epochs = std::max(1, train_epochs);
+    shape.ApplyTo(options.lstm);
+    return options;
+}
+
 std::unique_ptr<PointModel> MakePointModel(const std::string& base, const std::vector<std::string>& parts,
                                            const std::vector<double>& weights, const ModelOptions& options) {
     return Choice{base, parts, weights}.Make(options);

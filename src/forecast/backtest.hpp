@@ -59,6 +59,11 @@ struct ModelOptions {
     bool reweigh = true;
 };
 
+// The model setup the service trains each resource with: auto with the LSTM (train_epochs > 0; 0: statistical models
+// only), its shape, bands by phase, re-weighing (loop.train_epochs, loop.lstm_*, loop.phase_bands, loop.reweigh).
+// `cloudopt simulate` and the dashboard's simulation forecast with it too, so they describe what the service does.
+ModelOptions ServiceModelOptions(int train_epochs, const LstmShapeSettings& shape, bool phase_bands, bool reweigh);
+
 struct BacktestOptions {
     int horizon = 12;
     double test_fraction = 0.2;

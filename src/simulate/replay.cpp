@@ -9,6 +9,7 @@
 #include "allocate/capacity_planner.hpp"
 #include "core/action.hpp"
 #include "allocate/plan_history.hpp"
+#include "allocate/scaling_engine.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/point_model.hpp"
 
@@ -102,31 +103,30 @@ private:
     std::deque<std::pair<std::size_t, int>> window_;
 };
 
-// cloudopt's planner (the same code the service runs) on forecasts from every boundary.
+// cloudopt's decision engine (the same code the service runs: allocate/scaling_engine.hpp) on forecasts from every
+// boundary, in auto mode: it applies every change the engine lets through.
 class PredictivePolicy final : public Policy {
 public:
     PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
-                     std::vector<double> points, const Calibration& bands, QuantileLevel quantile,
-                     ServiceLevel service_level, UnixSeconds stabilization_seconds, FlapGuard flap_guard)
+                     std::vector<double> points, const Calibration& bands, const EngineOptions& options)
         : series_(demand), demand_(demand.values), resource_(std::move(resource)), start_(demand.start),
           step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands),
-          quantile_(quantile),
-          history_(stabilization_seconds, service_level, flap_guard) {}
+          engine_(planner_, TickedBy(options, demand.step)) {
+        resource_.mode = Mode::kAuto;
+    }
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
         // and its outcome moves the service-level correction, as each pass does in the service. A step without
         // data settles nothing.
-        if (f.k > first_ && !series_.IsMissing(f.k - 1)) {
-            bands_.ObserveArrival(f.k - 1, series_.TimeOf(f.k - 1), demand_[f.k - 1], points_, first_);
-            history_.ObserveService(demand_[f.k - 1] > f.ready_previous * resource_.capacity_per_instance + 1e-9);
-        }
-        PlanInput in;
+        const bool settled = f.k > first_ && !series_.IsMissing(f.k - 1);
+        if (settled) bands_.ObserveArrival(f.k - 1, series_.TimeOf(f.k - 1), demand_[f.k - 1], points_, first_);
+        EngineInput in;
         in.resource = resource_;
         in.now = start_ + static_cast<UnixSeconds>(f.k) * step_;
-        in.tick_seconds = step_;
-        in.quantile = quantile_;
-        in.current_capacity = f.count;
+        in.state.desired = f.count;
+        in.state.ready = f.ready_previous;  // what served the load measured last
         if (f.k > 0) in.current_load = demand_[f.k - 1];
+        in.observe_service = settled;
         Forecast forecast;
         forecast.step = step_;
         forecast.generated_at = in.now;
@@ -136,15 +136,20 @@ public:
             forecast.points.push_back(bands.Point(h, in.now + static_cast<UnixSeconds>(h) * step_, p));
         }
         in.forecast = std::move(forecast);
-        history_.Fill(in.now, in);
-        const PlanDecision decision = planner_.Plan(in);
-        history_.RecordRecommendation(in.now, decision.recommended);
-        const int desired = std::max(1, decision.desired);
-        history_.RecordChange(in.now, f.count, desired);  // the replay applies every decision
+        const EngineDecision decided = engine_.Decide(in);
+        if (decided.verdict != Verdict::kApply) return f.count;
+        const int desired = std::max(1, decided.plan.desired);
+        engine_.Applied(in.now, f.count, desired);
         return desired;
     }
 
 private:
+    // The replay asks the engine once per step.
+    static EngineOptions TickedBy(EngineOptions options, UnixSeconds step) {
+        options.tick_seconds = step;
+        return options;
+    }
+
     const RegularSeries& series_;
     const std::vector<double>& demand_;
     Resource resource_;
@@ -153,9 +158,8 @@ private:
     int horizon_;
     std::vector<double> points_;
     BandTracker bands_;
-    QuantileLevel quantile_;
     CapacityPlanner planner_;
-    PlanHistory history_;
+    ScalingEngine engine_;
 };
 
 // Runs one policy over steps [first, n) and scores those with data (a filled gap is billed, never scored).
@@ -334,10 +338,10 @@ std::unique_ptr<Policy> PerfectForecastPolicy(const RegularSeries& series, std::
     for (auto* offsets : {&exact.q90, &exact.q95, &exact.q99, &exact.mae})
         offsets->assign(static_cast<std::size_t>(horizon), 0.0);
     exact.accuracy = 1.0;
-    ServiceLevel none = o.service_level;
-    none.rate = 0.0;  // never starved, so nothing to correct; and it must not narrow an exact forecast
+    EngineOptions exact_engine = o.engine;
+    exact_engine.service_level.rate = 0.0;  // never starved, so nothing to correct; and it must not narrow an exact forecast
     return std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points), exact,
-                                              o.quantile, none, o.stabilization_seconds, o.flap_guard);
+                                              exact_engine);
 }
 
 }  // namespace
@@ -352,7 +356,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
     if (!(o.test_fraction > 0 && o.test_fraction < 1))
         return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
     if (o.boot_delay_s < 0) return MakeError(ErrorCode::kInvalidArgument, "boot delay must not be negative");
-    if (o.stabilization_seconds < 0)
+    if (o.engine.stabilization_seconds < 0)
         return MakeError(ErrorCode::kInvalidArgument, "stabilization window must not be negative");
     if (series.step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series step must be positive");
     const std::vector<double>& demand = series.values;
@@ -404,8 +408,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             }
             if (points.empty()) trained->point->ForecastFromOrigins(demand, first, horizon, points);
             policy = std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points),
-                                                        trained->bands, o.quantile, o.service_level,
-                                                        o.stabilization_seconds, o.flap_guard);
+                                                        trained->bands, o.engine);
         }
         out.policies[name] = Run(*policy, series, first, c, boot_steps);
     }

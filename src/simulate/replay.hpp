@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "allocate/plan_history.hpp"
+#include "allocate/scaling_engine.hpp"
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
@@ -25,16 +25,14 @@ namespace cloudopt {
 struct ReplayOptions {
     UnixSeconds boot_delay_s = 180;
     double target = 0.75;           // the middle of the utilization band [target - 0.05, target + 0.05]
-    QuantileLevel quantile = QuantileLevel::kP95;
     double test_fraction = 0.2;
     double capacity_per_instance = 0;  // 0: the 99th percentile of the training part needs 20 instances
     std::string model = "auto";        // the predictive policy's forecaster
     ModelOptions models;
-    ServiceLevel service_level;        // the predictive policy's service-level correction (plan_history.hpp)
-    // The predictive policy's scale-in and no-flapping window, as the service's loop.stabilization_seconds (the
-    // reactive policy keeps HPA's own 300 s: it is the baseline as Kubernetes ships it).
-    UnixSeconds stabilization_seconds = 300;
-    FlapGuard flap_guard = kDefaultFlapGuard;  // the predictive policy's, as loop.flap_window_seconds / scale_in_hysteresis
+    // The predictive policy's decision engine, with the service's settings (loop.quantile, loop.stabilization_seconds,
+    // the flap guard, loop.unmet_budget, the rate limit). Its tick is the series' step. The reactive policy keeps
+    // HPA's own 300 s window: it is the baseline as Kubernetes ships it.
+    EngineOptions engine;
 };
 
 // "perfect_forecast" is a diagnostic: the predictive policy's planner and rules fed the load that will come, so that

@@ -191,7 +191,7 @@ TEST(Replay, PerfectForecastsShowWhatThePlannersRulesCostOnTheirOwn) {
     EXPECT_LT(perfect.cost, 0.9 * r->policies.at("predictive").cost);
     // The scale-in window holds each batch's capacity for 5 minutes after it: without one, less.
     ReplayOptions loose = Options();
-    loose.stabilization_seconds = 0;
+    loose.engine.stabilization_seconds = 0;
     auto l = ReplaySeries(ClockNoise(), {"perfect_forecast"}, loose);
     ASSERT_TRUE(l.ok());
     EXPECT_LT(l->policies.at("perfect_forecast").cost, perfect.cost);
@@ -204,7 +204,7 @@ TEST(Replay, ThePredictiveScaleInWaitsOutTheStabilizationWindowItIsGiven) {
     std::vector<double> costs;
     for (UnixSeconds window : {60, 300, 1800}) {
         ReplayOptions o = Options();
-        o.stabilization_seconds = window;
+        o.engine.stabilization_seconds = window;
         auto r = ReplaySeries(load, {"predictive"}, o);
         ASSERT_TRUE(r.ok()) << r.error().message;
         const PolicyResult& p = r->policies.at("predictive");
@@ -225,7 +225,7 @@ TEST(Replay, ThePredictiveScaleInWaitsOutTheStabilizationWindowItIsGiven) {
     EXPECT_LT(costs[0], costs[1]);
     EXPECT_LT(costs[1], costs[2]);
     ReplayOptions bad = Options();
-    bad.stabilization_seconds = -1;
+    bad.engine.stabilization_seconds = -1;
     EXPECT_EQ(ReplaySeries(load, {"predictive"}, bad).error().code, ErrorCode::kInvalidArgument);
 }
 
