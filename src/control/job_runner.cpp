@@ -9,20 +9,31 @@ constexpr std::size_t kFinishedJobsKept = 1000;
 constexpr std::size_t kResultBytesKept = 64u << 20;
 
 bool Finished(JobState state) { return state != JobState::kQueued && state != JobState::kRunning; }
+
+// Which runner's lane the calling thread works for, so stopping() answers for the job that asks.
+thread_local const void* tl_runner = nullptr;
+thread_local std::size_t tl_lane = 0;
 }  // namespace
 
 const char* JobStateName(JobState state) {
     switch (state) {
-        case JobState::kQueued: return "queued";
-        case JobState::kRunning: return "running";
-        case JobState::kSucceeded: return "succeeded";
-        case JobState::kFailed: return "failed";
-        case JobState::kCancelled: return "cancelled";
+        case JobState::kQueued:
+            return "queued";
+        case JobState::kRunning:
+            return "running";
+        case JobState::kSucceeded:
+            return "succeeded";
+        case JobState::kFailed:
+            return "failed";
+        case JobState::kCancelled:
+            return "cancelled";
     }
     return "queued";
 }
 
-JobRunner::JobRunner(const Clock& clock) : clock_(clock), worker_([this] { Run(); }) {}
+JobRunner::JobRunner(const Clock& clock) : clock_(clock) {
+    for (std::size_t lane = 0; lane < kLanes; ++lane) workers_[lane] = std::thread([this, lane] { Run(lane); });
+}
 
 JobRunner::~JobRunner() {
     {
@@ -30,16 +41,26 @@ JobRunner::~JobRunner() {
         stopping_ = true;
     }
     cv_.notify_all();
-    worker_.join();
+    for (std::thread& worker : workers_) worker.join();
 }
 
 bool JobRunner::stopping() const {
     std::lock_guard lock(mutex_);
-    return stopping_ || cancel_running_;
+    const std::size_t lane = tl_runner == this ? tl_lane : static_cast<std::size_t>(JobLane::kBackground);
+    return stopping_ || lanes_[lane].cancel_running;
 }
 
 JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::string& subject, Work work,
                                        const std::string& reason, std::size_t max_active_of_kind) {
+    Options options;
+    options.reason = reason;
+    options.max_active_of_kind = max_active_of_kind;
+    return Submit(kind, subject, std::move(work), options);
+}
+
+JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::string& subject, Work work,
+                                       const Options& options) {
+    const std::size_t max_active_of_kind = options.max_active_of_kind;
     std::lock_guard lock(mutex_);
     std::size_t active_of_kind = 0;
     for (const auto& [id, job] : jobs_) {
@@ -62,10 +83,11 @@ JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::strin
     job.id = next_id_++;
     job.kind = kind;
     job.subject = subject;
-    job.reason = reason;
+    job.reason = options.reason;
     job.created_at = clock_.Now();
+    job.stoppable = options.stoppable;
     jobs_[job.id] = job;
-    queue_.emplace_back(job.id, std::move(work));
+    lanes_[static_cast<std::size_t>(options.lane)].queue.emplace_back(job.id, std::move(work));
     cv_.notify_all();
     return {job, true};
 }
@@ -76,18 +98,32 @@ Result<JobInfo> JobRunner::Cancel(std::int64_t id) {
     if (it == jobs_.end()) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
     JobInfo& job = it->second;
     if (Finished(job.state))
-        return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " already ended (" +
-                                                   JobStateName(job.state) + ")");
+        return MakeError(ErrorCode::kConflict,
+                         "job " + std::to_string(id) + " already ended (" + JobStateName(job.state) + ")");
     if (job.state == JobState::kQueued) {
-        std::erase_if(queue_, [id](const auto& queued) { return queued.first == id; });
+        for (Lane& lane : lanes_) std::erase_if(lane.queue, [id](const auto& queued) { return queued.first == id; });
         job.state = JobState::kCancelled;
         job.error = "cancelled before it started";
         job.finished_at = clock_.Now();
         cv_.notify_all();
-    } else if (running_ == id) {
-        cancel_running_ = true;
+        return job;
     }
+    if (!job.stoppable)
+        return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " (" + job.kind +
+                                                   ") is running and cannot stop half-way; it ends on its own");
+    for (Lane& lane : lanes_)
+        if (lane.running == id) lane.cancel_running = true;
     return job;
+}
+
+std::vector<JobInfo> JobRunner::List(std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::vector<JobInfo> out;
+    for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) {
+        out.push_back(it->second);
+        out.back().result_json.clear();
+    }
+    return out;
 }
 
 std::optional<JobInfo> JobRunner::Get(std::int64_t id) const {
@@ -118,16 +154,19 @@ void JobRunner::ForgetOldResults() {
     }
 }
 
-void JobRunner::Run() {
+void JobRunner::Run(std::size_t lane_index) {
+    tl_runner = this;
+    tl_lane = lane_index;
+    Lane& lane = lanes_[lane_index];
     std::unique_lock lock(mutex_);
     while (true) {
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        cv_.wait(lock, [&] { return stopping_ || !lane.queue.empty(); });
         if (stopping_) return;
-        auto [id, work] = std::move(queue_.front());
-        queue_.pop_front();
+        auto [id, work] = std::move(lane.queue.front());
+        lane.queue.pop_front();
         jobs_[id].state = JobState::kRunning;
-        running_ = id;
-        cancel_running_ = false;
+        lane.running = id;
+        lane.cancel_running = false;
         lock.unlock();
         Progress progress = [this, id = id](double p) {
             std::lock_guard guard(mutex_);
@@ -137,7 +176,7 @@ void JobRunner::Run() {
         lock.lock();
         JobInfo& job = jobs_[id];
         job.finished_at = clock_.Now();
-        if (cancel_running_) {
+        if (lane.cancel_running) {
             job.state = JobState::kCancelled;
             job.error = "cancelled while running";
         } else if (result) {
@@ -148,8 +187,8 @@ void JobRunner::Run() {
             job.state = JobState::kFailed;
             job.error = result.error().message;
         }
-        running_ = 0;
-        cancel_running_ = false;
+        lane.running = 0;
+        lane.cancel_running = false;
         ForgetOldResults();
         cv_.notify_all();
     }

@@ -1,7 +1,10 @@
 #pragma once
-// Background jobs (model training, simulations): one worker thread runs them in order, the API answers 202 at
-// once and clients poll GET /api/jobs/{id} (or cancel it). At most one active job per (kind, resource), so a
-// second "train" for a resource that is already training returns the running job instead of queueing a copy.
+// Background jobs (model training, simulations, allocation passes): the API answers 202 at once and clients poll
+// GET /api/jobs/{id} (or cancel it). Two lanes, each one worker thread running its jobs in order: the background
+// lane for long work (training, simulations) and the interactive lane for short work a person waits for (an
+// allocation pass), so "allocate now" never queues behind minutes of training. At most one active job per (kind,
+// subject), so a second "train" for a resource that is already training returns the running job instead of
+// queueing a copy.
 
 #include <condition_variable>
 #include <cstdint>
@@ -12,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/time.hpp"
@@ -19,23 +23,25 @@
 namespace cloudopt {
 
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+enum class JobLane { kBackground, kInteractive };
 const char* JobStateName(JobState state);
 
 struct JobInfo {
     std::int64_t id = 0;
     std::string kind;
-    std::string subject;      // what it works on, e.g. "resource:3" or "all"
-    std::string reason;       // why it runs: "requested", or what the schedule or a drift saw
+    std::string subject;  // what it works on, e.g. "resource:3" or "all"
+    std::string reason;   // why it runs: "requested", or what the schedule or a drift saw
     JobState state = JobState::kQueued;
     double progress = 0.0;    // 0..1
     std::string result_json;  // set on success: a JSON document produced by the job
     std::string error;        // set on failure
     UnixSeconds created_at = 0;
     UnixSeconds finished_at = 0;
+    bool stoppable = true;  // false: once running it finishes (cancel refused), e.g. a pass applying changes
 };
 
 class JobRunner {
-public:
+  public:
     using Progress = std::function<void(double)>;
     using Work = std::function<Result<std::string>(const Progress&)>;
 
@@ -52,30 +58,47 @@ public:
     };
     Submitted Submit(const std::string& kind, const std::string& subject, Work work,
                      const std::string& reason = "requested", std::size_t max_active_of_kind = 0);
+    struct Options {
+        std::string reason = "requested";
+        std::size_t max_active_of_kind = 0;
+        JobLane lane = JobLane::kBackground;
+        // false: work that cannot stop half-way without lying about what it did (an allocation pass applies changes
+        // as it goes). Cancel still drops it while queued, and refuses it (kConflict) once it runs.
+        bool stoppable = true;
+    };
+    Submitted Submit(const std::string& kind, const std::string& subject, Work work, const Options& options);
     std::optional<JobInfo> Get(std::int64_t id) const;
+    // The jobs it remembers, newest first, at most `limit` (their results left out: GET /api/jobs/{id} has them).
+    std::vector<JobInfo> List(std::size_t limit) const;
     // Cancels a job: a queued one at once (state cancelled), a running one at its next stopping() check, after
-    // which it ends cancelled. kNotFound for an unknown id, kConflict for a job that already finished.
+    // which it ends cancelled. kNotFound for an unknown id, kConflict for a job that already finished or a running
+    // job that is not stoppable.
     Result<JobInfo> Cancel(std::int64_t id);
-    // True once the runner is shutting down or the running job was cancelled: a long job should stop and report
-    // that it did not finish.
+    // True once the runner is shutting down or the job running on the calling worker was cancelled: a long job
+    // should stop and report that it did not finish. From another thread: shutting down or the background lane's
+    // job cancelled.
     bool stopping() const;
     // Blocks until the job finished (for tests and the CLI); false on timeout.
     bool WaitFor(std::int64_t id, std::chrono::milliseconds timeout) const;
 
-private:
-    void Run();
+  private:
+    static constexpr std::size_t kLanes = 2;
+    struct Lane {
+        std::deque<std::pair<std::int64_t, Work>> queue;
+        std::int64_t running = 0;     // the job its worker runs now (0: none)
+        bool cancel_running = false;  // Cancel asked the running job to stop
+    };
+    void Run(std::size_t lane);
     void ForgetOldResults();  // with mutex_ held
 
     const Clock& clock_;
     mutable std::mutex mutex_;
     mutable std::condition_variable cv_;
     std::map<std::int64_t, JobInfo> jobs_;
-    std::deque<std::pair<std::int64_t, Work>> queue_;
+    Lane lanes_[kLanes];
     std::int64_t next_id_ = 1;
     bool stopping_ = false;
-    std::int64_t running_ = 0;        // the job the worker runs now (0: none)
-    bool cancel_running_ = false;     // Cancel asked the running job to stop
-    std::thread worker_;
+    std::thread workers_[kLanes];
 };
 
 }  // namespace cloudopt
