@@ -51,6 +51,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"POST", "/api/predictions/train", Permission::kOperate},
         {"GET", "/api/resources/{id}/model", Permission::kRead},
         {"PUT", "/api/resources/{id}/model", Permission::kOperate},  // it sizes capacity from then on
+        {"GET", "/api/jobs", Permission::kRead},
         {"GET", "/api/jobs/{id}", Permission::kRead},
         {"POST", "/api/jobs/{id}/cancel", Permission::kOperate},
         {"GET", "/api/resources", Permission::kRead},

@@ -53,6 +53,10 @@ Router BuildRouter(ApiContext& context);
 JobRunner::Submitted SubmitTraining(ApiContext& context, std::optional<Resource> only,
                                     const std::string& reason = "requested");
 
+// Queues one control-loop pass over one resource or all as an "allocate" job on the interactive lane (what
+// POST /api/resources/allocate does); its result is {"results": [pass outcome per resource]}.
+JobRunner::Submitted SubmitAllocation(ApiContext& context, std::optional<Resource> only);
+
 // The OpenAPI 3 document served at /api/openapi.json (src/api/openapi.json, embedded at build time).
 const std::string& OpenApiDocument();
 

@@ -17,7 +17,13 @@ void AddDashboardRoutes(Router& router, ApiContext& ctx) {
         auto stats = ComputeDashboardStats(ctx.store, ctx.loop, now);
         if (!stats) return ErrorResponse(stats.error());
         nlohmann::json body = ToJson(*stats);
+        // Saved against static: the day's comparison table and the cards read the same replay (docs/SAVINGS.md).
         body["comparison"] = PolicyComparison(ctx, now);
+        body["saved"] = SavedPerWindow(ctx, now, body["comparison"]);
+        // Open recommendations are what applying them could save, never part of "saved".
+        auto open = ctx.store.ListRecommendations(std::string("open"));
+        if (!open) return ErrorResponse(open.error());
+        body["could_save"] = CouldSave(*open);
         return JsonResponse(200, body);
     });
 
@@ -41,8 +47,8 @@ void AddDashboardRoutes(Router& router, ApiContext& ctx) {
         // Default step: about 300 points across the range, never finer than a minute.
         const UnixSeconds t_step = step->value_or(std::max<UnixSeconds>(60, (t_to - t_from) / 300));
         if ((t_to - t_from) / t_step > kMaxHistoryPoints)
-            return ErrorResponse(MakeError(ErrorCode::kUnprocessable,
-                                           "range/step gives more than 5000 points; use a larger step"));
+            return ErrorResponse(
+                MakeError(ErrorCode::kUnprocessable, "range/step gives more than 5000 points; use a larger step"));
         auto history = ComputeHistory(ctx.store, only, t_from, t_to, t_step);
         if (!history) return ErrorResponse(history.error());
         JsonWriter w;

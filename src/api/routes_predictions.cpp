@@ -2,6 +2,7 @@
 // jobs, and a resource's trained model as a model file, out and in.
 
 #include <algorithm>
+#include <cmath>
 
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
@@ -10,42 +11,66 @@
 namespace cloudopt::api::detail {
 
 namespace {
+
 constexpr long long kMaxHorizon = 2016;  // a week of 5-minute steps
+constexpr long long kMaxJobsListed = 200;
+
+// The capacity the stored forecast needs at each of its steps, by the planner's sizing rule: the resource's
+// quantile (its risk_quantile, else the loop's) over capacity per instance x target utilization, rounded up and
+// kept within min/max capacity. What the planner would ask for if each step were the next one; its guards (boot
+// lead, stabilization, hysteresis, step limits) then decide when a change is made.
+json PlannedCapacity(const Resource& r, const Forecast& f, QuantileLevel fallback) {
+    const QuantileLevel q = ParseQuantileLevel(r.risk_quantile).value_or(fallback);
+    const double per_instance = r.capacity_per_instance * r.target_utilization();
+    json steps = json::array();
+    for (const ForecastPoint& p : f.points) {
+        const double needed = per_instance > 0 ? std::ceil(PointQuantile(p, q) / per_instance - 1e-9) : 0.0;
+        const double clamped = std::clamp(needed, static_cast<double>(r.min_capacity),
+                                          static_cast<double>(std::max(r.min_capacity, r.max_capacity)));
+        steps.push_back({{"ts", p.ts}, {"instances", static_cast<long long>(clamped)}});
+    }
+    return {{"quantile", QuantileLevelName(q)}, {"target_utilization", r.target_utilization()}, {"steps", steps}};
 }
 
+}  // namespace
+
 void AddPredictionRoutes(Router& router, ApiContext& ctx) {
-    router.Add(
-        "GET", "/api/predictions",
-        [&ctx](const HttpRequest& req) {
-            auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
-            if (!resource) return ErrorResponse(resource.error());
-            const std::string metric = req.Query("metric").value_or(resource->load_metric);
-            if (metric != resource->load_metric)
-                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "metric: only the resource's load metric '" +
-                                                                              resource->load_metric + "' is forecast"));
-            auto horizon = IntParam(req, "horizon", 1, kMaxHorizon);
-            if (!horizon) return ErrorResponse(horizon.error());
-            auto stored = ctx.store.LatestPrediction(resource->id, metric);
-            if (!stored) return ErrorResponse(stored.error());
-            std::optional<Forecast> forecast = *stored;
-            // Serve the stored forecast when it is long enough; otherwise forecast now with the asked horizon.
-            if (!forecast || (*horizon && static_cast<long long>(forecast->points.size()) < **horizon)) {
-                auto fresh = ctx.loop.ForecastResource(
-                    *resource, *horizon ? std::optional<int>(static_cast<int>(**horizon)) : std::nullopt);
-                if (!fresh) return ErrorResponse(fresh.error());
-                forecast = std::move(*fresh);
-            }
-            if (*horizon && static_cast<long long>(forecast->points.size()) > **horizon)
-                forecast->points.resize(static_cast<std::size_t>(**horizon));
-            json out = ToJson(*forecast);
-            out["resource"] = resource->id;
-            out["metric"] = metric;
-            // How the trained model has done since training, and whether that drifted far enough to retrain it.
-            if (auto health = ctx.loop.Health(resource->id))
-                out["since_training"] = ToJson(*health, ctx.loop.options().drift);
-            return JsonResponse(200, out);
-        },
-        RouteCost::kBlocking);  // may fit a forecaster when the stored forecast is too short
+    // The forecast the control loop stored at its last pass: read, never refitted on the request.
+    router.Add("GET", "/api/predictions", [&ctx](const HttpRequest& req) {
+        auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));
+        if (!resource) return ErrorResponse(resource.error());
+        const std::string metric = req.Query("metric").value_or(resource->load_metric);
+        if (metric != resource->load_metric)
+            return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "metric: only the resource's load metric '" +
+                                                                          resource->load_metric + "' is forecast"));
+        auto horizon = IntParam(req, "horizon", 1, kMaxHorizon);
+        if (!horizon) return ErrorResponse(horizon.error());
+        auto stored = ctx.store.LatestPrediction(resource->id, metric);
+        if (!stored) return ErrorResponse(stored.error());
+        if (!*stored)
+            return ErrorResponse(MakeError(
+                ErrorCode::kConflict, "resource '" + resource->name +
+                                          "' has no forecast yet: the control loop forecasts it at its next pass once "
+                                          "it has load samples (POST /api/resources/allocate runs a pass now)"));
+        Forecast forecast = std::move(**stored);
+        if (*horizon && static_cast<long long>(forecast.points.size()) < **horizon)
+            return ErrorResponse(
+                MakeError(ErrorCode::kUnprocessable, "horizon: the stored forecast has " +
+                                                         std::to_string(forecast.points.size()) +
+                                                         " steps (loop.horizon_steps); ask for at most that many"));
+        if (*horizon) forecast.points.resize(static_cast<std::size_t>(**horizon));
+        json out = ToJson(forecast);
+        out["resource"] = resource->id;
+        out["metric"] = metric;
+        const json planned = PlannedCapacity(*resource, forecast, ctx.loop.options().engine.quantile);
+        out["planned_capacity"] = planned["steps"];
+        out["planned_quantile"] = planned["quantile"];
+        out["target_utilization"] = planned["target_utilization"];
+        // How the trained model has done since training, and whether that drifted far enough to retrain it.
+        if (auto health = ctx.loop.Health(resource->id))
+            out["since_training"] = ToJson(*health, ctx.loop.options().drift);
+        return JsonResponse(200, out);
+    });
 
     router.Add("POST", "/api/predictions/train", [&ctx](const HttpRequest& req) {
         auto selected = ParseResourceSelector(req, ctx.store, "train request");
@@ -90,6 +115,20 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
                                   {"model", report->model},
                                   {"bands_by", report->bands_by},
                                   {"accuracy", accuracy}});
+    });
+
+    // The jobs the service remembers, newest first: training, simulations, allocation passes.
+    router.Add("GET", "/api/jobs", [&ctx](const HttpRequest& req) {
+        auto limit = IntParam(req, "limit", 1, kMaxJobsListed);
+        if (!limit) return ErrorResponse(limit.error());
+        json items = json::array();
+        for (const JobInfo& job : ctx.jobs.List(static_cast<std::size_t>(limit->value_or(50)))) {
+            json j = ToJson(job);
+            j.erase("result");  // GET /api/jobs/{id} has it
+            j["stoppable"] = job.stoppable;
+            items.push_back(std::move(j));
+        }
+        return JsonResponse(200, {{"jobs", items}});
     });
 
     router.Add("GET", "/api/jobs/{id}", [&ctx](const HttpRequest& req) {

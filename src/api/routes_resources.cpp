@@ -21,8 +21,11 @@ json OutcomeToJson(const PassOutcome& o) {
 // Recommendations are proposals for recommend mode: when a resource leaves it, its open ones close.
 Status CloseRecommendationsOnModeChange(ApiContext& ctx, const Resource& resource) {
     if (resource.mode == Mode::kRecommend) return Status::Ok();
-    return ctx.loop.CloseRecommendations(resource.id, std::string("the resource's mode is now ") + ModeName(resource.mode));
+    return ctx.loop.CloseRecommendations(resource.id,
+                                         std::string("the resource's mode is now ") + ModeName(resource.mode));
 }
+
+constexpr long long kMaxAllocateWaitSeconds = 30;
 
 }  // namespace
 
@@ -39,26 +42,28 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         return response;
     });
 
-    router.Add("POST", "/api/resources", [&ctx](const HttpRequest& req) {
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        for (const char* required : {"name", "provider", "provider_ref", "instance_type"}) {
-            if (!body->contains(required))
-                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, std::string(required) + ": is required"));
-        }
-        auto resource = ResourceFromJson(*body, Resource{});
-        if (!resource) return ErrorResponse(resource.error());
-        if (Status s = ctx.loop.catalog().CheckEntries(resource->provider, resource->allowed_types); !s)
-            return ErrorResponse(s.error());
-        // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
-        if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
-        auto created = ctx.store.CreateResource(*resource);
-        if (!created) return ErrorResponse(created.error());
-        HttpResponse r = ResourceResponse(201, *created);
-        r.headers.emplace_back("Location", "/api/resources/" + std::to_string(created->id));
-        return r;
-    },
-               RouteCost::kBlocking);  // asks the cloud whether the group exists
+    router.Add(
+        "POST", "/api/resources",
+        [&ctx](const HttpRequest& req) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            for (const char* required : {"name", "provider", "provider_ref", "instance_type"}) {
+                if (!body->contains(required))
+                    return ErrorResponse(MakeError(ErrorCode::kUnprocessable, std::string(required) + ": is required"));
+            }
+            auto resource = ResourceFromJson(*body, Resource{});
+            if (!resource) return ErrorResponse(resource.error());
+            if (Status s = ctx.loop.catalog().CheckEntries(resource->provider, resource->allowed_types); !s)
+                return ErrorResponse(s.error());
+            // Check the reference against the provider before saving, so a typo fails now, not at the first tick.
+            if (Status s = ctx.loop.CheckProviderReference(*resource); !s) return ErrorResponse(s.error());
+            auto created = ctx.store.CreateResource(*resource);
+            if (!created) return ErrorResponse(created.error());
+            HttpResponse r = ResourceResponse(201, *created);
+            r.headers.emplace_back("Location", "/api/resources/" + std::to_string(created->id));
+            return r;
+        },
+        RouteCost::kBlocking);  // asks the cloud whether the group exists
 
     router.Add("GET", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "resource");
@@ -68,48 +73,54 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         return ResourceResponse(200, *resource);
     });
 
-    router.Add("PUT", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
-        auto id = PathId(req, "resource");
-        if (!id) return ErrorResponse(id.error());
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        auto stored = ctx.store.GetResource(*id);
-        if (!stored) return ErrorResponse(stored.error());
-        auto updated = ResourceFromJson(*body, *stored);
-        if (!updated) return ErrorResponse(updated.error());
-        if (Status s = ctx.loop.catalog().CheckEntries(updated->provider, updated->allowed_types); !s)
-            return ErrorResponse(s.error());
-        if (updated->provider != stored->provider || updated->provider_ref != stored->provider_ref) {
-            if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
-        }
-        auto saved = ctx.store.UpdateResource(*updated);
-        if (!saved) return ErrorResponse(saved.error());
-        if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
-        return ResourceResponse(200, *saved);
-    },
-               RouteCost::kBlocking);  // may ask the cloud; waits for a pass
+    router.Add(
+        "PUT", "/api/resources/{id}",
+        [&ctx](const HttpRequest& req) {
+            auto id = PathId(req, "resource");
+            if (!id) return ErrorResponse(id.error());
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            auto stored = ctx.store.GetResource(*id);
+            if (!stored) return ErrorResponse(stored.error());
+            auto updated = ResourceFromJson(*body, *stored);
+            if (!updated) return ErrorResponse(updated.error());
+            if (Status s = ctx.loop.catalog().CheckEntries(updated->provider, updated->allowed_types); !s)
+                return ErrorResponse(s.error());
+            if (updated->provider != stored->provider || updated->provider_ref != stored->provider_ref) {
+                if (Status s = ctx.loop.CheckProviderReference(*updated); !s) return ErrorResponse(s.error());
+            }
+            auto saved = ctx.store.UpdateResource(*updated);
+            if (!saved) return ErrorResponse(saved.error());
+            if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
+            return ResourceResponse(200, *saved);
+        },
+        RouteCost::kBlocking);  // may ask the cloud; waits for a pass
 
     // Operators change the mode only; everything else about a resource is an admin's (PUT /api/resources/{id}).
-    router.Add("PUT", "/api/resources/{id}/mode", [&ctx](const HttpRequest& req) {
-        auto id = PathId(req, "resource");
-        if (!id) return ErrorResponse(id.error());
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        if (Status s = CheckKnownFields(*body, {"mode"}, "mode change"); !s) return ErrorResponse(s.error());
-        const json& mode = body->contains("mode") ? (*body)["mode"] : json();
-        const auto parsed = mode.is_string() ? ParseMode(mode.get<std::string>()) : std::nullopt;
-        if (!parsed) return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "mode: must be off, recommend or auto"));
-        auto stored = ctx.store.GetResource(*id);
-        if (!stored) return ErrorResponse(stored.error());
-        stored->mode = *parsed;
-        auto saved = ctx.store.UpdateResource(*stored);
-        if (!saved) return ErrorResponse(saved.error());
-        if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
-        return ResourceResponse(200, *saved);
-    },
-               RouteCost::kBlocking);  // waits for a pass
+    router.Add(
+        "PUT", "/api/resources/{id}/mode",
+        [&ctx](const HttpRequest& req) {
+            auto id = PathId(req, "resource");
+            if (!id) return ErrorResponse(id.error());
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            if (Status s = CheckKnownFields(*body, {"mode"}, "mode change"); !s) return ErrorResponse(s.error());
+            const json& mode = body->contains("mode") ? (*body)["mode"] : json();
+            const auto parsed = mode.is_string() ? ParseMode(mode.get<std::string>()) : std::nullopt;
+            if (!parsed)
+                return ErrorResponse(MakeError(ErrorCode::kUnprocessable, "mode: must be off, recommend or auto"));
+            auto stored = ctx.store.GetResource(*id);
+            if (!stored) return ErrorResponse(stored.error());
+            stored->mode = *parsed;
+            auto saved = ctx.store.UpdateResource(*stored);
+            if (!saved) return ErrorResponse(saved.error());
+            if (Status s = CloseRecommendationsOnModeChange(ctx, *saved); !s) return ErrorResponse(s.error());
+            return ResourceResponse(200, *saved);
+        },
+        RouteCost::kBlocking);  // waits for a pass
 
-    // What the resource's cloud offers where it runs, beside what the catalog prices (cloudopt plans with priced types).
+    // What the resource's cloud offers where it runs, beside what the catalog prices (cloudopt plans with priced
+    // types).
     router.Add("GET", "/api/resources/{id}/instance-types", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "resource");
         if (!id) return ErrorResponse(id.error());
@@ -120,64 +131,92 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         json items = json::array();
         for (const OfferedInstanceType& t : *offered) {
             auto priced = ctx.loop.catalog().Find(resource->provider, t.name);
-            items.push_back({{"name", t.name}, {"vcpu", t.vcpu}, {"memory_gib", t.memory_gib},
+            items.push_back({{"name", t.name},
+                             {"vcpu", t.vcpu},
+                             {"memory_gib", t.memory_gib},
                              {"price_per_hour", priced ? json(priced->price_per_hour) : json(nullptr)}});
         }
-        return JsonResponse(200, {{"resource", resource->id}, {"provider", resource->provider}, {"instance_types", items}});
+        return JsonResponse(200,
+                            {{"resource", resource->id}, {"provider", resource->provider}, {"instance_types", items}});
     });
 
-    router.Add("DELETE", "/api/resources/{id}", [&ctx](const HttpRequest& req) {
-        auto id = PathId(req, "resource");
-        if (!id) return ErrorResponse(id.error());
-        if (Status s = ctx.loop.DeleteResource(*id); !s) return ErrorResponse(s.error());
-        HttpResponse r;
-        r.status = 204;
-        return r;
-    },
-               RouteCost::kBlocking);  // waits for a pass
+    router.Add(
+        "DELETE", "/api/resources/{id}",
+        [&ctx](const HttpRequest& req) {
+            auto id = PathId(req, "resource");
+            if (!id) return ErrorResponse(id.error());
+            if (Status s = ctx.loop.DeleteResource(*id); !s) return ErrorResponse(s.error());
+            HttpResponse r;
+            r.status = 204;
+            return r;
+        },
+        RouteCost::kBlocking);  // waits for a pass
 
-    router.Add("POST", "/api/resources/allocate", [&ctx](const HttpRequest& req) {
-        auto selected = ParseResourceSelector(req, ctx.store, "allocate request");
-        if (!selected) return ErrorResponse(selected.error());
-        auto outcomes = ctx.loop.RunPass(*selected ? std::optional<ResourceId>((*selected)->id) : std::nullopt);
-        if (!outcomes) return ErrorResponse(outcomes.error());
-        json items = json::array();
-        for (const PassOutcome& o : *outcomes) items.push_back(OutcomeToJson(o));
-        return JsonResponse(200, {{"results", items}});
-    },
-               RouteCost::kBlocking);  // a whole pass, with cloud calls
+    // A pass runs as a job on the interactive lane (never behind training, never on an I/O thread): 202 with the
+    // job at once, or with ?wait_seconds=N (0..30) 200 and the job's outcome if it ended within N seconds.
+    router.Add(
+        "POST", "/api/resources/allocate",
+        [&ctx](const HttpRequest& req) {
+            auto wait = IntParam(req, "wait_seconds", 0, kMaxAllocateWaitSeconds);
+            if (!wait) return ErrorResponse(wait.error());
+            auto selected = ParseResourceSelector(req, ctx.store, "allocate request");
+            if (!selected) return ErrorResponse(selected.error());
+            const JobRunner::Submitted submitted = SubmitAllocation(ctx, *selected);
+            const std::int64_t job_id = submitted.job.id;
+            if (wait->value_or(0) > 0) ctx.jobs.WaitFor(job_id, std::chrono::seconds(**wait));
+            const JobInfo job = ctx.jobs.Get(job_id).value_or(submitted.job);
+            const bool ended = job.state != JobState::kQueued && job.state != JobState::kRunning;
+            json body = {{"job_id", job_id},
+                         {"status", JobStateName(job.state)},
+                         {"already_running", !submitted.created},
+                         {"status_url", "/api/jobs/" + std::to_string(job_id)}};
+            if (job.state == JobState::kSucceeded) {
+                json result = json::parse(job.result_json, nullptr, false);
+                body["results"] = result.is_object() && result.contains("results") ? result["results"] : json::array();
+            } else if (ended) {
+                body["error"] = job.error;
+            }
+            HttpResponse r = JsonResponse(ended ? 200 : 202, body);
+            if (!ended) r.headers.emplace_back("Location", "/api/jobs/" + std::to_string(job_id));
+            return r;
+        },
+        RouteCost::kBlocking);  // may wait up to wait_seconds for the job
 
     router.Add("GET", "/api/resources/recommendations", [&ctx](const HttpRequest& req) {
         std::optional<std::string> status = req.Query("status");
         if (!status) status = "open";
-        if (*status == "all") status.reset();
+        if (*status == "all")
+            status.reset();
         else if (*status != "open" && *status != "applied" && *status != "dismissed" && *status != "superseded" &&
                  *status != "expired" && *status != "closed")
-            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                           "status: one of open, applied, dismissed, superseded, expired, closed, all"));
+            return ErrorResponse(
+                MakeError(ErrorCode::kInvalidArgument,
+                          "status: one of open, applied, dismissed, superseded, expired, closed, all"));
         auto recs = ctx.store.ListRecommendations(status);
         if (!recs) return ErrorResponse(recs.error());
         json items = json::array();
-        double saving = 0.0;
-        for (const Recommendation& r : *recs) {
-            items.push_back(ToJson(r));
-            if (r.status == "open") saving += r.hourly_cost_before - r.hourly_cost_after;
-        }
-        // What each policy would have cost each resource over the last day, beside what actually ran: the
-        // evidence behind accepting a recommendation.
+        for (const Recommendation& r : *recs) items.push_back(ToJson(r));
+        auto open =
+            status == std::optional<std::string>("open") ? recs : ctx.store.ListRecommendations(std::string("open"));
+        if (!open) return ErrorResponse(open.error());
+        // What applying the open ones would change per hour: "could save", never counted as saved. And what each
+        // policy would have cost each resource over the last day, beside what actually ran: the evidence behind
+        // accepting a recommendation.
         return JsonResponse(200, {{"recommendations", items},
-                                  {"open_hourly_saving", saving},
+                                  {"could_save", CouldSave(*open)},
                                   {"comparison", PolicyComparison(ctx, ctx.clock.Now())}});
     });
 
-    router.Add("POST", "/api/resources/recommendations/{id}/apply", [&ctx](const HttpRequest& req) {
-        auto id = PathId(req, "recommendation");
-        if (!id) return ErrorResponse(id.error());
-        auto action = ctx.loop.ApplyRecommendation(*id);
-        if (!action) return ErrorResponse(action.error());
-        return JsonResponse(action->status == ActionStatus::kApplied ? 200 : 502, {{"action", ToJson(*action)}});
-    },
-               RouteCost::kBlocking);  // cloud calls, waits for a pass
+    router.Add(
+        "POST", "/api/resources/recommendations/{id}/apply",
+        [&ctx](const HttpRequest& req) {
+            auto id = PathId(req, "recommendation");
+            if (!id) return ErrorResponse(id.error());
+            auto action = ctx.loop.ApplyRecommendation(*id);
+            if (!action) return ErrorResponse(action.error());
+            return JsonResponse(action->status == ActionStatus::kApplied ? 200 : 502, {{"action", ToJson(*action)}});
+        },
+        RouteCost::kBlocking);  // cloud calls, waits for a pass
 
     router.Add("POST", "/api/resources/recommendations/{id}/dismiss", [&ctx](const HttpRequest& req) {
         auto id = PathId(req, "recommendation");
@@ -188,7 +227,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         if (!req.body.empty()) {
             auto body = ParseJsonBody(req);
             if (!body) return ErrorResponse(body.error());
-            if (Status s = CheckKnownFields(*body, {"snooze_minutes"}, "dismissal"); !s) return ErrorResponse(s.error());
+            if (Status s = CheckKnownFields(*body, {"snooze_minutes"}, "dismissal"); !s)
+                return ErrorResponse(s.error());
             if (body->contains("snooze_minutes")) {
                 const json& m = (*body)["snooze_minutes"];
                 if (!m.is_number_integer() || m.get<std::int64_t>() < 1 || m.get<std::int64_t>() > 365 * 24 * 60)
@@ -207,7 +247,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
                                             : "dismissed by a user";
         rec->closed_at = now;
         rec->snooze_until = snooze_minutes ? now + snooze_minutes * 60 : 0;
-        if (Status s = ctx.store.SetRecommendationStatus(*id, rec->status, rec->status_reason, now, rec->snooze_until); !s)
+        if (Status s = ctx.store.SetRecommendationStatus(*id, rec->status, rec->status_reason, now, rec->snooze_until);
+            !s)
             return ErrorResponse(s.error());
         return JsonResponse(200, ToJson(*rec));
     });
@@ -234,3 +275,25 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
 }
 
 }  // namespace cloudopt::api::detail
+
+namespace cloudopt::api {
+
+JobRunner::Submitted SubmitAllocation(ApiContext& ctx, std::optional<Resource> only) {
+    ControlLoop& loop = ctx.loop;
+    const std::optional<ResourceId> id = only ? std::optional<ResourceId>(only->id) : std::nullopt;
+    JobRunner::Options options;
+    options.lane = JobLane::kInteractive;  // short, and a person waits for it: never behind training
+    options.stoppable = false;             // a pass applies changes as it goes; it finishes once started
+    return ctx.jobs.Submit(
+        "allocate", id ? "resource:" + std::to_string(*id) : "all",
+        [&loop, id](const JobRunner::Progress&) {
+            auto outcomes = loop.RunPass(id);
+            if (!outcomes) return Result<std::string>(outcomes.error());
+            json items = json::array();
+            for (const PassOutcome& o : *outcomes) items.push_back(detail::OutcomeToJson(o));
+            return Result<std::string>(json{{"results", items}}.dump());
+        },
+        options);
+}
+
+}  // namespace cloudopt::api

@@ -2,23 +2,21 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "allocate/capacity_planner.hpp"
+#include "api/api_fixture.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
+#include "api/test_auth.hpp"
 #include "forecast/model_file.hpp"
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/simulated_cloud.hpp"
-#include "api/api_fixture.hpp"
-#include "api/test_auth.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -57,14 +55,16 @@ TEST_F(ApiTest, ResourceLifecycle) {
     ASSERT_EQ(one.status, 200);
     EXPECT_EQ(Body(one)["name"], "web");
     EXPECT_EQ(Body(one)["target_low"], 0.7);
-    auto put = client_->Request("PUT", "/api/resources/" + std::to_string(id), R"({"mode":"recommend","min_capacity":2})");
+    auto put =
+        client_->Request("PUT", "/api/resources/" + std::to_string(id), R"({"mode":"recommend","min_capacity":2})");
     ASSERT_EQ(put.status, 200) << put.body;
     EXPECT_EQ(Body(put)["mode"], "recommend");
     EXPECT_EQ(Body(put)["min_capacity"], 2);
     EXPECT_EQ(Body(put)["name"], "web");  // fields not sent are kept
     EXPECT_EQ(Body(put)["allowed_types"], nlohmann::json::array());
-    put = client_->Request("PUT", "/api/resources/" + std::to_string(id),
-                           R"({"allowed_types":["m5.large","aws/m5.large"],"spot_share_max":0.2,"max_step":3,"risk_quantile":"p90"})");
+    put = client_->Request(
+        "PUT", "/api/resources/" + std::to_string(id),
+        R"({"allowed_types":["m5.large","aws/m5.large"],"spot_share_max":0.2,"max_step":3,"risk_quantile":"p90"})");
     ASSERT_EQ(put.status, 200) << put.body;
     EXPECT_EQ(Body(put)["allowed_types"], nlohmann::json::parse(R"(["m5.large","aws/m5.large"])"));
     EXPECT_EQ(Body(put)["spot_share_max"], 0.2);
@@ -104,12 +104,12 @@ TEST_F(ApiTest, ResourceErrors) {
         {"POST", "/api/resources",
          R"({"name":"x","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large","min_capacity":9,"max_capacity":3})",
          422, "unprocessable"},
-        {"POST", "/api/resources", R"({"name":"x","provider":"aws","provider_ref":"sim/nope","instance_type":"m5.large"})",
-         422, "unprocessable"},
-        {"POST", "/api/resources", R"({"name":"x","provider":"azure","provider_ref":"sim/b","instance_type":"m5.large"})",
-         422, "unprocessable"},
-        {"POST", "/api/resources", R"({"name":"web","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})",
-         409, "conflict"},
+        {"POST", "/api/resources",
+         R"({"name":"x","provider":"aws","provider_ref":"sim/nope","instance_type":"m5.large"})", 422, "unprocessable"},
+        {"POST", "/api/resources",
+         R"({"name":"x","provider":"azure","provider_ref":"sim/b","instance_type":"m5.large"})", 422, "unprocessable"},
+        {"POST", "/api/resources",
+         R"({"name":"web","provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})", 409, "conflict"},
         {"GET", "/api/resources/abc", "", 400, "invalid_argument"},
         {"GET", "/api/resources/0", "", 400, "invalid_argument"},
         {"GET", "/api/resources/999", "", 404, "not_found"},
@@ -125,7 +125,8 @@ TEST_F(ApiTest, ResourceErrors) {
         {"GET", "/api/nothing-here", "", 404, "not_found"},
         {"DELETE", "/api/resources", "", 405, "method_not_allowed"},
     };
-    auto missing = client_->Post("/api/resources", R"({"provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})");
+    auto missing =
+        client_->Post("/api/resources", R"({"provider":"aws","provider_ref":"sim/b","instance_type":"m5.large"})");
     EXPECT_NE(missing.body.find("name: is required"), std::string::npos) << missing.body;
     for (const Case& c : cases) {
         auto r = client_->Request(c.method, c.target, c.body);
@@ -147,7 +148,8 @@ TEST_F(ApiTest, MetricsIngestAndQuery) {
                   {{{"resource", id}, {"metric", "cpu_cores"}, {"ts", kNow - 600}, {"value", 1.5}},
                    {{"resource", "web"}, {"metric", "cpu_cores"}, {"ts", kNow - 540}, {"value", 2.5}},
                    {{"resource", "web"}, {"metric", "rps"}, {"ts", kNow - 500}, {"value", 7}}}},
-                 {"series", {{{"resource", "web"}, {"metric", "cpu_cores"}, {"points", {{kNow - 240, 4.0}, {kNow - 60, 6.0}}}}}}};
+                 {"series",
+                  {{{"resource", "web"}, {"metric", "cpu_cores"}, {"points", {{kNow - 240, 4.0}, {kNow - 60, 6.0}}}}}}};
     auto post = client_->Post("/api/metrics", body.dump());
     ASSERT_EQ(post.status, 200) << post.body;
     EXPECT_EQ(Body(post)["accepted"], 5);
@@ -160,8 +162,8 @@ TEST_F(ApiTest, MetricsIngestAndQuery) {
     auto down = client_->Get("/api/metrics?resource=" + std::to_string(id) + "&metric=cpu_cores&from=" +
                              std::to_string(kNow - 600) + "&to=" + std::to_string(kNow) + "&step=300&agg=max");
     ASSERT_EQ(down.status, 200);
-    EXPECT_EQ(Body(down)["points"], json::parse("[[" + std::to_string(kNow - 600) + ",2.5],[" +
-                                                std::to_string(kNow - 300) + ",6.0]]"));
+    EXPECT_EQ(Body(down)["points"],
+              json::parse("[[" + std::to_string(kNow - 600) + ",2.5],[" + std::to_string(kNow - 300) + ",6.0]]"));
     auto avg = client_->Get("/api/metrics?resource=web&from=" + std::to_string(kNow - 600) + "&step=600&agg=avg");
     EXPECT_DOUBLE_EQ(Body(avg)["points"][0][1].get<double>(), (1.5 + 2.5 + 4 + 6) / 4);
     auto p95 = client_->Get("/api/metrics?resource=web&from=" + std::to_string(kNow - 600) + "&step=600&agg=p95");
@@ -211,7 +213,8 @@ TEST_F(ApiTest, MetricsBatchIsValidatedWholeAndStoresNothingOnError) {
         {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000000,"value":1}]})", 422},
         {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000,"value":"1"}]})", 422},
         {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000}]})", 422},
-        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000,"value":1,"x":1}]})", 422},
+        {R"({"samples":[)" + good + R"(,{"resource":"web","metric":"cpu_cores","ts":1700000000,"value":1,"x":1}]})",
+         422},
         {R"({"samples":[)" + good + R"(,[1,2]]})", 422},
         {R"({"samples":{}})", 422},
         {R"({"series":[{"resource":"web","metric":"cpu_cores","points":[[1700000000,1],[1700000001]]}]})", 422},
@@ -250,21 +253,42 @@ TEST_F(ApiTest, MetricsQueryErrors) {
 
 TEST_F(ApiTest, PredictionsAndTrainingJobs) {
     const int id = CreateResource("web", "sim/a");
+    // Predictions read the forecast the loop stored; they never fit one on the request. None yet: 409, saying so.
     auto none = client_->Get("/api/predictions?resource=web");
-    EXPECT_EQ(none.status, 422) << none.body;  // no history yet: says so
+    EXPECT_EQ(none.status, 409) << none.body;
+    EXPECT_EQ(ErrorCodeOf(none), "conflict");
+    EXPECT_NE(none.body.find("no forecast yet"), std::string::npos) << none.body;
     PushHistory(id);
+    EXPECT_EQ(client_->Get("/api/predictions?resource=web").status, 409);  // history alone: still the loop's to do
+    ASSERT_EQ(client_->Post("/api/resources/allocate?wait_seconds=30", R"({"resource":"web"})").status, 200);
     auto p = client_->Get("/api/predictions?resource=web&horizon=6");
     ASSERT_EQ(p.status, 200) << p.body;
     json f = Body(p);
     EXPECT_EQ(f["model"], "seasonal_naive");
+    EXPECT_EQ(f["generated_at"], kNow);
     ASSERT_EQ(f["points"].size(), 6u);
     for (const json& point : f["points"]) {
         EXPECT_LE(point["p50"].get<double>(), point["p90"].get<double>());
         EXPECT_LE(point["p90"].get<double>(), point["p95"].get<double>());
         EXPECT_LE(point["p95"].get<double>(), point["p99"].get<double>());
     }
+    // The capacity each step needs by the planner's rule: ceil(p95 / (10 per instance x 0.75)) within 1..20.
+    EXPECT_EQ(f["planned_quantile"], "p95");
+    EXPECT_DOUBLE_EQ(f["target_utilization"].get<double>(), 0.75);
+    ASSERT_EQ(f["planned_capacity"].size(), 6u);
+    for (std::size_t i = 0; i < 6; ++i) {
+        const json& point = f["points"][i];
+        const json& planned = f["planned_capacity"][i];
+        EXPECT_EQ(planned["ts"], point["ts"]);
+        const int needed = static_cast<int>(std::ceil(point["p95"].get<double>() / 7.5 - 1e-9));
+        EXPECT_EQ(planned["instances"], std::clamp(needed, 1, 20)) << f.dump();
+    }
     EXPECT_TRUE(f["accuracy"].is_number());
     EXPECT_FALSE(f.contains("since_training"));  // no trained model to score yet
+    // Longer than the stored forecast (loop.horizon_steps = 12): refused, naming the limit.
+    auto too_long = client_->Get("/api/predictions?resource=web&horizon=13");
+    EXPECT_EQ(too_long.status, 422) << too_long.body;
+    EXPECT_NE(too_long.body.find("12 steps"), std::string::npos) << too_long.body;
     EXPECT_EQ(client_->Get("/api/predictions?resource=web&horizon=0").status, 400);
     EXPECT_EQ(client_->Get("/api/predictions?resource=web&metric=other").status, 422);
     EXPECT_EQ(client_->Get("/api/predictions").status, 400);
@@ -392,9 +416,18 @@ TEST_F(ApiTest, AllocateRecommendationsAndActions) {
     const int api = CreateResource("api", "sim/b", "recommend");
     PushHistory(web);
     PushHistory(api);
-    auto pass = client_->Post("/api/resources/allocate", "{}");
-    ASSERT_EQ(pass.status, 200) << pass.body;
-    json results = Body(pass)["results"];
+    // A pass is a job: 202 at once, with where to follow it.
+    auto queued = client_->Post("/api/resources/allocate", "{}");
+    ASSERT_EQ(queued.status, 202) << queued.body;
+    const int pass_job = Body(queued)["job_id"];
+    EXPECT_EQ(queued.headers["location"], "/api/jobs/" + std::to_string(pass_job));
+    EXPECT_EQ(Body(queued)["status_url"], "/api/jobs/" + std::to_string(pass_job));
+    ASSERT_TRUE(jobs_.WaitFor(pass_job, std::chrono::seconds(30)));
+    const json job = Body(client_->Get("/api/jobs/" + std::to_string(pass_job)));
+    EXPECT_EQ(job["kind"], "allocate");
+    EXPECT_EQ(job["subject"], "all");
+    EXPECT_EQ(job["status"], "succeeded") << job.dump();
+    json results = job["result"]["results"];
     ASSERT_EQ(results.size(), 2u);
     for (const json& r : results) {
         ASSERT_TRUE(r["decision"].is_object()) << r;
@@ -406,11 +439,29 @@ TEST_F(ApiTest, AllocateRecommendationsAndActions) {
     EXPECT_TRUE(results[1]["recommendation"].is_object()) << results[1];
     EXPECT_EQ(results[1]["action"]["status"], "planned");
 
-    auto one = client_->Post("/api/resources/allocate", R"({"resource":"web"})");
-    ASSERT_EQ(one.status, 200);
+    // Or wait for it, up to 30 s: 200 with the outcomes once the job ended.
+    auto one = client_->Post("/api/resources/allocate?wait_seconds=30", R"({"resource":"web"})");
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(Body(one)["status"], "succeeded");
     EXPECT_EQ(Body(one)["results"].size(), 1u);
+    EXPECT_EQ(Body(one)["results"][0]["resource_id"], web);
+    const int one_job = Body(one)["job_id"];
+    EXPECT_EQ(Body(client_->Get("/api/jobs/" + std::to_string(one_job)))["subject"], "resource:" + std::to_string(web));
+    // An ended pass cannot be cancelled; the list shows both passes, newest first.
+    EXPECT_EQ(client_->Post("/api/jobs/" + std::to_string(one_job) + "/cancel", "").status, 409);
+    const json listed = Body(client_->Get("/api/jobs?limit=2"));
+    ASSERT_EQ(listed["jobs"].size(), 2u) << listed.dump();
+    EXPECT_EQ(listed["jobs"][0]["id"], one_job);
+    EXPECT_EQ(listed["jobs"][1]["id"], pass_job);
+    EXPECT_FALSE(listed["jobs"][0].contains("result"));
+    EXPECT_EQ(client_->Get("/api/jobs?limit=0").status, 400);
     EXPECT_EQ(client_->Post("/api/resources/allocate", R"({"resource":"ghost"})").status, 404);
     EXPECT_EQ(client_->Post("/api/resources/allocate", R"({"resoruce":"web"})").status, 422);
+    for (const char* wait : {"31", "-1", "soon"}) {
+        auto bad = client_->Post(std::string("/api/resources/allocate?wait_seconds=") + wait, "{}");
+        EXPECT_EQ(bad.status, 400) << wait << " " << bad.body;
+        EXPECT_EQ(ErrorCodeOf(bad), "invalid_argument");
+    }
 
     auto recs = client_->Get("/api/resources/recommendations");
     ASSERT_EQ(recs.status, 200);
@@ -438,7 +489,7 @@ TEST_F(ApiTest, AllocateRecommendationsAndActions) {
 TEST_F(ApiTest, DashboardStatsAndHistory) {
     const int web = CreateResource("web", "sim/a", "auto");
     PushHistory(web);
-    ASSERT_EQ(client_->Post("/api/resources/allocate", "{}").status, 200);
+    ASSERT_EQ(client_->Post("/api/resources/allocate?wait_seconds=30", "{}").status, 200);
     auto stats = client_->Get("/api/dashboard/stats");
     ASSERT_EQ(stats.status, 200) << stats.body;
     json s = Body(stats);
@@ -461,7 +512,7 @@ TEST_F(ApiTest, DashboardStatsAndHistory) {
         client_->SetHeader("Authorization", auth_->BearerFor("admin", Role::kAdmin));  // tokens expire in the hour
         json body = {{"series", {{{"resource", web}, {"metric", "cpu_cores"}, {"points", {{clock_.Now(), 35}}}}}}};
         ASSERT_EQ(client_->Post("/api/metrics", body.dump()).status, 200);
-        ASSERT_EQ(client_->Post("/api/resources/allocate", "{}").status, 200);
+        ASSERT_EQ(client_->Post("/api/resources/allocate?wait_seconds=30", "{}").status, 200);
     }
     json comparison = Body(client_->Get("/api/dashboard/stats"))["comparison"];
     EXPECT_EQ(comparison["window_s"], 86400);
@@ -537,10 +588,18 @@ TEST_F(ApiTest, MutatedBodiesNeverCrashOrFailInternally) {
             for (int e = 0; e < edits && !body.empty(); ++e) {
                 const std::size_t at = rng() % body.size();
                 switch (rng() % 4) {
-                    case 0: body[at] = alphabet[rng() % alphabet.size()]; break;
-                    case 1: body.resize(at); break;
-                    case 2: body.insert(at, body.substr(at, rng() % 16)); break;
-                    case 3: body.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+                    case 0:
+                        body[at] = alphabet[rng() % alphabet.size()];
+                        break;
+                    case 1:
+                        body.resize(at);
+                        break;
+                    case 2:
+                        body.insert(at, body.substr(at, rng() % 16));
+                        break;
+                    case 3:
+                        body.insert(at, 1, alphabet[rng() % alphabet.size()]);
+                        break;
                 }
             }
             auto r = client_->Post(target, body);
@@ -572,8 +631,10 @@ TEST_F(ApiTest, OpenApiDocumentAndRouterAgree) {
     }
     std::set<std::pair<std::string, std::string>> routed;
     for (const api::RouteInfo& route : router_.Routes()) routed.insert({route.method, route.pattern});
-    for (const auto& x : routed) EXPECT_TRUE(described.count(x)) << "routed, not described: " << x.first << " " << x.second;
-    for (const auto& x : described) EXPECT_TRUE(routed.count(x)) << "described, not routed: " << x.first << " " << x.second;
+    for (const auto& x : routed)
+        EXPECT_TRUE(described.count(x)) << "routed, not described: " << x.first << " " << x.second;
+    for (const auto& x : described)
+        EXPECT_TRUE(routed.count(x)) << "described, not routed: " << x.first << " " << x.second;
     EXPECT_GE(routed.size(), 20u);
 }
 

@@ -90,7 +90,7 @@ TEST(PrometheusEndToEnd, RemoteWriteInAndPromQLLoadOut) {
     json points = json::array();
     std::string pass_body;
     for (int i = 0; i < 20 && points.empty(); ++i) {
-        auto pass = admin.Post("/api/resources/allocate", json{{"resource", id}}.dump());
+        auto pass = admin.Post("/api/resources/allocate?wait_seconds=30", json{{"resource", id}}.dump());
         ASSERT_EQ(pass.status, 200) << pass.body;
         pass_body = pass.body;
         auto load = admin.Get("/api/metrics?resource=web&metric=requests&from=0");
