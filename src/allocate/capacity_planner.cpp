@@ -76,6 +76,33 @@ void PriceDecision(const PlanInput& in, double instances, PlanDecision& d, std::
                std::to_string(d.desired) + " x " + own->name + " through a mixed-instances group)";
 }
 
+// The decision's numbers in fields, and its sentence (core/action.hpp SummarizeDecision).
+void Explain(const PlanInput& in, QuantileLevel q, const Peak& lead, int reactive, const std::string& held,
+             PlanDecision& d) {
+    const Resource& r = in.resource;
+    DecisionExplanation& e = d.explanation;
+    e.rule = d.bound_by;
+    e.quantile = QuantileLevelName(q);
+    e.metric = r.load_metric;
+    e.has_forecast = lead.found;
+    e.forecast_peak = lead.value;
+    e.forecast_peak_in = lead.found ? std::max<UnixSeconds>(0, lead.at - in.now) : 0;
+    e.lead_seconds = r.boot_delay_s + in.tick_seconds;
+    e.has_load = in.current_load.has_value();
+    e.current_load = in.current_load.value_or(0.0);
+    e.reactive_floor = reactive;
+    e.target_utilization = r.target_utilization();
+    e.capacity_per_instance = r.capacity_per_instance;
+    e.band_correction = in.band_correction;
+    e.held_by = held;
+    e.from = in.current_capacity;
+    e.to = d.desired;
+    e.cost_before_per_hour = d.cost_before_per_hour;
+    e.cost_after_per_hour = d.cost_after_per_hour;
+    e.mix = d.mix.empty() ? "" : DescribeMix(d.mix);
+    e.mix_cost_per_hour = d.mix_cost_per_hour;
+}
+
 }  // namespace
 
 int InstancesFor(double load, double capacity_per_instance, double utilization) {
@@ -120,6 +147,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     const QuantileLevel q = RiskQuantile(r, in.quantile);
     PlanDecision d;
     std::string why;
+    std::string held;  // the words of the rule that held or sized a change, for the explanation
     double instances_needed = 0.0;  // fractional instances the requirement needs (for the mix)
 
     // Predictive: capacity launched now serves from now + boot delay, and the next decision comes one tick later,
@@ -181,6 +209,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         d.bound_by = "hold";
         d.reason = "no forecast and no current load: holding " + std::to_string(d.desired) + " instances";
         PriceDecision(in, d.desired, d, d.reason);
+        Explain(in, q, lead, 0, held, d);
         return d;
     }
 
@@ -203,6 +232,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         if (desired < in.current_capacity && in.stabilization_floor > desired) {
             desired = std::min(in.current_capacity, in.stabilization_floor);
             d.bound_by = "stabilization";
+            held = "scale-in held by the highest plan of the last " + std::to_string(in.stabilization_seconds / 60) +
+                   " min (stabilization)";
             why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +
                    std::to_string(in.stabilization_seconds) + "s";
         }
@@ -212,6 +243,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             if (window_need > desired) {
                 desired = std::min(in.current_capacity, window_need);
                 d.bound_by = "stabilization";
+                held = "the forecast needs " + std::to_string(desired) + " within the next " +
+                       std::to_string(in.stabilization_seconds / 60) + " min (stabilization)";
                 why += "; scale-in held at " + std::to_string(desired) + ": the forecast needs that within the next " +
                        std::to_string(in.stabilization_seconds) + "s";
             }
@@ -227,8 +260,25 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             if (need > desired) {
                 desired = std::min(in.current_capacity, need);
                 d.bound_by = "hysteresis";
+                held = "scale-in sized at " + std::to_string(static_cast<int>(std::lround(100 * lower))) +
+                       "% utilization, not " + std::to_string(static_cast<int>(std::lround(100 * target))) +
+                       "% (hysteresis: no one-instance back and forth)";
                 why += "; scale-in sized at " + Fmt(lower) + " utilization, not " + Fmt(target) + " (hysteresis " +
                        Fmt(guard.hysteresis) + "): " + std::to_string(desired);
+            }
+        }
+        // A dip the forecast expects to end soon is ridden out: scale-in only to what the band needs over the
+        // lookahead.
+        if (desired < in.current_capacity && guard.lookahead_seconds > 0 && in.forecast) {
+            const Peak ahead = ForecastPeak(*in.forecast, in.now, in.now + guard.lookahead_seconds, q);
+            const int need = ahead.found ? InstancesFor(ahead.value, per, target) : 0;
+            if (need > desired) {
+                desired = std::min(in.current_capacity, need);
+                d.bound_by = "lookahead";
+                held = "the " + std::string(QuantileLevelName(q)) + " forecast needs " + std::to_string(desired) +
+                       " within the next " + std::to_string(guard.lookahead_seconds / 60) + " min (scale-in lookahead)";
+                why += "; scale-in held at " + std::to_string(desired) + ": the forecast peak " + Fmt(ahead.value) +
+                       " within the next " + std::to_string(guard.lookahead_seconds) + "s needs it";
             }
         }
         // A scale-in soon after a scale-out is how most flaps start: it waits out the flap window.
@@ -236,6 +286,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             in.last_change->to > in.last_change->from && in.now - in.last_change->ts < guard.window_seconds) {
             desired = in.current_capacity;
             d.bound_by = "no_flapping";
+            held = "scale-in waits: scaled out " + std::to_string((in.now - in.last_change->ts) / 60) +
+                   " min ago (flap window)";
             why += "; scale-in waits: the last change was a scale-out " +
                    std::to_string((in.now - in.last_change->ts) / 60) + " min ago (flap window " +
                    std::to_string(guard.window_seconds / 60) + " min, longer after recent flaps)";
@@ -248,6 +300,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             if (in.recent_directions.back() > 0 && reversals >= 1) {
                 desired = in.current_capacity;
                 d.bound_by = "no_flapping";
+                held = "scale-in waits: capacity already changed direction within " +
+                       std::to_string(in.stabilization_seconds / 60) + " min";
                 why += "; scale-in waits: capacity already changed direction within the last " +
                        std::to_string(in.stabilization_seconds) + "s";
             }
@@ -256,16 +310,19 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     if (r.max_step > 0 && std::abs(desired - in.current_capacity) > r.max_step) {
         desired = in.current_capacity + (desired > in.current_capacity ? r.max_step : -r.max_step);
         d.bound_by = "max_step";
+        held = "limited to " + std::to_string(r.max_step) + " instances per change (max_step)";
         why += "; limited to " + std::to_string(r.max_step) + " instances per change (max_step)";
     }
     if (desired < r.min_capacity) {
         desired = r.min_capacity;
         d.bound_by = "min_capacity";
+        held = "the resource's min_capacity";
         why += "; raised to min_capacity " + std::to_string(r.min_capacity);
     }
     if (desired > r.max_capacity) {
         desired = r.max_capacity;
         d.bound_by = "max_capacity";
+        held = "capped at the resource's max_capacity";
         why += "; capped at max_capacity " + std::to_string(r.max_capacity);
     }
     d.desired = desired;
@@ -274,6 +331,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     const bool rule_bound = d.bound_by != "forecast" && d.bound_by != "reactive_floor";
     PriceDecision(in, rule_bound ? desired : std::min<double>(desired, instances_needed), d, why);
     d.reason = why + "; desired " + std::to_string(desired) + " (bound by " + d.bound_by + ")";
+    Explain(in, q, lead, reactive, held, d);
     return d;
 }
 

@@ -37,12 +37,16 @@ EngineDecision ScalingEngine::Decide(const EngineInput& in) {
         d.bound_by = "group_max_size";
         d.reason += "; capped at the cloud group's own maximum " + std::to_string(*in.state.max_size) +
                     " (raise it in the cloud to allow more)";
+        d.explanation.held_by = "capped at the cloud group's own maximum";
     }
     if (in.state.min_size && d.desired < *in.state.min_size) {
         d.desired = *in.state.min_size;
         d.bound_by = "group_min_size";
         d.reason += "; raised to the cloud group's own minimum " + std::to_string(*in.state.min_size);
+        d.explanation.held_by = "raised to the cloud group's own minimum";
     }
+    d.explanation.rule = d.bound_by;
+    d.explanation.to = d.desired;
     if (d.desired == in.state.desired || r.mode == Mode::kOff) return out;
     if (r.mode == Mode::kRecommend) {
         out.verdict = Verdict::kRecommend;

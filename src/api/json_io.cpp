@@ -1,5 +1,7 @@
 #include "api/json_io.hpp"
 
+#include "store/explanation_json.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -133,7 +135,9 @@ json ToJson(const AllocationAction& a) {
             {"status", ActionStatusName(a.status)},
             {"error", a.error},
             {"hourly_cost_before", a.hourly_cost_before},
-            {"hourly_cost_after", a.hourly_cost_after}};
+            {"hourly_cost_after", a.hourly_cost_after},
+            {"summary", a.summary.empty() ? a.reason : a.summary},
+            {"explanation", a.explanation.rule.empty() ? json(nullptr) : ExplanationToJson(a.explanation)}};
 }
 
 json ToJson(const Recommendation& r) {
@@ -143,6 +147,8 @@ json ToJson(const Recommendation& r) {
             {"from", r.from_capacity},
             {"to", r.to_capacity},
             {"reason", r.reason},
+            {"summary", r.summary.empty() ? r.reason : r.summary},
+            {"explanation", r.explanation.rule.empty() ? json(nullptr) : ExplanationToJson(r.explanation)},
             {"hourly_cost_before", r.hourly_cost_before},
             {"hourly_cost_after", r.hourly_cost_after},
             {"hourly_saving", r.hourly_cost_before - r.hourly_cost_after},
@@ -198,7 +204,9 @@ json ToJson(const PlanDecision& d) {
             {"recommended", d.recommended},
             {"required_load", d.required_load},
             {"bound_by", d.bound_by},
-            {"reason", d.reason}};
+            {"reason", d.reason},
+            {"summary", SummarizeDecision(d.explanation)},
+            {"explanation", ExplanationToJson(d.explanation)}};
 }
 
 void WriteSamples(JsonWriter& w, const std::vector<Sample>& samples) {

@@ -118,6 +118,7 @@ const std::vector<Key>& Keys() {
         Int("loop.flap_window_seconds", &Config::flap_window_seconds, 0, 86400),
         Double("loop.scale_in_hysteresis", &Config::scale_in_hysteresis, 0.0, 0.3),
         Int("loop.flap_backoff_max", &Config::flap_backoff_max, 1, 64),
+        Int("loop.scale_in_lookahead_seconds", &Config::scale_in_lookahead_seconds, 0, 86400),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
@@ -289,6 +290,12 @@ Status ValidateConfig(const Config& c) {
     if (c.drift_error_ratio > 0 && c.drift_min_hours > live_hours)
         return Bad("loop.drift_min_hours", "must be at most the window a model's live accuracy is measured over, " +
                                                std::to_string(live_hours) + " h here (loop.band_tracking_hours)");
+    // The scale-in lookahead reads the forecast: it cannot look further than the forecast reaches.
+    if (static_cast<long long>(c.scale_in_lookahead_seconds) >
+        static_cast<long long>(c.horizon_steps) * c.forecast_step_seconds)
+        return Bad("loop.scale_in_lookahead_seconds",
+                   "must be at most the forecast's reach, loop.horizon_steps x loop.forecast_step_seconds (" +
+                       std::to_string(static_cast<long long>(c.horizon_steps) * c.forecast_step_seconds) + " s here)");
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         return Bad(c.tls_cert_file.empty() ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
     if (c.tls_redirect_http_port >= 0 && c.tls_cert_file.empty())

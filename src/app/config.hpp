@@ -52,6 +52,7 @@ struct Config {
     int flap_window_seconds = static_cast<int>(kDefaultFlapGuard.window_seconds);
     double scale_in_hysteresis = kDefaultFlapGuard.hysteresis;
     int flap_backoff_max = kDefaultFlapGuard.max_backoff;
+    int scale_in_lookahead_seconds = static_cast<int>(kDefaultFlapGuard.lookahead_seconds);
     std::string quantile = "p95";
     int train_epochs = 30;
     int lstm_hidden = 64;

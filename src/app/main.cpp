@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 0.3));
     simulate->add_option("--flap-backoff", simulate_command.flap_backoff, "How many times its flap window a resource that flapped may wait, doubling per flap, as loop.flap_backoff_max (default 1: no backoff)")
         ->check(CLI::Range(1, 64));
+    simulate->add_option("--scale-in-lookahead", simulate_command.lookahead_s, "Seconds ahead the predictive policy's scale-in must fit the forecast band, as loop.scale_in_lookahead_seconds (0: off)")
+        ->check(CLI::Range(0, 86400));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default: loop.train_epochs with --config, else 5)")

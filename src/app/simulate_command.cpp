@@ -60,6 +60,7 @@ int RunSimulate(const SimulateCommand& c) {
     if (c.flap_window_s) options.engine.flap_guard.window_seconds = *c.flap_window_s;
     if (c.hysteresis) options.engine.flap_guard.hysteresis = *c.hysteresis;
     if (c.flap_backoff) options.engine.flap_guard.max_backoff = *c.flap_backoff;
+    if (c.lookahead_s) options.engine.flap_guard.lookahead_seconds = *c.lookahead_s;
     options.boot_delay_s = c.boot_delay_s;
     options.target = c.target;
     options.test_fraction = c.test_fraction;
@@ -180,6 +181,7 @@ int RunSimulate(const SimulateCommand& c) {
                                 {"flap_window_s", e.flap_guard.window_seconds},
                                 {"hysteresis", e.flap_guard.hysteresis},
                                 {"flap_backoff", e.flap_guard.max_backoff},
+                                {"scale_in_lookahead_s", e.flap_guard.lookahead_seconds},
                                 {"epochs", epochs},
                                 {"policies", policies},
                                 {"per_series", per_series}};

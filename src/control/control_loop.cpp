@@ -496,6 +496,10 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     action.hourly_cost_after = HourlyCost(r, decision.desired);
     const std::string cost_note =
         "; cost " + MoneyPerHour(action.hourly_cost_before) + " -> " + MoneyPerHour(action.hourly_cost_after);
+    action.explanation = decision.explanation;
+    action.explanation.cost_before_per_hour = action.hourly_cost_before;
+    action.explanation.cost_after_per_hour = action.hourly_cost_after;
+    action.summary = SummarizeDecision(action.explanation);
     std::string limited = decided.held_because;
     if (decided.verdict == Verdict::kApply) limited = fleet_limit_.LimitedBy(now);
     if (decided.verdict == Verdict::kRecommend) {
@@ -507,6 +511,8 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         rec.reason = decision.reason + cost_note;
         rec.hourly_cost_before = action.hourly_cost_before;
         rec.hourly_cost_after = action.hourly_cost_after;
+        rec.explanation = action.explanation;
+        rec.summary = action.summary;
         // One open recommendation per resource: a new one only when the proposal moves materially (more than one
         // instance or 10%), so a forecast wobbling between 7 and 8 does not bury the user in near-duplicates; the
         // old one is then superseded. A dismissed proposal is not made again (recommendation_lifecycle.hpp).
@@ -522,6 +528,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     } else if (!limited.empty()) {
         action.status = ActionStatus::kSkipped;
         action.reason = decision.reason + cost_note + "; not applied: " + limited;
+        action.summary += "; not applied: " + limited.substr(0, limited.find(" ("));
     } else {
         Provider* provider = ProviderFor(r);
         Status applied = provider->SetDesiredCapacity(r, decision.desired);
@@ -618,6 +625,12 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
     action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
     if (!applied) action.error = applied.error().message;
     action.reason = "recommendation " + std::to_string(rec->id) + " applied by a user: " + rec->reason;
+    action.explanation = rec->explanation;
+    action.explanation.from = action.from_capacity;
+    action.explanation.to = action.to_capacity;
+    action.explanation.cost_before_per_hour = action.hourly_cost_before;
+    action.explanation.cost_after_per_hour = action.hourly_cost_after;
+    action.summary = "applied by a user: " + SummarizeDecision(action.explanation);
     if (rec->from_capacity != action.from_capacity)
         action.reason += "; " + std::to_string(action.from_capacity) + " were running, not the " +
                          std::to_string(rec->from_capacity) + " it was made for";

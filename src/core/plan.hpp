@@ -25,6 +25,10 @@ struct FlapGuard {
     // A resource that flapped anyway (a spike right after a scale-in) waits longer: each flap doubles its window,
     // up to this many times the configured one, and each window that passes without one halves it again.
     int max_backoff = 1;
+    // A scale-in goes only as low as what the forecast's band needs over this much ahead (at the target
+    // utilization): a dip the forecast expects to end within it is ridden out instead of scaled in and undone.
+    // Unlike the flap window it holds only where the forecast sees load coming back. 0: off.
+    UnixSeconds lookahead_seconds = 0;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
@@ -88,6 +92,8 @@ struct PlanDecision {
     // the desired capacity); empty without a catalog entry for the resource's own type.
     std::vector<MixLine> mix;
     double mix_cost_per_hour = 0.0;
+    // The same in fields, for the API and the dashboard; its sentence is SummarizeDecision(explanation).
+    DecisionExplanation explanation;
 };
 
 class Planner {

@@ -276,8 +276,9 @@ std::size_t ReplayTrainingPoints(std::size_t points, double test_fraction) {
     return static_cast<std::size_t>(std::floor(static_cast<double>(points) * (1 - test_fraction)));
 }
 
-int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s) {
-    return static_cast<int>(BootSteps(boot_delay_s, step)) + 2;
+int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s, UnixSeconds lookahead_s) {
+    const int lead = static_cast<int>(BootSteps(boot_delay_s, step)) + 2;
+    return std::max(lead, static_cast<int>((lookahead_s + step - 1) / step) + 1);
 }
 
 Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const std::vector<std::string>& policies,
@@ -296,7 +297,7 @@ Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const st
     }
     ModelOptions models = options.models;
     models.lstm.fleet_windows_per_epoch = LstmOptions::kBoundedFleetWindowsPerEpoch;  // see its comment
-    auto fleet = TrainFleetForModels(members, ReplayHorizon(step, options.boot_delay_s), models);
+    auto fleet = TrainFleetForModels(members, ReplayHorizon(step, options.boot_delay_s, options.engine.flap_guard.lookahead_seconds), models);
     if (!fleet) return fleet.error();
     options.models.fleet = std::move(*fleet);
     options.models.fleet_replaces_lstm = true;
@@ -327,7 +328,7 @@ Resource ReplayResource(double c, const ReplayOptions& o) {
 // step's beyond the end), with bands of zero width that nothing widens.
 std::unique_ptr<Policy> PerfectForecastPolicy(const RegularSeries& series, std::size_t first, double c,
                                               const ReplayOptions& o) {
-    const int horizon = ReplayHorizon(series.step, o.boot_delay_s);
+    const int horizon = ReplayHorizon(series.step, o.boot_delay_s, o.engine.flap_guard.lookahead_seconds);
     const std::vector<double>& demand = series.values;
     const std::size_t n = demand.size();
     std::vector<double> points;
@@ -393,7 +394,7 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
             policy = PerfectForecastPolicy(series, first, c, o);
         } else {
             // Forecasts cover the planner's look-ahead: boot delay plus one step, plus the step in progress.
-            const int horizon = ReplayHorizon(series.step, o.boot_delay_s);
+            const int horizon = ReplayHorizon(series.step, o.boot_delay_s, o.engine.flap_guard.lookahead_seconds);
             RegularSeries train_series{series.start, series.step, std::vector<double>(train.begin(), train.end()), {}};
             if (!series.missing.empty())
                 train_series.missing.assign(series.missing.begin(),

@@ -66,8 +66,9 @@ Result<std::map<std::string, PolicyResult>> ReplayBaselines(const RegularSeries&
 
 // Where a replay's scoring starts: the points before it train the models.
 std::size_t ReplayTrainingPoints(std::size_t points, double test_fraction);
-// How many steps ahead the predictive policy forecasts: the boot delay plus one step, plus the step in progress.
-int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s);
+// How many steps ahead the predictive policy forecasts: the boot delay plus one step, plus the step in progress, or
+// the scale-in lookahead (FlapGuard::lookahead_seconds) when that is longer.
+int ReplayHorizon(UnixSeconds step, UnixSeconds boot_delay_s, UnixSeconds lookahead_s = 0);
 
 // One network across `all` series (lstm_fleet, docs/FORECASTING.md), trained on their training parts only, when the
 // predictive policy forecasts with "auto" (with the LSTM) on two series or more on one grid. "auto" then weighs it

@@ -317,6 +317,29 @@ TEST(FlapGuard, ScaleInIsSizedWithHysteresisAndWaitsAfterAScaleOut) {
     EXPECT_EQ(CapacityPlanner().Plan(burst).desired, 20);
 }
 
+TEST(FlapGuard, TheLookaheadRidesOutADipTheForecastSeesEnding) {
+    // Load 60 now (8 at 75%), a dip to 20 for ten minutes, then 90 back from +15 min.
+    std::vector<double> p95(40, 90.0);
+    for (int i = 0; i < 15; ++i) p95[static_cast<std::size_t>(i)] = i < 2 ? 60.0 : 20.0;
+    PlanInput in = Input(p95, 20, 12);
+    in.stabilization_seconds = 0;
+    PlanDecision without = CapacityPlanner().Plan(in);
+    EXPECT_LT(without.desired, 12) << "without a lookahead the dip is scaled in";
+    in.flap_guard.lookahead_seconds = 1800;
+    PlanDecision with = CapacityPlanner().Plan(in);
+    EXPECT_EQ(with.desired, 12);  // ceil(90 / 7.5) = 12: what the load coming back needs
+    EXPECT_EQ(with.bound_by, "lookahead");
+    EXPECT_NE(with.explanation.held_by.find("within the next 30 min (scale-in lookahead)"), std::string::npos)
+        << with.explanation.held_by;
+    // A dip the forecast expects to last beyond the lookahead is scaled in.
+    in.flap_guard.lookahead_seconds = 600;
+    EXPECT_LT(CapacityPlanner().Plan(in).desired, 12);
+    // Scale-out is never held: the lookahead reads only scale-in.
+    PlanInput out = Input(std::vector<double>(40, 150.0), 140, 12);
+    out.flap_guard.lookahead_seconds = 1800;
+    EXPECT_EQ(CapacityPlanner().Plan(out).desired, 20);
+}
+
 TEST(FlapGuard, AResourceThatFlapsWaitsLongerAndCalmsDown) {
     PlanHistory history(300, {}, FlapGuard{1800, 0.10, 8});
     auto window = [&](UnixSeconds now) {

@@ -89,6 +89,14 @@ TEST(Config, CrossKeyRules) {
     drift.drift_error_ratio = 1.5;
     drift.band_tracking_hours = 0;  // no tracking: the last day
     EXPECT_TRUE(ValidateConfig(drift).ok());
+    // The scale-in lookahead cannot look further than the forecast reaches (12 steps of 300 s here).
+    Config lookahead;
+    lookahead.scale_in_lookahead_seconds = 3600;
+    EXPECT_TRUE(ValidateConfig(lookahead).ok());
+    lookahead.scale_in_lookahead_seconds = 3601;
+    auto far = ValidateConfig(lookahead);
+    ASSERT_FALSE(far.ok());
+    EXPECT_NE(far.error().message.find("loop.scale_in_lookahead_seconds"), std::string::npos) << far.error().message;
 }
 
 TEST(Config, TheExampleFileIsValidAndDocumentsEveryKey) {

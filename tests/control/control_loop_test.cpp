@@ -154,6 +154,18 @@ TEST_F(ControlLoopTest, ScalesOutAheadOfAForecastStepSoCapacityIsReadyWhenDemand
     EXPECT_NE(scale_out->reason.find("forecast p95 peak 60.00"), std::string::npos) << scale_out->reason;
     EXPECT_NE(scale_out->reason.find("boot delay 180s"), std::string::npos) << scale_out->reason;
     EXPECT_NE(scale_out->reason.find("cost $0.300/h -> $0.800/h"), std::string::npos) << scale_out->reason;
+    // The same decision in a sentence a person reads first, and in fields, read back from the store.
+    EXPECT_EQ(scale_out->summary.rfind("3 -> 8: p95 forecast 60 cpu_cores in ", 0), 0u) << scale_out->summary;
+    EXPECT_NE(scale_out->summary.find("needs 8 at 75%; +$0.500/h"), std::string::npos) << scale_out->summary;
+    const DecisionExplanation& why = scale_out->explanation;
+    EXPECT_EQ(why.rule, "forecast");
+    EXPECT_EQ(why.quantile, "p95");
+    EXPECT_TRUE(why.has_forecast);
+    EXPECT_DOUBLE_EQ(why.forecast_peak, 60.0);
+    EXPECT_EQ(why.lead_seconds, 180 + 60);
+    EXPECT_EQ(why.from, 3);
+    EXPECT_EQ(why.to, 8);
+    EXPECT_DOUBLE_EQ(why.cost_after_per_hour, 0.8);
 
     // The capacity series shows 8 ready instances from 09:00 on, and utilization stayed under the band's top.
     auto capacity = store_->QuerySamples({r.id, "capacity"}, nine, nine + 1800);
@@ -173,6 +185,7 @@ TEST_F(ControlLoopTest, AnUnforeseenStepIsMetByTheReactiveFloorAfterOneBootDelay
     ASSERT_EQ(actions->size(), 1u);
     EXPECT_EQ((*actions)[0].to_capacity, 10);  // ceil(80 / (10 * 0.80))
     EXPECT_NE((*actions)[0].reason.find("bound by reactive_floor"), std::string::npos) << (*actions)[0].reason;
+    EXPECT_EQ((*actions)[0].summary, "3 -> 10: the load now, 80 cpu_cores, needs 10 (above the forecast); +$0.700/h");
     clock_.Set(surge + 179);
     EXPECT_EQ(cloud_.Describe(r)->ready, 3);
     clock_.Set(surge + 180);

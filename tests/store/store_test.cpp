@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "store/explanation_json.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cloudopt {
@@ -277,6 +278,62 @@ TEST_P(StoreTest, TheSharedNetworkIsOneRowThatSavingReplaces) {
     EXPECT_EQ((*back)->trained_at, 200);
     EXPECT_EQ((*back)->members, 4);
     EXPECT_EQ((*back)->bytes, bytes);
+}
+
+TEST_P(StoreTest, ADecisionsSummaryAndExplanationComeBackAsRecorded) {
+    Resource a = Make("web");
+    AllocationAction act;
+    act.resource_id = a.id;
+    act.ts = 100;
+    act.from_capacity = 3;
+    act.to_capacity = 8;
+    act.status = ActionStatus::kApplied;
+    act.summary = "3 -> 8: p95 forecast 60 cpu_cores in 5 min needs 8 at 75%; +$0.500/h";
+    act.explanation.rule = "forecast";
+    act.explanation.quantile = "p95";
+    act.explanation.has_forecast = true;
+    act.explanation.forecast_peak = 60.25;
+    act.explanation.forecast_peak_in = 300;
+    act.explanation.held_by = "";
+    act.explanation.from = 3;
+    act.explanation.to = 8;
+    ASSERT_TRUE(store_->RecordAction(act).ok());
+    AllocationAction plain;  // recorded without an explanation, as actions before v10 were
+    plain.resource_id = a.id;
+    plain.ts = 50;
+    ASSERT_TRUE(store_->RecordAction(plain).ok());
+    auto all = store_->ListActions({});
+    ASSERT_EQ(all->size(), 2u);
+    const AllocationAction& got = (*all)[0];
+    EXPECT_EQ(got.summary, act.summary);
+    EXPECT_EQ(got.explanation.rule, "forecast");
+    EXPECT_TRUE(got.explanation.has_forecast);
+    EXPECT_DOUBLE_EQ(got.explanation.forecast_peak, 60.25);
+    EXPECT_EQ(got.explanation.forecast_peak_in, 300);
+    EXPECT_FALSE(got.explanation.has_load);
+    EXPECT_EQ(got.explanation.to, 8);
+    EXPECT_TRUE((*all)[1].summary.empty());
+    EXPECT_FALSE((*all)[1].explanation.has_forecast);
+
+    Recommendation rec;
+    rec.resource_id = a.id;
+    rec.from_capacity = 8;
+    rec.to_capacity = 6;
+    rec.summary = "8 -> 6: scale-in";
+    rec.explanation.rule = "forecast";
+    ASSERT_TRUE(store_->SaveRecommendation(rec).ok());
+    auto recs = store_->ListRecommendations(std::nullopt);
+    ASSERT_EQ(recs->size(), 1u);
+    EXPECT_EQ((*recs)[0].summary, "8 -> 6: scale-in");
+    EXPECT_EQ((*recs)[0].explanation.rule, "forecast");
+}
+
+TEST(ExplanationJson, TextThatIsNotAnExplanationReadsAsNone) {
+    for (const char* text : {"", "not json", "[1,2]", "{\"rule\": 5, \"to\": \"x\"}"}) {
+        const DecisionExplanation e = ExplanationFromJson(text);
+        EXPECT_TRUE(e.rule.empty()) << text;
+        EXPECT_EQ(e.to, 0) << text;
+    }
 }
 
 TEST_P(StoreTest, ActionsAndRecommendations) {

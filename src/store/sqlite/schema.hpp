@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 9> kMigrations = {
+inline constexpr std::array<const char*, 10> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -201,6 +201,13 @@ INSERT INTO recommendations_v9 (id, resource_id, created_at, from_capacity, to_c
 DROP TABLE recommendations;
 ALTER TABLE recommendations_v9 RENAME TO recommendations;
 CREATE INDEX recommendations_by_status ON recommendations (status, resource_id);
+)sql",
+    // v10: a decision's short sentence and its numbers in fields (core/action.hpp DecisionExplanation, as JSON).
+    R"sql(
+ALTER TABLE actions ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+ALTER TABLE actions ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
+ALTER TABLE recommendations ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+ALTER TABLE recommendations ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

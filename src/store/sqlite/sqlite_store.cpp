@@ -16,6 +16,7 @@
 #include "store/sample_chunk.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/identity_tables.hpp"
+#include "store/explanation_json.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 
@@ -97,6 +98,8 @@ AllocationAction ReadAction(const Statement& s) {
     a.error = s.Text(7);
     a.hourly_cost_before = s.Double(8);
     a.hourly_cost_after = s.Double(9);
+    a.summary = s.Text(10);
+    a.explanation = ExplanationFromJson(s.Text(11));
     return a;
 }
 
@@ -114,12 +117,14 @@ Recommendation ReadRecommendation(const Statement& s) {
     r.status_reason = s.Text(9);
     r.closed_at = s.Int(10);
     r.snooze_until = s.Int(11);
+    r.summary = s.Text(12);
+    r.explanation = ExplanationFromJson(s.Text(13));
     return r;
 }
 
 const char* kRecommendationColumns =
     "id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before, hourly_cost_after, status, "
-    "status_reason, closed_at, snooze_until";
+    "status_reason, closed_at, snooze_until, summary, explanation";
 
 class SqliteStore final : public Store {
 public:
@@ -557,10 +562,11 @@ public:
         std::lock_guard lock(write_mutex_);
         Statement s = writer_->Prepare(
             "INSERT INTO actions (resource_id, ts, from_capacity, to_capacity, reason, status, error, "
-            "hourly_cost_before, hourly_cost_after) VALUES (?,?,?,?,?,?,?,?,?)");
+            "hourly_cost_before, hourly_cost_after, summary, explanation) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
         s.Bind(1, action.resource_id).Bind(2, action.ts).Bind(3, action.from_capacity).Bind(4, action.to_capacity);
         s.Bind(5, action.reason).Bind(6, std::string_view(ActionStatusName(action.status))).Bind(7, action.error);
-        s.Bind(8, action.hourly_cost_before).Bind(9, action.hourly_cost_after);
+        s.Bind(8, action.hourly_cost_before).Bind(9, action.hourly_cost_after).Bind(10, action.summary);
+        s.Bind(11, ExplanationToJson(action.explanation).dump());
         if (Status st = s.Run(); !st) return st.error();
         AllocationAction stored = action;
         stored.id = writer_->LastInsertId();
@@ -571,7 +577,7 @@ public:
         auto reader = Borrow();
         Statement s = reader->Prepare(
             "SELECT id, resource_id, ts, from_capacity, to_capacity, reason, status, error, hourly_cost_before, "
-            "hourly_cost_after FROM actions WHERE (? IS NULL OR resource_id = ?) AND ts >= ? "
+            "hourly_cost_after, summary, explanation FROM actions WHERE (? IS NULL OR resource_id = ?) AND ts >= ? "
             "ORDER BY ts DESC, id DESC LIMIT ?");
         if (q.resource_id)
             s.Bind(1, *q.resource_id).Bind(2, *q.resource_id);
@@ -602,11 +608,12 @@ public:
         Status st = supersede.Run();
         Statement insert = writer_->Prepare(
             "INSERT INTO recommendations (resource_id, created_at, from_capacity, to_capacity, reason, "
-            "hourly_cost_before, hourly_cost_after, status) VALUES (?,?,?,?,?,?,?,?)");
+            "hourly_cost_before, hourly_cost_after, status, summary, explanation) VALUES (?,?,?,?,?,?,?,?,?,?)");
         if (st) {
             insert.Bind(1, rec.resource_id).Bind(2, rec.created_at).Bind(3, rec.from_capacity);
             insert.Bind(4, rec.to_capacity).Bind(5, rec.reason).Bind(6, rec.hourly_cost_before);
-            insert.Bind(7, rec.hourly_cost_after).Bind(8, rec.status);
+            insert.Bind(7, rec.hourly_cost_after).Bind(8, rec.status).Bind(9, rec.summary);
+            insert.Bind(10, ExplanationToJson(rec.explanation).dump());
             st = insert.Run();
         }
         if (st) st = writer_->Exec("COMMIT");

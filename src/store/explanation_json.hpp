@@ -1,0 +1,19 @@
+#pragma once
+// A decision's explanation (core/action.hpp DecisionExplanation) as JSON: how the store keeps it and the API shows
+// it, one mapping for both. Thread-safe (pure functions).
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/action.hpp"
+
+namespace cloudopt {
+
+// Fields a rule did not use are left out (no forecast: no forecast_peak; no measurement: no current_load).
+nlohmann::json ExplanationToJson(const DecisionExplanation& e);
+// Reads what ExplanationToJson wrote; text that is empty or not such an object (a row from before v10) gives the
+// default explanation, never an error: an old action still lists.
+DecisionExplanation ExplanationFromJson(std::string_view text);
+
+}  // namespace cloudopt
