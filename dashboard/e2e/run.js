@@ -1,6 +1,9 @@
 // End-to-end test of the dashboard in a real browser: Debian's chromium driven by playwright-core against a real
-// `cloudopt serve --demo` on a loopback port. Logs in, checks the overview against /api/dashboard/stats, opens a
-// resource and finds chart points, installs a model file and downloads it, switches a mode, applies a recommendation, runs a simulation, and saves a
+// `cloudopt serve --demo` on a loopback port. Logs in, checks the overview against /api/dashboard/stats (the saved
+// card is the comparison table's static minus what ran), opens a resource and finds chart points and the planned
+// capacity, runs "Allocate now" and "Retrain" and cancels the training from the jobs panel, installs a model file and
+// downloads it, switches a mode, applies a recommendation, runs a simulation, checks that a viewer sees no action
+// buttons, and saves a
 // screenshot of every page (desktop and phone size) into test-output/dashboard/. Fails on any browser console error.
 //
 // usage: CLOUDOPT_BINARY=build/debug/cloudopt node dashboard/e2e/run.js
@@ -57,7 +60,15 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(binary, ['serve', '--demo', '--speed', '60', '--port', String(port), '--data-dir', join(work, 'data')], {
     // No training at start: under the sanitizers it would hold the job queue for minutes ahead of the simulation.
-    env: { ...process.env, CLOUDOPT_ADMIN_PASSWORD: password, CLOUDOPT_ADMIN_USER: 'admin', CLOUDOPT_LOOP_RETRAIN_HOURS: '0' },
+    // Few LSTM epochs: the dashboard's simulation trains the loop's model setup (loop.train_epochs), and 30 epochs
+    // under the sanitizers take longer than this test waits.
+    env: {
+      ...process.env,
+      CLOUDOPT_ADMIN_PASSWORD: password,
+      CLOUDOPT_ADMIN_USER: 'admin',
+      CLOUDOPT_LOOP_RETRAIN_HOURS: '0',
+      CLOUDOPT_LOOP_TRAIN_EPOCHS: '2',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let serverLog = '';
@@ -102,12 +113,12 @@ async function main() {
     await page.getByTestId('cost-per-hour').waitFor();
 
     // Overview numbers equal the API's (the page reloads on every pushed event, so retry until both agree).
-    const money = (v) => `$${Math.abs(v).toFixed(2)}`;
+    const money = (v) => `${v < 0 ? '−' : ''}$${Math.abs(v).toFixed(2)}`; // as format.js writes it
     const matched = await waitFor(async () => {
       const stats = await apiGet('/api/dashboard/stats');
       const shown = await page.getByTestId('cost-per-hour').textContent();
-      const shownStatic = await page.getByTestId('static-cost-per-hour').textContent();
-      return shown === money(stats.cost_per_hour) && shownStatic === money(stats.static_cost_per_hour) ? stats : null;
+      const couldSave = await page.getByTestId('could-save').textContent();
+      return shown === money(stats.cost_per_hour) && couldSave === `${money(Math.abs(stats.could_save.per_hour))}/h` ? stats : null;
     }, 'the overview to match /api/dashboard/stats', 30000);
     check(matched.resources.length === 4, 'the overview lists the four demo resources');
     await page.getByText('live', { exact: true }).waitFor({ timeout: 30000 });
@@ -118,6 +129,19 @@ async function main() {
     const comparison = (await apiGet('/api/dashboard/stats')).comparison;
     check(comparison.policies.static.cost > 0 && comparison.policies.oracle.cost <= comparison.policies.static.cost,
       'the policy comparison shows static above the oracle');
+    // "Saved against static, last 24 h" is the table's static cost minus what ran, read off the page at one moment.
+    const savedMatch = await waitFor(async () => page.evaluate(() => {
+      const value = (id) => document.querySelector(`[data-testid="${id}"]`);
+      const card = value('saved-day'), fixed = value('policy-static-cost'), ran = value('policy-actual-cost');
+      if (!card || !fixed || !ran || card.dataset.value === '') return null;
+      return { text: card.textContent, value: Number(card.dataset.value), fixed: Number(fixed.dataset.value), ran: Number(ran.dataset.value),
+        footer: value('policy-saved')?.textContent };
+    }), 'the saved card and the table', 30000);
+    check(savedMatch.text === money(savedMatch.fixed - savedMatch.ran) && Math.abs(savedMatch.value - (savedMatch.fixed - savedMatch.ran)) < 1e-9,
+      `the saved card equals the table's static minus what ran (${savedMatch.text} = ${money(savedMatch.fixed)} − ${money(savedMatch.ran)})`);
+    check(savedMatch.footer === savedMatch.text, `the table's saved row says the same (${savedMatch.footer})`);
+    await page.getByTestId('jobs-panel').waitFor();
+    check(true, 'the overview has a jobs panel');
     await shot('overview');
 
     // A resource: chart points drawn, the model and its accuracy shown.
@@ -144,7 +168,38 @@ async function main() {
       `the trained model's record since training is shown ("${since}")`);
     const bands = await page.getByTestId('bands-by').textContent();
     check(bands === '' || /^bands/.test(bands), `what the bands depend on is shown once trained ("${bands}")`);
+    const plannedPoints = Number(await chart.getAttribute('data-planned-points'));
+    check(plannedPoints > 0, `the chart draws the planned capacity ahead of now (${plannedPoints} points)`);
+    const predicted = await apiGet(`/api/predictions?resource=${web.id}`);
+    check(Array.isArray(predicted.planned_capacity) && predicted.planned_capacity.length === predicted.points.length,
+      'the server sends the planned capacity for every forecast step');
+
+    // Allocate now: a pass as a job, followed to its end on the page and listed in the jobs panel.
+    await page.getByRole('button', { name: 'Allocate now' }).click();
+    const passDone = page.getByTestId('started-job').and(page.locator('[data-status="succeeded"]'));
+    await passDone.waitFor({ timeout: 60000 });
+    const passText = await passDone.textContent();
+    check(/Allocation pass \(job #\d+\): done: web-frontend: /.test(passText), `"Allocate now" runs a pass and says what it did ("${passText}")`);
+    const passId = Number(/job #(\d+)/.exec(passText)[1]);
+    const passJob = await apiGet(`/api/jobs/${passId}`);
+    check(passJob.kind === 'allocate' && passJob.subject === `resource:${web.id}` && passJob.status === 'succeeded', 'the pass is an allocate job of this resource');
+    await page.locator(`[data-testid="job"][data-job-id="${passId}"][data-status="succeeded"]`).waitFor({ timeout: 15000 });
+    check(true, 'the jobs panel lists the pass as succeeded');
     await shot('resource');
+
+    // Retrain: a training job, running with its progress; an operator cancels it from the jobs panel.
+    await page.getByRole('button', { name: 'Retrain' }).click();
+    await page.getByTestId('started-job').filter({ hasText: 'Training (job #' }).waitFor();
+    const trainId = Number(/job #(\d+)/.exec(await page.getByTestId('started-job').textContent())[1]);
+    check((await apiGet(`/api/jobs/${trainId}`)).kind === 'train', `"Retrain" queues a training job (#${trainId})`);
+    const cancelButton = page.getByRole('button', { name: `cancel job ${trainId}` });
+    await cancelButton.waitFor({ timeout: 15000 });
+    await shot('resource-jobs');
+    await cancelButton.click();
+    await page.locator(`[data-testid="job"][data-job-id="${trainId}"][data-status="cancelled"]`).waitFor({ timeout: 120000 });
+    check((await apiGet(`/api/jobs/${trainId}`)).status === 'cancelled', 'cancelling from the jobs panel cancels the training');
+    await page.getByTestId('started-job').and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: 15000 });
+    check(true, 'the page says the training ended cancelled');
 
     // A model trained offline (`cloudopt train --out`) installed from the page, then downloaded from it.
     const modelFile = join(work, 'web.model');
@@ -233,6 +288,26 @@ async function main() {
     await page.reload();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     check(true, 'logging out ends the session');
+
+    // A viewer sees the jobs and the planned capacity, and no button it could not use.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const viewerPassword = 'e2e-viewer-password-123';
+    const created = await fetch(`${base}/api/users`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'watcher', role: 'viewer', password: viewerPassword }),
+    });
+    check(created.status === 201, `a viewer is created (${created.status})`);
+    await page.goto(`${base}/#/`);
+    await page.getByLabel('User name').fill('watcher');
+    await page.getByLabel('Password').fill(viewerPassword);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('cost-per-hour').waitFor();
+    await page.goto(`${base}/#/resources/${web.id}`);
+    await page.getByTestId('jobs-panel').locator('[data-testid="job"]').first().waitFor();
+    const viewerButtons = await page.evaluate(() => [...document.querySelectorAll('main button')].map((b) => b.textContent.trim()));
+    check(!viewerButtons.some((t) => /Allocate now|Retrain|Cancel/.test(t)), `a viewer sees no allocate, retrain or cancel buttons (${JSON.stringify(viewerButtons)})`);
+    await shot('resource-viewer');
 
     check(consoleErrors.length === 0, `no browser console errors${consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''}`);
   } catch (e) {

@@ -35,12 +35,12 @@ export default function App() {
 
   const [section, id] = route;
   let page;
-  if (section === 'resources' && id) page = <ResourcePage id={Number(id)} user={user} />;
+  if (section === 'resources' && id) page = <ResourcePage key={id} id={Number(id)} user={user} />;
   else if (section === 'resources') page = <Resources user={user} />;
   else if (section === 'recommendations') page = <Recommendations canApply={canOperate(user)} />;
   else if (section === 'settings') page = <Settings user={user} />;
   else if (section === 'simulation') page = <Simulation canRun={canOperate(user)} />;
-  else page = <Overview />;
+  else page = <Overview canOperate={canOperate(user)} />;
 
   const link = (href, label) => (
     <a href={href} aria-current={`#/${section ?? ''}` === href ? 'page' : undefined}>

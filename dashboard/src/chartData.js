@@ -35,13 +35,30 @@ export function timeWindow(nowSeconds, pastSeconds, forecast) {
   return { from: (nowSeconds - pastSeconds) * 1000, to: Math.max(nowSeconds, last) * 1000 };
 }
 
-// Savings against static allocation over a window of the history: the integral of (static - actual) cost.
-export function savingsOver(history, staticCostPerHour) {
-  const cost = history?.cost_per_hour ?? [];
-  const step = history?.step ?? 0;
-  let saved = 0;
-  for (const [, perHour] of cost) saved += ((staticCostPerHour - perHour) * step) / 3600;
-  return saved;
+// The capacity the stored forecast plans (GET /api/predictions' planned_capacity, computed by the server with the
+// planner's rule), in demand units, as a stepped dashed line from now to the forecast's end. Each step's value holds
+// from its start; the first starts at now (the step in progress began before it).
+export function plannedCapacityDataset(forecast, capacityPerInstance, nowSeconds) {
+  const steps = forecast?.planned_capacity ?? [];
+  const data = [];
+  for (const s of steps) {
+    data.push({ x: Math.max(s.ts, nowSeconds) * 1000, y: s.instances * capacityPerInstance, instances: s.instances });
+  }
+  // Hold the last step's value to the end of that step, so a one-step forecast still draws a segment.
+  if (steps.length) {
+    const last = steps[steps.length - 1];
+    const end = last.ts + (forecast.step ?? 0);
+    if (end * 1000 > data[data.length - 1].x) data.push({ x: end * 1000, y: last.instances * capacityPerInstance, instances: last.instances });
+  }
+  return {
+    label: `planned capacity (${forecast?.planned_quantile ?? 'forecast'})`,
+    data,
+    borderColor: '#2b8a3e',
+    borderDash: [6, 4],
+    stepped: 'after', // a step's value holds from its start to the next step
+    pointRadius: 0,
+    borderWidth: 2,
+  };
 }
 
 const POLICY_COLORS = { static: '#868e96', reactive: '#f08c00', predictive: '#2b8a3e', oracle: '#7048e8', perfect_forecast: '#c2255c' };

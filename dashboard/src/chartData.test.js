@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionPoints, demandForecastDatasets, savingsOver, simulationDatasets, timeWindow } from './chartData.js';
+import { actionPoints, demandForecastDatasets, plannedCapacityDataset, simulationDatasets, timeWindow } from './chartData.js';
 
 const history = { step: 300, demand: [[100, 5], [400, 7]], capacity: [[100, 2], [400, 3]], cost_per_hour: [[100, 1], [400, 2]] };
 const forecast = { points: [{ ts: 700, p50: 8, p90: 9, p95: 10, p99: 12 }, { ts: 1000, p50: 9, p90: 10.5, p95: 11, p99: 13.5 }] };
@@ -35,12 +35,27 @@ describe('actionPoints', () => {
   });
 });
 
-describe('timeWindow and savings', () => {
+describe('timeWindow', () => {
   it('spans the past window and the forecast', () => {
     expect(timeWindow(800, 600, forecast)).toEqual({ from: 200000, to: 1000000 });
   });
-  it('integrates the saving against static cost', () => {
-    expect(savingsOver(history, 3)).toBeCloseTo(((3 - 1) * 300 + (3 - 2) * 300) / 3600);
+});
+
+describe('plannedCapacityDataset', () => {
+  const planned = { ...forecast, step: 300, planned_quantile: 'p95', planned_capacity: [{ ts: 700, instances: 4 }, { ts: 1000, instances: 5 }] };
+  it('draws the server\'s planned instances in demand units from now, stepped and dashed', () => {
+    const d = plannedCapacityDataset(planned, 2.5, 800);
+    expect(d.data).toEqual([
+      { x: 800000, y: 10, instances: 4 },
+      { x: 1000000, y: 12.5, instances: 5 },
+      { x: 1300000, y: 12.5, instances: 5 },
+    ]);
+    expect(d.stepped).toBe('after');
+    expect(d.borderDash.length).toBe(2);
+    expect(d.label).toBe('planned capacity (p95)');
+  });
+  it('is empty without a stored forecast', () => {
+    expect(plannedCapacityDataset(null, 2, 800).data).toEqual([]);
   });
 });
 

@@ -53,3 +53,43 @@ export function sinceTraining(record) {
   const line = `over ${record.steps_scored} steps since training (${percent(record.trained_accuracy, 1)} when trained)`;
   return record.drifted ? `${line} · drifted: retraining` : line;
 }
+
+// The entries of an action's `explanation` object as [label, text] pairs, in the server's order: nested objects
+// flattened with dots, numbers shortened, arrays joined. Nothing for a missing or non-object explanation.
+export function explanationEntries(explanation, prefix = '') {
+  if (!explanation || typeof explanation !== 'object' || Array.isArray(explanation)) return [];
+  const out = [];
+  for (const [key, value] of Object.entries(explanation)) {
+    const label = (prefix ? `${prefix}.${key}` : key).replaceAll('_', ' ');
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      out.push(...explanationEntries(value, prefix ? `${prefix}.${key}` : key));
+    } else if (Array.isArray(value)) {
+      out.push([label, value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')]);
+    } else if (typeof value === 'number') {
+      out.push([label, Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)))]);
+    } else {
+      out.push([label, value === null || value === undefined ? '–' : String(value)]);
+    }
+  }
+  return out;
+}
+
+// A job's state in a few words: "running 40%", "failed: no history", "succeeded".
+export function jobState(job) {
+  if (!job) return '';
+  if (job.status === 'running') return `running ${Math.round((job.progress ?? 0) * 100)}%`;
+  if ((job.status === 'failed' || job.status === 'cancelled') && job.error) return `${job.status}: ${job.error}`;
+  return job.status;
+}
+
+// What an allocation pass did to each resource, from its job's result: "web: 8 → 6 applied", "api: no change".
+export function passSummary(results) {
+  return (results ?? [])
+    .map((r) => {
+      if (r.error) return `${r.resource}: ${r.error}`;
+      if (r.action) return `${r.resource}: ${r.action.from} → ${r.action.to} ${r.action.status}`;
+      if (r.recommendation) return `${r.resource}: recommends ${r.recommendation.from} → ${r.recommendation.to}`;
+      return `${r.resource}: no change (${r.current_capacity})`;
+    })
+    .join('; ');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandCoverage, bandOf, bandsBy, money, number, percent, sinceTraining } from './format.js';
+import { bandCoverage, bandOf, bandsBy, explanationEntries, jobState, money, number, passSummary, percent, sinceTraining } from './format.js';
 
 describe('format', () => {
   it('money keeps the sign and two digits', () => {
@@ -41,5 +41,34 @@ describe('format', () => {
     expect(bandOf(0.8)).toBe('in');
     expect(bandOf(0.81)).toBe('above');
     expect(bandOf(null)).toBe('unknown');
+  });
+});
+
+describe('explanations and jobs', () => {
+  it('lists an explanation object as labelled entries, flattening nested objects', () => {
+    expect(explanationEntries({ rule: 'forecast', quantile: 'p95', peak: { value: 17.456789, in_s: 240 }, mix: ['m5.large', 3] })).toEqual([
+      ['rule', 'forecast'],
+      ['quantile', 'p95'],
+      ['peak.value', '17.46'],
+      ['peak.in s', '240'],
+      ['mix', 'm5.large, 3'],
+    ]);
+    expect(explanationEntries(undefined)).toEqual([]);
+    expect(explanationEntries('a sentence')).toEqual([]);
+  });
+  it('says what state a job is in', () => {
+    expect(jobState({ status: 'running', progress: 0.4 })).toBe('running 40%');
+    expect(jobState({ status: 'failed', error: 'no history' })).toBe('failed: no history');
+    expect(jobState({ status: 'succeeded' })).toBe('succeeded');
+  });
+  it('sums up what a pass did per resource', () => {
+    expect(
+      passSummary([
+        { resource: 'web', action: { from: 8, to: 6, status: 'applied' } },
+        { resource: 'api', recommendation: { from: 8, to: 7 }, action: null },
+        { resource: 'db', current_capacity: 3, action: null, recommendation: null },
+        { resource: 'x', error: 'provider unreachable' },
+      ]),
+    ).toBe('web: 8 → 6 applied; api: recommends 8 → 7; db: no change (3); x: provider unreachable');
   });
 });

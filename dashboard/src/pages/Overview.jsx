@@ -1,30 +1,17 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage } from '../api.js';
-import { savingsOver } from '../chartData.js';
+import JobsPanel from '../components/JobsPanel.jsx';
+import Reason from '../components/Reason.jsx';
 import { subscribe } from '../events.js';
 import { bandOf, money, number, percent, time } from '../format.js';
 
+// Saved against static per window: the server's figures (GET /api/dashboard/stats `saved`), one definition for
+// every card and the table (docs/SAVINGS.md): the static policy replayed on the recorded load minus what ran.
 const WINDOWS = [
-  { key: 'day', label: 'Last 24 h', seconds: 86400, step: 300 },
-  { key: 'week', label: 'Last 7 days', seconds: 7 * 86400, step: 3600 },
-  { key: 'month', label: 'Last 30 days', seconds: 30 * 86400, step: 3600 },
+  { key: 'day', label: 'last 24 h' },
+  { key: 'week', label: 'last 7 days' },
+  { key: 'month', label: 'last 30 days' },
 ];
-
-// Saved against static allocation over each window, from the recorded cost history of every resource.
-async function loadSavings(stats) {
-  const staticById = Object.fromEntries(stats.resources.map((r) => [r.id, r.static_cost_per_hour]));
-  const out = {};
-  for (const w of WINDOWS) {
-    const { data } = await api.get('/api/dashboard/history', {
-      params: { from: stats.now - w.seconds, to: stats.now, step: w.step },
-    });
-    out[w.key] = data.resources.reduce(
-      (sum, r) => sum + savingsOver({ step: data.step, cost_per_hour: r.cost_per_hour }, staticById[r.id] ?? 0),
-      0,
-    );
-  }
-  return out;
-}
 
 // The rows of the policy comparison, in the order a reader compares them.
 const POLICIES = [
@@ -34,13 +21,11 @@ const POLICIES = [
   { key: 'oracle', label: 'oracle (perfect foresight)' },
 ];
 
-export default function Overview() {
+export default function Overview({ canOperate }) {
   const [stats, setStats] = useState(null);
-  const [savings, setSavings] = useState(null);
   const [actions, setActions] = useState([]);
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
-  const savingsLoadedAt = useRef(0);
 
   const load = useCallback(async () => {
     try {
@@ -50,12 +35,6 @@ export default function Overview() {
       ]);
       setStats(s);
       setActions(a.actions);
-      // The savings integrate up to 30 days of history: refresh them once a minute, not on every pushed event
-      // (the demo pushes one a second).
-      if (Date.now() - savingsLoadedAt.current > 60000) {
-        savingsLoadedAt.current = Date.now();
-        setSavings(await loadSavings(s));
-      }
       setError('');
     } catch (e) {
       setError(errorMessage(e));
@@ -83,20 +62,39 @@ export default function Overview() {
         <div className="card">
           <h2>Cost per hour now</h2>
           <p className="big" data-testid="cost-per-hour">{money(stats.cost_per_hour)}</p>
-          <p>static allocation: <span data-testid="static-cost-per-hour">{money(stats.static_cost_per_hour)}</span></p>
+          <p className="muted">what the resources run now</p>
         </div>
+        {WINDOWS.map((w) => {
+          const s = stats.saved?.[w.key];
+          const known = s && s.saved !== null && s.saved !== undefined;
+          return (
+            <div className="card" key={w.key}>
+              <h2>Saved against static, {w.label}</h2>
+              <p className={`big${known && s.saved < 0 ? ' negative' : ''}`} data-testid={`saved-${w.key}`} data-value={known ? s.saved : ''}>
+                {known ? money(s.saved) : '–'}
+              </p>
+              {known ? (
+                <p className="muted" data-testid={`saved-${w.key}-terms`}>
+                  static {money(s.static_cost)} − ran {money(s.actual_cost)}
+                  {s.saved < 0 ? ': what ran cost more' : ''}
+                </p>
+              ) : (
+                <p className="muted">{s?.reason ?? 'not replayed yet'}</p>
+              )}
+            </div>
+          );
+        })}
         <div className="card">
-          <h2>Saving now</h2>
-          <p className="big" data-testid="saving-per-hour">{money(stats.saving_per_hour)}/h</p>
-          <p data-testid="saving-fraction">{percent(stats.saving_fraction, 1)} below static</p>
+          {/* A negative figure: the open recommendations scale out, so applying them adds cost. */}
+          <h2>{(stats.could_save?.per_hour ?? 0) < 0 ? 'Would add' : 'Could save'}</h2>
+          <p className="big" data-testid="could-save" data-value={stats.could_save?.per_hour ?? 0}>
+            {money(Math.abs(stats.could_save?.per_hour ?? 0))}/h
+          </p>
+          <p className="muted">
+            if the {stats.could_save?.open_recommendations ?? 0} open{' '}
+            <a href="#/recommendations">recommendations</a> are applied; not counted as saved
+          </p>
         </div>
-        {WINDOWS.map((w) => (
-          <div className="card" key={w.key}>
-            <h2>Saved, {w.label.toLowerCase()}</h2>
-            <p className="big" data-testid={`saved-${w.key}`}>{savings ? money(savings[w.key]) : '…'}</p>
-            <p>against static, as recorded</p>
-          </div>
-        ))}
         <div className="card">
           <h2>Utilization</h2>
           <p className="big" data-testid="mean-utilization">{percent(u.mean)}</p>
@@ -111,7 +109,7 @@ export default function Overview() {
           <h2>Last 24 hours: what each policy would have cost</h2>
           <p>
             Replayed on the load cloudopt recorded, with the simulator's time model; unmet is the share of 5-minute steps
-            whose load exceeded ready capacity.
+            whose load exceeded ready capacity. Saved against static is the static row's cost minus what ran.
           </p>
           <table data-testid="policy-comparison">
             <thead>
@@ -128,13 +126,22 @@ export default function Overview() {
                 return (
                   <tr key={p.key} data-testid={`policy-${p.key}`}>
                     <td>{p.label}</td>
-                    <td>{money(o.cost)}</td>
+                    <td data-testid={`policy-${p.key}-cost`} data-value={o.cost}>{money(o.cost)}</td>
                     <td>{percent(o.unmet, 1)}</td>
                     <td>{o.actions}</td>
                   </tr>
                 );
               })}
             </tbody>
+            {stats.saved?.day?.saved !== null && stats.saved?.day?.saved !== undefined && (
+              <tfoot>
+                <tr>
+                  <th scope="row">saved against static</th>
+                  <td data-testid="policy-saved">{money(stats.saved.day.saved)}</td>
+                  <td colSpan="2" />
+                </tr>
+              </tfoot>
+            )}
           </table>
         </section>
       )}
@@ -186,12 +193,14 @@ export default function Overview() {
           {actions.map((a) => (
             <li key={a.id}>
               <time>{time(a.ts, stats.now)}</time> <strong>{names[a.resource_id] ?? a.resource_id}</strong> {a.from} → {a.to}{' '}
-              <em>{a.status}</em> <span className="reason">{a.reason}</span>
+              <em>{a.status}</em> <Reason item={a} />
             </li>
           ))}
         </ul>
         <p className="muted">{number(stats.counts.actions_24h, 0)} actions in the last 24 h</p>
       </section>
+
+      <JobsPanel canCancel={canOperate} names={names} title="Jobs (training, simulations, allocation passes)" limit={6} />
     </>
   );
 }

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage } from '../api.js';
+import Reason from '../components/Reason.jsx';
 import { subscribe } from '../events.js';
 import { money, time } from '../format.js';
 
 export default function Recommendations({ canApply }) {
   const [items, setItems] = useState([]);
+  const [couldSave, setCouldSave] = useState(null);
   const [names, setNames] = useState({});
   const [message, setMessage] = useState('');
 
@@ -15,6 +17,7 @@ export default function Recommendations({ canApply }) {
         api.get('/api/resources'),
       ]);
       setItems(recs.recommendations);
+      setCouldSave(recs.could_save);
       setNames(Object.fromEntries(res.resources.map((r) => [r.id, r.name])));
     } catch (e) {
       setMessage(errorMessage(e));
@@ -35,12 +38,14 @@ export default function Recommendations({ canApply }) {
     }
   }
 
-  const total = items.reduce((s, r) => s + r.hourly_saving, 0);
+  // The server's "could save" (open recommendations, never counted as saved): what applying them all would change.
+  const perHour = couldSave?.per_hour ?? 0;
   return (
     <>
       <h1>Recommendations</h1>
-      <p>
-        {items.length} open; applying all would change the cost by <strong>{money(-total)}/h</strong>.
+      <p data-testid="could-save-summary">
+        {items.length} open; {perHour >= 0 ? 'could save' : 'would add'} <strong>{money(Math.abs(perHour))}/h</strong> if applied
+        (not counted as saved until applied).
       </p>
       {message && <p role="status">{message}</p>}
       <ul className="recs">
@@ -50,9 +55,11 @@ export default function Recommendations({ canApply }) {
               {names[r.resource_id] ?? r.resource_id}: {r.from} → {r.to} instances
             </h2>
             <p>
-              {money(r.hourly_cost_before)}/h → {money(r.hourly_cost_after)}/h (saves {money(r.hourly_saving)}/h) · {time(r.created_at)}
+              {money(r.hourly_cost_before)}/h → {money(r.hourly_cost_after)}/h (
+              {r.hourly_saving >= 0 ? `could save ${money(r.hourly_saving)}/h` : `adds ${money(-r.hourly_saving)}/h`} if applied) ·{' '}
+              {time(r.created_at)}
             </p>
-            <p className="reason">{r.reason}</p>
+            <Reason item={r} />
             {canApply && (
               <p>
                 <button type="button" onClick={() => act(r.id, 'apply')} aria-label={`apply recommendation ${r.id}`}>

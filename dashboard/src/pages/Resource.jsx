@@ -12,9 +12,11 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { Line } from 'react-chartjs-2';
 import { api, errorMessage } from '../api.js';
-import { actionPoints, demandForecastDatasets, timeWindow } from '../chartData.js';
+import { actionPoints, demandForecastDatasets, plannedCapacityDataset, timeWindow } from '../chartData.js';
+import JobsPanel from '../components/JobsPanel.jsx';
+import Reason from '../components/Reason.jsx';
 import { subscribe } from '../events.js';
-import { bandCoverage, bandsBy, money, number, percent, sinceTraining, time } from '../format.js';
+import { bandCoverage, bandsBy, jobState, money, number, passSummary, percent, sinceTraining, time } from '../format.js';
 
 ChartJS.register(LineController, ScatterController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -30,6 +32,9 @@ export default function ResourcePage({ id, user }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
+  const [forecastNote, setForecastNote] = useState('');
+  const [started, setStarted] = useState(null); // the job this page started last: { label, id }
+  const [jobsKey, setJobsKey] = useState(0);
 
   const load = useCallback(async () => {
     try {
@@ -39,9 +44,14 @@ export default function ResourcePage({ id, user }) {
       const step = Math.max(60, Math.floor(range.seconds / 300));
       const [history, forecast, actions] = await Promise.all([
         api.get('/api/dashboard/history', { params: { resource: id, from: now - range.seconds, to: now, step } }),
-        api.get('/api/predictions', { params: { resource: id } }).catch(() => ({ data: null })),
+        // The loop's stored forecast; a 409 until the loop has made one (said under the chart).
+        api.get('/api/predictions', { params: { resource: id } }).catch((e) => {
+          setForecastNote(e?.response?.status === 409 ? errorMessage(e) : '');
+          return { data: null };
+        }),
         api.get('/api/actions', { params: { resource: id, since: now - range.seconds, limit: 200 } }),
       ]);
+      if (forecast.data) setForecastNote('');
       setData({ resource, now, history: history.data.resources[0], forecast: forecast.data, actions: actions.data.actions });
       setError('');
     } catch (e) {
@@ -59,6 +69,58 @@ export default function ResourcePage({ id, user }) {
       await api.put(`/api/resources/${id}/mode`, { mode });
       setNotice(`mode set to ${mode}`);
       load();
+    } catch (e) {
+      setNotice(errorMessage(e));
+    }
+  }
+
+  // Follows a job this page started until it ends, then says what it did and reloads the page's data.
+  const follow = useCallback(
+    async (label, id0) => {
+      setStarted({ label, id: id0, status: 'queued' });
+      setJobsKey((k) => k + 1);
+      for (;;) {
+        let job;
+        try {
+          ({ data: job } = await api.get(`/api/jobs/${id0}`));
+        } catch (e) {
+          setStarted({ label, id: id0, status: 'unknown', text: errorMessage(e) });
+          return;
+        }
+        const ended = job.status !== 'queued' && job.status !== 'running';
+        let text = jobState(job);
+        if (job.status === 'succeeded' && job.kind === 'allocate') text = `done: ${passSummary(job.result?.results)}`;
+        if (job.status === 'succeeded' && job.kind === 'train') {
+          const t = job.result?.trained?.find((r) => r.resource_id === id);
+          text = t?.error ? `failed: ${t.error}` : `done: ${t?.model ?? 'trained'}`;
+        }
+        setStarted({ label, id: id0, status: job.status, text });
+        if (ended) {
+          setJobsKey((k) => k + 1);
+          load();
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+    [id, load],
+  );
+
+  // One control-loop pass for this resource now, as a job (POST /api/resources/allocate answers 202 at once).
+  async function allocateNow() {
+    try {
+      const { data: job } = await api.post('/api/resources/allocate', { resource: id });
+      follow('Allocation pass', job.job_id);
+    } catch (e) {
+      setNotice(errorMessage(e));
+    }
+  }
+
+  // Trains this resource's model in the background (POST /api/predictions/train).
+  async function retrain() {
+    try {
+      const { data: job } = await api.post('/api/predictions/train', { resource: id });
+      follow('Training', job.job_id);
     } catch (e) {
       setNotice(errorMessage(e));
     }
@@ -99,6 +161,8 @@ export default function ResourcePage({ id, user }) {
   const cpi = resource.capacity_per_instance;
   const window = timeWindow(now, range.seconds, forecast);
   const datasets = demandForecastDatasets(history, forecast, cpi);
+  const planned = plannedCapacityDataset(forecast, cpi, now);
+  datasets.push(planned);
   datasets.push({
     type: 'scatter',
     label: 'actions',
@@ -121,8 +185,11 @@ export default function ResourcePage({ id, user }) {
       tooltip: {
         callbacks: {
           title: (items) => time(items[0].parsed.x / 1000, now),
-          label: (item) =>
-            item.raw.reason ? `${item.raw.from} → ${item.raw.to} instances (${item.raw.status}): ${item.raw.reason}` : `${item.dataset.label}: ${number(item.parsed.y, 2)}`,
+          label: (item) => {
+            if (item.raw.reason) return `${item.raw.from} → ${item.raw.to} instances (${item.raw.status}): ${item.raw.reason}`;
+            if (item.raw.instances !== undefined) return `${item.dataset.label}: ${item.raw.instances} instances`;
+            return `${item.dataset.label}: ${number(item.parsed.y, 2)}`;
+          },
         },
       },
     },
@@ -152,8 +219,23 @@ export default function ResourcePage({ id, user }) {
             <option value="auto">auto</option>
           </select>
         </label>
+        {canOperate && (
+          <span className="buttons">
+            <button type="button" onClick={allocateNow} disabled={started && ['queued', 'running'].includes(started.status) && started.label === 'Allocation pass'}>
+              Allocate now
+            </button>
+            <button type="button" onClick={retrain} disabled={started && ['queued', 'running'].includes(started.status) && started.label === 'Training'}>
+              Retrain
+            </button>
+          </span>
+        )}
         {notice && <span role="status">{notice}</span>}
       </section>
+      {started && (
+        <p className={`job-progress ${started.status}`} data-testid="started-job" data-status={started.status} role="status">
+          {started.label} (job #{started.id}): {started.text ?? started.status}
+        </p>
+      )}
       <section aria-label="forecast model" className="cards">
         <div className="card">
           <h2>Model</h2>
@@ -188,16 +270,26 @@ export default function ResourcePage({ id, user }) {
         data-demand-points={datasets[0].data.length}
         data-forecast-points={datasets[1].data.length}
         data-action-points={datasets.at(-1).data.length}
+        data-planned-points={planned.data.length}
       >
         <Line data={{ datasets }} options={options} aria-label={`demand, forecast and capacity of ${resource.name}`} role="img" />
       </div>
+      {forecastNote && <p className="muted" data-testid="forecast-note">{forecastNote}</p>}
+      {planned.data.length > 0 && (
+        <p className="muted legend-note">
+          Dashed green: the capacity the stored forecast needs ahead of now ({forecast.planned_quantile} at{' '}
+          {percent(forecast.target_utilization)} utilization, within {resource.min_capacity}–{resource.max_capacity}), as the
+          planner sizes it; it changes capacity only when its guards allow.
+        </p>
+      )}
+      <JobsPanel canCancel={canOperate} subjects={[`resource:${resource.id}`, 'all']} names={{ [resource.id]: resource.name }} refreshKey={jobsKey} title="Jobs for this resource" />
       <section aria-label="actions">
         <h2>Actions</h2>
         <ul className="actions">
           {actions.slice(0, 20).map((a) => (
             <li key={a.id}>
               <time>{time(a.ts, now)}</time> {a.from} → {a.to} <em>{a.status}</em> {money(a.hourly_cost_before)}/h →{' '}
-              {money(a.hourly_cost_after)}/h <span className="reason">{a.reason}</span>
+              {money(a.hourly_cost_after)}/h <Reason item={a} />
             </li>
           ))}
         </ul>
