@@ -120,8 +120,20 @@ std::vector<JobInfo> JobRunner::List(std::size_t limit) const {
     std::lock_guard lock(mutex_);
     std::vector<JobInfo> out;
     for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) {
-        out.push_back(it->second);
-        out.back().result_json.clear();
+        const JobInfo& job = it->second;
+        // Every field but the result, which may be hundreds of kB (a simulation's charts).
+        JobInfo summary;
+        summary.id = job.id;
+        summary.kind = job.kind;
+        summary.subject = job.subject;
+        summary.reason = job.reason;
+        summary.state = job.state;
+        summary.progress = job.progress;
+        summary.error = job.error;
+        summary.created_at = job.created_at;
+        summary.finished_at = job.finished_at;
+        summary.stoppable = job.stoppable;
+        out.push_back(std::move(summary));
     }
     return out;
 }
