@@ -15,6 +15,7 @@ json OutcomeToJson(const PassOutcome& o) {
     j["action"] = o.action ? ToJson(*o.action) : json(nullptr);
     j["recommendation"] = o.recommendation ? ToJson(*o.recommendation) : json(nullptr);
     if (!o.error.empty()) j["error"] = o.error;
+    if (!o.forecast_error.empty()) j["forecast_error"] = o.forecast_error;
     return j;
 }
 

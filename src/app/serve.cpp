@@ -250,13 +250,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         server_options.http_redirect_port = static_cast<unsigned short>(config.tls_redirect_http_port);
     server_options.hsts = config.tls_hsts;
     server_options.cors_origin = config.cors_origin;
-    api::HttpServer server(router, metrics, server_options);
-    auto port = server.Start();
-    if (!port) {
-        spdlog::error("{}", port.error().message);
-        return 1;
-    }
-    // Scheduled training goes through the same job queue as POST /api/predictions/train, one job at a time.
+    // Scheduled training goes through the same job queue as POST /api/predictions/train, one job at a time. Wired
+    // before the server accepts a request: a request may run a pass, and a pass reads it.
     loop.SetTrainingRequester(
         [&context](const Resource& r, const std::string& reason) {
             const auto submitted = api::SubmitTraining(context, r, reason);
@@ -266,6 +261,12 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
             const auto submitted = api::SubmitTraining(context, std::nullopt, reason);
             if (submitted.created) spdlog::info("training all resources (job {}): {}", submitted.job.id, reason);
         });
+    api::HttpServer server(router, metrics, server_options);
+    auto port = server.Start();
+    if (!port) {
+        spdlog::error("{}", port.error().message);
+        return 1;
+    }
     loop.Start();
     const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
                             ":" + std::to_string(*port);

@@ -31,7 +31,8 @@ ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, co
                                          MetricsRegistry::LatencyBuckets())),
       samples_collected_(metrics.GetCounter("cloudopt_loop_samples_collected_total",
                                             "Samples the control loop pulled from metric sources")),
-      actions_recorded_(metrics.GetCounter("cloudopt_loop_actions_total", "Scaling actions and recommendations recorded")),
+      actions_recorded_(
+          metrics.GetCounter("cloudopt_loop_actions_total", "Scaling actions and recommendations recorded")),
       pass_errors_(metrics.GetCounter("cloudopt_loop_resource_errors_total",
                                       "Resources skipped in a pass because of an error")) {}
 
@@ -86,15 +87,38 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
         if (!all) return all.error();
         resources = std::move(*all);
     }
-    std::lock_guard lock(pass_mutex_);
-    const auto started = std::chrono::steady_clock::now();
     const UnixSeconds now = clock_.Now();
+    // Each provider's resources on their own thread: a slow cloud delays only its own resources.
+    std::map<std::string, std::vector<Resource>> lanes;
+    for (Resource& r : resources) lanes[r.provider].push_back(std::move(r));
+    std::map<std::string, std::vector<PassOutcome>> by_lane;
+    if (lanes.size() == 1) {
+        by_lane[lanes.begin()->first] = RunResources(lanes.begin()->second, now);
+    } else {
+        std::vector<std::thread> threads;
+        for (const auto& [provider, group] : lanes) {
+            auto& out = by_lane[provider];
+            threads.emplace_back([this, &group, &out, now] { out = RunResources(group, now); });
+        }
+        for (std::thread& t : threads) t.join();
+    }
+    std::vector<PassOutcome> outcomes;
+    for (auto& [provider, lane] : by_lane)
+        for (PassOutcome& o : lane) outcomes.push_back(std::move(o));
+    if (!only) HouseKeeping(now);
+    return outcomes;
+}
+
+std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& resources, UnixSeconds now) {
+    const auto started = std::chrono::steady_clock::now();
     std::vector<PassOutcome> outcomes;
     for (const Resource& r : resources) {
+        std::shared_ptr<ResourceState> state = StateFor(r.id);
+        std::lock_guard busy(state->busy);  // one pass, apply or delete at a time per resource
         // Adapters return errors as values; this catch is the last line, so that a bug in one adapter skips one
         // resource's pass instead of ending the service.
         try {
-            outcomes.push_back(RunResource(r, now));
+            outcomes.push_back(RunResource(r, now, *state->engine));
         } catch (const std::exception& e) {
             PassOutcome failed;
             failed.resource_id = r.id;
@@ -104,10 +128,26 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
         }
         if (!outcomes.back().error.empty()) pass_errors_.Inc();
     }
-    MaybeRequestTraining(resources, now);
     pass_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     passes_.fetch_add(1);
     return outcomes;
+}
+
+void ControlLoop::HouseKeeping(UnixSeconds now) {
+    auto all = store_.ListResources();
+    if (!all) return;
+    std::lock_guard lock(housekeeping_mutex_);
+    MaybeRequestTraining(*all, now);
+}
+
+std::shared_ptr<ControlLoop::ResourceState> ControlLoop::StateFor(ResourceId id) {
+    std::lock_guard lock(states_mutex_);
+    auto& state = states_[id];
+    if (!state) {
+        state = std::make_shared<ResourceState>();
+        state->engine = std::make_unique<ScalingEngine>(planner_, options_.engine);
+    }
+    return state;
 }
 
 MetricSource* ControlLoop::SourceFor(const Resource& r) const {
@@ -164,7 +204,8 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     auto history = LoadHistory(r, now, "forecast from");
     if (!history) return history.error();
     const auto trained = models_.Get(r.id, r.load_metric);
-    const TrainedModelRef model = trained ? TrainedModelRef{trained->model.get(), trained->trained_at} : TrainedModelRef{};
+    const TrainedModelRef model =
+        trained ? TrainedModelRef{trained->model.get(), trained->trained_at} : TrainedModelRef{};
     auto made = ForecastLoad(*history, now, horizon, model, forecaster_, ForecastOptions());
     if (!made) return made.error();
     if (made->live)
@@ -205,6 +246,31 @@ void ControlLoop::RecordHealth(const Resource& r, const ModelHealth& health) {
         .GetGauge("cloudopt_model_trained_accuracy", "1 - WAPE of the trained model on its validation window",
                   {{"resource", r.name}})
         .Set(health.trained_accuracy);
+}
+
+void ControlLoop::RecordForecastOutcome(const Resource& r, const std::string& problem) {
+    {
+        std::lock_guard lock(health_mutex_);
+        if (problem.empty())
+            forecast_problems_.erase(r.id);
+        else
+            forecast_problems_[r.id] = problem;
+    }
+    const Labels labels = {{"resource", r.name}};
+    metrics_
+        .GetGauge("cloudopt_forecast_failing",
+                  "1 while the resource's last forecast failed (it is then sized from the measured load alone)", labels)
+        .Set(problem.empty() ? 0.0 : 1.0);
+    if (!problem.empty())
+        metrics_.GetCounter("cloudopt_forecast_failures_total", "Passes whose forecast failed, by resource", labels)
+            .Inc();
+}
+
+std::optional<std::string> ControlLoop::ForecastProblem(ResourceId id) const {
+    std::lock_guard lock(health_mutex_);
+    auto it = forecast_problems_.find(id);
+    if (it == forecast_problems_.end()) return std::nullopt;
+    return it->second;
 }
 
 std::optional<ModelHealth> ControlLoop::Health(ResourceId id) const {
@@ -328,7 +394,8 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     auto trained = TrainModel("auto", series, options_.horizon_steps, model_options);
     if (!trained) return trained.error();
     if (cancelled && cancelled())
-        return MakeError(ErrorCode::kUnavailable, "training of '" + r.name + "' was cancelled (the service is stopping)");
+        return MakeError(ErrorCode::kUnavailable,
+                         "training of '" + r.name + "' was cancelled (the service is stopping)");
 
     TrainReport report;
     report.model = trained->chosen;
@@ -402,7 +469,8 @@ Result<FleetAndResourcesReport> ControlLoop::TrainFleetAndResources(const std::v
     FleetAndResourcesReport report;
     double done_before = 0.0;
     if (resources.size() >= 2) {
-        report.fleet = TrainFleet(resources, [&](double within) { report_progress(0.5 * within); }, cancelled);
+        report.fleet = TrainFleet(
+            resources, [&](double within) { report_progress(0.5 * within); }, cancelled);
         done_before = 0.5;
     }
     const double n = static_cast<double>(resources.size());
@@ -424,7 +492,7 @@ bool ControlLoop::has_fleet() const {
     return static_cast<bool>(fleet_);
 }
 
-PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
+PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, ScalingEngine& engine) {
     PassOutcome outcome;
     outcome.resource_id = r.id;
     outcome.resource_name = r.name;
@@ -451,12 +519,16 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     input.now = now;
     input.state = *state;
     input.catalog = &catalog_;
-    if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) input.forecast = std::move(*forecast);
+    if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) {
+        input.forecast = std::move(*forecast);
+    } else {
+        outcome.forecast_error = forecast.error().message;
+    }
+    RecordForecastOutcome(r, outcome.forecast_error);
     if (auto latest = FreshSample(store_, {r.id, r.load_metric}, now, options_.stale_after_seconds))
         input.current_load = latest->value;
 
     // Optimize: the engine plans and says what to do with the plan.
-    ScalingEngine& engine = EngineFor(r.id);
     EngineDecision decided = engine.Decide(input);
     if (r.mode == Mode::kAuto && input.current_load) {
         const bool starved = *input.current_load > state->ready * r.capacity_per_instance + 1e-9;
@@ -501,7 +573,11 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     action.explanation.cost_after_per_hour = action.hourly_cost_after;
     action.summary = SummarizeDecision(action.explanation);
     std::string limited = decided.held_because;
-    if (decided.verdict == Verdict::kApply) limited = fleet_limit_.LimitedBy(now);
+    std::unique_lock fleet_limit(fleet_limit_mutex_);  // held over the apply, so the limit counts it
+    if (decided.verdict == Verdict::kApply)
+        limited = fleet_limit_.LimitedBy(now);
+    else
+        fleet_limit.unlock();
     if (decided.verdict == Verdict::kRecommend) {
         Recommendation rec;
         rec.resource_id = r.id;
@@ -536,6 +612,7 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
         fleet_limit_.Record(now);
+        fleet_limit.unlock();
         if (applied) {
             engine.Applied(now, state->desired, decision.desired);
             CountChange(r, engine.counts());
@@ -553,10 +630,6 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now) {
     return outcome;
 }
 
-ScalingEngine& ControlLoop::EngineFor(ResourceId id) {
-    return engines_.try_emplace(id, planner_, options_.engine).first->second;
-}
-
 void ControlLoop::CountChange(const Resource& r, const ChangeCounts& counts) {
     const Labels labels = {{"resource", r.name}};
     metrics_.GetCounter("cloudopt_loop_capacity_changes_total", "Capacity changes applied, by resource", labels).Inc();
@@ -571,31 +644,44 @@ void ControlLoop::CountChange(const Resource& r, const ChangeCounts& counts) {
 }
 
 Status ControlLoop::DeleteResource(ResourceId id) {
-    std::lock_guard pass(pass_mutex_);  // not while a pass works on it
-    if (Status s = store_.DeleteResource(id); !s) return s;
+    std::shared_ptr<ResourceState> state = StateFor(id);
+    std::lock_guard busy(state->busy);  // not while a pass works on it
+    const Status deleted = store_.DeleteResource(id);
+    if (deleted || deleted.error().code == ErrorCode::kNotFound) {
+        std::lock_guard lock(states_mutex_);
+        states_.erase(id);
+    }
+    if (!deleted) return deleted;
     models_.Forget(id);
-    engines_.erase(id);
-    last_collected_.erase(id);
-    last_training_request_.erase(id);
+    {
+        std::lock_guard lock(housekeeping_mutex_);
+        last_training_request_.erase(id);
+    }
     {
         std::lock_guard lock(health_mutex_);
         health_.erase(id);
+        forecast_problems_.erase(id);
     }
     return Status::Ok();
 }
 
 Status ControlLoop::CloseRecommendations(ResourceId id, const std::string& why) {
-    std::lock_guard lock(pass_mutex_);
+    std::shared_ptr<ResourceState> state = StateFor(id);
+    std::lock_guard busy(state->busy);
     return recommendations_.Close(id, why, clock_.Now());
 }
 
 Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommendation_id) {
-    std::lock_guard lock(pass_mutex_);  // the checks below and the apply see the same state as a pass would
     auto rec = store_.GetRecommendation(recommendation_id);
+    if (!rec) return rec.error();
+    std::shared_ptr<ResourceState> held = StateFor(rec->resource_id);
+    std::lock_guard busy(held->busy);  // the checks below and the apply see the same state as a pass would
+    rec = store_.GetRecommendation(recommendation_id);  // as it stands now that no pass works on it
     if (!rec) return rec.error();
     if (rec->status != "open")
         return MakeError(ErrorCode::kConflict, "recommendation " + std::to_string(recommendation_id) + " is " +
-                                                   rec->status + (rec->status_reason.empty() ? "" : " (" + rec->status_reason + ")") +
+                                                   rec->status +
+                                                   (rec->status_reason.empty() ? "" : " (" + rec->status_reason + ")") +
                                                    ", only open ones can be applied");
     auto resource = store_.GetResource(rec->resource_id);
     if (!resource) return resource.error();
@@ -606,7 +692,8 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
         return MakeError(ErrorCode::kConflict, "recommendation " + std::to_string(rec->id) + " closed: " + why);
     }
     Provider* provider = ProviderFor(*resource);
-    if (!provider) return MakeError(ErrorCode::kUnprocessable, "provider '" + resource->provider + "' is not configured");
+    if (!provider)
+        return MakeError(ErrorCode::kUnprocessable, "provider '" + resource->provider + "' is not configured");
     // Start from what runs now, not from what ran when the recommendation was made.
     auto state = provider->Describe(*resource);
     if (!state) return MakeError(ErrorCode::kUnavailable, "cannot read the current capacity: " + state.error().message);
@@ -643,9 +730,8 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
                                                       now);
             !s)
             return s.error();
-        ScalingEngine& engine = EngineFor(resource->id);
-        engine.Applied(now, action.from_capacity, action.to_capacity);
-        CountChange(*resource, engine.counts());
+        held->engine->Applied(now, action.from_capacity, action.to_capacity);
+        CountChange(*resource, held->engine->counts());
     }
     actions_recorded_.Inc();
     return *recorded;
@@ -653,25 +739,46 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
 
 void ControlLoop::Start() {
     std::lock_guard start_lock(run_mutex_);
-    if (thread_.joinable()) return;
+    if (!threads_.empty()) return;
     stopping_ = false;
-    thread_ = std::thread([this] {
-        UnixSeconds next = clock_.Now();
-        std::unique_lock lock(run_mutex_);
-        while (!stopping_) {
-            const UnixSeconds now = clock_.Now();
-            if (now >= next) {
-                lock.unlock();
-                (void)RunPass();
-                lock.lock();
-                // If a pass overran several ticks, skip the missed ones instead of running them back to back.
-                next = std::max(next + options_.engine.tick_seconds, now + 1);
-            }
-            // Poll the clock often: it may be a scaled or manual clock, so real-time waits cannot be computed.
-            constexpr auto kPoll = std::chrono::milliseconds(50);
-            run_cv_.wait_for(lock, kPoll, [this] { return stopping_; });
+    // One lane per configured provider, and one for resources whose provider is not configured (they fail fast):
+    // a cloud that hangs holds up only its own lane.
+    std::vector<std::string> lanes;
+    for (const auto& [name, provider] : adapters_.providers) lanes.push_back(name);
+    lanes.push_back("");
+    for (const std::string& lane : lanes) {
+        threads_.emplace_back([this, lane] {
+            Tick([this, &lane](UnixSeconds now) {
+                auto all = store_.ListResources();
+                if (!all) return;
+                std::vector<Resource> mine;
+                for (Resource& r : *all) {
+                    const bool configured = adapters_.providers.count(r.provider) > 0;
+                    if (lane.empty() ? !configured : r.provider == lane) mine.push_back(std::move(r));
+                }
+                if (!mine.empty()) (void)RunResources(mine, now);
+            });
+        });
+    }
+    threads_.emplace_back([this] { Tick([this](UnixSeconds now) { HouseKeeping(now); }); });
+}
+
+void ControlLoop::Tick(const std::function<void(UnixSeconds)>& work) {
+    UnixSeconds next = clock_.Now();
+    std::unique_lock lock(run_mutex_);
+    while (!stopping_) {
+        const UnixSeconds now = clock_.Now();
+        if (now >= next) {
+            lock.unlock();
+            work(now);
+            lock.lock();
+            // If a pass overran several ticks, skip the missed ones instead of running them back to back.
+            next = std::max(next + options_.engine.tick_seconds, now + 1);
         }
-    });
+        // Poll the clock often: it may be a scaled or manual clock, so real-time waits cannot be computed.
+        constexpr auto kPoll = std::chrono::milliseconds(50);
+        run_cv_.wait_for(lock, kPoll, [this] { return stopping_; });
+    }
 }
 
 void ControlLoop::Stop() {
@@ -680,7 +787,9 @@ void ControlLoop::Stop() {
         stopping_ = true;
     }
     run_cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    for (std::thread& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
 }
 
 }  // namespace cloudopt

@@ -5,13 +5,16 @@
 // decision with its reason.
 //
 // Time comes from the injected Clock, so tests drive it by hand and the demo replays it faster than real time.
-// Thread-safe: passes are serialized by a mutex, so an API-triggered pass never interleaves with a tick.
+// Each provider's resources are planned on their own lane (thread), so a cloud that hangs delays only its own
+// resources. Thread-safe: a resource is worked on by one pass, apply or delete at a time (its own lock), so an
+// API-triggered pass never interleaves with a tick on the same resource.
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,15 +25,15 @@
 
 #include "allocate/plan_history.hpp"
 #include "allocate/scaling_engine.hpp"
+#include "control/model_health.hpp"
+#include "control/recommendation_lifecycle.hpp"
+#include "control/trained_models.hpp"
 #include "core/action.hpp"
 #include "core/catalog.hpp"
 #include "core/forecast.hpp"
 #include "core/plan.hpp"
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
-#include "control/model_health.hpp"
-#include "control/recommendation_lifecycle.hpp"
-#include "control/trained_models.hpp"
 #include "forecast/backtest.hpp"
 #include "forecast/load_forecaster.hpp"
 #include "store/store.hpp"
@@ -42,13 +45,13 @@ struct ControlLoopOptions {
     // service level, per-resource rate limit, retry backoff. `cloudopt simulate` and the dashboard's simulation run
     // the same engine with the same settings.
     EngineOptions engine;
-    UnixSeconds forecast_step = 300;             // models see the load on this grid
-    int horizon_steps = 12;                      // one hour at 5-minute steps
-    UnixSeconds history_seconds = 8 * 86400;     // history given to the model (8 days: a week plus a day)
-    UnixSeconds stale_after_seconds = 600;       // a load sample older than this is not "current"
-    int train_epochs = 30;                       // LSTM epochs when a resource is trained (0: statistical only)
-    LstmShapeSettings lstm_shape;                // of the resources' networks and the fleet's
-    bool phase_bands = true;                     // bands by the phase of the hour or day where they fit better
+    UnixSeconds forecast_step = 300;          // models see the load on this grid
+    int horizon_steps = 12;                   // one hour at 5-minute steps
+    UnixSeconds history_seconds = 8 * 86400;  // history given to the model (8 days: a week plus a day)
+    UnixSeconds stale_after_seconds = 600;    // a load sample older than this is not "current"
+    int train_epochs = 30;                    // LSTM epochs when a resource is trained (0: statistical only)
+    LstmShapeSettings lstm_shape;             // of the resources' networks and the fleet's
+    bool phase_bands = true;                  // bands by the phase of the hour or day where they fit better
     bool reweigh = true;  // auto's weights follow its models' errors since training (combination_weights.hpp)
     // Each resource's model is retrained when it is older than this (and trained first when it has none);
     // 0: only on request (POST /api/predictions/train).
@@ -69,11 +72,11 @@ struct ControlLoopOptions {
 
 // What training a resource produced.
 struct TrainReport {
-    std::string model;      // e.g. "combination(naive=0.25,lstm=0.75)"
+    std::string model;                 // e.g. "combination(naive=0.25,lstm=0.75)"
     std::vector<std::string> weighed;  // the candidates auto chose among
     std::string bands_by = "none";     // what its band offsets depend on: "minute of the hour", "hour of the day"
-    double accuracy = 0.0;  // 1 - WAPE on the validation window, out of sample
-    std::size_t points = 0; // history steps it was trained on
+    double accuracy = 0.0;             // 1 - WAPE on the validation window, out of sample
+    std::size_t points = 0;            // history steps it was trained on
     double seconds = 0.0;
 };
 
@@ -103,13 +106,14 @@ struct PassOutcome {
     std::string resource_name;
     int current_capacity = 0;
     std::optional<PlanDecision> decision;
-    std::optional<AllocationAction> action;          // recorded when the decision changes capacity
-    std::optional<Recommendation> recommendation;    // recorded in recommend mode
-    std::string error;                               // why this resource was skipped, if it was
+    std::optional<AllocationAction> action;        // recorded when the decision changes capacity
+    std::optional<Recommendation> recommendation;  // recorded in recommend mode
+    std::string error;                             // why this resource was skipped, if it was
+    std::string forecast_error;  // why no forecast could be made (the pass then sized from the measured load alone)
 };
 
 class ControlLoop {
-public:
+  public:
     ControlLoop(Store& store, const Clock& clock, Adapters adapters, const Forecaster& forecaster,
                 const Planner& planner, const Catalog& catalog, MetricsRegistry& metrics, ControlLoopOptions options);
     ~ControlLoop();
@@ -160,8 +164,13 @@ public:
     // How the resource's trained model has forecast since training, as of its latest forecast; nothing when it
     // has no trained model or was not forecast with it yet.
     std::optional<ModelHealth> Health(ResourceId id) const;
+    // Why the resource's last forecast failed, or nothing when it succeeded (or none was tried yet). A pass without a
+    // forecast sizes from the measured load alone: the dashboard shows this as an alert, /metrics as
+    // cloudopt_forecast_failing.
+    std::optional<std::string> ForecastProblem(ResourceId id) const;
 
-    // One pass now, over every resource or just one (kNotFound for an unknown id).
+    // One pass now, over every resource (each provider's on its own thread, joined before it returns) or just one
+    // (kNotFound for an unknown id).
     Result<std::vector<PassOutcome>> RunPass(std::optional<ResourceId> only = std::nullopt);
 
     // Forecasts a resource's load from stored history (horizon defaults to the configured one) and saves it.
@@ -191,7 +200,8 @@ public:
     const Catalog& catalog() const { return catalog_; }
     double HourlyCost(const Resource& resource, int instances) const;
 
-    // Runs passes on a background thread every tick_seconds of the clock until Stop().
+    // Runs passes every tick_seconds of the clock until Stop(): one thread per configured provider (and one for
+    // resources whose provider is not configured), and one for the training schedule. passes() counts lane passes.
     void Start();
     void Stop();
     std::int64_t passes() const { return passes_.load(); }
@@ -202,8 +212,12 @@ public:
     }
     const TrainedModels& models() const { return models_; }
 
-private:
-    PassOutcome RunResource(const Resource& resource, UnixSeconds now);
+  private:
+    PassOutcome RunResource(const Resource& resource, UnixSeconds now, ScalingEngine& engine);
+    // One pass over `resources` (of one provider), one after another.
+    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources, UnixSeconds now);
+    // Calls `work` every tick of the clock until Stop().
+    void Tick(const std::function<void(UnixSeconds)>& work);
     void MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now);
     void RecordHealth(const Resource& resource, const ModelHealth& health);
     void RequestScheduledTraining(const std::vector<Resource>& resources, UnixSeconds now);
@@ -227,24 +241,33 @@ private:
     const Catalog& catalog_;
     ControlLoopOptions options_;
     TrainedModels models_;
-    RecommendationLifecycle recommendations_;                    // used under pass_mutex_
-    TrainOne request_training_;                                  // set before Start
-    TrainAll request_all_training_;                              // set before Start
-    std::optional<UnixSeconds> last_all_training_request_;       // guarded by pass_mutex_
+    RecommendationLifecycle recommendations_;               // stateless: one resource at a time each
+    TrainOne request_training_;                             // set before Start
+    TrainAll request_all_training_;                         // set before Start
+    std::optional<UnixSeconds> last_all_training_request_;  // guarded by housekeeping_mutex_
     mutable std::mutex fleet_mutex_;
-    FleetNetworks fleet_;                                        // guarded by fleet_mutex_
-    UnixSeconds fleet_trained_at_ = 0;                           // guarded by fleet_mutex_
-    std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by pass_mutex_
+    FleetNetworks fleet_;                                      // guarded by fleet_mutex_
+    UnixSeconds fleet_trained_at_ = 0;                         // guarded by fleet_mutex_
+    std::map<ResourceId, UnixSeconds> last_training_request_;  // guarded by housekeeping_mutex_
     mutable std::mutex health_mutex_;
-    std::map<ResourceId, ModelHealth> health_;                   // guarded by health_mutex_
+    std::map<ResourceId, ModelHealth> health_;             // guarded by health_mutex_
+    std::map<ResourceId, std::string> forecast_problems_;  // guarded by health_mutex_
+    void RecordForecastOutcome(const Resource& resource, const std::string& problem);
 
-    std::mutex pass_mutex_;                                                    // one pass at a time
-    // The decision engine of each resource (its window rules, rate limit, backoff, change counts); guarded by
-    // pass_mutex_.
-    ScalingEngine& EngineFor(ResourceId id);
-    std::map<ResourceId, ScalingEngine> engines_;
-    std::map<ResourceId, UnixSeconds> last_collected_;  // guarded by pass_mutex_
-    FleetRateLimit fleet_limit_;                        // guarded by pass_mutex_
+    // What the loop keeps per resource: its decision engine (window rules, rate limit, backoff, change counts), and
+    // a lock held while a pass, an apply or a delete works on the resource.
+    struct ResourceState {
+        std::mutex busy;
+        std::unique_ptr<ScalingEngine> engine;  // guarded by busy
+    };
+    std::shared_ptr<ResourceState> StateFor(ResourceId id);
+    std::mutex states_mutex_;
+    std::map<ResourceId, std::shared_ptr<ResourceState>> states_;  // guarded by states_mutex_
+    std::mutex fleet_limit_mutex_;
+    FleetRateLimit fleet_limit_;  // guarded by fleet_limit_mutex_
+    // The training schedule over all resources, each tick (MaybeRequestTraining).
+    void HouseKeeping(UnixSeconds now);
+    std::mutex housekeeping_mutex_;
     // The actions and flaps per day on /metrics.
     void CountChange(const Resource& resource, const ChangeCounts& counts);
 
@@ -258,7 +281,7 @@ private:
     std::mutex run_mutex_;
     std::condition_variable run_cv_;
     bool stopping_ = false;
-    std::thread thread_;
+    std::vector<std::thread> threads_;  // the provider lanes and the housekeeping, while started
 };
 
 }  // namespace cloudopt

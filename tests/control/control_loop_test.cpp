@@ -8,8 +8,13 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <chrono>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 
 #include "allocate/capacity_planner.hpp"
+#include "control/dashboard.hpp"
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "support/temp_dir.hpp"
@@ -49,6 +54,52 @@ public:
     int attempts = 0;
     int desired = 3;
     std::optional<int> max_size;
+};
+
+// A cloud whose API hangs: Describe blocks until released (at most 60 s), as a provider behind a dead network
+// path would until its timeout.
+class HangingProvider final : public Provider {
+public:
+    Result<CapacityState> Describe(const Resource&) override {
+        std::unique_lock lock(mutex_);
+        ++calls_;
+        changed_.notify_all();
+        changed_.wait_for(lock, std::chrono::seconds(60), [this] { return released_; });
+        CapacityState s;
+        s.desired = s.ready = 3;
+        return s;
+    }
+    Status SetDesiredCapacity(const Resource&, int) override { return Status::Ok(); }
+    void Release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+    bool WaitForCall() {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return calls_ > 0; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int calls_ = 0;
+    bool released_ = false;
+};
+
+// A forecaster that fails while `failing` is set (a model that cannot fit, a bug), else forecasts a flat 20.
+class SwitchableForecaster final : public Forecaster {
+public:
+    Result<Forecast> Predict(const RegularSeries& history, int horizon) const override {
+        if (failing) return MakeError(ErrorCode::kInternal, "the model diverged");
+        Forecast f;
+        f.step = history.step;
+        for (int k = 0; k < horizon; ++k)
+            f.points.push_back({history.start + static_cast<UnixSeconds>(history.values.size() + k) * history.step,
+                                20, 20, 20, 20});
+        return f;
+    }
+    bool failing = true;
 };
 
 class ControlLoopTest : public ::testing::Test {
@@ -876,6 +927,57 @@ TEST_F(ControlLoopTest, ReusesAForecastWithinItsStepAndRefitsInTheNext) {
     clock_.Advance(100);  // next step
     auto next = loop_->ForecastResource(r, std::nullopt, true);
     EXPECT_EQ(next->generated_at, clock_.Now());
+}
+
+TEST_F(ControlLoopTest, ACloudThatHangsDelaysOnlyItsOwnResources) {
+    HangingProvider hanging;
+    adapters_.providers["slow"] = &hanging;
+    adapters_.sources["slow"] = &cloud_;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    Resource fast = AddResource("web", Mode::kAuto);
+    Resource slow = AddResource("batch", Mode::kAuto, "slow");
+    const UnixSeconds started = clock_.Now();
+    loop_->Start();
+    ASSERT_TRUE(hanging.WaitForCall()) << "the slow cloud's lane never asked it";
+    // While the slow cloud hangs, the other cloud's resource is planned every tick.
+    std::size_t passes_seen = 0;
+    for (int i = 0; i < 200 && passes_seen < 5; ++i) {
+        clock_.Advance(60);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        passes_seen = store_->QuerySamples({fast.id, "capacity"}, started, clock_.Now() + 1)->size();
+    }
+    EXPECT_GE(passes_seen, 5u);
+    EXPECT_TRUE(store_->QuerySamples({slow.id, "capacity"}, started, clock_.Now() + 1)->empty());
+    hanging.Release();
+    loop_->Stop();
+}
+
+TEST_F(ControlLoopTest, AFailedForecastShowsOnTheResourceUntilOneSucceeds) {
+    SwitchableForecaster forecaster;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    Resource r = AddResource("web", Mode::kAuto);
+    auto outcomes = loop_->RunPass(r.id);
+    ASSERT_TRUE(outcomes.ok());
+    EXPECT_EQ(outcomes->front().forecast_error, "the model diverged");
+    EXPECT_TRUE(outcomes->front().decision.has_value()) << "still sized, from the measured load";
+    ASSERT_TRUE(loop_->ForecastProblem(r.id).has_value());
+    EXPECT_NE(metrics_.RenderPrometheus().find("cloudopt_forecast_failing{resource=\"web\"} 1"), std::string::npos);
+    auto stats = ComputeDashboardStats(*store_, *loop_, clock_.Now());
+    ASSERT_TRUE(stats.ok());
+    const auto& alerts = stats->per_resource.front().alerts;
+    EXPECT_TRUE(std::any_of(alerts.begin(), alerts.end(), [](const std::string& a) {
+        return a == "web: no forecast (the model diverged); sized from the measured load alone";
+    }));
+
+    forecaster.failing = false;
+    clock_.Advance(300);  // the next forecast step: a fresh forecast is made
+    outcomes = loop_->RunPass(r.id);
+    ASSERT_TRUE(outcomes.ok());
+    EXPECT_TRUE(outcomes->front().forecast_error.empty());
+    EXPECT_FALSE(loop_->ForecastProblem(r.id).has_value());
+    EXPECT_NE(metrics_.RenderPrometheus().find("cloudopt_forecast_failing{resource=\"web\"} 0"), std::string::npos);
 }
 
 TEST_F(ControlLoopTest, BackgroundThreadTicksOnTheInjectedClock) {
