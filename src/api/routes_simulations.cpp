@@ -98,9 +98,13 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
     json per_series = json::array();
     std::map<std::string, std::array<double, 5>> sums;  // cost_rel, unmet, hot, util, actions
     std::size_t done = 0;
+    // The LSTM trains for minutes with the loop's epochs: a cancel or a shutdown stops it between batches.
+    ReplayOptions options = sim.options;
+    options.models.lstm.train.cancelled = [&jobs] { return jobs.stopping(); };
     for (const auto& [id, series] : sim.series) {
-        if (jobs.stopping()) return MakeError(ErrorCode::kUnavailable, "the service is shutting down");
-        auto replay = ReplaySeries(series, sim.policies, sim.options);
+        if (jobs.stopping()) return MakeError(ErrorCode::kUnavailable, "cancelled, or the service is shutting down");
+        auto replay = ReplaySeries(series, sim.policies, options);
+        if (jobs.stopping()) return MakeError(ErrorCode::kUnavailable, "cancelled, or the service is shutting down");
         if (!replay) return Error{replay.error().code, "series '" + id + "': " + replay.error().message};
         const double static_cost = replay->policies.at("static").cost;
         const std::size_t n = replay->demand.size();
@@ -138,9 +142,20 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
                          {"hot", Round(s[2] / count)},      {"util", Round(s[3] / count)},
                          {"actions", static_cast<long long>(s[4])}};
     }
+    const EngineOptions& e = sim.options.engine;
     return json{{"source", sim.source},
                 {"boot_delay_s", sim.options.boot_delay_s},
                 {"target", sim.options.target},
+                // The service's own settings the predictive policy ran with (loop.*).
+                {"engine",
+                 {{"quantile", QuantileLevelName(e.quantile)},
+                  {"stabilization_seconds", e.stabilization_seconds},
+                  {"scale_in_hysteresis", e.flap_guard.hysteresis},
+                  {"flap_window_seconds", e.flap_guard.window_seconds},
+                  {"scale_in_lookahead_seconds", e.flap_guard.lookahead_seconds},
+                  {"unmet_budget", e.service_level.budget},
+                  {"max_actions_per_resource_per_hour", e.max_actions_per_resource_per_hour},
+                  {"lstm_epochs", sim.options.models.auto_includes_lstm ? sim.options.models.lstm.train.epochs : 0}}},
                 {"policies", summary},
                 {"series", per_series}}
         .dump();

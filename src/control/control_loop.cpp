@@ -92,8 +92,8 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     std::map<std::string, std::vector<Resource>> lanes;
     for (Resource& r : resources) lanes[r.provider].push_back(std::move(r));
     std::map<std::string, std::vector<PassOutcome>> by_lane;
-    if (lanes.size() == 1) {
-        by_lane[lanes.begin()->first] = RunResources(lanes.begin()->second, now);
+    if (lanes.size() <= 1) {  // one lane (or none: a pass over no resource is still a pass, for the event stream)
+        by_lane[""] = RunResources(lanes.empty() ? std::vector<Resource>{} : lanes.begin()->second, now);
     } else {
         std::vector<std::thread> threads;
         for (const auto& [provider, group] : lanes) {

@@ -88,7 +88,9 @@ public:
             window_.pop_front();
         if (recommendation > f.count) {
             int limit = f.count;
-            for (UnixSeconds t = 0; t < step_; t += kSync) limit = std::max(2 * limit, limit + 4);
+            // Saturated: a step of an hour is 240 syncs, and doubling that often leaves int behind.
+            for (UnixSeconds t = 0; t < step_ && limit < kMaxInstanceCount; t += kSync)
+                limit = static_cast<int>(std::min<long long>(kMaxInstanceCount, std::max(2LL * limit, limit + 4LL)));
             return std::min(recommendation, limit);
         }
         int stabilized = 0;

@@ -138,6 +138,10 @@ TEST(Simulations, ComparePoliciesInTheBackgroundOnAnUploadedCsv) {
     ASSERT_EQ(done["status"], "succeeded") << done.dump();
     const auto& result = done["result"];
     EXPECT_EQ(result["source"], "uploaded CSV");
+    // The predictive policy ran the service's engine with the service's settings and model setup.
+    EXPECT_EQ(result["engine"]["quantile"], "p95");
+    EXPECT_EQ(result["engine"]["stabilization_seconds"], api.loop->options().engine.stabilization_seconds);
+    EXPECT_EQ(result["engine"]["lstm_epochs"], api.loop->options().train_epochs);
     EXPECT_EQ(result["policies"]["static"]["cost_rel"], 1.0);
     EXPECT_LT(result["policies"]["oracle"]["cost_rel"].get<double>(), 1.0) << "a daily wave leaves room below static";
     EXPECT_LE(result["policies"]["oracle"]["cost_rel"].get<double>(), result["policies"]["predictive"]["cost_rel"].get<double>());

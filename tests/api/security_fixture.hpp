@@ -28,8 +28,10 @@ public:
         catalog = *ParseCatalogCsv("provider,name,vcpu,memory_gib,price_per_hour\naws,m5.large,2,8,0.1\n");
         adapters.providers["aws"] = &cloud;
         adapters.sources["aws"] = &cloud;
+        ControlLoopOptions loop_options;
+        loop_options.train_epochs = 1;  // training and the simulations' LSTM stay quick under the sanitizers
         loop = std::make_unique<ControlLoop>(*store, clock, adapters, forecaster, planner, catalog, metrics,
-                                             ControlLoopOptions{});
+                                             loop_options);
         auth = std::make_unique<TestAuth>(store->Identity(), clock);
         context = std::make_unique<api::ApiContext>(
             api::ApiContext{*store, *loop, jobs, metrics, clock, "test", auth->auth(), auth->keyring(), access});

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 
@@ -106,6 +108,27 @@ TEST(ExtremeValues, TheSimulatorRefusesWhatNoGroupCouldHoldAndReplaysTheRest) {
         EXPECT_GE(policy.actions, 0) << name;
         EXPECT_FALSE(std::isnan(policy.cost)) << name;
     }
+}
+
+}  // namespace
+}  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+// Hourly steps (the dashboard's month window): the HPA rule's scale-up limit doubles per 15 s sync, 240 times per
+// step. It saturates instead of overflowing int (UBSan found it), and the baseline scales up like HPA would.
+TEST(ExtremeValues, TheHpaRuleOnHourlyStepsSaturatesItsScaleUpLimit) {
+    RegularSeries hourly;
+    hourly.step = 3600;
+    for (int h = 0; h < 72; ++h) hourly.values.push_back(h % 24 < 12 ? 20.0 : 400.0);
+    auto replayed = ReplayBaselines(hourly, 10, 180, 0.75, 0.8);
+    ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+    const PolicyResult& hpa = replayed->at("reactive");
+    EXPECT_GT(hpa.actions, 0);
+    EXPECT_LT(hpa.cost, replayed->at("static").cost);
+    for (int ready : hpa.ready) EXPECT_LE(ready, 60);  // ceil(400 / (10 x 0.75)) = 54, never a runaway count
+    EXPECT_GE(*std::max_element(hpa.ready.begin(), hpa.ready.end()), 54) << "it scales up to the afternoon's load";
 }
 
 }  // namespace
