@@ -18,6 +18,11 @@ std::string Fmt(double v) {
     return buf;
 }
 
+// A span of time for a person: "45 s", "5 min".
+std::string Span(UnixSeconds seconds) {
+    return seconds < 60 ? std::to_string(seconds) + " s" : std::to_string((seconds + 30) / 60) + " min";
+}
+
 // The peak of the forecast quantile over the steps that overlap [from, end] by at least `min_overlap` seconds
 // (1: any overlap); a step starting exactly at `end` counts, since its demand arrives the moment the window closes.
 struct Peak {
@@ -154,8 +159,10 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     // so cover the peak of the forecast up to boot delay + tick ahead.
     int predictive = 0;
     Peak lead;
+    Peak sized;  // the peak that set the predictive size: the lead's, or the one a launch can serve
     if (in.forecast && !in.forecast->points.empty()) {
         lead = ForecastPeak(*in.forecast, in.now, in.now + r.boot_delay_s + in.tick_seconds, q);
+        sized = lead;
         if (lead.found) {
             predictive = InstancesFor(lead.value, per, target);
             d.required_load = lead.value;
@@ -183,6 +190,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         if (reachable.found) {
             const int served = std::max(in.current_capacity, InstancesFor(reachable.value, per, target));
             if (served < predictive) {
+                sized = reachable;
                 why += "; launches are ready from +" + std::to_string(r.boot_delay_s) +
                        "s, so the earlier peak is held by the " + std::to_string(in.current_capacity) +
                        " running and scale-out covers " + Fmt(reachable.value) + " at +" +
@@ -209,7 +217,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         d.bound_by = "hold";
         d.reason = "no forecast and no current load: holding " + std::to_string(d.desired) + " instances";
         PriceDecision(in, d.desired, d, d.reason);
-        Explain(in, q, lead, 0, held, d);
+        Explain(in, q, sized, 0, held, d);
         return d;
     }
 
@@ -232,8 +240,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         if (desired < in.current_capacity && in.stabilization_floor > desired) {
             desired = std::min(in.current_capacity, in.stabilization_floor);
             d.bound_by = "stabilization";
-            held = "scale-in held by the highest plan of the last " + std::to_string(in.stabilization_seconds / 60) +
-                   " min (stabilization)";
+            held = "scale-in held by the highest plan of the last " + Span(in.stabilization_seconds) +
+                   " (stabilization)";
             why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +
                    std::to_string(in.stabilization_seconds) + "s";
         }
@@ -244,7 +252,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
                 desired = std::min(in.current_capacity, window_need);
                 d.bound_by = "stabilization";
                 held = "the forecast needs " + std::to_string(desired) + " within the next " +
-                       std::to_string(in.stabilization_seconds / 60) + " min (stabilization)";
+                       Span(in.stabilization_seconds) + " (stabilization)";
                 why += "; scale-in held at " + std::to_string(desired) + ": the forecast needs that within the next " +
                        std::to_string(in.stabilization_seconds) + "s";
             }
@@ -276,7 +284,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
                 desired = std::min(in.current_capacity, need);
                 d.bound_by = "lookahead";
                 held = "the " + std::string(QuantileLevelName(q)) + " forecast needs " + std::to_string(desired) +
-                       " within the next " + std::to_string(guard.lookahead_seconds / 60) + " min (scale-in lookahead)";
+                       " within the next " + Span(guard.lookahead_seconds) + " (scale-in lookahead)";
                 why += "; scale-in held at " + std::to_string(desired) + ": the forecast peak " + Fmt(ahead.value) +
                        " within the next " + std::to_string(guard.lookahead_seconds) + "s needs it";
             }
@@ -286,8 +294,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             in.last_change->to > in.last_change->from && in.now - in.last_change->ts < guard.window_seconds) {
             desired = in.current_capacity;
             d.bound_by = "no_flapping";
-            held = "scale-in waits: scaled out " + std::to_string((in.now - in.last_change->ts) / 60) +
-                   " min ago (flap window)";
+            held = "scale-in waits: scaled out " + Span(in.now - in.last_change->ts) + " ago (flap window)";
             why += "; scale-in waits: the last change was a scale-out " +
                    std::to_string((in.now - in.last_change->ts) / 60) + " min ago (flap window " +
                    std::to_string(guard.window_seconds / 60) + " min, longer after recent flaps)";
@@ -300,8 +307,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             if (in.recent_directions.back() > 0 && reversals >= 1) {
                 desired = in.current_capacity;
                 d.bound_by = "no_flapping";
-                held = "scale-in waits: capacity already changed direction within " +
-                       std::to_string(in.stabilization_seconds / 60) + " min";
+                held = "scale-in waits: capacity already changed direction within " + Span(in.stabilization_seconds);
                 why += "; scale-in waits: capacity already changed direction within the last " +
                        std::to_string(in.stabilization_seconds) + "s";
             }
@@ -331,7 +337,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     const bool rule_bound = d.bound_by != "forecast" && d.bound_by != "reactive_floor";
     PriceDecision(in, rule_bound ? desired : std::min<double>(desired, instances_needed), d, why);
     d.reason = why + "; desired " + std::to_string(desired) + " (bound by " + d.bound_by + ")";
-    Explain(in, q, lead, reactive, held, d);
+    Explain(in, q, sized, reactive, held, d);
     return d;
 }
 

@@ -45,6 +45,10 @@ EngineDecision ScalingEngine::Decide(const EngineInput& in) {
         d.reason += "; raised to the cloud group's own minimum " + std::to_string(*in.state.min_size);
         d.explanation.held_by = "raised to the cloud group's own minimum";
     }
+    if (d.explanation.to != d.desired && d.explanation.from > 0) {  // a group limit moved it: the own type's price
+        d.explanation.cost_after_per_hour = d.explanation.cost_before_per_hour / d.explanation.from * d.desired;
+        d.cost_after_per_hour = d.explanation.cost_after_per_hour;
+    }
     d.explanation.rule = d.bound_by;
     d.explanation.to = d.desired;
     if (d.desired == in.state.desired || r.mode == Mode::kOff) return out;
@@ -84,6 +88,11 @@ void ScalingEngine::RecordAttempt(UnixSeconds now) {
 void ScalingEngine::Applied(UnixSeconds now, int from, int to) {
     RecordAttempt(now);
     failures_ = 0;
+    Changed(now, from, to);
+}
+
+void ScalingEngine::Changed(UnixSeconds now, int from, int to) {
+    counts_.last_was_flap = false;
     if (to == from) return;
     history_.RecordChange(now, from, to);
     const CapacityChange change{now, from, to};

@@ -7,7 +7,7 @@
 //
 // The engine does no I/O: its caller reads the clock, the provider's state and the forecast, asks Decide, applies
 // or records what it says, and tells it what happened (Applied / ApplyFailed).
-// Not thread-safe: one engine per resource, used by one pass at a time.
+// Not thread-safe: one engine per resource, used under that resource's lock (one pass, apply or delete at a time).
 
 #include <deque>
 #include <optional>
@@ -77,6 +77,9 @@ class ScalingEngine {
     EngineDecision Decide(const EngineInput& input);
     // The decided change reached the provider; `now` is when.
     void Applied(UnixSeconds now, int from, int to);
+    // A change made outside the engine's own decisions (a user applied a recommendation): the window rules and the
+    // change counts see it; the rate limit and the backoff, which guard the engine's own applies, do not.
+    void Changed(UnixSeconds now, int from, int to);
     // The provider refused or failed the change: the next attempt waits (backoff) and it counts against the limit.
     void ApplyFailed(UnixSeconds now);
 
@@ -99,7 +102,7 @@ class ScalingEngine {
 };
 
 // The limit over all resources together (loop.max_actions_per_minute): a bad forecast cannot storm the cloud.
-// Not thread-safe: used by one pass at a time.
+// Not thread-safe: the loop guards it with a mutex of its own.
 class FleetRateLimit {
   public:
     explicit FleetRateLimit(int max_per_minute) : max_per_minute_(max_per_minute) {}

@@ -44,7 +44,7 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
 
     router.Add("GET", "/readyz", [&ctx](const HttpRequest&) {
         // Ready when the store answers from its file (resources come from memory, so they alone prove nothing);
-        // the loop's pass count shows whether it has started acting.
+        // the loop's pass count (one per tick) shows whether it has started acting.
         if (Status health = ctx.store.CheckHealth(); !health)
             return JsonResponse(503, {{"status", "unavailable"}, {"store", health.error().message}});
         auto resources = ctx.store.ListResources();
@@ -62,7 +62,7 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
         return r;
     });
 
-    // Server-Sent Events for the dashboard: an event after every control-loop pass, so a page refreshes when
+    // Server-Sent Events for the dashboard: an event after every tick of the control loop, so a page refreshes when
     // something may have changed instead of polling. Each stream holds a connection for good, so a user or token
     // may hold only a few (server.max_event_streams_per_user); a closed stream gives its place back.
     auto open_streams = std::make_shared<StreamCounts>();

@@ -87,53 +87,59 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
         if (!all) return all.error();
         resources = std::move(*all);
     }
-    const UnixSeconds now = clock_.Now();
     // Each provider's resources on their own thread: a slow cloud delays only its own resources.
     std::map<std::string, std::vector<Resource>> lanes;
     for (Resource& r : resources) lanes[r.provider].push_back(std::move(r));
     std::map<std::string, std::vector<PassOutcome>> by_lane;
-    if (lanes.size() <= 1) {  // one lane (or none: a pass over no resource is still a pass, for the event stream)
-        by_lane[""] = RunResources(lanes.empty() ? std::vector<Resource>{} : lanes.begin()->second, now);
-    } else {
+    if (lanes.size() == 1) {
+        by_lane[""] = RunResources(lanes.begin()->second);
+    } else if (lanes.size() > 1) {
         std::vector<std::thread> threads;
+        threads.reserve(lanes.size());
         for (const auto& [provider, group] : lanes) {
             auto& out = by_lane[provider];
-            threads.emplace_back([this, &group, &out, now] { out = RunResources(group, now); });
+            threads.emplace_back([this, &group, &out] { out = RunResources(group); });
         }
         for (std::thread& t : threads) t.join();
     }
     std::vector<PassOutcome> outcomes;
     for (auto& [provider, lane] : by_lane)
         for (PassOutcome& o : lane) outcomes.push_back(std::move(o));
-    if (!only) HouseKeeping(now);
+    if (!only) HouseKeeping(clock_.Now());
     return outcomes;
 }
 
-std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& resources, UnixSeconds now) {
+std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& listed) noexcept {
     const auto started = std::chrono::steady_clock::now();
     std::vector<PassOutcome> outcomes;
-    for (const Resource& r : resources) {
-        std::shared_ptr<ResourceState> state = StateFor(r.id);
-        std::lock_guard busy(state->busy);  // one pass, apply or delete at a time per resource
+    for (const Resource& listed_resource : listed) {
         // Adapters return errors as values; this catch is the last line, so that a bug in one adapter skips one
-        // resource's pass instead of ending the service.
+        // resource's pass instead of ending the service (or, on a lane's thread, the process).
         try {
-            outcomes.push_back(RunResource(r, now, *state->engine));
+            std::shared_ptr<ResourceState> state = StateFor(listed_resource.id);
+            std::lock_guard busy(state->busy);  // one pass, apply or delete at a time per resource
+            // The resource as it is now that nothing else works on it: deleted or changed (its mode switched off,
+            // say) while this lane waited on an earlier resource, the listed copy is out of date.
+            auto current = store_.GetResource(listed_resource.id);
+            if (state->deleted || !current) continue;
+            // The clock is read under the resource's lock, so its engine never sees time go backwards.
+            outcomes.push_back(RunResource(*current, clock_.Now(), *state->engine));
         } catch (const std::exception& e) {
             PassOutcome failed;
-            failed.resource_id = r.id;
-            failed.resource_name = r.name;
+            failed.resource_id = listed_resource.id;
+            failed.resource_name = listed_resource.name;
             failed.error = std::string("internal error (please report it): ") + e.what();
             outcomes.push_back(std::move(failed));
         }
-        if (!outcomes.back().error.empty()) pass_errors_.Inc();
+        if (!outcomes.empty() && !outcomes.back().error.empty()) pass_errors_.Inc();
     }
     pass_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    passes_.fetch_add(1);
     return outcomes;
 }
 
 void ControlLoop::HouseKeeping(UnixSeconds now) {
+    // One pass counted per tick (the lanes run theirs beside it), for /readyz and the event stream.
+    passes_.fetch_add(1);
     auto all = store_.ListResources();
     if (!all) return;
     std::lock_guard lock(housekeeping_mutex_);
@@ -519,12 +525,15 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
     input.now = now;
     input.state = *state;
     input.catalog = &catalog_;
+    bool warming_up = false;
     if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) {
         input.forecast = std::move(*forecast);
     } else {
         outcome.forecast_error = forecast.error().message;
+        // Too little history yet (a new resource, a push-only one before its first samples) is not a failure.
+        warming_up = forecast.error().code == ErrorCode::kUnprocessable;
     }
-    RecordForecastOutcome(r, outcome.forecast_error);
+    RecordForecastOutcome(r, warming_up ? "" : outcome.forecast_error);
     if (auto latest = FreshSample(store_, {r.id, r.load_metric}, now, options_.stale_after_seconds))
         input.current_load = latest->value;
 
@@ -573,11 +582,13 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
     action.explanation.cost_after_per_hour = action.hourly_cost_after;
     action.summary = SummarizeDecision(action.explanation);
     std::string limited = decided.held_because;
-    std::unique_lock fleet_limit(fleet_limit_mutex_);  // held over the apply, so the limit counts it
-    if (decided.verdict == Verdict::kApply)
+    if (decided.verdict == Verdict::kApply) {
+        // A slot is taken before the provider is called (a failed apply counts too), and the lock released: a
+        // cloud that hangs while applying must not hold up another cloud's changes.
+        std::lock_guard fleet_limit(fleet_limit_mutex_);
         limited = fleet_limit_.LimitedBy(now);
-    else
-        fleet_limit.unlock();
+        if (limited.empty()) fleet_limit_.Record(now);
+    }
     if (decided.verdict == Verdict::kRecommend) {
         Recommendation rec;
         rec.resource_id = r.id;
@@ -611,8 +622,6 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
         action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
-        fleet_limit_.Record(now);
-        fleet_limit.unlock();
         if (applied) {
             engine.Applied(now, state->desired, decision.desired);
             CountChange(r, engine.counts());
@@ -648,6 +657,7 @@ Status ControlLoop::DeleteResource(ResourceId id) {
     std::lock_guard busy(state->busy);  // not while a pass works on it
     const Status deleted = store_.DeleteResource(id);
     if (deleted || deleted.error().code == ErrorCode::kNotFound) {
+        state->deleted = true;  // a lane that listed it before and waits for it skips it
         std::lock_guard lock(states_mutex_);
         states_.erase(id);
     }
@@ -712,12 +722,17 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
     action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
     if (!applied) action.error = applied.error().message;
     action.reason = "recommendation " + std::to_string(rec->id) + " applied by a user: " + rec->reason;
-    action.explanation = rec->explanation;
-    action.explanation.from = action.from_capacity;
-    action.explanation.to = action.to_capacity;
-    action.explanation.cost_before_per_hour = action.hourly_cost_before;
-    action.explanation.cost_after_per_hour = action.hourly_cost_after;
-    action.summary = "applied by a user: " + SummarizeDecision(action.explanation);
+    if (rec->explanation.rule.empty()) {  // a recommendation made before explanations existed
+        action.summary = "applied by a user: " + std::to_string(action.from_capacity) + " -> " +
+                         std::to_string(action.to_capacity);
+    } else {
+        action.explanation = rec->explanation;
+        action.explanation.from = action.from_capacity;
+        action.explanation.to = action.to_capacity;
+        action.explanation.cost_before_per_hour = action.hourly_cost_before;
+        action.explanation.cost_after_per_hour = action.hourly_cost_after;
+        action.summary = "applied by a user: " + SummarizeDecision(action.explanation);
+    }
     if (rec->from_capacity != action.from_capacity)
         action.reason += "; " + std::to_string(action.from_capacity) + " were running, not the " +
                          std::to_string(rec->from_capacity) + " it was made for";
@@ -730,8 +745,10 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
                                                       now);
             !s)
             return s.error();
-        held->engine->Applied(now, action.from_capacity, action.to_capacity);
-        CountChange(*resource, held->engine->counts());
+        if (action.from_capacity != action.to_capacity) {
+            held->engine->Changed(now, action.from_capacity, action.to_capacity);
+            CountChange(*resource, held->engine->counts());
+        }
     }
     actions_recorded_.Inc();
     return *recorded;
@@ -748,7 +765,7 @@ void ControlLoop::Start() {
     lanes.push_back("");
     for (const std::string& lane : lanes) {
         threads_.emplace_back([this, lane] {
-            Tick([this, &lane](UnixSeconds now) {
+            Tick([this, &lane](UnixSeconds) {
                 auto all = store_.ListResources();
                 if (!all) return;
                 std::vector<Resource> mine;
@@ -756,7 +773,7 @@ void ControlLoop::Start() {
                     const bool configured = adapters_.providers.count(r.provider) > 0;
                     if (lane.empty() ? !configured : r.provider == lane) mine.push_back(std::move(r));
                 }
-                if (!mine.empty()) (void)RunResources(mine, now);
+                if (!mine.empty()) (void)RunResources(mine);
             });
         });
     }

@@ -153,7 +153,7 @@ class ControlLoop {
     // trained here.
     Result<TrainReport> ImportModel(const Resource& resource, std::string_view bytes, const std::string& series = {});
     // Who runs scheduled training (a background job queue); without one, options.retrain_seconds and
-    // options.drift have no effect. Called from the loop's pass, so they must only queue work; `reason` says why,
+    // options.drift have no effect. Called from the loop's training-schedule thread (and RunPass over all resources), so they must only queue work; `reason` says why,
     // for the job and the log. `all` trains every resource, the shared network first (TrainFleet): with two
     // resources or more it is asked for instead of `one` whenever some resource's model is due and the shared
     // network is missing or older than retrain_seconds. Without `all`, resources are trained one by one. A model
@@ -180,7 +180,7 @@ class ControlLoop {
                                       bool reuse_fresh = false);
 
     // Deletes the resource from the store and forgets everything the loop keeps about it (its trained model, plan
-    // history, model health, retry backoff, rate-limit history, training requests), between passes, so nothing
+    // history, model health, retry backoff, rate-limit history, training requests), never while a pass works on it, so nothing
     // carries over to a resource created later (ids are never reused either). kNotFound for an unknown id.
     Status DeleteResource(ResourceId id);
 
@@ -214,8 +214,9 @@ class ControlLoop {
 
   private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now, ScalingEngine& engine);
-    // One pass over `resources` (of one provider), one after another.
-    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources, UnixSeconds now);
+    // One pass over `resources` (of one provider), one after another, each as the store has it when its turn comes
+    // (deleted ones skipped).
+    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources) noexcept;
     // Calls `work` every tick of the clock until Stop().
     void Tick(const std::function<void(UnixSeconds)>& work);
     void MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now);
@@ -259,6 +260,7 @@ class ControlLoop {
     struct ResourceState {
         std::mutex busy;
         std::unique_ptr<ScalingEngine> engine;  // guarded by busy
+        bool deleted = false;                   // guarded by busy
     };
     std::shared_ptr<ResourceState> StateFor(ResourceId id);
     std::mutex states_mutex_;

@@ -73,7 +73,8 @@ Result<DashboardStats> ComputeDashboardStats(Store& store, ControlLoop& loop, Un
             }
         }
         if (auto problem = loop.ForecastProblem(r.id))
-            rs.alerts.push_back(r.name + ": no forecast (" + *problem + "); sized from the measured load alone");
+            rs.alerts.push_back(r.name + ": no forecast (" + *problem +
+                                "); sized from the measured load alone, or held where there is none");
         stats.cost_per_hour += rs.cost_per_hour;
         stats.static_cost_per_hour += rs.static_cost_per_hour;
         for (const std::string& a : rs.alerts) stats.alerts.push_back(a);

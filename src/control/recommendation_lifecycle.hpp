@@ -4,7 +4,8 @@
 // (the capacity already matches, or it grew older than max_age), or closed (the resource left recommend mode).
 // A dismissed proposal is not made again while the plan proposes the same thing, unless the user chose a snooze
 // and it ran out. Every change of status says why and when.
-// Thread safety: none of its own; the control loop calls it under its pass lock.
+// Thread safety: none of its own beyond the store's; the control loop calls it for one resource at a time, under that
+// resource's lock.
 
 #include <optional>
 #include <string>

@@ -51,9 +51,10 @@ std::string SummarizeDecision(const DecisionExplanation& e) {
               " needs " + std::to_string(e.to) + " at " + Percent(e.target_utilization);
     } else if (r == "reactive_floor" && e.has_load) {
         why = "the load now, " + Num(e.current_load) + " " + e.metric + ", needs " + std::to_string(e.reactive_floor) +
-              " (above the forecast)";
+              (e.has_forecast ? " (above the forecast)" : " (no forecast)");
     } else if (r == "hold") {
-        why = "no forecast and no load measurement: nothing changes blind";
+        why = e.from == e.to ? "no forecast and no load measurement: nothing changes blind"
+                             : "no forecast and no load measurement: only brought within min/max capacity";
     } else if (r == "stale_metrics") {
         why = "no fresh load measurement: no scale-in blind";
     } else if (!e.held_by.empty()) {

@@ -1,5 +1,9 @@
 #include "store/explanation_json.hpp"
 
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
 namespace cloudopt {
 
 nlohmann::json ExplanationToJson(const DecisionExplanation& e) {
@@ -28,6 +32,10 @@ nlohmann::json ExplanationToJson(const DecisionExplanation& e) {
     return j;
 }
 
+std::string ExplanationText(const DecisionExplanation& e) {
+    return ExplanationToJson(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 DecisionExplanation ExplanationFromJson(std::string_view text) {
     DecisionExplanation e;
     if (text.empty()) return e;
@@ -39,10 +47,17 @@ DecisionExplanation ExplanationFromJson(std::string_view text) {
         using T = std::decay_t<decltype(into)>;
         if constexpr (std::is_same_v<T, std::string>) {
             if (!it->is_string()) return false;
+            into = it->template get<T>();
+        } else if constexpr (std::is_integral_v<T>) {
+            // A tampered or damaged row must not reach an out-of-range conversion (undefined behaviour).
+            if (!it->is_number_integer()) return false;
+            const auto v = it->template get<std::int64_t>();
+            if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) return false;
+            into = static_cast<T>(v);
         } else {
             if (!it->is_number()) return false;
+            into = it->template get<T>();
         }
-        into = it->template get<T>();
         return true;
     };
     get("rule", e.rule);

@@ -51,6 +51,10 @@ TEST(Planner, ScaleOutIsSizedByTheStepsALaunchCanServe) {
     PlanDecision d = CapacityPlanner().Plan(Input({150, 60, 60, 60, 60}, 40, 5));
     EXPECT_EQ(d.desired, 8);  // ceil(60 / 7.5)
     EXPECT_NE(d.reason.find("held by the 5 running"), std::string::npos) << d.reason;
+    // The sentence names the peak that set the size (the one a launch can serve), not the earlier one.
+    const std::string summary = SummarizeDecision(d.explanation);
+    EXPECT_NE(summary.find("forecast 60 "), std::string::npos) << summary;
+    EXPECT_NE(summary.find("in 3 min needs 8 at 75%"), std::string::npos) << summary;
     // Scaling in, the same early peak keeps the running instances: they are what serves it.
     EXPECT_EQ(CapacityPlanner().Plan(Input({150, 60, 60, 60, 60}, 40, 30)).desired, 20);
 }

@@ -3,12 +3,16 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "allocate/capacity_planner.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
 #include "control/control_loop.hpp"
 #include "control/dashboard.hpp"
+#include "forecast/auto_forecaster.hpp"
 #include "forecast/seasonal_naive.hpp"
+#include "simulate/service_replay.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "support/temp_dir.hpp"
 
@@ -82,6 +86,79 @@ TEST(Demo, ARestartedDemoClockNeverFollowsStoredDataIntoTheFuture) {
     // Samples the demo itself wrote ahead of real time still count.
     ASSERT_TRUE((*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{now + 5 * 3600, 7}}}}).ok());
     EXPECT_EQ(LatestDemoTime(**store, now + 600, 60), now + 5 * 3600);
+}
+
+}  // namespace
+}  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+// One engine, on the demo as a new user runs it: three demo hours of the live loop on the demo's four resources
+// (real traces, the service's own forecaster and settings), then the load the store recorded replayed through
+// `simulate`'s service replay. Every tick's decision is the one the loop made.
+TEST(Demo, ReplayingWhatTheDemoRecordedMakesTheLoopsDecisionAtEveryTick) {
+    const UnixSeconds start = 1'800'000'000;
+    DemoWorld world(start);
+    ASSERT_TRUE(world.Setup().ok());
+    Store& store = **world.store;
+    Adapters adapters;
+    for (const char* name : {"aws", "azure", "gcp", "kubernetes"}) {
+        adapters.providers[name] = &world.cloud;
+        adapters.sources[name] = &world.cloud;
+    }
+    auto resources = store.ListResources();
+    ASSERT_TRUE(resources.ok());
+    for (Resource r : *resources) {  // the replay applies what it decides: compare it with a loop in auto mode
+        r.mode = Mode::kAuto;
+        ASSERT_TRUE(store.UpdateResource(r).ok());
+    }
+    AutoForecaster forecaster;
+    CapacityPlanner planner;
+    MetricsRegistry metrics;
+    const ControlLoopOptions options;  // the service's defaults
+    ControlLoop loop(store, world.clock, adapters, forecaster, planner, *world.catalog, metrics, options);
+    struct Tick {
+        UnixSeconds ts;
+        int current, desired;
+        bool applied;
+    };
+    std::map<ResourceId, std::vector<Tick>> live;
+    for (int pass = 0; pass < 180; ++pass) {
+        auto outcomes = loop.RunPass();
+        ASSERT_TRUE(outcomes.ok());
+        for (const PassOutcome& o : *outcomes) {
+            ASSERT_TRUE(o.error.empty()) << o.resource_name << ": " << o.error;
+            ASSERT_TRUE(o.decision.has_value());
+            live[o.resource_id].push_back({world.clock.Now(), o.current_capacity, o.decision->desired,
+                                           o.action && o.action->status == ActionStatus::kApplied});
+        }
+        world.clock.Advance(60);
+    }
+    ASSERT_EQ(live.size(), 4u);
+    ServiceReplayOptions replay_options;
+    replay_options.engine = options.engine;
+    replay_options.forecast = loop.ForecastOptions();
+    replay_options.horizon_steps = options.horizon_steps;
+    replay_options.history_seconds = options.history_seconds;
+    replay_options.stale_after_seconds = options.stale_after_seconds;
+    int changes = 0;
+    for (const Resource& r : *store.ListResources()) {
+        const std::vector<Tick>& ticks = live.at(r.id);
+        auto load = store.QuerySamples({r.id, r.load_metric}, 0, ticks.back().ts + 1);
+        ASSERT_TRUE(load.ok());
+        auto replay = ReplayRecordedLoad(r, *load, ticks.front().current, ticks.front().ts, ticks.back().ts, {},
+                                         forecaster, replay_options);
+        ASSERT_TRUE(replay.ok()) << replay.error().message;
+        ASSERT_EQ(replay->ticks.size(), ticks.size());
+        for (std::size_t i = 0; i < ticks.size(); ++i) {
+            EXPECT_EQ(replay->ticks[i].current, ticks[i].current) << r.name << " tick " << i;
+            EXPECT_EQ(replay->ticks[i].desired, ticks[i].desired) << r.name << " tick " << i;
+            EXPECT_EQ(replay->ticks[i].verdict == Verdict::kApply, ticks[i].applied) << r.name << " tick " << i;
+            changes += ticks[i].applied;
+        }
+    }
+    EXPECT_GT(changes, 0) << "three demo hours without a change compare nothing";
 }
 
 }  // namespace

@@ -56,20 +56,25 @@ public:
     std::optional<int> max_size;
 };
 
-// A cloud whose API hangs: Describe blocks until released (at most 60 s), as a provider behind a dead network
-// path would until its timeout.
+// A cloud whose API hangs: Describe (or SetDesiredCapacity) blocks until released (at most 60 s), as a provider
+// behind a dead network path would until its timeout; only for the resource named `hangs_for` when set.
 class HangingProvider final : public Provider {
 public:
-    Result<CapacityState> Describe(const Resource&) override {
+    Result<CapacityState> Describe(const Resource& r) override {
         std::unique_lock lock(mutex_);
-        ++calls_;
-        changed_.notify_all();
-        changed_.wait_for(lock, std::chrono::seconds(60), [this] { return released_; });
+        ++described_[r.name];
+        if (!on_apply && (hangs_for.empty() || r.name == hangs_for)) Hang(lock);
         CapacityState s;
-        s.desired = s.ready = 3;
+        s.desired = s.ready = desired_.count(r.name) ? desired_[r.name] : 3;
+        s.instance_type = "m5.large";
         return s;
     }
-    Status SetDesiredCapacity(const Resource&, int) override { return Status::Ok(); }
+    Status SetDesiredCapacity(const Resource& r, int n) override {
+        std::unique_lock lock(mutex_);
+        if (on_apply) Hang(lock);
+        desired_[r.name] = n;
+        return Status::Ok();
+    }
     void Release() {
         std::lock_guard lock(mutex_);
         released_ = true;
@@ -79,12 +84,31 @@ public:
         std::unique_lock lock(mutex_);
         return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return calls_ > 0; });
     }
+    bool StillHanging() {
+        std::lock_guard lock(mutex_);
+        return hanging_ > 0;
+    }
+    int Described(const std::string& name) {
+        std::lock_guard lock(mutex_);
+        return described_[name];
+    }
+    std::string hangs_for;  // set before use
+    bool on_apply = false;  // hang in SetDesiredCapacity instead of Describe
 
 private:
+    void Hang(std::unique_lock<std::mutex>& lock) {
+        ++calls_;
+        ++hanging_;
+        changed_.notify_all();
+        changed_.wait_for(lock, std::chrono::seconds(60), [this] { return released_; });
+        --hanging_;
+    }
+    int hanging_ = 0;
     std::mutex mutex_;
     std::condition_variable changed_;
     int calls_ = 0;
     bool released_ = false;
+    std::map<std::string, int> described_, desired_;
 };
 
 // A forecaster that fails while `failing` is set (a model that cannot fit, a bug), else forecasts a flat 20.
@@ -968,7 +992,8 @@ TEST_F(ControlLoopTest, AFailedForecastShowsOnTheResourceUntilOneSucceeds) {
     ASSERT_TRUE(stats.ok());
     const auto& alerts = stats->per_resource.front().alerts;
     EXPECT_TRUE(std::any_of(alerts.begin(), alerts.end(), [](const std::string& a) {
-        return a == "web: no forecast (the model diverged); sized from the measured load alone";
+        return a == "web: no forecast (the model diverged); sized from the measured load alone, or held where there "
+                    "is none";
     }));
 
     forecaster.failing = false;
@@ -978,6 +1003,48 @@ TEST_F(ControlLoopTest, AFailedForecastShowsOnTheResourceUntilOneSucceeds) {
     EXPECT_TRUE(outcomes->front().forecast_error.empty());
     EXPECT_FALSE(loop_->ForecastProblem(r.id).has_value());
     EXPECT_NE(metrics_.RenderPrometheus().find("cloudopt_forecast_failing{resource=\"web\"} 0"), std::string::npos);
+}
+
+TEST_F(ControlLoopTest, ACloudThatHangsWhileApplyingDelaysNoOtherCloudsChange) {
+    HangingProvider hanging;
+    hanging.on_apply = true;
+    adapters_.providers["slow"] = &hanging;
+    adapters_.sources["slow"] = &cloud_;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    Resource fast = AddResource("web", Mode::kAuto);
+    SurgeTo80(AddResource("batch", Mode::kAuto, "slow"));  // the slow cloud's resource must scale out
+    std::thread slow_pass([&] { (void)loop_->RunPass(store_->ListResources()->back().id); });
+    ASSERT_TRUE(hanging.WaitForCall()) << "the slow cloud was never asked to apply";
+    SurgeTo80(fast);  // the other cloud's resource must scale out too, while the slow apply hangs
+    auto outcomes = loop_->RunPass(fast.id);
+    ASSERT_TRUE(outcomes.ok());
+    ASSERT_TRUE(outcomes->front().action.has_value());
+    EXPECT_EQ(outcomes->front().action->status, ActionStatus::kApplied);
+    EXPECT_EQ(cloud_.Describe(fast)->desired, 10);
+    EXPECT_TRUE(hanging.StillHanging()) << "the other cloud's change waited for the slow apply to time out";
+    hanging.Release();
+    slow_pass.join();
+}
+
+TEST_F(ControlLoopTest, AResourceDeletedWhileItsLaneWaitsIsNotWorkedOnAfterwards) {
+    HangingProvider hanging;
+    hanging.hangs_for = "first";
+    adapters_.providers["slow"] = &hanging;
+    adapters_.sources["slow"] = &cloud_;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    AddResource("first", Mode::kAuto, "slow");
+    Resource second = AddResource("second", Mode::kAuto, "slow");
+    std::thread lane([&] { (void)loop_->RunPass(); });  // lists both, then waits on the first
+    ASSERT_TRUE(hanging.WaitForCall());
+    ASSERT_TRUE(loop_->DeleteResource(second.id).ok());
+    hanging.Release();
+    lane.join();
+    EXPECT_EQ(hanging.Described("second"), 0) << "the deleted resource was still passed";
+    EXPECT_FALSE(loop_->ForecastProblem(second.id).has_value());
+    EXPECT_EQ(metrics_.RenderPrometheus().find("resource=\"second\""), std::string::npos)
+        << "a deleted resource's series came back";
 }
 
 TEST_F(ControlLoopTest, BackgroundThreadTicksOnTheInjectedClock) {

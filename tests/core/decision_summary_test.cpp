@@ -45,6 +45,8 @@ TEST(DecisionSummary, AHoldSaysHoldingAndNoCost) {
     e.rule = "hold";
     e.from = e.to = 4;
     EXPECT_EQ(SummarizeDecision(e), "holding 4: no forecast and no load measurement: nothing changes blind");
+    e.from = 2;  // running under min_capacity 4
+    EXPECT_EQ(SummarizeDecision(e), "2 -> 4: no forecast and no load measurement: only brought within min/max capacity");
 }
 
 TEST(DecisionSummary, AReactiveFloorSaysTheMeasuredLoad) {
@@ -56,6 +58,9 @@ TEST(DecisionSummary, AReactiveFloorSaysTheMeasuredLoad) {
     e.reactive_floor = 9;
     e.from = 5;
     e.to = 9;
+    EXPECT_EQ(SummarizeDecision(e), "5 -> 9: the load now, 1234 rps, needs 9 (no forecast)");
+    e.has_forecast = true;
+    e.forecast_peak = 900;
     EXPECT_EQ(SummarizeDecision(e), "5 -> 9: the load now, 1234 rps, needs 9 (above the forecast)");
 }
 

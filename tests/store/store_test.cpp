@@ -329,7 +329,8 @@ TEST_P(StoreTest, ADecisionsSummaryAndExplanationComeBackAsRecorded) {
 }
 
 TEST(ExplanationJson, TextThatIsNotAnExplanationReadsAsNone) {
-    for (const char* text : {"", "not json", "[1,2]", "{\"rule\": 5, \"to\": \"x\"}"}) {
+    for (const char* text : {"", "not json", "[1,2]", "{\"rule\": 5, \"to\": \"x\"}", "{\"to\": 1e300}",
+                             "{\"to\": 3000000000}", "{\"from\": -1.5}"}) {
         const DecisionExplanation e = ExplanationFromJson(text);
         EXPECT_TRUE(e.rule.empty()) << text;
         EXPECT_EQ(e.to, 0) << text;

@@ -566,7 +566,7 @@ public:
         s.Bind(1, action.resource_id).Bind(2, action.ts).Bind(3, action.from_capacity).Bind(4, action.to_capacity);
         s.Bind(5, action.reason).Bind(6, std::string_view(ActionStatusName(action.status))).Bind(7, action.error);
         s.Bind(8, action.hourly_cost_before).Bind(9, action.hourly_cost_after).Bind(10, action.summary);
-        s.Bind(11, ExplanationToJson(action.explanation).dump());
+        s.Bind(11, ExplanationText(action.explanation));
         if (Status st = s.Run(); !st) return st.error();
         AllocationAction stored = action;
         stored.id = writer_->LastInsertId();
@@ -599,6 +599,7 @@ public:
     }
 
     Result<Recommendation> SaveRecommendation(const Recommendation& rec) override {
+        const std::string explanation = ExplanationText(rec.explanation);  // before the transaction: it allocates
         std::lock_guard lock(write_mutex_);
         if (Status s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s.error();
         Statement supersede = writer_->Prepare(
@@ -613,7 +614,7 @@ public:
             insert.Bind(1, rec.resource_id).Bind(2, rec.created_at).Bind(3, rec.from_capacity);
             insert.Bind(4, rec.to_capacity).Bind(5, rec.reason).Bind(6, rec.hourly_cost_before);
             insert.Bind(7, rec.hourly_cost_after).Bind(8, rec.status).Bind(9, rec.summary);
-            insert.Bind(10, ExplanationToJson(rec.explanation).dump());
+            insert.Bind(10, explanation);
             st = insert.Run();
         }
         if (st) st = writer_->Exec("COMMIT");
