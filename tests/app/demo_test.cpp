@@ -143,7 +143,9 @@ TEST(Demo, ReplayingWhatTheDemoRecordedMakesTheLoopsDecisionAtEveryTick) {
     replay_options.history_seconds = options.history_seconds;
     replay_options.stale_after_seconds = options.stale_after_seconds;
     int changes = 0;
-    for (const Resource& r : *store.ListResources()) {
+    auto replayed_resources = store.ListResources();
+    ASSERT_TRUE(replayed_resources.ok());
+    for (const Resource& r : *replayed_resources) {
         const std::vector<Tick>& ticks = live.at(r.id);
         auto load = store.QuerySamples({r.id, r.load_metric}, 0, ticks.back().ts + 1);
         ASSERT_TRUE(load.ok());
