@@ -24,7 +24,7 @@
 
 #include "control/model_health.hpp"
 #include "core/trace_csv.hpp"
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 namespace {

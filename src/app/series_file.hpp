@@ -8,7 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/sample.hpp"
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

@@ -34,7 +34,7 @@
 #include "core/plan.hpp"
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 #include "forecast/load_forecaster.hpp"
 #include "store/store.hpp"
 

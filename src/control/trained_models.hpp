@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 #include "store/store.hpp"
 
 namespace cloudopt {

@@ -1,6 +1,6 @@
 #include "forecast/auto_forecaster.hpp"
 
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

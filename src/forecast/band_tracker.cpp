@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

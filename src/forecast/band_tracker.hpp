@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/sample.hpp"
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

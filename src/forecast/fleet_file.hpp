@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

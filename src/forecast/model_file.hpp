@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

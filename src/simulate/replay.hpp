@@ -18,7 +18,7 @@
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
-#include "forecast/backtest.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 
