@@ -152,7 +152,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     const QuantileLevel q = RiskQuantile(r, in.quantile);
     PlanDecision d;
     std::string why;
-    std::string held;  // the words of the rule that held or sized a change, for the explanation
+    std::string held;               // the words of the rule that held or sized a change, for the explanation
     double instances_needed = 0.0;  // fractional instances the requirement needs (for the mix)
 
     // Predictive: capacity launched now serves from now + boot delay, and the next decision comes one tick later,
@@ -240,8 +240,8 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         if (desired < in.current_capacity && in.stabilization_floor > desired) {
             desired = std::min(in.current_capacity, in.stabilization_floor);
             d.bound_by = "stabilization";
-            held = "scale-in held by the highest plan of the last " + Span(in.stabilization_seconds) +
-                   " (stabilization)";
+            held =
+                "scale-in held by the highest plan of the last " + Span(in.stabilization_seconds) + " (stabilization)";
             why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +
                    std::to_string(in.stabilization_seconds) + "s";
         }

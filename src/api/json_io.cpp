@@ -1,12 +1,11 @@
 #include "api/json_io.hpp"
 
-#include "store/explanation_json.hpp"
-
 #include <charconv>
 #include <cmath>
 
 #include "api/rendered_buckets.hpp"
 #include "core/text.hpp"
+#include "store/explanation_json.hpp"
 
 namespace cloudopt::api {
 

@@ -146,8 +146,15 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 86400));
     simulate->add_option("--target", simulate_command.target, "Target utilization, the middle of a 0.10 band (default 0.75)")
         ->check(CLI::Range(0.15, 0.9));
-    simulate->add_option("--config", simulate_command.config_path, "The service's YAML config: the predictive policy runs with its loop.* settings (quantile, stabilization, flap guard, unmet budget, rate limit, model setup); the flags below override single keys")->check(CLI::ExistingFile);
-    simulate->add_option("--quantile", simulate_command.quantile, "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default), 0.99, as loop.quantile");
+    simulate
+        ->add_option(
+            "--config", simulate_command.config_path,
+            "The service's YAML config: the predictive policy runs with its loop.* settings (quantile, stabilization, "
+            "flap guard, unmet budget, rate limit, model setup); the flags below override single keys")
+        ->check(CLI::ExistingFile);
+    simulate->add_option(
+        "--quantile", simulate_command.quantile,
+        "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default), 0.99, as loop.quantile");
     simulate->add_option("--unmet-budget", simulate_command.unmet_budget, "Share of steps the predictive policy may leave demand unmet before it widens its bands, as loop.unmet_budget (default 0.005)")
         ->check(CLI::Range(0.0, 0.5));
     simulate->add_option("--stabilization", simulate_command.stabilization_s, "Seconds the predictive policy waits before scaling in, and its no-flapping window, as loop.stabilization_seconds (default 300)")
@@ -158,11 +165,16 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 0.3));
     simulate->add_option("--flap-backoff", simulate_command.flap_backoff, "How many times its flap window a resource that flapped may wait, doubling per flap, as loop.flap_backoff_max (default 1: no backoff)")
         ->check(CLI::Range(1, 64));
-    simulate->add_option("--scale-in-lookahead", simulate_command.lookahead_s, "Seconds ahead the predictive policy's scale-in must fit the forecast band, as loop.scale_in_lookahead_seconds (0: off)")
+    simulate
+        ->add_option("--scale-in-lookahead", simulate_command.lookahead_s,
+                     "Seconds ahead the predictive policy's scale-in must fit the forecast band, as "
+                     "loop.scale_in_lookahead_seconds (0: off)")
         ->check(CLI::Range(0, 86400));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
-    simulate->add_option("--epochs", simulate_command.epochs, "LSTM epochs of the predictive policy's model (default: loop.train_epochs with --config, else 5)")
+    simulate
+        ->add_option("--epochs", simulate_command.epochs,
+                     "LSTM epochs of the predictive policy's model (default: loop.train_epochs with --config, else 5)")
         ->check(CLI::Range(1, 10000));
     simulate->add_option("--jobs", simulate_command.jobs, "Series replayed at once (default: one per core)")
         ->check(CLI::Range(1, 256));

@@ -9,9 +9,9 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-#include <nlohmann/json.hpp>
 
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
@@ -46,10 +46,14 @@ int RunSimulate(const SimulateCommand& c) {
     if (c.quantile) {
         const double q = *c.quantile;
         auto close = [q](double level) { return std::abs(q - level) < 1e-9; };
-        if (close(0.5)) options.engine.quantile = QuantileLevel::kP50;
-        else if (close(0.9)) options.engine.quantile = QuantileLevel::kP90;
-        else if (close(0.95)) options.engine.quantile = QuantileLevel::kP95;
-        else if (close(0.99)) options.engine.quantile = QuantileLevel::kP99;
+        if (close(0.5))
+            options.engine.quantile = QuantileLevel::kP50;
+        else if (close(0.9))
+            options.engine.quantile = QuantileLevel::kP90;
+        else if (close(0.95))
+            options.engine.quantile = QuantileLevel::kP95;
+        else if (close(0.99))
+            options.engine.quantile = QuantileLevel::kP99;
         else {
             std::cerr << "cloudopt: --quantile must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)\n";
             return kUsageError;
@@ -173,18 +177,18 @@ int RunSimulate(const SimulateCommand& c) {
                           {"flaps_per_day", RoundTo(s.flaps_per_day / n, 2)}};
     }
     nlohmann::json out = {{"series", done},
-                                {"boot_delay_s", c.boot_delay_s},
-                                {"target", c.target},
-                                {"quantile", quantile},
-                                {"unmet_budget", e.service_level.budget},
-                                {"stabilization_s", e.stabilization_seconds},
-                                {"flap_window_s", e.flap_guard.window_seconds},
-                                {"hysteresis", e.flap_guard.hysteresis},
-                                {"flap_backoff", e.flap_guard.max_backoff},
-                                {"scale_in_lookahead_s", e.flap_guard.lookahead_seconds},
-                                {"epochs", epochs},
-                                {"policies", policies},
-                                {"per_series", per_series}};
+                          {"boot_delay_s", c.boot_delay_s},
+                          {"target", c.target},
+                          {"quantile", quantile},
+                          {"unmet_budget", e.service_level.budget},
+                          {"stabilization_s", e.stabilization_seconds},
+                          {"flap_window_s", e.flap_guard.window_seconds},
+                          {"hysteresis", e.flap_guard.hysteresis},
+                          {"flap_backoff", e.flap_guard.max_backoff},
+                          {"scale_in_lookahead_s", e.flap_guard.lookahead_seconds},
+                          {"epochs", epochs},
+                          {"policies", policies},
+                          {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);
     if (!c.report.empty()) {
         if (Status s = WriteWholeFile(c.report, RenderReport(c.data, out.dump(), charts, requested), "report"); !s) {

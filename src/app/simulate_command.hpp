@@ -21,23 +21,23 @@ struct SimulateCommand {
     // The service's config (loop.*), whose engine and model settings the predictive policy runs with; the flags
     // below override single keys. Without a config, the service's defaults.
     std::string config_path;
-    std::optional<double> quantile;           // as loop.quantile (0.5, 0.9, 0.95, 0.99)
-    std::optional<double> unmet_budget;       // as loop.unmet_budget
+    std::optional<double> quantile;            // as loop.quantile (0.5, 0.9, 0.95, 0.99)
+    std::optional<double> unmet_budget;        // as loop.unmet_budget
     std::optional<long long> stabilization_s;  // as loop.stabilization_seconds
-    std::optional<long long> flap_window_s;   // as loop.flap_window_seconds
-    std::optional<double> hysteresis;         // as loop.scale_in_hysteresis
-    std::optional<int> flap_backoff;          // as loop.flap_backoff_max
-    std::optional<long long> lookahead_s;     // as loop.scale_in_lookahead_seconds
+    std::optional<long long> flap_window_s;    // as loop.flap_window_seconds
+    std::optional<double> hysteresis;          // as loop.scale_in_hysteresis
+    std::optional<int> flap_backoff;           // as loop.flap_backoff_max
+    std::optional<long long> lookahead_s;      // as loop.scale_in_lookahead_seconds
     double test_fraction = 0.2;
     // LSTM epochs of the predictive policy's auto model: loop.train_epochs with a config, else 5 (the service's 30
     // would make a run over many series take hours; docs/SAVINGS.md measured with 5).
     std::optional<int> epochs;
-    LstmShapeSettings lstm;  // --lstm-hidden, --lstm-layers, --lstm-window, --lstm-scale (loop.lstm_*)
+    LstmShapeSettings lstm;   // --lstm-hidden, --lstm-layers, --lstm-window, --lstm-scale (loop.lstm_*)
     bool lstm_given = false;  // whether any of them was given, else the config's
     int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)
     bool phase_bands = true;  // --phase-bands auto|off, as loop.phase_bands
     bool phase_bands_given = false;
-    bool reweigh = true;      // --reweigh on|off, as loop.reweigh
+    bool reweigh = true;  // --reweigh on|off, as loop.reweigh
     bool reweigh_given = false;
     bool json = false;
     std::string report;  // HTML file to write

@@ -121,7 +121,12 @@ std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& 
             // The resource as it is now that nothing else works on it: deleted or changed (its mode switched off,
             // say) while this lane waited on an earlier resource, the listed copy is out of date.
             auto current = store_.GetResource(listed_resource.id);
-            if (state->deleted || !current) continue;
+            if (state->deleted || !current) {
+                std::lock_guard lock(states_mutex_);
+                if (auto it = states_.find(listed_resource.id); it != states_.end() && it->second == state)
+                    states_.erase(it);  // StateFor made it anew for a resource already gone
+                continue;
+            }
             // The clock is read under the resource's lock, so its engine never sees time go backwards.
             outcomes.push_back(RunResource(*current, clock_.Now(), *state->engine));
         } catch (const std::exception& e) {
@@ -723,8 +728,8 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
     if (!applied) action.error = applied.error().message;
     action.reason = "recommendation " + std::to_string(rec->id) + " applied by a user: " + rec->reason;
     if (rec->explanation.rule.empty()) {  // a recommendation made before explanations existed
-        action.summary = "applied by a user: " + std::to_string(action.from_capacity) + " -> " +
-                         std::to_string(action.to_capacity);
+        action.summary =
+            "applied by a user: " + std::to_string(action.from_capacity) + " -> " + std::to_string(action.to_capacity);
     } else {
         action.explanation = rec->explanation;
         action.explanation.from = action.from_capacity;

@@ -34,8 +34,8 @@
 #include "core/plan.hpp"
 #include "core/provider.hpp"
 #include "core/telemetry.hpp"
-#include "forecast/trained_model.hpp"
 #include "forecast/load_forecaster.hpp"
+#include "forecast/trained_model.hpp"
 #include "store/store.hpp"
 
 namespace cloudopt {
@@ -153,11 +153,11 @@ class ControlLoop {
     // trained here.
     Result<TrainReport> ImportModel(const Resource& resource, std::string_view bytes, const std::string& series = {});
     // Who runs scheduled training (a background job queue); without one, options.retrain_seconds and
-    // options.drift have no effect. Called from the loop's training-schedule thread (and RunPass over all resources), so they must only queue work; `reason` says why,
-    // for the job and the log. `all` trains every resource, the shared network first (TrainFleet): with two
-    // resources or more it is asked for instead of `one` whenever some resource's model is due and the shared
-    // network is missing or older than retrain_seconds. Without `all`, resources are trained one by one. A model
-    // that drifted is retrained alone.
+    // options.drift have no effect. Called from the loop's training-schedule thread (and RunPass over all resources),
+    // so they must only queue work; `reason` says why, for the job and the log. `all` trains every resource, the shared
+    // network first (TrainFleet): with two resources or more it is asked for instead of `one` whenever some resource's
+    // model is due and the shared network is missing or older than retrain_seconds. Without `all`, resources are
+    // trained one by one. A model that drifted is retrained alone.
     using TrainOne = std::function<void(const Resource&, const std::string& reason)>;
     using TrainAll = std::function<void(const std::string& reason)>;
     void SetTrainingRequester(TrainOne one, TrainAll all = {});
@@ -180,8 +180,8 @@ class ControlLoop {
                                       bool reuse_fresh = false);
 
     // Deletes the resource from the store and forgets everything the loop keeps about it (its trained model, plan
-    // history, model health, retry backoff, rate-limit history, training requests), never while a pass works on it, so nothing
-    // carries over to a resource created later (ids are never reused either). kNotFound for an unknown id.
+    // history, model health, retry backoff, rate-limit history, training requests), never while a pass works on it, so
+    // nothing carries over to a resource created later (ids are never reused either). kNotFound for an unknown id.
     Status DeleteResource(ResourceId id);
 
     // Closes the resource's open recommendations, saying why (its mode changed away from recommend).

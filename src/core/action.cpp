@@ -43,7 +43,8 @@ std::string Percent(double share) { return std::to_string(static_cast<int>(std::
 }  // namespace
 
 std::string SummarizeDecision(const DecisionExplanation& e) {
-    std::string out = e.from == e.to ? "holding " + std::to_string(e.to) : std::to_string(e.from) + " -> " + std::to_string(e.to);
+    std::string out =
+        e.from == e.to ? "holding " + std::to_string(e.to) : std::to_string(e.from) + " -> " + std::to_string(e.to);
     const std::string& r = e.rule;
     std::string why;
     if (r == "forecast" && e.has_forecast) {

@@ -21,8 +21,8 @@ struct DecisionExplanation {
     UnixSeconds forecast_peak_in = 0;  // seconds from the decision to that peak
     UnixSeconds lead_seconds = 0;      // how far ahead the plan looks: boot delay + tick
     bool has_load = false;
-    double current_load = 0.0;   // the freshest measurement
-    int reactive_floor = 0;      // instances the measured load needs now, at the top of the band
+    double current_load = 0.0;        // the freshest measurement
+    int reactive_floor = 0;           // instances the measured load needs now, at the top of the band
     double target_utilization = 0.0;  // what capacity is sized for (the middle of the band)
     double capacity_per_instance = 0.0;
     double band_correction = 0.0;  // the service-level correction in force (plan_history.hpp), in band widths
@@ -54,7 +54,7 @@ struct AllocationAction {
     std::string error;  // the provider's error when status is failed
     double hourly_cost_before = 0.0;
     double hourly_cost_after = 0.0;
-    std::string summary;              // SummarizeDecision of `explanation`; empty for actions before v0.10
+    std::string summary;  // SummarizeDecision of `explanation`; empty for actions before v0.10
     DecisionExplanation explanation;
 };
 

@@ -56,7 +56,6 @@ struct ModelScore {
     std::size_t forecasts = 0;
 };
 
-
 // Values flagged in `missing` (RegularSeries::missing; empty: none) are never scored: not in accuracy, coverage,
 // the calibration of the bands, their tracking, or auto's choice.
 Result<ModelScore> Backtest(const std::string& model, std::span<const double> values, const BacktestOptions& options,

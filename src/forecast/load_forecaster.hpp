@@ -13,8 +13,8 @@
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/sample.hpp"
-#include "forecast/trained_model.hpp"
 #include "forecast/band_tracker.hpp"
+#include "forecast/trained_model.hpp"
 
 namespace cloudopt {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -62,7 +62,6 @@ std::vector<std::string> AutoCandidates(const ModelOptions& options) {
     return out;
 }
 
-
 ErrorSums Score(std::span<const double> values, std::span<const std::uint8_t> missing, std::size_t first,
                 std::size_t last, int horizon, const std::vector<double>& forecasts) {
     ErrorSums sums;
@@ -71,7 +70,9 @@ ErrorSums Score(std::span<const double> values, std::span<const std::uint8_t> mi
             const std::size_t target = t + static_cast<std::size_t>(h) - 1;
             if (target >= values.size()) break;
             if (!Measured(missing, target)) continue;
-            sums.abs_error += std::abs(forecasts[(t - first) * static_cast<std::size_t>(horizon) + static_cast<std::size_t>(h - 1)] - values[target]);
+            sums.abs_error +=
+                std::abs(forecasts[(t - first) * static_cast<std::size_t>(horizon) + static_cast<std::size_t>(h - 1)] -
+                         values[target]);
             sums.abs_actual += std::abs(values[target]);
         }
     }
@@ -80,7 +81,7 @@ ErrorSums Score(std::span<const double> values, std::span<const std::uint8_t> mi
 
 // A weighted average of fitted base models' forecasts.
 class CombinationModel final : public PointModel {
-public:
+  public:
     CombinationModel(const std::vector<std::string>& names, std::vector<double> weights, const ModelOptions& options,
                      FitStage stage)
         : weights_(std::move(weights)) {
@@ -106,7 +107,8 @@ public:
                 return MakeError(ErrorCode::kInvalidArgument, "combination state: truncated");
             if (Status s = part->LoadState(part_state, context); !s) return s;
         }
-        return state.empty() ? Status::Ok() : MakeError(ErrorCode::kInvalidArgument, "combination state: trailing bytes");
+        return state.empty() ? Status::Ok()
+                             : MakeError(ErrorCode::kInvalidArgument, "combination state: trailing bytes");
     }
     void ForecastFromOrigins(std::span<const double> values, std::size_t first_origin, int horizon,
                              std::vector<double>& out) const override {
@@ -123,9 +125,9 @@ public:
             parts_[i]->ForecastFromOriginsAt(start, values, first_origin, horizon, out[i]);
     }
 
-private:
-    void Combine(std::optional<UnixSeconds> start, std::span<const double> values, std::size_t first_origin, int horizon,
-                 std::vector<double>& out) const {
+  private:
+    void Combine(std::optional<UnixSeconds> start, std::span<const double> values, std::size_t first_origin,
+                 int horizon, std::vector<double>& out) const {
         std::vector<double> part_out;
         for (std::size_t i = 0; i < parts_.size(); ++i) {
             if (start) {
@@ -142,7 +144,6 @@ private:
     std::vector<std::unique_ptr<PointModel>> parts_;
 };
 
-
 Calibration CalibrateForecasts(std::span<const double> values, std::span<const std::uint8_t> missing,
                                std::size_t first_origin, int horizon, const std::vector<double>& forecasts,
                                UnixSeconds start, UnixSeconds step);
@@ -152,15 +153,14 @@ UnixSeconds PhaseStep(const SeriesContext& context, const ModelOptions& options)
     return options.phase_bands ? context.step : 0;
 }
 
-
 // A service that is stopping asks training to end (LstmTrainOptions::cancelled): checked between model fits too.
 bool Cancelled(const ModelOptions& options) { return options.lstm.train.cancelled && options.lstm.train.cancelled(); }
 
 // "auto": each base model is fitted on the part before the last n_cal points and forecasts there; the choice is
 // the convex combination of them with the lowest error on that window (which may be a single model). Combining
 // helps where the models err differently, e.g. the LSTM and naive on bursty series.
-Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t> missing,
-                   const SeriesContext& context, std::size_t n_cal, const ModelOptions& options) {
+Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t> missing, const SeriesContext& context,
+                   std::size_t n_cal, const ModelOptions& options) {
     const int horizon = context.horizon;
     const std::size_t n = values.size();
     const UnixSeconds phase_step = PhaseStep(context, options);
@@ -192,10 +192,10 @@ Chosen ChooseModel(std::span<const double> values, std::span<const std::uint8_t>
         if (forecasts[best_index].empty()) {  // nothing could be fitted: the last value, with its own bands
             MakeNaiveModel()->ForecastFromOrigins(values, n - n_cal, horizon, forecasts[best_index]);
         }
-        return Chosen{best,
-                      CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index], context.start,
-                                         phase_step),
-                      candidates};
+        return Chosen{
+            best,
+            CalibrateForecasts(values, missing, n - n_cal, horizon, forecasts[best_index], context.start, phase_step),
+            candidates};
     };
     std::vector<std::size_t> usable;
     for (std::size_t i = 0; i < forecasts.size(); ++i)
@@ -309,7 +309,8 @@ Result<Forecast> ForecastWith(const TrainedModel& trained, const RegularSeries& 
     const std::size_t steps = trained.bands.q90.size();
     if (horizon < 1 || horizon > static_cast<int>(steps) || bands.q90.size() != steps || bands.q95.size() != steps ||
         bands.q99.size() != steps || !bands.phase.Consistent(steps))
-        return MakeError(ErrorCode::kInvalidArgument, "this model was trained for horizons 1.." + std::to_string(steps));
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "this model was trained for horizons 1.." + std::to_string(steps));
     if (series.values.empty()) return MakeError(ErrorCode::kUnprocessable, "no history to forecast from");
     std::vector<double> points;
     Forecast f;

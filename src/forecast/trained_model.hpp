@@ -146,14 +146,14 @@ Result<Forecast> ForecastSeries(const std::string& model, const RegularSeries& s
 
 // A model fitted on a whole series with its calibrated bands: what `cloudopt train` saves (model_file.hpp).
 struct TrainedModel {
-    std::string model;   // as asked: "auto", "lstm", ...
-    std::string base;    // what auto settled on: a model name or "combination"
-    std::vector<std::string> parts;  // for "combination"
-    std::vector<double> weights;     // for "combination", one per part
-    std::string chosen;  // a readable description of base, parts and weights
+    std::string model;                    // as asked: "auto", "lstm", ...
+    std::string base;                     // what auto settled on: a model name or "combination"
+    std::vector<std::string> parts;       // for "combination"
+    std::vector<double> weights;          // for "combination", one per part
+    std::string chosen;                   // a readable description of base, parts and weights
     std::vector<std::string> candidates;  // the models weighed (for "auto"); not kept in the model file
     SeriesContext context;
-    Calibration bands;   // per step 1..horizon
+    Calibration bands;  // per step 1..horizon
     std::unique_ptr<PointModel> point;
     bool reweigh = true;  // ModelOptions::reweigh when trained or loaded
 

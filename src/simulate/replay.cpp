@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "allocate/capacity_planner.hpp"
-#include "core/action.hpp"
 #include "allocate/plan_history.hpp"
 #include "allocate/scaling_engine.hpp"
+#include "core/action.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/point_model.hpp"
 
@@ -109,13 +109,20 @@ private:
 // boundary, in auto mode: it applies every change the engine lets through.
 class PredictivePolicy final : public Policy {
 public:
-    PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
-                     std::vector<double> points, const Calibration& bands, const EngineOptions& options)
-        : series_(demand), demand_(demand.values), resource_(std::move(resource)), start_(demand.start),
-          step_(demand.step), first_(first), horizon_(horizon), points_(std::move(points)), bands_(bands),
-          engine_(planner_, TickedBy(options, demand.step)) {
-        resource_.mode = Mode::kAuto;
-    }
+  PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
+                   std::vector<double> points, const Calibration& bands, const EngineOptions& options)
+      : series_(demand),
+        demand_(demand.values),
+        resource_(std::move(resource)),
+        start_(demand.start),
+        step_(demand.step),
+        first_(first),
+        horizon_(horizon),
+        points_(std::move(points)),
+        bands_(bands),
+        engine_(planner_, TickedBy(options, demand.step)) {
+      resource_.mode = Mode::kAuto;
+  }
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
         // and its outcome moves the service-level correction, as each pass does in the service. A step without
@@ -146,11 +153,11 @@ public:
     }
 
 private:
-    // The replay asks the engine once per step.
-    static EngineOptions TickedBy(EngineOptions options, UnixSeconds step) {
-        options.tick_seconds = step;
-        return options;
-    }
+  // The replay asks the engine once per step.
+  static EngineOptions TickedBy(EngineOptions options, UnixSeconds step) {
+      options.tick_seconds = step;
+      return options;
+  }
 
     const RegularSeries& series_;
     const std::vector<double>& demand_;
@@ -299,7 +306,8 @@ Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const st
     }
     ModelOptions models = options.models;
     models.lstm.fleet_windows_per_epoch = LstmOptions::kBoundedFleetWindowsPerEpoch;  // see its comment
-    auto fleet = TrainFleetForModels(members, ReplayHorizon(step, options.boot_delay_s, options.engine.flap_guard.lookahead_seconds), models);
+    auto fleet = TrainFleetForModels(
+        members, ReplayHorizon(step, options.boot_delay_s, options.engine.flap_guard.lookahead_seconds), models);
     if (!fleet) return fleet.error();
     options.models.fleet = std::move(*fleet);
     options.models.fleet_replaces_lstm = true;
@@ -342,7 +350,8 @@ std::unique_ptr<Policy> PerfectForecastPolicy(const RegularSeries& series, std::
         offsets->assign(static_cast<std::size_t>(horizon), 0.0);
     exact.accuracy = 1.0;
     EngineOptions exact_engine = o.engine;
-    exact_engine.service_level.rate = 0.0;  // never starved, so nothing to correct; and it must not narrow an exact forecast
+    exact_engine.service_level.rate =
+        0.0;  // never starved, so nothing to correct; and it must not narrow an exact forecast
     return std::make_unique<PredictivePolicy>(series, ReplayResource(c, o), first, horizon, std::move(points), exact,
                                               exact_engine);
 }

@@ -24,7 +24,7 @@ namespace cloudopt {
 
 struct ReplayOptions {
     UnixSeconds boot_delay_s = 180;
-    double target = 0.75;           // the middle of the utilization band [target - 0.05, target + 0.05]
+    double target = 0.75;  // the middle of the utilization band [target - 0.05, target + 0.05]
     double test_fraction = 0.2;
     double capacity_per_instance = 0;  // 0: the 99th percentile of the training part needs 20 instances
     std::string model = "auto";        // the predictive policy's forecaster

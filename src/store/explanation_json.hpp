@@ -2,10 +2,9 @@
 // A decision's explanation (core/action.hpp DecisionExplanation) as JSON: how the store keeps it and the API shows
 // it, one mapping for both. Thread-safe (pure functions).
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/action.hpp"
 

@@ -30,8 +30,8 @@ public:
         adapters.sources["aws"] = &cloud;
         ControlLoopOptions loop_options;
         loop_options.train_epochs = 1;  // training and the simulations' LSTM stay quick under the sanitizers
-        loop = std::make_unique<ControlLoop>(*store, clock, adapters, forecaster, planner, catalog, metrics,
-                                             loop_options);
+        loop =
+            std::make_unique<ControlLoop>(*store, clock, adapters, forecaster, planner, catalog, metrics, loop_options);
         auth = std::make_unique<TestAuth>(store->Identity(), clock);
         context = std::make_unique<api::ApiContext>(
             api::ApiContext{*store, *loop, jobs, metrics, clock, "test", auth->auth(), auth->keyring(), access});

@@ -16,7 +16,7 @@ using testing::RawConnection;
 
 // Describe blocks while armed, until released (at most 60 s).
 class HangingProvider final : public Provider {
-public:
+  public:
     Result<CapacityState> Describe(const Resource&) override {
         std::unique_lock lock(mutex_);
         if (armed_) {
@@ -49,7 +49,7 @@ public:
         return blocked_ > 0;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable changed_;
     bool armed_ = false;
@@ -57,7 +57,7 @@ private:
 };
 
 class SlowCloudTest : public ApiTest {
-protected:
+  protected:
     void SetUp() override {
         adapters_.providers["slow"] = &hanging_;
         adapters_.sources["slow"] = &cloud_;
@@ -73,8 +73,12 @@ protected:
 
 TEST_F(SlowCloudTest, AHangingCloudDelaysNeitherHealthNorEventsNorAnotherCloudsResources) {
     const int fast = CreateResource("web", "sim/a");
-    json slow_body = {{"name", "batch"},     {"provider", "slow"}, {"provider_ref", "sim/b"},
-                      {"instance_type", "m5.large"}, {"capacity_per_instance", 10}, {"mode", "auto"}};
+    json slow_body = {{"name", "batch"},
+                      {"provider", "slow"},
+                      {"provider_ref", "sim/b"},
+                      {"instance_type", "m5.large"},
+                      {"capacity_per_instance", 10},
+                      {"mode", "auto"}};
     ASSERT_EQ(client_->Post("/api/resources", slow_body.dump()).status, 201);
     hanging_.Arm();
     loop_->Start();

@@ -1,12 +1,13 @@
 // The demo's history: before cloudopt, each group ran the static allocation the dashboard compares against, so
 // the savings the dashboard shows start at zero and grow only with what cloudopt changes.
 
+#include "app/demo.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "allocate/capacity_planner.hpp"
-#include "app/demo.hpp"
 #include "app/files.hpp"
 #include "control/control_loop.hpp"
 #include "control/dashboard.hpp"

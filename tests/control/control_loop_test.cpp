@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <chrono>
-#include <thread>
 #include <mutex>
-#include <condition_variable>
+#include <thread>
 
 #include "allocate/capacity_planner.hpp"
 #include "control/dashboard.hpp"
@@ -59,7 +59,7 @@ public:
 // A cloud whose API hangs: Describe (or SetDesiredCapacity) blocks until released (at most 60 s), as a provider
 // behind a dead network path would until its timeout; only for the resource named `hangs_for` when set.
 class HangingProvider final : public Provider {
-public:
+  public:
     Result<CapacityState> Describe(const Resource& r) override {
         std::unique_lock lock(mutex_);
         ++described_[r.name];
@@ -95,7 +95,7 @@ public:
     std::string hangs_for;  // set before use
     bool on_apply = false;  // hang in SetDesiredCapacity instead of Describe
 
-private:
+  private:
     void Hang(std::unique_lock<std::mutex>& lock) {
         ++calls_;
         ++hanging_;
@@ -113,14 +113,14 @@ private:
 
 // A forecaster that fails while `failing` is set (a model that cannot fit, a bug), else forecasts a flat 20.
 class SwitchableForecaster final : public Forecaster {
-public:
+  public:
     Result<Forecast> Predict(const RegularSeries& history, int horizon) const override {
         if (failing) return MakeError(ErrorCode::kInternal, "the model diverged");
         Forecast f;
         f.step = history.step;
         for (int k = 0; k < horizon; ++k)
-            f.points.push_back({history.start + static_cast<UnixSeconds>(history.values.size() + k) * history.step,
-                                20, 20, 20, 20});
+            f.points.push_back(
+                {history.start + static_cast<UnixSeconds>(history.values.size() + k) * history.step, 20, 20, 20, 20});
         return f;
     }
     bool failing = true;
@@ -992,8 +992,9 @@ TEST_F(ControlLoopTest, AFailedForecastShowsOnTheResourceUntilOneSucceeds) {
     ASSERT_TRUE(stats.ok());
     const auto& alerts = stats->per_resource.front().alerts;
     EXPECT_TRUE(std::any_of(alerts.begin(), alerts.end(), [](const std::string& a) {
-        return a == "web: no forecast (the model diverged); sized from the measured load alone, or held where there "
-                    "is none";
+        return a ==
+               "web: no forecast (the model diverged); sized from the measured load alone, or held where there "
+               "is none";
     }));
 
     forecaster.failing = false;

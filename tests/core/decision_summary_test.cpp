@@ -24,7 +24,8 @@ DecisionExplanation ForecastBound() {
 }
 
 TEST(DecisionSummary, AForecastBoundChangeSaysTheBandThePeakWhenTheNeedAndTheCost) {
-    EXPECT_EQ(SummarizeDecision(ForecastBound()), "10 -> 12: p95 forecast 17.5 cores in 4 min needs 12 at 75%; +$0.190/h");
+    EXPECT_EQ(SummarizeDecision(ForecastBound()),
+              "10 -> 12: p95 forecast 17.5 cores in 4 min needs 12 at 75%; +$0.190/h");
 }
 
 TEST(DecisionSummary, AScaleInHeldByARuleSaysTheRuleAndWhatItSaves) {
@@ -46,7 +47,8 @@ TEST(DecisionSummary, AHoldSaysHoldingAndNoCost) {
     e.from = e.to = 4;
     EXPECT_EQ(SummarizeDecision(e), "holding 4: no forecast and no load measurement: nothing changes blind");
     e.from = 2;  // running under min_capacity 4
-    EXPECT_EQ(SummarizeDecision(e), "2 -> 4: no forecast and no load measurement: only brought within min/max capacity");
+    EXPECT_EQ(SummarizeDecision(e),
+              "2 -> 4: no forecast and no load measurement: only brought within min/max capacity");
 }
 
 TEST(DecisionSummary, AReactiveFloorSaysTheMeasuredLoad) {

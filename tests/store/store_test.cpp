@@ -4,7 +4,6 @@
 #include "store/store.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
 #include <atomic>

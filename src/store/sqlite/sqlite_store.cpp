@@ -8,15 +8,15 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <vector>
 
+#include "store/explanation_json.hpp"
 #include "store/recent_samples_cache.hpp"
 #include "store/sample_chunk.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/identity_tables.hpp"
-#include "store/explanation_json.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 
