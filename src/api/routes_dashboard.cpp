@@ -25,7 +25,8 @@ void AddDashboardRoutes(Router& router, ApiContext& ctx) {
         if (!open) return ErrorResponse(open.error());
         body["could_save"] = CouldSave(*open);
         return JsonResponse(200, body);
-    });
+    },
+    RouteCost::kBlocking);  // asks each resource's cloud (Describe) and replays the windows: off the I/O threads
 
     router.Add("GET", "/api/dashboard/history", [&ctx](const HttpRequest& req) {
         std::optional<ResourceId> only;

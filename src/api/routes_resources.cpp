@@ -139,7 +139,8 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         }
         return JsonResponse(200,
                             {{"resource", resource->id}, {"provider", resource->provider}, {"instance_types", items}});
-    });
+    },
+    RouteCost::kBlocking);  // asks the cloud
 
     router.Add(
         "DELETE", "/api/resources/{id}",

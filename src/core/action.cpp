@@ -48,8 +48,9 @@ std::string SummarizeDecision(const DecisionExplanation& e) {
     const std::string& r = e.rule;
     std::string why;
     if (r == "forecast" && e.has_forecast) {
-        why = e.quantile + " forecast " + Num(e.forecast_peak) + " " + e.metric + " in " + Minutes(e.forecast_peak_in) +
-              " needs " + std::to_string(e.to) + " at " + Percent(e.target_utilization);
+        why = e.quantile + " forecast " + Num(e.forecast_peak) + " " + e.metric +
+              (e.forecast_peak_in > 0 ? " in " + Minutes(e.forecast_peak_in) : std::string(" now")) + " needs " +
+              std::to_string(e.to) + " at " + Percent(e.target_utilization);
     } else if (r == "reactive_floor" && e.has_load) {
         why = "the load now, " + Num(e.current_load) + " " + e.metric + ", needs " + std::to_string(e.reactive_floor) +
               (e.has_forecast ? " (above the forecast)" : " (no forecast)");

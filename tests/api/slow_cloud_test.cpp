@@ -40,9 +40,9 @@ class HangingProvider final : public Provider {
         armed_ = false;
         changed_.notify_all();
     }
-    bool WaitUntilBlocked() {
+    bool WaitUntilBlocked(int calls = 1) {
         std::unique_lock lock(mutex_);
-        return changed_.wait_for(lock, 30s, [this] { return blocked_ > 0; });
+        return changed_.wait_for(lock, 30s, [this, calls] { return blocked_ >= calls; });
     }
     bool Blocked() {
         std::lock_guard lock(mutex_);
@@ -84,7 +84,16 @@ TEST_F(SlowCloudTest, AHangingCloudDelaysNeitherHealthNorEventsNorAnotherCloudsR
     loop_->Start();
     ASSERT_TRUE(hanging_.WaitUntilBlocked()) << "the slow cloud's lane never asked it";
 
-    // The health check answers while the slow cloud still hangs.
+    // The health check answers while the slow cloud still hangs, even with the server's two I/O threads' worth of
+    // dashboard requests waiting on that cloud (they ask each resource's cloud, on the worker pool).
+    std::vector<std::thread> dashboards;
+    for (int i = 0; i < 2; ++i)
+        dashboards.emplace_back([this] {
+            HttpClient reader(port_);
+            reader.SetHeader("Authorization", auth_->BearerFor("admin", Role::kAdmin));
+            (void)reader.Get("/api/dashboard/stats");
+        });
+    ASSERT_TRUE(hanging_.WaitUntilBlocked(3)) << "the dashboard requests never reached the slow cloud";
     EXPECT_EQ(client_->Get("/healthz").status, 200);
     EXPECT_TRUE(hanging_.Blocked());
 
@@ -109,6 +118,8 @@ TEST_F(SlowCloudTest, AHangingCloudDelaysNeitherHealthNorEventsNorAnotherCloudsR
     }
     EXPECT_GE(passes, 5u);
     EXPECT_TRUE(hanging_.Blocked()) << "the slow cloud was released early: the test proves nothing";
+    hanging_.Release();
+    for (std::thread& t : dashboards) t.join();
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ DecisionExplanation ForecastBound() {
 TEST(DecisionSummary, AForecastBoundChangeSaysTheBandThePeakWhenTheNeedAndTheCost) {
     EXPECT_EQ(SummarizeDecision(ForecastBound()),
               "10 -> 12: p95 forecast 17.5 cores in 4 min needs 12 at 75%; +$0.190/h");
+    DecisionExplanation now = ForecastBound();
+    now.forecast_peak_in = 0;  // the peak is in the step under way
+    EXPECT_EQ(SummarizeDecision(now), "10 -> 12: p95 forecast 17.5 cores now needs 12 at 75%; +$0.190/h");
 }
 
 TEST(DecisionSummary, AScaleInHeldByARuleSaysTheRuleAndWhatItSaves) {
