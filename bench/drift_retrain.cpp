@@ -48,7 +48,7 @@ struct Outcome {
 };
 
 class Replay {
-public:
+  public:
     Replay(const RegularSeries& series, const Args& args) : s_(series), args_(args) {
         const auto steps_for = [&](double seconds) { return static_cast<std::size_t>(seconds / series.step); };
         history_ = std::min(steps_for(args.history_days * 86400), series.values.size() / 2);
@@ -99,13 +99,14 @@ public:
         return out;
     }
 
-private:
+  private:
     Result<TrainedModel> Train(std::size_t t) const {
         const std::size_t w0 = t - history_;
-        RegularSeries window{s_.start + static_cast<UnixSeconds>(w0) * s_.step, s_.step,
-                             {s_.values.begin() + static_cast<std::ptrdiff_t>(w0),
-                              s_.values.begin() + static_cast<std::ptrdiff_t>(t)},
-                             {}};
+        RegularSeries window{
+            s_.start + static_cast<UnixSeconds>(w0) * s_.step,
+            s_.step,
+            {s_.values.begin() + static_cast<std::ptrdiff_t>(w0), s_.values.begin() + static_cast<std::ptrdiff_t>(t)},
+            {}};
         if (!s_.missing.empty())
             window.missing.assign(s_.missing.begin() + static_cast<std::ptrdiff_t>(w0),
                                   s_.missing.begin() + static_cast<std::ptrdiff_t>(t));
@@ -151,15 +152,24 @@ int Main(int argc, char** argv) {
             return 2;
         }
         const std::string value = argv[i + 1];
-        if (key == "--data") args.data = value;
-        else if (key == "--horizon") args.horizon = std::atoi(value.c_str());
-        else if (key == "--epochs") args.epochs = std::atoi(value.c_str());
-        else if (key == "--history-days") args.history_days = std::atof(value.c_str());
-        else if (key == "--ratio") args.ratio = std::atof(value.c_str());
-        else if (key == "--min-hours") args.min_hours = std::atof(value.c_str());
-        else if (key == "--must-lose-to-naive") args.must_lose_to_naive = value == "true";
-        else if (key == "--series") args.max_series = static_cast<std::size_t>(std::atoll(value.c_str()));
-        else if (key == "--policies") args.policies = Split(value);
+        if (key == "--data")
+            args.data = value;
+        else if (key == "--horizon")
+            args.horizon = std::atoi(value.c_str());
+        else if (key == "--epochs")
+            args.epochs = std::atoi(value.c_str());
+        else if (key == "--history-days")
+            args.history_days = std::atof(value.c_str());
+        else if (key == "--ratio")
+            args.ratio = std::atof(value.c_str());
+        else if (key == "--min-hours")
+            args.min_hours = std::atof(value.c_str());
+        else if (key == "--must-lose-to-naive")
+            args.must_lose_to_naive = value == "true";
+        else if (key == "--series")
+            args.max_series = static_cast<std::size_t>(std::atoll(value.c_str()));
+        else if (key == "--policies")
+            args.policies = Split(value);
         else {
             std::cerr << "unknown option " << key << "\n";
             return 2;

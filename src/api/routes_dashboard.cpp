@@ -12,21 +12,23 @@ constexpr long long kMaxHistoryPoints = 5000;
 }
 
 void AddDashboardRoutes(Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/dashboard/stats", [&ctx](const HttpRequest&) {
-        const UnixSeconds now = ctx.clock.Now();
-        auto stats = ComputeDashboardStats(ctx.store, ctx.loop, now);
-        if (!stats) return ErrorResponse(stats.error());
-        nlohmann::json body = ToJson(*stats);
-        // Saved against static: the day's comparison table and the cards read the same replay (docs/SAVINGS.md).
-        body["comparison"] = PolicyComparison(ctx, now);
-        body["saved"] = SavedPerWindow(ctx, now, body["comparison"]);
-        // Open recommendations are what applying them could save, never part of "saved".
-        auto open = ctx.store.ListRecommendations(std::string("open"));
-        if (!open) return ErrorResponse(open.error());
-        body["could_save"] = CouldSave(*open);
-        return JsonResponse(200, body);
-    },
-    RouteCost::kBlocking);  // asks each resource's cloud (Describe) and replays the windows: off the I/O threads
+    router.Add(
+        "GET", "/api/dashboard/stats",
+        [&ctx](const HttpRequest&) {
+            const UnixSeconds now = ctx.clock.Now();
+            auto stats = ComputeDashboardStats(ctx.store, ctx.loop, now);
+            if (!stats) return ErrorResponse(stats.error());
+            nlohmann::json body = ToJson(*stats);
+            // Saved against static: the day's comparison table and the cards read the same replay (docs/SAVINGS.md).
+            body["comparison"] = PolicyComparison(ctx, now);
+            body["saved"] = SavedPerWindow(ctx, now, body["comparison"]);
+            // Open recommendations are what applying them could save, never part of "saved".
+            auto open = ctx.store.ListRecommendations(std::string("open"));
+            if (!open) return ErrorResponse(open.error());
+            body["could_save"] = CouldSave(*open);
+            return JsonResponse(200, body);
+        },
+        RouteCost::kBlocking);  // asks each resource's cloud (Describe) and replays the windows: off the I/O threads
 
     router.Add("GET", "/api/dashboard/history", [&ctx](const HttpRequest& req) {
         std::optional<ResourceId> only;

@@ -122,25 +122,27 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
 
     // What the resource's cloud offers where it runs, beside what the catalog prices (cloudopt plans with priced
     // types).
-    router.Add("GET", "/api/resources/{id}/instance-types", [&ctx](const HttpRequest& req) {
-        auto id = PathId(req, "resource");
-        if (!id) return ErrorResponse(id.error());
-        auto resource = ctx.store.GetResource(*id);
-        if (!resource) return ErrorResponse(resource.error());
-        auto offered = ctx.loop.ListInstanceTypes(*resource);
-        if (!offered) return ErrorResponse(offered.error());
-        json items = json::array();
-        for (const OfferedInstanceType& t : *offered) {
-            auto priced = ctx.loop.catalog().Find(resource->provider, t.name);
-            items.push_back({{"name", t.name},
-                             {"vcpu", t.vcpu},
-                             {"memory_gib", t.memory_gib},
-                             {"price_per_hour", priced ? json(priced->price_per_hour) : json(nullptr)}});
-        }
-        return JsonResponse(200,
-                            {{"resource", resource->id}, {"provider", resource->provider}, {"instance_types", items}});
-    },
-    RouteCost::kBlocking);  // asks the cloud
+    router.Add(
+        "GET", "/api/resources/{id}/instance-types",
+        [&ctx](const HttpRequest& req) {
+            auto id = PathId(req, "resource");
+            if (!id) return ErrorResponse(id.error());
+            auto resource = ctx.store.GetResource(*id);
+            if (!resource) return ErrorResponse(resource.error());
+            auto offered = ctx.loop.ListInstanceTypes(*resource);
+            if (!offered) return ErrorResponse(offered.error());
+            json items = json::array();
+            for (const OfferedInstanceType& t : *offered) {
+                auto priced = ctx.loop.catalog().Find(resource->provider, t.name);
+                items.push_back({{"name", t.name},
+                                 {"vcpu", t.vcpu},
+                                 {"memory_gib", t.memory_gib},
+                                 {"price_per_hour", priced ? json(priced->price_per_hour) : json(nullptr)}});
+            }
+            return JsonResponse(
+                200, {{"resource", resource->id}, {"provider", resource->provider}, {"instance_types", items}});
+        },
+        RouteCost::kBlocking);  // asks the cloud
 
     router.Add(
         "DELETE", "/api/resources/{id}",

@@ -41,7 +41,8 @@ Result<SimulationRequest> ParseSimulation(const HttpRequest& req, const ApiConte
     std::string text;
     if (has_dataset) {
         const json& name = (*body)["dataset"];
-        auto it = name.is_string() ? ctx.simulation_datasets.find(name.get<std::string>()) : ctx.simulation_datasets.end();
+        auto it =
+            name.is_string() ? ctx.simulation_datasets.find(name.get<std::string>()) : ctx.simulation_datasets.end();
         if (it == ctx.simulation_datasets.end())
             return MakeError(ErrorCode::kUnprocessable, "dataset: unknown; GET /api/simulations/datasets lists them");
         std::ifstream in(it->second, std::ios::binary);
@@ -122,7 +123,7 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
             for (std::size_t i = 0; i < p.ready.size(); i += stride)
                 capacity.push_back(Round(p.ready[i] * replay->capacity_per_instance, 1e3));
             policies[name] = {{"cost_rel", Round(rel)}, {"unmet", Round(p.unmet)}, {"hot", Round(p.hot)},
-                              {"util", Round(p.util)},  {"actions", p.actions},   {"capacity", capacity}};
+                              {"util", Round(p.util)},  {"actions", p.actions},    {"capacity", capacity}};
             auto& s = sums[name];
             s[0] += rel, s[1] += p.unmet, s[2] += p.hot, s[3] += p.util, s[4] += p.actions;
         }
@@ -138,8 +139,10 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
     json summary = json::object();
     for (const std::string& name : sim.policies) {
         const auto& s = sums[name];
-        summary[name] = {{"cost_rel", Round(s[0] / count)}, {"unmet", Round(s[1] / count)},
-                         {"hot", Round(s[2] / count)},      {"util", Round(s[3] / count)},
+        summary[name] = {{"cost_rel", Round(s[0] / count)},
+                         {"unmet", Round(s[1] / count)},
+                         {"hot", Round(s[2] / count)},
+                         {"util", Round(s[3] / count)},
                          {"actions", static_cast<long long>(s[4])}};
     }
     const EngineOptions& e = sim.options.engine;

@@ -13,7 +13,7 @@ namespace {
 
 // Open event streams per holder. Take returns a place whose destruction (the stream's end) gives it back.
 class StreamCounts : public std::enable_shared_from_this<StreamCounts> {
-public:
+  public:
     std::shared_ptr<int> Take(const std::string& holder, std::size_t cap) {
         std::lock_guard lock(mutex_);
         std::size_t& open = open_[holder];
@@ -25,7 +25,7 @@ public:
         });
     }
 
-private:
+  private:
     void Give(const std::string& holder) {
         std::lock_guard lock(mutex_);
         auto it = open_.find(holder);
@@ -48,11 +48,9 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
         if (Status health = ctx.store.CheckHealth(); !health)
             return JsonResponse(503, {{"status", "unavailable"}, {"store", health.error().message}});
         auto resources = ctx.store.ListResources();
-        if (!resources)
-            return JsonResponse(503, {{"status", "unavailable"}, {"store", resources.error().message}});
-        return JsonResponse(200, {{"status", "ready"},
-                                  {"resources", resources->size()},
-                                  {"loop_passes", ctx.loop.passes()}});
+        if (!resources) return JsonResponse(503, {{"status", "unavailable"}, {"store", resources.error().message}});
+        return JsonResponse(
+            200, {{"status", "ready"}, {"resources", resources->size()}, {"loop_passes", ctx.loop.passes()}});
     });
 
     router.Add("GET", "/metrics", [&ctx](const HttpRequest&) {
@@ -79,8 +77,8 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
             const std::int64_t passes = static_cast<std::int64_t>(ctx.loop.passes());
             if (passes == *last) return "";
             *last = passes;
-            return "event: pass\ndata: {\"passes\":" + std::to_string(passes) + ",\"now\":" +
-                   std::to_string(ctx.clock.Now()) + "}\n\n";
+            return "event: pass\ndata: {\"passes\":" + std::to_string(passes) +
+                   ",\"now\":" + std::to_string(ctx.clock.Now()) + "}\n\n";
         };
         return r;
     });

@@ -3,30 +3,30 @@
 
 #include "api/server.hpp"
 
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including it
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <algorithm>
-#include <array>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <limits>
 #include <mutex>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including it
 #include <vector>
 
 #include "api/access_control.hpp"
@@ -46,7 +46,7 @@ namespace {
 // Per-request counters and histograms, looked up once per (route, method, status) and then reused: rendering
 // label sets and locking the registry on every request cost more than the rest of a small GET.
 class ServerMetrics {
-public:
+  public:
     explicit ServerMetrics(MetricsRegistry& registry)
         : open_connections(registry.GetGauge("cloudopt_http_open_connections", "HTTP connections open now")),
           buffered_body_bytes(registry.GetGauge("cloudopt_http_buffered_body_bytes",
@@ -77,12 +77,12 @@ public:
             std::lock_guard lock(mutex_);
             auto it = slots_.find(key);
             if (it == slots_.end()) {
-                Slot fresh{&registry_.GetCounter("cloudopt_http_requests_total",
-                                                 "HTTP requests by route, method and status",
-                                                 {{"route", route}, {"method", method}, {"status", std::to_string(status)}}),
-                           &registry_.GetHistogram("cloudopt_http_request_seconds",
-                                                   "Time from a parsed request to its response", {{"route", route}},
-                                                   MetricsRegistry::LatencyBuckets())};
+                Slot fresh{
+                    &registry_.GetCounter("cloudopt_http_requests_total", "HTTP requests by route, method and status",
+                                          {{"route", route}, {"method", method}, {"status", std::to_string(status)}}),
+                    &registry_.GetHistogram("cloudopt_http_request_seconds",
+                                            "Time from a parsed request to its response", {{"route", route}},
+                                            MetricsRegistry::LatencyBuckets())};
                 it = slots_.emplace(std::move(key), fresh).first;
             }
             slot = &it->second;
@@ -91,7 +91,7 @@ public:
         slot->latency->Observe(seconds);
     }
 
-private:
+  private:
     struct Slot {
         Counter* requests;
         Histogram* latency;
@@ -190,7 +190,7 @@ struct ServerParts {
 
 // Gives a connection's slot back when the session ends, however it ends.
 class ConnectionSlot {
-public:
+  public:
     ConnectionSlot(ClientAllowance& connections, std::string address)
         : connections_(connections), address_(std::move(address)) {}
     ~ConnectionSlot() { connections_.Give(address_, 1); }
@@ -198,7 +198,7 @@ public:
     ConnectionSlot& operator=(const ConnectionSlot&) = delete;
     const std::string& address() const { return address_; }
 
-private:
+  private:
     ClientAllowance& connections_;
     std::string address_;
 };
@@ -219,7 +219,7 @@ template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
     static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-public:
+  public:
     template <typename... StreamArgs>
     Session(ServerParts& parts, std::unique_ptr<ConnectionSlot> slot, unsigned short redirect_port,
             StreamArgs&&... stream_args)
@@ -242,18 +242,17 @@ public:
         net::dispatch(beast::get_lowest_layer(stream_).get_executor(), [self = this->shared_from_this()] {
             if constexpr (kTls) {
                 beast::get_lowest_layer(self->stream_).expires_after(self->options_.request_timeout);
-                self->stream_.async_handshake(net::ssl::stream_base::server,
-                                              [self](beast::error_code ec) {
-                                                  if (ec) return;  // not TLS, or a failed handshake: just drop it
-                                                  self->DoRead();
-                                              });
+                self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+                    if (ec) return;  // not TLS, or a failed handshake: just drop it
+                    self->DoRead();
+                });
             } else {
                 self->DoRead();
             }
         });
     }
 
-private:
+  private:
     const std::string& remote_address() const { return slot_->address(); }
 
     void DoRead() {
@@ -265,10 +264,9 @@ private:
         // A large body of the previous request must not stay allocated while the connection idles.
         if (buffer_.capacity() > 64 * 1024) buffer_.shrink_to_fit();
         beast::get_lowest_layer(stream_).expires_after(options_.request_timeout);
-        http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](
-                                                                  beast::error_code ec, std::size_t) {
-            self->OnHeader(ec);
-        });
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
     }
 
     void OnHeader(beast::error_code ec) {
@@ -316,17 +314,18 @@ private:
         if (declared && *declared > limit) return RefuseBody(TooLarge(limit, request_.principal.has_value()));
         // A chunked body may grow to the limit: it is reserved whole.
         const std::size_t wanted = declared ? static_cast<std::size_t>(*declared) : limit;
-        const std::size_t budget = std::min(parts_.body_bytes.total_cap() ? parts_.body_bytes.total_cap() : wanted,
-                                            parts_.body_bytes.per_address_cap() ? parts_.body_bytes.per_address_cap()
-                                                                                : wanted);
+        const std::size_t budget =
+            std::min(parts_.body_bytes.total_cap() ? parts_.body_bytes.total_cap() : wanted,
+                     parts_.body_bytes.per_address_cap() ? parts_.body_bytes.per_address_cap() : wanted);
         if (wanted > budget) {  // could never fit: a retry would not help
             return RefuseBody(ErrorResponse(MakeError(
-                ErrorCode::kPayloadTooLarge, "request body of " + std::to_string(wanted) +
-                                                 " bytes exceeds the server's buffer budget of " + std::to_string(budget) +
-                                                 " bytes (server.max_buffered_body_mb_per_address); send less at once")));
+                ErrorCode::kPayloadTooLarge,
+                "request body of " + std::to_string(wanted) + " bytes exceeds the server's buffer budget of " +
+                    std::to_string(budget) + " bytes (server.max_buffered_body_mb_per_address); send less at once")));
         }
         switch (parts_.body_bytes.Take(remote_address(), wanted)) {
-            case ClientAllowance::Grant::kGranted: break;
+            case ClientAllowance::Grant::kGranted:
+                break;
             case ClientAllowance::Grant::kTotalExhausted:
                 metrics_.Refused("body_budget");
                 return RefuseBody(Busy("the server holds as many request bodies as it may; retry shortly"));
@@ -339,10 +338,9 @@ private:
         body_limit_ = limit;
         metrics_.buffered_body_bytes.Add(static_cast<double>(wanted));
         parser_->body_limit(limit);
-        http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code read_ec,
-                                                                                      std::size_t) {
-            self->OnBody(read_ec);
-        });
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](beast::error_code read_ec, std::size_t) { self->OnBody(read_ec); });
     }
 
     void OnBody(beast::error_code ec) {
@@ -445,8 +443,8 @@ private:
         HttpResponse r;
         r.status = 308;
         r.content_type = "text/plain";
-        r.headers.emplace_back("Location", "https://" + host + ":" + std::to_string(options_.port) +
-                                               std::string(req.target()));
+        r.headers.emplace_back("Location",
+                               "https://" + host + ":" + std::to_string(options_.port) + std::string(req.target()));
         r.body = "use https\n";
         return r;
     }
@@ -469,7 +467,7 @@ private:
         const auto& req = parser_->get();
         next_events_ = std::move(response.next_events);
         auto head = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(response.status),
-                                                                        req.version());
+                                                                       req.version());
         head->set(http::field::server, "cloudopt");
         head->set(http::field::content_type, "text/event-stream");
         head->set(http::field::cache_control, "no-cache");
@@ -480,25 +478,26 @@ private:
         metrics_.Record(route, std::string(req.method_string()), response.status, seconds);
         auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
         beast::get_lowest_layer(stream_).expires_never();
-        http::async_write_header(stream_, *serializer,
-                                 [self = this->shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
-                                     if (ec) return self->Close();
-                                     self->timer_.emplace(beast::get_lowest_layer(self->stream_).get_executor());
-                                     self->WatchForClose();
-                                     self->WaitForEvents();
-                                 });
+        http::async_write_header(
+            stream_, *serializer,
+            [self = this->shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
+                if (ec) return self->Close();
+                self->timer_.emplace(beast::get_lowest_layer(self->stream_).get_executor());
+                self->WatchForClose();
+                self->WaitForEvents();
+            });
     }
 
     // An event stream only writes; a read that ends tells at once that the client went away, so the stream (and
     // its place among the user's streams) is released then, not at the next failed write.
     void WatchForClose() {
         if (!linger_buffer_) linger_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();
-        stream_.async_read_some(net::buffer(*linger_buffer_), [self = this->shared_from_this()](beast::error_code ec,
-                                                                                               std::size_t) {
-            if (!ec) return self->WatchForClose();  // whatever the client sends is ignored
-            self->stream_closed_ = true;
-            if (self->timer_) self->timer_->cancel();
-        });
+        stream_.async_read_some(net::buffer(*linger_buffer_),
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (!ec) return self->WatchForClose();  // whatever the client sends is ignored
+                                    self->stream_closed_ = true;
+                                    if (self->timer_) self->timer_->cancel();
+                                });
     }
 
     void WaitForEvents() {
@@ -558,11 +557,12 @@ private:
     }
 
     void Drain(std::size_t drained) {
-        stream_.async_read_some(net::buffer(*linger_buffer_), [self = this->shared_from_this(), drained](
-                                                                 beast::error_code ec, std::size_t n) {
-            if (ec || drained + n > kLingerBytes) return;  // end of stream, timeout or enough: the socket closes
-            self->Drain(drained + n);
-        });
+        stream_.async_read_some(net::buffer(*linger_buffer_),
+                                [self = this->shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                                    if (ec || drained + n > kLingerBytes)
+                                        return;  // end of stream, timeout or enough: the socket closes
+                                    self->Drain(drained + n);
+                                });
     }
 
     static constexpr std::chrono::seconds kLingerTime{2};
@@ -601,7 +601,7 @@ private:
 // the clouds. When accepting itself fails (out of descriptors anyway, out of memory), the listener waits before
 // it tries again (10 ms, doubling to 1 s) and logs at most once every 10 s, instead of spinning on the error.
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     // `tls`: serve TLS with it (null: plain). `redirect_port`: answer every request with a redirect to https on
     // that port (the plain listener beside a TLS one), else 0.
     Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, tcp::acceptor acceptor, ServerParts& parts,
@@ -622,7 +622,7 @@ public:
         });
     }
 
-private:
+  private:
     void DoAccept() {
         net::io_context& target = *contexts_[next_++ % contexts_.size()];
         acceptor_.async_accept(target, beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
@@ -636,7 +636,8 @@ private:
         const auto peer = socket.remote_endpoint(opt_ec);
         std::string address = opt_ec ? std::string("unknown") : peer.address().to_string();
         switch (parts_.connections.Take(address, 1)) {
-            case ClientAllowance::Grant::kGranted: break;
+            case ClientAllowance::Grant::kGranted:
+                break;
             case ClientAllowance::Grant::kTotalExhausted:
                 parts_.metrics.Refused("connections");
                 TurnAway(socket, "the server has as many connections open as it may; retry shortly");
@@ -658,11 +659,11 @@ private:
 
     // A 503 written once without waiting (it fits an empty socket buffer), then the descriptor is closed.
     static void TurnAway(tcp::socket& socket, const std::string& message) {
-        const std::string body =
-            R"({"error":{"code":"unavailable","message":")" + message + "\"}}";
-        const std::string wire = "HTTP/1.1 503 Service Unavailable\r\nServer: cloudopt\r\nContent-Type: "
-                                 "application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+        const std::string body = R"({"error":{"code":"unavailable","message":")" + message + "\"}}";
+        const std::string wire =
+            "HTTP/1.1 503 Service Unavailable\r\nServer: cloudopt\r\nContent-Type: "
+            "application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
         beast::error_code ec;
         socket.non_blocking(true, ec);
         socket.write_some(net::buffer(wire), ec);
@@ -676,9 +677,10 @@ private:
         ++failed_accepts_;
         const auto now = std::chrono::steady_clock::now();
         if (now - last_accept_log_ >= std::chrono::seconds(10)) {
-            spdlog::warn("accept failed {} time(s) since the last report: {} (retrying in {} ms; raise the descriptor "
-                         "limit, ulimit -n, or lower server.max_connections)",
-                         failed_accepts_, ec.message(), backoff_.count());
+            spdlog::warn(
+                "accept failed {} time(s) since the last report: {} (retrying in {} ms; raise the descriptor "
+                "limit, ulimit -n, or lower server.max_connections)",
+                failed_accepts_, ec.message(), backoff_.count());
             failed_accepts_ = 0;
             last_accept_log_ = now;
         }
@@ -705,8 +707,9 @@ private:
 // TLS 1.2 and 1.3 only, forward-secret AEAD suites only (Mozilla's "intermediate" profile).
 Result<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions& options) {
     auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
-    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
-                     net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                     net::ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
     SSL_CTX_set_cipher_list(ctx->native_handle(),
                             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
@@ -718,8 +721,8 @@ Result<std::unique_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions& o
                                                           "': " + ec.message() + " (tls.cert_file: a PEM chain)");
     ctx->use_private_key_file(options.tls_key_file, net::ssl::context::pem, ec);
     if (ec)
-        return MakeError(ErrorCode::kInvalidArgument, "cannot load the TLS key '" + options.tls_key_file + "': " +
-                                                          ec.message() + " (tls.key_file: a PEM private key)");
+        return MakeError(ErrorCode::kInvalidArgument, "cannot load the TLS key '" + options.tls_key_file +
+                                                          "': " + ec.message() + " (tls.key_file: a PEM private key)");
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
         return MakeError(ErrorCode::kInvalidArgument, "the TLS key does not match the certificate");
     return ctx;
@@ -740,9 +743,10 @@ std::size_t ConnectionCap(const ServerOptions& options) {
     const std::size_t derived = descriptors > headroom + 16 ? descriptors - headroom : 16;
     if (options.max_connections == 0) return derived;
     if (options.max_connections > derived)
-        spdlog::warn("server.max_connections {} leaves too few of the {} descriptors for the store and the clouds; "
-                     "using {} (raise ulimit -n to allow more)",
-                     options.max_connections, descriptors, derived);
+        spdlog::warn(
+            "server.max_connections {} leaves too few of the {} descriptors for the store and the clouds; "
+            "using {} (raise ulimit -n to allow more)",
+            options.max_connections, descriptors, derived);
     return std::min(options.max_connections, derived);
 }
 
@@ -797,8 +801,9 @@ Result<tcp::acceptor> Listen(net::io_context& context, const std::string& bind_a
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-        return MakeError(ErrorCode::kUnavailable, "cannot listen on " + bind_address + ":" + std::to_string(port) + ": " +
-                                                      ec.message() + " (is another server using the port? try --port)");
+        return MakeError(ErrorCode::kUnavailable, "cannot listen on " + bind_address + ":" + std::to_string(port) +
+                                                      ": " + ec.message() +
+                                                      " (is another server using the port? try --port)");
     return acceptor;
 }
 
@@ -811,8 +816,7 @@ Result<unsigned short> HttpServer::Start() {
         if (!tls) return tls.error();
         impl_->tls = std::move(*tls);
     }
-    impl_->connections =
-        std::make_unique<ClientAllowance>(ConnectionCap(options), options.max_connections_per_address);
+    impl_->connections = std::make_unique<ClientAllowance>(ConnectionCap(options), options.max_connections_per_address);
     impl_->parts = std::make_unique<ServerParts>(ServerParts{impl_->router, impl_->metrics, impl_->options,
                                                              *impl_->connections, impl_->body_bytes, impl_->blocking});
     auto acceptor = Listen(*impl_->contexts.front(), options.bind_address, options.port);

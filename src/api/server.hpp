@@ -47,7 +47,7 @@ struct ServerOptions {
 };
 
 class HttpServer {
-public:
+  public:
     HttpServer(const Router& router, MetricsRegistry& metrics, ServerOptions options);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -63,7 +63,7 @@ public:
     // Stops accepting, closes connections and joins the threads. Idempotent.
     void Stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,7 +1,5 @@
 #include "app/config.hpp"
 
-#include "app/cloud_adapters.hpp"
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "app/cloud_adapters.hpp"
 #include "core/text.hpp"
 #include "forecast/lstm_options.hpp"
 
@@ -78,9 +77,12 @@ Key Bool(std::string path, bool Config::*field) {
     return {path, [path, field](Config& c, const std::string& text) -> Status {
                 std::string t = text;
                 std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
-                if (t == "true" || t == "1" || t == "yes" || t == "on") c.*field = true;
-                else if (t == "false" || t == "0" || t == "no" || t == "off") c.*field = false;
-                else return Bad(path, "must be true or false (got '" + text + "')");
+                if (t == "true" || t == "1" || t == "yes" || t == "on")
+                    c.*field = true;
+                else if (t == "false" || t == "0" || t == "no" || t == "off")
+                    c.*field = false;
+                else
+                    return Bad(path, "must be true or false (got '" + text + "')");
                 return Status::Ok();
             }};
 }
@@ -197,7 +199,8 @@ Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
         }
         if (!field.second.IsScalar()) return Bad("providers." + name + "." + key, "must be a string");
         if (key == "metrics" && field.second.as<std::string>() != "cloud" && field.second.as<std::string>() != "none")
-            return Bad("providers." + name + ".metrics", "must be cloud (pull from the cloud's monitor) or none (push)");
+            return Bad("providers." + name + ".metrics",
+                       "must be cloud (pull from the cloud's monitor) or none (push)");
         if (key != "driver") settings[key] = field.second.as<std::string>();
     }
     c.providers[name] = driver;
@@ -230,7 +233,8 @@ Status ApplyYaml(Config& config, const YAML::Node& node, const std::string& pref
         if (!key) {
             std::string known;
             for (const Key& k : Keys()) {
-                if (k.path.rfind(prefix.empty() ? name : prefix + ".", 0) == 0) known += (known.empty() ? "" : ", ") + k.path;
+                if (k.path.rfind(prefix.empty() ? name : prefix + ".", 0) == 0)
+                    known += (known.empty() ? "" : ", ") + k.path;
             }
             return Bad(path, "unknown key" + (known.empty() ? std::string() : "; known keys here: " + known));
         }
@@ -297,7 +301,8 @@ Status ValidateConfig(const Config& c) {
                    "must be at most the forecast's reach, loop.horizon_steps x loop.forecast_step_seconds (" +
                        std::to_string(static_cast<long long>(c.horizon_steps) * c.forecast_step_seconds) + " s here)");
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
-        return Bad(c.tls_cert_file.empty() ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
+        return Bad(c.tls_cert_file.empty() ? "tls.cert_file" : "tls.key_file",
+                   "set both tls.cert_file and tls.key_file, or neither");
     if (c.tls_redirect_http_port >= 0 && c.tls_cert_file.empty())
         return Bad("tls.redirect_http_port", "redirects to https need TLS (tls.cert_file and tls.key_file)");
     if (!c.cors_origin.empty() && c.cors_origin.rfind("http://", 0) != 0 && c.cors_origin.rfind("https://", 0) != 0)
@@ -308,8 +313,7 @@ Status ValidateConfig(const Config& c) {
                                                 std::to_string(c.max_buffered_body_mb_per_address) + " MiB)");
     if (c.max_buffered_body_mb_per_address > c.max_buffered_body_mb)
         return Bad("server.max_buffered_body_mb_per_address", "must be at most server.max_buffered_body_mb");
-    if (c.ingest_min_value >= c.ingest_max_value)
-        return Bad("ingest.min_value", "must be below ingest.max_value");
+    if (c.ingest_min_value >= c.ingest_max_value) return Bad("ingest.min_value", "must be below ingest.max_value");
     if (auto ranges = ParseMetricRanges(c.ingest_metric_ranges); !ranges) return ranges.error();
     return Status::Ok();
 }
@@ -327,8 +331,8 @@ Result<std::map<std::string, std::pair<double, double>>> ParseMetricRanges(const
             high = ParseDouble(Trim(item.substr(colon + 1)));
         }
         if (!low || !high || *low >= *high || eq == 0)
-            return Bad("ingest.metric_ranges", "each item is metric=min:max with min < max, comma-separated (got '" +
-                                                   std::string(item) + "')");
+            return Bad("ingest.metric_ranges",
+                       "each item is metric=min:max with min < max, comma-separated (got '" + std::string(item) + "')");
         out[std::string(Trim(item.substr(0, eq)))] = {*low, *high};
     }
     return out;

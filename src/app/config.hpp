@@ -57,7 +57,7 @@ struct Config {
     int train_epochs = 30;
     int lstm_hidden = 64;
     int lstm_layers = 1;
-    int lstm_window = 48;  // steps of the forecast grid
+    int lstm_window = 48;               // steps of the forecast grid
     std::string lstm_scale = "linear";  // or log (forecast/lstm_options.hpp)
     bool phase_bands = true;
     bool reweigh = true;  // loop.reweigh: auto's weights follow its models' errors since training
@@ -78,7 +78,7 @@ struct Config {
     // dashboard
     std::string dashboard_dir;  // empty: the built dashboard/dist beside the binary or the sources
     // catalog
-    std::string catalog_file;   // empty: the bundled data/catalog/instances.csv
+    std::string catalog_file;  // empty: the bundled data/catalog/instances.csv
     // prometheus: where resources with a load_query are read (empty: none)
     std::string prometheus_url;
     int prometheus_step_seconds = 60;
@@ -92,10 +92,10 @@ struct Config {
     // Driver settings by provider name (app/cloud_adapters.hpp lists what each driver takes).
     std::map<std::string, std::map<std::string, std::string>> provider_settings;
     // security (docs/SECURITY.md)
-    std::string master_key;            // the key text; prefer CLOUDOPT_SECURITY_MASTER_KEY or a file
-    std::string master_key_file;       // empty: <data_dir>/master.key, created on first start
+    std::string master_key;                 // the key text; prefer CLOUDOPT_SECURITY_MASTER_KEY or a file
+    std::string master_key_file;            // empty: <data_dir>/master.key, created on first start
     std::string previous_master_key_files;  // comma-separated: old keys that still open credentials (rotation)
-    std::string jwt_key_file;          // empty: <data_dir>/jwt.key, created on first start
+    std::string jwt_key_file;               // empty: <data_dir>/jwt.key, created on first start
     std::string previous_jwt_key_files;     // comma-separated: old signing keys still accepted until tokens expire
     int access_token_minutes = 15;
     int refresh_token_days = 7;
@@ -106,7 +106,7 @@ struct Config {
     // tls
     std::string tls_cert_file;
     std::string tls_key_file;
-    int tls_redirect_http_port = -1;      // with TLS: redirect plain HTTP on this port to https; -1: off
+    int tls_redirect_http_port = -1;  // with TLS: redirect plain HTTP on this port to https; -1: off
     bool tls_hsts = true;
     // log
     std::string log_level = "info";

@@ -57,8 +57,9 @@ void AddLstmShapeOptions(CLI::App* command, cloudopt::LstmShapeSettings& lstm) {
     command->add_option("--lstm-hidden", lstm.hidden, "LSTM hidden units per layer (default 64)")
         ->check(CLI::Range(1, cloudopt::kMaxLstmHidden));
     command->add_option("--lstm-layers", lstm.layers, "LSTM layers: 1 (default) or 2")->check(CLI::Range(1, 2));
-    command->add_option("--lstm-window", lstm.window,
-                        "Steps of history the LSTM reads per forecast (default 48); training time grows with it")
+    command
+        ->add_option("--lstm-window", lstm.window,
+                     "Steps of history the LSTM reads per forecast (default 48); training time grows with it")
         ->check(CLI::Range(2, cloudopt::kMaxLstmWindow));
     command
         ->add_option_function<std::string>(
@@ -82,7 +83,8 @@ int main(int argc, char** argv) {
     std::optional<std::string> data_dir;
     bool demo = false;
     std::optional<double> speed;
-    serve->add_option("--config", config_path, "YAML config file (see cloudopt.example.yaml)")->check(CLI::ExistingFile);
+    serve->add_option("--config", config_path, "YAML config file (see cloudopt.example.yaml)")
+        ->check(CLI::ExistingFile);
     serve->add_option("--port", port, "HTTP port (default 8080)")->check(CLI::Range(0, 65535));
     serve->add_option("--data-dir", data_dir, "Where the database lives (default ./cloudopt-data)");
     serve->add_flag("--demo", demo, "Create demo resources replaying real traces on the simulated cloud");
@@ -100,14 +102,16 @@ int main(int argc, char** argv) {
                          "Comma-separated: lstm,lstm_fleet,lstm_tuned,holt_winters,linear,seasonal_naive,naive,auto");
     backtest->add_option("--test-fraction", backtest_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
-    backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")->check(CLI::Range(1, 10000));
+    backtest->add_option("--epochs", backtest_command.epochs, "LSTM training epochs (default 10)")
+        ->check(CLI::Range(1, 10000));
     AddLstmShapeOptions(backtest, backtest_command.lstm);
     AddPhaseBandsOption(backtest, backtest_command.phase_bands);
     AddReweighOption(backtest, backtest_command.reweigh);
     backtest
         ->add_option_function<std::string>(
             "--lstm-tuning", [&](const std::string& v) { backtest_command.tune_fleet = v == "on"; },
-            "on (default): with a fleet network, auto's per-series LSTM starts from its weights (lstm_tuned); off: from "
+            "on (default): with a fleet network, auto's per-series LSTM starts from its weights (lstm_tuned); off: "
+            "from "
             "PyTorch's initialization (lstm)")
         ->check(CLI::IsMember({"on", "off"}));
     backtest->add_flag("--json", backtest_command.json, "Print one JSON object");
@@ -124,9 +128,12 @@ int main(int argc, char** argv) {
     forecast->add_flag("--json", forecast_command.json, "Print one JSON object");
 
     cloudopt::TrainCommand train_command;
-    CLI::App* train = app.add_subcommand("train", "Train a model per series of a CSV, report its backtest accuracy, save it");
+    CLI::App* train =
+        app.add_subcommand("train", "Train a model per series of a CSV, report its backtest accuracy, save it");
     AddDataOption(train, train_command.data, train_command.missing_value);
-    train->add_option("--epochs", train_command.epochs, "LSTM training epochs (default 50; early stopping may end sooner)")
+    train
+        ->add_option("--epochs", train_command.epochs,
+                     "LSTM training epochs (default 50; early stopping may end sooner)")
         ->check(CLI::Range(1, 10000));
     train->add_option("--model", train_command.model,
                       "lstm (default) | lstm_fleet | lstm_tuned | holt_winters | linear | seasonal_naive | naive | "
@@ -136,15 +143,22 @@ int main(int argc, char** argv) {
     train->add_option("--out", train_command.out, "Save the trained models to this model file");
     AddLstmShapeOptions(train, train_command.lstm);
     AddPhaseBandsOption(train, train_command.phase_bands);
-    forecast->add_option("--model-file", forecast_command.model_file, "Forecast with the models saved by `train --out`");
+    forecast->add_option("--model-file", forecast_command.model_file,
+                         "Forecast with the models saved by `train --out`");
 
     cloudopt::SimulateCommand simulate_command;
     CLI::App* simulate = app.add_subcommand("simulate", "Replay each series of a CSV against the scaling policies");
     AddDataOption(simulate, simulate_command.data, simulate_command.missing_value);
-    simulate->add_option("--policies", simulate_command.policies, "Comma-separated: static,reactive,predictive,oracle, and perfect_forecast (the planner fed the load that came: what its rules alone cost)");
-    simulate->add_option("--boot-delay", simulate_command.boot_delay_s, "Seconds until a launched instance serves (default 180)")
+    simulate->add_option("--policies", simulate_command.policies,
+                         "Comma-separated: static,reactive,predictive,oracle, and perfect_forecast (the planner fed "
+                         "the load that came: what its rules alone cost)");
+    simulate
+        ->add_option("--boot-delay", simulate_command.boot_delay_s,
+                     "Seconds until a launched instance serves (default 180)")
         ->check(CLI::Range(0, 86400));
-    simulate->add_option("--target", simulate_command.target, "Target utilization, the middle of a 0.10 band (default 0.75)")
+    simulate
+        ->add_option("--target", simulate_command.target,
+                     "Target utilization, the middle of a 0.10 band (default 0.75)")
         ->check(CLI::Range(0.15, 0.9));
     simulate
         ->add_option(
@@ -155,15 +169,30 @@ int main(int argc, char** argv) {
     simulate->add_option(
         "--quantile", simulate_command.quantile,
         "Forecast quantile the predictive policy sizes for: 0.5, 0.9, 0.95 (default), 0.99, as loop.quantile");
-    simulate->add_option("--unmet-budget", simulate_command.unmet_budget, "Share of steps the predictive policy may leave demand unmet before it widens its bands, as loop.unmet_budget (default 0.005)")
+    simulate
+        ->add_option("--unmet-budget", simulate_command.unmet_budget,
+                     "Share of steps the predictive policy may leave demand unmet before it widens its bands, as "
+                     "loop.unmet_budget (default 0.005)")
         ->check(CLI::Range(0.0, 0.5));
-    simulate->add_option("--stabilization", simulate_command.stabilization_s, "Seconds the predictive policy waits before scaling in, and its no-flapping window, as loop.stabilization_seconds (default 300)")
+    simulate
+        ->add_option("--stabilization", simulate_command.stabilization_s,
+                     "Seconds the predictive policy waits before scaling in, and its no-flapping window, as "
+                     "loop.stabilization_seconds (default 300)")
         ->check(CLI::Range(0, 86400));
-    simulate->add_option("--flap-window", simulate_command.flap_window_s, "Seconds after a scale-out during which the predictive policy does not scale in, as loop.flap_window_seconds (default 0: off)")
+    simulate
+        ->add_option("--flap-window", simulate_command.flap_window_s,
+                     "Seconds after a scale-out during which the predictive policy does not scale in, as "
+                     "loop.flap_window_seconds (default 0: off)")
         ->check(CLI::Range(0, 86400));
-    simulate->add_option("--hysteresis", simulate_command.hysteresis, "Utilization below the target that the predictive policy's scale-in is sized for, as loop.scale_in_hysteresis (default 0.10; 0: off)")
+    simulate
+        ->add_option("--hysteresis", simulate_command.hysteresis,
+                     "Utilization below the target that the predictive policy's scale-in is sized for, as "
+                     "loop.scale_in_hysteresis (default 0.10; 0: off)")
         ->check(CLI::Range(0.0, 0.3));
-    simulate->add_option("--flap-backoff", simulate_command.flap_backoff, "How many times its flap window a resource that flapped may wait, doubling per flap, as loop.flap_backoff_max (default 1: no backoff)")
+    simulate
+        ->add_option("--flap-backoff", simulate_command.flap_backoff,
+                     "How many times its flap window a resource that flapped may wait, doubling per flap, as "
+                     "loop.flap_backoff_max (default 1: no backoff)")
         ->check(CLI::Range(1, 64));
     simulate
         ->add_option("--scale-in-lookahead", simulate_command.lookahead_s,
@@ -222,44 +251,63 @@ int main(int argc, char** argv) {
     auto add_db_options = [&db_command](CLI::App* command) {
         command->add_option("--config", db_command.config_path, "YAML config file (for the data directory)")
             ->check(CLI::ExistingFile);
-        command->add_option("--data-dir", db_command.data_dir, "The service's data directory (default ./cloudopt-data)");
+        command->add_option("--data-dir", db_command.data_dir,
+                            "The service's data directory (default ./cloudopt-data)");
     };
     CLI::App* db_check = db->add_subcommand("check", "Report damage to the store; exits 1 when it is damaged");
     db_check->add_flag("--full", db_command.full,
                        "SQLite's integrity_check (also compares indexes with their tables; slower) instead of "
                        "quick_check");
     add_db_options(db_check);
-    CLI::App* db_backup = db->add_subcommand("backup", "Write a consistent copy of the database, checked before it is kept");
+    CLI::App* db_backup =
+        db->add_subcommand("backup", "Write a consistent copy of the database, checked before it is kept");
     db_backup->add_option("--out", db_command.out, "The backup file (replaced atomically when it exists)")->required();
     add_db_options(db_backup);
 
     cloudopt::ResourceCommand resource_command;
-    CLI::App* resource = app.add_subcommand("resource", "Add and list resources, and move their models, through a running service's API");
+    CLI::App* resource = app.add_subcommand(
+        "resource", "Add and list resources, and move their models, through a running service's API");
     resource->require_subcommand(1);
     auto add_remote_options = [&resource_command](CLI::App* c) {
-        c->add_option("--server", resource_command.server, "The service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
-        c->add_option("--token", resource_command.token, "An operator API token or an admin's access token (default $CLOUDOPT_TOKEN)");
+        c->add_option("--server", resource_command.server,
+                      "The service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
+        c->add_option("--token", resource_command.token,
+                      "An operator API token or an admin's access token (default $CLOUDOPT_TOKEN)");
     };
-    CLI::App* resource_add = resource->add_subcommand("add", "Add a resource; its reference is checked against the provider first");
+    CLI::App* resource_add =
+        resource->add_subcommand("add", "Add a resource; its reference is checked against the provider first");
     resource_add->add_option("name", resource_command.name, "Resource name")->required();
-    resource_add->add_option("--provider", resource_command.provider, "A provider name from the config (aws, azure, gcp, kubernetes, ...)")->required();
-    resource_add->add_option("--ref", resource_command.ref, "The group: us-east-1/web-asg, SUB/RG/VMSS, PROJECT/zones/ZONE/MIG, NS/DEPLOYMENT")->required();
-    resource_add->add_option("--instance-type", resource_command.instance_type, "What one instance is (m5.large, ...)")->required();
+    resource_add
+        ->add_option("--provider", resource_command.provider,
+                     "A provider name from the config (aws, azure, gcp, kubernetes, ...)")
+        ->required();
+    resource_add
+        ->add_option("--ref", resource_command.ref,
+                     "The group: us-east-1/web-asg, SUB/RG/VMSS, PROJECT/zones/ZONE/MIG, NS/DEPLOYMENT")
+        ->required();
+    resource_add->add_option("--instance-type", resource_command.instance_type, "What one instance is (m5.large, ...)")
+        ->required();
     resource_add->add_option("--min", resource_command.min_capacity, "Fewest instances");
     resource_add->add_option("--max", resource_command.max_capacity, "Most instances");
     resource_add->add_option("--mode", resource_command.mode, "off | recommend | auto");
-    resource_add->add_option("--capacity-per-instance", resource_command.capacity_per_instance, "Load one instance serves at 100%");
-    resource_add->add_option("--load-metric", resource_command.load_metric, "The metric that is the load (default cpu_cores)");
-    resource_add->add_option("--load-query", resource_command.load_query, "PromQL whose value is the load (needs prometheus.url)");
+    resource_add->add_option("--capacity-per-instance", resource_command.capacity_per_instance,
+                             "Load one instance serves at 100%");
+    resource_add->add_option("--load-metric", resource_command.load_metric,
+                             "The metric that is the load (default cpu_cores)");
+    resource_add->add_option("--load-query", resource_command.load_query,
+                             "PromQL whose value is the load (needs prometheus.url)");
     resource_add->add_option("--boot-delay", resource_command.boot_delay_s, "Seconds from launch to serving");
     add_remote_options(resource_add);
     CLI::App* resource_list = resource->add_subcommand("list", "List resources");
     add_remote_options(resource_list);
-    CLI::App* export_model = resource->add_subcommand("export-model", "Save a resource's trained model as a model file");
+    CLI::App* export_model =
+        resource->add_subcommand("export-model", "Save a resource's trained model as a model file");
     export_model->add_option("name", resource_command.name, "Resource name or id")->required();
-    export_model->add_option("--out", resource_command.model_file, "Where to write it (forecast --model-file reads it)")->required();
+    export_model->add_option("--out", resource_command.model_file, "Where to write it (forecast --model-file reads it)")
+        ->required();
     add_remote_options(export_model);
-    CLI::App* import_model = resource->add_subcommand("import-model", "Install a model file's model (train --out) as a resource's own");
+    CLI::App* import_model =
+        resource->add_subcommand("import-model", "Install a model file's model (train --out) as a resource's own");
     import_model->add_option("name", resource_command.name, "Resource name or id")->required();
     import_model->add_option("--file", resource_command.model_file, "The model file")->required();
     import_model->add_option("--series", resource_command.model_series, "Which model, when the file holds several");

@@ -37,12 +37,12 @@ namespace fs = std::filesystem;
 
 // Forwards to a clock chosen after start-up (the demo clock depends on what the store holds).
 class ClockHandle final : public Clock {
-public:
+  public:
     explicit ClockHandle(const Clock& initial) : target_(&initial) {}
     void Point(const Clock& target) { target_ = &target; }
     UnixSeconds Now() const override { return target_->Now(); }
 
-private:
+  private:
     const Clock* target_;
 };
 
@@ -61,8 +61,8 @@ std::string BundledDataPath(const std::string& relative) {
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     std::vector<fs::path> candidates;
     if (!ec) {
-        candidates.push_back(exe.parent_path() / "../../data" / relative);          // build/<preset>/cloudopt
-        candidates.push_back(exe.parent_path() / "../share/cloudopt" / relative);   // installed
+        candidates.push_back(exe.parent_path() / "../../data" / relative);         // build/<preset>/cloudopt
+        candidates.push_back(exe.parent_path() / "../share/cloudopt" / relative);  // installed
     }
     candidates.push_back(fs::path(CLOUDOPT_SOURCE_DATA_DIR) / relative);
     candidates.push_back(fs::path("data") / relative);
@@ -131,7 +131,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     // The demo replays time faster than real time, continuing where a previous demo run stopped.
     std::optional<ScaledClock> demo_clock;
     if (config.demo) {
-        const UnixSeconds origin = std::max(system_clock.Now(), LatestDemoTime(**store, system_clock.Now(), config.speed) + 1);
+        const UnixSeconds origin =
+            std::max(system_clock.Now(), LatestDemoTime(**store, system_clock.Now(), config.speed) + 1);
         demo_clock.emplace(origin, config.speed);
         clock.Point(*demo_clock);
     }
@@ -210,8 +211,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     }
 
     JobRunner jobs(clock);
-    api::ApiContext context{**store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring,
-                            MakeAccessOptions(config)};
+    api::ApiContext context{
+        **store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring, MakeAccessOptions(config)};
     context.providers = config.providers;
     context.query_cache_bytes = static_cast<std::size_t>(config.query_cache_mb) << 20;
     context.ingest.max_future_skew_s = config.ingest_max_future_skew_seconds;
@@ -226,7 +227,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     context.dashboard_dir = config.dashboard_dir.empty() ? BundledDashboardPath() : config.dashboard_dir;
     // The bundled demo traces are the datasets the dashboard's Simulation page offers.
     for (const auto& entry : fs::directory_iterator(BundledDataPath("demo"), ec)) {
-        if (entry.path().extension() == ".csv") context.simulation_datasets[entry.path().stem().string()] = entry.path().string();
+        if (entry.path().extension() == ".csv")
+            context.simulation_datasets[entry.path().stem().string()] = entry.path().string();
     }
     if (context.dashboard_dir.empty())
         spdlog::warn("no built dashboard found (npm ci && npm run build in dashboard/); / shows a landing page");
@@ -242,8 +244,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     server_options.max_connections_per_address = static_cast<std::size_t>(config.max_connections_per_address);
     server_options.max_anonymous_body_bytes = static_cast<std::size_t>(config.max_anonymous_body_bytes);
     server_options.max_buffered_body_bytes = static_cast<std::size_t>(config.max_buffered_body_mb) << 20;
-    server_options.max_buffered_body_bytes_per_address = static_cast<std::size_t>(config.max_buffered_body_mb_per_address)
-                                                         << 20;
+    server_options.max_buffered_body_bytes_per_address =
+        static_cast<std::size_t>(config.max_buffered_body_mb_per_address) << 20;
     server_options.tls_cert_file = config.tls_cert_file;
     server_options.tls_key_file = config.tls_key_file;
     if (config.tls_redirect_http_port >= 0)
@@ -272,8 +274,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
                             ":" + std::to_string(*port);
     if (server.redirect_port() != 0) spdlog::info("redirecting http on port {} to https", server.redirect_port());
     spdlog::info("cloudopt {} listening on {} (data in {})", CLOUDOPT_VERSION, url, config.data_dir);
-    if (config.demo)
-        spdlog::info("demo: time runs {}x faster; log in with POST {}/api/auth/login", config.speed, url);
+    if (config.demo) spdlog::info("demo: time runs {}x faster; log in with POST {}/api/auth/login", config.speed, url);
     std::fflush(stdout);
 
     int received = 0;

@@ -104,7 +104,8 @@ int RunSimulate(const SimulateCommand& c) {
     std::vector<std::pair<std::string, const RegularSeries*>> order;
     for (const auto& [id, series] : *all) order.emplace_back(id, &series);
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int jobs = std::clamp(c.jobs > 0 ? c.jobs : cores, 1, static_cast<int>(std::max<std::size_t>(1, order.size())));
+    const int jobs =
+        std::clamp(c.jobs > 0 ? c.jobs : cores, 1, static_cast<int>(std::max<std::size_t>(1, order.size())));
     if (jobs > 1) options.models.lstm.train.threads = 1;
     std::vector<std::optional<Result<SeriesReplay>>> replays(order.size());
     std::atomic<std::size_t> next{0}, finished{0};
@@ -171,8 +172,12 @@ int RunSimulate(const SimulateCommand& c) {
     nlohmann::json policies = nlohmann::json::object();
     for (const std::string& name : requested) {
         const Sums& s = sums[name];
-        policies[name] = {{"cost", RoundTo(s.cost, 2)},   {"cost_rel", RoundTo(s.cost_rel / n)}, {"unmet", RoundTo(s.unmet / n)},
-                          {"hot", RoundTo(s.hot / n)},    {"util", RoundTo(s.util / n)},         {"actions", s.actions},
+        policies[name] = {{"cost", RoundTo(s.cost, 2)},
+                          {"cost_rel", RoundTo(s.cost_rel / n)},
+                          {"unmet", RoundTo(s.unmet / n)},
+                          {"hot", RoundTo(s.hot / n)},
+                          {"util", RoundTo(s.util / n)},
+                          {"actions", s.actions},
                           {"actions_per_day", RoundTo(s.actions_per_day / n, 2)},
                           {"flaps_per_day", RoundTo(s.flaps_per_day / n, 2)}};
     }
@@ -205,10 +210,10 @@ int RunSimulate(const SimulateCommand& c) {
                     "util", "actions", "changes/d", "flaps/d");
         for (const std::string& name : requested) {
             const nlohmann::json& p = policies[name];
-            std::printf("%-16s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld %9.1f %9.2f\n", name.c_str(), p["cost"].get<double>(),
-                        p["cost_rel"].get<double>(), p["unmet"].get<double>(), p["hot"].get<double>(),
-                        p["util"].get<double>(), p["actions"].get<long long>(), p["actions_per_day"].get<double>(),
-                        p["flaps_per_day"].get<double>());
+            std::printf("%-16s %12.1f %9.3f %8.4f %8.4f %8.3f %9lld %9.1f %9.2f\n", name.c_str(),
+                        p["cost"].get<double>(), p["cost_rel"].get<double>(), p["unmet"].get<double>(),
+                        p["hot"].get<double>(), p["util"].get<double>(), p["actions"].get<long long>(),
+                        p["actions_per_day"].get<double>(), p["flaps_per_day"].get<double>());
         }
         if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
     }

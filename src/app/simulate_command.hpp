@@ -7,7 +7,6 @@
 #include <string>
 
 #include "core/plan.hpp"
-
 #include "forecast/lstm_options.hpp"
 
 namespace cloudopt {
@@ -34,7 +33,7 @@ struct SimulateCommand {
     std::optional<int> epochs;
     LstmShapeSettings lstm;   // --lstm-hidden, --lstm-layers, --lstm-window, --lstm-scale (loop.lstm_*)
     bool lstm_given = false;  // whether any of them was given, else the config's
-    int jobs = 0;     // series replayed at once; 0: one per core (each LSTM then trains on one thread)
+    int jobs = 0;             // series replayed at once; 0: one per core (each LSTM then trains on one thread)
     bool phase_bands = true;  // --phase-bands auto|off, as loop.phase_bands
     bool phase_bands_given = false;
     bool reweigh = true;  // --reweigh on|off, as loop.reweigh

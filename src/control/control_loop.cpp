@@ -222,19 +222,18 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     if (made->live)
         RecordHealth(r, {trained->model->bands.accuracy, *made->live, trained->trained_at,
                          trained->model->bands.phase.Describe()});
-    Result<Forecast> forecast = std::move(made->forecast);
-    forecast->generated_at = now;
-    if (Status s = store_.SavePrediction(r.id, r.load_metric, *forecast); !s) return s.error();
-    if (!forecast->points.empty()) {
+    Forecast& forecast = made->forecast;  // ForecastLoad dated it `now`
+    if (Status s = store_.SavePrediction(r.id, r.load_metric, forecast); !s) return s.error();
+    if (!forecast.points.empty()) {
         // The next step's forecast: `cloudopt_forecast_load offset <step>` lines up with the load it forecast.
-        const ForecastPoint& next = forecast->points.front();
+        const ForecastPoint& next = forecast.points.front();
         for (QuantileLevel q : {QuantileLevel::kP50, QuantileLevel::kP90, QuantileLevel::kP95, QuantileLevel::kP99})
             metrics_
                 .GetGauge("cloudopt_forecast_load", "Forecast of the resource's load for the next step, per quantile",
                           {{"resource", r.name}, {"quantile", QuantileLevelName(q)}})
                 .Set(PointQuantile(next, q));
     }
-    return forecast;
+    return std::move(forecast);
 }
 
 void ControlLoop::SetTrainingRequester(TrainOne one, TrainAll all) {

@@ -38,8 +38,8 @@ Result<DashboardStats> ComputeDashboardStats(Store& store, ControlLoop& loop, Un
         if (week && !week->empty()) {
             double peak = 0.0;
             for (const Sample& s : *week) peak = std::max(peak, s.value);
-            rs.static_instances = std::clamp(InstancesFor(peak, r.capacity_per_instance, r.target_high),
-                                             r.min_capacity, std::max(r.min_capacity, r.max_capacity));
+            rs.static_instances = std::clamp(InstancesFor(peak, r.capacity_per_instance, r.target_high), r.min_capacity,
+                                             std::max(r.min_capacity, r.max_capacity));
         } else {
             rs.static_instances = rs.desired;
         }

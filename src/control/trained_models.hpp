@@ -16,7 +16,7 @@
 namespace cloudopt {
 
 class TrainedModels {
-public:
+  public:
     struct Entry {
         std::shared_ptr<const TrainedModel> model;
         UnixSeconds trained_at = 0;
@@ -30,7 +30,7 @@ public:
     // Forgets every model of a deleted resource.
     void Forget(ResourceId id);
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::map<std::pair<ResourceId, std::string>, Entry> entries_;
 };

@@ -15,6 +15,7 @@
 #include "forecast/seasonal_naive.hpp"
 #include "simulate/service_replay.hpp"
 #include "simulate/simulated_cloud.hpp"
+#include "support/service_replay_options.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cloudopt {
@@ -80,12 +81,14 @@ TEST(Demo, ARestartedDemoClockNeverFollowsStoredDataIntoTheFuture) {
     // One sample dated 2099, stored before ingest refused such timestamps.
     auto web = (*store)->FindResourceByName("web-frontend");
     ASSERT_TRUE(web.ok());
-    ASSERT_TRUE((*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{4'080'000'000, 5}}}}).ok());
+    ASSERT_TRUE(
+        (*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{4'080'000'000, 5}}}}).ok());
     // Ten real minutes later, at 60 times real time, the demo may have reached ten hours ahead, and no further.
     const UnixSeconds restarted = LatestDemoTime(**store, now + 600, 60);
     EXPECT_EQ(restarted, recorded);
     // Samples the demo itself wrote ahead of real time still count.
-    ASSERT_TRUE((*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{now + 5 * 3600, 7}}}}).ok());
+    ASSERT_TRUE(
+        (*store)->AppendSamples(std::vector<SeriesSamples>{{{web->id, web->load_metric}, {{now + 5 * 3600, 7}}}}).ok());
     EXPECT_EQ(LatestDemoTime(**store, now + 600, 60), now + 5 * 3600);
 }
 
@@ -137,12 +140,7 @@ TEST(Demo, ReplayingWhatTheDemoRecordedMakesTheLoopsDecisionAtEveryTick) {
         world.clock.Advance(60);
     }
     ASSERT_EQ(live.size(), 4u);
-    ServiceReplayOptions replay_options;
-    replay_options.engine = options.engine;
-    replay_options.forecast = loop.ForecastOptions();
-    replay_options.horizon_steps = options.horizon_steps;
-    replay_options.history_seconds = options.history_seconds;
-    replay_options.stale_after_seconds = options.stale_after_seconds;
+    const ServiceReplayOptions replay_options = testing::ReplayOptionsOf(loop);
     int changes = 0;
     auto replayed_resources = store.ListResources();
     ASSERT_TRUE(replayed_resources.ok());

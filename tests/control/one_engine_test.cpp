@@ -11,6 +11,7 @@
 #include "forecast/auto_forecaster.hpp"
 #include "simulate/service_replay.hpp"
 #include "simulate/simulated_cloud.hpp"
+#include "support/service_replay_options.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cloudopt {
@@ -105,16 +106,6 @@ class OneEngineTest : public ::testing::Test {
         return ticks;
     }
 
-    ServiceReplayOptions ReplayOptionsOf(const ControlLoop& loop) {
-        ServiceReplayOptions o;
-        o.engine = loop.options().engine;
-        o.forecast = loop.ForecastOptions();
-        o.horizon_steps = loop.options().horizon_steps;
-        o.history_seconds = loop.options().history_seconds;
-        o.stale_after_seconds = loop.options().stale_after_seconds;
-        return o;
-    }
-
     // Replays what the store recorded and checks the decision of every tick against the live one.
     void ExpectSameDecisions(const Resource& r, const std::vector<LiveTick>& live, TrainedModelRef trained,
                              const ServiceReplayOptions& options) {
@@ -155,7 +146,7 @@ TEST_F(OneEngineTest, ReplayingTheRecordedLoadMakesTheLiveLoopsDecisionAtEveryTi
     ControlLoop loop(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, ControlLoopOptions{});
     const Resource r = AddResource();
     const std::vector<LiveTick> live = RunLive(loop, 4 * 3600);
-    ExpectSameDecisions(r, live, {}, ReplayOptionsOf(loop));
+    ExpectSameDecisions(r, live, {}, testing::ReplayOptionsOf(loop));
 }
 
 TEST_F(OneEngineTest, WithATrainedModelTheReplayForecastsAndDecidesAsTheLoopDid) {
@@ -167,7 +158,7 @@ TEST_F(OneEngineTest, WithATrainedModelTheReplayForecastsAndDecidesAsTheLoopDid)
     const std::vector<LiveTick> live = RunLive(loop, 3 * 3600);
     const auto trained = loop.models().Get(r.id, r.load_metric);
     ASSERT_TRUE(trained.has_value());
-    ExpectSameDecisions(r, live, {trained->model.get(), trained->trained_at}, ReplayOptionsOf(loop));
+    ExpectSameDecisions(r, live, {trained->model.get(), trained->trained_at}, testing::ReplayOptionsOf(loop));
 }
 
 TEST_F(OneEngineTest, ChangedSettingsChangeTheReplaysDecisions) {
@@ -175,7 +166,7 @@ TEST_F(OneEngineTest, ChangedSettingsChangeTheReplaysDecisions) {
     ControlLoop loop(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, ControlLoopOptions{});
     const Resource r = AddResource();
     const std::vector<LiveTick> live = RunLive(loop, 2 * 3600);
-    ServiceReplayOptions other = ReplayOptionsOf(loop);
+    ServiceReplayOptions other = testing::ReplayOptionsOf(loop);
     other.engine.flap_guard.hysteresis = 0.0;
     other.engine.stabilization_seconds = 0;
     auto load = store_->QuerySamples({r.id, r.load_metric}, 0, live.back().ts + 1);
