@@ -10,6 +10,7 @@ import sys
 ALLOWED = {
     "core": set(),
     "forecast": {"core"},
+    "anomaly": {"core", "forecast"},
     "allocate": {"core"},
     "simulate": {"core", "forecast", "allocate"},
     "store": {"core"},
@@ -18,14 +19,14 @@ ALLOWED = {
     "monitor": {"core", "providers"},
     "control": {"core", "store", "forecast", "allocate"},
     "api": {"core", "store", "control", "security", "simulate", "monitor"},
-    "app": {"core", "forecast", "allocate", "simulate", "store", "control", "security", "providers", "monitor", "api"},
+    "app": {"core", "forecast", "anomaly", "allocate", "simulate", "store", "control", "security", "providers", "monitor", "api"},
 }
 # Third-party headers and where they may appear (module, or module/file).
 THIRD_PARTY = {
     "boost/beast": {"api/server.cpp"},
     "boost/asio": {"api/server.cpp"},
     "sqlite3.h": {"store"},
-    "nlohmann/": {"store", "security", "providers", "monitor", "api", "app"},
+    "nlohmann/": {"anomaly", "store", "security", "providers", "monitor", "api", "app"},
     "sodium.h": {"security"},
     "jwt.h": {"security"},
     "openssl/": {"security", "providers", "api/server.cpp"},

@@ -1,5 +1,5 @@
 // cloudopt: forecast cloud workload and scale ahead of demand. Subcommands: serve, train, forecast, backtest, simulate,
-// user, token, secrets, resource, db, version.
+// detect, user, token, secrets, resource, db, version.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
 #include "app/db_commands.hpp"
+#include "app/detect_command.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/resource_commands.hpp"
 #include "app/serve.hpp"
@@ -213,6 +214,19 @@ int main(int argc, char** argv) {
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
 
+    cloudopt::DetectCommand detect_command;
+    CLI::App* detect = app.add_subcommand(
+        "detect", "Score every point of NAB-format series for anomalies; write NAB results, optionally score them");
+    detect->add_option("--data", detect_command.data, "A data file (timestamp,value CSV) or a folder of them")
+        ->required();
+    detect->add_option("--nab-out", detect_command.nab_out, "Folder for the results (same relative paths)")
+        ->required();
+    detect->add_option("--labels", detect_command.labels, "NAB's combined_windows.json: adds the label column");
+    detect->add_flag("--score", detect_command.score,
+                     "Print the NAB scores (standard, reward_low_FP_rate, reward_low_FN_rate) and their optimized "
+                     "thresholds; needs --labels");
+    detect->add_flag("--json", detect_command.json, "With --score: print one JSON object");
+
     cloudopt::AdminCommand admin;
     auto add_admin_options = [&admin](CLI::App* command) {
         command->add_option("--config", admin.config_path, "YAML config file (for the data directory and key files)")
@@ -327,6 +341,7 @@ int main(int argc, char** argv) {
     if (backtest->parsed()) return cloudopt::RunBacktest(backtest_command);
     if (forecast->parsed()) return cloudopt::RunForecast(forecast_command);
     if (train->parsed()) return cloudopt::RunTrain(train_command);
+    if (detect->parsed()) return cloudopt::RunDetect(detect_command);
     if (simulate->parsed()) {
         for (const char* flag : {"--lstm-hidden", "--lstm-layers", "--lstm-window", "--lstm-scale"})
             simulate_command.lstm_given = simulate_command.lstm_given || simulate->count(flag) > 0;
