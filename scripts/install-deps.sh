@@ -8,6 +8,7 @@ packages=(
   libboost-dev nlohmann-json3-dev libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libxml2-dev libssl-dev openssl libsodium-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   libbenchmark-dev wrk prometheus libprotobuf-dev protobuf-compiler libsnappy-dev
+  libpqxx-dev libpq-dev postgresql-15
   clang libclang-rt-dev chromium
 )
 

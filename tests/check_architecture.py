@@ -26,6 +26,8 @@ THIRD_PARTY = {
     "boost/beast": {"api/server.cpp"},
     "boost/asio": {"api/server.cpp"},
     "sqlite3.h": {"store"},
+    "pqxx/": {"store"},
+    "libpq-fe.h": {"store"},
     "nlohmann/": {"anomaly", "store", "security", "providers", "monitor", "api", "app"},
     "sodium.h": {"security"},
     "jwt.h": {"security"},

@@ -1,6 +1,7 @@
 #pragma once
-// The storage interface every backend implements (SQLite now, PostgreSQL later). Tests are written against
-// this interface, so a backend is correct when it passes them.
+// The storage interface every backend implements: SQLite (store/sqlite, the embedded default) and PostgreSQL
+// (store/postgres/postgres_store.hpp). Tests are written against this interface and run for every backend, so a
+// backend is correct when it passes them.
 //
 // Thread-safety: every method may be called from any thread at once. Writes are atomic: a failed call
 // stores nothing. A write that returned OK survives a crash of the process.
@@ -55,7 +56,7 @@ struct StoredNetwork {
 using SamplesChangedListener = std::function<void(const SeriesKey& key, UnixSeconds since)>;
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     // Registers a listener, called after each commit that changed samples and before that write returns, so a
@@ -65,7 +66,7 @@ public:
 
     // Resources. Create assigns id and timestamps; names are unique (kConflict otherwise).
     virtual Result<Resource> CreateResource(const Resource& resource) = 0;
-    virtual Result<Resource> GetResource(ResourceId id) = 0;  // kNotFound
+    virtual Result<Resource> GetResource(ResourceId id) = 0;                   // kNotFound
     virtual Result<Resource> FindResourceByName(const std::string& name) = 0;  // kNotFound
     virtual Result<std::vector<Resource>> ListResources() = 0;
     // Replaces every user field of the resource with that id; keeps created_at, sets updated_at.
@@ -83,6 +84,10 @@ public:
     virtual Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) = 0;
     virtual Result<std::optional<Sample>> LatestSample(const SeriesKey& key) = 0;
     virtual Result<std::vector<std::string>> ListMetrics(ResourceId id) = 0;
+    // Retention: removes samples older than `before` in whole units of storage (an hour's chunk in SQLite, a week's
+    // partition in PostgreSQL, dropped at once), so a sample at ts < before may stay until its unit is wholly older;
+    // a sample at or after `before` never goes. Returns how many units went; listeners hear of every series.
+    virtual Result<std::int64_t> PruneSamples(UnixSeconds before) = 0;
 
     // Downsampled query: buckets of `step` seconds aggregated by `agg`, computed in the store from the raw rows
     // (measured: SQLite's GROUP BY on a computed bucket was 3x slower than aggregating the ordered rows here).
@@ -124,13 +129,13 @@ public:
     // committed write. Many reads are served from memory, so a failing store can look healthy without this.
     virtual Status CheckHealth() = 0;
 
-protected:
+  protected:
     // Backends call this after every commit that wrote or deleted samples.
     void NotifySamplesChanged(const SeriesKey& key, UnixSeconds since) const {
         for (const SamplesChangedListener& listener : samples_changed_) listener(key, since);
     }
 
-private:
+  private:
     std::vector<SamplesChangedListener> samples_changed_;
 };
 

@@ -1,5 +1,6 @@
-// Store tests are written against the Store interface; every backend runs the same suite (SQLite now,
-// PostgreSQL when it lands: add its factory to kBackends).
+// Store tests are written against the Store interface; every backend runs the same suite: SQLite (with both
+// durability settings) and PostgreSQL (a server this test process starts: tests/support/postgres_server.hpp; the
+// suite is skipped, with the reason, where PostgreSQL is not installed).
 
 #include "store/store.hpp"
 
@@ -10,6 +11,8 @@
 #include <thread>
 
 #include "store/explanation_json.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "support/postgres_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cloudopt {
@@ -17,22 +20,34 @@ namespace {
 
 struct Backend {
     const char* name;
+    // Opens the backend's store for a test's folder; the same folder opens the same store again.
     Result<std::unique_ptr<Store>> (*open)(const std::string& dir, const Clock& clock);
+    // Why the backend cannot run here ("" when it can).
+    std::string (*unavailable)() = [] { return std::string(); };
 };
 
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 const Backend kBackends[] = {
     {"sqlite", [](const std::string& dir, const Clock& clock) { return OpenSqliteStore(dir + "/t.db", clock); }},
-    {"sqlite_fsync",
+    {"sqlite_fsync", [](const std::string& dir,
+                        const Clock& clock) { return OpenSqliteStore(dir + "/t.db", clock, Durability::kPowerLoss); }},
+    {"postgres",
      [](const std::string& dir, const Clock& clock) {
-         return OpenSqliteStore(dir + "/t.db", clock, Durability::kPowerLoss);
+         auto& server = testing::PostgresServer::Shared();
+         return OpenPostgresStore({server.Database(dir), server.password()}, clock);
+     },
+     [] {
+         auto& server = testing::PostgresServer::Shared();
+         return server.available() ? std::string() : server.why();
      }},
 };
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
-protected:
+  protected:
     void SetUp() override {
+        if (const std::string why = GetParam().unavailable(); !why.empty())
+            GTEST_SKIP() << "PostgreSQL unavailable: " << why;
         auto s = GetParam().open(dir_.path(), clock_);
         ASSERT_TRUE(s.ok()) << s.error().message;
         store_ = std::move(*s);
@@ -104,8 +119,7 @@ TEST_P(StoreTest, NamesAreUnique) {
 
 TEST_P(StoreTest, SamplesRoundTripAndUpsert) {
     Resource r = Make("web");
-    std::vector<SeriesSamples> batch = {{{r.id, "cpu"}, {{100, 1}, {160, 2}, {220, 3}}},
-                                        {{r.id, "mem"}, {{100, 9}}}};
+    std::vector<SeriesSamples> batch = {{{r.id, "cpu"}, {{100, 1}, {160, 2}, {220, 3}}}, {{r.id, "mem"}, {{100, 9}}}};
     ASSERT_TRUE(store_->AppendSamples(batch).ok());
     std::vector<SeriesSamples> fix = {{{r.id, "cpu"}, {{160, 20}}}};
     ASSERT_TRUE(store_->AppendSamples(fix).ok());
@@ -197,6 +211,51 @@ TEST_P(StoreTest, DownsamplesInTheStore) {
     EXPECT_EQ(*mx, (std::vector<Sample>{{6000, 29}, {6300, 59}}));  // from is aligned down to a whole bucket
     EXPECT_EQ(store_->QueryDownsampled({r.id, "cpu"}, 0, 1, 0, Aggregation::kAvg).error().code,
               ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreTest, RetentionDropsWholeUnitsOlderThanTheCutOff) {
+    Resource r = Make("web");
+    constexpr UnixSeconds kWeek = 7 * 86400;
+    const UnixSeconds base = 2800 * kWeek;  // a week's start, so also an hour's
+    SeriesSamples s{{r.id, "cpu"},
+                    {{base - 3 * kWeek, 1}, {base - kWeek + 10, 2}, {base - 10, 3}, {base, 4}, {base + 5, 5}}};
+    ASSERT_TRUE(store_->AppendSamples({&s, 1}).ok());
+    std::vector<std::pair<SeriesKey, UnixSeconds>> heard;
+    store_->OnSamplesChanged([&](const SeriesKey& key, UnixSeconds since) { heard.emplace_back(key, since); });
+    auto pruned = store_->PruneSamples(base);
+    ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+    EXPECT_GT(*pruned, 0);
+    EXPECT_EQ(*store_->QuerySamples({r.id, "cpu"}, 0, INT64_MAX), (std::vector<Sample>{{base, 4}, {base + 5, 5}}));
+    ASSERT_EQ(heard.size(), 1u);
+    EXPECT_EQ(heard[0], std::make_pair(SeriesKey{r.id, "cpu"}, UnixSeconds{INT64_MIN}));
+    // Never a sample at or after the cut-off, and nothing of a unit that is not wholly older.
+    ASSERT_TRUE(store_->PruneSamples(base + 5).ok());
+    EXPECT_EQ(store_->QuerySamples({r.id, "cpu"}, 0, INT64_MAX)->size(), 2u);
+    // A dropped span takes samples again.
+    SeriesSamples late{{r.id, "cpu"}, {{base - kWeek, 9}}};
+    ASSERT_TRUE(store_->AppendSamples({&late, 1}).ok());
+    EXPECT_EQ(store_->QuerySamples({r.id, "cpu"}, 0, INT64_MAX)->size(), 3u);
+    EXPECT_EQ(*store_->LatestSample({r.id, "cpu"}).value(), (Sample{base + 5, 5}));
+}
+
+TEST_P(StoreTest, ValuesComeBackBitForBit) {
+    Resource r = Make("web");
+    const std::vector<double> values = {1.0 / 3.0, 0.1, 1e-300, 123456789.123456789, 1e300, -2.5e-7, 4.0 / 7.0};
+    SeriesSamples s{{r.id, "cpu"}, {}};
+    for (std::size_t i = 0; i < values.size(); ++i)
+        s.samples.push_back({static_cast<UnixSeconds>(1000 + i), values[i]});
+    ASSERT_TRUE(store_->AppendSamples({&s, 1}).ok());
+    auto back = store_->QuerySamples({r.id, "cpu"}, 0, 2000);
+    ASSERT_TRUE(back.ok());
+    ASSERT_EQ(back->size(), values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ((*back)[i].value, values[i]) << i;
+}
+
+TEST_P(StoreTest, OneBatchMayNameASeriesTwice) {
+    Resource r = Make("web");
+    std::vector<SeriesSamples> batch = {{{r.id, "cpu"}, {{100, 1}, {200, 2}}}, {{r.id, "cpu"}, {{200, 20}, {300, 3}}}};
+    ASSERT_TRUE(store_->AppendSamples(batch).ok());
+    EXPECT_EQ(*store_->QuerySamples({r.id, "cpu"}, 0, 1000), (std::vector<Sample>{{100, 1}, {200, 20}, {300, 3}}));
 }
 
 TEST_P(StoreTest, ABatchWithAnUnknownResourceStoresNothing) {
@@ -441,7 +500,8 @@ TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
     // A newer cloudopt migrated this file further than this build knows.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(dir.File("t.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version (version) VALUES (99)", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version (version) VALUES (99)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(db);
     auto s = OpenSqliteStore(dir.File("t.db"), clock);
     ASSERT_FALSE(s.ok());
@@ -466,13 +526,19 @@ TEST(SqliteStore, ReadsForecastsStoredBeforeP99BandsWithTheirP95InItsPlace) {
     // A row as an earlier build wrote it: [ts, p50, p90, p95].
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(dir.File("t.db").c_str(), &db), SQLITE_OK);
-    const std::string insert = "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, accuracy, "
-                               "points) VALUES (" + std::to_string(r.id) + ", 'cpu', 100, 'naive', 60, 0.9, "
-                               "'[[160, 1.0, 2.0, 3.0]]')";
+    const std::string insert =
+        "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, accuracy, "
+        "points) VALUES (" +
+        std::to_string(r.id) +
+        ", 'cpu', 100, 'naive', 60, 0.9, "
+        "'[[160, 1.0, 2.0, 3.0]]')";
     ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    const std::string damaged_row = "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, "
-                                    "accuracy, points) VALUES (" + std::to_string(r.id) + ", 'mem', 100, 'naive', 60, "
-                                    "0.9, '[[160, 1.0], [220, \"x\", 2, 3]]')";
+    const std::string damaged_row =
+        "INSERT INTO predictions (resource_id, metric, generated_at, model, step_s, "
+        "accuracy, points) VALUES (" +
+        std::to_string(r.id) +
+        ", 'mem', 100, 'naive', 60, "
+        "0.9, '[[160, 1.0], [220, \"x\", 2, 3]]')";
     ASSERT_EQ(sqlite3_exec(db, damaged_row.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     auto s = OpenSqliteStore(dir.File("t.db"), clock);

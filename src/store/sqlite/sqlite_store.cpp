@@ -33,7 +33,8 @@ constexpr UnixSeconds kRecentWindow = 2 * 86400;  // covers the dashboard's day 
 
 const char* kResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
-    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query, risk_quantile, allowed_types, spot_share_max, max_step";
+    "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query, risk_quantile, "
+    "allowed_types, spot_share_max, max_step";
 
 // Allowed instance types are kept as one comma-separated column: names never contain commas (validated).
 std::string JoinTypes(const std::vector<std::string>& types) {
@@ -127,7 +128,7 @@ const char* kRecommendationColumns =
     "status_reason, closed_at, snooze_until, summary, explanation";
 
 class SqliteStore final : public Store {
-public:
+  public:
     SqliteStore(std::string path, const Clock& clock, Durability durability)
         : path_(std::move(path)), clock_(clock), durability_(durability) {}
 
@@ -156,7 +157,8 @@ public:
         const UnixSeconds now = clock_.Now();
         Statement s = writer_->Prepare(
             "INSERT INTO resources (id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
-            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, risk_quantile, "
+            "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, "
+            "risk_quantile, "
             "allowed_types, spot_share_max, max_step, created_at, updated_at) VALUES ("
             // Above every id ever given (schema v8), so a deleted resource's id is never reused.
             "(SELECT MAX(value, COALESCE((SELECT MAX(id) FROM resources), 0)) + 1 FROM resource_id_high),"
@@ -188,8 +190,9 @@ public:
         for (const auto& [id, other] : resources_) {
             if (id != resource.id && other.provider == resource.provider && other.provider_ref == resource.provider_ref)
                 return MakeError(ErrorCode::kConflict, "provider_ref: " + resource.provider + " group '" +
-                                                           resource.provider_ref + "' is already resource '" + other.name +
-                                                           "' (id " + std::to_string(id) + "); one resource per cloud group");
+                                                           resource.provider_ref + "' is already resource '" +
+                                                           other.name + "' (id " + std::to_string(id) +
+                                                           "); one resource per cloud group");
         }
         return Status::Ok();
     }
@@ -281,7 +284,8 @@ public:
         std::vector<std::pair<UnixSeconds, std::string>> chunks;
         {
             Statement read = writer_->Prepare(
-                "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ?");
+                "SELECT chunk_start, data FROM sample_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start "
+                "< ?");
             read.Bind(1, *series).Bind(2, ChunkStart(from)).Bind(3, to);
             while (read.Step()) chunks.emplace_back(read.Int(0), std::string(read.Blob(1)));
             if (!read.status()) return fail(read.status());
@@ -291,14 +295,17 @@ public:
             std::vector<Sample> all, kept;
             if (Status st = DecodeChunk(start, blob, INT64_MIN, INT64_MAX, all); !st) return fail(st);
             for (const Sample& sample : all) {
-                if (sample.ts >= from && sample.ts < to) ++removed;
-                else kept.push_back(sample);
+                if (sample.ts >= from && sample.ts < to)
+                    ++removed;
+                else
+                    kept.push_back(sample);
             }
             if (kept.size() == all.size()) continue;
-            Statement write = kept.empty()
-                                  ? writer_->Prepare("DELETE FROM sample_chunks WHERE series_id = ? AND chunk_start = ?")
-                                  : writer_->Prepare("INSERT OR REPLACE INTO sample_chunks (series_id, chunk_start, data) "
-                                                     "VALUES (?,?,?)");
+            Statement write =
+                kept.empty() ? writer_->Prepare("DELETE FROM sample_chunks WHERE series_id = ? AND chunk_start = ?")
+                             : writer_->Prepare(
+                                   "INSERT OR REPLACE INTO sample_chunks (series_id, chunk_start, data) "
+                                   "VALUES (?,?,?)");
             write.Bind(1, *series).Bind(2, start);
             if (!kept.empty()) write.BindBlob(3, EncodeChunk(start, kept));
             if (Status st = write.Run(); !st) return fail(st);
@@ -320,7 +327,7 @@ public:
             return st;
         };
         std::vector<std::pair<std::int64_t, std::vector<Sample>>> committed;  // for the cache, after COMMIT
-        std::vector<std::pair<const SeriesKey*, UnixSeconds>> changed;          // for the listeners, after COMMIT
+        std::vector<std::pair<const SeriesKey*, UnixSeconds>> changed;        // for the listeners, after COMMIT
         std::vector<Sample> existing;
         for (const SeriesSamples& series : batch) {
             std::vector<Sample> sorted;
@@ -328,7 +335,8 @@ public:
             if (!id) return fail(id.error());
             // Sort by time, keeping the last of equal timestamps (a later sample corrects an earlier one).
             sorted.assign(series.samples.begin(), series.samples.end());
-            std::stable_sort(sorted.begin(), sorted.end(), [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
+            std::stable_sort(sorted.begin(), sorted.end(),
+                             [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
             std::size_t unique = 0;
             for (std::size_t i = 0; i < sorted.size(); ++i) {
                 if (unique > 0 && sorted[unique - 1].ts == sorted[i].ts)
@@ -346,7 +354,8 @@ public:
                 const std::span<const Sample> updates(sorted.data() + begin, end - begin);
                 existing.clear();
                 {
-                    Statement read = writer_->Prepare("SELECT data FROM sample_chunks WHERE series_id = ? AND chunk_start = ?");
+                    Statement read =
+                        writer_->Prepare("SELECT data FROM sample_chunks WHERE series_id = ? AND chunk_start = ?");
                     read.Bind(1, *id).Bind(2, chunk);
                     if (read.Step()) {
                         if (Status st = DecodeChunk(chunk, read.Blob(0), INT64_MIN, INT64_MAX, existing); !st)
@@ -432,9 +441,29 @@ public:
     Result<std::vector<std::string>> ListMetrics(ResourceId id) override {
         std::shared_lock lock(cache_mutex_);
         std::vector<std::string> out;
-        for (auto it = series_ids_.lower_bound({id, std::string()}); it != series_ids_.end() && it->first.first == id; ++it)
+        for (auto it = series_ids_.lower_bound({id, std::string()}); it != series_ids_.end() && it->first.first == id;
+             ++it)
             out.push_back(it->first.second);
         return out;
+    }
+
+    Result<std::int64_t> PruneSamples(UnixSeconds before) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare("DELETE FROM sample_chunks WHERE chunk_start <= ?");
+        s.Bind(1, before - kChunkSeconds);  // whole chunks only: [start, start + 1 h) ends at or before `before`
+        if (Status st = s.Run(); !st) return st.error();
+        const std::int64_t removed = writer_->Changes();
+        if (removed == 0) return removed;
+        std::vector<SeriesKey> keys;
+        {
+            std::unique_lock cache(cache_mutex_);
+            for (const auto& [key, id] : series_ids_) {
+                recent_.Erase(id);  // reloaded from the chunks on the next recent read
+                keys.push_back({key.first, key.second});
+            }
+        }
+        for (const SeriesKey& key : keys) NotifySamplesChanged(key, INT64_MIN);
+        return removed;
     }
 
     Status SavePrediction(ResourceId id, const std::string& metric, const Forecast& f) override {
@@ -644,8 +673,8 @@ public:
 
     Result<Recommendation> GetRecommendation(std::int64_t id) override {
         auto reader = Borrow();
-        Statement s = reader->Prepare(std::string("SELECT ") + kRecommendationColumns +
-                                      " FROM recommendations WHERE id = ?");
+        Statement s =
+            reader->Prepare(std::string("SELECT ") + kRecommendationColumns + " FROM recommendations WHERE id = ?");
         s.Bind(1, id);
         if (s.Step()) return ReadRecommendation(s);
         if (!s.status()) return s.status().error();
@@ -686,17 +715,17 @@ public:
         return Status::Ok();
     }
 
-private:
+  private:
     // A reader connection on loan; returned to the pool when the lease ends.
     class Lease {
-    public:
+      public:
         Lease(SqliteStore& store, std::unique_ptr<Connection> conn) : store_(store), conn_(std::move(conn)) {}
         ~Lease() { store_.Return(std::move(conn_)); }
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         Connection* operator->() { return conn_.get(); }
 
-    private:
+      private:
         SqliteStore& store_;
         std::unique_ptr<Connection> conn_;
     };
