@@ -12,6 +12,7 @@
 #include "app/cloud_adapters.hpp"
 #include "core/text.hpp"
 #include "forecast/lstm_options.hpp"
+#include "store/postgres/postgres_store.hpp"
 
 extern char** environ;
 
@@ -112,6 +113,11 @@ const std::vector<Key>& Keys() {
         Int("simulations.max_queued", &Config::max_queued_simulations, 1, 1000),
         Text("storage.data_dir", &Config::data_dir),
         Text("storage.durability", &Config::durability, {"process", "power"}),
+        Int("storage.sample_retention_days", &Config::sample_retention_days, 0, 36500),
+        Text("store.driver", &Config::store_driver, {"sqlite", "postgres"}),
+        Text("store.url", &Config::store_url),
+        Text("store.password", &Config::store_password),
+        Int("store.max_connections", &Config::store_max_connections, 1, 1000),
         Int("loop.tick_seconds", &Config::tick_seconds, 1, 86400),
         Int("loop.forecast_step_seconds", &Config::forecast_step_seconds, 10, 86400),
         Int("loop.horizon_steps", &Config::horizon_steps, 1, 2016),
@@ -289,6 +295,19 @@ Status ValidateConfig(const Config& c) {
     if (86400 % c.forecast_step_seconds != 0)
         return Bad("loop.forecast_step_seconds", "must divide a day evenly (e.g. 60, 300, 900, 3600)");
     if (c.data_dir.empty()) return Bad("storage.data_dir", "must not be empty");
+    if (c.store_driver == "postgres") {
+        if (c.store_url.empty())
+            return Bad("store.url",
+                       "must be set with store.driver postgres: postgres://USER@HOST:PORT/DATABASE (the "
+                       "password in CLOUDOPT_STORE_PASSWORD), or pass --store URL");
+        if (c.store_url.rfind("postgres://", 0) != 0 && c.store_url.rfind("postgresql://", 0) != 0)
+            return Bad("store.url",
+                       "must start with postgres:// or postgresql:// (got '" + RedactStoreUrl(c.store_url) + "')");
+    } else if (!c.store_url.empty()) {
+        return Bad("store.url",
+                   "is only read with store.driver postgres: set store.driver: postgres "
+                   "(CLOUDOPT_STORE_DRIVER=postgres, or pass --store URL), or remove store.url");
+    }
     // A model's live accuracy is measured over the band tracking window (a day when tracking is off).
     const int live_hours = c.band_tracking_hours > 0 ? c.band_tracking_hours : 24;
     if (c.drift_error_ratio > 0 && c.drift_min_hours > live_hours)

@@ -43,6 +43,12 @@ struct Config {
     // storage
     std::string data_dir = "./cloudopt-data";
     std::string durability = "process";  // process | power (see Durability in store/store.hpp)
+    int sample_retention_days = 0;       // samples older than this are dropped (0: kept for ever)
+    // store: sqlite (the database in data_dir) or postgres (at store_url; docs/DEPLOYMENT.md)
+    std::string store_driver = "sqlite";
+    std::string store_url;       // postgres://USER@HOST:PORT/DATABASE
+    std::string store_password;  // prefer CLOUDOPT_STORE_PASSWORD to writing it in the file
+    int store_max_connections = 8;
     // loop
     int tick_seconds = 60;
     int forecast_step_seconds = 300;

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "store/postgres/postgres_store.hpp"
 #include "store/store_checks.hpp"
 
 namespace cloudopt {
@@ -51,7 +52,22 @@ Result<std::string> CopyAside(const std::string& data_dir, const std::string& db
     return folder.string();
 }
 
+Result<std::unique_ptr<Store>> OpenPostgres(const DataDirOptions& options, const Clock& clock) {
+    PostgresOptions pg;
+    pg.url = options.store_url;
+    pg.password = options.store_password;
+    pg.max_connections = options.store_max_connections;
+    return OpenPostgresStore(pg, clock);
+}
+
 }  // namespace
+
+void UseConfiguredStore(const Config& config, DataDirOptions& options) {
+    if (config.store_driver != "postgres") return;
+    options.store_url = config.store_url;
+    options.store_password = config.store_password;
+    options.store_max_connections = config.store_max_connections;
+}
 
 void UseOwnerOnlyFileModes() { ::umask(077); }
 
@@ -86,12 +102,20 @@ Result<OwnedStore> OpenDataDir(const DataDirOptions& options, const Clock& clock
         if (lock.error().code != ErrorCode::kConflict || !options.read_only_ok_without_lock) return lock.error();
         // The owner keeps the files sound; a reader beside it neither checks them (the owner writes them as we
         // read) nor takes part in checkpoints.
-        auto store = OpenSqliteStore(DatabasePath(dir), clock, options.durability);
+        auto store = options.store_url.empty() ? OpenSqliteStore(DatabasePath(dir), clock, options.durability)
+                                               : OpenPostgres(options, clock);
         if (!store) return store.error();
         owned.store = std::move(*store);
         return owned;
     }
     owned.lock.emplace(std::move(*lock));
+    if (!options.store_url.empty()) {
+        auto store = OpenPostgres(options, clock);
+        if (!store) return store.error();
+        owned.store = std::move(*store);
+        if (Status s = owned.lock->MarkStoreOpen(0); !s) return s.error();
+        return owned;
+    }
     const auto& previous = owned.lock->previous();
     if (previous && previous->state != "stopped")
         spdlog::warn(

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/config.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "store/data_dir_lock.hpp"
@@ -24,6 +25,11 @@ struct DataDirOptions {
     // When another process owns the directory: false refuses (the command writes); true opens the store
     // without the lock (the command only reads, and SQLite keeps that safe).
     bool read_only_ok_without_lock = false;
+    // With a PostgreSQL URL the store is that database (migrated at open, under its advisory lock) and the data
+    // directory holds only the keys and the lock; the SQLite file checks do not apply.
+    std::string store_url;
+    std::string store_password;
+    int store_max_connections = 8;
 };
 
 // Members are destroyed in reverse: the store closes before the lock records a clean stop.
@@ -38,6 +44,9 @@ void UseOwnerOnlyFileModes();
 
 // Warnings for an existing data directory or store file that other users can read: path, mode, chmod command.
 std::vector<std::string> LoosePermissionWarnings(const std::string& data_dir);
+
+// Copies the config's store choice (store.driver, store.url, store.password) into `options`.
+void UseConfiguredStore(const Config& config, DataDirOptions& options);
 
 // The path of the database in a data directory.
 std::string DatabasePath(const std::string& data_dir);

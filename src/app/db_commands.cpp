@@ -9,7 +9,9 @@
 #include "app/config.hpp"
 #include "app/data_dir.hpp"
 #include "store/data_dir_lock.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/store_checks.hpp"
+#include "store/store_copy.hpp"
 
 namespace cloudopt {
 
@@ -24,6 +26,18 @@ Result<std::string> DataDirOf(const DbCommand& command) {
 int CheckFailed(const std::string& message) {
     std::cerr << "cloudopt: " << message << "\n";
     return 1;
+}
+
+Result<Config> ConfigOf(const DbCommand& command) {
+    auto config = LoadConfig(command.config_path, ProcessEnvironment());
+    if (!config) return config.error();
+    if (command.data_dir) config->data_dir = *command.data_dir;
+    if (command.store_url) {
+        config->store_driver = "postgres";
+        config->store_url = *command.store_url;
+    }
+    if (Status s = ValidateConfig(*config); !s) return s.error();
+    return config;
 }
 
 }  // namespace
@@ -89,6 +103,68 @@ int RunDbBackup(const DbCommand& command) {
     const auto bytes = std::filesystem::file_size(command.out, ec);
     std::printf("backed up %s to %s (%llu bytes, integrity_check ok)\n", db_path.c_str(), command.out.c_str(),
                 static_cast<unsigned long long>(bytes));
+    return 0;
+}
+
+int RunDbMigrate(const DbCommand& command) {
+    auto config = ConfigOf(command);
+    if (!config) return CheckFailed(config.error().message);
+    if (config->store_driver == "postgres") {
+        PostgresOptions options;
+        options.url = config->store_url;
+        options.password = config->store_password;
+        auto report = MigratePostgres(options);
+        if (!report) return CheckFailed(report.error().message);
+        if (report->from == report->to)
+            std::printf("PostgreSQL store at %s: schema version %d, up to date\n", RedactStoreUrl(options.url).c_str(),
+                        report->to);
+        else
+            std::printf("PostgreSQL store at %s: migrated from schema version %d to %d\n",
+                        RedactStoreUrl(options.url).c_str(), report->from, report->to);
+        return 0;
+    }
+    // The SQLite store migrates when it opens; opening it owns the data directory for the moment.
+    UseOwnerOnlyFileModes();
+    DataDirOptions options;
+    options.data_dir = config->data_dir;
+    options.command = "db migrate";
+    SystemClock clock;
+    auto owned = OpenDataDir(options, clock);
+    if (!owned) return CheckFailed(owned.error().message);
+    std::printf("SQLite store %s: schema up to date\n", DatabasePath(config->data_dir).c_str());
+    return 0;
+}
+
+int RunDbCopy(const DbCommand& command) {
+    auto config = LoadConfig(command.config_path, ProcessEnvironment());
+    if (!config) return CheckFailed(config.error().message);
+    if (command.from.rfind("sqlite:", 0) != 0 || command.from.size() <= 7)
+        return CheckFailed("--from must be sqlite:PATH, PATH a data directory or its cloudopt.db (got '" +
+                           command.from + "')");
+    std::string path = command.from.substr(7);
+    std::error_code ec;
+    const bool is_dir = std::filesystem::is_directory(path, ec);
+    const std::string dir = is_dir ? path : std::filesystem::path(path).parent_path().string();
+    if (is_dir) path = DatabasePath(path);
+    if (!std::filesystem::exists(path, ec)) return CheckFailed("there is no SQLite store at " + path);
+    // A service still writing would add what the snapshot misses.
+    const LockState lock = PeekDataDirLock(dir.empty() ? "." : dir);
+    if (lock.held)
+        return CheckFailed((lock.record ? lock.record->Describe() : std::string("a process")) + " has the store " +
+                           path + " open: stop it first, so nothing it writes after the copy is left behind");
+    PostgresOptions to;
+    to.url = command.to;
+    to.password = config->store_password;
+    std::printf("copying %s to %s\n", path.c_str(), RedactStoreUrl(to.url).c_str());
+    std::fflush(stdout);
+    auto copied = CopySqliteToPostgres(path, to);
+    if (!copied) return CheckFailed(copied.error().message);
+    std::printf("  %-18s %12s  %s\n", "table", "rows", "checksum (the same on both sides)");
+    for (const TableDigest& t : *copied)
+        std::printf("  %-18s %12lld  %s\n", t.table.c_str(), static_cast<long long>(t.rows), t.checksum.c_str());
+    std::printf(
+        "result: ok, every table copied and checked; run cloudopt with store.driver: postgres and store.url: %s\n",
+        RedactStoreUrl(to.url).c_str());
     return 0;
 }
 

@@ -88,6 +88,10 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     serve->add_option("--port", port, "HTTP port (default 8080)")->check(CLI::Range(0, 65535));
     serve->add_option("--data-dir", data_dir, "Where the database lives (default ./cloudopt-data)");
+    std::optional<std::string> store_url;
+    serve->add_option("--store", store_url,
+                      "A PostgreSQL store instead of SQLite: postgres://USER@HOST:PORT/DATABASE (the password in "
+                      "CLOUDOPT_STORE_PASSWORD; docs/DEPLOYMENT.md)");
     serve->add_flag("--demo", demo, "Create demo resources replaying real traces on the simulated cloud");
     serve->add_option("--speed", speed, "Demo time speed-up factor (default 60)")->check(CLI::Range(0.1, 10000.0));
     cloudopt::ServeOptions serve_options;
@@ -260,7 +264,7 @@ int main(int argc, char** argv) {
     add_admin_options(rotate);
 
     cloudopt::DbCommand db_command;
-    CLI::App* db = app.add_subcommand("db", "Check and back up the store (safe while the service runs)");
+    CLI::App* db = app.add_subcommand("db", "Check, back up, migrate and copy the store");
     db->require_subcommand(1);
     auto add_db_options = [&db_command](CLI::App* command) {
         command->add_option("--config", db_command.config_path, "YAML config file (for the data directory)")
@@ -277,6 +281,17 @@ int main(int argc, char** argv) {
         db->add_subcommand("backup", "Write a consistent copy of the database, checked before it is kept");
     db_backup->add_option("--out", db_command.out, "The backup file (replaced atomically when it exists)")->required();
     add_db_options(db_backup);
+    CLI::App* db_migrate = db->add_subcommand(
+        "migrate", "Bring the store's schema to this version's (PostgreSQL: safe while other replicas start)");
+    add_db_options(db_migrate);
+    db_migrate->add_option("--store", db_command.store_url, "A PostgreSQL URL instead of the config's store");
+    CLI::App* db_copy = db->add_subcommand(
+        "copy", "Copy a SQLite store into an empty PostgreSQL database, checking every table (stop the service first)");
+    db_copy->add_option("--from", db_command.from, "sqlite:PATH (a data directory or its cloudopt.db)")->required();
+    db_copy->add_option("--to", db_command.to, "postgres://USER@HOST:PORT/DATABASE (password: CLOUDOPT_STORE_PASSWORD)")
+        ->required();
+    db_copy->add_option("--config", db_command.config_path, "YAML config file (for store.password)")
+        ->check(CLI::ExistingFile);
 
     cloudopt::ResourceCommand resource_command;
     CLI::App* resource = app.add_subcommand(
@@ -362,6 +377,8 @@ int main(int argc, char** argv) {
     if (rotate->parsed()) return cloudopt::RunSecretsRotate(admin);
     if (db_check->parsed()) return cloudopt::RunDbCheck(db_command);
     if (db_backup->parsed()) return cloudopt::RunDbBackup(db_command);
+    if (db_migrate->parsed()) return cloudopt::RunDbMigrate(db_command);
+    if (db_copy->parsed()) return cloudopt::RunDbCopy(db_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {
@@ -370,6 +387,10 @@ int main(int argc, char** argv) {
         }
         if (port) config->port = *port;
         if (data_dir) config->data_dir = *data_dir;
+        if (store_url) {
+            config->store_driver = "postgres";
+            config->store_url = *store_url;
+        }
         if (demo) config->demo = true;
         if (speed) config->speed = *speed;
         if (cloudopt::Status s = cloudopt::ValidateConfig(*config); !s) {

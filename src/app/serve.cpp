@@ -4,7 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
@@ -20,6 +25,7 @@
 #include "forecast/auto_forecaster.hpp"
 #include "monitor/prometheus_source.hpp"
 #include "simulate/simulated_cloud.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/store.hpp"
 
 #ifndef CLOUDOPT_SOURCE_DATA_DIR
@@ -45,6 +51,24 @@ class ClockHandle final : public Clock {
   private:
     const Clock* target_;
 };
+
+// Drops samples older than storage.sample_retention_days, at start and then hourly, until the service stops.
+std::jthread StartSampleRetention(Store& store, const Clock& clock, int days) {
+    if (days <= 0) return {};
+    return std::jthread([&store, &clock, days](std::stop_token stop) {
+        std::mutex mutex;
+        std::condition_variable_any wake;
+        while (!stop.stop_requested()) {
+            auto pruned = store.PruneSamples(clock.Now() - static_cast<UnixSeconds>(days) * 86400);
+            if (!pruned)
+                spdlog::warn("sample retention: {}", pruned.error().message);
+            else if (*pruned > 0)
+                spdlog::info("sample retention: dropped {} unit(s) of samples older than {} days", *pruned, days);
+            std::unique_lock lock(mutex);
+            wake.wait_for(lock, stop, std::chrono::hours(1), [] { return false; });
+        }
+    });
+}
 
 Result<Catalog> LoadCatalog(const std::string& path) {
     auto text = ReadWholeFile(path, "catalog file (catalog.file)");
@@ -115,6 +139,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     dir_options.durability = config.durability == "power" ? Durability::kPowerLoss : Durability::kProcessCrash;
     dir_options.integrity_check = true;
     dir_options.accept_damaged_store = serve_options.accept_damaged_store;
+    UseConfiguredStore(config, dir_options);
     auto owned = OpenDataDir(dir_options, clock);
     if (!owned) {
         spdlog::error("{}", owned.error().message);
@@ -270,16 +295,20 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         return 1;
     }
     loop.Start();
+    std::jthread retention = StartSampleRetention(**store, clock, config.sample_retention_days);
     const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
                             ":" + std::to_string(*port);
     if (server.redirect_port() != 0) spdlog::info("redirecting http on port {} to https", server.redirect_port());
-    spdlog::info("cloudopt {} listening on {} (data in {})", CLOUDOPT_VERSION, url, config.data_dir);
+    spdlog::info("cloudopt {} listening on {} (store: {})", CLOUDOPT_VERSION, url,
+                 dir_options.store_url.empty() ? "SQLite in " + config.data_dir
+                                               : "PostgreSQL at " + RedactStoreUrl(dir_options.store_url));
     if (config.demo) spdlog::info("demo: time runs {}x faster; log in with POST {}/api/auth/login", config.speed, url);
     std::fflush(stdout);
 
     int received = 0;
     sigwait(&signals, &received);
     spdlog::info("received signal {}, shutting down", received);
+    retention = {};  // stops and joins it
     loop.Stop();
     server.Stop();
     return 0;

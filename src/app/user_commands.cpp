@@ -50,6 +50,7 @@ Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command, con
     dir_options.data_dir = ctx->config.data_dir;
     dir_options.command = name;
     dir_options.read_only_ok_without_lock = access == Access::kRead;
+    UseConfiguredStore(ctx->config, dir_options);
     auto owned = OpenDataDir(dir_options, ctx->clock);
     if (!owned) {
         if (owned.error().code == ErrorCode::kConflict)
@@ -75,7 +76,7 @@ int Fail(const std::string& message) {
 std::string PromptHidden(const char* prompt) {
     std::fprintf(stderr, "%s", prompt);
     std::fflush(stderr);
-    termios old {};
+    termios old{};
     tcgetattr(STDIN_FILENO, &old);
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);

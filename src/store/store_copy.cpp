@@ -281,11 +281,36 @@ class SqliteSnapshot {
                                  (*version < known ? ": start this cloudopt on it once (cloudopt serve --data-dir ...; "
                                                      "it migrates at start), stop it, then copy"
                                                    : ": copy it with the cloudopt that wrote it"));
+        // A table this copy does not know (added by a later SQLite migration) must be empty, or it would be lost.
+        if (Status s = snapshot->UnknownTablesAreEmpty(path); !s) return s.error();
         return snapshot;
     }
     ~SqliteSnapshot() { (void)conn_->Exec("ROLLBACK"); }
 
     sqlite3* db() const { return conn_->raw(); }
+
+    Status UnknownTablesAreEmpty(const std::string& path) {
+        std::set<std::string> known = {"sample_chunks", "resource_id_high", "schema_version"};
+        for (const CopyTable& t : CopyTables()) known.insert(t.name);
+        auto s =
+            SqlitePrepare(db(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+        if (!s) return s.error();
+        std::vector<std::string> unknown;
+        while (sqlite3_step(s->stmt.get()) == SQLITE_ROW) {
+            const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(s->stmt.get(), 0));
+            if (name && !known.count(name)) unknown.emplace_back(name);
+        }
+        for (const std::string& table : unknown) {
+            auto count = SqlitePrepare(db(), "SELECT count(*) FROM \"" + table + "\"");
+            if (!count) return count.error();
+            if (sqlite3_step(count->stmt.get()) == SQLITE_ROW && sqlite3_column_int64(count->stmt.get(), 0) > 0)
+                return MakeError(ErrorCode::kInvalidArgument,
+                                 "the SQLite store " + path + " holds rows in table " + table +
+                                     ", which this cloudopt's PostgreSQL store has no place for yet: nothing was "
+                                     "copied (it would be lost)");
+        }
+        return Status::Ok();
+    }
 
     Result<std::int64_t> Version() {
         auto s = SqlitePrepare(db(), "SELECT coalesce(max(version), 0) FROM schema_version");

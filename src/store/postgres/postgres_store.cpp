@@ -732,6 +732,8 @@ class PostgresStore final : public Store {
 }  // namespace
 }  // namespace pg
 
+std::string RedactStoreUrl(const std::string& url) { return pg::RedactUrl(url); }
+
 int PostgresSchemaVersion() { return static_cast<int>(pg::kMigrations.size()); }
 
 Result<MigrationReport> MigratePostgres(const PostgresOptions& options) {

@@ -19,6 +19,9 @@ struct PostgresOptions {
     bool migrate = true;  // migrate to this build's schema first; false only checks the version
 };
 
+// The URL with its password (if any) replaced by ***, for messages and logs.
+std::string RedactStoreUrl(const std::string& url);
+
 // The newest schema version this build knows.
 int PostgresSchemaVersion();
 
