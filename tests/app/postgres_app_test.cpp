@@ -288,6 +288,17 @@ TEST_F(PostgresApp, DbCopyMovesAnInstallationLosingNothing) {
     e.actor = "x";
     ASSERT_TRUE((*pg)->Identity().AppendAudit(e).ok()) << "the sequences continue after the copied ids";
 
+    // The admin commands follow the config's store (here from the environment).
+    setenv("CLOUDOPT_STORE_DRIVER", "postgres", 1);
+    setenv("CLOUDOPT_STORE_URL", url_.c_str(), 1);
+    const int listed =
+        testing::RunToExit({CLOUDOPT_BINARY, "user", "list", "--data-dir", dir_.File("keys")}, dir_.File("users.log"));
+    unsetenv("CLOUDOPT_STORE_DRIVER");
+    unsetenv("CLOUDOPT_STORE_URL");
+    EXPECT_EQ(listed, 0) << testing::ReadFile(dir_.File("users.log"));
+    EXPECT_NE(testing::ReadFile(dir_.File("users.log")).find("alice"), std::string::npos)
+        << testing::ReadFile(dir_.File("users.log"));
+
     // A second copy into a database that holds data is refused, and changes nothing.
     auto before = DigestPostgresStore({url_, server_.password()});
     EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "db", "copy", "--from", from, "--to", url_}, dir_.File("again.log")),
