@@ -289,6 +289,38 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
                        " within the next " + std::to_string(guard.lookahead_seconds) + "s needs it";
             }
         }
+        // The flap budget: a resource that already flapped as often today as it may holds its scale-ins until every
+        // plan of the hold (30 minutes, longer after further flaps) allows them, so it cannot flap again on the
+        // plan's own movement.
+        if (desired < in.current_capacity && in.flap_hold_seconds > 0 && in.flap_hold_floor > desired) {
+            desired = std::min(in.current_capacity, in.flap_hold_floor);
+            d.bound_by = "flap_budget";
+            held = "scale-in held by the highest plan of the last " + Span(in.flap_hold_seconds) + ": " +
+                   std::to_string(in.flaps_last_day) + (in.flaps_last_day == 1 ? " flap" : " flaps") +
+                   " in 24 h, budget " + std::to_string(in.flap_guard.flap_budget_per_day) + " (flap budget)";
+            why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +
+                   std::to_string(in.flap_hold_seconds) + "s: " + std::to_string(in.flaps_last_day) +
+                   " flaps in the last 24 h reach the flap budget of " +
+                   std::to_string(in.flap_guard.flap_budget_per_day);
+        }
+        // ... and it scales in only as far as the p99 band allows over the flap span ahead: the load that would
+        // undo the scale-in within 30 minutes is what its p99 band says may come.
+        if (desired < in.current_capacity && in.flap_hold_seconds > 0 && in.forecast) {
+            const Peak ahead = ForecastPeak(*in.forecast, in.now, in.now + kFlapWindowSeconds, QuantileLevel::kP99);
+            const int need = ahead.found ? InstancesFor(ahead.value, per, target) : 0;
+            if (need > desired) {
+                desired = std::min(in.current_capacity, need);
+                d.bound_by = "flap_budget";
+                held = "the p99 forecast needs " + std::to_string(desired) + " within the next " +
+                       Span(kFlapWindowSeconds) + ": " + std::to_string(in.flaps_last_day) +
+                       (in.flaps_last_day == 1 ? " flap" : " flaps") + " in 24 h, budget " +
+                       std::to_string(in.flap_guard.flap_budget_per_day) + " (flap budget)";
+                why += "; scale-in held at " + std::to_string(desired) + ": the p99 forecast peak " + Fmt(ahead.value) +
+                       " within the next " + std::to_string(kFlapWindowSeconds) +
+                       "s needs it, and the flap budget of " + std::to_string(in.flap_guard.flap_budget_per_day) +
+                       " is spent";
+            }
+        }
         // A scale-in soon after a scale-out is how most flaps start: it waits out the flap window.
         if (desired < in.current_capacity && guard.window_seconds > 0 && in.last_change &&
             in.last_change->to > in.last_change->from && in.now - in.last_change->ts < guard.window_seconds) {

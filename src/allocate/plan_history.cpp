@@ -4,8 +4,25 @@
 
 namespace cloudopt {
 
+namespace {
+constexpr UnixSeconds kDaySeconds = 86400;
+// The longest a flap budget holds scale-in: the flap span doubled three times (4 hours).
+constexpr int kMaxFlapHoldDoublings = 3;
+}  // namespace
+
+UnixSeconds PlanHistory::FlapHold() const {
+    const int budget = flap_guard_.flap_budget_per_day;
+    const int over = static_cast<int>(flaps_.size()) - budget;
+    if (budget <= 0 || over < 0) return 0;
+    return kFlapWindowSeconds << std::min(over, kMaxFlapHoldDoublings);
+}
+
 void PlanHistory::Forget(UnixSeconds now) {
-    while (!recommendations_.empty() && recommendations_.front().first <= now - window_) recommendations_.pop_front();
+    while (!flaps_.empty() && flaps_.front() <= now - kDaySeconds) flaps_.pop_front();
+    // Recommendations are kept as long as the longer of the stabilization window and the flap budget's hold reads.
+    const UnixSeconds keep = std::max(
+        window_, flap_guard_.flap_budget_per_day > 0 ? kFlapWindowSeconds << kMaxFlapHoldDoublings : UnixSeconds{0});
+    while (!recommendations_.empty() && recommendations_.front().first <= now - keep) recommendations_.pop_front();
     while (!directions_.empty() && directions_.front().first <= now - window_) directions_.pop_front();
 }
 
@@ -13,8 +30,14 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
     Forget(now);
     input.stabilization_seconds = window_;
     input.stabilization_floor = 0;
-    for (const auto& entry : recommendations_)
-        input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
+    input.flaps_last_day = static_cast<int>(flaps_.size());
+    input.flap_hold_seconds = FlapHold();
+    input.flap_hold_floor = 0;
+    for (const auto& entry : recommendations_) {
+        if (entry.first > now - window_) input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
+        if (entry.first > now - input.flap_hold_seconds)
+            input.flap_hold_floor = std::max(input.flap_hold_floor, entry.second);
+    }
     input.recent_directions.clear();
     for (const auto& entry : directions_) input.recent_directions.push_back(entry.second);
     input.flap_guard = flap_guard_;
@@ -53,6 +76,7 @@ void PlanHistory::RecordChange(UnixSeconds now, int from, int to) {
     directions_.emplace_back(now, to > from ? 1 : -1);
     const CapacityChange change{now, from, to};
     if (last_change_ && IsFlap(*last_change_, change)) {
+        flaps_.push_back(now);
         backoff_ = std::min(backoff_ * 2, std::max(1, flap_guard_.max_backoff));
     } else if (last_change_ && now - last_change_->ts >= flap_guard_.window_seconds * backoff_) {
         backoff_ = std::max(1, backoff_ / 2);

@@ -1,7 +1,8 @@
 #pragma once
 // What the planner's window rules remember about one resource: the recommendations of the last stabilization
 // window (scale-in never goes below the highest) and the directions of the changes made in it (at most one
-// reversal per window). The control loop and the simulator keep one each, so both apply the rules alike.
+// reversal per window), and the resource's flaps of the last day, for the flap budget (FlapGuard). The control loop and
+// the simulator keep one each, so both apply the rules alike.
 //
 // It also holds the service-level correction. The forecast bands are calibrated on the forecast's errors, but
 // what the user is promised is a share of steps in which demand finds enough ready capacity. That share also
@@ -44,6 +45,8 @@ class PlanHistory {
 
   private:
     void Forget(UnixSeconds now);
+    // How far back the flap budget holds scale-in now: 0 while the resource has flapped less than its budget.
+    UnixSeconds FlapHold() const;
 
     UnixSeconds window_;
     std::deque<std::pair<UnixSeconds, int>> recommendations_;
@@ -51,7 +54,8 @@ class PlanHistory {
     ServiceLevel level_;
     FlapGuard flap_guard_;
     std::optional<CapacityChange> last_change_;
-    int backoff_ = 1;  // the flap window's multiplier: doubled by a flap, halved by a window without one
+    std::deque<UnixSeconds> flaps_;  // when the resource flapped, over the last 24 hours (the flap budget)
+    int backoff_ = 1;                // the flap window's multiplier: doubled by a flap, halved by a window without one
     double correction_ = 0.0;
     // The usual band widths the correction is measured in (PlanInput::band_unit90 / 95 / 99).
     static constexpr UnixSeconds kUsualWidthSeconds = 86400;

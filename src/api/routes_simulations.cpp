@@ -156,6 +156,7 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
                   {"scale_in_hysteresis", e.flap_guard.hysteresis},
                   {"flap_window_seconds", e.flap_guard.window_seconds},
                   {"scale_in_lookahead_seconds", e.flap_guard.lookahead_seconds},
+                  {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
                   {"unmet_budget", e.service_level.budget},
                   {"max_actions_per_resource_per_hour", e.max_actions_per_resource_per_hour},
                   {"lstm_epochs", sim.options.models.auto_includes_lstm ? sim.options.models.lstm.train.epochs : 0}}},

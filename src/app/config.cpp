@@ -127,6 +127,7 @@ const std::vector<Key>& Keys() {
         Double("loop.scale_in_hysteresis", &Config::scale_in_hysteresis, 0.0, 0.3),
         Int("loop.flap_backoff_max", &Config::flap_backoff_max, 1, 64),
         Int("loop.scale_in_lookahead_seconds", &Config::scale_in_lookahead_seconds, 0, 86400),
+        Int("loop.flap_budget_per_day", &Config::flap_budget_per_day, 0, 1000),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),

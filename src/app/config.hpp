@@ -59,6 +59,7 @@ struct Config {
     double scale_in_hysteresis = kDefaultFlapGuard.hysteresis;
     int flap_backoff_max = kDefaultFlapGuard.max_backoff;
     int scale_in_lookahead_seconds = static_cast<int>(kDefaultFlapGuard.lookahead_seconds);
+    int flap_budget_per_day = kDefaultFlapGuard.flap_budget_per_day;
     std::string quantile = "p95";
     int train_epochs = 30;
     int lstm_hidden = 64;

@@ -204,6 +204,11 @@ int main(int argc, char** argv) {
                      "Seconds ahead the predictive policy's scale-in must fit the forecast band, as "
                      "loop.scale_in_lookahead_seconds (0: off)")
         ->check(CLI::Range(0, 86400));
+    simulate
+        ->add_option("--flap-budget", simulate_command.flap_budget,
+                     "Flaps a resource may make per day; past it, a scale-in waits for 30 minutes of plans that allow "
+                     "it and fits the p99 band of the next 30 minutes, as loop.flap_budget_per_day (default 1; 0: off)")
+        ->check(CLI::Range(0, 1000));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     simulate
@@ -223,8 +228,7 @@ int main(int argc, char** argv) {
         "detect", "Score every point of NAB-format series for anomalies; write NAB results, optionally score them");
     detect->add_option("--data", detect_command.data, "A data file (timestamp,value CSV) or a folder of them")
         ->required();
-    detect->add_option("--nab-out", detect_command.nab_out, "Folder for the results (same relative paths)")
-        ->required();
+    detect->add_option("--nab-out", detect_command.nab_out, "Folder for the results (same relative paths)")->required();
     detect->add_option("--labels", detect_command.labels, "NAB's combined_windows.json: adds the label column");
     detect->add_flag("--score", detect_command.score,
                      "Print the NAB scores (standard, reward_low_FP_rate, reward_low_FN_rate) and their optimized "

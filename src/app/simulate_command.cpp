@@ -65,6 +65,7 @@ int RunSimulate(const SimulateCommand& c) {
     if (c.hysteresis) options.engine.flap_guard.hysteresis = *c.hysteresis;
     if (c.flap_backoff) options.engine.flap_guard.max_backoff = *c.flap_backoff;
     if (c.lookahead_s) options.engine.flap_guard.lookahead_seconds = *c.lookahead_s;
+    if (c.flap_budget) options.engine.flap_guard.flap_budget_per_day = *c.flap_budget;
     options.boot_delay_s = c.boot_delay_s;
     options.target = c.target;
     options.test_fraction = c.test_fraction;
@@ -191,6 +192,7 @@ int RunSimulate(const SimulateCommand& c) {
                           {"hysteresis", e.flap_guard.hysteresis},
                           {"flap_backoff", e.flap_guard.max_backoff},
                           {"scale_in_lookahead_s", e.flap_guard.lookahead_seconds},
+                          {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
                           {"epochs", epochs},
                           {"policies", policies},
                           {"per_series", per_series}};

@@ -29,19 +29,25 @@ struct FlapGuard {
     // utilization): a dip the forecast expects to end within it is ridden out instead of scaled in and undone.
     // Unlike the flap window it holds only where the forecast sees load coming back. 0: off.
     UnixSeconds lookahead_seconds = 0;
+    // Flaps a resource may make in a day before the guard trades money for calm: once it has flapped this often
+    // within the last 24 hours, a scale-in waits until every plan of the last 30 minutes (the flap span, doubled per
+    // further flap, up to 8 times) allows it, so a scale-out is not undone inside the span in which a reversal
+    // counts as a flap; and it goes only as low as the p99 band of the next 30 minutes allows, so the load that
+    // would undo it is unlikely to come. A scale-out is never held. Resources that do not flap pay nothing. 0: off.
+    int flap_budget_per_day = 0;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
 // otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
-inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1};
+inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1};
 
 struct PlanInput {
     Resource resource;
-    std::optional<Forecast> forecast;        // none when the model could not forecast yet
-    std::optional<double> current_load;      // latest measured load; none when the metric source is silent
-    int current_capacity = 0;                // desired capacity at the provider now
+    std::optional<Forecast> forecast;    // none when the model could not forecast yet
+    std::optional<double> current_load;  // latest measured load; none when the metric source is silent
+    int current_capacity = 0;            // desired capacity at the provider now
     UnixSeconds now = 0;
-    UnixSeconds tick_seconds = 60;           // how soon the planner runs again
+    UnixSeconds tick_seconds = 60;  // how soon the planner runs again
     QuantileLevel quantile = QuantileLevel::kP95;
     // Scale-in waits out this window: it never goes below the highest recommendation made within the last window
     // (HPA-style; `stabilization_floor`) nor below what the forecast needs within the next one.
@@ -53,6 +59,11 @@ struct PlanInput {
     // The flap guard and the last change made (PlanHistory keeps it beyond the stabilization window).
     FlapGuard flap_guard;
     std::optional<CapacityChange> last_change;
+    // The flap budget (FlapGuard::flap_budget_per_day): the resource's flaps within the last 24 hours and, once they
+    // reach the budget, how far back the plans reach that a scale-in may not go below, and the highest of them.
+    int flaps_last_day = 0;
+    UnixSeconds flap_hold_seconds = 0;
+    int flap_hold_floor = 0;
     // The service-level correction (PlanHistory::ObserveService): the band above the median, p_q - p50, is moved
     // by band_correction times its usual width. Positive after starved steps, negative while none come; capacity is
     // never sized under the median forecast.
@@ -81,10 +92,11 @@ struct PlanDecision {
     // a held scale-in does not keep itself held.
     int recommended = 0;
     double required_load = 0.0;  // load the desired capacity must carry at the target utilization
-    // "forecast", "reactive_floor", "stale_metrics", "stabilization", "no_flapping", "max_step", "min_capacity",
+    // "forecast", "reactive_floor", "stale_metrics", "stabilization", "hysteresis", "lookahead",
+    // "flap_budget", "no_flapping", "max_step", "min_capacity",
     // "max_capacity", "hold"
     std::string bound_by;
-    std::string reason;          // a sentence a person can read: the numbers and the rule that bound it
+    std::string reason;  // a sentence a person can read: the numbers and the rule that bound it
     // Hourly cost of the resource's own instance type at the current and at the desired count (0 without a price).
     double cost_before_per_hour = 0.0;
     double cost_after_per_hour = 0.0;
@@ -97,7 +109,7 @@ struct PlanDecision {
 };
 
 class Planner {
-public:
+  public:
     virtual ~Planner() = default;
     virtual PlanDecision Plan(const PlanInput& input) const = 0;
 };

@@ -1,0 +1,155 @@
+// The flap budget (FlapGuard::flap_budget_per_day) driven through the decision engine, tick by tick, the way the
+// service and `cloudopt simulate` drive it.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "allocate/capacity_planner.hpp"
+#include "allocate/scaling_engine.hpp"
+
+namespace cloudopt {
+namespace {
+
+constexpr UnixSeconds kStart = 1'700'000'000;
+constexpr UnixSeconds kTick = 60;
+
+Resource Web() {
+    Resource r;
+    r.name = "web";
+    r.mode = Mode::kAuto;
+    r.capacity_per_instance = 10;  // at 75%: 7.5 per instance
+    r.min_capacity = 1;
+    r.max_capacity = 40;
+    r.boot_delay_s = 180;
+    return r;
+}
+
+// A forecast as sure as the load it is given: every quantile is the load (so the band says nothing either way).
+Forecast Flat(UnixSeconds now, double load) {
+    Forecast f;
+    f.step = kTick;
+    f.generated_at = now;
+    for (int i = 0; i < 10; ++i) f.points.push_back({now + i * kTick, load, load, load, load});
+    return f;
+}
+
+struct Trace {
+    int changes = 0;
+    int flaps = 0;
+    std::vector<EngineDecision> decisions;
+    std::vector<int> capacity;  // after each tick
+};
+
+// Runs the engine for `ticks` minutes on load(t) from `capacity` instances; every change is applied at once.
+Trace Drive(int budget, int ticks, const std::function<double(int)>& load, int capacity) {
+    CapacityPlanner planner;
+    EngineOptions options;
+    options.tick_seconds = kTick;
+    options.service_level.rate = 0;  // sizes stay the forecast's, so the test reads only the flap rules
+    options.flap_guard.flap_budget_per_day = budget;
+    ScalingEngine engine(planner, options);
+    Trace run;
+    for (int t = 0; t < ticks; ++t) {
+        const UnixSeconds now = kStart + t * kTick;
+        EngineInput in;
+        in.resource = Web();
+        in.now = now;
+        in.forecast = Flat(now, load(t));
+        in.current_load = load(t);
+        in.state.desired = capacity;
+        in.state.ready = capacity;
+        EngineDecision d = engine.Decide(in);
+        if (d.verdict == Verdict::kApply) {
+            engine.Applied(now, capacity, d.plan.desired);
+            capacity = d.plan.desired;
+            run.flaps += engine.counts().last_was_flap;
+            ++run.changes;
+        }
+        run.decisions.push_back(d);
+        run.capacity.push_back(capacity);
+    }
+    return run;
+}
+
+// 15 minutes at 100 (14 instances at 75%), 15 minutes at 40 (6; 7 with the scale-in hysteresis), over and over.
+double Alternating(int minute) { return (minute / 15) % 2 == 0 ? 40.0 : 100.0; }
+
+TEST(FlapBudget, AResourceThatFlappedOnceHoldsItsScaleInsForTheRestOfTheDay) {
+    const int day = 24 * 60;
+    const Trace unguarded = Drive(0, day, Alternating, 14);
+    EXPECT_GT(unguarded.flaps, 40) << "without a budget every half-hour cycle flaps";
+
+    const Trace held = Drive(1, day, Alternating, 14);
+    EXPECT_EQ(held.flaps, 1);
+    EXPECT_LE(held.changes, 3);
+    // After the flap the resource stays at what the peaks need, and each held scale-in says why.
+    EXPECT_EQ(held.capacity.back(), 14);
+    const EngineDecision& quiet = held.decisions[day - 20];  // minute 1420: in a half-hour at 40
+    EXPECT_EQ(quiet.plan.desired, 14);
+    EXPECT_EQ(quiet.plan.bound_by, "flap_budget");
+    EXPECT_NE(quiet.plan.explanation.held_by.find("1 flap in 24 h, budget 1 (flap budget)"), std::string::npos)
+        << quiet.plan.explanation.held_by;
+    EXPECT_NE(quiet.plan.reason.find("flap budget of 1"), std::string::npos) << quiet.plan.reason;
+}
+
+TEST(FlapBudget, ALoadThatReallyDropsIsScaledInAfterTheHold) {
+    // Two flaps' worth of alternation, then the load drops for good at minute 120.
+    auto load = [](int minute) { return minute < 120 ? Alternating(minute) : 40.0; };
+    const Trace run = Drive(1, 240, load, 14);
+    ASSERT_GE(run.flaps, 1);
+    int scaled_in_at = -1;
+    for (int t = 120; t < 240 && scaled_in_at < 0; ++t)
+        if (run.capacity[static_cast<std::size_t>(t)] < 14) scaled_in_at = t;
+    ASSERT_GE(scaled_in_at, 0) << "the budget holds scale-in, it never pins a resource at its peak";
+    // The last plan of 14 was at minute 119: the hold reads the last 30 minutes (60 after a second flap).
+    EXPECT_LE(scaled_in_at, 120 + 61);
+    EXPECT_GE(scaled_in_at, 120 + 29);
+    EXPECT_EQ(run.capacity.back(), 7);  // 40 at the hysteresis' 65%
+}
+
+TEST(FlapBudget, TheBudgetIsPerDay) {
+    // A day later the first flap has aged out: the resource may follow the load once more.
+    const int two_days = 2 * 24 * 60 + 60;
+    const Trace run = Drive(1, two_days, Alternating, 14);
+    EXPECT_EQ(run.flaps, 2);
+}
+
+TEST(FlapBudget, TheScaleOutAfterTheFlapThatSpentTheBudgetStillGoes) {
+    // 14 -> 7 (scale-in), 7 -> 14 (flap 1, a scale-out), 14 -> 7 (flap 2, a scale-in: the budget of 2 is spent),
+    // 7 -> 14 (flap 3: the load came back, and a scale-out is never held), then the scale-ins wait.
+    const Trace run = Drive(2, 24 * 60, Alternating, 14);
+    EXPECT_EQ(run.flaps, 3);
+    EXPECT_EQ(run.capacity.back(), 14);
+}
+
+TEST(FlapBudget, OnceSpentAScaleInGoesOnlyAsFarAsTheP99BandAllowsForThe30MinutesAhead) {
+    // The p95 says 40 for the next half hour (6 instances), the p99 says up to 100 may come (14).
+    PlanInput in;
+    in.resource = Web();
+    in.now = kStart;
+    in.current_capacity = 14;
+    in.current_load = 40;
+    Forecast f;
+    f.step = 300;
+    for (int i = 0; i < 12; ++i) f.points.push_back({kStart + i * 300, 35, 38, 40, i == 4 ? 100.0 : 45.0});
+    in.forecast = f;
+    in.flap_guard.flap_budget_per_day = 1;
+    const PlanDecision unspent = CapacityPlanner().Plan(in);
+    EXPECT_EQ(unspent.desired, 6) << "before the budget is spent the p95 sizes the scale-in";
+
+    in.flaps_last_day = 1;
+    in.flap_hold_seconds = 1800;
+    const PlanDecision spent = CapacityPlanner().Plan(in);
+    EXPECT_EQ(spent.desired, 14);  // ceil(100 / 7.5)
+    EXPECT_EQ(spent.bound_by, "flap_budget");
+    EXPECT_NE(spent.explanation.held_by.find("the p99 forecast needs 14 within the next 30 min"), std::string::npos)
+        << spent.explanation.held_by;
+
+    // A p99 peak beyond the flap span does not hold it.
+    in.forecast->points[4].p99 = 45;
+    in.forecast->points[8].p99 = 100;
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 6);
+}
+
+}  // namespace
+}  // namespace cloudopt
