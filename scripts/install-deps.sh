@@ -10,6 +10,7 @@ packages=(
   libbenchmark-dev wrk prometheus libprotobuf-dev protobuf-compiler libsnappy-dev
   libpqxx-dev libpq-dev postgresql-15
   clang libclang-rt-dev chromium
+  python3-yaml podman runc mmdebstrap podman-compose
 )
 
 missing=()
