@@ -17,7 +17,7 @@ ALLOWED = {
     "security": {"core"},
     "providers": {"core"},
     "monitor": {"core", "providers"},
-    "control": {"core", "store", "forecast", "allocate"},
+    "control": {"core", "store", "forecast", "allocate", "anomaly"},
     "api": {"core", "store", "control", "security", "simulate", "monitor"},
     "app": {"core", "forecast", "anomaly", "allocate", "simulate", "store", "control", "security", "providers", "monitor", "api"},
 }

@@ -50,6 +50,10 @@ class StreamingDetector {
     double Update(double value);
     // The evidence behind the last score (before the rest period): the nearest-neighbour distance / range seen.
     double last_evidence() const { return last_evidence_; }
+    // The range the series has covered so far (both 0 before the first value) and how many values were scored.
+    double range_min() const { return min_; }
+    double range_max() const { return max_; }
+    std::size_t seen() const { return seen_; }
 
     // The score a given evidence maps to (monotone, so thresholds can be set on either).
     static double ScoreOfEvidence(double evidence, double evidence_scale);

@@ -65,6 +65,7 @@ const std::vector<RouteRule>& RouteTable() {
         {"POST", "/api/resources/recommendations/{id}/apply", Permission::kOperate},
         {"POST", "/api/resources/recommendations/{id}/dismiss", Permission::kOperate},
         {"GET", "/api/actions", Permission::kRead},
+        {"GET", "/api/alerts", Permission::kRead},
         {"GET", "/api/simulations/datasets", Permission::kRead},
         {"POST", "/api/simulations", Permission::kOperate},  // CPU-heavy: not for every viewer
 

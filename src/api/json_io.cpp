@@ -124,6 +124,24 @@ HttpResponse ResourceResponse(int status, const Resource& r) {
     return response;
 }
 
+json ToJson(const Alert& a) {
+    json expected = {{"range", {{"low", a.range_low}, {"high", a.range_high}}}, {"forecast", nullptr}};
+    if (a.forecast_p50 && a.forecast_p99) expected["forecast"] = {{"p50", *a.forecast_p50}, {"p99", *a.forecast_p99}};
+    return {{"id", a.id},
+            {"resource_id", a.resource_id},
+            {"metric", a.metric},
+            {"state", a.state},
+            {"severity", a.severity},
+            {"opened_at", a.opened_at},
+            {"closed_at", a.closed_at == 0 ? json(nullptr) : json(a.closed_at)},
+            {"value", a.value},
+            {"score", a.score},
+            {"peak_score", a.peak_score},
+            {"expected", expected},
+            {"window", {{"from", a.window_from}, {"to", a.window_to}}},
+            {"message", a.message}};
+}
+
 json ToJson(const AllocationAction& a) {
     return {{"id", a.id},
             {"resource_id", a.resource_id},

@@ -14,6 +14,7 @@
 #include "control/dashboard.hpp"
 #include "control/job_runner.hpp"
 #include "core/action.hpp"
+#include "core/alert.hpp"
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/resource.hpp"
@@ -35,6 +36,7 @@ Status CheckKnownFields(const json& object, const std::set<std::string>& allowed
 void WriteResource(JsonWriter& w, const Resource& r);
 HttpResponse ResourceResponse(int status, const Resource& r);
 json ToJson(const AllocationAction& a);
+json ToJson(const Alert& a);
 json ToJson(const Recommendation& r);
 json ToJson(const Forecast& f);
 json ToJson(const JobInfo& job);

@@ -276,6 +276,33 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         for (const AllocationAction& a : *actions) items.push_back(ToJson(a));
         return JsonResponse(200, {{"actions", items}});
     });
+    // Anomaly alerts (docs/ANOMALY.md "In the service"): open and recent, newest first.
+    router.Add("GET", "/api/alerts", [&ctx](const HttpRequest& req) {
+        AlertQuery q;
+        if (auto r = req.Query("resource"); r && !r->empty()) {
+            auto resource = ResolveResource(ctx.store, *r);
+            if (!resource) return ErrorResponse(resource.error());
+            q.resource_id = resource->id;
+        }
+        if (auto state = req.Query("state"); state && !state->empty()) {
+            if (*state != "open" && *state != "closed")
+                return ErrorResponse(
+                    MakeError(ErrorCode::kInvalidArgument, "state: must be 'open' or 'closed' (got '" + *state + "')"));
+            q.state = *state;
+        }
+        auto limit = IntParam(req, "limit", 1, 1000);
+        if (!limit) return ErrorResponse(limit.error());
+        q.limit = static_cast<int>(limit->value_or(100));
+        auto alerts = ctx.store.ListAlerts(q);
+        if (!alerts) return ErrorResponse(alerts.error());
+        json items = json::array();
+        for (const Alert& a : *alerts) {
+            json item = ToJson(a);
+            if (auto resource = ctx.store.GetResource(a.resource_id)) item["resource"] = resource->name;
+            items.push_back(std::move(item));
+        }
+        return JsonResponse(200, {{"alerts", items}});
+    });
 }
 
 }  // namespace cloudopt::api::detail

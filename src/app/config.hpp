@@ -86,6 +86,12 @@ struct Config {
     std::string dashboard_dir;  // empty: the built dashboard/dist beside the binary or the sources
     // catalog
     std::string catalog_file;  // empty: the bundled data/catalog/instances.csv
+    // anomaly: alerts on each resource's load and utilization (docs/ANOMALY.md, "In the service")
+    bool anomaly_enabled = true;
+    double anomaly_threshold = 0.1051;  // NAB standard profile
+    int anomaly_close_after_points = 3;
+    std::string anomaly_webhook_url;  // Slack-compatible incoming webhook; empty: none
+    int anomaly_webhook_timeout_seconds = 5;
     // prometheus: where resources with a load_query are read (empty: none)
     std::string prometheus_url;
     int prometheus_step_seconds = 60;

@@ -14,6 +14,7 @@
 #include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
+#include "app/alert_webhook.hpp"
 #include "app/cloud_adapters.hpp"
 #include "app/data_dir.hpp"
 #include "app/demo.hpp"
@@ -212,7 +213,27 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     MetricsRegistry metrics;
     AutoForecaster forecaster;
     CapacityPlanner planner;
+    // Anomaly alerts (docs/ANOMALY.md "In the service"): declared before the loop, which scores through them.
+    AnomalyOptions anomaly_options;
+    anomaly_options.enabled = config.anomaly_enabled;
+    anomaly_options.threshold = config.anomaly_threshold;
+    anomaly_options.close_after_points = config.anomaly_close_after_points;
+    anomaly_options.step = loop_options.forecast_step;
+    AnomalyMonitor anomaly(**store, metrics, anomaly_options);
+    (void)anomaly.Load();
+    std::unique_ptr<AlertWebhook> webhook;
+    if (!config.anomaly_webhook_url.empty()) {
+        webhook = std::make_unique<AlertWebhook>(
+            AlertWebhookOptions{config.anomaly_webhook_url, config.anomaly_webhook_timeout_seconds}, metrics);
+        anomaly.OnAlert([&webhook](AlertEvent event, const Alert& alert, const Resource& resource) {
+            webhook->Enqueue(event, alert, resource);
+        });
+    }
+    anomaly.OnAlert([](AlertEvent event, const Alert& alert, const Resource& resource) {
+        spdlog::warn("alert {} {} on '{}': {}", alert.id, AlertEventName(event), resource.name, alert.message);
+    });
     ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, loop_options);
+    loop.SetAnomalyMonitor(&anomaly);
     std::vector<std::string> model_problems;
     if (auto loaded = loop.LoadModels(model_problems); !loaded) {
         spdlog::error("loading trained models: {}", loaded.error().message);

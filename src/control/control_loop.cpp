@@ -509,6 +509,11 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
 
     // Monitor.
     CollectMetrics(r, now, outcome);
+    if (anomaly_) {
+        // An alert is news, not a reason to stop scaling: a store error here only counts.
+        if (Status s = anomaly_->Score(r, now); !s)
+            metrics_.GetCounter("cloudopt_anomaly_errors_total", "Anomaly scoring passes that failed", {}).Inc();
+    }
     auto state = Describe(r);
     if (!state) {
         outcome.error = "provider: " + state.error().message;
@@ -667,6 +672,7 @@ Status ControlLoop::DeleteResource(ResourceId id) {
     }
     if (!deleted) return deleted;
     models_.Forget(id);
+    if (anomaly_) anomaly_->Forget(id);
     {
         std::lock_guard lock(housekeeping_mutex_);
         last_training_request_.erase(id);

@@ -25,6 +25,7 @@
 
 #include "allocate/plan_history.hpp"
 #include "allocate/scaling_engine.hpp"
+#include "control/anomaly_monitor.hpp"
 #include "control/model_health.hpp"
 #include "control/recommendation_lifecycle.hpp"
 #include "control/trained_models.hpp"
@@ -161,6 +162,9 @@ class ControlLoop {
     using TrainOne = std::function<void(const Resource&, const std::string& reason)>;
     using TrainAll = std::function<void(const std::string& reason)>;
     void SetTrainingRequester(TrainOne one, TrainAll all = {});
+    // Who scores the resources' series for anomalies (control/anomaly_monitor.hpp): each pass, right after its
+    // metrics are collected, under the resource's lock. Not owning; set before Start, or never (no alerts).
+    void SetAnomalyMonitor(AnomalyMonitor* monitor) { anomaly_ = monitor; }
     // How the resource's trained model has forecast since training, as of its latest forecast; nothing when it
     // has no trained model or was not forecast with it yet.
     std::optional<ModelHealth> Health(ResourceId id) const;
@@ -245,6 +249,7 @@ class ControlLoop {
     RecommendationLifecycle recommendations_;               // stateless: one resource at a time each
     TrainOne request_training_;                             // set before Start
     TrainAll request_all_training_;                         // set before Start
+    AnomalyMonitor* anomaly_ = nullptr;                     // set before Start
     std::optional<UnixSeconds> last_all_training_request_;  // guarded by housekeeping_mutex_
     mutable std::mutex fleet_mutex_;
     FleetNetworks fleet_;                                      // guarded by fleet_mutex_

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/action.hpp"
+#include "core/alert.hpp"
 #include "core/error.hpp"
 #include "core/forecast.hpp"
 #include "core/resource.hpp"
@@ -120,6 +121,12 @@ class Store {
     // `snooze_until` only with "dismissed". kNotFound for an unknown id, kUnprocessable for an unknown status.
     virtual Status SetRecommendationStatus(std::int64_t id, const std::string& status, const std::string& reason = {},
                                            UnixSeconds at = 0, UnixSeconds snooze_until = 0) = 0;
+
+    // Anomaly alerts (core/alert.hpp), newest first. Saving one with id 0 inserts it and assigns the id; with an id,
+    // replaces that alert's fields (kNotFound for an unknown id, or an unknown resource). Deleting a resource deletes
+    // its alerts. Not every backend keeps alerts yet: the default answers kUnavailable.
+    virtual Result<Alert> SaveAlert(const Alert& alert);
+    virtual Result<std::vector<Alert>> ListAlerts(const AlertQuery& query);
 
     // Users, tokens, credentials and the audit log (store/identity_store.hpp).
     virtual IdentityStore& Identity() = 0;

@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 10> kMigrations = {
+inline constexpr std::array<const char*, 11> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -208,6 +208,30 @@ ALTER TABLE actions ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 ALTER TABLE actions ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
 ALTER TABLE recommendations ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 ALTER TABLE recommendations ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
+)sql",
+    // v11: anomaly alerts (core/alert.hpp, docs/ANOMALY.md "In the service").
+    R"sql(
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open','closed')),
+  severity TEXT NOT NULL CHECK (severity IN ('warning','critical')),
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER NOT NULL DEFAULT 0,
+  value REAL NOT NULL,
+  score REAL NOT NULL,
+  peak_score REAL NOT NULL,
+  range_low REAL NOT NULL,
+  range_high REAL NOT NULL,
+  forecast_p50 REAL,
+  forecast_p99 REAL,
+  window_from INTEGER NOT NULL,
+  window_to INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX alerts_by_state ON alerts (state, resource_id, opened_at);
+CREATE INDEX alerts_by_resource ON alerts (resource_id, opened_at);
 )sql",
 };
 

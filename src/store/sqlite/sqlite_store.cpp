@@ -697,6 +697,84 @@ class SqliteStore final : public Store {
         return Status::Ok();
     }
 
+    Result<Alert> SaveAlert(const Alert& a) override {
+        std::lock_guard lock(write_mutex_);
+        Statement s = writer_->Prepare(
+            a.id == 0 ? "INSERT INTO alerts (resource_id, metric, state, severity, opened_at, closed_at, value, score, "
+                        "peak_score, range_low, range_high, forecast_p50, forecast_p99, window_from, window_to, "
+                        "message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                      : "UPDATE alerts SET resource_id = ?, metric = ?, state = ?, severity = ?, opened_at = ?, "
+                        "closed_at = ?, value = ?, score = ?, peak_score = ?, range_low = ?, range_high = ?, "
+                        "forecast_p50 = ?, forecast_p99 = ?, window_from = ?, window_to = ?, message = ? WHERE id = ?");
+        s.Bind(1, a.resource_id).Bind(2, a.metric).Bind(3, a.state).Bind(4, a.severity).Bind(5, a.opened_at);
+        s.Bind(6, a.closed_at).Bind(7, a.value).Bind(8, a.score).Bind(9, a.peak_score).Bind(10, a.range_low);
+        s.Bind(11, a.range_high);
+        if (a.forecast_p50)
+            s.Bind(12, *a.forecast_p50);
+        else
+            s.BindNull(12);
+        if (a.forecast_p99)
+            s.Bind(13, *a.forecast_p99);
+        else
+            s.BindNull(13);
+        s.Bind(14, a.window_from).Bind(15, a.window_to).Bind(16, a.message);
+        if (a.id != 0) s.Bind(17, a.id);
+        if (Status st = s.Run(); !st) {
+            if (st.error().code == ErrorCode::kConflict)  // the foreign key: no such resource
+                return MakeError(ErrorCode::kNotFound, "resource " + std::to_string(a.resource_id) + " does not exist");
+            return st.error();
+        }
+        Alert stored = a;
+        if (a.id == 0) {
+            stored.id = writer_->LastInsertId();
+        } else if (writer_->Changes() == 0) {
+            return MakeError(ErrorCode::kNotFound, "alert " + std::to_string(a.id) + " does not exist");
+        }
+        return stored;
+    }
+
+    Result<std::vector<Alert>> ListAlerts(const AlertQuery& q) override {
+        auto reader = Borrow();
+        Statement s = reader->Prepare(
+            "SELECT id, resource_id, metric, state, severity, opened_at, closed_at, value, score, peak_score, "
+            "range_low, range_high, forecast_p50, forecast_p99, window_from, window_to, message FROM alerts "
+            "WHERE (? IS NULL OR resource_id = ?) AND (? IS NULL OR state = ?) ORDER BY opened_at DESC, id DESC "
+            "LIMIT ?");
+        if (q.resource_id)
+            s.Bind(1, *q.resource_id).Bind(2, *q.resource_id);
+        else
+            s.BindNull(1).BindNull(2);
+        if (q.state)
+            s.Bind(3, *q.state).Bind(4, *q.state);
+        else
+            s.BindNull(3).BindNull(4);
+        s.Bind(5, q.limit);
+        std::vector<Alert> out;
+        while (s.Step()) {
+            Alert a;
+            a.id = s.Int(0);
+            a.resource_id = s.Int(1);
+            a.metric = s.Text(2);
+            a.state = s.Text(3);
+            a.severity = s.Text(4);
+            a.opened_at = s.Int(5);
+            a.closed_at = s.Int(6);
+            a.value = s.Double(7);
+            a.score = s.Double(8);
+            a.peak_score = s.Double(9);
+            a.range_low = s.Double(10);
+            a.range_high = s.Double(11);
+            if (!s.IsNull(12)) a.forecast_p50 = s.Double(12);
+            if (!s.IsNull(13)) a.forecast_p99 = s.Double(13);
+            a.window_from = s.Int(14);
+            a.window_to = s.Int(15);
+            a.message = s.Text(16);
+            out.push_back(std::move(a));
+        }
+        if (!s.status()) return s.status().error();
+        return out;
+    }
+
     IdentityStore& Identity() override { return *identity_; }
 
     Status CheckHealth() override {
