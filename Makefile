@@ -6,7 +6,7 @@ WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
 PORT ?= 8080
 DATA_DIR ?= ./cloudopt-data
 
-.PHONY: demo test deps dashboard build-release build-debug bench format clean
+.PHONY: demo test deps dashboard build-release build-debug bench format clean image
 
 # Install what is missing, build in Release, and run the service with the demo on http://localhost:$(PORT).
 demo: deps dashboard build-release
@@ -32,6 +32,19 @@ build-release:
 build-debug:
 	cmake --preset debug -DCLOUDOPT_WERROR=$(WERROR) >/dev/null
 	cmake --build build/debug -j$(JOBS)
+
+# The container image from deploy/Dockerfile, the whole multi-stage build (compiles cloudopt and the dashboard inside).
+# Here with podman (no Docker engine, no registry: the Debian base is built once by scripts/podman-base-image.sh);
+# elsewhere: docker build -f deploy/Dockerfile -t cloudopt .
+IMAGE ?= localhost/cloudopt:latest
+# PEM files of extra CA certificates the build stage trusts (a TLS-intercepting proxy before registry.npmjs.org)
+EXTRA_CA_CERTS ?=
+PODMAN = CONTAINERS_CONF=$(CURDIR)/deploy/test/containers.conf podman --runtime runc --storage-driver vfs
+image: deps
+	./scripts/podman-base-image.sh localhost/debian:12
+	$(PODMAN) build --format docker --network host --isolation chroot -f deploy/Dockerfile \
+	  --build-arg BASE=localhost/debian:12 --build-arg RUNTIME_BASE=localhost/debian:12 --build-arg ARTIFACTS=build \
+	  $(if $(EXTRA_CA_CERTS),--build-arg EXTRA_CA_CERTS="$$(cat $(EXTRA_CA_CERTS))") -t $(IMAGE) .
 
 # Benchmarks (Release): see docs/PERFORMANCE.md for what they measure and how to read them.
 bench: deps build-release
