@@ -11,12 +11,4 @@ Result<std::vector<Sample>> Store::QueryDownsampled(const SeriesKey& key, UnixSe
     return Downsample(*raw, step, agg);
 }
 
-Result<Alert> Store::SaveAlert(const Alert&) {
-    return MakeError(ErrorCode::kUnavailable, "this store backend does not keep alerts yet");
-}
-
-Result<std::vector<Alert>> Store::ListAlerts(const AlertQuery&) {
-    return MakeError(ErrorCode::kUnavailable, "this store backend does not keep alerts yet");
-}
-
 }  // namespace cloudopt
