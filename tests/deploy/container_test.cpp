@@ -45,8 +45,10 @@ class ContainerImage : public ::testing::Test {
   protected:
     void SetUp() override {
         podman_ = Which("podman");
-        if (podman_.empty()) GTEST_SKIP() << "Container test skipped: podman is not installed (scripts/install-deps.sh)";
-        if (Which("runc").empty()) GTEST_SKIP() << "Container test skipped: runc is not installed (scripts/install-deps.sh)";
+        if (podman_.empty())
+            GTEST_SKIP() << "Container test skipped: podman is not installed (scripts/install-deps.sh)";
+        if (Which("runc").empty())
+            GTEST_SKIP() << "Container test skipped: runc is not installed (scripts/install-deps.sh)";
         if (Which("mmdebstrap").empty() && Podman({"image", "exists", kBase}, 60) != 0)
             GTEST_SKIP() << "Container test skipped: mmdebstrap is not installed and there is no " << kBase;
         if (!server_.available()) GTEST_SKIP() << "Container test skipped: PostgreSQL unavailable: " << server_.why();
@@ -67,9 +69,11 @@ class ContainerImage : public ::testing::Test {
         fs::remove(dir_.File("last.log"), ec);
         const auto started = std::chrono::steady_clock::now();
         const int code = testing::RunToExit(args, dir_.File("last.log"));
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         std::ofstream(dir_.File("all.log"), std::ios::app)
-            << "$ " << line << "\n" << log() << "\n[exit " << code << " after " << ms.count() / 1000.0 << " s]\n";
+            << "$ " << line << "\n"
+            << log() << "\n[exit " << code << " after " << ms.count() / 1000.0 << " s]\n";
         return code;
     }
     int Podman(std::vector<std::string> args, int seconds) {
@@ -114,9 +118,10 @@ TEST_F(ContainerImage, TwoContainersOnPostgresServeTheDemoThroughBoth) {
     const auto base_started = std::chrono::steady_clock::now();
     const int base = Run({std::string(kRepo) + "/scripts/podman-base-image.sh", kBase}, 900);
     ASSERT_EQ(base, 0) << all();
-    std::cout << "[ timing   ] base image ready in "
-              << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - base_started).count()
-              << " s" << std::endl;
+    std::cout
+        << "[ timing   ] base image ready in "
+        << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - base_started).count()
+        << " s" << std::endl;
 
     // The build context: the suite's binary (debug info stripped: the image needs the code, not 300 MB of DWARF),
     // the dashboard and the bundled data, laid out the way ARTIFACTS=prebuilt copies them.
@@ -129,23 +134,41 @@ TEST_F(ContainerImage, TwoContainersOnPostgresServeTheDemoThroughBoth) {
     fs::copy(fs::path(kRepo) / "data/catalog", ctx / "data/catalog", fs::copy_options::recursive);
     fs::copy(fs::path(kRepo) / "data/demo", ctx / "data/demo", fs::copy_options::recursive);
     fs::copy(fs::path(kRepo) / "deploy/Dockerfile", ctx / "Dockerfile");
-    ASSERT_EQ(Run({"/usr/bin/objcopy", "--strip-debug", CLOUDOPT_BINARY, (ctx / "cloudopt").string()}, 120), 0) << all();
+    ASSERT_EQ(Run({"/usr/bin/objcopy", "--strip-debug", CLOUDOPT_BINARY, (ctx / "cloudopt").string()}, 120), 0)
+        << all();
 
     // The runtime stage only; the sanitizer build needs its runtimes in the image too. The previous run's image is
     // removed once this one is built (vfs keeps every layer as a full copy); the layers they share stay, as the cache.
     std::string previous;
     if (Podman({"image", "inspect", "--format", "{{.Id}}", kImage}, 60) == 0) previous = log();
     const auto build_started = std::chrono::steady_clock::now();
-    ASSERT_EQ(Podman({"build", "--format", "docker", "--network", "host", "--isolation", "chroot", "--build-arg",
-                      std::string("BASE=") + kBase, "--build-arg", std::string("RUNTIME_BASE=") + kBase, "--build-arg",
-                      "ARTIFACTS=prebuilt", "--build-arg", "PREBUILT_BINARY=cloudopt", "--build-arg",
-                      "EXTRA_RUNTIME_PACKAGES=libasan8 libubsan1", "-t", kImage, ctx.string()},
+    ASSERT_EQ(Podman({"build",
+                      "--format",
+                      "docker",
+                      "--network",
+                      "host",
+                      "--isolation",
+                      "chroot",
+                      "--build-arg",
+                      std::string("BASE=") + kBase,
+                      "--build-arg",
+                      std::string("RUNTIME_BASE=") + kBase,
+                      "--build-arg",
+                      "ARTIFACTS=prebuilt",
+                      "--build-arg",
+                      "PREBUILT_BINARY=cloudopt",
+                      "--build-arg",
+                      "EXTRA_RUNTIME_PACKAGES=libasan8 libubsan1",
+                      "-t",
+                      kImage,
+                      ctx.string()},
                      900),
               0)
         << all();
-    std::cout << "[ timing   ] image built in "
-              << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - build_started).count()
-              << " s" << std::endl;
+    std::cout
+        << "[ timing   ] image built in "
+        << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - build_started).count()
+        << " s" << std::endl;
     if (Podman({"image", "inspect", "--format", "{{.Id}}", kImage}, 60) == 0 && !previous.empty() && log() != previous)
         Podman({"rmi", previous.substr(0, previous.find('\n'))}, 120);
 
@@ -163,17 +186,28 @@ TEST_F(ContainerImage, TwoContainersOnPostgresServeTheDemoThroughBoth) {
     ASSERT_FALSE(url.empty());
     const unsigned short ports[2] = {testing::FreePort(), testing::FreePort()};
     ASSERT_NE(ports[0], ports[1]);
+    // Replica 1 as Compose runs it; replica 2 also as deploy/kubernetes/deployment.yaml restricts it: a read-only root
+    // filesystem with a writable /tmp and data volume, no privilege escalation, no capabilities.
     auto start = [&](int i) {
-        return Podman({"run", "-d", "--name", name_ + "-" + std::to_string(i), "--network", "host",
-                       "-v", std::string(kRepo) + "/deploy/cloudopt.yaml:/etc/cloudopt/cloudopt.yaml:ro",
-                       "-v", secrets.string() + ":/run/secrets:ro",
-                       "-e", "CLOUDOPT_SERVER_PORT=" + std::to_string(ports[i - 1]),
-                       "-e", "CLOUDOPT_STORE_URL=" + url,
-                       "-e", "CLOUDOPT_STORE_PASSWORD=" + server_.password(),
-                       "-e", std::string("CLOUDOPT_ADMIN_PASSWORD=") + testing::kTestAdminPassword,
-                       "-e", "ASAN_OPTIONS=detect_leaks=0",  // LeakSanitizer cannot ptrace inside the container
-                       kImage, "serve", "--config", "/etc/cloudopt/cloudopt.yaml", "--demo", "--speed", "1"},
-                      120);
+        std::vector<std::string> restricted;
+        if (i == 2)
+            restricted = {"--read-only", "--tmpfs", "/tmp", "--security-opt", "no-new-privileges", "--cap-drop", "ALL"};
+        std::vector<std::string> args = {"run", "-d", "--name", name_ + "-" + std::to_string(i), "--network", "host"};
+        args.insert(args.end(), restricted.begin(), restricted.end());
+        std::vector<std::string> rest = {
+            "-v",       std::string(kRepo) + "/deploy/cloudopt.yaml:/etc/cloudopt/cloudopt.yaml:ro",
+            "-v",       secrets.string() + ":/run/secrets:ro",
+            "-e",       "CLOUDOPT_SERVER_PORT=" + std::to_string(ports[i - 1]),
+            "-e",       "CLOUDOPT_STORE_URL=" + url,
+            "-e",       "CLOUDOPT_STORE_PASSWORD=" + server_.password(),
+            "-e",       std::string("CLOUDOPT_ADMIN_PASSWORD=") + testing::kTestAdminPassword,
+            "-e",       "ASAN_OPTIONS=detect_leaks=0",  // LeakSanitizer cannot ptrace inside the container
+            kImage,     "serve",
+            "--config", "/etc/cloudopt/cloudopt.yaml",
+            "--demo",   "--speed",
+            "1"};
+        args.insert(args.end(), rest.begin(), rest.end());
+        return Podman(args, 120);
     };
     // One after the other, as Compose starts them: the first creates the demo resources, the second finds them.
     ASSERT_EQ(start(1), 0) << all();
@@ -184,10 +218,10 @@ TEST_F(ContainerImage, TwoContainersOnPostgresServeTheDemoThroughBoth) {
     auto ready2 = PollFor(ports[1], "/readyz", 200, 180);
     Podman({"logs", name_ + "-2"}, 30);
     ASSERT_EQ(ready2.status, 200) << ready2.body << "\n" << all();
-    std::cout << "[ timing   ] both replicas ready " << std::chrono::duration_cast<std::chrono::seconds>(
-                                                              std::chrono::steady_clock::now() - build_started)
-                                                              .count()
-              << " s after the build started" << std::endl;
+    std::cout
+        << "[ timing   ] both replicas ready "
+        << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - build_started).count()
+        << " s after the build started" << std::endl;
 
     // One login, both replicas: the signing key is the shared file, the users the shared database.
     const std::string bearer = testing::LoginBearer(ports[0]);
