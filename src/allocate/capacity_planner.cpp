@@ -241,7 +241,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
             desired = std::min(in.current_capacity, in.stabilization_floor);
             d.bound_by = "stabilization";
             held =
-                "scale-in held by the highest plan of the last " + Span(in.stabilization_seconds) + " (stabilization)";
+                "scale-in stops at the highest plan of the last " + Span(in.stabilization_seconds) + " (stabilization)";
             why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +
                    std::to_string(in.stabilization_seconds) + "s";
         }
@@ -295,7 +295,7 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         if (desired < in.current_capacity && in.flap_hold_seconds > 0 && in.flap_hold_floor > desired) {
             desired = std::min(in.current_capacity, in.flap_hold_floor);
             d.bound_by = "flap_budget";
-            held = "scale-in held by the highest plan of the last " + Span(in.flap_hold_seconds) + ": " +
+            held = "scale-in stops at the highest plan of the last " + Span(in.flap_hold_seconds) + ": " +
                    std::to_string(in.flaps_last_day) + (in.flaps_last_day == 1 ? " flap" : " flaps") +
                    " in 24 h, budget " + std::to_string(in.flap_guard.flap_budget_per_day) + " (flap budget)";
             why += "; scale-in held at " + std::to_string(desired) + " by the highest recommendation in the last " +

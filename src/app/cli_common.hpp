@@ -1,5 +1,9 @@
 #pragma once
-// What the subcommands share: the exit code for bad input and the rounding of numbers they print as JSON.
+// What the subcommands share: the exit code for bad input, the rounding of numbers they print as JSON, and where
+// their log goes.
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cmath>
 
@@ -12,6 +16,11 @@ inline constexpr int kUsageError = 2;
 inline double RoundTo(double v, int digits = 4) {
     const double scale = std::pow(10.0, digits);
     return std::round(v * scale) / scale;
+}
+
+// Stdout carries what scripts capture (JSON, a token: TOKEN=$(cloudopt token create ...)); the log goes to stderr.
+inline void SendLogToStderr() {
+    if (!spdlog::get("cloudopt-cli")) spdlog::set_default_logger(spdlog::stderr_color_mt("cloudopt-cli"));
 }
 
 }  // namespace cloudopt

@@ -23,13 +23,15 @@
 namespace {
 
 // The trace every data subcommand reads (format: docs/FORECASTING.md), and the value its export writes for "no data".
-void AddDataOption(CLI::App* command, std::string& path, std::optional<double>& missing_value) {
-    command->add_option("--data", path, "CSV: timestamp,series,value (or timestamp,value)")
-        ->required()
-        ->check(CLI::ExistingFile);
+CLI::Option* AddDataOption(CLI::App* command, std::string& path, std::optional<double>& missing_value,
+                           bool required = true) {
+    CLI::Option* data = command->add_option("--data", path, "CSV: timestamp,series,value (or timestamp,value)")
+                            ->required(required)
+                            ->check(CLI::ExistingFile);
     command->add_option("--missing-value", missing_value,
                         "A value that means 'no data' in this file (e.g. 0): such samples are treated as gaps, "
                         "filled for the models and never scored");
+    return data;
 }
 
 // Whether the bands may depend on the minute of the hour, the hour of the day or the forecast's level
@@ -152,8 +154,21 @@ int main(int argc, char** argv) {
                          "Forecast with the models saved by `train --out`");
 
     cloudopt::SimulateCommand simulate_command;
-    CLI::App* simulate = app.add_subcommand("simulate", "Replay each series of a CSV against the scaling policies");
-    AddDataOption(simulate, simulate_command.data, simulate_command.missing_value);
+    CLI::App* simulate = app.add_subcommand(
+        "simulate",
+        "Replay each series of a CSV against the scaling policies, or what a service recorded through its engine");
+    CLI::Option* simulate_data =
+        AddDataOption(simulate, simulate_command.data, simulate_command.missing_value, /*required=*/false);
+    simulate
+        ->add_option("--from-store", simulate_command.from_store,
+                     "Instead of --data: a service's data directory; replays each resource's recorded load through the "
+                     "service's engine (with --config and the flags below) beside what the service did")
+        ->excludes(simulate_data);
+    simulate->add_option("--resource", simulate_command.resource, "With --from-store: only this resource (by name)");
+    simulate
+        ->add_option("--hours", simulate_command.hours,
+                     "With --from-store: how many hours back from the newest recorded load (default 24)")
+        ->check(CLI::Range(0.01, 8784.0));
     simulate->add_option("--policies", simulate_command.policies,
                          "Comma-separated: static,reactive,predictive,oracle, and perfect_forecast (the planner fed "
                          "the load that came: what its rules alone cost)");

@@ -19,12 +19,45 @@
 #include "app/loop_settings.hpp"
 #include "app/series_file.hpp"
 #include "app/simulate_report.hpp"
+#include "app/store_replay_command.hpp"
 #include "core/text.hpp"
 #include "simulate/replay.hpp"
 
 namespace cloudopt {
 
+Result<EngineOptions> EngineOptionsFor(const SimulateCommand& c, EngineOptions engine) {
+    if (c.quantile) {
+        const double q = *c.quantile;
+        auto close = [q](double level) { return std::abs(q - level) < 1e-9; };
+        if (close(0.5))
+            engine.quantile = QuantileLevel::kP50;
+        else if (close(0.9))
+            engine.quantile = QuantileLevel::kP90;
+        else if (close(0.95))
+            engine.quantile = QuantileLevel::kP95;
+        else if (close(0.99))
+            engine.quantile = QuantileLevel::kP99;
+        else
+            return MakeError(ErrorCode::kInvalidArgument,
+                             "--quantile must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)");
+    }
+    if (c.unmet_budget) engine.service_level.budget = *c.unmet_budget;
+    if (c.stabilization_s) engine.stabilization_seconds = *c.stabilization_s;
+    if (c.flap_window_s) engine.flap_guard.window_seconds = *c.flap_window_s;
+    if (c.hysteresis) engine.flap_guard.hysteresis = *c.hysteresis;
+    if (c.flap_backoff) engine.flap_guard.max_backoff = *c.flap_backoff;
+    if (c.lookahead_s) engine.flap_guard.lookahead_seconds = *c.lookahead_s;
+    if (c.flap_budget) engine.flap_guard.flap_budget_per_day = *c.flap_budget;
+    return engine;
+}
+
 int RunSimulate(const SimulateCommand& c) {
+    if (c.from_store.empty() == c.data.empty()) {
+        std::cerr << "cloudopt: simulate needs one of --data FILE (a trace) or --from-store DATA_DIR (what a service "
+                     "recorded)\n";
+        return kUsageError;
+    }
+    if (!c.from_store.empty()) return RunSimulateFromStore(c);
     std::vector<std::string> requested;
     for (std::string_view p : Split(c.policies, ',')) {
         std::string name(Trim(p));
@@ -42,30 +75,12 @@ int RunSimulate(const SimulateCommand& c) {
     }
     const ControlLoopOptions loop = LoopOptionsFrom(*config);
     ReplayOptions options;
-    options.engine = loop.engine;
-    if (c.quantile) {
-        const double q = *c.quantile;
-        auto close = [q](double level) { return std::abs(q - level) < 1e-9; };
-        if (close(0.5))
-            options.engine.quantile = QuantileLevel::kP50;
-        else if (close(0.9))
-            options.engine.quantile = QuantileLevel::kP90;
-        else if (close(0.95))
-            options.engine.quantile = QuantileLevel::kP95;
-        else if (close(0.99))
-            options.engine.quantile = QuantileLevel::kP99;
-        else {
-            std::cerr << "cloudopt: --quantile must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)\n";
-            return kUsageError;
-        }
+    auto engine = EngineOptionsFor(c, loop.engine);
+    if (!engine) {
+        std::cerr << "cloudopt: " << engine.error().message << "\n";
+        return kUsageError;
     }
-    if (c.unmet_budget) options.engine.service_level.budget = *c.unmet_budget;
-    if (c.stabilization_s) options.engine.stabilization_seconds = *c.stabilization_s;
-    if (c.flap_window_s) options.engine.flap_guard.window_seconds = *c.flap_window_s;
-    if (c.hysteresis) options.engine.flap_guard.hysteresis = *c.hysteresis;
-    if (c.flap_backoff) options.engine.flap_guard.max_backoff = *c.flap_backoff;
-    if (c.lookahead_s) options.engine.flap_guard.lookahead_seconds = *c.lookahead_s;
-    if (c.flap_budget) options.engine.flap_guard.flap_budget_per_day = *c.flap_budget;
+    options.engine = *engine;
     options.boot_delay_s = c.boot_delay_s;
     options.target = c.target;
     options.test_fraction = c.test_fraction;

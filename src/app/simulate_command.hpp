@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "allocate/scaling_engine.hpp"
+#include "core/error.hpp"
 #include "core/plan.hpp"
 #include "forecast/lstm_options.hpp"
 
@@ -13,6 +15,11 @@ namespace cloudopt {
 
 struct SimulateCommand {
     std::string data;
+    // Or what a running service recorded: its data directory (the store the config names), replayed per resource
+    // through the service's engine (app/store_replay_command.hpp).
+    std::string from_store;
+    std::string resource;                 // with from_store: one resource by name; empty: all
+    double hours = 24.0;                  // with from_store: how far back from the newest recorded load
     std::optional<double> missing_value;  // samples equal to it are gaps (--missing-value)
     std::string policies = "static,reactive,predictive,oracle";
     long long boot_delay_s = 180;
@@ -45,5 +52,9 @@ struct SimulateCommand {
 
 // The process exit code: 0, or 2 for bad input (with a message on stderr naming the problem).
 int RunSimulate(const SimulateCommand& command);
+
+// The engine settings `command` asks for: `engine` (the config's, or the defaults) with the flags given over single
+// keys. kInvalidArgument for a quantile without calibrated bands.
+Result<EngineOptions> EngineOptionsFor(const SimulateCommand& command, EngineOptions engine);
 
 }  // namespace cloudopt

@@ -38,8 +38,7 @@ enum class Access { kRead, kWrite };
 
 Result<std::unique_ptr<AdminContext>> OpenAdmin(const AdminCommand& command, const std::string& name,
                                                 Access access = Access::kWrite) {
-    // Stdout carries what scripts capture (a token: TOKEN=$(cloudopt token create ...)); logs go to stderr.
-    if (!spdlog::get("cloudopt-cli")) spdlog::set_default_logger(spdlog::stderr_color_mt("cloudopt-cli"));
+    SendLogToStderr();
     auto config = LoadConfig(command.config_path, ProcessEnvironment());
     if (!config) return config.error();
     auto ctx = std::make_unique<AdminContext>();

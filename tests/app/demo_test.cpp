@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "allocate/capacity_planner.hpp"
 #include "app/files.hpp"
+#include "app/store_replay_command.hpp"
 #include "control/control_loop.hpp"
 #include "control/dashboard.hpp"
 #include "forecast/auto_forecaster.hpp"
@@ -23,7 +25,7 @@ namespace {
 
 // The demo's resources and seven days of history in a fresh store, as `cloudopt serve --demo` sets them up.
 struct DemoWorld {
-    explicit DemoWorld(UnixSeconds at) : now(at), clock(at), store(OpenSqliteStore(dir.File("t.db"), clock)) {}
+    explicit DemoWorld(UnixSeconds at) : now(at), clock(at), store(OpenSqliteStore(dir.File("cloudopt.db"), clock)) {}
     Status Setup() {
         if (!store) return store.error();
         auto text = ReadWholeFile(std::string(CLOUDOPT_REPO_DIR) + "/data/catalog/instances.csv", "catalog");
@@ -160,6 +162,56 @@ TEST(Demo, ReplayingWhatTheDemoRecordedMakesTheLoopsDecisionAtEveryTick) {
         }
     }
     EXPECT_GT(changes, 0) << "three demo hours without a change compare nothing";
+
+    // The same through the command a user runs on a service's data directory: `cloudopt simulate --from-store`.
+    const UnixSeconds first_tick = live.begin()->second.front().ts;
+    auto newest = store.LatestSample({replayed_resources->front().id, replayed_resources->front().load_metric});
+    ASSERT_TRUE(newest.ok() && newest->has_value());
+    SimulateCommand cli;
+    cli.from_store = world.dir.path();
+    cli.hours = static_cast<double>((*newest)->ts - first_tick) / 3600.0;
+    cli.json = true;
+    ::testing::internal::CaptureStdout();
+    const int code = RunSimulateFromStore(cli);
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    ASSERT_EQ(code, 0) << out;
+    const nlohmann::json report = nlohmann::json::parse(out);
+    ASSERT_EQ(report["resources"].size(), 4u) << out;
+    int cli_changes = 0;
+    for (const nlohmann::json& row : report["resources"]) {
+        EXPECT_EQ(row["ticks_compared"].get<int>(), 180) << row.dump();
+        EXPECT_EQ(row["ticks_equal"], row["ticks_compared"]) << row.dump();
+        EXPECT_EQ(row["replay"]["changes"], row["live"]["changes"]) << row.dump();
+        EXPECT_EQ(row["replay"]["flaps"], row["live"]["flaps"]) << row.dump();
+        cli_changes += row["live"]["changes"].get<int>();
+    }
+    EXPECT_EQ(cli_changes, changes);
+    EXPECT_EQ(report["engine"]["flap_budget_per_day"], 1);
+
+    // Other settings on the same recorded load decide otherwise, and say so (one resource: the debug build is slow).
+    cli.resource = "batch-workers";
+    cli.flap_budget = 0;
+    cli.stabilization_s = 0;
+    cli.hysteresis = 0.0;
+    ::testing::internal::CaptureStdout();
+    ASSERT_EQ(RunSimulateFromStore(cli), 0);
+    const nlohmann::json other = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+    ASSERT_EQ(other["resources"].size(), 1u) << other.dump();
+    EXPECT_LT(other["resources"][0]["ticks_equal"].get<int>(), 180) << other.dump();
+}
+
+TEST(Demo, SimulateFromStoreRefusesWhatItCannotRead) {
+    testing::TempDir dir;
+    SimulateCommand cli;
+    cli.from_store = dir.File("nothing-here");
+    EXPECT_EQ(RunSimulateFromStore(cli), 2);
+    cli.from_store = dir.path();
+    cli.hours = -1;
+    EXPECT_EQ(RunSimulateFromStore(cli), 2);
+    SimulateCommand both;
+    both.data = "x.csv";
+    both.from_store = dir.path();
+    EXPECT_EQ(RunSimulate(both), 2);
 }
 
 }  // namespace
