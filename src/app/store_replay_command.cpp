@@ -35,7 +35,7 @@ std::string Utc(UnixSeconds t) {
 }
 
 // What the service did to one resource over the window: its applied changes, and the capacity it had when the
-// window opened (the last change before it, or the first change's starting point).
+// window opened (the first change's starting point).
 struct LiveRecord {
     int changes = 0;
     int flaps = 0;
@@ -43,7 +43,7 @@ struct LiveRecord {
 };
 
 Result<LiveRecord> LiveRecordOf(Store& store, ResourceId id, UnixSeconds from, UnixSeconds to) {
-    auto actions = store.ListActions({id, 0, 1'000'000});
+    auto actions = store.ListActions({id, from, 1'000'000});
     if (!actions) return actions.error();
     std::vector<AllocationAction> applied;
     for (AllocationAction& a : *actions)
@@ -52,10 +52,7 @@ Result<LiveRecord> LiveRecordOf(Store& store, ResourceId id, UnixSeconds from, U
     LiveRecord live;
     std::optional<CapacityChange> previous;
     for (const AllocationAction& a : applied) {
-        if (a.ts < from) {
-            live.capacity_at_start = a.to_capacity;
-            continue;
-        }
+        if (a.ts < from) continue;
         if (a.ts > to) break;
         if (!live.capacity_at_start) live.capacity_at_start = a.from_capacity;
         const CapacityChange change{a.ts, a.from_capacity, a.to_capacity};

@@ -43,24 +43,6 @@ class PostgresApp : public ::testing::Test {
     std::string url_;
 };
 
-// Polls GET path until it answers `status` (or `seconds` pass); returns the last answer.
-testing::HttpResult PollFor(unsigned short port, const std::string& path, int status, int seconds,
-                            const std::string& bearer = "") {
-    testing::HttpResult last;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            testing::HttpClient c(port);
-            if (!bearer.empty()) c.SetHeader("Authorization", bearer);
-            last = c.Get(path);
-            if (last.status == status) return last;
-        } catch (const std::exception&) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return last;
-}
-
 TEST_F(PostgresApp, ServesFromPostgresAndItsReadinessFollowsTheDatabase) {
     const unsigned short port = testing::FreePort();
     testing::ChildProcess serve({CLOUDOPT_BINARY, "serve", "--demo", "--speed", "1", "--port", std::to_string(port),
@@ -68,11 +50,11 @@ TEST_F(PostgresApp, ServesFromPostgresAndItsReadinessFollowsTheDatabase) {
                                 dir_.File("serve.log"));
     ASSERT_TRUE(serve.started());
     ASSERT_TRUE(testing::WaitHealthy(port)) << testing::ReadFile(dir_.File("serve.log"));
-    ASSERT_EQ(PollFor(port, "/readyz", 200, 60).status, 200) << testing::ReadFile(dir_.File("serve.log"));
+    ASSERT_EQ(testing::PollFor(port, "/readyz", 200, 60).status, 200) << testing::ReadFile(dir_.File("serve.log"));
     EXPECT_NE(testing::ReadFile(dir_.File("serve.log")).find("store: PostgreSQL at " + url_), std::string::npos);
     const std::string bearer = testing::LoginBearer(port);
     ASSERT_FALSE(bearer.empty());
-    auto resources = PollFor(port, "/api/resources", 200, 10, bearer);
+    auto resources = testing::PollFor(port, "/api/resources", 200, 10, bearer);
     ASSERT_EQ(resources.status, 200) << resources.body;
     EXPECT_EQ(json::parse(resources.body)["resources"].size(), 4u) << "the demo's resources, in PostgreSQL";
     std::string stored;
@@ -81,7 +63,7 @@ TEST_F(PostgresApp, ServesFromPostgresAndItsReadinessFollowsTheDatabase) {
 
     // The database goes away: the service stays up, says it is not ready, and the API answers 503 with a reason.
     ASSERT_TRUE(server_.Stop());
-    auto down = PollFor(port, "/readyz", 503, 30);
+    auto down = testing::PollFor(port, "/readyz", 503, 30);
     ASSERT_EQ(down.status, 503) << down.body;
     const json why = json::parse(down.body);
     EXPECT_EQ(why["status"], "unavailable");
@@ -89,7 +71,7 @@ TEST_F(PostgresApp, ServesFromPostgresAndItsReadinessFollowsTheDatabase) {
     EXPECT_TRUE(store_problem.find("cannot connect to PostgreSQL") != std::string::npos ||
                 store_problem.find("the database is unreachable") != std::string::npos)
         << down.body;
-    auto api = PollFor(port, "/api/resources", 503, 10, bearer);
+    auto api = testing::PollFor(port, "/api/resources", 503, 10, bearer);
     ASSERT_EQ(api.status, 503) << api.body;
     const json error = json::parse(api.body);
     EXPECT_EQ(error["error"]["code"], "unavailable") << api.body;
@@ -101,9 +83,9 @@ TEST_F(PostgresApp, ServesFromPostgresAndItsReadinessFollowsTheDatabase) {
 
     // It comes back: ready again, the API serves, nothing restarted.
     ASSERT_TRUE(server_.Start()) << server_.why();
-    auto up = PollFor(port, "/readyz", 200, 60);
+    auto up = testing::PollFor(port, "/readyz", 200, 60);
     ASSERT_EQ(up.status, 200) << up.body;
-    auto again = PollFor(port, "/api/resources", 200, 30, bearer);
+    auto again = testing::PollFor(port, "/api/resources", 200, 30, bearer);
     ASSERT_EQ(again.status, 200) << again.body;
     EXPECT_EQ(json::parse(again.body)["resources"].size(), 4u);
     serve.Signal(SIGTERM);

@@ -89,23 +89,6 @@ class ContainerImage : public ::testing::Test {
     std::string name_;
 };
 
-testing::HttpResult PollFor(unsigned short port, const std::string& path, int status, int seconds,
-                            const std::string& bearer = "") {
-    testing::HttpResult last;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            testing::HttpClient c(port);
-            if (!bearer.empty()) c.SetHeader("Authorization", bearer);
-            last = c.Get(path);
-            if (last.status == status) return last;
-        } catch (const std::exception&) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    return last;
-}
-
 std::set<std::string> ResourceNames(const std::string& body) {
     std::set<std::string> names;
     const json parsed = json::parse(body);
@@ -213,11 +196,11 @@ TEST_F(ContainerImage, TwoContainersOnPostgresServeTheDemoThroughBoth) {
     };
     // One after the other, as Compose starts them: the first creates the demo resources, the second finds them.
     ASSERT_EQ(start(1), 0) << all();
-    auto ready1 = PollFor(ports[0], "/readyz", 200, 180);
+    auto ready1 = testing::PollFor(ports[0], "/readyz", 200, 180);
     Podman({"logs", name_ + "-1"}, 30);
     ASSERT_EQ(ready1.status, 200) << ready1.body << "\n" << all();
     ASSERT_EQ(start(2), 0) << all();
-    auto ready2 = PollFor(ports[1], "/readyz", 200, 180);
+    auto ready2 = testing::PollFor(ports[1], "/readyz", 200, 180);
     Podman({"logs", name_ + "-2"}, 30);
     ASSERT_EQ(ready2.status, 200) << ready2.body << "\n" << all();
     std::cout
@@ -230,7 +213,7 @@ TEST_F(ContainerImage, TwoContainersOnPostgresServeTheDemoThroughBoth) {
     ASSERT_FALSE(bearer.empty()) << all();
     const std::set<std::string> demo = {"web-frontend", "api-gateway", "batch-workers", "checkout"};
     for (unsigned short port : ports) {
-        auto resources = PollFor(port, "/api/resources", 200, 30, bearer);
+        auto resources = testing::PollFor(port, "/api/resources", 200, 30, bearer);
         ASSERT_EQ(resources.status, 200) << "port " << port << ": " << resources.body;
         EXPECT_EQ(ResourceNames(resources.body), demo) << "port " << port << ": " << resources.body;
         testing::HttpClient c(port);

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace cloudopt::testing {
 
@@ -16,7 +17,7 @@ struct HttpResult {
 };
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(unsigned short port);
     ~HttpClient();
     HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "",
@@ -28,7 +29,7 @@ public:
     // Sends raw bytes and returns whatever the server answers before closing (for malformed-request tests).
     static std::string SendRaw(unsigned short port, const std::string& bytes);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -36,7 +37,7 @@ private:
 // A plain TCP connection for tests of the server's limits: sends raw bytes from a chosen loopback address (every
 // 127.x.y.z is this machine, so tests can act as several clients) and reads with a time limit.
 class RawConnection {
-public:
+  public:
     // Throws when the connection cannot be made.
     RawConnection(unsigned short port, const std::string& from_address = "127.0.0.1");
     ~RawConnection();
@@ -49,9 +50,28 @@ public:
     // The status of a response text ("HTTP/1.1 429 ..." -> 429), 0 when there is none.
     static int StatusOf(const std::string& response);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// GETs `path` on a loopback port until it answers `status` or `seconds` pass (a server starting, a database coming
+// back); returns the last answer, status 0 when nothing answered.
+inline HttpResult PollFor(unsigned short port, const std::string& path, int status, int seconds,
+                          const std::string& bearer = "") {
+    HttpResult last;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            HttpClient c(port);
+            if (!bearer.empty()) c.SetHeader("Authorization", bearer);
+            last = c.Get(path);
+            if (last.status == status) return last;
+        } catch (const std::exception&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return last;
+}
 
 }  // namespace cloudopt::testing

@@ -18,6 +18,7 @@
 #include "store/postgres/identity_tables.hpp"
 #include "store/postgres/partitions.hpp"
 #include "store/postgres/schema.hpp"
+#include "store/type_list_column.hpp"
 
 namespace cloudopt {
 
@@ -45,23 +46,6 @@ const char* kPgActionColumns =
     "id, resource_id, ts, from_capacity, to_capacity, reason, status, error, hourly_cost_before, hourly_cost_after, "
     "summary, explanation";
 
-std::string PgJoinTypes(const std::vector<std::string>& types) {
-    std::string out;
-    for (const std::string& t : types) out += (out.empty() ? "" : ",") + t;
-    return out;
-}
-
-std::vector<std::string> PgSplitTypes(std::string_view text) {
-    std::vector<std::string> out;
-    while (!text.empty()) {
-        const std::size_t comma = text.find(',');
-        out.emplace_back(text.substr(0, comma));
-        if (comma == std::string_view::npos) break;
-        text.remove_prefix(comma + 1);
-    }
-    return out;
-}
-
 Resource PgReadResource(const pqxx::row& row) {
     Resource r;
     r.id = row[0].as<std::int64_t>();
@@ -81,7 +65,7 @@ Resource PgReadResource(const pqxx::row& row) {
     r.updated_at = row[14].as<std::int64_t>();
     r.load_query = row[15].as<std::string>();
     r.risk_quantile = row[16].as<std::string>();
-    r.allowed_types = PgSplitTypes(row[17].as<std::string>());
+    r.allowed_types = SplitTypes(row[17].as<std::string>());
     r.spot_share_max = row[18].as<double>();
     r.max_step = static_cast<int>(row[19].as<std::int64_t>());
     return r;
@@ -217,7 +201,7 @@ class PostgresStore final : public Store {
                 resource.name, resource.provider, resource.provider_ref, resource.instance_type, resource.min_capacity,
                 resource.max_capacity, resource.target_low, resource.target_high, std::string(ModeName(resource.mode)),
                 resource.boot_delay_s, resource.load_metric, resource.capacity_per_instance, resource.load_query,
-                resource.risk_quantile, PgJoinTypes(resource.allowed_types), resource.spot_share_max, resource.max_step,
+                resource.risk_quantile, JoinTypes(resource.allowed_types), resource.spot_share_max, resource.max_step,
                 now);
             Resource out = resource;
             out.id = row[0].as<std::int64_t>();
@@ -270,7 +254,7 @@ class PostgresStore final : public Store {
                 resource.name, resource.provider, resource.provider_ref, resource.instance_type, resource.min_capacity,
                 resource.max_capacity, resource.target_low, resource.target_high, std::string(ModeName(resource.mode)),
                 resource.boot_delay_s, resource.load_metric, resource.capacity_per_instance, resource.load_query,
-                resource.risk_quantile, PgJoinTypes(resource.allowed_types), resource.spot_share_max, resource.max_step,
+                resource.risk_quantile, JoinTypes(resource.allowed_types), resource.spot_share_max, resource.max_step,
                 now, resource.id);
             Resource out = resource;
             out.created_at = row[0].as<std::int64_t>();

@@ -19,6 +19,7 @@
 #include "store/sqlite/identity_tables.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
+#include "store/type_list_column.hpp"
 
 namespace cloudopt {
 
@@ -35,24 +36,6 @@ const char* kResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
     "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query, risk_quantile, "
     "allowed_types, spot_share_max, max_step";
-
-// Allowed instance types are kept as one comma-separated column: names never contain commas (validated).
-std::string JoinTypes(const std::vector<std::string>& types) {
-    std::string out;
-    for (const std::string& t : types) out += (out.empty() ? "" : ",") + t;
-    return out;
-}
-
-std::vector<std::string> SplitTypes(std::string_view text) {
-    std::vector<std::string> out;
-    while (!text.empty()) {
-        const std::size_t comma = text.find(',');
-        out.emplace_back(text.substr(0, comma));
-        if (comma == std::string_view::npos) break;
-        text.remove_prefix(comma + 1);
-    }
-    return out;
-}
 
 Resource ReadResource(const Statement& s) {
     Resource r;
