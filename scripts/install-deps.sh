@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ccache pkg-config git curl python3
   libboost-dev nlohmann-json3-dev libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libxml2-dev libssl-dev openssl libsodium-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
-  libbenchmark-dev wrk prometheus libprotobuf-dev protobuf-compiler libsnappy-dev
+  libbenchmark-dev wrk prometheus libprotobuf-dev protobuf-compiler libsnappy-dev libgrpc++-dev protobuf-compiler-grpc
   libpqxx-dev libpq-dev postgresql-15
   clang libclang-rt-dev chromium
   python3-yaml podman runc mmdebstrap podman-compose

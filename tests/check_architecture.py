@@ -17,9 +17,10 @@ ALLOWED = {
     "security": {"core"},
     "providers": {"core"},
     "monitor": {"core", "providers"},
+    "keda": {"core"},
     "control": {"core", "store", "forecast", "allocate", "anomaly"},
     "api": {"core", "store", "control", "security", "simulate", "monitor"},
-    "app": {"core", "forecast", "anomaly", "allocate", "simulate", "store", "control", "security", "providers", "monitor", "api"},
+    "app": {"core", "forecast", "anomaly", "allocate", "simulate", "store", "control", "security", "providers", "monitor", "keda", "api"},
 }
 # Third-party headers and where they may appear (module, or module/file).
 THIRD_PARTY = {
@@ -39,6 +40,9 @@ THIRD_PARTY = {
     "CLI/": {"app"},
     "spdlog/": {"api", "app"},
     "Eigen/": {"forecast"},
+    "grpcpp/": {"keda"},
+    "grpc/": {"keda"},
+    "externalscaler": {"keda"},
 }
 
 src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")

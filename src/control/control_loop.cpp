@@ -548,6 +548,8 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
 
     // Optimize: the engine plans and says what to do with the plan.
     EngineDecision decided = engine.Decide(input);
+    // Describe succeeded, so the provider exists; one that serves plans to another autoscaler (KEDA) reads them here.
+    ProviderFor(r)->Planned(r, {now, input.forecast, outcome.forecast_error, input.current_load, decided.plan});
     if (r.mode == Mode::kAuto && input.current_load) {
         const bool starved = *input.current_load > state->ready * r.capacity_per_instance + 1e-9;
         metrics_
@@ -631,6 +633,10 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
         action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
         if (!applied) action.error = applied.error().message;
         action.reason = decision.reason + cost_note;
+        if (applied && !state->served_to.empty()) {  // another autoscaler applies it (KEDA): say so
+            action.reason = "served to " + state->served_to + ": " + action.reason;
+            action.summary = "served to " + state->served_to + ": " + action.summary;
+        }
         if (applied) {
             engine.Applied(now, state->desired, decision.desired);
             CountChange(r, engine.counts());
