@@ -42,6 +42,7 @@ const std::vector<RouteRule>& RouteTable() {
 
         {"GET", "/api/dashboard/stats", Permission::kRead},
         {"GET", "/api/dashboard/history", Permission::kRead},
+        {"GET", "/api/costs", Permission::kRead},
         {"GET", "/api/metrics", Permission::kRead},
         {"POST", "/api/metrics", Permission::kPushMetrics},
         {"DELETE", "/api/metrics", Permission::kAdmin},  // removes data: an admin's, and audited

@@ -20,6 +20,7 @@ Router BuildRouter(ApiContext& context) {
     detail::AddCredentialRoutes(router, context);
     detail::AddStaticRoutes(router, context);
     detail::AddSimulationRoutes(router, context);
+    detail::AddCostRoutes(router, context);
     auto control = std::make_shared<AccessControl>(context.auth, context.access);
     // A route missing from the permission table is a programming error; refuse to serve rather than guess.
     if (Status s = InstallAccessControl(router, std::move(control)); !s) throw std::logic_error(s.error().message);

@@ -73,6 +73,7 @@ void AddAdminRoutes(Router& router, ApiContext& ctx);
 void AddCredentialRoutes(Router& router, ApiContext& ctx);
 void AddStaticRoutes(Router& router, ApiContext& ctx);
 void AddSimulationRoutes(Router& router, ApiContext& ctx);
+void AddCostRoutes(Router& router, ApiContext& ctx);
 
 // Reads an optional body {"resource": id or name} (an empty body means all resources): nullopt for all.
 Result<std::optional<Resource>> ParseResourceSelector(const HttpRequest& request, Store& store,

@@ -298,6 +298,12 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
 
 Status ValidateConfig(const Config& c) {
     // Daily seasonality needs a whole number of steps per day.
+Status SetConfigKey(Config& config, const std::string& path, const std::string& value) {
+    const Key* key = FindKey(path);
+    if (!key) return Bad(path, "unknown key");
+    return key->set(config, value);
+}
+
     if (86400 % c.forecast_step_seconds != 0)
         return Bad("loop.forecast_step_seconds", "must divide a day evenly (e.g. 60, 300, 900, 3600)");
     if (c.data_dir.empty()) return Bad("storage.data_dir", "must not be empty");

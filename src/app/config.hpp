@@ -132,6 +132,10 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
 // Checks cross-key rules after flags were applied.
 Status ValidateConfig(const Config& config);
 
+// Sets one key by its path ("loop.quantile") from text, checked as the YAML file's and the environment's values are
+// (app/adopted_settings.hpp sets what a sweep adopted this way).
+Status SetConfigKey(Config& config, const std::string& path, const std::string& value);
+
 // ingest.metric_ranges ("cpu_cores=0:1e6,queue_depth=0:1e9") as metric -> (min, max).
 Result<std::map<std::string, std::pair<double, double>>> ParseMetricRanges(const std::string& text);
 

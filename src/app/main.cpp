@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/adopted_settings.hpp"
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
 #include "app/db_commands.hpp"
+#include "app/costs_command.hpp"
 #include "app/detect_command.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/resource_commands.hpp"
@@ -237,6 +239,38 @@ int main(int argc, char** argv) {
     AddReweighOption(simulate, simulate_command.reweigh);
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
+    simulate->add_flag("--sweep", simulate_command.sweep,
+                       "The cost/risk frontier: each policy at a range of settings, cost against unmet; names the "
+                       "cheapest setting within --unmet-budget (docs/COSTS.md)");
+    simulate->add_option("--sweep-policies", simulate_command.sweep_policies,
+                         "With --sweep: predictive,reactive,seasonal,oracle (default all)");
+    simulate->add_option("--sweep-quantiles", simulate_command.sweep_quantiles,
+                         "With --sweep: the predictive policy's loop.quantile values (default 0.5,0.9,0.95,0.99)");
+    simulate->add_option("--sweep-budgets", simulate_command.sweep_budgets,
+                         "With --sweep: the predictive policy's loop.unmet_budget values (default 0.001,0.005,0.02)");
+    simulate->add_option("--sweep-targets", simulate_command.sweep_targets,
+                         "With --sweep: the target utilizations of the HPA rule and the seasonal policy (default "
+                         "0.3,0.4,...,0.9)");
+    simulate->add_flag("--adopt", simulate_command.adopt,
+                       "With --sweep: write the cheapest predictive setting within --unmet-budget to --data-dir's "
+                       "adopted.yaml, with the sweep's JSON as evidence; cloudopt serve applies it at its next start");
+    simulate->add_option("--data-dir", simulate_command.adopt_data_dir, "With --adopt: the service's data directory");
+
+    cloudopt::CostsBacktestCommand costs_backtest_command;
+    CLI::App* costs = app.add_subcommand("costs", "Spend forecasts (docs/COSTS.md); GET /api/costs serves them live");
+    costs->require_subcommand(1);
+    CLI::App* costs_backtest = costs->add_subcommand(
+        "backtest", "Forecast each series' spend of its last days from the load before them; p50 error and p10-p90 "
+                    "coverage beside a naive projection");
+    AddDataOption(costs_backtest, costs_backtest_command.data, costs_backtest_command.missing_value, /*required=*/true);
+    costs_backtest->add_option("--days", costs_backtest_command.days, "Days forecast at the end of each series (default 7)")
+        ->check(CLI::Range(1, 31));
+    costs_backtest->add_option("--paths", costs_backtest_command.paths, "Load paths of the forecast (default 400)")
+        ->check(CLI::Range(10, 100000));
+    costs_backtest->add_option("--history-days", costs_backtest_command.history_days,
+                               "Days of history the paths draw from (default 28)")
+        ->check(CLI::Range(1, 365));
+    costs_backtest->add_flag("--json", costs_backtest_command.json, "Print one JSON object");
 
     cloudopt::DetectCommand detect_command;
     CLI::App* detect = app.add_subcommand(
@@ -398,6 +432,7 @@ int main(int argc, char** argv) {
     if (db_backup->parsed()) return cloudopt::RunDbBackup(db_command);
     if (db_migrate->parsed()) return cloudopt::RunDbMigrate(db_command);
     if (db_copy->parsed()) return cloudopt::RunDbCopy(db_command);
+    if (costs_backtest->parsed()) return cloudopt::RunCostsBacktest(costs_backtest_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {
@@ -406,6 +441,12 @@ int main(int argc, char** argv) {
         }
         if (port) config->port = *port;
         if (data_dir) config->data_dir = *data_dir;
+        if (auto adopted = cloudopt::ApplyAdoptedSettings(*config); !adopted) {
+            std::cerr << "cloudopt: " << adopted.error().message << "\n";
+            return cloudopt::kUsageError;
+        } else if (*adopted) {
+            std::cerr << "cloudopt: " << **adopted << "\n";
+        }
         if (store_url) {
             config->store_driver = "postgres";
             config->store_url = *store_url;

@@ -20,6 +20,7 @@
 #include "app/series_file.hpp"
 #include "app/simulate_report.hpp"
 #include "app/store_replay_command.hpp"
+#include "app/sweep_command.hpp"
 #include "core/text.hpp"
 #include "simulate/replay.hpp"
 
@@ -52,6 +53,7 @@ Result<EngineOptions> EngineOptionsFor(const SimulateCommand& c, EngineOptions e
 }
 
 int RunSimulate(const SimulateCommand& c) {
+    if (c.sweep) return RunSweep(c);
     if (c.from_store.empty() == c.data.empty()) {
         std::cerr << "cloudopt: simulate needs one of --data FILE (a trace) or --from-store DATA_DIR (what a service "
                      "recorded)\n";

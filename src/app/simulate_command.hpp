@@ -48,6 +48,13 @@ struct SimulateCommand {
     bool reweigh_given = false;
     bool json = false;
     std::string report;  // HTML file to write
+    // --sweep: the cost/risk frontier instead of one setting (app/sweep_command.hpp). Empty lists: the defaults of
+    // simulate/sweep.hpp SweepGrid. With it --unmet-budget is the user's budget the named setting must meet.
+    bool sweep = false;
+    std::string sweep_policies = "predictive,reactive,seasonal,oracle";
+    std::string sweep_quantiles, sweep_budgets, sweep_targets;
+    bool adopt = false;          // write the cheapest predictive setting to adopt_data_dir (app/adopted_settings.hpp)
+    std::string adopt_data_dir;  // --data-dir
 };
 
 // The process exit code: 0, or 2 for bad input (with a message on stderr naming the problem).

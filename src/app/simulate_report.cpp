@@ -197,3 +197,134 @@ std::string RenderReport(const std::string& data_file, const std::string& summar
 }
 
 }  // namespace cloudopt
+
+namespace cloudopt {
+
+namespace {
+
+const char* SweepColor(const std::string& policy) {
+    if (policy == "seasonal") return "#ff7f0e";
+    return Color(policy);
+}
+
+std::string SettingText(const nlohmann::json& setting) {
+    std::string out;
+    for (const auto& [key, value] : setting.items()) out += (out.empty() ? "" : " ") + key + "=" + Num(value.get<double>(), 3);
+    return out;
+}
+
+// The points of `policy` that no cheaper point of it beats on unmet, by unmet: the policy's frontier.
+std::vector<const nlohmann::json*> SweepFrontier(const nlohmann::json& points, const std::string& policy) {
+    std::vector<const nlohmann::json*> mine;
+    for (const nlohmann::json& p : points)
+        if (p["policy"] == policy) mine.push_back(&p);
+    std::sort(mine.begin(), mine.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
+        const double ua = (*a)["unmet"].get<double>(), ub = (*b)["unmet"].get<double>();
+        return ua != ub ? ua < ub : (*a)["cost_rel"].get<double>() < (*b)["cost_rel"].get<double>();
+    });
+    std::vector<const nlohmann::json*> front;
+    double cheapest = 1e300;
+    for (const nlohmann::json* p : mine) {
+        const double cost = (*p)["cost_rel"].get<double>();
+        if (cost < cheapest - 1e-12) {
+            front.push_back(p);
+            cheapest = cost;
+        }
+    }
+    return front;
+}
+
+std::string FrontierChart(const nlohmann::json& points, const std::vector<std::string>& policies, double budget) {
+    constexpr int kWidth = 760, kHeight = 420, kLeft = 60, kBottom = 40, kTop = 10, kRight = 20;
+    double max_unmet = std::max(1e-4, budget), max_cost = 1e-3;
+    for (const nlohmann::json& p : points) {
+        max_unmet = std::max(max_unmet, p["unmet"].get<double>());
+        max_cost = std::max(max_cost, p["cost_rel"].get<double>());
+    }
+    max_unmet *= 1.05;
+    max_cost *= 1.05;
+    const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+    auto x = [&](double unmet) { return kLeft + plot_w * unmet / max_unmet; };
+    auto y = [&](double cost) { return kTop + plot_h * (1.0 - cost / max_cost); };
+    std::string svg = "<figure><figcaption>Cost relative to static against the share of steps with unmet demand; "
+                      "each dot one setting, each line a policy's cheapest settings for their unmet; the dashed line "
+                      "is the unmet budget</figcaption><svg role=\"img\" aria-label=\"cost against unmet\" width=\"" +
+                      std::to_string(kWidth) + "\" height=\"" + std::to_string(kHeight) + "\">";
+    svg += "<line x1=\"" + std::to_string(kLeft) + "\" y1=\"" + Num(kTop + plot_h) + "\" x2=\"" + Num(kLeft + plot_w) +
+           "\" y2=\"" + Num(kTop + plot_h) + "\" stroke=\"#444\"/><line x1=\"" + std::to_string(kLeft) + "\" y1=\"" +
+           std::to_string(kTop) + "\" x2=\"" + std::to_string(kLeft) + "\" y2=\"" + Num(kTop + plot_h) +
+           "\" stroke=\"#444\"/>";
+    for (int tick = 0; tick <= 4; ++tick) {
+        const double u = max_unmet * tick / 4, c = max_cost * tick / 4;
+        svg += "<text x=\"" + Num(x(u)) + "\" y=\"" + Num(kTop + plot_h + 16) + "\" text-anchor=\"middle\">" +
+               Num(u * 100, 2) + "%</text>";
+        svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(y(c) + 4) + "\" text-anchor=\"end\">" +
+               Num(c, 2) + "</text>";
+    }
+    svg += "<text x=\"" + Num(kLeft + plot_w / 2) + "\" y=\"" + std::to_string(kHeight - 4) +
+           "\" text-anchor=\"middle\">unmet (share of steps)</text>";
+    svg += "<line x1=\"" + Num(x(budget)) + "\" y1=\"" + std::to_string(kTop) + "\" x2=\"" + Num(x(budget)) +
+           "\" y2=\"" + Num(kTop + plot_h) + "\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>";
+    for (const std::string& policy : policies) {
+        std::string line;
+        for (const nlohmann::json* p : SweepFrontier(points, policy))
+            line += Num(x((*p)["unmet"].get<double>())) + "," + Num(y((*p)["cost_rel"].get<double>())) + " ";
+        svg += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + std::string(SweepColor(policy)) +
+               "\" points=\"" + line + "\"/>";
+        for (const nlohmann::json& p : points) {
+            if (p["policy"] != policy) continue;
+            svg += "<circle r=\"4\" fill=\"" + std::string(SweepColor(policy)) + "\" cx=\"" +
+                   Num(x(p["unmet"].get<double>())) + "\" cy=\"" + Num(y(p["cost_rel"].get<double>())) + "\"><title>" +
+                   Escape(policy + " " + SettingText(p["setting"])) + ": cost " + Num(p["cost_rel"].get<double>(), 3) +
+                   ", unmet " + Num(p["unmet"].get<double>() * 100, 2) + "%</title></circle>";
+        }
+    }
+    return svg + "</svg></figure>";
+}
+
+}  // namespace
+
+std::string RenderSweepReport(const std::string& data_file, const std::string& sweep_json) {
+    const nlohmann::json sweep = nlohmann::json::parse(sweep_json);
+    const nlohmann::json& points = sweep["points"];
+    std::vector<std::string> policies;
+    for (const nlohmann::json& p : points) {
+        const std::string name = p["policy"].get<std::string>();
+        if (std::find(policies.begin(), policies.end(), name) == policies.end()) policies.push_back(name);
+    }
+    const double budget = sweep["unmet_budget"].get<double>();
+    std::string html =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        "content=\"width=device-width\"><title>cloudopt simulate --sweep</title><style>body{font:14px system-ui,"
+        "sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:"
+        "1px solid #ddd;text-align:right}th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}"
+        "</style></head><body>";
+    html += "<h1>Cost against risk</h1><p>" + Escape(data_file) + ": " + std::to_string(sweep["series"].get<int>()) +
+            " series, boot delay " + std::to_string(sweep["boot_delay_s"].get<long long>()) +
+            " s. Each policy at each of its settings; cost is relative to static allocation and unmet the share of "
+            "steps whose demand exceeded ready capacity, both averaged over series.</p>";
+    const nlohmann::json& cheapest = sweep["cheapest"];
+    html += "<p><strong>Unmet budget " + Num(budget * 100, 2) + "%: ";
+    html += cheapest.is_null() ? std::string("no setting meets it.")
+                               : "the cheapest setting that meets it is " + Escape(cheapest["policy"].get<std::string>()) +
+                                     " " + Escape(SettingText(cheapest["setting"])) + " at " +
+                                     Num(cheapest["cost_rel"].get<double>(), 3) + "&times; static, " +
+                                     Num(cheapest["unmet"].get<double>() * 100, 2) + "% unmet.";
+    html += "</strong></p><p>";
+    for (const std::string& n : policies)
+        html += "<span style=\"color:" + std::string(SweepColor(n)) + "\">&#9632; " + Escape(n) + "</span> ";
+    html += "</p>" + FrontierChart(points, policies, budget);
+    html += "<table><tr><th>policy</th><th>setting</th><th>cost vs static</th><th>unmet</th><th>hot (&gt;90%)</th>"
+            "<th>changes per resource-day</th><th>flaps per resource-day</th></tr>";
+    for (const nlohmann::json& p : points) {
+        char row[256];
+        std::snprintf(row, sizeof row, "<td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f</td><td>%.2f</td></tr>",
+                      p["cost_rel"].get<double>(), p["unmet"].get<double>() * 100, p["hot"].get<double>() * 100,
+                      p["actions_per_day"].get<double>(), p["flaps_per_day"].get<double>());
+        html += "<tr><td>" + Escape(p["policy"].get<std::string>()) + "</td><td>" + Escape(SettingText(p["setting"])) +
+                "</td>" + row;
+    }
+    return html + "</table></body></html>\n";
+}
+
+}  // namespace cloudopt

@@ -26,3 +26,13 @@ std::string RenderReport(const std::string& data_file, const std::string& summar
                          const std::vector<ReportSeries>& series, const std::vector<std::string>& policies);
 
 }  // namespace cloudopt
+
+namespace cloudopt {
+
+// The HTML report of `cloudopt simulate --sweep --report`: the cost/risk frontier as one chart (cost relative to
+// static against unmet demand, every point of every policy, a line through each policy's cheapest points for their
+// unmet), the cheapest setting within the unmet budget, and the points as a table. `sweep_json` is the sweep's
+// --json output (app/sweep_command.hpp).
+std::string RenderSweepReport(const std::string& data_file, const std::string& sweep_json);
+
+}  // namespace cloudopt

@@ -428,3 +428,73 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
 }
 
 }  // namespace cloudopt
+
+namespace cloudopt {
+
+namespace {
+
+// Checks shared by the sweep's entries; ReplaySeries keeps its own (its messages are tested).
+Result<std::size_t> CheckedFirstScored(const RegularSeries& series, double c, const ReplayOptions& o) {
+    if (series.step <= 0) return MakeError(ErrorCode::kInvalidArgument, "series step must be positive");
+    if (!(c > 0)) return MakeError(ErrorCode::kInvalidArgument, "capacity per instance must be positive");
+    if (!(o.test_fraction > 0 && o.test_fraction < 1))
+        return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
+    if (o.boot_delay_s < 0) return MakeError(ErrorCode::kInvalidArgument, "boot delay must not be negative");
+    const std::size_t n = series.values.size();
+    const std::size_t first = ReplayTrainingPoints(n, o.test_fraction);
+    if (first < 8 || first >= n)
+        return MakeError(ErrorCode::kUnprocessable, "a series of " + std::to_string(n) + " steps is too short to replay");
+    if (Status s = CheckReplayable(series.values, c); !s) return s.error();
+    return first;
+}
+
+class ExternalPolicy final : public Policy {
+public:
+    explicit ExternalPolicy(const ExternalDecide& decide) : decide_(decide) {}
+    int Decide(const Fleet& f) override { return decide_(f.k, f.count, f.ready_previous); }
+
+private:
+    const ExternalDecide& decide_;
+};
+
+}  // namespace
+
+Result<PolicyResult> ReplayExternalPolicy(const RegularSeries& series, double c, const ReplayOptions& o,
+                                          const ExternalDecide& decide) {
+    auto first = CheckedFirstScored(series, c, o);
+    if (!first) return first.error();
+    ExternalPolicy policy(decide);
+    return Run(policy, series, *first, c, BootSteps(o.boot_delay_s, series.step));
+}
+
+Result<std::vector<PolicyResult>> ReplayPredictiveEngines(const RegularSeries& series, double c,
+                                                          const ReplayOptions& o,
+                                                          const std::vector<EngineOptions>& engines) {
+    auto checked = CheckedFirstScored(series, c, o);
+    if (!checked) return checked.error();
+    const std::size_t first = *checked;
+    const std::vector<double>& demand = series.values;
+    const int horizon = ReplayHorizon(series.step, o.boot_delay_s, o.engine.flap_guard.lookahead_seconds);
+    RegularSeries train_series{series.start, series.step,
+                               std::vector<double>(demand.begin(), demand.begin() + static_cast<std::ptrdiff_t>(first)),
+                               {}};
+    if (!series.missing.empty())
+        train_series.missing.assign(series.missing.begin(), series.missing.begin() + static_cast<std::ptrdiff_t>(first));
+    auto trained = TrainModel(o.model, train_series, horizon, o.models);
+    if (!trained) return trained.error();
+    std::vector<double> points;
+    if (trained->Reweighs())
+        points = ForecastReweighed(*trained->point, trained->weights, series.start, demand, series.missing, first,
+                                   first, horizon, series.step)
+                     .forecasts;
+    if (points.empty()) trained->point->ForecastFromOrigins(demand, first, horizon, points);
+    const std::size_t boot_steps = BootSteps(o.boot_delay_s, series.step);
+    std::vector<PolicyResult> out;
+    for (const EngineOptions& engine : engines) {
+        PredictivePolicy policy(series, ReplayResource(c, o), first, horizon, points, trained->bands, engine);
+        out.push_back(Run(policy, series, first, c, boot_steps));
+    }
+    return out;
+}
+
+}  // namespace cloudopt

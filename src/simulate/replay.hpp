@@ -10,6 +10,7 @@
 // One instance serves `c` units of demand at 100% utilization; models train on the first part of the series and
 // the rest is scored.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -81,5 +82,31 @@ Status AddFleetNetwork(const std::map<std::string, RegularSeries>& all, const st
 // kUnprocessable when the series is too short to train and score.
 Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector<std::string>& policies,
                                   const ReplayOptions& options);
+
+}  // namespace cloudopt
+
+namespace cloudopt {
+
+// The cost/risk frontier (simulate/sweep.hpp) replays policies at many settings; these two entries let it do so
+// without a model trained per setting and with policies written in their own files.
+
+// A policy written outside this file. At boundary k (the demand of steps [0, k) is known) it gets the desired count
+// and the instances that were ready during step k - 1, and returns the desired count from step k on. It must not
+// read the demand of step k or later: the replay cannot check that, the policy's own tests must.
+using ExternalDecide = std::function<int(std::size_t k, int desired, int ready_previous)>;
+
+// Replays `decide` over the scored part of `series` (options.test_fraction) under the time model above, with
+// `capacity_per_instance` units per instance and options.boot_delay_s. kInvalidArgument/kUnprocessable as
+// ReplaySeries.
+Result<PolicyResult> ReplayExternalPolicy(const RegularSeries& series, double capacity_per_instance,
+                                          const ReplayOptions& options, const ExternalDecide& decide);
+
+// The predictive policy's model trained once (options.model, options.models) and its forecasts replayed through
+// the service's engine once per entry of `engines`, in order: a sweep over loop.quantile and loop.unmet_budget pays
+// one training per series, not one per setting. The horizon follows options.engine's scale-in lookahead, so the
+// entries should share it. Errors as ReplaySeries.
+Result<std::vector<PolicyResult>> ReplayPredictiveEngines(const RegularSeries& series, double capacity_per_instance,
+                                                          const ReplayOptions& options,
+                                                          const std::vector<EngineOptions>& engines);
 
 }  // namespace cloudopt

@@ -1,0 +1,110 @@
+// /api/costs: spend so far this month and its projection to the month's end with p10/p50/p90 bands, by resource,
+// provider and in total, per UTC day (api/cost_report.hpp); ?format=csv for a spreadsheet.
+
+#include <cstdio>
+#include <ctime>
+
+#include "api/cost_report.hpp"
+#include "api/json_io.hpp"
+#include "api/routes.hpp"
+
+namespace cloudopt::api::detail {
+
+namespace {
+
+std::string UtcDate(UnixSeconds t, const char* format = "%Y-%m-%d") {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+double Cents(double v) { return std::round(v * 100.0) / 100.0; }
+
+nlohmann::json BandJson(const std::optional<SpendBand>& b) {
+    if (!b) return nullptr;
+    return {{"p10", Cents(b->p10)}, {"p50", Cents(b->p50)}, {"p90", Cents(b->p90)}};
+}
+
+std::string CsvField(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return out + "\"";
+}
+
+std::string CsvNumber(std::optional<double> v) {
+    if (!v) return "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", *v);
+    return buf;
+}
+
+}  // namespace
+
+void AddCostRoutes(Router& router, ApiContext& ctx) {
+    router.Add(
+        "GET", "/api/costs",
+        [&ctx](const HttpRequest& req) {
+            const std::string format = req.Query("format").value_or("json");
+            if (format != "json" && format != "csv")
+                return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "format: must be json or csv"));
+            const std::string kind = req.Query("kind").value_or("");
+            if (!kind.empty() && kind != "resource" && kind != "provider" && kind != "total")
+                return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                               "kind: must be resource, provider or total (or absent: all)"));
+            auto report = ComputeCostReport(ctx.store, ctx.loop, ctx.clock.Now());
+            if (!report) return ErrorResponse(report.error());
+            std::vector<const CostGroup*> groups;
+            for (const CostGroup& g : report->groups)
+                if (kind.empty() || g.kind == kind) groups.push_back(&g);
+            if (format == "csv") {
+                HttpResponse response;
+                response.content_type = "text/csv; charset=utf-8";
+                response.headers.emplace_back("Content-Disposition", "attachment; filename=\"cloudopt-costs-" +
+                                                                         UtcDate(report->now, "%Y-%m") + ".csv\"");
+                std::string& csv = response.body;
+                csv = "kind,name,date,actual,forecast_p10,forecast_p50,forecast_p90\n";
+                for (const CostGroup* g : groups) {
+                    for (const CostDay& d : g->days)
+                        csv += g->kind + "," + CsvField(g->name) + "," + UtcDate(d.day) + "," + CsvNumber(d.actual) +
+                               "," + CsvNumber(d.forecast ? std::optional(d.forecast->p10) : std::nullopt) + "," +
+                               CsvNumber(d.forecast ? std::optional(d.forecast->p50) : std::nullopt) + "," +
+                               CsvNumber(d.forecast ? std::optional(d.forecast->p90) : std::nullopt) + "\n";
+                    // The month: actual so far, and the month's end with its band.
+                    csv += g->kind + "," + CsvField(g->name) + "," + UtcDate(report->month_start, "%Y-%m") + "," +
+                           CsvNumber(g->actual_to_date) + "," +
+                           CsvNumber(g->month_end ? std::optional(g->month_end->p10) : std::nullopt) + "," +
+                           CsvNumber(g->month_end ? std::optional(g->month_end->p50) : std::nullopt) + "," +
+                           CsvNumber(g->month_end ? std::optional(g->month_end->p90) : std::nullopt) + "\n";
+                }
+                return response;
+            }
+            nlohmann::json list = nlohmann::json::array();
+            for (const CostGroup* g : groups) {
+                nlohmann::json days = nlohmann::json::array();
+                for (const CostDay& d : g->days)
+                    days.push_back(
+                        {{"date", UtcDate(d.day)}, {"actual", Cents(d.actual)}, {"forecast", BandJson(d.forecast)}});
+                nlohmann::json item = {{"kind", g->kind},
+                                       {"name", g->name},
+                                       {"actual_to_date", Cents(g->actual_to_date)},
+                                       {"rest_of_month", BandJson(g->rest)},
+                                       {"month_end", BandJson(g->month_end)},
+                                       {"days", days}};
+                if (!g->note.empty()) item["note"] = g->note;
+                list.push_back(std::move(item));
+            }
+            return JsonResponse(200, {{"month", UtcDate(report->now, "%Y-%m")},
+                                      {"now", report->now},
+                                      {"month_start", report->month_start},
+                                      {"month_end", report->month_end},
+                                      {"currency", "USD"},
+                                      {"groups", list}});
+        },
+        RouteCost::kBlocking);  // a spend forecast per resource: off the I/O threads
+}
+
+}  // namespace cloudopt::api::detail

@@ -1,0 +1,25 @@
+#pragma once
+// `cloudopt costs backtest`: how good the spend forecast (simulate/spend_forecast.hpp) is on real traces. For each
+// series of a trace, the spend of its last `days` days is forecast from the load before them and compared with what
+// the same sizing spends on the load that came: the p50's error, whether the actual fell inside p10-p90 (the target
+// is 0.8), and the same error of a naive projection (the spend of the month so far scaled to the span). Results in
+// docs/COSTS.md.
+
+#include <optional>
+#include <string>
+
+namespace cloudopt {
+
+struct CostsBacktestCommand {
+    std::string data;
+    std::optional<double> missing_value;
+    int days = 7;
+    int paths = 400;
+    int history_days = 28;
+    bool json = false;
+};
+
+// The process exit code: 0, or 2 for bad input (the message on stderr says what to do).
+int RunCostsBacktest(const CostsBacktestCommand& command);
+
+}  // namespace cloudopt

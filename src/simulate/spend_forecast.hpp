@@ -1,0 +1,69 @@
+#pragma once
+// Spend forecasts (docs/COSTS.md): what a resource will cost from `from` to `to` (the month's end), as p10/p50/p90
+// per UTC day and in total, from its load forecast through the planner's sizing and the catalog's price, not a
+// trend line through past bills.
+//
+// The load forecast to a month's end is an analog ensemble: each path takes, for each future day, the load of a
+// past day the same number of whole days back (the same weekday once two weeks of history exist, so a weekly cycle
+// is kept), drawn at random among the last `history_days`, scaled by one level factor per path drawn from how much
+// the load's mean moved between consecutive weeks (days with under two weeks) in the history. The service's own
+// models forecast hours ahead with calibrated bands; a month needs whole-day scenarios, and their spread is what
+// the band is measured on (the backtest in app/costs_command.hpp).
+//
+// Each path is sized per step as the planner sizes a forecast load: ceil(load / (c x target)) within [min, max],
+// times the price per instance-hour. Groups (a provider, the total, later budgets and labels) are path-wise sums of
+// their resources' paths, so their quantiles are those of the sum, not sums of quantiles.
+// Pure functions; thread-safe.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/sample.hpp"
+
+namespace cloudopt {
+
+struct SpendSizing {
+    double capacity_per_instance = 1.0;  // load units one instance serves at 100%
+    double target = 0.75;                // utilization the planner sizes for (the band's middle)
+    int min_instances = 1;
+    int max_instances = 1 << 20;
+    double price_per_instance_hour = 1.0;  // USD, the catalog's on-demand price of one instance
+};
+
+// What the sizing rule costs to serve `load` over its steps (measured steps and filled ones alike): the "actual" a
+// backtest compares with, and the naive projection's base.
+double SizedSpend(const RegularSeries& load, const SpendSizing& sizing);
+
+struct SpendOptions {
+    UnixSeconds from = 0;  // where the forecast starts (now); the history must end at or before it
+    UnixSeconds to = 0;    // where it ends (the month's end), after `from`
+    int paths = 400;
+    int history_days = 28;
+    std::uint64_t seed = 1;  // the same inputs and seed give the same forecast
+};
+
+struct SpendBand {
+    double p10 = 0.0, p50 = 0.0, p90 = 0.0;
+};
+
+// One resource's (or group's) spend paths over [from, to): path_days[path][day], day 0 the UTC day holding `from`.
+struct SpendPaths {
+    UnixSeconds from = 0, to = 0;
+    UnixSeconds first_day = 0;  // UTC midnight of day 0
+    std::vector<std::vector<double>> path_days;
+    std::vector<SpendBand> Days() const;  // p10/p50/p90 of each day's spend
+    SpendBand Total() const;              // p10/p50/p90 of the whole span's spend
+};
+
+// The spend paths of one resource whose load `history` ends at or before options.from. kUnprocessable with less
+// than one whole day of history, a step that does not divide a day, or no measured load; kInvalidArgument for a
+// span that is empty or longer than 62 days, or a sizing without positive capacity, target and price.
+Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& options);
+
+// The path-wise sum of `parts` (same span and path count, e.g. from the same options); kInvalidArgument otherwise.
+// An empty list gives kInvalidArgument too.
+Result<SpendPaths> SumSpend(const std::vector<const SpendPaths*>& parts);
+
+}  // namespace cloudopt

@@ -1,0 +1,131 @@
+// `cloudopt simulate --sweep` and `cloudopt costs backtest` through the binary, and the adopted settings the service
+// reads at start.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "app/adopted_settings.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+using nlohmann::json;
+
+// Two series of 9 days at 5-minute steps with a daily cycle: 80% trains, the last ~2 days are scored.
+std::string WriteTrace(const testing::TempDir& dir) {
+    const std::string path = dir.File("trace.csv");
+    std::ofstream out(path);
+    out << "timestamp,series,value\n";
+    for (const char* id : {"a", "b"})
+        for (int i = 0; i < 9 * 288; ++i)
+            out << 1'700'006'400 + 300LL * i << "," << id << ","
+                << 100.0 + 70.0 * std::sin(2 * 3.141592653589793 * i / 288.0) + (id[0] == 'b' ? (i % 37) : 0) << "\n";
+    return path;
+}
+
+int RunCloudopt(const testing::TempDir& dir, const std::string& args) {
+    return testing::RunToExit(
+        {"/bin/sh", "-c",
+         std::string(CLOUDOPT_BINARY) + " " + args + " > " + dir.File("out") + " 2> " + dir.File("err")},
+        dir.File("log"));
+}
+
+TEST(SweepCli, PrintsEveryPolicysPointsNamesTheCheapestAndAdoptsThePredictiveOne) {
+    testing::TempDir dir;
+    const std::string trace = WriteTrace(dir);
+    const std::string data_dir = dir.File("data");
+    ASSERT_EQ(RunCloudopt(dir, "simulate --sweep --data " + trace +
+                                   " --sweep-quantiles 0.5,0.99 --sweep-budgets 0.005 --sweep-targets 0.4,0.8 --jobs 2 "
+                                   "--epochs 1 --unmet-budget 0.05 --json --report " +
+                                   dir.File("r.html") + " --adopt --data-dir " + data_dir),
+              0)
+        << testing::ReadFile(dir.File("err"));
+    const json out = json::parse(testing::ReadFile(dir.File("out")));
+    EXPECT_EQ(out["series"], 2);
+    std::map<std::string, int> per_policy;
+    for (const json& p : out["points"]) ++per_policy[p["policy"].get<std::string>()];
+    EXPECT_EQ(per_policy["predictive"], 2);
+    EXPECT_EQ(per_policy["reactive"], 2);
+    EXPECT_EQ(per_policy["seasonal"], 2);
+    EXPECT_EQ(per_policy["oracle"], 1);
+    EXPECT_EQ(per_policy["static"], 1);
+    ASSERT_FALSE(out["cheapest"].is_null());
+    EXPECT_NE(out["cheapest"]["policy"], "oracle");  // it sees the future: drawn, never named
+    EXPECT_LE(out["cheapest"]["unmet"].get<double>(), 0.05);
+    for (const json& p : out["points"]) {
+        if (p["policy"] != "oracle" && p["unmet"].get<double>() <= 0.05) {
+            EXPECT_GE(p["cost_rel"].get<double>(), out["cheapest"]["cost_rel"].get<double>());
+        }
+    }
+    EXPECT_EQ(out["per_series"].size(), 2u);
+    EXPECT_NE(testing::ReadFile(dir.File("r.html")).find("Cost against risk"), std::string::npos);
+
+    // Adopted: the cheapest predictive setting, with the sweep beside it, read by the service at start.
+    const std::string adopted = testing::ReadFile(data_dir + "/adopted.yaml");
+    const double q = out["cheapest_predictive"]["setting"]["quantile"].get<double>();
+    EXPECT_NE(adopted.find(q == 0.5 ? "quantile: p50" : "quantile: p99"), std::string::npos) << adopted;
+    ASSERT_TRUE(std::filesystem::exists(data_dir + "/evidence"));
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(data_dir + "/evidence"),
+                            std::filesystem::directory_iterator()),
+              1);
+    Config config;
+    config.data_dir = data_dir;
+    auto applied = ApplyAdoptedSettings(config);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    ASSERT_TRUE(applied->has_value());
+    EXPECT_EQ(config.quantile, q == 0.5 ? "p50" : "p99");
+    EXPECT_DOUBLE_EQ(config.unmet_budget, 0.005);
+}
+
+TEST(SweepCli, RefusesBadSettingsAndAnAdoptWithoutADataDir) {
+    testing::TempDir dir;
+    const std::string trace = WriteTrace(dir);
+    EXPECT_EQ(RunCloudopt(dir, "simulate --sweep --data " + trace + " --sweep-targets 0.3,2"), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("err")).find("--sweep-targets"), std::string::npos);
+    EXPECT_EQ(RunCloudopt(dir, "simulate --sweep --data " + trace + " --sweep-policies spot"), 2);
+    EXPECT_EQ(RunCloudopt(dir, "simulate --sweep --data " + trace + " --adopt"), 2);
+    EXPECT_NE(testing::ReadFile(dir.File("err")).find("--data-dir"), std::string::npos);
+}
+
+TEST(AdoptedSettings, AFileThatSetsAnythingElseStopsTheStartSayingWhatToDo) {
+    testing::TempDir dir;
+    Config config;
+    config.data_dir = dir.path();
+    auto none = ApplyAdoptedSettings(config);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    std::ofstream(dir.File("adopted.yaml")) << "loop:\n  tick_seconds: 5\n";
+    auto bad = ApplyAdoptedSettings(config);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("cannot be adopted"), std::string::npos);
+    std::ofstream(dir.File("adopted.yaml")) << "loop:\n  quantile: p97\n";
+    EXPECT_FALSE(ApplyAdoptedSettings(config).ok());
+}
+
+TEST(CostsBacktestCli, ReportsTheP50ErrorTheBandsCoverageAndTheNaiveProjection) {
+    testing::TempDir dir;
+    const std::string path = dir.File("weeks.csv");
+    {
+        std::ofstream out(path);
+        out << "timestamp,value\n";
+        for (int i = 0; i < 23 * 24; ++i)
+            out << 1'700'006'400 + 3600LL * i << "," << ((i / 24) % 7 >= 5 ? 20 : 40) + (i % 24 >= 8 ? 30 : 0) << "\n";
+    }
+    ASSERT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --json"), 0) << testing::ReadFile(dir.File("err"));
+    const json out = json::parse(testing::ReadFile(dir.File("out")));
+    EXPECT_EQ(out["series"], 1);
+    // A load that repeats every week is forecast exactly; the naive projection of 16 days (two weekends in two weeks
+    // and two days) is not.
+    EXPECT_LT(out["p50_mape"].get<double>(), 1e-9);
+    EXPECT_EQ(out["coverage_p10_p90"].get<double>(), 1.0);
+    EXPECT_GT(out["naive_mape"].get<double>(), 0.0);
+    EXPECT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --days 40"), 2);
+}
+
+}  // namespace
+}  // namespace cloudopt
