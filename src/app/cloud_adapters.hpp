@@ -1,6 +1,7 @@
 #pragma once
 // Builds the provider and metric source behind one configured provider name from its driver and settings
-// (`providers.<name>` in the config): kubernetes, aws, azure, gcp or host (the machine cloudopt runs on). Credentials come from a credential stored
+// (`providers.<name>` in the config): kubernetes, aws, azure, gcp, host (the machine cloudopt runs on), or the
+// serverless warm-capacity drivers aws_lambda, gcp_cloud_run and azure_functions. Credentials come from a credential stored
 // through the API (`credential: NAME`, opened with the master keyring) or from where the cloud's own tools look
 // (environment, ~/.aws/credentials, a service-account key file, a kubeconfig or the in-cluster account).
 

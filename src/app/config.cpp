@@ -195,10 +195,13 @@ const Key* FindKey(const std::string& path) {
 
 Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
     const std::string driver = spec["driver"].as<std::string>();
-    static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws", "azure", "gcp", "host"};
+    static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws",           "azure",          "gcp",
+                                                   "host",      "aws_lambda", "gcp_cloud_run", "azure_functions"};
     if (!kDrivers.count(driver))
         return Bad("providers." + name + ".driver",
-                   "must be simulated, kubernetes, aws, azure, gcp or host (got '" + driver + "')");
+                   "must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run or azure_functions "
+                   "(got '" +
+                       driver + "')");
     std::set<std::string> allowed = DriverSettings(driver);
     allowed.insert("driver");
     std::map<std::string, std::string> settings;

@@ -11,16 +11,19 @@ namespace {
 
 constexpr const char* kCloudWatchVersion = "2010-08-01";
 
-void AddQuery(QueryParams& p, int n, const std::string& id, const std::string& ns, const std::string& metric,
-              const std::string& group, UnixSeconds period) {
+void AddQuery(QueryParams& p, int n, const CloudWatchQuery& query, UnixSeconds period) {
     const std::string q = "MetricDataQueries.member." + std::to_string(n) + ".";
-    p.emplace_back(q + "Id", id);
-    p.emplace_back(q + "MetricStat.Metric.Namespace", ns);
-    p.emplace_back(q + "MetricStat.Metric.MetricName", metric);
-    p.emplace_back(q + "MetricStat.Metric.Dimensions.member.1.Name", "AutoScalingGroupName");
-    p.emplace_back(q + "MetricStat.Metric.Dimensions.member.1.Value", group);
+    p.emplace_back(q + "Id", query.id);
+    p.emplace_back(q + "MetricStat.Metric.Namespace", query.name_space);
+    p.emplace_back(q + "MetricStat.Metric.MetricName", query.metric);
+    int d = 0;
+    for (const auto& [name, value] : query.dimensions) {
+        const std::string dim = q + "MetricStat.Metric.Dimensions.member." + std::to_string(++d) + ".";
+        p.emplace_back(dim + "Name", name);
+        p.emplace_back(dim + "Value", value);
+    }
     p.emplace_back(q + "MetricStat.Period", std::to_string(period));
-    p.emplace_back(q + "MetricStat.Stat", "Average");
+    p.emplace_back(q + "MetricStat.Stat", query.stat);
     p.emplace_back(q + "ReturnData", "true");
 }
 
@@ -33,6 +36,54 @@ std::optional<double> ToDouble(const std::string& text) {
 
 }  // namespace
 
+Result<CloudWatchSeries> GetMetricData(AwsQueryClient& client, const std::string& region,
+                                       const std::vector<CloudWatchQuery>& queries, UnixSeconds period,
+                                       UnixSeconds start, UnixSeconds end, int max_pages) {
+    CloudWatchSeries out;
+    for (const CloudWatchQuery& q : queries) out[q.id];
+    std::string next_token;
+    for (int page = 0; page < max_pages; ++page) {
+        QueryParams params;
+        for (std::size_t i = 0; i < queries.size(); ++i) AddQuery(params, static_cast<int>(i) + 1, queries[i], period);
+        params.emplace_back("StartTime", FormatRfc3339(start));
+        params.emplace_back("EndTime", FormatRfc3339(end));
+        params.emplace_back("ScanBy", "TimestampAscending");
+        if (!next_token.empty()) params.emplace_back("NextToken", next_token);
+        auto doc = client.Call("monitoring", region, kCloudWatchVersion, "GetMetricData", params);
+        if (!doc) return doc.error();
+        const XmlElement result = doc->Root().Child("GetMetricDataResult");
+        if (!result)
+            return MakeError(ErrorCode::kUnavailable,
+                             "AWS monitoring GetMetricData: the answer has no GetMetricDataResult");
+        for (const XmlElement& series : result.Child("MetricDataResults").Children("member")) {
+            const std::string id = series.ChildText("Id");
+            if (series.ChildText("StatusCode") == "InternalError")
+                return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: query '" + id +
+                                                              "' failed inside CloudWatch (InternalError)");
+            const auto times = series.Child("Timestamps").Children("member");
+            const auto values = series.Child("Values").Children("member");
+            if (times.size() != values.size())
+                return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: query '" + id + "' has " +
+                                                              std::to_string(times.size()) + " timestamps but " +
+                                                              std::to_string(values.size()) + " values");
+            auto into = out.find(id);
+            if (into == out.end()) continue;  // not asked for
+            for (std::size_t i = 0; i < times.size(); ++i) {
+                auto t = ParseRfc3339(times[i].Text());
+                auto v = ToDouble(values[i].Text());
+                if (!t || !v)
+                    return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: query '" + id +
+                                                                  "' has an unreadable point ('" + times[i].Text() +
+                                                                  "', '" + values[i].Text() + "')");
+                into->second[*t] = *v;
+            }
+        }
+        next_token = result.ChildText("NextToken");
+        if (next_token.empty()) break;
+    }
+    return out;
+}
+
 AwsCloudWatchSource::AwsCloudWatchSource(std::shared_ptr<AwsQueryClient> client, CloudWatchOptions options)
     : client_(client), groups_(client), options_(options), window_(options.backfill_seconds) {}
 
@@ -44,44 +95,13 @@ Result<std::vector<MetricReading>> AwsCloudWatchSource::Collect(const Resource& 
     const UnixSeconds start = window_.Start(resource.id, end);
     if (start >= end) return std::vector<MetricReading>{};
 
-    std::map<UnixSeconds, double> cpu, instances;
-    std::string next_token;
-    for (int page = 0; page < options_.max_pages; ++page) {
-        QueryParams params;
-        AddQuery(params, 1, "cpu", "AWS/EC2", "CPUUtilization", ref->name, period);
-        AddQuery(params, 2, "instances", "AWS/AutoScaling", "GroupInServiceInstances", ref->name, period);
-        params.emplace_back("StartTime", FormatRfc3339(start));
-        params.emplace_back("EndTime", FormatRfc3339(end));
-        params.emplace_back("ScanBy", "TimestampAscending");
-        if (!next_token.empty()) params.emplace_back("NextToken", next_token);
-        auto doc = client_->Call("monitoring", ref->region, kCloudWatchVersion, "GetMetricData", params);
-        if (!doc) return doc.error();
-        const XmlElement result = doc->Root().Child("GetMetricDataResult");
-        if (!result) return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: the answer has no GetMetricDataResult");
-        for (const XmlElement& series : result.Child("MetricDataResults").Children("member")) {
-            const std::string id = series.ChildText("Id");
-            if (series.ChildText("StatusCode") == "InternalError")
-                return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: query '" + id + "' failed inside CloudWatch (InternalError)");
-            const auto times = series.Child("Timestamps").Children("member");
-            const auto values = series.Child("Values").Children("member");
-            if (times.size() != values.size())
-                return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: query '" + id + "' has " +
-                                                              std::to_string(times.size()) + " timestamps but " +
-                                                              std::to_string(values.size()) + " values");
-            auto& into = id == "cpu" ? cpu : instances;
-            for (std::size_t i = 0; i < times.size(); ++i) {
-                auto t = ParseRfc3339(times[i].Text());
-                auto v = ToDouble(values[i].Text());
-                if (!t || !v)
-                    return MakeError(ErrorCode::kUnavailable, "AWS monitoring GetMetricData: query '" + id +
-                                                                  "' has an unreadable point ('" + times[i].Text() + "', '" +
-                                                                  values[i].Text() + "')");
-                into[*t] = *v;
-            }
-        }
-        next_token = result.ChildText("NextToken");
-        if (next_token.empty()) break;
-    }
+    const std::vector<CloudWatchQuery> queries = {
+        {"cpu", "AWS/EC2", "CPUUtilization", {{"AutoScalingGroupName", ref->name}}, "Average"},
+        {"instances", "AWS/AutoScaling", "GroupInServiceInstances", {{"AutoScalingGroupName", ref->name}}, "Average"}};
+    auto series = GetMetricData(*client_, ref->region, queries, period, start, end, options_.max_pages);
+    if (!series) return series.error();
+    const std::map<UnixSeconds, double>& cpu = (*series)["cpu"];
+    const std::map<UnixSeconds, double>& instances = (*series)["instances"];
 
     std::optional<int> current_in_service;
     std::vector<MetricReading> readings;

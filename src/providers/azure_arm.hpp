@@ -31,13 +31,14 @@ struct AzureOptions {
 };
 
 class AzureArmClient {
-public:
+  public:
     AzureArmClient(AzureCredentials credentials, AzureOptions options = {});
 
     // `method` on management_endpoint + `path_and_query` with a JSON body (or none). The final response, whatever
-    // its status; kUnavailable when the token cannot be had or the transport fails.
+    // its status; kUnavailable when the token cannot be had or the transport fails. `retry_also`: answers besides 429
+    // and 5xx to retry with backoff (SendWithBearer).
     Result<OutboundResponse> Request(const std::string& method, const std::string& path_and_query,
-                                     const std::string& json_body = "");
+                                     const std::string& json_body = "", const HttpClient::Throttled& retry_also = {});
 
     // Turns a non-2xx ARM answer into an Error: 404 kNotFound, 400 kInvalidArgument, 409/412 kConflict, others
     // kUnavailable; the message carries ARM's error code and message.
@@ -46,7 +47,7 @@ public:
     HttpClient& http() { return http_; }
     const TokenCache& tokens() const { return *tokens_; }
 
-private:
+  private:
     Result<BearerToken> FetchToken();
     AzureCredentials credentials_;
     AzureOptions options_;

@@ -20,8 +20,8 @@ std::string Base64Url(const std::string& bytes) {
     std::string out;
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                           static_cast<unsigned char>(bytes[i + 2]);
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
         out += kAlphabet[v >> 18 & 63];
         out += kAlphabet[v >> 12 & 63];
         out += kAlphabet[v >> 6 & 63];
@@ -32,7 +32,8 @@ std::string Base64Url(const std::string& bytes) {
         out += kAlphabet[v >> 18 & 63];
         out += kAlphabet[v >> 12 & 63];
     } else if (i + 2 == bytes.size()) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        const unsigned v =
+            (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
         out += kAlphabet[v >> 18 & 63];
         out += kAlphabet[v >> 12 & 63];
         out += kAlphabet[v >> 6 & 63];
@@ -45,11 +46,13 @@ Result<std::string> SignRs256(const std::string& pem, const std::string& data) {
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
         bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, EVP_PKEY_free);
     if (!key || EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA)
-        return MakeError(ErrorCode::kInvalidArgument, "the service account's private_key is not an RSA private key in PEM");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "the service account's private_key is not an RSA private key in PEM");
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     std::size_t length = 0;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+        EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+            1)
         return MakeError(ErrorCode::kInternal, "RS256 signing failed (OpenSSL)");
     std::string signature(length, '\0');
     if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
@@ -65,12 +68,15 @@ Result<GcpServiceAccount> ParseServiceAccountKey(const std::string& text) {
     const json key = jsonf::Parse(text);
     if (!key.is_object()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key is not JSON");
     if (jsonf::Str(key, "type") != "service_account")
-        return MakeError(ErrorCode::kInvalidArgument, "the key's type must be \"service_account\" (create a key for a service account in IAM)");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "the key's type must be \"service_account\" (create a key for a service account in IAM)");
     GcpServiceAccount a;
     a.client_email = jsonf::Str(key, "client_email");
     a.private_key = jsonf::Str(key, "private_key");
-    if (a.client_email.empty()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key has no client_email");
-    if (a.private_key.empty()) return MakeError(ErrorCode::kInvalidArgument, "the service-account key has no private_key");
+    if (a.client_email.empty())
+        return MakeError(ErrorCode::kInvalidArgument, "the service-account key has no client_email");
+    if (a.private_key.empty())
+        return MakeError(ErrorCode::kInvalidArgument, "the service-account key has no private_key");
     a.project_id = jsonf::Str(key, "project_id");
     a.private_key_id = jsonf::Str(key, "private_key_id");
     a.token_uri = jsonf::Str(key, "token_uri", a.token_uri);
@@ -80,8 +86,8 @@ Result<GcpServiceAccount> ParseServiceAccountKey(const std::string& text) {
 Result<std::string> ServiceAccountAssertion(const GcpServiceAccount& account, const std::string& scope, long long now) {
     json header = {{"alg", "RS256"}, {"typ", "JWT"}};
     if (!account.private_key_id.empty()) header["kid"] = account.private_key_id;
-    const json claims = {{"iss", account.client_email}, {"scope", scope}, {"aud", account.token_uri},
-                         {"iat", now}, {"exp", now + 3600}};
+    const json claims = {
+        {"iss", account.client_email}, {"scope", scope}, {"aud", account.token_uri}, {"iat", now}, {"exp", now + 3600}};
     const std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
     auto signature = SignRs256(account.private_key, signing_input);
     if (!signature) return signature.error();
@@ -93,7 +99,8 @@ GcpClient::GcpClient(GcpServiceAccount account, GcpOptions options)
     if (!options_.token_uri.empty()) account_.token_uri = options_.token_uri;
     if (!options_.now)
         options_.now = [] {
-            return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         };
     tokens_ = std::make_unique<TokenCache>([this] { return FetchToken(); }, options_.now);
 }
@@ -105,14 +112,16 @@ Result<BearerToken> GcpClient::FetchToken() {
     request.method = "POST";
     request.url = account_.token_uri;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-    request.body = "grant_type=" + PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + *assertion;
+    request.body =
+        "grant_type=" + PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + *assertion;
     auto response = http_.Send(std::move(request));
     if (!response) return response.error();
     return ParseTokenResponse(*response, "Google token for " + account_.client_email);
 }
 
-Result<OutboundResponse> GcpClient::Request(const std::string& method, const std::string& url, const std::string& json_body) {
-    return SendWithBearer(http_, *tokens_, method, url, json_body);
+Result<OutboundResponse> GcpClient::Request(const std::string& method, const std::string& url,
+                                            const std::string& json_body, const HttpClient::Throttled& retry_also) {
+    return SendWithBearer(http_, *tokens_, method, url, json_body, retry_also);
 }
 
 Error GcpClient::GoogleError(const OutboundResponse& r, const std::string& what) {

@@ -30,6 +30,7 @@ Result<std::string> ServiceAccountAssertion(const GcpServiceAccount& account, co
 struct GcpOptions {
     std::string compute_endpoint = "https://compute.googleapis.com";
     std::string monitoring_endpoint = "https://monitoring.googleapis.com";
+    std::string run_endpoint = "https://run.googleapis.com";  // Cloud Run Admin API v2
     std::string scope = "https://www.googleapis.com/auth/cloud-platform";
     std::string token_uri;  // overrides the key file's token_uri when set (tests, private endpoints)
     HttpClientOptions http;
@@ -37,11 +38,13 @@ struct GcpOptions {
 };
 
 class GcpClient {
-public:
+  public:
     GcpClient(GcpServiceAccount account, GcpOptions options = {});
 
     // `method` on `url` (absolute) with an optional JSON body and the bearer token; a 401 gets one fresh token.
-    Result<OutboundResponse> Request(const std::string& method, const std::string& url, const std::string& json_body = "");
+    // `retry_also`: answers besides 429 and 5xx to retry with backoff (SendWithBearer).
+    Result<OutboundResponse> Request(const std::string& method, const std::string& url,
+                                     const std::string& json_body = "", const HttpClient::Throttled& retry_also = {});
     // A non-2xx Google answer as an Error (404 kNotFound, 400 kInvalidArgument, 409/412 kConflict, else kUnavailable).
     static Error GoogleError(const OutboundResponse& response, const std::string& what);
 
@@ -50,7 +53,7 @@ public:
     HttpClient& http() { return http_; }
     const TokenCache& tokens() const { return *tokens_; }
 
-private:
+  private:
     Result<BearerToken> FetchToken();
     GcpServiceAccount account_;
     GcpOptions options_;

@@ -28,16 +28,20 @@ Result<BearerToken> ParseTokenResponse(const OutboundResponse& response, const s
     // expires_in is a number per RFC 6749; some endpoints send it as a string.
     // expires_in is a number per RFC 6749; some endpoints send it as a string. Kept within a day either way.
     double expires_in = 3600;
-    if (auto n = jsonf::Num(body, "expires_in")) expires_in = *n;
-    else if (auto s = jsonf::Str(body, "expires_in"); !s.empty()) expires_in = std::atof(s.c_str());
+    if (auto n = jsonf::Num(body, "expires_in"))
+        expires_in = *n;
+    else if (auto s = jsonf::Str(body, "expires_in"); !s.empty())
+        expires_in = std::atof(s.c_str());
     token.expires_in = std::isfinite(expires_in) ? static_cast<long long>(std::clamp(expires_in, 0.0, 86400.0)) : 0;
     return token;
 }
 
-TokenCache::TokenCache(Fetch fetch, Now now, long long margin) : fetch_(std::move(fetch)), now_(std::move(now)), margin_(margin) {
+TokenCache::TokenCache(Fetch fetch, Now now, long long margin)
+    : fetch_(std::move(fetch)), now_(std::move(now)), margin_(margin) {
     if (!now_)
         now_ = [] {
-            return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         };
 }
 
@@ -69,12 +73,14 @@ Error CloudJsonError(const OutboundResponse& r, const std::string& what, const c
     if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
     if (r.status == 400) return MakeError(ErrorCode::kInvalidArgument, message);
     if (r.status == 409 || r.status == 412) return MakeError(ErrorCode::kConflict, message);
-    if (r.status == 401 || r.status == 403) return MakeError(ErrorCode::kUnavailable, message + " (" + permission_hint + ")");
+    if (r.status == 401 || r.status == 403)
+        return MakeError(ErrorCode::kUnavailable, message + " (" + permission_hint + ")");
     return MakeError(ErrorCode::kUnavailable, message);
 }
 
 Result<OutboundResponse> SendWithBearer(const HttpClient& http, TokenCache& tokens, const std::string& method,
-                                        const std::string& url, const std::string& json_body) {
+                                        const std::string& url, const std::string& json_body,
+                                        const HttpClient::Throttled& retry_also) {
     for (int attempt = 0;; ++attempt) {
         auto token = tokens.Get();
         if (!token) return token.error();
@@ -84,7 +90,7 @@ Result<OutboundResponse> SendWithBearer(const HttpClient& http, TokenCache& toke
         request.headers = {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}};
         if (!json_body.empty()) request.headers.emplace_back("Content-Type", "application/json");
         request.body = json_body;
-        auto response = http.Send(std::move(request));
+        auto response = http.Send(std::move(request), {}, retry_also);
         if (!response || response->status != 401 || attempt > 0) return response;
         tokens.Invalidate();
     }

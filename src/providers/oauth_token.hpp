@@ -22,7 +22,7 @@ struct BearerToken {
 Result<BearerToken> ParseTokenResponse(const OutboundResponse& response, const std::string& what);
 
 class TokenCache {
-public:
+  public:
     using Fetch = std::function<Result<BearerToken>()>;
     using Now = std::function<long long()>;  // unix seconds
     // A token is renewed when less than `margin` seconds of its life remain.
@@ -32,7 +32,7 @@ public:
     void Invalidate();  // after a 401: the token was revoked or the clock is off
     int fetches() const { return fetches_; }
 
-private:
+  private:
     Fetch fetch_;
     Now now_;
     long long margin_;
@@ -50,8 +50,10 @@ Error CloudJsonError(const OutboundResponse& response, const std::string& what, 
 
 // A JSON request to `url` with "Authorization: Bearer <token>" from `tokens`. A 401 with a cached token may mean
 // it was revoked before its expiry: the token is dropped and the request sent once more with a fresh one; after
-// that the answer stands.
+// that the answer stands. `retry_also` marks further answers worth the client's backoff like a 429 (a conflict
+// while the cloud finishes an earlier update).
 Result<OutboundResponse> SendWithBearer(const HttpClient& http, TokenCache& tokens, const std::string& method,
-                                        const std::string& url, const std::string& json_body);
+                                        const std::string& url, const std::string& json_body,
+                                        const HttpClient::Throttled& retry_also = {});
 
 }  // namespace cloudopt::providers

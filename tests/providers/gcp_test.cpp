@@ -12,6 +12,7 @@
 #include "core/timestamp.hpp"
 #include "fake_aws.hpp"  // FormFields, FormDecode
 #include "fake_cloud_server.hpp"
+#include "fake_google.hpp"  // Key, VerifyRs256
 #include "providers/gcp_mig.hpp"
 
 namespace cloudopt::providers {
@@ -21,8 +22,10 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::FakeCloudServer;
 using testing::FormFields;
+using testing::Key;
 using testing::RawRequest;
 using testing::RawResponse;
+using testing::VerifyRs256;
 
 constexpr long long kNow = 1796127600;  // 2026-12-01T12:20:00Z
 
@@ -37,67 +40,8 @@ RawResponse GoogleError(int status, const std::string& state, const std::string&
     return GoogleJson({{"error", {{"code", status}, {"message", message}, {"status", state}}}}, status);
 }
 
-// A fresh 2048-bit RSA key for the test's service account: its PEM private key and PEM public key.
-struct TestKey {
-    TestKey() {
-        EVP_PKEY* key = EVP_RSA_gen(2048);
-        BIO* priv = BIO_new(BIO_s_mem());
-        PEM_write_bio_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr);
-        BIO* pub = BIO_new(BIO_s_mem());
-        PEM_write_bio_PUBKEY(pub, key);
-        char* data = nullptr;
-        long length = BIO_get_mem_data(priv, &data);
-        private_pem.assign(data, static_cast<std::size_t>(length));
-        length = BIO_get_mem_data(pub, &data);
-        public_pem.assign(data, static_cast<std::size_t>(length));
-        BIO_free(priv);
-        BIO_free(pub);
-        EVP_PKEY_free(key);
-    }
-    std::string private_pem, public_pem;
-};
-
-const TestKey& Key() {
-    static const TestKey key;
-    return key;
-}
-
-std::string Base64UrlDecode(std::string s) {
-    for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
-    while (s.size() % 4) s += '=';
-    std::string out(s.size(), '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(s.data()),
-                                  static_cast<int>(s.size()));
-    out.resize(static_cast<std::size_t>(std::max(n, 0)));
-    while (!s.empty() && s.back() == '=') {
-        s.pop_back();
-        out.pop_back();
-    }
-    return out;
-}
-
-// "" when `jwt` is an RS256 JWT that the test key's public half verifies; else the reason.
-std::string VerifyRs256(const std::string& jwt, json& header, json& claims) {
-    const std::size_t a = jwt.find('.'), b = jwt.rfind('.');
-    if (a == std::string::npos || a == b) return "not three parts";
-    header = json::parse(Base64UrlDecode(jwt.substr(0, a)), nullptr, false);
-    claims = json::parse(Base64UrlDecode(jwt.substr(a + 1, b - a - 1)), nullptr, false);
-    const std::string signature = Base64UrlDecode(jwt.substr(b + 1));
-    BIO* bio = BIO_new_mem_buf(Key().public_pem.data(), static_cast<int>(Key().public_pem.size()));
-    EVP_PKEY* pub = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    const std::string input = jwt.substr(0, b);
-    const bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, pub) == 1 &&
-                    EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
-    EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(pub);
-    BIO_free(bio);
-    return ok ? "" : "signature does not verify";
-}
-
 class FakeGoogle {
-public:
+  public:
     FakeGoogle() : server([this](const RawRequest& req) { return Answer(req); }) {}
 
     RawResponse Answer(const RawRequest& req) {
@@ -110,8 +54,9 @@ public:
             if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer" || !jwt_problem.empty())
                 return GoogleJson({{"error", "invalid_grant"}, {"error_description", "Invalid JWT Signature."}}, 400);
             ++tokens_issued;
-            return GoogleJson({{"access_token", "ya29.token-" + std::to_string(tokens_issued)}, {"expires_in", 3599},
-                         {"token_type", "Bearer"}});
+            return GoogleJson({{"access_token", "ya29.token-" + std::to_string(tokens_issued)},
+                               {"expires_in", 3599},
+                               {"token_type", "Bearer"}});
         }
         if (req.Header("Authorization") != "Bearer ya29.token-" + std::to_string(tokens_issued))
             return GoogleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
@@ -130,18 +75,20 @@ public:
                                {"status", {{"isStable", false}}}});
         if (req.method == "POST" && (req.Path() == zonal + "/resize" || req.Path() == regional + "/resize")) {
             target_size = std::stoi(FormFields(req.target.substr(req.target.find('?') + 1))["size"]);
-            return GoogleJson({{"kind", "compute#operation"}, {"operationType", "compute.instanceGroupManagers.resize"},
-                         {"status", "DONE"}});
+            return GoogleJson({{"kind", "compute#operation"},
+                               {"operationType", "compute.instanceGroupManagers.resize"},
+                               {"status", "DONE"}});
         }
         if (req.method == "GET" && req.Path() == "/v3/projects/shop-prod/timeSeries") return GoogleJson(time_series);
         if (req.method == "GET" && req.target == "/compute/v1/projects/shop-prod/regions/us-central1")
             return GoogleJson({{"name", "us-central1"},
-                         {"zones", {"https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-b",
-                                    "https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-c"}}});
+                               {"zones",
+                                {"https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-b",
+                                 "https://www.googleapis.com/compute/v1/projects/shop-prod/zones/us-central1-c"}}});
         if (req.method == "GET" && req.Path() == "/compute/v1/projects/shop-prod/zones/us-central1-b/machineTypes") {
             if (req.target.find("pageToken=") == std::string::npos)
                 return GoogleJson({{"items", {{{"name", "n2-standard-2"}, {"guestCpus", 2}, {"memoryMb", 8192}}}},
-                             {"nextPageToken", "t2"}});
+                                   {"nextPageToken", "t2"}});
             return GoogleJson({{"items", {{{"name", "e2-highmem-4"}, {"guestCpus", 4}, {"memoryMb", 32768}}}}});
         }
         return GoogleError(404, "NOT_FOUND", "The resource '" + req.Path() + "' was not found");
@@ -200,7 +147,8 @@ TEST(GcpMig, ServiceAccountJwtIsVerifiedThenTheGroupIsRead) {
     const auto requests = google.server.requests();
     ASSERT_EQ(requests.size(), 2u);
     EXPECT_EQ(requests[0].Header("Content-Type"), "application/x-www-form-urlencoded");
-    EXPECT_EQ(requests[0].body.rfind("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=", 0), 0u);
+    EXPECT_EQ(requests[0].body.rfind("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=", 0),
+              0u);
     EXPECT_EQ(requests[1].Header("Authorization"), "Bearer ya29.token-1");
 
     // Regional groups use the regions path.
@@ -211,7 +159,8 @@ TEST(GcpMig, ServiceAccountJwtIsVerifiedThenTheGroupIsRead) {
 TEST(GcpMig, ResizeCarriesOneRequestIdAcrossRetries) {
     FakeGoogle google;
     int ids = 0;
-    GcpMigProvider provider(google.Client(), [&ids] { return "0b6a1a9c-0000-4000-8000-00000000000" + std::to_string(++ids); });
+    GcpMigProvider provider(google.Client(),
+                            [&ids] { return "0b6a1a9c-0000-4000-8000-00000000000" + std::to_string(++ids); });
     google.script = {GoogleError(503, "UNAVAILABLE", "The service is currently unavailable.")};
     ASSERT_TRUE(provider.Describe(Group()).ok());  // the token, then the 503 is retried inside Describe
     google.script = {GoogleError(503, "UNAVAILABLE", "The service is currently unavailable.")};
@@ -221,8 +170,9 @@ TEST(GcpMig, ResizeCarriesOneRequestIdAcrossRetries) {
     for (const auto& r : google.server.requests())
         if (r.method == "POST" && r.Path().find("/resize") != std::string::npos) resizes.push_back(r.target);
     ASSERT_EQ(resizes.size(), 2u);
-    EXPECT_EQ(resizes[0], "/compute/v1/projects/shop-prod/zones/us-central1-a/instanceGroupManagers/web-mig/resize"
-                          "?size=6&requestId=0b6a1a9c-0000-4000-8000-000000000001");
+    EXPECT_EQ(resizes[0],
+              "/compute/v1/projects/shop-prod/zones/us-central1-a/instanceGroupManagers/web-mig/resize"
+              "?size=6&requestId=0b6a1a9c-0000-4000-8000-000000000001");
     EXPECT_EQ(resizes[0], resizes[1]) << "the retry repeats the same requestId, so the resize happens once";
 }
 
@@ -234,20 +184,26 @@ TEST(GcpMig, ErrorsSayWhatGoogleSaid) {
     EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
     EXPECT_NE(missing.error().message.find("NOT_FOUND"), std::string::npos);
 
-    RawResponse rate_limited = GoogleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Read requests'");
+    RawResponse rate_limited =
+        GoogleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Read requests'");
     google.script = {rate_limited};
     ASSERT_TRUE(provider.Describe(Group()).ok()) << "a 429 is retried";
 
-    google.script = {GoogleError(403, "PERMISSION_DENIED", "Required 'compute.instanceGroupManagers.update' permission")};
+    google.script = {
+        GoogleError(403, "PERMISSION_DENIED", "Required 'compute.instanceGroupManagers.update' permission")};
     Status denied = provider.SetDesiredCapacity(Group(), 4);
     ASSERT_FALSE(denied.ok());
-    EXPECT_NE(denied.error().message.find("roles/compute.instanceAdmin.v1"), std::string::npos) << denied.error().message;
+    EXPECT_NE(denied.error().message.find("roles/compute.instanceAdmin.v1"), std::string::npos)
+        << denied.error().message;
 
-    google.script = {GoogleJson({{"kind", "compute#operation"}, {"status", "DONE"},
-                           {"error", {{"errors", {{{"code", "QUOTA_EXCEEDED"}, {"message", "Quota 'CPUS' exceeded."}}}}}}})};
+    google.script = {
+        GoogleJson({{"kind", "compute#operation"},
+                    {"status", "DONE"},
+                    {"error", {{"errors", {{{"code", "QUOTA_EXCEEDED"}, {"message", "Quota 'CPUS' exceeded."}}}}}}})};
     Status quota = provider.SetDesiredCapacity(Group(), 40);
     ASSERT_FALSE(quota.ok());
-    EXPECT_NE(quota.error().message.find("QUOTA_EXCEEDED Quota 'CPUS' exceeded."), std::string::npos) << quota.error().message;
+    EXPECT_NE(quota.error().message.find("QUOTA_EXCEEDED Quota 'CPUS' exceeded."), std::string::npos)
+        << quota.error().message;
 
     google.script = {GoogleJson({{"kind", "compute#instanceGroupManager"}})};
     auto garbled = provider.Describe(Group());
@@ -286,13 +242,18 @@ TEST(GcpMig, ASlowComputeEndpointTimesOut) {
 
 TEST(GcpMig, KeysAndReferencesAreChecked) {
     FakeGoogle google;
-    auto bad_key = GcpMigProvider(google.Client("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")).Describe(Group());
+    auto bad_key = GcpMigProvider(google.Client("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"))
+                       .Describe(Group());
     ASSERT_FALSE(bad_key.ok());
     EXPECT_NE(bad_key.error().message.find("not an RSA private key"), std::string::npos);
 
-    auto parsed = ParseServiceAccountKey(json({{"type", "service_account"}, {"project_id", "p"}, {"private_key_id", "k"},
-                                               {"private_key", "PEM"}, {"client_email", "a@p.iam.gserviceaccount.com"},
-                                               {"token_uri", "https://oauth2.googleapis.com/token"}}).dump());
+    auto parsed = ParseServiceAccountKey(json({{"type", "service_account"},
+                                               {"project_id", "p"},
+                                               {"private_key_id", "k"},
+                                               {"private_key", "PEM"},
+                                               {"client_email", "a@p.iam.gserviceaccount.com"},
+                                               {"token_uri", "https://oauth2.googleapis.com/token"}})
+                                             .dump());
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(parsed->client_email, "a@p.iam.gserviceaccount.com");
     EXPECT_FALSE(ParseServiceAccountKey(R"({"type":"authorized_user"})").ok());
@@ -301,8 +262,9 @@ TEST(GcpMig, KeysAndReferencesAreChecked) {
 
     EXPECT_TRUE(ParseMigRef("shop-prod/zones/us-central1-a/web-mig").ok());
     EXPECT_TRUE(ParseMigRef("example.com:shop/regions/europe-west1/web").ok());
-    for (const char* bad : {"shop-prod/web-mig", "shop-prod/zone/us-central1-a/web", "shop-prod/zones/us-central1-a/Web",
-                            "shop-prod/zones/us-central1-a/web?x", "shop-prod/zones//web"})
+    for (const char* bad :
+         {"shop-prod/web-mig", "shop-prod/zone/us-central1-a/web", "shop-prod/zones/us-central1-a/Web",
+          "shop-prod/zones/us-central1-a/web?x", "shop-prod/zones//web"})
         EXPECT_FALSE(ParseMigRef(bad).ok()) << bad;
 }
 
@@ -314,10 +276,13 @@ TEST(GcpMonitoring, PerInstanceCpuIsSummedIntoLoadAcrossPages) {
             p.push_back({{"interval", {{"startTime", end}, {"endTime", end}}}, {"value", {{"doubleValue", v}}}});
         return json{{"metric", {{"type", "compute.googleapis.com/instance/cpu/utilization"}}},
                     {"resource", {{"type", "gce_instance"}, {"labels", {{"instance_id", instance}}}}},
-                    {"metricKind", "GAUGE"}, {"valueType", "DOUBLE"}, {"points", p}};
+                    {"metricKind", "GAUGE"},
+                    {"valueType", "DOUBLE"},
+                    {"points", p}};
     };
-    google.script = {GoogleJson({{"timeSeries", {series("111", {{"2026-12-01T12:19:00Z", 0.6}, {"2026-12-01T12:18:00Z", 0.4}})}},
-                           {"nextPageToken", "page 2"}})};
+    google.script = {
+        GoogleJson({{"timeSeries", {series("111", {{"2026-12-01T12:19:00Z", 0.6}, {"2026-12-01T12:18:00Z", 0.4}})}},
+                    {"nextPageToken", "page 2"}})};
     google.time_series = {{"timeSeries", {series("222", {{"2026-12-01T12:19:00Z", 0.2}})}}};
     GcpMonitoringSource source(google.Client());
     auto readings = source.Collect(Group(), kNow);
@@ -327,8 +292,9 @@ TEST(GcpMonitoring, PerInstanceCpuIsSummedIntoLoadAcrossPages) {
     ASSERT_EQ(requests.size(), 3u);  // token, two pages
     const std::string first = requests[1].target;
     const auto query = FormFields(first.substr(first.find('?') + 1));
-    EXPECT_EQ(query.at("filter"), "metric.type = \"compute.googleapis.com/instance/cpu/utilization\" AND resource.type = "
-                                  "\"gce_instance\" AND metadata.system_labels.\"instance_group\" = \"web-mig\"");
+    EXPECT_EQ(query.at("filter"),
+              "metric.type = \"compute.googleapis.com/instance/cpu/utilization\" AND resource.type = "
+              "\"gce_instance\" AND metadata.system_labels.\"instance_group\" = \"web-mig\"");
     EXPECT_EQ(query.at("interval.startTime"), "2026-11-23T12:20:00Z");
     EXPECT_EQ(query.at("interval.endTime"), "2026-12-01T12:20:00Z");
     EXPECT_EQ(query.at("aggregation.perSeriesAligner"), "ALIGN_MEAN");
@@ -344,7 +310,8 @@ TEST(GcpMonitoring, PerInstanceCpuIsSummedIntoLoadAcrossPages) {
     EXPECT_DOUBLE_EQ((*readings)[3].sample.value, (0.6 + 0.2) * 2.0);
     EXPECT_DOUBLE_EQ((*readings)[2].sample.value, 0.4) << "utilization is the mean over instances";
 
-    google.time_series = {{"timeSeries", {{{"points", {{{"interval", {{"endTime", "soon"}}}, {"value", {{"doubleValue", 1}}}}}}}}}};
+    google.time_series = {
+        {"timeSeries", {{{"points", {{{"interval", {{"endTime", "soon"}}}, {"value", {{"doubleValue", 1}}}}}}}}}};
     GcpMonitoringSource fresh(google.Client());
     EXPECT_FALSE(fresh.Collect(Group(), kNow).ok());
 }
