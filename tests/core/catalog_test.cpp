@@ -59,6 +59,26 @@ TEST(Catalog, BundledFileParses) {
         EXPECT_GE(types, 10) << provider;
         EXPECT_TRUE(compute && general && memory) << provider;
     }
+    // Serverless warm capacity: a unit per hour from each cloud's published per-second rate, no spot.
+    const auto lambda = c->Find("aws_lambda", "lambda.pc.x86.1024mb");
+    ASSERT_TRUE(lambda);
+    EXPECT_NEAR(lambda->price_per_hour, 0.0000041667 * 1.0 * 3600, 1e-4);
+    const auto run = c->Find("gcp_cloud_run", "cloudrun.min.1vcpu.512mi");
+    ASSERT_TRUE(run);
+    EXPECT_NEAR(run->price_per_hour, (0.0000025 * 1 + 0.0000025 * 0.5) * 3600, 1e-4);
+    const auto ep1 = c->Find("azure_functions", "EP1");
+    ASSERT_TRUE(ep1);
+    EXPECT_NEAR(ep1->price_per_hour, 0.173 * 1 + 0.0123 * 3.5, 1e-4);
+    for (const char* provider : {"aws_lambda", "gcp_cloud_run", "azure_functions"}) {
+        int units = 0;
+        for (const InstanceType& t : c->types()) {
+            if (t.provider != provider) continue;
+            ++units;
+            EXPECT_GT(t.price_per_hour, 0.0) << t.name;
+            EXPECT_EQ(t.spot_price_per_hour, 0.0) << t.name;
+        }
+        EXPECT_GE(units, 3) << provider;
+    }
 }
 
 }  // namespace
