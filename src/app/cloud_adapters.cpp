@@ -241,6 +241,7 @@ const std::set<std::string>& DriverSettings(const std::string& driver) {
         {"aws_lambda", {"credential", "profile", "endpoint", "metrics"}},
         {"gcp_cloud_run", {"credential", "key_file", "run_endpoint", "monitoring_endpoint", "token_uri", "metrics"}},
         {"azure_functions", {"credential", "login_endpoint", "management_endpoint", "scope", "metrics"}},
+        {"keda", {}},  // served to KEDA (docs/KEDA.md); wired by serve, beside the keda.* server settings
     };
     static const std::set<std::string> kNone;
     auto it = kSettings.find(driver);

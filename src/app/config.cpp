@@ -174,6 +174,14 @@ const std::vector<Key>& Keys() {
         Text("tls.key_file", &Config::tls_key_file),
         Int("tls.redirect_http_port", &Config::tls_redirect_http_port, -1, 65535),
         Bool("tls.hsts", &Config::tls_hsts),
+        Int("keda.port", &Config::keda_port, -1, 65535),
+        Text("keda.bind_address", &Config::keda_bind_address),
+        Text("keda.tls_cert_file", &Config::keda_tls_cert_file),
+        Text("keda.tls_key_file", &Config::keda_tls_key_file),
+        Text("keda.tls_client_ca_file", &Config::keda_tls_client_ca_file),
+        Text("keda.token", &Config::keda_token),
+        Bool("keda.allow_plaintext", &Config::keda_allow_plaintext),
+        Int("keda.max_plan_age_seconds", &Config::keda_max_plan_age_seconds, 0, 86400),
         Text("log.level", &Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}),
     };
     return kKeys;
@@ -196,10 +204,10 @@ const Key* FindKey(const std::string& path) {
 Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
     const std::string driver = spec["driver"].as<std::string>();
     static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws",           "azure",          "gcp",
-                                                   "host",      "aws_lambda", "gcp_cloud_run", "azure_functions"};
+                                                   "host",      "aws_lambda", "gcp_cloud_run", "azure_functions", "keda"};
     if (!kDrivers.count(driver))
         return Bad("providers." + name + ".driver",
-                   "must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run or azure_functions "
+                   "must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions or keda "
                    "(got '" +
                        driver + "')");
     std::set<std::string> allowed = DriverSettings(driver);

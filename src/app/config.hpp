@@ -121,6 +121,15 @@ struct Config {
     std::string tls_key_file;
     int tls_redirect_http_port = -1;  // with TLS: redirect plain HTTP on this port to https; -1: off
     bool tls_hsts = true;
+    // keda: the KEDA external scaler (docs/KEDA.md), a gRPC port of its own; -1: off
+    int keda_port = -1;
+    std::string keda_bind_address;  // empty: server.bind_address
+    std::string keda_tls_cert_file;
+    std::string keda_tls_key_file;
+    std::string keda_tls_client_ca_file;  // clients (KEDA) must present a certificate this CA signed
+    std::string keda_token;               // prefer CLOUDOPT_KEDA_TOKEN to writing it in the file
+    bool keda_allow_plaintext = false;
+    int keda_max_plan_age_seconds = 0;  // a plan older than this is stale; 0: 3 x loop.tick_seconds
     // log
     std::string log_level = "info";
 };

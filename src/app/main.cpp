@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
     serve->add_option("--config", config_path, "YAML config file (see cloudopt.example.yaml)")
         ->check(CLI::ExistingFile);
     serve->add_option("--port", port, "HTTP port (default 8080)")->check(CLI::Range(0, 65535));
+    std::optional<int> keda_port;
+    serve->add_option("--keda-port", keda_port, "Serve the KEDA external scaler (gRPC) on this port (keda.port; docs/KEDA.md)")
+        ->check(CLI::Range(0, 65535));
     serve->add_option("--data-dir", data_dir, "Where the database lives (default ./cloudopt-data)");
     std::optional<std::string> store_url;
     serve->add_option("--store", store_url,
@@ -440,6 +443,7 @@ int main(int argc, char** argv) {
             return cloudopt::kUsageError;
         }
         if (port) config->port = *port;
+        if (keda_port) config->keda_port = *keda_port;
         if (data_dir) config->data_dir = *data_dir;
         if (auto adopted = cloudopt::ApplyAdoptedSettings(*config); !adopted) {
             std::cerr << "cloudopt: " << adopted.error().message << "\n";

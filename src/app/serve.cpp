@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <stop_token>
 #include <thread>
 
@@ -24,6 +26,8 @@
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "forecast/auto_forecaster.hpp"
+#include "keda/keda_provider.hpp"
+#include "keda/scaler_server.hpp"
 #include "monitor/prometheus_source.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "store/postgres/postgres_store.hpp"
@@ -69,6 +73,12 @@ std::jthread StartSampleRetention(Store& store, const Clock& clock, int days) {
             wake.wait_for(lock, stop, std::chrono::hours(1), [] { return false; });
         }
     });
+}
+
+std::string JoinNames(const std::set<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
 }
 
 Result<Catalog> LoadCatalog(const std::string& path) {
@@ -181,7 +191,21 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     }
     Adapters adapters;
     std::vector<CloudAdapter> cloud_adapters;
+    // Resources on a `keda` provider are planned by the loop and served to KEDA (docs/KEDA.md); after a restart
+    // the count served resumes from the last one recorded, not from min_capacity.
+    keda::PlanBoard keda_board;
+    keda::KedaProvider keda_provider(keda_board, [&store](const Resource& r) -> std::optional<int> {
+        auto last = (*store)->LatestSample({r.id, "desired_capacity"});
+        if (!last || !*last) return std::nullopt;
+        return static_cast<int>(std::lround((*last)->value));
+    });
+    std::set<std::string> keda_providers;
     for (const auto& [name, driver] : config.providers) {
+        if (driver == "keda") {
+            adapters.providers[name] = &keda_provider;  // push or load_query: KEDA's workloads report no load here
+            keda_providers.insert(name);
+            continue;
+        }
         if (driver == "simulated") {
             adapters.providers[name] = &cloud;
             adapters.sources[name] = &cloud;
@@ -315,6 +339,34 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         spdlog::error("{}", port.error().message);
         return 1;
     }
+    // The KEDA external scaler on its own port, reading the board the loop's passes fill.
+    std::unique_ptr<keda::ScalerServer> keda_server;
+    if (config.keda_port >= 0) {
+        keda::ScalerServerOptions keda_options;
+        keda_options.bind_address = config.keda_bind_address.empty() ? config.bind_address : config.keda_bind_address;
+        keda_options.port = config.keda_port;
+        keda_options.tls_cert_file = config.keda_tls_cert_file;
+        keda_options.tls_key_file = config.keda_tls_key_file;
+        keda_options.client_ca_file = config.keda_tls_client_ca_file;
+        keda_options.token = config.keda_token;
+        keda_options.allow_plaintext = config.keda_allow_plaintext;
+        keda_options.providers = keda_providers;
+        keda_options.max_plan_age_seconds =
+            config.keda_max_plan_age_seconds > 0 ? config.keda_max_plan_age_seconds : 3 * config.tick_seconds;
+        keda_server = std::make_unique<keda::ScalerServer>(
+            keda_board, clock, [&store](const std::string& name) { return (*store)->FindResourceByName(name); },
+            metrics, keda_options);
+        auto keda_port = keda_server->Start();
+        if (!keda_port) {
+            spdlog::error("{}", keda_port.error().message);
+            return 1;
+        }
+        spdlog::info("keda: external scaler (gRPC{}) listening on {}:{} for provider(s) {}",
+                     config.keda_tls_cert_file.empty() ? ", plaintext" : " over TLS", keda_options.bind_address,
+                     *keda_port, keda_providers.empty() ? std::string("none (add one with driver: keda)") : JoinNames(keda_providers));
+    } else if (!keda_providers.empty()) {
+        spdlog::warn("providers with driver keda are planned, but keda.port is not set: KEDA cannot read the plans");
+    }
     loop.Start();
     std::jthread retention = StartSampleRetention(**store, clock, config.sample_retention_days);
     const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
@@ -331,6 +383,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     spdlog::info("received signal {}, shutting down", received);
     retention = {};  // stops and joins it
     loop.Stop();
+    if (keda_server) keda_server->Stop();
     server.Stop();
     return 0;
 }

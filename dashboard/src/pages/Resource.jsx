@@ -42,7 +42,7 @@ export default function ResourcePage({ id, user }) {
       const { data: stats } = await api.get('/api/dashboard/stats');
       const now = stats.now;
       const step = Math.max(60, Math.floor(range.seconds / 300));
-      const [history, forecast, actions] = await Promise.all([
+      const [history, forecast, actions, providers] = await Promise.all([
         api.get('/api/dashboard/history', { params: { resource: id, from: now - range.seconds, to: now, step } }),
         // The loop's stored forecast; a 409 until the loop has made one (said under the chart).
         api.get('/api/predictions', { params: { resource: id } }).catch((e) => {
@@ -50,9 +50,12 @@ export default function ResourcePage({ id, user }) {
           return { data: null };
         }),
         api.get('/api/actions', { params: { resource: id, since: now - range.seconds, limit: 200 } }),
+        // Which driver serves the resource's provider: a `keda` one hands its plan to KEDA (docs/KEDA.md).
+        api.get('/api/providers').catch(() => ({ data: { providers: [] } })),
       ]);
       if (forecast.data) setForecastNote('');
-      setData({ resource, now, history: history.data.resources[0], forecast: forecast.data, actions: actions.data.actions });
+      const driver = providers.data.providers.find((p) => p.name === resource.provider)?.driver;
+      setData({ resource, now, history: history.data.resources[0], forecast: forecast.data, actions: actions.data.actions, driver });
       setError('');
     } catch (e) {
       setError(errorMessage(e));
@@ -201,6 +204,12 @@ export default function ResourcePage({ id, user }) {
       <p className="muted">
         {resource.provider} · {resource.instance_type} · {resource.min_capacity}–{resource.max_capacity} instances · band{' '}
         {percent(resource.target_low)}–{percent(resource.target_high)} · boot delay {resource.boot_delay_s} s
+        {data.driver === 'keda' && (
+          <>
+            {' '}
+            · <span className="tag" title="cloudopt plans this resource and serves the plan to KEDA's external scaler; KEDA's HPA sets the replicas (docs/KEDA.md)">scaled by KEDA</span>
+          </>
+        )}
       </p>
       <section className="toolbar" aria-label="controls">
         <label>
