@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { logout, refresh, setLoggedOutHandler } from './api.js';
+import Costs from './pages/Costs.jsx';
 import Login from './pages/Login.jsx';
 import Overview from './pages/Overview.jsx';
 import Recommendations from './pages/Recommendations.jsx';
@@ -40,6 +41,7 @@ export default function App() {
   else if (section === 'recommendations') page = <Recommendations canApply={canOperate(user)} />;
   else if (section === 'settings') page = <Settings user={user} />;
   else if (section === 'simulation') page = <Simulation canRun={canOperate(user)} />;
+  else if (section === 'costs') page = <Costs />;
   else page = <Overview canOperate={canOperate(user)} />;
 
   const link = (href, label) => (
@@ -56,6 +58,7 @@ export default function App() {
           {link('#/resources', 'Resources')}
           {link('#/recommendations', 'Recommendations')}
           {link('#/simulation', 'Simulation')}
+          {link('#/costs', 'Costs')}
           {user.role === 'admin' && link('#/settings', 'Settings')}
         </nav>
         <span className="who">

@@ -6,7 +6,8 @@
 // The load forecast to a month's end is an analog ensemble: each path takes, for each future day, the load of a
 // past day the same number of whole days back (the same weekday once two weeks of history exist, so a weekly cycle
 // is kept), drawn at random among the last `history_days`, scaled by one level factor per path drawn from how much
-// the load's mean moved between consecutive weeks (days with under two weeks) in the history. The service's own
+// the mean load of a window as long as the forecast moved in the history (centred, as likely up as down, clipped
+// at halving and doubling); the p50 is that of the paths without the factor. The service's own
 // models forecast hours ahead with calibrated bands; a month needs whole-day scenarios, and their spread is what
 // the band is measured on (the backtest in app/costs_command.hpp).
 //
@@ -53,8 +54,12 @@ struct SpendPaths {
     UnixSeconds from = 0, to = 0;
     UnixSeconds first_day = 0;  // UTC midnight of day 0
     std::vector<std::vector<double>> path_days;
-    std::vector<SpendBand> Days() const;  // p10/p50/p90 of each day's spend
-    SpendBand Total() const;              // p10/p50/p90 of the whole span's spend
+    // The same paths without their level factor: the p50 is theirs. The level factors widen the band, but as a
+    // centre they only added noise (the p50's error on bitbrains_rnd rose from 20% to 29%; docs/COSTS.md).
+    std::vector<std::vector<double>> base_days;
+    // p10/p90 of the paths, p50 of the base paths (p10 <= p50 <= p90 kept): of each day's spend, and the span's.
+    std::vector<SpendBand> Days() const;
+    SpendBand Total() const;
 };
 
 // The spend paths of one resource whose load `history` ends at or before options.from. kUnprocessable with less
