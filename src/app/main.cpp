@@ -240,6 +240,15 @@ int main(int argc, char** argv) {
     AddLstmShapeOptions(simulate, simulate_command.lstm);
     AddPhaseBandsOption(simulate, simulate_command.phase_bands);
     AddReweighOption(simulate, simulate_command.reweigh);
+    simulate->add_flag("--serverless", simulate_command.serverless,
+                       "The series are serverless load (concurrent executions, requests/s) and instances its warm "
+                       "units: count the cold starts of load beyond them per policy");
+    simulate
+        ->add_option("--keep-warm", simulate_command.keep_warm_s,
+                     "With --serverless: seconds an on-demand environment stays warm after its last use (default 300)")
+        ->check(CLI::Range(0, 86400));
+    simulate->add_option("--instance-type", simulate_command.instance_type,
+                         "Price the instance-hours at this catalog row (e.g. lambda.pc.x86.1024mb, EP1): cost_usd");
     simulate->add_flag("--json", simulate_command.json, "Print one JSON object");
     simulate->add_option("--report", simulate_command.report, "Write an HTML report (opens offline)");
     simulate->add_flag("--sweep", simulate_command.sweep,

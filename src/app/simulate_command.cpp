@@ -18,10 +18,13 @@
 #include "app/files.hpp"
 #include "app/loop_settings.hpp"
 #include "app/series_file.hpp"
+#include "app/serve.hpp"  // BundledDataPath
 #include "app/simulate_report.hpp"
 #include "app/store_replay_command.hpp"
 #include "app/sweep_command.hpp"
+#include "core/catalog.hpp"
 #include "core/text.hpp"
+#include "simulate/cold_starts.hpp"
 #include "simulate/replay.hpp"
 
 namespace cloudopt {
@@ -76,6 +79,24 @@ int RunSimulate(const SimulateCommand& c) {
         return kUsageError;
     }
     const ControlLoopOptions loop = LoopOptionsFrom(*config);
+    std::optional<InstanceType> priced;  // --instance-type: the catalog row that prices an instance-hour
+    if (!c.instance_type.empty()) {
+        const std::string path =
+            config->catalog_file.empty() ? BundledDataPath("catalog/instances.csv") : config->catalog_file;
+        auto text = ReadWholeFile(path, "catalog");
+        auto catalog = text ? ParseCatalogCsv(*text) : Result<Catalog>(text.error());
+        if (!catalog) {
+            std::cerr << "cloudopt: " << path << ": " << catalog.error().message << "\n";
+            return kUsageError;
+        }
+        priced = catalog->FindEntry("", c.instance_type);
+        if (!priced) {
+            std::cerr
+                << "cloudopt: --instance-type '" << c.instance_type << "' is not in the catalog " << path
+                << "; name one of its rows (e.g. m5.large, lambda.pc.x86.1024mb, cloudrun.min.1vcpu.512mi, EP1)\n";
+            return kUsageError;
+        }
+    }
     ReplayOptions options;
     auto engine = EngineOptionsFor(c, loop.engine);
     if (!engine) {
@@ -111,6 +132,7 @@ int RunSimulate(const SimulateCommand& c) {
     struct Sums {
         double cost = 0, cost_rel = 0, unmet = 0, hot = 0, util = 0, actions_per_day = 0, flaps_per_day = 0;
         long long actions = 0;
+        double cold_starts = 0, cold_share = 0;
     };
     std::map<std::string, Sums> sums;
     nlohmann::json per_series = nlohmann::json::object();
@@ -174,6 +196,14 @@ int RunSimulate(const SimulateCommand& c) {
                          {"hot", RoundTo(p.hot)},
                          {"actions_per_day", RoundTo(p.actions * per_day, 2)},
                          {"flaps_per_day", RoundTo(p.flaps * per_day, 2)}};
+            if (c.serverless) {
+                const ColdStarts cold = CountColdStarts(*order[i].second, replay->first_scored, p.ready,
+                                                        replay->capacity_per_instance, c.keep_warm_s);
+                s.cold_starts += cold.starts;
+                s.cold_share += cold.cold_share;
+                row[name]["cold_starts"] = RoundTo(cold.starts, 0);
+                row[name]["cold_share"] = RoundTo(cold.cold_share);
+            }
         }
         per_series[id] = row;
         ++done;
@@ -198,6 +228,11 @@ int RunSimulate(const SimulateCommand& c) {
                           {"actions", s.actions},
                           {"actions_per_day", RoundTo(s.actions_per_day / n, 2)},
                           {"flaps_per_day", RoundTo(s.flaps_per_day / n, 2)}};
+        if (priced) policies[name]["cost_usd"] = RoundTo(s.cost * priced->price_per_hour, 2);
+        if (c.serverless) {
+            policies[name]["cold_starts"] = RoundTo(s.cold_starts, 0);
+            policies[name]["cold_share"] = RoundTo(s.cold_share / n);
+        }
     }
     nlohmann::json out = {{"series", done},
                           {"boot_delay_s", c.boot_delay_s},
@@ -214,6 +249,11 @@ int RunSimulate(const SimulateCommand& c) {
                           {"policies", policies},
                           {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);
+    if (c.serverless) out["keep_warm_s"] = c.keep_warm_s;
+    if (priced)
+        out["price"] = {{"instance_type", priced->name},
+                        {"provider", priced->provider},
+                        {"price_per_hour", priced->price_per_hour}};
     if (!c.report.empty()) {
         if (Status s = WriteWholeFile(c.report, RenderReport(c.data, out.dump(), charts, requested), "report"); !s) {
             std::cerr << "cloudopt: " << s.error().message << "\n";
@@ -233,6 +273,21 @@ int RunSimulate(const SimulateCommand& c) {
                         p["cost"].get<double>(), p["cost_rel"].get<double>(), p["unmet"].get<double>(),
                         p["hot"].get<double>(), p["util"].get<double>(), p["actions"].get<long long>(),
                         p["actions_per_day"].get<double>(), p["flaps_per_day"].get<double>());
+        }
+        if (priced) {
+            std::printf("\ncost at %s (%s, $%.4f per instance-hour):\n", priced->name.c_str(), priced->provider.c_str(),
+                        priced->price_per_hour);
+            for (const std::string& name : requested)
+                std::printf("%-16s %12.2f USD\n", name.c_str(), policies[name]["cost_usd"].get<double>());
+        }
+        if (c.serverless) {
+            // The serverless form of unmet: load beyond the warm units ran on environments started cold.
+            std::printf("\nserverless: cold starts (on-demand environments kept warm %llds after last use)\n",
+                        c.keep_warm_s);
+            std::printf("%-16s %12s %12s\n", "policy", "cold starts", "cold share");
+            for (const std::string& name : requested)
+                std::printf("%-16s %12.0f %12.4f\n", name.c_str(), policies[name]["cold_starts"].get<double>(),
+                            policies[name]["cold_share"].get<double>());
         }
         if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
     }

@@ -46,6 +46,14 @@ struct SimulateCommand {
     bool phase_bands_given = false;
     bool reweigh = true;  // --reweigh on|off, as loop.reweigh
     bool reweigh_given = false;
+    // --serverless: each series is a serverless resource's load (concurrent executions, requests per second) and the
+    // policies' instances are its warm units; load beyond them pays cold starts, counted per policy
+    // (simulate/cold_starts.hpp) with on-demand environments kept warm `keep_warm_s` after their last use.
+    bool serverless = false;
+    long long keep_warm_s = 300;
+    // --instance-type: prices each policy's instance-hours at that catalog row's price_per_hour (cost_usd): the
+    // bundled data/catalog/instances.csv, or the config's catalog.file.
+    std::string instance_type;
     bool json = false;
     std::string report;  // HTML file to write
     // --sweep: the cost/risk frontier instead of one setting (app/sweep_command.hpp). Empty lists: the defaults of
