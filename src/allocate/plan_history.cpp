@@ -6,23 +6,27 @@ namespace cloudopt {
 
 namespace {
 constexpr UnixSeconds kDaySeconds = 86400;
-// The longest a flap budget holds scale-in: the flap span doubled three times (4 hours).
-constexpr int kMaxFlapHoldDoublings = 3;
+// The longest a flap budget holds scale-in, however often the resource flaps (unless the hold itself is longer).
+constexpr UnixSeconds kLongestFlapHoldSeconds = 4 * 3600;
+
+// The hold a spent budget starts with: never shorter than the flap span, or a scale-out could be undone inside it.
+UnixSeconds BaseFlapHold(const FlapGuard& guard) { return std::max(guard.flap_hold_seconds, kFlapWindowSeconds); }
+UnixSeconds LongestFlapHold(const FlapGuard& guard) { return std::max(BaseFlapHold(guard), kLongestFlapHoldSeconds); }
 }  // namespace
 
 UnixSeconds PlanHistory::FlapHold() const {
     const int budget = flap_guard_.flap_budget_per_day;
     const int over = static_cast<int>(flaps_.size()) - budget;
     if (budget <= 0 || over < 0) return 0;
-    return kFlapWindowSeconds << std::min(over, kMaxFlapHoldDoublings);
+    return std::min(BaseFlapHold(flap_guard_) << std::min(over, 8), LongestFlapHold(flap_guard_));
 }
 
 void PlanHistory::Forget(UnixSeconds now) {
     while (!flaps_.empty() && flaps_.front() <= now - kDaySeconds) flaps_.pop_front();
     // Recommendations are kept as long as the longer of the stabilization window and the flap budget's hold reads.
-    const UnixSeconds keep = std::max(
-        window_, flap_guard_.flap_budget_per_day > 0 ? kFlapWindowSeconds << kMaxFlapHoldDoublings : UnixSeconds{0});
-    while (!recommendations_.empty() && recommendations_.front().first <= now - keep) recommendations_.pop_front();
+    const UnixSeconds keep =
+        std::max(window_, flap_guard_.flap_budget_per_day > 0 ? LongestFlapHold(flap_guard_) : UnixSeconds{0});
+    while (!recommendations_.empty() && recommendations_.front().first < now - keep) recommendations_.pop_front();
     while (!directions_.empty() && directions_.front().first <= now - window_) directions_.pop_front();
 }
 
@@ -35,7 +39,8 @@ void PlanHistory::Fill(UnixSeconds now, PlanInput& input) {
     input.flap_hold_floor = 0;
     for (const auto& entry : recommendations_) {
         if (entry.first > now - window_) input.stabilization_floor = std::max(input.stabilization_floor, entry.second);
-        if (entry.first > now - input.flap_hold_seconds)
+        // A reversal exactly one flap span after a change is still a flap (IsFlap counts <=), so the hold reaches it.
+        if (entry.first >= now - input.flap_hold_seconds)
             input.flap_hold_floor = std::max(input.flap_hold_floor, entry.second);
     }
     input.recent_directions.clear();

@@ -176,7 +176,14 @@ int RunSimulateFromStore(const SimulateCommand& c) {
             return kFailed;
         }
         int compared = 0, equal = 0;
+        nlohmann::json applied = nlohmann::json::array();
         for (const ReplayedTick& t : replay->ticks) {
+            if (t.verdict == Verdict::kApply)
+                applied.push_back({{"ts", t.ts},
+                                   {"from_capacity", t.current},
+                                   {"to_capacity", t.desired},
+                                   {"bound_by", t.bound_by},
+                                   {"summary", t.summary}});
             auto it = live_capacity.find(t.ts);
             if (it == live_capacity.end()) continue;
             ++compared;
@@ -200,7 +207,8 @@ int RunSimulateFromStore(const SimulateCommand& c) {
                           {"changes_per_day", RoundTo(replay->changes / days, 2)},
                           {"flaps_per_day", RoundTo(replay->flaps / days, 2)},
                           {"instance_hours", RoundTo(replay->instance_hours, 2)},
-                          {"starved_ticks", replay->starved_ticks}}}});
+                          {"starved_ticks", replay->starved_ticks},
+                          {"actions", std::move(applied)}}}});
     }
     const EngineOptions& e = options.engine;
     nlohmann::json settings = {{"tick_seconds", e.tick_seconds},

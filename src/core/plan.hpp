@@ -30,16 +30,19 @@ struct FlapGuard {
     // Unlike the flap window it holds only where the forecast sees load coming back. 0: off.
     UnixSeconds lookahead_seconds = 0;
     // Flaps a resource may make in a day before the guard trades money for calm: once it has flapped this often
-    // within the last 24 hours, a scale-in waits until every plan of the last 30 minutes (the flap span, doubled per
-    // further flap, up to 8 times) allows it, so a scale-out is not undone inside the span in which a reversal
-    // counts as a flap; and it goes only as low as the p99 band of the next 30 minutes allows, so the load that
+    // within the last 24 hours, a scale-in waits until every plan of the hold (below) allows it, so a scale-out is
+    // not undone inside the span in which a reversal counts as a flap, nor a quiet spell that short taken for the
+    // end of a busy one; and it goes only as low as the p99 band of the next 30 minutes allows, so the load that
     // would undo it is unlikely to come. A scale-out is never held. Resources that do not flap pay nothing. 0: off.
     int flap_budget_per_day = 0;
+    // The hold of a spent flap budget: how far back the plans reach that a scale-in may not go below. Doubled per
+    // further flap, up to 4 hours (or this, if longer); never shorter than the 30-minute flap span.
+    UnixSeconds flap_hold_seconds = kFlapWindowSeconds;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
 // otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
-inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1};
+inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1, 3600};
 
 struct PlanInput {
     Resource resource;

@@ -82,6 +82,7 @@ Result<ServiceReplay> ReplayRecordedLoad(const Resource& resource, const std::ve
             engine.Applied(now, in.state.desired, decided.plan.desired);
             ++out.changes;
             out.flaps += engine.counts().last_was_flap;
+            tick.summary = SummarizeDecision(decided.plan.explanation);
         }
         out.ticks.push_back(std::move(tick));
     }

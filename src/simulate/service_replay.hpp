@@ -37,6 +37,8 @@ struct ReplayedTick {
     std::string bound_by;
     int ready = 0;      // instances serving at the tick
     double load = 0.0;  // the current load it saw (NaN when none was fresh)
+    // The decision's sentence (SummarizeDecision), kept only for the ticks whose change was applied.
+    std::string summary;
 };
 
 struct ServiceReplay {

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "allocate/capacity_planner.hpp"
+#include "allocate/plan_history.hpp"
 #include "allocate/scaling_engine.hpp"
 
 namespace cloudopt {
@@ -95,15 +96,18 @@ TEST(FlapBudget, AResourceThatFlappedOnceHoldsItsScaleInsForTheRestOfTheDay) {
 TEST(FlapBudget, ALoadThatReallyDropsIsScaledInAfterTheHold) {
     // Two flaps' worth of alternation, then the load drops for good at minute 120.
     auto load = [](int minute) { return minute < 120 ? Alternating(minute) : 40.0; };
-    const Trace run = Drive(1, 240, load, 14);
+    const int ticks = 120 + 5 * 60;
+    const Trace run = Drive(1, ticks, load, 14);
     ASSERT_GE(run.flaps, 1);
     int scaled_in_at = -1;
-    for (int t = 120; t < 240 && scaled_in_at < 0; ++t)
+    for (int t = 120; t < ticks && scaled_in_at < 0; ++t)
         if (run.capacity[static_cast<std::size_t>(t)] < 14) scaled_in_at = t;
     ASSERT_GE(scaled_in_at, 0) << "the budget holds scale-in, it never pins a resource at its peak";
-    // The last plan of 14 was at minute 119: the hold reads the last 30 minutes (60 after a second flap).
-    EXPECT_LE(scaled_in_at, 120 + 61);
-    EXPECT_GE(scaled_in_at, 120 + 29);
+    // The last plan of 14 was at minute 119: the hold reads the plans of the last hour (the default), doubled
+    // after each further flap.
+    const auto hold_minutes = static_cast<int>((kDefaultFlapGuard.flap_hold_seconds << (run.flaps - 1)) / 60);
+    EXPECT_GE(scaled_in_at, 119 + hold_minutes);
+    EXPECT_LE(scaled_in_at, 119 + hold_minutes + 2);
     EXPECT_EQ(run.capacity.back(), 7);  // 40 at the hysteresis' 65%
 }
 
@@ -149,6 +153,26 @@ TEST(FlapBudget, OnceSpentAScaleInGoesOnlyAsFarAsTheP99BandAllowsForThe30Minutes
     in.forecast->points[4].p99 = 45;
     in.forecast->points[8].p99 = 100;
     EXPECT_EQ(CapacityPlanner().Plan(in).desired, 6);
+}
+
+TEST(FlapBudget, TheHoldReachesTheScaleOutExactlyOneFlapSpanAgo) {
+    // A scale-in exactly 30 minutes after a scale-out still undoes it within the flap span (IsFlap counts <=), so
+    // once the budget is spent the hold must still see that scale-out's plan. (Found replaying the live demo: a
+    // scale-in at +1800 s slipped past a hold that read only the plans newer than 30 minutes.)
+    PlanHistory history(300, {}, FlapGuard{0, 0.0, 1, 0, 1});
+    history.RecordRecommendation(kStart, 7);
+    history.RecordChange(kStart, 14, 7);
+    history.RecordRecommendation(kStart + 600, 14);
+    history.RecordChange(kStart + 600, 7, 14);  // undoes the scale-in: the budget of 1 is spent
+    for (UnixSeconds t = kStart + 660; t <= kStart + 600 + kFlapWindowSeconds; t += kTick)
+        history.RecordRecommendation(t, 7);
+    PlanInput in;
+    history.Fill(kStart + 600 + kFlapWindowSeconds, in);
+    EXPECT_EQ(in.flaps_last_day, 1);
+    EXPECT_EQ(in.flap_hold_seconds, kFlapWindowSeconds);
+    EXPECT_EQ(in.flap_hold_floor, 14);
+    history.Fill(kStart + 600 + kFlapWindowSeconds + kTick, in);
+    EXPECT_EQ(in.flap_hold_floor, 7) << "a minute later the scale-in is no longer a flap";
 }
 
 }  // namespace
