@@ -223,7 +223,7 @@ TEST(CloudDrivers, MistakesInTheProviderConfigStopStartWithTheirName) {
     };
     const std::vector<Case> cases = {
         {"providers:\n  aws: {driver: aws, region: us-east-1}\n", 2, "providers.aws.region: unknown key for driver 'aws'"},
-        {"providers:\n  aws: {driver: ec2}\n", 2, "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp or host"},
+        {"providers:\n  aws: {driver: ec2}\n", 2, "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions or keda"},
         {"providers:\n  aws: {driver: aws, credential: nowhere}\n", 1, "credential 'nowhere' does not exist"},
         {"providers:\n  gcp: {driver: gcp, key_file: /nonexistent/key.json}\n", 1, "/nonexistent/key.json"},
         {"providers:\n  aws: {driver: aws, metrics: sometimes}\n", 2, "providers.aws.metrics: must be cloud"},

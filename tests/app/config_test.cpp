@@ -55,7 +55,7 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
         {"demo:\n  enabled: maybe\n", "demo.enabled: must be true or false"},
         {"server: 5\n", "server: unknown key"},
         {"server:\n  port: [1, 2]\n", "server.port: must be a single value"},
-        {"providers:\n  aws: {driver: ec2}\n", "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp or host"},
+        {"providers:\n  aws: {driver: ec2}\n", "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions or keda"},
         {"providers:\n  aws: {driver: simulated, kubeconfig: x}\n", "providers.aws.kubeconfig: unknown key for driver 'simulated'"},
         {"providers:\n  k8s: {driver: kubernetes, server: x}\n", "providers.k8s.server: unknown key for driver 'kubernetes'"},
         {"providers:\n  aws: {drvier: simulated}\n", "providers.aws: must be a mapping with a 'driver' key"},
