@@ -122,7 +122,11 @@ SpendBand SpendPaths::Total() const {
     return Banded(std::move(leveled), std::move(base));
 }
 
-Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o) {
+namespace {
+
+// The paths with each level factor's log scaled by `width` (1: as the history's moves are).
+Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o,
+                                       double width) {
     if (!(o.to > o.from) || o.to - o.from > kMaxSpanDays * kDay)
         return MakeError(ErrorCode::kInvalidArgument, "the forecast span must be positive and at most 62 days");
     if (!(sizing.capacity_per_instance > 0) || !(sizing.target > 0) || !(sizing.price_per_instance_hour >= 0))
@@ -185,7 +189,9 @@ Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing
     for (int path = 0; path < o.paths; ++path) {
         std::vector<double> spend(days, 0.0), base(days, 0.0);
         const double level =
-            moves.empty() ? 1.0 : std::exp(moves[std::uniform_int_distribution<std::size_t>(0, moves.size() - 1)(rng)]);
+            moves.empty()
+                ? 1.0
+                : std::exp(width * moves[std::uniform_int_distribution<std::size_t>(0, moves.size() - 1)(rng)]);
         std::vector<int> lags(static_cast<std::size_t>(blocks));
         for (int b = 0; b < blocks; ++b) {
             const auto choices = lag_choices(b);
@@ -206,6 +212,70 @@ Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing
         out.base_days.push_back(std::move(base));
     }
     return out;
+}
+
+RegularSeries SpendSlice(const RegularSeries& s, std::size_t from, std::size_t to) {
+    RegularSeries out{s.TimeOf(from),
+                      s.step,
+                      std::vector<double>(s.values.begin() + static_cast<std::ptrdiff_t>(from),
+                                          s.values.begin() + static_cast<std::ptrdiff_t>(to)),
+                      {}};
+    if (s.missing.size() >= to)
+        out.missing.assign(s.missing.begin() + static_cast<std::ptrdiff_t>(from),
+                           s.missing.begin() + static_cast<std::ptrdiff_t>(to));
+    return out;
+}
+
+constexpr double kMaxWidth = 8.0;
+constexpr std::size_t kCalibrationOrigins = 14;  // bounds the cost: each origin is a forecast of 100 paths
+constexpr int kCalibrationPaths = 100;
+
+// Split-conformal width of the band, as the forecasters' bands are calibrated (docs/FORECASTING.md): the ensemble
+// is run at whole-day origins inside the history, over spans as long as the forecast's, and the width is the 80th
+// percentile of how far each span's actual spend lay from the p50, in units of the band's half-width on its side.
+// 1 (the history's own moves) with fewer than three such origins, e.g. early in a month whose rest is longer than
+// the history allows.
+double CalibratedWidth(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o) {
+    const UnixSeconds end = std::min(o.from, history.end());
+    const int whole_days = static_cast<int>((end - history.start) / kDay);
+    const int span_days = static_cast<int>((o.to - o.from + kDay - 1) / kDay);
+    const int before_days = std::max(1, std::min(kWeek, whole_days / 2));  // history each origin forecasts from
+    std::vector<double> ratios;
+    for (int back = span_days; back <= whole_days - before_days && ratios.size() < kCalibrationOrigins; ++back) {
+        const UnixSeconds origin = end - static_cast<UnixSeconds>(back) * kDay;
+        const auto cut = static_cast<std::size_t>((origin - history.start) / history.step);
+        const auto stop =
+            std::min(history.values.size(), cut + static_cast<std::size_t>(span_days * kDay / history.step));
+        if (cut == 0 || stop <= cut) continue;
+        SpendOptions at = o;
+        at.from = history.TimeOf(cut);
+        at.to = history.TimeOf(stop);
+        at.paths = std::min(o.paths, kCalibrationPaths);
+        at.seed = o.seed + static_cast<std::uint64_t>(back);
+        auto paths = SpendPathsWithWidth(SpendSlice(history, 0, cut), sizing, at, 1.0);
+        if (!paths) continue;
+        const SpendBand band = paths->Total();
+        const double actual = SizedSpend(SpendSlice(history, cut, stop), sizing);
+        if (!(actual > 0) || !(band.p50 > 0)) continue;
+        const double side = actual >= band.p50 ? band.p90 : band.p10;
+        const double needed = std::abs(std::log(actual / band.p50));
+        const double have = side > 0 ? std::abs(std::log(side / band.p50)) : 0.0;
+        ratios.push_back(have > 1e-9 ? needed / have : (needed > 1e-9 ? kMaxWidth : 0.0));
+    }
+    if (ratios.size() < 3) return 1.0;
+    return std::clamp(Quantile(ratios, 0.8), 0.5, kMaxWidth);
+}
+
+}  // namespace
+
+Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o) {
+    auto paths = SpendPathsWithWidth(history, sizing, o, 1.0);  // also checks every input
+    if (!paths) return paths;
+    const double width = CalibratedWidth(history, sizing, o);
+    if (width == 1.0) return paths;
+    auto widened = SpendPathsWithWidth(history, sizing, o, width);
+    if (widened) widened->width = width;
+    return widened;
 }
 
 Result<SpendPaths> SumSpend(const std::vector<const SpendPaths*>& parts) {

@@ -7,7 +7,9 @@
 // past day the same number of whole days back (the same weekday once two weeks of history exist, so a weekly cycle
 // is kept), drawn at random among the last `history_days`, scaled by one level factor per path drawn from how much
 // the mean load of a window as long as the forecast moved in the history (centred, as likely up as down, clipped
-// at halving and doubling); the p50 is that of the paths without the factor. The service's own
+// at halving and doubling); the p50 is that of the paths without the factor. The factors' spread is then calibrated
+// split-conformally: the ensemble is run at origins inside the history and widened (or narrowed) until 80% of those
+// spans' actual spend lies within p10-p90. The service's own
 // models forecast hours ahead with calibrated bands; a month needs whole-day scenarios, and their spread is what
 // the band is measured on (the backtest in app/costs_command.hpp).
 //
@@ -57,6 +59,7 @@ struct SpendPaths {
     // The same paths without their level factor: the p50 is theirs. The level factors widen the band, but as a
     // centre they only added noise (the p50's error on bitbrains_rnd rose from 20% to 29%; docs/COSTS.md).
     std::vector<std::vector<double>> base_days;
+    double width = 1.0;  // how far the level factors were widened to cover the history's own spans (calibration)
     // p10/p90 of the paths, p50 of the base paths (p10 <= p50 <= p90 kept): of each day's spend, and the span's.
     std::vector<SpendBand> Days() const;
     SpendBand Total() const;

@@ -71,6 +71,21 @@ TEST(SpendForecast, ALevelThatMovesWidensTheBandAroundIt) {
     EXPECT_LE(b.p50, b.p90);
 }
 
+TEST(SpendForecast, WidensItsBandToCoverTheSpansOfItsOwnHistory) {
+    // Five weeks whose level jumps from day to day (x0.6 .. x1.6): the raw level moves of week-long windows are
+    // smaller than the day-to-day jumps a week's spend meets, so the calibration must widen the band.
+    RegularSeries s = Weekly(35);
+    for (std::size_t i = 0; i < s.values.size(); ++i) s.values[i] *= 0.6 + 0.1 * static_cast<double>((i / 24 * 7) % 11);
+    SpendSizing sizing{.capacity_per_instance = 1, .target = 0.8};
+    auto paths = ForecastSpend(s, sizing, {.from = s.end(), .to = s.end() + 7 * kDay});
+    ASSERT_TRUE(paths.ok()) << paths.error().message;
+    EXPECT_NE(paths->width, 1.0);
+    // Three days of history leave no origin to calibrate on: the raw band.
+    auto short_history = ForecastSpend(Head(s, 3 * 24), sizing, {.from = s.TimeOf(72), .to = s.TimeOf(72) + kDay});
+    ASSERT_TRUE(short_history.ok());
+    EXPECT_EQ(short_history->width, 1.0);
+}
+
 TEST(SpendForecast, IsTheSameForTheSameSeedAndSumsPathWise) {
     const RegularSeries s = Weekly(10);
     SpendSizing sizing{.capacity_per_instance = 1, .target = 0.8};
