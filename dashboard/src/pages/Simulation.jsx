@@ -2,6 +2,7 @@ import { Chart as ChartJS, Legend, LinearScale, LineController, LineElement, Poi
 import { useEffect, useState } from 'react';
 import { Line } from 'react-chartjs-2';
 import { api, errorMessage } from '../api.js';
+import SweepFrontier from '../components/SweepFrontier.jsx';
 import { simulationDatasets } from '../chartData.js';
 import { number, percent, time } from '../format.js';
 
@@ -147,6 +148,7 @@ export default function Simulation({ canRun }) {
           )}
         </section>
       )}
+      <SweepFrontier />
     </>
   );
 }
