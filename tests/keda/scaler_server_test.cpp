@@ -339,5 +339,53 @@ TEST_F(ScalerServerTest, StartRefusesWithoutTlsOrACredential) {
     EXPECT_NE(started.error().message.find("keda.tls_key_file"), std::string::npos);
 }
 
+// Mutual TLS, KEDA's own way to authenticate (TriggerAuthentication tlsClientCert / tlsClientKey): with
+// keda.tls_client_ca_file and no token, a client certificate that CA signed is the credential.
+TEST_F(ScalerServerTest, ClientCertificatesSignedByTheConfiguredCaAreTheCredential) {
+    const std::string ca = dir_.File("ca.pem"), ca_key = dir_.File("ca.key"), client = dir_.File("client.pem"),
+                      client_key = dir_.File("client.key");
+    const std::string make =
+        "cd " + dir_.path() +
+        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=test-ca -keyout " +
+        ca_key + " -out " + ca + " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=keda " +
+        "-keyout " + client_key + " -out client.csr && openssl x509 -req -in client.csr -CA " + ca + " -CAkey " +
+        ca_key + " -CAcreateserial -days 1 -out " + client;
+    ASSERT_EQ(std::system(("(" + make + ") >/dev/null 2>&1").c_str()), 0);
+    ScalerServerOptions options;
+    options.tls_cert_file = cert_.cert;
+    options.tls_key_file = cert_.key;
+    options.client_ca_file = ca;
+    options.providers = {"keda"};
+    ScalerServer mtls(
+        board_, clock_,
+        [this](const std::string& name) -> Result<Resource> {
+            auto it = resources_.find(name);
+            if (it == resources_.end()) return MakeError(ErrorCode::kNotFound, "no such resource");
+            return it->second;
+        },
+        metrics_, options);
+    auto port = mtls.Start();
+    ASSERT_TRUE(port.ok()) << port.error().message;
+    auto call = [&](const std::string& cert_file, const std::string& key_file) {
+        grpc::SslCredentialsOptions ssl;
+        ssl.pem_root_certs = ReadFile(cert_.cert);
+        if (!cert_file.empty()) {
+            ssl.pem_cert_chain = ReadFile(cert_file);
+            ssl.pem_private_key = ReadFile(key_file);
+        }
+        auto stub = ExternalScaler::NewStub(
+            grpc::CreateChannel("127.0.0.1:" + std::to_string(*port), grpc::SslCredentials(ssl)));
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        externalscaler::IsActiveResponse response;
+        return stub->IsActive(&context, Ref("checkout"), &response);
+    };
+    const grpc::Status with_cert = call(client, client_key);
+    EXPECT_TRUE(with_cert.ok()) << with_cert.error_message();
+    EXPECT_EQ(call("", "").error_code(), grpc::StatusCode::UNAVAILABLE) << "no client certificate";
+    EXPECT_EQ(call(cert_.cert, cert_.key).error_code(), grpc::StatusCode::UNAVAILABLE)
+        << "a certificate the CA did not sign";
+}
+
 }  // namespace
 }  // namespace cloudopt::keda
