@@ -203,11 +203,12 @@ const Key* FindKey(const std::string& path) {
 
 Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
     const std::string driver = spec["driver"].as<std::string>();
-    static const std::set<std::string> kDrivers = {"simulated", "kubernetes", "aws",           "azure",          "gcp",
-                                                   "host",      "aws_lambda", "gcp_cloud_run", "azure_functions", "keda"};
+    static const std::set<std::string> kDrivers = {"simulated",  "kubernetes",    "aws",  "azure", "gcp", "host",
+                                                   "aws_lambda", "gcp_cloud_run", "azure_functions", "keda"};
     if (!kDrivers.count(driver))
         return Bad("providers." + name + ".driver",
-                   "must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions or keda "
+                   "must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions "
+                   "or keda "
                    "(got '" +
                        driver + "')");
     std::set<std::string> allowed = DriverSettings(driver);
@@ -307,14 +308,14 @@ Result<Config> LoadConfig(const std::string& path, const std::map<std::string, s
     return config;
 }
 
-Status ValidateConfig(const Config& c) {
-    // Daily seasonality needs a whole number of steps per day.
 Status SetConfigKey(Config& config, const std::string& path, const std::string& value) {
     const Key* key = FindKey(path);
     if (!key) return Bad(path, "unknown key");
     return key->set(config, value);
 }
 
+Status ValidateConfig(const Config& c) {
+    // Daily seasonality needs a whole number of steps per day.
     if (86400 % c.forecast_step_seconds != 0)
         return Bad("loop.forecast_step_seconds", "must divide a day evenly (e.g. 60, 300, 900, 3600)");
     if (c.data_dir.empty()) return Bad("storage.data_dir", "must not be empty");

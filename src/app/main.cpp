@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     serve->add_option("--port", port, "HTTP port (default 8080)")->check(CLI::Range(0, 65535));
     std::optional<int> keda_port;
-    serve->add_option("--keda-port", keda_port, "Serve the KEDA external scaler (gRPC) on this port (keda.port; docs/KEDA.md)")
+    serve
+        ->add_option("--keda-port", keda_port,
+                     "Serve the KEDA external scaler (gRPC) on this port (keda.port; docs/KEDA.md)")
         ->check(CLI::Range(0, 65535));
     serve->add_option("--data-dir", data_dir, "Where the database lives (default ./cloudopt-data)");
     std::optional<std::string> store_url;
