@@ -344,6 +344,18 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
                        std::to_string(in.stabilization_seconds) + "s";
             }
         }
+        // A scale-in that saves only a sliver of a large fleet is not worth a change (Kubernetes' HPA skips any change
+        // within 10%): it waits until the saving is worth it, so a smooth daily curve is followed in fewer steps.
+        const int removed = in.current_capacity - desired;
+        if (removed > 0 && guard.min_scale_in_share > 0 && removed < guard.min_scale_in_share * in.current_capacity) {
+            desired = in.current_capacity;
+            d.bound_by = "min_scale_in";
+            held = "scale-in of " + std::to_string(removed) + " of " + std::to_string(in.current_capacity) +
+                   " saves under " + std::to_string(static_cast<int>(std::lround(100 * guard.min_scale_in_share))) +
+                   "% (minimum scale-in)";
+            why += "; scale-in of " + std::to_string(removed) + " waits: under " + Fmt(guard.min_scale_in_share) +
+                   " of the " + std::to_string(in.current_capacity) + " running (minimum scale-in)";
+        }
     }
     if (r.max_step > 0 && std::abs(desired - in.current_capacity) > r.max_step) {
         desired = in.current_capacity + (desired > in.current_capacity ? r.max_step : -r.max_step);

@@ -128,6 +128,9 @@ const std::vector<Key>& Keys() {
         Int("loop.flap_backoff_max", &Config::flap_backoff_max, 1, 64),
         Int("loop.scale_in_lookahead_seconds", &Config::scale_in_lookahead_seconds, 0, 86400),
         Int("loop.flap_budget_per_day", &Config::flap_budget_per_day, 0, 1000),
+        // Shorter than the 30-minute flap span, a spent budget could not stop a scale-out being undone inside it.
+        Int("loop.flap_hold_seconds", &Config::flap_hold_seconds, 1800, 86400),
+        Double("loop.min_scale_in_share", &Config::min_scale_in_share, 0.0, 0.5),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
@@ -203,8 +206,9 @@ const Key* FindKey(const std::string& path) {
 
 Status SetProvider(Config& c, const std::string& name, const YAML::Node& spec) {
     const std::string driver = spec["driver"].as<std::string>();
-    static const std::set<std::string> kDrivers = {"simulated",  "kubernetes",    "aws",  "azure", "gcp", "host",
-                                                   "aws_lambda", "gcp_cloud_run", "azure_functions", "keda"};
+    static const std::set<std::string> kDrivers = {
+        "simulated", "kubernetes", "aws",           "azure",           "gcp",
+        "host",      "aws_lambda", "gcp_cloud_run", "azure_functions", "keda"};
     if (!kDrivers.count(driver))
         return Bad("providers." + name + ".driver",
                    "must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions "

@@ -60,6 +60,8 @@ struct Config {
     int flap_backoff_max = kDefaultFlapGuard.max_backoff;
     int scale_in_lookahead_seconds = static_cast<int>(kDefaultFlapGuard.lookahead_seconds);
     int flap_budget_per_day = kDefaultFlapGuard.flap_budget_per_day;
+    int flap_hold_seconds = static_cast<int>(kDefaultFlapGuard.flap_hold_seconds);
+    double min_scale_in_share = kDefaultFlapGuard.min_scale_in_share;
     std::string quantile = "p95";
     int train_epochs = 30;
     int lstm_hidden = 64;

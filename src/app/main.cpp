@@ -8,8 +8,8 @@
 #include "app/adopted_settings.hpp"
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
-#include "app/db_commands.hpp"
 #include "app/costs_command.hpp"
+#include "app/db_commands.hpp"
 #include "app/detect_command.hpp"
 #include "app/forecast_commands.hpp"
 #include "app/resource_commands.hpp"
@@ -228,9 +228,20 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 86400));
     simulate
         ->add_option("--flap-budget", simulate_command.flap_budget,
-                     "Flaps a resource may make per day; past it, a scale-in waits for 30 minutes of plans that allow "
-                     "it and fits the p99 band of the next 30 minutes, as loop.flap_budget_per_day (default 1; 0: off)")
+                     "Flaps a resource may make per day; past it, a scale-in waits for --flap-hold seconds of plans "
+                     "that allow it and fits the p99 band of the next 30 minutes, as loop.flap_budget_per_day "
+                     "(default 1; 0: off)")
         ->check(CLI::Range(0, 1000));
+    simulate
+        ->add_option("--flap-hold", simulate_command.flap_hold_s,
+                     "Seconds of plans a scale-in waits for once the flap budget is spent, doubled per further flap "
+                     "up to 4 h, as loop.flap_hold_seconds (default 3600)")
+        ->check(CLI::Range(1800, 86400));
+    simulate
+        ->add_option("--min-scale-in", simulate_command.min_scale_in,
+                     "Share of the running capacity a scale-in must remove, or it waits, as loop.min_scale_in_share "
+                     "(default 0.05; 0: off)")
+        ->check(CLI::Range(0.0, 0.5));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     simulate
@@ -274,15 +285,18 @@ int main(int argc, char** argv) {
     CLI::App* costs = app.add_subcommand("costs", "Spend forecasts (docs/COSTS.md); GET /api/costs serves them live");
     costs->require_subcommand(1);
     CLI::App* costs_backtest = costs->add_subcommand(
-        "backtest", "Forecast each series' spend of its last days from the load before them; p50 error and p10-p90 "
-                    "coverage beside a naive projection");
+        "backtest",
+        "Forecast each series' spend of its last days from the load before them; p50 error and p10-p90 "
+        "coverage beside a naive projection");
     AddDataOption(costs_backtest, costs_backtest_command.data, costs_backtest_command.missing_value, /*required=*/true);
-    costs_backtest->add_option("--days", costs_backtest_command.days, "Days forecast at the end of each series (default 7)")
+    costs_backtest
+        ->add_option("--days", costs_backtest_command.days, "Days forecast at the end of each series (default 7)")
         ->check(CLI::Range(1, 31));
     costs_backtest->add_option("--paths", costs_backtest_command.paths, "Load paths of the forecast (default 400)")
         ->check(CLI::Range(10, 100000));
-    costs_backtest->add_option("--history-days", costs_backtest_command.history_days,
-                               "Days of history the paths draw from (default 28)")
+    costs_backtest
+        ->add_option("--history-days", costs_backtest_command.history_days,
+                     "Days of history the paths draw from (default 28)")
         ->check(CLI::Range(1, 365));
     costs_backtest->add_flag("--json", costs_backtest_command.json, "Print one JSON object");
 

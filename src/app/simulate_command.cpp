@@ -52,6 +52,8 @@ Result<EngineOptions> EngineOptionsFor(const SimulateCommand& c, EngineOptions e
     if (c.flap_backoff) engine.flap_guard.max_backoff = *c.flap_backoff;
     if (c.lookahead_s) engine.flap_guard.lookahead_seconds = *c.lookahead_s;
     if (c.flap_budget) engine.flap_guard.flap_budget_per_day = *c.flap_budget;
+    if (c.flap_hold_s) engine.flap_guard.flap_hold_seconds = *c.flap_hold_s;
+    if (c.min_scale_in) engine.flap_guard.min_scale_in_share = *c.min_scale_in;
     return engine;
 }
 
@@ -245,6 +247,8 @@ int RunSimulate(const SimulateCommand& c) {
                           {"flap_backoff", e.flap_guard.max_backoff},
                           {"scale_in_lookahead_s", e.flap_guard.lookahead_seconds},
                           {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
+                          {"flap_hold_s", e.flap_guard.flap_hold_seconds},
+                          {"min_scale_in_share", e.flap_guard.min_scale_in_share},
                           {"epochs", epochs},
                           {"policies", policies},
                           {"per_series", per_series}};

@@ -38,11 +38,14 @@ struct FlapGuard {
     // The hold of a spent flap budget: how far back the plans reach that a scale-in may not go below. Doubled per
     // further flap, up to 4 hours (or this, if longer); never shorter than the 30-minute flap span.
     UnixSeconds flap_hold_seconds = kFlapWindowSeconds;
+    // A scale-in removes at least this share of the running capacity, or waits until it would (HPA's tolerance,
+    // for scale-in only): on a fleet above 20 instances at 0.05 a one-instance step waits for a second. 0: off.
+    double min_scale_in_share = 0.0;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
 // otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
-inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1, 3600};
+inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1, 3600, 0.05};
 
 struct PlanInput {
     Resource resource;
@@ -96,7 +99,7 @@ struct PlanDecision {
     int recommended = 0;
     double required_load = 0.0;  // load the desired capacity must carry at the target utilization
     // "forecast", "reactive_floor", "stale_metrics", "stabilization", "hysteresis", "lookahead",
-    // "flap_budget", "no_flapping", "max_step", "min_capacity",
+    // "flap_budget", "min_scale_in", "no_flapping", "max_step", "min_capacity",
     // "max_capacity", "hold"
     std::string bound_by;
     std::string reason;  // a sentence a person can read: the numbers and the rule that bound it

@@ -175,5 +175,39 @@ TEST(FlapBudget, TheHoldReachesTheScaleOutExactlyOneFlapSpanAgo) {
     EXPECT_EQ(in.flap_hold_floor, 7) << "a minute later the scale-in is no longer a flap";
 }
 
+TEST(MinScaleIn, AOneInstanceScaleInOfALargeFleetWaitsForASecond) {
+    // 27 running; the load drops to what 26 (then 25) carry at the hysteresis' 65% (6.5 per instance).
+    PlanInput in;
+    in.resource = Web();
+    in.now = kStart;
+    in.current_capacity = 27;
+    in.flap_guard = kDefaultFlapGuard;
+    ASSERT_DOUBLE_EQ(in.flap_guard.min_scale_in_share, 0.05);
+    in.current_load = 26 * 6.5 - 1;
+    in.forecast = Flat(kStart, *in.current_load);
+    const PlanDecision small = CapacityPlanner().Plan(in);
+    EXPECT_EQ(small.desired, 27) << small.reason;
+    EXPECT_EQ(small.bound_by, "min_scale_in");
+    EXPECT_NE(small.explanation.held_by.find("scale-in of 1 of 27 saves under 5% (minimum scale-in)"),
+              std::string::npos)
+        << small.explanation.held_by;
+
+    in.current_load = 25 * 6.5 - 1;
+    in.forecast = Flat(kStart, *in.current_load);
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 25) << "2 of 27 is worth a change";
+
+    // A small fleet's one instance is a large share: it goes at once.
+    in.current_capacity = 3;
+    in.current_load = 2 * 6.5 - 1;
+    in.forecast = Flat(kStart, *in.current_load);
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 2);
+    // Off: the one-instance step of the large fleet goes.
+    in.flap_guard.min_scale_in_share = 0;
+    in.current_capacity = 27;
+    in.current_load = 26 * 6.5 - 1;
+    in.forecast = Flat(kStart, *in.current_load);
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 26);
+}
+
 }  // namespace
 }  // namespace cloudopt

@@ -28,7 +28,7 @@ TEST(Config, FileThenEnvironment) {
     testing::TempDir dir;
     const std::string path = Write(dir,
                                    "server:\n  port: 9090\n  threads: 3\nloop:\n  tick_seconds: 30\n  quantile: p90\n"
-                                   "  lstm_window: 96\n  lstm_scale: log\n"
+                                   "  lstm_window: 96\n  lstm_scale: log\n  flap_hold_seconds: 7200\n"
                                    "demo:\n  enabled: true\n  speed: 120\nproviders:\n  aws: {driver: simulated}\n");
     auto c = LoadConfig(path, {{"CLOUDOPT_SERVER_PORT", "7070"}, {"UNRELATED", "x"}});
     ASSERT_TRUE(c.ok()) << c.error().message;
@@ -38,6 +38,7 @@ TEST(Config, FileThenEnvironment) {
     EXPECT_EQ(c->quantile, "p90");
     EXPECT_EQ(c->lstm_window, 96);
     EXPECT_EQ(c->lstm_scale, "log");
+    EXPECT_EQ(c->flap_hold_seconds, 7200);
     EXPECT_EQ(c->lstm_hidden, 64);  // a key the file leaves out keeps its default
     EXPECT_TRUE(c->demo);
     EXPECT_DOUBLE_EQ(c->speed, 120);
@@ -52,12 +53,18 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
         {"loop:\n  quantile: p97\n", "loop.quantile: must be one of p50, p90, p95, p99"},
         {"loop:\n  lstm_layers: 3\n", "loop.lstm_layers: must be an integer between 1 and 2"},
         {"loop:\n  lstm_scale: sqrt\n", "loop.lstm_scale: must be one of linear, log"},
+        // a hold shorter than the flap span would let a spent flap budget flap again
+        {"loop:\n  flap_hold_seconds: 600\n", "loop.flap_hold_seconds: must be an integer between 1800 and 86400"},
         {"demo:\n  enabled: maybe\n", "demo.enabled: must be true or false"},
         {"server: 5\n", "server: unknown key"},
         {"server:\n  port: [1, 2]\n", "server.port: must be a single value"},
-        {"providers:\n  aws: {driver: ec2}\n", "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions or keda"},
-        {"providers:\n  aws: {driver: simulated, kubeconfig: x}\n", "providers.aws.kubeconfig: unknown key for driver 'simulated'"},
-        {"providers:\n  k8s: {driver: kubernetes, server: x}\n", "providers.k8s.server: unknown key for driver 'kubernetes'"},
+        {"providers:\n  aws: {driver: ec2}\n",
+         "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, "
+         "azure_functions or keda"},
+        {"providers:\n  aws: {driver: simulated, kubeconfig: x}\n",
+         "providers.aws.kubeconfig: unknown key for driver 'simulated'"},
+        {"providers:\n  k8s: {driver: kubernetes, server: x}\n",
+         "providers.k8s.server: unknown key for driver 'kubernetes'"},
         {"providers:\n  aws: {drvier: simulated}\n", "providers.aws: must be a mapping with a 'driver' key"},
         {"server: [\n", "not valid YAML"},
     };
@@ -105,10 +112,10 @@ TEST(Config, TheExampleFileIsValidAndDocumentsEveryKey) {
     ASSERT_TRUE(c.ok()) << c.error().message;
     std::ifstream in(path);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (const char* key : {"bind_address", "port", "durability", "threads", "max_body_bytes", "request_timeout_seconds", "data_dir",
-                            "tick_seconds", "forecast_step_seconds", "horizon_steps", "history_days",
-                            "stabilization_seconds", "quantile", "enabled", "speed", "file", "level", "providers",
-                            "driver"}) {
+    for (const char* key :
+         {"bind_address", "port", "durability", "threads", "max_body_bytes", "request_timeout_seconds", "data_dir",
+          "tick_seconds", "forecast_step_seconds", "horizon_steps", "history_days", "stabilization_seconds", "quantile",
+          "enabled", "speed", "file", "level", "providers", "driver"}) {
         EXPECT_NE(text.find(std::string(key) + ":"), std::string::npos) << key;
     }
 }

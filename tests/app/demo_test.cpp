@@ -187,6 +187,13 @@ TEST(Demo, ReplayingWhatTheDemoRecordedMakesTheLoopsDecisionAtEveryTick) {
     }
     EXPECT_EQ(cli_changes, changes);
     EXPECT_EQ(report["engine"]["flap_budget_per_day"], 1);
+    EXPECT_EQ(report["engine"]["flap_hold_s"], 3600);
+    // The replay lists its applied changes with their sentences: as many as it counted.
+    for (const nlohmann::json& row : report["resources"]) {
+        ASSERT_EQ(row["replay"]["actions"].size(), row["replay"]["changes"].get<std::size_t>()) << row.dump();
+        for (const nlohmann::json& a : row["replay"]["actions"])
+            EXPECT_NE(a["summary"].get<std::string>().find(" -> "), std::string::npos) << a.dump();
+    }
 
     // Other settings on the same recorded load decide otherwise, and say so (one resource: the debug build is slow).
     cli.resource = "batch-workers";
