@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <ctime>
+#include <memory>
+#include <mutex>
 
 #include "api/cost_report.hpp"
 #include "api/json_io.hpp"
@@ -28,10 +30,14 @@ nlohmann::json BandJson(const std::optional<SpendBand>& b) {
     return {{"p10", Cents(b->p10)}, {"p50", Cents(b->p50)}, {"p90", Cents(b->p90)}};
 }
 
+// A resource name is free text: quoted where CSV needs it, and a leading = + - @ (a formula to a spreadsheet) is
+// defused with a ' as OWASP recommends for CSV exports.
 std::string CsvField(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string text = s;
+    if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos) text = "'" + text;
+    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
     std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
     return out + "\"";
 }
 
@@ -42,12 +48,59 @@ std::string CsvNumber(std::optional<double> v) {
     return buf;
 }
 
+// The report is a spend forecast per resource (seconds of work on a large fleet), on the blocking pool that logins
+// share: one is computed at a time and kept for a minute, and a request that finds one being computed is answered
+// from the last report or told to retry, so that no number of requests can take the pool.
+class CostReportCache {
+  public:
+    static constexpr UnixSeconds kFreshSeconds = 60;
+    static constexpr UnixSeconds kUsableSeconds = 600;  // served while a newer one is computed
+
+    // The report for `now`: a fresh cached one, a newly computed one, or, while another request computes, the last
+    // one if it is usable. kUnavailable when there is none to give yet.
+    Result<std::shared_ptr<const CostReport>> Get(Store& store, const ControlLoop& loop, UnixSeconds now) {
+        // A resource added, renamed, moved or deleted makes the cached report stale at once.
+        auto resources = store.ListResources();
+        if (!resources) return resources.error();
+        std::string fleet;
+        for (const Resource& r : *resources)
+            fleet += std::to_string(r.id) + "/" + r.name + "/" + r.provider + "/" + r.instance_type + "\n";
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (last_ && fleet == fleet_ && now - computed_at_ < kFreshSeconds && now >= computed_at_) return last_;
+        }
+        std::unique_lock<std::mutex> computing(computing_, std::try_to_lock);
+        if (!computing.owns_lock()) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (last_ && fleet == fleet_ && now - computed_at_ < kUsableSeconds) return last_;
+            return MakeError(ErrorCode::kUnavailable,
+                             "the cost report is being computed for another request: retry in a few seconds");
+        }
+        auto report = ComputeCostReport(store, loop, now);
+        if (!report) return report.error();
+        auto shared = std::make_shared<const CostReport>(std::move(*report));
+        std::lock_guard<std::mutex> lock(mutex_);
+        last_ = shared;
+        computed_at_ = now;
+        fleet_ = std::move(fleet);
+        return shared;
+    }
+
+  private:
+    std::mutex computing_;  // held by the one request computing
+    std::mutex mutex_;      // guards last_, computed_at_ and fleet_
+    std::shared_ptr<const CostReport> last_;
+    UnixSeconds computed_at_ = 0;
+    std::string fleet_;  // the resources the report was computed for
+};
+
 }  // namespace
 
 void AddCostRoutes(Router& router, ApiContext& ctx) {
+    auto cache = std::make_shared<CostReportCache>();
     router.Add(
         "GET", "/api/costs",
-        [&ctx](const HttpRequest& req) {
+        [&ctx, cache](const HttpRequest& req) {
             const std::string format = req.Query("format").value_or("json");
             if (format != "json" && format != "csv")
                 return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "format: must be json or csv"));
@@ -55,8 +108,13 @@ void AddCostRoutes(Router& router, ApiContext& ctx) {
             if (!kind.empty() && kind != "resource" && kind != "provider" && kind != "total")
                 return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
                                                "kind: must be resource, provider or total (or absent: all)"));
-            auto report = ComputeCostReport(ctx.store, ctx.loop, ctx.clock.Now());
-            if (!report) return ErrorResponse(report.error());
+            auto cached = cache->Get(ctx.store, ctx.loop, ctx.clock.Now());
+            if (!cached) {
+                HttpResponse busy = ErrorResponse(cached.error());
+                if (cached.error().code == ErrorCode::kUnavailable) busy.headers.emplace_back("Retry-After", "5");
+                return busy;
+            }
+            const CostReport* report = cached->get();
             std::vector<const CostGroup*> groups;
             for (const CostGroup& g : report->groups)
                 if (kind.empty() || g.kind == kind) groups.push_back(&g);

@@ -290,8 +290,10 @@ int main(int argc, char** argv) {
         "coverage beside a naive projection");
     AddDataOption(costs_backtest, costs_backtest_command.data, costs_backtest_command.missing_value, /*required=*/true);
     costs_backtest
-        ->add_option("--days", costs_backtest_command.days, "Days forecast at the end of each series (default 7)")
-        ->check(CLI::Range(1, 31));
+        ->add_option("--days", costs_backtest_command.days,
+                     "Days forecast at the end of each series (default 7; at most 29, so that the naive projection "
+                     "has a day of the month to scale)")
+        ->check(CLI::Range(1, 29));
     costs_backtest->add_option("--paths", costs_backtest_command.paths, "Load paths of the forecast (default 400)")
         ->check(CLI::Range(10, 100000));
     costs_backtest

@@ -33,9 +33,10 @@ bool EqualsLower(const std::string& a, const char* b) {
     return l == b;
 }
 
-// ARM names: letters, digits, '-', '_', '.', '(' and ')'; nothing that could change the URL's path or query.
+// ARM names: letters, digits, '-', '_', '.', '(' and ')'; nothing that could change the URL's path or query (so
+// not "." or "..", which a URL resolves as path steps).
 bool SafeArmName(const std::string& s) {
-    return !s.empty() && s.size() <= 90 && std::all_of(s.begin(), s.end(), [](char c) {
+    return !s.empty() && s.size() <= 90 && s != "." && s != ".." && std::all_of(s.begin(), s.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '(' || c == ')';
     });
 }
@@ -62,8 +63,8 @@ Result<std::string> ParseFunctionAppRef(const std::string& ref) {
     if (parts.size() == 3) {
         subscription = parts[0], group = parts[1], name = parts[2];
     } else if (parts.size() == 9 && parts[0].empty() && EqualsLower(parts[1], "subscriptions") &&
-               EqualsLower(parts[3], "resourcegroups") && EqualsLower(parts[5], "providers") && EqualsLower(parts[6], "microsoft.web") &&
-               EqualsLower(parts[7], "sites")) {
+               EqualsLower(parts[3], "resourcegroups") && EqualsLower(parts[5], "providers") &&
+               EqualsLower(parts[6], "microsoft.web") && EqualsLower(parts[7], "sites")) {
         subscription = parts[2], group = parts[4], name = parts[8];
     }
     if (!SafeArmName(subscription) || !SafeArmName(group) || !SafeArmName(name))
@@ -112,9 +113,8 @@ Status AzureFunctionsProvider::SetDesiredCapacity(const Resource& resource, int 
         return MakeError(ErrorCode::kInvalidArgument,
                          "function app " + *id + " scales to at most " + std::to_string(*current->max_size) +
                              " instances (functionAppScaleLimit); lower the resource's max_capacity to that");
-    auto response =
-        client_->Request("PATCH", *id + "/config/web?api-version=" + options_.web_api_version,
-                         json{{"properties", {{"minimumElasticInstanceCount", desired}}}}.dump(), SiteBusy);
+    auto response = client_->Request("PATCH", *id + "/config/web?api-version=" + options_.web_api_version,
+                                     json{{"properties", {{"minimumElasticInstanceCount", desired}}}}.dump(), SiteBusy);
     if (!response) return response.error();
     if (response->status != 200 && response->status != 202)
         return FunctionsError(*response, "PATCH the site config of " + *id);

@@ -19,7 +19,8 @@ using nlohmann::json;
 // Project ids: lower-case letters, digits, '-' (and ':' '.' for domain-scoped projects). Regions: us-central1.
 // Service names: lower-case letters, digits and '-', at most 49 characters.
 bool RunNameChars(const std::string& s, std::size_t max, bool project) {
-    return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [&](char c) {
+    // "." and ".." would be path steps in the URL.
+    return !s.empty() && s.size() <= max && s != "." && s != ".." && std::all_of(s.begin(), s.end(), [&](char c) {
         return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
                (project && (c == ':' || c == '.'));
     });
@@ -55,7 +56,8 @@ Result<CloudRunRef> ParseCloudRunRef(const std::string& ref) {
         parts.push_back(ref.substr(start, at - start));
         start = at + 1;
     }
-    if (parts.size() != 3 || !RunNameChars(parts[0], 130, true) || !RunNameChars(parts[1], 63, false) || !RunNameChars(parts[2], 49, false))
+    if (parts.size() != 3 || !RunNameChars(parts[0], 130, true) || !RunNameChars(parts[1], 63, false) ||
+        !RunNameChars(parts[2], 49, false))
         return MakeError(ErrorCode::kInvalidArgument,
                          "provider_ref '" + ref + "': use PROJECT/REGION/SERVICE, e.g. shop-prod/us-central1/checkout");
     return CloudRunRef{parts[0], parts[1], parts[2]};

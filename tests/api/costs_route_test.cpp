@@ -66,6 +66,15 @@ TEST_F(CostsApiTest, ExportsCsvAndRefusesUnknownFormatsAndKinds) {
     EXPECT_EQ(r.body.rfind("kind,name,date,actual,forecast_p10,forecast_p50,forecast_p90\n", 0), 0u);
     EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 1 + 30 + 1);  // header, the days, the month
     EXPECT_NE(r.body.find("\nresource,web,2023-11,0.00,"), std::string::npos);
+    // A name a spreadsheet would run as a formula is defused (OWASP's leading quote), and quoted where it must be.
+    const int formula = CreateResource("=HYPERLINK(\"http://x\",\"a,b\")", "sim/b");
+    PushHistory(formula);
+    auto defused = client_->Get("/api/costs?format=csv&kind=resource");
+    ASSERT_EQ(defused.status, 200) << defused.body;
+    EXPECT_NE(defused.body.find("\nresource,\"'=HYPERLINK(\"\"http://x\"\",\"\"a,b\"\")\",2023-11-01,"),
+              std::string::npos)
+        << defused.body.substr(0, 400);
+    EXPECT_EQ(defused.body.find("\nresource,=HYPERLINK"), std::string::npos);
     auto bad = client_->Get("/api/costs?format=xml");
     EXPECT_EQ(bad.status, 400);
     EXPECT_EQ(ErrorCodeOf(bad), "invalid_argument");

@@ -210,7 +210,7 @@ TEST(AzureFunctions, NotFoundPermissionsAndReferences) {
 
     for (const char* bad : {"sub/rg", "sub/rg/app/extra",
                             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/x",
-                            "sub/rg/app?api-version=1"}) {
+                            "sub/rg/app?api-version=1", "sub/../app", "sub/rg/.."}) {
         auto r = ParseFunctionAppRef(bad);
         ASSERT_FALSE(r.ok()) << bad;
         EXPECT_NE(r.error().message.find("SUBSCRIPTION_ID/RESOURCE_GROUP/FUNCTION_APP"), std::string::npos);

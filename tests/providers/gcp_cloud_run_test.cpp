@@ -228,8 +228,8 @@ TEST(GcpCloudRun, ThrottlingNotFoundAndPermissions) {
     ASSERT_FALSE(denied.ok());
     EXPECT_NE(denied.error().message.find("roles/run.developer"), std::string::npos) << denied.error().message;
 
-    for (const char* bad :
-         {"shop-prod/checkout", "shop-prod/us-central1/Checkout", "a/b/c/d", "shop prod/us-central1/x"}) {
+    for (const char* bad : {"shop-prod/checkout", "shop-prod/us-central1/Checkout", "a/b/c/d",
+                            "shop prod/us-central1/x", "../us-central1/x", "./us-central1/x"}) {
         auto r = ParseCloudRunRef(bad);
         ASSERT_FALSE(r.ok()) << bad;
         EXPECT_NE(r.error().message.find("PROJECT/REGION/SERVICE"), std::string::npos);
