@@ -1,8 +1,8 @@
 #pragma once
 // Builds the provider and metric source behind one configured provider name from its driver and settings
 // (`providers.<name>` in the config): kubernetes, aws, azure, gcp, host (the machine cloudopt runs on), or the
-// serverless warm-capacity drivers aws_lambda, gcp_cloud_run and azure_functions. Credentials come from a credential stored
-// through the API (`credential: NAME`, opened with the master keyring) or from where the cloud's own tools look
+// serverless warm-capacity drivers aws_lambda, gcp_cloud_run and azure_functions. Credentials come from a credential
+// stored through the API (`credential: NAME`, opened with the master keyring) or from where the cloud's own tools look
 // (environment, ~/.aws/credentials, a service-account key file, a kubeconfig or the in-cluster account).
 
 #include <map>

@@ -361,11 +361,10 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
             spdlog::error("{}", keda_port.error().message);
             return 1;
         }
-        spdlog::info("keda: external scaler (gRPC{}) listening on {}:{} for provider(s) {}",
-                     config.keda_tls_cert_file.empty() ? ", plaintext" : " over TLS", keda_options.bind_address,
-                     *keda_port,
-                     keda_providers.empty() ? std::string("none (add one with driver: keda)")
-                                            : JoinNames(keda_providers));
+        spdlog::info(
+            "keda: external scaler (gRPC{}) listening on {}:{} for provider(s) {}",
+            config.keda_tls_cert_file.empty() ? ", plaintext" : " over TLS", keda_options.bind_address, *keda_port,
+            keda_providers.empty() ? std::string("none (add one with driver: keda)") : JoinNames(keda_providers));
     } else if (!keda_providers.empty()) {
         spdlog::warn("providers with driver keda are planned, but keda.port is not set: KEDA cannot read the plans");
     }

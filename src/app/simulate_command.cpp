@@ -57,6 +57,24 @@ Result<EngineOptions> EngineOptionsFor(const SimulateCommand& c, EngineOptions e
     return engine;
 }
 
+int ReplayEpochs(const SimulateCommand& c, const ControlLoopOptions& loop) {
+    return c.epochs.value_or(c.config_path.empty() ? 5 : loop.train_epochs);
+}
+
+Result<ReplayOptions> ReplayOptionsFor(const SimulateCommand& c, const ControlLoopOptions& loop) {
+    auto engine = EngineOptionsFor(c, loop.engine);
+    if (!engine) return engine.error();
+    ReplayOptions options;
+    options.engine = *engine;
+    options.boot_delay_s = c.boot_delay_s;
+    options.target = c.target;
+    options.test_fraction = c.test_fraction;
+    options.models = ServiceModelOptions(ReplayEpochs(c, loop), c.lstm_given ? c.lstm : loop.lstm_shape,
+                                         c.phase_bands_given ? c.phase_bands : loop.phase_bands,
+                                         c.reweigh_given ? c.reweigh : loop.reweigh);
+    return options;
+}
+
 int RunSimulate(const SimulateCommand& c) {
     if (c.sweep) return RunSweep(c);
     if (c.from_store.empty() == c.data.empty()) {
@@ -99,20 +117,12 @@ int RunSimulate(const SimulateCommand& c) {
             return kUsageError;
         }
     }
-    ReplayOptions options;
-    auto engine = EngineOptionsFor(c, loop.engine);
-    if (!engine) {
-        std::cerr << "cloudopt: " << engine.error().message << "\n";
+    auto replay_options = ReplayOptionsFor(c, loop);
+    if (!replay_options) {
+        std::cerr << "cloudopt: " << replay_options.error().message << "\n";
         return kUsageError;
     }
-    options.engine = *engine;
-    options.boot_delay_s = c.boot_delay_s;
-    options.target = c.target;
-    options.test_fraction = c.test_fraction;
-    const int epochs = c.epochs.value_or(c.config_path.empty() ? 5 : loop.train_epochs);
-    options.models = ServiceModelOptions(epochs, c.lstm_given ? c.lstm : loop.lstm_shape,
-                                         c.phase_bands_given ? c.phase_bands : loop.phase_bands,
-                                         c.reweigh_given ? c.reweigh : loop.reweigh);
+    ReplayOptions& options = *replay_options;
     const EngineOptions& e = options.engine;
     const double quantile = PointQuantile({0, 0.5, 0.9, 0.95, 0.99}, e.quantile);
     auto all = LoadSeries(c.data, c.missing_value);
@@ -249,7 +259,7 @@ int RunSimulate(const SimulateCommand& c) {
                           {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
                           {"flap_hold_s", e.flap_guard.flap_hold_seconds},
                           {"min_scale_in_share", e.flap_guard.min_scale_in_share},
-                          {"epochs", epochs},
+                          {"epochs", ReplayEpochs(c, loop)},
                           {"policies", policies},
                           {"per_series", per_series}};
     if (options.models.fleet) out["fleet_seconds"] = RoundTo(options.models.fleet.seconds, 2);

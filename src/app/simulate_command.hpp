@@ -7,9 +7,11 @@
 #include <string>
 
 #include "allocate/scaling_engine.hpp"
+#include "control/control_loop.hpp"
 #include "core/error.hpp"
 #include "core/plan.hpp"
 #include "forecast/lstm_options.hpp"
+#include "simulate/replay.hpp"
 
 namespace cloudopt {
 
@@ -73,5 +75,10 @@ int RunSimulate(const SimulateCommand& command);
 // The engine settings `command` asks for: `engine` (the config's, or the defaults) with the flags given over single
 // keys. kInvalidArgument for a quantile without calibrated bands.
 Result<EngineOptions> EngineOptionsFor(const SimulateCommand& command, EngineOptions engine);
+// The replay's options for `command` on top of the service's loop settings: its engine (EngineOptionsFor), boot
+// delay, target, scored part and model setup. kInvalidArgument for a bad flag.
+Result<ReplayOptions> ReplayOptionsFor(const SimulateCommand& command, const ControlLoopOptions& loop);
+// The LSTM epochs of the replay: --epochs, else the config's loop.train_epochs, else 5 (a quick comparison).
+int ReplayEpochs(const SimulateCommand& command, const ControlLoopOptions& loop);
 
 }  // namespace cloudopt

@@ -20,11 +20,20 @@ std::string Escape(const std::string& s) {
     std::string out;
     for (char ch : s) {
         switch (ch) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += ch;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += ch;
         }
     }
     return out;
@@ -85,8 +94,9 @@ std::string Timeline(const ReportSeries& s, const std::vector<std::string>& name
     auto y = [&](double v) { return Num(kHeight - kHeight * v / top); };
     std::string svg = "<figure><figcaption>" + Escape(s.id) +
                       ": demand (black, in instances at 100%) and ready instances per policy</figcaption><svg "
-                      "role=\"img\" aria-label=\"timeline of " + Escape(s.id) + "\" viewBox=\"0 0 " +
-                      std::to_string(kWidth) + " " + std::to_string(kHeight) + "\" width=\"100%\">";
+                      "role=\"img\" aria-label=\"timeline of " +
+                      Escape(s.id) + "\" viewBox=\"0 0 " + std::to_string(kWidth) + " " + std::to_string(kHeight) +
+                      "\" width=\"100%\">";
     for (const std::string& p : names) {
         const std::vector<int>& ready = r.policies.at(p).ready;
         std::string points;
@@ -94,7 +104,8 @@ std::string Timeline(const ReportSeries& s, const std::vector<std::string>& name
             points += x(i) + "," + y(ready[i]) + " ";
             if (i + 1 < ready.size()) points += x(i + 1) + "," + y(ready[i]) + " ";
         }
-        svg += "<polyline fill=\"none\" stroke-width=\"1.2\" stroke=\"" + std::string(Color(p)) + "\" points=\"" + points + "\"/>";
+        svg += "<polyline fill=\"none\" stroke-width=\"1.2\" stroke=\"" + std::string(Color(p)) + "\" points=\"" +
+               points + "\"/>";
     }
     std::string demand;
     for (std::size_t i = 0; i < n; ++i) demand += x(i) + "," + y(r.demand[i] / r.capacity_per_instance) + " ";
@@ -114,8 +125,9 @@ std::string PerSeriesTable(const nlohmann::json& per_series, const std::vector<s
         for (const std::string& id : ids) total_excess += Excess(per_series[id]);
     std::string html = "<h2>Per series</h2><p>Cost relative to static / share of steps unmet, per policy.";
     if (ranked)
-        html += " Sorted by what the predictive policy cost above the oracle (perfect foresight), the most first: "
-                "where forecast error costs money. The share is that series' part of the difference over all series.";
+        html +=
+            " Sorted by what the predictive policy cost above the oracle (perfect foresight), the most first: "
+            "where forecast error costs money. The share is that series' part of the difference over all series.";
     html += "</p><table><tr><th>series</th>";
     for (const std::string& n : names) html += "<th>" + Escape(n) + "</th>";
     if (ranked) html += "<th>predictive / oracle</th><th>share of the difference</th>";
@@ -163,22 +175,26 @@ std::string RenderReport(const std::string& data_file, const std::string& summar
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
         "content=\"width=device-width\"><title>cloudopt simulate</title><style>body{font:14px system-ui,sans-serif;"
         "margin:2em;max-width:1000px}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid "
-        "#ddd;text-align:right}th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}</style></head><body>";
+        "#ddd;text-align:right}th:first-child,td:first-child{text-align:left}figure{margin:1.5em "
+        "0}</style></head><body>";
     html += "<h1>Policy comparison</h1><p>" + Escape(data_file) + ": " + std::to_string(summary["series"].get<int>()) +
             " series, boot delay " + std::to_string(summary["boot_delay_s"].get<long long>()) + " s, target " +
-            Num(summary["target"].get<double>() * 100) + "%. Cost is relative to static allocation, averaged over "
+            Num(summary["target"].get<double>() * 100) +
+            "%. Cost is relative to static allocation, averaged over "
             "series; unmet is the share of steps whose demand exceeded ready capacity.</p>";
-    html += "<table><tr><th>policy</th><th>cost (instance-hours)</th><th>cost vs static</th><th>unmet</th><th>hot "
-            "(&gt;90%)</th><th>utilization</th><th>actions</th><th>changes per resource-day</th><th>flaps per "
-            "resource-day</th></tr>";
+    html +=
+        "<table><tr><th>policy</th><th>cost (instance-hours)</th><th>cost vs static</th><th>unmet</th><th>hot "
+        "(&gt;90%)</th><th>utilization</th><th>actions</th><th>changes per resource-day</th><th>flaps per "
+        "resource-day</th></tr>";
     for (const std::string& n : policies) {
         char row[512];
-        std::snprintf(row, sizeof row,
-                      "<tr><td>%s</td><td>%.1f</td><td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f%%</td><td>%lld</td>"
-                      "<td>%.1f</td><td>%.2f</td></tr>",
-                      Escape(n).c_str(), p[n]["cost"].get<double>(), p[n]["cost_rel"].get<double>(),
-                      p[n]["unmet"].get<double>() * 100, p[n]["hot"].get<double>() * 100, p[n]["util"].get<double>() * 100,
-                      p[n]["actions"].get<long long>(), p[n].value("actions_per_day", 0.0), p[n].value("flaps_per_day", 0.0));
+        std::snprintf(
+            row, sizeof row,
+            "<tr><td>%s</td><td>%.1f</td><td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f%%</td><td>%lld</td>"
+            "<td>%.1f</td><td>%.2f</td></tr>",
+            Escape(n).c_str(), p[n]["cost"].get<double>(), p[n]["cost_rel"].get<double>(),
+            p[n]["unmet"].get<double>() * 100, p[n]["hot"].get<double>() * 100, p[n]["util"].get<double>() * 100,
+            p[n]["actions"].get<long long>(), p[n].value("actions_per_day", 0.0), p[n].value("flaps_per_day", 0.0));
         html += row;
     }
     html += "</table>";
@@ -186,8 +202,9 @@ std::string RenderReport(const std::string& data_file, const std::string& summar
     html += Bars(p, policies, "unmet", "Steps with unmet demand", true);
     html += PerSeriesTable(summary["per_series"], policies);
     if (!series.empty()) {
-        html += "<h2>Over time</h2><p>The series shown first in the table above: demand against the capacity each "
-                "policy had ready.</p><p>";
+        html +=
+            "<h2>Over time</h2><p>The series shown first in the table above: demand against the capacity each "
+            "policy had ready.</p><p>";
         for (const std::string& n : policies)
             html += "<span style=\"color:" + std::string(Color(n)) + "\">&#9632; " + Escape(n) + "</span> ";
         html += "<span>&#9632; demand</span></p>";
@@ -209,7 +226,8 @@ const char* SweepColor(const std::string& policy) {
 
 std::string SettingText(const nlohmann::json& setting) {
     std::string out;
-    for (const auto& [key, value] : setting.items()) out += (out.empty() ? "" : " ") + key + "=" + Num(value.get<double>(), 3);
+    for (const auto& [key, value] : setting.items())
+        out += (out.empty() ? "" : " ") + key + "=" + Num(value.get<double>(), 3);
     return out;
 }
 
@@ -246,10 +264,11 @@ std::string FrontierChart(const nlohmann::json& points, const std::vector<std::s
     const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
     auto x = [&](double unmet) { return kLeft + plot_w * unmet / max_unmet; };
     auto y = [&](double cost) { return kTop + plot_h * (1.0 - cost / max_cost); };
-    std::string svg = "<figure><figcaption>Cost relative to static against the share of steps with unmet demand; "
-                      "each dot one setting, each line a policy's cheapest settings for their unmet; the dashed line "
-                      "is the unmet budget</figcaption><svg role=\"img\" aria-label=\"cost against unmet\" width=\"" +
-                      std::to_string(kWidth) + "\" height=\"" + std::to_string(kHeight) + "\">";
+    std::string svg =
+        "<figure><figcaption>Cost relative to static against the share of steps with unmet demand; "
+        "each dot one setting, each line a policy's cheapest settings for their unmet; the dashed line "
+        "is the unmet budget</figcaption><svg role=\"img\" aria-label=\"cost against unmet\" width=\"" +
+        std::to_string(kWidth) + "\" height=\"" + std::to_string(kHeight) + "\">";
     svg += "<line x1=\"" + std::to_string(kLeft) + "\" y1=\"" + Num(kTop + plot_h) + "\" x2=\"" + Num(kLeft + plot_w) +
            "\" y2=\"" + Num(kTop + plot_h) + "\" stroke=\"#444\"/><line x1=\"" + std::to_string(kLeft) + "\" y1=\"" +
            std::to_string(kTop) + "\" x2=\"" + std::to_string(kLeft) + "\" y2=\"" + Num(kTop + plot_h) +
@@ -305,17 +324,18 @@ std::string RenderSweepReport(const std::string& data_file, const std::string& s
             "steps whose demand exceeded ready capacity, both averaged over series.</p>";
     const nlohmann::json& cheapest = sweep["cheapest"];
     html += "<p><strong>Unmet budget " + Num(budget * 100, 2) + "%: ";
-    html += cheapest.is_null() ? std::string("no setting meets it.")
-                               : "the cheapest setting that meets it is " + Escape(cheapest["policy"].get<std::string>()) +
-                                     " " + Escape(SettingText(cheapest["setting"])) + " at " +
-                                     Num(cheapest["cost_rel"].get<double>(), 3) + "&times; static, " +
-                                     Num(cheapest["unmet"].get<double>() * 100, 2) + "% unmet.";
+    html += cheapest.is_null()
+                ? std::string("no setting meets it.")
+                : "the cheapest setting that meets it is " + Escape(cheapest["policy"].get<std::string>()) + " " +
+                      Escape(SettingText(cheapest["setting"])) + " at " + Num(cheapest["cost_rel"].get<double>(), 3) +
+                      "&times; static, " + Num(cheapest["unmet"].get<double>() * 100, 2) + "% unmet.";
     html += "</strong></p><p>";
     for (const std::string& n : policies)
         html += "<span style=\"color:" + std::string(SweepColor(n)) + "\">&#9632; " + Escape(n) + "</span> ";
     html += "</p>" + FrontierChart(points, policies, budget);
-    html += "<table><tr><th>policy</th><th>setting</th><th>cost vs static</th><th>unmet</th><th>hot (&gt;90%)</th>"
-            "<th>changes per resource-day</th><th>flaps per resource-day</th></tr>";
+    html +=
+        "<table><tr><th>policy</th><th>setting</th><th>cost vs static</th><th>unmet</th><th>hot (&gt;90%)</th>"
+        "<th>changes per resource-day</th><th>flaps per resource-day</th></tr>";
     for (const nlohmann::json& p : points) {
         char row[256];
         std::snprintf(row, sizeof row, "<td>%.3f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f</td><td>%.2f</td></tr>",

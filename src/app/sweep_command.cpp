@@ -105,25 +105,17 @@ int RunSweep(const SimulateCommand& c) {
         return kUsageError;
     }
     const ControlLoopOptions loop = LoopOptionsFrom(*config);
-    ReplayOptions options;
     // The engine's other settings as simulate takes them; --quantile and the engine's budget are swept, and
     // --unmet-budget is the user's budget the cheapest setting must meet.
     SimulateCommand engine_flags = c;
     engine_flags.quantile.reset();
     engine_flags.unmet_budget.reset();
-    auto engine = EngineOptionsFor(engine_flags, loop.engine);
-    if (!engine) {
-        std::cerr << "cloudopt: " << engine.error().message << "\n";
+    auto replay_options = ReplayOptionsFor(engine_flags, loop);
+    if (!replay_options) {
+        std::cerr << "cloudopt: " << replay_options.error().message << "\n";
         return kUsageError;
     }
-    options.engine = *engine;
-    options.boot_delay_s = c.boot_delay_s;
-    options.target = c.target;
-    options.test_fraction = c.test_fraction;
-    const int epochs = c.epochs.value_or(c.config_path.empty() ? 5 : loop.train_epochs);
-    options.models = ServiceModelOptions(epochs, c.lstm_given ? c.lstm : loop.lstm_shape,
-                                         c.phase_bands_given ? c.phase_bands : loop.phase_bands,
-                                         c.reweigh_given ? c.reweigh : loop.reweigh);
+    ReplayOptions& options = *replay_options;
     const double budget = c.unmet_budget.value_or(0.005);
     auto all = LoadSeries(c.data, c.missing_value);
     if (!all) {
@@ -221,7 +213,7 @@ int RunSweep(const SimulateCommand& c) {
         {"series", ids.size()},
         {"boot_delay_s", c.boot_delay_s},
         {"target", c.target},
-        {"epochs", epochs},
+        {"epochs", ReplayEpochs(c, loop)},
         {"unmet_budget", budget},
         {"grid", grid_json},
         {"jobs", jobs},

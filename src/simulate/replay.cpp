@@ -25,30 +25,30 @@ std::size_t BootSteps(UnixSeconds boot_delay_s, UnixSeconds step) {
 // What a policy sees at boundary k: demand of steps [0, k) (the oracle also reads ahead), and the fleet.
 struct Fleet {
     std::size_t k = 0;
-    int count = 0;  // desired = running instances
-    int ready = 0;  // ready for step k
+    int count = 0;           // desired = running instances
+    int ready = 0;           // ready for step k
     int ready_previous = 0;  // ready during step k - 1
 };
 
 class Policy {
-public:
+  public:
     virtual ~Policy() = default;
     virtual int Decide(const Fleet& fleet) = 0;
 };
 
 class StaticPolicy final : public Policy {
-public:
+  public:
     explicit StaticPolicy(int n) : n_(n) {}
     int Decide(const Fleet&) override { return n_; }
 
-private:
+  private:
     int n_;
 };
 
 // Perfect foresight with the same boot delay: the largest need over the steps that what launches now can serve
 // first, i.e. up to one boot delay ahead.
 class OraclePolicy final : public Policy {
-public:
+  public:
     OraclePolicy(const std::vector<double>& demand, double c, double high, std::size_t boot_steps)
         : demand_(demand), c_(c), high_(high), boot_steps_(boot_steps) {}
     int Decide(const Fleet& f) override {
@@ -58,7 +58,7 @@ public:
         return need;
     }
 
-private:
+  private:
     const std::vector<double>& demand_;
     double c_, high_;
     std::size_t boot_steps_;
@@ -69,7 +69,7 @@ private:
 // which makes the scale-up count ceil(load / target); scale-up limited per 15 s sync to max(+100%, +4 pods);
 // scale-down to the highest recommendation of the last 300 s.
 class HpaPolicy final : public Policy {
-public:
+  public:
     HpaPolicy(const std::vector<double>& demand, double c, double target, UnixSeconds step)
         : demand_(demand), c_(c), target_(target), step_(step) {}
     int Decide(const Fleet& f) override {
@@ -98,7 +98,7 @@ public:
         return std::min(f.count, stabilized);
     }
 
-private:
+  private:
     const std::vector<double>& demand_;
     double c_, target_;
     UnixSeconds step_;
@@ -108,21 +108,21 @@ private:
 // cloudopt's decision engine (the same code the service runs: allocate/scaling_engine.hpp) on forecasts from every
 // boundary, in auto mode: it applies every change the engine lets through.
 class PredictivePolicy final : public Policy {
-public:
-  PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
-                   std::vector<double> points, const Calibration& bands, const EngineOptions& options)
-      : series_(demand),
-        demand_(demand.values),
-        resource_(std::move(resource)),
-        start_(demand.start),
-        step_(demand.step),
-        first_(first),
-        horizon_(horizon),
-        points_(std::move(points)),
-        bands_(bands),
-        engine_(planner_, TickedBy(options, demand.step)) {
-      resource_.mode = Mode::kAuto;
-  }
+  public:
+    PredictivePolicy(const RegularSeries& demand, Resource resource, std::size_t first, int horizon,
+                     std::vector<double> points, const Calibration& bands, const EngineOptions& options)
+        : series_(demand),
+          demand_(demand.values),
+          resource_(std::move(resource)),
+          start_(demand.start),
+          step_(demand.step),
+          first_(first),
+          horizon_(horizon),
+          points_(std::move(points)),
+          bands_(bands),
+          engine_(planner_, TickedBy(options, demand.step)) {
+        resource_.mode = Mode::kAuto;
+    }
     int Decide(const Fleet& f) override {
         // The step that just finished settles one forecast per horizon step, so the bands move as the service's do,
         // and its outcome moves the service-level correction, as each pass does in the service. A step without
@@ -152,12 +152,12 @@ public:
         return desired;
     }
 
-private:
-  // The replay asks the engine once per step.
-  static EngineOptions TickedBy(EngineOptions options, UnixSeconds step) {
-      options.tick_seconds = step;
-      return options;
-  }
+  private:
+    // The replay asks the engine once per step.
+    static EngineOptions TickedBy(EngineOptions options, UnixSeconds step) {
+        options.tick_seconds = step;
+        return options;
+    }
 
     const RegularSeries& series_;
     const std::vector<double>& demand_;
@@ -178,7 +178,7 @@ PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first,
     struct Instance {
         std::size_t launched;  // boundary index; `first` for the fleet already running when scoring starts
         std::size_t ready_at;
-        bool warm;             // running before scoring started: billed from `first`, no minimum
+        bool warm;  // running before scoring started: billed from `first`, no minimum
     };
     std::vector<Instance> fleet;
     PolicyResult r;
@@ -188,7 +188,8 @@ PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first,
         seconds += i.warm ? s : std::max(60.0, s);
     };
     auto ready_at = [&](std::size_t k) {
-        return static_cast<int>(std::count_if(fleet.begin(), fleet.end(), [k](const Instance& i) { return i.ready_at <= k; }));
+        return static_cast<int>(
+            std::count_if(fleet.begin(), fleet.end(), [k](const Instance& i) { return i.ready_at <= k; }));
     };
     Fleet f;
     f.k = first;
@@ -212,7 +213,8 @@ PolicyResult Run(Policy& policy, const RegularSeries& series, std::size_t first,
                 last_change = change;
             }
             while (static_cast<int>(fleet.size()) < desired) fleet.push_back({k, k + boot_steps, false});
-            while (static_cast<int>(fleet.size()) > desired) {  // newest first: the not-ready ones go before any ready one
+            while (static_cast<int>(fleet.size()) >
+                   desired) {  // newest first: the not-ready ones go before any ready one
                 bill(fleet.back(), k);
                 fleet.pop_back();
             }
@@ -249,15 +251,16 @@ constexpr int kMaxReplayInstances = 100000;
 Status CheckReplayable(std::span<const double> demand, double capacity_per_instance) {
     double peak = 0.0;
     for (double v : demand) {
-        if (!std::isfinite(v)) return MakeError(ErrorCode::kUnprocessable, "the series holds a value that is not finite");
+        if (!std::isfinite(v))
+            return MakeError(ErrorCode::kUnprocessable, "the series holds a value that is not finite");
         peak = std::max(peak, v);
     }
     if (InstancesFor(peak, capacity_per_instance, 0.5) > kMaxReplayInstances)
-        return MakeError(ErrorCode::kUnprocessable,
-                         "the series' peak " + std::to_string(peak) + " needs more than " +
-                             std::to_string(kMaxReplayInstances) + " instances of capacity " +
-                             std::to_string(capacity_per_instance) +
-                             "; check the unit, or give a larger capacity per instance");
+        return MakeError(ErrorCode::kUnprocessable, "the series' peak " + std::to_string(peak) + " needs more than " +
+                                                        std::to_string(kMaxReplayInstances) +
+                                                        " instances of capacity " +
+                                                        std::to_string(capacity_per_instance) +
+                                                        "; check the unit, or give a larger capacity per instance");
     return Status::Ok();
 }
 
@@ -375,7 +378,8 @@ Result<SeriesReplay> ReplaySeries(const RegularSeries& series, const std::vector
     const std::size_t n = demand.size();
     const std::size_t first = ReplayTrainingPoints(n, o.test_fraction);
     if (first < 8 || first >= n)
-        return MakeError(ErrorCode::kUnprocessable, "a series of " + std::to_string(n) + " steps is too short to replay");
+        return MakeError(ErrorCode::kUnprocessable,
+                         "a series of " + std::to_string(n) + " steps is too short to replay");
     const std::span<const double> train(demand.data(), first);
     const double high = o.target + 0.05;
 
@@ -443,17 +447,18 @@ Result<std::size_t> CheckedFirstScored(const RegularSeries& series, double c, co
     const std::size_t n = series.values.size();
     const std::size_t first = ReplayTrainingPoints(n, o.test_fraction);
     if (first < 8 || first >= n)
-        return MakeError(ErrorCode::kUnprocessable, "a series of " + std::to_string(n) + " steps is too short to replay");
+        return MakeError(ErrorCode::kUnprocessable,
+                         "a series of " + std::to_string(n) + " steps is too short to replay");
     if (Status s = CheckReplayable(series.values, c); !s) return s.error();
     return first;
 }
 
 class ExternalPolicy final : public Policy {
-public:
+  public:
     explicit ExternalPolicy(const ExternalDecide& decide) : decide_(decide) {}
     int Decide(const Fleet& f) override { return decide_(f.k, f.count, f.ready_previous); }
 
-private:
+  private:
     const ExternalDecide& decide_;
 };
 
@@ -467,19 +472,20 @@ Result<PolicyResult> ReplayExternalPolicy(const RegularSeries& series, double c,
     return Run(policy, series, *first, c, BootSteps(o.boot_delay_s, series.step));
 }
 
-Result<std::vector<PolicyResult>> ReplayPredictiveEngines(const RegularSeries& series, double c,
-                                                          const ReplayOptions& o,
+Result<std::vector<PolicyResult>> ReplayPredictiveEngines(const RegularSeries& series, double c, const ReplayOptions& o,
                                                           const std::vector<EngineOptions>& engines) {
     auto checked = CheckedFirstScored(series, c, o);
     if (!checked) return checked.error();
     const std::size_t first = *checked;
     const std::vector<double>& demand = series.values;
     const int horizon = ReplayHorizon(series.step, o.boot_delay_s, o.engine.flap_guard.lookahead_seconds);
-    RegularSeries train_series{series.start, series.step,
+    RegularSeries train_series{series.start,
+                               series.step,
                                std::vector<double>(demand.begin(), demand.begin() + static_cast<std::ptrdiff_t>(first)),
                                {}};
     if (!series.missing.empty())
-        train_series.missing.assign(series.missing.begin(), series.missing.begin() + static_cast<std::ptrdiff_t>(first));
+        train_series.missing.assign(series.missing.begin(),
+                                    series.missing.begin() + static_cast<std::ptrdiff_t>(first));
     auto trained = TrainModel(o.model, train_series, horizon, o.models);
     if (!trained) return trained.error();
     std::vector<double> points;

@@ -42,13 +42,13 @@ inline constexpr const char* kPolicies = "static, reactive, predictive, oracle, 
 bool IsKnownPolicy(const std::string& name);
 
 struct PolicyResult {
-    double cost = 0.0;      // instance-hours over the scored part (one instance-hour costs 1)
-    double unmet = 0.0;     // share of scored steps whose demand exceeded ready capacity
-    double hot = 0.0;       // share of scored steps above 90% utilization of ready capacity
-    double util = 0.0;      // mean utilization of ready capacity (demand beyond it counts as 100%)
-    int actions = 0;        // changes of the desired count
-    int flaps = 0;          // changes that undid the previous one within 30 minutes (core/action.hpp IsFlap)
-    double days = 0.0;      // the scored part's length, for actions and flaps per resource-day
+    double cost = 0.0;       // instance-hours over the scored part (one instance-hour costs 1)
+    double unmet = 0.0;      // share of scored steps whose demand exceeded ready capacity
+    double hot = 0.0;        // share of scored steps above 90% utilization of ready capacity
+    double util = 0.0;       // mean utilization of ready capacity (demand beyond it counts as 100%)
+    int actions = 0;         // changes of the desired count
+    int flaps = 0;           // changes that undid the previous one within 30 minutes (core/action.hpp IsFlap)
+    double days = 0.0;       // the scored part's length, for actions and flaps per resource-day
     std::vector<int> ready;  // ready instances per scored step (for charts)
 };
 

@@ -27,9 +27,10 @@ const providers::AwsCredentials kStoredKeys{"AKIASTOREDEXAMPLE", "stored/secret+
 RawResponse AwsAnswer(const RawRequest& req) {
     const auto form = testing::FormFields(req.body);
     if (form.at("Action") == "DescribeInstanceTypes")
-        return testing::Xml("<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>m5.large</instanceType>"
-                            "<vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>8192</sizeInMiB>"
-                            "</memoryInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>");
+        return testing::Xml(
+            "<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>m5.large</instanceType>"
+            "<vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>8192</sizeInMiB>"
+            "</memoryInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>");
     if (form.count("AutoScalingGroupNames.member.1") && form.at("AutoScalingGroupNames.member.1") == "web-asg")
         return testing::Xml(
             "<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups><member>"
@@ -57,7 +58,7 @@ RawResponse AzureAnswer(const RawRequest& req) {
 }
 
 json Resource(const std::string& name, const std::string& provider, const std::string& ref) {
-    return {{"name", name}, {"provider", provider}, {"provider_ref", ref}, {"instance_type", "m5.large"},
+    return {{"name", name},        {"provider", provider},      {"provider_ref", ref}, {"instance_type", "m5.large"},
             {"mode", "recommend"}, {"capacity_per_instance", 2}};
 }
 
@@ -75,21 +76,25 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     // First start: store the AWS key through the API, sealed under the master key.
     {
         const unsigned short port = testing::FreePort();
-        testing::ChildProcess server({CLOUDOPT_BINARY, "serve", "--port", std::to_string(port), "--data-dir", dir.File("data")},
-                                     dir.File("log1"));
+        testing::ChildProcess server(
+            {CLOUDOPT_BINARY, "serve", "--port", std::to_string(port), "--data-dir", dir.File("data")},
+            dir.File("log1"));
         ASSERT_TRUE(testing::WaitHealthy(port)) << testing::ReadFile(dir.File("log1"));
         testing::HttpClient admin(port);
         admin.SetHeader("Authorization", testing::LoginBearer(port));
-        auto stored = admin.Post("/api/credentials",
-                                 json{{"name", "prod-aws"}, {"kind", "aws"},
-                                      {"secret", {{"access_key_id", kStoredKeys.access_key_id},
-                                                  {"secret_access_key", kStoredKeys.secret_access_key}}}}
-                                     .dump());
+        auto stored = admin.Post(
+            "/api/credentials",
+            json{{"name", "prod-aws"},
+                 {"kind", "aws"},
+                 {"secret",
+                  {{"access_key_id", kStoredKeys.access_key_id}, {"secret_access_key", kStoredKeys.secret_access_key}}}}
+                .dump());
         ASSERT_EQ(stored.status, 201) << stored.body;
-        auto kube = admin.Post("/api/credentials",
-                               json{{"name", "prod-k8s"}, {"kind", "kubernetes"},
-                                    {"secret", {{"server", cluster.url()}, {"token", "stored-kube-token"}}}}
-                                   .dump());
+        auto kube =
+            admin.Post("/api/credentials", json{{"name", "prod-k8s"},
+                                                {"kind", "kubernetes"},
+                                                {"secret", {{"server", cluster.url()}, {"token", "stored-kube-token"}}}}
+                                               .dump());
         ASSERT_EQ(kube.status, 201) << kube.body;
         server.Signal(SIGTERM);
         ASSERT_EQ(server.Wait(), 0);
@@ -143,9 +148,10 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     // The CLI adds resources through the same API, with the same check against the cloud.
     const std::string bearer = testing::LoginBearer(port);
     const std::string server_url = "http://127.0.0.1:" + std::to_string(port);
-    const std::vector<std::string> cli = {CLOUDOPT_BINARY, "resource", "add", "web-cli", "--provider", "aws",
-                                          "--ref", "us-east-1/web-asg", "--instance-type", "m5.large", "--max", "8",
-                                          "--mode", "recommend", "--server", server_url, "--token", bearer.substr(7)};
+    const std::vector<std::string> cli = {
+        CLOUDOPT_BINARY,     "resource",        "add",      "web-cli",       "--provider", "aws",    "--ref",
+        "us-east-1/web-asg", "--instance-type", "m5.large", "--max",         "8",          "--mode", "recommend",
+        "--server",          server_url,        "--token",  bearer.substr(7)};
     EXPECT_EQ(testing::RunToExit(cli, dir.File("cli1")), 0) << testing::ReadFile(dir.File("cli1"));
     EXPECT_NE(testing::ReadFile(dir.File("cli1")).find("added resource"), std::string::npos);
     std::vector<std::string> ghost_cli = cli;
@@ -154,10 +160,12 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     EXPECT_EQ(testing::RunToExit(ghost_cli, dir.File("cli2")), 2);
     EXPECT_NE(testing::ReadFile(dir.File("cli2")).find("no Auto Scaling group 'ghost-asg'"), std::string::npos)
         << testing::ReadFile(dir.File("cli2"));
-    EXPECT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "resource", "list", "--server", server_url, "--token", bearer.substr(7)},
-                                 dir.File("cli3")),
-              0);
-    EXPECT_NE(testing::ReadFile(dir.File("cli3")).find("web-cli"), std::string::npos) << testing::ReadFile(dir.File("cli3"));
+    EXPECT_EQ(
+        testing::RunToExit({CLOUDOPT_BINARY, "resource", "list", "--server", server_url, "--token", bearer.substr(7)},
+                           dir.File("cli3")),
+        0);
+    EXPECT_NE(testing::ReadFile(dir.File("cli3")).find("web-cli"), std::string::npos)
+        << testing::ReadFile(dir.File("cli3"));
     // A model trained offline goes in before the resource's first load, and comes back out as a model file.
     const std::vector<std::string> remote = {"--server", server_url, "--token", bearer.substr(7)};
     auto resource_cli = [&](std::vector<std::string> args, const std::string& log) {
@@ -168,9 +176,9 @@ TEST(CloudDrivers, StoredAndEnvironmentCredentialsReachTheCloudsAndResourcesAreC
     EXPECT_EQ(resource_cli({"export-model", "web-cli", "--out", dir.File("none.model")}, "cli6"), 2);
     EXPECT_NE(testing::ReadFile(dir.File("cli6")).find("no trained model"), std::string::npos)
         << testing::ReadFile(dir.File("cli6"));
-    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data", std::string(CLOUDOPT_REPO_DIR) +
-                                  "/tests/data/alibaba2018_cpu.csv", "--model", "naive", "--horizon", "12", "--out",
-                                  dir.File("offline.model")},
+    ASSERT_EQ(testing::RunToExit({CLOUDOPT_BINARY, "train", "--data",
+                                  std::string(CLOUDOPT_REPO_DIR) + "/tests/data/alibaba2018_cpu.csv", "--model",
+                                  "naive", "--horizon", "12", "--out", dir.File("offline.model")},
                                  dir.File("train")),
               0)
         << testing::ReadFile(dir.File("train"));
@@ -222,8 +230,11 @@ TEST(CloudDrivers, MistakesInTheProviderConfigStopStartWithTheirName) {
         std::string fragment;
     };
     const std::vector<Case> cases = {
-        {"providers:\n  aws: {driver: aws, region: us-east-1}\n", 2, "providers.aws.region: unknown key for driver 'aws'"},
-        {"providers:\n  aws: {driver: ec2}\n", 2, "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, azure_functions or keda"},
+        {"providers:\n  aws: {driver: aws, region: us-east-1}\n", 2,
+         "providers.aws.region: unknown key for driver 'aws'"},
+        {"providers:\n  aws: {driver: ec2}\n", 2,
+         "providers.aws.driver: must be simulated, kubernetes, aws, azure, gcp, host, aws_lambda, gcp_cloud_run, "
+         "azure_functions or keda"},
         {"providers:\n  aws: {driver: aws, credential: nowhere}\n", 1, "credential 'nowhere' does not exist"},
         {"providers:\n  gcp: {driver: gcp, key_file: /nonexistent/key.json}\n", 1, "/nonexistent/key.json"},
         {"providers:\n  aws: {driver: aws, metrics: sometimes}\n", 2, "providers.aws.metrics: must be cloud"},
@@ -232,8 +243,8 @@ TEST(CloudDrivers, MistakesInTheProviderConfigStopStartWithTheirName) {
         const std::string config = dir.File("c" + std::to_string(i) + ".yaml"), log = dir.File("l" + std::to_string(i));
         std::ofstream(config) << cases[i].yaml;
         const int code = testing::RunToExit({CLOUDOPT_BINARY, "serve", "--config", config, "--port",
-                                             std::to_string(testing::FreePort()), "--data-dir",
-                                             dir.File("data")}, log);
+                                             std::to_string(testing::FreePort()), "--data-dir", dir.File("data")},
+                                            log);
         EXPECT_EQ(code, cases[i].exit_code) << cases[i].yaml << testing::ReadFile(log);
         EXPECT_NE(testing::ReadFile(log).find(cases[i].fragment), std::string::npos) << testing::ReadFile(log);
     }
