@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { logout, refresh, setLoggedOutHandler } from './api.js';
+import OfflineBanner from './components/OfflineBanner.jsx';
+import Actions from './pages/Actions.jsx';
 import Costs from './pages/Costs.jsx';
 import Login from './pages/Login.jsx';
 import Overview from './pages/Overview.jsx';
@@ -20,6 +22,18 @@ function useRoute() {
   return hash.slice(1).split('/').filter(Boolean);
 }
 
+// What a user whose role cannot use a page sees instead of it (a viewer opening #/settings): no forms, no error.
+function NeedsRole({ role, what, user }) {
+  return (
+    <section className="needs-role" data-testid="needs-role">
+      <h1>Needs {role}</h1>
+      <p>
+        {what}: only an {role} can use this page. You are logged in as {user.name}, a {user.role}; ask an {role} if you need a change here.
+      </p>
+    </section>
+  );
+}
+
 const canOperate = (user) => user && (user.role === 'operator' || user.role === 'admin');
 
 export default function App() {
@@ -31,15 +45,28 @@ export default function App() {
     refresh().then((u) => setUser(u ?? null));
   }, []);
 
-  if (user === undefined) return <p className="loading">Loading…</p>;
-  if (user === null) return <Login onLogin={setUser} />;
+  if (user === undefined)
+    return (
+      <>
+        <OfflineBanner />
+        <p className="loading">Loading…</p>
+      </>
+    );
+  if (user === null)
+    return (
+      <>
+        <OfflineBanner />
+        <Login onLogin={setUser} />
+      </>
+    );
 
   const [section, id] = route;
   let page;
   if (section === 'resources' && id) page = <ResourcePage key={id} id={Number(id)} user={user} />;
   else if (section === 'resources') page = <Resources user={user} />;
   else if (section === 'recommendations') page = <Recommendations canApply={canOperate(user)} />;
-  else if (section === 'settings') page = <Settings user={user} />;
+  else if (section === 'actions') page = <Actions />;
+  else if (section === 'settings') page = user.role === 'admin' ? <Settings user={user} /> : <NeedsRole role="admin" what="Settings (users, API tokens, cloud credentials, the audit log)" user={user} />;
   else if (section === 'simulation') page = <Simulation canRun={canOperate(user)} />;
   else if (section === 'costs') page = <Costs />;
   else page = <Overview canOperate={canOperate(user)} />;
@@ -51,12 +78,14 @@ export default function App() {
   );
   return (
     <>
+      <OfflineBanner />
       <header>
         <span className="brand">cloudopt</span>
         <nav aria-label="main">
           {link('#/', 'Overview')}
           {link('#/resources', 'Resources')}
           {link('#/recommendations', 'Recommendations')}
+          {link('#/actions', 'Actions')}
           {link('#/simulation', 'Simulation')}
           {link('#/costs', 'Costs')}
           {user.role === 'admin' && link('#/settings', 'Settings')}

@@ -2,6 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import App from './App.jsx';
 import './styles.css';
+import './theme.css'; // after styles.css: its colour rules win (light and dark)
+import './tables.css';
 
 createRoot(document.getElementById('root')).render(
   <StrictMode>

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage } from '../api.js';
+import DataTable from '../components/DataTable.jsx';
+import Notice from '../components/Notice.jsx';
 import { percent } from '../format.js';
 
 const EMPTY = {
@@ -35,7 +37,8 @@ function fromApi(key, value) {
 
 export default function Resources({ user }) {
   const [resources, setResources] = useState([]);
-  const [error, setError] = useState('');
+  const [listNotice, setListNotice] = useState(null); // next to the table: mode changes, deletions
+  const [formNotice, setFormNotice] = useState(null); // next to the form: saved or refused
   const [form, setForm] = useState(EMPTY);
   const [editing, setEditing] = useState(null); // the id of the resource in the form, or null for a new one
   const canOperate = user.role === 'operator' || user.role === 'admin';
@@ -46,20 +49,20 @@ export default function Resources({ user }) {
       const { data } = await api.get('/api/resources');
       setResources(data.resources);
     } catch (e) {
-      setError(errorMessage(e));
+      setListNotice({ ok: false, text: errorMessage(e) });
     }
   }, []);
   useEffect(() => {
     load();
   }, [load]);
 
-  async function setMode(id, mode) {
+  async function setMode(r, mode) {
     try {
-      await api.put(`/api/resources/${id}/mode`, { mode });
-      setError('');
+      await api.put(`/api/resources/${r.id}/mode`, { mode });
+      setListNotice({ ok: true, text: `${r.name}: mode set to ${mode}` });
       load();
     } catch (e) {
-      setError(errorMessage(e));
+      setListNotice({ ok: false, text: errorMessage(e) });
     }
   }
 
@@ -69,17 +72,19 @@ export default function Resources({ user }) {
       const body = Object.fromEntries(Object.keys(EMPTY).map((k) => [k, toApi(k, form[k])]));
       if (editing) await api.put(`/api/resources/${editing}`, body);
       else await api.post('/api/resources', body);
+      setFormNotice({ ok: true, text: editing ? `${body.name} saved` : `${body.name} added` });
       setForm(EMPTY);
       setEditing(null);
-      setError('');
       load();
     } catch (e) {
-      setError(errorMessage(e));
+      setFormNotice({ ok: false, text: errorMessage(e) });
     }
   }
 
   function edit(r) {
     setEditing(r.id);
+    setFormNotice(null);
+    document.getElementById('resource-form')?.scrollIntoView({ block: 'start' });
     setForm(Object.fromEntries(Object.keys(EMPTY).map((k) => [k, fromApi(k, r[k])])));
   }
 
@@ -87,11 +92,54 @@ export default function Resources({ user }) {
     if (!window.confirm(`Delete ${r.name} with its history?`)) return;
     try {
       await api.delete(`/api/resources/${r.id}`);
+      setListNotice({ ok: true, text: `${r.name} deleted` });
       load();
     } catch (e) {
-      setError(errorMessage(e));
+      setListNotice({ ok: false, text: errorMessage(e) });
     }
   }
+
+  const columns = [
+    { key: 'name', label: 'Name', render: (r) => <a href={`#/resources/${r.id}`}>{r.name}</a>, value: (r) => r.name },
+    { key: 'provider', label: 'Provider' },
+    { key: 'instance_type', label: 'Type' },
+    { key: 'capacity', label: 'Capacity', value: (r) => `${r.min_capacity}–${r.max_capacity}` },
+    { key: 'band', label: 'Band', value: (r) => `${percent(r.target_low)}–${percent(r.target_high)}` },
+    {
+      key: 'mode',
+      label: 'Mode',
+      render: (r) =>
+        canOperate ? (
+          <select aria-label={`mode of ${r.name}`} value={r.mode} onChange={(e) => setMode(r, e.target.value)}>
+            <option value="off">off</option>
+            <option value="recommend">recommend</option>
+            <option value="auto">auto</option>
+          </select>
+        ) : (
+          r.mode
+        ),
+    },
+    ...(isAdmin
+      ? [
+          {
+            key: 'change',
+            label: 'Change',
+            csv: false,
+            value: () => '',
+            render: (r) => (
+              <span className="buttons">
+                <button type="button" className="secondary" aria-label={`edit ${r.name}`} onClick={() => edit(r)}>
+                  Edit
+                </button>
+                <button type="button" className="secondary danger" aria-label={`delete ${r.name}`} onClick={() => remove(r)}>
+                  Delete
+                </button>
+              </span>
+            ),
+          },
+        ]
+      : []),
+  ];
 
   const field = (name, label, type = 'text', required = true) => (
     <label>
@@ -109,56 +157,23 @@ export default function Resources({ user }) {
   return (
     <>
       <h1>Resources</h1>
-      {error && <p role="alert" className="error">{error}</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Provider</th>
-            <th>Type</th>
-            <th>Capacity</th>
-            <th>Band</th>
-            <th>Mode</th>
-            {isAdmin && <th>Change</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {resources.map((r) => (
-            <tr key={r.id}>
-              <td>
-                <a href={`#/resources/${r.id}`}>{r.name}</a>
-              </td>
-              <td>{r.provider}</td>
-              <td>{r.instance_type}</td>
-              <td>
-                {r.min_capacity}–{r.max_capacity}
-              </td>
-              <td>
-                {percent(r.target_low)}–{percent(r.target_high)}
-              </td>
-              <td>
-                <select aria-label={`mode of ${r.name}`} value={r.mode} disabled={!canOperate} onChange={(e) => setMode(r.id, e.target.value)}>
-                  <option value="off">off</option>
-                  <option value="recommend">recommend</option>
-                  <option value="auto">auto</option>
-                </select>
-              </td>
-              {isAdmin && (
-                <td>
-                  <button type="button" aria-label={`edit ${r.name}`} onClick={() => edit(r)}>
-                    Edit
-                  </button>{' '}
-                  <button type="button" aria-label={`delete ${r.name}`} onClick={() => remove(r)}>
-                    Delete
-                  </button>
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Notice notice={listNotice} testId="resources-notice" />
+      <DataTable
+        caption="resources"
+        testId="resources-table"
+        columns={columns}
+        rows={resources}
+        rowProps={(r) => ({ 'data-testid': 'resource-row', 'data-resource-id': r.id })}
+        filters={[
+          { key: 'provider', label: 'provider', options: [['', 'every provider'], ...[...new Set(resources.map((r) => r.provider))].sort().map((p) => [p, p])] },
+          { key: 'mode', label: 'mode filter', options: [['', 'every mode'], ['off', 'off'], ['recommend', 'recommend'], ['auto', 'auto']] },
+        ]}
+        searchLabel="search resources"
+        csvName="resources"
+        empty={isAdmin ? 'No resource yet: add one with the form below.' : 'No resource yet: an admin adds them.'}
+      />
       {isAdmin && (
-        <form className="stack" onSubmit={save} aria-label={editing ? 'edit the resource' : 'add a resource'}>
+        <form id="resource-form" className="stack" onSubmit={save} aria-label={editing ? 'edit the resource' : 'add a resource'}>
           <h2>{editing ? `Edit ${resources.find((r) => r.id === editing)?.name ?? ''}` : 'Add a resource'}</h2>
           {field('name', 'Name')}
           <label>
@@ -191,6 +206,7 @@ export default function Resources({ user }) {
           {field('allowed_types', 'Other instance types the cheapest mix may use (comma-separated, optional)', 'text', false)}
           {field('spot_share_max', 'Largest share of the requirement on spot (0–1)', 'number')}
           {field('max_step', 'Most instances per change (0: no limit)', 'number')}
+          <Notice notice={formNotice} testId="resource-form-notice" />
           <button type="submit">{editing ? 'Save' : 'Add'}</button>
           {editing && (
             <button
