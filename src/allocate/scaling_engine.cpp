@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "allocate/budget_cap.hpp"
+
 namespace cloudopt {
 
 ScalingEngine::ScalingEngine(const Planner& planner, EngineOptions options)
@@ -31,6 +33,7 @@ EngineDecision ScalingEngine::Decide(const EngineInput& in) {
     PlanDecision& d = out.plan;
     d = planner_.Plan(plan);
     history_.RecordRecommendation(in.now, d.recommended);
+    if (in.budget_cap) ApplyBudgetCap(*in.budget_cap, r, in.current_load, in.state.desired, d);
     // The cloud's own group limits (an ASG's MinSize/MaxSize) bind too: asking beyond them only fails.
     if (in.state.max_size && d.desired > *in.state.max_size) {
         d.desired = *in.state.max_size;

@@ -15,6 +15,7 @@
 
 #include "allocate/plan_history.hpp"
 #include "core/action.hpp"
+#include "core/budget.hpp"
 #include "core/catalog.hpp"
 #include "core/plan.hpp"
 #include "core/provider.hpp"
@@ -45,6 +46,8 @@ struct EngineInput {
     // Whether current_load was served by state.ready, so that it tells the service-level correction whether the
     // resource starved (auto mode only). False for a replay's first sizing, before anything ran.
     bool observe_service = true;
+    // A budget's cap on this resource (core/budget.hpp, allocate/budget_cap.hpp); none while no budget caps it.
+    std::optional<BudgetCapLimit> budget_cap;
 };
 
 enum class Verdict {

@@ -82,6 +82,7 @@ Result<CostReport> ComputeCostReport(Store& store, const ControlLoop& loop, Unix
 
     struct Part {
         std::string provider;
+        ResourceLabels labels;
         std::vector<double> actual;
         std::optional<SpendPaths> paths;
     };
@@ -89,6 +90,7 @@ Result<CostReport> ComputeCostReport(Store& store, const ControlLoop& loop, Unix
     for (const Resource& r : *resources) {
         Part part;
         part.provider = r.provider;
+        part.labels = r.labels;
         auto actual = ActualPerDay(store, r.id, report.month_start, report.month_start, now, days);
         if (!actual) return actual.error();
         part.actual = std::move(*actual);
@@ -147,6 +149,15 @@ Result<CostReport> ComputeCostReport(Store& store, const ControlLoop& loop, Unix
     for (const Part& p : parts) ++providers[p.provider];
     for (const auto& [provider, count] : providers)
         group("provider", provider, [&provider](const Part& p) { return p.provider == provider; });
+    // One group per label key and value ("team:payments"), for GET /api/costs?group_by=label:team and label budgets.
+    std::map<std::pair<std::string, std::string>, int> labels;
+    for (const Part& p : parts)
+        for (const auto& kv : p.labels) ++labels[kv];
+    for (const auto& [label, count] : labels)
+        group("label", label.first + ":" + label.second, [&label](const Part& p) {
+            auto it = p.labels.find(label.first);
+            return it != p.labels.end() && it->second == label.second;
+        });
     group("total", "total", [](const Part&) { return true; });
     return report;
 }

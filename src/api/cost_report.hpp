@@ -25,7 +25,7 @@ struct CostDay {
 };
 
 struct CostGroup {
-    std::string kind;  // "resource" | "provider" | "total"
+    std::string kind;  // "resource" | "provider" | "label" (name "key:value") | "total"
     std::string name;
     double actual_to_date = 0.0;
     std::optional<SpendBand> rest;       // from now to the month's end; none when no forecast could be made
@@ -36,7 +36,8 @@ struct CostGroup {
 
 struct CostReport {
     UnixSeconds now = 0, month_start = 0, month_end = 0;
-    std::vector<CostGroup> groups;  // resources (by name), then providers (by name), then the total
+    // resources (by name), then providers (by name), then labels (by key, then value), then the total
+    std::vector<CostGroup> groups;
 };
 
 struct CostReportOptions {

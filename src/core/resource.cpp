@@ -87,7 +87,7 @@ Status ValidateResource(const Resource& r) {
         return Invalid("load_metric: must match [a-zA-Z_:][a-zA-Z0-9_:.]* (at most 128 characters)");
     if (!(std::isfinite(r.capacity_per_instance) && r.capacity_per_instance > 0.0))
         return Invalid("capacity_per_instance: must be a positive number (load one instance serves at 100%)");
-    return Status::Ok();
+    return ValidateLabels(r.labels);
 }
 
 }  // namespace cloudopt

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/labels.hpp"
 #include "core/time.hpp"
 
 namespace cloudopt {
@@ -46,6 +47,8 @@ struct Resource {
     std::vector<std::string> allowed_types;
     double spot_share_max = 0.0;
     int max_step = 0;
+    // team, env, any key (core/labels.hpp): what costs and budgets group by.
+    ResourceLabels labels;
     UnixSeconds created_at = 0;
     UnixSeconds updated_at = 0;
 
