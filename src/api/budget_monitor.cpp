@@ -1,0 +1,199 @@
+#include "api/budget_monitor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace cloudopt::api {
+
+namespace {
+
+constexpr double kSecondsPerHour = 3600.0;
+
+std::string BudgetMoney(double usd) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "$%.2f", usd);
+    return buf;
+}
+
+// The cost report's group a budget is measured on.
+std::pair<std::string, std::string> BudgetGroupKey(const Budget& b) {
+    switch (b.scope) {
+        case BudgetScope::kTotal:
+            return {"total", "total"};
+        case BudgetScope::kProvider:
+            return {"provider", b.target};
+        case BudgetScope::kResource:
+            return {"resource", b.target};
+        case BudgetScope::kLabel:
+            return {"label", b.target};
+    }
+    return {"total", "total"};
+}
+
+std::string BudgetScopeText(const Budget& b) {
+    if (b.scope == BudgetScope::kTotal) return "every resource";
+    return std::string(BudgetScopeName(b.scope)) + " " + b.target;
+}
+
+}  // namespace
+
+std::string DescribeBudget(const BudgetStatus& s) {
+    const Budget& b = s.budget;
+    std::string text =
+        "Budget '" + b.name + "' (" + BudgetScopeText(b) + ", " + BudgetMoney(b.monthly_usd) + "/month) ";
+    switch (s.state) {
+        case BudgetState::kOk:
+            text += "is within its budget";
+            break;
+        case BudgetState::kAtRisk:
+            text += "is at risk (the p90 projection crosses it)";
+            break;
+        case BudgetState::kOver:
+            text += "is projected over (the p50 projection crosses it)";
+            break;
+        case BudgetState::kExceeded:
+            text += "is exceeded (the spend so far crosses it)";
+            break;
+        case BudgetState::kUnknown:
+            text += "has no projection yet";
+            break;
+    }
+    text += ": spent " + BudgetMoney(s.projection.actual_to_date) + " so far";
+    if (s.projection.p50 && s.projection.p90)
+        text += ", month's end p50 " + BudgetMoney(*s.projection.p50) + ", p90 " + BudgetMoney(*s.projection.p90);
+    if (!s.caps.empty()) {
+        text += "; cap (" + std::string(BudgetCapModeName(b.cap_mode)) + "):";
+        for (const auto& [name, count] : s.caps) text += " " + name + " <= " + std::to_string(count);
+    }
+    return text;
+}
+
+BudgetEvaluation EvaluateBudgets(const std::vector<Budget>& budgets, const std::vector<Resource>& resources,
+                                 const CostReport& report,
+                                 const std::function<double(const Resource&)>& price_per_instance_hour) {
+    BudgetEvaluation out;
+    auto find_group = [&report](const std::string& kind, const std::string& name) -> const CostGroup* {
+        for (const CostGroup& g : report.groups)
+            if (g.kind == kind && g.name == name) return &g;
+        return nullptr;
+    };
+    const double hours_left = std::max(0.0, static_cast<double>(report.month_end - report.now) / kSecondsPerHour);
+    for (const Budget& b : budgets) {
+        BudgetStatus st;
+        st.budget = b;
+        std::vector<const Resource*> members;
+        for (const Resource& r : resources)
+            if (BudgetCovers(b, r)) members.push_back(&r);
+        st.resources = static_cast<int>(members.size());
+        const auto [kind, name] = BudgetGroupKey(b);
+        const CostGroup* group = find_group(kind, name);
+        if (group) {
+            st.projection.actual_to_date = group->actual_to_date;
+            if (group->month_end) {
+                st.projection.p10 = group->month_end->p10;
+                st.projection.p50 = group->month_end->p50;
+                st.projection.p90 = group->month_end->p90;
+            }
+            st.note = group->note;
+        } else {
+            st.note = members.empty() ? "no resource matches it yet" : "no spend recorded for it yet";
+        }
+        st.state = ClassifyBudget(b.monthly_usd, st.projection);
+        // The cap: while the p50 is over, each member may spend its share (by its own p50 for the rest of the
+        // month) of what is left per hour. Spending at most that flat rate every hour keeps the month within the
+        // budget whatever the load does, and a flat rate cuts the peaks, not the troughs.
+        const bool capping = b.cap_mode != BudgetCapMode::kOff &&
+                             (st.state == BudgetState::kOver || st.state == BudgetState::kExceeded) && hours_left > 0;
+        if (capping) {
+            const double left_per_hour = std::max(0.0, b.monthly_usd - st.projection.actual_to_date) / hours_left;
+            std::vector<std::pair<const Resource*, double>> shares;
+            double total_rest = 0.0;
+            for (const Resource* r : members) {
+                const CostGroup* own = find_group("resource", r->name);
+                const double rest = own && own->rest ? std::max(0.0, own->rest->p50) : 0.0;
+                shares.emplace_back(r, rest);
+                total_rest += rest;
+            }
+            for (const auto& [r, rest] : shares) {
+                const double share = total_rest > 0 ? rest / total_rest : 1.0 / static_cast<double>(shares.size());
+                const double price = price_per_instance_hour(*r);
+                if (!(price > 0)) continue;  // an unpriced type cannot be capped by money
+                BudgetCapLimit cap;
+                cap.budget = b.name;
+                cap.monthly_usd = b.monthly_usd;
+                cap.allowed_per_hour = left_per_hour * share;
+                cap.max_instances = static_cast<int>(std::floor(cap.allowed_per_hour / price + 1e-9));
+                cap.hard = b.cap_mode == BudgetCapMode::kHard;
+                st.caps[r->name] = cap.max_instances;
+                auto [it, inserted] = out.caps.emplace(r->id, cap);
+                if (!inserted) it->second = TighterCap(it->second, cap);
+            }
+        }
+        out.statuses.push_back(std::move(st));
+    }
+    return out;
+}
+
+BudgetMonitor::BudgetMonitor(Store& store, const ControlLoop& loop, MetricsRegistry& metrics, BudgetCapBoard* caps)
+    : store_(store), loop_(loop), metrics_(metrics), caps_(caps) {}
+
+Result<std::vector<BudgetStatus>> BudgetMonitor::Check(UnixSeconds now) {
+    std::lock_guard check(check_mutex_);
+    auto budgets = store_.ListBudgets();
+    if (!budgets) return budgets.error();
+    auto resources = store_.ListResources();
+    if (!resources) return resources.error();
+    BudgetEvaluation evaluation;
+    if (!budgets->empty()) {
+        auto report = ComputeCostReport(store_, loop_, now);
+        if (!report) return report.error();
+        evaluation = EvaluateBudgets(*budgets, *resources, *report,
+                                     [this](const Resource& r) { return loop_.HourlyCost(r, 1); });
+    }
+    if (caps_) caps_->Set(evaluation.caps);
+    for (const BudgetStatus& s : evaluation.statuses) {
+        const Labels labels = {{"budget", s.budget.name}};
+        metrics_
+            .GetGauge("cloudopt_budget_state",
+                      "Budget state: 0 ok or unknown, 1 at risk (p90 projection over), 2 over (p50 over), 3 exceeded",
+                      labels)
+            .Set(BudgetSeverity(s.state));
+        metrics_.GetGauge("cloudopt_budget_monthly_usd", "The budget per month, USD", labels).Set(s.budget.monthly_usd);
+        metrics_.GetGauge("cloudopt_budget_spent_usd", "Spent this month so far, USD", labels)
+            .Set(s.projection.actual_to_date);
+        for (const auto& [quantile, value] : {std::pair{"p50", s.projection.p50}, std::pair{"p90", s.projection.p90}})
+            if (value)
+                metrics_
+                    .GetGauge("cloudopt_budget_projected_usd", "Projected spend at the month's end, USD",
+                              {{"budget", s.budget.name}, {"quantile", quantile}})
+                    .Set(*value);
+    }
+    std::vector<BudgetEvent> events;
+    {
+        std::lock_guard lock(latest_mutex_);
+        std::map<std::int64_t, BudgetState> states;
+        for (const BudgetStatus& s : evaluation.statuses) {
+            auto before = states_.find(s.budget.id);
+            const BudgetState from = before == states_.end() ? BudgetState::kOk : before->second;
+            // Alerts escalate and clear: at risk -> over -> exceeded, and back to ok. Unknown (no projection) is no
+            // news.
+            if (s.state != BudgetState::kUnknown && BudgetSeverity(s.state) != BudgetSeverity(from))
+                events.push_back({from, s});
+            states[s.budget.id] = s.state == BudgetState::kUnknown ? from : s.state;
+        }
+        states_ = std::move(states);
+        latest_ = evaluation.statuses;
+        latest_at_ = now;
+    }
+    if (listener_)
+        for (const BudgetEvent& e : events) listener_(e);
+    return evaluation.statuses;
+}
+
+std::pair<std::vector<BudgetStatus>, UnixSeconds> BudgetMonitor::Latest() const {
+    std::lock_guard lock(latest_mutex_);
+    return {latest_, latest_at_};
+}
+
+}  // namespace cloudopt::api
