@@ -15,10 +15,13 @@ constexpr int kMaxSpanDays = 62;
 constexpr int kWeek = 7;
 const double kMaxMove = std::log(2.0);
 
+int StepInstances(double load, const SpendSizing& s) {
+    return std::clamp(InstancesFor(load, s.capacity_per_instance, s.target), s.min_instances,
+                      std::max(s.min_instances, s.max_instances));
+}
+
 double StepSpend(double load, const SpendSizing& s, UnixSeconds step) {
-    const int sized = std::clamp(InstancesFor(load, s.capacity_per_instance, s.target), s.min_instances,
-                                 std::max(s.min_instances, s.max_instances));
-    return sized * s.price_per_instance_hour * static_cast<double>(step) / 3600.0;
+    return StepInstances(load, s) * s.price_per_instance_hour * static_cast<double>(step) / 3600.0;
 }
 
 SpendBand BandOf(std::vector<double> values) {
@@ -85,6 +88,13 @@ double SizedSpend(const RegularSeries& load, const SpendSizing& sizing) {
     double spend = 0.0;
     for (double v : load.values) spend += StepSpend(v, sizing, load.step);
     return spend;
+}
+
+std::vector<int> SizedInstances(const RegularSeries& load, const SpendSizing& sizing) {
+    std::vector<int> out;
+    out.reserve(load.values.size());
+    for (double v : load.values) out.push_back(StepInstances(v, sizing));
+    return out;
 }
 
 namespace {
@@ -188,6 +198,7 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
     }
     for (int path = 0; path < o.paths; ++path) {
         std::vector<double> spend(days, 0.0), base(days, 0.0);
+        std::map<int, double> instance_hours;
         const double level =
             moves.empty()
                 ? 1.0
@@ -206,10 +217,14 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
             const double load = lag_level[static_cast<std::size_t>(lag)] * load_at(t - lag * kDay, fallback);
             const std::size_t day = static_cast<std::size_t>((t - out.first_day) / kDay);
             spend[day] += StepSpend(level * load, sizing, std::min(step, o.to - t));
+            if (o.instance_hours)
+                instance_hours[StepInstances(level * load, sizing)] +=
+                    static_cast<double>(std::min(step, o.to - t)) / 3600.0;
             base[day] += StepSpend(load, sizing, std::min(step, o.to - t));
         }
         out.path_days.push_back(std::move(spend));
         out.base_days.push_back(std::move(base));
+        if (o.instance_hours) out.path_instance_hours.push_back(std::move(instance_hours));
     }
     return out;
 }

@@ -19,6 +19,7 @@
 // Pure functions; thread-safe.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct SpendSizing {
 // What the sizing rule costs to serve `load` over its steps (measured steps and filled ones alike): the "actual" a
 // backtest compares with, and the naive projection's base.
 double SizedSpend(const RegularSeries& load, const SpendSizing& sizing);
+// The instances the sizing rule runs at each step of `load` (what commitment planning's backtest scores on).
+std::vector<int> SizedInstances(const RegularSeries& load, const SpendSizing& sizing);
 
 struct SpendOptions {
     UnixSeconds from = 0;  // where the forecast starts (now); the history must end at or before it
@@ -45,6 +48,9 @@ struct SpendOptions {
     int paths = 400;
     int history_days = 28;
     std::uint64_t seed = 1;  // the same inputs and seed give the same forecast
+    // Also keep, per path, the hours spent at each instance count (SpendPaths::path_instance_hours), which
+    // commitment planning reads (simulate/commitment_plan.hpp).
+    bool instance_hours = false;
 };
 
 struct SpendBand {
@@ -60,6 +66,8 @@ struct SpendPaths {
     // centre they only added noise (the p50's error on bitbrains_rnd rose from 20% to 29%; docs/COSTS.md).
     std::vector<std::vector<double>> base_days;
     double width = 1.0;  // how far the level factors were widened to cover the history's own spans (calibration)
+    // With SpendOptions::instance_hours: per path (with its level factor), hours at each sized instance count.
+    std::vector<std::map<int, double>> path_instance_hours;
     // p10/p90 of the paths, p50 of the base paths (p10 <= p50 <= p90 kept): of each day's spend, and the span's.
     std::vector<SpendBand> Days() const;
     SpendBand Total() const;
