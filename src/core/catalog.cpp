@@ -59,7 +59,9 @@ Result<Catalog> ParseCatalogCsv(std::string_view text) {
         };
         auto number = [&](const char* name, double& out) -> Status {
             std::string_view s = cell(name);
-            if (s.empty() && std::string_view(name) == "spot_price_per_hour") return Status::Ok();
+            if (s.empty() && (std::string_view(name) == "spot_price_per_hour" ||
+                              std::string_view(name) == "commit_1y_price_per_hour"))
+                return Status::Ok();
             auto parsed = ParseDouble(s);
             if (!parsed || *parsed < 0)
                 return MakeError(ErrorCode::kInvalidArgument, "catalog line " + std::to_string(line_no) + ": " +
@@ -71,14 +73,19 @@ Result<Catalog> ParseCatalogCsv(std::string_view text) {
         t.provider = std::string(cell("provider"));
         t.name = std::string(cell("name"));
         t.region = std::string(cell("region"));
+        t.commit_offer = std::string(cell("commit_1y_offer"));
         if (t.provider.empty() || t.name.empty())
             return MakeError(ErrorCode::kInvalidArgument,
                              "catalog line " + std::to_string(line_no) + ": provider and name are required");
         for (auto [name, field] : {std::pair{"vcpu", &t.vcpu}, std::pair{"memory_gib", &t.memory_gib},
                                    std::pair{"price_per_hour", &t.price_per_hour},
-                                   std::pair{"spot_price_per_hour", &t.spot_price_per_hour}}) {
+                                   std::pair{"spot_price_per_hour", &t.spot_price_per_hour},
+                                   std::pair{"commit_1y_price_per_hour", &t.commit_price_per_hour}}) {
             if (Status s = number(name, *field); !s) return s.error();
         }
+        if (t.commit_price_per_hour >= t.price_per_hour && t.commit_price_per_hour > 0)
+            return MakeError(ErrorCode::kInvalidArgument, "catalog line " + std::to_string(line_no) +
+                                                              ": commit_1y_price_per_hour must be below price_per_hour");
         types.push_back(std::move(t));
     }
     if (types.empty()) return MakeError(ErrorCode::kInvalidArgument, "catalog has no instance types");

@@ -19,6 +19,11 @@ struct InstanceType {
     double price_per_hour = 0.0;       // on-demand, USD
     double spot_price_per_hour = 0.0;  // typical spot, USD; 0 when the cloud has none
     std::string region;
+    // A 1-year, no-upfront commitment for one instance (AWS EC2 Instance Savings Plan, Azure reservation, GCP
+    // resource-based CUD), as an hourly rate paid every hour of the term; 0 when none is listed. `commit_offer` names
+    // the offer and its source (or that the rate is from memory) for people.
+    double commit_price_per_hour = 0.0;
+    std::string commit_offer;
 };
 
 class Catalog {
@@ -40,7 +45,8 @@ private:
 };
 
 // Parses the catalog CSV: a header line naming at least provider,name,vcpu,memory_gib,price_per_hour and
-// optionally spot_price_per_hour,region,source,date (any order); '#' lines are comments. Errors name the line.
+// optionally spot_price_per_hour,region,source,date,commit_1y_price_per_hour,commit_1y_offer (any order); '#' lines
+// are comments. Errors name the line.
 Result<Catalog> ParseCatalogCsv(std::string_view text);
 
 }  // namespace cloudopt

@@ -128,3 +128,36 @@ TEST(Budgets, TheTighterCapHolds) {
 
 }  // namespace
 }  // namespace cloudopt
+
+// The bundled catalog's 1-year commitment rates (issue 32 item 4): below on-demand, each with its offer and source.
+#include <fstream>
+#include <sstream>
+
+#include "core/catalog.hpp"
+
+namespace cloudopt {
+namespace {
+
+TEST(CatalogCommitments, EveryPublicCloudTypeHasAOneYearRateBelowOnDemand) {
+    std::ifstream in(std::string(CLOUDOPT_REPO_DATA) + "/catalog/instances.csv");
+    ASSERT_TRUE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto catalog = ParseCatalogCsv(text.str());
+    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+    int listed = 0;
+    for (const InstanceType& t : catalog->types()) {
+        if (t.provider != "aws" && t.provider != "azure" && t.provider != "gcp") continue;
+        EXPECT_GT(t.commit_price_per_hour, 0.0) << t.name;
+        EXPECT_LT(t.commit_price_per_hour, t.price_per_hour) << t.name;
+        EXPECT_NE(t.commit_offer.find("1y"), std::string::npos) << t.name << ": " << t.commit_offer;
+        ++listed;
+    }
+    EXPECT_GE(listed, 30);
+    EXPECT_FALSE(ParseCatalogCsv("provider,name,vcpu,memory_gib,price_per_hour,commit_1y_price_per_hour\n"
+                                 "aws,x,1,1,0.1,0.2\n")
+                     .ok());
+}
+
+}  // namespace
+}  // namespace cloudopt
