@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { logout, refresh, setLoggedOutHandler } from './api.js';
 import OfflineBanner from './components/OfflineBanner.jsx';
 import Actions from './pages/Actions.jsx';
+import ServiceClock from './components/ServiceClock.jsx';
 import Costs from './pages/Costs.jsx';
 import Login from './pages/Login.jsx';
 import Overview from './pages/Overview.jsx';
@@ -91,6 +92,7 @@ export default function App() {
           {user.role === 'admin' && link('#/settings', 'Settings')}
         </nav>
         <span className="who">
+          <ServiceClock />
           {user.name} ({user.role})
           <button
             type="button"

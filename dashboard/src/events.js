@@ -1,6 +1,9 @@
 // Live updates: the service pushes an event after every control-loop pass on /api/events (Server-Sent Events).
+// Each event carries what changed (the newest samples per resource, new actions, whether alerts, recommendations
+// or forecasts changed: GET /api/events in docs/DASHBOARD.md), so pages extend their data instead of reloading it.
 // EventSource cannot send an Authorization header, so the stream is read with fetch; it reconnects after errors.
 import { bearer, refresh } from './api.js';
+import { noteServiceNow } from './format.js';
 
 export function subscribe(onEvent) {
   let stopped = false;
@@ -27,7 +30,10 @@ export function subscribe(onEvent) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const data = block.split('\n').find((l) => l.startsWith('data: '));
-            if (data) onEvent(JSON.parse(data.slice(6)));
+            if (!data) continue;
+            const event = JSON.parse(data.slice(6));
+            noteServiceNow(event.now); // one clock: the service's time, as every event says it
+            onEvent(event);
           }
         }
       } catch {
@@ -41,4 +47,30 @@ export function subscribe(onEvent) {
     stopped = true;
     controller?.abort();
   };
+}
+
+// fn at most once per `ms`; a call inside the quiet time runs once at its end (the latest arguments win).
+export function throttle(fn, ms) {
+  let last = 0;
+  let timer = null;
+  let pending = null;
+  const run = () => {
+    last = Date.now();
+    timer = null;
+    const args = pending;
+    pending = null;
+    fn(...args);
+  };
+  const call = (...args) => {
+    pending = args;
+    if (timer) return;
+    const wait = last + ms - Date.now();
+    if (wait <= 0) run();
+    else timer = setTimeout(run, wait);
+  };
+  call.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  return call;
 }

@@ -16,13 +16,80 @@ export function number(value, digits = 1) {
   return value.toFixed(digits);
 }
 
-// "14:05" for today, "Nov 27 14:05" otherwise, in the browser's time zone.
-export function time(unixSeconds, now = Date.now() / 1000) {
+// One clock (docs/DASHBOARD.md, "One clock"): every time a page shows is the service's (the demo's scaled clock in
+// demo mode), never the browser's. The service says its time in every response that matters (`now` in stats,
+// history, savings and each live event); pages pass it to noteServiceNow, and serviceNow() answers with the newest.
+let lastServiceNow = null;
+const clockListeners = new Set();
+
+export function noteServiceNow(unixSeconds) {
+  if (!Number.isFinite(unixSeconds) || (lastServiceNow !== null && unixSeconds <= lastServiceNow)) return;
+  lastServiceNow = unixSeconds;
+  for (const fn of clockListeners) fn(unixSeconds);
+}
+
+// The service's time as last heard, in unix seconds; null before the first answer.
+export function serviceNow() {
+  return lastServiceNow;
+}
+
+// Calls fn(now) whenever the service's time moves; returns the unsubscribe function.
+export function onServiceNow(fn) {
+  clockListeners.add(fn);
+  return () => clockListeners.delete(fn);
+}
+
+// The user's time zone: its IANA name and its short name at `unixSeconds` ("Europe/Berlin", "CET").
+export function timeZone(unixSeconds = Date.now() / 1000, locale = undefined) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  const part = new Intl.DateTimeFormat(locale ?? 'en-US', { timeZoneName: 'short' })
+    .formatToParts(new Date(unixSeconds * 1000))
+    .find((p) => p.type === 'timeZoneName');
+  return { zone, short: part?.value ?? zone };
+}
+
+// "Europe/Berlin (CET)", or just "UTC": how a page names the zone its times are shown in.
+export function zoneLabel(unixSeconds) {
+  const { zone, short } = timeZone(unixSeconds);
+  return zone === short ? zone : `${zone} (${short})`;
+}
+
+// "14:05" for today, "Nov 27 14:05" otherwise, in the browser's time zone; `now` is the service's time (the day
+// that counts as today is the service's). With { zone: true } the zone's short name follows ("14:05 CET").
+export function time(unixSeconds, now = serviceNow() ?? Date.now() / 1000, { zone = false } = {}) {
   if (!unixSeconds) return '–';
   const d = new Date(unixSeconds * 1000);
   const hm = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
   const sameDay = new Date(now * 1000).toDateString() === d.toDateString();
-  return sameDay ? hm : `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${hm}`;
+  const text = sameDay ? hm : `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${hm}`;
+  return zone ? `${text} ${timeZone(unixSeconds).short}` : text;
+}
+
+// "Dec 5 14:05 CET": a full date and time with the zone, for a clock or a marker's details.
+export function dateTime(unixSeconds) {
+  if (!unixSeconds) return '–';
+  const d = new Date(unixSeconds * 1000);
+  const hm = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  return `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${hm} ${timeZone(unixSeconds).short}`;
+}
+
+// A <input type="datetime-local"> value ("2026-12-05T14:05") for unix seconds in the user's zone, and back.
+export function toLocalInput(unixSeconds) {
+  const d = new Date(unixSeconds * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function fromLocalInput(value) {
+  const ms = new Date(value).getTime(); // a datetime-local string without a zone is read in the user's zone
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
+
+// A span of seconds for people: "45 min", "6 h", "7 d".
+export function span(seconds) {
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86400 * 2) return `${Math.round((seconds / 3600) * 10) / 10} h`;
+  return `${Math.round((seconds / 86400) * 10) / 10} d`;
 }
 
 // Where a utilization sits against the target band: below, in or above.

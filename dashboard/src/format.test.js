@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandCoverage, bandOf, bandsBy, explanationEntries, jobState, money, number, passSummary, percent, sinceTraining } from './format.js';
+import { bandCoverage, dateTime, fromLocalInput, noteServiceNow, serviceNow, span, time, toLocalInput, zoneLabel, bandOf, bandsBy, explanationEntries, jobState, money, number, passSummary, percent, sinceTraining } from './format.js';
 
 describe('format', () => {
   it('money keeps the sign and two digits', () => {
@@ -70,5 +70,22 @@ describe('explanations and jobs', () => {
         { resource: 'x', error: 'provider unreachable' },
       ]),
     ).toBe('web: 8 → 6 applied; api: recommends 8 → 7; db: no change (3); x: provider unreachable');
+  });
+  it('one clock: the newest service time wins, and times name their zone', () => {
+    noteServiceNow(1_000_000);
+    noteServiceNow(999_000); // an older answer arriving late does not move the clock back
+    expect(serviceNow()).toBe(1_000_000);
+    expect(time(1_000_000, 1_000_000, { zone: true })).toMatch(/^\d\d:\d\d \S+$/);
+    expect(dateTime(1_000_000)).toMatch(/^[A-Z][a-z]{2} \d{1,2} \d\d:\d\d \S+$/);
+    expect(zoneLabel(1_000_000).length).toBeGreaterThan(0);
+  });
+  it('datetime-local values round-trip in the user zone', () => {
+    expect(fromLocalInput(toLocalInput(1_765_000_045))).toBe(1_765_000_020);
+    expect(fromLocalInput('')).toBeNull();
+  });
+  it('spans', () => {
+    expect(span(1800)).toBe('30 min');
+    expect(span(6 * 3600)).toBe('6 h');
+    expect(span(7 * 86400)).toBe('7 d');
   });
 });
