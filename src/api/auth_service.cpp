@@ -42,7 +42,11 @@ void AuthService::ReloadLocked(std::chrono::steady_clock::duration max_age) {
     auto tokens = store_.ListApiTokens();
     if (!users || !tokens) return;  // keep the old view; the next request tries again
     users_.clear();
-    for (User& u : *users) users_[u.id] = std::move(u);
+    disabled_actors_.clear();
+    for (User& u : *users) {
+        if (u.disabled) disabled_actors_.insert("user:" + u.name);
+        users_[u.id] = std::move(u);
+    }
     api_tokens_.clear();
     for (ApiToken& t : *tokens) api_tokens_[t.token_hash] = std::move(t);
     loaded_at_ = now;
@@ -103,7 +107,8 @@ Result<AuthSession> AuthService::StartSession(const User& user, const std::strin
 }
 
 Result<AuthSession> AuthService::Refresh(const std::string& refresh_token) {
-    const Error rejected = MakeError(ErrorCode::kUnauthenticated, "refresh token is invalid, expired or revoked; log in again");
+    const Error rejected =
+        MakeError(ErrorCode::kUnauthenticated, "refresh token is invalid, expired or revoked; log in again");
     if (refresh_token.rfind(kRefreshPrefix, 0) != 0) return rejected;
     auto found = store_.FindRefreshToken(security::TokenHash(refresh_token));
     if (!found) return found.error();
@@ -134,8 +139,9 @@ Status AuthService::Logout(const std::string& refresh_token) {
 Result<Principal> AuthService::Authenticate(const std::string& header) {
     static constexpr std::string_view kBearer = "Bearer ";
     if (header.empty())
-        return MakeError(ErrorCode::kUnauthenticated,
-                         "authentication required: send 'Authorization: Bearer <token>' (POST /api/auth/login gives one)");
+        return MakeError(
+            ErrorCode::kUnauthenticated,
+            "authentication required: send 'Authorization: Bearer <token>' (POST /api/auth/login gives one)");
     if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0)
         return MakeError(ErrorCode::kUnauthenticated, "the Authorization header must be 'Bearer <token>'");
     const std::string token = header.substr(kBearer.size());
@@ -158,8 +164,10 @@ Result<Principal> AuthService::AuthenticateApiToken(const std::string& token) {
     Principal p;
     p.kind = Principal::Kind::kToken;
     bool revoked = false;
-    auto use = [&](const ApiToken& t) {
+    bool creator_disabled = false;
+    auto use = [&](const ApiToken& t) {  // runs under mutex_ (shared or exclusive), as disabled_actors_ needs
         revoked = t.revoked_at.has_value();
+        creator_disabled = disabled_actors_.count(t.created_by) > 0;
         p.id = t.id;
         p.name = t.name;
         p.scope = t.scope;
@@ -171,6 +179,10 @@ Result<Principal> AuthService::AuthenticateApiToken(const std::string& token) {
         use(it->second);
     }
     if (revoked) return MakeError(ErrorCode::kUnauthenticated, "API token is unknown or revoked");
+    if (creator_disabled)
+        return MakeError(ErrorCode::kUnauthenticated,
+                         "API token refused: the user who created it is disabled; an admin can enable the user or "
+                         "create a new token");
     return p;
 }
 
@@ -209,7 +221,8 @@ Result<Principal> AuthService::AuthenticateJwt(const std::string& token) {
         if (it != users_.end()) use(it->second);
     }
     if (!accepted)
-        return MakeError(ErrorCode::kUnauthenticated, "access token rejected: the user no longer exists or is disabled");
+        return MakeError(ErrorCode::kUnauthenticated,
+                         "access token rejected: the user no longer exists or is disabled");
     return p;
 }
 
@@ -229,8 +242,8 @@ Result<User> AuthService::CreateUser(const std::string& name, Role role, const s
     return created;
 }
 
-Result<User> AuthService::UpdateUser(std::int64_t id, std::optional<Role> role, const std::optional<std::string>& password,
-                                     std::optional<bool> disabled) {
+Result<User> AuthService::UpdateUser(std::int64_t id, std::optional<Role> role,
+                                     const std::optional<std::string>& password, std::optional<bool> disabled) {
     auto user = store_.GetUser(id);
     if (!user) return user.error();
     if (role) user->role = *role;
@@ -267,7 +280,7 @@ Result<std::string> AuthService::EnsureFirstAdmin(const std::string& name, const
 }
 
 Result<IssuedApiToken> AuthService::CreateApiToken(const std::string& name, const std::string& scope,
-                                                  const std::string& created_by) {
+                                                   const std::string& created_by) {
     if (Status s = CheckName(name, "token name"); !s) return s.error();
     if (!security::IsValidScope(scope))
         return MakeError(ErrorCode::kUnprocessable,

@@ -5,10 +5,11 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
 #include <optional>
+#include <set>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 
 #include "core/identity.hpp"
 #include "core/time.hpp"
@@ -21,7 +22,7 @@ namespace cloudopt::api {
 
 struct AuthOptions {
     security::JwtOptions jwt;
-    std::string jwt_key;                    // 32+ random bytes; signs access tokens
+    std::string jwt_key;                         // 32+ random bytes; signs access tokens
     std::vector<std::string> previous_jwt_keys;  // still verify (rotation)
     UnixSeconds refresh_lifetime = 7 * 86400;
     security::PasswordCost password_cost = security::PasswordCost::Interactive();
@@ -41,13 +42,13 @@ struct IssuedApiToken {
 };
 
 class AuthService {
-public:
+  public:
     AuthService(IdentityStore& store, const Clock& clock, AuthOptions options);
 
     // kUnauthenticated for a wrong name or password (the same message for both), kTooManyRequests (with the
     // wait in seconds in *retry_after) when throttled.
     Result<AuthSession> Login(const std::string& username, const std::string& password, const std::string& address,
-                          int* retry_after = nullptr);
+                              int* retry_after = nullptr);
     // Rotates: the presented token is revoked and a new one of the same family issued. A token presented again
     // after rotation revokes its whole family (it was copied) and fails.
     Result<AuthSession> Refresh(const std::string& refresh_token);
@@ -65,7 +66,8 @@ public:
     // when `password` is empty. Returns the password it generated (empty when given one or when users exist).
     Result<std::string> EnsureFirstAdmin(const std::string& name, const std::string& password);
 
-    Result<IssuedApiToken> CreateApiToken(const std::string& name, const std::string& scope, const std::string& created_by);
+    Result<IssuedApiToken> CreateApiToken(const std::string& name, const std::string& scope,
+                                          const std::string& created_by);
     Status RevokeApiToken(std::int64_t id);
 
     // For tests and tools: an access token for a stored user without a password round trip.
@@ -75,7 +77,7 @@ public:
     const Clock& clock() const { return clock_; }  // real time, also under the demo's fast clock
     const AuthOptions& options() const { return options_; }
 
-private:
+  private:
     Result<AuthSession> StartSession(const User& user, const std::string& family);
     Result<Principal> AuthenticateApiToken(const std::string& token);
     Result<Principal> AuthenticateJwt(const std::string& token);
@@ -101,6 +103,9 @@ private:
     std::shared_mutex mutex_;
     std::map<std::int64_t, User> users_;
     std::map<std::string, ApiToken> api_tokens_;  // by token hash
+    // "user:NAME" of each disabled user: the API tokens such a user created (ApiToken::created_by) are refused
+    // while the user stays disabled, and work again when it is enabled.
+    std::set<std::string> disabled_actors_;
     std::chrono::steady_clock::time_point loaded_at_{};
     bool loaded_ = false;
     static constexpr std::size_t kVerifiedCacheSize = 4096;

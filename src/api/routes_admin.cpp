@@ -182,7 +182,16 @@ void AddAdminRoutes(Router& router, ApiContext& ctx) {
         if (!since) return ErrorResponse(since.error());
         auto limit = IntParam(req, "limit", 1, 1000);
         if (!limit) return ErrorResponse(limit.error());
-        auto entries = ctx.auth.store().ListAudit(since->value_or(0), static_cast<int>(limit->value_or(100)));
+        auto offset = IntParam(req, "offset", 0, 1'000'000);
+        if (!offset) return ErrorResponse(offset.error());
+        AuditQuery query;
+        query.since = since->value_or(0);
+        query.limit = static_cast<int>(limit->value_or(100));
+        query.offset = static_cast<int>(offset->value_or(0));
+        query.search = req.Query("q").value_or("");
+        if (query.search.size() > 200)
+            return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "q: at most 200 characters"));
+        auto entries = ctx.auth.store().ListAudit(query);
         if (!entries) return ErrorResponse(entries.error());
         json out = json::array();
         for (const AuditEntry& e : *entries)

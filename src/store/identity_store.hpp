@@ -12,19 +12,28 @@
 
 namespace cloudopt {
 
+// A page of the audit log: entries at or after `since`, newest first, `offset` rows skipped, and with `search`
+// only those whose actor, action or target contains it (case-sensitive, plain text).
+struct AuditQuery {
+    UnixSeconds since = 0;
+    int limit = 100;
+    int offset = 0;
+    std::string search{};
+};
+
 // Timestamps: a created_at (updated_at for credentials) left 0 is stamped from the store's clock; callers that
 // keep real time apart from a simulated clock (the demo) pass their own.
 class IdentityStore {
-public:
+  public:
     virtual ~IdentityStore() = default;
 
     // Users. Names are unique (kConflict).
     virtual Result<User> CreateUser(const User& user) = 0;
-    virtual Result<User> GetUser(std::int64_t id) = 0;              // kNotFound
-    virtual Result<User> FindUser(const std::string& name) = 0;     // kNotFound
+    virtual Result<User> GetUser(std::int64_t id) = 0;           // kNotFound
+    virtual Result<User> FindUser(const std::string& name) = 0;  // kNotFound
     virtual Result<std::vector<User>> ListUsers() = 0;
-    virtual Result<User> UpdateUser(const User& user) = 0;          // role, password hash, disabled
-    virtual Status DeleteUser(std::int64_t id) = 0;                 // with its refresh tokens
+    virtual Result<User> UpdateUser(const User& user) = 0;  // role, password hash, disabled
+    virtual Status DeleteUser(std::int64_t id) = 0;         // with its refresh tokens
     virtual Result<std::int64_t> CountUsers() = 0;
 
     // Refresh tokens, found by hash.
@@ -49,7 +58,7 @@ public:
 
     // Audit log, newest first.
     virtual Status AppendAudit(const AuditEntry& entry) = 0;
-    virtual Result<std::vector<AuditEntry>> ListAudit(UnixSeconds since, int limit) = 0;
+    virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
     // Retention: deletes entries older than `before`, then the oldest beyond `max_rows`, at most 10,000 of each a
     // call (the next call goes on); returns how many went.
     virtual Result<std::int64_t> PruneAudit(UnixSeconds before, std::int64_t max_rows) = 0;

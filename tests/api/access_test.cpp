@@ -57,8 +57,8 @@ TEST(AccessControl, EveryRouteUnderEveryRoleAndScope) {
             req.authorization = caller.authorization;
             const int status = api.router.Handle(req).response.status;
             const bool allowed = caller.allows(*permission);
-            const std::string what = route.method + " " + route.pattern + " as " + caller.label + " -> " +
-                                     std::to_string(status);
+            const std::string what =
+                route.method + " " + route.pattern + " as " + caller.label + " -> " + std::to_string(status);
             if (allowed) {
                 // Public routes that take a credential of their own (refresh, logout) may answer 401 themselves.
                 EXPECT_TRUE(status != 403 && (status != 401 || *permission == Permission::kPublic)) << what;
@@ -93,7 +93,8 @@ TEST(AccessControl, ARouteMissingFromThePermissionTableIsRefusedAtStartup) {
     api::Router router;
     router.Add("GET", "/api/secret-new-thing", [](const api::HttpRequest&) { return api::HttpResponse{}; });
     SecureApi api;
-    auto status = api::InstallAccessControl(router, std::make_shared<api::AccessControl>(api.auth->auth(), api::AccessOptions{}));
+    auto status =
+        api::InstallAccessControl(router, std::make_shared<api::AccessControl>(api.auth->auth(), api::AccessOptions{}));
     ASSERT_FALSE(status.ok());
     EXPECT_NE(status.error().message.find("/api/secret-new-thing"), std::string::npos);
 }
@@ -149,7 +150,8 @@ TEST(Login, WrongPasswordsLookTheSameAndAreThrottled) {
     EXPECT_EQ(wrong.headers["www-authenticate"], "Bearer realm=\"cloudopt\"");
     EXPECT_EQ(client.Post("/api/auth/login", R"({"username":"alice"})").status, 422);
     EXPECT_EQ(client.Post("/api/auth/login", "not json").status, 400);
-    for (int i = 0; i < 3; ++i) client.Post("/api/auth/login", R"({"username":"alice","password":"guess guess guess"})");
+    for (int i = 0; i < 3; ++i)
+        client.Post("/api/auth/login", R"({"username":"alice","password":"guess guess guess"})");
     auto locked = client.Post("/api/auth/login", R"({"username":"alice","password":"correct horse battery"})");
     EXPECT_EQ(locked.status, 429) << locked.body;
     EXPECT_FALSE(locked.headers["retry-after"].empty());
@@ -192,18 +194,23 @@ TEST(Users, AdminsManageThemAndDisablingTakesEffectAtOnce) {
     ASSERT_EQ(created.status, 201) << created.body;
     EXPECT_FALSE(Parse(created).contains("password_hash"));
     const int id = Parse(created)["id"];
-    EXPECT_EQ(admin.Post("/api/users", R"({"name":"bob","role":"viewer","password":"correct horse battery"})").status, 409);
+    EXPECT_EQ(admin.Post("/api/users", R"({"name":"bob","role":"viewer","password":"correct horse battery"})").status,
+              409);
     EXPECT_EQ(admin.Post("/api/users", R"({"name":"eve","role":"viewer","password":"short"})").status, 422);
-    EXPECT_EQ(admin.Post("/api/users", R"({"name":"eve","role":"root","password":"correct horse battery"})").status, 422);
+    EXPECT_EQ(admin.Post("/api/users", R"({"name":"eve","role":"root","password":"correct horse battery"})").status,
+              422);
 
     HttpClient bob(api.port);
-    bob.SetHeader("Authorization",
-                  "Bearer " + Parse(bob.Post("/api/auth/login", R"({"username":"bob","password":"correct horse battery"})"))
-                                  ["access_token"].get<std::string>());
+    bob.SetHeader(
+        "Authorization",
+        "Bearer " + Parse(bob.Post("/api/auth/login",
+                                   R"({"username":"bob","password":"correct horse battery"})"))["access_token"]
+                        .get<std::string>());
     EXPECT_EQ(bob.Get("/api/resources").status, 200);
     EXPECT_EQ(bob.Request("PUT", "/api/resources/1/mode", R"({"mode":"off"})").status, 403);
     ASSERT_EQ(admin.Request("PUT", "/api/users/" + std::to_string(id), R"({"role":"operator"})").status, 200);
-    EXPECT_EQ(bob.Request("PUT", "/api/resources/1/mode", R"({"mode":"off"})").status, 404) << "now allowed; no such resource";
+    EXPECT_EQ(bob.Request("PUT", "/api/resources/1/mode", R"({"mode":"off"})").status, 404)
+        << "now allowed; no such resource";
     ASSERT_EQ(admin.Request("PUT", "/api/users/" + std::to_string(id), R"({"disabled":true})").status, 200);
     EXPECT_EQ(bob.Get("/api/resources").status, 401) << "a disabled user's live token stops working";
 
@@ -212,6 +219,53 @@ TEST(Users, AdminsManageThemAndDisablingTakesEffectAtOnce) {
     EXPECT_EQ(admin.Request("DELETE", "/api/users/" + std::to_string(root->id)).status, 409);
     EXPECT_EQ(admin.Request("PUT", "/api/users/" + std::to_string(root->id), R"({"role":"viewer"})").status, 409);
     EXPECT_EQ(admin.Request("DELETE", "/api/users/" + std::to_string(id)).status, 204);
+}
+
+// Disabling a user ends everything it holds: its access token, its refresh token (the reload of a page) and the
+// API tokens it created; enabling it again brings the API tokens back (a refresh token stays revoked).
+TEST(Users, ADisabledUsersSessionsAndTokensStopWorking) {
+    SecureApi api;
+    HttpClient root(api.port);
+    root.SetHeader("Authorization", api.auth->BearerFor("root", Role::kAdmin));
+    auto created = root.Post("/api/users", R"({"name":"ann","role":"admin","password":"correct horse battery"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string ann_id = std::to_string(Parse(created)["id"].get<int>());
+    HttpClient ann(api.port);
+    const json session = Parse(ann.Post("/api/auth/login", R"({"username":"ann","password":"correct horse battery"})"));
+    ann.SetHeader("Authorization", "Bearer " + session["access_token"].get<std::string>());
+    auto token = ann.Post("/api/tokens", R"({"name":"ann-ci","scope":"read"})");
+    ASSERT_EQ(token.status, 201) << token.body;
+    HttpClient ci(api.port);
+    ci.SetHeader("Authorization", "Bearer " + Parse(token)["token"].get<std::string>());
+    ASSERT_EQ(ci.Get("/api/resources").status, 200);
+
+    ASSERT_EQ(root.Request("PUT", "/api/users/" + ann_id, R"({"disabled":true})").status, 200);
+    EXPECT_EQ(ann.Get("/api/resources").status, 401) << "the access token";
+    auto refused = ci.Get("/api/resources");
+    EXPECT_EQ(refused.status, 401) << "the API token ann created";
+    EXPECT_NE(refused.body.find("disabled"), std::string::npos) << refused.body;
+    HttpClient reload(api.port);
+    EXPECT_EQ(reload.Post("/api/auth/refresh", json{{"refresh_token", session["refresh_token"]}}.dump()).status, 401)
+        << "the refresh token";
+    EXPECT_EQ(reload.Post("/api/auth/login", R"({"username":"ann","password":"correct horse battery"})").status, 401);
+
+    ASSERT_EQ(root.Request("PUT", "/api/users/" + ann_id, R"({"disabled":false})").status, 200);
+    EXPECT_EQ(ci.Get("/api/resources").status, 200) << "enabled again: the API token works again";
+    EXPECT_EQ(reload.Post("/api/auth/refresh", json{{"refresh_token", session["refresh_token"]}}.dump()).status, 401)
+        << "the refresh token was revoked when the user was disabled";
+    // Changing the role takes effect on the next request, and both changes are in the audit log.
+    ASSERT_EQ(root.Request("PUT", "/api/users/" + ann_id, R"({"role":"viewer"})").status, 200);
+    HttpClient ann2(api.port);
+    ann2.SetHeader(
+        "Authorization",
+        "Bearer " + Parse(ann2.Post("/api/auth/login",
+                                    R"({"username":"ann","password":"correct horse battery"})"))["access_token"]
+                        .get<std::string>());
+    EXPECT_EQ(ann2.Get("/api/users").status, 403) << "a viewer now";
+    auto audit = Parse(root.Get("/api/audit?q=/api/users/" + ann_id));
+    int changes = 0;
+    for (const json& e : audit["entries"]) changes += e["action"] == "PUT /api/users/{id}" && e["status"] == 200;
+    EXPECT_EQ(changes, 3) << audit.dump();
 }
 
 TEST(ApiTokens, ScopedShownOnceAndRevocable) {
@@ -229,7 +283,8 @@ TEST(ApiTokens, ScopedShownOnceAndRevocable) {
     HttpClient pusher(api.port);
     pusher.SetHeader("Authorization", "Bearer " + token);
     auto pushed = pusher.Post("/api/metrics", R"({"series":[]})");
-    EXPECT_EQ(pushed.status, 422) << "past access control, refused by the handler for having no series: " << pushed.body;
+    EXPECT_EQ(pushed.status, 422) << "past access control, refused by the handler for having no series: "
+                                  << pushed.body;
     EXPECT_EQ(pusher.Get("/api/resources").status, 403) << "may not read";
     EXPECT_EQ(Parse(pusher.Get("/api/auth/me"))["scope"], "metrics:write");
     const int id = Parse(created)["id"];
@@ -258,12 +313,16 @@ TEST(Credentials, SealedAtRestShownMaskedNeverInTheDatabaseFile) {
     auto listed = admin.Get("/api/credentials");
     ASSERT_EQ(listed.status, 200);
     EXPECT_EQ(listed.body.find(planted), std::string::npos);
-    EXPECT_EQ(admin.Post("/api/credentials", R"({"name":"x","kind":"aws","secret":{"access_key_id":"A"}})").status, 422);
-    EXPECT_EQ(admin.Post("/api/credentials", R"({"name":"x","kind":"ftp","secret":{}})").status, 422);
-    EXPECT_EQ(admin.Post("/api/credentials",
-                         R"({"name":"g","kind":"gcp","secret":{"type":"service_account","client_email":"a@b","private_key":"nope"}})")
-                  .status,
+    EXPECT_EQ(admin.Post("/api/credentials", R"({"name":"x","kind":"aws","secret":{"access_key_id":"A"}})").status,
               422);
+    EXPECT_EQ(admin.Post("/api/credentials", R"({"name":"x","kind":"ftp","secret":{}})").status, 422);
+    EXPECT_EQ(
+        admin
+            .Post(
+                "/api/credentials",
+                R"({"name":"g","kind":"gcp","secret":{"type":"service_account","client_email":"a@b","private_key":"nope"}})")
+            .status,
+        422);
 
     auto opened = api::OpenCredential(api.store->Identity(), api.auth->keyring(), "aws-prod");
     ASSERT_TRUE(opened.ok()) << opened.error().message;
@@ -321,6 +380,19 @@ TEST(Audit, RecordsWhoChangedWhatAndAdminsReadIt) {
     EXPECT_EQ(entries[1]["action"], "POST /api/tokens");
     EXPECT_EQ(entries[1]["status"], 201);
     EXPECT_EQ(viewer.Get("/api/audit").status, 403);
+    // Pages and search on the server: the dashboard's audit table never downloads the whole log.
+    const json all = Parse(admin.Get("/api/audit"))["entries"];
+    ASSERT_GE(all.size(), 2u);
+    auto second = Parse(admin.Get("/api/audit?limit=1&offset=1"))["entries"];
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_EQ(second[0], all[1]);
+    auto found = Parse(admin.Get("/api/audit?q=user:vic"))["entries"];
+    ASSERT_FALSE(found.empty());
+    for (const json& e : found) EXPECT_EQ(e["actor"], "user:vic");
+    auto deleted = Parse(admin.Get("/api/audit?q=/api/resources/4"))["entries"];
+    ASSERT_EQ(deleted.size(), 1u);
+    EXPECT_EQ(deleted[0]["status"], 403);
+    EXPECT_EQ(admin.Get("/api/audit?offset=-1").status, 400);
 }
 
 TEST(RateLimits, PerAddressAndPerCallerAnswer429WithRetryAfter) {

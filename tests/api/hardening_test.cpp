@@ -473,7 +473,7 @@ TEST_F(HardeningTest, AuditRetentionKeepsTheNewestWithinAgeAndSize) {
     auto removed = identity.PruneAudit(kNow - 10 * 86400, 5);
     ASSERT_TRUE(removed.ok());
     EXPECT_EQ(*removed, 15);
-    auto left = identity.ListAudit(0, 100);
+    auto left = identity.ListAudit({0, 100});
     ASSERT_TRUE(left.ok());
     ASSERT_EQ(left->size(), 5u);
     EXPECT_EQ(left->front().ts, kNow - 86400);

@@ -274,12 +274,13 @@ class PgIdentityTables final : public IdentityStore {
         });
     }
 
-    Result<std::vector<AuditEntry>> ListAudit(UnixSeconds since, int limit) override {
+    Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q) override {
         return pool_.Transact("reading the audit log", [&](pqxx::work& tx) -> Result<std::vector<AuditEntry>> {
             return PgReadAll<AuditEntry>(
                 tx.exec_params("SELECT id, ts, actor, action, target, status, remote_address, count, detail FROM "
-                               "audit_log WHERE ts >= $1 ORDER BY ts DESC, id DESC LIMIT $2",
-                               since, limit),
+                               "audit_log WHERE ts >= $1 AND ($4 = '' OR strpos(actor, $4) > 0 OR strpos(action, $4) "
+                               "> 0 OR strpos(target, $4) > 0) ORDER BY ts DESC, id DESC LIMIT $2 OFFSET $3",
+                               q.since, q.limit, q.offset, q.search),
                 PgReadAudit);
         });
     }

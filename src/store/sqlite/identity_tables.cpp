@@ -72,14 +72,15 @@ Result<T> ReadOne(Statement& s, Reader read, const std::string& missing) {
 }
 
 class IdentityTables final : public IdentityStore {
-public:
+  public:
     IdentityTables(Connection& db, std::mutex& mutex, const Clock& clock) : db_(db), mutex_(mutex), clock_(clock) {}
 
     Result<User> CreateUser(const User& user) override {
         std::lock_guard lock(mutex_);
         User created = user;
         if (created.created_at == 0) created.created_at = clock_.Now();
-        Statement s = db_.Prepare("INSERT INTO users (name, role, password_hash, created_at, disabled) VALUES (?,?,?,?,?)");
+        Statement s =
+            db_.Prepare("INSERT INTO users (name, role, password_hash, created_at, disabled) VALUES (?,?,?,?,?)");
         s.Bind(1, user.name).Bind(2, std::string_view(RoleName(user.role))).Bind(3, user.password_hash);
         s.Bind(4, created.created_at).Bind(5, user.disabled ? 1 : 0);
         if (Status st = s.Run(); !st) {
@@ -117,15 +118,14 @@ public:
         s.Bind(1, std::string_view(RoleName(user.role))).Bind(2, user.password_hash).Bind(3, user.disabled ? 1 : 0);
         s.Bind(4, user.id);
         if (Status st = s.Run(); !st) return st.error();
-        if (db_.Changes() == 0) return MakeError(ErrorCode::kNotFound, "user " + std::to_string(user.id) + " does not exist");
+        if (db_.Changes() == 0)
+            return MakeError(ErrorCode::kNotFound, "user " + std::to_string(user.id) + " does not exist");
         Statement r = db_.Prepare(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?");
         r.Bind(1, user.id);
         return ReadOne<User>(r, ReadUser, "user vanished");
     }
 
-    Status DeleteUser(std::int64_t id) override {
-        return DeleteById("DELETE FROM users WHERE id = ?", id, "user");
-    }
+    Status DeleteUser(std::int64_t id) override { return DeleteById("DELETE FROM users WHERE id = ?", id, "user"); }
 
     Result<std::int64_t> CountUsers() override {
         std::lock_guard lock(mutex_);
@@ -137,7 +137,8 @@ public:
     Status SaveRefreshToken(const RefreshToken& t) override {
         std::lock_guard lock(mutex_);
         Statement s = db_.Prepare(
-            "INSERT INTO refresh_tokens (user_id, token_hash, family, created_at, expires_at, revoked) VALUES (?,?,?,?,?,?)");
+            "INSERT INTO refresh_tokens (user_id, token_hash, family, created_at, expires_at, revoked) VALUES "
+            "(?,?,?,?,?,?)");
         s.Bind(1, t.user_id).Bind(2, t.token_hash).Bind(3, t.family).Bind(4, t.created_at).Bind(5, t.expires_at);
         s.Bind(6, t.revoked ? 1 : 0);
         if (Status st = s.Run(); !st) {
@@ -186,8 +187,8 @@ public:
         ApiToken created = token;
         if (created.created_at == 0) created.created_at = clock_.Now();
         created.revoked_at.reset();
-        Statement s = db_.Prepare(
-            "INSERT INTO api_tokens (name, scope, token_hash, created_by, created_at) VALUES (?,?,?,?,?)");
+        Statement s =
+            db_.Prepare("INSERT INTO api_tokens (name, scope, token_hash, created_by, created_at) VALUES (?,?,?,?,?)");
         s.Bind(1, token.name).Bind(2, token.scope).Bind(3, token.token_hash).Bind(4, token.created_by);
         s.Bind(5, created.created_at);
         if (Status st = s.Run(); !st) {
@@ -210,7 +211,8 @@ public:
         Statement s = db_.Prepare("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?");
         s.Bind(1, at).Bind(2, id);
         if (Status st = s.Run(); !st) return st;
-        if (db_.Changes() == 0) return MakeError(ErrorCode::kNotFound, "API token " + std::to_string(id) + " does not exist");
+        if (db_.Changes() == 0)
+            return MakeError(ErrorCode::kNotFound, "API token " + std::to_string(id) + " does not exist");
         return Status::Ok();
     }
 
@@ -219,7 +221,8 @@ public:
         const UnixSeconds now = c.updated_at != 0 ? c.updated_at : clock_.Now();
         Statement s = db_.Prepare(
             "INSERT INTO credentials (name, kind, sealed, key_id, hint, created_at, updated_at) VALUES (?,?,?,?,?,?,?) "
-            "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, sealed = excluded.sealed, key_id = excluded.key_id, "
+            "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, sealed = excluded.sealed, key_id = "
+            "excluded.key_id, "
             "hint = excluded.hint, updated_at = excluded.updated_at");
         s.Bind(1, c.name).Bind(2, c.kind).BindBlob(3, c.sealed).Bind(4, c.key_id).Bind(5, c.hint).Bind(6, now);
         s.Bind(7, now);
@@ -251,7 +254,12 @@ public:
         Statement s = db_.Prepare(
             "INSERT INTO audit_log (ts, actor, action, target, status, remote_address, count, detail) "
             "VALUES (?,?,?,?,?,?,?,?)");
-        s.Bind(1, e.ts).Bind(2, e.actor).Bind(3, e.action).Bind(4, e.target).Bind(5, e.status).Bind(6, e.remote_address);
+        s.Bind(1, e.ts)
+            .Bind(2, e.actor)
+            .Bind(3, e.action)
+            .Bind(4, e.target)
+            .Bind(5, e.status)
+            .Bind(6, e.remote_address);
         s.Bind(7, e.count).Bind(8, e.detail);
         return s.Run();
     }
@@ -268,19 +276,22 @@ public:
         std::int64_t removed = db_.Changes();
         // The newest max_rows stay: ids grow with time, so the cut is one indexed range.
         Statement by_size = db_.Prepare(
-            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY "
+            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER "
+            "BY "
             "id DESC LIMIT 1 OFFSET ?) ORDER BY id LIMIT ?)");
         by_size.Bind(1, max_rows).Bind(2, kPruneBatch);
         if (Status s = by_size.Run(); !s) return s.error();
         return removed + db_.Changes();
     }
 
-    Result<std::vector<AuditEntry>> ListAudit(UnixSeconds since, int limit) override {
+    Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q) override {
         std::lock_guard lock(mutex_);
         Statement s = db_.Prepare(
             "SELECT id, ts, actor, action, target, status, remote_address, count, detail FROM audit_log WHERE ts >= ? "
-            "ORDER BY ts DESC, id DESC LIMIT ?");
-        s.Bind(1, since).Bind(2, limit);
+            "AND (? = '' OR instr(actor, ?) > 0 OR instr(action, ?) > 0 OR instr(target, ?) > 0) "
+            "ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?");
+        s.Bind(1, q.since).Bind(2, q.search).Bind(3, q.search).Bind(4, q.search).Bind(5, q.search);
+        s.Bind(6, q.limit).Bind(7, q.offset);
         return ReadAll<AuditEntry>(s, [](const Statement& r) {
             AuditEntry e;
             e.id = r.Int(0);
@@ -296,13 +307,14 @@ public:
         });
     }
 
-private:
+  private:
     Status DeleteById(const char* sql, std::int64_t id, const std::string& what) {
         std::lock_guard lock(mutex_);
         Statement s = db_.Prepare(sql);
         s.Bind(1, id);
         if (Status st = s.Run(); !st) return st;
-        if (db_.Changes() == 0) return MakeError(ErrorCode::kNotFound, what + " " + std::to_string(id) + " does not exist");
+        if (db_.Changes() == 0)
+            return MakeError(ErrorCode::kNotFound, what + " " + std::to_string(id) + " does not exist");
         return Status::Ok();
     }
 
