@@ -45,3 +45,8 @@ export function downloadText(name, text, type = 'text/plain') {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+// An instant as ISO 8601 UTC text, for CSV files (sortable, no zone to guess); '' for none.
+export function isoTime(unixSeconds) {
+  return unixSeconds ? new Date(unixSeconds * 1000).toISOString() : '';
+}

@@ -8,6 +8,7 @@
 // Columns: { key, label, value(row) → plain text/number (search, CSV), render(row) → JSX (default: value) }.
 // Filters: { key, label, options: [[value, label]...] }, the first option meaning "all"; with `rows`, a filter
 // with `match(row, value)` decides itself, otherwise row[key] === value.
+// Rows per page: `pageSize` at first, then the user's choice among `pageSizes`.
 // Selection (bulk actions): `selectable` shows a checkbox per row; `bulk(selectedRows, clear)` renders the
 // bar of bulk actions above the table.
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -21,7 +22,8 @@ export default function DataTable({
   reloadKey,
   rowKey = (r) => r.id,
   rowProps,
-  pageSize = 20,
+  pageSize: initialPageSize = 20,
+  pageSizes = [10, 20, 50, 100],
   filters = [],
   searchLabel = 'search',
   serverSearch = false,
@@ -33,6 +35,7 @@ export default function DataTable({
   testId,
 }) {
   const [page, setPage] = useState(0);
+  const [pageSize, setPageSize] = useState(initialPageSize);
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState(''); // the search in force (server: sent after a pause in typing)
   const [filterValues, setFilterValues] = useState(() => Object.fromEntries(filters.map((f) => [f.key, f.options[0][0]])));
@@ -43,7 +46,7 @@ export default function DataTable({
     const t = setTimeout(() => setApplied(search), fetchPage && serverSearch ? 300 : 0);
     return () => clearTimeout(t);
   }, [search, fetchPage, serverSearch]);
-  useEffect(() => setPage(0), [applied, filterValues]);
+  useEffect(() => setPage(0), [applied, filterValues, pageSize]);
 
   // Server mode: one page (+1 row) per change of page, filter, search or reloadKey.
   const load = useCallback(async () => {
@@ -199,6 +202,16 @@ export default function DataTable({
         <button type="button" className="secondary" disabled={!hasNext} onClick={() => setPage(page + 1)}>
           Next
         </button>
+        <label className="page-size">
+          <span className="visually-hidden">rows per page</span>
+          <select aria-label={`${caption}: rows per page`} value={pageSize} onChange={(e) => setPageSize(Number(e.target.value))}>
+            {[...new Set([...pageSizes, initialPageSize])].sort((a, b) => a - b).map((n) => (
+              <option key={n} value={n}>
+                {n} a page
+              </option>
+            ))}
+          </select>
+        </label>
       </nav>
     </div>
   );

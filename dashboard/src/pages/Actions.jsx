@@ -3,8 +3,8 @@ import { api } from '../api.js';
 import DataTable from '../components/DataTable.jsx';
 import Reason from '../components/Reason.jsx';
 import { subscribe } from '../events.js';
-import { money } from '../format.js';
-import { isoTime, zonedTime } from '../zoned.js';
+import { dateTime, money } from '../format.js';
+import { isoTime } from '../tableData.js';
 
 const STATUS_OPTIONS = [
   ['', 'every status'],
@@ -39,7 +39,7 @@ export default function Actions() {
     { key: 'status', label: 'action status', options: STATUS_OPTIONS },
   ];
   const columns = [
-    { key: 'ts', label: 'When', value: (a) => isoTime(a.ts), render: (a) => <time dateTime={isoTime(a.ts)}>{zonedTime(a.ts)}</time> },
+    { key: 'ts', label: 'When', value: (a) => isoTime(a.ts), render: (a) => <time dateTime={isoTime(a.ts)}>{dateTime(a.ts)}</time> },
     { key: 'resource', label: 'Resource', value: (a) => names[a.resource_id] ?? a.resource_id, render: (a) => <a href={`#/resources/${a.resource_id}`}>{names[a.resource_id] ?? a.resource_id}</a> },
     { key: 'change', label: 'Instances', value: (a) => `${a.from} → ${a.to}` },
     { key: 'status', label: 'Status', value: (a) => a.status, render: (a) => <span className={`status ${a.status}`}>{a.status}</span> },

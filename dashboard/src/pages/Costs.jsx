@@ -22,8 +22,28 @@ export default function Costs() {
   const [report, setReport] = useState(null);
   const [error, setError] = useState('');
 
+  // The service computes one report at a time and answers 503 with Retry-After while it has none ready: wait that
+  // long and ask again (at most 5 times) instead of showing the error.
   useEffect(() => {
-    api.get('/api/costs').then(({ data }) => setReport(data), (e) => setError(errorMessage(e)));
+    let stopped = false;
+    let timer = null;
+    const load = (attempt) =>
+      api.get('/api/costs').then(
+        ({ data }) => !stopped && setReport(data),
+        (e) => {
+          if (stopped) return;
+          const wait = Number(e?.response?.headers?.['retry-after']);
+          if (e?.response?.status === 503 && attempt < 5) {
+            setError('');
+            timer = setTimeout(() => load(attempt + 1), 1000 * (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 30) : 5));
+          } else setError(errorMessage(e));
+        },
+      );
+    load(0);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, []);
 
   async function downloadCsv() {
@@ -40,8 +60,19 @@ export default function Costs() {
     }
   }
 
-  if (error) return <p role="alert" className="error">{error}</p>;
-  if (!report) return <p className="loading">Loading…</p>;
+  if (error || !report)
+    return (
+      <section aria-label="costs">
+        <h1>Costs</h1>
+        {error ? (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        ) : (
+          <p className="loading">Computing this month's costs…</p>
+        )}
+      </section>
+    );
   const total = report.groups.find((g) => g.kind === 'total');
   const labels = total.days.map((d) => d.date.slice(5));
   const today = total.days.findIndex((d) => d.forecast);
@@ -55,13 +86,15 @@ export default function Costs() {
   ];
   const row = (g) => (
     <tr key={`${g.kind}/${g.name}`}>
-      <td>{g.kind}</td>
-      <td>{g.name}</td>
-      <td>{money(g.actual_to_date)}</td>
-      <td>{g.month_end ? money(g.month_end.p10) : '–'}</td>
-      <td>{g.month_end ? money(g.month_end.p50) : '–'}</td>
-      <td>{g.month_end ? money(g.month_end.p90) : '–'}</td>
-      <td className="muted">{g.note ?? ''}</td>
+      <td data-label="kind">{g.kind}</td>
+      <td data-label="name">{g.name}</td>
+      <td data-label="spent so far">{money(g.actual_to_date)}</td>
+      <td data-label="month end p10">{g.month_end ? money(g.month_end.p10) : '–'}</td>
+      <td data-label="p50">{g.month_end ? money(g.month_end.p50) : '–'}</td>
+      <td data-label="p90">{g.month_end ? money(g.month_end.p90) : '–'}</td>
+      <td data-label="note" className="muted">
+        {g.note ?? ''}
+      </td>
     </tr>
   );
   return (
@@ -79,20 +112,22 @@ export default function Costs() {
           role="img"
         />
       </div>
-      <table>
-        <thead>
-          <tr>
-            <th>kind</th>
-            <th>name</th>
-            <th>spent so far</th>
-            <th>month end p10</th>
-            <th>p50</th>
-            <th>p90</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>{report.groups.map(row)}</tbody>
-      </table>
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="spend by resource, provider and in total">
+        <table className="cards-on-phone">
+          <thead>
+            <tr>
+              <th scope="col">kind</th>
+              <th scope="col">name</th>
+              <th scope="col">spent so far</th>
+              <th scope="col">month end p10</th>
+              <th scope="col">p50</th>
+              <th scope="col">p90</th>
+              <th scope="col">note</th>
+            </tr>
+          </thead>
+          <tbody>{report.groups.map(row)}</tbody>
+        </table>
+      </div>
       <button type="button" onClick={downloadCsv}>
         Download CSV
       </button>

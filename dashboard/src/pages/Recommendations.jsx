@@ -4,8 +4,8 @@ import DataTable from '../components/DataTable.jsx';
 import Notice from '../components/Notice.jsx';
 import Reason from '../components/Reason.jsx';
 import { subscribe } from '../events.js';
-import { money } from '../format.js';
-import { isoTime, zonedTime } from '../zoned.js';
+import { dateTime, money } from '../format.js';
+import { isoTime } from '../tableData.js';
 
 const STATUSES = ['open', 'applied', 'dismissed', 'superseded', 'expired', 'closed', 'all'];
 // How long a snoozed recommendation stays away (POST .../dismiss {"snooze_minutes"}); docs/ALLOCATION.md.
@@ -81,7 +81,7 @@ export default function Recommendations({ canApply }) {
         value: (r) => r.hourly_saving,
         render: (r) => (r.hourly_saving >= 0 ? `saves ${money(r.hourly_saving)}/h` : `adds ${money(-r.hourly_saving)}/h`),
       },
-      { key: 'created_at', label: 'Proposed', value: (r) => isoTime(r.created_at), render: (r) => <time dateTime={isoTime(r.created_at)}>{zonedTime(r.created_at)}</time> },
+      { key: 'created_at', label: 'Proposed', value: (r) => isoTime(r.created_at), render: (r) => <time dateTime={isoTime(r.created_at)}>{dateTime(r.created_at)}</time> },
       { key: 'status', label: 'Status', value: (r) => r.status, render: (r) => <span title={r.status_reason}>{r.status}</span> },
       { key: 'reason', label: 'Why', value: (r) => r.summary || r.reason, render: (r) => <Reason item={r} /> },
       ...(canApply

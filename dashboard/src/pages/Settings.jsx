@@ -3,7 +3,8 @@ import { api, errorMessage } from '../api.js';
 import CopyButton from '../components/CopyButton.jsx';
 import DataTable from '../components/DataTable.jsx';
 import Notice, { submitting } from '../components/Notice.jsx';
-import { isoTime, zonedTime } from '../zoned.js';
+import { dateTime } from '../format.js';
+import { isoTime } from '../tableData.js';
 
 // Every credential kind the drivers accept (api/credential_vault.cpp checks them; app/cloud_adapters.cpp reads
 // them): the fields of its secret, and which are optional. A GCP service-account key and a kubeconfig are whole
@@ -93,7 +94,7 @@ export default function Settings({ user: me }) {
         ),
     },
     { key: 'state', label: 'State', value: (u) => (u.disabled ? 'disabled' : 'active') },
-    { key: 'created_at', label: 'Created', value: (u) => isoTime(u.created_at), render: (u) => zonedTime(u.created_at) },
+    { key: 'created_at', label: 'Created', value: (u) => isoTime(u.created_at), render: (u) => dateTime(u.created_at) },
     {
       key: 'act',
       label: 'Access',
@@ -114,7 +115,7 @@ export default function Settings({ user: me }) {
   ];
 
   const auditColumns = [
-    { key: 'ts', label: 'When', value: (e) => isoTime(e.ts), render: (e) => <time dateTime={isoTime(e.ts)}>{zonedTime(e.ts)}</time> },
+    { key: 'ts', label: 'When', value: (e) => isoTime(e.ts), render: (e) => <time dateTime={isoTime(e.ts)}>{dateTime(e.ts)}</time> },
     { key: 'actor', label: 'Who' },
     { key: 'action', label: 'What' },
     { key: 'target', label: 'Target' },
@@ -206,7 +207,7 @@ export default function Settings({ user: me }) {
           <ul className="plain-list">
             {tokens.map((t) => (
               <li key={t.id} data-testid="token-row">
-                <strong>{t.name}</strong> ({t.scope}) created {zonedTime(t.created_at)} by {t.created_by}{' '}
+                <strong>{t.name}</strong> ({t.scope}) created {dateTime(t.created_at)} by {t.created_by}{' '}
                 {t.revoked_at ? (
                   <em>revoked</em>
                 ) : (

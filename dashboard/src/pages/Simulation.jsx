@@ -108,28 +108,32 @@ export default function Simulation({ canRun }) {
           <h2>
             {result.source}: {result.series.length} series, boot delay {result.boot_delay_s} s
           </h2>
-          <table data-testid="simulation-table">
-            <thead>
-              <tr>
-                <th>Policy</th>
-                <th>Cost vs static</th>
-                <th>Steps short of capacity</th>
-                <th>Mean utilization</th>
-                <th>Scaling actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {POLICIES.filter((p) => result.policies[p.name]).map((p) => (
-                <tr key={p.name}>
-                  <td title={p.help}>{p.name}</td>
-                  <td>{percent(result.policies[p.name].cost_rel)}</td>
-                  <td>{percent(result.policies[p.name].unmet, 1)}</td>
-                  <td>{percent(result.policies[p.name].util)}</td>
-                  <td>{number(result.policies[p.name].actions, 0)}</td>
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="policies compared">
+            <table data-testid="simulation-table" className="cards-on-phone">
+              <thead>
+                <tr>
+                  <th scope="col">Policy</th>
+                  <th scope="col">Cost vs static</th>
+                  <th scope="col">Steps short of capacity</th>
+                  <th scope="col">Mean utilization</th>
+                  <th scope="col">Scaling actions</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {POLICIES.filter((p) => result.policies[p.name]).map((p) => (
+                  <tr key={p.name}>
+                    <td data-label="Policy" title={p.help}>
+                      {p.name}
+                    </td>
+                    <td data-label="Cost vs static">{percent(result.policies[p.name].cost_rel)}</td>
+                    <td data-label="Steps short">{percent(result.policies[p.name].unmet, 1)}</td>
+                    <td data-label="Mean utilization">{percent(result.policies[p.name].util)}</td>
+                    <td data-label="Scaling actions">{number(result.policies[p.name].actions, 0)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {series && (
             <div className="chart" data-testid="simulation-chart">
               <Line
@@ -141,7 +145,10 @@ export default function Simulation({ canRun }) {
                   maintainAspectRatio: false,
                   animation: false,
                   parsing: false,
-                  scales: { x: { type: 'linear', ticks: { callback: (v) => time(v / 1000), maxTicksLimit: 8 } }, y: { beginAtZero: true } },
+                  scales: {
+                    x: { type: 'linear', title: { display: true, text: "the trace's time (your time zone)" }, ticks: { callback: (v) => time(v / 1000), maxTicksLimit: 8 } },
+                    y: { beginAtZero: true, title: { display: true, text: 'load, and each policy’s ready capacity (load units)' } },
+                  },
                 }}
               />
             </div>
