@@ -79,6 +79,25 @@ void PriceDecision(const PlanInput& in, double instances, PlanDecision& d, std::
     if (mix.cost_per_hour < d.cost_after_per_hour - 1e-9)
         why += " (saves " + MoneyPerHour(d.cost_after_per_hour - mix.cost_per_hour) + " against " +
                std::to_string(d.desired) + " x " + own->name + " through a mixed-instances group)";
+    // What losing every spot instance at once would cost (issue 32 item 4): the on-demand part's capacity against
+    // the load this plan is sized for, until replacements boot.
+    double spot_vcpu = 0.0;
+    int spot_count = 0;
+    for (const MixLine& line : mix.lines) {
+        if (!line.spot) continue;
+        auto type = in.catalog->Find(line.provider, line.name);
+        spot_vcpu += line.count * (type ? type->vcpu : 0.0);
+        spot_count += line.count;
+    }
+    if (spot_count > 0 && own->vcpu > 0) {
+        const double sized_load = instances * r.capacity_per_instance * r.target_utilization();
+        const double left = (mix.vcpu - spot_vcpu) / own->vcpu * r.capacity_per_instance;
+        const double unmet = std::max(0.0, sized_load - left);
+        why += "; a spot interruption (all " + std::to_string(spot_count) + " spot instance(s) at once) leaves " +
+               Fmt(left) + " " + r.load_metric + " on demand: of the " + Fmt(sized_load) + " sized for, " + Fmt(unmet) +
+               " (" + Fmt(sized_load > 0 ? 100.0 * unmet / sized_load : 0.0) +
+               "%) would go unmet until replacements boot (" + std::to_string(r.boot_delay_s) + " s)";
+    }
 }
 
 // The decision's numbers in fields, and its sentence (core/action.hpp SummarizeDecision).

@@ -47,7 +47,7 @@ struct EngineInput {
     // resource starved (auto mode only). False for a replay's first sizing, before anything ran.
     bool observe_service = true;
     // A budget's cap on this resource (core/budget.hpp, allocate/budget_cap.hpp); none while no budget caps it.
-    std::optional<BudgetCapLimit> budget_cap;
+    std::optional<BudgetCapLimit> budget_cap = {};
 };
 
 enum class Verdict {

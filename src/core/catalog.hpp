@@ -23,7 +23,7 @@ struct InstanceType {
     // resource-based CUD), as an hourly rate paid every hour of the term; 0 when none is listed. `commit_offer` names
     // the offer and its source (or that the rate is from memory) for people.
     double commit_price_per_hour = 0.0;
-    std::string commit_offer;
+    std::string commit_offer = {};
 };
 
 class Catalog {

@@ -48,7 +48,7 @@ struct Resource {
     double spot_share_max = 0.0;
     int max_step = 0;
     // team, env, any key (core/labels.hpp): what costs and budgets group by.
-    ResourceLabels labels;
+    ResourceLabels labels = {};
     UnixSeconds created_at = 0;
     UnixSeconds updated_at = 0;
 

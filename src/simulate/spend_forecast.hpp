@@ -67,7 +67,7 @@ struct SpendPaths {
     std::vector<std::vector<double>> base_days;
     double width = 1.0;  // how far the level factors were widened to cover the history's own spans (calibration)
     // With SpendOptions::instance_hours: per path (with its level factor), hours at each sized instance count.
-    std::vector<std::map<int, double>> path_instance_hours;
+    std::vector<std::map<int, double>> path_instance_hours = {};
     // p10/p90 of the paths, p50 of the base paths (p10 <= p50 <= p90 kept): of each day's spend, and the span's.
     std::vector<SpendBand> Days() const;
     SpendBand Total() const;

@@ -148,5 +148,32 @@ TEST(BudgetCap, MinCapacityStaysAHardLimit) {
     EXPECT_NE(d.reason.find("min_capacity 12"), std::string::npos) << d.reason;
 }
 
+// Spot (issue 32 item 4): the reason says what losing every spot instance at once would leave unmet.
+TEST(SpotInterruption, TheReasonSaysWhatAnInterruptionWouldLeaveUnmet) {
+    Catalog catalog = *ParseCatalogCsv(
+        "provider,name,vcpu,memory_gib,price_per_hour,spot_price_per_hour\naws,m5.large,2,8,0.096,0.0336\n");
+    PlanInput in;
+    in.resource = CappedResource();
+    in.resource.provider = "aws";
+    in.resource.spot_share_max = 0.5;
+    in.catalog = &catalog;
+    in.now = kStart;
+    in.current_capacity = 20;
+    in.current_load = 150;
+    Forecast f;
+    f.step = kTick;
+    for (int i = 0; i < 10; ++i) f.points.push_back({kStart + i * kTick, 150, 150, 150, 150});
+    in.forecast = f;
+    PlanDecision d = CapacityPlanner().Plan(in);
+    ASSERT_EQ(d.desired, 20);  // 150 / (10 x 0.75)
+    // Half the vCPU on spot: 10 on demand serve 100 of the 150 sized for.
+    EXPECT_NE(d.reason.find("a spot interruption (all 10 spot instance(s) at once) leaves 100.00 cpu_cores on demand: "
+                            "of the 150.00 sized for, 50.00 (33.33%) would go unmet"),
+              std::string::npos)
+        << d.reason;
+    in.resource.spot_share_max = 0;
+    EXPECT_EQ(CapacityPlanner().Plan(in).reason.find("spot interruption"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cloudopt

@@ -1,0 +1,207 @@
+// Labels on resources, /api/budgets and /api/costs/commitments through the HTTP API (issue 32 items 3-5), and a
+// budget's cap reaching the control loop's pass.
+#include "api/api_fixture.hpp"
+#include "api/budget_monitor.hpp"
+
+namespace cloudopt {
+namespace {
+
+class BudgetsApiTest : public ApiTest {
+  protected:
+    void PushCost(int id, double per_hour) {
+        SeriesSamples cost{{static_cast<ResourceId>(id), "cost_per_hour"}, {}};
+        for (UnixSeconds t = kNow - 2 * 86400; t < kNow; t += 3600) cost.samples.push_back({t, per_hour});
+        ASSERT_TRUE(store_->AppendSamples(std::span<const SeriesSamples>(&cost, 1)).ok());
+    }
+    int CreateLabeled(const std::string& name, const std::string& ref, const json& labels) {
+        json body = {{"name", name},
+                     {"provider", "aws"},
+                     {"provider_ref", ref},
+                     {"instance_type", "m5.large"},
+                     {"capacity_per_instance", 10},
+                     {"max_capacity", 20},
+                     {"labels", labels}};
+        auto r = client_->Post("/api/resources", body.dump());
+        EXPECT_EQ(r.status, 201) << r.body;
+        return Body(r).value("id", 0);
+    }
+};
+
+TEST_F(BudgetsApiTest, LabelsAreSetListedFilteredAndValidated) {
+    const int web = CreateLabeled("web", "sim/a", {{"team", "payments"}, {"env", "prod"}});
+    CreateLabeled("batch", "sim/b", {{"team", "search"}});
+    auto got = client_->Get("/api/resources/" + std::to_string(web));
+    ASSERT_EQ(got.status, 200);
+    EXPECT_EQ(Body(got)["labels"], (json{{"env", "prod"}, {"team", "payments"}}));
+
+    auto filtered = client_->Get("/api/resources?label=team:payments");
+    ASSERT_EQ(filtered.status, 200) << filtered.body;
+    ASSERT_EQ(Body(filtered)["resources"].size(), 1u);
+    EXPECT_EQ(Body(filtered)["resources"][0]["name"], "web");
+    EXPECT_EQ(Body(client_->Get("/api/resources?label=team"))["resources"].size(), 2u);
+    EXPECT_EQ(Body(client_->Get("/api/resources?label=team:payments,env:dev"))["resources"].size(), 0u);
+    auto bad_selector = client_->Get("/api/resources?label=team:pay%20ments");
+    EXPECT_EQ(bad_selector.status, 400);
+    EXPECT_EQ(ErrorCodeOf(bad_selector), "invalid_argument");
+
+    // PUT replaces the labels whole; a bad key is a 422 naming the field.
+    auto put = client_->Request("PUT", "/api/resources/" + std::to_string(web),
+                                json{{"labels", {{"team", "checkout"}}}}.dump());
+    ASSERT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(Body(put)["labels"], (json{{"team", "checkout"}}));
+    auto bad =
+        client_->Request("PUT", "/api/resources/" + std::to_string(web), json{{"labels", {{"-team", "x"}}}}.dump());
+    EXPECT_EQ(bad.status, 422);
+    EXPECT_EQ(ErrorCodeOf(bad), "unprocessable");
+    EXPECT_NE(Body(bad)["error"]["message"].get<std::string>().find("labels: key '-team'"), std::string::npos);
+    auto not_object = client_->Post("/api/resources", json{{"name", "x"},
+                                                           {"provider", "aws"},
+                                                           {"provider_ref", "sim/b"},
+                                                           {"instance_type", "m5.large"},
+                                                           {"labels", "team=x"}}
+                                                          .dump());
+    EXPECT_EQ(not_object.status, 422);
+}
+
+TEST_F(BudgetsApiTest, CostsGroupByALabelKey) {
+    const int web = CreateLabeled("web", "sim/a", {{"team", "payments"}});
+    const int batch = CreateLabeled("batch", "sim/b", {{"team", "search"}, {"env", "prod"}});
+    PushHistory(web);
+    PushHistory(batch);
+    PushCost(web, 0.5);
+    PushCost(batch, 0.25);
+    auto r = client_->Get("/api/costs?group_by=label:team");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json groups = Body(r)["groups"];
+    ASSERT_EQ(groups.size(), 2u) << groups.dump();
+    EXPECT_EQ(groups[0]["kind"], "label");
+    EXPECT_EQ(groups[0]["name"], "team:payments");
+    EXPECT_NEAR(groups[0]["actual_to_date"].get<double>(), 24.0, 0.01);  // 48 h x 0.5
+    EXPECT_EQ(groups[1]["name"], "team:search");
+    EXPECT_NEAR(groups[1]["actual_to_date"].get<double>(), 12.0, 0.01);
+    EXPECT_TRUE(groups[0]["month_end"].is_object());
+    EXPECT_EQ(client_->Get("/api/costs?group_by=label:").status, 400);
+    EXPECT_EQ(client_->Get("/api/costs?group_by=team").status, 400);
+}
+
+TEST_F(BudgetsApiTest, BudgetsAreCheckedAgainstTheProjection) {
+    const int web = CreateLabeled("web", "sim/a", {{"team", "payments"}});
+    PushHistory(web);
+    PushCost(web, 0.5);  // 24 spent; 13 days left at 4-6 instances x 0.1 = 125-187 more
+    for (const json& b : {json{{"name", "roomy"}, {"monthly_usd", 10000}},
+                          json{{"name", "tight"}, {"monthly_usd", 20}, {"scope", "label"}, {"target", "team=payments"}},
+                          json{{"name", "web-month"},
+                               {"monthly_usd", 100},
+                               {"scope", "resource"},
+                               {"target", "web"},
+                               {"cap_mode", "soft"}}}) {
+        auto created = client_->Post("/api/budgets", b.dump());
+        ASSERT_EQ(created.status, 201) << created.body;
+    }
+    auto r = client_->Get("/api/budgets");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json budgets = Body(r)["budgets"];
+    ASSERT_EQ(budgets.size(), 3u);
+    std::map<std::string, json> by_name;
+    for (const json& b : budgets) by_name[b["name"]] = b;
+    EXPECT_EQ(by_name["roomy"]["status"]["state"], "ok");
+    EXPECT_EQ(by_name["tight"]["target"], "team:payments");  // one spelling
+    EXPECT_EQ(by_name["tight"]["status"]["state"], "exceeded");
+    EXPECT_EQ(by_name["web-month"]["status"]["state"], "over");
+    EXPECT_TRUE(by_name["web-month"]["status"]["caps"].contains("web")) << by_name["web-month"].dump();
+    EXPECT_NE(by_name["web-month"]["status"]["message"].get<std::string>().find("projected over"), std::string::npos);
+    // The gauges.
+    auto metrics = client_->Get("/metrics");
+    EXPECT_NE(metrics.body.find("cloudopt_budget_state{budget=\"tight\"} 3"), std::string::npos);
+    EXPECT_NE(metrics.body.find("cloudopt_budget_projected_usd{budget=\"roomy\",quantile=\"p90\"}"), std::string::npos);
+
+    // Bad input says what to do.
+    for (const json& bad :
+         {json{{"name", "x"}, {"monthly_usd", -1}}, json{{"name", "x"}, {"monthly_usd", 5}, {"scope", "team"}},
+          json{{"name", "x"}, {"monthly_usd", 5}, {"scope", "resource"}, {"target", "nope"}},
+          json{{"name", "x"}, {"monthly_usd", 5}, {"cap_mode", "always"}},
+          json{{"name", "x"}, {"monthly_usd", 5}, {"colour", "red"}}}) {
+        auto refused = client_->Post("/api/budgets", bad.dump());
+        EXPECT_EQ(refused.status, 422) << bad.dump() << " " << refused.body;
+        EXPECT_EQ(ErrorCodeOf(refused), "unprocessable");
+    }
+    EXPECT_EQ(client_->Post("/api/budgets", json{{"name", "roomy"}, {"monthly_usd", 5}}.dump()).status, 409);
+    const std::string id = std::to_string(by_name["roomy"]["id"].get<int>());
+    auto put = client_->Request("PUT", "/api/budgets/" + id, json{{"monthly_usd", 1}}.dump());
+    ASSERT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(Body(client_->Get("/api/budgets/" + id))["status"]["state"], "exceeded");
+    EXPECT_EQ(client_->Request("DELETE", "/api/budgets/" + id).status, 204);
+    EXPECT_EQ(client_->Get("/api/budgets/" + id).status, 404);
+}
+
+TEST_F(BudgetsApiTest, ACappingBudgetReachesThePlannersReason) {
+    const int web = CreateResource("web", "sim/a");
+    PushHistory(web);
+    PushCost(web, 0.5);
+    Budget budget;
+    budget.name = "web-hard";
+    budget.scope = BudgetScope::kResource;
+    budget.target = "web";
+    budget.monthly_usd = 30;  // 24 spent: 6 left for 13 days = 0.019/h, under one m5.large at 0.1
+    budget.cap_mode = BudgetCapMode::kHard;
+    ASSERT_TRUE(store_->SaveBudget(budget).ok());
+    BudgetCapBoard caps;
+    api::BudgetMonitor monitor(*store_, *loop_, metrics_, &caps);
+    loop_->SetBudgetCaps(&caps);
+    auto checked = monitor.Check(kNow);
+    ASSERT_TRUE(checked.ok()) << checked.error().message;
+    ASSERT_TRUE(caps.For(web).has_value());
+    EXPECT_EQ(caps.For(web)->max_instances, 0);
+    auto passes = loop_->RunPass(web);
+    ASSERT_TRUE(passes.ok()) << passes.error().message;
+    ASSERT_EQ(passes->size(), 1u);
+    const PassOutcome& o = passes->front();
+    ASSERT_TRUE(o.decision.has_value()) << o.error;
+    EXPECT_EQ(o.decision->bound_by, "budget_cap");
+    EXPECT_EQ(o.decision->desired, 1);  // min_capacity still holds
+    EXPECT_NE(o.decision->reason.find("budget cap: budget 'web-hard'"), std::string::npos) << o.decision->reason;
+    EXPECT_NE(o.decision->reason.find("unmet now"), std::string::npos) << o.decision->reason;
+
+    // Soft (the default cap mode): never below what the measured load needs now.
+    budget = store_->ListBudgets()->front();
+    budget.cap_mode = BudgetCapMode::kSoft;
+    ASSERT_TRUE(store_->SaveBudget(budget).ok());
+    ASSERT_TRUE(monitor.Check(kNow).ok());
+    auto soft = loop_->RunPass(web);
+    ASSERT_TRUE(soft.ok());
+    const PassOutcome& s = soft->front();
+    ASSERT_TRUE(s.decision.has_value()) << s.error;
+    EXPECT_GE(s.decision->desired, 4);         // 30-50 cores at 10 per instance under 80%
+    if (s.decision->bound_by == "budget_cap")  // it bound: held at the measured need, and says so
+        EXPECT_NE(s.decision->reason.find("cap_mode soft never goes below it"), std::string::npos)
+            << s.decision->reason;
+}
+
+TEST_F(BudgetsApiTest, CommitmentsComeWithBreakEvenAndASavingBand) {
+    catalog_ = *ParseCatalogCsv(
+        "provider,name,vcpu,memory_gib,price_per_hour,commit_1y_price_per_hour,commit_1y_offer\n"
+        "aws,m5.large,2,8,0.1,0.06,test offer\n");
+    const int web = CreateResource("web", "sim/a");
+    CreateResource("idle", "sim/b");
+    PushHistory(web);
+    auto r = client_->Get("/api/costs/commitments");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = Body(r);
+    ASSERT_EQ(body["resources"].size(), 2u);
+    const json& idle = body["resources"][0];
+    EXPECT_EQ(idle["resource"], "idle");
+    EXPECT_TRUE(idle.contains("note"));
+    const json& w = body["resources"][1];
+    EXPECT_EQ(w["resource"], "web");
+    EXPECT_DOUBLE_EQ(w["break_even_utilization"].get<double>(), 0.6);
+    // The load (30-45 at 10 per instance, 75%) runs 4-6 instances: at least 4 nearly always.
+    EXPECT_GE(w["recommended_instances"].get<int>(), 4);
+    EXPECT_LE(w["recommended_instances"].get<int>(), 6);
+    EXPECT_GE(w["stays_above"]["p90_of_hours"].get<int>(), 4);
+    EXPECT_GT(w["saving"]["p50"].get<double>(), 0.0);
+    EXPECT_LE(w["saving"]["p10"].get<double>(), w["saving"]["p90"].get<double>());
+    EXPECT_EQ(w["offer"], "test offer");
+}
+
+}  // namespace
+}  // namespace cloudopt
