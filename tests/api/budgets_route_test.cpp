@@ -171,10 +171,11 @@ TEST_F(BudgetsApiTest, ACappingBudgetReachesThePlannersReason) {
     ASSERT_TRUE(soft.ok());
     const PassOutcome& s = soft->front();
     ASSERT_TRUE(s.decision.has_value()) << s.error;
-    EXPECT_GE(s.decision->desired, 4);         // 30-50 cores at 10 per instance under 80%
-    if (s.decision->bound_by == "budget_cap")  // it bound: held at the measured need, and says so
+    EXPECT_GE(s.decision->desired, 4);           // 30-50 cores at 10 per instance under 80%
+    if (s.decision->bound_by == "budget_cap") {  // it bound: held at the measured need, and says so
         EXPECT_NE(s.decision->reason.find("cap_mode soft never goes below it"), std::string::npos)
             << s.decision->reason;
+    }
 }
 
 TEST_F(BudgetsApiTest, CommitmentsComeWithBreakEvenAndASavingBand) {
