@@ -1,0 +1,63 @@
+// `cloudopt costs commitments --data` through the binary: a steady fleet is committed to and saves; a fleet idle
+// most of the time is not.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+using nlohmann::json;
+
+// 10 days at 5-minute steps: "steady" runs a daily wave on a high base; "bursty" idles but for an hour a day.
+std::string WriteCommitTrace(const testing::TempDir& dir) {
+    const std::string path = dir.File("trace.csv");
+    std::ofstream out(path);
+    out << "timestamp,series,value\n";
+    for (int i = 0; i < 10 * 288; ++i) {
+        const long long ts = 1'700'006'400 + 300LL * i;
+        out << ts << ",steady," << 100.0 + 20.0 * std::sin(2 * 3.141592653589793 * i / 288.0) << "\n";
+        out << ts << ",bursty," << (i % 288 < 12 ? 100.0 : 1.0) << "\n";
+    }
+    return path;
+}
+
+TEST(CommitmentsCli, CommitsTheSteadyBaseAndNothingForAnIdleFleet) {
+    testing::TempDir dir;
+    const std::string trace = WriteCommitTrace(dir);
+    ASSERT_EQ(testing::RunToExit({"/bin/sh", "-c",
+                                  std::string(CLOUDOPT_BINARY) + " costs commitments --data " + trace +
+                                      " --paths 50 --json > " + dir.File("out") + " 2> " + dir.File("err")},
+                                 dir.File("log")),
+              0)
+        << testing::ReadFile(dir.File("err"));
+    const json out = json::parse(testing::ReadFile(dir.File("out")));
+    EXPECT_EQ(out["series"], 2);
+    EXPECT_DOUBLE_EQ(out["break_even_utilization"].get<double>(), 0.625);  // m5.large: 0.060 / 0.096
+    const json& steady = out["per_series"]["steady"];
+    // 80-120 at 120/20 per instance and 75%: 11-16 instances, at least ~11 all the time.
+    EXPECT_GE(steady["recommended"].get<int>(), 10);
+    EXPECT_LE(steady["recommended"].get<int>(), steady["peak"].get<int>());
+    EXPECT_GT(steady["realized_saving"].get<double>(), 0.0);
+    EXPECT_LE(steady["realized_saving"].get<double>(), steady["hindsight_saving"].get<double>() + 1e-9);
+    const json& bursty = out["per_series"]["bursty"];
+    EXPECT_LE(bursty["recommended"].get<int>(), 1);  // 1 instance all day at most; the burst's 20 an hour a day
+    EXPECT_GE(bursty["realized_saving"].get<double>(), -1e-9);
+
+    // Bad input: a type without a commitment rate, a missing file.
+    EXPECT_EQ(
+        testing::RunToExit({"/bin/sh", "-c",
+                            std::string(CLOUDOPT_BINARY) + " costs commitments --data " + trace +
+                                " --provider aws_lambda --instance-type lambda.pc.x86.512mb 2> " + dir.File("err2")},
+                           dir.File("log2")),
+        2);
+    EXPECT_NE(testing::ReadFile(dir.File("err2")).find("no 1-year commitment rate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cloudopt
