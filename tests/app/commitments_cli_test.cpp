@@ -40,8 +40,8 @@ TEST(CommitmentsCli, CommitsTheSteadyBaseAndNothingForAnIdleFleet) {
     EXPECT_EQ(out["series"], 2);
     EXPECT_DOUBLE_EQ(out["break_even_utilization"].get<double>(), 0.625);  // m5.large: 0.060 / 0.096
     const json& steady = out["per_series"]["steady"];
-    // 80-120 at 120/20 per instance and 75%: 11-16 instances, at least ~11 all the time.
-    EXPECT_GE(steady["recommended"].get<int>(), 10);
+    // 80-120 at 120/20 per instance and 75%: 18-27 instances, 18 all the time and ~21 for 62.5% of it.
+    EXPECT_GE(steady["recommended"].get<int>(), 18);
     EXPECT_LE(steady["recommended"].get<int>(), steady["peak"].get<int>());
     EXPECT_GT(steady["realized_saving"].get<double>(), 0.0);
     EXPECT_LE(steady["realized_saving"].get<double>(), steady["hindsight_saving"].get<double>() + 1e-9);
