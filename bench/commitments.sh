@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# docs/COSTS.md "Commitments": what a 1-year commitment planned from the forecast would have saved over each trace's
+# scored part, on every trace of ../shared/data; one JSON file each in OUT and a Markdown table on stdout.
+#   bench/commitments.sh [OUT=/tmp/cloudopt-commitments] [build/release] [extra flags, e.g. --provider azure --instance-type Standard_D2s_v5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-/tmp/cloudopt-commitments}
+build=${2:-build/release}
+shift $(( $# > 2 ? 2 : $# )) || true
+mkdir -p "$out"
+for f in ../shared/data/*.csv; do
+  name=$(basename "$f" .csv)
+  "$build/cloudopt" costs commitments --data "$f" --json "$@" > "$out/$name.json" 2> "$out/$name.log" ||
+    rm -f "$out/$name.json"
+done
+/usr/bin/python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+print("| file | series | committed / peak (mean) | predicted saving p50 | realized | best in hindsight | realized inside p10-p90 | lost money |")
+print("|---|---|---|---|---|---|---|---|")
+for f in sorted(os.listdir(out)):
+    if not f.endswith(".json"):
+        continue
+    c = json.load(open(os.path.join(out, f)))
+    print(f"| {f[:-5]} | {c['series']} | {c['mean_committed']:.1f} / {c['mean_peak']:.1f} | "
+          f"{100*c['predicted_saving_share_p50']:.1f}% | {100*c['realized_saving_share']:.1f}% | "
+          f"{100*c['hindsight_saving_share']:.1f}% | {100*c['realized_inside_p10_p90']:.0f}% | {c['series_that_lost']} |")
+PY
