@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/text.hpp"
+#include "core/timestamp.hpp"
 
 namespace cloudopt {
 
@@ -19,6 +20,18 @@ std::string_view TrimCell(std::string_view cell) {
 }
 
 }  // namespace
+
+std::optional<std::vector<std::int64_t>> NabUnixSeconds(const NabSeries& series) {
+    std::vector<std::int64_t> times;
+    times.reserve(series.timestamps.size());
+    for (const std::string& timestamp : series.timestamps) {
+        std::optional<UnixSeconds> t = ParseRfc3339(timestamp);
+        if (!t) t = ParseRfc3339(timestamp + "Z");  // NAB's times carry no zone
+        if (!t) return std::nullopt;
+        times.push_back(*t);
+    }
+    return times;
+}
 
 Result<NabSeries> ParseNabCsv(std::string_view text, std::string relative_path) {
     NabSeries series;

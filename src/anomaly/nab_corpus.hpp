@@ -4,8 +4,10 @@
 // [[start, end], ...]). Format: ../shared/data/nab/README.md. Errors name the file and line.
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,11 @@ struct NabSeries {
 // Parses one CSV text with a header whose first two columns are timestamp and value; further columns are ignored.
 // kInvalidArgument naming the line for a row without a number, and for a file without rows.
 Result<NabSeries> ParseNabCsv(std::string_view text, std::string relative_path);
+
+// The rows' times in unix seconds, NAB's naive "YYYY-MM-DD HH:MM:SS" read as UTC (RFC 3339 with a zone is read
+// with it), for the detector's time-of-day channel. nullopt when any row's timestamp is not such a time; the
+// detector then takes the rows as 5 minutes apart.
+std::optional<std::vector<std::int64_t>> NabUnixSeconds(const NabSeries& series);
 
 // Reads a data file, or every *.csv under a folder (recursively, sorted by relative path). A file's relative path is
 // taken from the folder given, or is its file name when a single file is given. kNotFound for a missing path,

@@ -75,8 +75,18 @@ double StreamingDetector::Channel::Update(double value) {
     return std::sqrt(best / static_cast<double>(w));
 }
 
+double StreamingDetector::RestPeriod::Pass(double evidence, double suppression_factor) {
+    const double recent_max = *std::max_element(ring_.begin(), ring_.end());
+    ring_[seen_ % ring_.size()] = evidence;
+    ++seen_;
+    return evidence > recent_max ? evidence : evidence * suppression_factor;
+}
+
 StreamingDetector::StreamingDetector(const DetectorSettings& settings)
-    : settings_(settings), evidence_ring_(std::max<std::size_t>(settings.rest, 1), 0.0) {
+    : settings_(settings),
+      channels_rest_(settings.rest),
+      time_of_day_(settings.time_of_day),
+      time_of_day_rest_(settings.time_of_day.rest) {
     if (settings_.channels.empty()) settings_.channels.push_back(PatternChannel{});
     channels_.reserve(settings_.channels.size());
     for (const PatternChannel& shape : settings_.channels) channels_.emplace_back(shape, settings_.memory);
@@ -88,6 +98,12 @@ double StreamingDetector::ScoreOfEvidence(double evidence, double evidence_scale
 }
 
 double StreamingDetector::Update(double value) {
+    const auto at = static_cast<std::int64_t>(calls_) * settings_.implicit_step_seconds;
+    return Update(value, at);
+}
+
+double StreamingDetector::Update(double value, std::int64_t unix_seconds) {
+    ++calls_;
     if (!std::isfinite(value)) {
         last_evidence_ = 0.0;
         return 0.0;
@@ -101,14 +117,19 @@ double StreamingDetector::Update(double value) {
         const double distance = channel.Update(value);
         if (distance >= 0.0) evidence = std::max(evidence, channel.weight() * distance / range);
     }
+    double time_of_day_evidence = 0.0;
+    if (settings_.time_of_day.enabled) {
+        const double distance = time_of_day_.Update(value, unix_seconds);
+        if (distance >= 0.0) time_of_day_evidence = settings_.time_of_day.weight * distance / range;
+    }
     max_ = std::max(max_, value);
     min_ = std::min(min_, value);
-    last_evidence_ = evidence;
+    last_evidence_ = std::max(evidence, time_of_day_evidence);
 
-    const double recent_max = *std::max_element(evidence_ring_.begin(), evidence_ring_.end());
-    evidence_ring_[seen_ % evidence_ring_.size()] = evidence;
+    // Each channel has its own rest period: an incident one channel already reported does not silence the other.
+    const double passed = std::max(channels_rest_.Pass(evidence, settings_.suppression_factor),
+                                   time_of_day_rest_.Pass(time_of_day_evidence, settings_.suppression_factor));
     if (seen_ <= settings_.warmup) return 0.0;
-    const double passed = evidence > recent_max ? evidence : evidence * settings_.suppression_factor;
     return ScoreOfEvidence(passed, settings_.evidence_scale);
 }
 
@@ -117,6 +138,16 @@ std::vector<double> DetectAnomalies(const std::vector<double>& values, const Det
     std::vector<double> scores;
     scores.reserve(values.size());
     for (const double value : values) scores.push_back(detector.Update(value));
+    return scores;
+}
+
+std::vector<double> DetectAnomalies(const std::vector<double>& values, std::span<const std::int64_t> unix_seconds,
+                                    const DetectorSettings& settings) {
+    if (unix_seconds.size() != values.size()) return DetectAnomalies(values, settings);
+    StreamingDetector detector(settings);
+    std::vector<double> scores;
+    scores.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) scores.push_back(detector.Update(values[i], unix_seconds[i]));
     return scores;
 }
 

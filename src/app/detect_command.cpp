@@ -29,7 +29,10 @@ std::vector<std::vector<double>> DetectAll(const std::vector<NabSeries>& series)
     for (std::size_t worker = 0; worker < workers; ++worker) {
         threads.emplace_back([&, worker] {
             for (std::size_t file_idx = worker; file_idx < series.size(); file_idx += workers) {
-                scores[file_idx] = DetectAnomalies(series[file_idx].values);
+                // With the rows' times the detector's time-of-day channel knows the hour; without, 5-minute steps.
+                const std::optional<std::vector<std::int64_t>> times = NabUnixSeconds(series[file_idx]);
+                scores[file_idx] = times ? DetectAnomalies(series[file_idx].values, *times)
+                                         : DetectAnomalies(series[file_idx].values);
             }
         });
     }
