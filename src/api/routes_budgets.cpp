@@ -91,14 +91,19 @@ std::shared_ptr<BudgetMonitor> MonitorOf(ApiContext& ctx) {
     return ctx.budget_monitor;
 }
 
+// Every field (a change within the same second keeps updated_at).
+bool SameBudget(const Budget& a, const Budget& b) {
+    return a.id == b.id && a.name == b.name && a.scope == b.scope && a.target == b.target &&
+           a.monthly_usd == b.monthly_usd && a.cap_mode == b.cap_mode && a.updated_at == b.updated_at;
+}
+
 // The statuses, checked again when the last check is older than a minute (or the budgets changed since).
 Result<std::pair<std::vector<BudgetStatus>, UnixSeconds>> FreshStatuses(BudgetMonitor& monitor,
                                                                         const std::vector<Budget>& budgets,
                                                                         UnixSeconds now) {
     auto latest = monitor.Latest();
     bool same = latest.first.size() == budgets.size();
-    for (std::size_t i = 0; same && i < budgets.size(); ++i)
-        same = latest.first[i].budget.id == budgets[i].id && latest.first[i].budget.updated_at == budgets[i].updated_at;
+    for (std::size_t i = 0; same && i < budgets.size(); ++i) same = SameBudget(latest.first[i].budget, budgets[i]);
     if (same && latest.second > 0 && now - latest.second < kBudgetStatusFreshSeconds && now >= latest.second)
         return latest;
     auto checked = monitor.Check(now);
