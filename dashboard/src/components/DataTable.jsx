@@ -23,7 +23,7 @@ export default function DataTable({
   rowKey = (r) => r.id,
   rowProps,
   pageSize: initialPageSize = 20,
-  pageSizes = [10, 20, 50, 100],
+  pageSizes = [5, 10, 20, 50, 100],
   filters = [],
   searchLabel = 'search',
   serverSearch = false,
