@@ -16,13 +16,17 @@ done
 /usr/bin/python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
-print("| file | series | committed / peak (mean) | predicted saving p50 | realized | best in hindsight | realized inside p10-p90 | lost money |")
-print("|---|---|---|---|---|---|---|---|")
+import statistics
+print("| file | series | committed (mean) | held 90% of hours (mean) | forecast peak (median) | predicted saving p50 | realized | best in hindsight | realized inside p10-p90 | lost money |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for f in sorted(os.listdir(out)):
     if not f.endswith(".json"):
         continue
     c = json.load(open(os.path.join(out, f)))
-    print(f"| {f[:-5]} | {c['series']} | {c['mean_committed']:.1f} / {c['mean_peak']:.1f} | "
+    per = c["per_series"].values()
+    held = statistics.mean(s["stays_above_p90"] for s in per)
+    peak = statistics.median(s["peak"] for s in per)
+    print(f"| {f[:-5]} | {c['series']} | {c['mean_committed']:.1f} | {held:.1f} | {peak:g} | "
           f"{100*c['predicted_saving_share_p50']:.1f}% | {100*c['realized_saving_share']:.1f}% | "
           f"{100*c['hindsight_saving_share']:.1f}% | {100*c['realized_inside_p10_p90']:.0f}% | {c['series_that_lost']} |")
 PY
