@@ -1,8 +1,57 @@
 #include "providers/azure_arm.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace cloudopt::providers {
+
+namespace {
+
+std::vector<std::string> SplitArmRef(const std::string& s) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+        const std::size_t at = std::min(s.find('/', start), s.size());
+        parts.push_back(s.substr(start, at - start));
+        start = at + 1;
+    }
+    return parts;
+}
+
+bool EqualsIgnoringCase(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool SafeArmName(const std::string& s) {
+    return !s.empty() && s.size() <= 90 && s != "." && s != ".." && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '(' || c == ')';
+    });
+}
+
+}  // namespace
+
+Result<std::string> ParseArmResourceRef(const std::string& ref, const std::string& provider_namespace,
+                                        const std::string& type, const std::string& short_form,
+                                        const std::string& example) {
+    const auto parts = SplitArmRef(ref);
+    std::string subscription, group, name;
+    if (parts.size() == 3) {
+        subscription = parts[0], group = parts[1], name = parts[2];
+    } else if (parts.size() == 9 && parts[0].empty() && EqualsIgnoringCase(parts[1], "subscriptions") &&
+               EqualsIgnoringCase(parts[3], "resourceGroups") && EqualsIgnoringCase(parts[5], "providers") &&
+               EqualsIgnoringCase(parts[6], provider_namespace) && EqualsIgnoringCase(parts[7], type)) {
+        subscription = parts[2], group = parts[4], name = parts[8];
+    }
+    if (!SafeArmName(subscription) || !SafeArmName(group) || !SafeArmName(name))
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "provider_ref '" + ref + "': use " + short_form + " or the resource id (" + example + ")");
+    return "/subscriptions/" + subscription + "/resourceGroups/" + group + "/providers/" + provider_namespace + "/" +
+           type + "/" + name;
+}
 
 using nlohmann::json;
 

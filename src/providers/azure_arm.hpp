@@ -30,6 +30,16 @@ struct AzureOptions {
     TokenCache::Now now;  // unix seconds, for token expiry; the system clock when empty
 };
 
+// A resource a driver manages, named by provider_ref as SUBSCRIPTION_ID/RESOURCE_GROUP/NAME or by its full resource id
+// (/subscriptions/S/resourceGroups/G/providers/NAMESPACE/TYPE/NAME, matched case-insensitively as ARM does).
+// Returns the canonical resource id, or kInvalidArgument naming `short_form` (e.g.
+// "SUBSCRIPTION_ID/RESOURCE_GROUP/SCALE_SET") and `example` when a part is missing or is not a safe ARM name: letters,
+// digits, '-', '_', '.', '(' and ')', at most 90, and not "." or ".." (path steps a URL resolves, which would
+// address another resource than the one named).
+Result<std::string> ParseArmResourceRef(const std::string& provider_ref, const std::string& provider_namespace,
+                                        const std::string& type, const std::string& short_form,
+                                        const std::string& example);
+
 class AzureArmClient {
   public:
     AzureArmClient(AzureCredentials credentials, AzureOptions options = {});

@@ -16,31 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> SplitAppRef(const std::string& s, char sep) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (start <= s.size()) {
-        const std::size_t at = std::min(s.find(sep, start), s.size());
-        parts.push_back(s.substr(start, at - start));
-        start = at + 1;
-    }
-    return parts;
-}
-
-bool EqualsLower(const std::string& a, const char* b) {
-    std::string l;
-    for (char c : a) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return l == b;
-}
-
-// ARM names: letters, digits, '-', '_', '.', '(' and ')'; nothing that could change the URL's path or query (so
-// not "." or "..", which a URL resolves as path steps).
-bool SafeArmName(const std::string& s) {
-    return !s.empty() && s.size() <= 90 && s != "." && s != ".." && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '(' || c == ')';
-    });
-}
-
 // ARM answers 409 while another operation on the site (a deployment, a restart, an earlier change) runs.
 bool SiteBusy(const OutboundResponse& r) { return r.status == 409; }
 
@@ -58,21 +33,8 @@ Error FunctionsError(const OutboundResponse& r, const std::string& what) {
 }  // namespace
 
 Result<std::string> ParseFunctionAppRef(const std::string& ref) {
-    const auto parts = SplitAppRef(ref, '/');
-    std::string subscription, group, name;
-    if (parts.size() == 3) {
-        subscription = parts[0], group = parts[1], name = parts[2];
-    } else if (parts.size() == 9 && parts[0].empty() && EqualsLower(parts[1], "subscriptions") &&
-               EqualsLower(parts[3], "resourcegroups") && EqualsLower(parts[5], "providers") &&
-               EqualsLower(parts[6], "microsoft.web") && EqualsLower(parts[7], "sites")) {
-        subscription = parts[2], group = parts[4], name = parts[8];
-    }
-    if (!SafeArmName(subscription) || !SafeArmName(group) || !SafeArmName(name))
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "provider_ref '" + ref +
-                             "': use SUBSCRIPTION_ID/RESOURCE_GROUP/FUNCTION_APP or the app's resource "
-                             "id (/subscriptions/.../resourceGroups/.../providers/Microsoft.Web/sites/...)");
-    return "/subscriptions/" + subscription + "/resourceGroups/" + group + "/providers/Microsoft.Web/sites/" + name;
+    return ParseArmResourceRef(ref, "Microsoft.Web", "sites", "SUBSCRIPTION_ID/RESOURCE_GROUP/FUNCTION_APP",
+                               "/subscriptions/.../resourceGroups/.../providers/Microsoft.Web/sites/...");
 }
 
 Result<CapacityState> AzureFunctionsProvider::Describe(const Resource& resource) {

@@ -14,48 +14,12 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> Split(const std::string& s, char sep) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (start <= s.size()) {
-        const std::size_t at = std::min(s.find(sep, start), s.size());
-        parts.push_back(s.substr(start, at - start));
-        start = at + 1;
-    }
-    return parts;
-}
-
-bool Lower(const std::string& a, const char* b) {
-    std::string l;
-    for (char c : a) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return l == b;
-}
-
-// ARM names: letters, digits, '-', '_', '.', '(' and ')'; nothing that could change the URL's path or query.
-bool SafeName(const std::string& s) {
-    return !s.empty() && s.size() <= 90 && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '(' || c == ')';
-    });
-}
-
 }  // namespace
 
 Result<std::string> ParseVmssRef(const std::string& ref) {
-    const auto parts = Split(ref, '/');
-    std::string subscription, group, name;
-    if (parts.size() == 3) {
-        subscription = parts[0], group = parts[1], name = parts[2];
-    } else if (parts.size() == 9 && parts[0].empty() && Lower(parts[1], "subscriptions") && Lower(parts[3], "resourcegroups") &&
-               Lower(parts[5], "providers") && Lower(parts[6], "microsoft.compute") &&
-               Lower(parts[7], "virtualmachinescalesets")) {
-        subscription = parts[2], group = parts[4], name = parts[8];
-    }
-    if (!SafeName(subscription) || !SafeName(group) || !SafeName(name))
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "provider_ref '" + ref + "': use SUBSCRIPTION_ID/RESOURCE_GROUP/SCALE_SET or the scale set's "
-                         "resource id (/subscriptions/.../resourceGroups/.../providers/Microsoft.Compute/virtualMachineScaleSets/...)");
-    return "/subscriptions/" + subscription + "/resourceGroups/" + group +
-           "/providers/Microsoft.Compute/virtualMachineScaleSets/" + name;
+    return ParseArmResourceRef(
+        ref, "Microsoft.Compute", "virtualMachineScaleSets", "SUBSCRIPTION_ID/RESOURCE_GROUP/SCALE_SET",
+        "/subscriptions/.../resourceGroups/.../providers/Microsoft.Compute/virtualMachineScaleSets/...");
 }
 
 Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
@@ -67,7 +31,8 @@ Result<CapacityState> AzureVmssProvider::Describe(const Resource& resource) {
     if (response->status != 200) return AzureArmClient::ArmError(*response, what);
     const json vmss = jsonf::Parse(response->body);
     const auto capacity = jsonf::Int(jsonf::At(vmss, "/sku/capacity"));
-    if (!capacity || *capacity < 0) return MakeError(ErrorCode::kUnavailable, what + ": the answer has no sku.capacity");
+    if (!capacity || *capacity < 0)
+        return MakeError(ErrorCode::kUnavailable, what + ": the answer has no sku.capacity");
     CapacityState state;
     state.desired = *capacity;
     state.instance_type = jsonf::Str(jsonf::At(vmss, "/sku/name"), resource.instance_type);
@@ -101,7 +66,8 @@ Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(co
     if (vmss->status != 200) return AzureArmClient::ArmError(*vmss, "GET scale set " + *id);
     const json set = jsonf::Parse(vmss->body);
     const std::string location = jsonf::Str(set, "location");
-    if (location.empty()) return MakeError(ErrorCode::kUnavailable, "GET scale set " + *id + ": the answer has no location");
+    if (location.empty())
+        return MakeError(ErrorCode::kUnavailable, "GET scale set " + *id + ": the answer has no location");
     const std::string subscription = id->substr(0, id->find("/resourceGroups/"));  // /subscriptions/{id}
     std::string next = subscription + "/providers/Microsoft.Compute/skus?api-version=2021-07-01&%24filter=" +
                        PercentEncode("location eq '" + location + "'");
@@ -112,11 +78,13 @@ Result<std::vector<OfferedInstanceType>> AzureVmssProvider::ListInstanceTypes(co
         if (response->status != 200) return AzureArmClient::ArmError(*response, "GET resource SKUs in " + location);
         const json list = jsonf::Parse(response->body);
         if (!jsonf::Field(list, "value").is_array())
-            return MakeError(ErrorCode::kUnavailable, "GET resource SKUs in " + location + ": the answer has no value list");
+            return MakeError(ErrorCode::kUnavailable,
+                             "GET resource SKUs in " + location + ": the answer has no value list");
         for (const json& sku : jsonf::Arr(list, "value")) {
             if (jsonf::Str(sku, "resourceType") != "virtualMachines") continue;
             bool restricted = false;
-            for (const json& r : jsonf::Arr(sku, "restrictions")) restricted = restricted || jsonf::Str(r, "type") == "Location";
+            for (const json& r : jsonf::Arr(sku, "restrictions"))
+                restricted = restricted || jsonf::Str(r, "type") == "Location";
             if (restricted) continue;
             OfferedInstanceType t;
             t.name = jsonf::Str(sku, "name");
@@ -155,7 +123,8 @@ Result<std::vector<MetricReading>> AzureMonitorSource::Collect(const Resource& r
     const UnixSeconds start = window_.Start(resource.id, end);
     if (start >= end) return std::vector<MetricReading>{};
     // One series per VM (the VMName dimension), so the sum follows the fleet as it changes size.
-    const std::string query = *id + "/providers/Microsoft.Insights/metrics?api-version=" + options_.monitor_api_version +
+    const std::string query = *id +
+                              "/providers/Microsoft.Insights/metrics?api-version=" + options_.monitor_api_version +
                               "&metricnames=" + PercentEncode("Percentage CPU") + "&aggregation=Average&interval=PT1M" +
                               "&timespan=" + PercentEncode(FormatRfc3339(start) + "/" + FormatRfc3339(end)) +
                               "&%24filter=" + PercentEncode("VMName eq '*'") + "&top=1000";
@@ -164,7 +133,8 @@ Result<std::vector<MetricReading>> AzureMonitorSource::Collect(const Resource& r
     if (!response) return response.error();
     if (response->status != 200) return AzureArmClient::ArmError(*response, what);
     const json body = jsonf::Parse(response->body);
-    if (!jsonf::Field(body, "value").is_array()) return MakeError(ErrorCode::kUnavailable, what + ": the answer has no value list");
+    if (!jsonf::Field(body, "value").is_array())
+        return MakeError(ErrorCode::kUnavailable, what + ": the answer has no value list");
     FleetLoad fleet;
     for (const json& metric : jsonf::Arr(body, "value")) {
         const std::string error = jsonf::Str(metric, "errorCode", "Success");

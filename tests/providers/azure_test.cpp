@@ -23,7 +23,8 @@ using testing::RawRequest;
 using testing::RawResponse;
 
 constexpr const char* kVmssId =
-    "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/shop-rg/providers/Microsoft.Compute/virtualMachineScaleSets/web-vmss";
+    "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/shop-rg/providers/Microsoft.Compute/"
+    "virtualMachineScaleSets/web-vmss";
 
 RawResponse ArmJson(const json& body, int status = 200) {
     RawResponse r;
@@ -38,9 +39,8 @@ RawResponse ArmError(int status, const std::string& code, const std::string& mes
 
 // Entra ID and ARM on one port. The scale set has capacity 3; two VMs finished provisioning (on two pages).
 class FakeAzure {
-public:
-    FakeAzure()
-        : server([this](const RawRequest& req) { return Answer(req); }) {}
+  public:
+    FakeAzure() : server([this](const RawRequest& req) { return Answer(req); }) {}
 
     RawResponse Answer(const RawRequest& req) {
         const std::string path = req.Path();
@@ -48,34 +48,45 @@ public:
             auto form = FormFields(req.body);
             if (form["client_secret"] != "s3cr3t~value")
                 return ArmJson({{"error", "invalid_client"},
-                             {"error_description", "AADSTS7000215: Invalid client secret provided."}},
-                            401);
+                                {"error_description", "AADSTS7000215: Invalid client secret provided."}},
+                               401);
             ++tokens_issued;
-            return ArmJson({{"token_type", "Bearer"}, {"expires_in", 3599}, {"ext_expires_in", 3599},
-                         {"access_token", "eyJ0eXAi.token-" + std::to_string(tokens_issued.load())}});
+            return ArmJson({{"token_type", "Bearer"},
+                            {"expires_in", 3599},
+                            {"ext_expires_in", 3599},
+                            {"access_token", "eyJ0eXAi.token-" + std::to_string(tokens_issued.load())}});
         }
         if (req.Header("Authorization") != "Bearer eyJ0eXAi.token-" + std::to_string(tokens_issued.load()))
             return ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.");
         if (override_answer) return *override_answer;
-        if (req.method == "GET" && req.target == "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/providers/"
-                                                 "Microsoft.Compute/skus?api-version=2021-07-01&%24filter=location%20eq%20%27eastus%27")
-            return ArmJson({{"value",
-                          {{{"resourceType", "virtualMachines"}, {"name", "Standard_D2s_v5"},
-                            {"capabilities", {{{"name", "vCPUs"}, {"value", "2"}}, {{"name", "MemoryGB"}, {"value", "8"}}}},
-                            {"restrictions", json::array()}},
-                           {{"resourceType", "virtualMachines"}, {"name", "Standard_M416ms_v2"},
-                            {"capabilities", {{{"name", "vCPUs"}, {"value", "416"}}}},
-                            {"restrictions", {{{"type", "Location"}, {"reasonCode", "NotAvailableForSubscription"}}}}},
-                           {{"resourceType", "disks"}, {"name", "Premium_LRS"}}}}});
+        if (req.method == "GET" &&
+            req.target ==
+                "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/providers/"
+                "Microsoft.Compute/skus?api-version=2021-07-01&%24filter=location%20eq%20%27eastus%27")
+            return ArmJson(
+                {{"value",
+                  {{{"resourceType", "virtualMachines"},
+                    {"name", "Standard_D2s_v5"},
+                    {"capabilities", {{{"name", "vCPUs"}, {"value", "2"}}, {{"name", "MemoryGB"}, {"value", "8"}}}},
+                    {"restrictions", json::array()}},
+                   {{"resourceType", "virtualMachines"},
+                    {"name", "Standard_M416ms_v2"},
+                    {"capabilities", {{{"name", "vCPUs"}, {"value", "416"}}}},
+                    {"restrictions", {{{"type", "Location"}, {"reasonCode", "NotAvailableForSubscription"}}}}},
+                   {{"resourceType", "disks"}, {"name", "Premium_LRS"}}}}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "?api-version=2024-07-01")
-            return ArmJson({{"name", "web-vmss"}, {"location", "eastus"}, {"sku", {{"name", "Standard_D2s_v5"}, {"tier", "Standard"}, {"capacity", capacity}}},
-                         {"properties", {{"provisioningState", "Succeeded"}}}});
+            return ArmJson({{"name", "web-vmss"},
+                            {"location", "eastus"},
+                            {"sku", {{"name", "Standard_D2s_v5"}, {"tier", "Standard"}, {"capacity", capacity}}},
+                            {"properties", {{"provisioningState", "Succeeded"}}}});
         if (req.method == "GET" && req.target == std::string(kVmssId) + "/virtualMachines?api-version=2024-07-01")
-            return ArmJson({{"value", {{{"name", "web-vmss_0"}, {"properties", {{"provisioningState", "Succeeded"}}}},
-                                    {{"name", "web-vmss_1"}, {"properties", {{"provisioningState", "Creating"}}}}}},
-                         {"nextLink", "https://management.azure.com" + std::string(kVmssId) +
-                                          "/virtualMachines?api-version=2024-07-01&%24skiptoken=page2"}});
-        if (req.method == "GET" && req.target == std::string(kVmssId) + "/virtualMachines?api-version=2024-07-01&%24skiptoken=page2")
+            return ArmJson({{"value",
+                             {{{"name", "web-vmss_0"}, {"properties", {{"provisioningState", "Succeeded"}}}},
+                              {{"name", "web-vmss_1"}, {"properties", {{"provisioningState", "Creating"}}}}}},
+                            {"nextLink", "https://management.azure.com" + std::string(kVmssId) +
+                                             "/virtualMachines?api-version=2024-07-01&%24skiptoken=page2"}});
+        if (req.method == "GET" &&
+            req.target == std::string(kVmssId) + "/virtualMachines?api-version=2024-07-01&%24skiptoken=page2")
             return ArmJson(
                 {{"value", {{{"name", "web-vmss_2"}, {"properties", {{"provisioningState", "Succeeded"}}}}}}});
         if (req.method == "PATCH" && req.target == std::string(kVmssId) + "?api-version=2024-07-01") {
@@ -139,8 +150,9 @@ TEST(AzureVmss, TokenByClientCredentialsThenDescribeAcrossPages) {
     EXPECT_EQ(form.at("grant_type"), "client_credentials");
     EXPECT_EQ(form.at("client_id"), "app-1234");
     EXPECT_EQ(form.at("scope"), "https://management.azure.com/.default");
-    EXPECT_EQ(token.body, "grant_type=client_credentials&client_id=app-1234&client_secret=s3cr3t~value"
-                          "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default");
+    EXPECT_EQ(token.body,
+              "grant_type=client_credentials&client_id=app-1234&client_secret=s3cr3t~value"
+              "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default");
     EXPECT_EQ(requests[1].Header("Authorization"), "Bearer eyJ0eXAi.token-1");
 
     // The token is reused until five minutes before it expires, then fetched again.
@@ -186,12 +198,14 @@ TEST(AzureVmss, ErrorsThrottlingAndRevokedTokens) {
     ASSERT_FALSE(azure.waits.empty());
     EXPECT_GE(azure.waits[0], 3000ms) << "Retry-After is honoured";
 
-    azure.override_answer = ArmError(409, "OperationNotAllowed", "Operation 'scale' is not allowed since a Delete is in progress.");
+    azure.override_answer =
+        ArmError(409, "OperationNotAllowed", "Operation 'scale' is not allowed since a Delete is in progress.");
     s = provider.SetDesiredCapacity(ScaleSet(), 4);
     EXPECT_EQ(s.error().code, ErrorCode::kConflict);
     EXPECT_NE(s.error().message.find("OperationNotAllowed"), std::string::npos);
 
-    azure.override_answer = ArmError(500, "InternalServerError", "An unexpected error occured while processing the request.");
+    azure.override_answer =
+        ArmError(500, "InternalServerError", "An unexpected error occured while processing the request.");
     s = provider.SetDesiredCapacity(ScaleSet(), 4);
     EXPECT_EQ(s.error().code, ErrorCode::kUnavailable);
     EXPECT_NE(s.error().message.find("HTTP 500: InternalServerError"), std::string::npos) << s.error().message;
@@ -247,7 +261,10 @@ TEST(AzureVmss, ASlowManagementEndpointTimesOut) {
 TEST(AzureVmss, ReferencesAreValidated) {
     EXPECT_EQ(*ParseVmssRef("0b1f6471-1bf0-4dda-aec3-cb9272f09590/shop-rg/web-vmss"), kVmssId);
     EXPECT_EQ(*ParseVmssRef(kVmssId), kVmssId);
-    for (const char* bad : {"web-vmss", "sub/rg", "sub/rg/name?x=1", "sub/rg/a b", "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/disks/d"}) {
+    for (const char* bad : {"web-vmss", "sub/rg", "sub/rg/name?x=1", "sub/rg/a b",
+                            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/disks/d",
+                            // "." and ".." are path steps a URL resolves: "sub/../x" would address another resource.
+                            "sub/../web-vmss", "sub/rg/..", "./rg/web-vmss"}) {
         auto r = ParseVmssRef(bad);
         ASSERT_FALSE(r.ok()) << bad;
         EXPECT_NE(r.error().message.find("SUBSCRIPTION_ID/RESOURCE_GROUP/SCALE_SET"), std::string::npos);
@@ -256,20 +273,21 @@ TEST(AzureVmss, ReferencesAreValidated) {
 
 TEST(AzureMonitor, PercentageCpuPerVmIsSummedIntoLoad) {
     FakeAzure azure;
-    azure.metrics = {
-        {"cost", 0},
-        {"interval", "PT1M"},
-        {"value",
-         {{{"name", {{"value", "Percentage CPU"}}},
-           {"unit", "Percent"},
-           {"errorCode", "Success"},
-           {"timeseries",
-            {{{"metadatavalues", {{{"name", {{"value", "vmname"}}}, {"value", "web-vmss_0"}}}},
-              {"data", {{{"timeStamp", "2026-12-01T12:17:00Z"}, {"average", 50.0}},
-                        {{"timeStamp", "2026-12-01T12:18:00Z"}, {"average", 70.0}}}}},
-             {{"metadatavalues", {{{"name", {{"value", "vmname"}}}, {"value", "web-vmss_2"}}}},
-              {"data", {{{"timeStamp", "2026-12-01T12:17:00Z"}, {"average", 30.0}},
-                        {{"timeStamp", "2026-12-01T12:18:00Z"}}}}}}}}}}};
+    azure.metrics = {{"cost", 0},
+                     {"interval", "PT1M"},
+                     {"value",
+                      {{{"name", {{"value", "Percentage CPU"}}},
+                        {"unit", "Percent"},
+                        {"errorCode", "Success"},
+                        {"timeseries",
+                         {{{"metadatavalues", {{{"name", {{"value", "vmname"}}}, {"value", "web-vmss_0"}}}},
+                           {"data",
+                            {{{"timeStamp", "2026-12-01T12:17:00Z"}, {"average", 50.0}},
+                             {{"timeStamp", "2026-12-01T12:18:00Z"}, {"average", 70.0}}}}},
+                          {{"metadatavalues", {{{"name", {{"value", "vmname"}}}, {"value", "web-vmss_2"}}}},
+                           {"data",
+                            {{{"timeStamp", "2026-12-01T12:17:00Z"}, {"average", 30.0}},
+                             {{"timeStamp", "2026-12-01T12:18:00Z"}}}}}}}}}}};
     AzureMonitorSource source(azure.Client());
     auto readings = source.Collect(ScaleSet(), 1796127600);
     ASSERT_TRUE(readings.ok()) << readings.error().message;
@@ -278,7 +296,8 @@ TEST(AzureMonitor, PercentageCpuPerVmIsSummedIntoLoad) {
     EXPECT_NE(req.target.find("api-version=2023-10-01"), std::string::npos);
     EXPECT_NE(req.target.find("metricnames=Percentage%20CPU"), std::string::npos);
     EXPECT_NE(req.target.find("aggregation=Average&interval=PT1M"), std::string::npos);
-    EXPECT_NE(req.target.find("timespan=2026-11-23T12%3A20%3A00Z%2F2026-12-01T12%3A20%3A00Z"), std::string::npos) << req.target;
+    EXPECT_NE(req.target.find("timespan=2026-11-23T12%3A20%3A00Z%2F2026-12-01T12%3A20%3A00Z"), std::string::npos)
+        << req.target;
     EXPECT_NE(req.target.find("%24filter=VMName%20eq%20%27%2A%27"), std::string::npos) << req.target;
 
     const UnixSeconds t0 = *ParseRfc3339("2026-12-01T12:17:00Z");
@@ -290,7 +309,8 @@ TEST(AzureMonitor, PercentageCpuPerVmIsSummedIntoLoad) {
     EXPECT_DOUBLE_EQ((*readings)[1].sample.value, (0.5 + 0.3) * 2.0);
     EXPECT_DOUBLE_EQ((*readings)[3].sample.value, 0.7 * 2.0) << "a VM without data that minute adds nothing";
 
-    azure.metrics = {{"value", {{{"errorCode", "MetricNotFound"}, {"errorMessage", "Percentage CPU is not a metric here"}}}}};
+    azure.metrics = {
+        {"value", {{{"errorCode", "MetricNotFound"}, {"errorMessage", "Percentage CPU is not a metric here"}}}}};
     AzureMonitorSource fresh(azure.Client());
     auto failed = fresh.Collect(ScaleSet(), 1796127600);
     ASSERT_FALSE(failed.ok());
