@@ -18,9 +18,10 @@ ALLOWED = {
     "providers": {"core"},
     "monitor": {"core", "providers"},
     "keda": {"core"},
-    "control": {"core", "store", "forecast", "allocate", "anomaly"},
-    "api": {"core", "store", "control", "security", "simulate", "monitor"},
-    "app": {"core", "forecast", "anomaly", "allocate", "simulate", "store", "control", "security", "providers", "monitor", "keda", "api"},
+    "cluster": {"core", "store"},
+    "control": {"core", "store", "cluster", "forecast", "allocate", "anomaly"},
+    "api": {"core", "store", "cluster", "control", "security", "simulate", "monitor"},
+    "app": {"core", "forecast", "anomaly", "allocate", "simulate", "store", "cluster", "control", "security", "providers", "monitor", "keda", "api"},
 }
 # Third-party headers and where they may appear (module, or module/file).
 THIRD_PARTY = {
@@ -29,7 +30,7 @@ THIRD_PARTY = {
     "sqlite3.h": {"store"},
     "pqxx/": {"store"},
     "libpq-fe.h": {"store"},
-    "nlohmann/": {"anomaly", "store", "security", "providers", "monitor", "api", "app"},
+    "nlohmann/": {"anomaly", "store", "cluster", "security", "providers", "monitor", "api", "app"},
     "sodium.h": {"security"},
     "jwt.h": {"security"},
     "openssl/": {"security", "providers", "api/server.cpp"},

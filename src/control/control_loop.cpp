@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "control/anomaly_mask.hpp"
 #include "control/fresh_sample.hpp"
 #include "core/text.hpp"
 #include "forecast/band_tracker.hpp"
@@ -92,13 +93,13 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     for (Resource& r : resources) lanes[r.provider].push_back(std::move(r));
     std::map<std::string, std::vector<PassOutcome>> by_lane;
     if (lanes.size() == 1) {
-        by_lane[""] = RunResources(lanes.begin()->second);
+        by_lane[""] = RunResources(lanes.begin()->second, /*report_others=*/true);
     } else if (lanes.size() > 1) {
         std::vector<std::thread> threads;
         threads.reserve(lanes.size());
         for (const auto& [provider, group] : lanes) {
             auto& out = by_lane[provider];
-            threads.emplace_back([this, &group, &out] { out = RunResources(group); });
+            threads.emplace_back([this, &group, &out] { out = RunResources(group, /*report_others=*/true); });
         }
         for (std::thread& t : threads) t.join();
     }
@@ -109,13 +110,22 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     return outcomes;
 }
 
-std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& listed) noexcept {
+std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& listed, bool report_others) noexcept {
     const auto started = std::chrono::steady_clock::now();
+    const UnixSeconds pass_started = clock_.Now();
     std::vector<PassOutcome> outcomes;
     for (const Resource& listed_resource : listed) {
         // Adapters return errors as values; this catch is the last line, so that a bug in one adapter skips one
         // resource's pass instead of ending the service (or, on a lane's thread, the process).
         try {
+            std::optional<cluster::LeaseGrant> lease;
+            if (ownership_) {
+                lease = ownership_->Grant(listed_resource.id, pass_started);
+                if (!lease) {
+                    if (report_others) outcomes.push_back(PlannedElsewhere(listed_resource));
+                    continue;
+                }
+            }
             std::shared_ptr<ResourceState> state = StateFor(listed_resource.id);
             std::lock_guard busy(state->busy);  // one pass, apply or delete at a time per resource
             // The resource as it is now that nothing else works on it: deleted or changed (its mode switched off,
@@ -128,7 +138,20 @@ std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& 
                 continue;
             }
             // The clock is read under the resource's lock, so its engine never sees time go backwards.
-            outcomes.push_back(RunResource(*current, clock_.Now(), *state->engine));
+            const UnixSeconds now = clock_.Now();
+            if (lease) {
+                // The pass is recorded under the lease before it acts: a lease that moved on stops it here.
+                const UnixSeconds tick = std::max<UnixSeconds>(1, options_.engine.tick_seconds);
+                if (Status s = ownership_->RecordPlan(*lease, pass_started / tick, now); !s) {
+                    PassOutcome fenced;
+                    fenced.resource_id = current->id;
+                    fenced.resource_name = current->name;
+                    fenced.error = "lease: " + s.error().message;
+                    outcomes.push_back(std::move(fenced));
+                    continue;
+                }
+            }
+            outcomes.push_back(RunResource(*current, now, *state->engine, lease ? &*lease : nullptr));
         } catch (const std::exception& e) {
             PassOutcome failed;
             failed.resource_id = listed_resource.id;
@@ -214,6 +237,7 @@ Result<Forecast> ControlLoop::ForecastResource(const Resource& r, std::optional<
     }
     auto history = LoadHistory(r, now, "forecast from");
     if (!history) return history.error();
+    (void)MaskAnomalousSteps(store_, r, *history, MaskValues::kKeep);  // out of band tracking (anomaly_mask.hpp)
     const auto trained = models_.Get(r.id, r.load_metric);
     const TrainedModelRef model =
         trained ? TrainedModelRef{trained->model.get(), trained->trained_at} : TrainedModelRef{};
@@ -383,6 +407,7 @@ Result<TrainReport> ControlLoop::TrainResource(const Resource& r, const std::fun
     const UnixSeconds now = clock_.Now();
     auto history = LoadHistory(r, now, "train on");
     if (!history) return history.error();
+    (void)MaskAnomalousSteps(store_, r, *history, MaskValues::kHold);  // out of training and calibration
     const RegularSeries& series = *history;
 
     ModelOptions model_options =
@@ -435,6 +460,7 @@ Result<FleetReport> ControlLoop::TrainFleet(const std::vector<Resource>& resourc
     std::vector<RegularSeries> histories;
     for (const Resource& r : resources) {
         auto history = LoadHistory(r, now, "train on");
+        if (history) (void)MaskAnomalousSteps(store_, r, *history, MaskValues::kHold);
         if (history) histories.push_back(std::move(*history));  // a resource without load yet is not a member
     }
     if (histories.size() < 2)
@@ -502,7 +528,18 @@ bool ControlLoop::has_fleet() const {
     return static_cast<bool>(fleet_);
 }
 
-PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, ScalingEngine& engine) {
+PassOutcome ControlLoop::PlannedElsewhere(const Resource& r) const {
+    PassOutcome outcome;
+    outcome.resource_id = r.id;
+    outcome.resource_name = r.name;
+    const std::string planner = ownership_->PlannerOf(r.id);
+    outcome.error = "planned by another replica" + (planner.empty() ? std::string() : " (" + planner + ")") +
+                    ": each resource is planned by the replica holding its lease";
+    return outcome;
+}
+
+PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, ScalingEngine& engine,
+                                     const cluster::LeaseGrant* lease) {
     PassOutcome outcome;
     outcome.resource_id = r.id;
     outcome.resource_name = r.name;
@@ -527,13 +564,24 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
     };
     // These series feed the charts only; failing to store them must not stop the resource from being scaled.
     (void)store_.AppendSamples(capacity_samples);
+    // Remediation of open alerts (control/remediation.hpp): its floor bounds this pass's plan.
+    std::optional<RemediationFloor> remediation_floor;
+    if (remediator_) {
+        if (auto floor = remediator_->Review(r, now, state->desired, ProviderFor(r)))
+            remediation_floor = *floor;
+        else
+            metrics_.GetCounter("cloudopt_remediation_errors_total", "Remediation reviews that failed", {}).Inc();
+    }
 
     // Predict.
     EngineInput input;
     input.resource = r;
     input.now = now;
+    if (remediation_floor)
+        input.resource.min_capacity = std::clamp(remediation_floor->capacity, r.min_capacity, r.max_capacity);
     input.state = *state;
     input.catalog = &catalog_;
+    if (budget_caps_) input.budget_cap = budget_caps_->For(r.id);
     bool warming_up = false;
     if (auto forecast = ForecastResource(r, std::nullopt, /*reuse_fresh=*/true)) {
         input.forecast = std::move(*forecast);
@@ -548,6 +596,9 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
 
     // Optimize: the engine plans and says what to do with the plan.
     EngineDecision decided = engine.Decide(input);
+    if (remediation_floor && input.resource.min_capacity > r.min_capacity &&
+        decided.plan.desired <= input.resource.min_capacity)
+        decided.plan.reason += "; " + remediation_floor->why;
     // Describe succeeded, so the provider exists; one that serves plans to another autoscaler (KEDA) reads them here.
     ProviderFor(r)->Planned(r, {now, input.forecast, outcome.forecast_error, input.current_load, decided.plan});
     if (r.mode == Mode::kAuto && input.current_load) {
@@ -628,6 +679,12 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
         action.reason = decision.reason + cost_note + "; not applied: " + limited;
         action.summary += "; not applied: " + limited.substr(0, limited.find(" ("));
     } else {
+        // The cloud call cannot join a database transaction: the lease is checked against its own deadline right
+        // before it, and the action below is recorded only under the same epoch.
+        if (lease && !ownership_->StillHeld(*lease)) {
+            outcome.error = "lease: it ran out before the change was applied; the next holder plans the resource";
+            return outcome;
+        }
         Provider* provider = ProviderFor(r);
         Status applied = provider->SetDesiredCapacity(r, decision.desired);
         action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
@@ -643,6 +700,10 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
         } else {
             engine.ApplyFailed(now);
         }
+    }
+    if (lease) {
+        action.lease_holder = lease->holder;
+        action.lease_epoch = lease->epoch;
     }
     auto recorded = store_.RecordAction(action);
     if (!recorded) {

@@ -25,11 +25,14 @@
 
 #include "allocate/plan_history.hpp"
 #include "allocate/scaling_engine.hpp"
+#include "cluster/ownership.hpp"
 #include "control/anomaly_monitor.hpp"
 #include "control/model_health.hpp"
 #include "control/recommendation_lifecycle.hpp"
+#include "control/remediation.hpp"
 #include "control/trained_models.hpp"
 #include "core/action.hpp"
+#include "core/budget.hpp"
 #include "core/catalog.hpp"
 #include "core/forecast.hpp"
 #include "core/plan.hpp"
@@ -165,6 +168,16 @@ class ControlLoop {
     // Who scores the resources' series for anomalies (control/anomaly_monitor.hpp): each pass, right after its
     // metrics are collected, under the resource's lock. Not owning; set before Start, or never (no alerts).
     void SetAnomalyMonitor(AnomalyMonitor* monitor) { anomaly_ = monitor; }
+    // The budget caps in force (core/budget.hpp), read each pass; the planner respects them (allocate/budget_cap.hpp).
+    // Not owning; set before Start, or never (no caps).
+    void SetBudgetCaps(const BudgetCapBoard* caps) { budget_caps_ = caps; }
+    // Who remediates open alerts (control/remediation.hpp): each pass, after scoring, under the resource's lock; its
+    // floor (scale-in held, a raised floor) bounds the plan. Not owning; set before Start, or never (no remediation).
+    void SetRemediator(Remediator* remediator) { remediator_ = remediator; }
+    // With replicas sharing the database (cluster/lease_manager.hpp): a pass plans only the resources whose lease
+    // this replica holds, records each pass under the lease (fenced) and writes the epoch with every action. Not
+    // owning; set before Start, or never (one process plans everything).
+    void SetOwnership(cluster::Ownership* ownership) { ownership_ = ownership; }
     // How the resource's trained model has forecast since training, as of its latest forecast; nothing when it
     // has no trained model or was not forecast with it yet.
     std::optional<ModelHealth> Health(ResourceId id) const;
@@ -217,10 +230,13 @@ class ControlLoop {
     const TrainedModels& models() const { return models_; }
 
   private:
-    PassOutcome RunResource(const Resource& resource, UnixSeconds now, ScalingEngine& engine);
+    PassOutcome RunResource(const Resource& resource, UnixSeconds now, ScalingEngine& engine,
+                            const cluster::LeaseGrant* lease);
     // One pass over `resources` (of one provider), one after another, each as the store has it when its turn comes
-    // (deleted ones skipped).
-    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources) noexcept;
+    // (deleted ones skipped). With an ownership, resources another replica plans are skipped, or with
+    // `report_others` given an outcome that says so.
+    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources, bool report_others = false) noexcept;
+    PassOutcome PlannedElsewhere(const Resource& resource) const;
     // Calls `work` every tick of the clock until Stop().
     void Tick(const std::function<void(UnixSeconds)>& work);
     void MaybeRequestTraining(const std::vector<Resource>& resources, UnixSeconds now);
@@ -250,6 +266,9 @@ class ControlLoop {
     TrainOne request_training_;                             // set before Start
     TrainAll request_all_training_;                         // set before Start
     AnomalyMonitor* anomaly_ = nullptr;                     // set before Start
+    const BudgetCapBoard* budget_caps_ = nullptr;           // set before Start
+    Remediator* remediator_ = nullptr;                      // set before Start
+    cluster::Ownership* ownership_ = nullptr;               // set before Start
     std::optional<UnixSeconds> last_all_training_request_;  // guarded by housekeeping_mutex_
     mutable std::mutex fleet_mutex_;
     FleetNetworks fleet_;                                      // guarded by fleet_mutex_

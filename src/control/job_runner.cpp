@@ -1,5 +1,9 @@
 #include "control/job_runner.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
 namespace cloudopt {
 
 namespace {
@@ -13,6 +17,33 @@ bool Finished(JobState state) { return state != JobState::kQueued && state != Jo
 // Which runner's lane the calling thread works for, so stopping() answers for the job that asks.
 thread_local const void* tl_runner = nullptr;
 thread_local std::size_t tl_lane = 0;
+constexpr std::size_t kSharedLane = 99;  // tl_lane of the shared queue's worker
+
+// Progress is written to the shared queue at most this often (it is a database write).
+constexpr auto kSharedProgressEvery = std::chrono::seconds(2);
+
+JobState StateOf(const std::string& state) {
+    if (state == "running") return JobState::kRunning;
+    if (state == "succeeded") return JobState::kSucceeded;
+    if (state == "failed") return JobState::kFailed;
+    if (state == "cancelled") return JobState::kCancelled;
+    return JobState::kQueued;
+}
+
+JobInfo InfoOf(const QueuedJob& q) {
+    JobInfo job;
+    job.id = q.id;
+    job.kind = q.kind;
+    job.subject = q.subject;
+    job.reason = q.reason + (q.attempts > 1 ? " (taken over from a replica that stopped)" : "");
+    job.state = StateOf(q.state);
+    job.progress = q.progress;
+    job.result_json = q.result;
+    job.error = q.error;
+    job.created_at = q.created_at;
+    job.finished_at = q.finished_at;
+    return job;
+}
 }  // namespace
 
 const char* JobStateName(JobState state) {
@@ -42,9 +73,14 @@ JobRunner::~JobRunner() {
     }
     cv_.notify_all();
     for (std::thread& worker : workers_) worker.join();
+    if (shared_worker_.joinable()) shared_worker_.join();
 }
 
 bool JobRunner::stopping() const {
+    if (tl_runner == this && tl_lane == kSharedLane) {
+        std::lock_guard lock(mutex_);
+        return stopping_ || shared_cancel_.load();
+    }
     std::lock_guard lock(mutex_);
     const std::size_t lane = tl_runner == this ? tl_lane : static_cast<std::size_t>(JobLane::kBackground);
     return stopping_ || lanes_[lane].cancel_running;
@@ -60,6 +96,26 @@ JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::strin
 
 JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::string& subject, Work work,
                                        const Options& options) {
+    if (shared_ && factories_.count(kind)) {
+        // The work is made again from the subject by whichever replica claims it (ShareThrough's factory).
+        QueuedJob queued;
+        queued.kind = kind;
+        queued.subject = subject;
+        queued.reason = options.reason;
+        queued.created_at = clock_.Now();
+        auto stored = shared_->EnqueueJob(queued);
+        if (!stored) {
+            JobInfo failed;
+            failed.kind = kind;
+            failed.subject = subject;
+            failed.state = JobState::kFailed;
+            failed.error = "the shared job queue: " + stored.error().message;
+            return {failed, false, true};
+        }
+        const bool created = stored->id > 0;
+        stored->id = std::abs(stored->id);
+        return {InfoOf(*stored), created};
+    }
     const std::size_t max_active_of_kind = options.max_active_of_kind;
     std::lock_guard lock(mutex_);
     std::size_t active_of_kind = 0;
@@ -93,6 +149,11 @@ JobRunner::Submitted JobRunner::Submit(const std::string& kind, const std::strin
 }
 
 Result<JobInfo> JobRunner::Cancel(std::int64_t id) {
+    if (IsShared(id)) {
+        auto cancelled = shared_->CancelJob(id, clock_.Now());
+        if (!cancelled) return cancelled.error();
+        return InfoOf(*cancelled);
+    }
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(id);
     if (it == jobs_.end()) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
@@ -117,8 +178,16 @@ Result<JobInfo> JobRunner::Cancel(std::int64_t id) {
 }
 
 std::vector<JobInfo> JobRunner::List(std::size_t limit) const {
-    std::lock_guard lock(mutex_);
     std::vector<JobInfo> out;
+    if (shared_) {
+        if (auto listed = shared_->ListJobs(limit); listed)
+            for (const QueuedJob& q : *listed) {
+                JobInfo summary = InfoOf(q);
+                summary.result_json.clear();
+                out.push_back(std::move(summary));
+            }
+    }
+    std::lock_guard lock(mutex_);
     for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) {
         const JobInfo& job = it->second;
         // Every field but the result, which may be hundreds of kB (a simulation's charts).
@@ -135,10 +204,20 @@ std::vector<JobInfo> JobRunner::List(std::size_t limit) const {
         summary.stoppable = job.stoppable;
         out.push_back(std::move(summary));
     }
+    if (shared_) {  // both kinds, newest first
+        std::stable_sort(out.begin(), out.end(),
+                         [](const JobInfo& a, const JobInfo& b) { return a.created_at > b.created_at; });
+        if (out.size() > limit) out.resize(limit);
+    }
     return out;
 }
 
 std::optional<JobInfo> JobRunner::Get(std::int64_t id) const {
+    if (IsShared(id)) {
+        auto got = shared_->GetJob(id);
+        if (!got || !*got) return std::nullopt;
+        return InfoOf(**got);
+    }
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(id);
     if (it == jobs_.end()) return std::nullopt;
@@ -146,6 +225,15 @@ std::optional<JobInfo> JobRunner::Get(std::int64_t id) const {
 }
 
 bool JobRunner::WaitFor(std::int64_t id, std::chrono::milliseconds timeout) const {
+    if (IsShared(id)) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            auto job = Get(id);
+            if (!job || Finished(job->state)) return true;
+            if (std::chrono::steady_clock::now() >= until) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, timeout, [&] {
         auto it = jobs_.find(id);
@@ -203,6 +291,80 @@ void JobRunner::Run(std::size_t lane_index) {
         lane.cancel_running = false;
         ForgetOldResults();
         cv_.notify_all();
+    }
+}
+
+void JobRunner::ShareThrough(Coordination& queue, std::string member, std::map<std::string, Factory> factories,
+                             std::chrono::milliseconds poll) {
+    {
+        std::lock_guard lock(mutex_);
+        shared_ = &queue;
+        member_ = std::move(member);
+        factories_ = std::move(factories);
+        poll_ = poll;
+        next_id_ = std::max(next_id_, kLocalIdBase);
+    }
+    shared_worker_ = std::thread([this] { RunShared(); });
+}
+
+void JobRunner::RunShared() {
+    tl_runner = this;
+    tl_lane = kSharedLane;
+    std::vector<std::string> kinds;
+    for (const auto& [kind, factory] : factories_) kinds.push_back(kind);
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        lock.unlock();
+        auto claimed = shared_->ClaimJob(member_, kinds, clock_.Now());
+        if (claimed && *claimed) {
+            QueuedJob job = **claimed;
+            shared_cancel_ = false;
+            auto work = factories_.at(job.kind)(job.subject);
+            Result<std::string> result = work ? Result<std::string>(MakeError(ErrorCode::kInternal, "not run"))
+                                              : Result<std::string>(work.error());
+            if (work) {
+                auto last_report = std::chrono::steady_clock::now();
+                Progress progress = [&](double p) {
+                    job.progress = p;
+                    if (std::chrono::steady_clock::now() - last_report < kSharedProgressEvery) return;
+                    last_report = std::chrono::steady_clock::now();
+                    auto stored = shared_->UpdateJob(job, member_);
+                    // Cancelled through any replica, or taken over (this replica was thought dead): stop.
+                    if (!stored || stored->cancel_requested) shared_cancel_ = true;
+                };
+                result = (*work)(progress);
+            }
+            job.finished_at = clock_.Now();
+            auto latest = shared_->GetJob(job.id);
+            const bool cancel_asked = shared_cancel_ || (latest && *latest && (*latest)->cancel_requested);
+            bool stopping_now = false;
+            {
+                std::lock_guard guard(mutex_);
+                stopping_now = stopping_;
+            }
+            if (stopping_now && !shared_cancel_) {
+                // This replica stops: the job goes back to the queue for another (or this one, restarted).
+                job.state = "queued";
+                job.progress = 0.0;
+                job.finished_at = 0;
+            } else if (cancel_asked) {
+                job.state = "cancelled";
+                job.error = "cancelled while running";
+            } else if (result) {
+                job.state = "succeeded";
+                job.progress = 1.0;
+                job.result = std::move(*result);
+            } else {
+                job.state = "failed";
+                job.error = result.error().message;
+            }
+            auto stored = shared_->UpdateJob(job, member_);  // kConflict: taken over meanwhile; the other finishes it
+            if (stored && job.state == "succeeded" && shared_done_) shared_done_(InfoOf(*stored));
+            lock.lock();
+            continue;  // look for the next job at once
+        }
+        lock.lock();
+        cv_.wait_for(lock, poll_, [this] { return stopping_; });
     }
 }
 

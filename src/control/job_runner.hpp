@@ -5,7 +5,14 @@
 // allocation pass), so "allocate now" never queues behind minutes of training. At most one active job per (kind,
 // subject), so a second "train" for a resource that is already training returns the running job instead of
 // queueing a copy.
+//
+// With replicas sharing a PostgreSQL store (ShareThrough), the kinds given a factory (training) go through the shared
+// queue instead (store/coordination.hpp): any replica's worker claims them (FOR UPDATE SKIP LOCKED), the API of every
+// replica shows and cancels them, and a job whose replica died is taken over by another. Those jobs keep the queue's
+// ids; the jobs only this replica runs (allocation passes, simulations) then count from 1,000,000,000.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -19,6 +26,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "store/coordination.hpp"
 
 namespace cloudopt {
 
@@ -81,6 +89,16 @@ class JobRunner {
     // Blocks until the job finished (for tests and the CLI); false on timeout.
     bool WaitFor(std::int64_t id, std::chrono::milliseconds timeout) const;
 
+    // Makes the work of a shared job from its subject (e.g. "resource:3"), on whichever replica claims it.
+    using Factory = std::function<Result<Work>(const std::string& subject)>;
+    // Sends the kinds in `factories` through the shared queue from now on and starts this replica's worker for them
+    // (polling every `poll`), which also takes over the jobs of replicas whose heartbeat expired. `member` is this
+    // replica's id (its heartbeat is the lease manager's). Call once, before the first Submit. Not owning `queue`.
+    void ShareThrough(Coordination& queue, std::string member, std::map<std::string, Factory> factories,
+                      std::chrono::milliseconds poll = std::chrono::milliseconds(1000));
+    // Called after a shared job this replica ran succeeded (e.g. to tell the other replicas to reload models).
+    void OnSharedJobDone(std::function<void(const JobInfo&)> done) { shared_done_ = std::move(done); }
+
   private:
     static constexpr std::size_t kLanes = 2;
     struct Lane {
@@ -90,6 +108,9 @@ class JobRunner {
     };
     void Run(std::size_t lane);
     void ForgetOldResults();  // with mutex_ held
+    void RunShared();
+    bool IsShared(std::int64_t id) const { return shared_ != nullptr && id < kLocalIdBase; }
+    static constexpr std::int64_t kLocalIdBase = 1'000'000'000;
 
     const Clock& clock_;
     mutable std::mutex mutex_;
@@ -99,6 +120,14 @@ class JobRunner {
     std::int64_t next_id_ = 1;
     bool stopping_ = false;
     std::thread workers_[kLanes];
+    // The shared queue (set by ShareThrough before use, then read-only).
+    Coordination* shared_ = nullptr;
+    std::string member_;
+    std::map<std::string, Factory> factories_;
+    std::function<void(const JobInfo&)> shared_done_;
+    std::chrono::milliseconds poll_{1000};
+    std::atomic<bool> shared_cancel_{false};  // the shared job running here was asked to stop
+    std::thread shared_worker_;
 };
 
 }  // namespace cloudopt

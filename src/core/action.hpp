@@ -56,6 +56,10 @@ struct AllocationAction {
     double hourly_cost_after = 0.0;
     std::string summary;  // SummarizeDecision of `explanation`; empty for actions before v0.10
     DecisionExplanation explanation;
+    // The lease it was made under, when replicas share the database (cluster/ownership.hpp): the store records it
+    // only while that lease is still this epoch's, in the same transaction. Empty and 0 with one process.
+    std::string lease_holder;
+    std::int64_t lease_epoch = 0;
 };
 
 // A change of a resource's desired capacity, for counting how often a policy changes its mind.

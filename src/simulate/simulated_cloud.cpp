@@ -79,9 +79,21 @@ Result<double> SimulatedCloud::DemandAt(const std::string& ref, UnixSeconds t) c
     return it->second.DemandAt(t);
 }
 
-Result<CapacityState> SimulatedCloud::Describe(const Resource& resource) {
-    std::lock_guard lock(mutex_);
+std::map<std::string, SimulatedGroup>::iterator SimulatedCloud::GroupFor(const Resource& resource,
+                                                                         std::unique_lock<std::mutex>& lock) {
     auto it = groups_.find(resource.provider_ref);
+    if (it != groups_.end() || !source_) return it;
+    lock.unlock();
+    std::optional<SimulatedGroupSpec> spec = source_(resource);
+    lock.lock();
+    if (!spec) return groups_.find(resource.provider_ref);
+    spec->ref = resource.provider_ref;
+    return groups_.try_emplace(resource.provider_ref, std::move(*spec), clock_.Now()).first;
+}
+
+Result<CapacityState> SimulatedCloud::Describe(const Resource& resource) {
+    std::unique_lock lock(mutex_);
+    auto it = GroupFor(resource, lock);
     if (it == groups_.end())
         return MakeError(ErrorCode::kNotFound, "simulated group '" + resource.provider_ref +
                                                    "' does not exist; the simulated cloud has only the demo groups");
@@ -94,8 +106,8 @@ Result<CapacityState> SimulatedCloud::Describe(const Resource& resource) {
 }
 
 Status SimulatedCloud::SetDesiredCapacity(const Resource& resource, int desired) {
-    std::lock_guard lock(mutex_);
-    auto it = groups_.find(resource.provider_ref);
+    std::unique_lock lock(mutex_);
+    auto it = GroupFor(resource, lock);
     if (it == groups_.end())
         return MakeError(ErrorCode::kNotFound, "simulated group '" + resource.provider_ref + "' does not exist");
     it->second.SetDesired(desired, clock_.Now());
@@ -103,8 +115,8 @@ Status SimulatedCloud::SetDesiredCapacity(const Resource& resource, int desired)
 }
 
 Result<std::vector<MetricReading>> SimulatedCloud::Collect(const Resource& resource, UnixSeconds now) {
-    std::lock_guard lock(mutex_);
-    auto it = groups_.find(resource.provider_ref);
+    std::unique_lock lock(mutex_);
+    auto it = GroupFor(resource, lock);
     if (it == groups_.end())
         return MakeError(ErrorCode::kUnavailable, "simulated group '" + resource.provider_ref + "' does not exist");
     const SimulatedGroup& g = it->second;

@@ -6,8 +6,10 @@
 //
 // Thread-safe: one mutex guards all groups (the loop, the API and the demo feed share it).
 
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,7 @@ struct SimulatedGroupSpec {
 
 // One group's state; not thread-safe by itself (SimulatedCloud locks around it).
 class SimulatedGroup {
-public:
+  public:
     SimulatedGroup(SimulatedGroupSpec spec, UnixSeconds now);
 
     // Demand at simulated time t: linear interpolation between trace points, looping over the trace.
@@ -44,7 +46,7 @@ public:
     double CostUntil(UnixSeconds now) const;
     const SimulatedGroupSpec& spec() const { return spec_; }
 
-private:
+  private:
     SimulatedGroupSpec spec_;
     struct Instance {
         UnixSeconds billed_from = 0;
@@ -55,12 +57,16 @@ private:
 };
 
 class SimulatedCloud final : public Provider, public MetricSource {
-public:
+  public:
     explicit SimulatedCloud(const Clock& clock) : clock_(clock) {}
 
     // Adds (or replaces) a group. Resources reach it through provider_ref == spec.ref.
     void AddGroup(SimulatedGroupSpec spec);
     bool HasGroup(const std::string& ref) const;
+    // Makes the group of a resource that none was added for, on first use (a fleet replaying traces, e.g.
+    // app/simulated_fleet.hpp); nullopt: it has none. Called without the cloud's lock held. Set before use.
+    using GroupSource = std::function<std::optional<SimulatedGroupSpec>(const Resource&)>;
+    void SetGroupSource(GroupSource source) { source_ = std::move(source); }
     // Demand of a group at time t (for backfilling history); kNotFound for an unknown ref.
     Result<double> DemandAt(const std::string& ref, UnixSeconds t) const;
 
@@ -69,8 +75,13 @@ public:
     // Reports the resource's load metric (demand) and cpu_utilization at `now`.
     Result<std::vector<MetricReading>> Collect(const Resource& resource, UnixSeconds now) override;
 
-private:
+  private:
+    // The resource's group, made by the source when missing (the lock is released while it runs); end() if none.
+    std::map<std::string, SimulatedGroup>::iterator GroupFor(const Resource& resource,
+                                                             std::unique_lock<std::mutex>& lock);
+
     const Clock& clock_;
+    GroupSource source_;
     mutable std::mutex mutex_;
     std::map<std::string, SimulatedGroup> groups_;
 };

@@ -1,0 +1,65 @@
+#include "app/cluster_setup.hpp"
+
+#include <cstdlib>
+
+#include "store/postgres/coordination.hpp"
+
+namespace cloudopt {
+
+namespace {
+
+Status CheckSharedKey(Coordination& coordination, const std::string& name, const std::string& what,
+                      const std::string& config_key, const std::string& id, const std::vector<std::string>& previous) {
+    auto recorded = coordination.AgreeOnKey(name, id, previous);
+    if (!recorded) return recorded.error();
+    if (*recorded == id) return Status::Ok();
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "this replica's " + what + " (id " + id + ") is not the one the other replicas on this database use (id " +
+            *recorded + "): every replica must use the same " + what + " (" + config_key +
+            "; in Compose and Kubernetes one secret mounted by all). To rotate it, give the new key to each "
+            "replica with the old one as a previous key");
+}
+
+}  // namespace
+
+void ClusterServices::Stop() {
+    if (events) events->Stop();
+    if (leases) leases->Stop();
+}
+
+Result<ClusterServices> OpenCluster(const Config& config, const std::string& store_url, const Clock& clock,
+                                    MetricsRegistry& metrics, const SharedKeyIds& keys,
+                                    std::function<std::int64_t()> local_passes) {
+    ClusterServices services;
+    if (store_url.empty() || !config.cluster_enabled) return services;
+    PostgresOptions options;
+    options.url = store_url;
+    options.password = config.store_password;
+    if (const char* env = std::getenv("CLOUDOPT_STORE_PASSWORD"); options.password.empty() && env)
+        options.password = env;
+    auto coordination = OpenPostgresCoordination(options);
+    if (!coordination) return coordination.error();
+    services.coordination = std::move(*coordination);
+    if (Status s =
+            CheckSharedKey(*services.coordination, "master", "master key",
+                           "security.master_key_file, or security.master_key", keys.master, keys.master_previous);
+        !s)
+        return s.error();
+    if (Status s = CheckSharedKey(*services.coordination, "jwt", "JWT signing key", "security.jwt_key_file", keys.jwt,
+                                  keys.jwt_previous);
+        !s)
+        return s.error();
+    cluster::LeaseManagerOptions lease_options;
+    lease_options.member = cluster::MakeMemberId();
+    lease_options.address = config.bind_address + ":" + std::to_string(config.port);
+    lease_options.lease_seconds = config.cluster_lease_seconds;
+    lease_options.tick_seconds = config.tick_seconds;
+    services.leases =
+        std::make_unique<cluster::LeaseManager>(*services.coordination, clock, metrics, std::move(lease_options));
+    services.events = std::make_unique<cluster::EventBridge>(*services.coordination, services.leases->member(),
+                                                             std::move(local_passes), clock);
+    return services;
+}
+
+}  // namespace cloudopt

@@ -1,0 +1,44 @@
+#pragma once
+// Replicas sharing a PostgreSQL store (docs/DEPLOYMENT.md "Replicas and leases"), wired for `cloudopt serve`: the
+// coordination tables, the check that this replica's master key and JWT signing key are the ones the other replicas
+// use (it refuses to start otherwise, saying so), the lease manager the loop asks before it plans a resource, and the
+// event bridge that carries live events between replicas. With SQLite, or cluster.enabled false, there is none: the
+// one process plans every resource.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/config.hpp"
+#include "cluster/event_bridge.hpp"
+#include "cluster/lease_manager.hpp"
+#include "core/telemetry.hpp"
+#include "store/coordination.hpp"
+
+namespace cloudopt {
+
+// The ids (keyed hashes, security::Keyring::KeyId) of the keys replicas must share.
+struct SharedKeyIds {
+    std::string master;
+    std::vector<std::string> master_previous;
+    std::string jwt;
+    std::vector<std::string> jwt_previous;
+};
+
+// Declared in this order so that destruction stops the bridge, then the leases (leaving), then closes the pool.
+struct ClusterServices {
+    std::unique_ptr<Coordination> coordination;
+    std::unique_ptr<cluster::LeaseManager> leases;
+    std::unique_ptr<cluster::EventBridge> events;
+    void Stop();
+};
+
+// Opens the coordination and checks the keys; the lease manager and the bridge are made, not started (StartCluster).
+// `store_url` empty (SQLite) or cluster.enabled false: an empty ClusterServices. Errors say what to do.
+Result<ClusterServices> OpenCluster(const Config& config, const std::string& store_url, const Clock& clock,
+                                    MetricsRegistry& metrics, const SharedKeyIds& keys,
+                                    std::function<std::int64_t()> local_passes);
+
+}  // namespace cloudopt

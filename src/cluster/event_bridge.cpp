@@ -1,0 +1,86 @@
+#include "cluster/event_bridge.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace cloudopt::cluster {
+
+EventBridge::EventBridge(Coordination& coordination, std::string member, std::function<std::int64_t()> local_passes,
+                         const Clock& clock)
+    : coordination_(coordination), member_(std::move(member)), local_passes_(std::move(local_passes)), clock_(clock) {}
+
+EventBridge::~EventBridge() { Stop(); }
+
+void EventBridge::Start() {
+    if (publisher_.joinable()) return;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = false;
+    }
+    publisher_ = std::thread([this] { Publish(); });
+    listener_ = std::thread([this] { Listen(); });
+}
+
+void EventBridge::Stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (publisher_.joinable()) publisher_.join();
+    if (listener_.joinable()) listener_.join();  // within one wait (500 ms)
+}
+
+std::string EventBridge::last_remote() const {
+    std::lock_guard lock(mutex_);
+    return last_remote_;
+}
+
+Status EventBridge::Announce(const std::string& kind) {
+    const nlohmann::json payload = {{"replica", member_}, {"kind", kind}, {"now", clock_.Now()}};
+    return coordination_.Notify(payload.dump());
+}
+
+void EventBridge::Publish() {
+    std::int64_t announced = local_passes_();
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        stop_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; });
+        if (stopping_) break;
+        const std::int64_t passes = local_passes_();
+        if (passes == announced) continue;
+        announced = passes;
+        lock.unlock();
+        const nlohmann::json payload = {{"replica", member_}, {"passes", passes}, {"now", clock_.Now()}};
+        (void)coordination_.Notify(payload.dump());  // a lost event only delays a page's refresh to the next one
+        lock.lock();
+    }
+}
+
+void EventBridge::Listen() {
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+        }
+        auto received = coordination_.AwaitNotifications(std::chrono::milliseconds(500));
+        if (!received) {
+            std::unique_lock lock(mutex_);  // the database is away: listen again in a second
+            stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+            continue;
+        }
+        for (const std::string& payload : *received) {
+            const nlohmann::json event = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+            if (!event.is_object() || event.value("replica", std::string()) == member_) continue;  // its own
+            if (event.contains("kind")) {
+                if (on_remote_) on_remote_(event.value("kind", std::string()));
+                continue;
+            }
+            remote_events_.fetch_add(1);
+            std::lock_guard lock(mutex_);
+            last_remote_ = payload;
+        }
+    }
+}
+
+}  // namespace cloudopt::cluster

@@ -1,0 +1,45 @@
+#pragma once
+// What the control loop asks before it plans a resource, when several replicas share the work: does this replica
+// hold the resource's lease now, and, for the record of what it does, at which fencing epoch. With one process
+// (SQLite) the loop has no Ownership and plans everything.
+//
+// Thread-safety: every method may be called from any thread at once (the loop's lanes and API jobs).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/resource.hpp"
+#include "core/time.hpp"
+
+namespace cloudopt::cluster {
+
+// A lease as a pass uses it. While a grant lives the replica does not hand the lease over (a release waits), so a
+// pass that started under the lease finishes under it.
+struct LeaseGrant {
+    ResourceId resource_id = 0;
+    std::string holder;      // this replica's member id
+    std::int64_t epoch = 0;  // the fencing epoch, written with every action and plan record
+    std::shared_ptr<const int> in_use;
+};
+
+class Ownership {
+  public:
+    virtual ~Ownership() = default;
+    // The lease, when this replica plans the resource in the pass that started at `pass_started` (the loop's
+    // clock): held, not being handed over, its local deadline not passed, and acquired before the pass started (a
+    // lease taken during a pass is used from the next one, so a tick is never planned by both the old and new holder).
+    virtual std::optional<LeaseGrant> Grant(ResourceId id, UnixSeconds pass_started) = 0;
+    // Writes the pass into the plan log in one transaction with the check that the lease is still this epoch's.
+    // kConflict when it is not: the pass must not act (and the lease is dropped here).
+    virtual Status RecordPlan(const LeaseGrant& grant, std::int64_t tick, UnixSeconds ts) = 0;
+    // Whether the lease is still this replica's by its own deadline (checked again right before a cloud call, which
+    // cannot be inside a database transaction).
+    virtual bool StillHeld(const LeaseGrant& grant) const = 0;
+    // Who plans the resource, for messages ("planned by replica X"); empty when unknown.
+    virtual std::string PlannerOf(ResourceId id) const = 0;
+};
+
+}  // namespace cloudopt::cluster

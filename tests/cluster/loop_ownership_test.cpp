@@ -1,0 +1,151 @@
+// The control loop under an Ownership (cluster/ownership.hpp): it plans only what this replica leases, records each
+// pass under the lease before acting, and neither applies nor records a change once the lease is gone.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "allocate/capacity_planner.hpp"
+#include "control/control_loop.hpp"
+#include "forecast/seasonal_naive.hpp"
+#include "simulate/simulated_cloud.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cloudopt {
+namespace {
+
+constexpr UnixSeconds kStart = 1'700'006'400;
+
+// Grants what `granted` holds, records plans, and fails them or the apply check on command.
+class FakeOwnership final : public cluster::Ownership {
+  public:
+    std::optional<cluster::LeaseGrant> Grant(ResourceId id, UnixSeconds) override {
+        std::lock_guard lock(mutex);
+        if (!granted.count(id)) return std::nullopt;
+        return cluster::LeaseGrant{id, "replica-a", granted[id], nullptr};
+    }
+    Status RecordPlan(const cluster::LeaseGrant& grant, std::int64_t tick, UnixSeconds) override {
+        std::lock_guard lock(mutex);
+        if (fence_plans) return MakeError(ErrorCode::kConflict, "the lease moved on");
+        plans.push_back({grant.resource_id, tick});
+        return Status::Ok();
+    }
+    bool StillHeld(const cluster::LeaseGrant&) const override { return still_held; }
+    std::string PlannerOf(ResourceId) const override { return "replica-b"; }
+
+    std::mutex mutex;
+    std::map<ResourceId, std::int64_t> granted;
+    std::vector<std::pair<ResourceId, std::int64_t>> plans;
+    bool fence_plans = false;
+    bool still_held = true;
+};
+
+// Counts applies; always 3 running until told otherwise.
+class CountingProvider final : public Provider {
+  public:
+    Result<CapacityState> Describe(const Resource&) override {
+        CapacityState s;
+        s.desired = s.ready = desired;
+        s.instance_type = "m5.large";
+        return s;
+    }
+    Status SetDesiredCapacity(const Resource&, int n) override {
+        ++applies;
+        desired = n;
+        return Status::Ok();
+    }
+    int desired = 3;
+    int applies = 0;
+};
+
+class LoopOwnership : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto s = OpenSqliteStore(dir_.File("t.db"), clock_);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        store_ = std::move(*s);
+        adapters_.providers["aws"] = &provider_;
+        loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                              ControlLoopOptions{});
+        loop_->SetOwnership(&ownership_);
+        for (const char* name : {"mine", "theirs"}) {
+            Resource r;
+            r.name = name;
+            r.provider = "aws";
+            r.provider_ref = std::string("asg-") + name;
+            r.instance_type = "m5.large";
+            r.capacity_per_instance = 10;
+            r.min_capacity = 1;
+            r.max_capacity = 20;
+            r.mode = Mode::kAuto;
+            auto created = store_->CreateResource(r);
+            ASSERT_TRUE(created.ok());
+            // Load 80 now on 3 instances of 10: the reactive floor scales out at once.
+            SeriesSamples load{{created->id, r.load_metric}, {{clock_.Now() - 30, 80.0}}};
+            ASSERT_TRUE(store_->AppendSamples({&load, 1}).ok());
+            ids_[name] = created->id;
+        }
+        ownership_.granted[ids_["mine"]] = 7;
+    }
+    std::map<std::string, PassOutcome> Pass() {
+        auto outcomes = loop_->RunPass();
+        EXPECT_TRUE(outcomes.ok());
+        std::map<std::string, PassOutcome> by_name;
+        for (PassOutcome& o : *outcomes) by_name[o.resource_name] = o;
+        return by_name;
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_{kStart};
+    std::unique_ptr<Store> store_;
+    CountingProvider provider_;
+    Adapters adapters_;
+    SeasonalNaiveForecaster forecaster_;
+    CapacityPlanner planner_;
+    Catalog catalog_;
+    MetricsRegistry metrics_;
+    FakeOwnership ownership_;
+    std::unique_ptr<ControlLoop> loop_;
+    std::map<std::string, ResourceId> ids_;
+};
+
+TEST_F(LoopOwnership, PlansOnlyWhatItLeasesAndRecordsEachPassUnderTheLease) {
+    auto outcomes = Pass();
+    ASSERT_EQ(outcomes.size(), 2u);
+    EXPECT_NE(outcomes["theirs"].error.find("planned by another replica (replica-b)"), std::string::npos)
+        << outcomes["theirs"].error;
+    EXPECT_FALSE(outcomes["theirs"].decision.has_value());
+    ASSERT_TRUE(outcomes["mine"].error.empty()) << outcomes["mine"].error;
+    ASSERT_TRUE(outcomes["mine"].action.has_value());
+    EXPECT_EQ(outcomes["mine"].action->lease_holder, "replica-a");
+    EXPECT_EQ(outcomes["mine"].action->lease_epoch, 7);
+    EXPECT_EQ(provider_.applies, 1);
+    ASSERT_EQ(ownership_.plans.size(), 1u);
+    EXPECT_EQ(ownership_.plans[0].first, ids_["mine"]);
+    EXPECT_EQ(ownership_.plans[0].second, kStart / ControlLoopOptions{}.engine.tick_seconds);
+}
+
+TEST_F(LoopOwnership, APassWhoseLeaseMovedOnChangesNothing) {
+    ownership_.fence_plans = true;
+    auto outcomes = Pass();
+    EXPECT_NE(outcomes["mine"].error.find("lease: the lease moved on"), std::string::npos) << outcomes["mine"].error;
+    EXPECT_EQ(provider_.applies, 0);
+    auto actions = store_->ListActions({});
+    ASSERT_TRUE(actions.ok());
+    EXPECT_TRUE(actions->empty());
+}
+
+TEST_F(LoopOwnership, ALeaseThatRunsOutBeforeTheCloudCallIsNotApplied) {
+    ownership_.still_held = false;
+    auto outcomes = Pass();
+    EXPECT_NE(outcomes["mine"].error.find("ran out before the change was applied"), std::string::npos)
+        << outcomes["mine"].error;
+    EXPECT_EQ(provider_.applies, 0);
+    auto actions = store_->ListActions({});
+    ASSERT_TRUE(actions.ok());
+    EXPECT_TRUE(actions->empty());
+}
+
+}  // namespace
+}  // namespace cloudopt
