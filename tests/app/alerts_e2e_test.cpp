@@ -224,7 +224,7 @@ TEST_F(AlertsEndToEnd, LeakAndStuckAtZeroOpenAlertsThatReachTheWebhookAndCloseAf
     EXPECT_EQ(leak["metric"], "cpu_cores");
     EXPECT_EQ(leak["resource"], "web");
     EXPECT_GT(leak["value"].get<double>(), leak["expected"]["range"]["high"].get<double>());
-    EXPECT_GE(leak["score"].get<double>(), 0.1051);
+    EXPECT_GE(leak["score"].get<double>(), AnomalyOptions{}.threshold);
     ASSERT_TRUE(leak["expected"]["forecast"].is_object()) << leak.dump();  // the stored forecast's band for that step
     EXPECT_LT(leak["expected"]["forecast"]["p99"].get<double>(), leak["value"].get<double>());
     EXPECT_LT(leak["window"]["from"].get<UnixSeconds>(), leak["opened_at"].get<UnixSeconds>());
