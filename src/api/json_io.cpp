@@ -110,6 +110,9 @@ void WriteResource(JsonWriter& w, const Resource& r) {
     w.EndArray();
     w.Key("spot_share_max").Double(r.spot_share_max);
     w.Key("max_step").Int(r.max_step);
+    w.Key("labels").BeginObject();
+    for (const auto& [key, value] : r.labels) w.Key(key).String(value);
+    w.EndObject();
     w.Key("created_at").Int(r.created_at);
     w.Key("updated_at").Int(r.updated_at);
     w.EndObject();
@@ -282,7 +285,7 @@ Result<Resource> ResourceFromJson(const json& body, Resource r) {
     static const std::set<std::string> kFields = {
         "name",       "provider",      "provider_ref",  "instance_type",  "min_capacity", "max_capacity",
         "target_low", "target_high",   "mode",          "boot_delay_s",   "load_metric",  "capacity_per_instance",
-        "load_query", "risk_quantile", "allowed_types", "spot_share_max", "max_step"};
+        "load_query", "risk_quantile", "allowed_types", "spot_share_max", "max_step",     "labels"};
     if (Status s = CheckKnownFields(body, kFields, "resource"); !s) return s.error();
     auto text = [&](const char* key, std::string& out) -> Status {
         if (!body.contains(key)) return Status::Ok();
@@ -321,6 +324,17 @@ Result<Resource> ResourceFromJson(const json& body, Resource r) {
         for (const json& t : types) {
             if (!t.is_string()) return Unprocessable("allowed_types: must be an array of instance type names");
             r.allowed_types.push_back(t.get<std::string>());
+        }
+    }
+    if (body.contains("labels")) {  // replaces the labels whole: {} removes them
+        const json& labels = body["labels"];
+        if (!labels.is_object())
+            return Unprocessable(
+                "labels: must be an object of strings, e.g. {\"team\": \"payments\", \"env\": \"prod\"}");
+        r.labels.clear();
+        for (const auto& [key, value] : labels.items()) {
+            if (!value.is_string()) return Unprocessable("labels: value of '" + key + "' must be a string");
+            r.labels[key] = value.get<std::string>();
         }
     }
     auto parsed_mode = ParseMode(mode);

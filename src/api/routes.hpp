@@ -23,6 +23,8 @@ namespace cloudopt::api {
 struct ComparisonCache;
 std::shared_ptr<ComparisonCache> NewComparisonCache();
 
+class BudgetMonitor;  // api/budget_monitor.hpp
+
 struct ApiContext {
     Store& store;
     ControlLoop& loop;
@@ -40,9 +42,14 @@ struct ApiContext {
              // dashboard (dashboard/dist); empty or missing: a landing page at /
     IngestLimits ingest = {};  // what POST /api/metrics and /api/v1/write accept (api/ingest_limits.hpp)
     std::size_t max_event_streams_per_user = 8;  // open GET /api/events streams per user or token
+    // Passes of the other replicas heard through the database (cluster/event_bridge.hpp); empty with one process.
+    std::function<std::int64_t()> remote_events = {};
     std::size_t max_queued_simulations = 4;      // POST /api/simulations jobs queued or running at once
     std::size_t query_cache_bytes = 16u << 20;   // rendered downsampled buckets (api/rendered_buckets.hpp); 0 = off
     std::shared_ptr<ComparisonCache> comparison_cache = NewComparisonCache();
+    // Checks budgets against the spend forecast (GET /api/budgets shows its states); the service shares its own with
+    // the periodic check (alerts, caps); null: the routes make one of their own.
+    std::shared_ptr<BudgetMonitor> budget_monitor = {};
 };
 
 // Every route, each guarded by access control (api/access_control.hpp).

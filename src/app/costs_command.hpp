@@ -22,4 +22,36 @@ struct CostsBacktestCommand {
 // The process exit code: 0, or 2 for bad input (the message on stderr says what to do).
 int RunCostsBacktest(const CostsBacktestCommand& command);
 
+// `cloudopt costs commitments`: with --data, a backtest of commitment planning (simulate/commitment_plan.hpp) on a
+// trace: for each series, the commitment planned from the forecast of its scored part (the last `test_fraction`,
+// as simulate scores) made from the load before it, and what that commitment saved on the load that came, beside
+// the best commitment in hindsight; sized as `costs backtest` sizes, priced at the catalog's rates of
+// `provider`/`instance_type`. Without --data, a running service's GET /api/costs/commitments as a table.
+struct CostsCommitmentsCommand {
+    std::string data;
+    std::optional<double> missing_value;
+    double test_fraction = 0.2;
+    int paths = 400;
+    std::string provider = "aws";
+    std::string instance_type = "m5.large";
+    std::string catalog_file;  // empty: the bundled data/catalog/instances.csv
+    std::string server, token;
+    bool json = false;
+};
+int RunCostsCommitments(const CostsCommitmentsCommand& command);
+
+// `cloudopt budget add|list|delete` through a running service's API (/api/budgets, docs/COSTS.md "Budgets").
+struct BudgetCommand {
+    std::string server, token;
+    std::string name;
+    std::optional<double> monthly_usd;
+    std::string scope = "total";
+    std::string target;
+    std::string cap_mode = "off";
+    bool json = false;
+};
+int RunBudgetAdd(const BudgetCommand& command);
+int RunBudgetList(const BudgetCommand& command);
+int RunBudgetDelete(const BudgetCommand& command);
+
 }  // namespace cloudopt

@@ -301,6 +301,51 @@ int main(int argc, char** argv) {
                      "Days of history the paths draw from (default 28)")
         ->check(CLI::Range(1, 365));
     costs_backtest->add_flag("--json", costs_backtest_command.json, "Print one JSON object");
+    cloudopt::CostsCommitmentsCommand commitments_command;
+    CLI::App* costs_commitments = costs->add_subcommand(
+        "commitments",
+        "1-year commitments (Savings Plans, reservations, CUDs): with --data, a backtest on a trace; without, a "
+        "running service's recommendations (GET /api/costs/commitments)");
+    AddDataOption(costs_commitments, commitments_command.data, commitments_command.missing_value, /*required=*/false);
+    costs_commitments->add_option("--test-fraction", commitments_command.test_fraction,
+                                  "The scored part the commitment is planned for and measured on (default 0.2)");
+    costs_commitments->add_option("--paths", commitments_command.paths, "Load paths of the forecast (default 400)")
+        ->check(CLI::Range(10, 100000));
+    costs_commitments->add_option("--provider", commitments_command.provider, "Priced as this provider (default aws)");
+    costs_commitments->add_option("--instance-type", commitments_command.instance_type,
+                                  "Priced as this catalog type (default m5.large)");
+    costs_commitments->add_option("--catalog", commitments_command.catalog_file,
+                                  "A catalog CSV instead of the bundled one");
+    costs_commitments->add_option(
+        "--server", commitments_command.server,
+        "Without --data: the service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
+    costs_commitments->add_option("--token", commitments_command.token,
+                                  "Without --data: an API token ($CLOUDOPT_TOKEN)");
+    costs_commitments->add_flag("--json", commitments_command.json, "Print one JSON object");
+
+    cloudopt::BudgetCommand budget_command;
+    CLI::App* budget = app.add_subcommand("budget", "Monthly budgets with alerts and an optional cap (docs/COSTS.md)");
+    budget->require_subcommand(1);
+    auto add_budget_remote = [&budget_command](CLI::App* c) {
+        c->add_option("--server", budget_command.server,
+                      "The service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
+        c->add_option("--token", budget_command.token,
+                      "An admin's access token to change, any to read ($CLOUDOPT_TOKEN)");
+    };
+    CLI::App* budget_add = budget->add_subcommand("add", "Add a monthly budget");
+    budget_add->add_option("name", budget_command.name, "Budget name")->required();
+    budget_add->add_option("--monthly", budget_command.monthly_usd, "US dollars per month")->required();
+    budget_add->add_option("--scope", budget_command.scope, "total | provider | resource | label (default total)");
+    budget_add->add_option("--target", budget_command.target, "The provider, resource name or label (team:payments)");
+    budget_add->add_option("--cap", budget_command.cap_mode,
+                           "off (alert only, default) | soft (cap, never below the measured need) | hard");
+    add_budget_remote(budget_add);
+    CLI::App* budget_list = budget->add_subcommand("list", "List budgets with their state this month");
+    budget_list->add_flag("--json", budget_command.json, "Print the API's JSON");
+    add_budget_remote(budget_list);
+    CLI::App* budget_delete = budget->add_subcommand("delete", "Delete a budget");
+    budget_delete->add_option("name", budget_command.name, "Budget name")->required();
+    add_budget_remote(budget_delete);
 
     cloudopt::DetectCommand detect_command;
     CLI::App* detect = app.add_subcommand(
@@ -409,8 +454,20 @@ int main(int argc, char** argv) {
     resource_add->add_option("--load-query", resource_command.load_query,
                              "PromQL whose value is the load (needs prometheus.url)");
     resource_add->add_option("--boot-delay", resource_command.boot_delay_s, "Seconds from launch to serving");
+    resource_add->add_option("--label", resource_command.labels,
+                             "A label key=value (repeat), e.g. --label team=payments");
     add_remote_options(resource_add);
+    CLI::App* resource_update = resource->add_subcommand("update", "Change a resource's labels, mode or limits");
+    resource_update->add_option("name", resource_command.name, "Resource name or id")->required();
+    resource_update->add_option("--label", resource_command.labels, "Set a label key=value (repeat)");
+    resource_update->add_option("--remove-label", resource_command.remove_labels, "Remove a label by key (repeat)");
+    resource_update->add_option("--mode", resource_command.mode, "off | recommend | auto");
+    resource_update->add_option("--min", resource_command.min_capacity, "Fewest instances");
+    resource_update->add_option("--max", resource_command.max_capacity, "Most instances");
+    add_remote_options(resource_update);
     CLI::App* resource_list = resource->add_subcommand("list", "List resources");
+    resource_list->add_option("--label", resource_command.label_selector,
+                              "Only those with these labels: team:payments[,env:prod]");
     add_remote_options(resource_list);
     CLI::App* export_model =
         resource->add_subcommand("export-model", "Save a resource's trained model as a model file");
@@ -455,6 +512,11 @@ int main(int argc, char** argv) {
     if (generate_key->parsed()) return cloudopt::RunSecretsGenerateKey();
     if (resource_add->parsed()) return cloudopt::RunResourceAdd(resource_command);
     if (resource_list->parsed()) return cloudopt::RunResourceList(resource_command);
+    if (resource_update->parsed()) return cloudopt::RunResourceUpdate(resource_command);
+    if (budget_add->parsed()) return cloudopt::RunBudgetAdd(budget_command);
+    if (budget_list->parsed()) return cloudopt::RunBudgetList(budget_command);
+    if (budget_delete->parsed()) return cloudopt::RunBudgetDelete(budget_command);
+    if (costs_commitments->parsed()) return cloudopt::RunCostsCommitments(commitments_command);
     if (export_model->parsed()) return cloudopt::RunResourceExportModel(resource_command);
     if (import_model->parsed()) return cloudopt::RunResourceImportModel(resource_command);
     if (rotate->parsed()) return cloudopt::RunSecretsRotate(admin);

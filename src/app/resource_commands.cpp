@@ -23,7 +23,8 @@ struct Endpoint {
 
 Endpoint Resolve(const ResourceCommand& c) {
     Endpoint e{c.server, c.token};
-    if (e.server.empty()) e.server = std::getenv("CLOUDOPT_SERVER") ? std::getenv("CLOUDOPT_SERVER") : "http://localhost:8080";
+    if (e.server.empty())
+        e.server = std::getenv("CLOUDOPT_SERVER") ? std::getenv("CLOUDOPT_SERVER") : "http://localhost:8080";
     if (e.token.empty() && std::getenv("CLOUDOPT_TOKEN")) e.token = std::getenv("CLOUDOPT_TOKEN");
     while (!e.server.empty() && e.server.back() == '/') e.server.pop_back();
     return e;
@@ -54,7 +55,8 @@ std::optional<std::string> Exchange(const Endpoint& e, const std::string& method
         const json answer = json::parse(response->body, nullptr, false);
         std::string message = "HTTP " + std::to_string(response->status);
         message = providers::jsonf::Str(providers::jsonf::At(answer, "/error/message"), message);
-        if (response->status == 401) message += " (pass --token or set CLOUDOPT_TOKEN: cloudopt token create NAME --scope operator)";
+        if (response->status == 401)
+            message += " (pass --token or set CLOUDOPT_TOKEN: cloudopt token create NAME --scope operator)";
         std::cerr << "cloudopt: " << message << "\n";
         exit_code = response->status < 500 ? kUsageError : 1;
         return std::nullopt;
@@ -72,10 +74,32 @@ std::optional<json> Call(const Endpoint& e, const std::string& method, const std
 // The resource's path segment: names may hold characters a URL path does not.
 std::string ResourcePath(const std::string& name) { return "/api/resources/" + providers::PercentEncode(name); }
 
+// "k=v" flags as the API's labels object; kUsageError with the message printed on a malformed one.
+std::optional<json> LabelsFromFlags(const std::vector<std::string>& flags, json labels) {
+    for (const std::string& flag : flags) {
+        const std::size_t eq = flag.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            std::cerr << "cloudopt: --label " << flag << ": must be key=value, e.g. --label team=payments\n";
+            return std::nullopt;
+        }
+        labels[flag.substr(0, eq)] = flag.substr(eq + 1);
+    }
+    return labels;
+}
+
 }  // namespace
 
+std::optional<json> CallServiceApi(const std::string& server, const std::string& token, const std::string& method,
+                                   const std::string& path, const std::string& body, int& exit_code) {
+    ResourceCommand c;
+    c.server = server;
+    c.token = token;
+    return Call(Resolve(c), method, path, body, exit_code);
+}
+
 int RunResourceAdd(const ResourceCommand& c) {
-    json body = {{"name", c.name}, {"provider", c.provider}, {"provider_ref", c.ref}, {"instance_type", c.instance_type}};
+    json body = {
+        {"name", c.name}, {"provider", c.provider}, {"provider_ref", c.ref}, {"instance_type", c.instance_type}};
     if (c.min_capacity) body["min_capacity"] = *c.min_capacity;
     if (c.max_capacity) body["max_capacity"] = *c.max_capacity;
     if (c.mode) body["mode"] = *c.mode;
@@ -83,6 +107,11 @@ int RunResourceAdd(const ResourceCommand& c) {
     if (c.load_metric) body["load_metric"] = *c.load_metric;
     if (c.load_query) body["load_query"] = *c.load_query;
     if (c.boot_delay_s) body["boot_delay_s"] = *c.boot_delay_s;
+    if (!c.labels.empty()) {
+        auto labels = LabelsFromFlags(c.labels, json::object());
+        if (!labels) return kUsageError;
+        body["labels"] = *labels;
+    }
     int exit_code = 0;
     auto created = Call(Resolve(c), "POST", "/api/resources", body.dump(), exit_code);
     if (!created) return exit_code;
@@ -121,15 +150,61 @@ int RunResourceImportModel(const ResourceCommand& c) {
 
 int RunResourceList(const ResourceCommand& c) {
     int exit_code = 0;
-    auto listed = Call(Resolve(c), "GET", "/api/resources", "", exit_code);
+    const std::string path =
+        "/api/resources" + (c.label_selector.empty() ? "" : "?label=" + providers::PercentEncode(c.label_selector));
+    auto listed = Call(Resolve(c), "GET", path, "", exit_code);
     if (!listed) return exit_code;
     namespace jsonf = providers::jsonf;
-    std::printf("%-6s %-24s %-12s %-40s %-10s %s\n", "ID", "NAME", "PROVIDER", "REFERENCE", "MODE", "MIN-MAX");
+    std::printf("%-6s %-24s %-12s %-40s %-10s %-8s %s\n", "ID", "NAME", "PROVIDER", "REFERENCE", "MODE", "MIN-MAX",
+                "LABELS");
     for (const json& r : jsonf::Arr(*listed, "resources")) {
-        std::printf("%-6d %-24s %-12s %-40s %-10s %d-%d\n", jsonf::Int(r, "id").value_or(0), jsonf::Str(r, "name").c_str(),
-                    jsonf::Str(r, "provider").c_str(), jsonf::Str(r, "provider_ref").c_str(), jsonf::Str(r, "mode").c_str(),
-                    jsonf::Int(r, "min_capacity").value_or(0), jsonf::Int(r, "max_capacity").value_or(0));
+        std::string labels;
+        if (r.contains("labels") && r["labels"].is_object())
+            for (const auto& [key, value] : r["labels"].items())
+                labels += (labels.empty() ? "" : ",") + key + "=" + (value.is_string() ? value.get<std::string>() : "");
+        const std::string range = std::to_string(jsonf::Int(r, "min_capacity").value_or(0)) + "-" +
+                                  std::to_string(jsonf::Int(r, "max_capacity").value_or(0));
+        std::printf("%-6d %-24s %-12s %-40s %-10s %-8s %s\n", jsonf::Int(r, "id").value_or(0),
+                    jsonf::Str(r, "name").c_str(), jsonf::Str(r, "provider").c_str(),
+                    jsonf::Str(r, "provider_ref").c_str(), jsonf::Str(r, "mode").c_str(), range.c_str(),
+                    labels.c_str());
     }
+    return 0;
+}
+
+int RunResourceUpdate(const ResourceCommand& c) {
+    const Endpoint e = Resolve(c);
+    int exit_code = 0;
+    auto listed = Call(e, "GET", "/api/resources", "", exit_code);
+    if (!listed) return exit_code;
+    namespace jsonf = providers::jsonf;
+    std::optional<json> found;
+    for (const json& r : jsonf::Arr(*listed, "resources"))
+        if (jsonf::Str(r, "name") == c.name || std::to_string(jsonf::Int(r, "id").value_or(0)) == c.name) found = r;
+    if (!found) {
+        std::cerr << "cloudopt: no resource is named '" << c.name << "' (cloudopt resource list shows them)\n";
+        return kUsageError;
+    }
+    json body = json::object();
+    if (c.min_capacity) body["min_capacity"] = *c.min_capacity;
+    if (c.max_capacity) body["max_capacity"] = *c.max_capacity;
+    if (c.mode) body["mode"] = *c.mode;
+    if (!c.labels.empty() || !c.remove_labels.empty()) {
+        json current =
+            found->contains("labels") && (*found)["labels"].is_object() ? (*found)["labels"] : json::object();
+        for (const std::string& key : c.remove_labels) current.erase(key);
+        auto labels = LabelsFromFlags(c.labels, current);
+        if (!labels) return kUsageError;
+        body["labels"] = *labels;
+    }
+    if (body.empty()) {
+        std::cerr << "cloudopt: nothing to change: pass --label k=v, --remove-label k, --mode, --min or --max\n";
+        return kUsageError;
+    }
+    const std::string id = std::to_string(jsonf::Int(*found, "id").value_or(0));
+    auto updated = Call(e, "PUT", "/api/resources/" + id, body.dump(), exit_code);
+    if (!updated) return exit_code;
+    std::printf("updated resource %s '%s'\n", id.c_str(), jsonf::Str(*updated, "name").c_str());
     return 0;
 }
 
