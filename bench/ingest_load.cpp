@@ -2,10 +2,11 @@
 // timestamps (nothing is an overwrite) for D seconds, and report acknowledged samples per second.
 // Bodies are built before the clock starts, so the generator spends its CPU on sockets, not on JSON.
 //
-// usage: ingest_load PORT RESOURCE [connections=4] [batch=1000] [seconds=10]
+// usage: ingest_load PORT RESOURCE [connections=4] [batch=1000] [seconds=10] [series=1]
+// With series > 1 each batch holds that many series of batch/series samples each (as a scrape of many metrics
+// sends), named ingest_bench_<connection>_s<k>; with 1, one series ingest_bench_<connection>.
 
-#include <utility>
-
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace beast = boost::beast;
@@ -26,7 +28,7 @@ using tcp = net::ip::tcp;
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s PORT RESOURCE [connections] [batch] [seconds]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s PORT RESOURCE [connections] [batch] [seconds] [series]\n", argv[0]);
         return 2;
     }
     const auto port = static_cast<unsigned short>(std::atoi(argv[1]));
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
     const int connections = argc > 3 ? std::atoi(argv[3]) : 4;
     const int batch = argc > 4 ? std::atoi(argv[4]) : 1000;
     const double seconds = argc > 5 ? std::atof(argv[5]) : 10.0;
+    const int series = argc > 6 ? std::max(1, std::atoi(argv[6])) : 1;
+    const int per_series = std::max(1, batch / series);
     // An API token with the metrics:write scope (cloudopt token create NAME --scope metrics:write).
     const char* token = std::getenv("CLOUDOPT_TOKEN");
     const std::string authorization = token ? std::string("Bearer ") + token : "";
@@ -46,11 +50,16 @@ int main(int argc, char** argv) {
     std::vector<std::vector<std::string>> bodies(static_cast<std::size_t>(connections));
     for (int c = 0; c < connections; ++c) {
         for (int b = 0; b < kBodiesPerConnection; ++b) {
-            nlohmann::json points = nlohmann::json::array();
-            const long long start = kBase + (static_cast<long long>(c) * kBodiesPerConnection + b) * batch;
-            for (int i = 0; i < batch; ++i) points.push_back({start + i, 0.5 + (i % 97) * 0.25});
-            nlohmann::json body = {
-                {"series", {{{"resource", resource}, {"metric", "ingest_bench_" + std::to_string(c)}, {"points", points}}}}};
+            const long long start = kBase + (static_cast<long long>(c) * kBodiesPerConnection + b) * per_series;
+            nlohmann::json list = nlohmann::json::array();
+            for (int k = 0; k < series; ++k) {
+                nlohmann::json points = nlohmann::json::array();
+                for (int i = 0; i < per_series; ++i) points.push_back({start + i, 0.5 + (i % 97) * 0.25});
+                const std::string metric =
+                    "ingest_bench_" + std::to_string(c) + (series > 1 ? "_s" + std::to_string(k) : std::string());
+                list.push_back({{"resource", resource}, {"metric", metric}, {"points", points}});
+            }
+            nlohmann::json body = {{"series", list}};
             bodies[static_cast<std::size_t>(c)].push_back(body.dump());
         }
     }
@@ -69,9 +78,12 @@ int main(int argc, char** argv) {
                     if (stop) break;
                     std::string text = body;
                     if (round > 0) {
-                        const std::string from = "ingest_bench_" + std::to_string(c) + "\"";
-                        const std::string to = "ingest_bench_" + std::to_string(c) + "_r" + std::to_string(round) + "\"";
-                        text.replace(text.find(from), from.size(), to);
+                        // Every metric name of the body gets the round: "ingest_bench_<c>" -> "..._r<round>".
+                        const std::string from = "\"ingest_bench_" + std::to_string(c);
+                        const std::string to = from + "_r" + std::to_string(round);
+                        for (std::size_t at = text.find(from); at != std::string::npos;
+                             at = text.find(from, at + to.size()))
+                            text.replace(at, from.size(), to);
                     }
                     http::request<http::string_body> req{http::verb::post, "/api/metrics", 11};
                     req.set(http::field::host, "127.0.0.1");
@@ -83,7 +95,7 @@ int main(int argc, char** argv) {
                     http::response<http::string_body> res;
                     http::read(socket, buffer, res);
                     if (res.result_int() == 200)
-                        acked += batch;
+                        acked += static_cast<long long>(per_series) * series;
                     else
                         ++failed;
                 }
@@ -94,8 +106,9 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& t : threads) t.join();
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("{\"connections\":%d,\"batch\":%d,\"seconds\":%.2f,\"samples\":%lld,\"failed_requests\":%lld,"
-                "\"samples_per_second\":%.0f}\n",
-                connections, batch, elapsed, acked.load(), failed.load(), static_cast<double>(acked.load()) / elapsed);
+    std::printf(
+        "{\"connections\":%d,\"batch\":%d,\"seconds\":%.2f,\"samples\":%lld,\"failed_requests\":%lld,"
+        "\"samples_per_second\":%.0f}\n",
+        connections, batch, elapsed, acked.load(), failed.load(), static_cast<double>(acked.load()) / elapsed);
     return failed.load() == 0 ? 0 : 1;
 }

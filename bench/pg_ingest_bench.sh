@@ -11,7 +11,8 @@
 # \copy. Both sides write the same rows into the same partitioned table with its primary key and foreign key.
 #
 # usage: bench/pg_ingest_bench.sh [build_dir=build/release]
-# env: RUNS (3), DURATION (10), CONNECTIONS (4), BATCH (1000), PG_SHARED_BUFFERS (256MB), CLOUDOPT_SERVER_THREADS
+# env: RUNS (3), DURATION (10), CONNECTIONS (4), BATCH (1000), SERIES (1: the series a batch's samples are spread
+# over, as a scrape of many metrics sends), PG_SHARED_BUFFERS (256MB), CLOUDOPT_SERVER_THREADS
 # (server.threads: the I/O threads, which also run each POST /api/metrics's transaction; default: one per core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-4}
 BATCH=${BATCH:-1000}
+SERIES=${SERIES:-1}
 BIN="$BUILD/cloudopt"
 LOAD="$BUILD/bench/ingest_load"
 [ -x "$BIN" ] && [ -x "$LOAD" ] || { echo "build first: make build-release" >&2; exit 1; }
@@ -80,7 +82,7 @@ for run in $(seq "$RUNS"); do
     perf record -g -o "$PERF_OUT" -p "$SERVER" -- sleep "$DURATION" >/dev/null 2>&1 &
     PERF=$!
   fi
-  out=$("$LOAD" "$PORT" web-frontend "$CONNECTIONS" "$BATCH" "$DURATION")
+  out=$("$LOAD" "$PORT" web-frontend "$CONNECTIONS" "$BATCH" "$DURATION" "$SERIES")
   s1=$(cpu_s "$SERVER") p1=$(cpu_s "$PG_PID")
   [ -z "${PERF:-}" ] || { wait "$PERF" || true; PERF=; }
   api_cpu+=("$(echo "$s0 $s1 $p0 $p1" | awk '{ print $2 - $1 + $4 - $3 }')")
@@ -94,7 +96,7 @@ for run in $(seq "$RUNS"); do
   api_cpu[-1]=$(echo "${api_cpu[-1]} $rows" | awk '{ printf "%.2f", $1 / $2 * 1e6 }')
   # The same rows, one file per series group (ingest_load's connection c writes the metrics ingest_bench_c*).
   for c in $(seq 0 $((CONNECTIONS - 1))); do
-    pg_psql bench -c "\\copy (SELECT series_id, ts, value FROM samples WHERE series_id IN ($BENCH_SERIES AND s.metric ~ '^ingest_bench_${c}(_r[0-9]+)?$')) TO '$WORK/part$c.tsv'"
+    pg_psql bench -c "\\copy (SELECT series_id, ts, value FROM samples WHERE series_id IN ($BENCH_SERIES AND s.metric ~ '^ingest_bench_${c}(_r[0-9]+)?(_s[0-9]+)?$')) TO '$WORK/part$c.tsv'"
   done
   cat "$WORK"/part*.tsv >"$WORK/all.tsv"
   [ "$(wc -l <"$WORK/all.tsv")" = "$rows" ] || { echo "export lost rows" >&2; exit 1; }
@@ -128,7 +130,7 @@ med_c1=$(printf '%s\n' "${copy1[@]}" | median)
 med_cn=$(printf '%s\n' "${copyn[@]}" | median)
 best=$(printf '%s\n%s\n' "$med_c1" "$med_cn" | sort -g | tail -1)
 echo "PostgreSQL ingest: $RUNS runs, medians; $(nproc) cores; fsync on, synchronous_commit on; $(date -u +%FT%TZ)"
-printf '%-44s samples/s %10s   (%s samples per run, median)\n' "POST /api/metrics ($CONNECTIONS conn x $BATCH)" "$med_api" \
+printf '%-44s samples/s %10s   (%s samples per run, median)\n' "POST /api/metrics ($CONNECTIONS conn x $BATCH, $SERIES series)" "$med_api" \
   "$(printf '%s\n' "${rows_all[@]}" | median)"
 printf '%-44s samples/s %10s\n' "psql \\copy, one stream" "$med_c1"
 printf '%-44s samples/s %10s\n' "psql \\copy, $CONNECTIONS streams in parallel" "$med_cn"
