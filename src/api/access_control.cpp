@@ -28,6 +28,9 @@ const std::vector<RouteRule>& RouteTable() {
         {"GET", "/", Permission::kPublic},  // the dashboard's page; it logs in through the API
         {"GET", "/assets/{file}", Permission::kPublic},
         {"GET", "/favicon.svg", Permission::kPublic},
+        {"GET", "/manifest.webmanifest", Permission::kPublic},  // the installable dashboard (dashboard/public)
+        {"GET", "/sw.js", Permission::kPublic},
+        {"GET", "/icons/{file}", Permission::kPublic},
         {"GET", "/api/events", Permission::kRead},
         {"GET", "/healthz", Permission::kPublic},
         {"GET", "/readyz", Permission::kPublic},
@@ -42,7 +45,15 @@ const std::vector<RouteRule>& RouteTable() {
 
         {"GET", "/api/dashboard/stats", Permission::kRead},
         {"GET", "/api/dashboard/history", Permission::kRead},
+        {"GET", "/api/dashboard/savings", Permission::kRead},
+        {"GET", "/api/dashboard/planned", Permission::kRead},
         {"GET", "/api/costs", Permission::kRead},
+        {"GET", "/api/costs/commitments", Permission::kRead},
+        {"GET", "/api/budgets", Permission::kRead},
+        {"POST", "/api/budgets", Permission::kAdmin},  // a cap mode changes what the planner may run
+        {"GET", "/api/budgets/{id}", Permission::kRead},
+        {"PUT", "/api/budgets/{id}", Permission::kAdmin},
+        {"DELETE", "/api/budgets/{id}", Permission::kAdmin},
         {"GET", "/api/metrics", Permission::kRead},
         {"POST", "/api/metrics", Permission::kPushMetrics},
         {"DELETE", "/api/metrics", Permission::kAdmin},  // removes data: an admin's, and audited
@@ -67,6 +78,9 @@ const std::vector<RouteRule>& RouteTable() {
         {"POST", "/api/resources/recommendations/{id}/dismiss", Permission::kOperate},
         {"GET", "/api/actions", Permission::kRead},
         {"GET", "/api/alerts", Permission::kRead},
+        {"GET", "/api/remediations", Permission::kRead},
+        {"GET", "/api/resources/{id}/anomaly", Permission::kRead},
+        {"PUT", "/api/resources/{id}/anomaly", Permission::kAdmin},  // may let cloudopt restart a workload
         {"GET", "/api/simulations/datasets", Permission::kRead},
         {"POST", "/api/simulations", Permission::kOperate},  // CPU-heavy: not for every viewer
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "api/dashboard_live.hpp"
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
 #include "core/text.hpp"
@@ -14,23 +15,6 @@ namespace {
 
 constexpr long long kMaxHorizon = 2016;  // a week of 5-minute steps
 constexpr long long kMaxJobsListed = 200;
-
-// The capacity the stored forecast needs at each of its steps, by the planner's sizing rule: the resource's
-// quantile (its risk_quantile, else the loop's) over capacity per instance x target utilization, rounded up and
-// kept within min/max capacity. What the planner would ask for if each step were the next one; its guards (boot
-// lead, stabilization, hysteresis, step limits) then decide when a change is made.
-json PlannedCapacity(const Resource& r, const Forecast& f, QuantileLevel fallback) {
-    const QuantileLevel q = ParseQuantileLevel(r.risk_quantile).value_or(fallback);
-    const double per_instance = r.capacity_per_instance * r.target_utilization();
-    json steps = json::array();
-    for (const ForecastPoint& p : f.points) {
-        const double needed = per_instance > 0 ? std::ceil(PointQuantile(p, q) / per_instance - 1e-9) : 0.0;
-        const double clamped = std::clamp(needed, static_cast<double>(r.min_capacity),
-                                          static_cast<double>(std::max(r.min_capacity, r.max_capacity)));
-        steps.push_back({{"ts", p.ts}, {"instances", static_cast<long long>(clamped)}});
-    }
-    return {{"quantile", QuantileLevelName(q)}, {"target_utilization", r.target_utilization()}, {"steps", steps}};
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "api/dashboard_live.hpp"
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
 
@@ -73,12 +74,17 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
                                    5);
         HttpResponse r;
         auto last = std::make_shared<std::int64_t>(-1);
-        r.next_events = [&ctx, last, place]() -> std::string {
+        // Each event carries what changed (the newest samples, new actions; api/dashboard_live.hpp), so a page
+        // extends its charts from the stream instead of asking the API again.
+        auto cursor = std::make_shared<LiveCursor>();
+        r.next_events = [&ctx, last, cursor, place]() -> std::string {
             const std::int64_t passes = static_cast<std::int64_t>(ctx.loop.passes());
-            if (passes == *last) return "";
-            *last = passes;
-            return "event: pass\ndata: {\"passes\":" + std::to_string(passes) +
-                   ",\"now\":" + std::to_string(ctx.clock.Now()) + "}\n\n";
+            // With replicas sharing a database, the others' passes too (LISTEN/NOTIFY, cluster/event_bridge.hpp): a
+            // page hears of a change whichever replica made it.
+            const std::int64_t seen = passes + (ctx.remote_events ? ctx.remote_events() : 0);
+            if (seen == *last) return "";
+            *last = seen;
+            return "event: pass\ndata: " + LiveEventData(ctx, *cursor, passes, ctx.clock.Now()) + "\n\n";
         };
         return r;
     });

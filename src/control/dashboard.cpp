@@ -12,6 +12,20 @@ namespace {
 constexpr UnixSeconds kWeek = 7 * 86400;
 constexpr UnixSeconds kDay = 86400;
 constexpr UnixSeconds kPeakStep = 300;
+
+// Utilization per bucket from the demand and ready-instance buckets of the same grid (both sorted by ts).
+std::vector<Sample> UtilizationOf(const std::vector<Sample>& demand, const std::vector<Sample>& ready,
+                                  double capacity_per_instance) {
+    std::vector<Sample> out;
+    std::size_t j = 0;
+    for (const Sample& d : demand) {
+        while (j < ready.size() && ready[j].ts < d.ts) ++j;
+        if (j == ready.size()) break;
+        if (ready[j].ts != d.ts || ready[j].value <= 0 || capacity_per_instance <= 0) continue;
+        out.push_back({d.ts, std::min(1.0, d.value / (ready[j].value * capacity_per_instance))});
+    }
+    return out;
+}
 }  // namespace
 
 Result<DashboardStats> ComputeDashboardStats(Store& store, ControlLoop& loop, UnixSeconds now) {
@@ -81,7 +95,9 @@ Result<DashboardStats> ComputeDashboardStats(Store& store, ControlLoop& loop, Un
         stats.per_resource.push_back(std::move(rs));
     }
     // Failed actions of the last hour are alerts too.
-    if (auto failed = store.ListActions({std::nullopt, now - 3600, 100})) {
+    ActionQuery last_hour;
+    last_hour.since = now - 3600;
+    if (auto failed = store.ListActions(last_hour)) {
         for (const AllocationAction& a : *failed) {
             if (a.status == ActionStatus::kFailed)
                 stats.alerts.push_back("action " + std::to_string(a.id) + " failed: " + a.error);
@@ -125,6 +141,7 @@ Result<std::vector<ResourceHistory>> ComputeHistory(Store& store, std::optional<
         h.demand = std::move(*demand);
         h.capacity = std::move(*capacity);
         h.cost_per_hour = std::move(*cost);
+        h.utilization = UtilizationOf(h.demand, h.capacity, r.capacity_per_instance);
         out.push_back(std::move(h));
     }
     return out;

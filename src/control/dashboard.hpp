@@ -47,9 +47,12 @@ Result<DashboardStats> ComputeDashboardStats(Store& store, ControlLoop& loop, Un
 
 struct ResourceHistory {
     Resource resource;
-    std::vector<Sample> demand;         // the load metric
-    std::vector<Sample> capacity;       // ready instances
+    std::vector<Sample> demand;    // the load metric
+    std::vector<Sample> capacity;  // ready instances
     std::vector<Sample> cost_per_hour;
+    // Load over what was ready (demand / (ready x capacity per instance)) per bucket where both are known, capped
+    // at 1: the figure the dashboard draws against the band. A bucket with no ready instance has none.
+    std::vector<Sample> utilization;
 };
 
 // Demand, capacity and cost of each resource (or one) over [from, to), downsampled to `step`.

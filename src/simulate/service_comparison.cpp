@@ -64,6 +64,7 @@ Result<ServiceComparison> CompareWithBaselines(const Resource& r, double price, 
         const UnixSeconds ts = load.start + static_cast<UnixSeconds>(i) * step;
         const double instances = at(capacity, ts);
         ran.cost += at(paid, ts) * static_cast<double>(step) / 3600.0;
+        out.ran_cost_per_hour.push_back({ts, at(paid, ts)});
         unmet += load.values[i] > instances * r.capacity_per_instance + 1e-9;
         // Saturated: the capacity series is data, and a value past int would make lround's result undefined.
         const int count = static_cast<int>(std::lround(std::clamp(instances, 0.0, 1e9)));

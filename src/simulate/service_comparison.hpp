@@ -27,6 +27,9 @@ struct ServiceComparison {
     UnixSeconds step = 0;
     std::size_t steps = 0;
     std::map<std::string, PolicyOutcome> policies;  // static, reactive, oracle, actual
+    // What ran, per scored step: its start and the recorded cost per hour held over it (what `actual` sums), for
+    // a chart whose area is exactly policies["actual"].cost.
+    std::vector<Sample> ran_cost_per_hour;
 };
 
 // `demand`, `ready` and `cost_per_hour` are the resource's load, ready instances and hourly cost (of what it ran,
