@@ -89,9 +89,32 @@ async function main() {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
+      viewport: { width: 1400, height: 1000 },
+      // One clock: times are shown in the user's zone, named; a zone far from the machine's shows it is not UTC.
+      timezoneId: 'America/New_York',
     });
     const page = context.pages()[0] ?? (await context.newPage());
+    // Every API request the page makes, for the request budget of a page over 60 s (the event stream excluded).
+    const apiRequests = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/') && u.pathname !== '/api/events') apiRequests.push({ at: Date.now(), path: u.pathname + u.search });
+    });
+    const countRequests = async (hash, seconds) => {
+      // A fresh load of the page (a hash change alone would keep the last page mounted): its first requests count.
+      await page.goto('about:blank');
+      const start = Date.now();
+      await page.goto(`${base}/${hash}`);
+      await sleep(seconds * 1000);
+      const made = apiRequests.filter((r) => r.at >= start);
+      const byPath = {};
+      for (const r of made) byPath[r.path.split('?')[0]] = (byPath[r.path.split('?')[0]] ?? 0) + 1;
+      return { count: made.length, byPath };
+    };
+    const viewOf = async (testId) => {
+      const el = page.getByTestId(testId);
+      return { from: Number(await el.getAttribute('data-view-from')), to: Number(await el.getAttribute('data-view-to')) };
+    };
     const consoleErrors = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -142,6 +165,62 @@ async function main() {
     check(savedMatch.footer === savedMatch.text, `the table's saved row says the same (${savedMatch.footer})`);
     await page.getByTestId('jobs-panel').waitFor();
     check(true, 'the overview has a jobs panel');
+
+    // Overview, second version: the service's clock in the user's zone; the month's spend; saved over the chosen
+    // range equal to the API's for the same range; the cost and utilization charts; alerts, recommendations, plans.
+    const clockText = await page.getByTestId('service-clock').textContent();
+    check(clockText.includes('America/New_York'), `the overview names the time zone its times are in ("${clockText}")`);
+    // The demo's clock runs 60x: over 3 s the page's clock moves minutes (the browser's would move 3 s), and it
+    // stays within a few event intervals of the API's `now`.
+    const clockAt = async () => Number(await page.getByTestId('service-clock').getAttribute('data-now'));
+    const firstNow = await clockAt();
+    await sleep(3000);
+    const shownNow = await clockAt();
+    const apiNow = (await apiGet('/api/dashboard/stats')).now;
+    check(shownNow - firstNow >= 60 && Math.abs(apiNow - shownNow) <= 180,
+      `the page's clock is the service's (demo, 60x) clock: it moved ${shownNow - firstNow} s in 3 s; page ${shownNow}, API ${apiNow}`);
+    const clockRead = await page.getByTestId('service-clock').evaluate((el) => ({ text: el.textContent, now: Number(el.dataset.now) }));
+    const nyTime = new Date(clockRead.now * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'America/New_York' });
+    check(clockRead.text.includes(nyTime), `the clock shows the service's time in New York (${nyTime}: "${clockRead.text}")`);
+    const spend = await waitFor(async () => {
+      const v = await page.getByTestId('month-spend').getAttribute('data-value');
+      return v !== '' && v !== null ? Number(v) : null;
+    }, 'the month spend', 60000);
+    const costs = await waitFor(async () => {
+      const r = await fetch(`${base}/api/costs?kind=total`, { headers: { Authorization: `Bearer ${token}` } });
+      return r.status === 200 ? r.json() : null;
+    }, '/api/costs', 60000);
+    const apiSpend = costs.groups.find((g) => g.kind === 'total').actual_to_date;
+    check(Math.abs(spend - apiSpend) <= Math.max(0.05, apiSpend * 0.02),
+      `the month's spend so far is the API's (${money(spend)} on the page, ${money(apiSpend)} from /api/costs)`);
+    const savedRange = page.getByTestId('saved-range');
+    await savedRange.filter({ hasText: 'saved against static' }).waitFor({ timeout: 60000 });
+    // Read at one moment (the page asks again every minute as the range moves).
+    const shownSaved = await savedRange.evaluate((el) => ({
+      value: Number(el.dataset.value), fixed: Number(el.dataset.static), ran: Number(el.dataset.ran),
+      from: Number(el.dataset.from), to: Number(el.dataset.to), text: el.textContent,
+    }));
+    const apiSaved = await apiGet(`/api/dashboard/savings?from=${shownSaved.from}&to=${shownSaved.to}`);
+    check(Math.abs(apiSaved.saved - shownSaved.value) < 1e-9 && Math.abs(shownSaved.value - (shownSaved.fixed - shownSaved.ran)) < 1e-9,
+      `saved over the range is the API's static − ran (${money(shownSaved.value)} = ${money(apiSaved.static_cost)} − ${money(apiSaved.actual_cost)})`);
+    check(shownSaved.text.includes(money(shownSaved.value)), `the figure is written on the page ("${shownSaved.text}")`);
+    check(apiSaved.series.length > 1, `the cost chart has points (${apiSaved.series.length})`);
+    check(Number(await page.getByTestId('cost-chart').getAttribute('data-points')) >= apiSaved.series.length - 1, 'the cost chart draws the series');
+    check(Number(await page.getByTestId('utilization-chart').getAttribute('data-series')) === 4, 'the utilization chart draws every resource');
+    const openAlertsApi = (await apiGet('/api/alerts?state=open')).alerts.length;
+    const openAlertsShown = Number(await page.getByTestId('open-alerts').textContent());
+    check(Math.abs(openAlertsApi - openAlertsShown) <= 1, `open alerts as the API counts them (${openAlertsShown} shown, ${openAlertsApi} from /api/alerts)`);
+    const planned = await apiGet('/api/dashboard/planned');
+    check(Array.isArray(planned.changes), `the next planned changes come from the API (${planned.changes.length})`);
+    // The time picker: the last 6 hours asks for 6 hours and says so.
+    await page.getByRole('button', { name: 'last 6 h' }).click();
+    await savedRange.filter({ hasText: 'the last 6 h' }).waitFor({ timeout: 30000 });
+    const six = await waitFor(async () => {
+      const r = await savedRange.evaluate((el) => ({ from: Number(el.dataset.from), to: Number(el.dataset.to) }));
+      return r.to - r.from < 12 * 3600 ? r : null;
+    }, 'the 6 h replay', 30000);
+    check(six.to - six.from <= 6 * 3600 + 300 && six.to - six.from >= 6 * 3600 - 300, `the 6 h range replays 6 hours (${(six.to - six.from) / 3600} h)`);
+    await page.getByRole('button', { name: 'last 24 h' }).click();
     await shot('overview');
 
     // A resource: chart points drawn, the model and its accuracy shown.
@@ -173,6 +252,92 @@ async function main() {
     const predicted = await apiGet(`/api/predictions?resource=${web.id}`);
     check(Array.isArray(predicted.planned_capacity) && predicted.planned_capacity.length === predicted.points.length,
       'the server sends the planned capacity for every forecast step');
+
+    // Charts a user can work with: the time picker, zoom shared by the page's charts, the crosshair drawn on the
+    // other charts, an action marker that opens its reason, and the request budget.
+    const rangeView = await viewOf('demand-chart');
+    check(rangeView.to - rangeView.from >= 86400, `the 24 h range shows a day and the forecast (${((rangeView.to - rangeView.from) / 3600).toFixed(1)} h)`);
+    await page.getByRole('button', { name: 'last 6 h' }).click();
+    await waitFor(async () => (await viewOf('demand-chart')).to - (await viewOf('demand-chart')).from < 12 * 3600, 'the 6 h view');
+    const sixView = await viewOf('demand-chart');
+    check(sixView.to - sixView.from >= 6 * 3600 && sixView.to - sixView.from < 12 * 3600, `"last 6 h" shows 6 hours and the forecast (${((sixView.to - sixView.from) / 3600).toFixed(1)} h)`);
+    // An absolute range typed in the user's zone.
+    await page.getByRole('button', { name: 'From… to…' }).click();
+    const clockNow = Number(await page.getByTestId('service-clock').getAttribute('data-now'));
+    const local = (t) => new Date(t * 1000).toLocaleString('sv-SE', { timeZone: 'America/New_York' }).slice(0, 16).replace(' ', 'T');
+    const absFrom = Math.floor((clockNow - 5 * 3600) / 60) * 60, absTo = Math.floor((clockNow - 2 * 3600) / 60) * 60;
+    await page.getByLabel('from', { exact: true }).fill(local(absFrom));
+    await page.getByLabel('to', { exact: true }).fill(local(absTo));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await waitFor(async () => (await viewOf('demand-chart')).from === absFrom, 'the absolute range', 15000);
+    const absView = await viewOf('demand-chart');
+    check(absView.from === absFrom && absView.to === absTo, `an absolute from/to in New York time shows exactly that range (${absView.from}–${absView.to})`);
+    await page.getByRole('button', { name: 'last 24 h' }).click();
+    await waitFor(async () => (await viewOf('demand-chart')).to - (await viewOf('demand-chart')).from >= 86400, 'the 24 h view again');
+    // Zoom: a drag across the middle of the demand chart narrows it and the utilization chart alike.
+    const canvas = page.getByTestId('demand-chart').locator('canvas');
+    const box = await canvas.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 8 });
+    await page.mouse.up();
+    await waitFor(async () => (await viewOf('demand-chart')).to - (await viewOf('demand-chart')).from < 0.5 * (rangeView.to - rangeView.from), 'the zoom', 10000);
+    const zoomed = await viewOf('demand-chart');
+    check(zoomed.to - zoomed.from < 0.5 * (rangeView.to - rangeView.from), `dragging across the chart zooms in (${((zoomed.to - zoomed.from) / 3600).toFixed(1)} h shown)`);
+    await page.getByRole('button', { name: 'Demand, capacity and forecast: pan back' }).click();
+    const panned = await viewOf('demand-chart');
+    check(panned.from < zoomed.from && Math.abs(panned.to - panned.from - (zoomed.to - zoomed.from)) <= 2,
+      `the pan button moves the zoomed view back in time (${zoomed.from}–${zoomed.to} → ${panned.from}–${panned.to})`);
+    await page.getByRole('button', { name: 'Reset zoom' }).click();
+    // The crosshair: hovering the demand chart draws the same instant on the utilization chart.
+    const other = page.getByTestId('utilization-chart').locator('canvas');
+    const before = await other.evaluate((c) => c.toDataURL());
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await sleep(200);
+    const during = await other.evaluate((c) => c.toDataURL());
+    check(before !== during, 'hovering one chart draws the crosshair on the page\'s other charts');
+    // An action marker opens the action's reason.
+    const webActions = (await apiGet(`/api/actions?resource=${web.id}&limit=1000`)).actions;
+    const markers = await waitFor(async () => {
+      const list = JSON.parse((await page.getByTestId('demand-chart').getAttribute('data-markers')) ?? '[]');
+      return list.some((m) => m.kind === 'action') ? list : null;
+    }, 'an action marker', 60000);
+    const marker = markers.filter((m) => m.kind === 'action').at(-1);
+    await canvas.click({ position: { x: marker.x, y: marker.y } });
+    const detail = page.getByTestId('marker-detail');
+    await detail.waitFor({ timeout: 5000 });
+    const clickedId = Number(await detail.getAttribute('data-id'));
+    const clicked = webActions.find((a) => a.id === clickedId);
+    check(clicked && (await page.getByTestId('marker-reason').textContent()) === clicked.reason,
+      `clicking an action marker opens its reason (#${clickedId}: "${clicked?.reason.slice(0, 60)}…")`);
+    await shot('resource-marker');
+    await page.getByRole('button', { name: 'close the details' }).click();
+
+    // Issue 36: an anomaly alert is a marker on its resource's chart that opens its evidence and state.
+    const alert = await waitFor(async () => (await apiGet('/api/alerts?limit=50')).alerts.find((a) => a.metric === 'cpu_utilization' || matched.resources.some((r) => r.id === a.resource_id)), 'an anomaly alert in the demo', 90000);
+    await page.goto(`${base}/#/resources/${alert.resource_id}`);
+    const alertChart = page.getByTestId(alert.metric === 'cpu_utilization' ? 'utilization-chart' : 'demand-chart');
+    await alertChart.locator('canvas').waitFor();
+    if (alert.opened_at < Number(await page.getByTestId('demand-chart').getAttribute('data-view-from'))) {
+      await page.getByRole('button', { name: 'last 7 d' }).click();
+    }
+    const alertMarker = await waitFor(async () => {
+      const list = JSON.parse((await alertChart.getAttribute('data-markers')) ?? '[]');
+      return list.find((m) => m.kind === 'alert' && m.id === alert.id);
+    }, `the marker of alert ${alert.id}`, 30000);
+    await alertChart.locator('canvas').click({ position: { x: alertMarker.x, y: alertMarker.y } });
+    const alertDetail = page.locator('[data-testid="marker-detail"][data-kind="alert"]');
+    await alertDetail.waitFor({ timeout: 5000 });
+    const shownAlertId = Number(await alertDetail.getAttribute('data-id'));
+    const apiAlert = (await apiGet(`/api/alerts?resource=${alert.resource_id}&limit=200`)).alerts.find((a) => a.id === shownAlertId);
+    const shownState = await alertDetail.getByTestId('alert-state').textContent();
+    const evidence = await alertDetail.getByTestId('alert-evidence').textContent();
+    check(apiAlert && shownState === apiAlert.state && evidence.includes(apiAlert.expected.range.low.toFixed(2)) && evidence.includes(apiAlert.value.toFixed(2)),
+      `clicking an alert marker shows its state and evidence (alert ${shownAlertId}: ${shownState}; ${evidence.replace(/\s+/g, ' ').slice(0, 80)})`);
+    await shot('resource-alert');
+    await page.goto(`${base}/#/resources/${web.id}`);
+    await page.getByTestId('demand-chart').locator('canvas').waitFor();
+
 
     // Allocate now: a pass as a job, followed to its end on the page and listed in the jobs panel.
     await page.getByRole('button', { name: 'Allocate now' }).click();
@@ -216,7 +381,15 @@ async function main() {
     check(downloaded.subarray(0, 8).toString() === 'COMODEL5', 'the download is a model file of the current format');
     await shot('resource-trained');
 
+
+    // Live updates move deltas: a page asks the API at most 20 times in 60 s besides the event stream.
+    const resourceRequests = await countRequests(`#/resources/${web.id}`, 60);
+    check(resourceRequests.count <= 20, `a resource page makes ${resourceRequests.count} API requests in 60 s (at most 20): ${JSON.stringify(resourceRequests.byPath)}`);
+    const overviewRequests = await countRequests('#/', 60);
+    check(overviewRequests.count <= 20, `the overview makes ${overviewRequests.count} API requests in 60 s (at most 20): ${JSON.stringify(overviewRequests.byPath)}`);
+
     // Switch a mode through the page; the API sees it.
+    await page.goto(`${base}/#/resources/${web.id}`);
     await page.getByLabel('mode', { exact: true }).selectOption('recommend');
     await page.getByRole('status').filter({ hasText: 'mode set to recommend' }).waitFor();
     check((await apiGet(`/api/resources/${web.id}`)).mode === 'recommend', 'switching the mode in the page changes the resource');
@@ -272,6 +445,20 @@ async function main() {
       await sleep(300);
       await shot(`phone-${name}`);
     }
+
+
+    // On a phone the legend folds away and leaves the plot its height; the y title moves out of the ticks' way.
+    await page.goto(`${base}/#/resources/${web.id}`);
+    await page.getByTestId('demand-chart').locator('canvas').waitFor();
+    await sleep(300);
+    const fold = page.getByTestId('demand-chart').locator('details.legend-fold');
+    check((await fold.count()) === 1 && !(await fold.evaluate((d) => d.open)), 'on a phone the legend is folded');
+    const plot = await page.getByTestId('demand-chart').locator('canvas').boundingBox();
+    check(plot.height >= 200 && plot.width >= 300, `on a phone the chart keeps its plot (${Math.round(plot.width)}×${Math.round(plot.height)} px)`);
+    await fold.locator('summary').click();
+    check(await fold.evaluate((d) => d.open), 'the folded legend opens');
+    const cardWidths = await page.locator('.model-cards .card').evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().width));
+    check(cardWidths.every((w) => w > 300), `the model cards take the phone's width (${cardWidths.map(Math.round).join(', ')} px)`);
 
     // Every control has an accessible name.
     const unnamed = await page.evaluate(() =>

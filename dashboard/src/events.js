@@ -49,9 +49,10 @@ export function subscribe(onEvent) {
   };
 }
 
-// fn at most once per `ms`; a call inside the quiet time runs once at its end (the latest arguments win).
+// fn at most once per `ms`, counted from when the throttle is made (the page has just loaded what fn loads); a call
+// inside the quiet time runs once at its end (the latest arguments win).
 export function throttle(fn, ms) {
-  let last = 0;
+  let last = Date.now();
   let timer = null;
   let pending = null;
   const run = () => {

@@ -37,10 +37,11 @@ export default function JobsPanel({ canCancel, subjects, names, refreshKey = 0, 
     load();
   }, [load, refreshKey]);
   // Polled (no event stream of its own: a user's streams are capped): often while something is queued or running,
-  // seldom otherwise, to see jobs the loop's schedule starts.
+  // seldom otherwise (every 30 s: a page's whole budget is 20 requests a minute, docs/DASHBOARD.md), to see jobs
+  // the loop's schedule starts.
   const active = (jobs ?? []).some((j) => ACTIVE.has(j.status));
   useEffect(() => {
-    const timer = setInterval(load, active ? 1500 : 10000);
+    const timer = setInterval(load, active ? 1500 : 30000);
     return () => clearInterval(timer);
   }, [active, load]);
 
