@@ -47,12 +47,17 @@ struct StaticFile {
 };
 
 std::string ContentType(const fs::path& path) {
-    static const std::map<std::string, std::string> kTypes = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-        {".png", "image/png"},                 {".ico", "image/x-icon"},
-        {".json", "application/json"},         {".txt", "text/plain; charset=utf-8"},
-        {".woff2", "font/woff2"},              {".map", "application/json"}};
+    static const std::map<std::string, std::string> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                              {".js", "text/javascript; charset=utf-8"},
+                                                              {".css", "text/css; charset=utf-8"},
+                                                              {".svg", "image/svg+xml"},
+                                                              {".png", "image/png"},
+                                                              {".ico", "image/x-icon"},
+                                                              {".json", "application/json"},
+                                                              {".txt", "text/plain; charset=utf-8"},
+                                                              {".webmanifest", "application/manifest+json"},
+                                                              {".woff2", "font/woff2"},
+                                                              {".map", "application/json"}};
     auto it = kTypes.find(path.extension().string());
     return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
@@ -116,9 +121,21 @@ void AddStaticRoutes(Router& router, ApiContext& ctx) {
         return Serve(it->second, req, true);
     });
 
-    router.Add("GET", "/favicon.svg", [files](const HttpRequest& req) {
-        auto it = files->find("favicon.svg");
-        if (it == files->end()) return ErrorResponse(MakeError(ErrorCode::kNotFound, "no favicon"));
+    // The favicon and what makes the dashboard installable on a phone (dashboard/public): the web app manifest,
+    // its icons and the service worker, which must sit at the root to control the whole page. Revalidated like
+    // index.html, since their names carry no hash.
+    for (const char* name : {"favicon.svg", "manifest.webmanifest", "sw.js"}) {
+        router.Add("GET", std::string("/") + name, [files, name](const HttpRequest& req) {
+            auto it = files->find(name);
+            if (it == files->end())
+                return ErrorResponse(
+                    MakeError(ErrorCode::kNotFound, std::string("no ") + name + " in the dashboard build"));
+            return Serve(it->second, req, false);
+        });
+    }
+    router.Add("GET", "/icons/{file}", [files](const HttpRequest& req) {
+        auto it = files->find("icons/" + req.path_params.at("file"));
+        if (it == files->end()) return ErrorResponse(MakeError(ErrorCode::kNotFound, "no such dashboard icon"));
         return Serve(it->second, req, false);
     });
 }

@@ -36,6 +36,28 @@ protected:
     testing::TempDir files_;
 };
 
+// What makes the dashboard installable (issue 34 item 6): the manifest, its icons and the service worker, served
+// without a login (a phone fetches them before anyone logs in) and revalidated, since their names carry no hash.
+TEST_F(DashboardFiles, ManifestIconsAndServiceWorkerAreServedPublicly) {
+    Write(files_.File("dist/manifest.webmanifest"), R"({"name":"cloudopt"})");
+    Write(files_.File("dist/sw.js"), "self.addEventListener('fetch', () => {})");
+    Write(files_.File("dist/icons/icon-192.png"), "PNG-BYTES");
+    testing::SecureApi api(testing::SecureApi::NoLimits(), {}, files_.File("dist"));
+    testing::HttpClient client(api.port);
+    auto manifest = client.Get("/manifest.webmanifest");
+    EXPECT_EQ(manifest.status, 200);
+    EXPECT_EQ(manifest.headers["content-type"], "application/manifest+json");
+    EXPECT_EQ(manifest.body, R"({"name":"cloudopt"})");
+    auto worker = client.Get("/sw.js");
+    EXPECT_EQ(worker.status, 200);
+    EXPECT_EQ(worker.headers["content-type"], "text/javascript; charset=utf-8");
+    EXPECT_EQ(worker.headers["cache-control"], "no-cache");
+    auto icon = client.Get("/icons/icon-192.png");
+    EXPECT_EQ(icon.status, 200);
+    EXPECT_EQ(icon.headers["content-type"], "image/png");
+    EXPECT_EQ(client.Get("/icons/icon-1024.png").status, 404);
+}
+
 TEST_F(DashboardFiles, IndexIsRevalidatedAssetsAreImmutableAndGzipIsNegotiated) {
     testing::SecureApi api(testing::SecureApi::NoLimits(), {}, files_.File("dist"));
     testing::HttpClient client(api.port);
