@@ -8,7 +8,7 @@ namespace cloudopt::api {
 
 namespace {
 
-constexpr double kSecondsPerHour = 3600.0;
+constexpr double kBudgetSecondsPerHour = 3600.0;
 
 std::string BudgetMoney(double usd) {
     char buf[48];
@@ -78,7 +78,7 @@ BudgetEvaluation EvaluateBudgets(const std::vector<Budget>& budgets, const std::
             if (g.kind == kind && g.name == name) return &g;
         return nullptr;
     };
-    const double hours_left = std::max(0.0, static_cast<double>(report.month_end - report.now) / kSecondsPerHour);
+    const double hours_left = std::max(0.0, static_cast<double>(report.month_end - report.now) / kBudgetSecondsPerHour);
     for (const Budget& b : budgets) {
         BudgetStatus st;
         st.budget = b;
