@@ -82,6 +82,14 @@ void LeaseManager::RoundLoop() {
 
 Status LeaseManager::RunRound() {
     std::lock_guard one_round(round_mutex_);
+    std::size_t wanted_unheld = 0;
+    if (Status s = RoundOnce(wanted_unheld); !s) return s;
+    // The members changed (one joined or its heartbeat expired): take the new share now rather than a round later.
+    if (wanted_unheld > 0) return RoundOnce(wanted_unheld);
+    return Status::Ok();
+}
+
+Status LeaseManager::RoundOnce(std::size_t& wanted_unheld) {
     const SteadyTime started = std::chrono::steady_clock::now();
     LeaseRound round;
     round.member = options_.member;
@@ -109,8 +117,6 @@ Status LeaseManager::RunRound() {
             .Inc();
         return result.error();
     }
-    const UnixSeconds now = clock_.Now();
-    const UnixSeconds tick = std::max<UnixSeconds>(1, options_.tick_seconds);
     std::map<ResourceId, std::string> assignment = AssignResources(result->members, result->resources);
     std::lock_guard lock(mutex_);
     std::map<ResourceId, Entry> next;
@@ -121,8 +127,9 @@ Status LeaseManager::RunRound() {
             entry = std::move(it->second);
         } else {
             entry.epoch = held.epoch;
-            // Used from the next tick boundary on: the previous holder's last pass was in this tick or earlier.
-            entry.usable_from = (now / tick + 1) * tick;
+            // Used for ticks after the last one planned: the previous holder's passes all committed before this
+            // lease existed (they are fenced), so none is planned twice.
+            entry.after_tick = held.last_tick;
             entry.token = std::make_shared<const int>(0);
             ++taken_;
             metrics_.GetCounter("cloudopt_cluster_leases_taken_total", "Resource leases this replica took (new epochs)")
@@ -134,6 +141,11 @@ Status LeaseManager::RunRound() {
         next.emplace(held.resource_id, std::move(entry));
     }
     entries_ = std::move(next);
+    wanted_unheld = 0;
+    for (const auto& [id, member] : assignment)
+        if (member == options_.member && !entries_.count(id) &&
+            std::find(round.hold.begin(), round.hold.end(), id) == round.hold.end())
+            ++wanted_unheld;
     assignment_ = std::move(assignment);
     members_ = result->members;
     std::size_t mine = 0;
@@ -152,7 +164,8 @@ std::optional<LeaseGrant> LeaseManager::Grant(ResourceId id, UnixSeconds pass_st
     auto it = entries_.find(id);
     if (it == entries_.end()) return std::nullopt;
     const Entry& e = it->second;
-    if (e.draining || pass_started < e.usable_from || std::chrono::steady_clock::now() >= e.deadline)
+    const UnixSeconds tick = std::max<UnixSeconds>(1, options_.tick_seconds);
+    if (e.draining || pass_started / tick <= e.after_tick || std::chrono::steady_clock::now() >= e.deadline)
         return std::nullopt;
     return LeaseGrant{id, options_.member, e.epoch, e.token};
 }

@@ -31,7 +31,7 @@ struct LeaseManagerOptions {
     std::string member;   // unique per process (MakeMemberId)
     std::string address;  // host:port, for people
     double lease_seconds = 15.0;
-    UnixSeconds tick_seconds = 60;  // the loop's tick: a lease taken is used from the next tick on the loop's clock
+    UnixSeconds tick_seconds = 60;  // the loop's tick: the grid of the ticks a pass is recorded in
     // 0: a sixth of the lease, between 100 ms and 5 s.
     std::chrono::milliseconds round_interval{0};
 };
@@ -80,11 +80,14 @@ class LeaseManager final : public Ownership {
     struct Entry {
         std::int64_t epoch = 0;
         SteadyTime deadline;
-        UnixSeconds usable_from = 0;  // the first tick start (loop clock) it plans
+        std::int64_t after_tick = -1;  // it plans passes of later ticks than this (the last one planned by anyone)
         bool draining = false;
         std::shared_ptr<const int> token;  // copies live in grants: use_count() > 1 while a pass uses it
     };
     SteadyTime DeadlineFrom(SteadyTime round_started) const;
+    // One round trip: heartbeat, releases, renewals and takes; `wanted_unheld` gets how many resources the new
+    // assignment gives this member that it neither holds nor asked for in this round.
+    Status RoundOnce(std::size_t& wanted_unheld);
     void RoundLoop();
 
     Coordination& coordination_;

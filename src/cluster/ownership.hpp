@@ -29,8 +29,8 @@ class Ownership {
   public:
     virtual ~Ownership() = default;
     // The lease, when this replica plans the resource in the pass that started at `pass_started` (the loop's
-    // clock): held, not being handed over, its local deadline not passed, and acquired before the pass started (a
-    // lease taken during a pass is used from the next one, so a tick is never planned by both the old and new holder).
+    // clock): held, not being handed over, its local deadline not passed, and the pass's tick later than the last
+    // tick any replica planned the resource in (so a tick is never planned by both the old and the new holder).
     virtual std::optional<LeaseGrant> Grant(ResourceId id, UnixSeconds pass_started) = 0;
     // Writes the pass into the plan log in one transaction with the check that the lease is still this epoch's.
     // kConflict when it is not: the pass must not act (and the lease is dropped here).

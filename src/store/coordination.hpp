@@ -35,7 +35,8 @@ struct LeaseRound {
 
 struct HeldLease {
     ResourceId resource_id = 0;
-    std::int64_t epoch = 0;  // grows by one each time the lease changes hands or lapses
+    std::int64_t epoch = 0;       // grows by one each time the lease changes hands or lapses
+    std::int64_t last_tick = -1;  // the last tick any replica recorded a pass of the resource in (-1: none)
 };
 
 struct LeaseRoundResult {

@@ -37,8 +37,10 @@ using namespace std::chrono_literals;
 
 constexpr int kReplicas = 3;
 constexpr int kResources = 200;
-constexpr int kTickSeconds = 2;
-constexpr int kLeaseSeconds = 6;
+// The debug (ASan) binary plans a resource in about 40 ms, so a replica carrying half the fleet while another is down
+// needs about 4 s a pass: a shorter tick would overrun.
+constexpr int kTickSeconds = 4;
+constexpr int kLeaseSeconds = 8;
 constexpr auto kKillEvery = 20s;
 constexpr auto kKillPhase = 120s;
 const char* const kTraces[] = {"web_frontend", "api_gateway", "batch_workers", "checkout"};
@@ -244,9 +246,10 @@ TEST_F(ReplicasFailover, PostgresThreeReplicasShareTheWorkThroughKillsWithoutGap
     const std::int64_t median_gap = worst_gaps.empty() ? 0 : worst_gaps[worst_gaps.size() / 2];
     std::size_t resources_over_two_ticks = 0;
     for (std::int64_t g : worst_gaps) resources_over_two_ticks += g > 2 * kTickSeconds ? 1 : 0;
-    // A replica notices a death when the dead one's heartbeat expires (one lease period after its last round), takes
-    // the resources at its next round (a sixth of the lease) and plans them at its next pass (a tick).
-    const std::int64_t allowed_gap = kLeaseSeconds + kTickSeconds + 2;
+    // Two plans of a resource are a tick apart when nothing is missed, so at most a lease period plus a tick unplanned
+    // is two plans at most a lease period plus two ticks apart; plus the lease round that notices the death (a sixth
+    // of the lease period, rounded up) and a second for whole-second timestamps.
+    const std::int64_t allowed_gap = kLeaseSeconds + 2 * kTickSeconds + (kLeaseSeconds + 5) / 6 + 1;
     EXPECT_LE(max_gap, allowed_gap) << "a resource went unplanned longer than a lease period plus a tick";
 
     // No tick of a resource planned by two replicas; epochs never go back, each epoch has one holder.
@@ -306,7 +309,7 @@ TEST_F(ReplicasFailover, PostgresThreeReplicasShareTheWorkThroughKillsWithoutGap
         "%.0f s, restarts ready in at most %.1f s\n",
         kReplicas, kResources, kTickSeconds, kLeaseSeconds, setup_seconds, kills, Seconds(kKillPhase), restart_max);
     std::printf(
-        "[ measured ] longest gap between two plans of a resource: %lld s (median over resources of their "
+        "[ measured ] longest interval between two plans of a resource: %lld s (median over resources of their "
         "longest %lld s; %zu resources had a gap over two ticks); allowed %lld s\n",
         static_cast<long long>(max_gap), static_cast<long long>(median_gap), resources_over_two_ticks,
         static_cast<long long>(allowed_gap));

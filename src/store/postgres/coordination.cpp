@@ -87,10 +87,14 @@ class PostgresCoordination final : public Coordination {
                 out.members.push_back(row[0].as<std::string>());
             for (const auto& row : tx.exec("SELECT id FROM resources ORDER BY id"))
                 out.resources.push_back(row[0].as<std::int64_t>());
-            for (const auto& row : tx.exec_params("SELECT resource_id, epoch FROM resource_leases WHERE holder = $1 "
-                                                  "AND expires_at > now() ORDER BY resource_id",
-                                                  round.member))
-                out.held.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>()});
+            // With the last tick planned (by anyone): a lease taken over is used from the tick after it, so the old
+            // and the new holder never plan the same tick.
+            for (const auto& row : tx.exec_params(
+                     "SELECT l.resource_id, l.epoch, coalesce((SELECT max(p.tick) FROM plan_log p WHERE p.resource_id "
+                     "= l.resource_id), -1) FROM resource_leases l WHERE l.holder = $1 AND l.expires_at > now() ORDER "
+                     "BY l.resource_id",
+                     round.member))
+                out.held.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
             tx.exec(std::string("DELETE FROM cluster_members WHERE expires_at < now() - interval '") +
                     kForgetMembersAfter + "'");
             return out;
