@@ -25,11 +25,17 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
-SERVERS=()
+# serve() runs in a command substitution (a subshell), so the servers' pids go to a file, not to a variable.
 cleanup() {
   local p
-  for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${SERVERS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in $(cat "$WORK/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    alive=0
+    for p in $(cat "$WORK/pids" 2>/dev/null); do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for p in $(cat "$WORK/pids" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
   pg_stop
   rm -rf "$WORK"
 }
@@ -53,7 +59,7 @@ serve() {
   port=$(free_port)
   CLOUDOPT_SECURITY_RATE_LIMIT_PER_ADDRESS=0 CLOUDOPT_SECURITY_RATE_LIMIT_PER_CALLER=0 CLOUDOPT_LOOP_RETRAIN_HOURS=0 \
     "$BIN" serve --demo --speed 1 --port "$port" --data-dir "$dir" "$@" >"$WORK/$name.log" 2>&1 &
-  SERVERS+=($!)
+  echo $! >>"$WORK/pids"
   for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { tail -20 "$WORK/$name.log" >&2; exit 1; }
   echo "$port"
