@@ -82,7 +82,8 @@ for run in $(seq "$RUNS"); do
     perf record -g -o "$PERF_OUT" -p "$SERVER" -- sleep "$DURATION" >/dev/null 2>&1 &
     PERF=$!
   fi
-  out=$("$LOAD" "$PORT" web-frontend "$CONNECTIONS" "$BATCH" "$DURATION" "$SERIES")
+  out=$("$LOAD" "$PORT" web-frontend "$CONNECTIONS" "$BATCH" "$DURATION" "$SERIES") ||
+    { echo "run $run: ingest_load failed ($out); the server's log ends:" >&2; tail -5 "$WORK/server.log" >&2; exit 1; }
   s1=$(cpu_s "$SERVER") p1=$(cpu_s "$PG_PID")
   [ -z "${PERF:-}" ] || { wait "$PERF" || true; PERF=; }
   api_cpu+=("$(echo "$s0 $s1 $p0 $p1" | awk '{ print $2 - $1 + $4 - $3 }')")
@@ -106,6 +107,8 @@ for run in $(seq "$RUNS"); do
   t0=$(now_s)
   pg_psql bench -c "\\copy samples (series_id, ts, value) FROM '$WORK/all.tsv'"
   t1=$(now_s)
+  # The backend that served psql exits after psql does; its CPU time reaches the postmaster's only once reaped.
+  sleep 1
   p1=$(cpu_s "$PG_PID")
   copy_cpu+=("$(echo "$p0 $p1 $rows" | awk '{ printf "%.2f", ($2 - $1) / $3 * 1e6 }')")
   echo "run $run \\copy: PostgreSQL used $(echo "$p0 $p1" | awk '{ print $2 - $1 }') CPU s in $(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') s" >&2
