@@ -66,6 +66,13 @@ class Provider {
         (void)resource;
         return MakeError(ErrorCode::kUnprocessable, "this provider does not list instance types");
     }
+    // Restarts the resource's workload in place (Kubernetes: a rollout restart), for anomaly remediation
+    // (control/remediation.hpp). kUnprocessable where the provider cannot.
+    virtual Status RestartWorkload(const Resource& resource) {
+        (void)resource;
+        return MakeError(ErrorCode::kUnprocessable,
+                         "rollout_restart needs the kubernetes driver; this provider cannot restart a workload");
+    }
 };
 
 struct MetricReading {

@@ -4,11 +4,13 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "core/timestamp.hpp"
 #include "providers/json_fields.hpp"
 
 namespace cloudopt::providers {
@@ -255,6 +257,23 @@ Status KubernetesProvider::SetDesiredCapacity(const Resource& resource, int desi
     const std::string path = "/apis/apps/v1/namespaces/" + ref->ns + "/" + ref->kind + "/" + ref->name + "/scale";
     // A merge patch of spec.replicas alone: idempotent, and it leaves everything else of the object untouched.
     auto response = Call("PATCH", path, "application/merge-patch+json", json{{"spec", {{"replicas", desired}}}}.dump());
+    if (!response) return response.error();
+    if (response->status != 200) return ApiError(*response, "PATCH " + path);
+    return Status::Ok();
+}
+
+Status KubernetesProvider::RestartWorkload(const Resource& resource) {
+    auto ref = ParseWorkloadRef(resource.provider_ref, connection_.default_namespace);
+    if (!ref) return ref.error();
+    const std::string path = "/apis/apps/v1/namespaces/" + ref->ns + "/" + ref->kind + "/" + ref->name;
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const json patch = {
+        {"spec",
+         {{"template", {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/restartedAt", FormatRfc3339(now)}}}}}}}}}};
+    auto response = Call("PATCH", path + "?fieldManager=cloudopt-rollout", "application/strategic-merge-patch+json",
+                         patch.dump());
     if (!response) return response.error();
     if (response->status != 200) return ApiError(*response, "PATCH " + path);
     return Status::Ok();

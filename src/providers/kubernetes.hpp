@@ -52,6 +52,10 @@ public:
     KubernetesProvider(KubernetesConnection connection, HttpClientOptions http = {});
     Result<CapacityState> Describe(const Resource& resource) override;
     Status SetDesiredCapacity(const Resource& resource, int desired) override;
+    // kubectl rollout restart, as kubectl does it: a strategic merge patch of the pod template's annotation
+    // kubectl.kubernetes.io/restartedAt (now, RFC 3339), so the controller rolls every pod. Deployments and
+    // StatefulSets; the Role needs patch on them (deploy/kubernetes).
+    Status RestartWorkload(const Resource& resource) override;
 
     HttpClient& http() { return http_; }  // tests replace its sleeper
 

@@ -268,6 +268,10 @@ def main():
     if re.search(r'Call\("GET", base, ', driver):
         for k in kinds:
             want.setdefault(k, set()).add("get")
+    # The rollout restart of anomaly remediation: a strategic merge patch of the workload's pod template.
+    if re.search(r'Call\("PATCH", path \+ "\?fieldManager=', driver):
+        for k in kinds:
+            want.setdefault(k, set()).add("patch")
     got = {}
     for rule in role.get("rules", []):
         check(rule.get("apiGroups") == ["apps"], f"Role: apiGroups {rule.get('apiGroups')} is not [apps]")

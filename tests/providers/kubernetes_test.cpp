@@ -43,14 +43,50 @@ TEST(Kubernetes, DescribesAndScalesThroughTheScaleSubresource) {
     ASSERT_EQ(seen.size(), 5u);
     EXPECT_EQ(seen[0], "GET /apis/apps/v1/namespaces/shop/deployments/web/scale Bearer sa-token");
     EXPECT_EQ(seen[1], "GET /apis/apps/v1/namespaces/shop/deployments/web Bearer sa-token") << "for readyReplicas";
-    EXPECT_EQ(seen[2], "PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale application/merge-patch+json "
-                       "{\"spec\":{\"replicas\":5}} Bearer sa-token");
+    EXPECT_EQ(seen[2],
+              "PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale application/merge-patch+json "
+              "{\"spec\":{\"replicas\":5}} Bearer sa-token");
 
     auto missing = k8s.Describe(Workload("shop/nope"));
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
     EXPECT_NE(missing.error().message.find("not found"), std::string::npos) << missing.error().message;
     EXPECT_FALSE(k8s.Describe(Workload("Shop/Web/x/y")).ok());
+}
+
+// Anomaly remediation's rollout_restart (control/remediation.hpp) does what `kubectl rollout restart` does: a
+// strategic merge patch of the pod template's kubectl.kubernetes.io/restartedAt annotation (RFC 3339, now).
+TEST(Kubernetes, RolloutRestartPatchesThePodTemplateAnnotationAsKubectlDoes) {
+    testing::FakeCloudServer server([](const testing::RawRequest& r) {
+        testing::RawResponse out;
+        if (r.Path().find("/missing") != std::string::npos) {
+            out.status = 404;
+            out.body = R"({"kind":"Status","message":"deployments.apps \"missing\" not found","code":404})";
+        } else {
+            out.body = "{}";
+        }
+        return out;
+    });
+    KubernetesConnection c;
+    c.server = server.url();
+    c.token = "sa-token";
+    KubernetesProvider k8s(c);
+    ASSERT_TRUE(k8s.RestartWorkload(Workload("shop/statefulset/db")).ok());
+    const auto got = server.requests();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].method, "PATCH");
+    EXPECT_EQ(got[0].target, "/apis/apps/v1/namespaces/shop/statefulsets/db?fieldManager=cloudopt-rollout");
+    EXPECT_EQ(got[0].Header("Content-Type"), "application/strategic-merge-patch+json");
+    EXPECT_EQ(got[0].Header("Authorization"), "Bearer sa-token");
+    const json body = json::parse(got[0].body);
+    ASSERT_EQ(body.size(), 1u);
+    const std::string at = body["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"];
+    ASSERT_EQ(at.size(), 20u) << at;  // 2026-12-05T10:15:00Z
+    EXPECT_EQ(at[10], 'T');
+    EXPECT_EQ(at.back(), 'Z');
+    auto missing = k8s.RestartWorkload(Workload("shop/missing"));
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound) << missing.error().message;
 }
 
 TEST(Kubernetes, ThrottlingErrorsMalformedAnswersAndTimeouts) {
@@ -94,10 +130,12 @@ TEST(Kubernetes, ThrottlingErrorsMalformedAnswersAndTimeouts) {
         std::string fragment;
     };
     const std::vector<Case> cases = {
-        {status(403, "deployments.apps \"web\" is forbidden: User \"system:serviceaccount:ops:cloudopt\" cannot patch "
-                     "resource \"deployments/scale\""),
+        {status(403,
+                "deployments.apps \"web\" is forbidden: User \"system:serviceaccount:ops:cloudopt\" cannot patch "
+                "resource \"deployments/scale\""),
          ErrorCode::kUnavailable, "check the service account's RBAC"},
-        {status(409, "Operation cannot be fulfilled: the object has been modified"), ErrorCode::kConflict, "has been modified"},
+        {status(409, "Operation cannot be fulfilled: the object has been modified"), ErrorCode::kConflict,
+         "has been modified"},
         {status(422, "spec.replicas: Invalid value: -1"), ErrorCode::kConflict, "Invalid value"},
         {status(503, "the server is currently unable to handle the request"), ErrorCode::kUnavailable, "HTTP 503"},
     };
@@ -152,7 +190,8 @@ TEST(Kubernetes, InClusterConfigurationFromTheServiceAccount) {
     std::ofstream(dir.File("token")) << "eyJhbGciOi.token\n";
     std::ofstream(dir.File("ca.crt")) << "-----BEGIN CERTIFICATE-----\n";
     std::ofstream(dir.File("namespace")) << "shop";
-    auto c = InClusterConnection({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}, dir.path());
+    auto c =
+        InClusterConnection({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}, dir.path());
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->server, "https://10.96.0.1:443");
     EXPECT_EQ(c->token, "eyJhbGciOi.token");
