@@ -70,7 +70,10 @@ AlertWebhook::AlertWebhook(AlertWebhookOptions options, MetricsRegistry& metrics
 AlertWebhook::~AlertWebhook() { Stop(); }
 
 void AlertWebhook::Enqueue(AlertEvent event, const Alert& alert, const Resource& resource) {
-    std::string payload = SlackPayload(event, alert, resource.name);
+    EnqueueBody(options_.url, SlackPayload(event, alert, resource.name));
+}
+
+void AlertWebhook::EnqueueBody(const std::string& url, std::string payload) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
@@ -78,7 +81,7 @@ void AlertWebhook::Enqueue(AlertEvent event, const Alert& alert, const Resource&
             queue_.pop_front();
             dropped_.Inc();
         }
-        queue_.push_back(std::move(payload));
+        queue_.emplace_back(url, std::move(payload));
     }
     cv_.notify_one();
 }
@@ -94,17 +97,18 @@ void AlertWebhook::Stop() {
 
 void AlertWebhook::Run() {
     for (;;) {
-        std::string payload;
+        std::string url, payload;
         {
             std::unique_lock lock(mutex_);
             cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (stopping_) return;
-            payload = std::move(queue_.front());
+            url = std::move(queue_.front().first);
+            payload = std::move(queue_.front().second);
             queue_.pop_front();
         }
         providers::OutboundRequest request;
         request.method = "POST";
-        request.url = options_.url;
+        request.url = url;
         request.headers = {{"Content-Type", "application/json"}};
         request.body = std::move(payload);
         auto response = client_.Send(std::move(request));

@@ -1,9 +1,9 @@
 #pragma once
 // Sends anomaly alerts (control/anomaly_monitor.hpp) to a Slack-compatible incoming webhook when they open and
-// close. The monitor's listener only queues (Enqueue); one worker thread of this class posts, with a bounded
-// timeout and retries (providers/http_client: capped full-jitter backoff on 429, 5xx and transport failures), so
-// a slow or dead receiver never holds an I/O thread or the control loop. The queue is bounded: past `max_queued`
-// the oldest waiting message is dropped and counted.
+// close, and remediation runbook calls (control/remediation.hpp) to theirs. The monitor's listener only queues
+// (Enqueue); one worker thread of this class posts, with a bounded timeout and retries (providers/http_client: capped
+// full-jitter backoff on 429, 5xx and transport failures), so a slow or dead receiver never holds an I/O thread or the
+// control loop. The queue is bounded: past `max_queued` the oldest waiting message is dropped and counted.
 //
 // Thread-safety: Enqueue may be called from any thread; Stop (also the destructor) waits for the message being
 // sent, drops the rest.
@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "control/anomaly_monitor.hpp"
 #include "core/alert.hpp"
@@ -41,6 +42,8 @@ class AlertWebhook {
     AlertWebhook& operator=(const AlertWebhook&) = delete;
 
     void Enqueue(AlertEvent event, const Alert& alert, const Resource& resource);
+    // Queues any JSON body for `url` (a remediation's runbook, control/remediation.hpp), sent like an alert.
+    void EnqueueBody(const std::string& url, std::string body);
     void Stop();
 
   private:
@@ -53,8 +56,8 @@ class AlertWebhook {
     Counter& dropped_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<std::string> queue_;  // guarded by mutex_: payloads waiting
-    bool stopping_ = false;          // guarded by mutex_
+    std::deque<std::pair<std::string, std::string>> queue_;  // guarded by mutex_: (url, payload) waiting
+    bool stopping_ = false;                                  // guarded by mutex_
     std::thread worker_;
 };
 

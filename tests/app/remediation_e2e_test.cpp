@@ -259,7 +259,8 @@ TEST_F(RemediationEndToEnd, RecommendModeShowsTheStepsAndTakesNone) {
     EXPECT_LE(cloud_.Describe(*store_->GetResource(id))->desired, 20);
     // The action log shows them as planned, each naming its alert; none bound the plan.
     int planned = 0;
-    for (const AllocationAction& a : *store_->ListActions({id, 0, 200})) {
+    const std::vector<AllocationAction> actions = *store_->ListActions({id, 0, 200});
+    for (const AllocationAction& a : actions) {
         if (a.explanation.rule != "remediation") {
             EXPECT_EQ(a.reason.find("capacity floor"), std::string::npos) << a.reason;
             continue;
@@ -365,10 +366,11 @@ TEST_F(RemediationEndToEnd, ALeakAndAStuckMarkedMetricAreRemediatedAndUndoneAfte
 
     // The action log: each step and each undo, naming its alert; the scale-out the floor caused says why.
     int started = 0, undone = 0, floor_bound = 0;
-    for (const AllocationAction& a : *store_->ListActions({id, 0, 500})) {
+    const std::vector<AllocationAction> actions = *store_->ListActions({id, 0, 500});
+    for (const AllocationAction& a : actions) {
         if (a.explanation.rule == "remediation") {
             EXPECT_EQ(a.status, ActionStatus::kApplied) << a.reason;
-            (a.reason.find(" undone: ") != std::string::npos ? undone : started)++;
+            (a.summary.find(" undone (alert ") != std::string::npos ? undone : started)++;
         } else if (a.reason.find("capacity floor " + std::to_string(highest_floor) + " while alert") !=
                    std::string::npos) {
             ++floor_bound;
@@ -399,7 +401,7 @@ TEST_F(RemediationEndToEnd, ALeakAndAStuckMarkedMetricAreRemediatedAndUndoneAfte
     EXPECT_EQ(Get("/api/remediations?state=done")["remediations"].size(), 2u);
     EXPECT_EQ(Get("/api/remediations?state=active")["remediations"].size(), 0u);
     const std::string text = metrics_.RenderPrometheus();
-    EXPECT_NE(text.find("cloudopt_remediations_total{action=\"raise_floor\",resource=\"web\",state=\"active\"} 2"),
+    EXPECT_NE(text.find("cloudopt_remediations_total{resource=\"web\",action=\"raise_floor\",state=\"active\"} 2"),
               std::string::npos)
         << text;
 }

@@ -72,11 +72,11 @@ struct TrainedRun {
     double wave_error_sum = 0.0;  // |p50 - the normal wave|
 };
 
-// Four days of a daily wave with a leak on the last day (the load climbs 10 per step for 3 hours, then drops back),
+// Five days of a daily wave with a leak on the last day (the load climbs 10 per step for 3 hours, then drops back),
 // trained with the statistical models; with `alert`, the leak's alert is in the store.
 TrainedRun TrainOnALeak(bool alert) {
     testing::TempDir dir;
-    const UnixSeconds now = kMaskStart + 4 * kMaskDay;
+    const UnixSeconds now = kMaskStart + 5 * kMaskDay;
     ManualClock clock(now);
     auto store = OpenSqliteStore(dir.File("t.db"), clock);
     EXPECT_TRUE(store.ok());
@@ -87,7 +87,7 @@ TrainedRun TrainOnALeak(bool alert) {
     r.instance_type = "m5.large";
     auto created = (*store)->CreateResource(r);
     EXPECT_TRUE(created.ok());
-    const UnixSeconds leak_from = kMaskStart + 3 * kMaskDay + 10 * 3600, leak_to = leak_from + 3 * 3600;
+    const UnixSeconds leak_from = kMaskStart + 4 * kMaskDay + 10 * 3600, leak_to = leak_from + 3 * 3600;
     SeriesSamples load{{created->id, "cpu_cores"}, {}};
     for (UnixSeconds t = kMaskStart; t < now; t += 300) {
         double v = Wave(t);

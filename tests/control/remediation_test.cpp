@@ -156,7 +156,8 @@ TEST_F(RemediatorTest, FloorLapsesRateLimitHoldsARepeatAndRestartNeedsAProviderT
     }
     // Every step and undo is in the action log, naming its alert.
     int logged = 0;
-    for (const AllocationAction& a : *store_->ListActions({resource_.id, 0, 100}))
+    const std::vector<AllocationAction> actions = *store_->ListActions({resource_.id, 0, 100});
+    for (const AllocationAction& a : actions)
         if (a.explanation.rule == "remediation") {
             EXPECT_NE(a.reason.find("alert "), std::string::npos) << a.reason;
             ++logged;
