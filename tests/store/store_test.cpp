@@ -395,6 +395,31 @@ TEST(ExplanationJson, TextThatIsNotAnExplanationReadsAsNone) {
     }
 }
 
+TEST_P(StoreTest, AuditLogPagesAndSearch) {
+    IdentityStore& identity = store_->Identity();
+    for (int i = 0; i < 5; ++i) {
+        AuditEntry e;
+        e.ts = 1000 + i;
+        e.actor = i % 2 ? "user:alice" : "user:bob";
+        e.action = i == 4 ? "DELETE /api/users/{id}" : "POST /api/tokens";
+        e.target = i == 4 ? "/api/users/7" : "/api/tokens";
+        e.status = 201;
+        ASSERT_TRUE(identity.AppendAudit(e).ok());
+    }
+    auto all = identity.ListAudit({0, 100});
+    ASSERT_EQ(all->size(), 5u);
+    EXPECT_EQ((*all)[0].ts, 1004);  // newest first
+    auto page2 = identity.ListAudit({0, 2, 2});
+    ASSERT_EQ(page2->size(), 2u);
+    EXPECT_EQ((*page2)[0].ts, 1002);
+    EXPECT_EQ(identity.ListAudit({0, 2, 4})->size(), 1u);
+    EXPECT_EQ(identity.ListAudit({0, 100, 0, "alice"})->size(), 2u) << "in the actor";
+    EXPECT_EQ(identity.ListAudit({0, 100, 0, "DELETE"})->size(), 1u) << "in the action";
+    EXPECT_EQ(identity.ListAudit({0, 100, 0, "/api/users/7"})->size(), 1u) << "in the target";
+    EXPECT_TRUE(identity.ListAudit({0, 100, 0, "carol"})->empty());
+    EXPECT_EQ(identity.ListAudit({1003, 100, 0, "bob"})->size(), 1u) << "since and search together";
+}
+
 TEST_P(StoreTest, ActionsAndRecommendations) {
     Resource a = Make("web");
     Resource b = Make("api");
