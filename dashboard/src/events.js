@@ -29,8 +29,15 @@ export function subscribe(onEvent) {
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const data = block.split('\n').find((l) => l.startsWith('data: '));
+            const lines = block.split('\n');
+            const data = lines.find((l) => l.startsWith('data: '));
             if (!data) continue;
+            // The service ends a stream whose credentials stopped working (an expired access token, a disabled
+            // user): get a fresh token, and the loop below reconnects with it.
+            if (lines.includes('event: end')) {
+              await refresh().catch(() => {});
+              continue;
+            }
             const event = JSON.parse(data.slice(6));
             noteServiceNow(event.now); // one clock: the service's time, as every event says it
             onEvent(event);

@@ -263,6 +263,15 @@ Result<User> AuthService::UpdateUser(std::int64_t id, std::optional<Role> role,
 }
 
 Status AuthService::DeleteUser(std::int64_t id) {
+    // The API tokens of a disabled user are refused only while its user exists and stays disabled: deleting it
+    // would bring them back, so they are revoked first.
+    if (auto user = store_.GetUser(id); user && user->disabled) {
+        auto tokens = store_.ListApiTokens();
+        if (!tokens) return tokens.error();
+        for (const ApiToken& t : *tokens)
+            if (t.created_by == "user:" + user->name && !t.revoked_at)
+                if (Status revoked = store_.RevokeApiToken(t.id, clock_.Now()); !revoked) return revoked;
+    }
     Status s = store_.DeleteUser(id);
     std::lock_guard lock(mutex_);
     ReloadLocked(std::chrono::seconds(0));

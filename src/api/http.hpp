@@ -21,11 +21,11 @@ struct HttpRequest {
     std::string content_type;
     std::string body;
     // Set by the server from the connection and headers; read by access control.
-    std::string authorization;   // the Authorization header
-    std::string cookie;          // the Cookie header
-    std::string accept_encoding; // the Accept-Encoding header
-    std::string remote_address;  // the peer's IP address
-    bool secure = false;         // arrived over TLS
+    std::string authorization;    // the Authorization header
+    std::string cookie;           // the Cookie header
+    std::string accept_encoding;  // the Accept-Encoding header
+    std::string remote_address;   // the peer's IP address
+    bool secure = false;          // arrived over TLS
     // Set by access control once the caller is authenticated (nullopt on public routes without credentials).
     std::optional<Principal> principal;
 
@@ -43,9 +43,13 @@ struct HttpResponse {
     std::vector<std::pair<std::string, std::string>> headers;
     // Server-Sent Events: when set, the connection stays open after the headers and `next_events` is called about
     // twice a second on the connection's thread; what it returns ("" for nothing) is sent as is. The stream ends
-    // when the client goes away or the server stops.
+    // when the client goes away, the server stops, or it returns a chunk that starts with kEndOfEvents (sent, then
+    // the connection is closed).
     std::function<std::string()> next_events;
 };
+
+// The start of the last event of a stream (HttpResponse::next_events): e.g. the reader's credentials stopped working.
+inline constexpr std::string_view kEndOfEvents = "event: end\n";
 
 // Splits "/a/b?x=1&y=%20" into a decoded path and query map. False when the percent-encoding is malformed.
 bool ParseTarget(const std::string& target, std::string& path, std::map<std::string, std::string>& query);

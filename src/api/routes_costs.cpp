@@ -1,14 +1,18 @@
 // /api/costs: spend so far this month and its projection to the month's end with p10/p50/p90 bands, by resource,
 // provider and in total, per UTC day (api/cost_report.hpp); ?format=csv for a spreadsheet.
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 #include <mutex>
 
+#include "api/budget_monitor.hpp"
+#include "api/commitment_report.hpp"
 #include "api/cost_report.hpp"
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
+#include "core/labels.hpp"
 
 namespace cloudopt::api::detail {
 
@@ -51,10 +55,13 @@ std::string CsvNumber(std::optional<double> v) {
 // The report is a spend forecast per resource (seconds of work on a large fleet), on the blocking pool that logins
 // share: one is computed at a time and kept for a minute, and a request that finds one being computed is answered
 // from the last report or told to retry, so that no number of requests can take the pool.
+//
+// The ages are real time, not the service's clock: at the demo's 60x a minute of its clock passes every second, and a
+// report that went stale that fast would be recomputed for nearly every page load (and refuse the ones in between).
 class CostReportCache {
   public:
-    static constexpr UnixSeconds kFreshSeconds = 60;
-    static constexpr UnixSeconds kUsableSeconds = 600;  // served while a newer one is computed
+    static constexpr std::chrono::seconds kFresh{60};
+    static constexpr std::chrono::seconds kUsable{600};  // served while a newer one is computed
 
     // The report for `now`: a fresh cached one, a newly computed one, or, while another request computes, the last
     // one if it is usable. kUnavailable when there is none to give yet.
@@ -67,12 +74,12 @@ class CostReportCache {
             fleet += std::to_string(r.id) + "/" + r.name + "/" + r.provider + "/" + r.instance_type + "\n";
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (last_ && fleet == fleet_ && now - computed_at_ < kFreshSeconds && now >= computed_at_) return last_;
+            if (last_ && fleet == fleet_ && std::chrono::steady_clock::now() - computed_at_ < kFresh) return last_;
         }
         std::unique_lock<std::mutex> computing(computing_, std::try_to_lock);
         if (!computing.owns_lock()) {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (last_ && fleet == fleet_ && now - computed_at_ < kUsableSeconds) return last_;
+            if (last_ && fleet == fleet_ && std::chrono::steady_clock::now() - computed_at_ < kUsable) return last_;
             return MakeError(ErrorCode::kUnavailable,
                              "the cost report is being computed for another request: retry in a few seconds");
         }
@@ -81,7 +88,7 @@ class CostReportCache {
         auto shared = std::make_shared<const CostReport>(std::move(*report));
         std::lock_guard<std::mutex> lock(mutex_);
         last_ = shared;
-        computed_at_ = now;
+        computed_at_ = std::chrono::steady_clock::now();
         fleet_ = std::move(fleet);
         return shared;
     }
@@ -90,13 +97,57 @@ class CostReportCache {
     std::mutex computing_;  // held by the one request computing
     std::mutex mutex_;      // guards last_, computed_at_ and fleet_
     std::shared_ptr<const CostReport> last_;
-    UnixSeconds computed_at_ = 0;
+    std::chrono::steady_clock::time_point computed_at_{};
     std::string fleet_;  // the resources the report was computed for
 };
 
 }  // namespace
 
+void AddBudgetRoutes(Router& router, ApiContext& ctx);  // routes_budgets.cpp
+
 void AddCostRoutes(Router& router, ApiContext& ctx) {
+    AddBudgetRoutes(router, ctx);
+    // 1-year commitments per resource from the next 30 days' forecast (api/commitment_report.hpp).
+    router.Add(
+        "GET", "/api/costs/commitments",
+        [&ctx](const HttpRequest&) {
+            auto report = ComputeCommitmentReport(ctx.store, ctx.loop, ctx.clock.Now());
+            if (!report) return ErrorResponse(report.error());
+            nlohmann::json items = nlohmann::json::array();
+            double saving_p50 = 0.0, on_demand_p50 = 0.0;
+            for (const CommitmentAdvice& a : report->resources) {
+                nlohmann::json item = {
+                    {"resource", a.resource}, {"provider", a.provider}, {"instance_type", a.instance_type}};
+                if (a.plan) {
+                    const CommitmentPlan& p = *a.plan;
+                    item["offer"] = a.offer;
+                    item["on_demand_per_hour"] = a.rates.on_demand_per_hour;
+                    item["committed_per_hour"] = a.rates.committed_per_hour;
+                    item["break_even_utilization"] = std::round(p.break_even_utilization * 1000) / 1000;
+                    item["stays_above"] = {{"p90_of_hours", p.stays_above_p90}, {"p50_of_hours", p.stays_above_p50}};
+                    item["peak"] = p.peak;
+                    item["recommended_instances"] = p.recommended;
+                    item["expected_utilization"] = std::round(p.expected_utilization * 1000) / 1000;
+                    item["on_demand_cost"] = BandJson(p.on_demand_cost);
+                    item["saving"] = BandJson(p.saving);
+                    item["saving_share_p50"] =
+                        p.on_demand_cost.p50 > 0 ? std::round(p.saving.p50 / p.on_demand_cost.p50 * 1000) / 1000 : 0.0;
+                    saving_p50 += p.saving.p50;
+                    on_demand_p50 += p.on_demand_cost.p50;
+                } else {
+                    item["note"] = a.note;
+                }
+                items.push_back(std::move(item));
+            }
+            return JsonResponse(
+                200, {{"from", report->from},
+                      {"to", report->to},
+                      {"term", "1 year, no upfront"},
+                      {"currency", "USD"},
+                      {"resources", items},
+                      {"total", {{"saving_p50", Cents(saving_p50)}, {"on_demand_p50", Cents(on_demand_p50)}}}});
+        },
+        RouteCost::kBlocking);  // a spend forecast per resource
     auto cache = std::make_shared<CostReportCache>();
     router.Add(
         "GET", "/api/costs",
@@ -104,10 +155,28 @@ void AddCostRoutes(Router& router, ApiContext& ctx) {
             const std::string format = req.Query("format").value_or("json");
             if (format != "json" && format != "csv")
                 return ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "format: must be json or csv"));
-            const std::string kind = req.Query("kind").value_or("");
-            if (!kind.empty() && kind != "resource" && kind != "provider" && kind != "total")
+            std::string kind = req.Query("kind").value_or("");
+            if (!kind.empty() && kind != "resource" && kind != "provider" && kind != "label" && kind != "total")
                 return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                               "kind: must be resource, provider or total (or absent: all)"));
+                                               "kind: must be resource, provider, label or total (or absent: all)"));
+            // group_by=label:team: the groups of one label key ("team:payments", "team:search"); group_by=provider
+            // etc. as kind.
+            std::string label_key;
+            if (auto group_by = req.Query("group_by")) {
+                if (group_by->rfind("label:", 0) == 0) {
+                    label_key = group_by->substr(6);
+                    if (Status s = ValidateLabelKey(label_key); !s)
+                        return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                       "group_by: label:KEY needs a label key, e.g. label:team"));
+                    kind = "label";
+                } else if (*group_by == "resource" || *group_by == "provider" || *group_by == "total") {
+                    kind = *group_by;
+                } else {
+                    return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                   "group_by: must be resource, provider, total or label:KEY "
+                                                   "(e.g. label:team)"));
+                }
+            }
             auto cached = cache->Get(ctx.store, ctx.loop, ctx.clock.Now());
             if (!cached) {
                 HttpResponse busy = ErrorResponse(cached.error());
@@ -117,7 +186,8 @@ void AddCostRoutes(Router& router, ApiContext& ctx) {
             const CostReport* report = cached->get();
             std::vector<const CostGroup*> groups;
             for (const CostGroup& g : report->groups)
-                if (kind.empty() || g.kind == kind) groups.push_back(&g);
+                if ((kind.empty() || g.kind == kind) && (label_key.empty() || g.name.rfind(label_key + ":", 0) == 0))
+                    groups.push_back(&g);
             if (format == "csv") {
                 HttpResponse response;
                 response.content_type = "text/csv; charset=utf-8";

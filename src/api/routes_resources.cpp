@@ -1,8 +1,10 @@
 // /api/resources: CRUD, one allocation pass on demand, recommendations and the action log.
 
+#include "api/anomaly_json.hpp"
 #include "api/json_io.hpp"
 #include "api/policy_comparison.hpp"
 #include "api/routes.hpp"
+#include "core/labels.hpp"
 #include "core/text.hpp"
 
 namespace cloudopt::api::detail {
@@ -31,12 +33,20 @@ constexpr long long kMaxAllocateWaitSeconds = 30;
 }  // namespace
 
 void AddResourceRoutes(Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/resources", [&ctx](const HttpRequest&) {
+    router.Add("GET", "/api/resources", [&ctx](const HttpRequest& req) {
+        // ?label=team:payments,env:prod (every term must match; "team" alone: has the key).
+        std::vector<LabelTerm> selector;
+        if (auto label = req.Query("label"); label && !label->empty()) {
+            auto parsed = ParseLabelSelector(*label);
+            if (!parsed) return ErrorResponse(parsed.error());
+            selector = std::move(*parsed);
+        }
         auto resources = ctx.store.ListResources();
         if (!resources) return ErrorResponse(resources.error());
         JsonWriter w;
         w.BeginObject().Key("resources").BeginArray();
-        for (const Resource& r : *resources) WriteResource(w, r);
+        for (const Resource& r : *resources)
+            if (MatchesLabels(r.labels, selector)) WriteResource(w, r);
         w.EndArray().EndObject();
         HttpResponse response;
         response.body = w.Take();
@@ -268,8 +278,18 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
         auto limit = IntParam(req, "limit", 1, 1000);
         if (!since) return ErrorResponse(since.error());
         if (!limit) return ErrorResponse(limit.error());
+        auto offset = IntParam(req, "offset", 0, 1'000'000);
+        if (!offset) return ErrorResponse(offset.error());
         q.since = since->value_or(0);
         q.limit = static_cast<int>(limit->value_or(100));
+        q.offset = static_cast<int>(offset->value_or(0));
+        if (auto status = req.Query("status"); status && !status->empty()) {
+            q.status = ParseActionStatus(*status);
+            if (!q.status)
+                return ErrorResponse(
+                    MakeError(ErrorCode::kInvalidArgument,
+                              "status: one of applied, failed, planned, skipped (got '" + *status + "')"));
+        }
         auto actions = ctx.store.ListActions(q);
         if (!actions) return ErrorResponse(actions.error());
         json items = json::array();
@@ -302,6 +322,63 @@ void AddResourceRoutes(Router& router, ApiContext& ctx) {
             items.push_back(std::move(item));
         }
         return JsonResponse(200, {{"alerts", items}});
+    });
+    // A resource's anomaly settings: the pushed metrics it marks for scoring and its remediation (docs/ANOMALY.md).
+    // Without its own, the service's anomaly.remediation settings apply ("own": false).
+    router.Add("GET", "/api/resources/{id}/anomaly", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "resource");
+        if (!id) return ErrorResponse(id.error());
+        auto resource = ctx.store.GetResource(*id);
+        if (!resource) return ErrorResponse(resource.error());
+        auto own = ctx.store.LoadAnomalySettings(*id);
+        if (!own) return ErrorResponse(own.error());
+        json body = AnomalySettingsToJson(own->value_or(AnomalySettings{}));
+        body["own"] = own->has_value();
+        if (!own->has_value()) body["remediation"] = nullptr;
+        return JsonResponse(200, body);
+    });
+    router.Add("PUT", "/api/resources/{id}/anomaly", [&ctx](const HttpRequest& req) {
+        auto id = PathId(req, "resource");
+        if (!id) return ErrorResponse(id.error());
+        auto body = ParseJsonBody(req);
+        if (!body) return ErrorResponse(body.error());
+        auto resource = ctx.store.GetResource(*id);
+        if (!resource) return ErrorResponse(resource.error());
+        auto own = ctx.store.LoadAnomalySettings(*id);
+        if (!own) return ErrorResponse(own.error());
+        auto settings = AnomalySettingsFromJson(*body, own->value_or(AnomalySettings{}));
+        if (!settings) return ErrorResponse(settings.error());
+        if (Status s = ctx.store.SaveAnomalySettings(*id, *settings); !s) return ErrorResponse(s.error());
+        json out = AnomalySettingsToJson(*settings);
+        out["own"] = true;
+        return JsonResponse(200, out);
+    });
+    // Remediation steps taken or recommended for alerts, newest first.
+    router.Add("GET", "/api/remediations", [&ctx](const HttpRequest& req) {
+        RemediationQuery q;
+        if (auto r = req.Query("resource"); r && !r->empty()) {
+            auto resource = ResolveResource(ctx.store, *r);
+            if (!resource) return ErrorResponse(resource.error());
+            q.resource_id = resource->id;
+        }
+        if (auto state = req.Query("state"); state && !state->empty()) {
+            static const std::set<std::string> kStates = {"active",      "reverted", "done",
+                                                          "recommended", "failed",   "skipped"};
+            if (!kStates.count(*state))
+                return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                               "state: one of active, reverted, done, recommended, failed, skipped "
+                                               "(got '" +
+                                                   *state + "')"));
+            q.state = *state;
+        }
+        auto limit = IntParam(req, "limit", 1, 1000);
+        if (!limit) return ErrorResponse(limit.error());
+        q.limit = static_cast<int>(limit->value_or(100));
+        auto steps = ctx.store.ListRemediations(q);
+        if (!steps) return ErrorResponse(steps.error());
+        json items = json::array();
+        for (const Remediation& r : *steps) items.push_back(RemediationToJson(r));
+        return JsonResponse(200, {{"remediations", items}});
     });
 }
 

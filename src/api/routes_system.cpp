@@ -1,8 +1,10 @@
 // Liveness, readiness, Prometheus exposition, the OpenAPI document and the live event stream.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "api/dashboard_live.hpp"
 #include "api/json_io.hpp"
@@ -11,6 +13,9 @@
 namespace cloudopt::api::detail {
 
 namespace {
+
+// How often a live event stream checks its reader's credentials again.
+constexpr std::chrono::seconds kRecheckCredentials{2};
 
 // Open event streams per holder. Take returns a place whose destruction (the stream's end) gives it back.
 class StreamCounts : public std::enable_shared_from_this<StreamCounts> {
@@ -77,7 +82,20 @@ void AddSystemRoutes(Router& router, ApiContext& ctx) {
         // Each event carries what changed (the newest samples, new actions; api/dashboard_live.hpp), so a page
         // extends its charts from the stream instead of asking the API again.
         auto cursor = std::make_shared<LiveCursor>();
-        r.next_events = [&ctx, last, cursor, place]() -> std::string {
+        // The reader's credentials are checked again every few seconds for as long as the stream lasts, so a user
+        // disabled or deleted, a token revoked or expired, loses the stream as it loses every other request (the
+        // check reads the auth service's cache, not the database).
+        auto checked_at = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+        const std::string authorization = req.principal ? req.authorization : std::string();
+        r.next_events = [&ctx, last, cursor, place, checked_at, authorization]() -> std::string {
+            if (!authorization.empty() && std::chrono::steady_clock::now() - *checked_at >= kRecheckCredentials) {
+                *checked_at = std::chrono::steady_clock::now();
+                if (auto still = ctx.auth.Authenticate(authorization); !still) {
+                    const nlohmann::json error = {
+                        {"error", {{"code", "unauthenticated"}, {"message", still.error().message}}}};
+                    return std::string(kEndOfEvents) + "data: " + error.dump() + "\n\n";
+                }
+            }
             const std::int64_t passes = static_cast<std::int64_t>(ctx.loop.passes());
             // With replicas sharing a database, the others' passes too (LISTEN/NOTIFY, cluster/event_bridge.hpp): a
             // page hears of a change whichever replica made it.

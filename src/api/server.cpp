@@ -508,13 +508,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             if (chunk.empty() && ++self->idle_ticks_ >= 30) chunk = ": keep-alive\n\n";
             if (chunk.empty()) return self->WaitForEvents();
             self->idle_ticks_ = 0;
+            const bool last = chunk.rfind(kEndOfEvents, 0) == 0;
             auto text = std::make_shared<std::string>(std::move(chunk));
             beast::get_lowest_layer(self->stream_).expires_after(self->options_.request_timeout);
-            net::async_write(self->stream_, net::buffer(*text), [self, text](beast::error_code write_ec, std::size_t) {
-                if (write_ec) return self->Close();
-                beast::get_lowest_layer(self->stream_).expires_never();
-                self->WaitForEvents();
-            });
+            net::async_write(self->stream_, net::buffer(*text),
+                             [self, text, last](beast::error_code write_ec, std::size_t) {
+                                 if (write_ec || last) return self->Close();
+                                 beast::get_lowest_layer(self->stream_).expires_never();
+                                 self->WaitForEvents();
+                             });
         });
     }
 

@@ -122,4 +122,15 @@ void AlertWebhook::Run() {
     }
 }
 
+std::string RunbookPayload(const char* event, const Resource& resource, const Remediation& step) {
+    nlohmann::json body = {{"event", event},
+                           {"resource", resource.name},
+                           {"resource_id", resource.id},
+                           {"alert_id", step.alert_id},
+                           {"remediation_id", step.id},
+                           {"reason", step.reason}};
+    if (!step.undo_note.empty()) body["note"] = step.undo_note;
+    return body.dump();
+}
+
 }  // namespace cloudopt

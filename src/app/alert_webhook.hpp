@@ -17,6 +17,7 @@
 
 #include "control/anomaly_monitor.hpp"
 #include "core/alert.hpp"
+#include "core/remediation.hpp"
 #include "core/resource.hpp"
 #include "core/telemetry.hpp"
 #include "providers/http_client.hpp"
@@ -60,5 +61,9 @@ class AlertWebhook {
     bool stopping_ = false;                                  // guarded by mutex_
     std::thread worker_;
 };
+
+// The JSON a runbook webhook receives (docs/ANOMALY.md "Remediation"): {"event": "remediate"|"revert", "resource",
+// "resource_id", "alert_id", "remediation_id", "reason" (the step's, naming the alert), "note" (on revert: why)}.
+std::string RunbookPayload(const char* event, const Resource& resource, const Remediation& step);
 
 }  // namespace cloudopt

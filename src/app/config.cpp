@@ -118,6 +118,8 @@ const std::vector<Key>& Keys() {
         Text("store.url", &Config::store_url),
         Text("store.password", &Config::store_password),
         Int("store.max_connections", &Config::store_max_connections, 1, 1000),
+        Bool("cluster.enabled", &Config::cluster_enabled),
+        Int("cluster.lease_seconds", &Config::cluster_lease_seconds, 2, 3600),
         Int("loop.tick_seconds", &Config::tick_seconds, 1, 86400),
         Int("loop.forecast_step_seconds", &Config::forecast_step_seconds, 10, 86400),
         Int("loop.horizon_steps", &Config::horizon_steps, 1, 2016),
@@ -158,6 +160,12 @@ const std::vector<Key>& Keys() {
         Int("anomaly.close_after_points", &Config::anomaly_close_after_points, 1, 1000),
         Text("anomaly.webhook_url", &Config::anomaly_webhook_url),
         Int("anomaly.webhook_timeout_seconds", &Config::anomaly_webhook_timeout_seconds, 1, 60),
+        Text("anomaly.remediation.mode", &Config::remediation_mode, {"off", "recommend", "auto"}),
+        Text("anomaly.remediation.actions", &Config::remediation_actions),
+        Double("anomaly.remediation.floor_share", &Config::remediation_floor_share, 0.01, 4),
+        Int("anomaly.remediation.floor_seconds", &Config::remediation_floor_seconds, 60, 7 * 86400),
+        Int("anomaly.remediation.min_interval_seconds", &Config::remediation_min_interval_seconds, 0, 7 * 86400),
+        Text("anomaly.remediation.runbook_url", &Config::remediation_runbook_url),
         Text("prometheus.url", &Config::prometheus_url),
         Int("prometheus.step_seconds", &Config::prometheus_step_seconds, 1, 3600),
         Int("prometheus.timeout_seconds", &Config::prometheus_timeout_seconds, 1, 300),
@@ -362,7 +370,26 @@ Status ValidateConfig(const Config& c) {
         return Bad("server.max_buffered_body_mb_per_address", "must be at most server.max_buffered_body_mb");
     if (c.ingest_min_value >= c.ingest_max_value) return Bad("ingest.min_value", "must be below ingest.max_value");
     if (auto ranges = ParseMetricRanges(c.ingest_metric_ranges); !ranges) return ranges.error();
+    if (auto remediation = RemediationDefaultsFrom(c); !remediation) return remediation.error();
     return Status::Ok();
+}
+
+Result<RemediationSettings> RemediationDefaultsFrom(const Config& c) {
+    RemediationSettings r;
+    r.mode = ParseRemediationMode(c.remediation_mode).value_or(RemediationMode::kOff);
+    r.actions.clear();
+    for (std::string_view item : Split(c.remediation_actions, ','))
+        if (!Trim(item).empty()) r.actions.emplace_back(Trim(item));
+    r.floor_share = c.remediation_floor_share;
+    r.floor_seconds = c.remediation_floor_seconds;
+    r.min_interval_seconds = c.remediation_min_interval_seconds;
+    r.runbook_url = c.remediation_runbook_url;
+    AnomalySettings check;
+    check.remediation = r;
+    if (Status s = ValidateAnomalySettings(check); !s)  // its message names the field after "remediation."
+        return Bad("anomaly." + s.error().message.substr(0, s.error().message.find(':')),
+                   s.error().message.substr(s.error().message.find(':') + 2));
+    return r;
 }
 
 Result<std::map<std::string, std::pair<double, double>>> ParseMetricRanges(const std::string& text) {

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/plan.hpp"
+#include "core/remediation.hpp"
 
 namespace cloudopt {
 
@@ -49,6 +50,9 @@ struct Config {
     std::string store_url;       // postgres://USER@HOST:PORT/DATABASE
     std::string store_password;  // prefer CLOUDOPT_STORE_PASSWORD to writing it in the file
     int store_max_connections = 8;
+    // cluster: replicas sharing a PostgreSQL store plan each resource under a lease (docs/DEPLOYMENT.md "Replicas")
+    bool cluster_enabled = true;    // with store.driver postgres; off: this replica plans every resource
+    int cluster_lease_seconds = 15;  // a dead replica's resources move after at most this (plus a tick)
     // loop
     int tick_seconds = 60;
     int forecast_step_seconds = 300;
@@ -90,10 +94,17 @@ struct Config {
     std::string catalog_file;  // empty: the bundled data/catalog/instances.csv
     // anomaly: alerts on each resource's load and utilization (docs/ANOMALY.md, "In the service")
     bool anomaly_enabled = true;
-    double anomaly_threshold = 0.1051;  // NAB standard profile
+    double anomaly_threshold = 0.1235;  // the NAB profiles' threshold on the dev half (docs/ANOMALY.md)
     int anomaly_close_after_points = 3;
     std::string anomaly_webhook_url;  // Slack-compatible incoming webhook; empty: none
     int anomaly_webhook_timeout_seconds = 5;
+    // anomaly.remediation: the default of every resource without its own (docs/ANOMALY.md "Remediation"); off
+    std::string remediation_mode = "off";
+    std::string remediation_actions = "hold_scale_in";  // comma-separated
+    double remediation_floor_share = 0.25;
+    int remediation_floor_seconds = 3600;
+    int remediation_min_interval_seconds = 1800;
+    std::string remediation_runbook_url;
     // prometheus: where resources with a load_query are read (empty: none)
     std::string prometheus_url;
     int prometheus_step_seconds = 60;
@@ -149,6 +160,8 @@ Status SetConfigKey(Config& config, const std::string& path, const std::string& 
 
 // ingest.metric_ranges ("cpu_cores=0:1e6,queue_depth=0:1e9") as metric -> (min, max).
 Result<std::map<std::string, std::pair<double, double>>> ParseMetricRanges(const std::string& text);
+// The anomaly.remediation keys as the defaults of every resource; kInvalidArgument naming the key that is wrong.
+Result<RemediationSettings> RemediationDefaultsFrom(const Config& config);
 
 // The environment as a map (for LoadConfig); tests pass their own.
 std::map<std::string, std::string> ProcessEnvironment();

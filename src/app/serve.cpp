@@ -16,15 +16,20 @@
 #include "allocate/capacity_planner.hpp"
 #include "api/routes.hpp"
 #include "api/server.hpp"
+#include "api/training_work.hpp"
 #include "app/alert_webhook.hpp"
+#include "app/budget_watch.hpp"
 #include "app/cloud_adapters.hpp"
+#include "app/cluster_setup.hpp"
 #include "app/data_dir.hpp"
 #include "app/demo.hpp"
 #include "app/files.hpp"
 #include "app/loop_settings.hpp"
 #include "app/security_setup.hpp"
+#include "app/simulated_fleet.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
+#include "control/remediation.hpp"
 #include "forecast/auto_forecaster.hpp"
 #include "keda/keda_provider.hpp"
 #include "keda/scaler_server.hpp"
@@ -174,6 +179,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     }
 
     SimulatedCloud cloud(clock);
+    cloud.SetGroupSource(FleetGroupSource(**store, *catalog, config.demo_data_dir.empty() ? BundledDataPath("demo")
+                                                                                         : config.demo_data_dir));
     if (config.demo) {
         const std::string demo_dir = config.demo_data_dir.empty() ? BundledDataPath("demo") : config.demo_data_dir;
         spdlog::info("demo: preparing resources and 7 days of history from {}", demo_dir);
@@ -256,8 +263,22 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     anomaly.OnAlert([](AlertEvent event, const Alert& alert, const Resource& resource) {
         spdlog::warn("alert {} {} on '{}': {}", alert.id, AlertEventName(event), resource.name, alert.message);
     });
+    // Remediation of alerts (docs/ANOMALY.md "Remediation"), off unless configured or set per resource; declared
+    // before the loop too. Retraining goes through the job queue, wired below once it exists; runbooks are queued.
+    std::function<void(const Resource&, const std::string&)> retrain_now;
+    AlertWebhook runbooks(AlertWebhookOptions{"", config.anomaly_webhook_timeout_seconds}, metrics);
+    Remediator remediator(**store, metrics, *RemediationDefaultsFrom(config),
+                          RemediationHooks{[&retrain_now](const Resource& r, const std::string& reason) {
+                                               if (retrain_now) retrain_now(r, reason);
+                                           },
+                                           [&runbooks](const std::string& url, const char* event,
+                                                       const Resource& r, const Remediation& step) {
+                                               runbooks.EnqueueBody(url, RunbookPayload(event, r, step));
+                                               return Status::Ok();
+                                           }});
     ControlLoop loop(**store, clock, adapters, forecaster, planner, *catalog, metrics, loop_options);
     loop.SetAnomalyMonitor(&anomaly);
+    loop.SetRemediator(&remediator);
     std::vector<std::string> model_problems;
     if (auto loaded = loop.LoadModels(model_problems); !loaded) {
         spdlog::error("loading trained models: {}", loaded.error().message);
@@ -274,6 +295,16 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         spdlog::error("{}", auth_options.error().message);
         return 1;
     }
+    // Replicas on one PostgreSQL database share the work under leases; one with other keys refuses to start.
+    SharedKeyIds shared_keys{keyring->current_key_id(), {}, security::Keyring::KeyId(auth_options->jwt_key), {}};
+    for (const std::string& previous : auth_options->previous_jwt_keys)
+        shared_keys.jwt_previous.push_back(security::Keyring::KeyId(previous));
+    auto cluster = OpenCluster(config, dir_options.store_url, clock, metrics, shared_keys, [&loop] { return loop.passes(); });
+    if (!cluster) {
+        spdlog::error("{}", cluster.error().message);
+        return 1;
+    }
+    if (cluster->leases) loop.SetOwnership(cluster->leases.get());
     api::AuthService auth((*store)->Identity(), system_clock, std::move(*auth_options));
     if (Status s = EnsureFirstAdmin(auth, ProcessEnvironment()); !s) {
         spdlog::error("{}", s.error().message);
@@ -284,6 +315,17 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     api::ApiContext context{
         **store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring, MakeAccessOptions(config)};
     context.providers = config.providers;
+    // Budgets (docs/COSTS.md "Budgets"): checked every minute against the spend forecast; their caps reach the
+    // planner, their changes of state the alert webhook.
+    BudgetCapBoard budget_caps;
+    context.budget_monitor = std::make_shared<api::BudgetMonitor>(**store, loop, metrics, &budget_caps);
+    loop.SetBudgetCaps(&budget_caps);
+    std::function<void(std::string)> send_budget;
+    if (webhook)
+        send_budget = [&webhook, &config](std::string body) {
+            webhook->EnqueueBody(config.anomaly_webhook_url, std::move(body));
+        };
+    BudgetWatch budget_watch(context.budget_monitor, clock, std::chrono::seconds(60), std::move(send_budget));
     context.query_cache_bytes = static_cast<std::size_t>(config.query_cache_mb) << 20;
     context.ingest.max_future_skew_s = config.ingest_max_future_skew_seconds;
     context.ingest.values = {config.ingest_min_value, config.ingest_max_value};
@@ -333,6 +375,10 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
             const auto submitted = api::SubmitTraining(context, std::nullopt, reason);
             if (submitted.created) spdlog::info("training all resources (job {}): {}", submitted.job.id, reason);
         });
+    retrain_now = [&context](const Resource& r, const std::string& reason) {
+        const auto submitted = api::SubmitTraining(context, r, reason);
+        if (submitted.created) spdlog::info("training '{}' (job {}): {}", r.name, submitted.job.id, reason);
+    };
     api::HttpServer server(router, metrics, server_options);
     auto port = server.Start();
     if (!port) {
@@ -368,7 +414,30 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     } else if (!keda_providers.empty()) {
         spdlog::warn("providers with driver keda are planned, but keda.port is not set: KEDA cannot read the plans");
     }
+    if (cluster->leases) {
+        if (Status s = cluster->leases->Start(); !s) {
+            spdlog::error("joining the replicas on the database: {}", s.error().message);
+            return 1;
+        }
+        // Training jobs go through the shared queue: any replica runs them, one of a dead replica is taken over,
+        // and the others reload the models it stored.
+        jobs.ShareThrough(*cluster->coordination, cluster->leases->member(),
+                          {{"train", api::TrainingFactory(loop, **store, jobs)}});
+        jobs.OnSharedJobDone([&cluster](const JobInfo&) { (void)cluster->events->Announce("models"); });
+        cluster->events->OnRemote([&loop](const std::string& kind) {
+            if (kind != "models") return;
+            std::vector<std::string> problems;
+            if (auto loaded = loop.LoadModels(problems); !loaded)
+                spdlog::warn("reloading the models another replica trained: {}", loaded.error().message);
+        });
+        cluster->events->Start();
+        context.remote_events = [&cluster] { return cluster->events->remote_events(); };
+        const auto joined = cluster->leases->snapshot();
+        spdlog::info("replica {} plans {} of {} live replica(s)' resources under {} s leases", joined.member,
+                     joined.held, joined.members.size(), config.cluster_lease_seconds);
+    }
     loop.Start();
+    budget_watch.Start();
     std::jthread retention = StartSampleRetention(**store, clock, config.sample_retention_days);
     const std::string url = std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" + config.bind_address +
                             ":" + std::to_string(*port);
@@ -383,7 +452,9 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     sigwait(&signals, &received);
     spdlog::info("received signal {}, shutting down", received);
     retention = {};  // stops and joins it
+    budget_watch.Stop();
     loop.Stop();
+    cluster->Stop();  // leaves: the other replicas take this one's resources at their next round
     if (keda_server) keda_server->Stop();
     server.Stop();
     return 0;

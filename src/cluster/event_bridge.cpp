@@ -70,10 +70,15 @@ void EventBridge::Listen() {
             continue;
         }
         for (const std::string& payload : *received) {
+            // Any role that may NOTIFY this channel can send anything: a payload that is not what a replica sends
+            // is skipped, never thrown out of this thread (which would end the process).
             const nlohmann::json event = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
-            if (!event.is_object() || event.value("replica", std::string()) == member_) continue;  // its own
-            if (event.contains("kind")) {
-                if (on_remote_) on_remote_(event.value("kind", std::string()));
+            if (!event.is_object()) continue;
+            const auto replica = event.find("replica");
+            if (replica != event.end() && replica->is_string() && replica->get<std::string>() == member_)
+                continue;  // its own
+            if (const auto kind = event.find("kind"); kind != event.end()) {
+                if (kind->is_string() && on_remote_) on_remote_(kind->get<std::string>());
                 continue;
             }
             remote_events_.fetch_add(1);

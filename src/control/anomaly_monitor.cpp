@@ -35,25 +35,37 @@ AnomalyMonitor::AnomalyMonitor(Store& store, MetricsRegistry& metrics, AnomalyOp
     : store_(store), metrics_(metrics), options_(std::move(options)) {}
 
 Status AnomalyMonitor::Load() {
-    RefreshOpenGauge();
-    return Status::Ok();
-}
-
-void AnomalyMonitor::RefreshOpenGauge() {
+    // Counted once here, then kept by +1/-1 on each opening and closing: reading every open alert after each event
+    // costs the square of their number when many resources alert in one pass (docs/PERFORMANCE.md).
     AlertQuery q;
     q.state = "open";
     q.limit = 1'000'000;
     auto open = store_.ListAlerts(q);
-    if (!open) return;
-    metrics_.GetGauge("cloudopt_alerts_open", "Anomaly alerts open now").Set(static_cast<double>(open->size()));
+    if (!open) return open.error();
+    open_count_ = static_cast<long long>(open->size());
+    PublishOpenCount();
+    return Status::Ok();
+}
+
+void AnomalyMonitor::AddOpen(long long delta) {
+    open_count_.fetch_add(delta);  // lanes score different resources at once
+    PublishOpenCount();
+}
+
+void AnomalyMonitor::PublishOpenCount() {
+    metrics_.GetGauge("cloudopt_alerts_open", "Anomaly alerts open now")
+        .Set(static_cast<double>(std::max<long long>(0, open_count_.load())));
 }
 
 void AnomalyMonitor::Forget(ResourceId id) {
+    long long open = 0;
     {
         std::lock_guard lock(mutex_);
+        for (const auto& [key, series] : series_)
+            if (key.first == id && series->open) ++open;
         std::erase_if(series_, [id](const auto& entry) { return entry.first.first == id; });
     }
-    RefreshOpenGauge();
+    AddOpen(-open);
 }
 
 Status AnomalyMonitor::Warm(Series& series, const Resource& resource, const std::string& metric, UnixSeconds end) {
@@ -61,7 +73,7 @@ Status AnomalyMonitor::Warm(Series& series, const Resource& resource, const std:
     auto history = store_.QueryDownsampled({resource.id, metric}, end - options_.warmup_seconds, end, options_.step,
                                            Aggregation::kAvg);
     if (!history) return history.error();
-    for (const Sample& s : *history) (void)series.detector.Update(s.value);
+    for (const Sample& s : *history) (void)series.detector.Update(s.value, s.ts);
     AlertQuery q;
     q.resource_id = resource.id;
     q.state = "open";
@@ -82,6 +94,11 @@ Status AnomalyMonitor::Score(const Resource& resource, UnixSeconds now) {
     std::vector<std::string> metrics = {resource.load_metric};
     for (const std::string& m : options_.metrics)
         if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+    // The pushed metrics the user marked on this resource (PUT /api/resources/{id}/anomaly). A store without
+    // anomaly settings scores the configured ones only.
+    if (auto own = store_.LoadAnomalySettings(resource.id); own && *own)
+        for (const std::string& m : (*own)->metrics)
+            if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
     Status first = Status::Ok();
     for (const std::string& metric : metrics) {
         std::shared_ptr<Series> series;
@@ -113,7 +130,7 @@ Status AnomalyMonitor::Score(const Resource& resource, UnixSeconds now) {
                 if (first) first = event.error();
                 continue;
             }
-            if (*event) RefreshOpenGauge();
+            if (*event) AddOpen(**event == AlertEvent::kOpened ? 1 : -1);
         }
     }
     return first;
@@ -124,7 +141,7 @@ Result<std::optional<AlertEvent>> AnomalyMonitor::Step(Series& series, const Res
     const double low = series.detector.range_min();
     const double high = series.detector.range_max();
     const bool had_range = series.detector.seen() > 0;
-    const double score = series.detector.Update(point.value);
+    const double score = series.detector.Update(point.value, point.ts);  // the time: its time-of-day channel
     if (!std::isfinite(point.value)) return std::optional<AlertEvent>();
 
     if (!series.open) {

@@ -16,6 +16,7 @@
 // resource's lock); different resources may be scored at once. Listeners run on the scoring thread with no lock
 // of this class held: they must only hand the alert on (the webhook queues it for its own worker).
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,13 +36,14 @@ namespace cloudopt {
 
 struct AnomalyOptions {
     bool enabled = true;
-    double threshold = 0.1051;  // NAB standard profile on the dev half (docs/ANOMALY.md)
+    double threshold = 0.1235;  // all three NAB profiles' threshold on the dev half (docs/ANOMALY.md)
     int close_after_points = 3;
     UnixSeconds step = 300;
     UnixSeconds warmup_seconds = 14 * 86400;  // the detector's memory: 4,000 five-minute points
     UnixSeconds window_before = 2 * 3600;     // the chart window shown with an alert
     UnixSeconds window_after = 3600;
-    // Scored beside each resource's load metric.
+    // Scored beside each resource's load metric, and beside the metrics a resource marks itself
+    // (Store::LoadAnomalySettings, PUT /api/resources/{id}/anomaly).
     std::vector<std::string> metrics = {"cpu_utilization"};
 };
 
@@ -56,7 +58,8 @@ class AnomalyMonitor {
 
     // Register before the first Score.
     void OnAlert(AlertListener listener) { listeners_.push_back(std::move(listener)); }
-    // Reads the open alerts into cloudopt_alerts_open (call at start-up).
+    // Counts the open alerts into cloudopt_alerts_open (call at start-up); from then on the count follows this
+    // monitor's openings and closings (with replicas, each process's gauge starts from the database's count).
     Status Load();
 
     // Scores the complete steps (before FloorTo(now, step)) of the resource's series since the last call, opening
@@ -79,12 +82,14 @@ class AnomalyMonitor {
     // One step's mean: returns the event it caused, if any.
     Result<std::optional<AlertEvent>> Step(Series& series, const Resource& resource, const std::string& metric,
                                            const Sample& point);
-    void RefreshOpenGauge();
+    void AddOpen(long long delta);
+    void PublishOpenCount();
 
     Store& store_;
     MetricsRegistry& metrics_;
     AnomalyOptions options_;
     std::vector<AlertListener> listeners_;
+    std::atomic<long long> open_count_{0};  // open alerts: counted by Load, then +1/-1 (AddOpen)
     std::mutex mutex_;
     std::map<std::pair<ResourceId, std::string>, std::shared_ptr<Series>> series_;  // guarded by mutex_
 };

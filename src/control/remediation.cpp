@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <set>
 
 namespace cloudopt {
@@ -17,17 +16,6 @@ bool Lasting(const std::string& action) {
 }
 
 }  // namespace
-
-std::string RunbookPayload(const char* event, const Resource& resource, const Remediation& step) {
-    nlohmann::json body = {{"event", event},
-                           {"resource", resource.name},
-                           {"resource_id", resource.id},
-                           {"alert_id", step.alert_id},
-                           {"remediation_id", step.id},
-                           {"reason", step.reason}};
-    if (!step.undo_note.empty()) body["note"] = step.undo_note;
-    return body.dump();
-}
 
 Remediator::Remediator(Store& store, MetricsRegistry& metrics, RemediationSettings defaults, RemediationHooks hooks)
     : store_(store), metrics_(metrics), defaults_(std::move(defaults)), hooks_(std::move(hooks)) {}
@@ -63,8 +51,8 @@ Result<std::optional<RemediationFloor>> Remediator::Review(const Resource& r, Un
             why = "alert " + std::to_string(step.alert_id) + " closed";
         else if (settings.mode != RemediationMode::kAuto)
             why = std::string("remediation is now ") + RemediationModeName(settings.mode) + " for this resource";
-        else if (step.action == "raise_floor" && step.until > 0 && now >= step.until)
-            why = "the floor's time (" + std::to_string(settings.floor_seconds / 60) + " min) ran out; alert " +
+        else if (step.until > 0 && now >= step.until)  // an alert that never closes must not hold capacity forever
+            why = "its time (" + std::to_string(settings.floor_seconds / 60) + " min) ran out; alert " +
                   std::to_string(step.alert_id) + " is still open";
         if (why.empty()) continue;
         if (Status s = Undo(r, step, why, now, desired, settings); !s && first) first = s;
@@ -133,7 +121,9 @@ Remediation Remediator::Start(const Resource& r, const RemediationSettings& sett
     std::string what;
     if (action == "hold_scale_in") {
         step.floor = desired;
-        what = "hold scale-in at " + std::to_string(desired) + " or more";
+        step.until = now + settings.floor_seconds;
+        what = "hold scale-in at " + std::to_string(desired) + " or more for up to " +
+               std::to_string(settings.floor_seconds / 60) + " min";
     } else if (action == "raise_floor") {
         step.floor = std::max(raised, desired);
         step.until = now + settings.floor_seconds;
@@ -174,7 +164,7 @@ Remediation Remediator::Start(const Resource& r, const RemediationSettings& sett
             step.undo_note = "not undone: the retrained model left the alert's steps out and stays";
         }
     } else if (action == "webhook_runbook") {
-        Status sent = hooks_.post ? hooks_.post(settings.runbook_url, RunbookPayload("remediate", r, step))
+        Status sent = hooks_.post ? hooks_.post(settings.runbook_url, "remediate", r, step)
                                   : Status(MakeError(ErrorCode::kUnavailable, "no webhook sender"));
         if (!sent) {
             step.state = "failed";
@@ -205,7 +195,7 @@ Status Remediator::Undo(const Resource& r, Remediation& step, const std::string&
         step.undo_note = "runbook told to revert: " + why;
     if (step.action == "webhook_runbook") {
         const std::string url = settings.runbook_url.empty() ? defaults_.runbook_url : settings.runbook_url;
-        Status sent = hooks_.post ? hooks_.post(url, RunbookPayload("revert", r, step))
+        Status sent = hooks_.post ? hooks_.post(url, "revert", r, step)
                                   : Status(MakeError(ErrorCode::kUnavailable, "no webhook sender"));
         if (!sent) step.error = "revert not delivered: " + sent.error().message;
     }

@@ -33,8 +33,11 @@ namespace cloudopt {
 struct RemediationHooks {
     // Queues a training of the resource now (the job runner). Empty: a retrain step fails saying so.
     std::function<void(const Resource&, const std::string& reason)> retrain;
-    // Sends a JSON body to a runbook URL (queued: it must not block the pass). Empty: the step fails saying so.
-    std::function<Status(const std::string& url, const std::string& body)> post;
+    // Tells a runbook URL that a step started ("remediate") or was undone ("revert"); the app layer writes the JSON
+    // (app/alert_webhook.hpp RunbookPayload) and queues it: it must not block the pass. Empty: the step fails saying
+    // so.
+    std::function<Status(const std::string& url, const char* event, const Resource& resource, const Remediation& step)>
+        post;
 };
 
 // The capacity floor the active steps keep, and why (names the alert).
@@ -71,9 +74,5 @@ class Remediator {
     RemediationSettings defaults_;
     RemediationHooks hooks_;
 };
-
-// The JSON a runbook webhook receives: {"event": "remediate"|"revert", "resource", "alert_id", "remediation_id",
-// "reason" (the step's, naming the alert), "note" (on revert: why)}.
-std::string RunbookPayload(const char* event, const Resource& resource, const Remediation& step);
 
 }  // namespace cloudopt

@@ -41,7 +41,7 @@ struct RemediationSettings {
     RemediationMode mode = RemediationMode::kOff;
     std::vector<std::string> actions = {"hold_scale_in"};  // the steps allowed, in the order they are taken
     double floor_share = 0.25;                             // raise_floor: the floor is desired capacity * (1 + this)
-    UnixSeconds floor_seconds = 3600;                      // raise_floor: lifted after this even if the alert stays
+    UnixSeconds floor_seconds = 3600;         // raise_floor, hold_scale_in: lifted after this even if the alert stays
     UnixSeconds min_interval_seconds = 1800;  // rate limit: one start of the same step per resource per interval
     std::string runbook_url;                  // webhook_runbook: POSTed a JSON on start and on undo
 };

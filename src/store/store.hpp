@@ -16,8 +16,10 @@
 
 #include "core/action.hpp"
 #include "core/alert.hpp"
+#include "core/budget.hpp"
 #include "core/error.hpp"
 #include "core/forecast.hpp"
+#include "core/remediation.hpp"
 #include "core/resource.hpp"
 #include "core/sample.hpp"
 #include "store/identity_store.hpp"
@@ -33,6 +35,8 @@ struct ActionQuery {
     std::optional<ResourceId> resource_id;
     UnixSeconds since = 0;
     int limit = 100;
+    int offset = 0;                                     // rows skipped first (the dashboard's pages), newest first
+    std::optional<ActionStatus> status = std::nullopt;  // only actions with this status
 };
 
 // A trained forecasting model as the store keeps it; the store does not look inside `bytes`.
@@ -129,6 +133,25 @@ class Store {
     // fuzz build does not compile.)
     virtual Result<Alert> SaveAlert(const Alert& /*alert*/) { return AlertsUnavailable(); }
     virtual Result<std::vector<Alert>> ListAlerts(const AlertQuery& /*query*/) { return AlertsUnavailable(); }
+    // Remediation steps (core/remediation.hpp), newest first; saving as for alerts. A resource's anomaly settings
+    // (the metrics it marks, its remediation): saving replaces; nothing when it never had any. Deleting a resource
+    // deletes both. Default: kUnavailable, as for alerts.
+    virtual Result<Remediation> SaveRemediation(const Remediation& /*step*/) { return AlertsUnavailable(); }
+    virtual Result<std::vector<Remediation>> ListRemediations(const RemediationQuery& /*query*/) {
+        return AlertsUnavailable();
+    }
+    virtual Status SaveAnomalySettings(ResourceId /*id*/, const AnomalySettings& /*settings*/) {
+        return AlertsUnavailable();
+    }
+    virtual Result<std::optional<AnomalySettings>> LoadAnomalySettings(ResourceId /*id*/) {
+        return AlertsUnavailable();
+    }
+
+    // Monthly budgets (core/budget.hpp), by name. Saving one with id 0 inserts it (kConflict on a taken name); with an
+    // id, replaces its fields (kNotFound for an unknown id). Deleting an unknown id is kNotFound.
+    virtual Result<Budget> SaveBudget(const Budget& budget) = 0;
+    virtual Result<std::vector<Budget>> ListBudgets() = 0;
+    virtual Status DeleteBudget(std::int64_t id) = 0;
 
     // Users, tokens, credentials and the audit log (store/identity_store.hpp).
     virtual IdentityStore& Identity() = 0;

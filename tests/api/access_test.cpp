@@ -266,6 +266,12 @@ TEST(Users, ADisabledUsersSessionsAndTokensStopWorking) {
     int changes = 0;
     for (const json& e : audit["entries"]) changes += e["action"] == "PUT /api/users/{id}" && e["status"] == 200;
     EXPECT_EQ(changes, 3) << audit.dump();
+
+    // Deleting a disabled user does not bring its API tokens back: they are revoked with it.
+    ASSERT_EQ(root.Request("PUT", "/api/users/" + ann_id, R"({"disabled":true})").status, 200);
+    ASSERT_EQ(ci.Get("/api/resources").status, 401);
+    ASSERT_EQ(root.Request("DELETE", "/api/users/" + ann_id).status, 204);
+    EXPECT_EQ(ci.Get("/api/resources").status, 401) << "the API token of a user deleted while disabled";
 }
 
 TEST(ApiTokens, ScopedShownOnceAndRevocable) {

@@ -2,15 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <utility>  // before Asio (Boost 1.74, g++ 12)
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <thread>
+#include <utility>  // before Asio (Boost 1.74, g++ 12)
 
 #include "api/security_fixture.hpp"
 
@@ -27,7 +26,7 @@ void Write(const std::string& path, const std::string& text) {
 
 // A SecureApi whose dashboard directory holds a small fake build.
 class DashboardFiles : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         Write(files_.File("dist/index.html"), "<!doctype html><title>cloudopt</title>");
         Write(files_.File("dist/assets/index-abc123.js"), "console.log('plain')");
@@ -132,6 +131,28 @@ TEST(Events, StreamsAPassEventToAReaderAndRefusesAnonymousReaders) {
     EXPECT_NE(anonymous.find("401"), std::string::npos);
 }
 
+// A stream outlives the request that opened it: when its reader is disabled, the stream ends too, saying why.
+TEST(Events, AStreamEndsWhenItsReaderIsDisabled) {
+    testing::SecureApi api;
+    const std::string bearer = api.auth->BearerFor("leaving", Role::kViewer);
+    net::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), api.port));
+    net::write(socket, net::buffer("GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: " + bearer + "\r\n\r\n"));
+    ASSERT_NE(ReadUntil(socket, "\n\n").find("event: pass"), std::string::npos);
+    auto user = api.auth->auth().store().FindUser("leaving");
+    ASSERT_TRUE(user.ok());
+    ASSERT_TRUE(api.auth->auth().UpdateUser(user->id, std::nullopt, std::nullopt, true).ok());
+    const std::string ended = ReadUntil(socket, "unauthenticated");
+    EXPECT_NE(ended.find("event: end\ndata: {\"error\":{\"code\":\"unauthenticated\""), std::string::npos) << ended;
+    // ... and the connection is closed after it.
+    char byte;
+    boost::system::error_code ec;
+    socket.non_blocking(false);
+    socket.read_some(net::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset) << ec.message();
+}
+
 }  // namespace
 }  // namespace cloudopt
 
@@ -152,7 +173,8 @@ TEST(Simulations, ComparePoliciesInTheBackgroundOnAnUploadedCsv) {
     testing::SecureApi api;
     testing::HttpClient operator_client(api.port);
     operator_client.SetHeader("Authorization", api.auth->BearerFor("op", Role::kOperator));
-    auto r = operator_client.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}, {"boot_delay_s", 300}}.dump());
+    auto r =
+        operator_client.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}, {"boot_delay_s", 300}}.dump());
     ASSERT_EQ(r.status, 202) << r.body;
     const int job = nlohmann::json::parse(r.body)["job_id"];
     ASSERT_TRUE(api.jobs.WaitFor(job, std::chrono::seconds(120)));
@@ -166,7 +188,8 @@ TEST(Simulations, ComparePoliciesInTheBackgroundOnAnUploadedCsv) {
     EXPECT_EQ(result["engine"]["lstm_epochs"], api.loop->options().train_epochs);
     EXPECT_EQ(result["policies"]["static"]["cost_rel"], 1.0);
     EXPECT_LT(result["policies"]["oracle"]["cost_rel"].get<double>(), 1.0) << "a daily wave leaves room below static";
-    EXPECT_LE(result["policies"]["oracle"]["cost_rel"].get<double>(), result["policies"]["predictive"]["cost_rel"].get<double>());
+    EXPECT_LE(result["policies"]["oracle"]["cost_rel"].get<double>(),
+              result["policies"]["predictive"]["cost_rel"].get<double>());
     const auto& series = result["series"][0];
     EXPECT_EQ(series["id"], "web");
     EXPECT_EQ(series["ts"].size(), series["demand"].size());
@@ -177,7 +200,10 @@ TEST(Simulations, ComparePoliciesInTheBackgroundOnAnUploadedCsv) {
     EXPECT_EQ(operator_client.Post("/api/simulations", R"({"dataset":"nope"})").status, 422);
     EXPECT_EQ(operator_client.Post("/api/simulations", R"({"csv":"timestamp,value\nx,1\n"})").status, 422);
     EXPECT_EQ(operator_client.Post("/api/simulations", R"({"csv":"1,1\n2,2\n","dataset":"a"})").status, 422);
-    EXPECT_EQ(operator_client.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}, {"policies", {"magic"}}}.dump()).status, 422);
+    EXPECT_EQ(operator_client
+                  .Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}, {"policies", {"magic"}}}.dump())
+                  .status,
+              422);
     testing::HttpClient viewer(api.port);
     viewer.SetHeader("Authorization", api.auth->BearerFor("v", Role::kViewer));
     EXPECT_EQ(viewer.Post("/api/simulations", nlohmann::json{{"csv", DailyWaveCsv()}}.dump()).status, 403);

@@ -100,8 +100,8 @@ class RemediationEndToEnd : public ::testing::Test {
             *store_, metrics_, RemediationSettings{},
             RemediationHooks{
                 [this](const Resource& r, const std::string& reason) { retrains_.push_back(r.name + ": " + reason); },
-                [this](const std::string& url, const std::string& body) {
-                    runbooks_->EnqueueBody(url, body);
+                [this](const std::string& url, const char* event, const Resource& r, const Remediation& step) {
+                    runbooks_->EnqueueBody(url, RunbookPayload(event, r, step));
                     return Status::Ok();
                 }});
         loop_->SetRemediator(remediator_.get());

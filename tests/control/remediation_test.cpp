@@ -165,5 +165,34 @@ TEST_F(RemediatorTest, FloorLapsesRateLimitHoldsARepeatAndRestartNeedsAProviderT
     EXPECT_EQ(logged, 6 + 2);  // six steps, two undos
 }
 
+// An alert that never closes (its metric stopped arriving, or scoring was turned off) must not hold scale-in forever:
+// the hold lapses after floor_seconds like a raised floor, and says why.
+TEST_F(RemediatorTest, AHoldOfScaleInLapsesWhenTheAlertNeverCloses) {
+    AnomalySettings settings;
+    settings.remediation.mode = RemediationMode::kAuto;
+    settings.remediation.actions = {"hold_scale_in"};
+    settings.remediation.floor_seconds = 600;
+    ASSERT_TRUE(store_->SaveAnomalySettings(resource_.id, settings).ok());
+    Remediator remediator(*store_, metrics_, RemediationSettings{}, RemediationHooks{});
+    NoRestart cloud;
+    const Alert alert = Open(kRemedyT0);
+    auto held = remediator.Review(resource_, kRemedyT0, 5, &cloud);
+    ASSERT_TRUE(held.ok()) << held.error().message;
+    ASSERT_TRUE(held->has_value());
+    EXPECT_EQ((*held)->capacity, 5);
+    held = remediator.Review(resource_, kRemedyT0 + 599, 3, &cloud);
+    ASSERT_TRUE(held.ok());
+    EXPECT_TRUE(held->has_value());  // still within its time
+    held = remediator.Review(resource_, kRemedyT0 + 600, 3, &cloud);
+    ASSERT_TRUE(held.ok());
+    EXPECT_FALSE(held->has_value());
+    const std::vector<Remediation> steps = Steps();
+    ASSERT_EQ(steps.size(), 1u);
+    EXPECT_EQ(steps[0].state, "reverted");
+    EXPECT_NE(steps[0].undo_note.find("ran out; alert " + std::to_string(alert.id) + " is still open"),
+              std::string::npos)
+        << steps[0].undo_note;
+}
+
 }  // namespace
 }  // namespace cloudopt

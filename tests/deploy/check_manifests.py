@@ -268,10 +268,13 @@ def main():
     if re.search(r'Call\("GET", base, ', driver):
         for k in kinds:
             want.setdefault(k, set()).add("get")
-    # The rollout restart of anomaly remediation: a strategic merge patch of the workload's pod template.
+    # The rollout restart of anomaly remediation (a strategic merge patch of the workload's pod template) is off by
+    # default, and so is its permission: "patch" on the whole workload would let cloudopt change its image too. The
+    # Role names the opt-in line, commented out.
     if re.search(r'Call\("PATCH", path \+ "\?fieldManager=', driver):
-        for k in kinds:
-            want.setdefault(k, set()).add("patch")
+        rbac_text = open(os.path.join(repo, "deploy/kubernetes/serviceaccount.yaml")).read()
+        check('# verbs: ["get", "patch"]' in rbac_text and "rollout_restart" in rbac_text,
+              "serviceaccount.yaml: the Role does not say how to allow rollout_restart (a commented patch verb)")
     got = {}
     for rule in role.get("rules", []):
         check(rule.get("apiGroups") == ["apps"], f"Role: apiGroups {rule.get('apiGroups')} is not [apps]")

@@ -440,6 +440,14 @@ TEST_P(StoreTest, ActionsAndRecommendations) {
     EXPECT_EQ(store_->ListActions({std::nullopt, 103, 100})->size(), 2u);
     EXPECT_EQ(store_->ListActions({std::nullopt, 0, 1})->size(), 1u);
     EXPECT_EQ(*store_->CountActions(102), 3);
+    // Pages (the dashboard's tables): the second page of two starts where the first ended.
+    auto page2 = store_->ListActions({std::nullopt, 0, 2, 2});
+    ASSERT_EQ(page2->size(), 2u);
+    EXPECT_EQ((*page2)[0].ts, 102);
+    EXPECT_EQ((*page2)[1].ts, 101);
+    EXPECT_EQ(store_->ListActions({std::nullopt, 0, 2, 4})->size(), 1u);
+    EXPECT_EQ(store_->ListActions({std::nullopt, 0, 100, 0, ActionStatus::kApplied})->size(), 5u);
+    EXPECT_TRUE(store_->ListActions({std::nullopt, 0, 100, 0, ActionStatus::kFailed})->empty());
 
     Recommendation rec;
     rec.resource_id = a.id;

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "store/explanation_json.hpp"
+#include "store/postgres/anomaly_tables.hpp"
+#include "store/postgres/budget_table.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/postgres/identity_tables.hpp"
 #include "store/postgres/partitions.hpp"
@@ -36,7 +38,7 @@ constexpr int kKeepPredictions = 10;
 const char* kPgResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
     "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query, risk_quantile, "
-    "allowed_types, spot_share_max, max_step";
+    "allowed_types, spot_share_max, max_step, labels";
 
 const char* kPgRecommendationColumns =
     "id, resource_id, created_at, from_capacity, to_capacity, reason, hourly_cost_before, hourly_cost_after, status, "
@@ -68,6 +70,7 @@ Resource PgReadResource(const pqxx::row& row) {
     r.allowed_types = SplitTypes(row[17].as<std::string>());
     r.spot_share_max = row[18].as<double>();
     r.max_step = static_cast<int>(row[19].as<std::int64_t>());
+    if (auto labels = ParseLabels(row[20].as<std::string>())) r.labels = std::move(*labels);  // validated when stored
     return r;
 }
 
@@ -196,13 +199,13 @@ class PostgresStore final : public Store {
             const pqxx::row row = tx.exec_params1(
                 "INSERT INTO resources (name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
                 "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, "
-                "risk_quantile, allowed_types, spot_share_max, max_step, created_at, updated_at) VALUES "
-                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18) RETURNING id",
+                "risk_quantile, allowed_types, spot_share_max, max_step, created_at, updated_at, labels) VALUES "
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19) RETURNING id",
                 resource.name, resource.provider, resource.provider_ref, resource.instance_type, resource.min_capacity,
                 resource.max_capacity, resource.target_low, resource.target_high, std::string(ModeName(resource.mode)),
                 resource.boot_delay_s, resource.load_metric, resource.capacity_per_instance, resource.load_query,
                 resource.risk_quantile, JoinTypes(resource.allowed_types), resource.spot_share_max, resource.max_step,
-                now);
+                now, FormatLabels(resource.labels));
             Resource out = resource;
             out.id = row[0].as<std::int64_t>();
             out.created_at = out.updated_at = now;
@@ -250,12 +253,12 @@ class PostgresStore final : public Store {
                 "UPDATE resources SET name=$1, provider=$2, provider_ref=$3, instance_type=$4, min_capacity=$5, "
                 "max_capacity=$6, target_low=$7, target_high=$8, mode=$9, boot_delay_s=$10, load_metric=$11, "
                 "capacity_per_instance=$12, load_query=$13, risk_quantile=$14, allowed_types=$15, "
-                "spot_share_max=$16, max_step=$17, updated_at=$18 WHERE id=$19 RETURNING created_at",
+                "spot_share_max=$16, max_step=$17, updated_at=$18, labels=$20 WHERE id=$19 RETURNING created_at",
                 resource.name, resource.provider, resource.provider_ref, resource.instance_type, resource.min_capacity,
                 resource.max_capacity, resource.target_low, resource.target_high, std::string(ModeName(resource.mode)),
                 resource.boot_delay_s, resource.load_metric, resource.capacity_per_instance, resource.load_query,
                 resource.risk_quantile, JoinTypes(resource.allowed_types), resource.spot_share_max, resource.max_step,
-                now, resource.id);
+                now, resource.id, FormatLabels(resource.labels));
             Resource out = resource;
             out.created_at = row[0].as<std::int64_t>();
             out.updated_at = now;
@@ -468,13 +471,24 @@ class PostgresStore final : public Store {
     Result<AllocationAction> RecordAction(const AllocationAction& action) override {
         const std::string explanation = ExplanationText(action.explanation);
         auto stored = pool_.Transact("recording an action", [&](pqxx::work& tx) -> Result<AllocationAction> {
+            // Fencing (replicas sharing the database, store/coordination.hpp): an action made under a lease is
+            // recorded only while that lease is still the same epoch's, checked in this transaction with the row
+            // locked, so a replica whose lease moved on cannot record a change.
+            if (action.lease_epoch > 0 &&
+                tx.exec_params("SELECT 1 FROM resource_leases WHERE resource_id = $1 AND holder = $2 AND epoch = $3 "
+                               "AND expires_at > now() FOR SHARE",
+                               action.resource_id, action.lease_holder, action.lease_epoch)
+                    .empty())
+                return MakeError(ErrorCode::kConflict, "the lease of resource " + std::to_string(action.resource_id) +
+                                                           " at epoch " + std::to_string(action.lease_epoch) +
+                                                           " is no longer this replica's: the action is not recorded");
             const pqxx::row row = tx.exec_params1(
                 "INSERT INTO actions (resource_id, ts, from_capacity, to_capacity, reason, status, error, "
-                "hourly_cost_before, hourly_cost_after, summary, explanation) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,"
-                "$11) RETURNING id",
+                "hourly_cost_before, hourly_cost_after, summary, explanation, lease_holder, lease_epoch) VALUES "
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id",
                 action.resource_id, action.ts, action.from_capacity, action.to_capacity, action.reason,
                 std::string(ActionStatusName(action.status)), action.error, action.hourly_cost_before,
-                action.hourly_cost_after, action.summary, explanation);
+                action.hourly_cost_after, action.summary, explanation, action.lease_holder, action.lease_epoch);
             AllocationAction out = action;
             out.id = row[0].as<std::int64_t>();
             return out;
@@ -486,11 +500,13 @@ class PostgresStore final : public Store {
     Result<std::vector<AllocationAction>> ListActions(const ActionQuery& q) override {
         return pool_.Transact("listing actions", [&](pqxx::work& tx) -> Result<std::vector<AllocationAction>> {
             std::vector<AllocationAction> out;
-            const pqxx::result rows = tx.exec_params(
-                std::string("SELECT ") + kPgActionColumns +
-                    " FROM actions WHERE ($1::bigint IS NULL OR resource_id = $1) AND ts >= $2 ORDER BY ts DESC, id "
-                    "DESC LIMIT $3",
-                q.resource_id, q.since, q.limit);
+            const pqxx::result rows =
+                tx.exec_params(std::string("SELECT ") + kPgActionColumns +
+                                   " FROM actions WHERE ($1::bigint IS NULL OR resource_id = $1) AND ts >= $2 AND "
+                                   "($5::text IS NULL OR "
+                                   "status = $5) ORDER BY ts DESC, id DESC LIMIT $3 OFFSET $4",
+                               q.resource_id, q.since, q.limit, q.offset,
+                               q.status ? std::optional<std::string>(ActionStatusName(*q.status)) : std::nullopt);
             for (const auto& row : rows) out.push_back(PgReadAction(row));
             return out;
         });
@@ -560,6 +576,24 @@ class PostgresStore final : public Store {
             return MakeError(ErrorCode::kUnprocessable, "unknown recommendation status '" + status + "'");
         return st;
     }
+
+    // Alerts, remediation steps and anomaly settings: store/postgres/anomaly_tables.cpp.
+    Result<Alert> SaveAlert(const Alert& alert) override { return pg::WriteAlert(pool_, alert); }
+    Result<std::vector<Alert>> ListAlerts(const AlertQuery& q) override { return pg::ReadAlerts(pool_, q); }
+    Result<Remediation> SaveRemediation(const Remediation& step) override { return pg::WriteRemediation(pool_, step); }
+    Result<std::vector<Remediation>> ListRemediations(const RemediationQuery& q) override {
+        return pg::ReadRemediations(pool_, q);
+    }
+    Status SaveAnomalySettings(ResourceId id, const AnomalySettings& settings) override {
+        return pg::WriteAnomalySettings(pool_, id, settings);
+    }
+    Result<std::optional<AnomalySettings>> LoadAnomalySettings(ResourceId id) override {
+        return pg::ReadAnomalySettings(pool_, id);
+    }
+
+    Result<Budget> SaveBudget(const Budget& budget) override { return SaveBudgetRow(pool_, budget, clock_.Now()); }
+    Result<std::vector<Budget>> ListBudgets() override { return ListBudgetRows(pool_); }
+    Status DeleteBudget(std::int64_t id) override { return DeleteBudgetRow(pool_, id); }
 
     IdentityStore& Identity() override { return *identity_; }
 

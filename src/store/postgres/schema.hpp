@@ -6,9 +6,11 @@
 
 #include <array>
 
+#include "store/postgres/cluster_schema.hpp"
+
 namespace cloudopt::pg {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 4> kMigrations = {
     // v1: everything the SQLite store holds at its v10. Differences: samples are one row per sample in a table
     // partitioned by week (store/postgres/partitions.hpp), not hourly chunks; resource ids come from a sequence,
     // which never gives an id twice (SQLite needed resource_id_high for that); one resource per cloud group is a
@@ -161,6 +163,74 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_by_time ON audit_log (ts);
 )sql",
+    // v2: anomaly alerts (as SQLite's v11), their remediation steps and each resource's anomaly settings (as
+    // SQLite's v12; core/alert.hpp, core/remediation.hpp, docs/ANOMALY.md).
+    R"sql(
+CREATE TABLE alerts (
+  id BIGSERIAL PRIMARY KEY,
+  resource_id BIGINT NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open','closed')),
+  severity TEXT NOT NULL CHECK (severity IN ('warning','critical')),
+  opened_at BIGINT NOT NULL,
+  closed_at BIGINT NOT NULL DEFAULT 0,
+  value DOUBLE PRECISION NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  peak_score DOUBLE PRECISION NOT NULL,
+  range_low DOUBLE PRECISION NOT NULL,
+  range_high DOUBLE PRECISION NOT NULL,
+  forecast_p50 DOUBLE PRECISION,
+  forecast_p99 DOUBLE PRECISION,
+  window_from BIGINT NOT NULL,
+  window_to BIGINT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX alerts_by_state ON alerts (state, resource_id, opened_at);
+CREATE INDEX alerts_by_resource ON alerts (resource_id, opened_at);
+CREATE TABLE remediations (
+  id BIGSERIAL PRIMARY KEY,
+  resource_id BIGINT NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  alert_id BIGINT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active','reverted','done','recommended','failed','skipped')),
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT NOT NULL DEFAULT 0,
+  until BIGINT NOT NULL DEFAULT 0,
+  floor BIGINT NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL,
+  undo_note TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX remediations_by_resource ON remediations (resource_id, state, started_at);
+CREATE TABLE anomaly_settings (
+  resource_id BIGINT PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+  metrics TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('off','recommend','auto')),
+  actions TEXT NOT NULL,
+  floor_share DOUBLE PRECISION NOT NULL,
+  floor_seconds BIGINT NOT NULL,
+  min_interval_seconds BIGINT NOT NULL,
+  runbook_url TEXT NOT NULL
+);
+)sql",
+    // v3: resource labels and monthly budgets (as SQLite's v13; core/labels.hpp,
+    // core/budget.hpp, docs/COSTS.md "Budgets").
+    R"sql(
+ALTER TABLE resources ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+CREATE TABLE budgets (
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL CHECK (scope IN ('total','provider','resource','label')),
+  target TEXT NOT NULL,
+  monthly_usd DOUBLE PRECISION NOT NULL,
+  cap_mode TEXT NOT NULL CHECK (cap_mode IN ('off','soft','hard')),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql",
+    // v4: replicas sharing the database: members, resource leases with fencing epochs, the fenced plan log, the
+    // lease of each action, the shared job queue and the ids of the keys they must share (cluster_schema.hpp).
+    kClusterTablesSql,
 };
 
 }  // namespace cloudopt::pg

@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 11> kMigrations = {
+inline constexpr std::array<const char*, 13> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -232,6 +232,50 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_by_state ON alerts (state, resource_id, opened_at);
 CREATE INDEX alerts_by_resource ON alerts (resource_id, opened_at);
+)sql",
+    // v12: remediation steps of anomaly alerts and each resource's anomaly settings (core/remediation.hpp,
+    // docs/ANOMALY.md "Remediation").
+    R"sql(
+CREATE TABLE remediations (
+  id INTEGER PRIMARY KEY,
+  resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active','reverted','done','recommended','failed','skipped')),
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  until INTEGER NOT NULL DEFAULT 0,
+  floor INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL,
+  undo_note TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX remediations_by_resource ON remediations (resource_id, state, started_at);
+CREATE TABLE anomaly_settings (
+  resource_id INTEGER PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+  metrics TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('off','recommend','auto')),
+  actions TEXT NOT NULL,
+  floor_share REAL NOT NULL,
+  floor_seconds INTEGER NOT NULL,
+  min_interval_seconds INTEGER NOT NULL,
+  runbook_url TEXT NOT NULL
+);
+)sql",
+    // v13: resource labels ("team=payments,env=prod", core/labels.hpp) and monthly budgets (core/budget.hpp,
+    // docs/COSTS.md "Budgets").
+    R"sql(
+ALTER TABLE resources ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+CREATE TABLE budgets (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL CHECK (scope IN ('total','provider','resource','label')),
+  target TEXT NOT NULL,
+  monthly_usd REAL NOT NULL,
+  cap_mode TEXT NOT NULL CHECK (cap_mode IN ('off','soft','hard')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -15,7 +15,9 @@
 #include "store/explanation_json.hpp"
 #include "store/recent_samples_cache.hpp"
 #include "store/sample_chunk.hpp"
+#include "store/sqlite/budget_table.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/sqlite/anomaly_tables.hpp"
 #include "store/sqlite/identity_tables.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
@@ -35,7 +37,7 @@ constexpr UnixSeconds kRecentWindow = 2 * 86400;  // covers the dashboard's day 
 const char* kResourceColumns =
     "id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, target_low, target_high, mode, "
     "boot_delay_s, load_metric, capacity_per_instance, created_at, updated_at, load_query, risk_quantile, "
-    "allowed_types, spot_share_max, max_step";
+    "allowed_types, spot_share_max, max_step, labels";
 
 Resource ReadResource(const Statement& s) {
     Resource r;
@@ -59,6 +61,7 @@ Resource ReadResource(const Statement& s) {
     r.allowed_types = SplitTypes(s.Text(17));
     r.spot_share_max = s.Double(18);
     r.max_step = static_cast<int>(s.Int(19));
+    if (auto labels = ParseLabels(s.Text(20))) r.labels = std::move(*labels);  // validated before it was stored
     return r;
 }
 
@@ -68,6 +71,7 @@ void BindResourceFields(Statement& s, const Resource& r) {
     s.Bind(9, std::string_view(ModeName(r.mode))).Bind(10, r.boot_delay_s).Bind(11, r.load_metric);
     s.Bind(12, r.capacity_per_instance).Bind(13, r.load_query).Bind(14, r.risk_quantile);
     s.Bind(15, JoinTypes(r.allowed_types)).Bind(16, r.spot_share_max).Bind(17, r.max_step);
+    s.Bind(18, FormatLabels(r.labels));
 }
 
 AllocationAction ReadAction(const Statement& s) {
@@ -142,12 +146,12 @@ class SqliteStore final : public Store {
             "INSERT INTO resources (id, name, provider, provider_ref, instance_type, min_capacity, max_capacity, "
             "target_low, target_high, mode, boot_delay_s, load_metric, capacity_per_instance, load_query, "
             "risk_quantile, "
-            "allowed_types, spot_share_max, max_step, created_at, updated_at) VALUES ("
+            "allowed_types, spot_share_max, max_step, labels, created_at, updated_at) VALUES ("
             // Above every id ever given (schema v8), so a deleted resource's id is never reused.
             "(SELECT MAX(value, COALESCE((SELECT MAX(id) FROM resources), 0)) + 1 FROM resource_id_high),"
-            "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         BindResourceFields(s, resource);
-        s.Bind(18, now).Bind(19, now);
+        s.Bind(19, now).Bind(20, now);
         if (Status st = s.Run(); !st) {
             if (st.error().code == ErrorCode::kConflict)
                 return MakeError(ErrorCode::kConflict, "a resource named '" + resource.name + "' already exists");
@@ -216,9 +220,9 @@ class SqliteStore final : public Store {
             "UPDATE resources SET name=?, provider=?, provider_ref=?, instance_type=?, min_capacity=?, "
             "max_capacity=?, target_low=?, target_high=?, mode=?, boot_delay_s=?, load_metric=?, "
             "capacity_per_instance=?, load_query=?, risk_quantile=?, allowed_types=?, spot_share_max=?, max_step=?, "
-            "updated_at=? WHERE id=? RETURNING created_at");
+            "labels=?, updated_at=? WHERE id=? RETURNING created_at");
         BindResourceFields(s, resource);
-        s.Bind(18, now).Bind(19, resource.id);
+        s.Bind(19, now).Bind(20, resource.id);
         if (!s.Step()) {
             if (!s.status()) {
                 if (s.status().error().code == ErrorCode::kConflict)
@@ -590,12 +594,18 @@ class SqliteStore final : public Store {
         Statement s = reader->Prepare(
             "SELECT id, resource_id, ts, from_capacity, to_capacity, reason, status, error, hourly_cost_before, "
             "hourly_cost_after, summary, explanation FROM actions WHERE (? IS NULL OR resource_id = ?) AND ts >= ? "
-            "ORDER BY ts DESC, id DESC LIMIT ?");
+            "AND (? IS NULL OR status = ?) ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?");
         if (q.resource_id)
             s.Bind(1, *q.resource_id).Bind(2, *q.resource_id);
         else
             s.BindNull(1).BindNull(2);
-        s.Bind(3, q.since).Bind(4, q.limit);
+        s.Bind(3, q.since);
+        if (q.status)
+            s.Bind(4, std::string_view(ActionStatusName(*q.status)))
+                .Bind(5, std::string_view(ActionStatusName(*q.status)));
+        else
+            s.BindNull(4).BindNull(5);
+        s.Bind(6, q.limit).Bind(7, q.offset);
         std::vector<AllocationAction> out;
         while (s.Step()) out.push_back(ReadAction(s));
         if (!s.status()) return s.status().error();
@@ -757,6 +767,30 @@ class SqliteStore final : public Store {
         if (!s.status()) return s.status().error();
         return out;
     }
+
+    // Remediation steps and anomaly settings: store/sqlite/anomaly_tables.cpp.
+    Result<Remediation> SaveRemediation(const Remediation& step) override {
+        std::lock_guard lock(write_mutex_);
+        return sqlite::WriteRemediation(*writer_, step);
+    }
+    Result<std::vector<Remediation>> ListRemediations(const RemediationQuery& q) override {
+        auto reader = Borrow();
+        return sqlite::ReadRemediations(*reader.operator->(), q);
+    }
+    Status SaveAnomalySettings(ResourceId id, const AnomalySettings& settings) override {
+        std::lock_guard lock(write_mutex_);
+        return sqlite::WriteAnomalySettings(*writer_, id, settings);
+    }
+    Result<std::optional<AnomalySettings>> LoadAnomalySettings(ResourceId id) override {
+        auto reader = Borrow();
+        return sqlite::ReadAnomalySettings(*reader.operator->(), id);
+    }
+
+    Result<Budget> SaveBudget(const Budget& budget) override {
+        return sqlite::SaveBudgetRow(*writer_, write_mutex_, budget, clock_.Now());
+    }
+    Result<std::vector<Budget>> ListBudgets() override { return sqlite::ListBudgetRows(*writer_, write_mutex_); }
+    Status DeleteBudget(std::int64_t id) override { return sqlite::DeleteBudgetRow(*writer_, write_mutex_, id); }
 
     IdentityStore& Identity() override { return *identity_; }
 
