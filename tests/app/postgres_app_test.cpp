@@ -183,6 +183,13 @@ ResourceId FillSqliteStore(const std::string& path, std::string& model_bytes) {
     for (std::size_t i = 0; i < model_bytes.size(); ++i) model_bytes[i] = static_cast<char>(i * 13);
     EXPECT_TRUE(store.SaveModel({made[0].id, "cpu_cores", 1'700'000'000, "lstm", 0.9, model_bytes}).ok());
     EXPECT_TRUE(store.SaveSharedNetwork({1'700'000'000, 2, model_bytes + "fleet"}).ok());
+    Budget budget;
+    budget.name = "payments";
+    budget.scope = BudgetScope::kLabel;
+    budget.target = "team:payments";
+    budget.monthly_usd = 1234.5;
+    budget.cap_mode = BudgetCapMode::kSoft;
+    EXPECT_TRUE(store.SaveBudget(budget).ok());
     IdentityStore& id = store.Identity();
     User u;
     u.name = "alice";
