@@ -313,7 +313,24 @@ async function main() {
     await shot('resource-marker');
     await page.getByRole('button', { name: 'close the details' }).click();
 
-    // Issue 36: an anomaly alert is a marker on its resource's chart that opens its evidence and state.
+    // Issue 36: an anomaly alert is a marker on its resource's chart that opens its evidence and state. The demo's
+    // load may not break its range while the test watches, so an incident is pushed into web-frontend's current
+    // 5-minute step (three times what its largest fleet serves), as a user's metrics pipeline would.
+    {
+      const res = await apiGet(`/api/resources/${web.id}`);
+      const svc = Math.floor((await apiGet('/api/dashboard/stats')).now);
+      const stepStart = Math.floor(svc / 300) * 300;
+      const spike = 3 * res.max_capacity * res.capacity_per_instance;
+      const points = [];
+      for (let ts = stepStart; ts <= svc; ts += 10) points.push([ts, spike]);
+      const pushed = await fetch(`${base}/api/metrics`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ series: [{ resource: res.id, metric: res.load_metric, points }] }),
+      });
+      check(pushed.ok, `an incident pushed into web-frontend's load is accepted (${pushed.status}: ${
+        pushed.ok ? '' : await pushed.text()})`);
+    }
     const alert = await waitFor(async () => (await apiGet('/api/alerts?limit=50')).alerts.find((a) => a.metric === 'cpu_utilization' || matched.resources.some((r) => r.id === a.resource_id)), 'an anomaly alert in the demo', 90000);
     await page.goto(`${base}/#/resources/${alert.resource_id}`);
     const alertChart = page.getByTestId(alert.metric === 'cpu_utilization' ? 'utilization-chart' : 'demand-chart');
