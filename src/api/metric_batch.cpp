@@ -116,7 +116,10 @@ Result<std::vector<SeriesSamples>> ParseMetricBatch(const json& body, const Reso
                          "at most " + std::to_string(max_samples) + " samples per request; split the batch");
     if (total == 0) return Bad("the batch has no samples: send 'samples' or 'series'");
     std::vector<SeriesSamples> batch;
-    for (auto& [key, samples] : grouped) batch.push_back({{key.first, key.second}, std::move(samples)});
+    // A series sent with no points beside others that have some decodes to nothing: a series in the batch always
+    // has samples (the store's writers rely on it).
+    for (auto& [key, samples] : grouped)
+        if (!samples.empty()) batch.push_back({{key.first, key.second}, std::move(samples)});
     return batch;
 }
 

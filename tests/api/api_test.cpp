@@ -235,6 +235,14 @@ TEST_F(ApiTest, MetricsBatchIsValidatedWholeAndStoresNothingOnError) {
     for (int i = 0; i < 5001; ++i) many["series"][0]["points"].push_back({1700000000 + i, 1});
     EXPECT_EQ(client_->Post("/api/metrics", many.dump()).status, 413);
     EXPECT_TRUE(Body(client_->Get("/api/metrics?resource=web&from=1699990000&to=1700010000"))["points"].empty());
+
+    // A series without points beside one with a sample: the sample is taken, the empty series adds nothing (found by
+    // Fuzz.json_decoders: the decoded batch carried a series with no samples).
+    json mixed = {{"samples", {{{"resource", "web"}, {"metric", "cpu_cores"}, {"ts", kNow - 30}, {"value", 3.5}}}},
+                  {"series", {{{"resource", "web"}, {"metric", "rps"}, {"points", json::array()}}}}};
+    auto mixed_post = client_->Post("/api/metrics", mixed.dump());
+    ASSERT_EQ(mixed_post.status, 200) << mixed_post.body;
+    EXPECT_EQ(Body(mixed_post)["series"], 1) << mixed_post.body;
 }
 
 TEST_F(ApiTest, MetricsQueryErrors) {
