@@ -7,6 +7,7 @@
 #include "api/dashboard_live.hpp"
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
+#include "api/training_work.hpp"
 #include "core/text.hpp"
 
 namespace cloudopt::api::detail {
@@ -141,49 +142,8 @@ namespace cloudopt::api {
 
 JobRunner::Submitted SubmitTraining(ApiContext& ctx, std::optional<Resource> only, const std::string& reason) {
     const std::string subject = only ? "resource:" + std::to_string(only->id) : "all";
-    ControlLoop& loop = ctx.loop;
-    Store& store = ctx.store;
-    JobRunner& jobs = ctx.jobs;
-    return ctx.jobs.Submit(
-        "train", subject,
-        [&loop, &store, &jobs, only](const JobRunner::Progress& progress) {
-            std::vector<Resource> targets;
-            if (only) {
-                targets.push_back(*only);
-            } else {
-                auto all = store.ListResources();
-                if (!all) return Result<std::string>(all.error());
-                targets = std::move(*all);
-            }
-            // Training them all first trains one network across them, which each resource's `auto` then weighs.
-            auto report = loop.TrainFleetAndResources(targets, progress, [&jobs] { return jobs.stopping(); });
-            if (!report) return Result<std::string>(report.error());
-            json fleet = nullptr;
-            if (report->fleet) {
-                const Result<FleetReport>& f = *report->fleet;
-                fleet =
-                    f ? json{{"resources", f->resources}, {"seconds", f->seconds}} : json{{"error", f.error().message}};
-            }
-            json results = json::array();
-            for (const auto& [resource, trained] : report->trained) {
-                json item = {{"resource_id", resource.id}, {"resource", resource.name}};
-                if (trained) {
-                    item["model"] = trained->model;
-                    item["weighed"] = trained->weighed;
-                    item["bands_by"] = trained->bands_by;
-                    item["accuracy"] = std::isfinite(trained->accuracy) ? json(trained->accuracy) : json(nullptr);
-                    item["points"] = trained->points;
-                    item["seconds"] = trained->seconds;
-                } else {
-                    item["error"] = trained.error().message;
-                }
-                results.push_back(item);
-            }
-            json out = {{"trained", results}};
-            if (!fleet.is_null()) out["fleet"] = fleet;
-            return Result<std::string>(out.dump());
-        },
-        reason);
+    // The same work a replica makes again from the subject when it claims the job from the shared queue.
+    return ctx.jobs.Submit("train", subject, TrainingWork(ctx.loop, ctx.store, ctx.jobs, std::move(only)), reason);
 }
 
 }  // namespace cloudopt::api

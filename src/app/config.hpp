@@ -51,7 +51,7 @@ struct Config {
     std::string store_password;  // prefer CLOUDOPT_STORE_PASSWORD to writing it in the file
     int store_max_connections = 8;
     // cluster: replicas sharing a PostgreSQL store plan each resource under a lease (docs/DEPLOYMENT.md "Replicas")
-    bool cluster_enabled = true;    // with store.driver postgres; off: this replica plans every resource
+    bool cluster_enabled = true;     // with store.driver postgres; off: this replica plans every resource
     int cluster_lease_seconds = 15;  // a dead replica's resources move after at most this (plus a tick)
     // loop
     int tick_seconds = 60;

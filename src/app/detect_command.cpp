@@ -31,8 +31,8 @@ std::vector<std::vector<double>> DetectAll(const std::vector<NabSeries>& series)
             for (std::size_t file_idx = worker; file_idx < series.size(); file_idx += workers) {
                 // With the rows' times the detector's time-of-day channel knows the hour; without, 5-minute steps.
                 const std::optional<std::vector<std::int64_t>> times = NabUnixSeconds(series[file_idx]);
-                scores[file_idx] = times ? DetectAnomalies(series[file_idx].values, *times)
-                                         : DetectAnomalies(series[file_idx].values);
+                scores[file_idx] =
+                    times ? DetectAnomalies(series[file_idx].values, *times) : DetectAnomalies(series[file_idx].values);
             }
         });
     }

@@ -179,8 +179,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     }
 
     SimulatedCloud cloud(clock);
-    cloud.SetGroupSource(FleetGroupSource(**store, *catalog, config.demo_data_dir.empty() ? BundledDataPath("demo")
-                                                                                         : config.demo_data_dir));
+    cloud.SetGroupSource(FleetGroupSource(
+        **store, *catalog, config.demo_data_dir.empty() ? BundledDataPath("demo") : config.demo_data_dir));
     if (config.demo) {
         const std::string demo_dir = config.demo_data_dir.empty() ? BundledDataPath("demo") : config.demo_data_dir;
         spdlog::info("demo: preparing resources and 7 days of history from {}", demo_dir);
@@ -271,8 +271,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
                           RemediationHooks{[&retrain_now](const Resource& r, const std::string& reason) {
                                                if (retrain_now) retrain_now(r, reason);
                                            },
-                                           [&runbooks](const std::string& url, const char* event,
-                                                       const Resource& r, const Remediation& step) {
+                                           [&runbooks](const std::string& url, const char* event, const Resource& r,
+                                                       const Remediation& step) {
                                                runbooks.EnqueueBody(url, RunbookPayload(event, r, step));
                                                return Status::Ok();
                                            }});
@@ -299,7 +299,8 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     SharedKeyIds shared_keys{keyring->current_key_id(), {}, security::Keyring::KeyId(auth_options->jwt_key), {}};
     for (const std::string& previous : auth_options->previous_jwt_keys)
         shared_keys.jwt_previous.push_back(security::Keyring::KeyId(previous));
-    auto cluster = OpenCluster(config, dir_options.store_url, clock, metrics, shared_keys, [&loop] { return loop.passes(); });
+    auto cluster =
+        OpenCluster(config, dir_options.store_url, clock, metrics, shared_keys, [&loop] { return loop.passes(); });
     if (!cluster) {
         spdlog::error("{}", cluster.error().message);
         return 1;

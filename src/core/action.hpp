@@ -93,8 +93,8 @@ struct Recommendation {
     // open, then one of: applied, dismissed, superseded (a newer plan differs), expired (the capacity already
     // matches, or it grew too old to act on), closed (the resource left recommend mode).
     std::string status = "open";
-    std::string status_reason;  // why it left "open", in a sentence
-    UnixSeconds closed_at = 0;  // when it left "open"
+    std::string status_reason;     // why it left "open", in a sentence
+    UnixSeconds closed_at = 0;     // when it left "open"
     UnixSeconds snooze_until = 0;  // dismissed with a snooze: the same proposal may come back after this
 };
 

@@ -29,8 +29,9 @@ Status Catalog::CheckEntries(std::string_view default_provider, const std::vecto
     for (const std::string& e : entries)
         if (!FindEntry(default_provider, e))
             return MakeError(ErrorCode::kUnprocessable,
-                             "allowed_types: '" + e + "' is not in the instance catalog; name a listed type (see "
-                             "data/catalog/instances.csv, or add it through catalog.file)");
+                             "allowed_types: '" + e +
+                                 "' is not in the instance catalog; name a listed type (see "
+                                 "data/catalog/instances.csv, or add it through catalog.file)");
     return Status::Ok();
 }
 
@@ -64,8 +65,8 @@ Result<Catalog> ParseCatalogCsv(std::string_view text) {
                 return Status::Ok();
             auto parsed = ParseDouble(s);
             if (!parsed || *parsed < 0)
-                return MakeError(ErrorCode::kInvalidArgument, "catalog line " + std::to_string(line_no) + ": " +
-                                                                  name + " must be a non-negative number");
+                return MakeError(ErrorCode::kInvalidArgument, "catalog line " + std::to_string(line_no) + ": " + name +
+                                                                  " must be a non-negative number");
             out = *parsed;
             return Status::Ok();
         };
@@ -77,15 +78,16 @@ Result<Catalog> ParseCatalogCsv(std::string_view text) {
         if (t.provider.empty() || t.name.empty())
             return MakeError(ErrorCode::kInvalidArgument,
                              "catalog line " + std::to_string(line_no) + ": provider and name are required");
-        for (auto [name, field] : {std::pair{"vcpu", &t.vcpu}, std::pair{"memory_gib", &t.memory_gib},
-                                   std::pair{"price_per_hour", &t.price_per_hour},
-                                   std::pair{"spot_price_per_hour", &t.spot_price_per_hour},
-                                   std::pair{"commit_1y_price_per_hour", &t.commit_price_per_hour}}) {
+        for (auto [name, field] :
+             {std::pair{"vcpu", &t.vcpu}, std::pair{"memory_gib", &t.memory_gib},
+              std::pair{"price_per_hour", &t.price_per_hour}, std::pair{"spot_price_per_hour", &t.spot_price_per_hour},
+              std::pair{"commit_1y_price_per_hour", &t.commit_price_per_hour}}) {
             if (Status s = number(name, *field); !s) return s.error();
         }
         if (t.commit_price_per_hour >= t.price_per_hour && t.commit_price_per_hour > 0)
-            return MakeError(ErrorCode::kInvalidArgument, "catalog line " + std::to_string(line_no) +
-                                                              ": commit_1y_price_per_hour must be below price_per_hour");
+            return MakeError(
+                ErrorCode::kInvalidArgument,
+                "catalog line " + std::to_string(line_no) + ": commit_1y_price_per_hour must be below price_per_hour");
         types.push_back(std::move(t));
     }
     if (types.empty()) return MakeError(ErrorCode::kInvalidArgument, "catalog has no instance types");

@@ -27,7 +27,7 @@ struct InstanceType {
 };
 
 class Catalog {
-public:
+  public:
     Catalog() = default;
     explicit Catalog(std::vector<InstanceType> types) : types_(std::move(types)) {}
 
@@ -40,7 +40,7 @@ public:
     Status CheckEntries(std::string_view default_provider, const std::vector<std::string>& entries) const;
     const std::vector<InstanceType>& types() const { return types_; }
 
-private:
+  private:
     std::vector<InstanceType> types_;
 };
 

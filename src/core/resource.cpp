@@ -1,16 +1,19 @@
 #include "core/resource.hpp"
 
-#include "core/text.hpp"
-
 #include <cmath>
+
+#include "core/text.hpp"
 
 namespace cloudopt {
 
 const char* ModeName(Mode mode) {
     switch (mode) {
-        case Mode::kOff: return "off";
-        case Mode::kRecommend: return "recommend";
-        case Mode::kAuto: return "auto";
+        case Mode::kOff:
+            return "off";
+        case Mode::kRecommend:
+            return "recommend";
+        case Mode::kAuto:
+            return "auto";
     }
     return "off";
 }
@@ -54,8 +57,9 @@ Status ValidateResource(const Resource& r) {
         return Invalid("name: must be 1-128 printable characters");
     // Wherever a resource is named, a number means an id: a resource named "2" would be shadowed by resource 2.
     if (ParseInt(r.name) || r.name.rfind("id:", 0) == 0 || r.name.rfind("name:", 0) == 0)
-        return Invalid("name: must not be a number or start with 'id:' or 'name:' (those select resources by id); "
-                       "add a letter, e.g. \"web-2\"");
+        return Invalid(
+            "name: must not be a number or start with 'id:' or 'name:' (those select resources by id); "
+            "add a letter, e.g. \"web-2\"");
     if (r.provider.empty() || !IsPrintableName(r.provider)) return Invalid("provider: must be set, e.g. \"aws\"");
     if (r.provider_ref.empty() || r.provider_ref.size() > 512 || !IsPrintableName(r.provider_ref))
         return Invalid("provider_ref: must name the group at the provider (1-512 printable characters)");
@@ -82,7 +86,8 @@ Status ValidateResource(const Resource& r) {
             return Invalid("allowed_types: each entry must name an instance type (\"m6g.large\" or \"aws/m6g.large\")");
     if (!(std::isfinite(r.spot_share_max) && r.spot_share_max >= 0.0 && r.spot_share_max <= 1.0))
         return Invalid("spot_share_max: must be between 0 and 1 (the share of vCPU that may run on spot)");
-    if (r.max_step < 0 || r.max_step > kMaxInstances) return Invalid("max_step: must be between 0 (no limit) and 100000");
+    if (r.max_step < 0 || r.max_step > kMaxInstances)
+        return Invalid("max_step: must be between 0 (no limit) and 100000");
     if (!IsValidMetricName(r.load_metric))
         return Invalid("load_metric: must match [a-zA-Z_:][a-zA-Z0-9_:.]* (at most 128 characters)");
     if (!(std::isfinite(r.capacity_per_instance) && r.capacity_per_instance > 0.0))

@@ -90,18 +90,21 @@ Error ApiError(const OutboundResponse& r, const std::string& what) {
         message += ": " + body["message"].get<std::string>();
     if (r.status == 404) return MakeError(ErrorCode::kNotFound, message);
     if (r.status == 401 || r.status == 403)
-        return MakeError(ErrorCode::kUnavailable, message + " (check the service account's RBAC: get and patch on the scale subresource)");
+        return MakeError(ErrorCode::kUnavailable,
+                         message + " (check the service account's RBAC: get and patch on the scale subresource)");
     if (r.status == 409 || r.status == 422) return MakeError(ErrorCode::kConflict, message);
     return MakeError(ErrorCode::kUnavailable, message);
 }
 
 }  // namespace
 
-Result<KubernetesConnection> InClusterConnection(const std::map<std::string, std::string>& env, const std::string& dir) {
+Result<KubernetesConnection> InClusterConnection(const std::map<std::string, std::string>& env,
+                                                 const std::string& dir) {
     auto host = env.find("KUBERNETES_SERVICE_HOST");
     auto port = env.find("KUBERNETES_SERVICE_PORT");
     if (host == env.end() || port == env.end())
-        return MakeError(ErrorCode::kUnavailable, "not in a Kubernetes pod: KUBERNETES_SERVICE_HOST/PORT are not set (use a kubeconfig)");
+        return MakeError(ErrorCode::kUnavailable,
+                         "not in a Kubernetes pod: KUBERNETES_SERVICE_HOST/PORT are not set (use a kubeconfig)");
     auto token = ReadFile(dir + "/token");
     if (!token) return MakeError(ErrorCode::kUnavailable, "no service-account token at " + dir + "/token");
     KubernetesConnection c;
@@ -122,7 +125,7 @@ Result<KubernetesConnection> KubeconfigConnection(const std::string& text, const
         return MakeError(ErrorCode::kInvalidArgument, std::string("kubeconfig is not YAML: ") + e.what());
     }
     try {
-        const std::string name = !context_name.empty() ? context_name
+        const std::string name = !context_name.empty()     ? context_name
                                  : root["current-context"] ? root["current-context"].as<std::string>()
                                                            : "";
         const YAML::Node context = Named(root["contexts"], name)["context"];
@@ -151,18 +154,20 @@ Result<KubernetesConnection> KubeconfigConnection(const std::string& text, const
         }
         if (c.token.empty() && c.client_certificate_file.empty())
             return MakeError(ErrorCode::kInvalidArgument,
-                             "kubeconfig: user '" + user_name + "' has neither a token nor a client certificate "
-                             "(exec and auth-provider plugins are not supported; use a service-account token)");
+                             "kubeconfig: user '" + user_name +
+                                 "' has neither a token nor a client certificate "
+                                 "(exec and auth-provider plugins are not supported; use a service-account token)");
         return c;
     } catch (const YAML::Exception& e) {
         return MakeError(ErrorCode::kInvalidArgument, std::string("kubeconfig: ") + e.what());
     }
 }
 
-Result<KubernetesConnection> TokenConnection(const std::string& server, const std::string& token, const std::string& ca_pem,
-                                             const std::string& scratch_dir) {
+Result<KubernetesConnection> TokenConnection(const std::string& server, const std::string& token,
+                                             const std::string& ca_pem, const std::string& scratch_dir) {
     if (server.empty() || token.empty())
-        return MakeError(ErrorCode::kInvalidArgument, "a Kubernetes credential needs server and token (or a whole kubeconfig)");
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "a Kubernetes credential needs server and token (or a whole kubeconfig)");
     KubernetesConnection c;
     c.server = server;
     while (!c.server.empty() && c.server.back() == '/') c.server.pop_back();
@@ -184,7 +189,9 @@ Result<WorkloadRef> ParseWorkloadRef(const std::string& ref, const std::string& 
         start = slash + 1;
     }
     // DNS-1123 names: lower-case alphanumerics, '-' and '.', starting and ending alphanumeric (so no "..").
-    auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+    auto alnum = [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+    };
     auto valid = [&](const std::string& s) {
         return !s.empty() && s.size() <= 253 && alnum(s.front()) && alnum(s.back()) &&
                std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-' || c == '.'; });
@@ -197,8 +204,9 @@ Result<WorkloadRef> ParseWorkloadRef(const std::string& ref, const std::string& 
     } else if (parts.size() == 3 && (parts[1] == "deployment" || parts[1] == "statefulset")) {
         w = {parts[0], parts[1] + "s", parts[2]};
     } else {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "provider_ref '" + ref + "': use NAMESPACE/NAME, NAMESPACE/deployment/NAME or NAMESPACE/statefulset/NAME");
+        return MakeError(
+            ErrorCode::kInvalidArgument,
+            "provider_ref '" + ref + "': use NAMESPACE/NAME, NAMESPACE/deployment/NAME or NAMESPACE/statefulset/NAME");
     }
     if (!valid(w.ns) || !valid(w.name))
         return MakeError(ErrorCode::kInvalidArgument, "provider_ref '" + ref + "': names are lower-case DNS labels");
@@ -266,14 +274,14 @@ Status KubernetesProvider::RestartWorkload(const Resource& resource) {
     auto ref = ParseWorkloadRef(resource.provider_ref, connection_.default_namespace);
     if (!ref) return ref.error();
     const std::string path = "/apis/apps/v1/namespaces/" + ref->ns + "/" + ref->kind + "/" + ref->name;
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const json patch = {
         {"spec",
-         {{"template", {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/restartedAt", FormatRfc3339(now)}}}}}}}}}};
-    auto response = Call("PATCH", path + "?fieldManager=cloudopt-rollout", "application/strategic-merge-patch+json",
-                         patch.dump());
+         {{"template",
+           {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/restartedAt", FormatRfc3339(now)}}}}}}}}}};
+    auto response =
+        Call("PATCH", path + "?fieldManager=cloudopt-rollout", "application/strategic-merge-patch+json", patch.dump());
     if (!response) return response.error();
     if (response->status != 200) return ApiError(*response, "PATCH " + path);
     return Status::Ok();

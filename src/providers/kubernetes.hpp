@@ -17,8 +17,8 @@
 namespace cloudopt::providers {
 
 struct KubernetesConnection {
-    std::string server;  // https://10.0.0.1:443
-    std::string token;   // bearer token (service account or kubeconfig user)
+    std::string server;   // https://10.0.0.1:443
+    std::string token;    // bearer token (service account or kubeconfig user)
     std::string ca_file;  // the cluster CA, PEM (kubeconfig "-data" fields are written to files by the loader)
     std::string client_certificate_file;
     std::string client_key_file;
@@ -27,8 +27,9 @@ struct KubernetesConnection {
 
 // In a pod: KUBERNETES_SERVICE_HOST/PORT from `environment`, token, ca.crt and namespace from `account_dir`
 // (/var/run/secrets/kubernetes.io/serviceaccount). kUnavailable naming what is missing.
-Result<KubernetesConnection> InClusterConnection(const std::map<std::string, std::string>& environment,
-                                                 const std::string& account_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
+Result<KubernetesConnection> InClusterConnection(
+    const std::map<std::string, std::string>& environment,
+    const std::string& account_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
 
 // From a kubeconfig's text: the named context (or current-context), its cluster's server and CA, its user's token
 // or client certificate. Inline "-data" values (base64) are decoded into files under `scratch_dir` (mode 0600).
@@ -37,8 +38,8 @@ Result<KubernetesConnection> KubeconfigConnection(const std::string& kubeconfig_
 
 // From a credential stored in cloudopt: the API server, a bearer token, and optionally the cluster CA in PEM (written
 // under `scratch_dir`, mode 0600, for libcurl). kInvalidArgument when the server or token is missing.
-Result<KubernetesConnection> TokenConnection(const std::string& server, const std::string& token, const std::string& ca_pem,
-                                             const std::string& scratch_dir);
+Result<KubernetesConnection> TokenConnection(const std::string& server, const std::string& token,
+                                             const std::string& ca_pem, const std::string& scratch_dir);
 
 struct WorkloadRef {
     std::string ns;
@@ -48,7 +49,7 @@ struct WorkloadRef {
 Result<WorkloadRef> ParseWorkloadRef(const std::string& provider_ref, const std::string& default_namespace);
 
 class KubernetesProvider final : public Provider {
-public:
+  public:
     KubernetesProvider(KubernetesConnection connection, HttpClientOptions http = {});
     Result<CapacityState> Describe(const Resource& resource) override;
     Status SetDesiredCapacity(const Resource& resource, int desired) override;
@@ -59,7 +60,7 @@ public:
 
     HttpClient& http() { return http_; }  // tests replace its sleeper
 
-private:
+  private:
     Result<OutboundResponse> Call(const std::string& method, const std::string& path, const std::string& content_type,
                                   const std::string& body);
     KubernetesConnection connection_;
