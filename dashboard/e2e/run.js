@@ -115,6 +115,25 @@ async function main() {
       const el = page.getByTestId(testId);
       return { from: Number(await el.getAttribute('data-view-from')), to: Number(await el.getAttribute('data-view-to')) };
     };
+    // Clicks a chart's marker where the chart last said it drew it, and waits for its details. A live update or a
+    // view change may redraw the chart between the read and the click, so a click that opens nothing reads the
+    // positions again (a few times, as a user would click again).
+    const clickMarker = async (chartTestId, pick, detail, what) => {
+      const chart = page.getByTestId(chartTestId);
+      let last;
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const marker = await waitFor(async () => pick(JSON.parse((await chart.getAttribute('data-markers')) ?? '[]')), what, 60000);
+        await chart.locator('canvas').click({ position: { x: marker.x, y: marker.y } });
+        try {
+          await detail.waitFor({ timeout: 3000 });
+          return marker;
+        } catch (e) {
+          last = e;
+          await sleep(500);
+        }
+      }
+      throw last;
+    };
     const consoleErrors = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -289,6 +308,7 @@ async function main() {
     check(panned.from < zoomed.from && Math.abs(panned.to - panned.from - (zoomed.to - zoomed.from)) <= 2,
       `the pan button moves the zoomed view back in time (${zoomed.from}–${zoomed.to} → ${panned.from}–${panned.to})`);
     await page.getByRole('button', { name: 'Reset zoom' }).click();
+    await waitFor(async () => (await viewOf('demand-chart')).to - (await viewOf('demand-chart')).from >= 86400, 'the 24 h view after the reset');
     // The crosshair: hovering the demand chart draws the same instant on the utilization chart.
     const other = page.getByTestId('utilization-chart').locator('canvas');
     const before = await other.evaluate((c) => c.toDataURL());
@@ -298,14 +318,8 @@ async function main() {
     check(before !== during, 'hovering one chart draws the crosshair on the page\'s other charts');
     // An action marker opens the action's reason.
     const webActions = (await apiGet(`/api/actions?resource=${web.id}&limit=1000`)).actions;
-    const markers = await waitFor(async () => {
-      const list = JSON.parse((await page.getByTestId('demand-chart').getAttribute('data-markers')) ?? '[]');
-      return list.some((m) => m.kind === 'action') ? list : null;
-    }, 'an action marker', 60000);
-    const marker = markers.filter((m) => m.kind === 'action').at(-1);
-    await canvas.click({ position: { x: marker.x, y: marker.y } });
     const detail = page.getByTestId('marker-detail');
-    await detail.waitFor({ timeout: 5000 });
+    await clickMarker('demand-chart', (list) => list.filter((m) => m.kind === 'action').at(-1), detail, 'an action marker');
     const clickedId = Number(await detail.getAttribute('data-id'));
     const clicked = webActions.find((a) => a.id === clickedId);
     check(clicked && (await page.getByTestId('marker-reason').textContent()) === clicked.reason,
@@ -338,13 +352,9 @@ async function main() {
     if (alert.opened_at < Number(await page.getByTestId('demand-chart').getAttribute('data-view-from'))) {
       await page.getByRole('button', { name: 'last 7 d' }).click();
     }
-    const alertMarker = await waitFor(async () => {
-      const list = JSON.parse((await alertChart.getAttribute('data-markers')) ?? '[]');
-      return list.find((m) => m.kind === 'alert' && m.id === alert.id);
-    }, `the marker of alert ${alert.id}`, 30000);
-    await alertChart.locator('canvas').click({ position: { x: alertMarker.x, y: alertMarker.y } });
     const alertDetail = page.locator('[data-testid="marker-detail"][data-kind="alert"]');
-    await alertDetail.waitFor({ timeout: 5000 });
+    await clickMarker(alert.metric === 'cpu_utilization' ? 'utilization-chart' : 'demand-chart',
+      (list) => list.find((m) => m.kind === 'alert' && m.id === alert.id), alertDetail, `the marker of alert ${alert.id}`);
     const shownAlertId = Number(await alertDetail.getAttribute('data-id'));
     const apiAlert = (await apiGet(`/api/alerts?resource=${alert.resource_id}&limit=200`)).alerts.find((a) => a.id === shownAlertId);
     const shownState = await alertDetail.getByTestId('alert-state').textContent();
