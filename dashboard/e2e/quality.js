@@ -62,6 +62,8 @@ async function main() {
           await page.locator('main h1').first().waitFor();
           await sleep(500); // the figures arrive (the event stream never lets the network idle)
           if (costs) await costs;
+          // The Costs page's budgets and commitments come after its report (docs/DASHBOARD.md "Costs").
+          if (name === 'costs') await page.getByTestId('commitment-row').first().waitFor({ timeout: 30000 }).catch(() => null);
           await scan(name, size, scheme);
           if (scheme === 'light') await page.screenshot({ path: join(out, `quality-${size}-${name}.png`), fullPage: true });
         }

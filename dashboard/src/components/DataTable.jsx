@@ -11,8 +11,11 @@
 // Rows per page: `pageSize` at first, then the user's choice among `pageSizes`.
 // Selection (bulk actions): `selectable` shows a checkbox per row; `bulk(selectedRows, clear)` renders the
 // bar of bulk actions above the table.
+// Sorting (`rows` only): `sortable` makes each column's heading a button that sorts by its value (numbers as
+// numbers), again to reverse; a column with `sort: false` keeps a plain heading. The CSV keeps the order shown.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { csvText, downloadText, searchRows } from '../tableData.js';
+import { compareValues } from '../costData.js';
+import { cellValue, csvText, downloadText, searchRows } from '../tableData.js';
 
 export default function DataTable({
   caption,
@@ -32,8 +35,10 @@ export default function DataTable({
   empty = 'Nothing to show.',
   selectable = false,
   bulk,
+  sortable = false,
   testId,
 }) {
+  const [sort, setSort] = useState(null); // { key, dir: 1 | -1 } once a heading was clicked
   const [page, setPage] = useState(0);
   const [pageSize, setPageSize] = useState(initialPageSize);
   const [search, setSearch] = useState('');
@@ -72,8 +77,10 @@ export default function DataTable({
       if (v === f.options[0][0]) continue;
       out = out.filter((r) => (f.match ? f.match(r, v) : String(r[f.key]) === String(v)));
     }
-    return searchRows(out, columns, applied);
-  }, [fetchPage, serverSearch, server.rows, rows, filters, filterValues, columns, applied]);
+    out = searchRows(out, columns, applied);
+    const column = sort && columns.find((c) => c.key === sort.key);
+    return column ? [...out].sort((a, b) => sort.dir * compareValues(cellValue(column, a), cellValue(column, b))) : out;
+  }, [fetchPage, serverSearch, server.rows, rows, filters, filterValues, columns, applied, sort]);
 
   const shown = fetchPage ? filtered : filtered.slice(page * pageSize, (page + 1) * pageSize);
   const pages = fetchPage ? null : Math.max(1, Math.ceil(filtered.length / pageSize));
@@ -165,11 +172,24 @@ export default function DataTable({
                   <input type="checkbox" aria-label="select every row on this page" checked={allShown} onChange={toggleAll} />
                 </th>
               )}
-              {columns.map((c) => (
-                <th key={c.key} scope="col">
-                  {c.label}
-                </th>
-              ))}
+              {columns.map((c) =>
+                sortable && !fetchPage && c.sort !== false ? (
+                  <th key={c.key} scope="col" aria-sort={sort?.key === c.key ? (sort.dir > 0 ? 'ascending' : 'descending') : undefined}>
+                    <button
+                      type="button"
+                      className="sort-button"
+                      onClick={() => setSort((s) => ({ key: c.key, dir: s?.key === c.key ? -s.dir : 1 }))}
+                    >
+                      {c.label}
+                      <span aria-hidden="true">{sort?.key === c.key ? (sort.dir > 0 ? ' ▲' : ' ▼') : ' ↕'}</span>
+                    </button>
+                  </th>
+                ) : (
+                  <th key={c.key} scope="col">
+                    {c.label}
+                  </th>
+                ),
+              )}
             </tr>
           </thead>
           <tbody>

@@ -10,6 +10,7 @@ import MarkerDetail from '../components/charts/MarkerDetail.jsx';
 import TimeChart from '../components/charts/TimeChart.jsx';
 import TimeRangePicker, { rangeOf } from '../components/charts/TimeRangePicker.jsx';
 import JobsPanel from '../components/JobsPanel.jsx';
+import { LabelEditor, LabelTags } from '../components/Labels.jsx';
 import Reason from '../components/Reason.jsx';
 import { subscribe, throttle } from '../events.js';
 import { bandCoverage, bandsBy, dateTime, jobState, money, noteServiceNow, number, passSummary, percent, serviceNow, sinceTraining, time, zoneLabel } from '../format.js';
@@ -44,6 +45,7 @@ export default function ResourcePage({ id, user }) {
   const [forecastNote, setForecastNote] = useState('');
   const [started, setStarted] = useState(null); // the job this page started last: { label, id }
   const [jobsKey, setJobsKey] = useState(0);
+  const [editingLabels, setEditingLabels] = useState(false);
   const group = useMemo(createCrosshairGroup, []);
   const rangeRef = useRef(range);
   rangeRef.current = range;
@@ -301,6 +303,17 @@ export default function ResourcePage({ id, user }) {
           </>
         )}
       </p>
+      {/* Labels (docs/COSTS.md): costs and budgets group by them. Changing them is PUT /api/resources/{id}, which
+          needs an admin; everyone else reads them. */}
+      <div className="labels-line" data-testid="resource-labels">
+        <span className="muted">Labels:</span> <LabelTags labels={resource.labels} empty="none yet" />
+        {user.role === 'admin' && !editingLabels && (
+          <button type="button" className="secondary" onClick={() => setEditingLabels(true)}>
+            Edit labels
+          </button>
+        )}
+      </div>
+      {editingLabels && <LabelEditor resource={resource} onSaved={(r) => setResource(r)} onCancel={() => setEditingLabels(false)} />}
       <p className="clock muted" data-testid="service-clock" data-now={now ?? ''}>
         service clock {dateTime(now)} · times in {zoneLabel(now)}
       </p>

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage } from '../api.js';
 import DataTable from '../components/DataTable.jsx';
+import { LabelTags } from '../components/Labels.jsx';
 import Notice from '../components/Notice.jsx';
+import { labelPairs, labelSelectors, matchesLabel, parseLabels } from '../costData.js';
 import { percent } from '../format.js';
 
 const EMPTY = {
@@ -21,6 +23,7 @@ const EMPTY = {
   allowed_types: '', // comma-separated in the form, an array in the API
   spot_share_max: 0,
   max_step: 0,
+  labels: '', // "team=payments, env=prod" in the form, an object in the API
 };
 const NUMBERS = ['min_capacity', 'max_capacity', 'capacity_per_instance', 'target_low', 'target_high', 'boot_delay_s', 'spot_share_max', 'max_step'];
 
@@ -28,10 +31,12 @@ const NUMBERS = ['min_capacity', 'max_capacity', 'capacity_per_instance', 'targe
 function toApi(key, value) {
   if (NUMBERS.includes(key)) return Number(value);
   if (key === 'allowed_types') return String(value).split(',').map((t) => t.trim()).filter(Boolean);
+  if (key === 'labels') return parseLabels(value);
   return value;
 }
 function fromApi(key, value) {
   if (key === 'allowed_types') return (value ?? []).join(', ');
+  if (key === 'labels') return labelPairs(value).join(', ');
   return value ?? EMPTY[key];
 }
 
@@ -104,6 +109,8 @@ export default function Resources({ user }) {
     { key: 'provider', label: 'Provider' },
     { key: 'instance_type', label: 'Type' },
     { key: 'capacity', label: 'Capacity', value: (r) => `${r.min_capacity}–${r.max_capacity}` },
+    // Labels: "env=prod team=payments" in the search and the CSV, tags on the page.
+    { key: 'labels', label: 'Labels', value: (r) => labelPairs(r.labels).join(' '), render: (r) => <LabelTags labels={r.labels} empty="–" /> },
     { key: 'band', label: 'Band', value: (r) => `${percent(r.target_low)}–${percent(r.target_high)}` },
     {
       key: 'mode',
@@ -167,6 +174,8 @@ export default function Resources({ user }) {
         filters={[
           { key: 'provider', label: 'provider', options: [['', 'every provider'], ...[...new Set(resources.map((r) => r.provider))].sort().map((p) => [p, p])] },
           { key: 'mode', label: 'mode filter', options: [['', 'every mode'], ['off', 'off'], ['recommend', 'recommend'], ['auto', 'auto']] },
+          // The API's selector (GET /api/resources?label=team:payments), applied to the list the page holds.
+          { key: 'label', label: 'label filter', options: [['', 'any labels'], ...labelSelectors(resources).map((l) => [l, l])], match: matchesLabel },
         ]}
         searchLabel="search resources"
         csvName="resources"
@@ -206,6 +215,7 @@ export default function Resources({ user }) {
           {field('allowed_types', 'Other instance types the cheapest mix may use (comma-separated, optional)', 'text', false)}
           {field('spot_share_max', 'Largest share of the requirement on spot (0–1)', 'number')}
           {field('max_step', 'Most instances per change (0: no limit)', 'number')}
+          {field('labels', 'Labels (key=value, comma-separated: team=payments, env=prod)', 'text', false)}
           <Notice notice={formNotice} testId="resource-form-notice" />
           <button type="submit">{editing ? 'Save' : 'Add'}</button>
           {editing && (
