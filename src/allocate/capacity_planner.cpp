@@ -225,8 +225,18 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     int reactive = 0;
     if (in.current_load) {
         reactive = InstancesFor(*in.current_load, per, r.target_high);
-        why += "; reactive floor: load " + Fmt(*in.current_load) + " / (" + Fmt(per) + " x " + Fmt(r.target_high) +
-               ") = " + std::to_string(reactive);
+        const double tolerated = r.target_high + in.flap_guard.reactive_tolerance;
+        if (in.flap_guard.reactive_tolerance > 0 && reactive > in.current_capacity && in.current_capacity > 0 &&
+            *in.current_load <= in.current_capacity * per * tolerated) {
+            why += "; reactive floor: load " + Fmt(*in.current_load) + " is " +
+                   Fmt(100.0 * *in.current_load / (in.current_capacity * per)) + "% of the " +
+                   std::to_string(in.current_capacity) + " running, within the tolerance up to " +
+                   Fmt(100.0 * tolerated) + "%: they hold it";
+            reactive = in.current_capacity;
+        } else {
+            why += "; reactive floor: load " + Fmt(*in.current_load) + " / (" + Fmt(per) + " x " + Fmt(r.target_high) +
+                   ") = " + std::to_string(reactive);
+        }
     }
 
     if (!lead.found && !in.current_load) {

@@ -133,6 +133,7 @@ const std::vector<Key>& Keys() {
         // Shorter than the 30-minute flap span, a spent budget could not stop a scale-out being undone inside it.
         Int("loop.flap_hold_seconds", &Config::flap_hold_seconds, 1800, 86400),
         Double("loop.min_scale_in_share", &Config::min_scale_in_share, 0.0, 0.5),
+        Double("loop.reactive_tolerance", &Config::reactive_tolerance, 0.0, 0.19),
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),

@@ -242,6 +242,11 @@ int main(int argc, char** argv) {
                      "Share of the running capacity a scale-in must remove, or it waits, as loop.min_scale_in_share "
                      "(default 0.05; 0: off)")
         ->check(CLI::Range(0.0, 0.5));
+    simulate
+        ->add_option("--reactive-tolerance", simulate_command.reactive_tolerance,
+                     "The reactive floor scales out on measured load only above target_high + this share of what "
+                     "runs, as loop.reactive_tolerance (0: off)")
+        ->check(CLI::Range(0.0, 0.19));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));
     simulate
