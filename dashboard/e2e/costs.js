@@ -14,7 +14,8 @@
 // usage: CLOUDOPT_BINARY=build/debug/cloudopt node dashboard/e2e/costs.js
 import { readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DESKTOP, PHONE, adminPassword, check, finish, launch, login, out, sleep, startDemo, waitFor, watchConsole, workDir } from './harness.js';
 
 // A CSV file as rows of fields (RFC 4180 quoting).
@@ -43,6 +44,7 @@ async function download(page, button) {
   return { name: file.suggestedFilename(), rows: parseCsv(readFileSync(await file.path(), 'utf8')) };
 }
 
+const here = dirname(fileURLToPath(import.meta.url));
 const dollars = (v) => `$${Number(v).toFixed(2)}`; // format.js's money()
 
 // axe-core on the page as it is now (a form open, a notice shown): no serious or critical violation.
@@ -197,16 +199,41 @@ async function main() {
     check(commitmentsCsv.name === 'commitments.csv' && commitmentsCsv.rows.length - 1 === plan.resources.length && commitmentsCsv.rows[0].includes('Break-even'), `the commitments CSV has a row per resource (${commitmentsCsv.rows.length - 1})`);
     await shot('desktop-commitments');
 
+    // The frontier on the Simulation page from a sweep's JSON file (`cloudopt simulate --sweep --json` on
+    // alibaba2018_cluster, release build): one curve per policy, the cheapest setting within the budget named as the
+    // file names it, and again for another budget typed in.
+    const sweepFile = join(here, 'fixtures/sweep-alibaba2018.json');
+    const sweep = JSON.parse(readFileSync(sweepFile, 'utf8'));
+    await page.goto(`${base}/#/simulation`);
+    await page.getByLabel('open a sweep').setInputFiles(sweepFile);
+    const named = page.getByTestId('sweep-cheapest');
+    await named.waitFor();
+    const settingOf = (p) => Object.entries(p.setting).map(([k, v]) => `${k}=${v}`).join(' ');
+    check((await named.getAttribute('data-policy')) === sweep.cheapest.policy && (await named.getAttribute('data-setting')) === settingOf(sweep.cheapest), `the sweep's cheapest within ${sweep.unmet_budget * 100}% is named as the file names it (${await named.textContent()})`);
+    const policies = new Set(sweep.points.map((p) => p.policy)).size;
+    check(Number(await page.getByTestId('sweep-chart').getAttribute('data-curves')) === policies, `one curve per policy (${policies})`);
+    await page.getByLabel('unmet budget in percent').fill('0');
+    const strict = sweep.points.filter((p) => p.policy !== 'oracle' && p.unmet <= 0).sort((a, b) => a.cost_rel - b.cost_rel)[0];
+    await sleep(200);
+    check((await named.getAttribute('data-setting')) === (strict ? settingOf(strict) : '') && (await named.getAttribute('data-policy')) === (strict?.policy ?? ''), `with no unmet allowed the cheapest is ${strict ? `${strict.policy} ${settingOf(strict)}` : 'none'} (${await named.textContent()})`);
+    await page.getByLabel('unmet budget in percent').fill(String(sweep.unmet_budget * 100));
+    await shot('desktop-sweep-file');
+
     // Every cost page at a phone's size: cards, nothing sideways.
     await page.setViewportSize(PHONE);
     for (const [name, hash, ready] of [
       ['costs', '#/costs', 'commitment-row'],
       ['resource', `#/resources/${web.id}`, 'resource-labels'],
       ['resources', '#/resources', 'resource-row'],
+      ['simulation', '#/simulation', null],
     ]) {
       await costsIdle();
       await page.goto(`${base}/${hash}`);
-      await page.getByTestId(ready).first().waitFor({ timeout: 60000 });
+      if (ready) await page.getByTestId(ready).first().waitFor({ timeout: 60000 });
+      else {
+        await page.getByLabel('open a sweep').setInputFiles(sweepFile);
+        await page.getByTestId('sweep-chart').waitFor();
+      }
       await sleep(400);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(overflow <= 0, `phone ${name}: no sideways scroll of the page (${overflow} px)`);

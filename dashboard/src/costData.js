@@ -108,9 +108,9 @@ export function frontierCurves(points) {
   });
 }
 
-// The cheapest point whose unmet is within `budget` (a fraction), among policies that can run (not the oracle,
-// which needs the future, nor static, the yardstick); null when none meets it.
-export function cheapestWithin(points, budget, runnable = (p) => p.policy !== 'oracle' && p.policy !== 'static') {
+// The cheapest point whose unmet is within `budget` (a fraction), among policies that can run (every one but the
+// oracle, which needs the future), as `simulate --sweep` names it; null when none meets it.
+export function cheapestWithin(points, budget, runnable = (p) => p.policy !== 'oracle') {
   let best = null;
   for (const p of points ?? []) if (runnable(p) && p.unmet <= budget && (!best || p.cost_rel < best.cost_rel)) best = p;
   return best;

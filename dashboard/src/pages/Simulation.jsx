@@ -16,7 +16,14 @@ const POLICIES = [
   { name: 'perfect_forecast', help: "cloudopt's planner fed the load that came: what its rules cost without forecast error" },
 ];
 
+// A sweep's grid (docs/COSTS.md, "In the service"): the form's texts and boxes as POST /api/simulations's `sweep`.
+const SWEEP_POLICIES = ['predictive', 'reactive', 'seasonal', 'oracle'];
+const SWEEP_QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.999];
+const numbers = (text) => String(text).split(/[\s,]+/).filter(Boolean).map(Number);
+
 export default function Simulation({ canRun }) {
+  const [kind, setKind] = useState('compare'); // compare | sweep
+  const [grid, setGrid] = useState({ policies: SWEEP_POLICIES, quantiles: [0.9, 0.95, 0.99], unmetBudgets: '0.001, 0.005, 0.02', targets: '0.3, 0.5, 0.7, 0.9', budgetPct: '0.5' });
   const [datasets, setDatasets] = useState([]);
   const [source, setSource] = useState('');
   const [csv, setCsv] = useState(null);
@@ -33,7 +40,7 @@ export default function Simulation({ canRun }) {
 
   // Follows the background job until it finishes (once a second: a job, not a live view).
   useEffect(() => {
-    if (!job || job.status === 'succeeded' || job.status === 'failed') return undefined;
+    if (!job || ['succeeded', 'failed', 'cancelled'].includes(job.status)) return undefined;
     const timer = setTimeout(async () => {
       try {
         const { data } = await api.get(`/api/jobs/${job.id}`);
@@ -50,8 +57,15 @@ export default function Simulation({ canRun }) {
     setError('');
     try {
       const body = csv ? { csv: csv.text } : { dataset: source };
-      const policies = POLICIES.map((p) => p.name);
-      const { data } = await api.post('/api/simulations', { ...body, policies, boot_delay_s: Number(bootDelay) });
+      const request =
+        kind === 'sweep'
+          ? {
+              ...body,
+              boot_delay_s: Number(bootDelay),
+              sweep: { policies: grid.policies, quantiles: grid.quantiles, unmet_budgets: numbers(grid.unmetBudgets), targets: numbers(grid.targets), unmet_budget: Number(grid.budgetPct) / 100 },
+            }
+          : { ...body, policies: POLICIES.map((p) => p.name), boot_delay_s: Number(bootDelay) };
+      const { data } = await api.post('/api/simulations', request);
       setJob({ id: data.job_id, status: data.status, progress: 0 });
     } catch (e) {
       setError(errorMessage(e));
@@ -63,8 +77,11 @@ export default function Simulation({ canRun }) {
     setCsv(file ? { name: file.name, text: await file.text() } : null);
   }
 
-  const result = job?.status === 'succeeded' ? job.result : null;
+  const done = job?.status === 'succeeded' ? job.result : null;
+  const swept = done?.sweep === true ? done : null; // a sweep's result (SweepResult), else a comparison's
+  const result = swept ? null : done;
   const series = result?.series?.[0];
+  const toggle = (list, v) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
   return (
     <>
       <h1>Simulation</h1>
@@ -90,18 +107,74 @@ export default function Simulation({ canRun }) {
             Boot delay (s)
             <input aria-label="boot delay in seconds" type="number" min="0" max="3600" value={bootDelay} onChange={(e) => setBootDelay(e.target.value)} />
           </label>
-          <button type="submit" disabled={job && !['succeeded', 'failed'].includes(job.status)}>
-            Run simulation
+          <fieldset className="choice">
+            <legend>What to run</legend>
+            <label className="inline-choice">
+              <input type="radio" name="kind" value="compare" checked={kind === 'compare'} onChange={() => setKind('compare')} />
+              Compare the policies once each
+            </label>
+            <label className="inline-choice">
+              <input type="radio" name="kind" value="sweep" checked={kind === 'sweep'} onChange={() => setKind('sweep')} />
+              Sweep their settings: the cost/risk frontier
+            </label>
+          </fieldset>
+          {kind === 'sweep' && (
+            <fieldset className="sweep-grid" aria-describedby="sweep-help">
+              <legend>The sweep's grid</legend>
+              <p id="sweep-help" className="muted">
+                Each policy at each of its settings, under the service's own engine and models; every combination is a
+                replay, so a smaller grid ends sooner.
+              </p>
+              <div className="checks" role="group" aria-label="policies to sweep">
+                {SWEEP_POLICIES.map((p) => (
+                  <label key={p} className="inline-choice">
+                    <input type="checkbox" checked={grid.policies.includes(p)} onChange={() => setGrid({ ...grid, policies: toggle(grid.policies, p) })} />
+                    {p}
+                  </label>
+                ))}
+              </div>
+              <div className="checks" role="group" aria-label="forecast quantiles of the predictive policy">
+                <span className="muted">predictive quantiles:</span>
+                {SWEEP_QUANTILES.map((q) => (
+                  <label key={q} className="inline-choice">
+                    <input type="checkbox" checked={grid.quantiles.includes(q)} onChange={() => setGrid({ ...grid, quantiles: toggle(grid.quantiles, q).sort((a, b) => a - b) })} />
+                    p{Math.round(q * 1000) / 10}
+                  </label>
+                ))}
+              </div>
+              <label>
+                Predictive unmet budgets (fractions, comma-separated)
+                <input aria-label="predictive unmet budgets" value={grid.unmetBudgets} onChange={(e) => setGrid({ ...grid, unmetBudgets: e.target.value })} />
+              </label>
+              <label>
+                HPA and seasonal target utilizations (comma-separated)
+                <input aria-label="target utilizations" value={grid.targets} onChange={(e) => setGrid({ ...grid, targets: e.target.value })} />
+              </label>
+              <label>
+                Your unmet budget (% of demand) the named setting must meet
+                <input aria-label="your unmet budget in percent" type="number" min="0" max="50" step="0.01" value={grid.budgetPct} onChange={(e) => setGrid({ ...grid, budgetPct: e.target.value })} />
+              </label>
+            </fieldset>
+          )}
+          <button type="submit" disabled={job && !['succeeded', 'failed', 'cancelled'].includes(job.status)}>
+            {kind === 'sweep' ? 'Run sweep' : 'Run simulation'}
           </button>
         </form>
       ) : (
         <p>Running simulations needs the operator role.</p>
       )}
       {error && <p role="alert" className="error">{error}</p>}
-      {job && !result && (
-        <p role="status">
+      {job && !done && (
+        <p role="status" data-testid="simulation-job" data-status={job.status}>
           job {job.id}: {job.status} {job.progress ? percent(job.progress) : ''} {job.error ?? ''}
         </p>
+      )}
+      {swept && (
+        <SweepFrontier
+          sweep={swept}
+          allowOpen={false}
+          title={`Cost against risk: ${swept.source}, ${swept.series} series, boot delay ${swept.boot_delay_s} s${swept.seconds !== undefined ? ` (swept in ${number(swept.seconds, 0)} s)` : ''}`}
+        />
       )}
       {result && (
         <section aria-label="simulation result">
@@ -155,7 +228,7 @@ export default function Simulation({ canRun }) {
           )}
         </section>
       )}
-      <SweepFrontier />
+      <SweepFrontier title="Cost against risk, from a file" />
     </>
   );
 }
