@@ -175,7 +175,16 @@ export default function Resources({ user }) {
           { key: 'provider', label: 'provider', options: [['', 'every provider'], ...[...new Set(resources.map((r) => r.provider))].sort().map((p) => [p, p])] },
           { key: 'mode', label: 'mode filter', options: [['', 'every mode'], ['off', 'off'], ['recommend', 'recommend'], ['auto', 'auto']] },
           // The API's selector (GET /api/resources?label=team:payments), applied to the list the page holds.
-          { key: 'label', label: 'label filter', options: [['', 'any labels'], ...labelSelectors(resources).map((l) => [l, l])], match: matchesLabel },
+          {
+            key: 'label',
+            label: 'label filter',
+            options: [['', 'any labels'], ...labelSelectors(resources).flatMap((l, i, all) => {
+              const key = l.slice(0, l.indexOf(':'));
+              const first = i === 0 || !all[i - 1].startsWith(`${key}:`);
+              return [...(first ? [[key, `${key}: any value`]] : []), [l, l]];
+            })],
+            match: matchesLabel,
+          },
         ]}
         searchLabel="search resources"
         csvName="resources"
