@@ -85,8 +85,24 @@ Status LeaseManager::RunRound() {
     std::size_t wanted_unheld = 0;
     if (Status s = RoundOnce(wanted_unheld); !s) return s;
     // The members changed (one joined or its heartbeat expired): take the new share now rather than a round later.
-    if (wanted_unheld > 0) return RoundOnce(wanted_unheld);
+    if (wanted_unheld > 0) {
+        if (Status s = RoundOnce(wanted_unheld); !s) return s;
+    }
+    MaybePrune();
     return Status::Ok();
+}
+
+void LeaseManager::MaybePrune() {
+    // Every replica prunes (deleting twice is harmless); the first round of a replica does it at once.
+    const SteadyTime now = std::chrono::steady_clock::now();
+    if (last_prune_ && now - *last_prune_ < options_.prune_interval) return;
+    last_prune_ = now;
+    auto pruned = coordination_.PruneHistory(options_.keep_history, clock_.Now());
+    if (pruned)
+        metrics_
+            .GetCounter("cloudopt_cluster_history_pruned_total",
+                        "Plan log rows and finished shared jobs deleted once older than the retention")
+            .Inc(static_cast<double>(*pruned));
 }
 
 Status LeaseManager::RoundOnce(std::size_t& wanted_unheld) {
@@ -167,7 +183,16 @@ std::optional<LeaseGrant> LeaseManager::Grant(ResourceId id, UnixSeconds pass_st
     const UnixSeconds tick = std::max<UnixSeconds>(1, options_.tick_seconds);
     if (e.draining || pass_started / tick <= e.after_tick || std::chrono::steady_clock::now() >= e.deadline)
         return std::nullopt;
-    return LeaseGrant{id, options_.member, e.epoch, e.token};
+    return LeaseGrant{id, options_.member, e.epoch, e.token, e.deadline};
+}
+
+std::optional<LeaseGrant> LeaseManager::GrantNow(ResourceId id) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return std::nullopt;
+    const Entry& e = it->second;
+    if (e.draining || std::chrono::steady_clock::now() >= e.deadline) return std::nullopt;
+    return LeaseGrant{id, options_.member, e.epoch, e.token, e.deadline};
 }
 
 Status LeaseManager::RecordPlan(const LeaseGrant& grant, std::int64_t tick, UnixSeconds ts) {
@@ -193,7 +218,9 @@ bool LeaseManager::StillHeld(const LeaseGrant& grant) const {
 std::string LeaseManager::PlannerOf(ResourceId id) const {
     std::lock_guard lock(mutex_);
     auto it = assignment_.find(id);
-    return it == assignment_.end() ? std::string() : it->second;
+    // Assigned here but not granted: this replica takes it over at a coming round or tick, nobody else plans it.
+    if (it == assignment_.end() || it->second == options_.member) return std::string();
+    return it->second;
 }
 
 LeaseManager::Snapshot LeaseManager::snapshot() const {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,9 @@ struct LeaseManagerOptions {
     UnixSeconds tick_seconds = 60;  // the loop's tick: the grid of the ticks a pass is recorded in
     // 0: a sixth of the lease, between 100 ms and 5 s.
     std::chrono::milliseconds round_interval{0};
+    // The plan log and finished shared jobs are kept this long (then deleted by a round, once per prune_interval).
+    std::chrono::seconds keep_history{7 * 24 * 3600};
+    std::chrono::seconds prune_interval{3600};
 };
 
 // hostname-pid-random: unique per process, so a restarted replica is a new member (its old leases lapse).
@@ -58,6 +62,7 @@ class LeaseManager final : public Ownership {
     Status RunRound();
 
     std::optional<LeaseGrant> Grant(ResourceId id, UnixSeconds pass_started) override;
+    std::optional<LeaseGrant> GrantNow(ResourceId id) override;
     Status RecordPlan(const LeaseGrant& grant, std::int64_t tick, UnixSeconds ts) override;
     bool StillHeld(const LeaseGrant& grant) const override;
     std::string PlannerOf(ResourceId id) const override;
@@ -101,6 +106,8 @@ class LeaseManager final : public Ownership {
     std::vector<std::string> members_;              // guarded by mutex_
     std::int64_t taken_ = 0;                        // guarded by mutex_
     std::int64_t failed_rounds_ = 0;                // guarded by mutex_
+    std::optional<SteadyTime> last_prune_;          // guarded by round_mutex_
+    void MaybePrune();                              // with round_mutex_ held
     std::mutex round_mutex_;                        // one round at a time
 
     std::mutex run_mutex_;

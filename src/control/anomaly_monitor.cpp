@@ -68,6 +68,11 @@ void AnomalyMonitor::Forget(ResourceId id) {
     AddOpen(-open);
 }
 
+void AnomalyMonitor::Reload(ResourceId id) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(series_, [id](const auto& entry) { return entry.first.first == id; });
+}
+
 Status AnomalyMonitor::Warm(Series& series, const Resource& resource, const std::string& metric, UnixSeconds end) {
     series.next_step = end;
     auto history = store_.QueryDownsampled({resource.id, metric}, end - options_.warmup_seconds, end, options_.step,

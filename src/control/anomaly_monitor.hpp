@@ -67,6 +67,10 @@ class AnomalyMonitor {
     Status Score(const Resource& resource, UnixSeconds now);
     // Drops the detectors of a deleted resource (its alerts went with it in the store).
     void Forget(ResourceId id);
+    // Drops the resource's series so the next Score warms them again from the store (its history and open alerts),
+    // without counting their open alerts as closed: a replica that gets a resource back after another planned it
+    // (a new lease epoch) must not score on with what it knew before.
+    void Reload(ResourceId id);
 
     const AnomalyOptions& options() const { return options_; }
 

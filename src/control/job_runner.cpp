@@ -307,6 +307,22 @@ void JobRunner::ShareThrough(Coordination& queue, std::string member, std::map<s
     shared_worker_ = std::thread([this] { RunShared(); });
 }
 
+Result<QueuedJob> JobRunner::FinishShared(const QueuedJob& job) {
+    // The outcome must reach the queue: while this replica lives nobody takes the job over, so a lost final write
+    // would leave it "running" for ever. Retried until it lands or the job is no longer this replica's (kConflict:
+    // taken over, the other finishes it); once this replica stops, a few tries, then its leaving lets another
+    // replica take the job over.
+    std::chrono::milliseconds wait = shared_retry_first_;
+    for (int attempt = 1;; ++attempt) {
+        auto stored = shared_->UpdateJob(job, member_);
+        if (stored || stored.error().code == ErrorCode::kConflict) return stored;
+        std::unique_lock lock(mutex_);
+        if (stopping_ && attempt >= kFinalWriteTriesWhenStopping) return stored;
+        cv_.wait_for(lock, wait);
+        wait = std::min(wait * 2, kFinalWriteMaxWait);
+    }
+}
+
 void JobRunner::RunShared() {
     tl_runner = this;
     tl_lane = kSharedLane;
@@ -329,8 +345,10 @@ void JobRunner::RunShared() {
                     if (std::chrono::steady_clock::now() - last_report < kSharedProgressEvery) return;
                     last_report = std::chrono::steady_clock::now();
                     auto stored = shared_->UpdateJob(job, member_);
-                    // Cancelled through any replica, or taken over (this replica was thought dead): stop.
-                    if (!stored || stored->cancel_requested) shared_cancel_ = true;
+                    // Cancelled through any replica, or taken over (this replica was thought dead): stop. A write
+                    // that failed otherwise (the database briefly away) is only a progress report lost: go on.
+                    if (stored ? stored->cancel_requested : stored.error().code == ErrorCode::kConflict)
+                        shared_cancel_ = true;
                 };
                 result = (*work)(progress);
             }
@@ -358,7 +376,7 @@ void JobRunner::RunShared() {
                 job.state = "failed";
                 job.error = result.error().message;
             }
-            auto stored = shared_->UpdateJob(job, member_);  // kConflict: taken over meanwhile; the other finishes it
+            auto stored = FinishShared(job);
             if (stored && job.state == "succeeded" && shared_done_) shared_done_(InfoOf(*stored));
             lock.lock();
             continue;  // look for the next job at once

@@ -109,6 +109,10 @@ class JobRunner {
     void Run(std::size_t lane);
     void ForgetOldResults();  // with mutex_ held
     void RunShared();
+    // Writes a shared job's outcome, retrying while the database does not answer (see the definition).
+    Result<QueuedJob> FinishShared(const QueuedJob& job);
+    static constexpr int kFinalWriteTriesWhenStopping = 3;
+    static constexpr std::chrono::milliseconds kFinalWriteMaxWait{5000};
     bool IsShared(std::int64_t id) const { return shared_ != nullptr && id < kLocalIdBase; }
     static constexpr std::int64_t kLocalIdBase = 1'000'000'000;
 
@@ -126,7 +130,8 @@ class JobRunner {
     std::map<std::string, Factory> factories_;
     std::function<void(const JobInfo&)> shared_done_;
     std::chrono::milliseconds poll_{1000};
-    std::atomic<bool> shared_cancel_{false};  // the shared job running here was asked to stop
+    std::chrono::milliseconds shared_retry_first_{100};  // the first wait before a failed final write is retried
+    std::atomic<bool> shared_cancel_{false};             // the shared job running here was asked to stop
     std::thread shared_worker_;
 };
 

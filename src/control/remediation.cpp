@@ -27,7 +27,7 @@ RemediationSettings Remediator::SettingsFor(const Resource& resource) {
 }
 
 Result<std::optional<RemediationFloor>> Remediator::Review(const Resource& r, UnixSeconds now, int desired,
-                                                           Provider* provider) {
+                                                           Provider* provider, const RemediationLease* lease) {
     const RemediationSettings settings = SettingsFor(r);
     RemediationQuery mine;
     mine.resource_id = r.id;
@@ -55,7 +55,7 @@ Result<std::optional<RemediationFloor>> Remediator::Review(const Resource& r, Un
             why = "its time (" + std::to_string(settings.floor_seconds / 60) + " min) ran out; alert " +
                   std::to_string(step.alert_id) + " is still open";
         if (why.empty()) continue;
-        if (Status s = Undo(r, step, why, now, desired, settings); !s && first) first = s;
+        if (Status s = Undo(r, step, why, now, desired, settings, lease); !s && first) first = s;
     }
 
     // Start the configured steps for each open alert that has none yet (one set of steps per alert).
@@ -69,14 +69,14 @@ Result<std::optional<RemediationFloor>> Remediator::Review(const Resource& r, Un
         std::reverse(fresh.begin(), fresh.end());
         for (const Alert& a : fresh) {
             for (const std::string& action : settings.actions) {
-                Remediation step = Start(r, settings, a, action, now, desired, provider, *history);
+                Remediation step = Start(r, settings, a, action, now, desired, provider, *history, lease);
                 auto saved = store_.SaveRemediation(step);
                 if (!saved) {
                     if (first) first = saved.error();
                     continue;
                 }
                 history->insert(history->begin(), *saved);
-                if (Status s = Record(r, *saved, now, desired, false); !s && first) first = s;
+                if (Status s = Record(r, *saved, now, desired, false, lease); !s && first) first = s;
                 metrics_
                     .GetCounter("cloudopt_remediations_total", "Remediation steps, by resource, action and outcome",
                                 {{"resource", r.name}, {"action", action}, {"state", saved->state}})
@@ -111,7 +111,7 @@ Result<std::optional<RemediationFloor>> Remediator::Review(const Resource& r, Un
 
 Remediation Remediator::Start(const Resource& r, const RemediationSettings& settings, const Alert& alert,
                               const std::string& action, UnixSeconds now, int desired, Provider* provider,
-                              const std::vector<Remediation>& history) {
+                              const std::vector<Remediation>& history, const RemediationLease* lease) {
     Remediation step;
     step.resource_id = r.id;
     step.alert_id = alert.id;
@@ -171,8 +171,15 @@ Remediation Remediator::Start(const Resource& r, const RemediationSettings& sett
             step.error = sent.error().message;
         }
     } else if (action == "rollout_restart") {
-        Status restarted = provider ? provider->RestartWorkload(r)
-                                    : Status(MakeError(ErrorCode::kUnprocessable, "the provider is not configured"));
+        // Checked right before the call, as the loop does before a capacity change: a replica whose lease ran out
+        // leaves the workload to the next holder.
+        const bool held = !lease || !lease->still_held || lease->still_held();
+        Status restarted =
+            !held      ? Status(MakeError(ErrorCode::kConflict,
+                                          "not restarted: this replica's lease of the resource ran out; the replica "
+                                               "holding it now reviews the alert"))
+            : provider ? provider->RestartWorkload(r)
+                       : Status(MakeError(ErrorCode::kUnprocessable, "the provider is not configured"));
         if (!restarted) {
             step.state = "failed";
             step.error = restarted.error().message;
@@ -184,7 +191,7 @@ Remediation Remediator::Start(const Resource& r, const RemediationSettings& sett
 }
 
 Status Remediator::Undo(const Resource& r, Remediation& step, const std::string& why, UnixSeconds now, int desired,
-                        const RemediationSettings& settings) {
+                        const RemediationSettings& settings, const RemediationLease* lease) {
     step.state = "reverted";
     step.ended_at = now;
     if (step.action == "hold_scale_in")
@@ -201,10 +208,11 @@ Status Remediator::Undo(const Resource& r, Remediation& step, const std::string&
     }
     auto saved = store_.SaveRemediation(step);
     if (!saved) return saved.error();
-    return Record(r, step, now, desired, true);
+    return Record(r, step, now, desired, true, lease);
 }
 
-Status Remediator::Record(const Resource& r, const Remediation& step, UnixSeconds now, int desired, bool undo) {
+Status Remediator::Record(const Resource& r, const Remediation& step, UnixSeconds now, int desired, bool undo,
+                          const RemediationLease* lease) {
     AllocationAction a;
     a.resource_id = r.id;
     a.ts = now;
@@ -222,6 +230,10 @@ Status Remediator::Record(const Resource& r, const Remediation& step, UnixSecond
                      : step.action + " " + step.state + " (alert " + std::to_string(step.alert_id) + ")";
     a.explanation.rule = "remediation";
     a.explanation.from = a.explanation.to = desired;
+    if (lease) {  // fenced: refused by the store once another replica holds the resource
+        a.lease_holder = lease->holder;
+        a.lease_epoch = lease->epoch;
+    }
     auto recorded = store_.RecordAction(a);
     if (!recorded) return recorded.error();
     return Status::Ok();

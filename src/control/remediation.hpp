@@ -16,6 +16,7 @@
 // Thread-safety: Review for one resource must not run twice at once (the loop calls it under the resource's lock);
 // different resources may be reviewed at once. The hooks run on the calling thread and must be quick (queue work).
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -40,6 +41,16 @@ struct RemediationHooks {
         post;
 };
 
+// The lease the pass reviewing a resource holds (replicas sharing a PostgreSQL store, cluster/ownership.hpp): the
+// steps' actions are written with its holder and epoch (the store refuses them once the lease moved on), and a
+// rollout restart, a cloud call no transaction can fence, is made only while `still_held` says the lease is still
+// this replica's (its call is bounded by the lease too: core/call_deadline.hpp).
+struct RemediationLease {
+    std::string holder;
+    std::int64_t epoch = 0;
+    std::function<bool()> still_held;
+};
+
 // The capacity floor the active steps keep, and why (names the alert).
 struct RemediationFloor {
     int capacity = 0;
@@ -54,9 +65,10 @@ class Remediator {
     // Each pass, after the anomaly monitor scored the resource and the provider told what runs (`desired`): starts
     // the configured steps for each open alert that has none yet, undoes the active steps whose alert closed (or
     // whose floor lapsed, or when remediation was turned off), and returns the floor in force, if any. `provider`
-    // is asked for a rollout restart (may be null).
+    // is asked for a rollout restart (may be null). `lease`: the pass's lease, when replicas share the work (null:
+    // one process plans everything).
     Result<std::optional<RemediationFloor>> Review(const Resource& resource, UnixSeconds now, int desired,
-                                                   Provider* provider);
+                                                   Provider* provider, const RemediationLease* lease = nullptr);
 
     // The settings in force for the resource: its own, else the defaults.
     RemediationSettings SettingsFor(const Resource& resource);
@@ -64,10 +76,11 @@ class Remediator {
   private:
     Remediation Start(const Resource& resource, const RemediationSettings& settings, const Alert& alert,
                       const std::string& action, UnixSeconds now, int desired, Provider* provider,
-                      const std::vector<Remediation>& history);
+                      const std::vector<Remediation>& history, const RemediationLease* lease);
     Status Undo(const Resource& resource, Remediation& step, const std::string& why, UnixSeconds now, int desired,
-                const RemediationSettings& settings);
-    Status Record(const Resource& resource, const Remediation& step, UnixSeconds now, int desired, bool undo);
+                const RemediationSettings& settings, const RemediationLease* lease);
+    Status Record(const Resource& resource, const Remediation& step, UnixSeconds now, int desired, bool undo,
+                  const RemediationLease* lease);
 
     Store& store_;
     MetricsRegistry& metrics_;

@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include "core/call_deadline.hpp"
+
 namespace cloudopt::providers {
 
 namespace {
@@ -109,8 +111,15 @@ Result<OutboundResponse> HttpClient::Once(const OutboundRequest& request) const 
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, AppendHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+    // A deadline set by the caller (a lease's, core/call_deadline.hpp) bounds the exchange too.
+    std::chrono::milliseconds timeout = options_.timeout;
+    std::chrono::milliseconds connect_timeout = options_.connect_timeout;
+    if (auto left = CallDeadline::Remaining()) {
+        timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, *left));
+        connect_timeout = std::min(connect_timeout, timeout);
+    }
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: safe in a threaded service
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -134,13 +143,22 @@ Result<OutboundResponse> HttpClient::Send(OutboundRequest request, const Prepare
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const int attempts = std::max(1, options_.retry.max_attempts);
     for (int attempt = 1;; ++attempt) {
+        // Past the caller's deadline (a lease that may be another replica's by now) no call starts.
+        if (CallDeadline::Expired())
+            return MakeError(ErrorCode::kUnavailable,
+                             request.method + " " + request.url + " not sent: the call's deadline (this replica's lease "
+                             "of the resource) has passed" + (attempt > 1 ? " before a retry" : ""));
         OutboundRequest prepared = request;
         if (prepare) prepare(prepared);
         Result<OutboundResponse> result = Once(prepared);
         const bool retry = !result || Retryable(result->status) || (throttled && throttled(*result));
         if (!retry || attempt >= attempts) return result;
         const std::optional<std::chrono::seconds> after = result ? RetryAfter(*result) : std::nullopt;
-        sleeper_(Backoff(options_.retry, attempt, unit(rng), after));
+        std::chrono::milliseconds wait = Backoff(options_.retry, attempt, unit(rng), after);
+        if (auto left = CallDeadline::Remaining()) {
+            if (*left <= wait) return result;  // the retry would start after the deadline: the last answer stands
+        }
+        sleeper_(wait);
     }
 }
 

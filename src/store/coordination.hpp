@@ -97,7 +97,10 @@ class Coordination {
     // The job queue. Enqueue returns the new job, or the queued/running one of the same kind and subject.
     virtual Result<QueuedJob> EnqueueJob(const QueuedJob& job) = 0;
     // Claims the oldest queued job of `kinds`, or a running one whose member is no longer live (taken over), with
-    // FOR UPDATE SKIP LOCKED so members never wait on each other or claim one job twice.
+    // FOR UPDATE SKIP LOCKED so members never wait on each other or claim one job twice. A job whose params are
+    // {"lease_of": <resource id>, ...} is claimed only by the member holding that resource's lease (work that must
+    // run on the resource's planner, such as applying a recommendation). A running job asked to stop whose member
+    // died ends cancelled here.
     virtual Result<std::optional<QueuedJob>> ClaimJob(const std::string& member, const std::vector<std::string>& kinds,
                                                       UnixSeconds now) = 0;
     // Progress or the outcome of a job `member` claimed (state, progress, result, error, finished_at). kConflict when
@@ -108,6 +111,10 @@ class Coordination {
     // A queued job ends cancelled at once; a running one is asked to stop (its member sees cancel_requested).
     // kNotFound, or kConflict for a finished job.
     virtual Result<QueuedJob> CancelJob(std::int64_t id, UnixSeconds now) = 0;
+
+    // Retention: deletes the plan log's rows recorded more than `keep` ago (the database's clock) and the shared
+    // jobs that finished before `now - keep`. Returns how many rows went.
+    virtual Result<std::int64_t> PruneHistory(std::chrono::seconds keep, UnixSeconds now) = 0;
 
     // Which key the replicas share under `name` ("master", "jwt"): records `key_id` when none is recorded yet, or
     // when the recorded one is among `replaces` (a rotation: this replica has the new key and the old one as a

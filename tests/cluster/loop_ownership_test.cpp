@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -23,8 +24,9 @@ class FakeOwnership final : public cluster::Ownership {
     std::optional<cluster::LeaseGrant> Grant(ResourceId id, UnixSeconds) override {
         std::lock_guard lock(mutex);
         if (!granted.count(id)) return std::nullopt;
-        return cluster::LeaseGrant{id, "replica-a", granted[id], nullptr};
+        return cluster::LeaseGrant{id, "replica-a", granted[id], nullptr, deadline};
     }
+    std::optional<cluster::LeaseGrant> GrantNow(ResourceId id) override { return Grant(id, 0); }
     Status RecordPlan(const cluster::LeaseGrant& grant, std::int64_t tick, UnixSeconds) override {
         std::lock_guard lock(mutex);
         if (fence_plans) return MakeError(ErrorCode::kConflict, "the lease moved on");
@@ -39,6 +41,7 @@ class FakeOwnership final : public cluster::Ownership {
     std::vector<std::pair<ResourceId, std::int64_t>> plans;
     bool fence_plans = false;
     bool still_held = true;
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // of the leases granted
 };
 
 // Counts applies; always 3 running until told otherwise.

@@ -18,6 +18,16 @@ constexpr std::size_t kMaxNotifyPayload = 7900;
 // Member rows expired this long are removed (they are only kept to show recent departures).
 constexpr const char* kForgetMembersAfter = "1 hour";
 
+// A running job's claimer is live: its heartbeat has not expired (an SQL condition on job_queue j).
+constexpr const char* kLiveClaimer =
+    "(SELECT 1 FROM cluster_members m WHERE m.member_id = j.claimed_by AND m.expires_at > now())";
+constexpr const char* kCancelledOnDeadMember = "cancelled: the replica running it stopped before it could end the job";
+
+// A job bound to a resource's lease ({"lease_of": id} params) goes to the lease's live holder ($1) only.
+constexpr const char* kLeaseOfClaimer =
+    "(CASE WHEN j.params LIKE '{\"lease_of\":%' THEN EXISTS (SELECT 1 FROM resource_leases l WHERE l.resource_id = "
+    "(j.params::jsonb->>'lease_of')::bigint AND l.holder = $1 AND l.expires_at > now()) ELSE true END)";
+
 const char* kJobColumns =
     "id, kind, subject, reason, params, state, claimed_by, attempts, progress, result, error, created_at, finished_at, "
     "cancel_requested";
@@ -173,15 +183,22 @@ class PostgresCoordination final : public Coordination {
     }
 
     Result<std::optional<QueuedJob>> ClaimJob(const std::string& member, const std::vector<std::string>& kinds,
-                                              UnixSeconds /*now*/) override {
+                                              UnixSeconds now) override {
         return pool_.Transact("claiming a job", [&](pqxx::work& tx) -> Result<std::optional<QueuedJob>> {
             std::string kind_list;
             for (const std::string& k : kinds) kind_list += (kind_list.empty() ? "" : ",") + tx.quote(k);
             if (kind_list.empty()) return std::optional<QueuedJob>{};
+            // A running job asked to stop whose member died is never claimed again (it is not to run): it ends here,
+            // cancelled, instead of staying "running" for ever.
+            tx.exec_params(std::string("UPDATE job_queue j SET state = 'cancelled', finished_at = $1, error = ") +
+                               tx.quote(kCancelledOnDeadMember) + " WHERE j.kind IN (" + kind_list +
+                               ") AND j.state = 'running' AND j.cancel_requested AND NOT EXISTS " + kLiveClaimer,
+                           now);
             // Queued jobs, and running ones whose member's heartbeat expired (it died): taken over, attempts + 1.
             const pqxx::result rows = tx.exec_params(
                 std::string("WITH next AS (SELECT j.id FROM job_queue j WHERE j.kind IN (") + kind_list +
-                    ") AND NOT j.cancel_requested AND (j.state = 'queued' OR (j.state = 'running' AND NOT EXISTS "
+                    ") AND NOT j.cancel_requested AND " + kLeaseOfClaimer +
+                    " AND (j.state = 'queued' OR (j.state = 'running' AND NOT EXISTS "
                     "(SELECT 1 FROM cluster_members m WHERE m.member_id = j.claimed_by AND m.expires_at > now()))) "
                     "ORDER BY j.id LIMIT 1 FOR UPDATE SKIP LOCKED) UPDATE job_queue SET state = 'running', "
                     "claimed_by = $1, attempts = attempts + 1, progress = 0 FROM next WHERE job_queue.id = next.id "
@@ -229,11 +246,15 @@ class PostgresCoordination final : public Coordination {
 
     Result<QueuedJob> CancelJob(std::int64_t id, UnixSeconds now) override {
         return pool_.Transact("cancelling a job", [&](pqxx::work& tx) -> Result<QueuedJob> {
+            // A queued job, or a running one whose member died (no one would ever see the request), ends at once.
+            const std::string ends_now = std::string("(j.state = 'queued' OR NOT EXISTS ") + kLiveClaimer + ")";
             const pqxx::result rows = tx.exec_params(
-                std::string("UPDATE job_queue SET cancel_requested = true, state = CASE WHEN state = 'queued' THEN "
-                            "'cancelled' ELSE state END, finished_at = CASE WHEN state = 'queued' THEN $2 ELSE "
-                            "finished_at END WHERE id = $1 AND state IN ('queued','running') RETURNING ") +
-                    kJobColumns,
+                std::string("UPDATE job_queue j SET cancel_requested = true, state = CASE WHEN ") + ends_now +
+                    " THEN 'cancelled' ELSE j.state END, finished_at = CASE WHEN " + ends_now +
+                    " THEN $2 ELSE j.finished_at END, error = CASE WHEN j.state = 'running' AND " + ends_now +
+                    " THEN " + tx.quote(kCancelledOnDeadMember) +
+                    " ELSE j.error END WHERE j.id = $1 AND j.state IN ('queued','running') RETURNING " +
+                    Prefixed("j.", kJobColumns),
                 id, now);
             if (!rows.empty()) return ReadJob(rows[0]);
             const pqxx::result found =
@@ -241,6 +262,18 @@ class PostgresCoordination final : public Coordination {
             if (found.empty()) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " does not exist");
             return MakeError(ErrorCode::kConflict,
                              "job " + std::to_string(id) + " already finished (" + found[0][5].as<std::string>() + ")");
+        });
+    }
+
+    Result<std::int64_t> PruneHistory(std::chrono::seconds keep, UnixSeconds now) override {
+        return pool_.Transact("pruning the plan log and finished jobs", [&](pqxx::work& tx) -> Result<std::int64_t> {
+            const auto seconds = static_cast<std::int64_t>(keep.count());
+            const pqxx::result plans =
+                tx.exec_params("DELETE FROM plan_log WHERE recorded_at < now() - make_interval(secs => $1)", seconds);
+            const pqxx::result jobs = tx.exec_params(
+                "DELETE FROM job_queue WHERE state IN ('succeeded','failed','cancelled') AND finished_at < $1",
+                now - seconds);
+            return static_cast<std::int64_t>(plans.affected_rows() + jobs.affected_rows());
         });
     }
 
