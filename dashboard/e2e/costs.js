@@ -94,6 +94,7 @@ async function main() {
     check(JSON.stringify(stored) === JSON.stringify({ env: 'prod', team: 'payments' }) || (stored.team === 'payments' && stored.env === 'prod' && Object.keys(stored).length === 2), `the labels are stored (${JSON.stringify(stored)})`);
     const tags = await page.getByTestId('resource-labels').locator('li').allTextContents();
     check(JSON.stringify(tags) === JSON.stringify(['env=prod', 'team=payments']), `the page shows them as tags (${tags.join(', ')})`);
+    await shot('desktop-label-editor');
     await page.getByRole('button', { name: 'Close' }).click();
     await shot('desktop-resource-labels');
 
@@ -106,6 +107,10 @@ async function main() {
     const filtered = await page.getByTestId('resource-row').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.resourceId)));
     const apiFiltered = (await apiGet('/api/resources?label=team:payments')).resources.map((r) => r.id);
     check(JSON.stringify(filtered) === JSON.stringify(apiFiltered) && filtered.length === 1, `filtered by team:payments it lists what GET /api/resources?label=team:payments does (${filtered} vs ${apiFiltered})`);
+    await page.getByLabel('label filter').selectOption('team');
+    const anyTeam = await page.getByTestId('resource-row').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.resourceId)));
+    check(JSON.stringify(anyTeam) === JSON.stringify((await apiGet('/api/resources?label=team')).resources.map((r) => r.id)), `"team: any value" lists what GET /api/resources?label=team does (${anyTeam})`);
+    await page.getByLabel('label filter').selectOption('team:payments');
     await shot('desktop-resources-labels');
 
     // The Costs page: the month's curve with its band, figures equal to the report the page received.
@@ -219,6 +224,42 @@ async function main() {
     await page.getByLabel('unmet budget in percent').fill(String(sweep.unmet_budget * 100));
     await shot('desktop-sweep-file');
 
+    // A sweep run from the page (POST /api/simulations with sweep, a job): a target out of range first (the API's
+    // 422 on the page), then a small grid on a bundled trace; the frontier drawn is the job's result. The HPA rule
+    // and the oracle (with static, its yardstick) only: the predictive policy trains a model per series, which takes
+    // minutes in the debug build.
+    await page.getByLabel('Sweep their settings: the cost/risk frontier').check();
+    const sweepForm = page.getByRole('form', { name: 'run a simulation' });
+    for (const p of ['predictive', 'seasonal']) await sweepForm.getByRole('checkbox', { name: p, exact: true }).uncheck();
+    await sweepForm.getByLabel('target utilizations').fill('0.5, 2');
+    const refusedSweep = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/simulations' && r.request().method() === 'POST');
+    await sweepForm.getByRole('button', { name: 'Run sweep' }).click();
+    const refusal = await (await refusedSweep).json();
+    const shownRefusal = await page.locator('main p[role="alert"]').first().textContent();
+    check((await refusedSweep).status() === 422 && shownRefusal === refusal.error.message, `a target of 2 is refused with the API's message (${shownRefusal})`);
+    await sweepForm.getByLabel('target utilizations').fill('0.5, 0.9');
+    const posted = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/simulations' && r.request().method() === 'POST');
+    await sweepForm.getByRole('button', { name: 'Run sweep' }).click();
+    const jobId = (await (await posted).json()).job_id;
+    const job = await waitFor(async () => {
+      const j = (await call('GET', `/api/jobs/${jobId}`)).body;
+      return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    }, 'the sweep job', 120000);
+    check(job.status === 'succeeded' && job.result?.sweep === true, `the sweep job ran (${job.status}${job.error ? `: ${job.error}` : ''}, ${job.result?.points?.length} points in ${job.result?.seconds} s)`);
+    if (job.status === 'succeeded') {
+      const ran = page.getByTestId('sweep-run-section');
+      await ran.getByTestId('sweep-chart').waitFor();
+      const ranChart = ran.getByTestId('sweep-chart');
+      const ranNamed = ran.getByTestId('sweep-cheapest');
+      const ranPolicies = new Set(job.result.points.map((p) => p.policy));
+      check(Number(await ranChart.getAttribute('data-points')) === job.result.points.length && Number(await ranChart.getAttribute('data-curves')) === ranPolicies.size, `the page draws the job's ${job.result.points.length} points, one curve per policy (${[...ranPolicies].join(', ')})`);
+      const targetsRun = job.result.points.filter((p) => p.policy === 'reactive').map((p) => p.setting.target);
+      check(!ranPolicies.has('seasonal') && !ranPolicies.has('predictive') && ranPolicies.has('oracle') && JSON.stringify(targetsRun) === '[0.5,0.9]', `the grid asked for is the grid run (${[...ranPolicies].join(', ')}; HPA targets ${targetsRun})`);
+      const named = job.result.cheapest;
+      check((await ranNamed.getAttribute('data-policy')) === (named?.policy ?? '') && (await ranNamed.getAttribute('data-setting')) === (named ? settingOf(named) : ''), `the cheapest within 0.5% is named as the job's result names it (${await ranNamed.textContent()})`);
+      await shot('desktop-sweep-run');
+    }
+
     // Every cost page at a phone's size: cards, nothing sideways.
     await page.setViewportSize(PHONE);
     for (const [name, hash, ready] of [
@@ -229,7 +270,7 @@ async function main() {
     ]) {
       await costsIdle();
       await page.goto(`${base}/${hash}`);
-      if (ready) await page.getByTestId(ready).first().waitFor({ timeout: 60000 });
+      if (ready) await page.getByTestId(ready).first().waitFor({ timeout: 120000 });
       else {
         await page.getByLabel('open a sweep').setInputFiles(sweepFile);
         await page.getByTestId('sweep-chart').waitFor();
@@ -267,8 +308,8 @@ async function main() {
     await shot('viewer-costs-dark');
     await page.emulateMedia({ colorScheme: 'light' });
 
-    // The two refusals asked for above (a bad label key, a negative amount) are logged by the browser as failed loads.
-    const expected = [new RegExp(`422 .*/api/resources/${web.id}\\)$`), /422 .*\/api\/budgets\)$/];
+    // The three refusals asked for above (a bad label key, a negative amount, a target of 2) are logged by the browser as failed loads.
+    const expected = [new RegExp(`422 .*/api/resources/${web.id}\\)$`), /422 .*\/api\/budgets\)$/, /422 .*\/api\/simulations\)$/];
     for (const re of expected) {
       const at = consoleErrors.findIndex((e) => re.test(e));
       check(at >= 0, `the browser logged the refusal asked for (${re})`);

@@ -22,13 +22,16 @@ const ABOUT = {
   static: "the training part's peak: the yardstick (1×)",
 };
 
+// A point as "seasonal target=0.8", "static".
+const pointName = (p) => [p.policy, settingText(p.setting)].filter(Boolean).join(' ');
+
 // The sweep's own cheapest when the budget is the one it was run with, else the same rule over its points.
 function cheapestFor(sweep, budget) {
   if (Math.abs(budget - sweep.unmet_budget) < 1e-12 && sweep.cheapest !== undefined) return sweep.cheapest;
   return cheapestWithin(sweep.points, budget);
 }
 
-export default function SweepFrontier({ sweep: given = null, title = 'Cost against risk', allowOpen = true }) {
+export default function SweepFrontier({ sweep: given = null, title = 'Cost against risk', allowOpen = true, testId = 'sweep-section' }) {
   const [opened, setOpened] = useState(null);
   const [error, setError] = useState('');
   const sweep = given ?? opened;
@@ -81,7 +84,7 @@ export default function SweepFrontier({ sweep: given = null, title = 'Cost again
   if (budgetOk)
     datasets.push({ label: `unmet budget ${percent(budget, 2)}`, showLine: true, borderDash: [6, 4], borderColor: '#495057', backgroundColor: '#495057', pointRadius: 0, data: [{ x: budget * 100, y: 0 }, { x: budget * 100, y: maxCost }] });
   if (cheapest)
-    datasets.push({ label: 'cheapest within it', pointStyle: 'star', pointRadius: 12, borderWidth: 2, borderColor: '#000', backgroundColor: '#ffd43b', data: [{ x: cheapest.unmet * 100, y: cheapest.cost_rel, setting: `${cheapest.policy} ${settingText(cheapest.setting)}` }] });
+    datasets.push({ label: 'cheapest within it', pointStyle: 'star', pointRadius: 12, borderWidth: 2, borderColor: '#000', backgroundColor: '#ffd43b', data: [{ x: cheapest.unmet * 100, y: cheapest.cost_rel, setting: pointName(cheapest) }] });
 
   const columns = [
     { key: 'policy', label: 'Policy', render: (p) => <span title={ABOUT[p.policy]}>{p.policy}</span> },
@@ -93,8 +96,8 @@ export default function SweepFrontier({ sweep: given = null, title = 'Cost again
     { key: 'within', label: 'Within the budget', value: (p) => (budgetOk && p.unmet <= budget ? 'yes' : 'no') },
   ];
   return (
-    <section aria-labelledby="sweep-title" data-testid="sweep-section">
-      <h2 id="sweep-title">{title}</h2>
+    <section aria-labelledby={`${testId}-title`} data-testid={testId}>
+      <h2 id={`${testId}-title`}>{title}</h2>
       {allowOpen && (
         <>
           <p className="muted">
@@ -131,7 +134,7 @@ export default function SweepFrontier({ sweep: given = null, title = 'Cost again
               : cheapest
                 ? (
                   <>
-                    Within {percent(budget, 2)} unmet the cheapest setting is <strong>{cheapest.policy} {settingText(cheapest.setting)}</strong> at{' '}
+                    Within {percent(budget, 2)} unmet the cheapest setting is <strong>{pointName(cheapest)}</strong> at{' '}
                     {cheapest.cost_rel.toFixed(3)}× static, {percent(cheapest.unmet, 2)} unmet.
                   </>
                 )
@@ -143,7 +146,7 @@ export default function SweepFrontier({ sweep: given = null, title = 'Cost again
           <div className="chart" data-testid="sweep-chart" data-curves={curves.length} data-points={sweep.points.length}>
             <Scatter
               role="img"
-              aria-label={`cost against unmet demand, one curve per policy (${curves.map((c) => c.policy).join(', ')})${cheapest ? `; the cheapest within the budget is ${cheapest.policy} ${settingText(cheapest.setting)}` : ''}`}
+              aria-label={`cost against unmet demand, one curve per policy (${curves.map((c) => c.policy).join(', ')})${cheapest ? `; the cheapest within the budget is ${pointName(cheapest)}` : ''}`}
               data={{ datasets }}
               options={{
                 responsive: true,

@@ -137,18 +137,18 @@ export default function Simulation({ canRun }) {
                 <span className="muted">predictive quantiles:</span>
                 {SWEEP_QUANTILES.map((q) => (
                   <label key={q} className="inline-choice">
-                    <input type="checkbox" checked={grid.quantiles.includes(q)} onChange={() => setGrid({ ...grid, quantiles: toggle(grid.quantiles, q).sort((a, b) => a - b) })} />
+                    <input type="checkbox" disabled={!grid.policies.includes('predictive')} checked={grid.quantiles.includes(q)} onChange={() => setGrid({ ...grid, quantiles: toggle(grid.quantiles, q).sort((a, b) => a - b) })} />
                     p{Math.round(q * 1000) / 10}
                   </label>
                 ))}
               </div>
               <label>
                 Predictive unmet budgets (fractions, comma-separated)
-                <input aria-label="predictive unmet budgets" value={grid.unmetBudgets} onChange={(e) => setGrid({ ...grid, unmetBudgets: e.target.value })} />
+                <input aria-label="predictive unmet budgets" disabled={!grid.policies.includes('predictive')} value={grid.unmetBudgets} onChange={(e) => setGrid({ ...grid, unmetBudgets: e.target.value })} />
               </label>
               <label>
                 HPA and seasonal target utilizations (comma-separated)
-                <input aria-label="target utilizations" value={grid.targets} onChange={(e) => setGrid({ ...grid, targets: e.target.value })} />
+                <input aria-label="target utilizations" disabled={!grid.policies.includes('reactive') && !grid.policies.includes('seasonal')} value={grid.targets} onChange={(e) => setGrid({ ...grid, targets: e.target.value })} />
               </label>
               <label>
                 Your unmet budget (% of demand) the named setting must meet
@@ -173,7 +173,8 @@ export default function Simulation({ canRun }) {
         <SweepFrontier
           sweep={swept}
           allowOpen={false}
-          title={`Cost against risk: ${swept.source}, ${swept.series} series, boot delay ${swept.boot_delay_s} s${swept.seconds !== undefined ? ` (swept in ${number(swept.seconds, 0)} s)` : ''}`}
+          testId="sweep-run-section"
+          title={`Cost against risk: ${swept.source}${swept.seconds !== undefined ? ` (swept in ${number(swept.seconds, 0)} s)` : ''}`}
         />
       )}
       {result && (
