@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "allocate/capacity_planner.hpp"
 #include "core/text.hpp"
@@ -22,30 +23,54 @@ std::string CapMoney(double usd) {
     return buf;
 }
 
+std::string CapSentence(const BudgetCapLimit& cap) {
+    std::string why =
+        "budget '" + cap.budget + "' (" + CapMoney(cap.monthly_usd) + "/month) is projected over at the p50";
+    if (cap.unprojected)
+        return why + ", but this resource has no spend projection of its own (under a day of load history), so its " +
+               "share of what the budget has left is unknown";
+    return why + ", so this resource may spend " + MoneyPerHour(cap.allowed_per_hour) + " = " +
+           std::to_string(cap.max_instances) + " instances until the month ends";
+}
+
 }  // namespace
 
-void ApplyBudgetCap(const BudgetCapLimit& cap, const Resource& r, std::optional<double> current_load, int running,
+void ApplyBudgetCap(const BudgetCaps& caps, const Resource& r, std::optional<double> current_load, int running,
                     PlanDecision& d) {
-    if (d.desired <= cap.max_instances) return;
+    if (!caps.soft && !caps.hard) return;
     // What the measured load needs now at the top of the band (the planner's reactive floor); without a fresh
     // measurement, what runs: a cap is no reason to scale in blind.
     const int needed_now = current_load ? InstancesFor(*current_load, r.capacity_per_instance, r.target_high) : running;
-    int capped = std::max(cap.max_instances, r.min_capacity);
-    std::string why = "; budget cap: budget '" + cap.budget + "' (" + CapMoney(cap.monthly_usd) +
-                      "/month) is projected over at the p50, so this resource may spend " +
-                      MoneyPerHour(cap.allowed_per_hour) + " = " + std::to_string(cap.max_instances) +
-                      " instances until the month ends";
-    if (capped > cap.max_instances) why += "; min_capacity " + std::to_string(r.min_capacity) + " still holds";
-    if (!cap.hard && capped < needed_now) {
-        capped = needed_now;
-        why += current_load ? "; held at " + std::to_string(needed_now) + ", what the measured load " +
-                                  CapNumber(*current_load) +
-                                  " needs now (cap_mode soft never goes below it; cap_mode hard would)"
-                            : "; held at the " + std::to_string(running) +
-                                  " running: no fresh load measurement, and a cap is no reason to scale in blind";
-    }
+    constexpr int kNoLimit = std::numeric_limits<int>::max();
+    // Each mode apart: the soft cap is lifted to the measured need, the hard one is not; the lower holds.
+    const int soft_limit = caps.soft ? std::max(caps.soft->max_instances, needed_now) : kNoLimit;
+    const int hard_limit = caps.hard ? caps.hard->max_instances : kNoLimit;
+    const int limit = std::min(soft_limit, hard_limit);
+    if (d.desired <= limit) return;
+    const int capped = std::max(limit, r.min_capacity);
     if (capped >= d.desired) return;
-    if (cap.hard) {
+    const bool hard_binds = caps.hard && hard_limit <= soft_limit;
+    const BudgetCapLimit& binding = hard_binds ? *caps.hard : *caps.soft;
+    std::string why = "; budget cap: " + CapSentence(binding);
+    if (capped > limit) why += "; min_capacity " + std::to_string(r.min_capacity) + " still holds";
+    if (!hard_binds) {
+        if (soft_limit > caps.soft->max_instances) {
+            const std::string mode_note = binding.unprojected
+                                              ? " (without a share, a cap never goes below it, whatever its mode)"
+                                              : " (cap_mode soft never goes below it; cap_mode hard would)";
+            why += current_load ? "; held at " + std::to_string(needed_now) + ", what the measured load " +
+                                      CapNumber(*current_load) + " needs now" + mode_note
+                                : "; held at the " + std::to_string(running) +
+                                      " running: no fresh load measurement, and a cap is no reason to scale in blind";
+        }
+        if (caps.hard)
+            why += "; budget '" + caps.hard->budget + "' caps it hard at " + std::to_string(caps.hard->max_instances) +
+                   ", above that";
+    } else {
+        if (caps.soft)
+            why += "; budget '" + caps.soft->budget + "' caps it soft at " + std::to_string(caps.soft->max_instances) +
+                   " but never below the " + std::to_string(needed_now) +
+                   (current_load ? " the measured load needs now" : " running") + ", so the hard cap is the lower";
         if (current_load) {
             const double served = capped * r.capacity_per_instance;
             const double unmet = std::max(0.0, *current_load - served);
@@ -61,11 +86,18 @@ void ApplyBudgetCap(const BudgetCapLimit& cap, const Resource& r, std::optional<
     d.desired = capped;
     d.bound_by = "budget_cap";
     d.reason += why;
-    d.explanation.held_by = cap.hard ? "budget cap (hard)" : "budget cap";
+    d.explanation.held_by = hard_binds ? "budget cap (hard)" : "budget cap";
     if (d.explanation.from > 0 && d.explanation.cost_before_per_hour > 0) {
         d.explanation.cost_after_per_hour = d.explanation.cost_before_per_hour / d.explanation.from * capped;
         d.cost_after_per_hour = d.explanation.cost_after_per_hour;
     }
+}
+
+void ApplyBudgetCap(const BudgetCapLimit& cap, const Resource& r, std::optional<double> current_load, int running,
+                    PlanDecision& d) {
+    BudgetCaps caps;
+    AddCap(caps, cap);
+    ApplyBudgetCap(caps, r, current_load, running, d);
 }
 
 }  // namespace cloudopt

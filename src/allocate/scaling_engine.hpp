@@ -46,8 +46,9 @@ struct EngineInput {
     // Whether current_load was served by state.ready, so that it tells the service-level correction whether the
     // resource starved (auto mode only). False for a replay's first sizing, before anything ran.
     bool observe_service = true;
-    // A budget's cap on this resource (core/budget.hpp, allocate/budget_cap.hpp); none while no budget caps it.
-    std::optional<BudgetCapLimit> budget_cap = {};
+    // The budgets' caps on this resource, the tightest of each mode (core/budget.hpp, allocate/budget_cap.hpp);
+    // none while no budget caps it.
+    std::optional<BudgetCaps> budget_cap = {};
 };
 
 enum class Verdict {

@@ -1,8 +1,11 @@
 #include "api/budget_monitor.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 namespace cloudopt::api {
 
@@ -62,9 +65,11 @@ std::string DescribeBudget(const BudgetStatus& s) {
     text += ": spent " + BudgetMoney(s.projection.actual_to_date) + " so far";
     if (s.projection.p50 && s.projection.p90)
         text += ", month's end p50 " + BudgetMoney(*s.projection.p50) + ", p90 " + BudgetMoney(*s.projection.p90);
-    if (!s.caps.empty()) {
+    if (!s.caps.empty() || !s.held_at_need.empty()) {
         text += "; cap (" + std::string(BudgetCapModeName(b.cap_mode)) + "):";
         for (const auto& [name, count] : s.caps) text += " " + name + " <= " + std::to_string(count);
+        for (const std::string& name : s.held_at_need)
+            text += " " + name + " held at its measured need (no projection)";
     }
     return text;
 }
@@ -107,27 +112,43 @@ BudgetEvaluation EvaluateBudgets(const std::vector<Budget>& budgets, const std::
                              (st.state == BudgetState::kOver || st.state == BudgetState::kExceeded) && hours_left > 0;
         if (capping) {
             const double left_per_hour = std::max(0.0, b.monthly_usd - st.projection.actual_to_date) / hours_left;
-            std::vector<std::pair<const Resource*, double>> shares;
+            // A member without a projection of its own has no share to be held to: it keeps what its measured
+            // load needs now whatever the mode (BudgetCapLimit::unprojected), instead of a share of 0 that a hard
+            // cap would starve it with. When no member has one, they share alike.
+            std::vector<std::pair<const Resource*, std::optional<double>>> shares;
             double total_rest = 0.0;
             for (const Resource* r : members) {
                 const CostGroup* own = find_group("resource", r->name);
-                const double rest = own && own->rest ? std::max(0.0, own->rest->p50) : 0.0;
+                std::optional<double> rest;
+                if (own && own->rest) rest = std::max(0.0, own->rest->p50);
                 shares.emplace_back(r, rest);
-                total_rest += rest;
+                total_rest += rest.value_or(0.0);
             }
+            const bool any_projected =
+                std::any_of(shares.begin(), shares.end(), [](const auto& s) { return s.second.has_value(); });
             for (const auto& [r, rest] : shares) {
-                const double share = total_rest > 0 ? rest / total_rest : 1.0 / static_cast<double>(shares.size());
                 const double price = price_per_instance_hour(*r);
                 if (!(price > 0)) continue;  // an unpriced type cannot be capped by money
                 BudgetCapLimit cap;
                 cap.budget = b.name;
                 cap.monthly_usd = b.monthly_usd;
-                cap.allowed_per_hour = left_per_hour * share;
-                cap.max_instances = static_cast<int>(std::floor(cap.allowed_per_hour / price + 1e-9));
                 cap.hard = b.cap_mode == BudgetCapMode::kHard;
-                st.caps[r->name] = cap.max_instances;
-                auto [it, inserted] = out.caps.emplace(r->id, cap);
-                if (!inserted) it->second = TighterCap(it->second, cap);
+                if (any_projected && !rest) {
+                    cap.unprojected = true;
+                    cap.hard = false;
+                    st.held_at_need.push_back(r->name);
+                } else {
+                    const double share = total_rest > 0 ? rest.value_or(0.0) / total_rest
+                                         : any_projected
+                                             ? 1.0 / static_cast<double>(std::count_if(
+                                                         shares.begin(), shares.end(),
+                                                         [](const auto& s) { return s.second.has_value(); }))
+                                             : 1.0 / static_cast<double>(shares.size());
+                    cap.allowed_per_hour = left_per_hour * share;
+                    cap.max_instances = static_cast<int>(std::floor(cap.allowed_per_hour / price + 1e-9));
+                    st.caps[r->name] = cap.max_instances;
+                }
+                AddCap(out.caps[r->id], cap);
             }
         }
         out.statuses.push_back(std::move(st));
@@ -162,20 +183,34 @@ Result<std::vector<BudgetStatus>> BudgetMonitor::Check(UnixSeconds now) {
         metrics_.GetGauge("cloudopt_budget_monthly_usd", "The budget per month, USD", labels).Set(s.budget.monthly_usd);
         metrics_.GetGauge("cloudopt_budget_spent_usd", "Spent this month so far, USD", labels)
             .Set(s.projection.actual_to_date);
-        for (const auto& [quantile, value] : {std::pair{"p50", s.projection.p50}, std::pair{"p90", s.projection.p90}})
+        for (const auto& [quantile, value] : {std::pair{"p50", s.projection.p50}, std::pair{"p90", s.projection.p90}}) {
+            const Labels projected = {{"budget", s.budget.name}, {"quantile", quantile}};
             if (value)
-                metrics_
-                    .GetGauge("cloudopt_budget_projected_usd", "Projected spend at the month's end, USD",
-                              {{"budget", s.budget.name}, {"quantile", quantile}})
+                metrics_.GetGauge("cloudopt_budget_projected_usd", "Projected spend at the month's end, USD", projected)
                     .Set(*value);
+            else  // no projection now (a new scope without history, say): no stale number either
+                metrics_.RemoveGauge("cloudopt_budget_projected_usd", projected);
+        }
     }
+    // A budget deleted or renamed since the last check takes its series with it.
+    std::set<std::string> gauged;
+    for (const BudgetStatus& s : evaluation.statuses) gauged.insert(s.budget.name);
+    for (const std::string& gone : gauged_) {
+        if (gauged.count(gone)) continue;
+        for (const char* family : {"cloudopt_budget_state", "cloudopt_budget_monthly_usd", "cloudopt_budget_spent_usd"})
+            metrics_.RemoveGauge(family, {{"budget", gone}});
+        for (const char* quantile : {"p50", "p90"})
+            metrics_.RemoveGauge("cloudopt_budget_projected_usd", {{"budget", gone}, {"quantile", quantile}});
+    }
+    gauged_ = std::move(gauged);
     std::vector<BudgetEvent> events;
     {
         std::lock_guard lock(latest_mutex_);
         std::map<std::int64_t, BudgetState> states;
         for (const BudgetStatus& s : evaluation.statuses) {
+            // The state last sent: this process's, or after a restart the one the store kept (Budget::alerted).
             auto before = states_.find(s.budget.id);
-            const BudgetState from = before == states_.end() ? BudgetState::kOk : before->second;
+            const BudgetState from = before == states_.end() ? s.budget.alerted : before->second;
             // Alerts escalate and clear: at risk -> over -> exceeded, and back to ok. Unknown (no projection) is no
             // news.
             if (s.state != BudgetState::kUnknown && BudgetSeverity(s.state) != BudgetSeverity(from))
@@ -186,6 +221,10 @@ Result<std::vector<BudgetStatus>> BudgetMonitor::Check(UnixSeconds now) {
         latest_ = evaluation.statuses;
         latest_at_ = now;
     }
+    // Kept before it is sent: a restart between the two loses one message rather than sending it twice.
+    for (const BudgetEvent& e : events)
+        if (Status kept = store_.SetBudgetAlerted(e.status.budget.id, e.status.state); !kept)
+            spdlog::warn("budget '{}': keeping its alert state: {}", e.status.budget.name, kept.error().message);
     if (listener_)
         for (const BudgetEvent& e : events) listener_(e);
     return evaluation.statuses;

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct BudgetStatus {
     int resources = 0;  // resources the budget covers
     // The caps it sets now (cap mode on, p50 over): resource name -> instances.
     std::map<std::string, int> caps;
+    // Covered resources without a projection of their own: held at what their measured load needs, whatever the
+    // mode (BudgetCapLimit::unprojected).
+    std::vector<std::string> held_at_need;
     std::string note;  // why there is no projection, or what the state means in a sentence
 };
 
@@ -41,7 +45,7 @@ struct BudgetEvent {
 // (the tighter holds). `price_per_instance_hour` prices one instance of a resource.
 struct BudgetEvaluation {
     std::vector<BudgetStatus> statuses;
-    std::map<ResourceId, BudgetCapLimit> caps;
+    std::map<ResourceId, BudgetCaps> caps;
 };
 BudgetEvaluation EvaluateBudgets(const std::vector<Budget>& budgets, const std::vector<Resource>& resources,
                                  const CostReport& report,
@@ -65,6 +69,7 @@ class BudgetMonitor {
     BudgetCapBoard* caps_;
     std::function<void(const BudgetEvent&)> listener_;
     std::mutex check_mutex_;           // one check at a time
+    std::set<std::string> gauged_;     // budget names with series on /metrics; guarded by check_mutex_
     mutable std::mutex latest_mutex_;  // guards latest_, latest_at_, states_
     std::vector<BudgetStatus> latest_;
     UnixSeconds latest_at_ = 0;

@@ -2,6 +2,7 @@
 // forecast (api/budget_monitor.hpp, docs/COSTS.md "Budgets"). Registered by AddCostRoutes.
 
 #include <memory>
+#include <set>
 
 #include "api/budget_monitor.hpp"
 #include "api/json_io.hpp"
@@ -39,14 +40,33 @@ json BudgetStatusJson(const BudgetStatus& s, UnixSeconds checked_at) {
                 {"month_end", month_end},
                 {"resources", s.resources},
                 {"caps", s.caps},
+                {"held_at_need", s.held_at_need},
                 {"message", DescribeBudget(s)},
                 {"checked_at", checked_at}};
     if (!s.note.empty()) out["note"] = s.note;
     return out;
 }
 
+// kUnprocessable naming `target` and the providers known: those configured (providers.*) and those the stored
+// resources name.
+Status CheckBudgetProvider(const std::string& target, const std::map<std::string, std::string>& configured,
+                           Store& store) {
+    std::set<std::string> known;
+    for (const auto& [name, driver] : configured) known.insert(name);
+    auto resources = store.ListResources();
+    if (!resources) return resources.error();
+    for (const Resource& r : *resources) known.insert(r.provider);
+    if (known.count(target)) return Status::Ok();
+    std::string list;
+    for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
+    return MakeError(ErrorCode::kUnprocessable,
+                     "target: no provider is named '" + target + "'; known: " + (list.empty() ? "none yet" : list) +
+                         " (the config's providers, and those resources name: GET /api/providers)");
+}
+
 // The fields a budget is made of; `base` supplies what the body leaves out (PUT changes only what it names).
-Result<Budget> BudgetFromJson(const json& body, Budget b, Store& store) {
+Result<Budget> BudgetFromJson(const json& body, Budget b, Store& store,
+                              const std::map<std::string, std::string>& providers) {
     if (Status s = CheckKnownFields(body, {"name", "scope", "target", "monthly_usd", "cap_mode"}, "budget"); !s)
         return s.error();
     auto text = [&body](const char* key, std::string& out) -> Status {
@@ -77,6 +97,9 @@ Result<Budget> BudgetFromJson(const json& body, Budget b, Store& store) {
     if (b.scope == BudgetScope::kLabel) {  // one spelling: "team=payments" is stored as "team:payments"
         auto selector = ParseLabelSelector(b.target);
         if (selector) b.target = (*selector)[0].key + ":" + (*selector)[0].value;
+    }
+    if (b.scope == BudgetScope::kProvider) {  // likewise: a provider configured, or one a resource names
+        if (Status s = CheckBudgetProvider(b.target, providers, store); !s) return s.error();
     }
     if (b.scope == BudgetScope::kResource) {  // a typo would budget nothing, silently
         if (auto found = store.FindResourceByName(b.target); !found)
@@ -140,7 +163,7 @@ void AddBudgetRoutes(Router& router, ApiContext& ctx) {
             for (const char* required : {"name", "monthly_usd"})
                 if (!body->contains(required))
                     return ErrorResponse(MakeError(ErrorCode::kUnprocessable, std::string(required) + ": is required"));
-            auto budget = BudgetFromJson(*body, Budget{}, ctx.store);
+            auto budget = BudgetFromJson(*body, Budget{}, ctx.store, ctx.providers);
             if (!budget) return ErrorResponse(budget.error());
             auto saved = ctx.store.SaveBudget(*budget);
             if (!saved) return ErrorResponse(saved.error());
@@ -185,7 +208,7 @@ void AddBudgetRoutes(Router& router, ApiContext& ctx) {
             if (!body) return ErrorResponse(body.error());
             auto stored = find(*id);
             if (!stored) return ErrorResponse(stored.error());
-            auto budget = BudgetFromJson(*body, *stored, ctx.store);
+            auto budget = BudgetFromJson(*body, *stored, ctx.store, ctx.providers);
             if (!budget) return ErrorResponse(budget.error());
             auto saved = ctx.store.SaveBudget(*budget);
             if (!saved) return ErrorResponse(saved.error());

@@ -10,6 +10,7 @@
 
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
+#include "api/sweep_job.hpp"
 #include "core/trace_csv.hpp"
 #include "simulate/replay.hpp"
 
@@ -27,14 +28,24 @@ struct SimulationRequest {
     std::string source;
     std::vector<std::string> policies;
     ReplayOptions options;
+    std::optional<SweepRunOptions> sweep;  // set: the cost/risk frontier instead (api/sweep_job.hpp)
 };
 
 Result<SimulationRequest> ParseSimulation(const HttpRequest& req, const ApiContext& ctx) {
     auto body = ParseJsonBody(req);
     if (!body) return body.error();
-    if (Status s = CheckKnownFields(*body, {"dataset", "csv", "policies", "boot_delay_s", "target"}, "simulation"); !s)
-        return s.error();
     SimulationRequest out;
+    if (Status s =
+            CheckKnownFields(*body, {"dataset", "csv", "policies", "boot_delay_s", "target", "sweep"}, "simulation");
+        !s)
+        return s.error();
+    if (body->contains("sweep")) {
+        if (body->contains("policies"))
+            return MakeError(ErrorCode::kUnprocessable, "policies: not with sweep; give sweep.policies instead");
+        auto sweep = ParseSweepOption((*body)["sweep"]);
+        if (!sweep) return sweep.error();
+        out.sweep = std::move(*sweep);
+    }
     const bool has_dataset = body->contains("dataset"), has_csv = body->contains("csv");
     if (has_dataset == has_csv)
         return MakeError(ErrorCode::kUnprocessable, "give either dataset (GET /api/simulations/datasets) or csv");
@@ -96,6 +107,9 @@ Result<SimulationRequest> ParseSimulation(const HttpRequest& req, const ApiConte
 // each policy's ready capacity in demand units for the charts.
 Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner::Progress& progress,
                                   const JobRunner& jobs) {
+    if (sim.sweep)
+        return RunSweepJob(sim.series, sim.source, sim.options, *sim.sweep, progress,
+                           [&jobs] { return jobs.stopping(); });
     json per_series = json::array();
     std::map<std::string, std::array<double, 5>> sums;  // cost_rel, unmet, hot, util, actions
     std::size_t done = 0;

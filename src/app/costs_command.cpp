@@ -1,6 +1,7 @@
 #include "app/costs_command.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -388,6 +389,47 @@ int RunBudgetDelete(const BudgetCommand& c) {
     }
     std::cerr << "cloudopt: no budget is named '" << c.name << "' (cloudopt budget list shows them)\n";
     return kUsageError;
+}
+
+int RunCostsShow(const CostsShowCommand& c) {
+    std::string query;
+    auto add = [&query](const char* key, const std::string& value) {
+        if (value.empty()) return;
+        query += (query.empty() ? "?" : "&") + std::string(key) + "=" + value;
+    };
+    for (char ch : c.kind + c.group_by)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == ':' || ch == '-' || ch == '_' || ch == '.' ||
+              ch == '/')) {
+            std::cerr << "cloudopt: --kind and --group-by take names like provider or label:team\n";
+            return kUsageError;
+        }
+    add("kind", c.kind);
+    add("group_by", c.group_by);
+    int exit_code = 0;
+    auto answer = CallServiceApi(c.server, c.token, "GET", "/api/costs" + query, "", exit_code);
+    if (!answer) return exit_code;
+    if (c.json) {
+        std::cout << answer->dump() << "\n";
+        return 0;
+    }
+    namespace jsonf = providers::jsonf;
+    std::printf("%s (%s): spent so far and the month's end from the load forecasts\n",
+                jsonf::Str(*answer, "month").c_str(), jsonf::Str(*answer, "currency").c_str());
+    std::printf("%-9s %-32s %12s %12s %12s %12s  %s\n", "KIND", "NAME", "SPENT", "END p10", "END p50", "END p90",
+                "NOTE");
+    for (const nlohmann::json& g : jsonf::Arr(*answer, "groups")) {
+        const bool banded = g.contains("month_end") && g["month_end"].is_object();
+        auto band = [&](const char* q) {
+            char buf[32];
+            if (!banded) return std::string("-");
+            std::snprintf(buf, sizeof buf, "%.2f", g["month_end"].value(q, 0.0));
+            return std::string(buf);
+        };
+        std::printf("%-9s %-32s %12.2f %12s %12s %12s  %s\n", jsonf::Str(g, "kind").c_str(),
+                    jsonf::Str(g, "name").c_str(), g.value("actual_to_date", 0.0), band("p10").c_str(),
+                    band("p50").c_str(), band("p90").c_str(), g.value("note", "").c_str());
+    }
+    return 0;
 }
 
 }  // namespace cloudopt

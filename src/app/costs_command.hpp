@@ -54,4 +54,14 @@ int RunBudgetAdd(const BudgetCommand& command);
 int RunBudgetList(const BudgetCommand& command);
 int RunBudgetDelete(const BudgetCommand& command);
 
+// `cloudopt costs` (no subcommand): a running service's month (GET /api/costs, docs/COSTS.md section 2): each group's
+// spend so far and its month-end p10/p50/p90, as a table or the API's JSON (--json). `kind` (resource | provider |
+// label | total) and `group_by` ("label:team") pass on to the API, which refuses bad values with a 400.
+struct CostsShowCommand {
+    std::string server, token;
+    std::string kind, group_by;
+    bool json = false;
+};
+int RunCostsShow(const CostsShowCommand& command);
+
 }  // namespace cloudopt

@@ -275,7 +275,8 @@ int main(int argc, char** argv) {
     simulate->add_option("--sweep-policies", simulate_command.sweep_policies,
                          "With --sweep: predictive,reactive,seasonal,oracle (default all)");
     simulate->add_option("--sweep-quantiles", simulate_command.sweep_quantiles,
-                         "With --sweep: the predictive policy's loop.quantile values (default 0.5,0.9,0.95,0.99)");
+                         "With --sweep: the predictive policy's loop.quantile values (default 0.5,0.9,0.95,0.99,0.999; "
+                         "0.999 is extrapolated from the p95-p99 band)");
     simulate->add_option("--sweep-budgets", simulate_command.sweep_budgets,
                          "With --sweep: the predictive policy's loop.unmet_budget values (default 0.001,0.005,0.02)");
     simulate->add_option("--sweep-targets", simulate_command.sweep_targets,
@@ -287,8 +288,17 @@ int main(int argc, char** argv) {
     simulate->add_option("--data-dir", simulate_command.adopt_data_dir, "With --adopt: the service's data directory");
 
     cloudopt::CostsBacktestCommand costs_backtest_command;
-    CLI::App* costs = app.add_subcommand("costs", "Spend forecasts (docs/COSTS.md); GET /api/costs serves them live");
-    costs->require_subcommand(1);
+    CLI::App* costs = app.add_subcommand(
+        "costs", "Spend forecasts (docs/COSTS.md): alone, a running service's month (GET /api/costs) as a table");
+    costs->require_subcommand(0, 1);
+    cloudopt::CostsShowCommand costs_show_command;
+    costs->add_option("--server,--url", costs_show_command.server,
+                      "The service's URL (default $CLOUDOPT_SERVER or http://localhost:8080)");
+    costs->add_option("--token", costs_show_command.token, "An API token ($CLOUDOPT_TOKEN)");
+    costs->add_option("--kind", costs_show_command.kind,
+                      "Only groups of this kind: resource | provider | label | total");
+    costs->add_option("--group-by", costs_show_command.group_by, "label:KEY: one group per value of a label key");
+    costs->add_flag("--json", costs_show_command.json, "Print the API's JSON");
     CLI::App* costs_backtest = costs->add_subcommand(
         "backtest",
         "Forecast each series' spend of its last days from the load before them; p50 error and p10-p90 "
@@ -530,6 +540,7 @@ int main(int argc, char** argv) {
     if (db_migrate->parsed()) return cloudopt::RunDbMigrate(db_command);
     if (db_copy->parsed()) return cloudopt::RunDbCopy(db_command);
     if (costs_backtest->parsed()) return cloudopt::RunCostsBacktest(costs_backtest_command);
+    if (costs->parsed() && !costs_commitments->parsed()) return cloudopt::RunCostsShow(costs_show_command);
     if (serve->parsed()) {
         auto config = cloudopt::LoadConfig(config_path, cloudopt::ProcessEnvironment());
         if (!config) {

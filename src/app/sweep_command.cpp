@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/sweep_job.hpp"
 #include "app/adopted_settings.hpp"
 #include "app/cli_common.hpp"
 #include "app/config.hpp"
@@ -25,36 +26,16 @@ namespace cloudopt {
 
 namespace {
 
-nlohmann::json SweepPointJson(const SweepPoint& p) {
-    nlohmann::json setting = nlohmann::json::object();
-    for (const auto& [key, value] : p.setting) setting[key] = value;
-    return {{"policy", p.policy},
-            {"setting", setting},
-            {"cost_rel", RoundTo(p.cost_rel)},
-            {"unmet", RoundTo(p.unmet, 5)},
-            {"hot", RoundTo(p.hot, 5)},
-            {"flaps_per_day", RoundTo(p.flaps_per_day, 2)},
-            {"actions_per_day", RoundTo(p.actions_per_day, 2)}};
-}
-
 std::string SweepValueText(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", v);
     return buf;
 }
 
-// The oracle sees the future: it is drawn as the bound, never named as a setting to run.
-std::vector<SweepPoint> Runnable(const std::vector<SweepPoint>& points) {
-    std::vector<SweepPoint> out;
-    for (const SweepPoint& p : points)
-        if (p.policy != "oracle") out.push_back(p);
-    return out;
-}
-
 Result<SweepGrid> GridFrom(const SimulateCommand& c) {
     SweepGrid grid;
     if (!c.sweep_quantiles.empty()) {
-        auto v = ParseSweepList(c.sweep_quantiles, 0.5, 0.99, "--sweep-quantiles");
+        auto v = ParseSweepList(c.sweep_quantiles, 0.5, 0.999, "--sweep-quantiles");
         if (!v) return v.error();
         grid.quantiles = *v;
     }
@@ -134,94 +115,34 @@ int RunSweep(const SimulateCommand& c) {
     }
 
     // One task per (series, family), run on a bounded pool: a predictive task trains one model and replays every
-    // engine setting; the others replay their settings without a model. Results fold in file order.
-    struct Task {
-        std::string id;
-        const RegularSeries* series;
-        std::string family;
-    };
-    std::vector<Task> tasks;
-    std::vector<std::string> ids;
-    for (const auto& [id, series] : *all) {
-        ids.push_back(id);
-        // The slow family first, so the pool does not end waiting on one long task.
-        for (const std::string& f : families)
-            if (f == "predictive") tasks.push_back({id, &series, f});
-    }
-    for (const auto& [id, series] : *all)
-        for (const std::string& f : families)
-            if (f != "predictive") tasks.push_back({id, &series, f});
+    // engine setting; the others replay their settings without a model (simulate/sweep.hpp RunSweepGrid).
+    SweepRunOptions run_options;
+    run_options.families = families;
+    run_options.grid = *grid;
+    run_options.unmet_budget = budget;
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int jobs =
-        std::clamp(c.jobs > 0 ? c.jobs : cores, 1, static_cast<int>(std::max<std::size_t>(1, tasks.size())));
-    if (jobs > 1) options.models.lstm.train.threads = 1;
-    std::vector<std::optional<Result<std::vector<SweepPoint>>>> results(tasks.size());
-    std::atomic<std::size_t> next{0}, finished{0};
-    std::mutex progress;
-    auto worker = [&] {
-        for (std::size_t i = next++; i < tasks.size(); i = next++) {
-            results[i] = SweepFamily(*tasks[i].series, tasks[i].family, options, *grid);
-            std::lock_guard lock(progress);
-            std::fprintf(stderr, "sweep: %zu/%zu tasks (%s %s)\n", ++finished, tasks.size(), tasks[i].id.c_str(),
-                         tasks[i].family.c_str());
-            if (!*results[i]) next = tasks.size();  // the run fails anyway
-        }
+    run_options.jobs = c.jobs > 0 ? c.jobs : cores;
+    run_options.progress = [](std::size_t done, std::size_t total, const std::string& id, const std::string& family) {
+        std::fprintf(stderr, "sweep: %zu/%zu tasks (%s %s)\n", done, total, id.c_str(), family.c_str());
     };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < jobs; ++t) pool.emplace_back(worker);
-    worker();
-    for (std::thread& t : pool) t.join();
-
-    std::map<std::string, std::vector<SweepPoint>> by_series;
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-        if (!results[i]) continue;
-        if (!*results[i]) {
-            std::cerr << "cloudopt: series '" << tasks[i].id << "' (" << tasks[i].family
-                      << "): " << results[i]->error().message << "\n";
-            return kUsageError;
-        }
-        auto& points = by_series[tasks[i].id];
-        for (const SweepPoint& p : **results[i]) {
-            // Every family replays static as its yardstick; keep it once.
-            if (p.policy == "static" &&
-                std::any_of(points.begin(), points.end(), [](const SweepPoint& q) { return q.policy == "static"; }))
-                continue;
-            points.push_back(p);
-        }
+    auto run = RunSweepGrid(*all, options, run_options);
+    if (!run) {
+        std::cerr << "cloudopt: " << run.error().message << "\n";
+        return kUsageError;
     }
-    std::vector<std::vector<SweepPoint>> per_series_points;
-    nlohmann::json per_series = nlohmann::json::object();
-    for (const std::string& id : ids) {
-        nlohmann::json rows = nlohmann::json::array();
-        for (const SweepPoint& p : by_series[id]) rows.push_back(SweepPointJson(p));
-        per_series[id] = rows;
-        per_series_points.push_back(by_series[id]);
-    }
-    const std::vector<SweepPoint> points = AverageSweep(per_series_points);
-    const auto cheapest = CheapestWithin(Runnable(points), budget);
-    const auto cheapest_predictive = CheapestWithin(points, budget, "predictive");
-    nlohmann::json points_json = nlohmann::json::array();
-    for (const SweepPoint& p : points) points_json.push_back(SweepPointJson(p));
-    nlohmann::json grid_json = {{"quantiles", grid->quantiles},
-                                {"unmet_budgets", grid->unmet_budgets},
-                                {"hpa_targets", grid->hpa_targets},
-                                {"seasonal_targets", grid->seasonal_targets}};
+    const std::vector<SweepPoint>& points = run->points;
+    const auto& cheapest = run->cheapest;
+    const auto& cheapest_predictive = run->cheapest_predictive;
+    const std::vector<std::string>& ids = run->ids;
+    const int jobs = run->jobs;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    nlohmann::json out = {
-        {"sweep", true},
-        {"data", c.data},
-        {"series", ids.size()},
-        {"boot_delay_s", c.boot_delay_s},
-        {"target", c.target},
-        {"epochs", ReplayEpochs(c, loop)},
-        {"unmet_budget", budget},
-        {"grid", grid_json},
-        {"jobs", jobs},
-        {"seconds", RoundTo(seconds, 1)},
-        {"points", points_json},
-        {"cheapest", cheapest ? SweepPointJson(*cheapest) : nlohmann::json()},
-        {"cheapest_predictive", cheapest_predictive ? SweepPointJson(*cheapest_predictive) : nlohmann::json()},
-        {"per_series", per_series}};
+    nlohmann::json out = api::SweepRunJson(*run, *grid, budget);
+    out["data"] = c.data;
+    out["boot_delay_s"] = c.boot_delay_s;
+    out["target"] = c.target;
+    out["epochs"] = ReplayEpochs(c, loop);
+    out["jobs"] = jobs;
+    out["seconds"] = RoundTo(seconds, 1);
     if (!c.report.empty()) {
         if (Status s = WriteWholeFile(c.report, RenderSweepReport(c.data, out.dump()), "report"); !s) {
             std::cerr << "cloudopt: " << s.error().message << "\n";

@@ -63,6 +63,13 @@ const char* BudgetStateName(BudgetState state) {
     return "unknown";
 }
 
+std::optional<BudgetState> ParseBudgetState(std::string_view text) {
+    for (BudgetState st :
+         {BudgetState::kOk, BudgetState::kAtRisk, BudgetState::kOver, BudgetState::kExceeded, BudgetState::kUnknown})
+        if (text == BudgetStateName(st)) return st;
+    return std::nullopt;
+}
+
 int BudgetSeverity(BudgetState state) {
     switch (state) {
         case BudgetState::kAtRisk:
@@ -140,12 +147,17 @@ BudgetCapLimit TighterCap(const BudgetCapLimit& a, const BudgetCapLimit& b) {
     return a.hard ? a : b;  // at the same count, a hard cap says more about what it risks
 }
 
-void BudgetCapBoard::Set(std::map<ResourceId, BudgetCapLimit> caps) {
+void AddCap(BudgetCaps& caps, const BudgetCapLimit& cap) {
+    std::optional<BudgetCapLimit>& slot = cap.hard ? caps.hard : caps.soft;
+    slot = slot ? TighterCap(*slot, cap) : cap;
+}
+
+void BudgetCapBoard::Set(std::map<ResourceId, BudgetCaps> caps) {
     std::lock_guard lock(mutex_);
     caps_ = std::move(caps);
 }
 
-std::optional<BudgetCapLimit> BudgetCapBoard::For(ResourceId id) const {
+std::optional<BudgetCaps> BudgetCapBoard::For(ResourceId id) const {
     std::lock_guard lock(mutex_);
     auto it = caps_.find(id);
     if (it == caps_.end()) return std::nullopt;

@@ -28,6 +28,16 @@ enum class BudgetCapMode { kOff, kSoft, kHard };
 const char* BudgetCapModeName(BudgetCapMode mode);
 std::optional<BudgetCapMode> ParseBudgetCapMode(std::string_view text);
 
+// Where a budget stands this month. kOk: even the p90 projection is within it. kAtRisk: the p90 crosses it, the p50
+// does not. kOver: the p50 crosses it. kExceeded: the spend so far already has. kUnknown: no projection (too little
+// load history) and not exceeded yet.
+enum class BudgetState { kOk, kAtRisk, kOver, kExceeded, kUnknown };
+const char* BudgetStateName(BudgetState state);
+// 0 ok/unknown, 1 at risk, 2 over, 3 exceeded: the /metrics gauge and the order alerts escalate in.
+int BudgetSeverity(BudgetState state);
+// Reads a BudgetStateName back; nothing for any other text.
+std::optional<BudgetState> ParseBudgetState(std::string_view text);
+
 struct Budget {
     std::int64_t id = 0;
     std::string name;  // unique; how people and alerts refer to it
@@ -38,20 +48,15 @@ struct Budget {
     BudgetCapMode cap_mode = BudgetCapMode::kOff;
     UnixSeconds created_at = 0;
     UnixSeconds updated_at = 0;
+    // The last state sent to the alert webhook, kept by the store so a restart sends only changes
+    // (Store::SetBudgetAlerted writes it; SaveBudget leaves it as it is).
+    BudgetState alerted = BudgetState::kOk;
 };
 
 // kUnprocessable naming the field and the rule it broke.
 Status ValidateBudget(const Budget& budget);
 // Whether a resource counts toward the budget.
 bool BudgetCovers(const Budget& budget, const Resource& resource);
-
-// Where a budget stands this month. kOk: even the p90 projection is within it. kAtRisk: the p90 crosses it, the p50
-// does not. kOver: the p50 crosses it. kExceeded: the spend so far already has. kUnknown: no projection (too little
-// load history) and not exceeded yet.
-enum class BudgetState { kOk, kAtRisk, kOver, kExceeded, kUnknown };
-const char* BudgetStateName(BudgetState state);
-// 0 ok/unknown, 1 at risk, 2 over, 3 exceeded: the /metrics gauge and the order alerts escalate in.
-int BudgetSeverity(BudgetState state);
 
 struct BudgetProjection {
     double actual_to_date = 0.0;
@@ -67,20 +72,33 @@ struct BudgetCapLimit {
     double allowed_per_hour = 0.0;  // this resource's share of what the budget has left, per hour to the month's end
     int max_instances = 0;          // allowed_per_hour / the price of one instance, rounded down
     bool hard = false;              // BudgetCapMode::kHard
+    // The resource has no projection of its own (under a day of load history), so its share of what is left is
+    // unknown: it is held at what its measured load needs now whatever the budget's mode (a hard cap would otherwise
+    // starve it with a share of 0). Such a cap is always soft, with max_instances 0.
+    bool unprojected = false;
 };
-// Of two budgets capping one resource, the tighter one holds.
+// Of two budgets of one mode capping one resource, the tighter one holds.
 BudgetCapLimit TighterCap(const BudgetCapLimit& a, const BudgetCapLimit& b);
+
+// Every cap on one resource: the tightest of each mode, applied apart (allocate/budget_cap.hpp), so a soft cap
+// tighter than a hard one cannot lift the hard one to the measured need: soft binds down to the measured need, hard
+// binds below it, and the lower of the two holds.
+struct BudgetCaps {
+    std::optional<BudgetCapLimit> soft, hard;
+};
+// Adds `cap` to the slot of its mode, keeping the tighter.
+void AddCap(BudgetCaps& caps, const BudgetCapLimit& cap);
 
 // The caps in force, per resource: written by whoever evaluates budgets (a periodic check in the service), read by
 // the control loop on every pass. Thread-safe: both under one mutex; reads copy.
 class BudgetCapBoard {
   public:
-    void Set(std::map<ResourceId, BudgetCapLimit> caps);
-    std::optional<BudgetCapLimit> For(ResourceId id) const;
+    void Set(std::map<ResourceId, BudgetCaps> caps);
+    std::optional<BudgetCaps> For(ResourceId id) const;
 
   private:
     mutable std::mutex mutex_;
-    std::map<ResourceId, BudgetCapLimit> caps_;  // guarded by mutex_
+    std::map<ResourceId, BudgetCaps> caps_;  // guarded by mutex_
 };
 
 }  // namespace cloudopt

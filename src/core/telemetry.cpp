@@ -1,8 +1,8 @@
 #include "core/telemetry.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cassert>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -102,6 +102,17 @@ Gauge& MetricsRegistry::GetGauge(const std::string& name, const std::string& hel
     return *slot;
 }
 
+bool MetricsRegistry::RemoveGauge(const std::string& name, const Labels& labels) {
+    std::lock_guard lock(mutex_);
+    auto family = families_.find(name);
+    if (family == families_.end()) return false;
+    auto series = family->second.gauges.find(RenderLabels(labels));
+    if (series == family->second.gauges.end()) return false;
+    retired_gauges_.push_back(std::move(series->second));
+    family->second.gauges.erase(series);
+    return true;
+}
+
 Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help, const Labels& labels,
                                          const std::vector<double>& bounds) {
     std::lock_guard lock(mutex_);
@@ -115,7 +126,8 @@ std::string MetricsRegistry::RenderPrometheus() const {
     std::ostringstream out;
     for (const auto& [name, family] : families_) {
         out << "# HELP " << name << ' ' << family.help << '\n' << "# TYPE " << name << ' ' << family.type << '\n';
-        for (const auto& [labels, c] : family.counters) out << name << labels << ' ' << FormatNumber(c->Value()) << '\n';
+        for (const auto& [labels, c] : family.counters)
+            out << name << labels << ' ' << FormatNumber(c->Value()) << '\n';
         for (const auto& [labels, g] : family.gauges) out << name << labels << ' ' << FormatNumber(g->Value()) << '\n';
         for (const auto& [labels, h] : family.histograms) {
             const std::vector<std::uint64_t> counts = h->CumulativeCounts();

@@ -16,26 +16,26 @@ namespace cloudopt {
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Counter {
-public:
+  public:
     void Inc(double v = 1.0) { value_.fetch_add(v, std::memory_order_relaxed); }
     double Value() const { return value_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<double> value_{0.0};
 };
 
 class Gauge {
-public:
+  public:
     void Set(double v) { value_.store(v, std::memory_order_relaxed); }
     void Add(double v) { value_.fetch_add(v, std::memory_order_relaxed); }
     double Value() const { return value_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<double> value_{0.0};
 };
 
 class Histogram {
-public:
+  public:
     explicit Histogram(std::vector<double> upper_bounds);
     void Observe(double v);
     // Cumulative counts per bound (Prometheus "le" semantics), then +Inf.
@@ -44,7 +44,7 @@ public:
     double Sum() const { return sum_.load(std::memory_order_relaxed); }
     std::uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::vector<double> bounds_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // one per bound, plus +Inf
     std::atomic<double> sum_{0.0};
@@ -52,17 +52,21 @@ private:
 };
 
 class MetricsRegistry {
-public:
+  public:
     Counter& GetCounter(const std::string& name, const std::string& help, const Labels& labels = {});
     Gauge& GetGauge(const std::string& name, const std::string& help, const Labels& labels = {});
     Histogram& GetHistogram(const std::string& name, const std::string& help, const Labels& labels,
                             const std::vector<double>& bounds);
     std::string RenderPrometheus() const;
+    // Stops rendering one gauge series (a budget that was deleted or renamed, say): the next GetGauge with the same
+    // labels starts a new series at 0. A reference obtained before stays valid (the object is retired, not freed)
+    // but no longer shows. False when there was no such series.
+    bool RemoveGauge(const std::string& name, const Labels& labels);
 
     // Latency buckets in seconds, from 100 µs to 10 s.
     static std::vector<double> LatencyBuckets();
 
-private:
+  private:
     struct Family {
         std::string type;
         std::string help;
@@ -74,6 +78,7 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::string, Family> families_;
+    std::vector<std::unique_ptr<Gauge>> retired_gauges_;  // removed series, kept so old references stay valid
 };
 
 }  // namespace cloudopt

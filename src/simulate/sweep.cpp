@@ -1,8 +1,11 @@
 #include "simulate/sweep.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "core/text.hpp"
 #include "simulate/seasonal_policy.hpp"
@@ -17,6 +20,7 @@ std::optional<QuantileLevel> SweepQuantileLevel(double q) {
     if (close(0.9)) return QuantileLevel::kP90;
     if (close(0.95)) return QuantileLevel::kP95;
     if (close(0.99)) return QuantileLevel::kP99;
+    if (close(0.999)) return QuantileLevel::kP999;  // extrapolated from the band's tail (core/forecast.hpp)
     return std::nullopt;
 }
 
@@ -110,8 +114,10 @@ Result<std::vector<SweepPoint>> SweepFamily(const RegularSeries& series, const s
         for (double q : grid.quantiles) {
             const auto level = SweepQuantileLevel(q);
             if (!level)
-                return MakeError(ErrorCode::kInvalidArgument,
-                                 "sweep quantiles must be 0.5, 0.9, 0.95 or 0.99 (the calibrated bands)");
+                return MakeError(
+                    ErrorCode::kInvalidArgument,
+                    "sweep quantiles must be 0.5, 0.9, 0.95, 0.99 (the calibrated bands) or 0.999 (extrapolated from "
+                    "the p95-p99 band)");
             for (double budget : grid.unmet_budgets) {
                 EngineOptions e = fixed.engine;
                 e.quantile = *level;
@@ -168,6 +174,78 @@ std::optional<SweepPoint> CheapestWithin(const std::vector<SweepPoint>& points, 
         if (!best || p.cost_rel < best->cost_rel) best = p;
     }
     return best;
+}
+
+Result<SweepRun> RunSweepGrid(const std::map<std::string, RegularSeries>& all, const ReplayOptions& options,
+                              const SweepRunOptions& run) {
+    for (const std::string& f : run.families)
+        if (f != "predictive" && f != "reactive" && f != "seasonal" && f != "oracle")
+            return MakeError(ErrorCode::kInvalidArgument, "unknown sweep policy '" + f + "'; known: " + kSweepPolicies);
+    struct Task {
+        std::string id;
+        const RegularSeries* series;
+        std::string family;
+    };
+    SweepRun out;
+    std::vector<Task> tasks;
+    for (const auto& [id, series] : all) {
+        out.ids.push_back(id);
+        for (const std::string& f : run.families)
+            if (f == "predictive") tasks.push_back({id, &series, f});
+    }
+    for (const auto& [id, series] : all)
+        for (const std::string& f : run.families)
+            if (f != "predictive") tasks.push_back({id, &series, f});
+    out.jobs = std::clamp(run.jobs, 1, static_cast<int>(std::max<std::size_t>(1, tasks.size())));
+    ReplayOptions task_options = options;
+    if (out.jobs > 1) task_options.models.lstm.train.threads = 1;
+    std::vector<std::optional<Result<std::vector<SweepPoint>>>> results(tasks.size());
+    std::atomic<std::size_t> next{0}, finished{0};
+    std::atomic<bool> stopped{false};
+    std::mutex progress_mutex;
+    auto worker = [&] {
+        for (std::size_t i = next++; i < tasks.size(); i = next++) {
+            if (run.cancelled && run.cancelled()) {
+                stopped = true;
+                next = tasks.size();
+                break;
+            }
+            results[i] = SweepFamily(*tasks[i].series, tasks[i].family, task_options, run.grid);
+            std::lock_guard lock(progress_mutex);
+            ++finished;
+            if (run.progress) run.progress(finished, tasks.size(), tasks[i].id, tasks[i].family);
+            if (!*results[i]) next = tasks.size();  // the run fails anyway
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < out.jobs; ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+    if (stopped) return MakeError(ErrorCode::kUnavailable, "cancelled, or the service is shutting down");
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        if (!results[i]) continue;
+        if (!*results[i])
+            return Error{results[i]->error().code,
+                         "series '" + tasks[i].id + "' (" + tasks[i].family + "): " + results[i]->error().message};
+        auto& points = out.per_series[tasks[i].id];
+        for (const SweepPoint& p : **results[i]) {
+            // Every family replays static as its yardstick; keep it once.
+            if (p.policy == "static" &&
+                std::any_of(points.begin(), points.end(), [](const SweepPoint& q) { return q.policy == "static"; }))
+                continue;
+            points.push_back(p);
+        }
+    }
+    std::vector<std::vector<SweepPoint>> in_order;
+    for (const std::string& id : out.ids) in_order.push_back(out.per_series[id]);
+    out.points = AverageSweep(in_order);
+    // The oracle sees the future: it is drawn as the bound, never named as a setting to run.
+    std::vector<SweepPoint> runnable;
+    for (const SweepPoint& p : out.points)
+        if (p.policy != "oracle") runnable.push_back(p);
+    out.cheapest = CheapestWithin(runnable, run.unmet_budget);
+    out.cheapest_predictive = CheapestWithin(out.points, run.unmet_budget, "predictive");
+    return out;
 }
 
 }  // namespace cloudopt

@@ -9,6 +9,7 @@
 // - oracle and static: one point each (static is the yardstick of cost_rel).
 // Functions here are pure over their inputs and thread-safe; a sweep's tasks may run on any threads.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,7 +22,8 @@
 namespace cloudopt {
 
 struct SweepGrid {
-    std::vector<double> quantiles = {0.5, 0.9, 0.95, 0.99};  // the calibrated bands (p99.9 has none yet)
+    // The calibrated bands, and p99.9 extrapolated from their tail (core/forecast.hpp QuantileLevel::kP999).
+    std::vector<double> quantiles = {0.5, 0.9, 0.95, 0.99, 0.999};
     std::vector<double> unmet_budgets = {0.001, 0.005, 0.02};
     std::vector<double> hpa_targets = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
     std::vector<double> seasonal_targets = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
@@ -55,5 +57,32 @@ std::vector<SweepPoint> AverageSweep(const std::vector<std::vector<SweepPoint>>&
 // The cheapest point of `policy` ("" for any) whose mean unmet is at most `unmet_budget`; nullopt when none is.
 std::optional<SweepPoint> CheapestWithin(const std::vector<SweepPoint>& points, double unmet_budget,
                                          const std::string& policy = "");
+
+// A whole sweep of `all` series: one task per (series, family) on `jobs` threads (the predictive tasks first, so the
+// pool does not end waiting on one long task), the points per series (static once) and their means, and the
+// cheapest settings within `unmet_budget`. What `cloudopt simulate --sweep` and the service's sweep job run.
+struct SweepRunOptions {
+    std::vector<std::string> families = {"predictive", "reactive", "seasonal", "oracle"};
+    SweepGrid grid;
+    double unmet_budget = 0.005;  // the user's budget the named setting must meet
+    int jobs = 1;                 // worker threads (the calling thread is one of them)
+    // Asked between tasks: true stops the run (kUnavailable).
+    std::function<bool()> cancelled = {};
+    // Called after each task, from the thread that ran it, one call at a time.
+    std::function<void(std::size_t done, std::size_t total, const std::string& series, const std::string& family)>
+        progress = {};
+};
+struct SweepRun {
+    std::vector<std::string> ids;                               // the series, in file order
+    std::map<std::string, std::vector<SweepPoint>> per_series;  // id -> its points (static once)
+    std::vector<SweepPoint> points;                             // the means over the series
+    std::optional<SweepPoint> cheapest;                         // any runnable policy (never the oracle)
+    std::optional<SweepPoint> cheapest_predictive;
+    int jobs = 1;
+};
+// `options` as for SweepFamily; the fleet network (AddFleetNetwork) is the caller's to add. Errors name the series
+// and the family; kInvalidArgument for an unknown family.
+Result<SweepRun> RunSweepGrid(const std::map<std::string, RegularSeries>& all, const ReplayOptions& options,
+                              const SweepRunOptions& run);
 
 }  // namespace cloudopt

@@ -152,6 +152,11 @@ class Store {
     virtual Result<Budget> SaveBudget(const Budget& budget) = 0;
     virtual Result<std::vector<Budget>> ListBudgets() = 0;
     virtual Status DeleteBudget(std::int64_t id) = 0;
+    // Records the state last sent to the alert webhook for a budget (Budget::alerted); kNotFound for an unknown id.
+    // Both backends keep it; the default (kUnavailable) is for stores that do not, whose restarts send again.
+    virtual Status SetBudgetAlerted(std::int64_t /*id*/, BudgetState /*state*/) {
+        return MakeError(ErrorCode::kUnavailable, "this store does not keep budget alert states");
+    }
 
     // Users, tokens, credentials and the audit log (store/identity_store.hpp).
     virtual IdentityStore& Identity() = 0;

@@ -172,7 +172,8 @@ const std::vector<CopyTable>& CopyTables() {
           {"monthly_usd", R},
           {"cap_mode", T},
           {"created_at", I},
-          {"updated_at", I}},
+          {"updated_at", I},
+          {"alerted", T}},
          "id",
          true},
     };

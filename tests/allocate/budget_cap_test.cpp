@@ -71,7 +71,10 @@ ReplayResult Replay(const std::optional<BudgetCapLimit>& cap) {
         in.forecast = ForecastAt(now);
         in.current_load = LoadAt(now);
         in.state.desired = in.state.ready = running;
-        in.budget_cap = cap;
+        if (cap) {
+            in.budget_cap = BudgetCaps{};
+            AddCap(*in.budget_cap, *cap);
+        }
         EngineDecision d = engine.Decide(in);
         if (d.plan.bound_by == "budget_cap") {
             ++out.capped_ticks;
@@ -146,6 +149,52 @@ TEST(BudgetCap, MinCapacityStaysAHardLimit) {
     ApplyBudgetCap(Cap(5, true), r, 100.0, 30, d);
     EXPECT_EQ(d.desired, 12);
     EXPECT_NE(d.reason.find("min_capacity 12"), std::string::npos) << d.reason;
+}
+
+// A soft cap tighter than a hard one: each applies apart, so the soft one is lifted to the measured need and the
+// hard one still binds below it (soft 3, hard 5, need 8 holds 5, not 8).
+TEST(BudgetCap, ASoftCapTighterThanAHardOneDoesNotLiftTheHardOne) {
+    Resource r = CappedResource();  // 10 units per instance, target_high 0.8
+    BudgetCaps caps;
+    BudgetCapLimit soft = Cap(3, false), hard = Cap(5, true);
+    soft.budget = "team";
+    hard.budget = "total";
+    AddCap(caps, soft);
+    AddCap(caps, hard);
+    PlanDecision d;
+    d.desired = 12;
+    ApplyBudgetCap(caps, r, 64.0, 10, d);  // 64 / (10 x 0.8) = 8 needed now
+    EXPECT_EQ(d.desired, 5);
+    EXPECT_EQ(d.bound_by, "budget_cap");
+    EXPECT_EQ(d.explanation.held_by, "budget cap (hard)");
+    EXPECT_NE(d.reason.find("budget 'total'"), std::string::npos) << d.reason;
+    EXPECT_NE(d.reason.find("budget 'team' caps it soft at 3 but never below the 8"), std::string::npos) << d.reason;
+    EXPECT_NE(d.reason.find("it risks 14 of the measured load 64 unmet now"), std::string::npos) << d.reason;
+
+    // The hard cap above the measured need: the soft one holds at the need, and says the hard one is higher.
+    BudgetCaps loose;
+    AddCap(loose, soft);
+    AddCap(loose, Cap(10, true));
+    PlanDecision e;
+    e.desired = 12;
+    ApplyBudgetCap(loose, r, 64.0, 10, e);
+    EXPECT_EQ(e.desired, 8);
+    EXPECT_EQ(e.explanation.held_by, "budget cap");
+    EXPECT_NE(e.reason.find("caps it hard at 10, above that"), std::string::npos) << e.reason;
+}
+
+// A resource without a projection of its own (no share of what the budget has left) keeps what its measured load
+// needs, even under a hard budget: the share of 0 would starve it.
+TEST(BudgetCap, AResourceWithoutAProjectionIsHeldAtItsMeasuredNeed) {
+    Resource r = CappedResource();
+    BudgetCapLimit cap = Cap(0, false);
+    cap.unprojected = true;
+    PlanDecision d;
+    d.desired = 12;
+    ApplyBudgetCap(cap, r, 64.0, 10, d);
+    EXPECT_EQ(d.desired, 8);
+    EXPECT_NE(d.reason.find("no spend projection of its own"), std::string::npos) << d.reason;
+    EXPECT_NE(d.reason.find("whatever its mode"), std::string::npos) << d.reason;
 }
 
 // Spot (issue 32 item 4): the reason says what losing every spot instance at once would leave unmet.

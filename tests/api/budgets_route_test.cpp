@@ -1,5 +1,7 @@
 // Labels on resources, /api/budgets and /api/costs/commitments through the HTTP API (issue 32 items 3-5), and a
 // budget's cap reaching the control loop's pass.
+#include <cmath>
+
 #include "api/api_fixture.hpp"
 #include "api/budget_monitor.hpp"
 
@@ -125,6 +127,18 @@ TEST_F(BudgetsApiTest, BudgetsAreCheckedAgainstTheProjection) {
         EXPECT_EQ(refused.status, 422) << bad.dump() << " " << refused.body;
         EXPECT_EQ(ErrorCodeOf(refused), "unprocessable");
     }
+    // A provider scope names a provider the service knows (configured, or a resource's), or budgets nothing.
+    auto unknown_provider = client_->Post(
+        "/api/budgets", json{{"name", "x"}, {"monthly_usd", 5}, {"scope", "provider"}, {"target", "awz"}}.dump());
+    EXPECT_EQ(unknown_provider.status, 422) << unknown_provider.body;
+    EXPECT_NE(Body(unknown_provider)["error"]["message"].get<std::string>().find("no provider is named 'awz'"),
+              std::string::npos)
+        << unknown_provider.body;
+    EXPECT_EQ(client_
+                  ->Post("/api/budgets",
+                         json{{"name", "cloud"}, {"monthly_usd", 5}, {"scope", "provider"}, {"target", "aws"}}.dump())
+                  .status,
+              201);
     EXPECT_EQ(client_->Post("/api/budgets", json{{"name", "roomy"}, {"monthly_usd", 5}}.dump()).status, 409);
     const std::string id = std::to_string(by_name["roomy"]["id"].get<int>());
     auto put = client_->Request("PUT", "/api/budgets/" + id, json{{"monthly_usd", 1}}.dump());
@@ -132,6 +146,11 @@ TEST_F(BudgetsApiTest, BudgetsAreCheckedAgainstTheProjection) {
     EXPECT_EQ(Body(client_->Get("/api/budgets/" + id))["status"]["state"], "exceeded");
     EXPECT_EQ(client_->Request("DELETE", "/api/budgets/" + id).status, 204);
     EXPECT_EQ(client_->Get("/api/budgets/" + id).status, 404);
+    // The deleted budget's series leave /metrics at the next check; the others stay.
+    ASSERT_EQ(client_->Get("/api/budgets").status, 200);
+    const std::string after = client_->Get("/metrics").body;
+    EXPECT_EQ(after.find("budget=\"roomy\""), std::string::npos) << after;
+    EXPECT_NE(after.find("cloudopt_budget_state{budget=\"tight\"} 3"), std::string::npos);
 }
 
 TEST_F(BudgetsApiTest, ACappingBudgetReachesThePlannersReason) {
@@ -151,7 +170,8 @@ TEST_F(BudgetsApiTest, ACappingBudgetReachesThePlannersReason) {
     auto checked = monitor.Check(kNow);
     ASSERT_TRUE(checked.ok()) << checked.error().message;
     ASSERT_TRUE(caps.For(web).has_value());
-    EXPECT_EQ(caps.For(web)->max_instances, 0);
+    ASSERT_TRUE(caps.For(web)->hard.has_value());
+    EXPECT_EQ(caps.For(web)->hard->max_instances, 0);
     auto passes = loop_->RunPass(web);
     ASSERT_TRUE(passes.ok()) << passes.error().message;
     ASSERT_EQ(passes->size(), 1u);
@@ -176,6 +196,106 @@ TEST_F(BudgetsApiTest, ACappingBudgetReachesThePlannersReason) {
         EXPECT_NE(s.decision->reason.find("cap_mode soft never goes below it"), std::string::npos)
             << s.decision->reason;
     }
+}
+
+// Issue 32: "the cap never takes capacity below what the measured load needs now without the user's explicit choice
+// of that mode". A resource with no projection of its own has no share of what is left: a hard budget gave it 0.
+TEST_F(BudgetsApiTest, AHardCapHoldsAResourceWithoutAProjectionAtItsMeasuredNeed) {
+    const int web = CreateLabeled("web", "sim/a", {{"team", "payments"}});
+    const int fresh = CreateLabeled("fresh", "sim/b", {{"team", "payments"}});
+    PushHistory(web);
+    PushCost(web, 0.5);
+    json points = json::array();  // half an hour of load on the new one: no projection of its own
+    for (UnixSeconds t = kNow - 1800; t < kNow; t += 60) points.push_back({t, 60});
+    ASSERT_EQ(client_
+                  ->Post("/api/metrics",
+                         json{{"series", {{{"resource", fresh}, {"metric", "cpu_cores"}, {"points", points}}}}}.dump())
+                  .status,
+              200);
+    Budget budget;
+    budget.name = "payments-hard";
+    budget.scope = BudgetScope::kLabel;
+    budget.target = "team:payments";
+    budget.monthly_usd = 30;
+    budget.cap_mode = BudgetCapMode::kHard;
+    ASSERT_TRUE(store_->SaveBudget(budget).ok());
+    BudgetCapBoard caps;
+    api::BudgetMonitor monitor(*store_, *loop_, metrics_, &caps);
+    loop_->SetBudgetCaps(&caps);
+    auto checked = monitor.Check(kNow);
+    ASSERT_TRUE(checked.ok()) << checked.error().message;
+    ASSERT_EQ(checked->size(), 1u);
+    EXPECT_EQ(checked->front().state, BudgetState::kOver) << api::DescribeBudget(checked->front());
+    EXPECT_EQ(checked->front().held_at_need, std::vector<std::string>{"fresh"});
+    ASSERT_TRUE(caps.For(fresh).has_value());
+    EXPECT_FALSE(caps.For(fresh)->hard.has_value());
+    ASSERT_TRUE(caps.For(fresh)->soft.has_value());
+    EXPECT_TRUE(caps.For(fresh)->soft->unprojected);
+    ASSERT_TRUE(caps.For(web)->hard.has_value());  // the one with a projection takes the whole share
+
+    auto passes = loop_->RunPass(fresh);
+    ASSERT_TRUE(passes.ok()) << passes.error().message;
+    ASSERT_EQ(passes->size(), 1u);
+    const PassOutcome& o = passes->front();
+    ASSERT_TRUE(o.decision.has_value()) << o.error;
+    // The simulated group measures 30-50 cores: at least 4 at 80%, where a share of 0 under the hard cap held 1.
+    EXPECT_GE(o.decision->desired, 4) << o.decision->reason;
+    if (o.decision->bound_by == "budget_cap")
+        EXPECT_NE(o.decision->reason.find("no spend projection of its own"), std::string::npos) << o.decision->reason;
+}
+
+// POST /api/simulations with sweep (issue 32 item 1): the cost/risk frontier as a job, its result the fields of
+// `cloudopt simulate --sweep --json`, with p99.9 among the predictive settings; bad grids are 422s naming the field.
+TEST_F(BudgetsApiTest, ASweepRunsAsASimulationJob) {
+    std::string csv = "timestamp,series,value\n";
+    for (int i = 0; i < 4 * 288; ++i) {
+        const double v = 50 + 30 * std::sin(2 * 3.14159265 * (i % 288) / 288.0) + (i % 7);
+        csv += std::to_string(1'700'000'000 + i * 300) + ",web," + std::to_string(v) + "\n";
+    }
+    const json sweep = {{"policies", {"predictive", "reactive", "oracle"}},
+                        {"quantiles", {0.99, 0.999}},
+                        {"unmet_budgets", {0.005}},
+                        {"targets", {0.5, 0.9}},
+                        {"unmet_budget", 0.05}};
+    auto r = client_->Post("/api/simulations", json{{"csv", csv}, {"boot_delay_s", 300}, {"sweep", sweep}}.dump());
+    ASSERT_EQ(r.status, 202) << r.body;
+    const int job = Body(r)["job_id"];
+    ASSERT_TRUE(jobs_.WaitFor(job, std::chrono::seconds(300)));
+    const json done = Body(client_->Get("/api/jobs/" + std::to_string(job)));
+    ASSERT_EQ(done["status"], "succeeded") << done.dump();
+    const json& result = done["result"];
+    EXPECT_EQ(result["sweep"], true);
+    EXPECT_EQ(result["source"], "uploaded CSV");
+    EXPECT_EQ(result["series"], 1);
+    EXPECT_EQ(result["boot_delay_s"], 300);
+    EXPECT_EQ(result["grid"]["quantiles"], json({0.99, 0.999}));
+    // predictive x 2, reactive x 2, oracle, static: each with the fields of the CLI's points.
+    ASSERT_EQ(result["points"].size(), 6u) << result.dump();
+    std::map<std::string, json> by_label;
+    for (const json& p : result["points"]) {
+        for (const char* field : {"policy", "setting", "cost_rel", "unmet", "hot", "flaps_per_day", "actions_per_day"})
+            EXPECT_TRUE(p.contains(field)) << field << " in " << p.dump();
+        by_label[p["policy"].get<std::string>() + p["setting"].dump()] = p;
+    }
+    const json& p99 = by_label.at(R"(predictive{"quantile":0.99,"unmet_budget":0.005})");
+    const json& p999 = by_label.at(R"(predictive{"quantile":0.999,"unmet_budget":0.005})");
+    EXPECT_GE(p999["cost_rel"].get<double>(), p99["cost_rel"].get<double>() - 1e-3);
+    EXPECT_DOUBLE_EQ(by_label.at("static{}")["cost_rel"].get<double>(), 1.0);
+    EXPECT_EQ(result["per_series"]["web"].size(), 6u);
+    ASSERT_TRUE(result["cheapest"].is_object()) << result.dump();
+    EXPECT_NE(result["cheapest"]["policy"], "oracle");
+
+    for (const json& bad :
+         {json{{"csv", csv}, {"sweep", true}, {"policies", {"static"}}},
+          json{{"csv", csv}, {"sweep", {{"quantiles", {0.97}}}}}, json{{"csv", csv}, {"sweep", {{"targets", {2}}}}},
+          json{{"csv", csv}, {"sweep", {{"policies", {"spot"}}}}}, json{{"csv", csv}, {"sweep", {{"colour", 1}}}},
+          json{{"csv", csv}, {"sweep", false}}}) {
+        auto refused = client_->Post("/api/simulations", bad.dump());
+        EXPECT_EQ(refused.status, 422) << bad["sweep"].dump() << " " << refused.body;
+        EXPECT_EQ(ErrorCodeOf(refused), "unprocessable");
+    }
+    auto named = client_->Post("/api/simulations", json{{"csv", csv}, {"sweep", {{"quantiles", {0.97}}}}}.dump());
+    EXPECT_NE(named.body.find("sweep.quantiles"), std::string::npos) << named.body;
 }
 
 TEST_F(BudgetsApiTest, CommitmentsComeWithBreakEvenAndASavingBand) {

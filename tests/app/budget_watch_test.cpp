@@ -55,5 +55,48 @@ TEST_F(BudgetWatchTest, AStateChangeIsPostedToTheWebhookAndNotRepeated) {
     EXPECT_EQ(json::parse(sent[1])["text"], "Budget back within its amount: web-month");
 }
 
+// The state last sent is kept in the store: a service restarted (a new monitor on the same store) sends only
+// changes, not every budget that is not ok again.
+TEST_F(BudgetWatchTest, ARestartSendsOnlyChanges) {
+    const int web = CreateResource("web", "sim/a");
+    PushHistory(web);
+    Budget budget;
+    budget.name = "web-month";
+    budget.scope = BudgetScope::kResource;
+    budget.target = "web";
+    budget.monthly_usd = 50;  // over at the p50
+    ASSERT_TRUE(store_->SaveBudget(budget).ok());
+    auto watch_events = [](api::BudgetMonitor& monitor, std::vector<std::string>& into) {
+        monitor.OnChange([&into](const api::BudgetEvent& e) {
+            into.push_back(std::string(BudgetStateName(e.from)) + "->" + BudgetStateName(e.status.state));
+        });
+    };
+    std::vector<std::string> first_run, second_run, third_run;
+    {
+        api::BudgetMonitor monitor(*store_, *loop_, metrics_);
+        watch_events(monitor, first_run);
+        ASSERT_TRUE(monitor.Check(kNow).ok());
+    }
+    EXPECT_EQ(first_run, std::vector<std::string>{"ok->over"});
+    EXPECT_EQ(store_->ListBudgets()->front().alerted, BudgetState::kOver);
+    {
+        api::BudgetMonitor restarted(*store_, *loop_, metrics_);
+        watch_events(restarted, second_run);
+        ASSERT_TRUE(restarted.Check(kNow).ok());
+    }
+    EXPECT_TRUE(second_run.empty());  // still over: nothing to say
+    budget = store_->ListBudgets()->front();
+    budget.monthly_usd = 100000;
+    ASSERT_TRUE(store_->SaveBudget(budget).ok());
+    EXPECT_EQ(store_->ListBudgets()->front().alerted, BudgetState::kOver);  // SaveBudget leaves it
+    {
+        api::BudgetMonitor restarted(*store_, *loop_, metrics_);
+        watch_events(restarted, third_run);
+        ASSERT_TRUE(restarted.Check(kNow).ok());
+    }
+    EXPECT_EQ(third_run, std::vector<std::string>{"over->ok"});  // the change since, once
+    EXPECT_EQ(store_->ListBudgets()->front().alerted, BudgetState::kOk);
+}
+
 }  // namespace
 }  // namespace cloudopt

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "support/child_process.hpp"
+#include "support/http_client.hpp"
+#include "support/service.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cloudopt {
@@ -57,6 +59,45 @@ TEST(CommitmentsCli, CommitsTheSteadyBaseAndNothingForAnIdleFleet) {
                            dir.File("log2")),
         2);
     EXPECT_NE(testing::ReadFile(dir.File("err2")).find("no 1-year commitment rate"), std::string::npos);
+}
+
+// `cloudopt costs` (no subcommand) reads a running service's month: a table, --json (the API's), a bad --kind the
+// API refuses (exit 2, its message); and `cloudopt budget add` with a provider the service does not know is refused
+// naming it.
+TEST(CostsCli, ReadsARunningServicesCostsAndRefusesAnUnknownProvider) {
+    testing::TempDir dir;
+    setenv("CLOUDOPT_ADMIN_PASSWORD", testing::kTestAdminPassword, 1);
+    const unsigned short port = testing::FreePort();
+    testing::ChildProcess server(
+        {CLOUDOPT_BINARY, "serve", "--port", std::to_string(port), "--data-dir", dir.File("data")},
+        dir.File("serve.log"));
+    ASSERT_TRUE(testing::WaitHealthy(port)) << testing::ReadFile(dir.File("serve.log"));
+    const std::string token = testing::LoginBearer(port).substr(7);
+    ASSERT_FALSE(token.empty());
+    const std::string url = "http://127.0.0.1:" + std::to_string(port);
+    auto cli = [&](std::vector<std::string> args, const std::string& out) {
+        args.insert(args.begin(), CLOUDOPT_BINARY);
+        args.insert(args.end(), {"--token", token});
+        return testing::RunToExit(args, dir.File(out));
+    };
+    ASSERT_EQ(cli({"costs", "--url", url}, "table"), 0) << testing::ReadFile(dir.File("table"));
+    const std::string table = testing::ReadFile(dir.File("table"));
+    EXPECT_NE(table.find("KIND"), std::string::npos) << table;
+    EXPECT_NE(table.find("total"), std::string::npos) << table;
+    ASSERT_EQ(cli({"costs", "--server", url, "--kind", "total", "--json"}, "json"), 0);
+    const std::string text = testing::ReadFile(dir.File("json"));
+    const json body = json::parse(text.substr(text.find('{')));
+    ASSERT_TRUE(body.contains("groups")) << text;
+    for (const json& g : body["groups"]) EXPECT_EQ(g["kind"], "total");
+    EXPECT_EQ(cli({"costs", "--url", url, "--kind", "team"}, "bad"), 2) << testing::ReadFile(dir.File("bad"));
+    EXPECT_NE(testing::ReadFile(dir.File("bad")).find("kind"), std::string::npos) << testing::ReadFile(dir.File("bad"));
+
+    EXPECT_EQ(
+        cli({"budget", "add", "cloud", "--monthly", "100", "--scope", "provider", "--target", "awz", "--server", url},
+            "budget"),
+        2);
+    EXPECT_NE(testing::ReadFile(dir.File("budget")).find("no provider is named 'awz'"), std::string::npos)
+        << testing::ReadFile(dir.File("budget"));
 }
 
 }  // namespace

@@ -120,9 +120,17 @@ TEST(Budgets, CoverByScope) {
 TEST(Budgets, TheTighterCapHolds) {
     BudgetCapLimit a{"a", 100, 1.0, 5, false}, b{"b", 100, 2.0, 3, false};
     EXPECT_EQ(TighterCap(a, b).budget, "b");
+    // Each mode keeps its own tightest: a soft cap never hides a hard one.
+    BudgetCaps caps;
+    AddCap(caps, a);
+    AddCap(caps, b);
+    AddCap(caps, BudgetCapLimit{"h", 100, 4.0, 9, true});
+    ASSERT_TRUE(caps.soft && caps.hard);
+    EXPECT_EQ(caps.soft->budget, "b");
+    EXPECT_EQ(caps.hard->max_instances, 9);
     BudgetCapBoard board;
-    board.Set({{7, a}});
-    EXPECT_EQ(board.For(7)->max_instances, 5);
+    board.Set({{7, caps}});
+    EXPECT_EQ(board.For(7)->soft->max_instances, 3);
     EXPECT_FALSE(board.For(8).has_value());
 }
 

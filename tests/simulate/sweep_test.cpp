@@ -65,10 +65,63 @@ TEST(Sweep, PredictiveTrainsOnceAndAHigherQuantileCostsMore) {
     ASSERT_TRUE(p50 && p99);
     EXPECT_GE(p99->cost_rel, p50->cost_rel);
     EXPECT_LE(p99->unmet, p50->unmet);
-    grid.quantiles = {0.999};
+    grid.quantiles = {0.97};
     auto bad = SweepFamily(Cycle(), "predictive", Quick(), grid);
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("calibrated"), std::string::npos);
+}
+
+// p99.9 has no band of its own: it is extrapolated from the p95-p99 spacing with an exponential tail's ratio
+// (core/forecast.hpp), never below p99, and the sweep runs it as a setting that costs at least p99's.
+TEST(Sweep, P999IsExtrapolatedFromTheBandsTailAndSwept) {
+    ForecastPoint point{0, 100, 120, 130, 150};
+    EXPECT_NEAR(PointQuantile(point, QuantileLevel::kP999), 150 + 20 * std::log(10.0) / std::log(5.0), 1e-9);
+    EXPECT_NEAR(PointQuantile(point, QuantileLevel::kP999), 178.61, 0.01);
+    ForecastPoint flat{0, 100, 100, 100, 100};
+    EXPECT_DOUBLE_EQ(PointQuantile(flat, QuantileLevel::kP999), 100);  // no tail, no extrapolated headroom
+    EXPECT_EQ(ParseQuantileLevel("p99.9"), QuantileLevel::kP999);
+    EXPECT_STREQ(QuantileLevelName(QuantileLevel::kP999), "p99.9");
+    EXPECT_EQ(SweepGrid{}.quantiles.back(), 0.999);  // in the default grid
+
+    SweepGrid grid;
+    grid.quantiles = {0.99, 0.999};
+    grid.unmet_budgets = {0.005};
+    auto points = SweepFamily(Cycle(), "predictive", Quick(), grid);
+    ASSERT_TRUE(points.ok()) << points.error().message;
+    const SweepPoint* p99 = Find(*points, "predictive", "quantile", 0.99);
+    const SweepPoint* p999 = Find(*points, "predictive", "quantile", 0.999);
+    ASSERT_TRUE(p99 && p999);
+    EXPECT_GE(p999->cost_rel, p99->cost_rel - 1e-9);
+    EXPECT_LE(p999->unmet, p99->unmet + 1e-9);
+}
+
+// RunSweepGrid: every family on every series, static once per series, means, and the cheapest named.
+TEST(Sweep, RunSweepGridRunsEveryTaskAndNamesTheCheapest) {
+    std::map<std::string, RegularSeries> all = {{"a", Cycle()}, {"b", Cycle()}};
+    SweepRunOptions run;
+    run.families = {"reactive", "oracle"};
+    run.grid.hpa_targets = {0.3, 0.9};
+    run.unmet_budget = 0.5;
+    run.jobs = 2;
+    std::size_t calls = 0;
+    run.progress = [&calls](std::size_t done, std::size_t total, const std::string&, const std::string&) {
+        ++calls;
+        EXPECT_LE(done, total);
+    };
+    auto result = RunSweepGrid(all, Quick(), run);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(calls, 4u);  // 2 series x 2 families
+    EXPECT_EQ(result->ids, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(result->per_series.at("a").size(), 4u);  // reactive x 2, oracle, static
+    EXPECT_EQ(result->points.size(), 4u);
+    ASSERT_TRUE(result->cheapest.has_value());
+    EXPECT_NE(result->cheapest->policy, "oracle");  // it sees the future: never named
+    EXPECT_FALSE(result->cheapest_predictive.has_value());
+    run.cancelled = [] { return true; };
+    EXPECT_EQ(RunSweepGrid(all, Quick(), run).error().code, ErrorCode::kUnavailable);
+    run.cancelled = {};
+    run.families = {"spot"};
+    EXPECT_EQ(RunSweepGrid(all, Quick(), run).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(Sweep, TheSeasonalPolicyRunsAtEachTarget) {

@@ -116,6 +116,29 @@ TEST_P(BudgetStoreTest, BudgetsAreCreatedUpdatedListedAndDeleted) {
     EXPECT_EQ(store_->ListBudgets()->size(), 1u);
 }
 
+// The state last sent to the webhook (Budget::alerted) is kept apart from the fields a PUT changes, and outlives a
+// reopen (a restart), so the service sends only changes.
+TEST_P(BudgetStoreTest, TheAlertStateSentIsKeptApartFromTheBudgetsFields) {
+    Budget b;
+    b.name = "payments";
+    b.monthly_usd = 500;
+    auto created = store_->SaveBudget(b);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    EXPECT_EQ(store_->ListBudgets()->front().alerted, BudgetState::kOk);  // new: nothing sent yet
+    ASSERT_TRUE(store_->SetBudgetAlerted(created->id, BudgetState::kOver).ok());
+    EXPECT_EQ(store_->ListBudgets()->front().alerted, BudgetState::kOver);
+    created->monthly_usd = 800;
+    created->alerted = BudgetState::kOk;  // SaveBudget does not write it
+    ASSERT_TRUE(store_->SaveBudget(*created).ok());
+    EXPECT_EQ(store_->ListBudgets()->front().alerted, BudgetState::kOver);
+    EXPECT_DOUBLE_EQ(store_->ListBudgets()->front().monthly_usd, 800);
+    EXPECT_EQ(store_->SetBudgetAlerted(9999, BudgetState::kOk).error().code, ErrorCode::kNotFound);
+    store_.reset();
+    auto reopened = GetParam().open(dir_.path(), clock_);
+    ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+    EXPECT_EQ((*reopened)->ListBudgets()->front().alerted, BudgetState::kOver);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BudgetStoreTest, ::testing::ValuesIn(kBudgetBackends),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 

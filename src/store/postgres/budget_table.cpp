@@ -4,7 +4,8 @@ namespace cloudopt::pg {
 
 namespace {
 
-constexpr const char* kPgBudgetColumns = "id, name, scope, target, monthly_usd, cap_mode, created_at, updated_at";
+constexpr const char* kPgBudgetColumns =
+    "id, name, scope, target, monthly_usd, cap_mode, created_at, updated_at, alerted";
 
 Budget PgReadBudget(const pqxx::row& row) {
     Budget b;
@@ -16,6 +17,7 @@ Budget PgReadBudget(const pqxx::row& row) {
     b.cap_mode = ParseBudgetCapMode(row[5].as<std::string>()).value_or(BudgetCapMode::kOff);
     b.created_at = row[6].as<std::int64_t>();
     b.updated_at = row[7].as<std::int64_t>();
+    b.alerted = ParseBudgetState(row[8].as<std::string>()).value_or(BudgetState::kOk);
     return b;
 }
 
@@ -63,6 +65,16 @@ Result<std::vector<Budget>> ListBudgetRows(Pool& pool) {
 Status DeleteBudgetRow(Pool& pool, std::int64_t id) {
     return pool.Transact("deleting a budget", [&](pqxx::work& tx) -> Status {
         if (tx.exec_params("DELETE FROM budgets WHERE id = $1 RETURNING id", id).empty())
+            return MakeError(ErrorCode::kNotFound, "budget " + std::to_string(id) + " does not exist");
+        return Status::Ok();
+    });
+}
+
+Status SetBudgetAlertedRow(Pool& pool, std::int64_t id, BudgetState state) {
+    return pool.Transact("recording a budget's alert", [&](pqxx::work& tx) -> Status {
+        if (tx.exec_params("UPDATE budgets SET alerted = $1 WHERE id = $2 RETURNING id",
+                           std::string(BudgetStateName(state)), id)
+                .empty())
             return MakeError(ErrorCode::kNotFound, "budget " + std::to_string(id) + " does not exist");
         return Status::Ok();
     });

@@ -14,5 +14,6 @@ namespace cloudopt::pg {
 Result<Budget> SaveBudgetRow(Pool& pool, const Budget& budget, UnixSeconds now);
 Result<std::vector<Budget>> ListBudgetRows(Pool& pool);
 Status DeleteBudgetRow(Pool& pool, std::int64_t id);
+Status SetBudgetAlertedRow(Pool& pool, std::int64_t id, BudgetState state);
 
 }  // namespace cloudopt::pg

@@ -10,7 +10,7 @@
 
 namespace cloudopt::pg {
 
-inline constexpr std::array<const char*, 4> kMigrations = {
+inline constexpr std::array<const char*, 5> kMigrations = {
     // v1: everything the SQLite store holds at its v10. Differences: samples are one row per sample in a table
     // partitioned by week (store/postgres/partitions.hpp), not hourly chunks; resource ids come from a sequence,
     // which never gives an id twice (SQLite needed resource_id_high for that); one resource per cloud group is a
@@ -231,6 +231,11 @@ CREATE TABLE budgets (
     // v4: replicas sharing the database: members, resource leases with fencing epochs, the fenced plan log, the
     // lease of each action, the shared job queue and the ids of the keys they must share (cluster_schema.hpp).
     kClusterTablesSql,
+    // v5: the state each budget last sent to the alert webhook (core/budget.hpp Budget::alerted), so a restart
+    // sends only changes (docs/COSTS.md "Budgets").
+    R"sql(
+ALTER TABLE budgets ADD COLUMN alerted TEXT NOT NULL DEFAULT 'ok';
+)sql",
 };
 
 }  // namespace cloudopt::pg

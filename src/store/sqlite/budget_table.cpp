@@ -4,7 +4,8 @@ namespace cloudopt::sqlite {
 
 namespace {
 
-constexpr const char* kBudgetColumns = "id, name, scope, target, monthly_usd, cap_mode, created_at, updated_at";
+constexpr const char* kBudgetColumns =
+    "id, name, scope, target, monthly_usd, cap_mode, created_at, updated_at, alerted";
 
 Budget ReadBudgetRow(const Statement& s) {
     Budget b;
@@ -16,6 +17,7 @@ Budget ReadBudgetRow(const Statement& s) {
     b.cap_mode = ParseBudgetCapMode(s.Text(5)).value_or(BudgetCapMode::kOff);
     b.created_at = s.Int(6);
     b.updated_at = s.Int(7);
+    b.alerted = ParseBudgetState(s.Text(8)).value_or(BudgetState::kOk);
     return b;
 }
 
@@ -77,6 +79,15 @@ Status DeleteBudgetRow(Connection& db, std::mutex& write_mutex, std::int64_t id)
     std::lock_guard lock(write_mutex);
     Statement s = db.Prepare("DELETE FROM budgets WHERE id = ?");
     s.Bind(1, id);
+    if (Status st = s.Run(); !st) return st;
+    if (db.Changes() == 0) return MakeError(ErrorCode::kNotFound, "budget " + std::to_string(id) + " does not exist");
+    return Status::Ok();
+}
+
+Status SetBudgetAlertedRow(Connection& db, std::mutex& write_mutex, std::int64_t id, BudgetState state) {
+    std::lock_guard lock(write_mutex);
+    Statement s = db.Prepare("UPDATE budgets SET alerted = ? WHERE id = ?");
+    s.Bind(1, std::string_view(BudgetStateName(state))).Bind(2, id);
     if (Status st = s.Run(); !st) return st;
     if (db.Changes() == 0) return MakeError(ErrorCode::kNotFound, "budget " + std::to_string(id) + " does not exist");
     return Status::Ok();

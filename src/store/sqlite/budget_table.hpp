@@ -16,5 +16,7 @@ namespace cloudopt::sqlite {
 Result<Budget> SaveBudgetRow(Connection& db, std::mutex& write_mutex, const Budget& budget, UnixSeconds now);
 Result<std::vector<Budget>> ListBudgetRows(Connection& db, std::mutex& write_mutex);
 Status DeleteBudgetRow(Connection& db, std::mutex& write_mutex, std::int64_t id);  // kNotFound for an unknown id
+// The column `alerted` (schema v14), apart from the fields SaveBudgetRow writes. kNotFound for an unknown id.
+Status SetBudgetAlertedRow(Connection& db, std::mutex& write_mutex, std::int64_t id, BudgetState state);
 
 }  // namespace cloudopt::sqlite

@@ -6,7 +6,7 @@
 
 namespace cloudopt::sqlite {
 
-inline constexpr std::array<const char*, 13> kMigrations = {
+inline constexpr std::array<const char*, 14> kMigrations = {
     // v1: the foundation entities.
     R"sql(
 CREATE TABLE resources (
@@ -276,6 +276,11 @@ CREATE TABLE budgets (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
+)sql",
+    // v14: the state each budget last sent to the alert webhook (core/budget.hpp Budget::alerted), so a restart
+    // sends only changes (docs/COSTS.md "Budgets").
+    R"sql(
+ALTER TABLE budgets ADD COLUMN alerted TEXT NOT NULL DEFAULT 'ok';
 )sql",
 };
 

@@ -791,6 +791,9 @@ class SqliteStore final : public Store {
     }
     Result<std::vector<Budget>> ListBudgets() override { return sqlite::ListBudgetRows(*writer_, write_mutex_); }
     Status DeleteBudget(std::int64_t id) override { return sqlite::DeleteBudgetRow(*writer_, write_mutex_, id); }
+    Status SetBudgetAlerted(std::int64_t id, BudgetState state) override {
+        return sqlite::SetBudgetAlertedRow(*writer_, write_mutex_, id, state);
+    }
 
     IdentityStore& Identity() override { return *identity_; }
 
