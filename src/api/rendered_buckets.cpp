@@ -141,9 +141,15 @@ void RenderedBuckets::Keep(const EntryKey& key, std::uint64_t generation, UnixSe
 
 void RenderedBuckets::Invalidate(const SeriesKey& key, UnixSeconds since) {
     std::lock_guard lock(mutex_);
+    if (key.resource_id == 0 && key.metric.empty()) {  // every series (another replica's changes were lost)
+        for (auto& generation : generations_) generation.second = ++next_generation_;
+        while (!entries_.empty()) Erase(entries_.begin());
+        return;
+    }
     const bool whole_resource = key.metric.empty();
     for (auto g = generations_.lower_bound({key.resource_id, key.metric});
-         g != generations_.end() && g->first.first == key.resource_id && (whole_resource || g->first.second == key.metric);
+         g != generations_.end() && g->first.first == key.resource_id &&
+         (whole_resource || g->first.second == key.metric);
          ++g)
         g->second = ++next_generation_;
     auto it = entries_.lower_bound({key.resource_id, key.metric, LLONG_MIN, INT_MIN});

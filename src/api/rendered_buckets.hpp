@@ -29,7 +29,7 @@
 namespace cloudopt::api {
 
 class RenderedBuckets {
-public:
+  public:
     // Computes the downsampled buckets of a series for [from, to), `from` aligned to the step.
     using Compute = std::function<Result<std::vector<Sample>>(UnixSeconds from, UnixSeconds to)>;
 
@@ -46,24 +46,25 @@ public:
     Status Render(const SeriesKey& key, UnixSeconds step, Aggregation agg, UnixSeconds from, UnixSeconds to,
                   const Compute& compute, std::string& out, Counts* counts = nullptr);
 
-    // Samples of `key` at or after `since` changed (an empty metric: every metric of the resource).
+    // Samples of `key` at or after `since` changed (an empty metric: every metric of the resource; resource id 0
+    // with an empty metric: every series, e.g. when changes another replica sent were lost).
     void Invalidate(const SeriesKey& key, UnixSeconds since);
 
     std::size_t bytes() const;
     std::size_t entries() const;
 
-private:
+  private:
     using SeriesId = std::pair<ResourceId, std::string>;
     using EntryKey = std::tuple<ResourceId, std::string, UnixSeconds, int>;  // series, step, aggregation
     struct Entry {
         UnixSeconds first = 0;  // buckets starting in [first, end) are all here
         UnixSeconds end = 0;
-        std::string text;                                    // "[ts,v]," per bucket with data, in time order
+        std::string text;                                            // "[ts,v]," per bucket with data, in time order
         std::vector<std::pair<UnixSeconds, std::uint32_t>> offsets;  // bucket start -> offset in text
         std::list<EntryKey>::iterator lru;
     };
 
-    static std::size_t IndexOf(const Entry& entry, UnixSeconds t);  // of the first bucket starting at or after t
+    static std::size_t IndexOf(const Entry& entry, UnixSeconds t);   // of the first bucket starting at or after t
     static std::size_t OffsetOf(const Entry& entry, UnixSeconds t);  // of that bucket's text
     static void CutBack(Entry& entry, UnixSeconds end);
     std::uint64_t Generation(const SeriesId& series);  // creates it if missing; lock held

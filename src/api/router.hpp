@@ -28,7 +28,10 @@ using Observer =
 
 // How a handler spends its time. kBlocking handlers (password hashing: tens of milliseconds of CPU by design) run
 // on the server's bounded worker pool, never on an I/O thread, so probes and other requests do not wait on them.
-enum class RouteCost { kCheap, kBlocking };
+// kStoreWrite handlers (a metrics batch: a transaction that waits on the database's round trips and its commit)
+// run on a pool of their own, so that several batches are in flight at once whatever the number of I/O threads,
+// and a burst of them neither delays logins nor grows memory: a full queue answers 503 with Retry-After.
+enum class RouteCost { kCheap, kBlocking, kStoreWrite };
 
 struct RouteInfo {
     std::string method;

@@ -44,6 +44,9 @@ struct ApiContext {
     std::size_t max_event_streams_per_user = 8;  // open GET /api/events streams per user or token
     // Passes of the other replicas heard through the database (cluster/event_bridge.hpp); empty with one process.
     std::function<std::int64_t()> remote_events = {};
+    // Registers a listener for the sample changes the other replicas committed (cluster/event_bridge.hpp), so caches
+    // of samples drop what another replica's write changed; empty with one process, whose store tells it all.
+    std::function<void(SamplesChangedListener)> on_remote_samples_changed = {};
     std::size_t max_queued_simulations = 4;     // POST /api/simulations jobs queued or running at once
     std::size_t query_cache_bytes = 16u << 20;  // rendered downsampled buckets (api/rendered_buckets.hpp); 0 = off
     std::shared_ptr<ComparisonCache> comparison_cache = NewComparisonCache();

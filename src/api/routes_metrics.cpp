@@ -14,24 +14,27 @@ constexpr long long kMaxPoints = 100000;  // raw points per query; larger ranges
 void AddMetricRoutes(Router& router, ApiContext& ctx) {
     Counter& ingested =
         ctx.metrics.GetCounter("cloudopt_samples_ingested_total", "Samples accepted by POST /api/metrics");
-    router.Add("POST", "/api/metrics", [&ctx, &ingested](const HttpRequest& req) {
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        const ResourceLookup lookup = [&ctx](const std::string& key) -> Result<ResourceId> {
-            auto r = ResolveResource(ctx.store, key);
-            if (!r) return r.error();
-            return r->id;
-        };
-        auto batch = ParseMetricBatch(*body, lookup, ctx.ingest, ctx.clock.Now());
-        if (!batch) return ErrorResponse(batch.error());
-        if (Status s = CheckSeriesLimits(ctx.store, *batch, ctx.ingest); !s) return ErrorResponse(s.error());
-        // The response is sent only after the transaction committed: an acknowledged sample is durable.
-        if (Status s = ctx.store.AppendSamples(*batch); !s) return ErrorResponse(s.error());
-        std::size_t count = 0;
-        for (const SeriesSamples& s : *batch) count += s.samples.size();
-        ingested.Inc(static_cast<double>(count));
-        return JsonResponse(200, {{"accepted", count}, {"series", batch->size()}});
-    });
+    router.Add(
+        "POST", "/api/metrics",
+        [&ctx, &ingested](const HttpRequest& req) {
+            auto body = ParseJsonBody(req);
+            if (!body) return ErrorResponse(body.error());
+            const ResourceLookup lookup = [&ctx](const std::string& key) -> Result<ResourceId> {
+                auto r = ResolveResource(ctx.store, key);
+                if (!r) return r.error();
+                return r->id;
+            };
+            auto batch = ParseMetricBatch(*body, lookup, ctx.ingest, ctx.clock.Now());
+            if (!batch) return ErrorResponse(batch.error());
+            if (Status s = CheckSeriesLimits(ctx.store, *batch, ctx.ingest); !s) return ErrorResponse(s.error());
+            // The response is sent only after the transaction committed: an acknowledged sample is durable.
+            if (Status s = ctx.store.AppendSamples(*batch); !s) return ErrorResponse(s.error());
+            std::size_t count = 0;
+            for (const SeriesSamples& s : *batch) count += s.samples.size();
+            ingested.Inc(static_cast<double>(count));
+            return JsonResponse(200, {{"accepted", count}, {"series", batch->size()}});
+        },
+        RouteCost::kStoreWrite);  // waits for its transaction's round trips and commit: off the I/O threads
 
     // Removing bad data: a series' samples in [from, to). Both bounds are required, so a typo cannot wipe a series.
     router.Add("DELETE", "/api/metrics", [&ctx](const HttpRequest& req) {
@@ -65,10 +68,13 @@ void AddMetricRoutes(Router& router, ApiContext& ctx) {
                                               "Memory held by rendered downsampled buckets (server.query_cache_mb)");
     if (ctx.query_cache_bytes > 0) {
         rendered = std::make_shared<RenderedBuckets>(ctx.query_cache_bytes);
-        ctx.store.OnSamplesChanged(
-            [weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key, UnixSeconds since) {
-                if (auto cache = weak.lock()) cache->Invalidate(key, since);
-            });
+        const auto invalidate = [weak = std::weak_ptr<RenderedBuckets>(rendered)](const SeriesKey& key,
+                                                                                  UnixSeconds since) {
+            if (auto cache = weak.lock()) cache->Invalidate(key, since);
+        };
+        ctx.store.OnSamplesChanged(invalidate);
+        // Replicas: another replica's writes reach this cache through the database's notifications.
+        if (ctx.on_remote_samples_changed) ctx.on_remote_samples_changed(invalidate);
     }
     router.Add("GET", "/api/metrics", [&ctx, rendered, &from_cache, &computed, &cache_bytes](const HttpRequest& req) {
         auto resource = ResolveResource(ctx.store, req.Query("resource").value_or(""));

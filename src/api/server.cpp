@@ -186,6 +186,7 @@ struct ServerParts {
     ClientAllowance& connections;
     ClientAllowance& body_bytes;
     WorkerPool& blocking;
+    WorkerPool& store_writes;
 };
 
 // Gives a connection's slot back when the session ends, however it ends.
@@ -364,12 +365,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     void Dispatch() {
         if (admitted_.cost == RouteCost::kCheap) return Finish(router_.Serve(admitted_, request_));
         auto self = this->shared_from_this();
-        const bool queued = parts_.blocking.Submit([self] {
+        const bool store_write = admitted_.cost == RouteCost::kStoreWrite;
+        WorkerPool& pool = store_write ? parts_.store_writes : parts_.blocking;
+        const bool queued = pool.Submit([self] {
             Router::Dispatch done = self->router_.Serve(self->admitted_, self->request_);
             net::post(beast::get_lowest_layer(self->stream_).get_executor(),
                       [self, done = std::move(done)]() mutable { self->Finish(std::move(done)); });
         });
-        if (!queued) {
+        if (!queued && store_write) {
+            metrics_.Refused("store_write_queue");
+            Finish({Busy("the server is busy storing other metric batches (server queue full); nothing of this one "
+                         "was stored: retry it after the Retry-After seconds"),
+                    admitted_.pattern});
+        } else if (!queued) {
             metrics_.Refused("worker_queue");
             Finish({Busy("the server is busy with other logins; retry shortly"), admitted_.pattern});
         }
@@ -764,7 +772,8 @@ struct HttpServer::Impl {
           metrics(m),
           options(std::move(o)),
           body_bytes(options.max_buffered_body_bytes, options.max_buffered_body_bytes_per_address),
-          blocking(options.blocking_threads, options.max_blocking_queue) {
+          blocking(options.blocking_threads, options.max_blocking_queue),
+          store_writes(options.store_write_threads, options.max_store_write_queue) {
         for (int i = 0; i < ThreadCount(options); ++i) contexts.push_back(std::make_unique<net::io_context>(1));
     }
 
@@ -776,6 +785,7 @@ struct HttpServer::Impl {
     std::unique_ptr<ClientAllowance> connections;  // made at Start, from the descriptor limit
     ClientAllowance body_bytes;
     WorkerPool blocking;
+    WorkerPool store_writes;
     std::unique_ptr<ServerParts> parts;
     std::vector<std::unique_ptr<net::io_context>> contexts;
     std::unique_ptr<net::ssl::context> tls;
@@ -819,8 +829,9 @@ Result<unsigned short> HttpServer::Start() {
         impl_->tls = std::move(*tls);
     }
     impl_->connections = std::make_unique<ClientAllowance>(ConnectionCap(options), options.max_connections_per_address);
-    impl_->parts = std::make_unique<ServerParts>(ServerParts{impl_->router, impl_->metrics, impl_->options,
-                                                             *impl_->connections, impl_->body_bytes, impl_->blocking});
+    impl_->parts =
+        std::make_unique<ServerParts>(ServerParts{impl_->router, impl_->metrics, impl_->options, *impl_->connections,
+                                                  impl_->body_bytes, impl_->blocking, impl_->store_writes});
     auto acceptor = Listen(*impl_->contexts.front(), options.bind_address, options.port);
     if (!acceptor) return acceptor.error();
     const unsigned short port = acceptor->local_endpoint().port();
@@ -860,7 +871,8 @@ void HttpServer::Stop() {
     for (auto& context : impl_->contexts) context->stop();
     for (std::thread& t : impl_->threads) t.join();
     impl_->threads.clear();
-    impl_->blocking.Stop();  // a login still hashing finishes; its answer goes nowhere
+    impl_->blocking.Stop();      // a login still hashing finishes; its answer goes nowhere
+    impl_->store_writes.Stop();  // a batch being stored commits or rolls back; its answer goes nowhere
 }
 
 }  // namespace cloudopt::api

@@ -34,6 +34,10 @@ struct ServerOptions {
     // The worker pool of RouteCost::kBlocking handlers (password hashing) and how many requests may wait for it.
     int blocking_threads = 4;
     std::size_t max_blocking_queue = 64;
+    // The pool of RouteCost::kStoreWrite handlers (POST /api/metrics): how many batches are stored at once (each
+    // holds one store connection while it runs), and how many may wait for it.
+    int store_write_threads = 4;
+    std::size_t max_store_write_queue = 64;
     std::chrono::seconds request_timeout{30};  // to read a whole request, and to write a response
     // TLS: both set to serve HTTPS (TLS 1.2+) with this PEM certificate chain and key.
     std::string tls_cert_file;

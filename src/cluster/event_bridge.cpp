@@ -1,9 +1,15 @@
 #include "cluster/event_bridge.hpp"
 
 #include <chrono>
+#include <climits>
 #include <nlohmann/json.hpp>
 
 namespace cloudopt::cluster {
+
+namespace {
+// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more (Coordination::Notify checks 7900).
+constexpr std::size_t kMaxSamplePayload = 7800;
+}  // namespace
 
 EventBridge::EventBridge(Coordination& coordination, std::string member, std::function<std::int64_t()> local_passes,
                          const Clock& clock)
@@ -48,16 +54,34 @@ void EventBridge::Publish() {
         stop_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; });
         if (stopping_) break;
         const std::int64_t passes = local_passes_();
-        if (passes == announced) continue;
-        announced = passes;
         lock.unlock();
-        const nlohmann::json payload = {{"replica", member_}, {"passes", passes}, {"now", clock_.Now()}};
-        (void)coordination_.Notify(payload.dump());  // a lost event only delays a page's refresh to the next one
+        PublishSamples();
+        if (passes != announced) {
+            announced = passes;
+            const nlohmann::json payload = {{"replica", member_}, {"passes", passes}, {"now", clock_.Now()}};
+            (void)coordination_.Notify(payload.dump());  // a lost event only delays a page's refresh to the next one
+        }
         lock.lock();
+    }
+    lock.unlock();
+    PublishSamples();  // what the last writes changed
+}
+
+void EventBridge::PublishSamples() {
+    for (const std::string& payload : pending_samples_.TakePayloads(member_, kMaxSamplePayload)) {
+        // Unsent, the others' caches could keep stale buckets: the next publish tells them to drop everything.
+        if (!coordination_.Notify(payload)) pending_samples_.MarkLost();
+    }
+}
+
+void EventBridge::HeardSamples(const std::vector<std::pair<SeriesKey, UnixSeconds>>& changes) {
+    for (const auto& [key, since] : changes) {
+        for (const auto& heard : on_remote_samples_) heard(key, since);
     }
 }
 
 void EventBridge::Listen() {
+    bool listening_lost = false;
     for (;;) {
         {
             std::lock_guard lock(mutex_);
@@ -65,9 +89,14 @@ void EventBridge::Listen() {
         }
         auto received = coordination_.AwaitNotifications(std::chrono::milliseconds(500));
         if (!received) {
+            listening_lost = true;
             std::unique_lock lock(mutex_);  // the database is away: listen again in a second
             stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
             continue;
+        }
+        if (listening_lost) {  // notifications sent meanwhile went to a closed connection: anything may have changed
+            listening_lost = false;
+            HeardSamples({{kEverySeries, INT64_MIN}});
         }
         for (const std::string& payload : *received) {
             // Any role that may NOTIFY this channel can send anything: a payload that is not what a replica sends
@@ -77,6 +106,10 @@ void EventBridge::Listen() {
             const auto replica = event.find("replica");
             if (replica != event.end() && replica->is_string() && replica->get<std::string>() == member_)
                 continue;  // its own
+            if (const auto kind = event.find("kind"); kind != event.end() && *kind == "samples") {
+                HeardSamples(ParseSampleChanges(event));
+                continue;
+            }
             if (const auto kind = event.find("kind"); kind != event.end()) {
                 if (kind->is_string() && on_remote_) on_remote_(kind->get<std::string>());
                 continue;

@@ -2,7 +2,8 @@
 // Live events across replicas (LISTEN/NOTIFY): the dashboard's event stream (GET /api/events) on any replica hears
 // the passes of every replica, so a page refreshes when the replica that planned its resources made a change, not
 // only when the one it is connected to did. This replica NOTIFYs after each of its loop's ticks (a small JSON
-// payload, far below PostgreSQL's 8000-byte limit), and one thread LISTENs and counts the others' events.
+// payload, far below PostgreSQL's 8000-byte limit), and one thread LISTENs and counts the others' events. It also
+// carries each replica's sample changes to the others, so that their caches of rendered buckets drop what changed.
 //
 // Thread-safety: remote_events() and last_remote() from any thread; Start/Stop from one.
 
@@ -13,7 +14,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "cluster/sample_changes.hpp"
 #include "core/time.hpp"
 #include "store/coordination.hpp"
 
@@ -38,15 +41,27 @@ class EventBridge {
     // models); theirs hear it through OnRemote. Set OnRemote before Start.
     Status Announce(const std::string& kind);
     void OnRemote(std::function<void(const std::string& kind)> heard) { on_remote_ = std::move(heard); }
+    // Samples this replica committed (its store's OnSamplesChanged): queued, then sent to the other replicas within
+    // 100 ms, coalesced per series (cluster/sample_changes.hpp). Any thread; cheap (a map insert).
+    void SamplesChanged(const SeriesKey& key, UnixSeconds since) { pending_samples_.Add(key, since); }
+    // Hears the samples the other replicas committed (cluster::kEverySeries, INT64_MIN: anything may have changed,
+    // e.g. after this replica's listening connection was lost). Called on the listener thread; add before Start.
+    void OnRemoteSamples(std::function<void(const SeriesKey& key, UnixSeconds since)> heard) {
+        on_remote_samples_.push_back(std::move(heard));
+    }
 
   private:
     void Publish();
+    void PublishSamples();
     void Listen();
+    void HeardSamples(const std::vector<std::pair<SeriesKey, UnixSeconds>>& changes);
 
     Coordination& coordination_;
     const std::string member_;
     std::function<std::int64_t()> local_passes_;
     std::function<void(const std::string&)> on_remote_;
+    std::vector<std::function<void(const SeriesKey&, UnixSeconds)>> on_remote_samples_;
+    PendingSampleChanges pending_samples_;
     const Clock& clock_;
     std::atomic<std::int64_t> remote_events_{0};
     mutable std::mutex mutex_;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -237,6 +239,70 @@ TEST(HardeningServer, ABlockingHandlerDoesNotHoldTheIoThread) {
     server.Stop();
 }
 
+// Metric batches (RouteCost::kStoreWrite) are stored on a pool of their own: more batches in flight than there are
+// I/O threads, a full queue answered 503 with Retry-After (never an unbounded queue), logins not held up by them.
+TEST(HardeningServer, StoreWritesRunOnTheirOwnBoundedPool) {
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    ReleaseOnExit guard(release);
+    std::atomic<int> writing{0};
+    api::Router router;
+    router.Add(
+        "POST", "/write",
+        [released, &writing](const api::HttpRequest&) {
+            writing.fetch_add(1);
+            released.wait();
+            api::HttpResponse r;
+            r.body = "stored";
+            return r;
+        },
+        api::RouteCost::kStoreWrite);
+    router.Add(
+        "POST", "/login", [](const api::HttpRequest&) { return api::HttpResponse{}; }, api::RouteCost::kBlocking);
+    router.Add("GET", "/healthz", [](const api::HttpRequest&) { return api::HttpResponse{}; });
+    MetricsRegistry metrics;
+    api::ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.store_write_threads = 2;
+    options.max_store_write_queue = 1;
+    api::HttpServer server(router, metrics, options);
+    auto port = server.Start();
+    ASSERT_TRUE(port.ok());
+    const std::string post = "POST /write HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n";
+    std::vector<std::unique_ptr<RawConnection>> writers;
+    for (int i = 1; i <= 2; ++i) {  // one after the other: a batch waits in the queue until a writer takes it
+        writers.push_back(std::make_unique<RawConnection>(*port));
+        writers.back()->Send(post);
+        for (int wait = 0; wait < 500 && writing.load() < i; ++wait) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(writing.load(), 2);  // two batches stored at once with one I/O thread
+    writers.push_back(std::make_unique<RawConnection>(*port));
+    writers.back()->Send(post);  // waits in the queue (1 place)
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(writing.load(), 2);
+    RawConnection refused(*port);
+    refused.Send(post);
+    const std::string busy = refused.ReadResponse(10s);
+    EXPECT_EQ(RawConnection::StatusOf(busy), 503) << busy;
+    EXPECT_NE(busy.find("Retry-After: 1"), std::string::npos) << busy;
+    EXPECT_NE(busy.find("storing other metric batches"), std::string::npos) << busy;
+    RawConnection login(*port);
+    login.Send("POST /login HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(RawConnection::StatusOf(login.ReadResponse(10s)), 200);  // the login pool is not the writers'
+    RawConnection probe(*port);
+    probe.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(RawConnection::StatusOf(probe.ReadResponse(10s)), 200);
+    guard.Release();
+    for (auto& w : writers) {
+        const std::string done = w->ReadResponse(10s);
+        EXPECT_EQ(RawConnection::StatusOf(done), 200) << done;
+        EXPECT_NE(done.find("stored"), std::string::npos);
+    }
+    EXPECT_EQ(writing.load(), 3);
+    server.Stop();
+}
+
 TEST_F(HardeningTest, PasswordAndLoopRoutesAreBlockingAndProbesAreNot) {
     auto cost_of = [&](const std::string& method, const std::string& pattern) {
         for (const api::RouteInfo& route : router_.Routes())
@@ -255,6 +321,8 @@ TEST_F(HardeningTest, PasswordAndLoopRoutesAreBlockingAndProbesAreNot) {
         EXPECT_EQ(cost_of(method, pattern), api::RouteCost::kBlocking) << method << " " << pattern;
     for (const char* probe : {"/healthz", "/readyz", "/metrics", "/api/events"})
         EXPECT_EQ(cost_of("GET", probe), api::RouteCost::kCheap) << probe;
+    EXPECT_EQ(cost_of("POST", "/api/metrics"), api::RouteCost::kStoreWrite);
+    EXPECT_EQ(cost_of("POST", "/api/v1/write"), api::RouteCost::kStoreWrite);
 }
 
 // 11. HTTP framing: HEAD answers like GET without the body; a Transfer-Encoding without chunked is refused.

@@ -32,8 +32,10 @@ struct FakeSeries {
     std::string Expected(UnixSeconds from, UnixSeconds to, UnixSeconds step, Aggregation agg) const {
         std::string text = "[";
         for (const Sample& s : Downsample(Raw(FloorTo(from, step), to), step, agg)) AppendSampleItem(text, s);
-        if (text.back() == ',') text.back() = ']';
-        else text += ']';
+        if (text.back() == ',')
+            text.back() = ']';
+        else
+            text += ']';
         return text;
     }
 };
@@ -60,7 +62,8 @@ TEST(RenderedBuckets, AnswersLikeAFreshComputationWhateverTheWritesAndWindows) {
     for (int round = 0; round < 3000; ++round) {
         if (rng() % 4 == 0) {
             // A write: mostly at the end of the series, sometimes in the past.
-            const UnixSeconds ts = rng() % 3 ? 19000 + static_cast<UnixSeconds>(rng() % 3000) : static_cast<UnixSeconds>(rng() % 20000);
+            const UnixSeconds ts =
+                rng() % 3 ? 19000 + static_cast<UnixSeconds>(rng() % 3000) : static_cast<UnixSeconds>(rng() % 20000);
             series.samples[ts] = static_cast<double>(rng() % 1000) / 3.0;
             cache.Invalidate(kCpu, ts);
         }
@@ -133,6 +136,25 @@ TEST(RenderedBuckets, OtherSeriesAndDeletedResourcesAreKeptApart) {
     EXPECT_EQ(cache.bytes(), 0u);
 }
 
+TEST(RenderedBuckets, EverySeriesGoesWhenAnotherReplicasChangesWereLost) {
+    FakeSeries cpu, other;
+    for (UnixSeconds t = 0; t < 7200; t += 60) {
+        cpu.samples[t] = 2.0;
+        other.samples[t] = 5.0;
+    }
+    const SeriesKey other_key{7, "rps"};
+    RenderedBuckets cache(1 << 20);
+    Render(cache, cpu, kCpu, 600, Aggregation::kAvg, 0, 7200);
+    Render(cache, other, other_key, 600, Aggregation::kAvg, 0, 7200);
+    ASSERT_EQ(cache.entries(), 2u);
+    cache.Invalidate(SeriesKey{0, ""}, INT64_MIN);  // resource 0 with no metric: every series
+    EXPECT_EQ(cache.entries(), 0u);
+    EXPECT_EQ(cache.bytes(), 0u);
+    cpu.samples[0] = 100.0;  // written elsewhere meanwhile: the next answer is computed afresh
+    EXPECT_EQ(Render(cache, cpu, kCpu, 600, Aggregation::kAvg, 0, 7200), cpu.Expected(0, 7200, 600, Aggregation::kAvg));
+    EXPECT_EQ(cpu.computed.back().first, 0);
+}
+
 TEST(RenderedBuckets, WhatWasReadBeforeAConcurrentWriteIsNotKept) {
     // The write commits (and notifies) while the query reads storage: the query's answer is from before the
     // write, which is fine for it, but must not be served to the next query.
@@ -151,7 +173,8 @@ TEST(RenderedBuckets, WhatWasReadBeforeAConcurrentWriteIsNotKept) {
     ASSERT_TRUE(cache.Render(kCpu, 600, Aggregation::kMax, 0, 7200, racing, out));
     ASSERT_TRUE(wrote);
     EXPECT_EQ(out.find("[0,9.0]"), std::string::npos);
-    EXPECT_EQ(Render(cache, series, kCpu, 600, Aggregation::kMax, 0, 7200), series.Expected(0, 7200, 600, Aggregation::kMax));
+    EXPECT_EQ(Render(cache, series, kCpu, 600, Aggregation::kMax, 0, 7200),
+              series.Expected(0, 7200, 600, Aggregation::kMax));
     EXPECT_EQ(series.computed.back().first, 0);
 }
 

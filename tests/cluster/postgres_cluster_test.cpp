@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -297,6 +300,62 @@ TEST_F(PostgresCluster, NotificationsReachTheOtherReplicasBridge) {
     a.Stop();
     b.Stop();
     EXPECT_EQ(ca->Notify(std::string(8000, 'x')).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(PostgresCluster, SampleChangesReachTheOtherReplicasCoalescedAndSplitUnderTheLimit) {
+    auto ca = Open();
+    auto cb = Open();
+    cluster::EventBridge a(
+        *ca, "replica-a", [] { return std::int64_t{0}; }, clock_);
+    cluster::EventBridge b(
+        *cb, "replica-b", [] { return std::int64_t{0}; }, clock_);
+    std::mutex mutex;
+    std::map<std::pair<ResourceId, std::string>, UnixSeconds> heard_b;  // guarded by mutex
+    int heard_a = 0;                                                    // guarded by mutex
+    b.OnRemoteSamples([&](const SeriesKey& key, UnixSeconds since) {
+        std::lock_guard lock(mutex);
+        auto [it, inserted] = heard_b.try_emplace({key.resource_id, key.metric}, since);
+        if (!inserted) it->second = std::min(it->second, since);
+    });
+    a.OnRemoteSamples([&](const SeriesKey&, UnixSeconds) {
+        std::lock_guard lock(mutex);
+        ++heard_a;
+    });
+    a.Start();
+    b.Start();
+    std::this_thread::sleep_for(700ms);  // b listens
+    // 600 series with long names: far more than one 8000-byte payload holds. Each series twice: the oldest time wins.
+    const std::string long_metric(40, 'm');
+    for (int i = 1; i <= 600; ++i) {
+        a.SamplesChanged({i, long_metric + std::to_string(i)}, 5000 + i);
+        a.SamplesChanged({i, long_metric + std::to_string(i)}, 1000 + i);
+    }
+    ASSERT_TRUE(Eventually([&] {
+        std::lock_guard lock(mutex);
+        return heard_b.size() >= 600;
+    }));
+    {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(heard_b.size(), 600u);
+        for (int i = 1; i <= 600; ++i) {
+            const std::pair<ResourceId, std::string> key{i, long_metric + std::to_string(i)};
+            EXPECT_EQ(heard_b[key], 1000 + i) << i;
+        }
+        EXPECT_EQ(heard_a, 0) << "a replica does not hear its own changes back";
+    }
+    a.Stop();
+    b.Stop();
+    // The payloads themselves stay under PostgreSQL's limit, and a storm across the fleet becomes "every series".
+    cluster::PendingSampleChanges pending;
+    for (int i = 1; i <= 600; ++i) pending.Add({i, long_metric}, 7);
+    for (const std::string& payload : pending.TakePayloads("replica-a", 7800)) EXPECT_LT(payload.size(), 7800u);
+    for (int i = 1; i <= 3000; ++i) pending.Add({i, "cpu"}, 7);
+    const auto storm = pending.TakePayloads("replica-a", 7800);
+    ASSERT_EQ(storm.size(), 1u);
+    const auto everything = cluster::ParseSampleChanges(nlohmann::json::parse(storm[0]));
+    ASSERT_EQ(everything.size(), 1u);
+    EXPECT_EQ(everything[0].first, cluster::kEverySeries);
+    EXPECT_TRUE(pending.TakePayloads("replica-a", 7800).empty());
 }
 
 TEST_F(PostgresCluster, TheFirstReplicasKeysAreTheOnesEveryOtherMustHave) {

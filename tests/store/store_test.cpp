@@ -272,6 +272,47 @@ TEST_P(StoreTest, ABatchWithAnUnknownResourceStoresNothing) {
     EXPECT_EQ(store_->QuerySamples({r.id, "cpu"}, 0, 1000)->size(), 1u);
 }
 
+TEST_P(StoreTest, BatchesOverManySeriesOverwriteWithoutConflictOrDeadlock) {
+    // A batch names many series (new and known, in no order); concurrent batches over the same series, in opposite
+    // orders, overwrite each other's samples: each batch is stored whole, none fails, the last value of each time wins.
+    Resource a = Make("web");
+    Resource b = Make("api");
+    constexpr int kSeries = 40;
+    const auto batch_of = [&](int round, bool reversed) {
+        std::vector<SeriesSamples> batch;
+        for (int i = 0; i < kSeries; ++i) {
+            const int n = reversed ? kSeries - 1 - i : i;
+            const ResourceId id = n % 2 ? a.id : b.id;
+            batch.push_back({{id, "m\"\\" + std::to_string(n)}, {{1000 + n, round * 1.0}, {2000, round * 1.0}}});
+        }
+        return batch;
+    };
+    ASSERT_TRUE(store_->AppendSamples(batch_of(0, false)).ok());
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+        writers.emplace_back([&, w] {
+            for (int round = 1; round <= 10; ++round) {
+                if (Status s = store_->AppendSamples(batch_of(round, w % 2 == 1)); !s) {
+                    ADD_FAILURE() << s.error().message;
+                    failed = true;
+                }
+            }
+        });
+    }
+    for (auto& t : writers) t.join();
+    ASSERT_FALSE(failed);
+    for (int n = 0; n < kSeries; ++n) {
+        const ResourceId id = n % 2 ? a.id : b.id;
+        auto back = store_->QuerySamples({id, "m\"\\" + std::to_string(n)}, 0, 3000);
+        ASSERT_TRUE(back.ok());
+        ASSERT_EQ(back->size(), 2u) << n;
+        EXPECT_EQ((*back)[0].value, 10.0);  // every writer's last round wrote 10
+        EXPECT_EQ((*back)[1].value, 10.0);
+    }
+    EXPECT_EQ(store_->ListMetrics(a.id)->size(), static_cast<std::size_t>(kSeries / 2));
+}
+
 TEST_P(StoreTest, PredictionsKeepTheNewest) {
     Resource r = Make("web");
     Forecast f;

@@ -97,6 +97,35 @@ class Pool {
         }
     }
 
+    // Runs fn(pqxx::transaction_base&) for one read-only statement in autocommit (pqxx::nontransaction): one round
+    // trip instead of BEGIN, the statement and COMMIT. Only for reads of one statement (each statement sees its own
+    // snapshot). A connection found broken is replaced and the read tried once more.
+    template <typename F>
+    auto Read(std::string_view what, F&& fn) -> decltype(fn(std::declval<pqxx::transaction_base&>())) {
+        using R = decltype(fn(std::declval<pqxx::transaction_base&>()));
+        for (int attempt = 1;; ++attempt) {
+            auto borrowed = Borrow();
+            if (!borrowed) return R(borrowed.error());
+            std::unique_ptr<pqxx::connection> conn = std::move(*borrowed);
+            bool broken = false;
+            std::optional<Error> error;
+            try {
+                pqxx::nontransaction tx(*conn);
+                R out = fn(tx);
+                tx.commit();  // ends the pqxx object; nothing is sent
+                Return(std::move(conn), false);
+                return out;
+            } catch (const pqxx::broken_connection& e) {
+                broken = true;
+                error = ErrorFromException(e, what);
+            } catch (const std::exception& e) {
+                error = ErrorFromException(e, what);
+            }
+            Return(std::move(conn), broken);
+            if (!broken || attempt >= 2) return R(std::move(*error));
+        }
+    }
+
     // A cheap round trip on a pooled connection (readiness).
     Status Ping();
 

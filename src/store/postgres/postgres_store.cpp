@@ -19,6 +19,7 @@
 #include "store/postgres/connection.hpp"
 #include "store/postgres/identity_tables.hpp"
 #include "store/postgres/partitions.hpp"
+#include "store/postgres/sample_writer.hpp"
 #include "store/postgres/schema.hpp"
 #include "store/type_list_column.hpp"
 
@@ -29,8 +30,6 @@ namespace {
 
 // Held for the whole migration (a session lock), so replicas starting together migrate one after another.
 constexpr std::int64_t kMigrationLockKey = 0x636c6f75646f7001;  // "cloudop" + 1
-// The two-key advisory locks of sample writers, one per series (keys: this space, the series id folded to int).
-constexpr int kSampleLockSpace = 0x636c6f75;  // "clou"
 // More partitions than this for one batch is a mistake (timestamps in milliseconds?), not history.
 constexpr std::size_t kMaxNewPartitions = 1000;
 constexpr int kKeepPredictions = 10;
@@ -216,7 +215,7 @@ class PostgresStore final : public Store {
     }
 
     Result<Resource> GetResource(ResourceId id) override {
-        return pool_.Transact("reading a resource", [&](pqxx::work& tx) -> Result<Resource> {
+        return pool_.Read("reading a resource", [&](pqxx::transaction_base& tx) -> Result<Resource> {
             const pqxx::result rows =
                 tx.exec_params(std::string("SELECT ") + kPgResourceColumns + " FROM resources WHERE id = $1", id);
             if (rows.empty()) return NoResource(id);
@@ -225,7 +224,7 @@ class PostgresStore final : public Store {
     }
 
     Result<Resource> FindResourceByName(const std::string& name) override {
-        return pool_.Transact("reading a resource", [&](pqxx::work& tx) -> Result<Resource> {
+        return pool_.Read("reading a resource", [&](pqxx::transaction_base& tx) -> Result<Resource> {
             const pqxx::result rows =
                 tx.exec_params(std::string("SELECT ") + kPgResourceColumns + " FROM resources WHERE name = $1", name);
             if (rows.empty()) return MakeError(ErrorCode::kNotFound, "resource '" + name + "' does not exist");
@@ -234,7 +233,7 @@ class PostgresStore final : public Store {
     }
 
     Result<std::vector<Resource>> ListResources() override {
-        return pool_.Transact("listing resources", [&](pqxx::work& tx) -> Result<std::vector<Resource>> {
+        return pool_.Read("listing resources", [&](pqxx::transaction_base& tx) -> Result<std::vector<Resource>> {
             std::vector<Resource> out;
             for (const auto& row : tx.exec(std::string("SELECT ") + kPgResourceColumns + " FROM resources ORDER BY id"))
                 out.push_back(PgReadResource(row));
@@ -287,7 +286,8 @@ class PostgresStore final : public Store {
         for (int attempt = 1; attempt <= 2; ++attempt) {
             if (Status ready = EnsurePartitions(weeks); !ready) return ready;
             changed.clear();
-            st = pool_.Transact("storing samples", [&](pqxx::work& tx) { return WriteSamples(tx, batch, changed); });
+            st =
+                pool_.Transact("storing samples", [&](pqxx::work& tx) { return WriteSampleBatch(tx, batch, changed); });
             // A partition dropped by retention since it was cached: look again once.
             if (st || st.error().message.find("no partition of relation") == std::string::npos) break;
             std::lock_guard lock(partitions_mutex_);
@@ -304,7 +304,7 @@ class PostgresStore final : public Store {
             auto id = FindSeries(tx, key);
             if (!id || from >= to) return std::int64_t{0};
             known = true;
-            tx.exec_params("SELECT pg_advisory_xact_lock($1, $2)", kSampleLockSpace, SeriesLockKey(*id));
+            tx.exec_params("SELECT pg_advisory_xact_lock($1, $2)", kSampleLockSpace, SampleLockKey(*id));
             const pqxx::result r =
                 tx.exec_params("DELETE FROM samples WHERE series_id = $1 AND ts >= $2 AND ts < $3", *id, from, to);
             return static_cast<std::int64_t>(r.affected_rows());
@@ -314,7 +314,7 @@ class PostgresStore final : public Store {
     }
 
     Result<std::vector<Sample>> QuerySamples(const SeriesKey& key, UnixSeconds from, UnixSeconds to) override {
-        return pool_.Transact("reading samples", [&](pqxx::work& tx) -> Result<std::vector<Sample>> {
+        return pool_.Read("reading samples", [&](pqxx::transaction_base& tx) -> Result<std::vector<Sample>> {
             std::vector<Sample> out;
             if (from >= to) return out;
             const pqxx::result rows = tx.exec_params(
@@ -594,6 +594,9 @@ class PostgresStore final : public Store {
     Result<Budget> SaveBudget(const Budget& budget) override { return SaveBudgetRow(pool_, budget, clock_.Now()); }
     Result<std::vector<Budget>> ListBudgets() override { return ListBudgetRows(pool_); }
     Status DeleteBudget(std::int64_t id) override { return DeleteBudgetRow(pool_, id); }
+    Status SetBudgetAlerted(std::int64_t id, BudgetState state) override {
+        return SetBudgetAlertedRow(pool_, id, state);
+    }
 
     IdentityStore& Identity() override { return *identity_; }
 
@@ -613,8 +616,6 @@ class PostgresStore final : public Store {
     }
 
   private:
-    static int SeriesLockKey(std::int64_t series_id) { return static_cast<int>(series_id & 0x7fffffff); }
-
     // The group rule (one resource per provider + provider_ref), checked with a message that names the other
     // resource; the constraint resources_one_per_group also holds it against concurrent writers.
     Status GroupIsFree(pqxx::work& tx, const Resource& resource) {
@@ -648,65 +649,6 @@ class PostgresStore final : public Store {
             tx.exec_params("SELECT id FROM series WHERE resource_id = $1 AND metric = $2", key.resource_id, key.metric);
         if (rows.empty()) return std::nullopt;
         return rows[0][0].as<std::int64_t>();
-    }
-
-    // The series' id, creating the series inside the caller's transaction.
-    static Result<std::int64_t> SeriesId(pqxx::work& tx, const SeriesKey& key) {
-        if (auto id = FindSeries(tx, key)) return *id;
-        if (tx.exec_params("SELECT 1 FROM resources WHERE id = $1", key.resource_id).empty())
-            return NoResource(key.resource_id);
-        const pqxx::result rows = tx.exec_params(
-            "INSERT INTO series (resource_id, metric) VALUES ($1, $2) ON CONFLICT (resource_id, metric) DO NOTHING "
-            "RETURNING id",
-            key.resource_id, key.metric);
-        if (!rows.empty()) return rows[0][0].as<std::int64_t>();
-        if (auto id = FindSeries(tx, key)) return *id;  // created by a concurrent writer that committed
-        return MakeError(ErrorCode::kUnavailable, "series vanished while being created; retry");
-    }
-
-    // Within one transaction: series ids, each series' samples merged (a later one at the same time wins), the
-    // samples they replace deleted, the rest written with COPY. Writers of one series are serialized by an
-    // advisory lock, so two batches never both insert the same (series, ts).
-    Status WriteSamples(pqxx::work& tx, std::span<const SeriesSamples> batch,
-                        std::vector<std::pair<SeriesKey, UnixSeconds>>& changed) {
-        std::map<std::int64_t, std::vector<Sample>> by_series;
-        std::map<std::int64_t, SeriesKey> keys;
-        for (const SeriesSamples& series : batch) {
-            auto id = SeriesId(tx, series.key);
-            if (!id) return id.error();
-            auto& samples = by_series[*id];
-            samples.insert(samples.end(), series.samples.begin(), series.samples.end());
-            keys.emplace(*id, series.key);
-        }
-        for (auto& [id, samples] : by_series) {
-            tx.exec_params("SELECT pg_advisory_xact_lock($1, $2)", kSampleLockSpace, SeriesLockKey(id));
-            std::stable_sort(samples.begin(), samples.end(),
-                             [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
-            std::size_t unique = 0;
-            for (std::size_t i = 0; i < samples.size(); ++i) {
-                if (unique > 0 && samples[unique - 1].ts == samples[i].ts)
-                    samples[unique - 1] = samples[i];
-                else
-                    samples[unique++] = samples[i];
-            }
-            samples.resize(unique);
-            if (samples.empty()) continue;
-            std::vector<std::int64_t> times;
-            times.reserve(samples.size());
-            for (const Sample& s : samples) times.push_back(s.ts);
-            tx.exec_params(
-                "DELETE FROM samples WHERE series_id = $1 AND ts >= $2 AND ts <= $3 AND ts = ANY($4::bigint[])", id,
-                samples.front().ts, samples.back().ts, BigintArray(times));
-        }
-        pqxx::stream_to copy(tx, "samples", std::vector<std::string>{"series_id", "ts", "value"});
-        for (const auto& [id, samples] : by_series) {
-            for (const Sample& s : samples) copy << std::make_tuple(id, s.ts, s.value);
-        }
-        copy.complete();
-        for (const auto& [id, samples] : by_series) {
-            if (!samples.empty()) changed.emplace_back(keys.at(id), samples.front().ts);
-        }
-        return Status::Ok();
     }
 
     // Creates the partitions `weeks` need that this process has not seen yet, in a transaction of its own.
