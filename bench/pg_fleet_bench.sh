@@ -18,6 +18,7 @@
 #
 # usage: bench/pg_fleet_bench.sh [build_dir=build/release]
 # env: RESOURCES (10000), REPLICAS (1), TICKS (3), TICK_SECONDS (60), HISTORY_HOURS (24), LEASE_SECONDS (15),
+#      PARALLEL (loop.parallel_resources; unset: the binary's default, 6 on PostgreSQL), STOP_GRACE (30),
 #      WATCH_SECONDS (how long to wait for the timed passes; default (TICKS + 2) ticks + 30 s),
 #      PERF_OUT (a file: perf record -g of replica 1 for 30 s, from the end of its first pass with the resources)
 # A replica also reports its own planning in /metrics; the watch reads it once a second, which costs the replica a
@@ -39,11 +40,20 @@ WORK=$(mktemp -d)
 chmod 755 "$WORK"
 SERVERS=()
 cleanup() {
-  local p
-  # kill -9: a replica stops only between passes, which at thousands of resources takes minutes (docs/PERFORMANCE.md);
-  # the database is thrown away anyway.
-  for p in "${SERVERS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  for p in "${SERVERS[@]}"; do wait "$p" 2>/dev/null || true; done
+  local p i=0 t0 killer
+  # SIGTERM, as Kubernetes stops a pod, with its default 30-s grace period (STOP_GRACE) before kill -9: a lane ends its
+  # pass at the next resource, so the stop should take seconds, not the rest of a pass. Timed and printed.
+  for p in "${SERVERS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  t0=$(date +%s.%N)
+  for p in "${SERVERS[@]}"; do
+    i=$((i + 1))
+    ( sleep "${STOP_GRACE:-30}"; kill -9 "$p" 2>/dev/null ) &
+    killer=$!
+    wait "$p" 2>/dev/null || true
+    kill "$killer" 2>/dev/null || true
+    wait "$killer" 2>/dev/null || true
+    echo "replica $i ended $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after SIGTERM (kill -9 at ${STOP_GRACE:-30} s)"
+  done
   pg_stop
   rm -rf "$WORK"
 }
@@ -62,6 +72,7 @@ providers:
 loop:
   tick_seconds: $TICK_SECONDS
   retrain_hours: 0
+${PARALLEL:+  parallel_resources: $PARALLEL}
 cluster:
   lease_seconds: $LEASE_SECONDS
 security:
@@ -180,7 +191,7 @@ done
 
 HELD=$(pg_psql bench -At -c "SELECT string_agg(n::text, ' ' ORDER BY n DESC) FROM (SELECT count(*) n FROM resource_leases
   WHERE expires_at > now() GROUP BY holder) h" 2>/dev/null || echo "?")
-echo "Fleet on the simulated cloud: $RESOURCES resources, $REPLICAS replica(s) on PostgreSQL, tick ${TICK_SECONDS} s, ${HISTORY_HOURS} h history; $(nproc) cores; $(date -u +%FT%TZ)"
+echo "Fleet on the simulated cloud: $RESOURCES resources, $REPLICAS replica(s) on PostgreSQL, tick ${TICK_SECONDS} s, ${HISTORY_HOURS} h history; $(nproc) cores; $(date -u +%FT%TZ); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "resources held per replica (live leases): ${HELD:-none}"
 # Each planning pass of a resource is logged with its tick (plan_log, written under the lease): resources planned in
 # each of the last ticks, over all replicas.
