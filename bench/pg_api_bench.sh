@@ -5,8 +5,8 @@
 #   sqlite      one `cloudopt serve --demo` on SQLite (the embedded default)
 #   pg-1        one `cloudopt serve --demo --store` on a PostgreSQL this script starts (bench/pg_server.sh)
 #   pg-2        two replicas on that database; wrk's two threads each keep their 32 connections on one replica
-#   pg-2-nocache the same with server.query_cache_mb 0 (no rendered-bucket cache: each replica's cache is kept
-#               current only by its own writes, docs/PERFORMANCE.md)
+#   pg-2-nocache the same with server.query_cache_mb 0 (no rendered-bucket cache: what the cache is worth; the
+#               replicas' caches hear each other's writes through LISTEN/NOTIFY, so the cache is safe with replicas)
 # Everything (PostgreSQL, the replicas and wrk) shares the machine's cores. Each measurement is run RUNS times
 # (default 3), the configurations taking turns in every round; the medians are printed.
 #
@@ -156,13 +156,14 @@ for endpoint in resources metrics; do
 done
 
 # Do the replicas answer the same after a write? The day is rewritten through the first replica of each pair (values
-# + 1000), then the first bucket is asked of both. Each replica's rendered-bucket cache is kept current by the
-# store's notifications of its own process's writes only, so a replica that cached the day before may keep it.
+# + 1000), then, after the notifications' delay (the writer's bridge sends its sample changes every 100 ms), the
+# first bucket is asked of both. Each had cached the day during the measurements.
 first_value() {
   curl -s -H "Authorization: Bearer $PG_TOKEN" "http://127.0.0.1:$1$(metrics_path)" |
     python3 -c 'import json,sys; print(round(json.load(sys.stdin)["points"][0][1], 3))'
 }
 seed "$PG_A" "$PG_TOKEN" 1000
+sleep 0.5
 for pair in "pg-2 $PG_A $PG_B" "pg-2-nocache $PG_C $PG_D"; do
   read -r name a b <<<"$pair"
   va=$(first_value "$a") vb=$(first_value "$b")

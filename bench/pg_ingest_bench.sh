@@ -9,11 +9,13 @@
 #      per file), the partitions emptied between loads.
 # Each is run RUNS times (default 3), alternating, and the medians are printed with the API's ratio to the faster
 # \copy. Both sides write the same rows into the same partitioned table with its primary key and foreign key.
+# BASELINE=BINARY adds a second cloudopt (e.g. a build from before a change) on its own database of the same server,
+# pushed with the same load in each run just before the API under test: before and after, side by side in one run.
 #
 # usage: bench/pg_ingest_bench.sh [build_dir=build/release]
 # env: RUNS (3), DURATION (10), CONNECTIONS (4), BATCH (1000), SERIES (1: the series a batch's samples are spread
-# over, as a scrape of many metrics sends), PG_SHARED_BUFFERS (256MB), CLOUDOPT_SERVER_THREADS
-# (server.threads: the I/O threads, which also run each POST /api/metrics's transaction; default: one per core)
+# over, as a scrape of many metrics sends), PG_SHARED_BUFFERS (256MB), CLOUDOPT_SERVER_THREADS (server.threads: the
+# I/O threads; POST /api/metrics's transactions run on the server's own pool of store writers, 4), BASELINE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
@@ -30,9 +32,9 @@ command -v psql >/dev/null || { echo "psql is missing: apt-get install postgresq
 
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
-SERVER=
+SERVER= BASE_SERVER=
 cleanup() {
-  [ -z "$SERVER" ] || { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; }
+  for pid in $SERVER $BASE_SERVER; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
   pg_stop
   rm -rf "$WORK"
 }
@@ -40,28 +42,41 @@ trap cleanup EXIT
 pg_start
 pg_psql postgres -c "CREATE DATABASE bench"
 URL=$(pg_url bench)
-export CLOUDOPT_STORE_DRIVER=postgres CLOUDOPT_STORE_URL=$URL
+export CLOUDOPT_STORE_DRIVER=postgres
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# start_server BINARY DATABASE NAME: a `serve --demo` on that database; sets STARTED_PID, STARTED_PORT, STARTED_TOKEN.
 # As bench/http_bench.sh: an API token, rate limits and scheduled training off (they would measure the limiter and
 # the trainer, not ingest).
-"$BIN" db migrate --store "$URL" >/dev/null
-TOKEN=$("$BIN" token create bench --scope operator --data-dir "$WORK/data" 2>/dev/null)
-export CLOUDOPT_TOKEN=$TOKEN
-CLOUDOPT_SECURITY_RATE_LIMIT_PER_ADDRESS=0 CLOUDOPT_SECURITY_RATE_LIMIT_PER_CALLER=0 CLOUDOPT_LOOP_RETRAIN_HOURS=0 \
-  "$BIN" serve --demo --speed 1 --port "$PORT" --data-dir "$WORK/data" --store "$URL" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { tail -20 "$WORK/server.log" >&2; exit 1; }
+start_server() {
+  local bin=$1 url name=$3
+  url=$(pg_url "$2")
+  STARTED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$bin" db migrate --store "$url" >/dev/null
+  STARTED_TOKEN=$(CLOUDOPT_STORE_URL=$url "$bin" token create bench --scope operator --data-dir "$WORK/$name" 2>/dev/null)
+  CLOUDOPT_STORE_URL=$url CLOUDOPT_SECURITY_RATE_LIMIT_PER_ADDRESS=0 CLOUDOPT_SECURITY_RATE_LIMIT_PER_CALLER=0 \
+    CLOUDOPT_LOOP_RETRAIN_HOURS=0 "$bin" serve --demo --speed 1 --port "$STARTED_PORT" --data-dir "$WORK/$name" \
+    --store "$url" >"$WORK/$name.log" 2>&1 &
+  STARTED_PID=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$STARTED_PORT/readyz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$STARTED_PORT/readyz" >/dev/null || { tail -20 "$WORK/$name.log" >&2; exit 1; }
+}
+start_server "$BIN" bench server
+SERVER=$STARTED_PID PORT=$STARTED_PORT TOKEN=$STARTED_TOKEN
+if [ -n "${BASELINE:-}" ]; then
+  [ -x "$BASELINE" ] || { echo "BASELINE=$BASELINE is not an executable" >&2; exit 1; }
+  pg_psql postgres -c "CREATE DATABASE bench_base"
+  start_server "$BASELINE" bench_base baseline
+  BASE_SERVER=$STARTED_PID BASE_PORT=$STARTED_PORT BASE_TOKEN=$STARTED_TOKEN
+fi
 
 # The bench's samples are dated from 2017 (ingest_load's base), far from the demo's, so their weekly partitions hold
 # nothing else: emptying those partitions resets the table for the next load without touching the demo's data.
 BENCH_SERIES="SELECT s.id FROM series s JOIN resources r ON r.id = s.resource_id WHERE r.name = 'web-frontend' AND s.metric LIKE 'ingest_bench_%'"
 empty_bench_partitions() {
-  local parts
-  parts=$(pg_psql bench -At -c "SELECT string_agg(c.relname, ', ') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  local parts db=${1:-bench}
+  parts=$(pg_psql "$db" -At -c "SELECT string_agg(c.relname, ', ') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'samples' AND substring(c.relname from 'samples_w([0-9]+)')::bigint < 2600")
-  [ -z "$parts" ] || pg_psql bench -c "TRUNCATE $parts" -c "CHECKPOINT"
+  [ -z "$parts" ] || pg_psql "$db" -c "TRUNCATE $parts" -c "CHECKPOINT"
 }
 now_s() { date +%s.%N; }
 # CPU seconds used so far by a process and its waited-for children (utime+stime+cutime+cstime), plus its live
@@ -73,8 +88,27 @@ cpu_s() {
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# The baseline's run: the same load into its own database, checked the same way; appends to base and base_cpu.
+base=() base_cpu=()
+baseline_run() {
+  local run=$1 s0 s1 p0 p1 out acked rows
+  empty_bench_partitions bench_base >/dev/null
+  s0=$(cpu_s "$BASE_SERVER") p0=$(cpu_s "$PG_PID")
+  out=$(CLOUDOPT_TOKEN=$BASE_TOKEN "$LOAD" "$BASE_PORT" web-frontend "$CONNECTIONS" "$BATCH" "$DURATION" "$SERIES") ||
+    { echo "run $run: ingest_load failed on the baseline ($out)" >&2; tail -5 "$WORK/baseline.log" >&2; exit 1; }
+  s1=$(cpu_s "$BASE_SERVER") p1=$(cpu_s "$PG_PID")
+  acked=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["samples"])')
+  rows=$(pg_psql bench_base -At -c "SELECT count(*) FROM samples s JOIN series r ON r.id = s.series_id WHERE r.metric LIKE 'ingest_bench_%'")
+  [ "$rows" = "$acked" ] || { echo "run $run (baseline): $acked samples acknowledged, $rows in the table" >&2; exit 1; }
+  base+=("$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])')")
+  base_cpu+=("$(echo "$s0 $s1 $p0 $p1 $rows" | awk '{ printf "%.2f", ($2 - $1 + $4 - $3) / $5 * 1e6 }')")
+  echo "run $run baseline API: ${base[-1]}/s, $(echo "$s0 $s1" | awk '{ print $2 - $1 }') CPU s cloudopt, $(echo "$p0 $p1" | awk '{ print $2 - $1 }') CPU s PostgreSQL" >&2
+}
+
+export CLOUDOPT_TOKEN=$TOKEN
 api=() copy1=() copyn=() rows_all=() api_cpu=() copy_cpu=()
 for run in $(seq "$RUNS"); do
+  [ -z "$BASE_SERVER" ] || baseline_run "$run"
   empty_bench_partitions
   s0=$(cpu_s "$SERVER") p0=$(cpu_s "$PG_PID")
   # PERF_OUT=FILE records the server's profile (perf record -g) during the first run's load.
@@ -135,6 +169,11 @@ best=$(printf '%s\n%s\n' "$med_c1" "$med_cn" | sort -g | tail -1)
 echo "PostgreSQL ingest: $RUNS runs, medians; $(nproc) cores; fsync on, synchronous_commit on; $(date -u +%FT%TZ)"
 printf '%-44s samples/s %10s   (%s samples per run, median)\n' "POST /api/metrics ($CONNECTIONS conn x $BATCH, $SERIES series)" "$med_api" \
   "$(printf '%s\n' "${rows_all[@]}" | median)"
+if [ -n "$BASE_SERVER" ]; then
+  med_base=$(printf '%s\n' "${base[@]}" | median)
+  printf '%-44s samples/s %10s   (%s; %s CPU s per million samples; / faster \\copy %s)\n' "  baseline, the same load" "$med_base" \
+    "$BASELINE" "$(printf '%s\n' "${base_cpu[@]}" | median)" "$(echo "$med_base $best" | awk '{ printf "%.2f", $1 / $2 }')"
+fi
 printf '%-44s samples/s %10s\n' "psql \\copy, one stream" "$med_c1"
 printf '%-44s samples/s %10s\n' "psql \\copy, $CONNECTIONS streams in parallel" "$med_cn"
 printf '%-44s %s\n' "API / faster \\copy" "$(echo "$med_api $best" | awk '{ printf "%.2f", $1 / $2 }')"
