@@ -158,9 +158,9 @@ async function main() {
     await form.getByLabel('Label (team:payments)').fill('team:payments');
     await form.getByLabel('Cap').selectOption('soft');
     await form.getByRole('button', { name: 'Add budget' }).click();
-    await waitFor(async () => (await page.getByTestId('budget-form-notice').textContent()).startsWith('payments added'), 'the budget to be added', 15000);
+    await waitFor(async () => (await page.getByTestId('budget-form-notice').textContent()).startsWith('payments added'), 'the budget to be added', 60000);
     const budgetRow = page.locator('[data-testid="budget-row"][data-budget="payments"]');
-    await budgetRow.waitFor();
+    await budgetRow.waitFor({ timeout: 120000 }); // GET /api/budgets checks every budget against a fresh cost report
     const apiBudget = await waitFor(async () => (await call('GET', '/api/budgets')).body?.budgets?.find((b) => b.name === 'payments'), 'GET /api/budgets', 30000);
     const shownState = await budgetRow.getByTestId('budget-state').getAttribute('data-state');
     const stateText = (await budgetRow.getByTestId('budget-state').textContent()).trim();
@@ -176,15 +176,15 @@ async function main() {
     const editForm = page.getByRole('form', { name: 'edit the budget payments' });
     await editForm.getByLabel('Monthly amount (USD)').fill(String(Math.ceil((paymentsGroup.month_end?.p90 ?? paymentsGroup.actual_to_date) * 10 + 100)));
     await editForm.getByRole('button', { name: 'Save budget' }).click();
-    await waitFor(async () => (await page.getByTestId('budget-form-notice').textContent()).startsWith('payments saved'), 'the budget to be saved', 15000);
-    const edited = await waitFor(async () => (await budgetRow.getByTestId('budget-state').getAttribute('data-state')) === 'ok' && 'ok', 'the edited budget to be ok', 20000).catch(() => null);
+    await waitFor(async () => (await page.getByTestId('budget-form-notice').textContent()).startsWith('payments saved'), 'the budget to be saved', 60000);
+    const edited = await waitFor(async () => (await budgetRow.getByTestId('budget-state').getAttribute('data-state')) === 'ok' && 'ok', 'the edited budget to be ok', 120000).catch(() => null);
     const apiEdited = (await call('GET', '/api/budgets')).body.budgets.find((b) => b.name === 'payments');
     check(edited === 'ok' && apiEdited.status.state === 'ok', `raised to ten times its p90, the budget is ok (page ${edited}, API ${apiEdited.status.state})`);
 
     // Commitments: the table equals the API, sorts by the saving, exports its CSV.
     const plan = await apiGet('/api/costs/commitments');
     const commitments = page.getByTestId('commitments-table');
-    await commitments.locator('tbody tr').first().waitFor();
+    await commitments.locator('tbody tr').first().waitFor({ timeout: 120000 }); // the 30 days' forecast paths per resource
     const shownResources = await commitments.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.resource));
     check(shownResources.length === plan.resources.length && plan.resources.every((r) => shownResources.includes(r.resource)), `the commitments table lists every resource the API plans (${shownResources.join(', ')})`);
     const planned = plan.resources.find((r) => r.recommended_instances !== undefined);
@@ -286,7 +286,7 @@ async function main() {
     await costsIdle();
     await page.goto(`${base}/#/costs`);
     await page.locator('[data-testid="budget-row"][data-budget="payments"]').getByRole('button', { name: 'delete budget payments' }).click();
-    await waitFor(async () => (await page.getByTestId('budgets-notice').textContent()) === 'payments deleted', 'the deletion', 15000);
+    await waitFor(async () => (await page.getByTestId('budgets-notice').textContent()) === 'payments deleted', 'the deletion', 60000);
     check(!(await apiGet('/api/budgets')).budgets.some((b) => b.name === 'payments'), 'the deleted budget is gone from the API');
 
     // A viewer: labels and budgets read-only.

@@ -108,7 +108,7 @@ export default function Budgets({ isAdmin, groups = [] }) {
     {
       key: 'cap',
       label: 'Cap',
-      value: (b) => `${b.cap_mode}${caps(b) ? `: ${caps(b)}` : ''}`,
+      value: (b) => `${b.cap_mode}${caps(b) ? `: ${caps(b)}` : ''}${b.status?.held_at_need?.length ? `; held at need: ${b.status.held_at_need.join(', ')}` : ''}`,
       render: (b) => (
         <span title={CAP_MODES[b.cap_mode]}>
           {b.cap_mode}
@@ -117,6 +117,11 @@ export default function Budgets({ isAdmin, groups = [] }) {
               {b.cap_mode === 'soft' ? 'allows ' : 'holds '}
               {caps(b)}
               {b.cap_mode === 'soft' ? ' instances, never below the measured need' : ' instances'}
+            </span>
+          )}
+          {b.status?.held_at_need?.length > 0 && (
+            <span className="muted cap-detail" title="covered resources without a spend projection of their own: held at what their measured load needs now, whatever the cap mode">
+              held at their measured need (no projection yet): {b.status.held_at_need.join(', ')}
             </span>
           )}
         </span>
