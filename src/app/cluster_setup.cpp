@@ -24,6 +24,7 @@ Status CheckSharedKey(Coordination& coordination, const std::string& name, const
 }  // namespace
 
 void ClusterServices::Stop() {
+    if (applies) applies->Stop();
     if (events) events->Stop();
     if (leases) leases->Stop();
 }
@@ -60,6 +61,26 @@ Result<ClusterServices> OpenCluster(const Config& config, const std::string& sto
     services.events = std::make_unique<cluster::EventBridge>(*services.coordination, services.leases->member(),
                                                              std::move(local_passes), clock);
     return services;
+}
+
+void ConnectApplies(ClusterServices& services, ControlLoop& loop, const Clock& clock) {
+    if (!services.leases) return;
+    services.applies = std::make_unique<cluster::ApplyRelay>(
+        *services.coordination, services.leases->member(),
+        [&loop](std::int64_t recommendation) -> Result<std::int64_t> {
+            auto applied = loop.ApplyRecommendation(recommendation, /*may_forward=*/false);
+            if (!applied) return applied.error();
+            return applied->id;
+        },
+        clock,
+        cluster::ApplyRelay::Options{
+            std::chrono::milliseconds(200),
+            std::chrono::milliseconds(static_cast<std::int64_t>(services.leases->lease_seconds() * 2000.0 + 5000.0))});
+    cluster::ApplyRelay* relay = services.applies.get();
+    loop.SetApplyForwarder([relay](std::int64_t recommendation, ResourceId resource, const std::string& holder) {
+        return relay->Forward(recommendation, resource, holder);
+    });
+    relay->Start();
 }
 
 }  // namespace cloudopt

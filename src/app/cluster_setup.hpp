@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "cluster/apply_relay.hpp"
 #include "cluster/event_bridge.hpp"
 #include "cluster/lease_manager.hpp"
+#include "control/control_loop.hpp"
 #include "core/telemetry.hpp"
 #include "store/coordination.hpp"
 
@@ -27,11 +29,13 @@ struct SharedKeyIds {
     std::vector<std::string> jwt_previous;
 };
 
-// Declared in this order so that destruction stops the bridge, then the leases (leaving), then closes the pool.
+// Declared in this order so that destruction stops the applies and the bridge, then the leases (leaving), then closes
+// the pool.
 struct ClusterServices {
     std::unique_ptr<Coordination> coordination;
     std::unique_ptr<cluster::LeaseManager> leases;
     std::unique_ptr<cluster::EventBridge> events;
+    std::unique_ptr<cluster::ApplyRelay> applies;  // made by ConnectApplies
     void Stop();
 };
 
@@ -40,5 +44,11 @@ struct ClusterServices {
 Result<ClusterServices> OpenCluster(const Config& config, const std::string& store_url, const Clock& clock,
                                     MetricsRegistry& metrics, const SharedKeyIds& keys,
                                     std::function<std::int64_t()> local_passes);
+
+// A user's apply of a recommendation (POST /api/resources/recommendations/{id}/apply) on a replica that does not
+// plan the resource goes to the replica that does, which applies it under its lease; this replica applies those the
+// others forward for the resources it plans (cluster/apply_relay.hpp). Nothing without leases. `loop` and `clock`
+// outlive `services`' applies.
+void ConnectApplies(ClusterServices& services, ControlLoop& loop, const Clock& clock);
 
 }  // namespace cloudopt

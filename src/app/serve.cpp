@@ -306,6 +306,10 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         return 1;
     }
     if (cluster->leases) loop.SetOwnership(cluster->leases.get());
+    ConnectApplies(*cluster, loop, clock);  // an apply on any replica is made by the resource's planner
+    if (cluster->events)  // this replica's sample writes reach the other replicas' caches (cluster/sample_changes.hpp)
+        (*store)->OnSamplesChanged(
+            [&cluster](const SeriesKey& key, UnixSeconds since) { cluster->events->SamplesChanged(key, since); });
     api::AuthService auth((*store)->Identity(), system_clock, std::move(*auth_options));
     if (Status s = EnsureFirstAdmin(auth, ProcessEnvironment()); !s) {
         spdlog::error("{}", s.error().message);
@@ -316,6 +320,10 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     api::ApiContext context{
         **store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring, MakeAccessOptions(config)};
     context.providers = config.providers;
+    if (cluster->events)  // and theirs reach this one's
+        context.on_remote_samples_changed = [&cluster](SamplesChangedListener heard) {
+            cluster->events->OnRemoteSamples(std::move(heard));
+        };
     // Budgets (docs/COSTS.md "Budgets"): checked every minute against the spend forecast; their caps reach the
     // planner, their changes of state the alert webhook.
     BudgetCapBoard budget_caps;

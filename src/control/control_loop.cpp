@@ -7,6 +7,7 @@
 
 #include "control/anomaly_mask.hpp"
 #include "control/fresh_sample.hpp"
+#include "control/in_flight.hpp"
 #include "core/text.hpp"
 #include "forecast/band_tracker.hpp"
 #include "forecast/fleet_file.hpp"
@@ -110,59 +111,79 @@ Result<std::vector<PassOutcome>> ControlLoop::RunPass(std::optional<ResourceId> 
     return outcomes;
 }
 
-std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& listed, bool report_others) noexcept {
+std::vector<PassOutcome> ControlLoop::RunResources(const std::vector<Resource>& listed, bool report_others,
+                                                   const std::function<bool()>& stop) noexcept {
     const auto started = std::chrono::steady_clock::now();
     const UnixSeconds pass_started = clock_.Now();
+    std::vector<std::optional<PassOutcome>> slots(listed.size());
+    // Each slot is written by the one thread that runs its resource; read after all have joined.
+    (void)RunInFlight(
+        listed.size(), options_.parallel_resources,
+        [&](std::size_t index) { slots[index] = RunListed(listed[index], pass_started, report_others); }, stop);
     std::vector<PassOutcome> outcomes;
-    for (const Resource& listed_resource : listed) {
-        // Adapters return errors as values; this catch is the last line, so that a bug in one adapter skips one
-        // resource's pass instead of ending the service (or, on a lane's thread, the process).
-        try {
-            std::optional<cluster::LeaseGrant> lease;
-            if (ownership_) {
-                lease = ownership_->Grant(listed_resource.id, pass_started);
-                if (!lease) {
-                    if (report_others) outcomes.push_back(PlannedElsewhere(listed_resource));
-                    continue;
-                }
-            }
-            std::shared_ptr<ResourceState> state = StateFor(listed_resource.id);
-            std::lock_guard busy(state->busy);  // one pass, apply or delete at a time per resource
-            // The resource as it is now that nothing else works on it: deleted or changed (its mode switched off,
-            // say) while this lane waited on an earlier resource, the listed copy is out of date.
-            auto current = store_.GetResource(listed_resource.id);
-            if (state->deleted || !current) {
-                std::lock_guard lock(states_mutex_);
-                if (auto it = states_.find(listed_resource.id); it != states_.end() && it->second == state)
-                    states_.erase(it);  // StateFor made it anew for a resource already gone
-                continue;
-            }
-            // The clock is read under the resource's lock, so its engine never sees time go backwards.
-            const UnixSeconds now = clock_.Now();
-            if (lease) {
-                // The pass is recorded under the lease before it acts: a lease that moved on stops it here.
-                const UnixSeconds tick = std::max<UnixSeconds>(1, options_.engine.tick_seconds);
-                if (Status s = ownership_->RecordPlan(*lease, pass_started / tick, now); !s) {
-                    PassOutcome fenced;
-                    fenced.resource_id = current->id;
-                    fenced.resource_name = current->name;
-                    fenced.error = "lease: " + s.error().message;
-                    outcomes.push_back(std::move(fenced));
-                    continue;
-                }
-            }
-            outcomes.push_back(RunResource(*current, now, *state->engine, lease ? &*lease : nullptr));
-        } catch (const std::exception& e) {
-            PassOutcome failed;
-            failed.resource_id = listed_resource.id;
-            failed.resource_name = listed_resource.name;
-            failed.error = std::string("internal error (please report it): ") + e.what();
-            outcomes.push_back(std::move(failed));
-        }
-        if (!outcomes.empty() && !outcomes.back().error.empty()) pass_errors_.Inc();
-    }
+    outcomes.reserve(listed.size());
+    for (std::optional<PassOutcome>& slot : slots)
+        if (slot) outcomes.push_back(std::move(*slot));
     pass_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return outcomes;
+}
+
+std::optional<PassOutcome> ControlLoop::RunListed(const Resource& listed_resource, UnixSeconds pass_started,
+                                                  bool report_others) {
+    std::optional<PassOutcome> outcome;
+    // Adapters return errors as values; this catch is the last line, so that a bug in one adapter skips one
+    // resource's pass instead of ending the service (or, on a lane's thread, the process).
+    try {
+        std::optional<cluster::LeaseGrant> lease;
+        if (ownership_) {
+            lease = ownership_->Grant(listed_resource.id, pass_started);
+            if (!lease) {
+                if (report_others) outcome = PlannedElsewhere(listed_resource);
+                return outcome;
+            }
+        }
+        std::shared_ptr<ResourceState> state = StateFor(listed_resource.id);
+        std::lock_guard busy(state->busy);  // one pass, apply or delete at a time per resource
+        // The resource as it is now that nothing else works on it: deleted or changed (its mode switched off,
+        // say) while this lane waited on an earlier resource, the listed copy is out of date.
+        auto current = store_.GetResource(listed_resource.id);
+        if (state->deleted || !current) {
+            std::lock_guard lock(states_mutex_);
+            if (auto it = states_.find(listed_resource.id); it != states_.end() && it->second == state)
+                states_.erase(it);  // StateFor made it anew for a resource already gone
+            return outcome;
+        }
+        // The clock is read under the resource's lock, so its engine never sees time go backwards.
+        const UnixSeconds now = clock_.Now();
+        if (lease) {
+            // The pass is recorded under the lease before it acts: a lease that moved on stops it here.
+            const UnixSeconds tick = std::max<UnixSeconds>(1, options_.engine.tick_seconds);
+            if (Status s = ownership_->RecordPlan(*lease, pass_started / tick, now); !s) {
+                PassOutcome fenced;
+                fenced.resource_id = current->id;
+                fenced.resource_name = current->name;
+                fenced.error = "lease: " + s.error().message;
+                outcome = std::move(fenced);
+            }
+        }
+        if (!outcome) {
+            // Back after another replica held it: what this one remembered is stale (control/lease_fence.hpp).
+            if (lease && lease_epochs_.Changed(current->id, lease->epoch)) {
+                state->engine = EngineFromStore(store_, planner_, options_.engine, current->id, now);
+                if (anomaly_) anomaly_->Reload(current->id);
+            }
+            CallDeadline::Scope bounded(CallDeadlineOf(lease ? &*lease : nullptr));  // no cloud call outlives it
+            outcome = RunResource(*current, now, *state->engine, lease ? &*lease : nullptr);
+        }
+    } catch (const std::exception& e) {
+        PassOutcome failed;
+        failed.resource_id = listed_resource.id;
+        failed.resource_name = listed_resource.name;
+        failed.error = std::string("internal error (please report it): ") + e.what();
+        outcome = std::move(failed);
+    }
+    if (outcome && !outcome->error.empty()) pass_errors_.Inc();
+    return outcome;
 }
 
 void ControlLoop::HouseKeeping(UnixSeconds now) {
@@ -533,8 +554,10 @@ PassOutcome ControlLoop::PlannedElsewhere(const Resource& r) const {
     outcome.resource_id = r.id;
     outcome.resource_name = r.name;
     const std::string planner = ownership_->PlannerOf(r.id);
-    outcome.error = "planned by another replica" + (planner.empty() ? std::string() : " (" + planner + ")") +
-                    ": each resource is planned by the replica holding its lease";
+    outcome.error = planner.empty() ? "not planned by this replica in this pass: its lease is changing hands (each "
+                                      "resource is planned by the replica holding its lease)"
+                                    : "planned by another replica (" + planner +
+                                          "): each resource is planned by the replica holding its lease";
     return outcome;
 }
 
@@ -567,7 +590,8 @@ PassOutcome ControlLoop::RunResource(const Resource& r, UnixSeconds now, Scaling
     // Remediation of open alerts (control/remediation.hpp): its floor bounds this pass's plan.
     std::optional<RemediationFloor> remediation_floor;
     if (remediator_) {
-        if (auto floor = remediator_->Review(r, now, state->desired, ProviderFor(r)))
+        const std::optional<RemediationLease> fence = RemediationLeaseOf(ownership_, lease);
+        if (auto floor = remediator_->Review(r, now, state->desired, ProviderFor(r), fence ? &*fence : nullptr))
             remediation_floor = *floor;
         else
             metrics_.GetCounter("cloudopt_remediation_errors_total", "Remediation reviews that failed", {}).Inc();
@@ -758,9 +782,14 @@ Status ControlLoop::CloseRecommendations(ResourceId id, const std::string& why) 
     return recommendations_.Close(id, why, clock_.Now());
 }
 
-Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommendation_id) {
+Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommendation_id, bool may_forward) {
     auto rec = store_.GetRecommendation(recommendation_id);
     if (!rec) return rec.error();
+    // With replicas, the holder of the resource's lease applies it, fenced; another forwards it there.
+    std::optional<cluster::LeaseGrant> lease;
+    if (ownership_ && !(lease = ownership_->GrantNow(rec->resource_id)))
+        return ApplyThroughHolder(may_forward ? apply_forwarder_ : ApplyForwarder(), store_, *ownership_, *rec);
+    CallDeadline::Scope bounded(CallDeadlineOf(lease ? &*lease : nullptr));
     std::shared_ptr<ResourceState> held = StateFor(rec->resource_id);
     std::lock_guard busy(held->busy);  // the checks below and the apply see the same state as a pass would
     rec = store_.GetRecommendation(recommendation_id);  // as it stands now that no pass works on it
@@ -795,6 +824,14 @@ Result<AllocationAction> ControlLoop::ApplyRecommendation(std::int64_t recommend
     action.to_capacity = target;
     action.hourly_cost_before = HourlyCost(*resource, action.from_capacity);
     action.hourly_cost_after = HourlyCost(*resource, action.to_capacity);
+    if (lease && !ownership_->StillHeld(*lease))
+        return MakeError(ErrorCode::kConflict,
+                         "this replica's lease of the resource ran out before the change was "
+                         "applied; nothing was changed: apply it again");
+    if (lease) {  // the store refuses the action once the lease moved on
+        action.lease_holder = lease->holder;
+        action.lease_epoch = lease->epoch;
+    }
     Status applied = provider->SetDesiredCapacity(*resource, action.to_capacity);
     action.status = applied ? ActionStatus::kApplied : ActionStatus::kFailed;
     if (!applied) action.error = applied.error().message;
@@ -835,6 +872,7 @@ void ControlLoop::Start() {
     std::lock_guard start_lock(run_mutex_);
     if (!threads_.empty()) return;
     stopping_ = false;
+    stop_requested_ = false;
     // One lane per configured provider, and one for resources whose provider is not configured (they fail fast):
     // a cloud that hangs holds up only its own lane.
     std::vector<std::string> lanes;
@@ -850,7 +888,8 @@ void ControlLoop::Start() {
                     const bool configured = adapters_.providers.count(r.provider) > 0;
                     if (lane.empty() ? !configured : r.provider == lane) mine.push_back(std::move(r));
                 }
-                if (!mine.empty()) (void)RunResources(mine);
+                // A stop ends the pass at the next resource: at thousands of resources a whole pass takes long.
+                if (!mine.empty()) (void)RunResources(mine, /*report_others=*/false, [this] { return stopping(); });
             });
         });
     }
@@ -879,6 +918,7 @@ void ControlLoop::Stop() {
     {
         std::lock_guard lock(run_mutex_);
         stopping_ = true;
+        stop_requested_ = true;
     }
     run_cv_.notify_all();
     for (std::thread& t : threads_)

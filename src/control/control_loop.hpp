@@ -27,6 +27,7 @@
 #include "allocate/scaling_engine.hpp"
 #include "cluster/ownership.hpp"
 #include "control/anomaly_monitor.hpp"
+#include "control/lease_fence.hpp"
 #include "control/model_health.hpp"
 #include "control/recommendation_lifecycle.hpp"
 #include "control/remediation.hpp"
@@ -72,6 +73,10 @@ struct ControlLoopOptions {
     int max_actions_per_minute = 30;
     // An open recommendation older than this expires instead of being applied (loop.recommendation_max_age_minutes).
     UnixSeconds recommendation_max_age_seconds = 3600;
+    // Resources of one lane planned at once (loop.parallel_resources; control/in_flight.hpp): a pass mostly waits on
+    // the store's round trips and the cloud's API, so on PostgreSQL several in flight shorten it. Each resource is
+    // still planned by one thread at a time under its own lock, in its own order. 1: one after another.
+    int parallel_resources = 1;
 };
 
 // What training a resource produced.
@@ -208,7 +213,11 @@ class ControlLoop {
     // within the resource's and the cloud group's limits. kConflict, and the recommendation leaves "open" saying
     // why, when it is no longer open, its resource is not in recommend mode, it grew too old, or the capacity
     // already matches.
-    Result<AllocationAction> ApplyRecommendation(std::int64_t recommendation_id);
+    // With replicas (SetOwnership), the replica holding the resource's lease applies it under the lease; another
+    // forwards it there (SetApplyForwarder; `may_forward` false: the holder's relay calling) or refuses it (409).
+    Result<AllocationAction> ApplyRecommendation(std::int64_t recommendation_id, bool may_forward = true);
+    // How an apply reaches the resource's lease holder (cluster/apply_relay.hpp). Set before Start, or never.
+    void SetApplyForwarder(ApplyForwarder forward) { apply_forwarder_ = std::move(forward); }
 
     // Checks that the resource's provider knows the reference (used before saving a resource).
     Status CheckProviderReference(const Resource& resource);
@@ -219,8 +228,12 @@ class ControlLoop {
 
     // Runs passes every tick_seconds of the clock until Stop(): one thread per configured provider (and one for
     // resources whose provider is not configured), and one for the training schedule. passes() counts lane passes.
+    // Stop() ends each lane's pass at the next resource (those in flight finish), so a stop at thousands of
+    // resources does not wait for whole passes; a pass run by RunPass goes on to its end.
     void Start();
     void Stop();
+    // Whether Stop() was called (and Start() not since).
+    bool stopping() const { return stop_requested_.load(); }
     std::int64_t passes() const { return passes_.load(); }
     const ControlLoopOptions& options() const { return options_; }
     // How the loop forecasts (forecast/load_forecaster.hpp): its grid, band tracking and re-weighing.
@@ -232,10 +245,14 @@ class ControlLoop {
   private:
     PassOutcome RunResource(const Resource& resource, UnixSeconds now, ScalingEngine& engine,
                             const cluster::LeaseGrant* lease);
-    // One pass over `resources` (of one provider), one after another, each as the store has it when its turn comes
-    // (deleted ones skipped). With an ownership, resources another replica plans are skipped, or with
-    // `report_others` given an outcome that says so.
-    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources, bool report_others = false) noexcept;
+    // One pass over `resources` (of one provider), options.parallel_resources at a time in the listed order, each as
+    // the store has it when its turn comes (deleted ones skipped). With an ownership, resources another replica
+    // plans are skipped, or with `report_others` given an outcome that says so. When `stop` turns true, no further
+    // resource starts. Outcomes in the listed order.
+    std::vector<PassOutcome> RunResources(const std::vector<Resource>& resources, bool report_others = false,
+                                          const std::function<bool()>& stop = {}) noexcept;
+    // One listed resource's turn in a pass; nothing when it was skipped (deleted, or planned elsewhere unreported).
+    std::optional<PassOutcome> RunListed(const Resource& listed, UnixSeconds pass_started, bool report_others);
     PassOutcome PlannedElsewhere(const Resource& resource) const;
     // Calls `work` every tick of the clock until Stop().
     void Tick(const std::function<void(UnixSeconds)>& work);
@@ -269,6 +286,8 @@ class ControlLoop {
     const BudgetCapBoard* budget_caps_ = nullptr;           // set before Start
     Remediator* remediator_ = nullptr;                      // set before Start
     cluster::Ownership* ownership_ = nullptr;               // set before Start
+    ApplyForwarder apply_forwarder_;                        // set before Start
+    LeaseEpochs lease_epochs_;                              // the epoch each resource's state was built under
     std::optional<UnixSeconds> last_all_training_request_;  // guarded by housekeeping_mutex_
     mutable std::mutex fleet_mutex_;
     FleetNetworks fleet_;                                      // guarded by fleet_mutex_
@@ -306,8 +325,9 @@ class ControlLoop {
 
     std::mutex run_mutex_;
     std::condition_variable run_cv_;
-    bool stopping_ = false;
-    std::vector<std::thread> threads_;  // the provider lanes and the housekeeping, while started
+    bool stopping_ = false;                    // guarded by run_mutex_
+    std::atomic<bool> stop_requested_{false};  // stopping_, read by the lanes between resources without the lock
+    std::vector<std::thread> threads_;         // the provider lanes and the housekeeping, while started
 };
 
 }  // namespace cloudopt

@@ -1,7 +1,11 @@
 // The control loop under an Ownership (cluster/ownership.hpp): it plans only what this replica leases, records each
 // pass under the lease before acting, and neither applies nor records a change once the lease is gone.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -9,7 +13,9 @@
 
 #include "allocate/capacity_planner.hpp"
 #include "control/control_loop.hpp"
+#include "core/call_deadline.hpp"
 #include "forecast/seasonal_naive.hpp"
+#include "providers/http_client.hpp"
 #include "simulate/simulated_cloud.hpp"
 #include "support/temp_dir.hpp"
 
@@ -34,7 +40,7 @@ class FakeOwnership final : public cluster::Ownership {
         return Status::Ok();
     }
     bool StillHeld(const cluster::LeaseGrant&) const override { return still_held; }
-    std::string PlannerOf(ResourceId) const override { return "replica-b"; }
+    std::string PlannerOf(ResourceId) const override { return planner; }
 
     std::mutex mutex;
     std::map<ResourceId, std::int64_t> granted;
@@ -42,6 +48,54 @@ class FakeOwnership final : public cluster::Ownership {
     bool fence_plans = false;
     bool still_held = true;
     std::optional<std::chrono::steady_clock::time_point> deadline;  // of the leases granted
+    std::string planner = "replica-b";
+};
+
+// Accepts connections (the kernel's backlog: nobody calls accept) and never answers: a cloud API that hangs.
+class HangingEndpoint {
+  public:
+    HangingEndpoint() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = 0;
+        socklen_t len = sizeof addr;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            ADD_FAILURE() << "cannot listen on the loopback";
+        port_ = ntohs(addr.sin_port);
+    }
+    ~HangingEndpoint() { ::close(fd_); }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/scale"; }
+
+  private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+// Describes from memory; applies through the outbound HTTP client (a 20 s timeout, as a slow cloud's) to `url`.
+class HttpProvider final : public Provider {
+  public:
+    explicit HttpProvider(std::string url) : url_(std::move(url)) {}
+    Result<CapacityState> Describe(const Resource&) override {
+        CapacityState s;
+        s.desired = s.ready = 3;
+        s.instance_type = "m5.large";
+        return s;
+    }
+    Status SetDesiredCapacity(const Resource&, int n) override {
+        providers::HttpClientOptions options;
+        options.timeout = std::chrono::seconds(20);
+        options.retry.max_attempts = 3;
+        providers::HttpClient client(options);
+        auto sent = client.Send({"POST", url_, {}, "{\"desired\":" + std::to_string(n) + "}"});
+        if (!sent) return sent.error();
+        return Status::Ok();
+    }
+
+  private:
+    std::string url_;
 };
 
 // Counts applies; always 3 running until told otherwise.
@@ -148,6 +202,75 @@ TEST_F(LoopOwnership, ALeaseThatRunsOutBeforeTheCloudCallIsNotApplied) {
     auto actions = store_->ListActions({});
     ASSERT_TRUE(actions.ok());
     EXPECT_TRUE(actions->empty());
+}
+
+TEST_F(LoopOwnership, ACloudCallThatHangsEndsWithTheLeaseInsteadOfLandingAfterIt) {
+    HangingEndpoint cloud;
+    HttpProvider hanging(cloud.url());
+    adapters_.providers["aws"] = &hanging;
+    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                                          ControlLoopOptions{});
+    loop_->SetOwnership(&ownership_);
+    ownership_.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    const auto started = std::chrono::steady_clock::now();
+    auto outcomes = Pass();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // The client's own timeout (20 s, three attempts) would let the call run for a minute; the lease's deadline
+    // ends it after 1.5 s, before the lease could be another replica's.
+    EXPECT_LT(seconds, 5.0);
+    ASSERT_TRUE(outcomes["mine"].action.has_value()) << outcomes["mine"].error;
+    EXPECT_EQ(outcomes["mine"].action->status, ActionStatus::kFailed);
+    EXPECT_FALSE(outcomes["mine"].action->error.empty());
+    // Once the deadline passed, no call starts at all.
+    CallDeadline::Scope past(std::chrono::steady_clock::now() - std::chrono::milliseconds(1));
+    providers::HttpClient client;
+    auto refused = client.Send({"POST", cloud.url(), {}, "{}"});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("deadline"), std::string::npos) << refused.error().message;
+}
+
+TEST_F(LoopOwnership, AResourceBackFromAnotherReplicaIsPlannedFromTheStoreNotFromWhatThisOneRemembered) {
+    const ResourceId mine = ids_["mine"];
+    auto changes_per_day = [&] {
+        return metrics_
+            .GetGauge("cloudopt_loop_actions_per_day", "Capacity changes applied over the last 24 hours",
+                      {{"resource", "mine"}})
+            .Value();
+    };
+    // Epoch 7: this replica scales out 3 -> 8.
+    auto first = Pass();
+    ASSERT_TRUE(first["mine"].action.has_value()) << first["mine"].error;
+    EXPECT_EQ(changes_per_day(), 1.0);
+    // Epoch 8 was another replica's: it scaled 8 -> 12 (the store has its action).
+    AllocationAction theirs;
+    theirs.resource_id = mine;
+    theirs.ts = kStart + 30;
+    theirs.from_capacity = provider_.desired;
+    theirs.to_capacity = 12;
+    theirs.status = ActionStatus::kApplied;
+    theirs.reason = "planned by replica-b";
+    theirs.lease_holder = "replica-b";
+    theirs.lease_epoch = 8;
+    ASSERT_TRUE(store_->RecordAction(theirs).ok());
+    provider_.desired = 12;
+    // Epoch 9: back here, with load for more. The engine knows both earlier changes, not only its own.
+    clock_.Advance(120);
+    ownership_.granted[mine] = 9;
+    SeriesSamples load{{mine, Resource{}.load_metric}, {{clock_.Now() - 10, 190.0}}};
+    ASSERT_TRUE(store_->AppendSamples({&load, 1}).ok());
+    auto second = Pass();
+    ASSERT_TRUE(second["mine"].action.has_value()) << second["mine"].error;
+    EXPECT_EQ(second["mine"].action->status, ActionStatus::kApplied);
+    EXPECT_EQ(changes_per_day(), 3.0) << "this replica's, the other's and this one's again";
+}
+
+TEST_F(LoopOwnership, AResourceThisReplicaIsTakingOverIsNotSaidToBePlannedByAnother) {
+    ownership_.planner.clear();  // the assignment names this replica: nobody else plans it
+    auto outcomes = Pass();
+    EXPECT_EQ(outcomes["theirs"].error.find("planned by another replica"), std::string::npos)
+        << outcomes["theirs"].error;
+    EXPECT_NE(outcomes["theirs"].error.find("not planned by this replica"), std::string::npos)
+        << outcomes["theirs"].error;
 }
 
 }  // namespace
