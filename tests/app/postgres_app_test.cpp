@@ -7,8 +7,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "store/postgres/postgres_store.hpp"
 #include "store/store_copy.hpp"
@@ -225,6 +228,82 @@ ResourceId FillSqliteStore(const std::string& path, std::string& model_bytes) {
     e.remote_address = "127.0.0.1";
     EXPECT_TRUE(id.AppendAudit(e).ok());
     return highest;
+}
+
+// Two replicas on one database: each caches rendered downsampled buckets, and a rewrite of a day through one of them
+// reaches the other's cache through the database's notifications (before, the other served the old buckets until
+// eviction).
+TEST_F(PostgresApp, ARewriteThroughOneReplicaIsReadThroughTheOther) {
+    std::ofstream(dir_.File("master.key")) << std::string(64, 'a') << "\n";
+    std::ofstream(dir_.File("jwt.key")) << std::string(64, 'b') << "\n";
+    const unsigned short ports[2] = {testing::FreePort(), testing::FreePort()};
+    std::vector<std::unique_ptr<testing::ChildProcess>> replicas;
+    for (int i = 0; i < 2; ++i) {
+        const std::string config = dir_.File("replica" + std::to_string(i) + ".yaml");
+        std::ofstream(config) << "server: {bind_address: 127.0.0.1, port: " << ports[i] << ", query_cache_mb: 16}\n"
+                              << "store: {driver: postgres, url: \"" << url_ << "\"}\n"
+                              << "storage: {data_dir: \"" << dir_.File("data" + std::to_string(i)) << "\"}\n"
+                              << "security: {master_key_file: \"" << dir_.File("master.key") << "\", jwt_key_file: \""
+                              << dir_.File("jwt.key") << "\"}\n"
+                              << "loop: {train_epochs: 0, retrain_hours: 0}\n"
+                              << "anomaly: {enabled: false}\n"
+                              << "providers: {aws: {driver: simulated}}\n";
+        replicas.push_back(std::make_unique<testing::ChildProcess>(
+            std::vector<std::string>{CLOUDOPT_BINARY, "serve", "--config", config},
+            dir_.File("replica" + std::to_string(i) + ".log")));
+        ASSERT_TRUE(replicas.back()->started());
+        ASSERT_EQ(testing::PollFor(ports[i], "/readyz", 200, 60).status, 200)
+            << testing::ReadFile(dir_.File("replica" + std::to_string(i) + ".log"));
+    }
+    const std::string bearer = testing::LoginBearer(ports[0]);
+    ASSERT_FALSE(bearer.empty());
+    testing::HttpClient a(ports[0]);
+    testing::HttpClient b(ports[1]);
+    a.SetHeader("Authorization", bearer);
+    b.SetHeader("Authorization", bearer);
+    const json resource = {{"name", "web"},
+                           {"provider", "aws"},
+                           {"provider_ref", "fleet/checkout/0"},
+                           {"instance_type", "m5.large"},
+                           {"load_metric", "cpu"},
+                           {"capacity_per_instance", 2.0},
+                           {"mode", "off"},
+                           {"min_capacity", 1},
+                           {"max_capacity", 10}};
+    auto created = a.Post("/api/resources", resource.dump());
+    ASSERT_EQ(created.status, 201) << created.body;
+    // A day of 1-minute points, ending two hours ago (every 5-minute bucket complete, so the cache keeps them all).
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::int64_t to = now / 300 * 300 - 7200;
+    const std::int64_t from = to - 86400;
+    const auto push_day = [&](double offset) {
+        json samples = json::array();
+        for (std::int64_t t = from; t < to; t += 60)
+            samples.push_back({{"resource", "web"}, {"metric", "cpu"}, {"ts", t}, {"value", offset + 1.0}});
+        auto pushed = a.Post("/api/metrics", json{{"samples", samples}}.dump());
+        ASSERT_EQ(pushed.status, 200) << pushed.body;
+    };
+    const std::string query =
+        "/api/metrics?resource=web&metric=cpu&from=" + std::to_string(from) + "&to=" + std::to_string(to) + "&step=300";
+    const auto first_bucket = [&](testing::HttpClient& c) {
+        auto r = c.Get(query);
+        EXPECT_EQ(r.status, 200) << r.body;
+        const json points = json::parse(r.body)["points"];
+        return points.empty() ? -1.0 : points[0][1].get<double>();
+    };
+    push_day(0);
+    ASSERT_EQ(first_bucket(b), 1.0);  // b renders the day, and caches its buckets
+    ASSERT_EQ(first_bucket(b), 1.0);
+    push_day(1000);  // the rewrite, through a
+    EXPECT_EQ(first_bucket(a), 1001.0);
+    // b hears of it through the database's notifications (sent within 100 ms): never the old day after that.
+    double seen = first_bucket(b);
+    for (int i = 0; i < 100 && seen != 1001.0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        seen = first_bucket(b);
+    }
+    EXPECT_EQ(seen, 1001.0) << "replica b still serves the buckets it cached before replica a's rewrite";
 }
 
 TEST_F(PostgresApp, DbCopyMovesAnInstallationLosingNothing) {
