@@ -229,9 +229,9 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         if (in.flap_guard.reactive_tolerance > 0 && reactive > in.current_capacity && in.current_capacity > 0 &&
             *in.current_load <= in.current_capacity * per * tolerated) {
             why += "; reactive floor: load " + Fmt(*in.current_load) + " is " +
-                   Fmt(100.0 * *in.current_load / (in.current_capacity * per)) + "% of the " +
+                   std::to_string(std::lround(100.0 * *in.current_load / (in.current_capacity * per))) + "% of the " +
                    std::to_string(in.current_capacity) + " running, within the tolerance up to " +
-                   Fmt(100.0 * tolerated) + "%: they hold it";
+                   std::to_string(std::lround(100.0 * tolerated)) + "%: they hold it";
             reactive = in.current_capacity;
         } else {
             why += "; reactive floor: load " + Fmt(*in.current_load) + " / (" + Fmt(per) + " x " + Fmt(r.target_high) +
@@ -254,8 +254,11 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     d.recommended = desired;
     d.bound_by = lead.found && predictive >= reactive ? "forecast" : "reactive_floor";
     if (reactive > predictive) {
-        d.required_load = std::max(d.required_load, *in.current_load * target / r.target_high);
-        instances_needed = *in.current_load / (per * r.target_high);
+        // What the floor holds, in load at the target: the measured load's need, or what runs when the tolerance
+        // lets them carry it.
+        d.required_load = std::max(d.required_load, std::min(*in.current_load * target / r.target_high,
+                                                             static_cast<double>(reactive) * per * target));
+        instances_needed = std::min(*in.current_load / (per * r.target_high), static_cast<double>(reactive));
     }
 
     if (desired < in.current_capacity) {

@@ -45,13 +45,14 @@ struct FlapGuard {
     // measured load runs above target_high + this share of what runs (0.10: above 90% at the default 0.80), and then
     // sizes back to target_high. A one-step burst below that rides on what runs (it is not "hot", which starts at
     // 90%), instead of a scale-out that the next quiet step takes back. The forecast's scale-out is not affected.
-    // 0: off (the floor scales out as soon as the load needs more than target_high of what runs).
+    // 0: off (the floor scales out as soon as the load needs more than target_high of what runs). Measured on every
+    // trace in docs/SAVINGS.md ("The reactive floor's tolerance").
     double reactive_tolerance = 0.0;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured
 // otherwise (loop.flap_window_seconds, loop.scale_in_hysteresis; measured in docs/SAVINGS.md "Flapping").
-inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1, 3600, 0.05};
+inline constexpr FlapGuard kDefaultFlapGuard{0, 0.10, 1, 0, 1, 3600, 0.05, 0.10};
 
 struct PlanInput {
     Resource resource;

@@ -209,5 +209,35 @@ TEST(MinScaleIn, AOneInstanceScaleInOfALargeFleetWaitsForASecond) {
     EXPECT_EQ(CapacityPlanner().Plan(in).desired, 26);
 }
 
+TEST(ReactiveTolerance, AMinuteBelowTheToleranceRidesOnWhatRunsAndOneAboveScalesOut) {
+    // 10 running carry 100 at 100%; the forecast needs 8 (60 at 75%); the measured minute jumps above the top of
+    // the band (80%): with the tolerance the floor scales out only above 90%, then back to 80%.
+    PlanInput in;
+    in.resource = Web();
+    in.now = kStart;
+    in.current_capacity = 10;
+    in.flap_guard = kDefaultFlapGuard;
+    in.forecast = Flat(kStart, 60);
+    in.current_load = 85;
+    ASSERT_DOUBLE_EQ(in.flap_guard.reactive_tolerance, 0.10) << "the service's default";
+    in.flap_guard.reactive_tolerance = 0;
+    const PlanDecision off = CapacityPlanner().Plan(in);
+    EXPECT_EQ(off.desired, 11) << "without the tolerance the floor scales out at once: " << off.reason;
+    EXPECT_EQ(off.bound_by, "reactive_floor");
+
+    in.flap_guard.reactive_tolerance = 0.10;
+    const PlanDecision rides = CapacityPlanner().Plan(in);
+    EXPECT_EQ(rides.desired, 10) << "85% of what runs is within the tolerance, and it is no scale-in either: "
+                                 << rides.reason;
+    EXPECT_NE(rides.reason.find("is 85% of the 10 running, within the tolerance up to 90%: they hold it"),
+              std::string::npos)
+        << rides.reason;
+
+    in.current_load = 95;
+    const PlanDecision out = CapacityPlanner().Plan(in);
+    EXPECT_EQ(out.desired, 12) << "above 90% the floor sizes back to 80%: ceil(95 / 8): " << out.reason;
+    EXPECT_EQ(out.bound_by, "reactive_floor");
+}
+
 }  // namespace
 }  // namespace cloudopt
