@@ -152,6 +152,7 @@ const std::vector<Key>& Keys() {
         Int("loop.max_actions_per_minute", &Config::max_actions_per_minute, 0, 100000),
         Int("loop.max_retry_backoff_seconds", &Config::max_retry_backoff_seconds, 1, 86400),
         Int("loop.recommendation_max_age_minutes", &Config::recommendation_max_age_minutes, 1, 7 * 24 * 60),
+        Int("loop.parallel_resources", &Config::parallel_resources, 0, 256),
         Bool("demo.enabled", &Config::demo),
         Double("demo.speed", &Config::speed, 0.1, 10000),
         Text("demo.data_dir", &Config::demo_data_dir),

@@ -85,6 +85,8 @@ struct Config {
     int max_actions_per_minute = 30;
     int max_retry_backoff_seconds = 1800;
     int recommendation_max_age_minutes = 60;
+    // Resources of a lane planned at once; 0: sized for the store (PostgreSQL: its connections less two, SQLite: 1).
+    int parallel_resources = 0;
     // demo
     bool demo = false;
     double speed = 60.0;

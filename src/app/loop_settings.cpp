@@ -1,5 +1,7 @@
 #include "app/loop_settings.hpp"
 
+#include <algorithm>
+
 namespace cloudopt {
 
 ControlLoopOptions LoopOptionsFrom(const Config& config) {
@@ -27,6 +29,12 @@ ControlLoopOptions LoopOptionsFrom(const Config& config) {
                           static_cast<std::size_t>(config.forecast_step_seconds);
     o.max_actions_per_minute = config.max_actions_per_minute;
     o.recommendation_max_age_seconds = static_cast<UnixSeconds>(config.recommendation_max_age_minutes) * 60;
+    // A pass waits on the database's round trips (docs/PERFORMANCE.md, the fleet): on PostgreSQL, as many resources in
+    // flight as the store's pool serves with two connections left for the API and the leases. SQLite's calls stay in
+    // the process and its writes take one connection: one after another, as before.
+    o.parallel_resources = config.parallel_resources > 0       ? config.parallel_resources
+                           : config.store_driver == "postgres" ? std::max(1, config.store_max_connections - 2)
+                                                               : 1;
     return o;
 }
 

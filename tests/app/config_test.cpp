@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "app/loop_settings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cloudopt {
@@ -22,6 +23,22 @@ TEST(Config, DefaultsWithoutAFile) {
     EXPECT_EQ(c->bind_address, "127.0.0.1");
     EXPECT_EQ(c->providers.at("aws"), "simulated");
     EXPECT_FALSE(c->demo);
+}
+
+// A lane's resources in flight (docs/PERFORMANCE.md, the fleet): sized for the store unless set.
+TEST(Config, ParallelResourcesAreSizedForTheStoreUnlessSet) {
+    Config sqlite;
+    EXPECT_EQ(LoopOptionsFrom(sqlite).parallel_resources, 1);
+    Config postgres;
+    postgres.store_driver = "postgres";
+    EXPECT_EQ(LoopOptionsFrom(postgres).parallel_resources, 6) << "the pool of 8 less the API's and the leases' two";
+    postgres.store_max_connections = 2;
+    EXPECT_EQ(LoopOptionsFrom(postgres).parallel_resources, 1);
+    testing::TempDir dir;
+    auto set = LoadConfig(Write(dir, "loop:\n  parallel_resources: 3\n"), {});
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_EQ(LoopOptionsFrom(*set).parallel_resources, 3);
+    EXPECT_FALSE(LoadConfig(Write(dir, "loop:\n  parallel_resources: -1\n"), {}).ok());
 }
 
 TEST(Config, FileThenEnvironment) {
