@@ -240,8 +240,9 @@ TEST_F(BudgetsApiTest, AHardCapHoldsAResourceWithoutAProjectionAtItsMeasuredNeed
     ASSERT_TRUE(o.decision.has_value()) << o.error;
     // The simulated group measures 30-50 cores: at least 4 at 80%, where a share of 0 under the hard cap held 1.
     EXPECT_GE(o.decision->desired, 4) << o.decision->reason;
-    if (o.decision->bound_by == "budget_cap")
+    if (o.decision->bound_by == "budget_cap") {
         EXPECT_NE(o.decision->reason.find("no spend projection of its own"), std::string::npos) << o.decision->reason;
+    }
 }
 
 // POST /api/simulations with sweep (issue 32 item 1): the cost/risk frontier as a job, its result the fields of
