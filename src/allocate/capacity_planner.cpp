@@ -225,7 +225,10 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
     int reactive = 0;
     if (in.current_load) {
         reactive = InstancesFor(*in.current_load, per, r.target_high);
-        const double tolerated = r.target_high + in.flap_guard.reactive_tolerance;
+        // Never above 90% (where "hot" starts) unless the band's top is itself higher: a resource whose band
+        // reaches 0.95 gets no tolerance on top of it, so no setting lets measured load ride above 100%.
+        const double tolerated =
+            std::min(r.target_high + in.flap_guard.reactive_tolerance, std::max(r.target_high, 0.90));
         if (in.flap_guard.reactive_tolerance > 0 && reactive > in.current_capacity && in.current_capacity > 0 &&
             *in.current_load <= in.current_capacity * per * tolerated) {
             why += "; reactive floor: load " + Fmt(*in.current_load) + " is " +

@@ -13,17 +13,25 @@ double SweepRound(double v, int digits) {
     return std::round(v * scale) / scale;
 }
 
-// A non-empty array of numbers each in [low, high]; kUnprocessable naming `field`.
+// Settings per list at most: each is a replay of every series, so a long list is hours of a background lane.
+constexpr std::size_t kMaxSweepSettings = 20;
+
+// A non-empty array of at most kMaxSweepSettings numbers each in [low, high], duplicates dropped; kUnprocessable
+// naming `field`.
 Result<std::vector<double>> SweepNumbers(const nlohmann::json& value, const std::string& field, double low, double high,
                                          const std::string& rule) {
     if (!value.is_array() || value.empty())
         return MakeError(ErrorCode::kUnprocessable, "sweep." + field + ": a non-empty array of " + rule);
+    if (value.size() > kMaxSweepSettings)
+        return MakeError(ErrorCode::kUnprocessable, "sweep." + field + ": at most " +
+                                                        std::to_string(kMaxSweepSettings) + " settings (got " +
+                                                        std::to_string(value.size()) + "); run several sweeps");
     std::vector<double> out;
     for (const nlohmann::json& v : value) {
         if (!v.is_number() || v.get<double>() < low || v.get<double>() > high)
             return MakeError(ErrorCode::kUnprocessable,
                              "sweep." + field + ": each one " + rule + " (got " + v.dump() + ")");
-        out.push_back(v.get<double>());
+        if (std::find(out.begin(), out.end(), v.get<double>()) == out.end()) out.push_back(v.get<double>());
     }
     return out;
 }

@@ -312,10 +312,19 @@ Result<QueuedJob> JobRunner::FinishShared(const QueuedJob& job) {
     // would leave it "running" for ever. Retried until it lands or the job is no longer this replica's (kConflict:
     // taken over, the other finishes it); once this replica stops, a few tries, then its leaving lets another
     // replica take the job over.
+    // Only an unreachable database is worth waiting for: any other refusal (a value the database will not take) is
+    // answered once more with the job failed and no result, so it ends instead of wedging this worker.
     std::chrono::milliseconds wait = shared_retry_first_;
     for (int attempt = 1;; ++attempt) {
         auto stored = shared_->UpdateJob(job, member_);
         if (stored || stored.error().code == ErrorCode::kConflict) return stored;
+        if (stored.error().code != ErrorCode::kUnavailable) {
+            QueuedJob failed = job;
+            failed.state = failed.state == "cancelled" ? "cancelled" : "failed";
+            failed.result.clear();
+            failed.error = "its outcome could not be stored: " + stored.error().message.substr(0, 500);
+            return shared_->UpdateJob(failed, member_);
+        }
         std::unique_lock lock(mutex_);
         if (stopping_ && attempt >= kFinalWriteTriesWhenStopping) return stored;
         cv_.wait_for(lock, wait);

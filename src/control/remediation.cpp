@@ -5,6 +5,16 @@
 #include <set>
 
 namespace cloudopt {
+namespace {
+
+// Checked right before a step reaches the outside world (a restart, a runbook call), as the loop does before a
+// capacity change: a replica whose lease ran out leaves the resource to the next holder. No lease: one replica.
+bool LeaseStillHeld(const RemediationLease* lease) { return !lease || !lease->still_held || lease->still_held(); }
+
+constexpr const char* kLeaseRanOut =
+    "not done: this replica's lease of the resource ran out; the replica holding it now reviews the alert";
+
+}  // namespace
 
 namespace {
 
@@ -164,8 +174,10 @@ Remediation Remediator::Start(const Resource& r, const RemediationSettings& sett
             step.undo_note = "not undone: the retrained model left the alert's steps out and stays";
         }
     } else if (action == "webhook_runbook") {
-        Status sent = hooks_.post ? hooks_.post(settings.runbook_url, "remediate", r, step)
-                                  : Status(MakeError(ErrorCode::kUnavailable, "no webhook sender"));
+        // A runbook acts on the outside world: like a restart, it is sent only while this replica holds the lease.
+        Status sent = !LeaseStillHeld(lease) ? Status(MakeError(ErrorCode::kConflict, kLeaseRanOut))
+                      : hooks_.post          ? hooks_.post(settings.runbook_url, "remediate", r, step)
+                                             : Status(MakeError(ErrorCode::kUnavailable, "no webhook sender"));
         if (!sent) {
             step.state = "failed";
             step.error = sent.error().message;
@@ -173,13 +185,9 @@ Remediation Remediator::Start(const Resource& r, const RemediationSettings& sett
     } else if (action == "rollout_restart") {
         // Checked right before the call, as the loop does before a capacity change: a replica whose lease ran out
         // leaves the workload to the next holder.
-        const bool held = !lease || !lease->still_held || lease->still_held();
-        Status restarted =
-            !held      ? Status(MakeError(ErrorCode::kConflict,
-                                          "not restarted: this replica's lease of the resource ran out; the replica "
-                                               "holding it now reviews the alert"))
-            : provider ? provider->RestartWorkload(r)
-                       : Status(MakeError(ErrorCode::kUnprocessable, "the provider is not configured"));
+        Status restarted = !LeaseStillHeld(lease) ? Status(MakeError(ErrorCode::kConflict, kLeaseRanOut))
+                           : provider             ? provider->RestartWorkload(r)
+                                      : Status(MakeError(ErrorCode::kUnprocessable, "the provider is not configured"));
         if (!restarted) {
             step.state = "failed";
             step.error = restarted.error().message;
@@ -202,8 +210,9 @@ Status Remediator::Undo(const Resource& r, Remediation& step, const std::string&
         step.undo_note = "runbook told to revert: " + why;
     if (step.action == "webhook_runbook") {
         const std::string url = settings.runbook_url.empty() ? defaults_.runbook_url : settings.runbook_url;
-        Status sent = hooks_.post ? hooks_.post(url, "revert", r, step)
-                                  : Status(MakeError(ErrorCode::kUnavailable, "no webhook sender"));
+        Status sent = !LeaseStillHeld(lease) ? Status(MakeError(ErrorCode::kConflict, kLeaseRanOut))
+                      : hooks_.post          ? hooks_.post(url, "revert", r, step)
+                                             : Status(MakeError(ErrorCode::kUnavailable, "no webhook sender"));
         if (!sent) step.error = "revert not delivered: " + sent.error().message;
     }
     auto saved = store_.SaveRemediation(step);

@@ -237,6 +237,21 @@ TEST(ReactiveTolerance, AMinuteBelowTheToleranceRidesOnWhatRunsAndOneAboveScales
     const PlanDecision out = CapacityPlanner().Plan(in);
     EXPECT_EQ(out.desired, 12) << "above 90% the floor sizes back to 80%: ceil(95 / 8): " << out.reason;
     EXPECT_EQ(out.bound_by, "reactive_floor");
+
+    // A band whose top is 0.95 gets no tolerance above it: 96% of what runs scales out, never rides past 100%.
+    in.resource.target_low = 0.85;
+    in.resource.target_high = 0.95;
+    in.current_load = 96;
+    const PlanDecision high = CapacityPlanner().Plan(in);
+    EXPECT_EQ(high.desired, 11) << "ceil(96 / 9.5): " << high.reason;
+    EXPECT_EQ(high.bound_by, "reactive_floor");
+    // At 0.85 the tolerance reaches 90%, not 95%.
+    in.resource.target_low = 0.70;
+    in.resource.target_high = 0.85;
+    in.current_load = 92;
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 11) << "92% is above 90%: ceil(92 / 8.5)";
+    in.current_load = 89;
+    EXPECT_EQ(CapacityPlanner().Plan(in).desired, 10) << "89% rides";
 }
 
 }  // namespace

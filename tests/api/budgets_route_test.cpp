@@ -297,6 +297,13 @@ TEST_F(BudgetsApiTest, ASweepRunsAsASimulationJob) {
     }
     auto named = client_->Post("/api/simulations", json{{"csv", csv}, {"sweep", {{"quantiles", {0.97}}}}}.dump());
     EXPECT_NE(named.body.find("sweep.quantiles"), std::string::npos) << named.body;
+    // A grid is bounded: each setting replays every series, so a long list would hold a background lane for hours.
+    json many = json::array();
+    for (int i = 0; i < 21; ++i) many.push_back(0.001 + i * 0.001);
+    auto long_list = client_->Post("/api/simulations", json{{"csv", csv}, {"sweep", {{"unmet_budgets", many}}}}.dump());
+    EXPECT_EQ(long_list.status, 422) << long_list.body;
+    EXPECT_NE(long_list.body.find("sweep.unmet_budgets: at most 20 settings (got 21)"), std::string::npos)
+        << long_list.body;
 }
 
 TEST_F(BudgetsApiTest, CommitmentsComeWithBreakEvenAndASavingBand) {
