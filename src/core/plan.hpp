@@ -43,10 +43,11 @@ struct FlapGuard {
     double min_scale_in_share = 0.0;
     // The reactive floor's tolerance (HPA's, for scale-out on measured load): the floor scales out only when the
     // measured load runs above target_high + this share of what runs (0.10: above 90% at the default 0.80), and then
-    // sizes back to target_high. A one-step burst below that rides on what runs (it is not "hot", which starts at
-    // 90%), instead of a scale-out that the next quiet step takes back. The forecast's scale-out is not affected.
-    // 0: off (the floor scales out as soon as the load needs more than target_high of what runs). Measured on every
-    // trace in docs/SAVINGS.md ("The reactive floor's tolerance").
+    // sizes back to target_high; never past 90% unless target_high is itself higher (then no tolerance). A one-step
+    // burst below that rides on what runs (it is not "hot", which starts at 90%), instead of a scale-out that the next
+    // quiet step takes back. The forecast's scale-out is not affected. 0: off (the floor scales out as soon as the load
+    // needs more than target_high of what runs). Measured on every trace in docs/SAVINGS.md ("The reactive floor's
+    // tolerance").
     double reactive_tolerance = 0.0;
 };
 
