@@ -69,7 +69,10 @@ TEST(JobRunner, InteractiveJobsDoNotWaitBehindBackgroundOnes) {
         },
         interactive);
     // Both run at once; the pass cannot be cancelled half-way, the training can.
-    for (int i = 0; i < 5000 && runner.Get(pass.job.id)->state != JobState::kRunning; ++i)
+    // Each lane's worker picks its job up in its own time: wait for both (a loaded machine starts them late).
+    for (int i = 0; i < 5000 && (runner.Get(pass.job.id)->state != JobState::kRunning ||
+                                 runner.Get(training.job.id)->state != JobState::kRunning);
+         ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     EXPECT_EQ(runner.Get(pass.job.id)->state, JobState::kRunning);
     EXPECT_EQ(runner.Get(training.job.id)->state, JobState::kRunning);
