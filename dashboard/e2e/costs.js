@@ -16,33 +16,8 @@ import { readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DESKTOP, PHONE, adminPassword, check, finish, launch, login, out, sleep, startDemo, waitFor, watchConsole, workDir } from './harness.js';
+import { DESKTOP, PHONE, adminPassword, check, download, finish, launch, login, out, sleep, startDemo, waitFor, watchConsole, workDir } from './harness.js';
 
-// A CSV file as rows of fields (RFC 4180 quoting).
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field.replace(/\r$/, '')), rows.push(row), (row = []), (field = '');
-    else field += c;
-  }
-  if (field || row.length) row.push(field), rows.push(row);
-  return rows;
-}
-
-async function download(page, button) {
-  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), button.click()]);
-  return { name: file.suggestedFilename(), rows: parseCsv(readFileSync(await file.path(), 'utf8')) };
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dollars = (v) => `$${Number(v).toFixed(2)}`; // format.js's money()

@@ -2,7 +2,7 @@
 // loopback port, Debian's chromium through playwright-core, checks that count failures, screenshots, and the
 // console errors a test fails on. (run.js, the first end-to-end test, keeps its own copy of the first parts.)
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -131,4 +131,31 @@ export function finish(work, demo, label) {
   rmSync(work, { recursive: true, force: true });
   console.log(failures ? `${label}: ${failures} check(s) failed; screenshots in ${out}` : `${label}: all checks passed; screenshots in ${out}`);
   process.exit(failures ? 1 : 0);
+}
+
+// A CSV file as rows of fields (the dashboard's writer: RFC 4180 quoting).
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field.replace(/\r$/, '')), rows.push(row), (row = []), (field = '');
+    else field += c;
+  }
+  if (field || row.length) row.push(field), rows.push(row);
+  return rows;
+}
+
+// A download the button starts, read back as CSV rows.
+export async function download(page, button) {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), button.click()]);
+  return { name: file.suggestedFilename(), rows: parseCsv(readFileSync(await file.path(), 'utf8')) };
 }

@@ -14,9 +14,8 @@
 // Keeps a screenshot of every page at both sizes in test-output/dashboard/tables-*.png; fails on any console error.
 //
 // usage: CLOUDOPT_BINARY=build/debug/cloudopt node dashboard/e2e/tables.js
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, adminPassword, check, failed, finish, launch, login, out, sleep, startDemo, waitFor, watchConsole, workDir } from './harness.js';
+import { DESKTOP, PHONE, adminPassword, check, download, failed, finish, launch, login, out, sleep, startDemo, waitFor, watchConsole, workDir } from './harness.js';
 
 const PAGES = [
   ['overview', '#/'],
@@ -28,30 +27,6 @@ const PAGES = [
   ['settings', '#/settings'],
 ];
 
-// A CSV file as rows of fields (the dashboard's writer: RFC 4180 quoting).
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field.replace(/\r$/, '')), rows.push(row), (row = []), (field = '');
-    else field += c;
-  }
-  return rows;
-}
-
-async function download(page, button) {
-  const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
-  return { name: file.suggestedFilename(), rows: parseCsv(readFileSync(await file.path(), 'utf8')) };
-}
 
 const rowIds = (page, testId, attr) => page.getByTestId(testId).locator(`tbody tr`).evaluateAll((trs, a) => trs.map((tr) => Number(tr.getAttribute(a))), attr);
 

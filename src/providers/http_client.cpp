@@ -3,8 +3,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -95,7 +95,8 @@ Result<OutboundResponse> HttpClient::Once(const OutboundRequest& request) const 
     if (!curl) return MakeError(ErrorCode::kInternal, "cannot start an HTTP request (libcurl)");
     OutboundResponse response;
     curl_slist* raw_headers = nullptr;
-    for (const auto& [name, value] : request.headers) raw_headers = curl_slist_append(raw_headers, (name + ": " + value).c_str());
+    for (const auto& [name, value] : request.headers)
+        raw_headers = curl_slist_append(raw_headers, (name + ": " + value).c_str());
     // Without this libcurl adds "Expect: 100-continue" to larger bodies, which signed requests must not carry.
     raw_headers = curl_slist_append(raw_headers, "Expect:");
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(raw_headers, curl_slist_free_all);
@@ -124,13 +125,15 @@ Result<OutboundResponse> HttpClient::Once(const OutboundRequest& request) const 
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
-    if (!options_.client_certificate_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_certificate_file.c_str());
+    if (!options_.client_certificate_file.empty())
+        curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_certificate_file.c_str());
     if (!options_.client_key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, options_.client_key_file.c_str());
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK)
-        return MakeError(ErrorCode::kUnavailable,
-                         request.method + " " + request.url + " failed: " + curl_easy_strerror(rc) +
-                             (rc == CURLE_OPERATION_TIMEDOUT ? " (raise the provider's timeout if the endpoint is slow)" : ""));
+        return MakeError(
+            ErrorCode::kUnavailable,
+            request.method + " " + request.url + " failed: " + curl_easy_strerror(rc) +
+                (rc == CURLE_OPERATION_TIMEDOUT ? " (raise the provider's timeout if the endpoint is slow)" : ""));
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     response.status = static_cast<int>(status);
@@ -145,9 +148,10 @@ Result<OutboundResponse> HttpClient::Send(OutboundRequest request, const Prepare
     for (int attempt = 1;; ++attempt) {
         // Past the caller's deadline (a lease that may be another replica's by now) no call starts.
         if (CallDeadline::Expired())
-            return MakeError(ErrorCode::kUnavailable,
-                             request.method + " " + request.url + " not sent: the call's deadline (this replica's lease "
-                             "of the resource) has passed" + (attempt > 1 ? " before a retry" : ""));
+            return MakeError(ErrorCode::kUnavailable, request.method + " " + request.url +
+                                                          " not sent: the call's deadline (this replica's lease "
+                                                          "of the resource) has passed" +
+                                                          (attempt > 1 ? " before a retry" : ""));
         OutboundRequest prepared = request;
         if (prepare) prepare(prepared);
         Result<OutboundResponse> result = Once(prepared);
