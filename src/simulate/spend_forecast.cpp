@@ -163,6 +163,7 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
     out.first_day = o.from - ((o.from % kDay) + kDay) % kDay;
     const std::size_t days = static_cast<std::size_t>((o.to - 1 - out.first_day) / kDay + 1);
     const UnixSeconds step = history.step;
+    if (o.instance_steps) out.instance_step = step;
     // The lag (in days) a step at `t` of future day-block `block` reads its load from: `block` counts whole days from
     // history_end, so every lag in [block + 1, block + usable_days] reads history before history_end.
     auto lag_choices = [&](int block) {
@@ -199,6 +200,7 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
     for (int path = 0; path < o.paths; ++path) {
         std::vector<double> spend(days, 0.0), base(days, 0.0);
         std::map<int, double> instance_hours;
+        std::vector<int> instances;
         const double level =
             moves.empty()
                 ? 1.0
@@ -220,11 +222,13 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
             if (o.instance_hours)
                 instance_hours[StepInstances(level * load, sizing)] +=
                     static_cast<double>(std::min(step, o.to - t)) / 3600.0;
+            if (o.instance_steps) instances.push_back(StepInstances(level * load, sizing));
             base[day] += StepSpend(load, sizing, std::min(step, o.to - t));
         }
         out.path_days.push_back(std::move(spend));
         out.base_days.push_back(std::move(base));
         if (o.instance_hours) out.path_instance_hours.push_back(std::move(instance_hours));
+        if (o.instance_steps) out.path_instances.push_back(std::move(instances));
     }
     return out;
 }

@@ -51,6 +51,9 @@ struct SpendOptions {
     // Also keep, per path, the hours spent at each instance count (SpendPaths::path_instance_hours), which
     // commitment planning reads (simulate/commitment_plan.hpp).
     bool instance_hours = false;
+    // Also keep, per path, the sized instance count of every step (SpendPaths::path_instances): summed path-wise
+    // over resources, they are a pool's counts (commitments pooled across resources, simulate/commitment_plan.hpp).
+    bool instance_steps = false;
 };
 
 struct SpendBand {
@@ -68,6 +71,10 @@ struct SpendPaths {
     double width = 1.0;  // how far the level factors were widened to cover the history's own spans (calibration)
     // With SpendOptions::instance_hours: per path (with its level factor), hours at each sized instance count.
     std::vector<std::map<int, double>> path_instance_hours = {};
+    // With SpendOptions::instance_steps: per path (with its level factor), the instances of each step of
+    // `instance_step` seconds from `from` (the last one ends at `to`).
+    std::vector<std::vector<int>> path_instances = {};
+    UnixSeconds instance_step = 0;
     // p10/p90 of the paths, p50 of the base paths (p10 <= p50 <= p90 kept): of each day's spend, and the span's.
     std::vector<SpendBand> Days() const;
     SpendBand Total() const;
