@@ -128,7 +128,7 @@ json NextPlannedChanges(ApiContext& ctx, UnixSeconds now) {
         if (!stored || !*stored || !ready) continue;
         const Forecast& f = **stored;
         const long long current = std::llround(ready->value);
-        const json planned = PlannedCapacity(r, f, ctx.loop.options().engine.quantile);
+        const json planned = PlannedCapacity(r, f, ctx.loop.engine_options().quantile);
         for (const json& s : planned["steps"]) {
             // The step in progress counts (it began before now); steps that ended are history.
             if (s["ts"].get<UnixSeconds>() + f.step <= now || s["instances"].get<long long>() == current) continue;

@@ -47,7 +47,7 @@ void AddPredictionRoutes(Router& router, ApiContext& ctx) {
         json out = ToJson(forecast);
         out["resource"] = resource->id;
         out["metric"] = metric;
-        const json planned = PlannedCapacity(*resource, forecast, ctx.loop.options().engine.quantile);
+        const json planned = PlannedCapacity(*resource, forecast, ctx.loop.engine_options().quantile);
         out["planned_capacity"] = planned["steps"];
         out["planned_quantile"] = planned["quantile"];
         out["target_utilization"] = planned["target_utilization"];

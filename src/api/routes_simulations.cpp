@@ -73,7 +73,7 @@ Result<SimulationRequest> ParseSimulation(const HttpRequest& req, const ApiConte
     // The predictive policy runs the service's own engine with its settings and model setup (loop.*), so the page
     // shows what this service would do on the file.
     const ControlLoopOptions& loop = ctx.loop.options();
-    out.options.engine = loop.engine;
+    out.options.engine = ctx.loop.engine_options();  // with what was adopted since the start
     out.options.models = ServiceModelOptions(loop.train_epochs, loop.lstm_shape, loop.phase_bands, loop.reweigh);
     out.options.models.lstm.train.threads = 1;  // one core stays with the API and the loop
     out.policies = {"static", "reactive", "predictive", "oracle"};

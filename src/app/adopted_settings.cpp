@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kAdoptableKeys[] = {"quantile", "unmet_budget"};
 
 std::optional<std::string> QuantileName(double q) {
-    for (auto [level, name] : {std::pair{0.5, "p50"}, {0.9, "p90"}, {0.95, "p95"}, {0.99, "p99"}})
+    for (auto [level, name] : {std::pair{0.5, "p50"}, {0.9, "p90"}, {0.95, "p95"}, {0.99, "p99"}, {0.999, "p99.9"}})
         if (std::abs(q - level) < 1e-9) return std::string(name);
     return std::nullopt;
 }
@@ -37,10 +37,7 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
                                          const std::string& evidence_json) {
     const auto quantile = QuantileName(s.quantile);
     if (!quantile)
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "quantile must be 0.5, 0.9, 0.95 or 0.99: p99.9 is extrapolated "
-                         "(docs/COSTS.md) and the config's loop.quantile does "
-                         "not take it yet; sweep without 0.999 to adopt");
+        return MakeError(ErrorCode::kInvalidArgument, "quantile must be 0.5, 0.9, 0.95, 0.99 or 0.999 (p99.9)");
     const std::filesystem::path dir(data_dir);
     std::error_code ec;
     std::filesystem::create_directories(dir / "evidence", ec);

@@ -13,7 +13,7 @@
 namespace cloudopt {
 
 struct AdoptedSettings {
-    double quantile = 0.95;  // 0.5, 0.9, 0.95 or 0.99
+    double quantile = 0.95;  // 0.5, 0.9, 0.95, 0.99 or 0.999 (p99.9, extrapolated: core/forecast.hpp)
     double unmet_budget = 0.005;
     std::string reason;  // one line: what was chosen against which budget on which trace
 };
@@ -21,7 +21,7 @@ struct AdoptedSettings {
 inline constexpr const char* kAdoptedSettingsFile = "adopted.yaml";
 
 // Writes DATA_DIR/adopted.yaml and the evidence beside it (creating the directories); the path of adopted.yaml.
-// kInvalidArgument for a quantile without calibrated bands; an I/O error names the path.
+// kInvalidArgument for a quantile the loop does not plan at; an I/O error names the path.
 Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const AdoptedSettings& settings,
                                          const std::string& evidence_json);
 

@@ -134,7 +134,8 @@ const std::vector<Key>& Keys() {
         Int("loop.flap_hold_seconds", &Config::flap_hold_seconds, 1800, 86400),
         Double("loop.min_scale_in_share", &Config::min_scale_in_share, 0.0, 0.5),
         Double("loop.reactive_tolerance", &Config::reactive_tolerance, 0.0, 0.19),
-        Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99"}),
+        // p99.9 is extrapolated from the band's tail (core/forecast.hpp QuantileLevel::kP999; docs/COSTS.md).
+        Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99", "p99.9"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),
         Int("loop.lstm_hidden", &Config::lstm_hidden, 1, kMaxLstmHidden),
         Int("loop.lstm_layers", &Config::lstm_layers, 1, 2),

@@ -26,6 +26,7 @@ ControlLoop::ControlLoop(Store& store, const Clock& clock, Adapters adapters, co
       planner_(planner),
       catalog_(catalog),
       options_(options),
+      engine_options_(options.engine),
       recommendations_(store, {options.recommendation_max_age_seconds}),
       fleet_limit_(options.max_actions_per_minute),
       metrics_(metrics),
@@ -168,9 +169,13 @@ std::optional<PassOutcome> ControlLoop::RunListed(const Resource& listed_resourc
         }
         if (!outcome) {
             // Back after another replica held it: what this one remembered is stale (control/lease_fence.hpp).
+            const EngineOptions engine = engine_options();
             if (lease && lease_epochs_.Changed(current->id, lease->epoch)) {
-                state->engine = EngineFromStore(store_, planner_, options_.engine, current->id, now);
+                state->engine = EngineFromStore(store_, planner_, engine, current->id, now);
                 if (anomaly_) anomaly_->Reload(current->id);
+            } else if (const EngineOptions& held = state->engine->options();
+                       held.quantile != engine.quantile || held.service_level.budget != engine.service_level.budget) {
+                state->engine = EngineFromStore(store_, planner_, engine, current->id, now);  // AdoptRisk since
             }
             CallDeadline::Scope bounded(CallDeadlineOf(lease ? &*lease : nullptr));  // no cloud call outlives it
             outcome = RunResource(*current, now, *state->engine, lease ? &*lease : nullptr);
@@ -195,12 +200,23 @@ void ControlLoop::HouseKeeping(UnixSeconds now) {
     MaybeRequestTraining(*all, now);
 }
 
+void ControlLoop::AdoptRisk(QuantileLevel quantile, double unmet_budget) {
+    std::lock_guard lock(engine_options_mutex_);
+    engine_options_.quantile = quantile;
+    engine_options_.service_level.budget = unmet_budget;
+}
+
+EngineOptions ControlLoop::engine_options() const {
+    std::lock_guard lock(engine_options_mutex_);
+    return engine_options_;
+}
+
 std::shared_ptr<ControlLoop::ResourceState> ControlLoop::StateFor(ResourceId id) {
     std::lock_guard lock(states_mutex_);
     auto& state = states_[id];
     if (!state) {
         state = std::make_shared<ResourceState>();
-        state->engine = std::make_unique<ScalingEngine>(planner_, options_.engine);
+        state->engine = std::make_unique<ScalingEngine>(planner_, engine_options());
     }
     return state;
 }

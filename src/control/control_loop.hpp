@@ -235,7 +235,15 @@ class ControlLoop {
     // Whether Stop() was called (and Start() not since).
     bool stopping() const { return stop_requested_.load(); }
     std::int64_t passes() const { return passes_.load(); }
+    // The start's options. Their engine's quantile and unmet budget are those of the start: engine_options() has
+    // the ones in force.
     const ControlLoopOptions& options() const { return options_; }
+    // Adopts a sweep's risk setting while the loop runs (POST /api/settings/adopt): loop.quantile and
+    // loop.unmet_budget. Each resource's engine is rebuilt with them from the action log at its next pass (as after a
+    // lease moved), so its window rules still see the changes made before. Thread-safe; persisting it is the caller's.
+    void AdoptRisk(QuantileLevel quantile, double unmet_budget);
+    // The engine settings in force: options().engine with what AdoptRisk set since. Thread-safe.
+    EngineOptions engine_options() const;
     // How the loop forecasts (forecast/load_forecaster.hpp): its grid, band tracking and re-weighing.
     LoadForecastOptions ForecastOptions() const {
         return {options_.forecast_step, options_.band_tracking_seconds, options_.reweigh};
@@ -278,6 +286,8 @@ class ControlLoop {
     const Planner& planner_;
     const Catalog& catalog_;
     ControlLoopOptions options_;
+    mutable std::mutex engine_options_mutex_;
+    EngineOptions engine_options_;  // guarded by engine_options_mutex_: options_.engine with AdoptRisk's changes
     TrainedModels models_;
     RecommendationLifecycle recommendations_;               // stateless: one resource at a time each
     TrainOne request_training_;                             // set before Start

@@ -41,6 +41,18 @@ TEST(Config, ParallelResourcesAreSizedForTheStoreUnlessSet) {
     EXPECT_FALSE(LoadConfig(Write(dir, "loop:\n  parallel_resources: -1\n"), {}).ok());
 }
 
+// p99.9 is extrapolated from the band's tail (core/forecast.hpp); the loop plans at it like at any calibrated level.
+TEST(Config, LoopQuantileTakesP999) {
+    testing::TempDir dir;
+    auto c = LoadConfig(Write(dir, "loop:\n  quantile: p99.9\n"), {});
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->quantile, "p99.9");
+    EXPECT_EQ(LoopOptionsFrom(*c).engine.quantile, QuantileLevel::kP999);
+    auto env = LoadConfig("", {{"CLOUDOPT_LOOP_QUANTILE", "p99.9"}});
+    ASSERT_TRUE(env.ok()) << env.error().message;
+    EXPECT_EQ(LoopOptionsFrom(*env).engine.quantile, QuantileLevel::kP999);
+}
+
 TEST(Config, FileThenEnvironment) {
     testing::TempDir dir;
     const std::string path = Write(dir,
@@ -67,7 +79,7 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
         {"server:\n  prot: 1\n", "server.prot: unknown key; known keys here: server.bind_address"},
         {"server:\n  port: abc\n", "server.port: must be an integer between 0 and 65535 (got 'abc')"},
         {"server:\n  port: 70000\n", "server.port: must be an integer"},
-        {"loop:\n  quantile: p97\n", "loop.quantile: must be one of p50, p90, p95, p99"},
+        {"loop:\n  quantile: p97\n", "loop.quantile: must be one of p50, p90, p95, p99, p99.9"},
         {"loop:\n  lstm_layers: 3\n", "loop.lstm_layers: must be an integer between 1 and 2"},
         {"loop:\n  lstm_scale: sqrt\n", "loop.lstm_scale: must be one of linear, log"},
         // a hold shorter than the flap span would let a spent flap budget flap again

@@ -36,7 +36,7 @@ RegularSeries DailyStep() {
 }
 
 class FailingProvider final : public Provider {
-public:
+  public:
     Result<CapacityState> Describe(const Resource&) override {
         CapacityState s;
         s.desired = s.ready = desired;
@@ -127,7 +127,7 @@ class SwitchableForecaster final : public Forecaster {
 };
 
 class ControlLoopTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto s = OpenSqliteStore(dir_.File("t.db"), clock_);
         ASSERT_TRUE(s.ok()) << s.error().message;
@@ -169,7 +169,8 @@ protected:
         spec.initial_capacity = 3;
         cloud_.AddGroup(spec);
         SeriesSamples history{{created->id, r.load_metric}, {}};
-        for (UnixSeconds t = kStart; t < clock_.Now(); t += 300) history.samples.push_back({t, *cloud_.DemandAt(spec.ref, t)});
+        for (UnixSeconds t = kStart; t < clock_.Now(); t += 300)
+            history.samples.push_back({t, *cloud_.DemandAt(spec.ref, t)});
         EXPECT_TRUE(store_->AppendSamples({&history, 1}).ok());
         return *created;
     }
@@ -207,6 +208,26 @@ protected:
     MetricsRegistry metrics_;
     std::unique_ptr<ControlLoop> loop_;
 };
+
+// A sweep's setting adopted while the loop runs (POST /api/settings/adopt): the resource's engine, built at the
+// start's p95, plans its next passes at the adopted quantile, and its decisions say so.
+TEST_F(ControlLoopTest, APassAfterAnAdoptionPlansAtTheAdoptedQuantile) {
+    Resource r = AddResource("web", Mode::kAuto);
+    RunUntil(clock_.Now() + 120);  // the engine exists, at p95
+    loop_->AdoptRisk(QuantileLevel::kP99, 0.002);
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP99);
+    EXPECT_DOUBLE_EQ(loop_->engine_options().service_level.budget, 0.002);
+    EXPECT_EQ(loop_->options().engine.quantile, QuantileLevel::kP95) << "the start's options stay as they were";
+    RunUntil(kStart + 3 * kDay + kNineAm + 30 * 60);
+    auto actions = store_->ListActions({r.id, 0, 100});
+    ASSERT_TRUE(actions.ok());
+    const AllocationAction* scale_out = nullptr;
+    for (const AllocationAction& a : *actions)
+        if (a.to_capacity >= 8) scale_out = &a;
+    ASSERT_NE(scale_out, nullptr) << "no scale-out to the 09:00 level was recorded";
+    EXPECT_EQ(scale_out->explanation.quantile, "p99");
+    EXPECT_NE(scale_out->reason.find("forecast p99 peak"), std::string::npos) << scale_out->reason;
+}
 
 TEST_F(ControlLoopTest, ScalesOutAheadOfAForecastStepSoCapacityIsReadyWhenDemandArrives) {
     Resource r = AddResource("web", Mode::kAuto);
@@ -452,7 +473,8 @@ TEST_F(ControlLoopTest, TheCloudGroupsOwnMaximumBindsWithTheReason) {
 TEST_F(ControlLoopTest, AGlobalRateLimitSkipsChangesBeyondItWithTheReason) {
     ControlLoopOptions options;
     options.max_actions_per_minute = 1;
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     Resource a = AddResource("a", Mode::kAuto);
     Resource b = AddResource("b", Mode::kAuto);
     // Both follow the same demand, so both want their scale-out for 09:00 in the same pass.
@@ -516,7 +538,8 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
     ControlLoopOptions options;
     options.train_epochs = 2;
     options.lstm_shape = {.hidden = 8, .layers = 2, .window = 24};  // loop.lstm_*: smaller than the default
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<double> progress;
     auto report = loop_->TrainResource(r, [&](double p) { progress.push_back(p); });
     ASSERT_TRUE(report.ok()) << report.error().message;
@@ -548,8 +571,8 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
     EXPECT_NE(trained_forecast->model, "seasonal_naive");
 
     // A restart: a new loop on the same store loads the model and gives the same forecast.
-    auto restarted = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
-                                                   options);
+    auto restarted =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> problems;
     auto loaded = restarted->LoadModels(problems);
     ASSERT_TRUE(loaded.ok());
@@ -564,7 +587,8 @@ TEST_F(ControlLoopTest, TrainingKeepsTheModelAndARestartForecastsWithItWithoutRe
 
     // A damaged row is skipped with a reason; the resource falls back to the forecaster.
     ASSERT_TRUE(store_->SaveModel({r.id, r.load_metric, clock_.Now(), "lstm", 0.9, "garbage"}).ok());
-    auto fresh = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    auto fresh =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     problems.clear();
     EXPECT_EQ(*fresh->LoadModels(problems), 0);
     ASSERT_EQ(problems.size(), 1u);
@@ -577,7 +601,8 @@ TEST_F(ControlLoopTest, SchedulesTrainingForResourcesWithoutAFreshModel) {
     ControlLoopOptions options;
     options.train_epochs = 1;
     options.retrain_seconds = 6 * 3600;
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     std::vector<std::string> requested;
     std::string reason;
     loop_->SetTrainingRequester([&](const Resource& res, const std::string& why) {
@@ -619,8 +644,9 @@ TEST_F(ControlLoopTest, SchedulesTrainingOfAllWithTheSharedNetworkWhenItIsMissin
                                 });
     ASSERT_TRUE(loop_->RunPass().ok());
     EXPECT_EQ(all, 1);  // no models and no shared network: train them all, the network first
-    EXPECT_EQ(all_reason, "scheduled: 2 of 2 resources have no model or one older than 6 h, and the shared network "
-                          "is missing or older than 6 h");
+    EXPECT_EQ(all_reason,
+              "scheduled: 2 of 2 resources have no model or one older than 6 h, and the shared network "
+              "is missing or older than 6 h");
     EXPECT_TRUE(one.empty());
     clock_.Advance(600);
     ASSERT_TRUE(loop_->RunPass().ok());
@@ -854,7 +880,8 @@ TEST_F(ControlLoopTest, ACancelledTrainingSavesNothing) {
     Resource r = AddResource("web", Mode::kOff);
     ControlLoopOptions options;
     options.train_epochs = 3;
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     auto report = loop_->TrainResource(r, {}, [] { return true; });
     ASSERT_FALSE(report.ok());
     EXPECT_EQ(report.error().code, ErrorCode::kUnavailable);
@@ -912,7 +939,8 @@ TEST_F(ControlLoopTest, ADeletedResourceLeavesNothingForANewOneWithTheSameName) 
     ControlLoopOptions options;
     options.train_epochs = 1;
     options.lstm_shape = {.hidden = 8, .layers = 1, .window = 24};
-    loop_ = std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
+    loop_ =
+        std::make_unique<ControlLoop>(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_, options);
     ASSERT_TRUE(loop_->TrainResource(r).ok());
     RunUntil(kStart + 3 * kDay + kNineAm);  // the throttled cloud refuses: the resource is in backoff
     ASSERT_TRUE(loop_->models().Get(r.id, r.load_metric).has_value());
