@@ -107,45 +107,14 @@ void AddBudgetRoutes(Router& router, ApiContext& ctx);  // routes_budgets.cpp
 
 void AddCostRoutes(Router& router, ApiContext& ctx) {
     AddBudgetRoutes(router, ctx);
-    // 1-year commitments per resource from the next 30 days' forecast (api/commitment_report.hpp).
+    // 1-year commitments per pool and resource from the next 30 days' forecast, and what they would have saved over
+    // the recorded past (api/commitment_report.hpp).
     router.Add(
         "GET", "/api/costs/commitments",
         [&ctx](const HttpRequest&) {
             auto report = ComputeCommitmentReport(ctx.store, ctx.loop, ctx.clock.Now());
             if (!report) return ErrorResponse(report.error());
-            nlohmann::json items = nlohmann::json::array();
-            double saving_p50 = 0.0, on_demand_p50 = 0.0;
-            for (const CommitmentAdvice& a : report->resources) {
-                nlohmann::json item = {
-                    {"resource", a.resource}, {"provider", a.provider}, {"instance_type", a.instance_type}};
-                if (a.plan) {
-                    const CommitmentPlan& p = *a.plan;
-                    item["offer"] = a.offer;
-                    item["on_demand_per_hour"] = a.rates.on_demand_per_hour;
-                    item["committed_per_hour"] = a.rates.committed_per_hour;
-                    item["break_even_utilization"] = std::round(p.break_even_utilization * 1000) / 1000;
-                    item["stays_above"] = {{"p90_of_hours", p.stays_above_p90}, {"p50_of_hours", p.stays_above_p50}};
-                    item["peak"] = p.peak;
-                    item["recommended_instances"] = p.recommended;
-                    item["expected_utilization"] = std::round(p.expected_utilization * 1000) / 1000;
-                    item["on_demand_cost"] = BandJson(p.on_demand_cost);
-                    item["saving"] = BandJson(p.saving);
-                    item["saving_share_p50"] =
-                        p.on_demand_cost.p50 > 0 ? std::round(p.saving.p50 / p.on_demand_cost.p50 * 1000) / 1000 : 0.0;
-                    saving_p50 += p.saving.p50;
-                    on_demand_p50 += p.on_demand_cost.p50;
-                } else {
-                    item["note"] = a.note;
-                }
-                items.push_back(std::move(item));
-            }
-            return JsonResponse(
-                200, {{"from", report->from},
-                      {"to", report->to},
-                      {"term", "1 year, no upfront"},
-                      {"currency", "USD"},
-                      {"resources", items},
-                      {"total", {{"saving_p50", Cents(saving_p50)}, {"on_demand_p50", Cents(on_demand_p50)}}}});
+            return JsonResponse(200, CommitmentReportJson(*report));
         },
         RouteCost::kBlocking);  // a spend forecast per resource
     auto cache = std::make_shared<CostReportCache>();

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "app/cli_common.hpp"
 #include "app/files.hpp"
@@ -155,6 +157,73 @@ int BestCommitment(const std::vector<int>& instances, double step_hours, const C
     return best;
 }
 
+// The file's series as one pool (docs/COSTS.md "Pools"): their forecast counts summed path-wise and their realized
+// counts step by step, planned as one commitment against the sum of the per-series ones, built a series at a time.
+struct CommitmentBacktestPool {
+    int series = 0;
+    InstancePaths forecast;  // summed path-wise
+    std::vector<double> members_path_saving;
+    int members_committed = 0;
+    std::vector<int> realized_instances;  // what the sizing ran, summed per step
+    double step_hours = 0.0;
+    double members_realized = 0.0;   // the per-series commitments' realized savings, summed
+    double members_hindsight = 0.0;  // each series' best commitment in hindsight, summed
+
+    Status Add(const InstancePaths& fleet, const CommitmentPlan& plan, const std::vector<int>& instances,
+               double realized, double hindsight, const CommitmentRates& rates) {
+        if (series > 0 &&
+            (instances.size() != realized_instances.size() || fleet.paths.size() != forecast.paths.size()))
+            return MakeError(ErrorCode::kInvalidArgument, "its scored part has other steps than the pool's");
+        if (Status added = AddInstancePaths(forecast, fleet); !added) return added;
+        const std::vector<double> own = PathSavings(fleet, plan.recommended, rates);
+        if (series == 0) {
+            members_path_saving.assign(own.size(), 0.0);
+            realized_instances.assign(instances.size(), 0);
+            step_hours = fleet.step_hours.empty() ? 0.0 : fleet.step_hours.front();
+        }
+        for (std::size_t path = 0; path < own.size(); ++path) members_path_saving[path] += own[path];
+        for (std::size_t step = 0; step < instances.size(); ++step) realized_instances[step] += instances[step];
+        members_committed += plan.recommended;
+        members_realized += realized;
+        members_hindsight += hindsight;
+        ++series;
+        return Status::Ok();
+    }
+
+    // The pool's plan, what it realized against the per-series plans and hindsight, as shares of the pool's on-demand
+    // cost over the scored part.
+    Result<nlohmann::json> Score(const CommitmentRates& rates) const {
+        auto pooled = PlanPooledCommitment(forecast, members_path_saving, members_committed, rates);
+        if (!pooled) return pooled.error();
+        const CommitmentPlan& p = pooled->plan;
+        double on_demand = 0.0;
+        for (int n : realized_instances) on_demand += n * step_hours * rates.on_demand_per_hour;
+        const double realized = CommitmentSaving(realized_instances, step_hours, p.recommended, rates);
+        const int hindsight_k = BestCommitment(realized_instances, step_hours, rates);
+        const double hindsight = CommitmentSaving(realized_instances, step_hours, hindsight_k, rates);
+        auto share = [&](double v) { return on_demand > 0 ? RoundTo(v / on_demand) : 0.0; };
+        return nlohmann::json{
+            {"series", series},
+            {"recommended", p.recommended},
+            {"members_committed", members_committed},
+            {"stays_above_p90", p.stays_above_p90},
+            {"peak", p.peak},
+            {"expected_utilization", RoundTo(p.expected_utilization)},
+            {"on_demand_cost", RoundTo(on_demand, 2)},
+            {"predicted_saving_share_p50",
+             p.on_demand_cost.p50 > 0 ? RoundTo(p.saving.p50 / p.on_demand_cost.p50) : 0.0},
+            {"predicted_gain_share",
+             p.on_demand_cost.p50 > 0 ? RoundTo(pooled->expected_gain / p.on_demand_cost.p50) : 0.0},
+            {"realized_saving", RoundTo(realized, 2)},
+            {"realized_saving_share", share(realized)},
+            {"realized_inside_p10_p90", p.saving.p10 - 1e-9 <= realized && realized <= p.saving.p90 + 1e-9},
+            {"members_realized_saving_share", share(members_realized)},
+            {"hindsight_best", hindsight_k},
+            {"hindsight_saving_share", share(hindsight)},
+            {"members_hindsight_saving_share", share(members_hindsight)}};
+    }
+};
+
 int CommitmentsFromService(const CostsCommitmentsCommand& c) {
     int exit_code = 0;
     auto answer = CallServiceApi(c.server, c.token, "GET", "/api/costs/commitments", "", exit_code);
@@ -164,9 +233,36 @@ int CommitmentsFromService(const CostsCommitmentsCommand& c) {
         return 0;
     }
     namespace jsonf = providers::jsonf;
+    // "Would have saved" over the recorded past: the saving, and the days it covers when under 30.
+    auto past_text = [](const nlohmann::json& item) {
+        if (!item.contains("past") || !item["past"].contains("saving")) return std::string("-");
+        const nlohmann::json& past = item["past"];
+        char text[64];
+        std::snprintf(text, sizeof text, "%.2f/%.1fd", past.value("saving", 0.0), past.value("days", 0.0));
+        return std::string(text);
+    };
     std::printf("1-year commitments (no upfront) from the forecast of the next 30 days\n");
-    std::printf("%-24s %-22s %9s %7s %7s %6s %22s\n", "RESOURCE", "TYPE", "BREAKEVEN", "ABOVE90", "COMMIT", "USED",
-                "SAVING/30d p10/p50/p90");
+    std::printf("\nWhat to buy: one commitment per pool (the resources of one provider and instance type)\n");
+    std::printf("%-30s %9s %7s %7s %8s %6s %22s %8s %14s  %s\n", "POOL", "BREAKEVEN", "ABOVE90", "COMMIT", "OWN-SUM",
+                "USED", "SAVING/30d p10/p50/p90", "GAIN", "PAST-SAVED", "MEMBERS");
+    for (const nlohmann::json& p : jsonf::Arr(*answer, "pools")) {
+        std::string members;
+        for (const nlohmann::json& m : jsonf::Arr(p, "members"))
+            members += (members.empty() ? "" : ",") + m.get<std::string>();
+        if (!p.contains("recommended_instances")) {
+            std::printf("%-30s %s\n", jsonf::Str(p, "pool").c_str(), jsonf::Str(p, "note").c_str());
+            continue;
+        }
+        const nlohmann::json& s = p["saving"];
+        std::printf("%-30s %8.0f%% %7d %7d %8d %5.0f%% %7.2f/%.2f/%.2f %8.2f %14s  %s\n", jsonf::Str(p, "pool").c_str(),
+                    100 * p.value("break_even_utilization", 0.0), p["stays_above"].value("p90_of_hours", 0),
+                    p.value("recommended_instances", 0), p.value("members_committed", 0),
+                    100 * p.value("expected_utilization", 0.0), s.value("p10", 0.0), s.value("p50", 0.0),
+                    s.value("p90", 0.0), p["gain"].value("expected", 0.0), past_text(p).c_str(), members.c_str());
+    }
+    std::printf("\nPer resource (its own plan, were it alone)\n");
+    std::printf("%-24s %-22s %9s %7s %7s %6s %22s %14s  %s\n", "RESOURCE", "TYPE", "BREAKEVEN", "ABOVE90", "COMMIT",
+                "USED", "SAVING/30d p10/p50/p90", "PAST-SAVED", "POOL");
     for (const nlohmann::json& r : jsonf::Arr(*answer, "resources")) {
         if (!r.contains("recommended_instances")) {
             std::printf("%-24s %-22s %s\n", jsonf::Str(r, "resource").c_str(), jsonf::Str(r, "instance_type").c_str(),
@@ -174,12 +270,15 @@ int CommitmentsFromService(const CostsCommitmentsCommand& c) {
             continue;
         }
         const nlohmann::json& s = r["saving"];
-        std::printf("%-24s %-22s %8.0f%% %7d %7d %5.0f%% %7.2f/%.2f/%.2f\n", jsonf::Str(r, "resource").c_str(),
+        std::printf("%-24s %-22s %8.0f%% %7d %7d %5.0f%% %7.2f/%.2f/%.2f %14s  %s\n", jsonf::Str(r, "resource").c_str(),
                     jsonf::Str(r, "instance_type").c_str(), 100 * r.value("break_even_utilization", 0.0),
                     r["stays_above"].value("p90_of_hours", 0), r.value("recommended_instances", 0),
                     100 * r.value("expected_utilization", 0.0), s.value("p10", 0.0), s.value("p50", 0.0),
-                    s.value("p90", 0.0));
+                    s.value("p90", 0.0), past_text(r).c_str(), jsonf::Str(r, "pool").c_str());
     }
+    std::printf(
+        "\nPAST-SAVED: what the commitment would have saved over the recorded capacity (USD / days covered, "
+        "up to 30), bought at its start\n");
     return 0;
 }
 
@@ -215,8 +314,22 @@ int RunCostsCommitments(const CostsCommitmentsCommand& c) {
     std::vector<std::string> skipped;
     double realized_sum = 0, predicted_sum = 0, oracle_sum = 0, committed_sum = 0, peak_sum = 0;
     int inside = 0, scored = 0, losing = 0;
+    auto cut_of = [&](const RegularSeries& series) {
+        return static_cast<std::size_t>(static_cast<double>(series.values.size()) * (1.0 - c.test_fraction));
+    };
+    // The pool: the file's series as one fleet of one instance type, over the scored part most of them share (every
+    // file in ../shared/data has its series on one time grid).
+    std::map<std::tuple<UnixSeconds, UnixSeconds, UnixSeconds>, int> scored_spans;
+    for (const auto& [id, series] : *all)
+        if (std::size_t cut = cut_of(series); cut < series.values.size())
+            ++scored_spans[{series.TimeOf(cut), series.end(), series.step}];
+    std::tuple<UnixSeconds, UnixSeconds, UnixSeconds> pool_span{};
+    int pool_span_series = 0;
+    for (const auto& [span, count] : scored_spans)
+        if (count > pool_span_series) pool_span = span, pool_span_series = count;
+    CommitmentBacktestPool pool;
     for (const auto& [id, series] : *all) {
-        const auto cut = static_cast<std::size_t>(static_cast<double>(series.values.size()) * (1.0 - c.test_fraction));
+        const std::size_t cut = cut_of(series);
         if (series.step <= 0 || kSecondsPerDay % series.step != 0) {
             skipped.push_back(id + " (step does not divide a day)");
             continue;
@@ -237,13 +350,14 @@ int RunCostsCommitments(const CostsCommitmentsCommand& c) {
         options.from = history.end();
         options.to = actual_load.end();
         options.paths = c.paths;
-        options.instance_hours = true;
+        options.instance_steps = true;
         auto paths = ForecastSpend(history, sizing, options);
-        if (!paths) {
-            skipped.push_back(id + " (" + paths.error().message + ")");
+        auto fleet = paths ? InstancePathsOf(*paths) : Result<InstancePaths>(paths.error());
+        if (!fleet) {
+            skipped.push_back(id + " (" + fleet.error().message + ")");
             continue;
         }
-        auto plan = PlanCommitment(paths->path_instance_hours, rates);
+        auto plan = PlanCommitment(HoursPerCount(*fleet), rates);
         if (!plan) {
             skipped.push_back(id + " (" + plan.error().message + ")");
             continue;
@@ -268,6 +382,9 @@ int RunCostsCommitments(const CostsCommitmentsCommand& c) {
         inside += in_band;
         losing += realized < 0;
         ++scored;
+        if (std::tuple(actual_load.start, actual_load.end(), actual_load.step) == pool_span)
+            if (Status added = pool.Add(*fleet, *plan, instances, realized, oracle, rates); !added)
+                skipped.push_back(id + " (not pooled: " + added.error().message + ")");
         per_series[id] = {{"recommended", plan->recommended},
                           {"stays_above_p90", plan->stays_above_p90},
                           {"peak", plan->peak},
@@ -305,6 +422,10 @@ int RunCostsCommitments(const CostsCommitmentsCommand& c) {
                           {"realized_inside_p10_p90", RoundTo(inside / n)},
                           {"series_that_lost", losing},
                           {"per_series", per_series}};
+    if (pool.series > 0) {
+        auto pooled = pool.Score(rates);
+        if (pooled) out["pool"] = *pooled;
+    }
     if (c.json) {
         std::cout << out.dump() << "\n";
         return 0;
@@ -320,6 +441,17 @@ int RunCostsCommitments(const CostsCommitmentsCommand& c) {
         "%d series lost money\n",
         committed_sum / n, peak_sum / n, 100 * predicted_sum / n, 100 * realized_sum / n, 100 * oracle_sum / n,
         100 * inside / n, losing);
+    if (out.contains("pool")) {
+        const nlohmann::json& p = out["pool"];
+        std::printf(
+            "pooled (the %d series as one fleet of %s): committed %d (their own plans %d), predicted p50 %.1f%%; "
+            "realized %.1f%% against %.1f%% for the per-series commitments and %.1f%% best in hindsight, of the "
+            "pool's on-demand cost\n",
+            p["series"].get<int>(), c.instance_type.c_str(), p["recommended"].get<int>(),
+            p["members_committed"].get<int>(), 100 * p["predicted_saving_share_p50"].get<double>(),
+            100 * p["realized_saving_share"].get<double>(), 100 * p["members_realized_saving_share"].get<double>(),
+            100 * p["hindsight_saving_share"].get<double>());
+    }
     for (const std::string& s : skipped) std::printf("skipped: %s\n", s.c_str());
     return 0;
 }

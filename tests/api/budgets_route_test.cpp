@@ -1,5 +1,6 @@
 // Labels on resources, /api/budgets and /api/costs/commitments through the HTTP API (issue 32 items 3-5), and a
 // budget's cap reaching the control loop's pass.
+#include <algorithm>
 #include <cmath>
 
 #include "api/api_fixture.hpp"
@@ -330,6 +331,90 @@ TEST_F(BudgetsApiTest, CommitmentsComeWithBreakEvenAndASavingBand) {
     EXPECT_GT(w["saving"]["p50"].get<double>(), 0.0);
     EXPECT_LE(w["saving"]["p10"].get<double>(), w["saving"]["p90"].get<double>());
     EXPECT_EQ(w["offer"], "test offer");
+}
+
+// Pools and "would have saved": two resources of one type are one pool (what to buy), each keeps its own row naming
+// it, and both say what their commitment would have saved over the capacity recorded, worked here by hand from the
+// k the API reports.
+TEST_F(BudgetsApiTest, CommitmentsArePooledByTypeAndSayWhatTheyWouldHaveSaved) {
+    catalog_ = *ParseCatalogCsv(
+        "provider,name,vcpu,memory_gib,price_per_hour,commit_1y_price_per_hour,commit_1y_offer\n"
+        "aws,m5.large,2,8,0.1,0.06,test offer\n");
+    const int web = CreateResource("web", "sim/a");
+    const int batch = CreateResource("batch", "sim/b");
+    PushHistory(web);
+    PushHistory(batch);
+    // What ran, hour by hour over the last 4 hours: web 6, 2, (no sample: held at 2), 8; batch only the last two, 3.
+    auto capacity = [&](int id, std::vector<std::pair<int, double>> points) {
+        SeriesSamples s{{static_cast<ResourceId>(id), "capacity"}, {}};
+        for (auto [hour, value] : points) {
+            s.samples.push_back({kNow - (4 - hour) * 3600, value});
+            s.samples.push_back({kNow - (4 - hour) * 3600 + 1800, value});
+        }
+        ASSERT_TRUE(store_->AppendSamples(std::span<const SeriesSamples>(&s, 1)).ok());
+    };
+    capacity(web, {{0, 6}, {1, 2}, {3, 8}});
+    capacity(batch, {{2, 3}, {3, 3}});
+    auto r = client_->Get("/api/costs/commitments");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = Body(r);
+    ASSERT_EQ(body["pools"].size(), 1u) << body.dump();
+    const json& pool = body["pools"][0];
+    EXPECT_EQ(pool["pool"], "aws/m5.large");
+    EXPECT_EQ(pool["offer"], "test offer");
+    EXPECT_EQ(pool["members"], (json{"batch", "web"}));
+    ASSERT_EQ(body["resources"].size(), 2u);
+    int own_sum = 0;
+    double own_expected = 0.0;
+    for (const json& item : body["resources"]) {
+        EXPECT_EQ(item["pool"], "aws/m5.large");
+        own_sum += item["recommended_instances"].get<int>();
+        own_expected += item["expected_saving"].get<double>();
+    }
+    EXPECT_EQ(pool["members_committed"], own_sum);
+    EXPECT_GE(pool["recommended_instances"].get<int>(), own_sum);
+    EXPECT_GE(pool["gain"]["expected"].get<double>(), 0.0);
+    EXPECT_NEAR(pool["expected_saving"].get<double>() - pool["members_expected_saving"].get<double>(),
+                pool["gain"]["expected"].get<double>(), 0.02);
+    EXPECT_NEAR(pool["members_expected_saving"].get<double>(), own_expected, 0.02);
+    EXPECT_LE(pool["saving"]["p10"].get<double>(), pool["saving"]["p90"].get<double>());
+    EXPECT_TRUE(pool["stays_above"].contains("p90_of_hours"));
+    EXPECT_NEAR(body["total"]["pooled_saving_p50"].get<double>(), pool["saving"]["p50"].get<double>(), 0.01);
+
+    auto saved = [](const std::vector<double>& ran, int k) {
+        double s = 0.0;
+        for (double n : ran) s += 0.1 * std::min(n, static_cast<double>(k)) - 0.06 * k;
+        return s;
+    };
+    const json& w = body["resources"][1];
+    ASSERT_EQ(w["resource"], "web");
+    EXPECT_EQ(w["past"]["from"], kNow - 4 * 3600);
+    EXPECT_EQ(w["past"]["to"], kNow);
+    EXPECT_DOUBLE_EQ(w["past"]["days"].get<double>(), 0.2);
+    EXPECT_NEAR(w["past"]["on_demand_cost"].get<double>(), 0.1 * (6 + 2 + 2 + 8), 0.005);
+    EXPECT_NEAR(w["past"]["saving"].get<double>(), saved({6, 2, 2, 8}, w["recommended_instances"].get<int>()), 0.005);
+    EXPECT_NE(w["past"]["note"].get<std::string>().find("covers 0.2 of the last 30 days"), std::string::npos);
+    const json& b = body["resources"][0];
+    EXPECT_EQ(b["past"]["from"], kNow - 2 * 3600);
+    EXPECT_NEAR(b["past"]["saving"].get<double>(), saved({3, 3}, b["recommended_instances"].get<int>()), 0.005);
+    // The pool's: what ran summed per hour (batch ran none in the first two), with the pool's k.
+    EXPECT_EQ(pool["past"]["from"], kNow - 4 * 3600);
+    EXPECT_NEAR(pool["past"]["saving"].get<double>(),
+                saved({6, 2, 2 + 3, 8 + 3}, pool["recommended_instances"].get<int>()), 0.005);
+    EXPECT_NEAR(pool["past"]["on_demand_cost"].get<double>(), 0.1 * 24, 0.005);
+}
+
+TEST_F(BudgetsApiTest, CommitmentsWithoutARecordSaySo) {
+    catalog_ = *ParseCatalogCsv(
+        "provider,name,vcpu,memory_gib,price_per_hour,commit_1y_price_per_hour,commit_1y_offer\n"
+        "aws,m5.large,2,8,0.1,0.06,test offer\n");
+    PushHistory(CreateResource("web", "sim/a"));
+    const json body = Body(client_->Get("/api/costs/commitments"));
+    ASSERT_EQ(body["pools"].size(), 1u) << body.dump();
+    EXPECT_EQ(body["pools"][0]["members"], (json{"web"}));
+    EXPECT_EQ(body["pools"][0]["gain"]["expected"].get<double>(), 0.0);  // a pool of one is its member's plan
+    EXPECT_FALSE(body["resources"][0]["past"].contains("saving"));
+    EXPECT_NE(body["resources"][0]["past"]["note"].get<std::string>().find("no capacity recorded"), std::string::npos);
 }
 
 }  // namespace

@@ -50,6 +50,15 @@ TEST(CommitmentsCli, CommitsTheSteadyBaseAndNothingForAnIdleFleet) {
     const json& bursty = out["per_series"]["bursty"];
     EXPECT_LE(bursty["recommended"].get<int>(), 1);  // 1 instance all day at most; the burst's 20 an hour a day
     EXPECT_GE(bursty["realized_saving"].get<double>(), -1e-9);
+    // The two as one pool: it commits at least their own plans' sum, and realizes no more than hindsight does.
+    const json& pool = out["pool"];
+    EXPECT_EQ(pool["series"], 2);
+    EXPECT_EQ(pool["members_committed"], steady["recommended"].get<int>() + bursty["recommended"].get<int>());
+    EXPECT_GE(pool["recommended"].get<int>(), pool["members_committed"].get<int>());
+    EXPECT_GE(pool["predicted_gain_share"].get<double>(), 0.0);
+    EXPECT_LE(pool["realized_saving_share"].get<double>(), pool["hindsight_saving_share"].get<double>() + 1e-9);
+    EXPECT_GE(pool["hindsight_saving_share"].get<double>(),
+              pool["members_hindsight_saving_share"].get<double>() - 1e-9);
 
     // Bad input: a type without a commitment rate, a missing file.
     EXPECT_EQ(
