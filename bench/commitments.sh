@@ -30,3 +30,20 @@ for f in sorted(os.listdir(out)):
           f"{100*c['predicted_saving_share_p50']:.1f}% | {100*c['realized_saving_share']:.1f}% | "
           f"{100*c['hindsight_saving_share']:.1f}% | {100*c['realized_inside_p10_p90']:.0f}% | {c['series_that_lost']} |")
 PY
+/usr/bin/python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+print()
+print("| file | pooled series | pool commits | sum of per-series commitments | predicted gain (p50 share) | pool realized | per-series realized | pool best in hindsight | per-series best in hindsight |")
+print("|---|---|---|---|---|---|---|---|---|")
+for f in sorted(os.listdir(out)):
+    if not f.endswith(".json"):
+        continue
+    p = json.load(open(os.path.join(out, f))).get("pool")
+    if not p:
+        continue
+    print(f"| {f[:-5]} | {p['series']} | {p['recommended']} | {p['members_committed']} | "
+          f"{100*p['predicted_gain_share']:+.1f} pts | {100*p['realized_saving_share']:.1f}% | "
+          f"{100*p['members_realized_saving_share']:.1f}% | {100*p['hindsight_saving_share']:.1f}% | "
+          f"{100*p['members_hindsight_saving_share']:.1f}% |")
+PY
