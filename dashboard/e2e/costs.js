@@ -6,7 +6,8 @@
 //    the GET /api/costs the page received, grouped by the new label, the CSV of that grouping downloaded;
 //  - budgets: a bad amount refused with the API's message next to the form, a budget on the label created, its
 //    state shown in words equal to GET /api/budgets, edited, deleted;
-//  - commitments: the table equals GET /api/costs/commitments, sorts by the expected saving, exports its CSV;
+//  - commitments: the pools (what to buy) and the per-resource table equal GET /api/costs/commitments, with what a
+//    pool's commitment would have saved over the recorded past; the table sorts by the expected saving, exports its CSV;
 //  - a viewer: labels and budgets read-only;
 //  - screenshots at 1400x1000 and 390x844 in test-output/dashboard/costs-*.png, no sideways scroll on a phone, no
 //    browser console error.
@@ -168,6 +169,18 @@ async function main() {
       const commit = await row.locator('td[data-label="Commit to"]').textContent();
       const breakEven = await row.locator('td[data-label="Break-even"]').textContent();
       check(commit === `${planned.recommended_instances} instances` && breakEven.startsWith(`${(planned.break_even_utilization * 100).toFixed(1)}%`), `${planned.resource}: commit to ${commit}, break-even ${breakEven} as the API says`);
+    }
+    // The pools come first: what to buy, each with its resources and what it would have saved over the recorded past.
+    const pools = page.getByTestId('commitment-pools-table');
+    const shownPools = await pools.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.pool));
+    check(shownPools.length === plan.pools.length && plan.pools.every((p) => shownPools.includes(p.pool)), `the pools table lists every pool the API plans (${shownPools.join(', ')})`);
+    const pool = plan.pools.find((p) => p.recommended_instances !== undefined);
+    if (pool) {
+      const row = pools.locator(`tr[data-pool="${pool.pool}"]`);
+      const buy = await row.locator('td[data-label="Buy"]').textContent();
+      const members = await row.locator('td[data-label="Resources"]').textContent();
+      const past = await row.locator('td[data-label="Would have saved (recorded past)"]').textContent();
+      check(buy === `${pool.recommended_instances} instances` && members === pool.members.join(', ') && (/ over [\d.]+ days/.test(past) || past === pool.past.note), `pool ${pool.pool}: buy ${buy} for ${members}, would have saved "${past}"`);
     }
     await commitments.getByRole('button', { name: /Expected saving/ }).click();
     await commitments.getByRole('button', { name: /Expected saving/ }).click(); // descending
