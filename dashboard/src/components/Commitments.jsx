@@ -54,17 +54,18 @@ export default function Commitments() {
 
   const has = (r) => r.recommended_instances !== undefined;
   const pastColumn = { key: 'past', label: 'Would have saved (recorded past)', value: (r) => r.past?.saving ?? '', render: (r) => <Past past={r.past} /> };
+  // What to buy and what it is worth first: a phone scrolls the rest sideways.
   const poolColumns = [
     { key: 'pool', label: 'Pool', value: (p) => p.pool, render: (p) => `${p.provider} · ${p.instance_type}` },
     { key: 'recommended_instances', label: 'Buy', value: (p) => (has(p) ? p.recommended_instances : ''), render: (p) => (has(p) ? `${p.recommended_instances} instances` : <span className="muted">{p.note}</span>) },
     { key: 'members_committed', label: 'Per-resource plans', value: (p) => p.members_committed ?? '', render: (p) => (p.members_committed !== undefined ? `${p.members_committed} instances` : '') },
     { key: 'members', label: 'Resources', sort: false, value: (p) => (p.members ?? []).join(' '), render: (p) => (p.members ?? []).join(', ') },
-    { key: 'break_even_utilization', label: 'Break-even', value: (p) => p.break_even_utilization ?? '', render: (p) => (p.break_even_utilization !== undefined ? `${percent(p.break_even_utilization, 1)} of hours` : '') },
-    { key: 'held', label: 'Forecast stays above', value: (p) => p.stays_above?.p90_of_hours ?? '', render: (p) => (p.stays_above ? `${p.stays_above.p90_of_hours} for 90% of hours; peak ${p.peak}` : '') },
-    { key: 'expected_utilization', label: 'Committed hours used', value: (p) => p.expected_utilization ?? '', render: (p) => (p.expected_utilization !== undefined ? percent(p.expected_utilization, 1) : '') },
     { key: 'saving', label: 'Expected saving, 30 days', value: (p) => p.saving?.p50 ?? '', render: (p) => band(p.saving) },
     { key: 'gain', label: 'Gain over per-resource plans', value: (p) => p.gain?.expected ?? '', render: (p) => (p.gain ? `${money(p.gain.expected)} expected (p10 ${money(p.gain.p10)} – p90 ${money(p.gain.p90)})` : '') },
     pastColumn,
+    { key: 'break_even_utilization', label: 'Break-even', value: (p) => p.break_even_utilization ?? '', render: (p) => (p.break_even_utilization !== undefined ? `${percent(p.break_even_utilization, 1)} of hours` : '') },
+    { key: 'held', label: 'Forecast stays above', value: (p) => p.stays_above?.p90_of_hours ?? '', render: (p) => (p.stays_above ? `${p.stays_above.p90_of_hours} for 90% of hours; peak ${p.peak}` : '') },
+    { key: 'expected_utilization', label: 'Committed hours used', value: (p) => p.expected_utilization ?? '', render: (p) => (p.expected_utilization !== undefined ? percent(p.expected_utilization, 1) : '') },
     { key: 'offer', label: 'Offer and price source', sort: false, render: (p) => <Offer text={p.offer} />, value: (p) => p.offer ?? '' },
   ];
   const columns = [
