@@ -1,26 +1,13 @@
 #pragma once
-// `cloudopt costs backtest`: how good the spend forecast (simulate/spend_forecast.hpp) is on real traces. For each
-// series of a trace, the spend of its last `days` days is forecast from the load before them and compared with what
-// the same sizing spends on the load that came: the p50's error, whether the actual fell inside p10-p90 (the target
-// is 0.8), and the same error of a naive projection (the spend of the month so far scaled to the span). Results in
-// docs/COSTS.md.
+// `cloudopt costs ...` subcommands: commitments, budgets and the month's costs; `costs backtest` is in
+// app/costs_backtest.hpp.
 
 #include <optional>
 #include <string>
 
+#include "app/costs_backtest.hpp"  // CostsBacktestCommand (moved there)
+
 namespace cloudopt {
-
-struct CostsBacktestCommand {
-    std::string data;
-    std::optional<double> missing_value;
-    int days = 7;
-    int paths = 400;
-    int history_days = 28;
-    bool json = false;
-};
-
-// The process exit code: 0, or 2 for bad input (the message on stderr says what to do).
-int RunCostsBacktest(const CostsBacktestCommand& command);
 
 // `cloudopt costs commitments`: with --data, a backtest of commitment planning (simulate/commitment_plan.hpp) on a
 // trace: for each series, the commitment planned from the forecast of its scored part (the last `test_fraction`,

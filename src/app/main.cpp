@@ -309,6 +309,13 @@ int main(int argc, char** argv) {
                      "Days forecast at the end of each series (default 7; at most 29, so that the naive projection "
                      "has a day of the month to scale)")
         ->check(CLI::Range(1, 29));
+    costs_backtest
+        ->add_option("--origins", costs_backtest_command.origins,
+                     "Rolling origins per series, the last first (default 10; 1: only the last days)")
+        ->check(CLI::Range(1, 60));
+    costs_backtest
+        ->add_option("--origin-every", costs_backtest_command.origin_every_days, "Days between origins (default 1)")
+        ->check(CLI::Range(1, 30));
     costs_backtest->add_option("--paths", costs_backtest_command.paths, "Load paths of the forecast (default 400)")
         ->check(CLI::Range(10, 100000));
     costs_backtest

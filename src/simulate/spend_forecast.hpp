@@ -7,9 +7,10 @@
 // past day the same number of whole days back (the same weekday once two weeks of history exist, so a weekly cycle
 // is kept), drawn at random among the last `history_days`, scaled by one level factor per path drawn from how much
 // the mean load of a window as long as the forecast moved in the history (centred, as likely up as down, clipped
-// at halving and doubling); the p50 is that of the paths without the factor. The factors' spread is then calibrated
-// split-conformally: the ensemble is run at origins inside the history and widened (or narrowed) until 80% of those
-// spans' actual spend lies within p10-p90. The service's own
+// at halving and doubling); the p50 is that of the paths without the factor. The factors are then calibrated
+// split-conformally: the ensemble is run at up to 14 whole-day origins inside the history, each from the load before
+// it, and the log-errors of those spans' p50s (taken up and down, stretched to a finite-sample conformal quantile)
+// become the level factors, so the band is as wide as this forecast has been wrong here. The service's own
 // models forecast hours ahead with calibrated bands; a month needs whole-day scenarios, and their spread is what
 // the band is measured on (the backtest in app/costs_command.hpp).
 //
@@ -68,7 +69,11 @@ struct SpendPaths {
     // The same paths without their level factor: the p50 is theirs. The level factors widen the band, but as a
     // centre they only added noise (the p50's error on bitbrains_rnd rose from 20% to 29%; docs/COSTS.md).
     std::vector<std::vector<double>> base_days;
-    double width = 1.0;  // how far the level factors were widened to cover the history's own spans (calibration)
+    // Calibration (ForecastSpend): how many of the history's own spans the level factors are the errors of (0: too
+    // short a history, the factors are the history's level moves), and how far they were stretched to the
+    // conformal quantile (1 without calibration).
+    int calibration_origins = 0;
+    double width = 1.0;
     // With SpendOptions::instance_hours: per path (with its level factor), hours at each sized instance count.
     std::vector<std::map<int, double>> path_instance_hours = {};
     // With SpendOptions::instance_steps: per path (with its level factor), the instances of each step of
@@ -84,6 +89,36 @@ struct SpendPaths {
 // than one whole day of history, a step that does not divide a day, or no measured load; kInvalidArgument for a
 // span that is empty or longer than 62 days, or a sizing without positive capacity, target and price.
 Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& options);
+
+// Backtest of ForecastSpend on one trace (what `cloudopt costs backtest` reports, docs/COSTS.md section 2): the
+// spend of a span of `days` days is forecast at several origins, each only from the load before that origin, and
+// compared with what the same sizing spends on the load that came. Origin 0 is the single origin (the
+// span is the trace's last `days` days); origin k ends k x `every_days` days earlier. Each origin is sized as the
+// replay sizes, from its own history alone: the history's 99th percentile needs 20 instances, target 0.75, price 1
+// per instance-hour.
+struct SpendBacktestOptions {
+    int days = 7;
+    int origins = 1;
+    int every_days = 1;
+    int paths = 400;
+    int history_days = 28;
+    int month_days = 30;  // the naive projection's month: the `month_days - days` days before the origin are "so far"
+};
+
+struct SpendBacktestPoint {
+    UnixSeconds origin = 0;
+    double history_days = 0.0;  // days of load before the origin
+    double actual = 0.0;        // what the sizing spent on the span's load
+    double naive = 0.0;         // the month so far at its rate, for the span
+    SpendBand band;
+    double width = 1.0;  // the calibration's width at that origin (SpendPaths::width)
+};
+
+// The scored origins of `series`, origin 0 first. kUnprocessable (saying why) when origin 0 cannot be scored: a
+// step that does not divide a day, under days + 1 days of load, no spend in the span, or the forecast's own
+// refusal. Later origins that cannot be scored (too little history before them, no spend) are left out.
+// kInvalidArgument for days outside [1, 31], origins < 1 or every_days < 1.
+Result<std::vector<SpendBacktestPoint>> BacktestSpend(const RegularSeries& series, const SpendBacktestOptions& options);
 
 // The path-wise sum of `parts` (same span and path count, e.g. from the same options); kInvalidArgument otherwise.
 // An empty list gives kInvalidArgument too.

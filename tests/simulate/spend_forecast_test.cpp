@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 namespace cloudopt {
 namespace {
@@ -79,11 +80,100 @@ TEST(SpendForecast, WidensItsBandToCoverTheSpansOfItsOwnHistory) {
     SpendSizing sizing{.capacity_per_instance = 1, .target = 0.8};
     auto paths = ForecastSpend(s, sizing, {.from = s.end(), .to = s.end() + 7 * kDay});
     ASSERT_TRUE(paths.ok()) << paths.error().message;
-    EXPECT_NE(paths->width, 1.0);
-    // Three days of history leave no origin to calibrate on: the raw band.
+    EXPECT_EQ(paths->calibration_origins, 14);
+    // Ten days before a span of three weeks (a month's first days): the spans are shortened to leave three origins.
+    auto early = ForecastSpend(Head(s, 10 * 24), sizing, {.from = s.TimeOf(240), .to = s.TimeOf(240) + 21 * kDay});
+    ASSERT_TRUE(early.ok()) << early.error().message;
+    EXPECT_GE(early->calibration_origins, 3);
+    EXPECT_LT(early->Total().p10, early->Total().p90);
+    // Three days of history leave one origin (two days before it, one after): too few, the raw band.
     auto short_history = ForecastSpend(Head(s, 3 * 24), sizing, {.from = s.TimeOf(72), .to = s.TimeOf(72) + kDay});
     ASSERT_TRUE(short_history.ok());
+    EXPECT_EQ(short_history->calibration_origins, 0);
     EXPECT_EQ(short_history->width, 1.0);
+}
+
+// Hourly load with the weekly and daily shape of Weekly() and a level that is random per day: log-normal with
+// sigma 0.25, independent from day to day, from `seed`.
+RegularSeries NoisyWeekly(int days, std::uint64_t seed) {
+    RegularSeries s = Weekly(days, 10.0);
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> noise(0.0, 0.25);
+    double level = 1.0;
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
+        if (i % 24 == 0) level = std::exp(noise(rng));
+        s.values[i] *= level;
+    }
+    return s;
+}
+
+TEST(SpendBacktest, TheBandHoldsAboutEightyPercentOfTheSpendOfANoisyLoadOverManyOrigins) {
+    // The noise is known and stationary, so a calibrated band must hold close to 80% of the week-long spans: not
+    // 100% (a band that covers by being huge) and not half (the raw level moves of a noise without drift).
+    int inside = 0, pairs = 0;
+    double relative_width = 0.0;
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        const RegularSeries s = NoisyWeekly(42, seed);
+        auto points = BacktestSpend(s, {.days = 7, .origins = 15, .every_days = 1, .paths = 100});
+        ASSERT_TRUE(points.ok()) << points.error().message;
+        ASSERT_EQ(points->size(), 15u);
+        for (const SpendBacktestPoint& p : *points) {
+            inside += p.band.p10 <= p.actual && p.actual <= p.band.p90;
+            relative_width += (p.band.p90 - p.band.p10) / p.band.p50;
+            ++pairs;
+        }
+    }
+    const double coverage = static_cast<double>(inside) / pairs;
+    EXPECT_GE(coverage, 0.7);
+    EXPECT_LE(coverage, 0.95);
+    // A week's mean of seven independent days of sigma 0.25 has sigma 0.25 / sqrt(7) = 0.095, so its 80% band is
+    // about 2 x 1.28 x 0.095 = 24% wide; the calibrated band must be of that order, not several times it.
+    EXPECT_LT(relative_width / pairs, 0.6);
+}
+
+TEST(SpendBacktest, AnOriginsForecastNeverReadsTheLoadAfterIt) {
+    // Two traces equal up to day 30 and five times apart after it: every origin up to day 30 must give the same
+    // forecast on both (only the actual may differ), and the later origins must not (or the test proves nothing).
+    const RegularSeries a = NoisyWeekly(40, 9);
+    RegularSeries b = a;
+    const std::size_t change = 30 * 24;
+    for (std::size_t i = change; i < b.values.size(); ++i) b.values[i] *= 5.0;
+    const SpendBacktestOptions o{.days = 5, .origins = 12, .every_days = 1, .paths = 50};
+    auto pa = BacktestSpend(a, o), pb = BacktestSpend(b, o);
+    ASSERT_TRUE(pa.ok() && pb.ok());
+    ASSERT_EQ(pa->size(), 12u);
+    ASSERT_EQ(pb->size(), 12u);
+    int before = 0, after = 0;
+    for (std::size_t k = 0; k < pa->size(); ++k) {
+        const SpendBacktestPoint &x = (*pa)[k], &y = (*pb)[k];
+        ASSERT_EQ(x.origin, y.origin);
+        EXPECT_EQ(x.origin, a.end() - static_cast<UnixSeconds>(5 + k) * kDay);  // the last first, a day apart
+        if (x.origin <= a.TimeOf(change)) {
+            ++before;
+            EXPECT_EQ(x.band.p10, y.band.p10) << "origin " << k;
+            EXPECT_EQ(x.band.p50, y.band.p50) << "origin " << k;
+            EXPECT_EQ(x.band.p90, y.band.p90) << "origin " << k;
+            EXPECT_EQ(x.naive, y.naive) << "origin " << k;
+        } else {
+            ++after;
+            EXPECT_NE(x.band.p50, y.band.p50) << "origin " << k;
+        }
+    }
+    EXPECT_EQ(before, 7);  // origins at days 35 - k for k = 5..11, i.e. days 30 down to 24
+    EXPECT_EQ(after, 5);
+}
+
+TEST(SpendBacktest, RefusesATraceItCannotScoreSayingWhy) {
+    const RegularSeries s = Weekly(6);
+    auto too_short = BacktestSpend(s, {.days = 7});
+    ASSERT_FALSE(too_short.ok());
+    EXPECT_NE(too_short.error().message.find("under 8 days"), std::string::npos);
+    EXPECT_FALSE(BacktestSpend(s, {.days = 3, .origins = 0}).ok());
+    // Origins that would leave under a day of history are left out, not scored on nothing.
+    auto points = BacktestSpend(s, {.days = 3, .origins = 10, .paths = 20});
+    ASSERT_TRUE(points.ok());
+    EXPECT_EQ(points->size(), 3u);  // origins at days 3, 2 and 1
+    EXPECT_DOUBLE_EQ(points->back().history_days, 1.0);
 }
 
 TEST(SpendForecast, IsTheSameForTheSameSeedAndSumsPathWise) {
