@@ -261,19 +261,23 @@ const double kMaxError = std::log(3.0);
 
 // Split-conformal calibration of the band, as the forecasters' bands are calibrated (docs/FORECASTING.md): the
 // ensemble is run at the last whole-day origins inside the history (at most 14), each from the load before it
-// alone (at least two days), over spans as long as the forecast's, and the log-errors of their p50s against the
-// spend that came are the level factors' logs, each taken up and down (the band is symmetric about the p50) and
-// stretched so that the 80% quantile of their sizes is the conformal quantile above. When the history is too short
-// for three such spans, the spans are shortened (to one day at least): a month's first weeks then still get a
-// measured band (a raw one covered a third of the spans on the Azure VM traces). Empty with fewer than three
-// origins even so: the history's level moves are the band then. `width` is the stretch.
+// alone (two weeks of it when the history has 17 days, else two days at least), over spans as long as the forecast's,
+// and the log-errors of their p50s against the spend that came are the level factors' logs, each taken up and down (the
+// band is symmetric about the p50) and stretched so that the 80% quantile of their sizes is the conformal quantile
+// above. When the history is too short for three such spans, the spans are shortened (to one day at least): a month's
+// first weeks then still get a measured band (a raw one covered a third of the spans on the Azure VM traces). Empty
+// with fewer than three origins even so: the history's level moves are the band then. `width` is the stretch.
 std::vector<double> CalibratedMoves(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o,
                                     double& width) {
     width = 1.0;
     const UnixSeconds end = std::min(o.from, history.end());
     const int whole_days = static_cast<int>((end - history.start) / kDay);
     const int full_span = static_cast<int>((o.to - o.from + kDay - 1) / kDay);
-    const int before_days = std::min(kMinCalibrationHistoryDays, whole_days);
+    // Two weeks before each origin when the history leaves three such origins: the forecast then draws the same
+    // weekday (weekly analogs), and so must the forecasts whose errors set its band; errors of forecasts from a few
+    // days of history would widen the band of a load that repeats exactly every week.
+    const int before_days =
+        whole_days >= 2 * kWeek + kMinCalibrationOrigins ? 2 * kWeek : std::min(kMinCalibrationHistoryDays, whole_days);
     const int span_days = std::max(1, std::min(full_span, whole_days - before_days - (kMinCalibrationOrigins - 1)));
     std::vector<double> errors;
     for (int back = span_days; back <= whole_days - before_days && errors.size() < kCalibrationOrigins; ++back) {

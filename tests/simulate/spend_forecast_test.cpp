@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 namespace cloudopt {
@@ -124,8 +125,10 @@ TEST(SpendBacktest, TheBandHoldsAboutEightyPercentOfTheSpendOfANoisyLoadOverMany
         }
     }
     const double coverage = static_cast<double>(inside) / pairs;
-    EXPECT_GE(coverage, 0.7);
-    EXPECT_LE(coverage, 0.95);
+    EXPECT_GE(coverage, 0.7) << inside << " of " << pairs;
+    EXPECT_LE(coverage, 0.95) << inside << " of " << pairs;
+    std::printf("noisy weekly load: %d of %d spans inside p10-p90, mean width %.2f of p50\n", inside, pairs,
+                relative_width / pairs);
     // A week's mean of seven independent days of sigma 0.25 has sigma 0.25 / sqrt(7) = 0.095, so its 80% band is
     // about 2 x 1.28 x 0.095 = 24% wide; the calibrated band must be of that order, not several times it.
     EXPECT_LT(relative_width / pairs, 0.6);
