@@ -83,6 +83,8 @@ const std::vector<RouteRule>& RouteTable() {
         {"PUT", "/api/resources/{id}/anomaly", Permission::kAdmin},  // may let cloudopt restart a workload
         {"GET", "/api/simulations/datasets", Permission::kRead},
         {"POST", "/api/simulations", Permission::kOperate},  // CPU-heavy: not for every viewer
+        {"GET", "/api/settings/adopt", Permission::kRead},
+        {"POST", "/api/settings/adopt", Permission::kAdmin},  // changes how every resource is sized
 
         {"GET", "/api/users", Permission::kAdmin},
         {"POST", "/api/users", Permission::kAdmin},

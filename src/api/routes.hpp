@@ -11,6 +11,7 @@
 #include "api/auth_service.hpp"
 #include "api/ingest_limits.hpp"
 #include "api/router.hpp"
+#include "api/settings_adoption.hpp"
 #include "control/control_loop.hpp"
 #include "control/job_runner.hpp"
 #include "core/telemetry.hpp"
@@ -53,6 +54,9 @@ struct ApiContext {
     // Checks budgets against the spend forecast (GET /api/budgets shows its states); the service shares its own with
     // the periodic check (alerts, caps); null: the routes make one of their own.
     std::shared_ptr<BudgetMonitor> budget_monitor = {};
+    // How POST /api/settings/adopt keeps a sweep's setting across restarts (api/settings_adoption.hpp); unset: the
+    // POST answers 503 and GET shows the loop's setting alone.
+    SettingsAdoption adoption = {};
 };
 
 // Every route, each guarded by access control (api/access_control.hpp).

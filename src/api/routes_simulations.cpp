@@ -1,12 +1,17 @@
 // /api/simulations: the policy comparison of `cloudopt simulate` (static, Kubernetes HPA, cloudopt's predictive
-// planner, oracle) as a background job on a bundled trace or an uploaded CSV, for the dashboard's Simulation page.
+// planner, oracle) as a background job on a bundled trace or an uploaded CSV, for the dashboard's Simulation page;
+// and /api/settings/adopt, which adopts a sweep's predictive setting in the running loop (docs/COSTS.md).
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
@@ -182,9 +187,200 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
         .dump();
 }
 
+// --- /api/settings/adopt ---
+
+std::string AdoptNumber(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+// The quantiles the loop plans at, as a sweep names them (simulate/sweep.hpp): 0.999 is p99.9, extrapolated.
+std::optional<QuantileLevel> SweptQuantile(double q) {
+    for (auto [value, level] : {std::pair{0.5, QuantileLevel::kP50},
+                                {0.9, QuantileLevel::kP90},
+                                {0.95, QuantileLevel::kP95},
+                                {0.99, QuantileLevel::kP99},
+                                {0.999, QuantileLevel::kP999}})
+        if (std::abs(q - value) < 1e-9) return level;
+    return std::nullopt;
+}
+
+json Setting(QuantileLevel quantile, double unmet_budget) {
+    return {{"quantile", QuantileLevelName(quantile)}, {"unmet_budget", unmet_budget}};
+}
+
+struct Adoption {
+    QuantileLevel quantile = QuantileLevel::kP95;
+    double unmet_budget = 0.005;
+    std::string reason;
+    std::string evidence_json;  // the sweep's whole result
+};
+
+Result<QuantileLevel> ParseAdoptedQuantile(const json& q) {
+    if (q.is_number())
+        if (auto level = SweptQuantile(q.get<double>())) return *level;
+    if (q.is_string())
+        if (auto level = ParseQuantileLevel(q.get<std::string>())) return *level;
+    return MakeError(ErrorCode::kUnprocessable,
+                     "quantile: one of 0.5, 0.9, 0.95, 0.99, 0.999 (or p50, p90, p95, p99, p99.9)");
+}
+
+// {"job_id"} adopts the sweep's cheapest predictive setting within its unmet budget; {"job_id", "quantile",
+// "unmet_budget"} one of its other predictive points, the sweep kept as the evidence either way.
+Result<Adoption> ParseAdoption(const HttpRequest& req, const JobRunner& jobs) {
+    auto body = ParseJsonBody(req);
+    if (!body) return body.error();
+    if (Status s = CheckKnownFields(*body, {"job_id", "quantile", "unmet_budget"}, "adoption"); !s) return s.error();
+    const json& id = body->value("job_id", json());
+    if (!id.is_number_integer() || id.get<long long>() <= 0)
+        return MakeError(ErrorCode::kUnprocessable,
+                         "job_id: the id of a finished sweep job (POST /api/simulations with \"sweep\")");
+    const std::int64_t job_id = id.get<std::int64_t>();
+    const std::string which = "job_id: job " + std::to_string(job_id);
+    const std::optional<JobInfo> job = jobs.Get(job_id);
+    if (!job || job->kind != "simulate")
+        return MakeError(ErrorCode::kUnprocessable,
+                         which +
+                             " is not a simulation this service knows (jobs are kept in memory: run the sweep "
+                             "again after a restart)");
+    if (job->state != JobState::kSucceeded)
+        return MakeError(ErrorCode::kUnprocessable, which + " is " + JobStateName(job->state) +
+                                                        ": adopt from a sweep that succeeded (GET /api/jobs/" +
+                                                        std::to_string(job_id) + ")");
+    json result = json::parse(job->result_json, nullptr, false);
+    if (!result.is_object() || !result.value("sweep", false))
+        return MakeError(ErrorCode::kUnprocessable,
+                         which + " is a policy comparison, not a sweep: run POST /api/simulations with \"sweep\"");
+    const double sweep_budget = result.value("unmet_budget", 0.0);
+    Adoption out;
+    out.evidence_json = job->result_json;
+    const std::string trace = result.value("source", std::string("its data"));
+    const bool explicit_q = body->contains("quantile"), explicit_b = body->contains("unmet_budget");
+    if (explicit_q != explicit_b)
+        return MakeError(ErrorCode::kUnprocessable,
+                         explicit_q ? "unmet_budget: give it with quantile" : "quantile: give it with unmet_budget");
+    if (!explicit_q) {
+        const json& cheapest = result.value("cheapest_predictive", json());
+        if (!cheapest.is_object())
+            return MakeError(ErrorCode::kUnprocessable,
+                             which + ": no predictive setting met the sweep's unmet budget " +
+                                 AdoptNumber(sweep_budget) +
+                                 "; run a sweep with a higher unmet_budget, or give quantile and unmet_budget of "
+                                 "one of its points");
+        const json& setting = cheapest.value("setting", json::object());
+        auto q = ParseAdoptedQuantile(setting.value("quantile", json()));
+        if (!q) return q.error();
+        out.quantile = *q;
+        out.unmet_budget = setting.value("unmet_budget", 0.005);
+        out.reason = "the cheapest predictive setting with unmet <= " + AdoptNumber(sweep_budget) + " in sweep job " +
+                     std::to_string(job_id) + " on " + trace;
+        return out;
+    }
+    auto q = ParseAdoptedQuantile((*body)["quantile"]);
+    if (!q) return q.error();
+    const json& b = (*body)["unmet_budget"];
+    if (!b.is_number() || b.get<double>() < 0 || b.get<double>() > 0.5)
+        return MakeError(ErrorCode::kUnprocessable, "unmet_budget: a share of steps in [0, 0.5]");
+    out.quantile = *q;
+    out.unmet_budget = b.get<double>();
+    // The evidence must hold the setting: a point the sweep replayed.
+    bool swept = false;
+    for (const json& point : result.value("points", json::array())) {
+        if (point.value("policy", "") != "predictive") continue;
+        const json& setting = point.value("setting", json::object());
+        auto pq = ParseAdoptedQuantile(setting.value("quantile", json()));
+        swept = swept ||
+                (pq && *pq == out.quantile && std::abs(setting.value("unmet_budget", -1.0) - out.unmet_budget) < 1e-9);
+    }
+    if (!swept)
+        return MakeError(ErrorCode::kUnprocessable,
+                         "quantile: " + which + " did not replay predictive at " + QuantileLevelName(out.quantile) +
+                             " with unmet_budget " + AdoptNumber(out.unmet_budget) +
+                             "; adopt one of its predictive points, or sweep this setting first");
+    out.reason = "predictive " + std::string(QuantileLevelName(out.quantile)) + ", unmet budget " +
+                 AdoptNumber(out.unmet_budget) + " chosen from sweep job " + std::to_string(job_id) + " on " + trace;
+    return out;
+}
+
+json AdoptedJson(const AdoptedRecord& record) {
+    json out = {{"quantile", QuantileLevelName(record.quantile)},
+                {"unmet_budget", record.unmet_budget},
+                {"file", record.file},
+                {"evidence", record.evidence},
+                {"reason", record.reason}};
+    json summary = json::parse(record.evidence_summary_json, nullptr, false);
+    out["evidence_summary"] = summary.is_discarded() ? json() : summary;
+    return out;
+}
+
+void AddSettingsRoutes(Router& router, ApiContext& ctx) {
+    router.Add("GET", "/api/settings/adopt", [&ctx](const HttpRequest&) {
+        const EngineOptions now = ctx.loop.engine_options();
+        json out = Setting(now.quantile, now.service_level.budget);
+        json adopted;
+        if (ctx.adoption.current) {
+            auto current = ctx.adoption.current();
+            if (!current) return ErrorResponse(current.error());
+            if (*current) adopted = AdoptedJson(**current);
+        }
+        out["source"] = adopted.is_null() ? "config" : "adopted";
+        out["adopted"] = adopted;
+        out["can_adopt"] = ctx.adoption.persist && ctx.adoption.refused_because.empty();
+        if (!ctx.adoption.refused_because.empty()) out["refused_because"] = ctx.adoption.refused_because;
+        return JsonResponse(200, out);
+    });
+
+    auto serialized = std::make_shared<std::mutex>();  // one adoption at a time: the file and the loop agree
+    router.Add("POST", "/api/settings/adopt", [&ctx, serialized](const HttpRequest& req) {
+        if (!ctx.adoption.refused_because.empty())
+            return ErrorResponse({ErrorCode::kConflict, ctx.adoption.refused_because});
+        if (!ctx.adoption.persist)
+            return ErrorResponse({ErrorCode::kUnavailable,
+                                  "this service keeps no adopted settings (no data directory); set loop.quantile "
+                                  "and loop.unmet_budget in its config instead"});
+        auto adoption = ParseAdoption(req, ctx.jobs);
+        if (!adoption) return ErrorResponse(adoption.error());
+        std::lock_guard lock(*serialized);
+        const std::string actor = req.principal ? req.principal->Actor() : "anonymous";
+        const EngineOptions before = ctx.loop.engine_options();
+        // Kept first: a setting the service could not keep is not applied, so a restart never undoes it unseen.
+        auto record = ctx.adoption.persist(
+            adoption->quantile, adoption->unmet_budget,
+            "adopted by " + actor + " through POST /api/settings/adopt: " + adoption->reason, adoption->evidence_json);
+        if (!record) return ErrorResponse(record.error());
+        ctx.loop.AdoptRisk(adoption->quantile, adoption->unmet_budget);
+        json changed = json::array();
+        if (before.quantile != adoption->quantile) changed.push_back("loop.quantile");
+        if (std::abs(before.service_level.budget - adoption->unmet_budget) > 1e-12)
+            changed.push_back("loop.unmet_budget");
+        const std::string detail = "loop.quantile " + std::string(QuantileLevelName(before.quantile)) + " -> " +
+                                   QuantileLevelName(adoption->quantile) + ", loop.unmet_budget " +
+                                   AdoptNumber(before.service_level.budget) + " -> " +
+                                   AdoptNumber(adoption->unmet_budget) + " (" + adoption->reason + "; evidence " +
+                                   record->evidence + ")";
+        AuditEntry entry;
+        entry.ts = ctx.clock.Now();
+        entry.actor = actor;
+        entry.action = "adopt loop settings";
+        entry.target = "/api/settings/adopt";
+        entry.status = 200;
+        entry.remote_address = req.remote_address;
+        entry.detail = detail;
+        if (Status s = ctx.auth.store().AppendAudit(entry); !s)
+            spdlog::warn("audit log write failed for the adoption by {}: {}", actor, s.error().message);
+        spdlog::info("settings adopted by {}: {}", actor, detail);
+        return JsonResponse(200, {{"from", Setting(before.quantile, before.service_level.budget)},
+                                  {"to", Setting(adoption->quantile, adoption->unmet_budget)},
+                                  {"changed", changed},
+                                  {"adopted", AdoptedJson(*record)}});
+    });
+}
+
 }  // namespace
 
 void AddSimulationRoutes(Router& router, ApiContext& ctx) {
+    AddSettingsRoutes(router, ctx);
     router.Add("GET", "/api/simulations/datasets", [&ctx](const HttpRequest&) {
         json out = json::array();
         for (const auto& [name, path] : ctx.simulation_datasets) out.push_back({{"name", name}});

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "app/files.hpp"
 
@@ -49,8 +52,7 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
         return w.error();
     char budget[32];
     std::snprintf(budget, sizeof budget, "%g", s.unmet_budget);
-    const std::string yaml = "# Written by `cloudopt simulate --sweep --adopt`: " + s.reason +
-                             ".\n# Evidence: " + evidence +
+    const std::string yaml = "# Written by " + s.written_by + ": " + s.reason + ".\n# Evidence: " + evidence +
                              ". cloudopt serve applies these keys over its config file and environment;\n"
                              "# delete this file to go back to them.\nloop:\n  quantile: " +
                              *quantile + "\n  unmet_budget: " + budget + "\n";
@@ -87,6 +89,91 @@ Result<std::optional<std::string>> ApplyAdoptedSettings(Config& config) {
                          where + " is not valid YAML (" + e.what() + "); fix or delete it");
     }
     return std::optional<std::string>(applied + " adopted from " + where);
+}
+
+namespace {
+
+// A comment line's text after `prefix`, without its trailing full stop; empty when no line has it.
+std::string CommentAfter(const std::string& text, const std::string& prefix) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        std::string rest = line.substr(prefix.size());
+        if (const auto end = rest.find(". "); end != std::string::npos) rest.resize(end);
+        if (!rest.empty() && rest.back() == '.') rest.pop_back();
+        return rest;
+    }
+    return {};
+}
+
+// The evidence's source, the budget it was chosen against and its cheapest predictive point, as JSON text.
+std::string EvidenceSummary(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    const nlohmann::json sweep = nlohmann::json::parse(in, nullptr, false);
+    if (!sweep.is_object()) return {};
+    nlohmann::json out = {
+        {"source", sweep.contains("source") ? sweep["source"] : sweep.value("data", nlohmann::json())},
+        {"unmet_budget", sweep.value("unmet_budget", nlohmann::json())},
+        {"cheapest_predictive", sweep.value("cheapest_predictive", nlohmann::json())}};
+    return out.dump();
+}
+
+}  // namespace
+
+Result<std::optional<api::AdoptedRecord>> ReadAdoptedSettings(const std::string& data_dir) {
+    const std::filesystem::path dir(data_dir);
+    const std::filesystem::path path = dir / kAdoptedSettingsFile;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::optional<api::AdoptedRecord>();
+    Config read;
+    read.data_dir = data_dir;
+    auto applied = ApplyAdoptedSettings(read);  // the same checks as at start
+    if (!applied) return applied.error();
+    api::AdoptedRecord record;
+    record.quantile = ParseQuantileLevel(read.quantile).value_or(QuantileLevel::kP95);
+    record.unmet_budget = read.unmet_budget;
+    record.file = path.string();
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    record.evidence = CommentAfter(text, "# Evidence: ");
+    if (const std::string first = CommentAfter(text, "# Written by "); !first.empty())
+        record.reason = first.substr(first.find(": ") == std::string::npos ? 0 : first.find(": ") + 2);
+    if (!record.evidence.empty()) record.evidence_summary_json = EvidenceSummary(dir / record.evidence);
+    return std::optional<api::AdoptedRecord>(std::move(record));
+}
+
+api::SettingsAdoption SettingsAdoptionFor(const Config& config) {
+    api::SettingsAdoption adoption;
+    if (config.store_driver == "postgres" && config.cluster_enabled) {
+        adoption.refused_because =
+            "this service may run beside other replicas on its PostgreSQL store (cluster.enabled), and each reads its "
+            "own adopted.yaml: an adoption here would not reach the others. Adopt on every replica at its next start "
+            "instead: `cloudopt "
+            "simulate --sweep --adopt --data-dir DIR` for each replica's data directory (or loop.quantile and "
+            "loop.unmet_budget in their config), then restart them one at a time";
+        return adoption;
+    }
+    const std::string data_dir = config.data_dir;
+    adoption.persist = [data_dir](QuantileLevel quantile, double unmet_budget, const std::string& reason,
+                                  const std::string& evidence_json) -> Result<api::AdoptedRecord> {
+        AdoptedSettings settings;
+        settings.quantile = quantile == QuantileLevel::kP50   ? 0.5
+                            : quantile == QuantileLevel::kP90 ? 0.9
+                            : quantile == QuantileLevel::kP95 ? 0.95
+                            : quantile == QuantileLevel::kP99 ? 0.99
+                                                              : 0.999;
+        settings.unmet_budget = unmet_budget;
+        settings.reason = reason;
+        settings.written_by = "cloudopt serve";
+        if (auto written = WriteAdoptedSettings(data_dir, settings, evidence_json); !written) return written.error();
+        auto record = ReadAdoptedSettings(data_dir);
+        if (!record) return record.error();
+        if (!*record) return MakeError(ErrorCode::kInternal, "adopted.yaml was written but cannot be found");
+        return **record;
+    };
+    adoption.current = [data_dir] { return ReadAdoptedSettings(data_dir); };
+    return adoption;
 }
 
 }  // namespace cloudopt

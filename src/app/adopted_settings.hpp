@@ -2,11 +2,13 @@
 // What `cloudopt simulate --sweep --adopt` chose for a service, kept in its data directory: adopted.yaml sets
 // loop.quantile and loop.unmet_budget, and evidence/sweep-<UTC time>.json holds the sweep that chose them. `cloudopt
 // serve` applies adopted.yaml over the config file and the environment at start and logs where it came from;
-// deleting the file goes back to the config's settings. Not thread-safe: called once at start or by the CLI.
+// deleting the file goes back to the config's settings. The running service writes it too (SettingsAdoptionFor,
+// POST /api/settings/adopt). Not thread-safe: the service's route makes one call at a time.
 
 #include <optional>
 #include <string>
 
+#include "api/settings_adoption.hpp"
 #include "app/config.hpp"
 #include "core/error.hpp"
 
@@ -16,6 +18,7 @@ struct AdoptedSettings {
     double quantile = 0.95;  // 0.5, 0.9, 0.95, 0.99 or 0.999 (p99.9, extrapolated: core/forecast.hpp)
     double unmet_budget = 0.005;
     std::string reason;  // one line: what was chosen against which budget on which trace
+    std::string written_by = "`cloudopt simulate --sweep --adopt`";  // named in the file's first line
 };
 
 inline constexpr const char* kAdoptedSettingsFile = "adopted.yaml";
@@ -28,5 +31,14 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
 // Applies config.data_dir/adopted.yaml to `config` when it exists: one line for the log saying what was set and
 // from where, or nullopt without the file. kInvalidArgument naming the file and key when it holds anything else.
 Result<std::optional<std::string>> ApplyAdoptedSettings(Config& config);
+
+// What DATA_DIR/adopted.yaml holds (its setting, the reason and evidence its comments name, and a summary of the
+// evidence); nullopt without the file. kInvalidArgument naming the file when it cannot be read as written.
+Result<std::optional<api::AdoptedRecord>> ReadAdoptedSettings(const std::string& data_dir);
+
+// How the running service adopts a sweep's setting (POST /api/settings/adopt): written to config.data_dir as
+// `--adopt` writes it, so the next start applies it too. On PostgreSQL with cluster.enabled it refuses
+// (refused_because): each replica reads its own data directory, so one replica's adoption would not reach the others.
+api::SettingsAdoption SettingsAdoptionFor(const Config& config);
 
 }  // namespace cloudopt

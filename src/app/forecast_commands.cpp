@@ -18,6 +18,28 @@
 
 namespace cloudopt {
 
+namespace {
+
+// Tail factors f of p99 + f x (p99 - p95) whose p99.9 coverage the backtest reports beside the planner's own
+// (ln 10 / ln 5 = 1.43, core/forecast.hpp): one run tells which factor a trace would have needed.
+constexpr std::array<double, 7> kTailFactors = {0.0, 1.0, 1.43, 2.0, 3.0, 4.0, 6.0};
+
+std::string TailFactorName(double factor) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%g", factor);
+    return buf;
+}
+
+// The share of the scored actuals at or under p99 + factor x (p99 - p95).
+double TailCoverage(const ModelScore& score, double factor) {
+    if (score.forecasts == 0) return 0.0;
+    const auto above = static_cast<std::size_t>(
+        std::count_if(score.tail_ratios.begin(), score.tail_ratios.end(), [factor](double r) { return r > factor; }));
+    return 1.0 - static_cast<double>(above) / static_cast<double>(score.forecasts);
+}
+
+}  // namespace
+
 int RunBacktest(const BacktestCommand& c) {
     std::vector<std::string> models;
     for (std::string_view m : Split(c.models, ',')) {
@@ -58,7 +80,9 @@ int RunBacktest(const BacktestCommand& c) {
     }
     nlohmann::json per_series = nlohmann::json::object();
     std::map<std::string, double> accuracy_sum, seconds_sum, width_sum;
-    std::map<std::string, std::array<double, 3>> coverage_sum, split_sum;  // p90, p95, p99
+    std::map<std::string, std::array<double, 4>> coverage_sum, split_sum;  // p90, p95, p99, p99.9
+    // p99.9 is extrapolated from the band's tail (core/forecast.hpp): what other tail factors would have covered.
+    std::map<std::string, std::array<double, kTailFactors.size()>> tail_sum;
     std::map<std::string, int> counted;
     std::size_t done = 0;
     for (const auto& [id, s] : *series) {
@@ -79,10 +103,13 @@ int RunBacktest(const BacktestCommand& c) {
             accuracy_sum[model] += score->accuracy;
             width_sum[model] += score->band_width_p95;
             seconds_sum[model] += score->seconds;
-            const std::array<double, 3> coverage = {score->coverage_p90, score->coverage_p95, score->coverage_p99};
-            const std::array<double, 3> split = {score->split_coverage_p90, score->split_coverage_p95,
-                                                 score->split_coverage_p99};
-            for (std::size_t i = 0; i < 3; ++i) {
+            const std::array<double, 4> coverage = {score->coverage_p90, score->coverage_p95, score->coverage_p99,
+                                                    score->coverage_p999};
+            const std::array<double, 4> split = {score->split_coverage_p90, score->split_coverage_p95,
+                                                 score->split_coverage_p99, 0.0};
+            for (std::size_t i = 0; i < kTailFactors.size(); ++i)
+                tail_sum[model][i] += TailCoverage(*score, kTailFactors[i]);
+            for (std::size_t i = 0; i < 4; ++i) {
                 coverage_sum[model][i] += coverage[i];
                 split_sum[model][i] += split[i];
             }
@@ -92,18 +119,21 @@ int RunBacktest(const BacktestCommand& c) {
         if (!c.json) std::fprintf(stderr, "\rbacktest: %zu/%zu series", ++done, series->size());
     }
     if (!c.json) std::fprintf(stderr, "\n");
-    nlohmann::json accuracy, seconds, coverage_by_model, split_by_model, band_width;
+    nlohmann::json accuracy, seconds, coverage_by_model, split_by_model, band_width, tail_by_model;
     for (const std::string& model : models) {
         const double n = counted[model];
         accuracy[model] = RoundTo(accuracy_sum[model] / n);
         band_width[model] = RoundTo(width_sum[model] / n);
         seconds[model] = RoundTo(seconds_sum[model], 2);
-        auto levels = [&](const std::array<double, 3>& sums) {
+        auto levels = [&](const std::array<double, 4>& sums) {
             return nlohmann::json{
                 {"p90", RoundTo(sums[0] / n)}, {"p95", RoundTo(sums[1] / n)}, {"p99", RoundTo(sums[2] / n)}};
         };
         coverage_by_model[model] = levels(coverage_sum[model]);
+        coverage_by_model[model]["p99.9"] = RoundTo(coverage_sum[model][3] / n, 5);
         split_by_model[model] = levels(split_sum[model]);
+        for (std::size_t i = 0; i < kTailFactors.size(); ++i)
+            tail_by_model[model][TailFactorName(kTailFactors[i])] = RoundTo(tail_sum[model][i] / n, 5);
     }
     // The headline coverage is that of the model the service would use: auto if asked for, else the first.
     const std::string served = counted.count("auto") ? "auto" : models.front();
@@ -116,18 +146,20 @@ int RunBacktest(const BacktestCommand& c) {
                           {"split_coverage", split_by_model[served]},
                           // How far the p95 band sits above the forecast, relative to the load: what coverage costs.
                           {"band_width_p95", band_width},
+                          // p99.9's coverage had it been p99 + f x (p99 - p95), per factor f (core/forecast.hpp).
+                          {"p999_coverage_by_tail_factor", tail_by_model[served]},
                           {"per_series", per_series},
                           {"seconds", seconds}};
     if (common.models.fleet) out["fleet_seconds"] = RoundTo(common.models.fleet.seconds, 2);
     if (c.json) {
         std::cout << out.dump() << "\n";
     } else {
-        std::printf("%-16s %9s %7s %7s %7s %8s\n", "model", "accuracy", "p90", "p95", "p99", "seconds");
+        std::printf("%-16s %9s %7s %7s %7s %7s %8s\n", "model", "accuracy", "p90", "p95", "p99", "p99.9", "seconds");
         for (const std::string& model : models) {
             const nlohmann::json& cov = coverage_by_model[model];
-            std::printf("%-16s %9.4f %7.3f %7.3f %7.3f %8.2f\n", model.c_str(), accuracy[model].get<double>(),
+            std::printf("%-16s %9.4f %7.3f %7.3f %7.3f %7.4f %8.2f\n", model.c_str(), accuracy[model].get<double>(),
                         cov["p90"].get<double>(), cov["p95"].get<double>(), cov["p99"].get<double>(),
-                        seconds[model].get<double>());
+                        cov["p99.9"].get<double>(), seconds[model].get<double>());
         }
     }
     return 0;
@@ -176,8 +208,8 @@ int RunForecast(const ForecastCommand& c) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [id, s] : *series) {
         if (!c.model_file.empty() && !saved.count(id)) {
-            std::cerr << "cloudopt: series '" << id << "' has no model in " << c.model_file << " (train it with --series "
-                      << id << ")\n";
+            std::cerr << "cloudopt: series '" << id << "' has no model in " << c.model_file
+                      << " (train it with --series " << id << ")\n";
             return kUsageError;
         }
         auto f = c.model_file.empty() ? ForecastSeries(c.model, s, c.horizon, options)

@@ -17,6 +17,7 @@
 #include "api/routes.hpp"
 #include "api/server.hpp"
 #include "api/training_work.hpp"
+#include "app/adopted_settings.hpp"
 #include "app/alert_webhook.hpp"
 #include "app/budget_watch.hpp"
 #include "app/cloud_adapters.hpp"
@@ -320,6 +321,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     api::ApiContext context{
         **store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring, MakeAccessOptions(config)};
     context.providers = config.providers;
+    context.adoption = SettingsAdoptionFor(config);  // POST /api/settings/adopt (app/adopted_settings.hpp)
     if (cluster->events)  // and theirs reach this one's
         context.on_remote_samples_changed = [&cluster](SamplesChangedListener heard) {
             cluster->events->OnRemoteSamples(std::move(heard));

@@ -33,8 +33,8 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
                             std::span<const std::uint8_t> missing) {
     const auto started = std::chrono::steady_clock::now();
     if (!IsKnownModel(model_name))
-        return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + model_name +
-                                                          "'; known: " + std::string(kKnownModels));
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "unknown model '" + model_name + "'; known: " + std::string(kKnownModels));
     if (o.horizon < 1) return MakeError(ErrorCode::kInvalidArgument, "horizon must be at least 1");
     if (!(o.test_fraction > 0 && o.test_fraction < 1))
         return MakeError(ErrorCode::kInvalidArgument, "test fraction must be in (0, 1)");
@@ -42,8 +42,9 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     const auto [n_train, n_cal] = SplitForBacktest(n, o);
     const auto h = static_cast<std::size_t>(o.horizon);
     if (n_train < 3 || n_cal < h + 2 || n_train >= n)
-        return MakeError(ErrorCode::kUnprocessable, "series of " + std::to_string(n) + " points is too short for horizon " +
-                                                        std::to_string(o.horizon));
+        return MakeError(
+            ErrorCode::kUnprocessable,
+            "series of " + std::to_string(n) + " points is too short for horizon " + std::to_string(o.horizon));
     const std::span<const double> train = values.first(n_train);
     const SeriesContext context{DetectSeason(train, o.step_seconds), o.start, o.step_seconds, o.horizon};
 
@@ -99,6 +100,8 @@ Result<ModelScore> Backtest(const std::string& model_name, std::span<const doubl
     score.coverage_p90 = tracked_coverage.Share(tracked_coverage.p90, 0.0);
     score.coverage_p95 = tracked_coverage.Share(tracked_coverage.p95, 0.0);
     score.coverage_p99 = tracked_coverage.Share(tracked_coverage.p99, 0.0);
+    score.coverage_p999 = tracked_coverage.Share(tracked_coverage.p999, 0.0);
+    score.tail_ratios = std::move(tracked_coverage.tail_ratios);
     score.split_coverage_p90 = split_coverage.Share(split_coverage.p90, 0.0);
     score.split_coverage_p95 = split_coverage.Share(split_coverage.p95, 0.0);
     score.split_coverage_p99 = split_coverage.Share(split_coverage.p99, 0.0);

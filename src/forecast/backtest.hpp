@@ -17,9 +17,9 @@ struct BacktestOptions {
     int horizon = 12;
     double test_fraction = 0.2;
     double calibration_fraction = kCalibrationFraction;  // of the training part
-    bool track_bands = true;             // move the bands after each known actual (band_tracker.hpp), as served
-    UnixSeconds start = 0;               // time of the first value (calendar features)
-    long long step_seconds = 300;        // sampling interval (season detection, calendar features)
+    bool track_bands = true;       // move the bands after each known actual (band_tracker.hpp), as served
+    UnixSeconds start = 0;         // time of the first value (calendar features)
+    long long step_seconds = 300;  // sampling interval (season detection, calendar features)
     ModelOptions models;
 };
 
@@ -39,6 +39,10 @@ struct ModelScore {
     double coverage_p90 = 0.0;
     double coverage_p95 = 0.0;
     double coverage_p99 = 0.0;
+    // p99.9 is extrapolated from the band's tail (QuantileLevel::kP999); its tail ratios (BandCoverage) tell what
+    // another factor would have covered.
+    double coverage_p999 = 0.0;
+    std::vector<double> tail_ratios;
     // The same with the calibrated offsets held fixed (no tracking): what split conformal alone reaches.
     double split_coverage_p90 = 0.0;
     double split_coverage_p95 = 0.0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -118,13 +119,23 @@ struct Calibration {
 
 // How often actuals fell at or under each band: the empirical coverage the backtest reports and the service keeps
 // since training. Counted against the bands in force when each actual came.
+// p99.9 has no band: it is the planner's extrapolation from the band's tail (QuantileLevel::kP999), so its coverage
+// says how honest that extrapolation is. `tail_ratios` keeps, for each actual above p99, how many times the
+// p95-p99 spacing it went past p99 (infinite where the band has no tail): an actual is covered by a tail factor f
+// when its ratio is at most f, so one run tells what any factor would have covered (docs/COSTS.md).
 struct BandCoverage {
-    std::size_t p90 = 0, p95 = 0, p99 = 0, total = 0;
+    std::size_t p90 = 0, p95 = 0, p99 = 0, p999 = 0, total = 0;
+    std::vector<double> tail_ratios;
 
     void Add(const Calibration& bands, std::size_t k, UnixSeconds ts, double forecast, double actual) {
         p90 += actual <= forecast + bands.Offset90(k, ts, forecast);
         p95 += actual <= forecast + bands.Offset95(k, ts, forecast);
         p99 += actual <= forecast + bands.Offset99(k, ts, forecast);
+        const ForecastPoint point = bands.Point(k, ts, forecast);  // as the planner reads it
+        p999 += actual <= PointQuantile(point, QuantileLevel::kP999);
+        if (actual > point.p99)
+            tail_ratios.push_back(point.p99 > point.p95 ? (actual - point.p99) / (point.p99 - point.p95)
+                                                        : std::numeric_limits<double>::infinity());
         ++total;
     }
     // The share covered; `none` before any actual.

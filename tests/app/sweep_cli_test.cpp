@@ -107,6 +107,31 @@ TEST(AdoptedSettings, AFileThatSetsAnythingElseStopsTheStartSayingWhatToDo) {
     EXPECT_FALSE(ApplyAdoptedSettings(config).ok());
 }
 
+// p99.9 (extrapolated from the band's tail) is adopted like any other quantile, and the start applies it.
+TEST(AdoptedSettings, P999IsWrittenAndAppliedAtStart) {
+    testing::TempDir dir;
+    AdoptedSettings p999;
+    p999.quantile = 0.999;
+    p999.unmet_budget = 0.001;
+    p999.reason = "a test";
+    auto written = WriteAdoptedSettings(dir.path(), p999, "{\"sweep\": true}");
+    ASSERT_TRUE(written.ok()) << written.error().message;
+    EXPECT_NE(testing::ReadFile(*written).find("quantile: p99.9"), std::string::npos);
+    Config config;
+    config.data_dir = dir.path();
+    auto applied = ApplyAdoptedSettings(config);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    EXPECT_EQ(config.quantile, "p99.9");
+    EXPECT_DOUBLE_EQ(config.unmet_budget, 0.001);
+    auto record = ReadAdoptedSettings(dir.path());
+    ASSERT_TRUE(record.ok() && record->has_value());
+    EXPECT_EQ((*record)->quantile, QuantileLevel::kP999);
+    EXPECT_EQ((*record)->reason, "a test");
+    EXPECT_EQ((*record)->evidence.rfind("evidence/sweep-", 0), 0u) << (*record)->evidence;
+    p999.quantile = 0.98;
+    EXPECT_FALSE(WriteAdoptedSettings(dir.path(), p999, "{}").ok());
+}
+
 TEST(CostsBacktestCli, ReportsTheP50ErrorTheBandsCoverageAndTheNaiveProjection) {
     testing::TempDir dir;
     const std::string path = dir.File("weeks.csv");
@@ -124,6 +149,19 @@ TEST(CostsBacktestCli, ReportsTheP50ErrorTheBandsCoverageAndTheNaiveProjection) 
     EXPECT_LT(out["p50_mape"].get<double>(), 1e-9);
     EXPECT_EQ(out["coverage_p10_p90"].get<double>(), 1.0);
     EXPECT_GT(out["naive_mape"].get<double>(), 0.0);
+    // The band is calibrated on forecasts from the first days (16 days of history leave no three origins with two
+    // weeks before them), which erred: not zero wide, but narrow.
+    EXPECT_LT(out["mean_relative_width"].get<double>(), 0.5);
+    // Rolling origins: 7-day spans ending each of the last 10 days, each from the 16 to 7 days of load before it.
+    const json& rolling = out["rolling"];
+    EXPECT_EQ(rolling["pairs"], 10);
+    EXPECT_EQ(out["per_series"].begin().value()["origins"], 10);
+    EXPECT_GE(rolling["coverage_p10_p90"].get<double>(), 0.0);
+    EXPECT_NEAR(rolling["below_p10"].get<double>() + rolling["above_p90"].get<double>() +
+                    rolling["coverage_p10_p90"].get<double>(),
+                1.0, 1e-3);
+    ASSERT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --origins 1 --json"), 0);
+    EXPECT_EQ(json::parse(testing::ReadFile(dir.File("out")))["rolling"]["pairs"], 1);
     EXPECT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --days 40"), 2);
 }
 

@@ -1,0 +1,41 @@
+#pragma once
+// How the running service adopts a sweep's setting (POST /api/settings/adopt, api/routes_simulations.cpp): the route
+// checks the request against the sweep job's result, applies loop.quantile and loop.unmet_budget to the live loop
+// (ControlLoop::AdoptRisk) and keeps them through these calls, which the composition root provides
+// (app/adopted_settings.hpp: DATA_DIR/adopted.yaml, read again at start, and the sweep's JSON as evidence).
+// The api layer writes no files itself. The calls are made one adoption at a time (the route serializes them).
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/forecast.hpp"
+
+namespace cloudopt::api {
+
+// What adopted.yaml holds: the setting and where it came from.
+struct AdoptedRecord {
+    QuantileLevel quantile = QuantileLevel::kP95;
+    double unmet_budget = 0.005;
+    std::string file;      // the adopted.yaml path
+    std::string evidence;  // the evidence's path, relative to the data directory ("evidence/sweep-...json")
+    std::string reason;    // one line: what was chosen, by whom, against which budget on which trace
+    // From the evidence, for GET: {"source", "unmet_budget", "cheapest_predictive"} as JSON text; empty when the
+    // evidence is missing or unreadable.
+    std::string evidence_summary_json;
+};
+
+struct SettingsAdoption {
+    // Keeps the setting where a restart reads it, with the sweep's whole JSON as evidence; the record as written.
+    std::function<Result<AdoptedRecord>(QuantileLevel quantile, double unmet_budget, const std::string& reason,
+                                        const std::string& evidence_json)>
+        persist;
+    // What is kept now; nullopt: nothing was adopted (the config's settings are in force).
+    std::function<Result<std::optional<AdoptedRecord>>()> current;
+    // Non-empty: this service cannot adopt while it runs (replicas sharing the database would disagree); the
+    // POST answers 409 with this message, which says what to do instead.
+    std::string refused_because;
+};
+
+}  // namespace cloudopt::api

@@ -1,0 +1,164 @@
+// POST/GET /api/settings/adopt (issue 32 item 1, docs/COSTS.md "Adopting the setting"): a real sweep job run through
+// the API, its setting adopted by the running loop, kept in the data directory as `--adopt` keeps it, and applied
+// again at the next start.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "api/api_fixture.hpp"
+#include "app/adopted_settings.hpp"
+#include "app/loop_settings.hpp"
+
+namespace cloudopt {
+namespace {
+
+class SettingsAdoptTest : public ApiTest {
+  protected:
+    void SetUp() override {
+        ApiTest::SetUp();
+        config_.data_dir = dir_.File("data");
+        context_->adoption = SettingsAdoptionFor(config_);  // as serve wires it
+    }
+    // A small sweep of the predictive policy (two quantiles) on a two-day daily wave, run as the page runs it; its
+    // user budget (50%) lets it name a cheapest setting whatever the replay gives. The job's id once it succeeded.
+    std::int64_t RunSweep() {
+        std::string csv = "timestamp,value\n";
+        for (int i = 0; i < 3 * 288; ++i)
+            csv += std::to_string(kNow - 3 * 86400 + 300LL * i) + "," +
+                   std::to_string(100.0 + 60.0 * std::sin(2 * 3.141592653589793 * i / 288.0)) + "\n";
+        const json body = {{"csv", csv},
+                           {"sweep",
+                            {{"policies", {"predictive"}},
+                             {"quantiles", {0.9, 0.99}},
+                             {"unmet_budgets", {0.005}},
+                             {"unmet_budget", 0.5}}}};
+        auto posted = client_->Post("/api/simulations", body.dump());
+        EXPECT_EQ(posted.status, 202) << posted.body;
+        const std::int64_t id = Body(posted).value("job_id", 0LL);
+        for (int i = 0; i < 1200; ++i) {
+            const json job = Body(client_->Get("/api/jobs/" + std::to_string(id)));
+            if (job.value("status", "") == "succeeded") return id;
+            if (job.value("status", "") == "failed") {
+                ADD_FAILURE() << job.dump();
+                return 0;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ADD_FAILURE() << "the sweep job did not finish in 2 minutes";
+        return 0;
+    }
+    std::unique_ptr<HttpClient> As(const std::string& name, Role role) {
+        auto c = std::make_unique<HttpClient>(port_);
+        c->SetHeader("Authorization", auth_->BearerFor(name, role));
+        return c;
+    }
+    Config config_;
+};
+
+TEST_F(SettingsAdoptTest, AnAdminAdoptsASweepsSettingWhichTheLoopUsesAndARestartKeeps) {
+    auto before = client_->Get("/api/settings/adopt");
+    ASSERT_EQ(before.status, 200) << before.body;
+    EXPECT_EQ(Body(before)["quantile"], "p95");
+    EXPECT_EQ(Body(before)["source"], "config");
+    EXPECT_TRUE(Body(before)["adopted"].is_null());
+    EXPECT_TRUE(Body(before)["can_adopt"].get<bool>());
+
+    const std::int64_t job = RunSweep();
+    ASSERT_GT(job, 0);
+    const json sweep = Body(client_->Get("/api/jobs/" + std::to_string(job)))["result"];
+    const json& cheapest = sweep["cheapest_predictive"]["setting"];
+    const double q = cheapest["quantile"].get<double>();
+    const std::string named = q == 0.9 ? "p90" : "p99";
+
+    // Only an admin adopts; everyone may look.
+    for (Role role : {Role::kViewer, Role::kOperator}) {
+        auto other = As("someone", role);
+        EXPECT_EQ(other->Post("/api/settings/adopt", json{{"job_id", job}}.dump()).status, 403);
+        EXPECT_EQ(other->Get("/api/settings/adopt").status, 200);
+    }
+    // Bad input names the field and changes nothing.
+    const std::vector<std::pair<json, std::string>> bad = {
+        {json::object(), "job_id"},
+        {{{"job_id", 99999}}, "job_id"},
+        {{{"job_id", job}, {"quantile", 0.97}, {"unmet_budget", 0.005}}, "quantile"},
+        {{{"job_id", job}, {"quantile", 0.5}, {"unmet_budget", 0.005}}, "quantile"},  // not swept: no evidence
+        {{{"job_id", job}, {"quantile", 0.99}}, "unmet_budget"},
+        {{{"job_id", job}, {"quantile", 0.99}, {"unmet_budget", 0.7}}, "unmet_budget"},
+        {{{"job_id", job}, {"risk", 1}}, "risk"},
+    };
+    for (const auto& [body, field] : bad) {
+        auto r = client_->Post("/api/settings/adopt", body.dump());
+        EXPECT_EQ(r.status, 422) << body.dump() << " -> " << r.body;
+        EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find(field), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP95);
+    EXPECT_FALSE(std::filesystem::exists(config_.data_dir + "/adopted.yaml"));
+
+    // The sweep's cheapest predictive setting: applied to the live loop, kept with the sweep as evidence.
+    auto adopted = client_->Post("/api/settings/adopt", json{{"job_id", job}}.dump());
+    ASSERT_EQ(adopted.status, 200) << adopted.body;
+    const json a = Body(adopted);
+    EXPECT_EQ(a["from"], (json{{"quantile", "p95"}, {"unmet_budget", 0.005}}));
+    EXPECT_EQ(a["to"], (json{{"quantile", named}, {"unmet_budget", 0.005}}));
+    EXPECT_EQ(a["changed"], json::array({"loop.quantile"}));
+    EXPECT_EQ(loop_->engine_options().quantile, *ParseQuantileLevel(named));
+    const std::string evidence = a["adopted"]["evidence"].get<std::string>();
+    EXPECT_EQ(json::parse(testing::ReadFile(config_.data_dir + "/" + evidence)), sweep) << "the sweep's whole JSON";
+    EXPECT_NE(testing::ReadFile(config_.data_dir + "/adopted.yaml").find("quantile: " + named), std::string::npos);
+
+    // Another of its points, named explicitly: from is what the first adoption set.
+    auto explicit_point = client_->Post("/api/settings/adopt",
+                                        json{{"job_id", job}, {"quantile", "p99"}, {"unmet_budget", 0.005}}.dump());
+    ASSERT_EQ(explicit_point.status, 200) << explicit_point.body;
+    EXPECT_EQ(Body(explicit_point)["from"]["quantile"], named);
+    EXPECT_EQ(Body(explicit_point)["to"]["quantile"], "p99");
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP99);
+
+    auto now = client_->Get("/api/settings/adopt");
+    const json shown = Body(now);
+    EXPECT_EQ(shown["quantile"], "p99");
+    EXPECT_EQ(shown["source"], "adopted");
+    EXPECT_EQ(shown["adopted"]["quantile"], "p99");
+    EXPECT_NE(shown["adopted"]["reason"].get<std::string>().find("sweep job " + std::to_string(job)), std::string::npos)
+        << shown.dump();
+    EXPECT_NE(shown["adopted"]["reason"].get<std::string>().find("user:admin"), std::string::npos);
+    EXPECT_EQ(shown["adopted"]["evidence_summary"]["source"], "uploaded CSV");
+
+    // Audited with what changed.
+    auto audit = store_->Identity().ListAudit({0, 100, 0, "adopt loop settings"});
+    ASSERT_TRUE(audit.ok());
+    ASSERT_EQ(audit->size(), 2u);
+    EXPECT_EQ(audit->front().actor, "user:admin");
+    EXPECT_NE(audit->front().detail.find("loop.quantile " + named + " -> p99"), std::string::npos)
+        << audit->front().detail;
+
+    // A restart applies it as the start applies `--adopt`'s file, and the new loop plans at it.
+    Config restarted;
+    restarted.data_dir = config_.data_dir;
+    auto applied = ApplyAdoptedSettings(restarted);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    ASSERT_TRUE(applied->has_value());
+    EXPECT_EQ(restarted.quantile, "p99");
+    ControlLoop after(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
+                      LoopOptionsFrom(restarted));
+    EXPECT_EQ(after.engine_options().quantile, QuantileLevel::kP99);
+}
+
+// On PostgreSQL with replicas, each reading its own data directory, an adoption on one would not reach the others:
+// refused, saying what to do instead.
+TEST_F(SettingsAdoptTest, ReplicasRefuseItSayingWhatToDoInstead) {
+    Config cluster = config_;
+    cluster.store_driver = "postgres";
+    cluster.cluster_enabled = true;
+    context_->adoption = SettingsAdoptionFor(cluster);
+    auto r = client_->Post("/api/settings/adopt", json{{"job_id", 1}}.dump());
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("cluster.enabled"), std::string::npos) << r.body;
+    EXPECT_FALSE(Body(client_->Get("/api/settings/adopt"))["can_adopt"].get<bool>());
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP95);
+}
+
+}  // namespace
+}  // namespace cloudopt
