@@ -68,7 +68,7 @@ export default function App() {
   else if (section === 'recommendations') page = <Recommendations canApply={canOperate(user)} />;
   else if (section === 'actions') page = <Actions />;
   else if (section === 'settings') page = user.role === 'admin' ? <Settings user={user} /> : <NeedsRole role="admin" what="Settings (users, API tokens, cloud credentials, the audit log)" user={user} />;
-  else if (section === 'simulation') page = <Simulation canRun={canOperate(user)} />;
+  else if (section === 'simulation') page = <Simulation canRun={canOperate(user)} isAdmin={user.role === 'admin'} />;
   else if (section === 'costs') page = <Costs isAdmin={user.role === 'admin'} />;
   else page = <Overview canOperate={canOperate(user)} />;
 

@@ -2,6 +2,7 @@ import { Chart as ChartJS, Legend, LinearScale, LineController, LineElement, Poi
 import { useEffect, useState } from 'react';
 import { Line } from 'react-chartjs-2';
 import { api, errorMessage } from '../api.js';
+import AdoptSetting from '../components/AdoptSetting.jsx';
 import SweepFrontier from '../components/SweepFrontier.jsx';
 import { simulationDatasets } from '../chartData.js';
 import { number, percent, time } from '../format.js';
@@ -21,7 +22,7 @@ const SWEEP_POLICIES = ['predictive', 'reactive', 'seasonal', 'oracle'];
 const SWEEP_QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.999];
 const numbers = (text) => String(text).split(/[\s,]+/).filter(Boolean).map(Number);
 
-export default function Simulation({ canRun }) {
+export default function Simulation({ canRun, isAdmin = false }) {
   const [kind, setKind] = useState('compare'); // compare | sweep
   const [grid, setGrid] = useState({ policies: SWEEP_POLICIES, quantiles: [0.9, 0.95, 0.99], unmetBudgets: '0.001, 0.005, 0.02', targets: '0.3, 0.5, 0.7, 0.9', budgetPct: '0.5' });
   const [datasets, setDatasets] = useState([]);
@@ -175,7 +176,9 @@ export default function Simulation({ canRun }) {
           allowOpen={false}
           testId="sweep-run-section"
           title={`Cost against risk: ${swept.source}${swept.seconds !== undefined ? ` (swept in ${number(swept.seconds, 0)} s)` : ''}`}
-        />
+        >
+          <AdoptSetting jobId={job.id} cheapest={swept.cheapest_predictive} isAdmin={isAdmin} />
+        </SweepFrontier>
       )}
       {result && (
         <section aria-label="simulation result">
