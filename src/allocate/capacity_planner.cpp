@@ -221,19 +221,32 @@ PlanDecision CapacityPlanner::Plan(const PlanInput& input) const {
         }
     }
 
+    // The scale-out tolerance: what runs may carry up to `tolerated` of its capacity before either reason scales out.
+    // Never above 90% (where "hot" starts) unless the band's top is itself higher: a resource whose band reaches 0.95
+    // gets no tolerance on top of it, so no setting lets load ride above 100%.
+    const double tolerance = in.flap_guard.scale_out_tolerance;
+    const double tolerated = std::min(r.target_high + tolerance, std::max(r.target_high, 0.90));
+    // The forecast's scale-out waits while what runs would carry the peak it sized for within the tolerance: a slow
+    // rise is followed in fewer, larger steps (each sizes back to the target), and the launch still comes a lead time
+    // before the forecast says what runs would pass it.
+    if (tolerance > 0 && lead.found && predictive > in.current_capacity && in.current_capacity > 0 &&
+        sized.value <= in.current_capacity * per * tolerated) {
+        why += "; the " + std::to_string(in.current_capacity) + " running would carry that peak at " +
+               std::to_string(std::lround(100.0 * sized.value / (in.current_capacity * per))) +
+               "%, within the scale-out tolerance up to " + std::to_string(std::lround(100.0 * tolerated)) +
+               "%: they hold it";
+        predictive = in.current_capacity;
+    }
+
     // Reactive floor: what the measured load needs right now to stay under the top of the band.
     int reactive = 0;
     if (in.current_load) {
         reactive = InstancesFor(*in.current_load, per, r.target_high);
-        // Never above 90% (where "hot" starts) unless the band's top is itself higher: a resource whose band
-        // reaches 0.95 gets no tolerance on top of it, so no setting lets measured load ride above 100%.
-        const double tolerated =
-            std::min(r.target_high + in.flap_guard.reactive_tolerance, std::max(r.target_high, 0.90));
-        if (in.flap_guard.reactive_tolerance > 0 && reactive > in.current_capacity && in.current_capacity > 0 &&
+        if (tolerance > 0 && reactive > in.current_capacity && in.current_capacity > 0 &&
             *in.current_load <= in.current_capacity * per * tolerated) {
             why += "; reactive floor: load " + Fmt(*in.current_load) + " is " +
                    std::to_string(std::lround(100.0 * *in.current_load / (in.current_capacity * per))) + "% of the " +
-                   std::to_string(in.current_capacity) + " running, within the tolerance up to " +
+                   std::to_string(in.current_capacity) + " running, within the scale-out tolerance up to " +
                    std::to_string(std::lround(100.0 * tolerated)) + "%: they hold it";
             reactive = in.current_capacity;
         } else {

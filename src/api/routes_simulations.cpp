@@ -178,7 +178,7 @@ Result<std::string> RunSimulation(const SimulationRequest& sim, const JobRunner:
                   {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
                   {"flap_hold_s", e.flap_guard.flap_hold_seconds},
                   {"min_scale_in_share", e.flap_guard.min_scale_in_share},
-                  {"reactive_tolerance", e.flap_guard.reactive_tolerance},
+                  {"scale_out_tolerance", e.flap_guard.scale_out_tolerance},
                   {"unmet_budget", e.service_level.budget},
                   {"max_actions_per_resource_per_hour", e.max_actions_per_resource_per_hour},
                   {"lstm_epochs", sim.options.models.auto_includes_lstm ? sim.options.models.lstm.train.epochs : 0}}},

@@ -133,7 +133,9 @@ const std::vector<Key>& Keys() {
         // Shorter than the 30-minute flap span, a spent budget could not stop a scale-out being undone inside it.
         Int("loop.flap_hold_seconds", &Config::flap_hold_seconds, 1800, 86400),
         Double("loop.min_scale_in_share", &Config::min_scale_in_share, 0.0, 0.5),
-        Double("loop.reactive_tolerance", &Config::reactive_tolerance, 0.0, 0.19),
+        Double("loop.scale_out_tolerance", &Config::scale_out_tolerance, 0.0, 0.19),
+        // Its name before it held the forecast's scale-out too (session 27): a config that sets it keeps working.
+        Double("loop.reactive_tolerance", &Config::scale_out_tolerance, 0.0, 0.19),
         // p99.9 is extrapolated from the band's tail (core/forecast.hpp QuantileLevel::kP999; docs/COSTS.md).
         Text("loop.quantile", &Config::quantile, {"p50", "p90", "p95", "p99", "p99.9"}),
         Int("loop.train_epochs", &Config::train_epochs, 0, 1000),

@@ -66,7 +66,7 @@ struct Config {
     int flap_budget_per_day = kDefaultFlapGuard.flap_budget_per_day;
     int flap_hold_seconds = static_cast<int>(kDefaultFlapGuard.flap_hold_seconds);
     double min_scale_in_share = kDefaultFlapGuard.min_scale_in_share;
-    double reactive_tolerance = kDefaultFlapGuard.reactive_tolerance;
+    double scale_out_tolerance = kDefaultFlapGuard.scale_out_tolerance;
     std::string quantile = "p95";
     int train_epochs = 30;
     int lstm_hidden = 64;

@@ -14,7 +14,7 @@ ControlLoopOptions LoopOptionsFrom(const Config& config) {
     o.engine.max_retry_backoff_seconds = config.max_retry_backoff_seconds;
     o.engine.flap_guard = {config.flap_window_seconds,        config.scale_in_hysteresis, config.flap_backoff_max,
                            config.scale_in_lookahead_seconds, config.flap_budget_per_day, config.flap_hold_seconds,
-                           config.min_scale_in_share,         config.reactive_tolerance};
+                           config.min_scale_in_share,         config.scale_out_tolerance};
     o.forecast_step = config.forecast_step_seconds;
     o.horizon_steps = config.horizon_steps;
     o.history_seconds = static_cast<UnixSeconds>(config.history_days) * 86400;

@@ -243,9 +243,10 @@ int main(int argc, char** argv) {
                      "(default 0.05; 0: off)")
         ->check(CLI::Range(0.0, 0.5));
     simulate
-        ->add_option("--reactive-tolerance", simulate_command.reactive_tolerance,
-                     "The reactive floor scales out on measured load only above target_high + this share of what "
-                     "runs, as loop.reactive_tolerance (0: off)")
+        ->add_option("--scale-out-tolerance,--reactive-tolerance", simulate_command.scale_out_tolerance,
+                     "Scale out (on measured load or on the forecast's peak) only when what runs would carry more "
+                     "than target_high + this share of its capacity, as loop.scale_out_tolerance (default 0.10; 0: "
+                     "off)")
         ->check(CLI::Range(0.0, 0.19));
     simulate->add_option("--test-fraction", simulate_command.test_fraction, "Share of each series scored (default 0.2)")
         ->check(CLI::Range(0.01, 0.9));

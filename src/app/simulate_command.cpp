@@ -54,7 +54,7 @@ Result<EngineOptions> EngineOptionsFor(const SimulateCommand& c, EngineOptions e
     if (c.flap_budget) engine.flap_guard.flap_budget_per_day = *c.flap_budget;
     if (c.flap_hold_s) engine.flap_guard.flap_hold_seconds = *c.flap_hold_s;
     if (c.min_scale_in) engine.flap_guard.min_scale_in_share = *c.min_scale_in;
-    if (c.reactive_tolerance) engine.flap_guard.reactive_tolerance = *c.reactive_tolerance;
+    if (c.scale_out_tolerance) engine.flap_guard.scale_out_tolerance = *c.scale_out_tolerance;
     return engine;
 }
 
@@ -260,7 +260,7 @@ int RunSimulate(const SimulateCommand& c) {
                           {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
                           {"flap_hold_s", e.flap_guard.flap_hold_seconds},
                           {"min_scale_in_share", e.flap_guard.min_scale_in_share},
-                          {"reactive_tolerance", e.flap_guard.reactive_tolerance},
+                          {"scale_out_tolerance", e.flap_guard.scale_out_tolerance},
                           {"epochs", ReplayEpochs(c, loop)},
                           {"policies", policies},
                           {"per_series", per_series}};

@@ -39,7 +39,7 @@ struct SimulateCommand {
     std::optional<int> flap_budget;            // as loop.flap_budget_per_day
     std::optional<int> flap_hold_s;            // as loop.flap_hold_seconds
     std::optional<double> min_scale_in;        // as loop.min_scale_in_share
-    std::optional<double> reactive_tolerance;  // as loop.reactive_tolerance
+    std::optional<double> scale_out_tolerance;  // as loop.scale_out_tolerance
     double test_fraction = 0.2;
     // LSTM epochs of the predictive policy's auto model: loop.train_epochs with a config, else 5 (the service's 30
     // would make a run over many series take hours; docs/SAVINGS.md measured with 5).

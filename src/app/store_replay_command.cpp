@@ -220,7 +220,7 @@ int RunSimulateFromStore(const SimulateCommand& c) {
                                {"flap_budget_per_day", e.flap_guard.flap_budget_per_day},
                                {"flap_hold_s", e.flap_guard.flap_hold_seconds},
                                {"min_scale_in_share", e.flap_guard.min_scale_in_share},
-                               {"reactive_tolerance", e.flap_guard.reactive_tolerance},
+                               {"scale_out_tolerance", e.flap_guard.scale_out_tolerance},
                                {"max_actions_per_resource_per_hour", e.max_actions_per_resource_per_hour}};
     if (c.json) {
         std::cout << nlohmann::json{{"engine", settings}, {"resources", rows}}.dump() << "\n";

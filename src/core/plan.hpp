@@ -41,14 +41,15 @@ struct FlapGuard {
     // A scale-in removes at least this share of the running capacity, or waits until it would (HPA's tolerance,
     // for scale-in only): on a fleet above 20 instances at 0.05 a one-instance step waits for a second. 0: off.
     double min_scale_in_share = 0.0;
-    // The reactive floor's tolerance (HPA's, for scale-out on measured load): the floor scales out only when the
-    // measured load runs above target_high + this share of what runs (0.10: above 90% at the default 0.80), and then
-    // sizes back to target_high; never past 90% unless target_high is itself higher (then no tolerance). A one-step
-    // burst below that rides on what runs (it is not "hot", which starts at 90%), instead of a scale-out that the next
-    // quiet step takes back. The forecast's scale-out is not affected. 0: off (the floor scales out as soon as the load
-    // needs more than target_high of what runs). Measured on every trace in docs/SAVINGS.md ("The reactive floor's
-    // tolerance").
-    double reactive_tolerance = 0.0;
+    // The scale-out tolerance (the scale-out half of HPA's 10%), for both reasons to scale out. The reactive floor
+    // scales out only when the measured load runs above target_high + this share of what runs (0.10: above 90% at
+    // the default 0.80), and the forecast only when its peak over the lead time would (what runs would carry the
+    // forecast's peak at 90% or less: they hold it); either then sizes as usual (floor: target_high; forecast: the
+    // target). Never past 90% unless target_high is itself higher (then no tolerance). A burst or a slow rise that
+    // stays below it rides on what runs (it is not "hot", which starts at 90%) instead of a string of one-instance
+    // scale-outs or one that the next quiet step takes back. 0: off (scale out as soon as either needs more than
+    // what runs). Measured on every trace in docs/SAVINGS.md ("The scale-out tolerance").
+    double scale_out_tolerance = 0.0;
 };
 
 // The flap guard the service, `cloudopt simulate` and the dashboard's simulation run with unless configured

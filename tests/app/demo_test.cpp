@@ -201,6 +201,7 @@ TEST(Demo, ReplayingWhatTheDemoRecordedMakesTheLoopsDecisionAtEveryTick) {
     cli.flap_budget = 0;
     cli.stabilization_s = 0;
     cli.hysteresis = 0.0;
+    cli.scale_out_tolerance = 0.0;
     ::testing::internal::CaptureStdout();
     ASSERT_EQ(RunSimulateFromStore(cli), 0);
     const nlohmann::json other = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
