@@ -42,6 +42,8 @@ class PlanHistory {
     // A step (or pass) whose outcome is known: was its demand above the capacity that was ready?
     void ObserveService(bool starved);
     double band_correction() const { return correction_; }
+    // An adopted unmet budget (ControlLoop::AdoptRisk): the correction moves toward it from where it is.
+    void SetServiceBudget(double budget) { level_.budget = budget; }
 
   private:
     void Forget(UnixSeconds now);

@@ -87,6 +87,14 @@ class ScalingEngine {
     // The provider refused or failed the change: the next attempt waits (backoff) and it counts against the limit.
     void ApplyFailed(UnixSeconds now);
 
+    // An adopted quantile and unmet budget (ControlLoop::AdoptRisk), taken in place: the windows, the rate limit, the
+    // backoff and the service-level correction the engine remembers stay as they are.
+    void SetRisk(QuantileLevel quantile, double unmet_budget) {
+        options_.quantile = quantile;
+        options_.service_level.budget = unmet_budget;
+        history_.SetServiceBudget(unmet_budget);
+    }
+
     const ChangeCounts& counts() const { return counts_; }
     double band_correction() const { return history_.band_correction(); }
     const EngineOptions& options() const { return options_; }

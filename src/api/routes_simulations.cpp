@@ -315,66 +315,73 @@ json AdoptedJson(const AdoptedRecord& record) {
 }
 
 void AddSettingsRoutes(Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/settings/adopt", [&ctx](const HttpRequest&) {
-        const EngineOptions now = ctx.loop.engine_options();
-        json out = Setting(now.quantile, now.service_level.budget);
-        json adopted;
-        if (ctx.adoption.current) {
-            auto current = ctx.adoption.current();
-            if (!current) return ErrorResponse(current.error());
-            if (*current) adopted = AdoptedJson(**current);
-        }
-        out["source"] = adopted.is_null() ? "config" : "adopted";
-        out["adopted"] = adopted;
-        out["can_adopt"] = ctx.adoption.persist && ctx.adoption.refused_because.empty();
-        if (!ctx.adoption.refused_because.empty()) out["refused_because"] = ctx.adoption.refused_because;
-        return JsonResponse(200, out);
-    });
+    router.Add(
+        "GET", "/api/settings/adopt",
+        [&ctx](const HttpRequest&) {
+            const EngineOptions now = ctx.loop.engine_options();
+            json out = Setting(now.quantile, now.service_level.budget);
+            json adopted;
+            if (ctx.adoption.current) {
+                auto current = ctx.adoption.current();
+                if (!current) return ErrorResponse(current.error());
+                if (*current) adopted = AdoptedJson(**current);
+            }
+            out["source"] = adopted.is_null() ? "config" : "adopted";
+            out["adopted"] = adopted;
+            out["can_adopt"] = ctx.adoption.persist && ctx.adoption.refused_because.empty();
+            if (!ctx.adoption.refused_because.empty()) out["refused_because"] = ctx.adoption.refused_because;
+            return JsonResponse(200, out);
+        },
+        RouteCost::kBlocking);  // reads adopted.yaml and its evidence file
 
     auto serialized = std::make_shared<std::mutex>();  // one adoption at a time: the file and the loop agree
-    router.Add("POST", "/api/settings/adopt", [&ctx, serialized](const HttpRequest& req) {
-        if (!ctx.adoption.refused_because.empty())
-            return ErrorResponse({ErrorCode::kConflict, ctx.adoption.refused_because});
-        if (!ctx.adoption.persist)
-            return ErrorResponse({ErrorCode::kUnavailable,
-                                  "this service keeps no adopted settings (no data directory); set loop.quantile "
-                                  "and loop.unmet_budget in its config instead"});
-        auto adoption = ParseAdoption(req, ctx.jobs);
-        if (!adoption) return ErrorResponse(adoption.error());
-        std::lock_guard lock(*serialized);
-        const std::string actor = req.principal ? req.principal->Actor() : "anonymous";
-        const EngineOptions before = ctx.loop.engine_options();
-        // Kept first: a setting the service could not keep is not applied, so a restart never undoes it unseen.
-        auto record = ctx.adoption.persist(
-            adoption->quantile, adoption->unmet_budget,
-            "adopted by " + actor + " through POST /api/settings/adopt: " + adoption->reason, adoption->evidence_json);
-        if (!record) return ErrorResponse(record.error());
-        ctx.loop.AdoptRisk(adoption->quantile, adoption->unmet_budget);
-        json changed = json::array();
-        if (before.quantile != adoption->quantile) changed.push_back("loop.quantile");
-        if (std::abs(before.service_level.budget - adoption->unmet_budget) > 1e-12)
-            changed.push_back("loop.unmet_budget");
-        const std::string detail = "loop.quantile " + std::string(QuantileLevelName(before.quantile)) + " -> " +
-                                   QuantileLevelName(adoption->quantile) + ", loop.unmet_budget " +
-                                   AdoptNumber(before.service_level.budget) + " -> " +
-                                   AdoptNumber(adoption->unmet_budget) + " (" + adoption->reason + "; evidence " +
-                                   record->evidence + ")";
-        AuditEntry entry;
-        entry.ts = ctx.clock.Now();
-        entry.actor = actor;
-        entry.action = "adopt loop settings";
-        entry.target = "/api/settings/adopt";
-        entry.status = 200;
-        entry.remote_address = req.remote_address;
-        entry.detail = detail;
-        if (Status s = ctx.auth.store().AppendAudit(entry); !s)
-            spdlog::warn("audit log write failed for the adoption by {}: {}", actor, s.error().message);
-        spdlog::info("settings adopted by {}: {}", actor, detail);
-        return JsonResponse(200, {{"from", Setting(before.quantile, before.service_level.budget)},
-                                  {"to", Setting(adoption->quantile, adoption->unmet_budget)},
-                                  {"changed", changed},
-                                  {"adopted", AdoptedJson(*record)}});
-    });
+    router.Add(
+        "POST", "/api/settings/adopt",
+        [&ctx, serialized](const HttpRequest& req) {
+            if (!ctx.adoption.refused_because.empty())
+                return ErrorResponse({ErrorCode::kConflict, ctx.adoption.refused_because});
+            if (!ctx.adoption.persist)
+                return ErrorResponse({ErrorCode::kUnavailable,
+                                      "this service keeps no adopted settings (no data directory); set loop.quantile "
+                                      "and loop.unmet_budget in its config instead"});
+            auto adoption = ParseAdoption(req, ctx.jobs);
+            if (!adoption) return ErrorResponse(adoption.error());
+            std::lock_guard lock(*serialized);
+            const std::string actor = req.principal ? req.principal->Actor() : "anonymous";
+            const EngineOptions before = ctx.loop.engine_options();
+            // Kept first: a setting the service could not keep is not applied, so a restart never undoes it unseen.
+            auto record =
+                ctx.adoption.persist(adoption->quantile, adoption->unmet_budget,
+                                     "adopted by " + actor + " through POST /api/settings/adopt: " + adoption->reason,
+                                     adoption->evidence_json);
+            if (!record) return ErrorResponse(record.error());
+            ctx.loop.AdoptRisk(adoption->quantile, adoption->unmet_budget);
+            json changed = json::array();
+            if (before.quantile != adoption->quantile) changed.push_back("loop.quantile");
+            if (std::abs(before.service_level.budget - adoption->unmet_budget) > 1e-12)
+                changed.push_back("loop.unmet_budget");
+            const std::string detail = "loop.quantile " + std::string(QuantileLevelName(before.quantile)) + " -> " +
+                                       QuantileLevelName(adoption->quantile) + ", loop.unmet_budget " +
+                                       AdoptNumber(before.service_level.budget) + " -> " +
+                                       AdoptNumber(adoption->unmet_budget) + " (" + adoption->reason + "; evidence " +
+                                       record->evidence + ")";
+            AuditEntry entry;
+            entry.ts = ctx.clock.Now();
+            entry.actor = actor;
+            entry.action = "adopt loop settings";
+            entry.target = "/api/settings/adopt";
+            entry.status = 200;
+            entry.remote_address = req.remote_address;
+            entry.detail = detail;
+            if (Status s = ctx.auth.store().AppendAudit(entry); !s)
+                spdlog::warn("audit log write failed for the adoption by {}: {}", actor, s.error().message);
+            spdlog::info("settings adopted by {}: {}", actor, detail);
+            return JsonResponse(200, {{"from", Setting(before.quantile, before.service_level.budget)},
+                                      {"to", Setting(adoption->quantile, adoption->unmet_budget)},
+                                      {"changed", changed},
+                                      {"adopted", AdoptedJson(*record)}});
+        },
+        RouteCost::kBlocking);  // parses the sweep's JSON, writes two files and the audit log
 }
 
 }  // namespace

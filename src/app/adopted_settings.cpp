@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -25,13 +26,18 @@ std::optional<std::string> QuantileName(double q) {
     return std::nullopt;
 }
 
+// To the millisecond: two adoptions within a second (the API's and a CLI's) must not share an evidence file.
 std::string UtcStamp() {
-    const std::time_t now = std::time(nullptr);
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     std::tm tm{};
-    gmtime_r(&now, &tm);
+    gmtime_r(&seconds, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03lldZ", buf, static_cast<long long>(millis));
+    return out;
 }
 
 }  // namespace
@@ -51,7 +57,7 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
     if (Status w = WriteWholeFile((dir / evidence).string(), evidence_json + "\n", "sweep evidence"); !w)
         return w.error();
     char budget[32];
-    std::snprintf(budget, sizeof budget, "%g", s.unmet_budget);
+    std::snprintf(budget, sizeof budget, "%.17g", s.unmet_budget);  // read back exactly
     const std::string yaml = "# Written by " + s.written_by + ": " + s.reason + ".\n# Evidence: " + evidence +
                              ". cloudopt serve applies these keys over its config file and environment;\n"
                              "# delete this file to go back to them.\nloop:\n  quantile: " +
@@ -152,6 +158,9 @@ api::SettingsAdoption SettingsAdoptionFor(const Config& config) {
             "instead: `cloudopt "
             "simulate --sweep --adopt --data-dir DIR` for each replica's data directory (or loop.quantile and "
             "loop.unmet_budget in their config), then restart them one at a time";
+        // What `--adopt` wrote for this replica is still what it runs at: GET says so.
+        const std::string dir = config.data_dir;
+        adoption.current = [dir] { return ReadAdoptedSettings(dir); };
         return adoption;
     }
     const std::string data_dir = config.data_dir;

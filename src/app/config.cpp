@@ -267,6 +267,10 @@ Status ApplyYaml(Config& config, const YAML::Node& node, const std::string& pref
             continue;
         }
         if (value.IsMap()) {
+            // Both names of one setting would silently overwrite each other (whichever comes last wins).
+            if (path == "loop" && value["reactive_tolerance"] && value["scale_out_tolerance"])
+                return Bad("loop.reactive_tolerance",
+                           "is the older name of loop.scale_out_tolerance: set only loop.scale_out_tolerance");
             if (Status s = ApplyYaml(config, value, path); !s) return s;
             continue;
         }

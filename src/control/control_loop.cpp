@@ -175,7 +175,10 @@ std::optional<PassOutcome> ControlLoop::RunListed(const Resource& listed_resourc
                 if (anomaly_) anomaly_->Reload(current->id);
             } else if (const EngineOptions& held = state->engine->options();
                        held.quantile != engine.quantile || held.service_level.budget != engine.service_level.budget) {
-                state->engine = EngineFromStore(store_, planner_, engine, current->id, now);  // AdoptRisk since
+                // AdoptRisk since the last pass: taken in place, so the stabilization window, the flap hold, the rate
+                // limit and a backoff still hold (a rebuild from the action log would forget them and scale in at
+                // once).
+                state->engine->SetRisk(engine.quantile, engine.service_level.budget);
             }
             CallDeadline::Scope bounded(CallDeadlineOf(lease ? &*lease : nullptr));  // no cloud call outlives it
             outcome = RunResource(*current, now, *state->engine, lease ? &*lease : nullptr);

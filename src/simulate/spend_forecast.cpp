@@ -258,6 +258,9 @@ constexpr int kMinCalibrationHistoryDays = 2;  // the least history a calibratio
 // of azure_vm2017_sample100 and bitbrains_rnd only, checked on the other files (docs/COSTS.md section 2).
 constexpr double kCalibrationLevel = 0.85;
 const double kMaxError = std::log(3.0);
+// The most the calibration stretches the errors, and the largest level move a path may take after it (x 9 or / 9).
+constexpr double kMaxCalibrationWidth = 8.0;
+const double kMaxCalibratedMove = 2.0 * std::log(3.0);
 
 // Split-conformal calibration of the band, as the forecasters' bands are calibrated (docs/FORECASTING.md): the
 // ensemble is run at the last whole-day origins inside the history (at most 14), each from the load before it
@@ -308,11 +311,13 @@ std::vector<double> CalibratedMoves(const RegularSeries& history, const SpendSiz
     const double plain = Quantile(sizes, 0.8);
     const double conformal = Quantile(sizes, std::min(1.0, std::ceil((n + 1) * kCalibrationLevel) / n));
     if (!(plain > 0)) return {};  // every span was forecast exactly: the history's moves are the better guess
-    width = conformal / plain;
+    // Bounded: with a handful of origins one clipped outlier sets the conformal quantile, and conformal / plain could
+    // reach 50 and more, sending a path to the group's max or min capacity for every step (a review finding).
+    width = std::clamp(conformal / plain, 1.0, kMaxCalibrationWidth);
     std::vector<double> moves;
     for (double e : errors) {
-        moves.push_back(width * e);
-        moves.push_back(-width * e);
+        moves.push_back(std::clamp(width * e, -kMaxCalibratedMove, kMaxCalibratedMove));
+        moves.push_back(std::clamp(-width * e, -kMaxCalibratedMove, kMaxCalibratedMove));
     }
     return moves;
 }

@@ -60,6 +60,10 @@ ReplayResult Replay(const std::optional<BudgetCapLimit>& cap) {
     CapacityPlanner planner;
     EngineOptions options;
     options.max_actions_per_resource_per_hour = 0;
+    // The cap is the subject: without the scale-out tolerance, what runs never carries the load above the band's top
+    // (80%) unless a cap holds it there, so `below_need_ticks` counts the cap's doing alone. (With it, the load rides
+    // up to 90% before a scale-out, capped or not.)
+    options.flap_guard.scale_out_tolerance = 0;
     ScalingEngine engine(planner, options);
     const Resource r = CappedResource();
     int running = 30;

@@ -297,3 +297,44 @@ TEST(ScaleOutTolerance, AForecastPeakWithinTheToleranceRidesOnWhatRunsAndOneAbov
 
 }  // namespace
 }  // namespace cloudopt
+
+namespace cloudopt {
+namespace {
+
+// An adopted quantile and budget (ControlLoop::AdoptRisk) are taken in place: the stabilization window of the
+// scale-out just made still holds the next minute's scale-in. A review found the loop rebuilt the engine from the
+// action log instead, which forgets the window's recommendations and scales in at once.
+TEST(EngineRisk, AnAdoptedSettingKeepsTheWindowsTheEngineRemembers) {
+    CapacityPlanner planner;
+    EngineOptions options;
+    options.tick_seconds = kTick;
+    options.service_level.rate = 0;
+    ScalingEngine engine(planner, options);
+    EngineInput in;
+    in.resource = Web();
+    in.now = kStart;
+    in.forecast = Flat(kStart, 100);
+    in.current_load = 100;
+    in.state.desired = 10;
+    in.state.ready = 10;
+    const EngineDecision out = engine.Decide(in);
+    ASSERT_EQ(out.verdict, Verdict::kApply) << out.plan.reason;
+    ASSERT_EQ(out.plan.desired, 14) << out.plan.reason;
+    engine.Applied(kStart, 10, 14);
+
+    engine.SetRisk(QuantileLevel::kP99, 0.002);
+    EXPECT_EQ(engine.options().quantile, QuantileLevel::kP99);
+    EXPECT_DOUBLE_EQ(engine.options().service_level.budget, 0.002);
+    in.now = kStart + kTick;
+    in.forecast = Flat(in.now, 40);
+    in.current_load = 40;
+    in.state.desired = 14;
+    in.state.ready = 14;
+    const EngineDecision held = engine.Decide(in);
+    EXPECT_EQ(held.plan.desired, 14) << "the scale-out of a minute ago holds for the stabilization window: "
+                                     << held.plan.reason;
+    EXPECT_EQ(held.plan.bound_by, "stabilization") << held.plan.reason;
+}
+
+}  // namespace
+}  // namespace cloudopt

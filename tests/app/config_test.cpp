@@ -53,6 +53,17 @@ TEST(Config, LoopQuantileTakesP999) {
     EXPECT_EQ(LoopOptionsFrom(*env).engine.quantile, QuantileLevel::kP999);
 }
 
+TEST(Config, TheScaleOutToleranceTakesItsOlderNameButNotBoth) {
+    testing::TempDir dir;
+    auto old_name = LoadConfig(Write(dir, "loop:\n  reactive_tolerance: 0.05\n"), {});
+    ASSERT_TRUE(old_name.ok()) << old_name.error().message;
+    EXPECT_DOUBLE_EQ(LoopOptionsFrom(*old_name).engine.flap_guard.scale_out_tolerance, 0.05);
+    auto both = LoadConfig(Write(dir, "loop:\n  reactive_tolerance: 0.05\n  scale_out_tolerance: 0\n"), {});
+    ASSERT_FALSE(both.ok());
+    EXPECT_NE(both.error().message.find("set only loop.scale_out_tolerance"), std::string::npos)
+        << both.error().message;
+}
+
 TEST(Config, FileThenEnvironment) {
     testing::TempDir dir;
     const std::string path = Write(dir,
