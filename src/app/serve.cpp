@@ -322,7 +322,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
         **store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring, MakeAccessOptions(config)};
     context.providers = config.providers;
     context.adoption = SettingsAdoptionFor(config);  // POST /api/settings/adopt (app/adopted_settings.hpp)
-    if (cluster->events)  // and theirs reach this one's
+    if (cluster->events)                             // and theirs reach this one's
         context.on_remote_samples_changed = [&cluster](SamplesChangedListener heard) {
             cluster->events->OnRemoteSamples(std::move(heard));
         };

@@ -29,16 +29,16 @@ struct SimulateCommand {
     // The service's config (loop.*), whose engine and model settings the predictive policy runs with; the flags
     // below override single keys. Without a config, the service's defaults.
     std::string config_path;
-    std::optional<double> quantile;            // as loop.quantile (0.5, 0.9, 0.95, 0.99)
-    std::optional<double> unmet_budget;        // as loop.unmet_budget
-    std::optional<long long> stabilization_s;  // as loop.stabilization_seconds
-    std::optional<long long> flap_window_s;    // as loop.flap_window_seconds
-    std::optional<double> hysteresis;          // as loop.scale_in_hysteresis
-    std::optional<int> flap_backoff;           // as loop.flap_backoff_max
-    std::optional<long long> lookahead_s;      // as loop.scale_in_lookahead_seconds
-    std::optional<int> flap_budget;            // as loop.flap_budget_per_day
-    std::optional<int> flap_hold_s;            // as loop.flap_hold_seconds
-    std::optional<double> min_scale_in;        // as loop.min_scale_in_share
+    std::optional<double> quantile;             // as loop.quantile (0.5, 0.9, 0.95, 0.99, 0.999)
+    std::optional<double> unmet_budget;         // as loop.unmet_budget
+    std::optional<long long> stabilization_s;   // as loop.stabilization_seconds
+    std::optional<long long> flap_window_s;     // as loop.flap_window_seconds
+    std::optional<double> hysteresis;           // as loop.scale_in_hysteresis
+    std::optional<int> flap_backoff;            // as loop.flap_backoff_max
+    std::optional<long long> lookahead_s;       // as loop.scale_in_lookahead_seconds
+    std::optional<int> flap_budget;             // as loop.flap_budget_per_day
+    std::optional<int> flap_hold_s;             // as loop.flap_hold_seconds
+    std::optional<double> min_scale_in;         // as loop.min_scale_in_share
     std::optional<double> scale_out_tolerance;  // as loop.scale_out_tolerance
     double test_fraction = 0.2;
     // LSTM epochs of the predictive policy's auto model: loop.train_epochs with a config, else 5 (the service's 30
