@@ -239,8 +239,9 @@ class ControlLoop {
     // the ones in force.
     const ControlLoopOptions& options() const { return options_; }
     // Adopts a sweep's risk setting while the loop runs (POST /api/settings/adopt): loop.quantile and
-    // loop.unmet_budget. Each resource's engine is rebuilt with them from the action log at its next pass (as after a
-    // lease moved), so its window rules still see the changes made before. Thread-safe; persisting it is the caller's.
+    // loop.unmet_budget. Each resource's engine takes them in place at its next pass (ScalingEngine::SetRisk), so the
+    // stabilization window, the flap hold, the rate limit and a backoff it remembers still hold. Thread-safe;
+    // persisting it is the caller's.
     void AdoptRisk(QuantileLevel quantile, double unmet_budget);
     // The engine settings in force: options().engine with what AdoptRisk set since. Thread-safe.
     EngineOptions engine_options() const;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "allocate/capacity_planner.hpp"
@@ -227,6 +228,79 @@ TEST_F(ControlLoopTest, APassAfterAnAdoptionPlansAtTheAdoptedQuantile) {
     ASSERT_NE(scale_out, nullptr) << "no scale-out to the 09:00 level was recorded";
     EXPECT_EQ(scale_out->explanation.quantile, "p99");
     EXPECT_NE(scale_out->reason.find("forecast p99 peak"), std::string::npos) << scale_out->reason;
+}
+
+// A forecaster whose every quantile is `level`, set by the test between passes: the test decides when the forecast
+// drops.
+class LevelForecaster final : public Forecaster {
+  public:
+    Result<Forecast> Predict(const RegularSeries& history, int horizon) const override {
+        Forecast f;
+        f.step = history.step;
+        for (int k = 0; k < horizon; ++k)
+            f.points.push_back({history.start + static_cast<UnixSeconds>(history.values.size() + k) * history.step,
+                                level, level, level, level});
+        return f;
+    }
+    double level = 60.0;
+};
+
+// A sweep's setting adopted after the loop scaled out (ControlLoop::AdoptRisk), then the forecast drops: the
+// scale-in still waits out the stabilization window the resource's engine remembered from before the adoption, and
+// the held decisions are made at the adopted quantile. An engine rebuilt at the adoption (from scratch, or from the
+// action log) forgets the window's recommendations and scales in at the first pass after it.
+TEST_F(ControlLoopTest, AnAdoptionAfterAScaleOutKeepsItsStabilizationWindowWhenTheForecastDrops) {
+    LevelForecaster forecast;  // 60 while the night's load is 20: ceil(60 / (10 x 0.75)) = 8 instances
+    ControlLoop loop(*store_, clock_, adapters_, forecast, planner_, catalog_, metrics_, ControlLoopOptions{});
+    Resource r = AddResource("web", Mode::kAuto);
+    auto pass = [&]() -> PassOutcome {
+        auto outcomes = loop.RunPass();
+        EXPECT_TRUE(outcomes.ok());
+        PassOutcome mine;
+        if (outcomes.ok())
+            for (const PassOutcome& o : *outcomes)
+                if (o.resource_id == r.id) mine = o;
+        return mine;
+    };
+    const PassOutcome out = pass();
+    ASSERT_TRUE(out.action.has_value()) << (out.decision ? out.decision->reason : out.error);
+    ASSERT_EQ(out.action->to_capacity, 8) << out.action->reason;
+    ASSERT_EQ(cloud_.Describe(r)->desired, 8);
+    UnixSeconds last_high = clock_.Now();  // the last pass whose plan (before the window rules) was 8
+    // Passes until the next forecast step: the stored forecast is reused within its step, so the drop below reaches
+    // the first pass after the adoption.
+    for (clock_.Advance(60); clock_.Now() % 300 != 0; clock_.Advance(60)) {
+        const PassOutcome o = pass();
+        ASSERT_TRUE(o.decision.has_value()) << o.error;
+        ASSERT_EQ(o.decision->recommended, 8) << o.decision->reason;
+        last_high = clock_.Now();
+    }
+
+    loop.AdoptRisk(QuantileLevel::kP99, 0.002);
+    forecast.level = 20.0;  // the forecast drops to the measured load
+    int held = 0;
+    std::optional<UnixSeconds> scaled_in;
+    for (int minute = 0; minute < 30 && !scaled_in; ++minute, clock_.Advance(60)) {
+        const UnixSeconds now = clock_.Now();
+        const PassOutcome o = pass();
+        ASSERT_TRUE(o.decision.has_value()) << o.error;
+        const PlanDecision& d = *o.decision;
+        ASSERT_LT(d.recommended, 8) << "the forecast dropped at the first pass after the adoption: " << d.reason;
+        EXPECT_EQ(d.explanation.quantile, "p99") << "planned at the adopted quantile: " << d.reason;
+        if (now < last_high + 300) {  // within the window of the last plan of 8
+            ++held;
+            EXPECT_FALSE(o.action.has_value()) << "scaled in within the stabilization window: " << o.action->reason;
+            EXPECT_EQ(d.desired, 8) << d.reason;
+            EXPECT_EQ(d.bound_by, "stabilization") << d.reason;
+        } else if (o.action && o.action->to_capacity < 8) {
+            scaled_in = now;
+            // Sized at 0.65 utilization (the hysteresis below the 0.75 target): ceil(20 / (10 x 0.65)) = 4.
+            EXPECT_EQ(o.action->to_capacity, 4) << o.action->reason;
+        }
+    }
+    EXPECT_GT(held, 0) << "no pass planned the drop within the window";
+    ASSERT_TRUE(scaled_in.has_value()) << "the scale-in never came after the window";
+    EXPECT_EQ(cloud_.Describe(r)->desired, 4);
 }
 
 TEST_F(ControlLoopTest, ScalesOutAheadOfAForecastStepSoCapacityIsReadyWhenDemandArrives) {
