@@ -226,12 +226,31 @@ Result<QuantileLevel> ParseAdoptedQuantile(const json& q) {
                      "quantile: one of 0.5, 0.9, 0.95, 0.99, 0.999 (or p50, p90, p95, p99, p99.9)");
 }
 
-// {"job_id"} adopts the sweep's cheapest predictive setting within its unmet budget; {"job_id", "quantile",
-// "unmet_budget"} one of its other predictive points, the sweep kept as the evidence either way.
+// The cheapest predictive point of a sweep's result whose mean unmet is at most `max_unmet`: the rule of
+// simulate/sweep.hpp CheapestWithin over the points as the job's result has them, which is what the dashboard's
+// frontier applies to a budget typed after the sweep ran. Null when none is within it.
+const json* CheapestPredictiveWithin(const json& result, double max_unmet) {
+    const json* best = nullptr;
+    const auto points = result.find("points");
+    if (points == result.end() || !points->is_array()) return best;
+    for (const json& point : *points) {
+        if (!point.is_object() || point.value("policy", "") != "predictive") continue;
+        const json& unmet = point.value("unmet", json());
+        const json& cost = point.value("cost_rel", json());
+        if (!unmet.is_number() || !cost.is_number() || unmet.get<double>() > max_unmet + 1e-12) continue;
+        if (!best || cost.get<double>() < (*best)["cost_rel"].get<double>()) best = &point;
+    }
+    return best;
+}
+
+// {"job_id"} adopts the sweep's cheapest predictive setting within its unmet budget; {"job_id", "max_unmet"} the
+// cheapest within another budget (the user's, typed after the sweep ran); {"job_id", "quantile", "unmet_budget"} one
+// of its other predictive points. The sweep is kept as the evidence either way.
 Result<Adoption> ParseAdoption(const HttpRequest& req, const JobRunner& jobs) {
     auto body = ParseJsonBody(req);
     if (!body) return body.error();
-    if (Status s = CheckKnownFields(*body, {"job_id", "quantile", "unmet_budget"}, "adoption"); !s) return s.error();
+    if (Status s = CheckKnownFields(*body, {"job_id", "quantile", "unmet_budget", "max_unmet"}, "adoption"); !s)
+        return s.error();
     const json& id = body->value("job_id", json());
     if (!id.is_number_integer() || id.get<long long>() <= 0)
         return MakeError(ErrorCode::kUnprocessable,
@@ -260,6 +279,32 @@ Result<Adoption> ParseAdoption(const HttpRequest& req, const JobRunner& jobs) {
     if (explicit_q != explicit_b)
         return MakeError(ErrorCode::kUnprocessable,
                          explicit_q ? "unmet_budget: give it with quantile" : "quantile: give it with unmet_budget");
+    if (body->contains("max_unmet")) {
+        if (explicit_q)
+            return MakeError(ErrorCode::kUnprocessable,
+                             "max_unmet: give either max_unmet (the cheapest predictive point within it) or quantile "
+                             "with unmet_budget (that point), not both");
+        const json& m = (*body)["max_unmet"];
+        if (!m.is_number() || !(m.get<double>() >= 0) || m.get<double>() > 1)
+            return MakeError(ErrorCode::kUnprocessable,
+                             "max_unmet: the highest mean share of demand left unmet the adopted setting may have, in "
+                             "[0, 1]");
+        const double max_unmet = m.get<double>();
+        const json* cheapest = CheapestPredictiveWithin(result, max_unmet);
+        if (!cheapest)
+            return MakeError(ErrorCode::kUnprocessable,
+                             "max_unmet: no predictive point of job " + std::to_string(job_id) + " left at most " +
+                                 AdoptNumber(max_unmet) +
+                                 " of demand unmet; raise it, or run a sweep with higher quantiles");
+        const json& setting = cheapest->value("setting", json::object());
+        auto q = ParseAdoptedQuantile(setting.value("quantile", json()));
+        if (!q) return q.error();
+        out.quantile = *q;
+        out.unmet_budget = setting.value("unmet_budget", 0.005);
+        out.reason = "the cheapest predictive setting with unmet <= " + AdoptNumber(max_unmet) + " in sweep job " +
+                     std::to_string(job_id) + " on " + trace;
+        return out;
+    }
     if (!explicit_q) {
         const json& cheapest = result.value("cheapest_predictive", json());
         if (!cheapest.is_object())
@@ -303,6 +348,13 @@ Result<Adoption> ParseAdoption(const HttpRequest& req, const JobRunner& jobs) {
     return out;
 }
 
+// Keeping or reading the adopted setting failed on the service's side (a read-only data directory, a file in the
+// way): a valid request, so 500 with the message naming the path, never 400. An unreachable store stays 503.
+Error ServerSide(Error error) {
+    if (error.code != ErrorCode::kUnavailable) error.code = ErrorCode::kInternal;
+    return error;
+}
+
 json AdoptedJson(const AdoptedRecord& record) {
     json out = {{"quantile", QuantileLevelName(record.quantile)},
                 {"unmet_budget", record.unmet_budget},
@@ -323,7 +375,7 @@ void AddSettingsRoutes(Router& router, ApiContext& ctx) {
             json adopted;
             if (ctx.adoption.current) {
                 auto current = ctx.adoption.current();
-                if (!current) return ErrorResponse(current.error());
+                if (!current) return ErrorResponse(ServerSide(current.error()));
                 if (*current) adopted = AdoptedJson(**current);
             }
             out["source"] = adopted.is_null() ? "config" : "adopted";
@@ -354,7 +406,10 @@ void AddSettingsRoutes(Router& router, ApiContext& ctx) {
                 ctx.adoption.persist(adoption->quantile, adoption->unmet_budget,
                                      "adopted by " + actor + " through POST /api/settings/adopt: " + adoption->reason,
                                      adoption->evidence_json);
-            if (!record) return ErrorResponse(record.error());
+            if (!record) {
+                spdlog::error("adoption by {} not kept, nothing applied: {}", actor, record.error().message);
+                return ErrorResponse(ServerSide(record.error()));
+            }
             ctx.loop.AdoptRisk(adoption->quantile, adoption->unmet_budget);
             json changed = json::array();
             if (before.quantile != adoption->quantile) changed.push_back("loop.quantile");

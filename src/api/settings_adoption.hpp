@@ -28,6 +28,8 @@ struct AdoptedRecord {
 
 struct SettingsAdoption {
     // Keeps the setting where a restart reads it, with the sweep's whole JSON as evidence; the record as written.
+    // Its errors (and current's) name the path or store that failed; the route answers them 500 (503 for
+    // kUnavailable): the request was valid, keeping it failed.
     std::function<Result<AdoptedRecord>(QuantileLevel quantile, double unmet_budget, const std::string& reason,
                                         const std::string& evidence_json)>
         persist;

@@ -8,8 +8,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "app/files.hpp"
 
@@ -40,6 +42,27 @@ std::string UtcStamp() {
     return out;
 }
 
+// A comment line's text after `prefix`, without its trailing full stop; empty when no line has it.
+std::string CommentAfter(const std::string& text, const std::string& prefix) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        std::string rest = line.substr(prefix.size());
+        if (const auto end = rest.find(". "); end != std::string::npos) rest.resize(end);
+        if (!rest.empty() && rest.back() == '.') rest.pop_back();
+        return rest;
+    }
+    return {};
+}
+
+// What adopted.yaml in `dir` names as its evidence ("evidence/sweep-...json"); empty without the file or the line.
+std::string NamedEvidence(const std::filesystem::path& dir) {
+    std::ifstream in(dir / kAdoptedSettingsFile, std::ios::binary);
+    if (!in) return {};
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return CommentAfter(text, "# Evidence: ");
+}
+
 }  // namespace
 
 Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const AdoptedSettings& s,
@@ -64,7 +87,29 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
                              *quantile + "\n  unmet_budget: " + budget + "\n";
     const std::string path = (dir / kAdoptedSettingsFile).string();
     if (Status w = WriteWholeFile(path, yaml, "adopted settings"); !w) return w.error();
+    (void)PruneEvidence(data_dir);  // what it cannot delete, a later adoption tries again
     return path;
+}
+
+int PruneEvidence(const std::string& data_dir, std::size_t keep) {
+    const std::filesystem::path dir(data_dir);
+    std::error_code ec;
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir / "evidence", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("sweep-", 0) == 0 && entry.path().extension() == ".json" && entry.is_regular_file(ec))
+            names.push_back(name);
+    }
+    if (names.size() <= keep) return 0;
+    // The names carry the UTC time (UtcStamp), so the newest sort last.
+    std::sort(names.begin(), names.end());
+    const std::string named = NamedEvidence(dir);
+    int removed = 0;
+    for (std::size_t i = 0; i + keep < names.size(); ++i) {
+        if ("evidence/" + names[i] == named) continue;
+        if (std::filesystem::remove(dir / "evidence" / names[i], ec)) ++removed;
+    }
+    return removed;
 }
 
 Result<std::optional<std::string>> ApplyAdoptedSettings(Config& config) {
@@ -72,6 +117,8 @@ Result<std::optional<std::string>> ApplyAdoptedSettings(Config& config) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return std::optional<std::string>();
     const std::string where = path.string();
+    if (!std::filesystem::is_regular_file(path, ec))
+        return MakeError(ErrorCode::kInvalidArgument, where + " is not a file; delete it");
     std::string applied;
     try {
         const YAML::Node root = YAML::LoadFile(where);
@@ -93,24 +140,13 @@ Result<std::optional<std::string>> ApplyAdoptedSettings(Config& config) {
     } catch (const YAML::Exception& e) {
         return MakeError(ErrorCode::kInvalidArgument,
                          where + " is not valid YAML (" + e.what() + "); fix or delete it");
+    } catch (const std::exception& e) {
+        return MakeError(ErrorCode::kInvalidArgument, where + " cannot be read (" + e.what() + ")");
     }
     return std::optional<std::string>(applied + " adopted from " + where);
 }
 
 namespace {
-
-// A comment line's text after `prefix`, without its trailing full stop; empty when no line has it.
-std::string CommentAfter(const std::string& text, const std::string& prefix) {
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind(prefix, 0) != 0) continue;
-        std::string rest = line.substr(prefix.size());
-        if (const auto end = rest.find(". "); end != std::string::npos) rest.resize(end);
-        if (!rest.empty() && rest.back() == '.') rest.pop_back();
-        return rest;
-    }
-    return {};
-}
 
 // The evidence's source, the budget it was chosen against and its cheapest predictive point, as JSON text.
 std::string EvidenceSummary(const std::filesystem::path& path) {

@@ -5,6 +5,7 @@
 // deleting the file goes back to the config's settings. The running service writes it too (SettingsAdoptionFor,
 // POST /api/settings/adopt). Not thread-safe: the service's route makes one call at a time.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -22,11 +23,19 @@ struct AdoptedSettings {
 };
 
 inline constexpr const char* kAdoptedSettingsFile = "adopted.yaml";
+// How many evidence/sweep-*.json files the data directory keeps: the newest by the UTC time in their names. The one
+// adopted.yaml names is kept besides, however old.
+inline constexpr std::size_t kKeptEvidence = 20;
 
-// Writes DATA_DIR/adopted.yaml and the evidence beside it (creating the directories); the path of adopted.yaml.
-// kInvalidArgument for a quantile the loop does not plan at; an I/O error names the path.
+// Writes DATA_DIR/adopted.yaml and the evidence beside it (creating the directories), then prunes the evidence
+// (PruneEvidence); the path of adopted.yaml. kInvalidArgument for a quantile the loop does not plan at; an I/O error
+// names the path.
 Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const AdoptedSettings& settings,
                                          const std::string& evidence_json);
+
+// Deletes DATA_DIR/evidence/sweep-*.json beyond the newest `keep`, never the one adopted.yaml names. Returns how many
+// it deleted; one it cannot delete stays (the next adoption tries again).
+int PruneEvidence(const std::string& data_dir, std::size_t keep = kKeptEvidence);
 
 // Applies config.data_dir/adopted.yaml to `config` when it exists: one line for the log saying what was set and
 // from where, or nullopt without the file. kInvalidArgument naming the file and key when it holds anything else.

@@ -49,12 +49,43 @@ class SettingsAdoptTest : public ApiTest {
         ADD_FAILURE() << "the sweep job did not finish in 2 minutes";
         return 0;
     }
+    // A sweep job whose result is `result` (its points made up), run through the service's job runner as a sweep is:
+    // the adoption reads it as it reads a real one. The job's id once it succeeded.
+    std::int64_t CannedSweep(const json& result) {
+        const std::string text = result.dump();
+        const auto submitted = jobs_.Submit("simulate", "canned sweep " + std::to_string(++canned_),
+                                            [text](const JobRunner::Progress&) -> Result<std::string> { return text; });
+        for (int i = 0; i < 300; ++i) {
+            const auto job = jobs_.Get(submitted.job.id);
+            if (job && job->state == JobState::kSucceeded) return job->id;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        ADD_FAILURE() << "the canned sweep job did not finish";
+        return 0;
+    }
+    // Predictive p50, p90 and p99 (engine budget 0.005) leaving 3%, 1.2% and 0.4% unmet, and a cheaper reactive
+    // point that is not cloudopt's; the sweep was run with the default budget of 0.5%, within which p99 is cheapest.
+    static json ThreePredictivePoints() {
+        auto point = [](const char* policy, json setting, double cost, double unmet) {
+            return json{{"policy", policy}, {"setting", setting}, {"cost_rel", cost}, {"unmet", unmet}};
+        };
+        const json p99 = point("predictive", {{"quantile", 0.99}, {"unmet_budget", 0.005}}, 0.8, 0.004);
+        return {{"sweep", true},
+                {"source", "canned"},
+                {"unmet_budget", 0.005},
+                {"points",
+                 {point("predictive", {{"quantile", 0.5}, {"unmet_budget", 0.005}}, 0.5, 0.03),
+                  point("predictive", {{"quantile", 0.9}, {"unmet_budget", 0.005}}, 0.6, 0.012), p99,
+                  point("reactive", {{"target", 0.5}}, 0.4, 0.001)}},
+                {"cheapest_predictive", p99}};
+    }
     std::unique_ptr<HttpClient> As(const std::string& name, Role role) {
         auto c = std::make_unique<HttpClient>(port_);
         c->SetHeader("Authorization", auth_->BearerFor(name, role));
         return c;
     }
     Config config_;
+    int canned_ = 0;
 };
 
 TEST_F(SettingsAdoptTest, AnAdminAdoptsASweepsSettingWhichTheLoopUsesAndARestartKeeps) {
@@ -144,6 +175,71 @@ TEST_F(SettingsAdoptTest, AnAdminAdoptsASweepsSettingWhichTheLoopUsesAndARestart
     ControlLoop after(*store_, clock_, adapters_, forecaster_, planner_, catalog_, metrics_,
                       LoopOptionsFrom(restarted));
     EXPECT_EQ(after.engine_options().quantile, QuantileLevel::kP99);
+}
+
+// The dashboard's frontier lets the user type another unmet budget after the sweep ran, and names the cheapest setting
+// within it: Adopt then sends that budget as max_unmet (the sweep's own budget, without it, would adopt another
+// point). The service picks by the same rule over the same points; a budget nothing predictive meets is a 422.
+TEST_F(SettingsAdoptTest, AnotherUnmetBudgetAdoptsTheCheapestPredictivePointWithinIt) {
+    const std::int64_t job = CannedSweep(ThreePredictivePoints());
+    ASSERT_GT(job, 0);
+    auto within_2pct = client_->Post("/api/settings/adopt", json{{"job_id", job}, {"max_unmet", 0.02}}.dump());
+    ASSERT_EQ(within_2pct.status, 200) << within_2pct.body;
+    EXPECT_EQ(Body(within_2pct)["to"], (json{{"quantile", "p90"}, {"unmet_budget", 0.005}})) << within_2pct.body;
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP90);
+    EXPECT_NE(Body(within_2pct)["adopted"]["reason"].get<std::string>().find("unmet <= 0.02 in sweep job"),
+              std::string::npos)
+        << within_2pct.body;
+    auto within_5pct = client_->Post("/api/settings/adopt", json{{"job_id", job}, {"max_unmet", 0.05}}.dump());
+    ASSERT_EQ(within_5pct.status, 200) << within_5pct.body;
+    EXPECT_EQ(Body(within_5pct)["to"]["quantile"], "p50") << "the reactive point is cheaper, but not cloudopt's";
+    auto own_budget = client_->Post("/api/settings/adopt", json{{"job_id", job}}.dump());
+    ASSERT_EQ(own_budget.status, 200) << own_budget.body;
+    EXPECT_EQ(Body(own_budget)["to"]["quantile"], "p99");
+
+    const std::vector<json> bad = {
+        {{"job_id", job}, {"max_unmet", 0.001}},  // only the reactive point is within it
+        {{"job_id", job}, {"max_unmet", -0.1}},
+        {{"job_id", job}, {"max_unmet", "2%"}},
+        {{"job_id", job}, {"max_unmet", 0.02}, {"quantile", 0.9}, {"unmet_budget", 0.005}},
+    };
+    for (const json& body : bad) {
+        auto r = client_->Post("/api/settings/adopt", body.dump());
+        EXPECT_EQ(r.status, 422) << body.dump() << " -> " << r.body;
+        EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("max_unmet"), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP99);
+}
+
+// Keeping the adoption fails on the service's side: a 500 with the usual error body naming the path, never a 400 (the
+// request was valid), and nothing applied. Tests run as root, whom a read-only mode does not stop, so the data
+// directory cannot be written because a file stands where it should be, then because a directory stands where
+// adopted.yaml goes (the evidence was written, the setting was not).
+TEST_F(SettingsAdoptTest, ADataDirectoryItCannotWriteIsAServerErrorNamingThePathAndNothingIsApplied) {
+    const std::int64_t job = CannedSweep(ThreePredictivePoints());
+    ASSERT_GT(job, 0);
+    std::ofstream(config_.data_dir) << "not a directory\n";
+    auto blocked = client_->Post("/api/settings/adopt", json{{"job_id", job}}.dump());
+    EXPECT_EQ(blocked.status, 500) << blocked.body;
+    EXPECT_EQ(Body(blocked)["error"]["code"], "internal") << blocked.body;
+    EXPECT_NE(Body(blocked)["error"]["message"].get<std::string>().find(config_.data_dir + "/evidence"),
+              std::string::npos)
+        << blocked.body;
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP95);
+    EXPECT_EQ(client_->Get("/api/settings/adopt").status, 200);
+
+    std::filesystem::remove(config_.data_dir);
+    std::filesystem::create_directories(config_.data_dir + "/adopted.yaml");
+    auto unreplaceable = client_->Post("/api/settings/adopt", json{{"job_id", job}}.dump());
+    EXPECT_EQ(unreplaceable.status, 500) << unreplaceable.body;
+    EXPECT_NE(Body(unreplaceable)["error"]["message"].get<std::string>().find(config_.data_dir + "/adopted.yaml"),
+              std::string::npos)
+        << unreplaceable.body;
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP95);
+    // Reading it back fails on the service's side too.
+    auto shown = client_->Get("/api/settings/adopt");
+    EXPECT_EQ(shown.status, 500) << shown.body;
+    EXPECT_NE(Body(shown)["error"]["message"].get<std::string>().find("adopted.yaml"), std::string::npos) << shown.body;
 }
 
 // On PostgreSQL with replicas, each reading its own data directory, an adoption on one would not reach the others:

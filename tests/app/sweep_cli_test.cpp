@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -130,6 +131,48 @@ TEST(AdoptedSettings, P999IsWrittenAndAppliedAtStart) {
     EXPECT_EQ((*record)->evidence.rfind("evidence/sweep-", 0), 0u) << (*record)->evidence;
     p999.quantile = 0.98;
     EXPECT_FALSE(WriteAdoptedSettings(dir.path(), p999, "{}").ok());
+}
+
+// Every adoption writes its sweep as evidence: the data directory keeps the newest 20 (by the UTC time in their
+// names), never deleting the one adopted.yaml names, nor anything but evidence/sweep-*.json.
+TEST(AdoptedSettings, TheNewest20EvidenceFilesAreKeptAndTheAdoptedOneNeverGoes) {
+    testing::TempDir dir;
+    const std::string evidence = dir.File("evidence");
+    std::filesystem::create_directories(evidence);
+    auto name = [](int i) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "sweep-20260101T0000%02d.000Z.json", i);
+        return std::string(buf);
+    };
+    for (int i = 0; i < 25; ++i) std::ofstream(evidence + "/" + name(i)) << "{}\n";
+    std::ofstream(evidence + "/notes.txt") << "kept\n";
+    std::ofstream(dir.File("adopted.yaml"))
+        << "# Written by a test: the oldest sweep.\n# Evidence: evidence/" << name(0)
+        << ". cloudopt serve applies these keys.\nloop:\n  quantile: p95\n"
+           "  unmet_budget: 0.005\n";
+    EXPECT_EQ(PruneEvidence(dir.path(), 20), 4);
+    for (int i = 0; i < 25; ++i)
+        EXPECT_EQ(std::filesystem::exists(evidence + "/" + name(i)), i == 0 || i >= 5) << name(i);
+    EXPECT_TRUE(std::filesystem::exists(evidence + "/notes.txt"));
+    EXPECT_EQ(PruneEvidence(dir.path(), 20), 0) << "nothing more to prune";
+
+    // An adoption prunes after it wrote: its own evidence is the newest and adopted.yaml names it, so the old one
+    // named before goes, with the oldest beyond the newest 20.
+    AdoptedSettings settings;
+    settings.reason = "a test";
+    auto written = WriteAdoptedSettings(dir.path(), settings, "{\"sweep\": true}");
+    ASSERT_TRUE(written.ok()) << written.error().message;
+    auto record = ReadAdoptedSettings(dir.path());
+    ASSERT_TRUE(record.ok() && record->has_value());
+    const std::string newest = (*record)->evidence;
+    EXPECT_TRUE(std::filesystem::exists(dir.File(newest))) << newest;
+    int sweeps = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(evidence))
+        sweeps += entry.path().filename().string().rfind("sweep-", 0) == 0 ? 1 : 0;
+    EXPECT_EQ(sweeps, static_cast<int>(kKeptEvidence));
+    EXPECT_FALSE(std::filesystem::exists(evidence + "/" + name(0)));
+    EXPECT_FALSE(std::filesystem::exists(evidence + "/" + name(5)));
+    EXPECT_TRUE(std::filesystem::exists(evidence + "/" + name(6)));
 }
 
 TEST(CostsBacktestCli, ReportsTheP50ErrorTheBandsCoverageAndTheNaiveProjection) {

@@ -1,8 +1,10 @@
-// Adopting a sweep's setting in the running service (docs/COSTS.md §1, "Adopting the setting"): beside the sweep's
-// named cheapest predictive setting, what the loop plans at now (GET /api/settings/adopt) and, for an admin, an
-// Adopt button whose confirmation shows what changes from -> to (POST /api/settings/adopt with the sweep's job id).
+// Adopting a sweep's setting in the running service (docs/COSTS.md §1, "Adopting the setting"): beside cloudopt's
+// cheapest setting within the unmet budget the frontier shows (`budget`: the sweep's own, or one the user typed after
+// it ran), what the loop plans at now (GET /api/settings/adopt) and, for an admin, an Adopt button whose confirmation
+// shows what changes from -> to (POST /api/settings/adopt with the sweep's job id, and the typed budget as max_unmet).
 // Others see why they cannot.
 import { useEffect, useState } from 'react';
+import { adoptionFor } from '../adoptData.js';
 import { api, errorMessage } from '../api.js';
 import { percent } from '../format.js';
 
@@ -10,7 +12,7 @@ import { percent } from '../format.js';
 export const quantileName = (q) => `p${Math.round(Number(q) * 1000) / 10}`;
 const budgetText = (b) => percent(Number(b), 2);
 
-export default function AdoptSetting({ jobId, cheapest, isAdmin }) {
+export default function AdoptSetting({ jobId, sweep, budget, isAdmin }) {
   const [current, setCurrent] = useState(null);
   const [confirming, setConfirming] = useState(false);
   const [adopted, setAdopted] = useState(null);
@@ -30,7 +32,7 @@ export default function AdoptSetting({ jobId, cheapest, isAdmin }) {
   async function adopt() {
     setError('');
     try {
-      const { data } = await api.post('/api/settings/adopt', { job_id: jobId });
+      const { data } = await api.post('/api/settings/adopt', { job_id: jobId, ...request });
       setAdopted(data);
       setConfirming(false);
       await load();
@@ -40,6 +42,7 @@ export default function AdoptSetting({ jobId, cheapest, isAdmin }) {
     }
   }
 
+  const { cheapest, request } = adoptionFor(sweep, budget);
   const to = cheapest ? { quantile: quantileName(cheapest.setting.quantile), unmet_budget: cheapest.setting.unmet_budget } : null;
   const same = current && to && current.quantile === to.quantile && Math.abs(current.unmet_budget - to.unmet_budget) < 1e-12;
   const whyNot = !isAdmin ? 'Adopting a setting needs the admin role.' : current && !current.can_adopt ? current.refused_because ?? 'This service cannot adopt settings while it runs.' : '';
@@ -56,8 +59,8 @@ export default function AdoptSetting({ jobId, cheapest, isAdmin }) {
         )}
       </p>
       {to ? (
-        <p>
-          cloudopt's cheapest setting within the sweep's budget: <strong>{to.quantile}</strong>, unmet budget {budgetText(to.unmet_budget)} at {cheapest.cost_rel.toFixed(3)}× static.{' '}
+        <p data-testid="adopt-candidate" data-quantile={to.quantile} data-unmet-budget={to.unmet_budget}>
+          cloudopt's cheapest setting within {budgetText(budget)} unmet: <strong>{to.quantile}</strong>, unmet budget {budgetText(to.unmet_budget)} at {cheapest.cost_rel.toFixed(3)}× static, {budgetText(cheapest.unmet)} unmet.{' '}
           {whyNot ? (
             <span className="muted" data-testid="adopt-why-not">{whyNot}</span>
           ) : same ? (
@@ -70,8 +73,10 @@ export default function AdoptSetting({ jobId, cheapest, isAdmin }) {
             )
           )}
         </p>
+      ) : budget === null || budget === undefined ? (
+        <p className="muted">Give your unmet budget above to adopt cloudopt's cheapest setting within it.</p>
       ) : (
-        <p className="muted">This sweep names no predictive setting within its budget: sweep the predictive policy, or raise the budget, to adopt one.</p>
+        <p className="muted">No predictive setting of this sweep keeps unmet within {budgetText(budget)}: sweep the predictive policy, or raise the budget, to adopt one.</p>
       )}
       {confirming && current && to && (
         <div role="dialog" aria-label="confirm the adoption" className="confirm" data-testid="adopt-confirm">

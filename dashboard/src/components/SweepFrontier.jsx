@@ -2,7 +2,9 @@
 // static against the share of demand left unmet; one curve per policy through its cheapest settings for
 // their unmet, the user's unmet budget as a dashed line, and the cheapest runnable setting within it named. The
 // sweep comes from `cloudopt simulate --sweep --json` (a file opened here) or from a sweep job the page ran
-// (`sweep` prop): both have the same `points`. `children` are shown under the named setting (the page's Adopt).
+// (`sweep` prop): both have the same `points`. `children` are shown under the named setting (the page's Adopt); as a
+// function they get {budget}: the unmet budget the field holds (a share; null while it holds none), so what they
+// adopt follows a budget typed after the sweep ran.
 import { Chart as ChartJS, Legend, LinearScale, LineElement, PointElement, ScatterController, Tooltip } from 'chart.js';
 import { useEffect, useState } from 'react';
 import { Scatter } from 'react-chartjs-2';
@@ -143,7 +145,7 @@ export default function SweepFrontier({ sweep: given = null, title = 'Cost again
               <> cloudopt's cheapest: quantile {sweep.cheapest_predictive.setting.quantile}, budget {sweep.cheapest_predictive.setting.unmet_budget} at {sweep.cheapest_predictive.cost_rel.toFixed(3)}×.</>
             )}
           </p>
-          {children /* e.g. adopting the named predictive setting (AdoptSetting, on the page's own sweep) */}
+          {typeof children === 'function' ? children({ budget: budgetOk ? budget : null }) : children /* e.g. adopting the named predictive setting (AdoptSetting, on the page's own sweep) */}
           <div className="chart" data-testid="sweep-chart" data-curves={curves.length} data-points={sweep.points.length}>
             <Scatter
               role="img"

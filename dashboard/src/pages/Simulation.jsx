@@ -177,7 +177,7 @@ export default function Simulation({ canRun, isAdmin = false }) {
           testId="sweep-run-section"
           title={`Cost against risk: ${swept.source}${swept.seconds !== undefined ? ` (swept in ${number(swept.seconds, 0)} s)` : ''}`}
         >
-          <AdoptSetting key={job.id} jobId={job.id} cheapest={swept.cheapest_predictive} isAdmin={isAdmin} />
+          {({ budget }) => <AdoptSetting key={job.id} jobId={job.id} sweep={swept} budget={budget} isAdmin={isAdmin} />}
         </SweepFrontier>
       )}
       {result && (
