@@ -358,9 +358,15 @@ Error ServerSide(Error error) {
 json AdoptedJson(const AdoptedRecord& record) {
     json out = {{"quantile", QuantileLevelName(record.quantile)},
                 {"unmet_budget", record.unmet_budget},
-                {"file", record.file},
+                {"kept_in", record.shared_id > 0 ? "shared store" : "file"},
+                {"file", record.file.empty() ? json() : json(record.file)},
                 {"evidence", record.evidence},
                 {"reason", record.reason}};
+    if (record.shared_id > 0) {
+        out["adoption_id"] = record.shared_id;
+        out["replica"] = record.replica;  // whose data directory holds the evidence
+        out["adopted_at"] = record.adopted_at;
+    }
     json summary = json::parse(record.evidence_summary_json, nullptr, false);
     out["evidence_summary"] = summary.is_discarded() ? json() : summary;
     return out;
@@ -380,18 +386,15 @@ void AddSettingsRoutes(Router& router, ApiContext& ctx) {
             }
             out["source"] = adopted.is_null() ? "config" : "adopted";
             out["adopted"] = adopted;
-            out["can_adopt"] = ctx.adoption.persist && ctx.adoption.refused_because.empty();
-            if (!ctx.adoption.refused_because.empty()) out["refused_because"] = ctx.adoption.refused_because;
+            out["can_adopt"] = static_cast<bool>(ctx.adoption.persist);
             return JsonResponse(200, out);
         },
-        RouteCost::kBlocking);  // reads adopted.yaml and its evidence file
+        RouteCost::kBlocking);  // reads adopted.yaml and its evidence file, or the shared store
 
     auto serialized = std::make_shared<std::mutex>();  // one adoption at a time: the file and the loop agree
     router.Add(
         "POST", "/api/settings/adopt",
         [&ctx, serialized](const HttpRequest& req) {
-            if (!ctx.adoption.refused_because.empty())
-                return ErrorResponse({ErrorCode::kConflict, ctx.adoption.refused_because});
             if (!ctx.adoption.persist)
                 return ErrorResponse({ErrorCode::kUnavailable,
                                       "this service keeps no adopted settings (no data directory); set loop.quantile "
@@ -419,7 +422,8 @@ void AddSettingsRoutes(Router& router, ApiContext& ctx) {
                                        QuantileLevelName(adoption->quantile) + ", loop.unmet_budget " +
                                        AdoptNumber(before.service_level.budget) + " -> " +
                                        AdoptNumber(adoption->unmet_budget) + " (" + adoption->reason + "; evidence " +
-                                       record->evidence + ")";
+                                       record->evidence +
+                                       (record->replica.empty() ? "" : " on replica " + record->replica) + ")";
             AuditEntry entry;
             entry.ts = ctx.clock.Now();
             entry.actor = actor;

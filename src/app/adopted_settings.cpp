@@ -71,14 +71,9 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
     if (!quantile)
         return MakeError(ErrorCode::kInvalidArgument, "quantile must be 0.5, 0.9, 0.95, 0.99 or 0.999 (p99.9)");
     const std::filesystem::path dir(data_dir);
-    std::error_code ec;
-    std::filesystem::create_directories(dir / "evidence", ec);
-    if (ec)
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "cannot create '" + (dir / "evidence").string() + "': " + ec.message());
-    const std::string evidence = "evidence/sweep-" + UtcStamp() + ".json";
-    if (Status w = WriteWholeFile((dir / evidence).string(), evidence_json + "\n", "sweep evidence"); !w)
-        return w.error();
+    auto written = WriteEvidence(data_dir, evidence_json);
+    if (!written) return written.error();
+    const std::string& evidence = *written;
     char budget[32];
     std::snprintf(budget, sizeof budget, "%.17g", s.unmet_budget);  // read back exactly
     const std::string yaml = "# Written by " + s.written_by + ": " + s.reason + ".\n# Evidence: " + evidence +
@@ -89,6 +84,19 @@ Result<std::string> WriteAdoptedSettings(const std::string& data_dir, const Adop
     if (Status w = WriteWholeFile(path, yaml, "adopted settings"); !w) return w.error();
     (void)PruneEvidence(data_dir);  // what it cannot delete, a later adoption tries again
     return path;
+}
+
+Result<std::string> WriteEvidence(const std::string& data_dir, const std::string& evidence_json) {
+    const std::filesystem::path dir(data_dir);
+    std::error_code ec;
+    std::filesystem::create_directories(dir / "evidence", ec);
+    if (ec)
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "cannot create '" + (dir / "evidence").string() + "': " + ec.message());
+    const std::string evidence = "evidence/sweep-" + UtcStamp() + ".json";
+    if (Status w = WriteWholeFile((dir / evidence).string(), evidence_json + "\n", "sweep evidence"); !w)
+        return w.error();
+    return evidence;
 }
 
 int PruneEvidence(const std::string& data_dir, std::size_t keep) {
@@ -148,11 +156,31 @@ Result<std::optional<std::string>> ApplyAdoptedSettings(Config& config) {
 
 namespace {
 
-// The evidence's source, the budget it was chosen against and its cheapest predictive point, as JSON text.
+// The evidence file's summary (EvidenceSummaryJson); empty when it cannot be read.
 std::string EvidenceSummary(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
-    const nlohmann::json sweep = nlohmann::json::parse(in, nullptr, false);
+    return EvidenceSummaryJson(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+}
+
+// An adoption kept in the shared store, as GET /api/settings/adopt shows it.
+api::AdoptedRecord RecordOf(const SharedAdoption& a) {
+    api::AdoptedRecord record;
+    record.quantile = a.quantile;
+    record.unmet_budget = a.unmet_budget;
+    record.evidence = a.evidence;
+    record.reason = a.reason;
+    record.evidence_summary_json = a.evidence_summary;
+    record.shared_id = a.id;
+    record.replica = a.member;
+    record.adopted_at = a.adopted_at;
+    return record;
+}
+
+}  // namespace
+
+std::string EvidenceSummaryJson(const std::string& evidence_json) {
+    const nlohmann::json sweep = nlohmann::json::parse(evidence_json, nullptr, false);
     if (!sweep.is_object()) return {};
     nlohmann::json out = {
         {"source", sweep.contains("source") ? sweep["source"] : sweep.value("data", nlohmann::json())},
@@ -160,8 +188,6 @@ std::string EvidenceSummary(const std::filesystem::path& path) {
         {"cheapest_predictive", sweep.value("cheapest_predictive", nlohmann::json())}};
     return out.dump();
 }
-
-}  // namespace
 
 Result<std::optional<api::AdoptedRecord>> ReadAdoptedSettings(const std::string& data_dir) {
     const std::filesystem::path dir(data_dir);
@@ -185,21 +211,37 @@ Result<std::optional<api::AdoptedRecord>> ReadAdoptedSettings(const std::string&
     return std::optional<api::AdoptedRecord>(std::move(record));
 }
 
-api::SettingsAdoption SettingsAdoptionFor(const Config& config) {
+api::SettingsAdoption SettingsAdoptionFor(const Config& config, Coordination* shared, const std::string& member) {
     api::SettingsAdoption adoption;
-    if (config.store_driver == "postgres" && config.cluster_enabled) {
-        adoption.refused_because =
-            "this service may run beside other replicas on its PostgreSQL store (cluster.enabled), and each reads its "
-            "own adopted.yaml: an adoption here would not reach the others. Adopt on every replica at its next start "
-            "instead: `cloudopt "
-            "simulate --sweep --adopt --data-dir DIR` for each replica's data directory (or loop.quantile and "
-            "loop.unmet_budget in their config), then restart them one at a time";
-        // What `--adopt` wrote for this replica is still what it runs at: GET says so.
-        const std::string dir = config.data_dir;
-        adoption.current = [dir] { return ReadAdoptedSettings(dir); };
+    const std::string data_dir = config.data_dir;
+    if (shared) {
+        // Replicas: the setting goes to the shared store, where every replica's lease rounds read it
+        // (FollowAdoptions); the sweep's whole JSON stays in this replica's data directory, named in the row.
+        adoption.persist = [data_dir, shared, member](QuantileLevel quantile, double unmet_budget,
+                                                      const std::string& reason,
+                                                      const std::string& evidence_json) -> Result<api::AdoptedRecord> {
+            auto evidence = WriteEvidence(data_dir, evidence_json);
+            if (!evidence) return evidence.error();
+            (void)PruneEvidence(data_dir);
+            SharedAdoption row;
+            row.quantile = quantile;
+            row.unmet_budget = unmet_budget;
+            row.reason = reason;
+            row.evidence = *evidence;
+            row.evidence_summary = EvidenceSummaryJson(evidence_json);
+            row.member = member;
+            auto recorded = shared->RecordAdoption(row);
+            if (!recorded) return recorded.error();
+            return RecordOf(*recorded);
+        };
+        adoption.current = [data_dir, shared]() -> Result<std::optional<api::AdoptedRecord>> {
+            auto latest = shared->LatestAdoption();
+            if (!latest) return latest.error();
+            if (*latest) return std::optional<api::AdoptedRecord>(RecordOf(**latest));
+            return ReadAdoptedSettings(data_dir);  // what `--adopt` wrote for this replica, applied at its start
+        };
         return adoption;
     }
-    const std::string data_dir = config.data_dir;
     adoption.persist = [data_dir](QuantileLevel quantile, double unmet_budget, const std::string& reason,
                                   const std::string& evidence_json) -> Result<api::AdoptedRecord> {
         AdoptedSettings settings;

@@ -1,5 +1,8 @@
 #include "app/cluster_setup.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <cmath>
 #include <cstdlib>
 
 #include "store/postgres/coordination.hpp"
@@ -81,6 +84,29 @@ void ConnectApplies(ClusterServices& services, ControlLoop& loop, const Clock& c
         return relay->Forward(recommendation, resource, holder);
     });
     relay->Start();
+}
+
+void FollowAdoptions(ClusterServices& services, ControlLoop& loop) {
+    if (!services.leases) return;
+    Coordination& coordination = *services.coordination;
+    // Compared with what the loop plans at, not with the last row applied: a replica that adopted while another's
+    // newer row arrived takes the newest at the next round.
+    services.leases->AfterEachRound([&coordination, &loop] {
+        auto latest = coordination.LatestAdoption();
+        if (!latest) {
+            spdlog::debug("reading the adopted setting: {}", latest.error().message);
+            return;  // the next round reads it again
+        }
+        if (!*latest) return;
+        const SharedAdoption& adopted = **latest;
+        const EngineOptions now = loop.engine_options();
+        if (now.quantile == adopted.quantile && std::abs(now.service_level.budget - adopted.unmet_budget) < 1e-12)
+            return;
+        spdlog::info("loop.quantile {} -> {}, loop.unmet_budget {} -> {}: adoption {} by replica {} ({})",
+                     QuantileLevelName(now.quantile), QuantileLevelName(adopted.quantile), now.service_level.budget,
+                     adopted.unmet_budget, adopted.id, adopted.member, adopted.reason);
+        loop.AdoptRisk(adopted.quantile, adopted.unmet_budget);
+    });
 }
 
 }  // namespace cloudopt

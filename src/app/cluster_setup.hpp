@@ -51,4 +51,10 @@ Result<ClusterServices> OpenCluster(const Config& config, const std::string& sto
 // outlive `services`' applies.
 void ConnectApplies(ClusterServices& services, ControlLoop& loop, const Clock& clock);
 
+// Every replica plans at the newest setting adopted on any of them (POST /api/settings/adopt keeps it in the shared
+// store, app/adopted_settings.hpp): each lease round reads it and, when the loop plans at another, adopts it in the
+// loop (ControlLoop::AdoptRisk). Call before the leases start, so a replica that starts after an adoption plans at it
+// from its first pass. Nothing without leases. `loop` outlives `services`' leases.
+void FollowAdoptions(ClusterServices& services, ControlLoop& loop);
+
 }  // namespace cloudopt

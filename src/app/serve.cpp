@@ -308,6 +308,7 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     }
     if (cluster->leases) loop.SetOwnership(cluster->leases.get());
     ConnectApplies(*cluster, loop, clock);  // an apply on any replica is made by the resource's planner
+    FollowAdoptions(*cluster, loop);        // every replica plans at the setting adopted on any of them
     if (cluster->events)  // this replica's sample writes reach the other replicas' caches (cluster/sample_changes.hpp)
         (*store)->OnSamplesChanged(
             [&cluster](const SeriesKey& key, UnixSeconds since) { cluster->events->SamplesChanged(key, since); });
@@ -321,8 +322,10 @@ int RunServe(const Config& config, const ServeOptions& serve_options) {
     api::ApiContext context{
         **store, loop, jobs, metrics, clock, CLOUDOPT_VERSION, auth, *keyring, MakeAccessOptions(config)};
     context.providers = config.providers;
-    context.adoption = SettingsAdoptionFor(config);  // POST /api/settings/adopt (app/adopted_settings.hpp)
-    if (cluster->events)                             // and theirs reach this one's
+    // POST /api/settings/adopt (app/adopted_settings.hpp): with replicas, kept in the shared store for all of them.
+    context.adoption = SettingsAdoptionFor(config, cluster->coordination.get(),
+                                           cluster->leases ? cluster->leases->member() : std::string());
+    if (cluster->events)  // and theirs reach this one's
         context.on_remote_samples_changed = [&cluster](SamplesChangedListener heard) {
             cluster->events->OnRemoteSamples(std::move(heard));
         };

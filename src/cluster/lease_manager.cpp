@@ -89,6 +89,7 @@ Status LeaseManager::RunRound() {
         if (Status s = RoundOnce(wanted_unheld); !s) return s;
     }
     MaybePrune();
+    if (after_round_) after_round_();
     return Status::Ok();
 }
 

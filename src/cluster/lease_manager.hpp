@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,10 @@ class LeaseManager final : public Ownership {
     void Stop();
     // One round now (Start's thread runs them; tests call it directly).
     Status RunRound();
+    // Work that follows what the replicas share, run after each round that reached the database, on the rounds'
+    // thread (and in Start's rounds, so before the loop's first pass): the setting adopted for every replica
+    // (app/cluster_setup.hpp FollowAdoptions). Set before Start.
+    void AfterEachRound(std::function<void()> follow) { after_round_ = std::move(follow); }
 
     std::optional<LeaseGrant> Grant(ResourceId id, UnixSeconds pass_started) override;
     std::optional<LeaseGrant> GrantNow(ResourceId id) override;
@@ -109,6 +114,7 @@ class LeaseManager final : public Ownership {
     std::optional<SteadyTime> last_prune_;          // guarded by round_mutex_
     void MaybePrune();                              // with round_mutex_ held
     std::mutex round_mutex_;                        // one round at a time
+    std::function<void()> after_round_;             // set before Start; called with round_mutex_ held
 
     std::mutex run_mutex_;
     std::condition_variable run_cv_;

@@ -9,6 +9,9 @@
 // disagree still agree on who holds what. Callers keep their own, shorter deadline on a monotonic clock
 // (cluster/lease_manager.hpp).
 //
+// Also the risk setting adopted for all replicas (POST /api/settings/adopt on any of them, docs/COSTS.md "Adopting the
+// setting"): each replica applies the newest at its lease rounds.
+//
 // Thread-safety: every method may be called from any thread at once, except AwaitNotifications (one listener).
 
 #include <chrono>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/forecast.hpp"
 #include "core/resource.hpp"
 #include "core/time.hpp"
 
@@ -78,6 +82,18 @@ struct QueuedJob {
     bool cancel_requested = false;
 };
 
+// A sweep's setting adopted for every replica: the newest row is the one in force.
+struct SharedAdoption {
+    std::int64_t id = 0;  // given by the database, growing: the highest is the newest
+    QuantileLevel quantile = QuantileLevel::kP95;
+    double unmet_budget = 0.005;   // the engine's (loop.unmet_budget), in [0, 0.5]
+    std::string reason;            // one line: what was chosen, by whom, from which sweep
+    std::string evidence;          // where the sweep's whole JSON was kept: "evidence/sweep-...json" on `member`
+    std::string evidence_summary;  // JSON text: the sweep's {source, unmet_budget, cheapest_predictive}
+    std::string member;            // the replica that adopted it
+    UnixSeconds adopted_at = 0;    // the database's clock
+};
+
 class Coordination {
   public:
     virtual ~Coordination() = default;
@@ -122,6 +138,11 @@ class Coordination {
     // others' (it must then refuse to start).
     virtual Result<std::string> AgreeOnKey(const std::string& name, const std::string& key_id,
                                            const std::vector<std::string>& replaces) = 0;
+
+    // Records an adoption for every replica (id and adopted_at from the database); returns it as stored.
+    virtual Result<SharedAdoption> RecordAdoption(const SharedAdoption& adoption) = 0;
+    // The newest adoption; nullopt when none was recorded on this database.
+    virtual Result<std::optional<SharedAdoption>> LatestAdoption() = 0;
 
     // Notifications between replicas (LISTEN/NOTIFY on one channel). Payloads above 7900 bytes are refused
     // (kInvalidArgument): PostgreSQL's limit is 8000.

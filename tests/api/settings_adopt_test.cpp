@@ -5,11 +5,14 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "api/api_fixture.hpp"
 #include "app/adopted_settings.hpp"
 #include "app/loop_settings.hpp"
+#include "store/coordination.hpp"
 
 namespace cloudopt {
 namespace {
@@ -242,18 +245,91 @@ TEST_F(SettingsAdoptTest, ADataDirectoryItCannotWriteIsAServerErrorNamingThePath
     EXPECT_NE(Body(shown)["error"]["message"].get<std::string>().find("adopted.yaml"), std::string::npos) << shown.body;
 }
 
-// On PostgreSQL with replicas, each reading its own data directory, an adoption on one would not reach the others:
-// refused, saying what to do instead.
-TEST_F(SettingsAdoptTest, ReplicasRefuseItSayingWhatToDoInstead) {
+// The shared store of replicas as far as adoptions go (the PostgreSQL one is tested in tests/cluster): rows in
+// memory, the newest in force. Everything else is out of this test's scope and says so.
+class AdoptionRows final : public Coordination {
+  public:
+    Result<SharedAdoption> RecordAdoption(const SharedAdoption& a) override {
+        SharedAdoption row = a;
+        row.id = static_cast<std::int64_t>(rows.size()) + 1;
+        row.adopted_at = 1'700'000'000 + row.id;
+        rows.push_back(row);
+        return row;
+    }
+    Result<std::optional<SharedAdoption>> LatestAdoption() override {
+        if (rows.empty()) return std::optional<SharedAdoption>();
+        return std::optional<SharedAdoption>(rows.back());
+    }
+    std::vector<SharedAdoption> rows;
+
+    Result<LeaseRoundResult> RunLeaseRound(const LeaseRound&) override { return Unused(); }
+    Status Leave(const std::string&) override { return Unused(); }
+    Status RecordPlan(ResourceId, std::int64_t, UnixSeconds, const std::string&, std::int64_t) override {
+        return Unused();
+    }
+    Result<std::vector<MemberInfo>> ListMembers() override { return Unused(); }
+    Result<std::vector<LeaseInfo>> ListLeases() override { return Unused(); }
+    Result<QueuedJob> EnqueueJob(const QueuedJob&) override { return Unused(); }
+    Result<std::optional<QueuedJob>> ClaimJob(const std::string&, const std::vector<std::string>&,
+                                              UnixSeconds) override {
+        return Unused();
+    }
+    Result<QueuedJob> UpdateJob(const QueuedJob&, const std::string&) override { return Unused(); }
+    Result<std::optional<QueuedJob>> GetJob(std::int64_t) override { return Unused(); }
+    Result<std::vector<QueuedJob>> ListJobs(std::size_t) override { return Unused(); }
+    Result<QueuedJob> CancelJob(std::int64_t, UnixSeconds) override { return Unused(); }
+    Result<std::int64_t> PruneHistory(std::chrono::seconds, UnixSeconds) override { return Unused(); }
+    Result<std::string> AgreeOnKey(const std::string&, const std::string&, const std::vector<std::string>&) override {
+        return Unused();
+    }
+    Status Notify(const std::string&) override { return Unused(); }
+    Result<std::vector<std::string>> AwaitNotifications(std::chrono::milliseconds) override { return Unused(); }
+
+  private:
+    static Error Unused() { return MakeError(ErrorCode::kInternal, "not used by adoptions"); }
+};
+
+// With replicas (cluster.enabled on PostgreSQL) the adoption goes to the shared store, where every replica reads it
+// (GET shows the newest, whoever adopted it), not to this replica's adopted.yaml; the sweep's JSON stays with this
+// replica, named in the row. Each replica's loop takes it at its lease rounds (app/cluster_setup.cpp FollowAdoptions;
+// Cluster.AdoptionOnReplicas runs that end to end on PostgreSQL).
+TEST_F(SettingsAdoptTest, ReplicasKeepItInTheSharedStoreForEveryReplica) {
     Config cluster = config_;
     cluster.store_driver = "postgres";
     cluster.cluster_enabled = true;
-    context_->adoption = SettingsAdoptionFor(cluster);
-    auto r = client_->Post("/api/settings/adopt", json{{"job_id", 1}}.dump());
-    EXPECT_EQ(r.status, 409) << r.body;
-    EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("cluster.enabled"), std::string::npos) << r.body;
-    EXPECT_FALSE(Body(client_->Get("/api/settings/adopt"))["can_adopt"].get<bool>());
-    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP95);
+    AdoptionRows shared;
+    context_->adoption = SettingsAdoptionFor(cluster, &shared, "replica-a");
+    const std::int64_t job = CannedSweep(ThreePredictivePoints());
+    ASSERT_GT(job, 0);
+    EXPECT_TRUE(Body(client_->Get("/api/settings/adopt"))["can_adopt"].get<bool>());
+    auto r = client_->Post("/api/settings/adopt", json{{"job_id", job}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(loop_->engine_options().quantile, QuantileLevel::kP99) << "the adopting replica applies it at once";
+    ASSERT_EQ(shared.rows.size(), 1u);
+    const SharedAdoption& row = shared.rows[0];
+    EXPECT_EQ(row.quantile, QuantileLevel::kP99);
+    EXPECT_DOUBLE_EQ(row.unmet_budget, 0.005);
+    EXPECT_EQ(row.member, "replica-a");
+    EXPECT_NE(row.reason.find("adopted by user:admin"), std::string::npos) << row.reason;
+    EXPECT_EQ(json::parse(row.evidence_summary)["source"], "canned") << row.evidence_summary;
+    EXPECT_EQ(json::parse(testing::ReadFile(config_.data_dir + "/" + row.evidence))["source"], "canned");
+    EXPECT_FALSE(std::filesystem::exists(config_.data_dir + "/adopted.yaml"));
+    const json adopted = Body(r)["adopted"];
+    EXPECT_EQ(adopted["kept_in"], "shared store");
+    EXPECT_TRUE(adopted["file"].is_null());
+    EXPECT_EQ(adopted["replica"], "replica-a");
+    EXPECT_EQ(adopted["adoption_id"], 1);
+
+    // Another replica adopted p50 since: GET shows it (the loop takes it at this replica's next lease round).
+    SharedAdoption other = row;
+    other.quantile = QuantileLevel::kP50;
+    other.member = "replica-b";
+    ASSERT_TRUE(shared.RecordAdoption(other).ok());
+    const json shown = Body(client_->Get("/api/settings/adopt"));
+    EXPECT_EQ(shown["source"], "adopted");
+    EXPECT_EQ(shown["adopted"]["quantile"], "p50");
+    EXPECT_EQ(shown["adopted"]["replica"], "replica-b");
+    EXPECT_EQ(shown["adopted"]["evidence_summary"]["source"], "canned");
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "cluster/event_bridge.hpp"
 #include "cluster/lease_manager.hpp"
@@ -356,6 +358,66 @@ TEST_F(PostgresCluster, SampleChangesReachTheOtherReplicasCoalescedAndSplitUnder
     ASSERT_EQ(everything.size(), 1u);
     EXPECT_EQ(everything[0].first, cluster::kEverySeries);
     EXPECT_TRUE(pending.TakePayloads("replica-a", 7800).empty());
+}
+
+// A sweep's setting adopted on one replica (POST /api/settings/adopt) is a row of the shared store: every replica
+// reads the newest, at the end of each of its lease rounds (LeaseManager::AfterEachRound, where
+// app/cluster_setup.cpp FollowAdoptions applies it to the loop), including the rounds of its start.
+TEST_F(PostgresCluster, AnAdoptionOnOneReplicaIsTheNewestEveryReplicaReadsAtItsRounds) {
+    auto ca = Open();
+    auto cb = Open();
+    auto none = cb->LatestAdoption();
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_FALSE(none->has_value());
+
+    SharedAdoption p99;
+    p99.quantile = QuantileLevel::kP99;
+    p99.unmet_budget = 0.002;
+    p99.reason = "adopted by user:admin: a test";
+    p99.evidence = "evidence/sweep-20261205T101010.000Z.json";
+    p99.evidence_summary = R"({"source":"canned"})";
+    p99.member = "replica-a";
+    auto recorded = ca->RecordAdoption(p99);
+    ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+    EXPECT_GT(recorded->id, 0);
+    EXPECT_GT(recorded->adopted_at, 0);
+
+    std::vector<SharedAdoption> seen;  // by replica b's rounds
+    cluster::LeaseManager b(*cb, clock_, metrics_, LeaseOptions("replica-b"));
+    b.AfterEachRound([&] {
+        auto latest = cb->LatestAdoption();
+        if (latest.ok() && latest->has_value()) seen.push_back(**latest);
+    });
+    ASSERT_TRUE(b.Start().ok());  // its two rounds at start have run when it returns
+    b.Stop();
+    ASSERT_GE(seen.size(), 2u);
+    const SharedAdoption& read = seen.front();
+    EXPECT_EQ(read.id, recorded->id);
+    EXPECT_EQ(read.quantile, QuantileLevel::kP99);
+    EXPECT_DOUBLE_EQ(read.unmet_budget, 0.002);
+    EXPECT_EQ(read.reason, p99.reason);
+    EXPECT_EQ(read.evidence, p99.evidence);
+    EXPECT_EQ(read.evidence_summary, p99.evidence_summary);
+    EXPECT_EQ(read.member, "replica-a");
+
+    // Another adoption, on the other replica: the newest wins on both, whichever adopted it.
+    SharedAdoption p90 = p99;
+    p90.quantile = QuantileLevel::kP90;
+    p90.unmet_budget = 0.005;
+    p90.member = "replica-b";
+    auto second = cb->RecordAdoption(p90);
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    EXPECT_GT(second->id, recorded->id);
+    for (Coordination* c : {ca.get(), cb.get()}) {
+        auto latest = c->LatestAdoption();
+        ASSERT_TRUE(latest.ok() && latest->has_value());
+        EXPECT_EQ((*latest)->quantile, QuantileLevel::kP90);
+        EXPECT_EQ((*latest)->member, "replica-b");
+    }
+    // The store refuses what no loop could plan at.
+    SharedAdoption bad = p99;
+    bad.unmet_budget = 0.7;
+    EXPECT_FALSE(ca->RecordAdoption(bad).ok());
 }
 
 TEST_F(PostgresCluster, TheFirstReplicasKeysAreTheOnesEveryOtherMustHave) {

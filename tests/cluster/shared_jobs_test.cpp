@@ -57,6 +57,8 @@ class FlakyQueue final : public Coordination {
                                    const std::vector<std::string>& r) override {
         return real_.AgreeOnKey(n, k, r);
     }
+    Result<SharedAdoption> RecordAdoption(const SharedAdoption& a) override { return real_.RecordAdoption(a); }
+    Result<std::optional<SharedAdoption>> LatestAdoption() override { return real_.LatestAdoption(); }
     Status Notify(const std::string& p) override { return real_.Notify(p); }
     Result<std::vector<std::string>> AwaitNotifications(std::chrono::milliseconds t) override {
         return real_.AwaitNotifications(t);

@@ -45,14 +45,14 @@ export default function AdoptSetting({ jobId, sweep, budget, isAdmin }) {
   const { cheapest, request } = adoptionFor(sweep, budget);
   const to = cheapest ? { quantile: quantileName(cheapest.setting.quantile), unmet_budget: cheapest.setting.unmet_budget } : null;
   const same = current && to && current.quantile === to.quantile && Math.abs(current.unmet_budget - to.unmet_budget) < 1e-12;
-  const whyNot = !isAdmin ? 'Adopting a setting needs the admin role.' : current && !current.can_adopt ? current.refused_because ?? 'This service cannot adopt settings while it runs.' : '';
+  const whyNot = !isAdmin ? 'Adopting a setting needs the admin role.' : current && !current.can_adopt ? 'This service keeps no adopted settings (it has no data directory).' : '';
   return (
     <section aria-label="adopt the setting" className="adopt-setting" data-testid="adopt-setting">
       <p data-testid="adopted-setting" data-quantile={current?.quantile ?? ''} data-unmet-budget={current?.unmet_budget ?? ''} data-source={current?.source ?? ''}>
         {current ? (
           <>
             The loop plans at <strong>{current.quantile}</strong> with an unmet budget of <strong>{budgetText(current.unmet_budget)}</strong>{' '}
-            {current.source === 'adopted' ? `(adopted: ${current.adopted.reason}; evidence ${current.adopted.evidence})` : '(from its config)'}.
+            {current.source === 'adopted' ? `(adopted: ${current.adopted.reason}; evidence ${current.adopted.evidence}${current.adopted.replica ? ` on replica ${current.adopted.replica}` : ''})` : '(from its config)'}.
           </>
         ) : (
           'Reading the setting in force…'
@@ -81,7 +81,7 @@ export default function AdoptSetting({ jobId, sweep, budget, isAdmin }) {
       {confirming && current && to && (
         <div role="dialog" aria-label="confirm the adoption" className="confirm" data-testid="adopt-confirm">
           <p>
-            Every resource is planned at the new setting from its next pass, and a restart keeps it:
+            Every resource is planned at the new setting from its next pass (on every replica, when several share the database), and a restart keeps it:
           </p>
           <ul>
             <li>

@@ -62,4 +62,20 @@ CREATE TABLE cluster_keys (
 );
 )sql";
 
+// The risk settings adopted for every replica (store/coordination.hpp SharedAdoption, POST /api/settings/adopt): one
+// row per adoption, the highest id in force. Rows are few (one a person's decision), so none is ever deleted: they
+// are the history of the setting.
+inline constexpr const char* kAdoptedSettingsSql = R"sql(
+CREATE TABLE adopted_settings (
+  id BIGSERIAL PRIMARY KEY,
+  quantile TEXT NOT NULL CHECK (quantile IN ('p50','p90','p95','p99','p99.9')),
+  unmet_budget DOUBLE PRECISION NOT NULL CHECK (unmet_budget >= 0 AND unmet_budget <= 0.5),
+  reason TEXT NOT NULL,
+  evidence TEXT NOT NULL DEFAULT '',
+  evidence_summary TEXT NOT NULL DEFAULT '',
+  member TEXT NOT NULL,
+  adopted_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql";
+
 }  // namespace cloudopt::pg

@@ -297,6 +297,46 @@ class PostgresCoordination final : public Coordination {
         });
     }
 
+    Result<SharedAdoption> RecordAdoption(const SharedAdoption& a) override {
+        return pool_.Transact("recording the adopted setting", [&](pqxx::work& tx) -> Result<SharedAdoption> {
+            const pqxx::row row = tx.exec_params1(
+                "INSERT INTO adopted_settings (quantile, unmet_budget, reason, evidence, evidence_summary, member) "
+                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, extract(epoch FROM adopted_at)::bigint",
+                std::string(QuantileLevelName(a.quantile)), a.unmet_budget, a.reason, a.evidence, a.evidence_summary,
+                a.member);
+            SharedAdoption out = a;
+            out.id = row[0].as<std::int64_t>();
+            out.adopted_at = row[1].as<std::int64_t>();
+            return out;
+        });
+    }
+
+    Result<std::optional<SharedAdoption>> LatestAdoption() override {
+        return pool_.Transact(
+            "reading the adopted setting", [&](pqxx::work& tx) -> Result<std::optional<SharedAdoption>> {
+                const pqxx::result rows = tx.exec(
+                    "SELECT id, quantile, unmet_budget, reason, evidence, evidence_summary, member, extract(epoch FROM "
+                    "adopted_at)::bigint FROM adopted_settings ORDER BY id DESC LIMIT 1");
+                if (rows.empty()) return std::optional<SharedAdoption>{};
+                const pqxx::row& row = rows[0];
+                SharedAdoption a;
+                a.id = row[0].as<std::int64_t>();
+                const auto level = ParseQuantileLevel(row[1].as<std::string>());
+                if (!level)
+                    return MakeError(ErrorCode::kInternal, "adopted_settings row " + std::to_string(a.id) +
+                                                               " names an unknown quantile '" +
+                                                               row[1].as<std::string>() + "'");
+                a.quantile = *level;
+                a.unmet_budget = row[2].as<double>();
+                a.reason = row[3].as<std::string>();
+                a.evidence = row[4].as<std::string>();
+                a.evidence_summary = row[5].as<std::string>();
+                a.member = row[6].as<std::string>();
+                a.adopted_at = row[7].as<std::int64_t>();
+                return std::optional<SharedAdoption>(std::move(a));
+            });
+    }
+
     Status Notify(const std::string& payload) override {
         if (payload.size() > kMaxNotifyPayload)
             return MakeError(ErrorCode::kInvalidArgument, "a notification carries at most " +

@@ -10,7 +10,7 @@
 
 namespace cloudopt::pg {
 
-inline constexpr std::array<const char*, 5> kMigrations = {
+inline constexpr std::array<const char*, 6> kMigrations = {
     // v1: everything the SQLite store holds at its v10. Differences: samples are one row per sample in a table
     // partitioned by week (store/postgres/partitions.hpp), not hourly chunks; resource ids come from a sequence,
     // which never gives an id twice (SQLite needed resource_id_high for that); one resource per cloud group is a
@@ -236,6 +236,9 @@ CREATE TABLE budgets (
     R"sql(
 ALTER TABLE budgets ADD COLUMN alerted TEXT NOT NULL DEFAULT 'ok';
 )sql",
+    // v6: the risk settings adopted for every replica (POST /api/settings/adopt, docs/COSTS.md "Adopting the
+    // setting"; cluster_schema.hpp).
+    kAdoptedSettingsSql,
 };
 
 }  // namespace cloudopt::pg
