@@ -220,6 +220,7 @@ Result<std::vector<BudgetStatus>> BudgetMonitor::Check(UnixSeconds now) {
         states_ = std::move(states);
         latest_ = evaluation.statuses;
         latest_at_ = now;
+        latest_real_ = std::chrono::steady_clock::now();
     }
     // Kept before it is sent: a restart between the two loses one message rather than sending it twice.
     for (const BudgetEvent& e : events)
@@ -233,6 +234,12 @@ Result<std::vector<BudgetStatus>> BudgetMonitor::Check(UnixSeconds now) {
 std::pair<std::vector<BudgetStatus>, UnixSeconds> BudgetMonitor::Latest() const {
     std::lock_guard lock(latest_mutex_);
     return {latest_, latest_at_};
+}
+
+std::optional<std::chrono::steady_clock::duration> BudgetMonitor::SinceLatest() const {
+    std::lock_guard lock(latest_mutex_);
+    if (latest_at_ == 0) return std::nullopt;
+    return std::chrono::steady_clock::now() - latest_real_;
 }
 
 }  // namespace cloudopt::api

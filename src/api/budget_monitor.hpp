@@ -9,6 +9,7 @@
 // caps are written). Thread-safety: Check may run on any thread, one at a time (a mutex serializes checks); Latest
 // may be read from any thread at once. The listener is called inside Check, after the new states are published.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -59,6 +60,9 @@ class BudgetMonitor {
     Result<std::vector<BudgetStatus>> Check(UnixSeconds now);
     // The last check's statuses and when it ran (0: never).
     std::pair<std::vector<BudgetStatus>, UnixSeconds> Latest() const;
+    // How long ago the last check ran in real time (steady clock), whatever the service clock says (the demo's runs
+    // faster); nullopt before the first.
+    std::optional<std::chrono::steady_clock::duration> SinceLatest() const;
     // Set before the first Check.
     void OnChange(std::function<void(const BudgetEvent&)> listener) { listener_ = std::move(listener); }
 
@@ -70,9 +74,10 @@ class BudgetMonitor {
     std::function<void(const BudgetEvent&)> listener_;
     std::mutex check_mutex_;           // one check at a time
     std::set<std::string> gauged_;     // budget names with series on /metrics; guarded by check_mutex_
-    mutable std::mutex latest_mutex_;  // guards latest_, latest_at_, states_
+    mutable std::mutex latest_mutex_;  // guards latest_, latest_at_, latest_real_, states_
     std::vector<BudgetStatus> latest_;
     UnixSeconds latest_at_ = 0;
+    std::chrono::steady_clock::time_point latest_real_{};
     std::map<std::int64_t, BudgetState> states_;  // per budget id, for transitions
 };
 

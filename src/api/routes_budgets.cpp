@@ -1,10 +1,12 @@
 // /api/budgets: monthly budgets per total, provider, resource or label, each with where it stands against the spend
 // forecast (api/budget_monitor.hpp, docs/COSTS.md "Budgets"). Registered by AddCostRoutes.
 
+#include <chrono>
 #include <memory>
 #include <set>
 
 #include "api/budget_monitor.hpp"
+#include "api/cost_report.hpp"
 #include "api/json_io.hpp"
 #include "api/routes.hpp"
 #include "core/labels.hpp"
@@ -14,7 +16,8 @@ namespace cloudopt::api::detail {
 namespace {
 
 // A check older than this is redone when GET /api/budgets is asked (the service checks every few minutes anyway).
-constexpr UnixSeconds kBudgetStatusFreshSeconds = 60;
+// As often as the service's budget watch checks (app/budget_watch.hpp), in real time: the demo's clock runs faster.
+constexpr std::chrono::seconds kBudgetStatusFresh{60};
 
 double BudgetCents(double v) { return std::round(v * 100.0) / 100.0; }
 
@@ -120,15 +123,17 @@ bool SameBudget(const Budget& a, const Budget& b) {
            a.monthly_usd == b.monthly_usd && a.cap_mode == b.cap_mode && a.updated_at == b.updated_at;
 }
 
-// The statuses, checked again when the last check is older than a minute (or the budgets changed since).
+// The statuses, checked again when the last check is older than a minute of real time (or the budgets changed since).
 Result<std::pair<std::vector<BudgetStatus>, UnixSeconds>> FreshStatuses(BudgetMonitor& monitor,
                                                                         const std::vector<Budget>& budgets,
                                                                         UnixSeconds now) {
     auto latest = monitor.Latest();
     bool same = latest.first.size() == budgets.size();
     for (std::size_t i = 0; same && i < budgets.size(); ++i) same = SameBudget(latest.first[i].budget, budgets[i]);
-    if (same && latest.second > 0 && now - latest.second < kBudgetStatusFreshSeconds && now >= latest.second)
-        return latest;
+    const auto age = monitor.SinceLatest();
+    // Not across a month's end on the service's clock (a new month starts a new budget), nor back in time.
+    const bool same_month = now >= latest.second && UtcMonthOf(now) == UtcMonthOf(latest.second);
+    if (same && age && *age < kBudgetStatusFresh && same_month) return latest;
     auto checked = monitor.Check(now);
     if (!checked) return checked.error();
     return std::pair{std::move(*checked), now};

@@ -154,6 +154,30 @@ TEST_F(BudgetsApiTest, BudgetsAreCheckedAgainstTheProjection) {
     EXPECT_NE(after.find("cloudopt_budget_state{budget=\"tight\"} 3"), std::string::npos);
 }
 
+TEST_F(BudgetsApiTest, ARecentCheckIsServedHoweverFastTheServiceClockRuns) {
+    // The budget watch checks every minute of real time; a GET serves that check while the budgets are the same.
+    // The demo's clock runs 60 times faster: measured on it, every check was stale a second later, and each GET
+    // computed the month's forecast again (10-20 s in a sanitizer build, past the dashboard's 15 s timeout).
+    const int web = CreateLabeled("web", "sim/a", {{"team", "payments"}});
+    PushHistory(web);
+    PushCost(web, 0.5);
+    ASSERT_EQ(client_->Post("/api/budgets", json{{"name", "all"}, {"monthly_usd", 1000}}.dump()).status, 201);
+    auto first = client_->Get("/api/budgets");
+    ASSERT_EQ(first.status, 200) << first.body;
+    const auto checked = Body(first)["budgets"][0]["status"]["checked_at"];
+    clock_.Advance(600);  // ten minutes of the service's clock: ten seconds of a demo at --speed 60
+    auto second = client_->Get("/api/budgets");
+    ASSERT_EQ(second.status, 200);
+    EXPECT_EQ(Body(second)["budgets"][0]["status"]["checked_at"], checked) << second.body;
+    // A change of the budgets is checked at once.
+    const std::string id = std::to_string(Body(first)["budgets"][0]["id"].get<int>());
+    ASSERT_EQ(client_->Request("PUT", "/api/budgets/" + id, json{{"monthly_usd", 5}}.dump()).status, 200);
+    auto third = client_->Get("/api/budgets");
+    ASSERT_EQ(third.status, 200);
+    EXPECT_NE(Body(third)["budgets"][0]["status"]["checked_at"], checked) << third.body;
+    EXPECT_EQ(Body(third)["budgets"][0]["status"]["state"], "exceeded");
+}
+
 TEST_F(BudgetsApiTest, ACappingBudgetReachesThePlannersReason) {
     const int web = CreateResource("web", "sim/a");
     PushHistory(web);
