@@ -87,6 +87,11 @@ Result<CostReport> ComputeCostReport(Store& store, const ControlLoop& loop, Unix
         std::optional<SpendPaths> paths;
     };
     std::vector<Part> parts;
+    // Every resource's load first: their forecasts are made together, as a fleet whose bands are calibrated on each
+    // other's errors (ForecastFleetSpend; docs/COSTS.md section 2).
+    std::vector<RegularSeries> loads;
+    std::vector<SpendMember> fleet;
+    loads.reserve(resources->size());
     for (const Resource& r : *resources) {
         Part part;
         part.provider = r.provider;
@@ -94,32 +99,39 @@ Result<CostReport> ComputeCostReport(Store& store, const ControlLoop& loop, Unix
         auto actual = ActualPerDay(store, r.id, report.month_start, report.month_start, now, days);
         if (!actual) return actual.error();
         part.actual = std::move(*actual);
-        std::string note;
         const UnixSeconds history_from = now - static_cast<UnixSeconds>(options.history_days) * kCostDay;
         auto load =
             store.QueryDownsampled({r.id, r.load_metric}, history_from, now, options.load_step, Aggregation::kAvg);
         if (!load) return load.error();
+        loads.push_back(Regularize(*load, options.load_step));
         SpendSizing sizing;
         sizing.capacity_per_instance = r.capacity_per_instance;
         sizing.target = (r.target_low + r.target_high) / 2;
         sizing.min_instances = std::max(0, r.min_capacity);
         sizing.max_instances = std::max(sizing.min_instances, r.max_capacity);
         sizing.price_per_instance_hour = loop.HourlyCost(r, 1);
-        SpendOptions spend;
-        spend.from = now;
-        spend.to = report.month_end;
-        spend.paths = options.paths;
-        spend.history_days = options.history_days;
-        // One seed for every resource: path i of each draws the same past days, so a group's paths are scenarios.
-        spend.seed = static_cast<std::uint64_t>(report.month_start);
-        auto paths = ForecastSpend(Regularize(*load, options.load_step), sizing, spend);
-        if (paths)
-            part.paths = std::move(*paths);
-        else
-            note = paths.error().message;
-        report.groups.push_back(GroupOf("resource", r.name, part.actual, part.paths, report.month_start, now));
-        report.groups.back().note = note;
+        fleet.push_back({nullptr, sizing});
         parts.push_back(std::move(part));
+    }
+    for (std::size_t i = 0; i < fleet.size(); ++i) fleet[i].history = &loads[i];
+    SpendOptions spend;
+    spend.from = now;
+    spend.to = report.month_end;
+    spend.paths = options.paths;
+    spend.history_days = options.history_days;
+    // One seed for every resource: path i of each draws the same past days, so a group's paths are scenarios.
+    spend.seed = static_cast<std::uint64_t>(report.month_start);
+    std::vector<Result<SpendPaths>> forecasts = ForecastFleetSpend(fleet, spend);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        Part& part = parts[i];
+        std::string note;
+        if (forecasts[i])
+            part.paths = std::move(*forecasts[i]);
+        else
+            note = forecasts[i].error().message;
+        report.groups.push_back(
+            GroupOf("resource", (*resources)[i].name, part.actual, part.paths, report.month_start, now));
+        report.groups.back().note = note;
     }
     // Providers and the total: sums of their resources; a group's band covers the resources that have one, and
     // its note says how many have none.

@@ -59,8 +59,22 @@ int RunCostsBacktest(const CostsBacktestCommand& c) {
     options.paths = c.paths;
     options.history_days = c.history_days;
     options.month_days = kNaiveMonthDays;
+    // The file's series are one fleet: their bands are calibrated together (simulate::BacktestFleetSpend).
+    std::vector<std::string> ids;
+    std::vector<RegularSeries> fleet;
     for (const auto& [id, series] : *all) {
-        auto points = BacktestSpend(series, options);
+        ids.push_back(id);
+        fleet.push_back(series);
+    }
+    // --calibration series: each series calibrated on its own errors alone, as before the fleet's were pooled.
+    std::vector<Result<std::vector<SpendBacktestPoint>>> results;
+    if (c.calibrate_per_series)
+        for (const RegularSeries& series : fleet) results.push_back(BacktestSpend(series, options));
+    else
+        results = BacktestFleetSpend(fleet, options);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const std::string& id = ids[i];
+        auto& points = results[i];
         if (!points) {
             skipped.push_back(id + " (" + points.error().message + ")");
             continue;
@@ -101,6 +115,7 @@ int RunCostsBacktest(const CostsBacktestCommand& c) {
     };
     nlohmann::json out = summary(single);
     out.update({{"data", c.data},
+                {"calibration", c.calibrate_per_series ? "series" : "fleet"},
                 {"days", c.days},
                 {"paths", c.paths},
                 {"series", single.scored},
@@ -113,8 +128,10 @@ int RunCostsBacktest(const CostsBacktestCommand& c) {
         std::cout << out.dump() << "\n";
         return 0;
     }
-    std::printf("%s: %d series, spend of the last %d days forecast from the load before them (%d paths)\n",
-                c.data.c_str(), single.scored, c.days, c.paths);
+    std::printf(
+        "%s: %d series, spend of the last %d days forecast from the load before them (%d paths, bands calibrated %s)\n",
+        c.data.c_str(), single.scored, c.days, c.paths,
+        c.calibrate_per_series ? "on each series' own errors" : "on the file's series as one fleet");
     auto line = [](const BacktestTally& t) {
         std::printf(
             "p50 error %.1f%% (bias %+.1f%%), actual inside p10-p90 %.0f%% (target 80%%; below %.0f%%, above "

@@ -5,8 +5,9 @@
 // is 0.8), the band's width relative to its p50, and the same error of a naive projection (the spend of the month
 // so far scaled to the span). One origin per series cannot measure a coverage on a file of one series, so the same
 // is also reported over rolling origins: spans of `days` days ending every `origin_every_days` days back from the
-// end, up to `origins` per series, each forecast only from the load before it (simulate::BacktestSpend). Results
-// and the JSON fields in docs/COSTS.md section 2.
+// end, up to `origins` per series, each forecast only from the load before it. The file's series are one fleet
+// whose bands are calibrated together (simulate::BacktestFleetSpend). Results and the JSON fields in docs/COSTS.md
+// section 2.
 
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ struct CostsBacktestCommand {
     int paths = 400;
     int history_days = 28;
     bool json = false;
+    // The bands calibrated on each series' own errors instead of the file's series pooled as one fleet (the default,
+    // as GET /api/costs calibrates a service's resources).
+    bool calibrate_per_series = false;
 };
 
 // The process exit code: 0, or 2 for bad input (the message on stderr says what to do).

@@ -324,6 +324,15 @@ int main(int argc, char** argv) {
                      "Days of history the paths draw from (default 28)")
         ->check(CLI::Range(1, 365));
     costs_backtest->add_flag("--json", costs_backtest_command.json, "Print one JSON object");
+    costs_backtest
+        ->add_option_function<std::string>(
+            "--calibration",
+            [&costs_backtest_command](const std::string& v) {
+                costs_backtest_command.calibrate_per_series = v == "series";
+            },
+            "fleet (default): the file's series calibrate their bands together, as a service's resources do; "
+            "series: each on its own errors")
+        ->check(CLI::IsMember({"fleet", "series"}));
     cloudopt::CostsCommitmentsCommand commitments_command;
     CLI::App* costs_commitments = costs->add_subcommand(
         "commitments",

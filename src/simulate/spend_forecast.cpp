@@ -14,6 +14,8 @@ constexpr UnixSeconds kDay = 86400;
 constexpr int kMaxSpanDays = 62;
 constexpr int kWeek = 7;
 const double kMaxMove = std::log(2.0);
+// The largest level move a calibrated path may take (x 9 or / 9).
+const double kMaxCalibratedMove = 2.0 * std::log(3.0);
 
 int StepInstances(double load, const SpendSizing& s) {
     return std::clamp(InstancesFor(load, s.capacity_per_instance, s.target), s.min_instances,
@@ -134,10 +136,20 @@ SpendBand SpendPaths::Total() const {
 
 namespace {
 
-// The paths with each level factor's log scaled by `width` (1: as drawn), the factors' logs drawn from `errors`
-// when given and not empty, else from the history's level moves.
-Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o,
-                                       double width, const std::vector<double>* errors = nullptr) {
+// The level factors' logs a path draws from. Each path picks one of `sets` (one per calibration origin, the same
+// pick for every resource of a fleet: a fleet-wide move at that origin moves them together) and a sign (shared too),
+// then one value of the set with the resource's own generator, times `scale`. Empty: the history's level moves.
+struct LevelDraws {
+    std::vector<std::vector<double>> sets;
+    double scale = 1.0;
+    std::uint64_t member_seed = 0;  // the resource's own generator (its place in the fleet)
+    double width = 1.0;             // the calibration's stretch (SpendPaths::width)
+    int origins = 0;                // how many calibration origins the sets hold (SpendPaths::calibration_origins)
+};
+
+// The paths, their level factors drawn from `draws` when given and not empty, else from the history's level moves.
+Result<SpendPaths> SpendPathsWithDraws(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o,
+                                       const LevelDraws* draws = nullptr) {
     if (!(o.to > o.from) || o.to - o.from > kMaxSpanDays * kDay)
         return MakeError(ErrorCode::kInvalidArgument, "the forecast span must be positive and at most 62 days");
     if (!(sizing.capacity_per_instance > 0) || !(sizing.target > 0) || !(sizing.price_per_instance_hour >= 0))
@@ -156,9 +168,10 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
     const int usable_days = std::min(whole_days, o.history_days);
     const bool weekly = usable_days >= 2 * kWeek;
     const int span_days = static_cast<int>((o.to - o.from + kDay - 1) / kDay);
-    // The level factors: the calibration's errors when there are any (CalibratedMoves), else the history's moves.
+    // The level factors: the calibration's (CalibratedDraws) when there are any, else the history's moves.
+    const bool calibrated = draws && !draws->sets.empty();
     const std::vector<double> moves =
-        errors && !errors->empty() ? *errors : LevelMoves(history, history_end, usable_days, span_days, weekly);
+        calibrated ? std::vector<double>{} : LevelMoves(history, history_end, usable_days, span_days, weekly);
 
     SpendPaths out;
     out.from = o.from;
@@ -181,7 +194,13 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
         if (i >= history.values.size()) return fallback;
         return history.values[i];  // a filled gap holds the value before it: what the load most likely was
     };
-    std::mt19937_64 rng(o.seed);
+    // Three generators: the analog days (the same for every resource of a fleet, so path i of each draws the same
+    // past days), the level's origin and sign (the same too), and the resource's own pick within the origin's set.
+    std::mt19937_64 rng(o.seed), level_rng(o.seed ^ 0x5851F42D4C957F2DULL),
+        member_rng(o.seed ^ (draws ? draws->member_seed : 0) * 0x9E3779B97F4A7C15ULL);
+    auto pick = [](std::mt19937_64& g, std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(g);
+    };
     const double last_day_mean = MeanLoad(history, history_end - kDay, history_end);
     const double fallback = std::isnan(last_day_mean) ? 0.0 : last_day_mean;
     if (std::isnan(last_day_mean) && std::isnan(MeanLoad(history, history.start, history_end)))
@@ -204,10 +223,15 @@ Result<SpendPaths> SpendPathsWithWidth(const RegularSeries& history, const Spend
         std::vector<double> spend(days, 0.0), base(days, 0.0);
         std::map<int, double> instance_hours;
         std::vector<int> instances;
-        const double level =
-            moves.empty()
-                ? 1.0
-                : std::exp(width * moves[std::uniform_int_distribution<std::size_t>(0, moves.size() - 1)(rng)]);
+        double level = 1.0;
+        if (calibrated) {
+            const auto& set = draws->sets[pick(level_rng, draws->sets.size())];
+            const double sign = pick(level_rng, 2) == 0 ? 1.0 : -1.0;
+            const double move = set.empty() ? 0.0 : set[pick(member_rng, set.size())];
+            level = std::exp(std::clamp(sign * draws->scale * move, -kMaxCalibratedMove, kMaxCalibratedMove));
+        } else if (!moves.empty()) {
+            level = std::exp(moves[pick(level_rng, moves.size())]);
+        }
         std::vector<int> lags(static_cast<std::size_t>(blocks));
         for (int b = 0; b < blocks; ++b) {
             const auto choices = lag_choices(b);
@@ -257,22 +281,22 @@ constexpr int kMinCalibrationHistoryDays = 2;  // the least history a calibratio
 // were seen, and the next span is less like the history than exchangeability assumes. Tuned on the rolling backtest
 // of azure_vm2017_sample100 and bitbrains_rnd only, checked on the other files (docs/COSTS.md section 2).
 constexpr double kCalibrationLevel = 0.85;
+// How many errors' worth of the fleet's scale a resource's own scale is shrunk toward (CalibratedDraws). Chosen on
+// the rolling backtest of azure_vm2017_sample100 and bitbrains_rnd (1: 79% and 88% of the spans inside p10-p90; 2:
+// 80% and 89%; 4: 80% and 92%; 7: 84% and 95%), checked on the other files (docs/COSTS.md section 2).
+constexpr double kScaleShrink = 2.0;
 const double kMaxError = std::log(3.0);
-// The most the calibration stretches the errors, and the largest level move a path may take after it (x 9 or / 9).
+// The most the calibration stretches the errors.
 constexpr double kMaxCalibrationWidth = 8.0;
-const double kMaxCalibratedMove = 2.0 * std::log(3.0);
 
-// Split-conformal calibration of the band, as the forecasters' bands are calibrated (docs/FORECASTING.md): the
-// ensemble is run at the last whole-day origins inside the history (at most 14), each from the load before it
-// alone (two weeks of it when the history has 17 days, else two days at least), over spans as long as the forecast's,
-// and the log-errors of their p50s against the spend that came are the level factors' logs, each taken up and down (the
-// band is symmetric about the p50) and stretched so that the 80% quantile of their sizes is the conformal quantile
-// above. When the history is too short for three such spans, the spans are shortened (to one day at least): a month's
-// first weeks then still get a measured band (a raw one covered a third of the spans on the Azure VM traces). Empty
-// with fewer than three origins even so: the history's level moves are the band then. `width` is the stretch.
-std::vector<double> CalibratedMoves(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o,
-                                    double& width) {
-    width = 1.0;
+// The calibration's raw material: the ensemble is run at the last whole-day origins inside the history (at most 14),
+// each from the load before it alone (two weeks of it when the history has 17 days, else two days at least), over
+// spans as long as the forecast's, and the log-errors of their p50s against the spend that came, keyed by how many
+// days before the history's end each span starts. When the history is too short for three such spans, the spans
+// are shortened (to one day at least): a month's first weeks then still get a measured band (a raw one covered a
+// third of the spans on the Azure VM traces).
+std::map<int, double> CalibrationErrors(const RegularSeries& history, const SpendSizing& sizing,
+                                        const SpendOptions& o) {
     const UnixSeconds end = std::min(o.from, history.end());
     const int whole_days = static_cast<int>((end - history.start) / kDay);
     const int full_span = static_cast<int>((o.to - o.from + kDay - 1) / kDay);
@@ -282,7 +306,7 @@ std::vector<double> CalibratedMoves(const RegularSeries& history, const SpendSiz
     const int before_days =
         whole_days >= 2 * kWeek + kMinCalibrationOrigins ? 2 * kWeek : std::min(kMinCalibrationHistoryDays, whole_days);
     const int span_days = std::max(1, std::min(full_span, whole_days - before_days - (kMinCalibrationOrigins - 1)));
-    std::vector<double> errors;
+    std::map<int, double> errors;
     for (int back = span_days; back <= whole_days - before_days && errors.size() < kCalibrationOrigins; ++back) {
         const UnixSeconds origin = end - static_cast<UnixSeconds>(back) * kDay;
         const auto cut = static_cast<std::size_t>((origin - history.start) / history.step);
@@ -295,96 +319,201 @@ std::vector<double> CalibratedMoves(const RegularSeries& history, const SpendSiz
         at.paths = std::min(o.paths, kCalibrationPaths);
         at.seed = o.seed + static_cast<std::uint64_t>(back);
         // The slice ends at the origin: the calibration forecast never sees the span it is scored on.
-        auto paths = SpendPathsWithWidth(SpendSlice(history, 0, cut), sizing, at, 1.0);
+        auto paths = SpendPathsWithDraws(SpendSlice(history, 0, cut), sizing, at);
         if (!paths) continue;
         const double p50 = paths->Total().p50;
         const double actual = SizedSpend(SpendSlice(history, cut, stop), sizing);
         // Clipped at a third and three times: a span that far off (a burst in the first days, a VM's start) would
         // otherwise set every later band; clipping narrowed bitbrains_rnd's mean band from 222% to 127% of its p50
         // at the same coverage.
-        if (actual > 0 && p50 > 0) errors.push_back(std::clamp(std::log(actual / p50), -kMaxError, kMaxError));
+        if (actual > 0 && p50 > 0) errors[back] = std::clamp(std::log(actual / p50), -kMaxError, kMaxError);
     }
-    if (errors.size() < static_cast<std::size_t>(kMinCalibrationOrigins)) return {};
-    std::vector<double> sizes;
-    for (double e : errors) sizes.push_back(std::abs(e));
+    return errors;
+}
+
+// The stretch that takes the 80% quantile of `sizes` to their finite-sample conformal quantile, bounded: with a
+// handful of origins one clipped outlier sets the conformal quantile, and conformal / plain could reach 50 and more,
+// sending a path to the group's max or min capacity for every step (a review finding). 0 when every size is 0.
+double ConformalWidth(std::vector<double> sizes) {
     const double n = static_cast<double>(sizes.size());
     const double plain = Quantile(sizes, 0.8);
     const double conformal = Quantile(sizes, std::min(1.0, std::ceil((n + 1) * kCalibrationLevel) / n));
-    if (!(plain > 0)) return {};  // every span was forecast exactly: the history's moves are the better guess
-    // Bounded: with a handful of origins one clipped outlier sets the conformal quantile, and conformal / plain could
-    // reach 50 and more, sending a path to the group's max or min capacity for every step (a review finding).
-    width = std::clamp(conformal / plain, 1.0, kMaxCalibrationWidth);
-    std::vector<double> moves;
-    for (double e : errors) {
-        moves.push_back(std::clamp(width * e, -kMaxCalibratedMove, kMaxCalibratedMove));
-        moves.push_back(std::clamp(-width * e, -kMaxCalibratedMove, kMaxCalibratedMove));
+    if (!(plain > 0)) return 0.0;
+    return std::clamp(conformal / plain, 1.0, kMaxCalibrationWidth);
+}
+
+double RootMeanSquare(const std::map<int, double>& errors) {
+    double sum = 0.0;
+    for (const auto& [back, e] : errors) sum += e * e;
+    return errors.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(errors.size()));
+}
+
+// Split-conformal calibration of a fleet's bands, as the forecasters' bands are calibrated (docs/FORECASTING.md),
+// pooled over the fleet's resources. Each resource's errors (CalibrationErrors) are divided by its scale, their
+// root mean square shrunk toward the fleet's (`kScaleShrink` errors' worth of the fleet's): one resource's dozen
+// overlapping spans are a noisy measure of how wrong its forecast can be, and a fleet's resources that change
+// level (a VM going idle, or starting) are what a calm history did not show. The pooled ratios, stretched to their
+// conformal quantile, times a resource's own scale, are its level factors' logs, grouped by calibration origin. A
+// fleet of one is the resource's own errors, stretched as before. Per member: empty with fewer than three origins
+// in the whole fleet, or when every span was forecast exactly: the history's level moves are the band then.
+std::vector<LevelDraws> CalibratedDraws(const std::vector<std::map<int, double>>& errors) {
+    std::vector<LevelDraws> out(errors.size());
+    double fleet_sum = 0.0;
+    std::size_t fleet_n = 0;
+    for (const auto& member : errors)
+        for (const auto& [back, e] : member) {
+            fleet_sum += e * e;
+            ++fleet_n;
+        }
+    if (fleet_n < static_cast<std::size_t>(kMinCalibrationOrigins)) return out;
+    const double fleet_rms = std::sqrt(fleet_sum / static_cast<double>(fleet_n));
+    std::vector<double> scales;
+    for (const auto& member : errors) {
+        const double n = static_cast<double>(member.size()), rms = RootMeanSquare(member);
+        scales.push_back(std::sqrt((n * rms * rms + kScaleShrink * fleet_rms * fleet_rms) / (n + kScaleShrink)));
     }
-    return moves;
+    std::map<int, std::vector<double>> ratios;  // by calibration origin (days back)
+    std::vector<double> sizes;
+    for (std::size_t m = 0; m < errors.size(); ++m) {
+        if (!(scales[m] > 0)) continue;
+        for (const auto& [back, e] : errors[m]) {
+            ratios[back].push_back(e / scales[m]);
+            sizes.push_back(std::abs(e / scales[m]));
+        }
+    }
+    if (sizes.size() < static_cast<std::size_t>(kMinCalibrationOrigins)) return out;
+    const double width = ConformalWidth(sizes);
+    if (!(width > 0)) return out;
+    for (std::size_t m = 0; m < errors.size(); ++m) {
+        if (!(scales[m] > 0)) continue;
+        LevelDraws& d = out[m];
+        for (const auto& [back, set] : ratios) d.sets.push_back(set);
+        d.scale = width * scales[m];
+        d.member_seed = m + 1;
+        d.width = width;
+        d.origins = static_cast<int>(errors[m].size());
+    }
+    return out;
 }
 
 }  // namespace
 
-Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o) {
-    auto paths = SpendPathsWithWidth(history, sizing, o, 1.0);  // also checks every input
-    if (!paths) return paths;
-    double width = 1.0;
-    const std::vector<double> moves = CalibratedMoves(history, sizing, o, width);
-    if (moves.empty()) return paths;
-    auto calibrated = SpendPathsWithWidth(history, sizing, o, 1.0, &moves);
-    if (calibrated) {
-        calibrated->width = width;
-        calibrated->calibration_origins = static_cast<int>(moves.size() / 2);
+std::vector<Result<SpendPaths>> ForecastFleetSpend(const std::vector<SpendMember>& fleet, const SpendOptions& o) {
+    std::vector<Result<SpendPaths>> out;
+    std::vector<std::map<int, double>> errors(fleet.size());
+    for (std::size_t m = 0; m < fleet.size(); ++m) {
+        if (!fleet[m].history) {
+            out.emplace_back(MakeError(ErrorCode::kInvalidArgument, "a fleet member without a load history"));
+            continue;
+        }
+        out.emplace_back(SpendPathsWithDraws(*fleet[m].history, fleet[m].sizing, o));  // also checks every input
+        if (out.back()) errors[m] = CalibrationErrors(*fleet[m].history, fleet[m].sizing, o);
     }
-    return calibrated;
+    const std::vector<LevelDraws> draws = CalibratedDraws(errors);
+    for (std::size_t m = 0; m < fleet.size(); ++m) {
+        if (!out[m] || draws[m].sets.empty()) continue;
+        auto calibrated = SpendPathsWithDraws(*fleet[m].history, fleet[m].sizing, o, &draws[m]);
+        if (calibrated) {
+            calibrated->width = draws[m].width;
+            calibrated->calibration_origins = draws[m].origins;
+        }
+        out[m] = std::move(calibrated);
+    }
+    return out;
+}
+
+Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& o) {
+    return std::move(ForecastFleetSpend({SpendMember{&history, sizing}}, o).front());
+}
+
+std::vector<Result<std::vector<SpendBacktestPoint>>> BacktestFleetSpend(const std::vector<RegularSeries>& fleet,
+                                                                        const SpendBacktestOptions& b) {
+    std::vector<Result<std::vector<SpendBacktestPoint>>> out;
+    if (b.days < 1 || b.days > 31 || b.origins < 1 || b.every_days < 1) {
+        for (std::size_t m = 0; m < fleet.size(); ++m)
+            out.push_back(MakeError(ErrorCode::kInvalidArgument,
+                                    "a spend backtest needs 1 to 31 days per span, at least one origin, and origins at "
+                                    "least a day apart"));
+        return out;
+    }
+    const UnixSeconds span = b.days * kDay;
+    // What one series needs at one origin: its history, the load that came, the sizing and the naive projection.
+    struct Case {
+        RegularSeries history, actual_load;
+        SpendSizing sizing;
+        double naive = 0.0;
+    };
+    std::vector<bool> scorable(fleet.size(), true);
+    for (const RegularSeries& series : fleet) {
+        if (series.step <= 0 || kDay % series.step != 0)
+            out.push_back(MakeError(ErrorCode::kUnprocessable, "step does not divide a day"));
+        else if (series.values.size() < static_cast<std::size_t>((span + kDay) / series.step))
+            out.push_back(MakeError(ErrorCode::kUnprocessable, "under " + std::to_string(b.days + 1) + " days"));
+        else
+            out.push_back(std::vector<SpendBacktestPoint>{});
+        scorable[out.size() - 1] = static_cast<bool>(out.back());
+    }
+    for (int k = 0; k < b.origins; ++k) {
+        // The fleet's series whose origin k falls at the same time are forecast together (their bands calibrated
+        // on each other's errors); a series of another length is its own fleet.
+        std::map<std::pair<UnixSeconds, UnixSeconds>, std::vector<std::size_t>> spans;
+        std::vector<Case> cases(fleet.size());
+        for (std::size_t m = 0; m < fleet.size(); ++m) {
+            if (!scorable[m]) continue;
+            const RegularSeries& series = fleet[m];
+            const auto span_steps = static_cast<std::size_t>(span / series.step);
+            const auto day_steps = static_cast<std::size_t>(kDay / series.step);
+            const std::size_t back = span_steps + static_cast<std::size_t>(k) * b.every_days * day_steps;
+            if (back + day_steps > series.values.size()) continue;  // under a day of history before this origin
+            const std::size_t cut = series.values.size() - back;
+            // The forecast, its sizing and the naive projection see only this slice: nothing at or after the origin.
+            Case& c = cases[m];
+            c.history = SpendSlice(series, 0, cut);
+            c.actual_load = SpendSlice(series, cut, cut + span_steps);
+            c.sizing.capacity_per_instance = Quantile(c.history.values, 0.99) / 20.0;
+            if (!(c.sizing.capacity_per_instance > 0)) c.sizing.capacity_per_instance = 1.0;
+            c.sizing.target = 0.75;
+            const std::size_t so_far_steps =
+                std::min(cut, static_cast<std::size_t>(std::max(1, b.month_days - b.days)) * day_steps);
+            c.naive = SizedSpend(SpendSlice(c.history, cut - so_far_steps, cut), c.sizing) *
+                      static_cast<double>(span_steps) / static_cast<double>(so_far_steps);
+            spans[{c.history.end(), c.actual_load.end()}].push_back(m);
+        }
+        for (const auto& [when, members] : spans) {
+            SpendOptions options;
+            options.from = when.first;
+            options.to = when.second;
+            options.paths = b.paths;
+            options.history_days = b.history_days;
+            std::vector<SpendMember> group;
+            for (std::size_t m : members) group.push_back({&cases[m].history, cases[m].sizing});
+            auto forecasts = ForecastFleetSpend(group, options);
+            for (std::size_t i = 0; i < members.size(); ++i) {
+                const std::size_t m = members[i];
+                const Case& c = cases[m];
+                const double actual = SizedSpend(c.actual_load, c.sizing);
+                if (!forecasts[i] || !(actual > 0)) {
+                    if (k > 0) continue;
+                    out[m] = MakeError(ErrorCode::kUnprocessable,
+                                       forecasts[i] ? "no spend in the span" : forecasts[i].error().message);
+                    scorable[m] = false;
+                    continue;
+                }
+                out[m]->push_back({.origin = options.from,
+                                   .history_days = static_cast<double>(c.history.values.size() * c.history.step) /
+                                                   static_cast<double>(kDay),
+                                   .actual = actual,
+                                   .naive = c.naive,
+                                   .band = forecasts[i]->Total(),
+                                   .width = forecasts[i]->width});
+            }
+        }
+    }
+    return out;
 }
 
 Result<std::vector<SpendBacktestPoint>> BacktestSpend(const RegularSeries& series, const SpendBacktestOptions& b) {
-    if (b.days < 1 || b.days > 31 || b.origins < 1 || b.every_days < 1)
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "a spend backtest needs 1 to 31 days per span, at least one origin, and origins at least a "
-                         "day apart");
-    const UnixSeconds span = b.days * kDay;
-    if (series.step <= 0 || kDay % series.step != 0)
-        return MakeError(ErrorCode::kUnprocessable, "step does not divide a day");
-    const auto span_steps = static_cast<std::size_t>(span / series.step);
-    const auto day_steps = static_cast<std::size_t>(kDay / series.step);
-    if (series.values.size() < span_steps + day_steps)
-        return MakeError(ErrorCode::kUnprocessable, "under " + std::to_string(b.days + 1) + " days");
-    std::vector<SpendBacktestPoint> out;
-    for (int k = 0; k < b.origins; ++k) {
-        const std::size_t back = span_steps + static_cast<std::size_t>(k) * b.every_days * day_steps;
-        if (back + day_steps > series.values.size()) break;  // under a day of history before this origin
-        const std::size_t cut = series.values.size() - back;
-        // The forecast, its sizing and the naive projection see only this slice: nothing at or after the origin.
-        const RegularSeries history = SpendSlice(series, 0, cut);
-        const RegularSeries actual_load = SpendSlice(series, cut, cut + span_steps);
-        SpendSizing sizing;
-        sizing.capacity_per_instance = Quantile(history.values, 0.99) / 20.0;
-        if (!(sizing.capacity_per_instance > 0)) sizing.capacity_per_instance = 1.0;
-        sizing.target = 0.75;
-        SpendOptions options;
-        options.from = history.end();
-        options.to = actual_load.end();
-        options.paths = b.paths;
-        options.history_days = b.history_days;
-        auto paths = ForecastSpend(history, sizing, options);
-        const double actual = SizedSpend(actual_load, sizing);
-        if (!paths || !(actual > 0)) {
-            if (k > 0) continue;
-            return MakeError(ErrorCode::kUnprocessable, paths ? "no spend in the span" : paths.error().message);
-        }
-        const std::size_t so_far_steps =
-            std::min(cut, static_cast<std::size_t>(std::max(1, b.month_days - b.days)) * day_steps);
-        const double naive = SizedSpend(SpendSlice(history, cut - so_far_steps, cut), sizing) *
-                             static_cast<double>(span_steps) / static_cast<double>(so_far_steps);
-        out.push_back({.origin = options.from,
-                       .history_days = static_cast<double>(cut) / static_cast<double>(day_steps),
-                       .actual = actual,
-                       .naive = naive,
-                       .band = paths->Total(),
-                       .width = paths->width});
-    }
-    return out;
+    return std::move(BacktestFleetSpend({series}, b).front());
 }
 
 Result<SpendPaths> SumSpend(const std::vector<const SpendPaths*>& parts) {

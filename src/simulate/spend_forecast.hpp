@@ -10,9 +10,11 @@
 // at halving and doubling); the p50 is that of the paths without the factor. The factors are then calibrated
 // split-conformally: the ensemble is run at up to 14 whole-day origins inside the history, each from the load before
 // it, and the log-errors of those spans' p50s (taken up and down, stretched to a finite-sample conformal quantile)
-// become the level factors, so the band is as wide as this forecast has been wrong here. The service's own
+// become the level factors, so the band is as wide as this forecast has been wrong here. A fleet's resources
+// (ForecastFleetSpend) pool those errors, each scaled by its resource's size of error shrunk toward the fleet's. The
+// service's own
 // models forecast hours ahead with calibrated bands; a month needs whole-day scenarios, and their spread is what
-// the band is measured on (the backtest in app/costs_command.hpp).
+// the band is measured on (the backtest in app/costs_backtest.hpp).
 //
 // Each path is sized per step as the planner sizes a forecast load: ceil(load / (c x target)) within [min, max],
 // times the price per instance-hour. Groups (a provider, the total, later budgets and labels) are path-wise sums of
@@ -69,9 +71,9 @@ struct SpendPaths {
     // The same paths without their level factor: the p50 is theirs. The level factors widen the band, but as a
     // centre they only added noise (the p50's error on bitbrains_rnd rose from 20% to 29%; docs/COSTS.md).
     std::vector<std::vector<double>> base_days;
-    // Calibration (ForecastSpend): how many of the history's own spans the level factors are the errors of (0: too
-    // short a history, the factors are the history's level moves), and how far they were stretched to the
-    // conformal quantile (1 without calibration).
+    // Calibration (ForecastSpend, ForecastFleetSpend): how many of the history's own spans were scored (0: too short a
+    // history; its band is then the fleet's scale, or in a fleet of one the history's level moves), and how far the
+    // fleet's scaled errors were stretched to their conformal quantile (1 without calibration).
     int calibration_origins = 0;
     double width = 1.0;
     // With SpendOptions::instance_hours: per path (with its level factor), hours at each sized instance count.
@@ -89,6 +91,20 @@ struct SpendPaths {
 // than one whole day of history, a step that does not divide a day, or no measured load; kInvalidArgument for a
 // span that is empty or longer than 62 days, or a sizing without positive capacity, target and price.
 Result<SpendPaths> ForecastSpend(const RegularSeries& history, const SpendSizing& sizing, const SpendOptions& options);
+
+// One resource of a fleet whose spend is forecast together (ForecastFleetSpend): its load history (not owned; it
+// must outlive the call) and its sizing.
+struct SpendMember {
+    const RegularSeries* history = nullptr;
+    SpendSizing sizing;
+};
+
+// ForecastSpend for each resource of a fleet over the same span, their bands calibrated on the fleet's errors pooled
+// (each resource's own errors scaled by its own size of error, shrunk toward the fleet's): one resource's few
+// overlapping spans are a noisy measure of how far its forecast can be off, the fleet's many are less so
+// (docs/COSTS.md section 2). One result per member, in order; a fleet of one is ForecastSpend. Path i of every
+// member draws the same past days and the same calibration origin, so their path-wise sums are scenarios.
+std::vector<Result<SpendPaths>> ForecastFleetSpend(const std::vector<SpendMember>& fleet, const SpendOptions& options);
 
 // Backtest of ForecastSpend on one trace (what `cloudopt costs backtest` reports, docs/COSTS.md section 2): the
 // spend of a span of `days` days is forecast at several origins, each only from the load before that origin, and
@@ -119,6 +135,11 @@ struct SpendBacktestPoint {
 // refusal. Later origins that cannot be scored (too little history before them, no spend) are left out.
 // kInvalidArgument for days outside [1, 31], origins < 1 or every_days < 1.
 Result<std::vector<SpendBacktestPoint>> BacktestSpend(const RegularSeries& series, const SpendBacktestOptions& options);
+
+// BacktestSpend for each series of a fleet (a trace's series), the series whose origins fall at the same time
+// forecast together (ForecastFleetSpend). One result per series, in order.
+std::vector<Result<std::vector<SpendBacktestPoint>>> BacktestFleetSpend(const std::vector<RegularSeries>& fleet,
+                                                                        const SpendBacktestOptions& options);
 
 // The path-wise sum of `parts` (same span and path count, e.g. from the same options); kInvalidArgument otherwise.
 // An empty list gives kInvalidArgument too.

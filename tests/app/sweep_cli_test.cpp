@@ -208,5 +208,39 @@ TEST(CostsBacktestCli, ReportsTheP50ErrorTheBandsCoverageAndTheNaiveProjection) 
     EXPECT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --days 40"), 2);
 }
 
+TEST(CostsBacktestCli, CalibratesAFilesSeriesAsOneFleetUnlessToldOtherwise) {
+    // Two series: one repeats its week exactly, one's level jumps from day to day. As one fleet (the default), the
+    // calm one's band takes a part of the other's errors and widens; each on its own (--calibration series), it
+    // stays as narrow as its own exact forecasts.
+    testing::TempDir dir;
+    const std::string path = dir.File("fleet.csv");
+    {
+        std::ofstream out(path);
+        out << "timestamp,series,value\n";
+        for (int i = 0; i < 35 * 24; ++i) {
+            const long long t = 1'700'006'400 + 3600LL * i;
+            const int weekly = ((i / 24) % 7 >= 5 ? 20 : 40) + (i % 24 >= 8 ? 30 : 0);
+            out << t << ",calm," << weekly << "\n";
+            out << t << ",jumpy," << weekly * (0.6 + 0.1 * ((i / 24 * 7) % 11)) << "\n";
+        }
+    }
+    auto calm_width = [&](const std::string& flags) {
+        EXPECT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --origins 3 --paths 100 --json" + flags), 0)
+            << testing::ReadFile(dir.File("err"));
+        const json out = json::parse(testing::ReadFile(dir.File("out")));
+        EXPECT_EQ(out["series"], 2);
+        const json& calm = out["per_series"]["calm"];
+        return std::make_pair(out["calibration"].get<std::string>(),
+                              (calm["p90"].get<double>() - calm["p10"].get<double>()) / calm["p50"].get<double>());
+    };
+    const auto fleet = calm_width("");
+    const auto alone = calm_width(" --calibration series");
+    EXPECT_EQ(fleet.first, "fleet");
+    EXPECT_EQ(alone.first, "series");
+    EXPECT_LT(alone.second, 0.01);
+    EXPECT_GT(fleet.second, 0.05);
+    EXPECT_EQ(RunCloudopt(dir, "costs backtest --data " + path + " --calibration pooled"), 2);
+}
+
 }  // namespace
 }  // namespace cloudopt

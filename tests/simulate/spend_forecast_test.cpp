@@ -179,6 +179,78 @@ TEST(SpendBacktest, RefusesATraceItCannotScoreSayingWhy) {
     EXPECT_DOUBLE_EQ(points->back().history_days, 1.0);
 }
 
+// The relative width (p90 - p10) / p50 of a forecast's total.
+double RelativeWidth(const SpendPaths& paths) {
+    const SpendBand b = paths.Total();
+    return (b.p90 - b.p10) / b.p50;
+}
+
+TEST(SpendFleet, ACalmResourceTakesAPartOfTheFleetsErrorsAndANewOneTheFleetsBand) {
+    // A repeats its week exactly: alone, its band has no width (its own forecasts never erred). B's level jumps
+    // from day to day. In one fleet, A's band is shrunk toward the fleet's errors (two errors' worth against its
+    // fourteen), so it widens, but stays narrower than B's; and C, with three days of history (too few for a
+    // calibration of its own), takes the fleet's scale instead of its raw level moves.
+    const RegularSeries a = Weekly(35);
+    const RegularSeries b = NoisyWeekly(35, 3);
+    const RegularSeries c = Tail(NoisyWeekly(35, 4), 32 * 24);
+    SpendSizing sizing{.capacity_per_instance = 0.5, .target = 0.8};
+    const SpendOptions o{.from = a.end(), .to = a.end() + 7 * kDay, .paths = 200};
+    auto a_alone = ForecastSpend(a, sizing, o);
+    auto c_alone = ForecastSpend(c, sizing, o);
+    ASSERT_TRUE(a_alone.ok() && c_alone.ok());
+    EXPECT_EQ(a_alone->Total().p10, a_alone->Total().p90);
+    EXPECT_EQ(c_alone->calibration_origins, 0);
+    auto fleet = ForecastFleetSpend({{&a, sizing}, {&b, sizing}, {&c, sizing}}, o);
+    ASSERT_EQ(fleet.size(), 3u);
+    for (const auto& f : fleet) ASSERT_TRUE(f.ok()) << f.error().message;
+    EXPECT_EQ(fleet[0]->Total().p50, a_alone->Total().p50);  // the centre is the resource's own forecast
+    EXPECT_GT(RelativeWidth(*fleet[0]), 0.02);
+    EXPECT_LT(RelativeWidth(*fleet[0]), RelativeWidth(*fleet[1]));
+    EXPECT_EQ(fleet[0]->calibration_origins, 14);
+    EXPECT_EQ(fleet[2]->calibration_origins, 1);  // one span of its own: alone, too few to calibrate on
+    EXPECT_EQ(fleet[2]->width, fleet[1]->width);  // C is calibrated: the fleet's stretch, not the raw moves' 1
+    EXPECT_NE(RelativeWidth(*fleet[2]), RelativeWidth(*c_alone));
+    // A member the fleet cannot forecast is refused alone; the others are still forecast.
+    const RegularSeries hours = Head(a, 20);
+    auto with_bad = ForecastFleetSpend({{&hours, sizing}, {&a, sizing}, {nullptr, sizing}}, o);
+    ASSERT_EQ(with_bad.size(), 3u);
+    EXPECT_FALSE(with_bad[0].ok());
+    EXPECT_TRUE(with_bad[1].ok());
+    EXPECT_FALSE(with_bad[2].ok());
+}
+
+TEST(SpendBacktest, AFleetCalibratesOnEachOthersErrorsButNeverOnTheLoadAfterAnOrigin) {
+    // Two fleets {a, b} and {a, b'}, b' five times b after day 30: a's forecasts at origins up to day 30 must be the
+    // same in both (nothing after an origin is read, not even another member's), and later ones must differ (b's
+    // errors calibrate a's band: the pooling is real).
+    const RegularSeries a = NoisyWeekly(40, 11);
+    const RegularSeries b = NoisyWeekly(40, 12);
+    RegularSeries b2 = b;
+    const std::size_t change = 30 * 24;
+    for (std::size_t i = change; i < b2.values.size(); ++i) b2.values[i] *= 5.0;
+    const SpendBacktestOptions o{.days = 5, .origins = 12, .every_days = 1, .paths = 50};
+    auto one = BacktestFleetSpend({a, b}, o), two = BacktestFleetSpend({a, b2}, o);
+    ASSERT_EQ(one.size(), 2u);
+    ASSERT_TRUE(one[0].ok() && two[0].ok());
+    ASSERT_EQ(one[0]->size(), 12u);
+    ASSERT_EQ(two[0]->size(), 12u);
+    int same = 0, moved = 0;
+    for (std::size_t k = 0; k < 12; ++k) {
+        const SpendBacktestPoint &x = (*one[0])[k], &y = (*two[0])[k];
+        ASSERT_EQ(x.actual, y.actual);
+        if (x.origin <= a.TimeOf(change)) {
+            EXPECT_EQ(x.band.p10, y.band.p10) << "origin " << k;
+            EXPECT_EQ(x.band.p90, y.band.p90) << "origin " << k;
+            ++same;
+        } else {
+            EXPECT_EQ(x.band.p50, y.band.p50) << "origin " << k;  // a's own forecast: its load is the same
+            moved += x.band.p10 != y.band.p10 || x.band.p90 != y.band.p90;
+        }
+    }
+    EXPECT_EQ(same, 7);
+    EXPECT_GE(moved, 3);
+}
+
 TEST(SpendForecast, IsTheSameForTheSameSeedAndSumsPathWise) {
     const RegularSeries s = Weekly(10);
     SpendSizing sizing{.capacity_per_instance = 1, .target = 0.8};
