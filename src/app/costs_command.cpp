@@ -143,7 +143,7 @@ int CommitmentsFromService(const CostsCommitmentsCommand& c) {
     for (const nlohmann::json& p : jsonf::Arr(*answer, "pools")) {
         std::string members;
         for (const nlohmann::json& m : jsonf::Arr(p, "members"))
-            members += (members.empty() ? "" : ",") + m.get<std::string>();
+            members += (members.empty() ? std::string() : std::string(",")) + m.get<std::string>();
         if (!p.contains("recommended_instances")) {
             std::printf("%-30s %s\n", jsonf::Str(p, "pool").c_str(), jsonf::Str(p, "note").c_str());
             continue;

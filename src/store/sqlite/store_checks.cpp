@@ -89,10 +89,10 @@ std::vector<std::string> InspectStoreFiles(const std::string& db_path, const std
                            " had a database open in this directory: it was deleted or moved, and starting would "
                            "create an empty one");
     } else if (db_exists && db_bytes == 0 && (had_store || wal.file_bytes > 32)) {
-        problems.push_back(
-            "the database " + db_path + " is empty (0 bytes), but this directory held a database " +
-            (had_store ? "(" + previous->Describe() + " had it open)" : "(its write-ahead log remains)") +
-            ": it was truncated, and starting would begin from nothing");
+        problems.push_back("the database " + db_path + " is empty (0 bytes), but this directory held a database " +
+                           (had_store ? std::string("(") + previous->Describe() + " had it open)"
+                                      : std::string("(its write-ahead log remains)")) +
+                           ": it was truncated, and starting would begin from nothing");
     }
     if (wal.damaged) problems.push_back(wal.problem);
     if (wal.torn_tail)
