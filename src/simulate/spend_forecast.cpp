@@ -333,12 +333,14 @@ std::map<int, double> CalibrationErrors(const RegularSeries& history, const Spen
 
 // The stretch that takes the 80% quantile of `sizes` to their finite-sample conformal quantile, bounded: with a
 // handful of origins one clipped outlier sets the conformal quantile, and conformal / plain could reach 50 and more,
-// sending a path to the group's max or min capacity for every step (a review finding). 0 when every size is 0.
+// sending a path to the group's max or min capacity for every step (a review finding). 0 when every size is 0; 1 (no
+// stretch) when only a few are not.
 double ConformalWidth(std::vector<double> sizes) {
     const double n = static_cast<double>(sizes.size());
     const double plain = Quantile(sizes, 0.8);
     const double conformal = Quantile(sizes, std::min(1.0, std::ceil((n + 1) * kCalibrationLevel) / n));
-    if (!(plain > 0)) return 0.0;
+    if (!(*std::max_element(sizes.begin(), sizes.end()) > 0)) return 0.0;
+    if (!(plain > 0)) return 1.0;
     return std::clamp(conformal / plain, 1.0, kMaxCalibrationWidth);
 }
 
@@ -355,7 +357,8 @@ double RootMeanSquare(const std::map<int, double>& errors) {
 // level (a VM going idle, or starting) are what a calm history did not show. The pooled ratios, stretched to their
 // conformal quantile, times a resource's own scale, are its level factors' logs, grouped by calibration origin. A
 // fleet of one is the resource's own errors, stretched as before. Per member: empty with fewer than three origins
-// in the whole fleet, or when every span was forecast exactly: the history's level moves are the band then.
+// in the whole fleet, or when every span was forecast exactly: the history's level moves are the band then. Resources
+// whose own forecasts never erred add no ratios to the pool (their zeros would narrow the others' bands).
 std::vector<LevelDraws> CalibratedDraws(const std::vector<std::map<int, double>>& errors) {
     std::vector<LevelDraws> out(errors.size());
     double fleet_sum = 0.0;
@@ -375,7 +378,9 @@ std::vector<LevelDraws> CalibratedDraws(const std::vector<std::map<int, double>>
     std::map<int, std::vector<double>> ratios;  // by calibration origin (days back)
     std::vector<double> sizes;
     for (std::size_t m = 0; m < errors.size(); ++m) {
-        if (!(scales[m] > 0)) continue;
+        // A resource whose own forecasts never erred (pinned at its min or max instances) adds no ratios: a pool
+        // full of its zeros would narrow every other resource's band. It still gets a band through its scale.
+        if (!(scales[m] > 0) || !(RootMeanSquare(errors[m]) > 0)) continue;
         for (const auto& [back, e] : errors[m]) {
             ratios[back].push_back(e / scales[m]);
             sizes.push_back(std::abs(e / scales[m]));

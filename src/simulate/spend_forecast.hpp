@@ -103,7 +103,8 @@ struct SpendMember {
 // (each resource's own errors scaled by its own size of error, shrunk toward the fleet's): one resource's few
 // overlapping spans are a noisy measure of how far its forecast can be off, the fleet's many are less so
 // (docs/COSTS.md section 2). One result per member, in order; a fleet of one is ForecastSpend. Path i of every
-// member draws the same past days and the same calibration origin, so their path-wise sums are scenarios.
+// member draws the same calibration origin and sign, and, for histories of the same length, the same past days, so
+// their path-wise sums are scenarios.
 std::vector<Result<SpendPaths>> ForecastFleetSpend(const std::vector<SpendMember>& fleet, const SpendOptions& options);
 
 // Backtest of ForecastSpend on one trace (what `cloudopt costs backtest` reports, docs/COSTS.md section 2): the
