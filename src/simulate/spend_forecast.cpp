@@ -144,7 +144,7 @@ struct LevelDraws {
     double scale = 1.0;
     std::uint64_t member_seed = 0;  // the resource's own generator (its place in the fleet)
     double width = 1.0;             // the calibration's stretch (SpendPaths::width)
-    int origins = 0;                // how many calibration origins the sets hold (SpendPaths::calibration_origins)
+    int origins = 0;                // how many of its own spans were scored (SpendPaths::calibration_origins)
 };
 
 // The paths, their level factors drawn from `draws` when given and not empty, else from the history's level moves.
